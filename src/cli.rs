@@ -1,0 +1,83 @@
+//! Command-line interface (clap). Later issues add subcommands here.
+
+use crate::sim::ScheduledFault;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wellconsole",
+    version,
+    about = "Operator console for oil & gas wells (HMI/SCADA)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub plant: PlantArgs,
+    #[command(flatten)]
+    pub measure: MeasureArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProjectArgs {
+    /// Project directory (site.toml, data/, screens/, symbols/, alarms/). Default: the built-in demo.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlantArgs {
+    /// Simulator speed, times real time (overrides site.toml).
+    #[arg(long, global = true, value_name = "N")]
+    pub speed: Option<f64>,
+    /// Inject a simulator fault: KIND[:TARGET][@SECONDS], e.g. stuck-pipe:ct01@120, comm-loss:esp03,
+    /// sensor-fail:ct01/weight@30. Kinds: sensor-fail, overpressure, comm-loss, stuck-pipe, gas-lock.
+    #[arg(long = "fault", global = true, value_name = "SPEC")]
+    pub faults: Vec<ScheduledFault>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct MeasureArgs {
+    /// Close the console after this many seconds (measurement and smoke tests).
+    #[arg(long, value_name = "SECONDS")]
+    pub exit_after: Option<f64>,
+    /// With --exit-after: write frame-time statistics (JSON) to FILE.
+    #[arg(long, value_name = "FILE", requires = "exit_after")]
+    pub frame_stats: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the project: the console, or with --headless everything except the UI.
+    Run(RunArgs),
+    /// Validate every project file; prints path:line:col: message per problem, exit 1 if any.
+    Check,
+    /// Run the demo plant alone and print a summary line every interval.
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// No window: drivers, hub and (later) historian and alarms only.
+    #[arg(long)]
+    pub headless: bool,
+    /// Run for this many seconds (wall time), then stop. Required with --headless.
+    #[arg(long = "for", value_name = "SECONDS", required_if_eq("headless", "true"))]
+    pub for_secs: Option<f64>,
+    /// Write run statistics and every tag's last value as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Plant time to simulate, seconds (default: run until interrupted).
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub for_secs: Option<f64>,
+    /// Print a summary every this many plant seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub every: f64,
+}

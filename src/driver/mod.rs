@@ -1,0 +1,191 @@
+//! Drivers: background threads that talk to field devices (or the simulator) and only ever
+//! SEND samples to the hub over a bounded channel and RECEIVE commands from it.
+//!
+//! A driver knows nothing of alarms, history or the UI. Its health is published lock-free
+//! (`DriverStats`, atomics + `ArcSwap`) so that neither the hub nor the UI ever waits on driver I/O.
+
+pub mod sim;
+
+use crate::tag::{DriverId, Sample, TagId, Value};
+use arc_swap::ArcSwapOption;
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+
+/// Samples from one driver, in the order they were read.
+#[derive(Debug)]
+pub struct SampleBatch {
+    pub driver: DriverId,
+    pub samples: Vec<Sample>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DriverState {
+    Starting,
+    Running,
+    /// Connected, but some devices or requests are failing.
+    Degraded,
+    /// Not connected; retrying.
+    Failed,
+    Stopped,
+}
+
+impl DriverState {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => DriverState::Starting,
+            1 => DriverState::Running,
+            2 => DriverState::Degraded,
+            3 => DriverState::Failed,
+            _ => DriverState::Stopped,
+        }
+    }
+
+    fn to_u8(self) -> u8 {
+        match self {
+            DriverState::Starting => 0,
+            DriverState::Running => 1,
+            DriverState::Degraded => 2,
+            DriverState::Failed => 3,
+            DriverState::Stopped => 4,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DriverState::Starting => "STARTING",
+            DriverState::Running => "RUNNING",
+            DriverState::Degraded => "DEGRADED",
+            DriverState::Failed => "FAILED",
+            DriverState::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// Health counters of one driver, written by the driver thread, read by the hub without locks.
+pub struct DriverStats {
+    state: AtomicU8,
+    samples_sent: AtomicU64,
+    samples_dropped: AtomicU64,
+    last_error: ArcSwapOption<String>,
+    /// Free-text detail the driver wants operators to see (e.g. active simulator faults).
+    detail: ArcSwapOption<String>,
+}
+
+impl Default for DriverStats {
+    fn default() -> Self {
+        Self {
+            state: AtomicU8::new(DriverState::Starting.to_u8()),
+            samples_sent: AtomicU64::new(0),
+            samples_dropped: AtomicU64::new(0),
+            last_error: ArcSwapOption::empty(),
+            detail: ArcSwapOption::empty(),
+        }
+    }
+}
+
+impl DriverStats {
+    pub fn state(&self) -> DriverState {
+        DriverState::from_u8(self.state.load(Ordering::Relaxed))
+    }
+
+    pub fn set_state(&self, s: DriverState) {
+        self.state.store(s.to_u8(), Ordering::Relaxed);
+    }
+
+    pub fn samples_sent(&self) -> u64 {
+        self.samples_sent.load(Ordering::Relaxed)
+    }
+
+    pub fn samples_dropped(&self) -> u64 {
+        self.samples_dropped.load(Ordering::Relaxed)
+    }
+
+    pub fn last_error(&self) -> Option<Arc<String>> {
+        self.last_error.load_full()
+    }
+
+    pub fn set_last_error(&self, e: Option<String>) {
+        self.last_error.store(e.map(Arc::new));
+    }
+
+    pub fn detail(&self) -> Option<Arc<String>> {
+        self.detail.load_full()
+    }
+
+    pub fn set_detail(&self, d: Option<String>) {
+        self.detail.store(d.map(Arc::new));
+    }
+}
+
+/// The hub has stopped; the driver should stop too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the hub is gone")]
+pub struct HubGone;
+
+/// A driver's end of its sample channel. Never blocks: when the hub falls behind, the batch is
+/// dropped and counted (tag values are "latest wins"; a newer batch follows within one period).
+#[derive(Clone)]
+pub struct SampleSender {
+    driver: DriverId,
+    tx: Sender<SampleBatch>,
+    stats: Arc<DriverStats>,
+}
+
+impl SampleSender {
+    pub fn new(driver: DriverId, tx: Sender<SampleBatch>, stats: Arc<DriverStats>) -> Self {
+        Self { driver, tx, stats }
+    }
+
+    /// The counters this sender writes.
+    pub fn stats(&self) -> &DriverStats {
+        &self.stats
+    }
+
+    pub fn send(&self, samples: Vec<Sample>) -> Result<(), HubGone> {
+        if samples.is_empty() {
+            return Ok(());
+        }
+        let n = samples.len() as u64;
+        match self.tx.try_send(SampleBatch {
+            driver: self.driver,
+            samples,
+        }) {
+            Ok(()) => {
+                self.stats.samples_sent.fetch_add(n, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(TrySendError::Full(_)) => {
+                self.stats.samples_dropped.fetch_add(n, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(TrySendError::Disconnected(_)) => Err(HubGone),
+        }
+    }
+}
+
+/// Commands the hub forwards to a driver. Operator writes arrive here after the hub has routed them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriverCommand {
+    Write { tag: TagId, address: String, value: Value },
+    Sim(sim::SimCommand),
+}
+
+/// Everything a driver thread gets: where to send, what to listen to, when to stop.
+pub struct DriverLink {
+    pub id: DriverId,
+    pub name: String,
+    pub samples: SampleSender,
+    pub commands: Receiver<DriverCommand>,
+    pub stats: Arc<DriverStats>,
+    pub shutdown: Arc<AtomicBool>,
+    /// Tags this driver serves: (tag, driver address).
+    pub tags: Vec<(TagId, String)>,
+}
+
+impl DriverLink {
+    pub fn should_stop(&self) -> bool {
+        self.shutdown.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,311 @@
+//! The hub: the one scan thread between drivers and everything else.
+//!
+//! It drains every driver's bounded channel, applies samples to the tag table in arrival order (so
+//! each tag's history stays in order), turns silent tags Stale, fans every change out to subscribers
+//! (historian, alarms, interlocks and calculations plug in through `Subscriber`), routes operator
+//! commands to drivers, and publishes an immutable `Snapshot` for the UI. It never blocks on a
+//! driver: sends to drivers are `try_send`, and a failure is counted and reported.
+
+mod snapshot;
+
+pub use snapshot::{DriverStatus, HubCounters, Snapshot, SnapshotCell};
+
+use crate::driver::{DriverCommand, DriverStats, SampleBatch};
+use crate::tag::{DriverId, TagDirectory, TagId, TagTable, TagUpdate, Timestamp, Value};
+use arc_swap::ArcSwap;
+use crossbeam_channel::{Receiver, Select, Sender, TrySendError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// A consumer of tag changes, run inline on the hub thread. Must not block: a subscriber that does
+/// I/O hands the work to its own thread through a bounded channel.
+pub trait Subscriber: Send {
+    fn name(&self) -> &str;
+    /// Called once per scan with every change of that scan, in order.
+    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable);
+    /// Called at each housekeeping tick (timers: delays, shelving expiry).
+    fn on_tick(&mut self, _now: Timestamp, _table: &TagTable) {}
+}
+
+/// What the UI (or CLI) asks of the plant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HubCommand {
+    /// Write a value to a tag; routed to the tag's driver.
+    Write { tag: TagId, value: Value },
+    /// A command for one driver (e.g. simulator fault injection).
+    ToDriver { driver: DriverId, command: DriverCommand },
+}
+
+/// Hub-side end of one driver.
+pub struct DriverPort {
+    pub name: String,
+    pub kind: &'static str,
+    pub samples: Receiver<SampleBatch>,
+    pub commands: Sender<DriverCommand>,
+    pub stats: Arc<DriverStats>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HubTiming {
+    /// Stale checks and subscriber ticks.
+    pub housekeeping: Duration,
+    /// Least time between two snapshot publications.
+    pub min_publish_interval: Duration,
+    /// Window over which rates are computed.
+    pub rate_window: Duration,
+}
+
+impl Default for HubTiming {
+    fn default() -> Self {
+        Self {
+            housekeeping: Duration::from_millis(100),
+            // 60 Hz is the fastest a screen refreshes; publishing faster only burns CPU.
+            min_publish_interval: Duration::from_millis(16),
+            rate_window: Duration::from_secs(1),
+        }
+    }
+}
+
+/// At most this many batches are drained before the hub publishes and looks at commands again.
+const DRAIN_BUDGET: usize = 4_096;
+
+pub struct Hub {
+    table: TagTable,
+    ports: Vec<DriverPort>,
+    samples_in: Vec<u64>,
+    rate_base: Vec<u64>,
+    rates: Vec<f64>,
+    commands: Receiver<HubCommand>,
+    subscribers: Vec<Box<dyn Subscriber>>,
+    published: SnapshotCell,
+    notify: Option<Arc<dyn Fn() + Send + Sync>>,
+    counters: HubCounters,
+    seq: u64,
+    updates: Vec<TagUpdate>,
+    timing: HubTiming,
+}
+
+impl Hub {
+    pub fn new(directory: Arc<TagDirectory>, ports: Vec<DriverPort>, commands: Receiver<HubCommand>) -> Self {
+        let n = ports.len();
+        let table = TagTable::new(directory.clone());
+        let hub = Self {
+            table,
+            ports,
+            samples_in: vec![0; n],
+            rate_base: vec![0; n],
+            rates: vec![0.0; n],
+            commands,
+            subscribers: Vec::new(),
+            published: Arc::new(ArcSwap::from_pointee(Snapshot::empty(directory, Vec::new()))),
+            notify: None,
+            counters: HubCounters::default(),
+            seq: 0,
+            updates: Vec::new(),
+            timing: HubTiming::default(),
+        };
+        hub.published.store(Arc::new(hub.build_snapshot(Timestamp::ZERO)));
+        hub
+    }
+
+    pub fn with_timing(mut self, timing: HubTiming) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    pub fn subscribe(&mut self, s: Box<dyn Subscriber>) {
+        self.subscribers.push(s);
+    }
+
+    /// Called after each publication (the UI passes `egui::Context::request_repaint`).
+    pub fn set_notifier(&mut self, f: Arc<dyn Fn() + Send + Sync>) {
+        self.notify = Some(f);
+    }
+
+    pub fn snapshot_cell(&self) -> SnapshotCell {
+        self.published.clone()
+    }
+
+    pub fn table(&self) -> &TagTable {
+        &self.table
+    }
+
+    /// Applies one batch (arrival order) and fans the changes out. Public for tests and benches.
+    pub fn apply_batch(&mut self, batch: SampleBatch, now: Timestamp) {
+        let d = batch.driver.index();
+        if let Some(n) = self.samples_in.get_mut(d) {
+            *n += batch.samples.len() as u64;
+        }
+        self.counters.samples_in += batch.samples.len() as u64;
+        for s in &batch.samples {
+            if let Some(u) = self.table.apply(s, now) {
+                self.updates.push(u);
+            }
+        }
+    }
+
+    /// Runs subscribers on the changes gathered since the last call.
+    pub fn flush_updates(&mut self) {
+        if self.updates.is_empty() {
+            return;
+        }
+        for s in &mut self.subscribers {
+            s.on_updates(&self.updates, &self.table);
+        }
+        self.updates.clear();
+    }
+
+    /// Stale checks and timers.
+    pub fn housekeeping(&mut self, now: Timestamp) {
+        self.table.mark_stale(now, &mut self.updates);
+        self.flush_updates();
+        for s in &mut self.subscribers {
+            s.on_tick(now, &self.table);
+        }
+    }
+
+    pub fn handle_command(&mut self, cmd: HubCommand) {
+        self.counters.commands_in += 1;
+        let (driver, command) = match cmd {
+            HubCommand::ToDriver { driver, command } => (driver, command),
+            HubCommand::Write { tag, value } => match self.table.directory().get(tag) {
+                Some(def) => (
+                    def.driver,
+                    DriverCommand::Write {
+                        tag,
+                        address: def.address.clone(),
+                        value,
+                    },
+                ),
+                None => {
+                    self.counters.commands_failed += 1;
+                    tracing::error!(?tag, "write to an unknown tag refused");
+                    return;
+                }
+            },
+        };
+        let Some(port) = self.ports.get(driver.index()) else {
+            self.counters.commands_failed += 1;
+            tracing::error!(?driver, "command for an unknown driver refused");
+            return;
+        };
+        match port.commands.try_send(command) {
+            Ok(()) => {}
+            Err(TrySendError::Full(c)) | Err(TrySendError::Disconnected(c)) => {
+                self.counters.commands_failed += 1;
+                tracing::error!(driver = %port.name, command = ?c, "driver command queue full or closed; command not delivered");
+                port.stats
+                    .set_last_error(Some("command queue full or closed: command not delivered".into()));
+            }
+        }
+    }
+
+    pub fn build_snapshot(&self, now: Timestamp) -> Snapshot {
+        let drivers = self
+            .ports
+            .iter()
+            .enumerate()
+            .map(|(i, p)| DriverStatus {
+                name: p.name.clone(),
+                kind: p.kind,
+                state: p.stats.state(),
+                samples_in: self.samples_in[i],
+                samples_dropped: p.stats.samples_dropped(),
+                rate_per_sec: self.rates[i],
+                last_error: p.stats.last_error(),
+                detail: p.stats.detail(),
+            })
+            .collect();
+        let mut counters = self.counters;
+        counters.samples_dropped = self.ports.iter().map(|p| p.stats.samples_dropped()).sum();
+        Snapshot {
+            seq: self.seq,
+            taken_at: now,
+            directory: self.table.directory().clone(),
+            tags: self.table.states().to_vec(),
+            drivers,
+            counters,
+        }
+    }
+
+    pub fn publish(&mut self, now: Timestamp) {
+        self.seq += 1;
+        self.published.store(Arc::new(self.build_snapshot(now)));
+        if let Some(n) = &self.notify {
+            n();
+        }
+    }
+
+    fn update_rates(&mut self, window_secs: f64) {
+        let mut total = 0.0;
+        for i in 0..self.ports.len() {
+            self.rates[i] = (self.samples_in[i] - self.rate_base[i]) as f64 / window_secs;
+            self.rate_base[i] = self.samples_in[i];
+            total += self.rates[i];
+        }
+        self.counters.samples_per_sec = total;
+    }
+
+    /// The scan loop; returns when `shutdown` is set.
+    pub fn run(mut self, shutdown: Arc<AtomicBool>) {
+        let mut last_housekeeping = Instant::now();
+        let mut last_publish = Instant::now();
+        let mut last_rates = Instant::now();
+        let mut dirty = true;
+        while !shutdown.load(Ordering::Relaxed) {
+            let wait = self.timing.housekeeping.saturating_sub(last_housekeeping.elapsed());
+            let ready = {
+                let mut sel = Select::new();
+                for p in &self.ports {
+                    sel.recv(&p.samples);
+                }
+                sel.recv(&self.commands);
+                sel.ready_timeout(wait).is_ok()
+            };
+            if ready {
+                let now = Timestamp::now();
+                let mut drained = 0;
+                'drain: loop {
+                    let mut any = false;
+                    for i in 0..self.ports.len() {
+                        if let Ok(batch) = self.ports[i].samples.try_recv() {
+                            self.apply_batch(batch, now);
+                            drained += 1;
+                            any = true;
+                            if drained >= DRAIN_BUDGET {
+                                break 'drain;
+                            }
+                        }
+                    }
+                    if !any {
+                        break;
+                    }
+                }
+                while let Ok(cmd) = self.commands.try_recv() {
+                    self.handle_command(cmd);
+                }
+                dirty |= !self.updates.is_empty();
+                self.flush_updates();
+            }
+            if last_housekeeping.elapsed() >= self.timing.housekeeping {
+                last_housekeeping = Instant::now();
+                self.housekeeping(Timestamp::now());
+                dirty = true;
+            }
+            if last_rates.elapsed() >= self.timing.rate_window {
+                self.update_rates(last_rates.elapsed().as_secs_f64());
+                last_rates = Instant::now();
+            }
+            if dirty && last_publish.elapsed() >= self.timing.min_publish_interval {
+                self.publish(Timestamp::now());
+                last_publish = Instant::now();
+                dirty = false;
+            }
+        }
+        self.publish(Timestamp::now());
+    }
+}
+
+#[cfg(test)]
+mod tests;

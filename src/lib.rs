@@ -1,0 +1,17 @@
+//! wellconsole: a native HMI/SCADA operator console for oil & gas wells.
+//!
+//! Data flows one way (DESIGN.md): driver → channel → hub → tag table / subscribers → UI snapshot.
+//! Rooms: `tag` (the data model), `driver` (protocols and the simulator driver), `hub` (the scan loop),
+//! `sim` (the demo plant models), `calc` (engineering calculations), `project` (loading and checking
+//! project files), `runtime` (wiring a project into running threads) and `ui` (egui).
+
+pub mod calc;
+pub mod cli;
+pub mod driver;
+pub mod headless;
+pub mod hub;
+pub mod project;
+pub mod runtime;
+pub mod sim;
+pub mod tag;
+pub mod ui;

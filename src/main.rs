@@ -1,0 +1,174 @@
+//! The `wellconsole` binary: parses the command line and hands off to the library. The only place
+//! that uses `anyhow` (errors here are reported to a person, not matched on).
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Parser;
+use std::process::ExitCode;
+use std::time::Duration;
+use wellconsole::cli::{Cli, Command, ProjectArgs, RunArgs, SimArgs};
+use wellconsole::project::{self, Project, ProjectFiles};
+use wellconsole::runtime::RuntimeOptions;
+use wellconsole::sim::DemoPlant;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,wellconsole=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wellconsole: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let opts = RuntimeOptions {
+        speed: cli.plant.speed,
+        faults: cli.plant.faults.clone(),
+    };
+    match cli.command {
+        None => gui(&cli.project, opts, &cli.measure),
+        Some(Command::Run(args)) if !args.headless => gui(&cli.project, opts, &cli.measure),
+        Some(Command::Run(args)) => headless(&cli.project, opts, &args),
+        Some(Command::Check) => check(&cli.project),
+        Some(Command::Sim(args)) => sim(&cli.project, opts, &args),
+    }
+}
+
+fn files(p: &ProjectArgs) -> Result<ProjectFiles> {
+    match &p.project {
+        Some(dir) => Ok(ProjectFiles::from_dir(dir)?),
+        None => Ok(ProjectFiles::embedded_demo()),
+    }
+}
+
+fn load(p: &ProjectArgs) -> Result<Project> {
+    let files = files(p)?;
+    let what = files.describe();
+    Project::load(files).map_err(|problems| {
+        for d in &problems {
+            eprintln!("{d}");
+        }
+        anyhow!(
+            "{what}: {} problem(s) in the project files; run `wellconsole check` for the list",
+            problems.len()
+        )
+    })
+}
+
+fn gui(p: &ProjectArgs, opts: RuntimeOptions, m: &wellconsole::cli::MeasureArgs) -> Result<ExitCode> {
+    let project = load(p)?;
+    let measure = wellconsole::ui::MeasureOptions {
+        exit_after: m.exit_after.map(secs).transpose()?,
+        frame_stats: m.frame_stats.clone(),
+    };
+    wellconsole::ui::run(project, opts, measure).map_err(|e| anyhow!("the console window could not run: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn headless(p: &ProjectArgs, opts: RuntimeOptions, args: &RunArgs) -> Result<ExitCode> {
+    let project = load(p)?;
+    let duration = secs(args.for_secs.context("--for SECONDS is required with --headless")?)?;
+    let report = wellconsole::headless::run_for(project, opts, duration)?;
+    println!(
+        "{}: {} tags, {} samples in ({:.0}/s), {} dropped, {:.1} s",
+        report.site,
+        report.tags,
+        report.samples_in,
+        report.samples_per_sec,
+        report.samples_dropped,
+        report.ran_for_secs
+    );
+    if let Some(path) = &args.stats_json {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(p: &ProjectArgs) -> Result<ExitCode> {
+    let files = files(p)?;
+    let problems = project::check(&files);
+    for d in &problems {
+        println!("{d}");
+    }
+    if problems.is_empty() {
+        println!("{}: ok", files.describe());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{} problem(s)", problems.len());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode> {
+    let project = load(p)?;
+    let Some(cfg) = project.site.drivers.iter().find_map(|d| match &d.kind {
+        project::DriverKind::Sim(c) => Some(c.clone()),
+    }) else {
+        bail!("the project has no simulator driver");
+    };
+    let speed = opts.speed.unwrap_or(cfg.speed);
+    if !(speed.is_finite() && speed > 0.0) {
+        bail!("--speed must be a positive number");
+    }
+    if !(args.every.is_finite() && args.every > 0.0) {
+        bail!("--every must be a positive number of seconds");
+    }
+    let mut plant = DemoPlant::new(cfg.plant);
+    let dt = cfg.period.as_secs_f64();
+    let mut faults = opts.faults;
+    faults.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
+    let started = std::time::Instant::now();
+    let mut next_print = 0.0;
+    loop {
+        while faults.first().is_some_and(|f| f.at_secs <= plant.time_s()) {
+            let f = faults.remove(0);
+            plant
+                .inject(f.fault.clone())
+                .map_err(|e| anyhow!("fault {}: {e}", f.fault))?;
+            println!("t={:>8.1}s  fault injected: {}", plant.time_s(), f.fault);
+        }
+        if plant.time_s() >= next_print {
+            let ct = plant.ct();
+            let esp = plant.esp(0);
+            println!(
+                "t={:>8.1}s  CT {:<10} depth {:>7.1} ft  speed {:>6.1} ft/min  weight {:>7.0} lbf  circ {:>5.0} psi  whp {:>5.0} psi | ESP01 {:>5.0} bbl/d {:>5.1} A {:>5.1} °F",
+                plant.time_s(),
+                ct.phase().label(),
+                ct.depth_ft(),
+                ct.speed_fpm(),
+                ct.weight_lbf(),
+                ct.circ_pressure_psi(),
+                ct.wellhead_pressure_psi(),
+                esp.map_or(0.0, |w| w.rate_bpd()),
+                esp.map_or(0.0, |w| w.motor_current_a()),
+                esp.map_or(0.0, |w| w.motor_temp_f()),
+            );
+            next_print += args.every;
+        }
+        if args.for_secs.is_some_and(|t| plant.time_s() >= t) {
+            return Ok(ExitCode::SUCCESS);
+        }
+        plant.step(dt);
+        let due = Duration::from_secs_f64(plant.time_s() / speed);
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+fn secs(s: f64) -> Result<Duration> {
+    if s.is_finite() && s > 0.0 {
+        Ok(Duration::from_secs_f64(s))
+    } else {
+        bail!("{s} is not a positive number of seconds")
+    }
+}

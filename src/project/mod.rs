@@ -1,0 +1,73 @@
+//! Projects: a directory (or the embedded demo) with `site.toml`, `data/`, `screens/`, `symbols/`
+//! and `alarms/`. Owns reading, validating and reporting problems in them; it starts nothing.
+
+pub mod diag;
+pub mod files;
+pub mod site;
+pub mod survey_csv;
+
+pub use diag::{Diagnostic, SourceFile};
+pub use files::{FilesError, Origin, ProjectFiles};
+pub use site::{DriverConfig, DriverKind, Site};
+
+/// A loaded, validated project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub files: ProjectFiles,
+    pub site: Site,
+}
+
+impl Project {
+    pub fn load(files: ProjectFiles) -> Result<Self, Vec<Diagnostic>> {
+        let problems = check_other_files(&files);
+        match site::load(&files) {
+            Ok(site) if problems.is_empty() => Ok(Self { files, site }),
+            Ok(_) => Err(problems),
+            Err(mut e) => {
+                e.extend(problems);
+                Err(e)
+            }
+        }
+    }
+
+    pub fn demo() -> Result<Self, Vec<Diagnostic>> {
+        Self::load(ProjectFiles::embedded_demo())
+    }
+}
+
+/// Every problem in a project, in file order; empty when it is valid.
+pub fn check(files: &ProjectFiles) -> Vec<Diagnostic> {
+    match Project::load(files.clone()) {
+        Ok(_) => Vec::new(),
+        Err(mut e) => {
+            e.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+            e.dedup();
+            e
+        }
+    }
+}
+
+/// Screens, symbols and alarms: until their schemas land (issues 5 and 6) every `.toml` there must at
+/// least be valid TOML, so a broken file is caught by `check` today and not at the next upgrade.
+fn check_other_files(files: &ProjectFiles) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = files
+        .unreadable()
+        .iter()
+        .map(|(rel, why)| Diagnostic {
+            path: files.display_path(rel),
+            line: 1,
+            col: 1,
+            message: why.clone(),
+        })
+        .collect();
+    for (rel, text) in files.iter() {
+        let in_definitions = ["screens/", "symbols/", "alarms/"].iter().any(|d| rel.starts_with(d));
+        if in_definitions && rel.ends_with(".toml") {
+            if let Err(e) = text.parse::<toml::Table>() {
+                let path = files.display_path(rel);
+                out.push(SourceFile::new(&path, text).toml_error(&e));
+            }
+        }
+    }
+    out
+}

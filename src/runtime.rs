@@ -1,0 +1,150 @@
+//! Wiring: turns a loaded project into running threads (one per driver, one hub) and hands out the
+//! two things the rest of the program needs: the snapshot cell to read and the command sender to write.
+
+use crate::driver::sim::SimDriver;
+use crate::driver::{DriverLink, DriverStats, SampleSender};
+use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
+use crate::project::{DriverKind, Project};
+use crate::sim::ScheduledFault;
+use crate::tag::TagDirectory;
+use crossbeam_channel::{Sender, bounded};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+/// Batches a driver may have queued before its samples are dropped (at 10 Hz: 25 s of backlog).
+const SAMPLE_QUEUE_BATCHES: usize = 256;
+/// Operator commands queued for the hub, and per driver.
+const COMMAND_QUEUE: usize = 256;
+
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeOptions {
+    /// Overrides every simulator's speed (times real time).
+    pub speed: Option<f64>,
+    /// Faults for the simulator drivers, at plant times.
+    pub faults: Vec<ScheduledFault>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("could not start thread '{name}': {source}")]
+    Spawn { name: String, source: std::io::Error },
+    #[error("speed {0} is out of range: use a number greater than 0 and at most 1000")]
+    BadSpeed(f64),
+}
+
+pub struct Runtime {
+    pub project: Arc<Project>,
+    pub snapshot: SnapshotCell,
+    pub commands: Sender<HubCommand>,
+    shutdown: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// Starts drivers and hub. `notify` is called after each snapshot publication (UI repaint).
+    pub fn start(
+        project: Project,
+        opts: RuntimeOptions,
+        subscribers: Vec<Box<dyn Subscriber>>,
+        notify: Option<Arc<dyn Fn() + Send + Sync>>,
+    ) -> Result<Self, RuntimeError> {
+        if let Some(s) = opts.speed {
+            if !(s.is_finite() && s > 0.0 && s <= 1_000.0) {
+                return Err(RuntimeError::BadSpeed(s));
+            }
+        }
+        let project = Arc::new(project);
+        let directory: Arc<TagDirectory> = project.site.tags.clone();
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        let mut ports = Vec::new();
+        let mut starts = Vec::new();
+        for d in &project.site.drivers {
+            let (tx, rx) = bounded(SAMPLE_QUEUE_BATCHES);
+            let (ctx, crx) = bounded(COMMAND_QUEUE);
+            let stats = Arc::new(DriverStats::default());
+            ports.push(DriverPort {
+                name: d.name.clone(),
+                kind: d.kind.label(),
+                samples: rx,
+                commands: ctx,
+                stats: stats.clone(),
+            });
+            let link = DriverLink {
+                id: d.id,
+                name: d.name.clone(),
+                samples: SampleSender::new(d.id, tx, stats.clone()),
+                commands: crx,
+                stats,
+                shutdown: shutdown.clone(),
+                tags: directory
+                    .iter()
+                    .filter(|t| t.driver == d.id)
+                    .map(|t| (t.id, t.address.clone()))
+                    .collect(),
+            };
+            starts.push((d.clone(), link));
+        }
+        let (cmd_tx, cmd_rx) = bounded(COMMAND_QUEUE);
+        let mut hub = Hub::new(directory, ports, cmd_rx);
+        for s in subscribers {
+            hub.subscribe(s);
+        }
+        if let Some(n) = notify {
+            hub.set_notifier(n);
+        }
+        let snapshot = hub.snapshot_cell();
+        let s = shutdown.clone();
+        threads.push(spawn("hub", move || hub.run(s))?);
+        for (d, link) in starts {
+            let name = format!("driver-{}", d.name);
+            match d.kind {
+                DriverKind::Sim(mut cfg) => {
+                    if let Some(speed) = opts.speed {
+                        cfg.speed = speed;
+                    }
+                    let driver = SimDriver::new(cfg, opts.faults.clone());
+                    threads.push(spawn(&name, move || driver.run(link))?);
+                }
+            }
+        }
+        Ok(Self {
+            project,
+            snapshot,
+            commands: cmd_tx,
+            shutdown,
+            threads,
+        })
+    }
+
+    /// Stops every thread and waits for them.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        self.shutdown.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            if t.join().is_err() {
+                tracing::error!("a runtime thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, RuntimeError> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+        .map_err(|source| RuntimeError::Spawn {
+            name: name.to_owned(),
+            source,
+        })
+}

@@ -1,0 +1,561 @@
+//! A coiled-tubing unit running a clean-out job in a deviated well.
+//!
+//! The job sequencer plays the operator: RIH, tag fill, pick up, wash down, circulate bottoms up, POOH,
+//! and again. Weight indicator = soft-string effective force at surface − wellhead pressure end load
+//! ∓ stripper friction + reel back-tension (ENGINEERING.md §2); circulating pressure = wellhead
+//! pressure + annulus + CT friction (reel part with Schmidt's curved-pipe factor) + BHA nozzle (§3).
+
+use super::noise::{Noise, lag, ramp};
+use super::signal::SpecList;
+use crate::calc::hydraulics::{self, GPM_PER_BPM};
+use crate::calc::softstring::{self, Motion, StringInHole};
+use crate::calc::survey::Survey;
+use crate::calc::tubular::Tubular;
+use crate::tag::Value;
+use std::f64::consts::PI;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobPhase {
+    AtSurface,
+    RunInHole,
+    TagBottom,
+    PickUp,
+    Wash,
+    Circulate,
+    PullOutOfHole,
+}
+
+impl JobPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            JobPhase::AtSurface => "AT SURFACE",
+            JobPhase::RunInHole => "RIH",
+            JobPhase::TagBottom => "TAG BOTTOM",
+            JobPhase::PickUp => "PICK UP",
+            JobPhase::Wash => "WASH",
+            JobPhase::Circulate => "CIRCULATE",
+            JobPhase::PullOutOfHole => "POOH",
+        }
+    }
+}
+
+/// Job and equipment parameters of the CT unit.
+#[derive(Debug, Clone)]
+pub struct CtConfig {
+    pub survey: Survey,
+    pub tubing: Tubular,
+    pub hole_id_in: f64,
+    pub string_length_ft: f64,
+    pub reel_core_diameter_in: f64,
+    pub reel_width_in: f64,
+    pub fluid_ppg: f64,
+    pub friction_coefficient: f64,
+    pub start_depth_ft: f64,
+    pub fill_top_ft: f64,
+    /// Total flow area of the wash nozzle, in².
+    pub nozzle_tfa_in2: f64,
+    pub choke_whp_psi: f64,
+}
+
+impl CtConfig {
+    pub fn demo(survey: Survey) -> Self {
+        let td = survey.total_md_ft();
+        Self {
+            survey,
+            tubing: Tubular::new(1.75, 0.156),
+            hole_id_in: 3.958,
+            string_length_ft: 14_000.0,
+            reel_core_diameter_in: 96.0,
+            reel_width_in: 64.0,
+            fluid_ppg: 8.4,
+            friction_coefficient: 0.28,
+            start_depth_ft: 2_500.0,
+            fill_top_ft: (td - 600.0).max(100.0),
+            nozzle_tfa_in2: 0.15,
+            choke_whp_psi: 300.0,
+        }
+    }
+}
+
+/// Surface run from the stripper over the gooseneck to the reel, ft: never on the reel, never in the well.
+const SURFACE_RUN_FT: f64 = 40.0;
+/// Stiffness of the fill the tip sets down on, lbf per ft of penetration.
+const FILL_STIFFNESS_LBF_FT: f64 = 2_500.0;
+/// Set-down weight at which the operator calls bottom tagged, lbf.
+const TAG_SET_DOWN_LBF: f64 = 2_500.0;
+/// Overpull the operator works a stuck string up to, lbf, and the set-down when stuck going down.
+const STUCK_OVERPULL_LBF: f64 = 18_000.0;
+const STUCK_SET_DOWN_LBF: f64 = 7_000.0;
+const REEL_BACK_TENSION_LBF: f64 = 900.0;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stuck {
+    Free,
+    /// Stuck while moving in the given direction; `delta_lbf` is the extra load the injector has applied.
+    Stuck {
+        pulling: bool,
+        delta_lbf: f64,
+    },
+}
+
+pub struct CtUnit {
+    cfg: CtConfig,
+    pipe: StringInHole,
+    phase: JobPhase,
+    phase_secs: f64,
+    phase_start_depth_ft: f64,
+    depth_ft: f64,
+    speed_fpm: f64,
+    fill_top_ft: f64,
+    tip_force_lbf: f64,
+    pump_bpm: f64,
+    n2_scfm: f64,
+    fluid_total_bbl: f64,
+    n2_total_scf: f64,
+    whp_psi: f64,
+    stuck: Stuck,
+    overpressure: bool,
+    cycles: i64,
+    // derived each step
+    weight_lbf: f64,
+    circ_psi: f64,
+    annular_velocity_fpm: f64,
+    helical_ft: f64,
+}
+
+impl CtUnit {
+    pub fn new(cfg: CtConfig) -> Self {
+        let t = cfg.tubing;
+        let pipe = StringInHole {
+            buoyed_weight_lb_ft: t.weight_buoyed_lb_ft(cfg.fluid_ppg, cfg.fluid_ppg),
+            ei_lbf_in2: t.ei_lbf_in2(),
+            clearance_in: (cfg.hole_id_in - t.od_in) / 2.0,
+            friction_coefficient: cfg.friction_coefficient,
+            element_ft: 100.0,
+        };
+        let depth = cfg.start_depth_ft.clamp(0.0, cfg.fill_top_ft);
+        let mut unit = Self {
+            pipe,
+            phase: if depth > 0.0 {
+                JobPhase::RunInHole
+            } else {
+                JobPhase::AtSurface
+            },
+            phase_secs: 0.0,
+            phase_start_depth_ft: depth,
+            depth_ft: depth,
+            speed_fpm: 0.0,
+            fill_top_ft: cfg.fill_top_ft,
+            tip_force_lbf: 0.0,
+            pump_bpm: 0.5,
+            n2_scfm: 0.0,
+            fluid_total_bbl: 0.0,
+            n2_total_scf: 0.0,
+            whp_psi: cfg.choke_whp_psi,
+            stuck: Stuck::Free,
+            overpressure: false,
+            cycles: 0,
+            weight_lbf: 0.0,
+            circ_psi: 0.0,
+            annular_velocity_fpm: 0.0,
+            helical_ft: 0.0,
+            cfg,
+        };
+        unit.update_loads();
+        unit
+    }
+
+    pub fn specs(prefix: &str, out: &mut Vec<super::SignalSpec>) {
+        let mut s = SpecList::new(prefix, out);
+        s.string("job_phase", "Job phase (sequencer)");
+        s.f64(
+            "depth",
+            "ft",
+            (0.0, 15_000.0),
+            1,
+            "CT depth, measured (injector encoder)",
+        );
+        s.f64("speed", "ft/min", (-200.0, 200.0), 1, "CT speed, + running in");
+        s.f64(
+            "weight",
+            "lbf",
+            (-20_000.0, 60_000.0),
+            0,
+            "Weight indicator (injector load cell)",
+        );
+        s.f64(
+            "circ_pressure",
+            "psi",
+            (0.0, 10_000.0),
+            0,
+            "Circulating (pump) pressure at the reel inlet",
+        );
+        s.f64(
+            "wellhead_pressure",
+            "psi",
+            (0.0, 10_000.0),
+            0,
+            "Wellhead pressure below the stripper",
+        );
+        s.f64("pump_rate", "bbl/min", (0.0, 5.0), 2, "Fluid pump rate");
+        s.f64("fluid_total", "bbl", (0.0, 5_000.0), 1, "Fluid pumped this job");
+        s.f64("n2_rate", "scf/min", (0.0, 2_000.0), 0, "Nitrogen rate");
+        s.f64("n2_total", "scf", (0.0, 1.0e6), 0, "Nitrogen pumped this job");
+        s.f64(
+            "annular_velocity",
+            "ft/min",
+            (0.0, 600.0),
+            0,
+            "Annular velocity at the CT tip",
+        );
+        s.f64("reel_rpm", "rpm", (-30.0, 30.0), 2, "Reel speed");
+        s.i64("reel_layer", "", "Outer wrap layer on the reel");
+        s.f64("reel_footage", "ft", (0.0, 20_000.0), 0, "CT remaining on the reel");
+        s.f64(
+            "reel_pressure",
+            "psi",
+            (0.0, 3_000.0),
+            0,
+            "Reel drive (back-tension) pressure",
+        );
+        s.f64("injector_pressure", "psi", (0.0, 5_000.0), 0, "Injector motor pressure");
+        s.f64(
+            "traction_pressure",
+            "psi",
+            (0.0, 3_000.0),
+            0,
+            "Injector skate (traction) pressure",
+        );
+        s.f64(
+            "stripper_pressure",
+            "psi",
+            (0.0, 5_000.0),
+            0,
+            "Stripper packer pressure",
+        );
+        s.f64(
+            "helical_length",
+            "ft",
+            (0.0, 15_000.0),
+            0,
+            "String length beyond helical buckling (model)",
+        );
+        s.i64("trips", "", "Completed round trips this job");
+    }
+
+    pub fn write(&self, noise: &mut Noise, out: &mut Vec<Value>) {
+        let (layer, reel_diam_in) = self.reel_layer();
+        let on_reel = self.on_reel_ft();
+        let reel_rpm = self.speed_fpm * 12.0 / (PI * reel_diam_in);
+        let reel_psi = REEL_BACK_TENSION_LBF * (reel_diam_in / 2.0) / 55.0;
+        let load = self.weight_lbf.abs();
+        let stripper_psi = 400.0 + 1.1 * self.whp_psi;
+        out.extend([
+            Value::str(self.phase.label()),
+            Value::F64((self.depth_ft * 10.0).round() / 10.0),
+            Value::F64(self.speed_fpm + noise.gauss(0.2)),
+            Value::F64(self.weight_lbf + noise.gauss(60.0)),
+            Value::F64(self.circ_psi + noise.gauss(8.0)),
+            Value::F64(self.whp_psi + noise.gauss(3.0)),
+            Value::F64((self.pump_bpm + noise.gauss(0.005)).max(0.0)),
+            Value::F64(self.fluid_total_bbl),
+            Value::F64((self.n2_scfm + noise.gauss(2.0)).max(0.0)),
+            Value::F64(self.n2_total_scf),
+            Value::F64(self.annular_velocity_fpm),
+            Value::F64(reel_rpm),
+            Value::I64(layer),
+            Value::F64(on_reel),
+            Value::F64(reel_psi + noise.gauss(5.0)),
+            Value::F64(150.0 + 0.075 * load + noise.gauss(6.0)),
+            Value::F64(600.0 + 0.04 * load + noise.gauss(4.0)),
+            Value::F64(stripper_psi + noise.gauss(4.0)),
+            Value::F64(self.helical_ft),
+            Value::I64(self.cycles),
+        ]);
+    }
+
+    pub fn phase(&self) -> JobPhase {
+        self.phase
+    }
+
+    pub fn depth_ft(&self) -> f64 {
+        self.depth_ft
+    }
+
+    pub fn weight_lbf(&self) -> f64 {
+        self.weight_lbf
+    }
+
+    pub fn speed_fpm(&self) -> f64 {
+        self.speed_fpm
+    }
+
+    pub fn circ_pressure_psi(&self) -> f64 {
+        self.circ_psi
+    }
+
+    pub fn wellhead_pressure_psi(&self) -> f64 {
+        self.whp_psi
+    }
+
+    pub fn set_stuck(&mut self, stuck: bool) {
+        self.stuck = match (stuck, self.stuck) {
+            (true, Stuck::Free) => Stuck::Stuck {
+                pulling: self.speed_fpm <= 0.0,
+                delta_lbf: 0.0,
+            },
+            (true, s) => s,
+            (false, _) => Stuck::Free,
+        };
+    }
+
+    pub fn set_overpressure(&mut self, on: bool) {
+        self.overpressure = on;
+    }
+
+    pub fn step(&mut self, dt: f64) {
+        self.phase_secs += dt;
+        let (target_speed, target_bpm, target_n2) = self.sequencer_targets();
+        match &mut self.stuck {
+            Stuck::Free => self.speed_fpm = ramp(self.speed_fpm, target_speed, 15.0, dt),
+            Stuck::Stuck { pulling, delta_lbf } => {
+                // The string does not move; the operator works it up to the overpull or set-down limit.
+                self.speed_fpm = 0.0;
+                let limit = if *pulling {
+                    STUCK_OVERPULL_LBF
+                } else {
+                    -STUCK_SET_DOWN_LBF
+                };
+                *delta_lbf = ramp(*delta_lbf, limit, 600.0, dt);
+            }
+        }
+        self.pump_bpm = ramp(self.pump_bpm, target_bpm, 0.25, dt);
+        self.n2_scfm = ramp(self.n2_scfm, target_n2, 50.0, dt);
+        self.fluid_total_bbl += self.pump_bpm * dt / 60.0;
+        self.n2_total_scf += self.n2_scfm * dt / 60.0;
+
+        self.depth_ft = (self.depth_ft + self.speed_fpm / 60.0 * dt).max(0.0);
+        let washing = self.pump_bpm >= 1.5 && matches!(self.phase, JobPhase::Wash);
+        if washing && self.depth_ft + 2.0 > self.fill_top_ft {
+            // Jetting removes the fill just ahead of the nozzle.
+            self.fill_top_ft = (self.depth_ft + 2.0).min(self.cfg.survey.total_md_ft());
+        }
+        let penetration = self.depth_ft - self.fill_top_ft;
+        if penetration > 0.0 && self.fill_top_ft >= self.cfg.survey.total_md_ft() - 1e-6 {
+            self.depth_ft = self.fill_top_ft + penetration.min(1.5);
+        }
+        self.tip_force_lbf = -(penetration.max(0.0) * FILL_STIFFNESS_LBF_FT);
+
+        let whp_target = if self.overpressure {
+            4_200.0
+        } else {
+            self.cfg.choke_whp_psi + 8.0 * self.pump_bpm * self.pump_bpm
+        };
+        self.whp_psi = lag(self.whp_psi, whp_target, if self.overpressure { 25.0 } else { 8.0 }, dt);
+        self.update_loads();
+        self.advance_phase();
+    }
+
+    /// Target speed (ft/min), pump rate (bbl/min) and N2 rate (scf/min) for the current phase.
+    fn sequencer_targets(&self) -> (f64, f64, f64) {
+        let to_fill = self.fill_top_ft - self.depth_ft;
+        match self.phase {
+            JobPhase::AtSurface => (0.0, 0.25, 0.0),
+            JobPhase::RunInHole => (if to_fill < 300.0 { 25.0 } else { 90.0 }, 0.5, 0.0),
+            JobPhase::TagBottom => (6.0, 0.5, 0.0),
+            JobPhase::PickUp => (-10.0, 0.5, 0.0),
+            JobPhase::Wash => (4.0, 2.0, 0.0),
+            JobPhase::Circulate => (0.0, 2.0, 300.0),
+            JobPhase::PullOutOfHole => (if self.depth_ft < 300.0 { -25.0 } else { -80.0 }, 1.0, 0.0),
+        }
+    }
+
+    fn advance_phase(&mut self) {
+        if matches!(self.stuck, Stuck::Stuck { .. }) {
+            return;
+        }
+        let td = self.cfg.survey.total_md_ft();
+        let next = match self.phase {
+            JobPhase::AtSurface if self.phase_secs > 60.0 => Some(JobPhase::RunInHole),
+            JobPhase::RunInHole if self.fill_top_ft - self.depth_ft < 30.0 => Some(JobPhase::TagBottom),
+            JobPhase::TagBottom if -self.tip_force_lbf >= TAG_SET_DOWN_LBF => Some(JobPhase::PickUp),
+            JobPhase::PickUp if self.phase_start_depth_ft - self.depth_ft >= 20.0 => Some(JobPhase::Wash),
+            JobPhase::Wash if self.depth_ft - self.phase_start_depth_ft >= 150.0 || self.depth_ft >= td - 10.0 => {
+                Some(JobPhase::Circulate)
+            }
+            JobPhase::Circulate if self.phase_secs > self.bottoms_up_secs() => Some(JobPhase::PullOutOfHole),
+            JobPhase::PullOutOfHole if self.depth_ft <= 1.0 => {
+                self.cycles += 1;
+                Some(JobPhase::AtSurface)
+            }
+            _ => None,
+        };
+        if let Some(p) = next {
+            self.phase = p;
+            self.phase_secs = 0.0;
+            self.phase_start_depth_ft = self.depth_ft;
+        }
+    }
+
+    /// Bottoms-up time at the current rate: annular volume / pump rate.
+    fn bottoms_up_secs(&self) -> f64 {
+        let bbl_per_ft = (self.cfg.hole_id_in.powi(2) - self.cfg.tubing.od_in.powi(2)) / 1029.4;
+        let rate = self.pump_bpm.max(0.5);
+        bbl_per_ft * self.depth_ft / rate * 60.0
+    }
+
+    fn motion(&self) -> Motion {
+        if self.speed_fpm > 0.5 {
+            Motion::RunningIn
+        } else if self.speed_fpm < -0.5 {
+            Motion::PullingOut
+        } else {
+            Motion::Stationary
+        }
+    }
+
+    fn update_loads(&mut self) {
+        let t = self.cfg.tubing;
+        let motion = self.motion();
+        let drag = softstring::drag(&self.cfg.survey, &self.pipe, self.depth_ft, self.tip_force_lbf, motion);
+        self.helical_ft = drag.helical_ft;
+        let stripper_friction = 500.0 + 0.4 * self.whp_psi;
+        let friction = match motion {
+            Motion::RunningIn => -stripper_friction,
+            Motion::PullingOut => stripper_friction,
+            Motion::Stationary => 0.0,
+        };
+        let stuck_delta = match self.stuck {
+            Stuck::Free => 0.0,
+            Stuck::Stuck { delta_lbf, .. } => delta_lbf,
+        };
+        self.weight_lbf =
+            drag.surface_force_lbf - self.whp_psi * t.outer_area_in2() + friction + REEL_BACK_TENSION_LBF + stuck_delta;
+
+        let q = self.pump_bpm * GPM_PER_BPM;
+        let id = t.id_in();
+        let in_well = self.depth_ft + SURFACE_RUN_FT;
+        let on_reel = self.on_reel_ft();
+        let (_, reel_diam) = self.reel_layer();
+        let grad = hydraulics::newtonian_pipe_gradient(q, id, self.cfg.fluid_ppg, 1.0, 0.0);
+        let re = hydraulics::reynolds_pipe(self.cfg.fluid_ppg, hydraulics::pipe_velocity_fps(q, id), id, 1.0);
+        let reel_factor = if re > hydraulics::RE_TURBULENT {
+            hydraulics::schmidt_curved_factor(re, id, reel_diam)
+        } else {
+            1.0
+        };
+        let ct_loss = grad * (in_well + on_reel * reel_factor);
+        let ann_loss = hydraulics::newtonian_annulus_gradient(q, self.cfg.hole_id_in, t.od_in, self.cfg.fluid_ppg, 1.0)
+            * self.depth_ft;
+        let nozzle = hydraulics::nozzle_pressure_drop(q, self.cfg.fluid_ppg, self.cfg.nozzle_tfa_in2);
+        self.circ_psi = self.whp_psi + ann_loss + ct_loss + nozzle;
+        self.annular_velocity_fpm = hydraulics::annular_velocity_fps(q, self.cfg.hole_id_in, t.od_in) * 60.0;
+    }
+
+    fn on_reel_ft(&self) -> f64 {
+        (self.cfg.string_length_ft - self.depth_ft - SURFACE_RUN_FT).max(0.0)
+    }
+
+    /// Outer layer number (1 = on the core) and its centreline diameter, in.
+    fn reel_layer(&self) -> (i64, f64) {
+        let od = self.cfg.tubing.od_in;
+        let wraps_per_layer = (self.cfg.reel_width_in / od).floor().max(1.0);
+        let mut remaining = self.on_reel_ft();
+        let mut layer = 1;
+        loop {
+            let diam = self.cfg.reel_core_diameter_in + (2.0 * layer as f64 - 1.0) * od;
+            let layer_len = wraps_per_layer * PI * diam / 12.0;
+            if remaining <= layer_len || layer >= 60 {
+                return (layer, diam);
+            }
+            remaining -= layer_len;
+            layer += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calc::survey::Station;
+
+    fn unit() -> CtUnit {
+        let survey = Survey::new(vec![
+            Station {
+                md_ft: 0.0,
+                inc_deg: 0.0,
+                azi_deg: 0.0,
+            },
+            Station {
+                md_ft: 3_000.0,
+                inc_deg: 0.0,
+                azi_deg: 0.0,
+            },
+            Station {
+                md_ft: 5_000.0,
+                inc_deg: 60.0,
+                azi_deg: 10.0,
+            },
+            Station {
+                md_ft: 9_000.0,
+                inc_deg: 60.0,
+                azi_deg: 10.0,
+            },
+        ])
+        .unwrap();
+        let mut cfg = CtConfig::demo(survey);
+        cfg.start_depth_ft = 6_000.0;
+        CtUnit::new(cfg)
+    }
+
+    #[test]
+    fn stuck_while_pulling_shows_overpull_without_movement() {
+        let mut u = unit();
+        u.phase = JobPhase::PullOutOfHole;
+        for _ in 0..300 {
+            u.step(0.1);
+        }
+        let free_puw = u.weight_lbf();
+        let depth = u.depth_ft();
+        u.set_stuck(true);
+        for _ in 0..600 {
+            u.step(0.1);
+        }
+        assert_eq!(u.depth_ft(), depth);
+        assert!(
+            u.weight_lbf() > free_puw + 15_000.0,
+            "overpull {} vs free PUW {free_puw}",
+            u.weight_lbf()
+        );
+        assert_eq!(u.phase(), JobPhase::PullOutOfHole, "the sequencer waits while stuck");
+    }
+
+    #[test]
+    fn pick_up_reads_heavier_than_slack_off() {
+        let mut u = unit();
+        for _ in 0..200 {
+            u.step(0.1);
+        }
+        let sow = u.weight_lbf();
+        u.phase = JobPhase::PullOutOfHole;
+        for _ in 0..200 {
+            u.step(0.1);
+        }
+        let puw = u.weight_lbf();
+        // drag both ways plus stripper friction both ways
+        assert!(
+            puw > sow + 2.0 * (500.0 + 0.4 * u.wellhead_pressure_psi()),
+            "PUW {puw} SOW {sow}"
+        );
+    }
+
+    #[test]
+    fn reel_layers_fill_from_the_core() {
+        let mut u = unit();
+        let (outer_layer, outer_d) = u.reel_layer();
+        u.depth_ft = 13_900.0;
+        let (inner_layer, inner_d) = u.reel_layer();
+        assert!(outer_layer > inner_layer && outer_d > inner_d);
+        assert_eq!(inner_layer, 1);
+    }
+}

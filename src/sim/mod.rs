@@ -1,0 +1,233 @@
+//! The built-in demo plant: one CT unit on a clean-out job, ESP wells and a test separator.
+//!
+//! Deterministic for a seed (one noise generator drawn in a fixed order) and stepped with an explicit
+//! `dt`, so it runs faster than real time and is tested without threads. It knows nothing of tags,
+//! the hub or the UI: `driver::sim` maps its signals to tags.
+
+mod ct_unit;
+mod esp;
+pub mod fault;
+mod noise;
+mod separator;
+mod signal;
+
+pub use ct_unit::{CtConfig, CtUnit, JobPhase};
+pub use esp::{EspParams, EspWell};
+pub use fault::{Fault, FaultKind, FaultParseError, ScheduledFault};
+pub use separator::TestSeparator;
+pub use signal::SignalSpec;
+
+use crate::calc::survey::Survey;
+use crate::tag::{BadReason, Quality, Value};
+use noise::Noise;
+
+pub const CT_DEVICE: &str = "ct01";
+pub const SEPARATOR_DEVICE: &str = "sep01";
+/// Well routed to the test separator.
+pub const WELL_ON_TEST: usize = 0;
+
+#[derive(Debug, Clone)]
+pub struct PlantConfig {
+    pub seed: u64,
+    pub esp_wells: usize,
+    pub ct: CtConfig,
+}
+
+impl PlantConfig {
+    pub fn demo(seed: u64, survey: Survey) -> Self {
+        Self {
+            seed,
+            esp_wells: 6,
+            ct: CtConfig::demo(survey),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultTargetError {
+    #[error("'{target}' is not a {expected} of the demo plant")]
+    UnknownTarget { target: String, expected: &'static str },
+}
+
+pub fn esp_device(index: usize) -> String {
+    format!("esp{:02}", index + 1)
+}
+
+/// Every signal the plant publishes, in the order `DemoPlant::read` returns them.
+pub fn catalog(esp_wells: usize) -> Vec<SignalSpec> {
+    let mut out = Vec::new();
+    CtUnit::specs(CT_DEVICE, &mut out);
+    for i in 0..esp_wells {
+        EspWell::specs(&esp_device(i), &mut out);
+    }
+    TestSeparator::specs(SEPARATOR_DEVICE, &mut out);
+    out
+}
+
+pub struct DemoPlant {
+    noise: Noise,
+    ct: CtUnit,
+    esps: Vec<EspWell>,
+    separator: TestSeparator,
+    specs: Vec<SignalSpec>,
+    readings: Vec<Value>,
+    faults: Vec<Fault>,
+    time_s: f64,
+}
+
+impl DemoPlant {
+    pub fn new(cfg: PlantConfig) -> Self {
+        let mut noise = Noise::new(cfg.seed);
+        let esps = (0..cfg.esp_wells)
+            .map(|_| EspWell::new(EspParams::draw(&mut noise)))
+            .collect();
+        let specs = catalog(cfg.esp_wells);
+        Self {
+            noise,
+            ct: CtUnit::new(cfg.ct),
+            esps,
+            separator: TestSeparator::default(),
+            readings: Vec::with_capacity(specs.len()),
+            specs,
+            faults: Vec::new(),
+            time_s: 0.0,
+        }
+    }
+
+    pub fn specs(&self) -> &[SignalSpec] {
+        &self.specs
+    }
+
+    pub fn time_s(&self) -> f64 {
+        self.time_s
+    }
+
+    pub fn ct(&self) -> &CtUnit {
+        &self.ct
+    }
+
+    pub fn esp(&self, index: usize) -> Option<&EspWell> {
+        self.esps.get(index)
+    }
+
+    pub fn separator(&self) -> &TestSeparator {
+        &self.separator
+    }
+
+    pub fn devices(&self) -> Vec<String> {
+        let mut d = vec![CT_DEVICE.to_owned()];
+        d.extend((0..self.esps.len()).map(esp_device));
+        d.push(SEPARATOR_DEVICE.to_owned());
+        d
+    }
+
+    pub fn step(&mut self, dt: f64) {
+        self.time_s += dt;
+        self.ct.step(dt);
+        for esp in &mut self.esps {
+            esp.step(dt);
+        }
+        if let Some(test_well) = self.esps.get(WELL_ON_TEST) {
+            let p = test_well.params();
+            self.separator
+                .step(dt, test_well.rate_bpd(), p.water_cut, p.gor_scf_stb);
+        }
+    }
+
+    /// Current readings with measurement noise, in catalogue order.
+    pub fn read(&mut self) -> &[Value] {
+        self.readings.clear();
+        self.ct.write(&mut self.noise, &mut self.readings);
+        for esp in &self.esps {
+            esp.write(&mut self.noise, &mut self.readings);
+        }
+        let well = esp_device(WELL_ON_TEST);
+        self.separator.write(&well, &mut self.noise, &mut self.readings);
+        debug_assert_eq!(self.readings.len(), self.specs.len());
+        &self.readings
+    }
+
+    /// Quality a driver would report for signal `index` given the active faults.
+    pub fn signal_quality(&self, index: usize) -> Quality {
+        let Some(spec) = self.specs.get(index) else {
+            return Quality::Bad(BadReason::ConfigError);
+        };
+        for f in &self.faults {
+            match f.kind {
+                FaultKind::CommLoss if f.target == spec.device() => {
+                    return Quality::Bad(BadReason::CommFail);
+                }
+                FaultKind::SensorFail if f.target == spec.address => {
+                    return Quality::Bad(BadReason::SensorFail);
+                }
+                _ => {}
+            }
+        }
+        Quality::Good
+    }
+
+    pub fn active_faults(&self) -> &[Fault] {
+        &self.faults
+    }
+
+    pub fn inject(&mut self, fault: Fault) -> Result<(), FaultTargetError> {
+        self.check_target(&fault)?;
+        self.apply(&fault, true);
+        if !self.faults.contains(&fault) {
+            self.faults.push(fault);
+        }
+        Ok(())
+    }
+
+    pub fn clear(&mut self, fault: &Fault) {
+        self.faults.retain(|f| f != fault);
+        self.apply(fault, false);
+    }
+
+    pub fn clear_all(&mut self) {
+        for f in std::mem::take(&mut self.faults) {
+            self.apply(&f, false);
+        }
+    }
+
+    fn check_target(&self, fault: &Fault) -> Result<(), FaultTargetError> {
+        let t = fault.target.as_str();
+        let devices = self.devices();
+        let (ok, expected) = match fault.kind {
+            FaultKind::SensorFail => (self.specs.iter().any(|s| s.address == t), "signal"),
+            FaultKind::CommLoss => (devices.iter().any(|d| d == t), "device"),
+            FaultKind::Overpressure => (t == CT_DEVICE || t == SEPARATOR_DEVICE, "CT unit or separator"),
+            FaultKind::StuckPipe => (t == CT_DEVICE, "CT unit"),
+            FaultKind::GasLock => (self.esp_index(t).is_some(), "ESP well"),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(FaultTargetError::UnknownTarget {
+                target: t.to_owned(),
+                expected,
+            })
+        }
+    }
+
+    fn esp_index(&self, device: &str) -> Option<usize> {
+        (0..self.esps.len()).find(|&i| esp_device(i) == device)
+    }
+
+    fn apply(&mut self, fault: &Fault, on: bool) {
+        match fault.kind {
+            FaultKind::StuckPipe => self.ct.set_stuck(on),
+            FaultKind::Overpressure if fault.target == CT_DEVICE => self.ct.set_overpressure(on),
+            FaultKind::Overpressure => self.separator.set_blocked_outlet(on),
+            FaultKind::GasLock => {
+                if let Some(i) = self.esp_index(&fault.target) {
+                    self.esps[i].set_gas_locked(on);
+                }
+            }
+            FaultKind::SensorFail | FaultKind::CommLoss => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

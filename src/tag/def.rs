@@ -1,0 +1,128 @@
+//! Tag definitions: the validated, immutable catalogue of tags a project declares.
+//!
+//! Past the config boundary everything refers to tags by `TagId` (an index into this directory).
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Index of a tag in the `TagDirectory` and in every per-tag vector (table, snapshot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TagId(pub u32);
+
+impl TagId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Index of a driver in the project's driver list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DriverId(pub u16);
+
+impl DriverId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueKind {
+    F64,
+    I64,
+    Bool,
+    String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TagDef {
+    pub id: TagId,
+    /// Hierarchical name, `device/signal` (e.g. `ct01/weight`).
+    pub name: String,
+    pub description: String,
+    pub unit: String,
+    pub kind: ValueKind,
+    /// Instrument range (low, high) in engineering units, when the signal has one.
+    pub range: Option<(f64, f64)>,
+    /// Decimals to show on screen.
+    pub decimals: usize,
+    pub driver: DriverId,
+    /// Driver-specific address (sim signal name, Modbus register, OPC-UA node id, MQTT topic...).
+    pub address: String,
+    /// A tag not updated for this long turns Bad(Stale).
+    pub stale_after: Duration,
+}
+
+impl TagDef {
+    /// First path segment: the device or asset the tag belongs to (`ct01` for `ct01/weight`).
+    pub fn device(&self) -> &str {
+        self.name.split('/').next().unwrap_or(&self.name)
+    }
+
+    /// The name without its device prefix (`weight` for `ct01/weight`).
+    pub fn signal(&self) -> &str {
+        self.name.split_once('/').map_or(self.name.as_str(), |(_, s)| s)
+    }
+
+    /// NAMUR NE 43 validity band around the instrument range: a transmitter signal outside
+    /// 3.8–20.5 mA (−1.25 % … +103.125 % of span) is a measurement failure, not a process value.
+    pub fn valid_band(&self) -> Option<(f64, f64)> {
+        self.range.map(|(lo, hi)| {
+            let span = hi - lo;
+            (lo - 0.0125 * span, hi + 0.03125 * span)
+        })
+    }
+}
+
+/// The immutable set of tags of a loaded project. Shared read-only (`Arc`) by hub, drivers and UI.
+#[derive(Debug, Clone, Default)]
+pub struct TagDirectory {
+    defs: Vec<TagDef>,
+    by_name: HashMap<String, TagId>,
+}
+
+impl TagDirectory {
+    /// Builds a directory; ids are assigned in order. Names must already be unique (the loader checks).
+    pub fn new(defs: Vec<TagDef>) -> Self {
+        let by_name = defs.iter().map(|d| (d.name.clone(), d.id)).collect();
+        debug_assert!(defs.iter().enumerate().all(|(i, d)| d.id.index() == i));
+        Self { defs, by_name }
+    }
+
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    pub fn get(&self, id: TagId) -> Option<&TagDef> {
+        self.defs.get(id.index())
+    }
+
+    pub fn id_of(&self, name: &str) -> Option<TagId> {
+        self.by_name.get(name).copied()
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&TagDef> {
+        self.id_of(name).and_then(|id| self.get(id))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &TagDef> {
+        self.defs.iter()
+    }
+
+    /// Device names in first-seen order.
+    pub fn devices(&self) -> Vec<&str> {
+        let mut seen = Vec::new();
+        for d in &self.defs {
+            let dev = d.device();
+            if !seen.contains(&dev) {
+                seen.push(dev);
+            }
+        }
+        seen
+    }
+}

@@ -1,0 +1,16 @@
+//! The tag model: what a value is, how good it is, and when it was seen.
+//!
+//! Owns `Value`, `Quality`, `Timestamp`, `Sample`, tag definitions and the hub's current-value table.
+//! Every other room speaks in these types; this room imports nothing from the others.
+
+mod def;
+mod quality;
+mod table;
+mod time;
+mod value;
+
+pub use def::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
+pub use quality::{BadReason, Quality};
+pub use table::{Sample, TagState, TagTable, TagUpdate};
+pub use time::Timestamp;
+pub use value::Value;

@@ -1,0 +1,240 @@
+//! The console shell: alarm banner strip, navigation, status bar and the page in the middle.
+//!
+//! Reads one snapshot per frame (`ArcSwap::load_full`, never blocks) and sends operator commands over
+//! a bounded channel (`try_send`, never blocks). It owns only view state.
+
+use super::drivers_page::{driver_state_ui, drivers_ui};
+use super::frame_stats::FrameStats;
+use super::overview::overview_ui;
+use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
+use super::tag_browser::{TagBrowserState, tag_browser_ui};
+use super::{readout, theme};
+use crate::hub::{HubCommand, Snapshot, SnapshotCell};
+use crate::tag::Timestamp;
+use crossbeam_channel::Sender;
+use egui::{RichText, Ui};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Overview,
+    Tags,
+    Drivers,
+    Simulator,
+}
+
+impl Page {
+    const ALL: [Page; 4] = [Page::Overview, Page::Tags, Page::Drivers, Page::Simulator];
+
+    fn label(self) -> &'static str {
+        match self {
+            Page::Overview => "Overview",
+            Page::Tags => "Tags",
+            Page::Drivers => "Drivers",
+            Page::Simulator => "Simulator",
+        }
+    }
+}
+
+/// A hub that has not published for this long is shown as not updating.
+const HUB_SILENT_AFTER: Duration = Duration::from_secs(2);
+
+/// What the console needs from the running system.
+pub struct ConsoleInputs {
+    pub site_name: String,
+    pub snapshot: SnapshotCell,
+    pub commands: Sender<HubCommand>,
+    pub simulator: Option<SimulatorInfo>,
+    /// The console's clock (injected so tests and snapshots are deterministic).
+    pub clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+}
+
+/// Measurement mode: run for a while, write frame statistics, close.
+#[derive(Debug, Clone, Default)]
+pub struct MeasureOptions {
+    pub exit_after: Option<Duration>,
+    pub frame_stats: Option<PathBuf>,
+}
+
+pub struct ConsoleApp {
+    themed: bool,
+    inputs: ConsoleInputs,
+    page: Page,
+    tags: TagBrowserState,
+    simulator: SimulatorPageState,
+    frames: FrameStats,
+    started: Instant,
+    measure: MeasureOptions,
+}
+
+impl ConsoleApp {
+    pub fn new(inputs: ConsoleInputs, measure: MeasureOptions) -> Self {
+        Self {
+            themed: false,
+            inputs,
+            page: Page::Overview,
+            tags: TagBrowserState::default(),
+            simulator: SimulatorPageState::default(),
+            frames: FrameStats::default(),
+            started: Instant::now(),
+            measure,
+        }
+    }
+
+    pub fn page(&self) -> Page {
+        self.page
+    }
+
+    /// Draws one frame of the whole console into `ui`.
+    pub fn console_ui(&mut self, ui: &mut Ui) {
+        let t0 = Instant::now();
+        if !self.themed {
+            theme::apply(ui.ctx());
+            self.themed = true;
+        }
+        let snap = self.inputs.snapshot.load_full();
+        let now = (self.inputs.clock)();
+        egui::Panel::top("alarm_banner")
+            .exact_size(44.0)
+            .frame(
+                egui::Frame::default()
+                    .fill(theme::BANNER)
+                    .inner_margin(egui::Margin::symmetric(10, 6)),
+            )
+            .show(ui, |ui| self.banner_ui(ui, &snap));
+        egui::Panel::top("navigation")
+            .frame(
+                egui::Frame::default()
+                    .fill(theme::PANEL)
+                    .inner_margin(egui::Margin::symmetric(10, 6)),
+            )
+            .show(ui, |ui| self.nav_ui(ui, now));
+        egui::Panel::bottom("status_bar")
+            .frame(
+                egui::Frame::default()
+                    .fill(theme::PANEL)
+                    .inner_margin(egui::Margin::symmetric(10, 4)),
+            )
+            .show(ui, |ui| self.status_ui(ui, &snap, now));
+        egui::CentralPanel::default()
+            .frame(egui::Frame::default().fill(theme::BACKGROUND).inner_margin(10.0))
+            .show(ui, |ui| match self.page {
+                Page::Overview => overview_ui(ui, &snap),
+                Page::Tags => tag_browser_ui(ui, &mut self.tags, &snap, now),
+                Page::Drivers => drivers_ui(ui, &snap),
+                Page::Simulator => simulator_ui(
+                    ui,
+                    &mut self.simulator,
+                    self.inputs.simulator.as_ref(),
+                    &self.inputs.commands,
+                    &snap,
+                ),
+            });
+        self.frames.record(t0.elapsed());
+    }
+
+    /// The strip reserved on top of every screen for the alarm banner. Until alarm definitions are
+    /// loaded it says so plainly, and it always shows how many tags are not good.
+    fn banner_ui(&mut self, ui: &mut Ui, snap: &Snapshot) {
+        ui.horizontal_centered(|ui| {
+            ui.label(RichText::new("ALARMS").strong());
+            ui.label(RichText::new("No alarm definitions loaded").color(theme::TEXT_DIM));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let not_good = snap.tags.iter().filter(|s| !s.quality.is_good()).count();
+                if not_good > 0 {
+                    let text = format!("{not_good} tags not good");
+                    let button =
+                        egui::Button::new(RichText::new(text).color(theme::ON_CHIP).strong()).fill(theme::QUALITY_BAD);
+                    if ui.add(button).on_hover_text("Show them in the tag browser").clicked() {
+                        self.tags.only_not_good = true;
+                        self.tags.query.clear();
+                        self.page = Page::Tags;
+                    }
+                } else {
+                    ui.label(RichText::new("All tags good").color(theme::TEXT_DIM));
+                }
+            });
+        });
+    }
+
+    fn nav_ui(&mut self, ui: &mut Ui, now: Timestamp) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&self.inputs.site_name).size(theme::TEXT_HEADING).strong());
+            ui.add_space(16.0);
+            for p in Page::ALL {
+                if ui.selectable_label(self.page == p, p.label()).clicked() {
+                    self.page = p;
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(RichText::new(now.to_local_hms()).monospace().size(theme::TEXT_HEADING));
+            });
+        });
+    }
+
+    fn status_ui(&mut self, ui: &mut Ui, snap: &Snapshot, now: Timestamp) {
+        ui.horizontal(|ui| {
+            for d in &snap.drivers {
+                ui.label(RichText::new(&d.name).monospace());
+                driver_state_ui(ui, d.state);
+                ui.label(RichText::new(format!("{:.0}/s", d.rate_per_sec)).color(theme::TEXT_DIM));
+                ui.separator();
+            }
+            let c = snap.counters;
+            ui.label(
+                RichText::new(format!("in {} · dropped {}", c.samples_in, c.samples_dropped)).color(theme::TEXT_DIM),
+            );
+            ui.separator();
+            if snap.taken_at != Timestamp::ZERO && now.saturating_since(snap.taken_at) > HUB_SILENT_AFTER {
+                readout::chip_ui(ui, "HUB NOT UPDATING", theme::QUALITY_BAD);
+            } else {
+                ui.label(
+                    RichText::new(format!("data {}", readout::age_text(now, snap.taken_at))).color(theme::TEXT_DIM),
+                );
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(RichText::new(format!("frame {:.1} ms", self.frames.recent_mean_ms())).color(theme::TEXT_DIM));
+            });
+        });
+    }
+
+    /// In measurement mode: true once the run is over (stats written).
+    fn measurement_done(&self) -> bool {
+        let Some(after) = self.measure.exit_after else {
+            return false;
+        };
+        if self.started.elapsed() < after {
+            return false;
+        }
+        if let Some(path) = &self.measure.frame_stats {
+            let report = self.frames.report(self.started.elapsed());
+            match serde_json::to_string_pretty(&report) {
+                Ok(json) => {
+                    if let Err(e) = std::fs::write(path, json) {
+                        tracing::error!(path = %path.display(), error = %e, "could not write frame stats");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "could not encode frame stats"),
+            }
+        }
+        true
+    }
+}
+
+impl eframe::App for ConsoleApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.console_ui(ui);
+        if self.measure.exit_after.is_some() {
+            // Measuring: draw as fast as the machine allows.
+            ui.ctx().request_repaint();
+            if self.measurement_done() {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        } else {
+            // The hub asks for repaints on new data; this keeps the clock and ages moving.
+            ui.ctx().request_repaint_after(Duration::from_millis(250));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The operator console (egui/eframe on wgpu). The only room that imports egui: it reads hub
+//! snapshots and sends operator commands; it never touches drivers, sockets or files directly.
+
+mod app;
+mod drivers_page;
+mod frame_stats;
+mod overview;
+pub mod readout;
+mod simulator_page;
+mod tag_browser;
+pub mod theme;
+
+pub use app::{ConsoleApp, ConsoleInputs, MeasureOptions, Page};
+pub use frame_stats::{FrameReport, FrameStats};
+pub use simulator_page::SimulatorInfo;
+pub use tag_browser::TagBrowserState;
+
+use crate::project::DriverKind;
+use crate::runtime::{Runtime, RuntimeOptions};
+use crate::tag::Timestamp;
+use std::sync::{Arc, OnceLock};
+
+/// What the console needs to know about the project's simulator, if it has one.
+pub fn simulator_info(runtime: &Runtime) -> Option<SimulatorInfo> {
+    let site = &runtime.project.site;
+    let d = site.drivers.iter().find(|d| matches!(d.kind, DriverKind::Sim(_)))?;
+    let signals: Vec<String> = site
+        .tags
+        .iter()
+        .filter(|t| t.driver == d.id)
+        .map(|t| t.address.clone())
+        .collect();
+    let mut devices: Vec<String> = Vec::new();
+    for s in &signals {
+        let dev = s.split('/').next().unwrap_or(s).to_owned();
+        if !devices.contains(&dev) {
+            devices.push(dev);
+        }
+    }
+    Some(SimulatorInfo {
+        driver: d.id,
+        driver_name: d.name.clone(),
+        devices,
+        signals,
+    })
+}
+
+/// Opens the console window on a project and runs until it is closed.
+pub fn run(
+    project: crate::project::Project,
+    opts: RuntimeOptions,
+    measure: MeasureOptions,
+) -> Result<(), eframe::Error> {
+    let title = format!("wellconsole — {}", project.site.name);
+    // The hub starts before the window exists; it reaches egui through this slot once it does.
+    let repaint: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
+    let notify = {
+        let repaint = repaint.clone();
+        Arc::new(move || {
+            if let Some(ctx) = repaint.get() {
+                ctx.request_repaint();
+            }
+        })
+    };
+    let runtime = match Runtime::start(project, opts, Vec::new(), Some(notify)) {
+        Ok(r) => r,
+        Err(e) => return Err(eframe::Error::AppCreation(Box::new(e))),
+    };
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(title)
+            .with_inner_size([1600.0, 960.0])
+            .with_min_inner_size([900.0, 600.0]),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "wellconsole",
+        native,
+        Box::new(move |cc| {
+            let _ = repaint.set(cc.egui_ctx.clone());
+            let inputs = ConsoleInputs {
+                site_name: runtime.project.site.name.clone(),
+                snapshot: runtime.snapshot.clone(),
+                commands: runtime.commands.clone(),
+                simulator: simulator_info(&runtime),
+                clock: Arc::new(Timestamp::now),
+            };
+            Ok(Box::new(RunningConsole {
+                app: ConsoleApp::new(inputs, measure),
+                _runtime: runtime,
+            }))
+        }),
+    )
+}
+
+/// The console plus the runtime it shows, so the runtime stops when the window closes.
+struct RunningConsole {
+    app: ConsoleApp,
+    _runtime: Runtime,
+}
+
+impl eframe::App for RunningConsole {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.app.ui(ui, frame);
+    }
+}

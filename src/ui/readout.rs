@@ -1,0 +1,78 @@
+//! Value readouts that never let bad or stale data look live: a good value is plain dark text; any
+//! other quality dims the value and puts a labelled chip beside it (COMM FAIL, STALE, ...).
+
+use super::theme;
+use crate::tag::{BadReason, Quality, TagDef, TagState, Timestamp};
+use egui::{Align, Layout, RichText, Ui};
+
+/// The value as text with its unit, or "----" when there has never been one.
+pub fn value_text(def: &TagDef, state: &TagState) -> String {
+    match &state.value {
+        Some(v) if def.unit.is_empty() => v.display(def.decimals),
+        Some(v) => format!("{} {}", v.display(def.decimals), def.unit),
+        None => "----".to_owned(),
+    }
+}
+
+pub fn chip_colour(q: Quality) -> Option<egui::Color32> {
+    match q {
+        Quality::Good => None,
+        Quality::Uncertain => Some(theme::QUALITY_UNCERTAIN),
+        Quality::Bad(BadReason::Stale) => Some(theme::QUALITY_STALE),
+        Quality::Bad(_) => Some(theme::QUALITY_BAD),
+    }
+}
+
+/// A small filled label: the one shape used for every "needs attention" marker.
+pub fn chip_ui(ui: &mut Ui, text: &str, fill: egui::Color32) {
+    egui::Frame::default()
+        .fill(fill)
+        .corner_radius(3.0)
+        .inner_margin(egui::Margin::symmetric(5, 1))
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(text)
+                    .color(theme::ON_CHIP)
+                    .size(theme::TEXT_SMALL)
+                    .strong(),
+            );
+        });
+}
+
+/// The quality code as a chip; nothing for good data.
+pub fn quality_chip_ui(ui: &mut Ui, q: Quality) {
+    if let Some(fill) = chip_colour(q) {
+        chip_ui(ui, q.code(), fill);
+    }
+}
+
+/// Value (right-aligned, monospace) plus quality chip.
+pub fn readout_ui(ui: &mut Ui, def: &TagDef, state: &TagState) {
+    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+        quality_chip_ui(ui, state.quality);
+        let text = RichText::new(value_text(def, state))
+            .monospace()
+            .size(theme::TEXT_VALUE);
+        let text = if state.quality.is_good() {
+            text.color(theme::VALUE).strong()
+        } else {
+            text.color(theme::TEXT_DIM).italics()
+        };
+        ui.label(text);
+    });
+}
+
+/// "0.4 s ago", "12 min ago": how old the last update is, by the console's clock.
+pub fn age_text(now: Timestamp, then: Timestamp) -> String {
+    if then == Timestamp::ZERO {
+        return "never".to_owned();
+    }
+    let s = now.saturating_since(then).as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.1} s ago")
+    } else if s < 3600.0 {
+        format!("{:.0} min ago", s / 60.0)
+    } else {
+        format!("{:.1} h ago", s / 3600.0)
+    }
+}

@@ -1,0 +1,151 @@
+//! Fault injection for the demo plant: pick a fault and a target, inject it, clear it.
+//! Sends commands to the simulator driver through the hub; never touches the plant directly.
+
+use super::theme;
+use crate::driver::DriverCommand;
+use crate::driver::sim::SimCommand;
+use crate::hub::{HubCommand, Snapshot};
+use crate::sim::{Fault, FaultKind};
+use crate::tag::DriverId;
+use crossbeam_channel::Sender;
+use egui::{RichText, Ui};
+
+/// What the console knows about the simulator it can command.
+#[derive(Debug, Clone)]
+pub struct SimulatorInfo {
+    pub driver: DriverId,
+    pub driver_name: String,
+    pub devices: Vec<String>,
+    pub signals: Vec<String>,
+}
+
+pub struct SimulatorPageState {
+    kind: FaultKind,
+    target: String,
+    /// Faults this console injected and has not cleared.
+    injected: Vec<Fault>,
+    message: Option<(String, bool)>,
+}
+
+impl Default for SimulatorPageState {
+    fn default() -> Self {
+        Self {
+            kind: FaultKind::StuckPipe,
+            target: "ct01".into(),
+            injected: Vec::new(),
+            message: None,
+        }
+    }
+}
+
+fn targets(kind: FaultKind, info: &SimulatorInfo) -> Vec<String> {
+    match kind {
+        FaultKind::SensorFail => info.signals.clone(),
+        FaultKind::CommLoss => info.devices.clone(),
+        FaultKind::Overpressure => info
+            .devices
+            .iter()
+            .filter(|d| d.starts_with("ct") || d.starts_with("sep"))
+            .cloned()
+            .collect(),
+        FaultKind::StuckPipe => info.devices.iter().filter(|d| d.starts_with("ct")).cloned().collect(),
+        FaultKind::GasLock => info.devices.iter().filter(|d| d.starts_with("esp")).cloned().collect(),
+    }
+}
+
+pub fn simulator_ui(
+    ui: &mut Ui,
+    state: &mut SimulatorPageState,
+    info: Option<&SimulatorInfo>,
+    commands: &Sender<HubCommand>,
+    snap: &Snapshot,
+) {
+    ui.heading("Simulator: fault injection");
+    let Some(info) = info else {
+        ui.label("This project has no simulator driver.");
+        return;
+    };
+    ui.label(
+        RichText::new(
+            "Faults act on the simulated plant exactly as the real fault would reach the console: through the driver.",
+        )
+        .color(theme::TEXT_DIM),
+    );
+    ui.add_space(8.0);
+    let send = |cmd: SimCommand, state: &mut SimulatorPageState| {
+        let ok = commands
+            .try_send(HubCommand::ToDriver {
+                driver: info.driver,
+                command: DriverCommand::Sim(cmd),
+            })
+            .is_ok();
+        if !ok {
+            state.message = Some(("Command queue full: command not sent. Try again.".into(), false));
+        }
+        ok
+    };
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label("Fault")
+            .selected_text(state.kind.name())
+            .show_ui(ui, |ui| {
+                for k in FaultKind::ALL {
+                    if ui.selectable_value(&mut state.kind, k, k.name()).changed() {
+                        state.target = targets(k, info).into_iter().next().unwrap_or_default();
+                    }
+                }
+            });
+        let options = targets(state.kind, info);
+        if !options.contains(&state.target) {
+            state.target = options.first().cloned().unwrap_or_default();
+        }
+        egui::ComboBox::from_label("Target")
+            .selected_text(state.target.as_str())
+            .height(400.0)
+            .show_ui(ui, |ui| {
+                for t in &options {
+                    ui.selectable_value(&mut state.target, t.clone(), t);
+                }
+            });
+        if ui.button("Inject fault").clicked() && !state.target.is_empty() {
+            let f = Fault {
+                kind: state.kind,
+                target: state.target.clone(),
+            };
+            if send(SimCommand::Inject(f.clone()), state) {
+                state.message = Some((format!("Injected {f}"), true));
+                if !state.injected.contains(&f) {
+                    state.injected.push(f);
+                }
+            }
+        }
+        if ui.button("Clear all faults").clicked() && send(SimCommand::ClearAll, state) {
+            state.injected.clear();
+            state.message = Some(("All faults cleared".into(), true));
+        }
+    });
+    if let Some((m, ok)) = &state.message {
+        ui.label(RichText::new(m).color(if *ok { theme::TEXT_DIM } else { theme::QUALITY_BAD }));
+    }
+    ui.add_space(8.0);
+    ui.strong("Injected from this console");
+    let mut clear = None;
+    for f in &state.injected {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(f.to_string()).monospace());
+            if ui.small_button("Clear").clicked() {
+                clear = Some(f.clone());
+            }
+        });
+    }
+    if let Some(f) = clear {
+        if send(SimCommand::Clear(f.clone()), state) {
+            state.injected.retain(|x| x != &f);
+        }
+    }
+    ui.add_space(8.0);
+    let active = snap.drivers.get(info.driver.index()).and_then(|d| d.detail.clone());
+    ui.label(format!(
+        "Simulator reports: {}",
+        active.as_deref().map_or("no active faults", |s| s.as_str())
+    ));
+}

@@ -1,0 +1,60 @@
+//! Design tokens: the only place that names colours and text sizes (STYLE.md rule 7).
+//!
+//! ISA-101 high-performance style: a grey, low-contrast normal picture, so that colour means
+//! "abnormal". Alarm colours (red, orange, yellow) are reserved for alarms and never used here for
+//! data quality or equipment state; bad data is purple, stale data is slate blue.
+#![allow(clippy::disallowed_methods)] // this module is where colours are allowed to be constructed
+
+use egui::{Color32, FontId, TextStyle};
+
+pub const BACKGROUND: Color32 = Color32::from_rgb(0xD6, 0xD6, 0xD6);
+pub const PANEL: Color32 = Color32::from_rgb(0xC4, 0xC4, 0xC4);
+pub const BANNER: Color32 = Color32::from_rgb(0xB4, 0xB4, 0xB4);
+pub const TILE: Color32 = Color32::from_rgb(0xE2, 0xE2, 0xE2);
+pub const TILE_STROKE: Color32 = Color32::from_rgb(0x9A, 0x9A, 0x9A);
+pub const TEXT: Color32 = Color32::from_rgb(0x1A, 0x1A, 0x1A);
+pub const TEXT_DIM: Color32 = Color32::from_rgb(0x5C, 0x5C, 0x5C);
+pub const VALUE: Color32 = Color32::from_rgb(0x0A, 0x0A, 0x0A);
+pub const INPUT_BG: Color32 = Color32::from_rgb(0xF4, 0xF4, 0xF4);
+pub const SELECTION: Color32 = Color32::from_rgb(0x7F, 0x8F, 0xA6);
+
+/// Bad quality (comm fail, sensor fail, out of range, config error, no data).
+pub const QUALITY_BAD: Color32 = Color32::from_rgb(0x6A, 0x1B, 0x9A);
+/// Stale data: a value that stopped updating.
+pub const QUALITY_STALE: Color32 = Color32::from_rgb(0x37, 0x47, 0x7F);
+/// Uncertain quality.
+pub const QUALITY_UNCERTAIN: Color32 = Color32::from_rgb(0x6D, 0x6D, 0x3A);
+pub const ON_CHIP: Color32 = Color32::WHITE;
+
+/// Equipment and driver states that need attention (not alarms).
+pub const STATE_OK: Color32 = Color32::from_rgb(0x4A, 0x4A, 0x4A);
+
+pub const TEXT_BODY: f32 = 15.0;
+pub const TEXT_HEADING: f32 = 20.0;
+pub const TEXT_SMALL: f32 = 12.5;
+/// Large value readouts on tiles.
+pub const TEXT_VALUE: f32 = 16.0;
+
+/// Applies the grey console theme to a context.
+pub fn apply(ctx: &egui::Context) {
+    let mut style = (*ctx.global_style()).clone();
+    let mut v = egui::Visuals::light();
+    v.panel_fill = BACKGROUND;
+    v.window_fill = TILE;
+    v.extreme_bg_color = INPUT_BG;
+    v.faint_bg_color = TILE;
+    v.selection.bg_fill = SELECTION;
+    v.override_text_color = Some(TEXT);
+    style.visuals = v;
+    style.text_styles = [
+        (TextStyle::Heading, FontId::proportional(TEXT_HEADING)),
+        (TextStyle::Body, FontId::proportional(TEXT_BODY)),
+        (TextStyle::Button, FontId::proportional(TEXT_BODY)),
+        (TextStyle::Monospace, FontId::monospace(TEXT_BODY)),
+        (TextStyle::Small, FontId::proportional(TEXT_SMALL)),
+    ]
+    .into();
+    style.spacing.interact_size.y = 26.0;
+    style.spacing.button_padding = egui::vec2(10.0, 4.0);
+    ctx.set_global_style(style);
+}

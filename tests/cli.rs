@@ -1,0 +1,236 @@
+//! The binary as an engineer runs it: `check` on good and broken projects, `run --headless` with stats.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn wellconsole(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const SURVEY: &str = "md_ft,inc_deg,azi_deg\n0,0,0\n1000,0,0\n2000,30,90\n5000,30,90\n";
+
+/// A small valid project; each case below breaks one thing in it.
+const SITE: &str = r#"[site]
+name = "Test pad"
+
+[[driver]]
+name = "sim"
+kind = "sim"
+
+[driver.sim]
+ct_survey = "data/well.csv"
+esp_wells = 1
+
+[[tag]]
+name = "ct01/depth"
+driver = "sim"
+type = "f64"
+range = [0.0, 15000.0]
+
+[[tag]]
+name = "esp01/rate"
+driver = "sim"
+"#;
+
+fn project(dir: &Path, site: &str, extra: &[(&str, &[u8])]) {
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("site.toml"), site).unwrap();
+    std::fs::write(dir.join("data/well.csv"), SURVEY).unwrap();
+    for (rel, bytes) in extra {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+#[test]
+fn the_demo_project_checks_clean() {
+    let o = wellconsole(&["check"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).contains("built-in demo project: ok"));
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let o = wellconsole(&["check", "--project", repo]);
+    assert!(o.status.success(), "{}", stdout(&o));
+}
+
+#[test]
+fn check_reports_each_error_kind_at_its_line_and_column() {
+    // (case, site.toml, other files, expected line: "<file>:<line>:<col>: <message start>")
+    let cases: Vec<(&str, String, Vec<(&str, &[u8])>, &str)> = vec![
+        (
+            "syntax",
+            SITE.replace("name = \"Test pad\"", "name = \"Test pad"),
+            vec![],
+            "site.toml:2:",
+        ),
+        (
+            "unknown field",
+            SITE.replace("type = \"f64\"", "type = \"f64\"\ncolour = \"red\""),
+            vec![],
+            "site.toml:16:1: unknown field `colour`",
+        ),
+        (
+            "unknown driver kind",
+            SITE.replace("kind = \"sim\"", "kind = \"profibus\""),
+            vec![],
+            "site.toml:6:8: unknown driver kind 'profibus'",
+        ),
+        (
+            "undefined driver",
+            SITE.replace(
+                "name = \"esp01/rate\"\ndriver = \"sim\"",
+                "name = \"esp01/rate\"\ndriver = \"plc1\"",
+            ),
+            vec![],
+            "site.toml:20:10: tag 'esp01/rate' uses driver 'plc1', which is not defined",
+        ),
+        (
+            "duplicate tag",
+            SITE.replace("esp01/rate", "ct01/depth"),
+            vec![],
+            "site.toml:19:8: tag 'ct01/depth' is defined twice",
+        ),
+        (
+            "unknown address",
+            SITE.replace("esp01/rate", "esp01/torque"),
+            vec![],
+            "site.toml:19:8: the simulator has no signal 'esp01/torque'",
+        ),
+        (
+            "bad range",
+            SITE.replace("[0.0, 15000.0]", "[100.0, 10.0]"),
+            vec![],
+            "site.toml:16:9: range [100, 10] must be two finite numbers, low < high",
+        ),
+        (
+            "type mismatch",
+            SITE.replace("type = \"f64\"", "type = \"bool\""),
+            vec![],
+            "site.toml:15:8: tag 'ct01/depth' is declared bool but sim signal 'ct01/depth' is f64",
+        ),
+        (
+            "bad tag name",
+            SITE.replace(
+                "name = \"esp01/rate\"",
+                "name = \"esp01//rate\"\naddress = \"esp01/rate\"",
+            ),
+            vec![],
+            "site.toml:19:8: tag name 'esp01//rate' must be path segments",
+        ),
+        (
+            "zero stale period",
+            SITE.replace("type = \"f64\"", "type = \"f64\"\nstale_after_ms = 0"),
+            vec![],
+            "site.toml:16:18: stale_after_ms must be greater than 0",
+        ),
+        (
+            "missing survey",
+            SITE.replace("data/well.csv", "data/nope.csv"),
+            vec![],
+            "site.toml:9:13: survey file 'data/nope.csv' not found in the project",
+        ),
+        (
+            "bad survey number",
+            SITE.replace("data/well.csv", "data/bad.csv"),
+            vec![("data/bad.csv", b"md_ft,inc_deg,azi_deg\n0,0,0\n100,1x,0\n")],
+            "data/bad.csv:3:5: '1x' is not a number",
+        ),
+        (
+            "broken screen",
+            SITE.to_owned(),
+            vec![("screens/ct.toml", b"[screen]\nname = 'CT\n")],
+            "screens/ct.toml:2:11: invalid literal string",
+        ),
+        (
+            "not text",
+            SITE.to_owned(),
+            vec![("alarms/a.toml", &[0xff, 0xfe, 0x00])],
+            "alarms/a.toml:1:1: not UTF-8 text",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, (case, site, extra, want)) in cases.into_iter().enumerate() {
+        let dir = tmp.path().join(format!("case{i}"));
+        project(&dir, &site, &extra);
+        let o = wellconsole(&["check", "--project", dir.to_str().unwrap()]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(1), "{case}: exit 1 on problems\n{out}");
+        let expected = format!("{}/{want}", dir.display());
+        assert!(
+            out.lines().any(|l| l.starts_with(&expected)),
+            "{case}: expected a line starting\n  {expected}\ngot:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn check_refuses_a_directory_without_site_toml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = wellconsole(&["check", "--project", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no site.toml"));
+}
+
+#[test]
+fn headless_run_writes_stats_with_every_tag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stats = tmp.path().join("stats.json");
+    let o = wellconsole(&[
+        "run",
+        "--headless",
+        "--for",
+        "2",
+        "--speed",
+        "10",
+        "--fault",
+        "comm-loss:esp02",
+        "--stats-json",
+        stats.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(v["tags"], 75);
+    assert!(v["samples_in"].as_u64().unwrap() > 75 * 10, "{}", v["samples_in"]);
+    assert_eq!(v["samples_dropped"], 0);
+    assert_eq!(v["drivers"]["sim"]["state"], "Running");
+    assert!(v["drivers"]["sim"]["rate_per_sec"].as_f64().unwrap() > 0.0);
+    let depth = &v["values"]["ct01/depth"];
+    assert_eq!(depth["quality"], "GOOD");
+    assert!(
+        depth["value"].as_f64().unwrap() > 2_500.0,
+        "RIH from 2,500 ft at 10× real time"
+    );
+    assert_eq!(depth["unit"], "ft");
+    assert!(depth["source_ts"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(v["values"]["esp02/rate"]["quality"], "COMM FAIL");
+    assert_eq!(v["values"]["esp01/rate"]["quality"], "GOOD");
+    assert_eq!(v["values"]["ct01/job_phase"]["value"], "RIH");
+}
+
+#[test]
+fn bad_arguments_are_refused_with_a_reason() {
+    let o = wellconsole(&["run", "--headless"]);
+    assert_eq!(o.status.code(), Some(2), "--for is required with --headless");
+    let o = wellconsole(&["run", "--headless", "--for", "1", "--fault", "meltdown"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown fault kind 'meltdown'"));
+    let o = wellconsole(&["run", "--headless", "--for", "1", "--speed", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn sim_prints_the_job() {
+    let o = wellconsole(&["sim", "--speed", "1000", "--for", "60", "--every", "30"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.contains("CT RIH"));
+}
