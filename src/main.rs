@@ -110,9 +110,7 @@ fn check(p: &ProjectArgs) -> Result<ExitCode> {
 
 fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode> {
     let project = load(p)?;
-    let Some(cfg) = project.site.drivers.iter().find_map(|d| match &d.kind {
-        project::DriverKind::Sim(c) => Some(c.clone()),
-    }) else {
+    let Some(cfg) = project.site.drivers.iter().find_map(|d| d.kind.as_sim().cloned()) else {
         bail!("the project has no simulator driver");
     };
     let speed = opts.speed.unwrap_or(cfg.speed);

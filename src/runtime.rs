@@ -49,10 +49,10 @@ impl Runtime {
         subscribers: Vec<Box<dyn Subscriber>>,
         notify: Option<Arc<dyn Fn() + Send + Sync>>,
     ) -> Result<Self, RuntimeError> {
-        if let Some(s) = opts.speed {
-            if !(s.is_finite() && s > 0.0 && s <= 1_000.0) {
-                return Err(RuntimeError::BadSpeed(s));
-            }
+        if let Some(s) = opts.speed
+            && !(s.is_finite() && s > 0.0 && s <= 1_000.0)
+        {
+            return Err(RuntimeError::BadSpeed(s));
         }
         let project = Arc::new(project);
         let directory: Arc<TagDirectory> = project.site.tags.clone();

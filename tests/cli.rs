@@ -61,10 +61,13 @@ fn the_demo_project_checks_clean() {
     assert!(o.status.success(), "{}", stdout(&o));
 }
 
+/// (case, site.toml, other files, expected line start)
+type BrokenCase = (&'static str, String, Vec<(&'static str, &'static [u8])>, &'static str);
+
 #[test]
 fn check_reports_each_error_kind_at_its_line_and_column() {
     // (case, site.toml, other files, expected line: "<file>:<line>:<col>: <message start>")
-    let cases: Vec<(&str, String, Vec<(&str, &[u8])>, &str)> = vec![
+    let cases: Vec<BrokenCase> = vec![
         (
             "syntax",
             SITE.replace("name = \"Test pad\"", "name = \"Test pad"),

@@ -51,7 +51,7 @@ impl Survey {
                     azi_deg: s.azi_deg,
                 });
             }
-            if index > 0 && !(s.md_ft > stations[index - 1].md_ft) {
+            if index > 0 && s.md_ft.partial_cmp(&stations[index - 1].md_ft) != Some(std::cmp::Ordering::Greater) {
                 return Err(SurveyError::NotIncreasing { index, md_ft: s.md_ft });
             }
         }

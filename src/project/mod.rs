@@ -62,11 +62,12 @@ fn check_other_files(files: &ProjectFiles) -> Vec<Diagnostic> {
         .collect();
     for (rel, text) in files.iter() {
         let in_definitions = ["screens/", "symbols/", "alarms/"].iter().any(|d| rel.starts_with(d));
-        if in_definitions && rel.ends_with(".toml") {
-            if let Err(e) = text.parse::<toml::Table>() {
-                let path = files.display_path(rel);
-                out.push(SourceFile::new(&path, text).toml_error(&e));
-            }
+        if in_definitions
+            && rel.ends_with(".toml")
+            && let Err(e) = text.parse::<toml::Table>()
+        {
+            let path = files.display_path(rel);
+            out.push(SourceFile::new(&path, text).toml_error(&e));
         }
     }
     out

@@ -37,6 +37,13 @@ pub enum DriverKind {
 }
 
 impl DriverKind {
+    /// The simulator settings, when this is the simulator driver.
+    pub fn as_sim(&self) -> Option<&SimDriverConfig> {
+        match self {
+            DriverKind::Sim(c) => Some(c),
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             DriverKind::Sim(_) => "sim",
@@ -221,17 +228,17 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
         let (kind, signal) = match &books[driver.index()] {
             AddressBook::Sim(signals) => match signals.get(&address) {
                 Some(spec) => {
-                    if let (Some(k), Some(ks)) = (declared, t.kind.as_ref()) {
-                        if k != spec.kind {
-                            errs.push(src.at(
-                                ks.span(),
-                                format!(
-                                    "tag '{name}' is declared {} but sim signal '{address}' is {}",
-                                    kind_name(k),
-                                    kind_name(spec.kind)
-                                ),
-                            ));
-                        }
+                    if let (Some(k), Some(ks)) = (declared, t.kind.as_ref())
+                        && k != spec.kind
+                    {
+                        errs.push(src.at(
+                            ks.span(),
+                            format!(
+                                "tag '{name}' is declared {} but sim signal '{address}' is {}",
+                                kind_name(k),
+                                kind_name(spec.kind)
+                            ),
+                        ));
                     }
                     (spec.kind, Some(spec))
                 }
@@ -319,25 +326,25 @@ fn sim_driver(
     let opts = opts.into_inner();
     let before = errs.len();
     let speed = opts.speed.as_ref().map_or(1.0, |s| *s.get_ref());
-    if let Some(s) = &opts.speed {
-        if !(speed.is_finite() && speed > 0.0 && speed <= 1_000.0) {
-            errs.push(src.at(
-                s.span(),
-                "speed must be greater than 0 and at most 1000 (times real time)",
-            ));
-        }
+    if let Some(s) = &opts.speed
+        && !(speed.is_finite() && speed > 0.0 && speed <= 1_000.0)
+    {
+        errs.push(src.at(
+            s.span(),
+            "speed must be greater than 0 and at most 1000 (times real time)",
+        ));
     }
     let period_ms = opts.period_ms.as_ref().map_or(100, |p| *p.get_ref());
-    if let Some(p) = &opts.period_ms {
-        if !(10..=10_000).contains(&period_ms) {
-            errs.push(src.at(p.span(), "period_ms must be between 10 and 10000"));
-        }
+    if let Some(p) = &opts.period_ms
+        && !(10..=10_000).contains(&period_ms)
+    {
+        errs.push(src.at(p.span(), "period_ms must be between 10 and 10000"));
     }
     let esp_wells = opts.esp_wells.as_ref().map_or(6, |n| *n.get_ref());
-    if let Some(n) = &opts.esp_wells {
-        if !(1..=24).contains(&esp_wells) {
-            errs.push(src.at(n.span(), "esp_wells must be between 1 and 24"));
-        }
+    if let Some(n) = &opts.esp_wells
+        && !(1..=24).contains(&esp_wells)
+    {
+        errs.push(src.at(n.span(), "esp_wells must be between 1 and 24"));
     }
     let survey_rel = opts.ct_survey.get_ref().clone();
     let survey = match files.get(&survey_rel) {

@@ -153,10 +153,10 @@ fn classify(def: &TagDef, v: &Value, reported: Quality) -> (Option<Value>, Quali
         if !x.is_finite() {
             return (None, Quality::Bad(BadReason::SensorFail));
         }
-        if let Some((lo, hi)) = def.valid_band() {
-            if x < lo || x > hi {
-                return (Some(value), Quality::Bad(BadReason::OutOfRange));
-            }
+        if let Some((lo, hi)) = def.valid_band()
+            && (x < lo || x > hi)
+        {
+            return (Some(value), Quality::Bad(BadReason::OutOfRange));
         }
     }
     (Some(value), reported)

@@ -15,7 +15,6 @@ pub use frame_stats::{FrameReport, FrameStats};
 pub use simulator_page::SimulatorInfo;
 pub use tag_browser::TagBrowserState;
 
-use crate::project::DriverKind;
 use crate::runtime::{Runtime, RuntimeOptions};
 use crate::tag::Timestamp;
 use std::sync::{Arc, OnceLock};
@@ -23,7 +22,7 @@ use std::sync::{Arc, OnceLock};
 /// What the console needs to know about the project's simulator, if it has one.
 pub fn simulator_info(runtime: &Runtime) -> Option<SimulatorInfo> {
     let site = &runtime.project.site;
-    let d = site.drivers.iter().find(|d| matches!(d.kind, DriverKind::Sim(_)))?;
+    let d = site.drivers.iter().find(|d| d.kind.as_sim().is_some())?;
     let signals: Vec<String> = site
         .tags
         .iter()

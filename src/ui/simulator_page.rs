@@ -137,10 +137,10 @@ pub fn simulator_ui(
             }
         });
     }
-    if let Some(f) = clear {
-        if send(SimCommand::Clear(f.clone()), state) {
-            state.injected.retain(|x| x != &f);
-        }
+    if let Some(f) = clear
+        && send(SimCommand::Clear(f.clone()), state)
+    {
+        state.injected.retain(|x| x != &f);
     }
     ui.add_space(8.0);
     let active = snap.drivers.get(info.driver.index()).and_then(|d| d.detail.clone());
