@@ -1,81 +1,18 @@
 //! The console as an operator uses it: open it, find a tag by typing, follow the bad-quality
 //! banner, inject a simulator fault. Driven through egui_kittest (AccessKit), no window needed.
 
-use arc_swap::ArcSwap;
-use crossbeam_channel::{Receiver, bounded};
+mod support;
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use std::sync::Arc;
+use support::console;
+use wellconsole::driver::DriverCommand;
 use wellconsole::driver::sim::SimCommand;
-use wellconsole::driver::{DriverCommand, DriverState};
-use wellconsole::hub::{DriverStatus, HubCommand, Snapshot};
-use wellconsole::project::Project;
+use wellconsole::hub::HubCommand;
 use wellconsole::sim::{Fault, FaultKind};
-use wellconsole::tag::{BadReason, DriverId, Quality, Timestamp, Value};
-use wellconsole::ui::{ConsoleApp, ConsoleInputs, MeasureOptions, SimulatorInfo};
-
-/// 2026-11-18 11:06:40 UTC, fixed so frames are reproducible.
-const NOW: Timestamp = Timestamp(1_795_000_000_000_000);
-
-/// A snapshot of the demo project where every tag has a value, one link is down and one tag is stale.
-fn demo_snapshot() -> Snapshot {
-    let project = Project::demo().expect("demo project is valid");
-    let dir = project.site.tags.clone();
-    let driver = DriverStatus {
-        name: "sim".into(),
-        kind: "sim",
-        state: DriverState::Running,
-        samples_in: 123_456,
-        samples_dropped: 0,
-        rate_per_sec: 750.0,
-        last_error: None,
-        detail: None,
-    };
-    let mut snap = Snapshot::empty(dir.clone(), vec![driver]);
-    for def in dir.iter() {
-        let s = &mut snap.tags[def.id.index()];
-        s.value = Some(match def.kind {
-            wellconsole::tag::ValueKind::F64 => Value::F64(def.range.map_or(1.0, |(lo, hi)| lo + 0.37 * (hi - lo))),
-            wellconsole::tag::ValueKind::I64 => Value::I64(3),
-            wellconsole::tag::ValueKind::Bool => Value::Bool(true),
-            wellconsole::tag::ValueKind::String => Value::str("RIH"),
-        });
-        s.quality = if def.device() == "esp03" {
-            Quality::Bad(BadReason::CommFail)
-        } else if def.name == "ct01/wellhead_pressure" {
-            Quality::Bad(BadReason::Stale)
-        } else {
-            Quality::Good
-        };
-        s.source_ts = Timestamp(NOW.0 - 300_000);
-        s.receive_ts = Timestamp(NOW.0 - 200_000);
-        s.updates = 10;
-    }
-    snap.seq = 7;
-    snap.taken_at = Timestamp(NOW.0 - 50_000);
-    snap
-}
-
-fn console() -> (ConsoleApp, Receiver<HubCommand>) {
-    let snap = demo_snapshot();
-    let devices = snap.directory.devices().into_iter().map(str::to_owned).collect();
-    let signals = snap.directory.iter().map(|d| d.address.clone()).collect();
-    let (tx, rx) = bounded(16);
-    let inputs = ConsoleInputs {
-        site_name: "Campo Escuela (demo)".into(),
-        snapshot: Arc::new(ArcSwap::from_pointee(snap)),
-        commands: tx,
-        simulator: Some(SimulatorInfo {
-            driver: DriverId(0),
-            driver_name: "sim".into(),
-            devices,
-            signals,
-        }),
-        clock: Arc::new(|| NOW),
-    };
-    (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
-}
+use wellconsole::tag::DriverId;
+use wellconsole::ui::ConsoleApp;
 
 fn harness(app: ConsoleApp) -> Harness<'static, ConsoleApp> {
     Harness::builder()
