@@ -70,10 +70,12 @@ pub struct EspWell {
     vibration_g: f64,
     gas_locked: bool,
     t_secs: f64,
+    /// Flowline back-pressure wander on top of the nominal wellhead pressure, psi.
+    whp_wander_psi: f64,
 }
 
 impl EspWell {
-    pub fn new(p: EspParams) -> Self {
+    pub fn new(p: EspParams, noise: &mut Noise) -> Self {
         let mut w = Self {
             rate_bpd: 0.0,
             intake_psi: 0.0,
@@ -83,12 +85,13 @@ impl EspWell {
             vibration_g: 0.15,
             gas_locked: false,
             t_secs: 0.0,
+            whp_wander_psi: 0.0,
             p,
         };
         w.rate_bpd = w.steady_rate();
         // settle temperatures and loads at the starting operating point
         for _ in 0..2_000 {
-            w.step(1.0);
+            w.step(1.0, noise);
         }
         w.t_secs = 0.0;
         w
@@ -171,7 +174,10 @@ impl EspWell {
 
     fn required_discharge_psi(&self, q_bpd: f64) -> f64 {
         let friction = 0.000_004 * q_bpd * q_bpd / 1_000.0 * self.p.pump_tvd_ft;
-        self.p.wellhead_psi + PSI_PER_FT_WATER * self.p.mixture_sg() * self.p.pump_tvd_ft + friction
+        self.p.wellhead_psi
+            + self.whp_wander_psi
+            + PSI_PER_FT_WATER * self.p.mixture_sg() * self.p.pump_tvd_ft
+            + friction
     }
 
     fn boost_psi(&self, q_bpd: f64) -> f64 {
@@ -196,8 +202,9 @@ impl EspWell {
         0.5 * (lo + hi)
     }
 
-    pub fn step(&mut self, dt: f64) {
+    pub fn step(&mut self, dt: f64, noise: &mut Noise) {
         self.t_secs += dt;
+        self.whp_wander_psi = noise.wander(self.whp_wander_psi, 12.0, 900.0, dt);
         let q_ss = self.steady_rate();
         self.rate_bpd = lag(self.rate_bpd, q_ss, if self.gas_locked { 20.0 } else { 30.0 }, dt);
         self.intake_psi = self.intake_psi_at(self.rate_bpd);

@@ -79,7 +79,10 @@ impl DemoPlant {
     pub fn new(cfg: PlantConfig) -> Self {
         let mut noise = Noise::new(cfg.seed);
         let esps = (0..cfg.esp_wells)
-            .map(|_| EspWell::new(EspParams::draw(&mut noise)))
+            .map(|_| {
+                let params = EspParams::draw(&mut noise);
+                EspWell::new(params, &mut noise)
+            })
             .collect();
         let specs = catalog(cfg.esp_wells);
         Self {
@@ -125,7 +128,7 @@ impl DemoPlant {
         self.time_s += dt;
         self.ct.step(dt);
         for esp in &mut self.esps {
-            esp.step(dt);
+            esp.step(dt, &mut self.noise);
         }
         if let Some(test_well) = self.esps.get(WELL_ON_TEST) {
             let p = test_well.params();

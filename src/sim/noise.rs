@@ -27,6 +27,14 @@ impl Noise {
     }
 }
 
+impl Noise {
+    /// One step of an Ornstein–Uhlenbeck process around 0: slow, bounded wander (line pressures,
+    /// ambient drift) with standard deviation `sigma` and correlation time `tau_s`.
+    pub fn wander(&mut self, x: f64, sigma: f64, tau_s: f64, dt_s: f64) -> f64 {
+        x - x * dt_s / tau_s + sigma * (2.0 * dt_s / tau_s).sqrt() * self.gauss(1.0)
+    }
+}
+
 /// First-order lag toward `target` with time constant `tau_s` over `dt_s`.
 pub fn lag(current: f64, target: f64, tau_s: f64, dt_s: f64) -> f64 {
     current + (target - current) * (1.0 - (-dt_s / tau_s.max(1e-9)).exp())
