@@ -18,6 +18,7 @@ pub fn directory(tags: u32, drivers: u16) -> Arc<TagDirectory> {
                 driver: DriverId((i % u32::from(drivers)) as u16),
                 address: format!("a{i}"),
                 stale_after: Duration::from_secs(60),
+                writable: false,
             })
             .collect(),
     ))

@@ -57,6 +57,7 @@ fn hub_throughput(c: &mut Criterion) {
             kind: "bench",
             samples: rx,
             commands: ctx,
+            events: bounded(1).1,
             stats: Arc::new(DriverStats::default()),
         });
     }

@@ -21,6 +21,7 @@ fn hub_with(tags: u32) -> Hub {
                 kind: "bench",
                 samples: rx,
                 commands: ctx,
+                events: bounded(1).1,
                 stats: Arc::new(DriverStats::default()),
             }
         })

@@ -1,6 +1,7 @@
 //! Wiring: turns a loaded project into running threads (one per driver, one hub) and hands out the
 //! two things the rest of the program needs: the snapshot cell to read and the command sender to write.
 
+use crate::driver::modbus::ModbusTcpDriver;
 use crate::driver::sim::SimDriver;
 use crate::driver::{DriverLink, DriverStats, SampleSender};
 use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
@@ -63,12 +64,14 @@ impl Runtime {
         for d in &project.site.drivers {
             let (tx, rx) = bounded(SAMPLE_QUEUE_BATCHES);
             let (ctx, crx) = bounded(COMMAND_QUEUE);
+            let (etx, erx) = bounded(COMMAND_QUEUE);
             let stats = Arc::new(DriverStats::default());
             ports.push(DriverPort {
                 name: d.name.clone(),
                 kind: d.kind.label(),
                 samples: rx,
                 commands: ctx,
+                events: erx,
                 stats: stats.clone(),
             });
             let link = DriverLink {
@@ -76,6 +79,7 @@ impl Runtime {
                 name: d.name.clone(),
                 samples: SampleSender::new(d.id, tx, stats.clone()),
                 commands: crx,
+                events: etx,
                 stats,
                 shutdown: shutdown.clone(),
                 tags: directory
@@ -105,6 +109,10 @@ impl Runtime {
                         cfg.speed = speed;
                     }
                     let driver = SimDriver::new(cfg, opts.faults.clone());
+                    threads.push(spawn(&name, move || driver.run(link))?);
+                }
+                DriverKind::ModbusTcp(cfg) => {
+                    let driver = ModbusTcpDriver::new(cfg);
                     threads.push(spawn(&name, move || driver.run(link))?);
                 }
             }

@@ -4,6 +4,7 @@
 //! A driver knows nothing of alarms, history or the UI. Its health is published lock-free
 //! (`DriverStats`, atomics + `ArcSwap`) so that neither the hub nor the UI ever waits on driver I/O.
 
+pub mod modbus;
 pub mod sim;
 
 use crate::tag::{DriverId, Sample, TagId, Value};
@@ -68,6 +69,11 @@ pub struct DriverStats {
     state: AtomicU8,
     samples_sent: AtomicU64,
     samples_dropped: AtomicU64,
+    requests: AtomicU64,
+    errors: AtomicU64,
+    exceptions: AtomicU64,
+    /// Round-trip time of the last request, µs.
+    last_rtt_us: AtomicU64,
     last_error: ArcSwapOption<String>,
     /// Free-text detail the driver wants operators to see (e.g. active simulator faults).
     detail: ArcSwapOption<String>,
@@ -79,6 +85,10 @@ impl Default for DriverStats {
             state: AtomicU8::new(DriverState::Starting.to_u8()),
             samples_sent: AtomicU64::new(0),
             samples_dropped: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            exceptions: AtomicU64::new(0),
+            last_rtt_us: AtomicU64::new(0),
             last_error: ArcSwapOption::empty(),
             detail: ArcSwapOption::empty(),
         }
@@ -100,6 +110,39 @@ impl DriverStats {
 
     pub fn samples_dropped(&self) -> u64 {
         self.samples_dropped.load(Ordering::Relaxed)
+    }
+
+    /// A request answered (or timed out) after `rtt`.
+    pub fn record_request(&self, rtt: std::time::Duration) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.last_rtt_us
+            .store(u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// A transport failure: timeout, connection lost, garbage frame.
+    pub fn record_error(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The device answered with a protocol exception.
+    pub fn record_exception(&self) {
+        self.exceptions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+
+    pub fn exceptions(&self) -> u64 {
+        self.exceptions.load(Ordering::Relaxed)
+    }
+
+    pub fn last_rtt_us(&self) -> u64 {
+        self.last_rtt_us.load(Ordering::Relaxed)
     }
 
     pub fn last_error(&self) -> Option<Arc<String>> {
@@ -172,12 +215,21 @@ pub enum DriverCommand {
     Sim(sim::SimCommand),
 }
 
+/// What a driver reports besides samples: outcomes of commands. Never dropped silently: a full
+/// event queue is counted as a failed command by the sender.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriverEvent {
+    WriteConfirmed { tag: TagId, value: Value },
+    WriteFailed { tag: TagId, value: Value, reason: String },
+}
+
 /// Everything a driver thread gets: where to send, what to listen to, when to stop.
 pub struct DriverLink {
     pub id: DriverId,
     pub name: String,
     pub samples: SampleSender,
     pub commands: Receiver<DriverCommand>,
+    pub events: Sender<DriverEvent>,
     pub stats: Arc<DriverStats>,
     pub shutdown: Arc<AtomicBool>,
     /// Tags this driver serves: (tag, driver address).
@@ -187,5 +239,13 @@ pub struct DriverLink {
 impl DriverLink {
     pub fn should_stop(&self) -> bool {
         self.shutdown.load(Ordering::Relaxed)
+    }
+
+    /// Reports a command outcome to the hub without blocking.
+    pub fn report(&self, event: DriverEvent) {
+        if self.events.try_send(event).is_err() {
+            self.stats
+                .set_last_error(Some("event queue full: a command outcome was not reported".into()));
+        }
     }
 }

@@ -8,12 +8,13 @@
 
 mod snapshot;
 
-pub use snapshot::{DriverStatus, HubCounters, Snapshot, SnapshotCell};
+pub use snapshot::{DriverStatus, EventRecord, HubCounters, Snapshot, SnapshotCell};
 
-use crate::driver::{DriverCommand, DriverStats, SampleBatch};
+use crate::driver::{DriverCommand, DriverEvent, DriverStats, SampleBatch};
 use crate::tag::{DriverId, TagDirectory, TagId, TagTable, TagUpdate, Timestamp, Value};
 use arc_swap::ArcSwap;
-use crossbeam_channel::{Receiver, Select, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Select, Sender, TryRecvError, TrySendError};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -43,6 +44,7 @@ pub struct DriverPort {
     pub kind: &'static str,
     pub samples: Receiver<SampleBatch>,
     pub commands: Sender<DriverCommand>,
+    pub events: Receiver<DriverEvent>,
     pub stats: Arc<DriverStats>,
 }
 
@@ -67,6 +69,9 @@ impl Default for HubTiming {
     }
 }
 
+/// Command outcomes kept for the UI.
+pub const RECENT_EVENTS: usize = 100;
+
 /// At most this many batches are drained before the hub publishes and looks at commands again.
 const DRAIN_BUDGET: usize = 4_096;
 
@@ -76,6 +81,11 @@ pub struct Hub {
     samples_in: Vec<u64>,
     rate_base: Vec<u64>,
     rates: Vec<f64>,
+    request_base: Vec<u64>,
+    request_rates: Vec<f64>,
+    samples_open: Vec<bool>,
+    events_open: Vec<bool>,
+    commands_open: bool,
     commands: Receiver<HubCommand>,
     subscribers: Vec<Box<dyn Subscriber>>,
     published: SnapshotCell,
@@ -84,6 +94,7 @@ pub struct Hub {
     seq: u64,
     updates: Vec<TagUpdate>,
     timing: HubTiming,
+    events: VecDeque<EventRecord>,
 }
 
 impl Hub {
@@ -96,6 +107,11 @@ impl Hub {
             samples_in: vec![0; n],
             rate_base: vec![0; n],
             rates: vec![0.0; n],
+            request_base: vec![0; n],
+            request_rates: vec![0.0; n],
+            samples_open: vec![true; n],
+            events_open: vec![true; n],
+            commands_open: true,
             commands,
             subscribers: Vec::new(),
             published: Arc::new(ArcSwap::from_pointee(Snapshot::empty(directory, Vec::new()))),
@@ -104,6 +120,7 @@ impl Hub {
             seq: 0,
             updates: Vec::new(),
             timing: HubTiming::default(),
+            events: VecDeque::new(),
         };
         hub.published.store(Arc::new(hub.build_snapshot(Timestamp::ZERO)));
         hub
@@ -170,6 +187,12 @@ impl Hub {
         let (driver, command) = match cmd {
             HubCommand::ToDriver { driver, command } => (driver, command),
             HubCommand::Write { tag, value } => match self.table.directory().get(tag) {
+                Some(def) if !def.writable => {
+                    self.counters.commands_failed += 1;
+                    let text = format!("write of {value} to {} refused: the tag is not writable", def.name);
+                    self.record_event("hub", false, text);
+                    return;
+                }
                 Some(def) => (
                     def.driver,
                     DriverCommand::Write {
@@ -201,6 +224,53 @@ impl Hub {
         }
     }
 
+    fn record_event(&mut self, source: &str, ok: bool, text: String) {
+        if self.events.len() == RECENT_EVENTS {
+            self.events.pop_front();
+        }
+        self.events.push_back(EventRecord {
+            at: Timestamp::now(),
+            source: source.to_owned(),
+            ok,
+            text,
+        });
+    }
+
+    /// Collects command outcomes from every driver.
+    pub fn drain_events(&mut self) {
+        let mut got = Vec::new();
+        for (i, p) in self.ports.iter().enumerate() {
+            loop {
+                match p.events.try_recv() {
+                    Ok(e) => got.push((p.name.clone(), e)),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.events_open[i] = false;
+                        break;
+                    }
+                }
+            }
+        }
+        for (source, e) in got {
+            let name = |tag: TagId| {
+                self.table
+                    .directory()
+                    .get(tag)
+                    .map_or_else(|| format!("{tag:?}"), |d| d.name.clone())
+            };
+            let (ok, text) = match e {
+                DriverEvent::WriteConfirmed { tag, value } => {
+                    (true, format!("{} = {value} written and confirmed", name(tag)))
+                }
+                DriverEvent::WriteFailed { tag, value, reason } => {
+                    self.counters.commands_failed += 1;
+                    (false, format!("write of {value} to {} failed: {reason}", name(tag)))
+                }
+            };
+            self.record_event(&source, ok, text);
+        }
+    }
+
     pub fn build_snapshot(&self, now: Timestamp) -> Snapshot {
         let drivers = self
             .ports
@@ -213,6 +283,11 @@ impl Hub {
                 samples_in: self.samples_in[i],
                 samples_dropped: p.stats.samples_dropped(),
                 rate_per_sec: self.rates[i],
+                requests: p.stats.requests(),
+                requests_per_sec: self.request_rates[i],
+                errors: p.stats.errors(),
+                exceptions: p.stats.exceptions(),
+                last_rtt_ms: p.stats.last_rtt_us() as f64 / 1e3,
                 last_error: p.stats.last_error(),
                 detail: p.stats.detail(),
             })
@@ -226,6 +301,7 @@ impl Hub {
             tags: self.table.states().to_vec(),
             drivers,
             counters,
+            events: self.events.iter().cloned().collect(),
         }
     }
 
@@ -243,6 +319,9 @@ impl Hub {
             self.rates[i] = (self.samples_in[i] - self.rate_base[i]) as f64 / window_secs;
             self.rate_base[i] = self.samples_in[i];
             total += self.rates[i];
+            let req = self.ports[i].stats.requests();
+            self.request_rates[i] = (req - self.request_base[i]) as f64 / window_secs;
+            self.request_base[i] = req;
         }
         self.counters.samples_per_sec = total;
     }
@@ -256,11 +335,19 @@ impl Hub {
         while !shutdown.load(Ordering::Relaxed) {
             let wait = self.timing.housekeeping.saturating_sub(last_housekeeping.elapsed());
             let ready = {
+                // A closed channel is always "ready": leave it out, or the hub would spin.
                 let mut sel = Select::new();
-                for p in &self.ports {
-                    sel.recv(&p.samples);
+                for (i, p) in self.ports.iter().enumerate() {
+                    if self.samples_open[i] {
+                        sel.recv(&p.samples);
+                    }
+                    if self.events_open[i] {
+                        sel.recv(&p.events);
+                    }
                 }
-                sel.recv(&self.commands);
+                if self.commands_open {
+                    sel.recv(&self.commands);
+                }
                 sel.ready_timeout(wait).is_ok()
             };
             if ready {
@@ -269,22 +356,37 @@ impl Hub {
                 'drain: loop {
                     let mut any = false;
                     for i in 0..self.ports.len() {
-                        if let Ok(batch) = self.ports[i].samples.try_recv() {
-                            self.apply_batch(batch, now);
-                            drained += 1;
-                            any = true;
-                            if drained >= DRAIN_BUDGET {
-                                break 'drain;
+                        match self.ports[i].samples.try_recv() {
+                            Ok(batch) => {
+                                self.apply_batch(batch, now);
+                                drained += 1;
+                                any = true;
+                                if drained >= DRAIN_BUDGET {
+                                    break 'drain;
+                                }
                             }
+                            Err(TryRecvError::Disconnected) if self.samples_open[i] => {
+                                self.samples_open[i] = false;
+                                tracing::warn!(driver = %self.ports[i].name, "driver stopped sending");
+                            }
+                            Err(_) => {}
                         }
                     }
                     if !any {
                         break;
                     }
                 }
-                while let Ok(cmd) = self.commands.try_recv() {
-                    self.handle_command(cmd);
+                loop {
+                    match self.commands.try_recv() {
+                        Ok(cmd) => self.handle_command(cmd),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            self.commands_open = false;
+                            break;
+                        }
+                    }
                 }
+                self.drain_events();
                 dirty |= !self.updates.is_empty();
                 self.flush_updates();
             }

@@ -18,6 +18,12 @@ pub struct DriverStatus {
     pub samples_dropped: u64,
     /// Samples per second over the last rate window.
     pub rate_per_sec: f64,
+    /// Protocol requests, transport errors and device exceptions (0 for drivers without requests).
+    pub requests: u64,
+    pub requests_per_sec: f64,
+    pub errors: u64,
+    pub exceptions: u64,
+    pub last_rtt_ms: f64,
     pub last_error: Option<Arc<String>>,
     pub detail: Option<Arc<String>>,
 }
@@ -32,6 +38,15 @@ pub struct HubCounters {
     pub commands_failed: u64,
 }
 
+/// Something operators should see happened: a write confirmed or failed, a command refused.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub at: Timestamp,
+    pub source: String,
+    pub ok: bool,
+    pub text: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// Increases with every publication.
@@ -42,6 +57,8 @@ pub struct Snapshot {
     pub tags: Vec<TagState>,
     pub drivers: Vec<DriverStatus>,
     pub counters: HubCounters,
+    /// Newest last; at most `hub::RECENT_EVENTS`.
+    pub events: Vec<EventRecord>,
 }
 
 impl Snapshot {
@@ -55,6 +72,7 @@ impl Snapshot {
             tags: table.states().to_vec(),
             drivers,
             counters: HubCounters::default(),
+            events: Vec::new(),
         }
     }
 

@@ -19,6 +19,7 @@ fn directory(n: u32, stale_ms: u64) -> Arc<TagDirectory> {
                 driver: DriverId((i % 4) as u16),
                 address: format!("a{i}"),
                 stale_after: Duration::from_millis(stale_ms),
+                writable: i % 2 == 1,
             })
             .collect(),
     ))
@@ -47,6 +48,7 @@ fn ports(n: usize, capacity: usize) -> Ports {
             kind: "test",
             samples: rx,
             commands: ctx,
+            events: bounded(1).1,
             stats,
         });
     }
@@ -202,22 +204,30 @@ fn full_channel_drops_and_counts() {
 }
 
 #[test]
-fn writes_are_routed_to_the_tags_driver() {
-    let dir = directory(8, 60_000);
+fn writes_are_routed_to_the_tags_driver_and_refused_for_read_only_tags() {
+    let dir = directory(8, 60_000); // odd tags are writable
     let p = ports(4, 4);
     let (_cmd_tx, cmd_rx) = bounded(4);
     let mut hub = Hub::new(dir, p.ports, cmd_rx);
     hub.handle_command(HubCommand::Write {
-        tag: TagId(6),
+        tag: TagId(7),
         value: Value::F64(55.0),
     });
     assert_eq!(
-        p.cmd_rx[2].try_recv().unwrap(),
+        p.cmd_rx[3].try_recv().unwrap(),
         DriverCommand::Write {
-            tag: TagId(6),
-            address: "a6".into(),
+            tag: TagId(7),
+            address: "a7".into(),
             value: Value::F64(55.0)
         }
+    );
+    hub.handle_command(HubCommand::Write {
+        tag: TagId(6),
+        value: Value::F64(1.0),
+    });
+    assert!(
+        p.cmd_rx[2].try_recv().is_err(),
+        "a read-only tag's write never reaches the driver"
     );
     hub.handle_command(HubCommand::Write {
         tag: TagId(99),
@@ -229,9 +239,73 @@ fn writes_are_routed_to_the_tags_driver() {
             value: Value::F64(1.0),
         });
     }
-    let c = hub.build_snapshot(Timestamp::ZERO).counters;
-    assert_eq!(c.commands_in, 12);
-    assert_eq!(c.commands_failed, 1 + 6, "unknown tag + 6 over the queue capacity of 4");
+    let snap = hub.build_snapshot(Timestamp::ZERO);
+    assert_eq!(snap.counters.commands_in, 13);
+    assert_eq!(
+        snap.counters.commands_failed,
+        1 + 1 + 6,
+        "read-only + unknown tag + 6 over the queue capacity of 4"
+    );
+    assert_eq!(snap.events.len(), 1);
+    assert!(
+        !snap.events[0].ok && snap.events[0].text.contains("not writable"),
+        "{:?}",
+        snap.events
+    );
+}
+
+#[test]
+fn command_outcomes_from_drivers_become_events() {
+    let dir = directory(8, 60_000);
+    let (etx, erx) = bounded(4);
+    let mut p = ports(1, 4);
+    p.ports[0].events = erx;
+    let (_cmd_tx, cmd_rx) = bounded(4);
+    let mut hub = Hub::new(dir, p.ports, cmd_rx);
+    etx.send(crate::driver::DriverEvent::WriteConfirmed {
+        tag: TagId(1),
+        value: Value::F64(3.0),
+    })
+    .unwrap();
+    etx.send(crate::driver::DriverEvent::WriteFailed {
+        tag: TagId(3),
+        value: Value::F64(4.0),
+        reason: "device busy".into(),
+    })
+    .unwrap();
+    hub.drain_events();
+    let snap = hub.build_snapshot(Timestamp::ZERO);
+    assert_eq!(snap.events.len(), 2);
+    assert!(
+        snap.events[0].ok && snap.events[0].text.contains("dev1/t1 = 3.000 written and confirmed"),
+        "{:?}",
+        snap.events[0]
+    );
+    assert!(!snap.events[1].ok && snap.events[1].text.contains("device busy"));
+    assert_eq!(snap.counters.commands_failed, 1);
+}
+
+#[test]
+fn a_stopped_driver_does_not_make_the_hub_spin() {
+    let dir = directory(4, 60_000);
+    let p = ports(1, 4);
+    drop(p.senders); // the driver is gone: its channels are closed
+    let (cmd_tx, cmd_rx) = bounded(4);
+    drop(cmd_tx);
+    let hub = Hub::new(dir, p.ports, cmd_rx).with_timing(HubTiming {
+        housekeeping: Duration::from_millis(50),
+        ..HubTiming::default()
+    });
+    let cell = hub.snapshot_cell();
+    let shutdown = Arc::new(AtomicBool::new(false));
+    let s = shutdown.clone();
+    let t = std::thread::spawn(move || hub.run(s));
+    std::thread::sleep(Duration::from_millis(500));
+    // A spinning loop would publish far more often than once per housekeeping tick.
+    let seq = cell.load().seq;
+    shutdown.store(true, Ordering::Relaxed);
+    t.join().unwrap();
+    assert!(seq < 30, "{seq} publications in 0.5 s");
 }
 
 #[test]

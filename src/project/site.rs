@@ -7,6 +7,9 @@
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
 use super::survey_csv;
+use crate::driver::modbus::address::{DataType, ModbusAddress};
+use crate::driver::modbus::codec::{Order, Scaling};
+use crate::driver::modbus::config::{ModbusTag, ModbusTcpConfig, PollGroup};
 use crate::driver::sim::SimDriverConfig;
 use crate::sim::{self, PlantConfig, SignalSpec};
 use crate::tag::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
@@ -34,6 +37,7 @@ pub struct DriverConfig {
 #[derive(Debug, Clone)]
 pub enum DriverKind {
     Sim(SimDriverConfig),
+    ModbusTcp(ModbusTcpConfig),
 }
 
 impl DriverKind {
@@ -41,12 +45,14 @@ impl DriverKind {
     pub fn as_sim(&self) -> Option<&SimDriverConfig> {
         match self {
             DriverKind::Sim(c) => Some(c),
+            DriverKind::ModbusTcp(_) => None,
         }
     }
 
     pub fn label(&self) -> &'static str {
         match self {
             DriverKind::Sim(_) => "sim",
+            DriverKind::ModbusTcp(_) => "modbus-tcp",
         }
     }
 }
@@ -75,6 +81,32 @@ struct RawDriver {
     name: Spanned<String>,
     kind: Spanned<String>,
     sim: Option<Spanned<RawSimOptions>>,
+    modbus: Option<Spanned<RawModbusOptions>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModbusOptions {
+    endpoint: Spanned<String>,
+    #[serde(default = "default_unit")]
+    unit_id: Spanned<i64>,
+    timeout_ms: Option<Spanned<u64>>,
+    word_order: Option<Spanned<String>>,
+    byte_order: Option<Spanned<String>>,
+    max_gap: Option<Spanned<u16>>,
+    #[serde(default)]
+    poll: Vec<RawPoll>,
+}
+
+fn default_unit() -> Spanned<i64> {
+    Spanned::new(0..0, 1)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPoll {
+    name: Spanned<String>,
+    period_ms: Spanned<u64>,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +141,13 @@ struct RawTag {
     range: Option<Spanned<[f64; 2]>>,
     decimals: Option<Spanned<i64>>,
     stale_after_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    writable: bool,
+    /// Linear scaling of raw device values: engineering = raw × gain + offset.
+    gain: Option<Spanned<f64>>,
+    offset: Option<Spanned<f64>>,
+    /// Poll group (Modbus).
+    poll: Option<Spanned<String>>,
 }
 
 /// Default stale period for tags that do not set one.
@@ -117,6 +156,8 @@ pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(5);
 /// The per-driver knowledge the tag checks need: which addresses exist and their value kinds.
 enum AddressBook {
     Sim(HashMap<String, SignalSpec>),
+    /// Poll group names of a Modbus driver; addresses are parsed per tag.
+    Modbus(Vec<String>),
 }
 
 pub fn load(files: &ProjectFiles) -> Result<Site, Vec<Diagnostic>> {
@@ -171,10 +212,20 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                     None
                 }
             },
+            "modbus-tcp" => match d.modbus {
+                Some(opts) => modbus_driver(opts, src, &mut errs),
+                None => {
+                    errs.push(src.at(
+                        d.kind.span(),
+                        "a 'modbus-tcp' driver needs a [driver.modbus] table (at least endpoint)",
+                    ));
+                    None
+                }
+            },
             other => {
                 errs.push(src.at(
                     d.kind.span(),
-                    format!("unknown driver kind '{other}' (this build supports: sim)"),
+                    format!("unknown driver kind '{other}' (this build supports: sim, modbus-tcp)"),
                 ));
                 None
             }
@@ -225,6 +276,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             },
             None => None,
         };
+        let mut modbus: Option<(ModbusAddress, Scaling, usize)> = None;
         let (kind, signal) = match &books[driver.index()] {
             AddressBook::Sim(signals) => match signals.get(&address) {
                 Some(spec) => {
@@ -240,6 +292,11 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                             ),
                         ));
                     }
+                    for field in [&t.gain, &t.offset] {
+                        if let Some(f) = field {
+                            errs.push(src.at(f.span(), "gain and offset scale raw device values; simulator signals are already in engineering units"));
+                        }
+                    }
                     (spec.kind, Some(spec))
                 }
                 None => {
@@ -247,7 +304,76 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                     continue;
                 }
             },
+            AddressBook::Modbus(polls) => {
+                let parsed = match address.parse::<ModbusAddress>() {
+                    Ok(a) => a,
+                    Err(e) => {
+                        errs.push(src.at(address_span, e.to_string()));
+                        continue;
+                    }
+                };
+                let scaling = Scaling {
+                    gain: t.gain.as_ref().map_or(1.0, |g| *g.get_ref()),
+                    offset: t.offset.as_ref().map_or(0.0, |o| *o.get_ref()),
+                };
+                if let Some(g) = &t.gain
+                    && !(scaling.gain.is_finite() && scaling.gain != 0.0)
+                {
+                    errs.push(src.at(g.span(), "gain must be a finite, non-zero number"));
+                }
+                let natural = match parsed.data_type {
+                    DataType::Bool => ValueKind::Bool,
+                    DataType::Str(_) => ValueKind::String,
+                    DataType::F32 | DataType::F64 => ValueKind::F64,
+                    _ if scaling.is_identity() => ValueKind::I64,
+                    _ => ValueKind::F64,
+                };
+                let numeric = matches!(natural, ValueKind::I64 | ValueKind::F64);
+                let kind = match (declared, t.kind.as_ref()) {
+                    (Some(k), _) if k == natural || (k == ValueKind::F64 && numeric) => k,
+                    (Some(k), Some(ks)) => {
+                        errs.push(src.at(
+                            ks.span(),
+                            format!(
+                                "tag '{name}' is declared {} but Modbus address '{address}' holds {}",
+                                kind_name(k),
+                                kind_name(natural)
+                            ),
+                        ));
+                        continue;
+                    }
+                    _ => natural,
+                };
+                let poll = match &t.poll {
+                    Some(p) => match polls.iter().position(|n| n == p.get_ref()) {
+                        Some(i) => i,
+                        None => {
+                            errs.push(src.at(
+                                p.span(),
+                                format!(
+                                    "poll group '{}' is not defined for driver '{}' (defined: {})",
+                                    p.get_ref(),
+                                    t.driver.get_ref(),
+                                    polls.join(", ")
+                                ),
+                            ));
+                            continue;
+                        }
+                    },
+                    None => 0,
+                };
+                if t.writable && !parsed.table.is_writable() {
+                    errs.push(src.at(address_span, format!("tag '{name}' is writable but '{address}' is read-only (input registers and discrete inputs cannot be written)")));
+                }
+                modbus = Some((parsed, scaling, poll));
+                (kind, None)
+            }
         };
+        if t.poll.is_some() && modbus.is_none() {
+            if let Some(p) = &t.poll {
+                errs.push(src.at(p.span(), "poll groups belong to Modbus tags"));
+            }
+        }
         let range = match &t.range {
             Some(r) => {
                 let [lo, hi] = *r.get_ref();
@@ -302,7 +428,20 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             driver,
             address,
             stale_after,
+            writable: t.writable,
         });
+        if let (Some((address, scaling, poll)), Some(DriverKind::ModbusTcp(cfg))) = (
+            modbus,
+            drivers.get_mut(driver.index()).map(|d: &mut DriverConfig| &mut d.kind),
+        ) {
+            cfg.tags.push(ModbusTag {
+                tag: TagId(index),
+                address,
+                scaling,
+                poll,
+                writable: t.writable,
+            });
+        }
     }
 
     if errs.is_empty() {
@@ -397,6 +536,87 @@ fn sim_driver(
         period: Duration::from_millis(period_ms),
     };
     Some((DriverKind::Sim(cfg), AddressBook::Sim(book)))
+}
+
+fn modbus_driver(
+    opts: Spanned<RawModbusOptions>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<(DriverKind, AddressBook)> {
+    let opts = opts.into_inner();
+    let before = errs.len();
+    let endpoint = opts.endpoint.get_ref().clone();
+    let port_ok = endpoint
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if !port_ok {
+        errs.push(src.at(
+            opts.endpoint.span(),
+            format!("endpoint '{endpoint}' must be HOST:PORT, e.g. 127.0.0.1:502"),
+        ));
+    }
+    let unit = *opts.unit_id.get_ref();
+    if !(0..=247).contains(&unit) {
+        errs.push(src.at(opts.unit_id.span(), "unit_id must be 0–247"));
+    }
+    let timeout_ms = opts.timeout_ms.as_ref().map_or(1_000, |t| *t.get_ref());
+    if let Some(t) = &opts.timeout_ms
+        && !(10..=60_000).contains(&timeout_ms)
+    {
+        errs.push(src.at(t.span(), "timeout_ms must be between 10 and 60000"));
+    }
+    let choice = |field: &Option<Spanned<String>>, a: &str, b: &str, errs: &mut Vec<Diagnostic>| match field {
+        None => false,
+        Some(v) if v.get_ref() == a => false,
+        Some(v) if v.get_ref() == b => true,
+        Some(v) => {
+            errs.push(src.at(v.span(), format!("expected '{a}' or '{b}'")));
+            false
+        }
+    };
+    let order = Order {
+        low_word_first: choice(&opts.word_order, "high-first", "low-first", errs),
+        swap_bytes: choice(&opts.byte_order, "normal", "swapped", errs),
+    };
+    let mut polls = Vec::new();
+    for p in &opts.poll {
+        let ms = *p.period_ms.get_ref();
+        if !(10..=3_600_000).contains(&ms) {
+            errs.push(src.at(p.period_ms.span(), "period_ms must be between 10 and 3600000"));
+        }
+        if polls.iter().any(|g: &PollGroup| &g.name == p.name.get_ref()) {
+            errs.push(src.at(
+                p.name.span(),
+                format!("poll group '{}' is defined twice", p.name.get_ref()),
+            ));
+        }
+        polls.push(PollGroup {
+            name: p.name.get_ref().clone(),
+            period: Duration::from_millis(ms),
+        });
+    }
+    if polls.is_empty() {
+        polls.push(PollGroup {
+            name: "default".into(),
+            period: Duration::from_secs(1),
+        });
+    }
+    if errs.len() > before {
+        return None;
+    }
+    let names = polls.iter().map(|p| p.name.clone()).collect();
+    let cfg = ModbusTcpConfig {
+        endpoint,
+        unit_id: u8::try_from(unit).unwrap_or(1),
+        timeout: Duration::from_millis(timeout_ms),
+        order,
+        max_gap: opts.max_gap.map_or(8, |g| g.into_inner()),
+        polls,
+        backoff_min: Duration::from_millis(200),
+        backoff_max: Duration::from_secs(10),
+        tags: Vec::new(),
+    };
+    Some((DriverKind::ModbusTcp(cfg), AddressBook::Modbus(names)))
 }
 
 fn parse_kind(s: &str) -> Option<ValueKind> {

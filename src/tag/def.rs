@@ -52,6 +52,8 @@ pub struct TagDef {
     pub address: String,
     /// A tag not updated for this long turns Bad(Stale).
     pub stale_after: Duration,
+    /// Operators may write to it (setpoints, commands); the hub refuses writes to other tags.
+    pub writable: bool,
 }
 
 impl TagDef {

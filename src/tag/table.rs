@@ -180,6 +180,7 @@ mod tests {
             driver: DriverId(0),
             address: name.into(),
             stale_after: Duration::from_secs(2),
+            writable: false,
         };
         Arc::new(TagDirectory::new(vec![
             mk(0, "ct01/whp", ValueKind::F64, Some((0.0, 10_000.0))),

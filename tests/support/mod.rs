@@ -25,6 +25,11 @@ pub fn demo_snapshot() -> Snapshot {
         samples_in: 123_456,
         samples_dropped: 0,
         rate_per_sec: 750.0,
+        requests: 0,
+        requests_per_sec: 0.0,
+        errors: 0,
+        exceptions: 0,
+        last_rtt_ms: 0.0,
         last_error: None,
         detail: None,
     };
