@@ -80,4 +80,13 @@ pub struct SimArgs {
     /// Print a summary every this many plant seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub every: f64,
+    /// Serve the plant as a Modbus TCP server on this address (e.g. 127.0.0.1:5020).
+    #[arg(long, value_name = "ADDR")]
+    pub modbus: Option<std::net::SocketAddr>,
+    /// Print the Modbus register map (CSV) and exit.
+    #[arg(long)]
+    pub modbus_map: bool,
+    /// Print a project (site.toml) that reads the simulator's Modbus server at ADDR, and exit.
+    #[arg(long, value_name = "ADDR")]
+    pub modbus_site_for: Option<String>,
 }

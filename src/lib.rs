@@ -12,6 +12,7 @@ pub mod headless;
 pub mod hub;
 pub mod project;
 pub mod runtime;
+pub mod serve;
 pub mod sim;
 pub mod tag;
 pub mod ui;

@@ -4,7 +4,9 @@
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
 use std::process::ExitCode;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use wellconsole::serve::modbus;
 use wellconsole::cli::{Cli, Command, ProjectArgs, RunArgs, SimArgs};
 use wellconsole::project::{self, Project, ProjectFiles};
 use wellconsole::runtime::RuntimeOptions;
@@ -120,7 +122,33 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
     if !(args.every.is_finite() && args.every > 0.0) {
         bail!("--every must be a positive number of seconds");
     }
+    let esp_wells = cfg.plant.esp_wells;
     let mut plant = DemoPlant::new(cfg.plant);
+    let map = modbus::register_map(plant.specs());
+    if args.modbus_map {
+        print!("{}", modbus::map_csv(&map, esp_wells));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(endpoint) = &args.modbus_site_for {
+        print!("{}", modbus::example_site_toml(&map, esp_wells, endpoint));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let served = match args.modbus {
+        Some(addr) => {
+            let image = Arc::new(RwLock::new(modbus::RegisterImage::new(&map, esp_wells)));
+            let (tx, rx) = crossbeam_channel::bounded(64);
+            let server_image = image.clone();
+            std::thread::Builder::new().name("modbus-server".into()).spawn(move || {
+                if let Err(e) = modbus::serve_blocking(addr, server_image, tx) {
+                    eprintln!("wellconsole sim: {e}");
+                    std::process::exit(2);
+                }
+            })?;
+            eprintln!("serving the demo plant on Modbus TCP {addr} (register map: wellconsole sim --modbus-map)");
+            Some((image, rx))
+        }
+        None => None,
+    };
     let dt = cfg.period.as_secs_f64();
     let mut faults = opts.faults;
     faults.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
@@ -156,6 +184,17 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
             return Ok(ExitCode::SUCCESS);
         }
         plant.step(dt);
+        if let Some((image, writes)) = &served {
+            while let Ok(modbus::PlantWrite::EspFrequency { index, hz }) = writes.try_recv() {
+                plant.set_esp_frequency(index, hz);
+                println!("t={:>8.1}s  ESP{:02} frequency setpoint {hz:.1} Hz (Modbus write)", plant.time_s(), index + 1);
+            }
+            let setpoints: Vec<f64> = (0..esp_wells).filter_map(|i| plant.esp(i).map(|w| w.frequency_setpoint_hz())).collect();
+            let readings = plant.read().to_vec();
+            if let Ok(mut img) = image.write() {
+                img.update(&map, &readings, &setpoints);
+            }
+        }
         let due = Duration::from_secs_f64(plant.time_s() / speed);
         if let Some(wait) = due.checked_sub(started.elapsed()) {
             std::thread::sleep(wait);

@@ -367,7 +367,9 @@ impl Hub {
                             }
                             Err(TryRecvError::Disconnected) if self.samples_open[i] => {
                                 self.samples_open[i] = false;
-                                tracing::warn!(driver = %self.ports[i].name, "driver stopped sending");
+                                if !shutdown.load(Ordering::Relaxed) {
+                                    tracing::warn!(driver = %self.ports[i].name, "driver stopped sending");
+                                }
                             }
                             Err(_) => {}
                         }

@@ -72,7 +72,12 @@ pub struct EspWell {
     t_secs: f64,
     /// Flowline back-pressure wander on top of the nominal wellhead pressure, psi.
     whp_wander_psi: f64,
+    frequency_sp_hz: f64,
 }
+
+/// VSD limits for the setpoint.
+pub const MIN_FREQUENCY_HZ: f64 = 35.0;
+pub const MAX_FREQUENCY_HZ: f64 = 70.0;
 
 impl EspWell {
     pub fn new(p: EspParams, noise: &mut Noise) -> Self {
@@ -86,6 +91,7 @@ impl EspWell {
             gas_locked: false,
             t_secs: 0.0,
             whp_wander_psi: 0.0,
+            frequency_sp_hz: p.frequency_hz,
             p,
         };
         w.rate_bpd = w.steady_rate();
@@ -150,6 +156,15 @@ impl EspWell {
         self.motor_temp_f
     }
 
+    /// VSD frequency setpoint, Hz; the plant follows at the drive's acceleration ramp.
+    pub fn set_frequency_setpoint(&mut self, hz: f64) {
+        self.frequency_sp_hz = hz.clamp(MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ);
+    }
+
+    pub fn frequency_setpoint_hz(&self) -> f64 {
+        self.frequency_sp_hz
+    }
+
     pub fn set_gas_locked(&mut self, on: bool) {
         self.gas_locked = on;
     }
@@ -205,6 +220,8 @@ impl EspWell {
     pub fn step(&mut self, dt: f64, noise: &mut Noise) {
         self.t_secs += dt;
         self.whp_wander_psi = noise.wander(self.whp_wander_psi, 12.0, 900.0, dt);
+        // VSD acceleration ramp: 1 Hz/s.
+        self.p.frequency_hz = super::noise::ramp(self.p.frequency_hz, self.frequency_sp_hz, 1.0, dt);
         let q_ss = self.steady_rate();
         self.rate_bpd = lag(self.rate_bpd, q_ss, if self.gas_locked { 20.0 } else { 30.0 }, dt);
         self.intake_psi = self.intake_psi_at(self.rate_bpd);

@@ -12,7 +12,7 @@ mod separator;
 mod signal;
 
 pub use ct_unit::{CtConfig, CtUnit, JobPhase};
-pub use esp::{EspParams, EspWell};
+pub use esp::{EspParams, EspWell, MAX_FREQUENCY_HZ, MIN_FREQUENCY_HZ};
 pub use fault::{Fault, FaultKind, FaultParseError, ScheduledFault};
 pub use separator::TestSeparator;
 pub use signal::SignalSpec;
@@ -111,6 +111,17 @@ impl DemoPlant {
 
     pub fn esp(&self, index: usize) -> Option<&EspWell> {
         self.esps.get(index)
+    }
+
+    /// Sets ESP `index`'s VSD frequency setpoint (Hz, clamped to the drive's limits).
+    pub fn set_esp_frequency(&mut self, index: usize, hz: f64) -> bool {
+        match self.esps.get_mut(index) {
+            Some(w) if hz.is_finite() => {
+                w.set_frequency_setpoint(hz);
+                true
+            }
+            _ => false,
+        }
     }
 
     pub fn separator(&self) -> &TestSeparator {

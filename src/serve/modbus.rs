@@ -1,0 +1,354 @@
+//! The demo plant as a Modbus TCP server.
+//!
+//! Register map (0-based protocol addresses, big-endian words, high word first):
+//! - input registers and holding registers `2·i`, `2·i+1`: signal *i* of the simulator catalogue
+//!   (f32 for numbers, i32 for counters, 0/1 in the first register for booleans);
+//! - `1000 + 8·j`: string signal *j* as 16 ASCII characters (job phase, well on test);
+//! - holding registers `2000 + 2·k`: ESP *k*'s VSD frequency setpoint, f32 Hz, writable (35–70 Hz);
+//! - discrete inputs *i*: boolean signal *i*.
+//!
+//! `wellconsole sim --modbus-map` prints it; `examples/modbus-site/` is a project that reads it.
+
+use crate::driver::modbus::address::DataType;
+use crate::driver::modbus::codec::{self, Order, Scaling};
+use crate::sim::SignalSpec;
+use crate::tag::{Value, ValueKind};
+use crossbeam_channel::Sender;
+use std::future::{Ready, ready};
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use tokio_modbus::prelude::{ExceptionCode, Request, Response};
+use tokio_modbus::server::tcp::{Server, accept_tcp_connection};
+
+pub const STRING_BASE: u16 = 1000;
+pub const STRING_CHARS: u16 = 16;
+pub const SETPOINT_BASE: u16 = 2000;
+const ORDER: Order = Order { low_word_first: false, swap_bytes: false };
+
+/// Where one signal lives in the register image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapEntry {
+    pub address: String,
+    pub kind: ValueKind,
+    pub register: u16,
+    pub data_type: DataType,
+    pub unit: &'static str,
+    pub range: Option<(f64, f64)>,
+    pub description: String,
+}
+
+/// The register map for a catalogue, in catalogue order.
+pub fn register_map(specs: &[SignalSpec]) -> Vec<MapEntry> {
+    let mut strings = 0u16;
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let slot = u16::try_from(2 * i).unwrap_or(u16::MAX);
+            let (register, data_type) = match s.kind {
+                ValueKind::F64 => (slot, DataType::F32),
+                ValueKind::I64 => (slot, DataType::I32),
+                ValueKind::Bool => (slot, DataType::U16),
+                ValueKind::String => {
+                    let r = STRING_BASE + STRING_CHARS / 2 * strings;
+                    strings += 1;
+                    (r, DataType::Str(STRING_CHARS))
+                }
+            };
+            MapEntry {
+                address: s.address.clone(),
+                kind: s.kind,
+                register,
+                data_type,
+                unit: s.unit,
+                range: s.range,
+                description: s.description.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The map as CSV, for engineers wiring another system to the simulator.
+pub fn map_csv(map: &[MapEntry], esp_wells: usize) -> String {
+    let mut out = String::from("table,register,type,signal,unit,description\n");
+    for e in map {
+        let ty = match e.data_type {
+            DataType::F32 => "f32".to_owned(),
+            DataType::I32 => "i32".to_owned(),
+            DataType::U16 => "u16 (0/1)".to_owned(),
+            DataType::Str(n) => format!("str{n}"),
+            other => format!("{other:?}"),
+        };
+        out.push_str(&format!("ir+hr,{},{ty},{},{},{}\n", e.register, e.address, e.unit, csv_field(&e.description)));
+    }
+    for k in 0..esp_wells {
+        out.push_str(&format!(
+            "hr (write),{},f32,{}/frequency_setpoint,Hz,VSD frequency setpoint ({}–{} Hz)\n",
+            SETPOINT_BASE + 2 * k as u16,
+            crate::sim::esp_device(k),
+            crate::sim::MIN_FREQUENCY_HZ,
+            crate::sim::MAX_FREQUENCY_HZ
+        ));
+    }
+    out
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+/// A project (`site.toml`) that reads the simulator's Modbus server at `endpoint`: every signal, with
+/// the CT on a 100 ms poll group and the wells and separator on 1 s, plus the writable ESP setpoints.
+pub fn example_site_toml(map: &[MapEntry], esp_wells: usize, endpoint: &str) -> String {
+    let mut s = format!(
+        r#"# A console that reads the demo plant over Modbus TCP, as it would read a real site's PLC or RTU.
+# Start the plant:   wellconsole sim --modbus {endpoint}
+# Then the console:  wellconsole --project examples/modbus-site
+# Generated from the simulator's register map (wellconsole sim --modbus-map); tests keep the two in step.
+
+[site]
+name = "Campo Escuela over Modbus"
+description = "The demo plant read through its Modbus TCP server"
+
+[[driver]]
+name = "rtu1"
+kind = "modbus-tcp"
+
+[driver.modbus]
+endpoint = "{endpoint}"
+unit_id = 1
+timeout_ms = 500
+word_order = "high-first"
+byte_order = "normal"
+max_gap = 8
+poll = [{{ name = "fast", period_ms = 100 }}, {{ name = "slow", period_ms = 1000 }}]
+"#
+    );
+    for e in map {
+        let ty = match e.data_type {
+            DataType::F32 => "f32".to_owned(),
+            DataType::I32 => "i32".to_owned(),
+            DataType::Str(n) => format!("str{n}"),
+            _ => "u16".to_owned(),
+        };
+        let (address, kind) = match e.kind {
+            ValueKind::Bool => (format!("ir:{}.0", e.register), "bool"),
+            ValueKind::String => (format!("ir:{}:{ty}", e.register), "string"),
+            ValueKind::I64 => (format!("ir:{}:{ty}", e.register), "i64"),
+            ValueKind::F64 => (format!("ir:{}:{ty}", e.register), "f64"),
+        };
+        let poll = if e.address.starts_with("ct") { "fast" } else { "slow" };
+        let stale = if poll == "fast" { 2000 } else { 5000 };
+        s.push_str(&format!(
+            "\n[[tag]]\nname = \"{}\"\ndriver = \"rtu1\"\naddress = \"{address}\"\ntype = \"{kind}\"\n",
+            e.address
+        ));
+        if !e.unit.is_empty() {
+            s.push_str(&format!("unit = \"{}\"\n", e.unit));
+        }
+        if let Some((lo, hi)) = e.range {
+            s.push_str(&format!("range = [{lo:?}, {hi:?}]\n"));
+        }
+        s.push_str(&format!("description = \"{}\"\npoll = \"{poll}\"\nstale_after_ms = {stale}\n", e.description));
+    }
+    for k in 0..esp_wells {
+        s.push_str(&format!(
+            "\n[[tag]]\nname = \"{}/frequency_setpoint\"\ndriver = \"rtu1\"\naddress = \"hr:{}:f32\"\ntype = \"f64\"\nunit = \"Hz\"\nrange = [35.0, 70.0]\ndescription = \"VSD frequency setpoint\"\npoll = \"slow\"\nstale_after_ms = 5000\nwritable = true\n",
+            crate::sim::esp_device(k),
+            SETPOINT_BASE + 2 * k as u16
+        ));
+    }
+    s
+}
+
+/// The register image the simulator loop writes and the server reads.
+#[derive(Debug, Default)]
+pub struct RegisterImage {
+    registers: Vec<u16>,
+    bits: Vec<bool>,
+    setpoints: Vec<u16>,
+}
+
+impl RegisterImage {
+    pub fn new(map: &[MapEntry], esp_wells: usize) -> Self {
+        let end = map.iter().map(|e| usize::from(e.register) + usize::from(e.data_type.width())).max().unwrap_or(0);
+        Self { registers: vec![0; end], bits: vec![false; map.len()], setpoints: vec![0; 2 * esp_wells] }
+    }
+
+    /// Stores the plant's current readings (catalogue order) and setpoints.
+    pub fn update(&mut self, map: &[MapEntry], readings: &[Value], setpoints_hz: &[f64]) {
+        for (i, (e, v)) in map.iter().zip(readings).enumerate() {
+            let regs = match (e.data_type, v) {
+                (DataType::U16, Value::Bool(b)) => {
+                    self.bits[i] = *b;
+                    vec![u16::from(*b)]
+                }
+                (ty, v) => codec::encode(v, ty, ORDER, Scaling::default()).unwrap_or_else(|_| vec![0; usize::from(ty.width())]),
+            };
+            let at = usize::from(e.register);
+            self.registers[at..at + regs.len()].copy_from_slice(&regs);
+        }
+        for (k, hz) in setpoints_hz.iter().enumerate() {
+            if let Ok(r) = codec::encode(&Value::F64(*hz), DataType::F32, ORDER, Scaling::default()) {
+                self.setpoints[2 * k..2 * k + 2].copy_from_slice(&r);
+            }
+        }
+    }
+
+    fn read(&self, table: &[u16], start: u16, count: u16, base: u16) -> Result<Vec<u16>, ExceptionCode> {
+        let s = usize::from(start.checked_sub(base).ok_or(ExceptionCode::IllegalDataAddress)?);
+        table.get(s..s + usize::from(count)).map(<[u16]>::to_vec).ok_or(ExceptionCode::IllegalDataAddress)
+    }
+}
+
+/// A write a client made, for the simulator loop to apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlantWrite {
+    EspFrequency { index: usize, hz: f64 },
+}
+
+#[derive(Clone)]
+struct PlantService {
+    image: Arc<RwLock<RegisterImage>>,
+    writes: Sender<PlantWrite>,
+}
+
+impl PlantService {
+    fn answer(&self, req: Request<'static>) -> Result<Response, ExceptionCode> {
+        let image = self.image.read().map_err(|_| ExceptionCode::ServerDeviceFailure)?;
+        match req {
+            Request::ReadInputRegisters(a, n) => image.read(&image.registers, a, n, 0).map(Response::ReadInputRegisters),
+            Request::ReadHoldingRegisters(a, n) if a >= SETPOINT_BASE => {
+                image.read(&image.setpoints, a, n, SETPOINT_BASE).map(Response::ReadHoldingRegisters)
+            }
+            Request::ReadHoldingRegisters(a, n) => image.read(&image.registers, a, n, 0).map(Response::ReadHoldingRegisters),
+            Request::ReadDiscreteInputs(a, n) => image
+                .bits
+                .get(usize::from(a)..usize::from(a) + usize::from(n))
+                .map(|b| Response::ReadDiscreteInputs(b.to_vec()))
+                .ok_or(ExceptionCode::IllegalDataAddress),
+            Request::WriteMultipleRegisters(a, words) => {
+                drop(image);
+                self.write_setpoints(a, &words)?;
+                Ok(Response::WriteMultipleRegisters(a, u16::try_from(words.len()).unwrap_or(0)))
+            }
+            Request::WriteSingleRegister(..) => Err(ExceptionCode::IllegalDataValue), // f32: two registers at once
+            _ => Err(ExceptionCode::IllegalFunction),
+        }
+    }
+
+    fn write_setpoints(&self, start: u16, words: &[u16]) -> Result<(), ExceptionCode> {
+        let rel = start.checked_sub(SETPOINT_BASE).ok_or(ExceptionCode::IllegalDataAddress)?;
+        if rel % 2 != 0 || words.len() % 2 != 0 {
+            return Err(ExceptionCode::IllegalDataAddress);
+        }
+        let mut image = self.image.write().map_err(|_| ExceptionCode::ServerDeviceFailure)?;
+        if usize::from(rel) + words.len() > image.setpoints.len() {
+            return Err(ExceptionCode::IllegalDataAddress);
+        }
+        for (j, pair) in words.chunks(2).enumerate() {
+            let hz = codec::decode(pair, DataType::F32, ORDER, Scaling::default())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .filter(|hz| (crate::sim::MIN_FREQUENCY_HZ..=crate::sim::MAX_FREQUENCY_HZ).contains(hz))
+                .ok_or(ExceptionCode::IllegalDataValue)?;
+            let at = usize::from(rel) + 2 * j;
+            image.setpoints[at..at + 2].copy_from_slice(pair);
+            self.writes
+                .try_send(PlantWrite::EspFrequency { index: at / 2, hz })
+                .map_err(|_| ExceptionCode::ServerDeviceBusy)?;
+        }
+        Ok(())
+    }
+}
+
+impl tokio_modbus::server::Service for PlantService {
+    type Request = Request<'static>;
+    type Response = Response;
+    type Exception = ExceptionCode;
+    type Future = Ready<Result<Response, ExceptionCode>>;
+
+    fn call(&self, req: Self::Request) -> Self::Future {
+        ready(self.answer(req))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("the Modbus server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serves `image` on `addr` until the process ends. Call on a thread of its own.
+pub fn serve_blocking(addr: SocketAddr, image: Arc<RwLock<RegisterImage>>, writes: Sender<PlantWrite>) -> Result<(), ServeError> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+        let service = PlantService { image, writes };
+        let on_connected = |stream: tokio::net::TcpStream, peer: SocketAddr| {
+            let service = service.clone();
+            async move {
+                let _ = stream.set_nodelay(true);
+                accept_tcp_connection(stream, peer, |_| Ok(Some(service.clone())))
+            }
+        };
+        Server::new(listener)
+            .serve(&on_connected, |e| tracing::debug!(error = %e, "Modbus client connection ended"))
+            .await?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_is_dense_and_strings_are_apart() {
+        let specs = crate::sim::catalog(6);
+        let map = register_map(&specs);
+        assert_eq!(map[1].address, "ct01/depth");
+        assert_eq!((map[1].register, map[1].data_type), (2, DataType::F32));
+        assert_eq!((map[0].register, map[0].data_type), (STRING_BASE, DataType::Str(16)), "job phase");
+        let last_numeric = map.iter().filter(|e| e.kind != ValueKind::String).map(|e| e.register).max().unwrap();
+        assert!(last_numeric < STRING_BASE);
+        let csv = map_csv(&map, 6);
+        assert!(csv.contains("ir+hr,2,f32,ct01/depth,ft,"));
+        assert!(csv.contains("hr (write),2010,f32,esp06/frequency_setpoint,Hz"));
+    }
+
+    #[test]
+    fn image_serves_values_and_refuses_bad_requests() {
+        let specs = crate::sim::catalog(1);
+        let map = register_map(&specs);
+        let mut image = RegisterImage::new(&map, 1);
+        let mut readings: Vec<Value> = specs
+            .iter()
+            .map(|s| match s.kind {
+                ValueKind::F64 => Value::F64(1.5),
+                ValueKind::I64 => Value::I64(-7),
+                ValueKind::Bool => Value::Bool(true),
+                ValueKind::String => Value::str("WASH"),
+            })
+            .collect();
+        readings[1] = Value::F64(9_123.5);
+        image.update(&map, &readings, &[55.0]);
+        let (tx, rx) = crossbeam_channel::bounded(4);
+        let svc = PlantService { image: Arc::new(RwLock::new(image)), writes: tx };
+        let Ok(Response::ReadInputRegisters(r)) = svc.answer(Request::ReadInputRegisters(2, 2)) else { panic!() };
+        assert_eq!(codec::decode(&r, DataType::F32, ORDER, Scaling::default()).unwrap(), Value::F64(9_123.5));
+        let Ok(Response::ReadHoldingRegisters(r)) = svc.answer(Request::ReadHoldingRegisters(STRING_BASE, 8)) else { panic!() };
+        assert_eq!(codec::decode(&r, DataType::Str(16), ORDER, Scaling::default()).unwrap(), Value::str("WASH"));
+        assert_eq!(svc.answer(Request::ReadInputRegisters(60_000, 2)), Err(ExceptionCode::IllegalDataAddress));
+        assert_eq!(svc.answer(Request::ReadCoils(0, 1)), Err(ExceptionCode::IllegalFunction));
+        let hz = codec::encode(&Value::F64(61.0), DataType::F32, ORDER, Scaling::default()).unwrap();
+        assert!(svc.answer(Request::WriteMultipleRegisters(SETPOINT_BASE, hz.clone().into())).is_ok());
+        assert_eq!(rx.try_recv().unwrap(), PlantWrite::EspFrequency { index: 0, hz: 61.0 });
+        let too_fast = codec::encode(&Value::F64(90.0), DataType::F32, ORDER, Scaling::default()).unwrap();
+        assert_eq!(svc.answer(Request::WriteMultipleRegisters(SETPOINT_BASE, too_fast.into())), Err(ExceptionCode::IllegalDataValue));
+        assert_eq!(svc.answer(Request::WriteMultipleRegisters(2, hz.into())), Err(ExceptionCode::IllegalDataAddress));
+    }
+}

@@ -1,0 +1,112 @@
+//! The console reading the demo plant over Modbus TCP from `wellconsole sim --modbus` (our own server,
+//! a separate process on 127.0.0.1): values, writes with confirmation, exceptions, loss and recovery.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use wellconsole::hub::{HubCommand, Snapshot};
+use wellconsole::project::{Project, ProjectFiles};
+use wellconsole::runtime::{Runtime, RuntimeOptions};
+use wellconsole::tag::{BadReason, Quality, Value};
+
+const EXAMPLE: &str = include_str!("../examples/modbus-site/site.toml");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Sim(Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_sim(port: u16) -> Sim {
+    Sim(Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+        .args(["sim", "--modbus", &format!("127.0.0.1:{port}"), "--speed", "5", "--every", "100000"])
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sim starts"))
+}
+
+/// Waits (generously: this checks behaviour, not speed) until `cond` holds on a snapshot.
+fn wait_for(rt: &Runtime, what: &str, cond: impl Fn(&Snapshot) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if cond(&rt.snapshot.load()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn quality(s: &Snapshot, tag: &str) -> Quality {
+    s.by_name(tag).unwrap().quality
+}
+
+fn value(s: &Snapshot, tag: &str) -> Option<Value> {
+    s.by_name(tag).unwrap().value.clone()
+}
+
+#[test]
+fn example_project_matches_the_register_map() {
+    let o = Command::new(env!("CARGO_BIN_EXE_wellconsole")).args(["sim", "--modbus-site-for", "127.0.0.1:5020"]).output().unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), EXAMPLE, "regenerate examples/modbus-site/site.toml");
+}
+
+#[test]
+fn console_reads_writes_and_rides_through_a_server_restart() {
+    let port = free_port();
+    let mut site = EXAMPLE.replace("127.0.0.1:5020", &format!("127.0.0.1:{port}"));
+    // One tag the server does not map: the device answers with an exception for it alone.
+    site.push_str("\n[[tag]]\nname = \"x/unmapped\"\ndriver = \"rtu1\"\naddress = \"ir:5000:f32\"\n");
+    let project = Project::load(ProjectFiles::from_memory([("site.toml".to_owned(), site)])).expect("valid");
+    let sim = start_sim(port);
+    let rt = Runtime::start(project, RuntimeOptions::default(), Vec::new(), None).unwrap();
+
+    wait_for(&rt, "CT depth over Modbus", |s| quality(s, "ct01/depth").is_good());
+    let s = rt.snapshot.load();
+    assert!(value(&s, "ct01/depth").unwrap().as_f64().unwrap() >= 2_500.0);
+    assert_eq!(value(&s, "ct01/job_phase"), Some(Value::str("RIH")));
+    assert_eq!(value(&s, "sep01/well_on_test"), Some(Value::str("esp01")));
+    assert_eq!(value(&s, "esp01/running"), Some(Value::Bool(true)));
+    assert!(matches!(value(&s, "ct01/trips"), Some(Value::I64(_))));
+    wait_for(&rt, "exception for the unmapped address", |s| quality(s, "x/unmapped") == Quality::Bad(BadReason::ConfigError));
+    let d = &rt.snapshot.load().drivers[0];
+    assert!(d.exceptions > 0 && d.requests > 0);
+    assert!(d.last_error.as_deref().is_some_and(|e| e.contains("IllegalDataAddress")), "{:?}", d.last_error);
+    assert!(quality(&rt.snapshot.load(), "ct01/depth").is_good(), "one bad block does not spoil the others");
+
+    // A setpoint write is confirmed by read-back and the plant follows it.
+    let sp = rt.project.site.tags.id_of("esp02/frequency_setpoint").unwrap();
+    rt.commands.send(HubCommand::Write { tag: sp, value: Value::F64(62.5) }).unwrap();
+    wait_for(&rt, "write confirmed", |s| s.events.iter().any(|e| e.ok && e.text.contains("esp02/frequency_setpoint = 62.5")));
+    wait_for(&rt, "VSD ramps to the new frequency", |s| {
+        value(s, "esp02/frequency").and_then(|v| v.as_f64()).is_some_and(|hz| (hz - 62.5).abs() < 0.01)
+    });
+    // Out of the drive's range: the device refuses, the operator is told.
+    rt.commands.send(HubCommand::Write { tag: sp, value: Value::F64(90.0) }).unwrap();
+    wait_for(&rt, "refused write reported", |s| s.events.iter().any(|e| !e.ok && e.text.contains("IllegalDataValue")));
+    // Read-only tags never reach the device.
+    let depth = rt.project.site.tags.id_of("ct01/depth").unwrap();
+    rt.commands.send(HubCommand::Write { tag: depth, value: Value::F64(1.0) }).unwrap();
+    wait_for(&rt, "read-only write refused", |s| s.events.iter().any(|e| !e.ok && e.text.contains("not writable")));
+
+    // The server dies: every tag goes CommFail; it comes back: Good again.
+    drop(sim);
+    wait_for(&rt, "CommFail after the server stops", |s| {
+        quality(s, "ct01/depth") == Quality::Bad(BadReason::CommFail) && quality(s, "esp06/rate") == Quality::Bad(BadReason::CommFail)
+    });
+    let s = rt.snapshot.load();
+    assert_eq!(s.drivers[0].state, wellconsole::driver::DriverState::Failed);
+    assert!(value(&s, "ct01/depth").is_some(), "the last value stays visible, marked");
+    let _sim = start_sim(port);
+    wait_for(&rt, "Good after reconnecting", |s| quality(s, "ct01/depth").is_good() && quality(s, "esp06/rate").is_good());
+    rt.shutdown();
+}
