@@ -6,10 +6,10 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use wellconsole::serve::modbus;
 use wellconsole::cli::{Cli, Command, ProjectArgs, RunArgs, SimArgs};
 use wellconsole::project::{self, Project, ProjectFiles};
 use wellconsole::runtime::RuntimeOptions;
+use wellconsole::serve::modbus;
 use wellconsole::sim::DemoPlant;
 
 fn main() -> ExitCode {
@@ -138,12 +138,14 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
             let image = Arc::new(RwLock::new(modbus::RegisterImage::new(&map, esp_wells)));
             let (tx, rx) = crossbeam_channel::bounded(64);
             let server_image = image.clone();
-            std::thread::Builder::new().name("modbus-server".into()).spawn(move || {
-                if let Err(e) = modbus::serve_blocking(addr, server_image, tx) {
-                    eprintln!("wellconsole sim: {e}");
-                    std::process::exit(2);
-                }
-            })?;
+            std::thread::Builder::new()
+                .name("modbus-server".into())
+                .spawn(move || {
+                    if let Err(e) = modbus::serve_blocking(addr, server_image, tx) {
+                        eprintln!("wellconsole sim: {e}");
+                        std::process::exit(2);
+                    }
+                })?;
             eprintln!("serving the demo plant on Modbus TCP {addr} (register map: wellconsole sim --modbus-map)");
             Some((image, rx))
         }
@@ -187,9 +189,15 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
         if let Some((image, writes)) = &served {
             while let Ok(modbus::PlantWrite::EspFrequency { index, hz }) = writes.try_recv() {
                 plant.set_esp_frequency(index, hz);
-                println!("t={:>8.1}s  ESP{:02} frequency setpoint {hz:.1} Hz (Modbus write)", plant.time_s(), index + 1);
+                println!(
+                    "t={:>8.1}s  ESP{:02} frequency setpoint {hz:.1} Hz (Modbus write)",
+                    plant.time_s(),
+                    index + 1
+                );
             }
-            let setpoints: Vec<f64> = (0..esp_wells).filter_map(|i| plant.esp(i).map(|w| w.frequency_setpoint_hz())).collect();
+            let setpoints: Vec<f64> = (0..esp_wells)
+                .filter_map(|i| plant.esp(i).map(|w| w.frequency_setpoint_hz()))
+                .collect();
             let readings = plant.read().to_vec();
             if let Ok(mut img) = image.write() {
                 img.update(&map, &readings, &setpoints);

@@ -237,3 +237,64 @@ fn sim_prints_the_job() {
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(out.contains("CT RIH"));
 }
+
+const MODBUS_SITE: &str = r#"[site]
+name = "PLC"
+
+[[driver]]
+name = "plc"
+kind = "modbus-tcp"
+
+[driver.modbus]
+endpoint = "127.0.0.1:502"
+poll = [{ name = "fast", period_ms = 100 }]
+
+[[tag]]
+name = "p/x"
+driver = "plc"
+address = "hr:0:f32"
+"#;
+
+#[test]
+fn check_reports_modbus_configuration_errors() {
+    let cases = [
+        (
+            "bad address",
+            MODBUS_SITE.replace("hr:0:f32", "hr:0:f16"),
+            "site.toml:15:11: unknown data type 'f16'",
+        ),
+        (
+            "unknown poll group",
+            MODBUS_SITE.replace("address = \"hr:0:f32\"", "address = \"hr:0:f32\"\npoll = \"slow\""),
+            "site.toml:16:8: poll group 'slow' is not defined for driver 'plc' (defined: fast)",
+        ),
+        (
+            "writable input register",
+            MODBUS_SITE.replace("hr:0:f32\"", "ir:0:f32\"\nwritable = true"),
+            "site.toml:15:11: tag 'p/x' is writable but 'ir:0:f32' is read-only",
+        ),
+        (
+            "bad endpoint",
+            MODBUS_SITE.replace("127.0.0.1:502", "127.0.0.1"),
+            "site.toml:9:12: endpoint '127.0.0.1' must be HOST:PORT",
+        ),
+        (
+            "gain on a sim tag",
+            SITE.replace("range = [0.0, 15000.0]", "range = [0.0, 15000.0]\ngain = 2.0"),
+            "site.toml:17:8: gain and offset scale raw device values",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, (case, site, want)) in cases.into_iter().enumerate() {
+        let dir = tmp.path().join(format!("m{i}"));
+        project(&dir, &site, &[]);
+        let o = wellconsole(&["check", "--project", dir.to_str().unwrap()]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(1), "{case}\n{out}");
+        let expected = format!("{}/{want}", dir.display());
+        assert!(
+            out.lines().any(|l| l.starts_with(&expected)),
+            "{case}: expected\n  {expected}\ngot:\n{out}"
+        );
+    }
+}

@@ -26,7 +26,15 @@ impl Drop for Sim {
 
 fn start_sim(port: u16) -> Sim {
     Sim(Command::new(env!("CARGO_BIN_EXE_wellconsole"))
-        .args(["sim", "--modbus", &format!("127.0.0.1:{port}"), "--speed", "5", "--every", "100000"])
+        .args([
+            "sim",
+            "--modbus",
+            &format!("127.0.0.1:{port}"),
+            "--speed",
+            "5",
+            "--every",
+            "100000",
+        ])
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -56,8 +64,15 @@ fn value(s: &Snapshot, tag: &str) -> Option<Value> {
 
 #[test]
 fn example_project_matches_the_register_map() {
-    let o = Command::new(env!("CARGO_BIN_EXE_wellconsole")).args(["sim", "--modbus-site-for", "127.0.0.1:5020"]).output().unwrap();
-    assert_eq!(String::from_utf8(o.stdout).unwrap(), EXAMPLE, "regenerate examples/modbus-site/site.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+        .args(["sim", "--modbus-site-for", "127.0.0.1:5020"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        EXAMPLE,
+        "regenerate examples/modbus-site/site.toml"
+    );
 }
 
 #[test]
@@ -77,36 +92,78 @@ fn console_reads_writes_and_rides_through_a_server_restart() {
     assert_eq!(value(&s, "sep01/well_on_test"), Some(Value::str("esp01")));
     assert_eq!(value(&s, "esp01/running"), Some(Value::Bool(true)));
     assert!(matches!(value(&s, "ct01/trips"), Some(Value::I64(_))));
-    wait_for(&rt, "exception for the unmapped address", |s| quality(s, "x/unmapped") == Quality::Bad(BadReason::ConfigError));
+    wait_for(&rt, "exception for the unmapped address", |s| {
+        quality(s, "x/unmapped") == Quality::Bad(BadReason::ConfigError)
+    });
     let d = &rt.snapshot.load().drivers[0];
     assert!(d.exceptions > 0 && d.requests > 0);
-    assert!(d.last_error.as_deref().is_some_and(|e| e.contains("IllegalDataAddress")), "{:?}", d.last_error);
-    assert!(quality(&rt.snapshot.load(), "ct01/depth").is_good(), "one bad block does not spoil the others");
+    assert!(
+        d.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("IllegalDataAddress")),
+        "{:?}",
+        d.last_error
+    );
+    assert!(
+        quality(&rt.snapshot.load(), "ct01/depth").is_good(),
+        "one bad block does not spoil the others"
+    );
 
     // A setpoint write is confirmed by read-back and the plant follows it.
     let sp = rt.project.site.tags.id_of("esp02/frequency_setpoint").unwrap();
-    rt.commands.send(HubCommand::Write { tag: sp, value: Value::F64(62.5) }).unwrap();
-    wait_for(&rt, "write confirmed", |s| s.events.iter().any(|e| e.ok && e.text.contains("esp02/frequency_setpoint = 62.5")));
+    rt.commands
+        .send(HubCommand::Write {
+            tag: sp,
+            value: Value::F64(62.5),
+        })
+        .unwrap();
+    wait_for(&rt, "write confirmed", |s| {
+        s.events
+            .iter()
+            .any(|e| e.ok && e.text.contains("esp02/frequency_setpoint = 62.5"))
+    });
     wait_for(&rt, "VSD ramps to the new frequency", |s| {
-        value(s, "esp02/frequency").and_then(|v| v.as_f64()).is_some_and(|hz| (hz - 62.5).abs() < 0.01)
+        value(s, "esp02/frequency")
+            .and_then(|v| v.as_f64())
+            .is_some_and(|hz| (hz - 62.5).abs() < 0.01)
     });
     // Out of the drive's range: the device refuses, the operator is told.
-    rt.commands.send(HubCommand::Write { tag: sp, value: Value::F64(90.0) }).unwrap();
-    wait_for(&rt, "refused write reported", |s| s.events.iter().any(|e| !e.ok && e.text.contains("IllegalDataValue")));
+    rt.commands
+        .send(HubCommand::Write {
+            tag: sp,
+            value: Value::F64(90.0),
+        })
+        .unwrap();
+    wait_for(&rt, "refused write reported", |s| {
+        s.events.iter().any(|e| !e.ok && e.text.contains("IllegalDataValue"))
+    });
     // Read-only tags never reach the device.
     let depth = rt.project.site.tags.id_of("ct01/depth").unwrap();
-    rt.commands.send(HubCommand::Write { tag: depth, value: Value::F64(1.0) }).unwrap();
-    wait_for(&rt, "read-only write refused", |s| s.events.iter().any(|e| !e.ok && e.text.contains("not writable")));
+    rt.commands
+        .send(HubCommand::Write {
+            tag: depth,
+            value: Value::F64(1.0),
+        })
+        .unwrap();
+    wait_for(&rt, "read-only write refused", |s| {
+        s.events.iter().any(|e| !e.ok && e.text.contains("not writable"))
+    });
 
     // The server dies: every tag goes CommFail; it comes back: Good again.
     drop(sim);
     wait_for(&rt, "CommFail after the server stops", |s| {
-        quality(s, "ct01/depth") == Quality::Bad(BadReason::CommFail) && quality(s, "esp06/rate") == Quality::Bad(BadReason::CommFail)
+        quality(s, "ct01/depth") == Quality::Bad(BadReason::CommFail)
+            && quality(s, "esp06/rate") == Quality::Bad(BadReason::CommFail)
     });
     let s = rt.snapshot.load();
     assert_eq!(s.drivers[0].state, wellconsole::driver::DriverState::Failed);
-    assert!(value(&s, "ct01/depth").is_some(), "the last value stays visible, marked");
+    assert!(
+        value(&s, "ct01/depth").is_some(),
+        "the last value stays visible, marked"
+    );
     let _sim = start_sim(port);
-    wait_for(&rt, "Good after reconnecting", |s| quality(s, "ct01/depth").is_good() && quality(s, "esp06/rate").is_good());
+    wait_for(&rt, "Good after reconnecting", |s| {
+        quality(s, "ct01/depth").is_good() && quality(s, "esp06/rate").is_good()
+    });
     rt.shutdown();
 }

@@ -292,10 +292,8 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                             ),
                         ));
                     }
-                    for field in [&t.gain, &t.offset] {
-                        if let Some(f) = field {
-                            errs.push(src.at(f.span(), "gain and offset scale raw device values; simulator signals are already in engineering units"));
-                        }
+                    for f in [&t.gain, &t.offset].into_iter().flatten() {
+                        errs.push(src.at(f.span(), "gain and offset scale raw device values; simulator signals are already in engineering units"));
                     }
                     (spec.kind, Some(spec))
                 }
@@ -369,10 +367,10 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 (kind, None)
             }
         };
-        if t.poll.is_some() && modbus.is_none() {
-            if let Some(p) = &t.poll {
-                errs.push(src.at(p.span(), "poll groups belong to Modbus tags"));
-            }
+        if let Some(p) = &t.poll
+            && modbus.is_none()
+        {
+            errs.push(src.at(p.span(), "poll groups belong to Modbus tags"));
         }
         let range = match &t.range {
             Some(r) => {

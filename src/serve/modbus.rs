@@ -23,7 +23,10 @@ use tokio_modbus::server::tcp::{Server, accept_tcp_connection};
 pub const STRING_BASE: u16 = 1000;
 pub const STRING_CHARS: u16 = 16;
 pub const SETPOINT_BASE: u16 = 2000;
-const ORDER: Order = Order { low_word_first: false, swap_bytes: false };
+const ORDER: Order = Order {
+    low_word_first: false,
+    swap_bytes: false,
+};
 
 /// Where one signal lives in the register image.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +82,13 @@ pub fn map_csv(map: &[MapEntry], esp_wells: usize) -> String {
             DataType::Str(n) => format!("str{n}"),
             other => format!("{other:?}"),
         };
-        out.push_str(&format!("ir+hr,{},{ty},{},{},{}\n", e.register, e.address, e.unit, csv_field(&e.description)));
+        out.push_str(&format!(
+            "ir+hr,{},{ty},{},{},{}\n",
+            e.register,
+            e.address,
+            e.unit,
+            csv_field(&e.description)
+        ));
     }
     for k in 0..esp_wells {
         out.push_str(&format!(
@@ -95,7 +104,11 @@ pub fn map_csv(map: &[MapEntry], esp_wells: usize) -> String {
 
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
 }
 
 /// A project (`site.toml`) that reads the simulator's Modbus server at `endpoint`: every signal, with
@@ -150,7 +163,10 @@ poll = [{{ name = "fast", period_ms = 100 }}, {{ name = "slow", period_ms = 1000
         if let Some((lo, hi)) = e.range {
             s.push_str(&format!("range = [{lo:?}, {hi:?}]\n"));
         }
-        s.push_str(&format!("description = \"{}\"\npoll = \"{poll}\"\nstale_after_ms = {stale}\n", e.description));
+        s.push_str(&format!(
+            "description = \"{}\"\npoll = \"{poll}\"\nstale_after_ms = {stale}\n",
+            e.description
+        ));
     }
     for k in 0..esp_wells {
         s.push_str(&format!(
@@ -172,8 +188,16 @@ pub struct RegisterImage {
 
 impl RegisterImage {
     pub fn new(map: &[MapEntry], esp_wells: usize) -> Self {
-        let end = map.iter().map(|e| usize::from(e.register) + usize::from(e.data_type.width())).max().unwrap_or(0);
-        Self { registers: vec![0; end], bits: vec![false; map.len()], setpoints: vec![0; 2 * esp_wells] }
+        let end = map
+            .iter()
+            .map(|e| usize::from(e.register) + usize::from(e.data_type.width()))
+            .max()
+            .unwrap_or(0);
+        Self {
+            registers: vec![0; end],
+            bits: vec![false; map.len()],
+            setpoints: vec![0; 2 * esp_wells],
+        }
     }
 
     /// Stores the plant's current readings (catalogue order) and setpoints.
@@ -184,7 +208,9 @@ impl RegisterImage {
                     self.bits[i] = *b;
                     vec![u16::from(*b)]
                 }
-                (ty, v) => codec::encode(v, ty, ORDER, Scaling::default()).unwrap_or_else(|_| vec![0; usize::from(ty.width())]),
+                (ty, v) => {
+                    codec::encode(v, ty, ORDER, Scaling::default()).unwrap_or_else(|_| vec![0; usize::from(ty.width())])
+                }
             };
             let at = usize::from(e.register);
             self.registers[at..at + regs.len()].copy_from_slice(&regs);
@@ -198,7 +224,10 @@ impl RegisterImage {
 
     fn read(&self, table: &[u16], start: u16, count: u16, base: u16) -> Result<Vec<u16>, ExceptionCode> {
         let s = usize::from(start.checked_sub(base).ok_or(ExceptionCode::IllegalDataAddress)?);
-        table.get(s..s + usize::from(count)).map(<[u16]>::to_vec).ok_or(ExceptionCode::IllegalDataAddress)
+        table
+            .get(s..s + usize::from(count))
+            .map(<[u16]>::to_vec)
+            .ok_or(ExceptionCode::IllegalDataAddress)
     }
 }
 
@@ -218,11 +247,15 @@ impl PlantService {
     fn answer(&self, req: Request<'static>) -> Result<Response, ExceptionCode> {
         let image = self.image.read().map_err(|_| ExceptionCode::ServerDeviceFailure)?;
         match req {
-            Request::ReadInputRegisters(a, n) => image.read(&image.registers, a, n, 0).map(Response::ReadInputRegisters),
-            Request::ReadHoldingRegisters(a, n) if a >= SETPOINT_BASE => {
-                image.read(&image.setpoints, a, n, SETPOINT_BASE).map(Response::ReadHoldingRegisters)
+            Request::ReadInputRegisters(a, n) => {
+                image.read(&image.registers, a, n, 0).map(Response::ReadInputRegisters)
             }
-            Request::ReadHoldingRegisters(a, n) => image.read(&image.registers, a, n, 0).map(Response::ReadHoldingRegisters),
+            Request::ReadHoldingRegisters(a, n) if a >= SETPOINT_BASE => image
+                .read(&image.setpoints, a, n, SETPOINT_BASE)
+                .map(Response::ReadHoldingRegisters),
+            Request::ReadHoldingRegisters(a, n) => image
+                .read(&image.registers, a, n, 0)
+                .map(Response::ReadHoldingRegisters),
             Request::ReadDiscreteInputs(a, n) => image
                 .bits
                 .get(usize::from(a)..usize::from(a) + usize::from(n))
@@ -231,7 +264,10 @@ impl PlantService {
             Request::WriteMultipleRegisters(a, words) => {
                 drop(image);
                 self.write_setpoints(a, &words)?;
-                Ok(Response::WriteMultipleRegisters(a, u16::try_from(words.len()).unwrap_or(0)))
+                Ok(Response::WriteMultipleRegisters(
+                    a,
+                    u16::try_from(words.len()).unwrap_or(0),
+                ))
             }
             Request::WriteSingleRegister(..) => Err(ExceptionCode::IllegalDataValue), // f32: two registers at once
             _ => Err(ExceptionCode::IllegalFunction),
@@ -239,8 +275,10 @@ impl PlantService {
     }
 
     fn write_setpoints(&self, start: u16, words: &[u16]) -> Result<(), ExceptionCode> {
-        let rel = start.checked_sub(SETPOINT_BASE).ok_or(ExceptionCode::IllegalDataAddress)?;
-        if rel % 2 != 0 || words.len() % 2 != 0 {
+        let rel = start
+            .checked_sub(SETPOINT_BASE)
+            .ok_or(ExceptionCode::IllegalDataAddress)?;
+        if rel % 2 != 0 || !words.len().is_multiple_of(2) {
             return Err(ExceptionCode::IllegalDataAddress);
         }
         let mut image = self.image.write().map_err(|_| ExceptionCode::ServerDeviceFailure)?;
@@ -283,10 +321,16 @@ pub enum ServeError {
 }
 
 /// Serves `image` on `addr` until the process ends. Call on a thread of its own.
-pub fn serve_blocking(addr: SocketAddr, image: Arc<RwLock<RegisterImage>>, writes: Sender<PlantWrite>) -> Result<(), ServeError> {
+pub fn serve_blocking(
+    addr: SocketAddr,
+    image: Arc<RwLock<RegisterImage>>,
+    writes: Sender<PlantWrite>,
+) -> Result<(), ServeError> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
         let service = PlantService { image, writes };
         let on_connected = |stream: tokio::net::TcpStream, peer: SocketAddr| {
             let service = service.clone();
@@ -296,7 +340,10 @@ pub fn serve_blocking(addr: SocketAddr, image: Arc<RwLock<RegisterImage>>, write
             }
         };
         Server::new(listener)
-            .serve(&on_connected, |e| tracing::debug!(error = %e, "Modbus client connection ended"))
+            .serve(
+                &on_connected,
+                |e| tracing::debug!(error = %e, "Modbus client connection ended"),
+            )
             .await?;
         Ok(())
     })
@@ -312,8 +359,17 @@ mod tests {
         let map = register_map(&specs);
         assert_eq!(map[1].address, "ct01/depth");
         assert_eq!((map[1].register, map[1].data_type), (2, DataType::F32));
-        assert_eq!((map[0].register, map[0].data_type), (STRING_BASE, DataType::Str(16)), "job phase");
-        let last_numeric = map.iter().filter(|e| e.kind != ValueKind::String).map(|e| e.register).max().unwrap();
+        assert_eq!(
+            (map[0].register, map[0].data_type),
+            (STRING_BASE, DataType::Str(16)),
+            "job phase"
+        );
+        let last_numeric = map
+            .iter()
+            .filter(|e| e.kind != ValueKind::String)
+            .map(|e| e.register)
+            .max()
+            .unwrap();
         assert!(last_numeric < STRING_BASE);
         let csv = map_csv(&map, 6);
         assert!(csv.contains("ir+hr,2,f32,ct01/depth,ft,"));
@@ -337,18 +393,46 @@ mod tests {
         readings[1] = Value::F64(9_123.5);
         image.update(&map, &readings, &[55.0]);
         let (tx, rx) = crossbeam_channel::bounded(4);
-        let svc = PlantService { image: Arc::new(RwLock::new(image)), writes: tx };
-        let Ok(Response::ReadInputRegisters(r)) = svc.answer(Request::ReadInputRegisters(2, 2)) else { panic!() };
-        assert_eq!(codec::decode(&r, DataType::F32, ORDER, Scaling::default()).unwrap(), Value::F64(9_123.5));
-        let Ok(Response::ReadHoldingRegisters(r)) = svc.answer(Request::ReadHoldingRegisters(STRING_BASE, 8)) else { panic!() };
-        assert_eq!(codec::decode(&r, DataType::Str(16), ORDER, Scaling::default()).unwrap(), Value::str("WASH"));
-        assert_eq!(svc.answer(Request::ReadInputRegisters(60_000, 2)), Err(ExceptionCode::IllegalDataAddress));
-        assert_eq!(svc.answer(Request::ReadCoils(0, 1)), Err(ExceptionCode::IllegalFunction));
+        let svc = PlantService {
+            image: Arc::new(RwLock::new(image)),
+            writes: tx,
+        };
+        let Ok(Response::ReadInputRegisters(r)) = svc.answer(Request::ReadInputRegisters(2, 2)) else {
+            panic!()
+        };
+        assert_eq!(
+            codec::decode(&r, DataType::F32, ORDER, Scaling::default()).unwrap(),
+            Value::F64(9_123.5)
+        );
+        let Ok(Response::ReadHoldingRegisters(r)) = svc.answer(Request::ReadHoldingRegisters(STRING_BASE, 8)) else {
+            panic!()
+        };
+        assert_eq!(
+            codec::decode(&r, DataType::Str(16), ORDER, Scaling::default()).unwrap(),
+            Value::str("WASH")
+        );
+        assert_eq!(
+            svc.answer(Request::ReadInputRegisters(60_000, 2)),
+            Err(ExceptionCode::IllegalDataAddress)
+        );
+        assert_eq!(
+            svc.answer(Request::ReadCoils(0, 1)),
+            Err(ExceptionCode::IllegalFunction)
+        );
         let hz = codec::encode(&Value::F64(61.0), DataType::F32, ORDER, Scaling::default()).unwrap();
-        assert!(svc.answer(Request::WriteMultipleRegisters(SETPOINT_BASE, hz.clone().into())).is_ok());
+        assert!(
+            svc.answer(Request::WriteMultipleRegisters(SETPOINT_BASE, hz.clone().into()))
+                .is_ok()
+        );
         assert_eq!(rx.try_recv().unwrap(), PlantWrite::EspFrequency { index: 0, hz: 61.0 });
         let too_fast = codec::encode(&Value::F64(90.0), DataType::F32, ORDER, Scaling::default()).unwrap();
-        assert_eq!(svc.answer(Request::WriteMultipleRegisters(SETPOINT_BASE, too_fast.into())), Err(ExceptionCode::IllegalDataValue));
-        assert_eq!(svc.answer(Request::WriteMultipleRegisters(2, hz.into())), Err(ExceptionCode::IllegalDataAddress));
+        assert_eq!(
+            svc.answer(Request::WriteMultipleRegisters(SETPOINT_BASE, too_fast.into())),
+            Err(ExceptionCode::IllegalDataValue)
+        );
+        assert_eq!(
+            svc.answer(Request::WriteMultipleRegisters(2, hz.into())),
+            Err(ExceptionCode::IllegalDataAddress)
+        );
     }
 }
