@@ -119,3 +119,15 @@ fn overview_snapshot() {
     h.mask(frame_label);
     h.snapshot("overview");
 }
+
+#[test]
+fn drivers_page_shows_health_and_command_outcomes() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Drivers").click();
+    h.run();
+    h.get_by_label("Round trip");
+    h.get_by_label("FAILED");
+    h.get_by_label_contains("esp02/frequency_setpoint failed: the device refused the write");
+}

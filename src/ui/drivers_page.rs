@@ -6,11 +6,17 @@ use crate::hub::Snapshot;
 use egui::{RichText, Ui};
 
 pub fn drivers_ui(ui: &mut Ui, snap: &Snapshot) {
+    egui::ScrollArea::both()
+        .auto_shrink([false, false])
+        .show(ui, |ui| drivers_contents_ui(ui, snap));
+}
+
+fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
     ui.heading("Drivers");
     ui.add_space(6.0);
     egui::Grid::new("drivers")
         .striped(true)
-        .num_columns(7)
+        .num_columns(8)
         .spacing([18.0, 6.0])
         .show(ui, |ui| {
             for h in [
@@ -18,9 +24,10 @@ pub fn drivers_ui(ui: &mut Ui, snap: &Snapshot) {
                 "Kind",
                 "State",
                 "Samples/s",
-                "Samples in",
-                "Dropped",
-                "Last error / detail",
+                "In / dropped",
+                "Requests/s",
+                "Round trip",
+                "Errors / exceptions",
             ] {
                 ui.strong(h);
             }
@@ -30,17 +37,28 @@ pub fn drivers_ui(ui: &mut Ui, snap: &Snapshot) {
                 ui.label(d.kind);
                 driver_state_ui(ui, d.state);
                 ui.label(format!("{:.0}", d.rate_per_sec));
-                ui.label(d.samples_in.to_string());
-                ui.label(d.samples_dropped.to_string());
-                ui.vertical(|ui| {
-                    if let Some(e) = &d.last_error {
-                        ui.label(RichText::new(e.as_str()).color(theme::QUALITY_BAD));
-                    }
-                    if let Some(detail) = &d.detail {
-                        ui.label(detail.as_str());
-                    }
-                });
+                ui.label(format!("{} / {}", d.samples_in, d.samples_dropped));
+                if d.requests > 0 {
+                    ui.label(format!("{:.0}", d.requests_per_sec));
+                    ui.label(format!("{:.2} ms", d.last_rtt_ms));
+                } else {
+                    ui.label("–");
+                    ui.label("–");
+                }
+                ui.label(format!("{} / {}", d.errors, d.exceptions));
                 ui.end_row();
+                if d.last_error.is_some() || d.detail.is_some() {
+                    ui.label("");
+                    ui.vertical(|ui| {
+                        if let Some(e) = &d.last_error {
+                            ui.label(RichText::new(e.as_str()).color(theme::QUALITY_BAD));
+                        }
+                        if let Some(detail) = &d.detail {
+                            ui.label(detail.as_str());
+                        }
+                    });
+                    ui.end_row();
+                }
             }
         });
     ui.add_space(12.0);
@@ -49,6 +67,23 @@ pub fn drivers_ui(ui: &mut Ui, snap: &Snapshot) {
         "Hub: {} samples in ({:.0}/s), {} dropped at the driver queues, {} operator commands ({} not delivered).",
         c.samples_in, c.samples_per_sec, c.samples_dropped, c.commands_in, c.commands_failed
     ));
+    ui.add_space(12.0);
+    ui.strong("Command outcomes (newest first)");
+    if snap.events.is_empty() {
+        ui.label(RichText::new("No commands yet").color(theme::TEXT_DIM));
+    }
+    for e in snap.events.iter().rev().take(20) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(e.at.to_local_hms()).monospace().color(theme::TEXT_DIM));
+            ui.label(RichText::new(&e.source).monospace());
+            if e.ok {
+                ui.label(&e.text);
+            } else {
+                readout::chip_ui(ui, "FAILED", theme::QUALITY_BAD);
+                ui.label(&e.text);
+            }
+        });
+    }
 }
 
 /// RUNNING is plain text (normal needs no colour); anything else is a chip.

@@ -53,6 +53,12 @@ pub fn demo_snapshot() -> Snapshot {
         s.receive_ts = Timestamp(NOW.0 - 200_000);
         s.updates = 10;
     }
+    snap.events.push(wellconsole::hub::EventRecord {
+        at: Timestamp(NOW.0 - 5_000_000),
+        source: "rtu1".into(),
+        ok: false,
+        text: "write of 90 to esp02/frequency_setpoint failed: the device refused the write: IllegalDataValue".into(),
+    });
     snap.seq = 7;
     snap.taken_at = Timestamp(NOW.0 - 50_000);
     snap
