@@ -1,7 +1,10 @@
 //! Shared fixtures for the benches: a directory of N numeric tags spread over D drivers.
 
+use crossbeam_channel::bounded;
 use std::sync::Arc;
 use std::time::Duration;
+use wellconsole::driver::{DriverStats, SampleBatch};
+use wellconsole::hub::DriverPort;
 use wellconsole::tag::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
 
 pub fn directory(tags: u32, drivers: u16) -> Arc<TagDirectory> {
@@ -22,4 +25,17 @@ pub fn directory(tags: u32, drivers: u16) -> Arc<TagDirectory> {
             })
             .collect(),
     ))
+}
+
+/// A hub-side driver port for benches: its samples channel and fresh stats; commands and events
+/// go nowhere (benches send none).
+pub fn port(name: String, samples: crossbeam_channel::Receiver<SampleBatch>) -> DriverPort {
+    DriverPort {
+        name,
+        kind: "bench",
+        samples,
+        commands: bounded(1).0,
+        events: bounded(1).1,
+        stats: Arc::new(DriverStats::default()),
+    }
 }

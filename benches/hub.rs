@@ -9,8 +9,8 @@ use crossbeam_channel::bounded;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use wellconsole::driver::{DriverStats, SampleBatch};
-use wellconsole::hub::{DriverPort, Hub, Subscriber};
+use wellconsole::driver::SampleBatch;
+use wellconsole::hub::{Hub, Subscriber};
 use wellconsole::tag::{DriverId, Sample, TagId, TagTable, TagUpdate, Timestamp, Value};
 
 const TAGS: u32 = 10_000;
@@ -50,16 +50,8 @@ fn hub_throughput(c: &mut Criterion) {
     let mut ports = Vec::new();
     for d in 0..PRODUCERS {
         let (tx, rx) = bounded::<SampleBatch>(1024);
-        let (ctx, _crx) = bounded(1);
         senders.push(tx);
-        ports.push(DriverPort {
-            name: format!("d{d}"),
-            kind: "bench",
-            samples: rx,
-            commands: ctx,
-            events: bounded(1).1,
-            stats: Arc::new(DriverStats::default()),
-        });
+        ports.push(common::port(format!("d{d}"), rx));
     }
     let (_cmd_tx, cmd_rx) = bounded(1);
     let mut hub = Hub::new(dir.clone(), ports, cmd_rx);

@@ -5,9 +5,8 @@ mod common;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossbeam_channel::bounded;
-use std::sync::Arc;
-use wellconsole::driver::{DriverStats, SampleBatch};
-use wellconsole::hub::{DriverPort, Hub};
+use wellconsole::driver::SampleBatch;
+use wellconsole::hub::Hub;
 use wellconsole::tag::{DriverId, Sample, TagId, Timestamp, Value};
 
 fn hub_with(tags: u32) -> Hub {
@@ -15,15 +14,7 @@ fn hub_with(tags: u32) -> Hub {
     let ports = (0..2)
         .map(|d| {
             let (_tx, rx) = bounded(1);
-            let (ctx, _crx) = bounded(1);
-            DriverPort {
-                name: format!("d{d}"),
-                kind: "bench",
-                samples: rx,
-                commands: ctx,
-                events: bounded(1).1,
-                stats: Arc::new(DriverStats::default()),
-            }
+            common::port(format!("d{d}"), rx)
         })
         .collect();
     let (_c, crx) = bounded(1);

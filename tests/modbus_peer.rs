@@ -5,19 +5,18 @@
 //! pymodbus comes from the venv scripts/test creates (.venv-peers, or WELLCONSOLE_PEERS_PYTHON).
 //! Without it the pymodbus test is skipped, unless WELLCONSOLE_REQUIRE_PEERS=1 (as in scripts/test).
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use wellconsole::hub::{HubCommand, Snapshot};
+use support::{free_port, wait_for};
+use wellconsole::hub::HubCommand;
 use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
 use wellconsole::tag::{BadReason, Quality, Value};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn peers_python() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("WELLCONSOLE_PEERS_PYTHON") {
@@ -51,14 +50,6 @@ fn start_pymodbus(python: &PathBuf, port: u16) -> Peer {
         std::thread::sleep(Duration::from_millis(100));
     }
     peer
-}
-
-fn wait_for(rt: &Runtime, what: &str, cond: impl Fn(&Snapshot) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !cond(&rt.snapshot.load()) {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn driver(name: &str, port: u16, word_order: &str, byte_order: &str) -> String {

@@ -1,19 +1,16 @@
 //! The console reading the demo plant over Modbus TCP from `wellconsole sim --modbus` (our own server,
 //! a separate process on 127.0.0.1): values, writes with confirmation, exceptions, loss and recovery.
 
-use std::net::TcpListener;
+mod support;
+
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use support::{free_port, wait_for};
 use wellconsole::hub::{HubCommand, Snapshot};
 use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
 use wellconsole::tag::{BadReason, Quality, Value};
 
 const EXAMPLE: &str = include_str!("../examples/modbus-site/site.toml");
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 struct Sim(Child);
 
@@ -40,18 +37,6 @@ fn start_sim(port: u16) -> Sim {
         .stderr(Stdio::null())
         .spawn()
         .expect("sim starts"))
-}
-
-/// Waits (generously: this checks behaviour, not speed) until `cond` holds on a snapshot.
-fn wait_for(rt: &Runtime, what: &str, cond: impl Fn(&Snapshot) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if cond(&rt.snapshot.load()) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn quality(s: &Snapshot, tag: &str) -> Quality {

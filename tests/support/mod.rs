@@ -83,3 +83,21 @@ pub fn console() -> (ConsoleApp, Receiver<HubCommand>) {
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }
+
+/// A free TCP port on 127.0.0.1 for a peer to listen on.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits (generously: tests check behaviour, not speed) until `cond` holds on the runtime's snapshot.
+pub fn wait_for(rt: &wellconsole::runtime::Runtime, what: &str, cond: impl Fn(&Snapshot) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !cond(&rt.snapshot.load()) {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
