@@ -1,7 +1,7 @@
 //! Wiring: turns a loaded project into running threads (one per driver, one hub) and hands out the
 //! two things the rest of the program needs: the snapshot cell to read and the command sender to write.
 
-use crate::driver::modbus::ModbusTcpDriver;
+use crate::driver::modbus::ModbusDriver;
 use crate::driver::sim::SimDriver;
 use crate::driver::{DriverLink, DriverStats, SampleSender};
 use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
@@ -111,8 +111,8 @@ impl Runtime {
                     let driver = SimDriver::new(cfg, opts.faults.clone());
                     threads.push(spawn(&name, move || driver.run(link))?);
                 }
-                DriverKind::ModbusTcp(cfg) => {
-                    let driver = ModbusTcpDriver::new(cfg);
+                DriverKind::Modbus(cfg) => {
+                    let driver = ModbusDriver::new(cfg);
                     threads.push(spawn(&name, move || driver.run(link))?);
                 }
             }

@@ -284,6 +284,19 @@ fn check_reports_modbus_configuration_errors() {
             "site.toml:9:12: endpoint '127.0.0.1' must be HOST:PORT",
         ),
         (
+            "endpoint on an RTU line",
+            MODBUS_SITE.replace("modbus-tcp", "modbus-rtu"),
+            "site.toml:9:12: a 'modbus-rtu' driver talks over a serial line: use device, not endpoint",
+        ),
+        (
+            "bad parity",
+            MODBUS_SITE.replace("modbus-tcp", "modbus-rtu").replace(
+                "endpoint = \"127.0.0.1:502\"",
+                "device = \"/dev/ttyS0\"\nparity = \"mark\"",
+            ),
+            "site.toml:10:10: parity 'mark' must be none, even or odd",
+        ),
+        (
             "gain on a sim tag",
             SITE.replace("range = [0.0, 15000.0]", "range = [0.0, 15000.0]\ngain = 2.0"),
             "site.toml:17:8: gain and offset scale raw device values",

@@ -235,3 +235,105 @@ fn garbage_answers_are_counted_and_survived() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     server.join().unwrap();
 }
+
+/// A serial line made of a pty pair (socat), the two ends linked under `dir`.
+struct PtyPair {
+    child: Child,
+    a: PathBuf,
+    b: PathBuf,
+}
+
+impl Drop for PtyPair {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pty_pair(dir: &std::path::Path) -> Option<PtyPair> {
+    let (a, b) = (dir.join("master"), dir.join("device"));
+    let child = Command::new("socat")
+        .arg(format!("pty,raw,echo=0,link={}", a.display()))
+        .arg(format!("pty,raw,echo=0,link={}", b.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(a.exists() && b.exists()) {
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(PtyPair { child, a, b })
+}
+
+#[test]
+fn rtu_over_a_serial_line_to_a_pymodbus_device() {
+    let required = std::env::var("WELLCONSOLE_REQUIRE_PEERS").is_ok_and(|v| v == "1");
+    let tmp = tempfile::tempdir().unwrap();
+    let (Some(python), Some(line)) = (peers_python(), pty_pair(tmp.path())) else {
+        assert!(
+            !required,
+            "pymodbus and socat are required here (WELLCONSOLE_REQUIRE_PEERS=1)"
+        );
+        eprintln!("skipped: needs .venv-peers and socat");
+        return;
+    };
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/modbus_server.py");
+    let spawn_device = || {
+        Peer(
+            Command::new(&python)
+                .arg(&script)
+                .args(["--serial", line.b.to_str().unwrap(), "19200"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("pymodbus serial server starts"),
+        )
+    };
+    let device = spawn_device();
+    let site = format!(
+        "[site]\nname = \"rtu\"\n\n[[driver]]\nname = \"line1\"\nkind = \"modbus-rtu\"\n[driver.modbus]\n\
+         device = \"{}\"\nbaud = 19200\nparity = \"none\"\nunit_id = 1\ntimeout_ms = 300\nmax_gap = 0\n\
+         poll = [{{ name = \"p\", period_ms = 200 }}]\n\n{}{}{}{}",
+        line.a.display(),
+        tag("r/u32", "line1", "hr:2:u32", ""),
+        tag("r/f64", "line1", "hr:6:f64", ""),
+        tag("r/name", "line1", "hr:20:str8", ""),
+        tag("r/setpoint", "line1", "hr:30:f32", "writable = true"),
+    );
+    let project = Project::load(ProjectFiles::from_memory([("site.toml".to_owned(), site)])).expect("valid");
+    assert_eq!(project.site.drivers[0].kind.label(), "modbus-rtu");
+    let rt = Runtime::start(project, RuntimeOptions::default(), Vec::new(), None).unwrap();
+    wait_for(&rt, "every RTU tag good", |s| {
+        s.tags.iter().all(|t| t.quality.is_good())
+    });
+    let s = rt.snapshot.load();
+    assert_eq!(s.by_name("r/u32").unwrap().value, Some(Value::I64(100_000)));
+    assert_eq!(s.by_name("r/f64").unwrap().value, Some(Value::F64(-9876.5432)));
+    assert_eq!(s.by_name("r/name").unwrap().value, Some(Value::str("WELL-01")));
+    let sp = rt.project.site.tags.id_of("r/setpoint").unwrap();
+    rt.commands
+        .send(HubCommand::Write {
+            tag: sp,
+            value: Value::F64(12.25),
+        })
+        .unwrap();
+    wait_for(&rt, "RTU write confirmed", |s| {
+        s.events
+            .iter()
+            .any(|e| e.ok && e.text.starts_with("r/setpoint = 12.25"))
+    });
+    // The device goes silent (line still there): timeouts → CommFail; it answers again → Good.
+    drop(device);
+    wait_for(&rt, "CommFail on a silent line", |s| {
+        s.tags.iter().all(|t| t.quality == Quality::Bad(BadReason::CommFail))
+    });
+    let _device = spawn_device();
+    wait_for(&rt, "Good once the device answers", |s| {
+        s.tags.iter().all(|t| t.quality.is_good())
+    });
+    rt.shutdown();
+}

@@ -9,7 +9,7 @@ use super::files::ProjectFiles;
 use super::survey_csv;
 use crate::driver::modbus::address::{DataType, ModbusAddress};
 use crate::driver::modbus::codec::{Order, Scaling};
-use crate::driver::modbus::config::{ModbusTag, ModbusTcpConfig, PollGroup};
+use crate::driver::modbus::config::{ModbusConfig, ModbusTag, Parity, PollGroup, SerialLine, Transport};
 use crate::driver::sim::SimDriverConfig;
 use crate::sim::{self, PlantConfig, SignalSpec};
 use crate::tag::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
@@ -37,7 +37,7 @@ pub struct DriverConfig {
 #[derive(Debug, Clone)]
 pub enum DriverKind {
     Sim(SimDriverConfig),
-    ModbusTcp(ModbusTcpConfig),
+    Modbus(ModbusConfig),
 }
 
 impl DriverKind {
@@ -45,14 +45,17 @@ impl DriverKind {
     pub fn as_sim(&self) -> Option<&SimDriverConfig> {
         match self {
             DriverKind::Sim(c) => Some(c),
-            DriverKind::ModbusTcp(_) => None,
+            DriverKind::Modbus(_) => None,
         }
     }
 
     pub fn label(&self) -> &'static str {
         match self {
             DriverKind::Sim(_) => "sim",
-            DriverKind::ModbusTcp(_) => "modbus-tcp",
+            DriverKind::Modbus(c) => match c.transport {
+                Transport::Tcp { .. } => "modbus-tcp",
+                Transport::Rtu(_) => "modbus-rtu",
+            },
         }
     }
 }
@@ -87,7 +90,14 @@ struct RawDriver {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawModbusOptions {
-    endpoint: Spanned<String>,
+    /// TCP: `host:port`.
+    endpoint: Option<Spanned<String>>,
+    /// RTU: the serial line.
+    device: Option<Spanned<String>>,
+    baud: Option<Spanned<u32>>,
+    parity: Option<Spanned<String>>,
+    data_bits: Option<Spanned<u8>>,
+    stop_bits: Option<Spanned<u8>>,
     #[serde(default = "default_unit")]
     unit_id: Spanned<i64>,
     timeout_ms: Option<Spanned<u64>>,
@@ -212,12 +222,12 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                     None
                 }
             },
-            "modbus-tcp" => match d.modbus {
-                Some(opts) => modbus_driver(opts, src, &mut errs),
+            kind @ ("modbus-tcp" | "modbus-rtu") => match d.modbus {
+                Some(opts) => modbus_driver(opts, kind == "modbus-rtu", d.kind.span(), src, &mut errs),
                 None => {
                     errs.push(src.at(
                         d.kind.span(),
-                        "a 'modbus-tcp' driver needs a [driver.modbus] table (at least endpoint)",
+                        format!("a '{kind}' driver needs a [driver.modbus] table (endpoint for TCP, device for RTU)"),
                     ));
                     None
                 }
@@ -225,7 +235,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             other => {
                 errs.push(src.at(
                     d.kind.span(),
-                    format!("unknown driver kind '{other}' (this build supports: sim, modbus-tcp)"),
+                    format!("unknown driver kind '{other}' (this build supports: sim, modbus-tcp, modbus-rtu)"),
                 ));
                 None
             }
@@ -428,7 +438,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             stale_after,
             writable: t.writable,
         });
-        if let (Some((address, scaling, poll)), Some(DriverKind::ModbusTcp(cfg))) = (
+        if let (Some((address, scaling, poll)), Some(DriverKind::Modbus(cfg))) = (
             modbus,
             drivers.get_mut(driver.index()).map(|d: &mut DriverConfig| &mut d.kind),
         ) {
@@ -538,21 +548,18 @@ fn sim_driver(
 
 fn modbus_driver(
     opts: Spanned<RawModbusOptions>,
+    rtu: bool,
+    kind_span: std::ops::Range<usize>,
     src: &SourceFile<'_>,
     errs: &mut Vec<Diagnostic>,
 ) -> Option<(DriverKind, AddressBook)> {
     let opts = opts.into_inner();
     let before = errs.len();
-    let endpoint = opts.endpoint.get_ref().clone();
-    let port_ok = endpoint
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
-    if !port_ok {
-        errs.push(src.at(
-            opts.endpoint.span(),
-            format!("endpoint '{endpoint}' must be HOST:PORT, e.g. 127.0.0.1:502"),
-        ));
-    }
+    let transport = if rtu {
+        serial_line(&opts, kind_span, src, errs)
+    } else {
+        tcp_endpoint(&opts, kind_span, src, errs)
+    };
     let unit = *opts.unit_id.get_ref();
     if !(0..=247).contains(&unit) {
         errs.push(src.at(opts.unit_id.span(), "unit_id must be 0–247"));
@@ -603,8 +610,8 @@ fn modbus_driver(
         return None;
     }
     let names = polls.iter().map(|p| p.name.clone()).collect();
-    let cfg = ModbusTcpConfig {
-        endpoint,
+    let cfg = ModbusConfig {
+        transport: transport?,
         unit_id: u8::try_from(unit).unwrap_or(1),
         timeout: Duration::from_millis(timeout_ms),
         order,
@@ -614,7 +621,94 @@ fn modbus_driver(
         backoff_max: Duration::from_secs(10),
         tags: Vec::new(),
     };
-    Some((DriverKind::ModbusTcp(cfg), AddressBook::Modbus(names)))
+    Some((DriverKind::Modbus(cfg), AddressBook::Modbus(names)))
+}
+
+fn tcp_endpoint(
+    opts: &RawModbusOptions,
+    kind_span: std::ops::Range<usize>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Transport> {
+    for f in [&opts.device, &opts.parity] {
+        if let Some(f) = f {
+            errs.push(src.at(f.span(), "serial settings belong to 'modbus-rtu' drivers"));
+        }
+    }
+    let Some(ep) = &opts.endpoint else {
+        errs.push(src.at(kind_span, "a 'modbus-tcp' driver needs endpoint = \"HOST:PORT\""));
+        return None;
+    };
+    let endpoint = ep.get_ref().clone();
+    let ok = endpoint
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if !ok {
+        errs.push(src.at(
+            ep.span(),
+            format!("endpoint '{endpoint}' must be HOST:PORT, e.g. 127.0.0.1:502"),
+        ));
+        return None;
+    }
+    Some(Transport::Tcp { endpoint })
+}
+
+fn serial_line(
+    opts: &RawModbusOptions,
+    kind_span: std::ops::Range<usize>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Transport> {
+    if let Some(ep) = &opts.endpoint {
+        errs.push(src.at(
+            ep.span(),
+            "a 'modbus-rtu' driver talks over a serial line: use device, not endpoint",
+        ));
+    }
+    let Some(device) = &opts.device else {
+        errs.push(src.at(
+            kind_span,
+            "a 'modbus-rtu' driver needs device = \"/dev/ttyUSB0\" (or another serial port)",
+        ));
+        return None;
+    };
+    let before = errs.len();
+    let baud = opts.baud.as_ref().map_or(9_600, |b| *b.get_ref());
+    if let Some(b) = &opts.baud
+        && !(300..=921_600).contains(&baud)
+    {
+        errs.push(src.at(b.span(), "baud must be between 300 and 921600"));
+    }
+    let parity = match opts.parity.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+        None | Some(("none", _)) => Parity::None,
+        Some(("even", _)) => Parity::Even,
+        Some(("odd", _)) => Parity::Odd,
+        Some((other, span)) => {
+            errs.push(src.at(span, format!("parity '{other}' must be none, even or odd")));
+            Parity::None
+        }
+    };
+    let data_bits = opts.data_bits.as_ref().map_or(8, |d| *d.get_ref());
+    if let Some(d) = &opts.data_bits
+        && !(data_bits == 7 || data_bits == 8)
+    {
+        errs.push(src.at(d.span(), "data_bits must be 7 or 8"));
+    }
+    let stop_bits = opts.stop_bits.as_ref().map_or(1, |s| *s.get_ref());
+    if let Some(s) = &opts.stop_bits
+        && !(stop_bits == 1 || stop_bits == 2)
+    {
+        errs.push(src.at(s.span(), "stop_bits must be 1 or 2"));
+    }
+    (errs.len() == before).then(|| {
+        Transport::Rtu(SerialLine {
+            device: device.get_ref().clone(),
+            baud,
+            parity,
+            data_bits,
+            stop_bits,
+        })
+    })
 }
 
 fn parse_kind(s: &str) -> Option<ValueKind> {

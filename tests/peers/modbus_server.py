@@ -1,6 +1,7 @@
 """A pymodbus server with a known register map, for wellconsole's Modbus driver tests.
 
-Usage: modbus_server.py PORT. Listens on 127.0.0.1 only. Registers are computed here with `struct`
+Usage: modbus_server.py PORT (TCP, listens on 127.0.0.1 only) or modbus_server.py --serial PATH [BAUD]
+(RTU on a serial line, e.g. one end of a socat pty pair). Registers are computed here with `struct`
 in the byte orders under test, independently of the Rust codec; two entries use pymodbus' own
 FLOAT32/STRING conversions to check interoperability with its conventions.
 """
@@ -9,7 +10,8 @@ import asyncio
 import struct
 import sys
 
-from pymodbus.server import StartAsyncTcpServer
+from pymodbus import FramerType
+from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 
@@ -56,5 +58,8 @@ discrete = [SimData(address=0, values=[False, True], datatype=DataType.BITS)]
 device = SimDevice(id=1, simdata=(coils, discrete, holding, inputs))
 
 if __name__ == "__main__":
-    port = int(sys.argv[1])
-    asyncio.run(StartAsyncTcpServer(context=device, address=("127.0.0.1", port)))
+    if sys.argv[1] == "--serial":
+        baud = int(sys.argv[3]) if len(sys.argv) > 3 else 19200
+        asyncio.run(StartAsyncSerialServer(context=device, port=sys.argv[2], baudrate=baud, framer=FramerType.RTU))
+    else:
+        asyncio.run(StartAsyncTcpServer(context=device, address=("127.0.0.1", int(sys.argv[1]))))

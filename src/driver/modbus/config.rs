@@ -16,15 +16,57 @@ pub struct ModbusTag {
     pub tag: TagId,
     pub address: ModbusAddress,
     pub scaling: Scaling,
-    /// Index into `ModbusTcpConfig::polls`.
+    /// Index into `ModbusConfig::polls`.
     pub poll: usize,
     pub writable: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModbusTcpConfig {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parity {
+    None,
+    Even,
+    Odd,
+}
+
+/// An RS-485/RS-232 line for Modbus RTU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialLine {
+    pub device: String,
+    pub baud: u32,
+    pub parity: Parity,
+    pub data_bits: u8,
+    pub stop_bits: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
     /// `host:port`.
-    pub endpoint: String,
+    Tcp {
+        endpoint: String,
+    },
+    Rtu(SerialLine),
+}
+
+impl Transport {
+    /// How operators see the link: `127.0.0.1:502` or `/dev/ttyUSB0 9600 8E1`.
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Tcp { endpoint } => endpoint.clone(),
+            Transport::Rtu(l) => {
+                let p = match l.parity {
+                    Parity::None => 'N',
+                    Parity::Even => 'E',
+                    Parity::Odd => 'O',
+                };
+                format!("{} {} {}{p}{}", l.device, l.baud, l.data_bits, l.stop_bits)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModbusConfig {
+    pub transport: Transport,
     pub unit_id: u8,
     /// Per request, and for connecting.
     pub timeout: Duration,

@@ -5,13 +5,13 @@
 use super::address::{DataType, Table};
 use super::backoff::Backoff;
 use super::codec::{self, Order};
-use super::config::{ModbusTag, ModbusTcpConfig};
+use super::config::{ModbusConfig, ModbusTag, Parity, SerialLine, Transport};
 use super::plan::{Block, plan};
 use crate::driver::{DriverCommand, DriverEvent, DriverLink, DriverState};
 use crate::tag::{BadReason, Quality, Sample, Timestamp, Value};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
-use tokio_modbus::client::{Context, Reader, Writer, tcp};
+use tokio_modbus::client::{Context, Reader, Writer, rtu, tcp};
 use tokio_modbus::prelude::SlaveContext;
 use tokio_modbus::{ExceptionCode, Slave};
 
@@ -45,12 +45,12 @@ pub fn exception_quality(e: ExceptionCode) -> Quality {
     }
 }
 
-pub struct ModbusTcpDriver {
-    cfg: ModbusTcpConfig,
+pub struct ModbusDriver {
+    cfg: ModbusConfig,
 }
 
-impl ModbusTcpDriver {
-    pub fn new(cfg: ModbusTcpConfig) -> Self {
+impl ModbusDriver {
+    pub fn new(cfg: ModbusConfig) -> Self {
         Self { cfg }
     }
 
@@ -99,7 +99,7 @@ impl ModbusTcpDriver {
                     marked_failed = false;
                     link.stats.set_state(DriverState::Running);
                     link.stats
-                        .set_detail(Some(format!("connected to {}", self.cfg.endpoint)));
+                        .set_detail(Some(format!("connected to {}", self.cfg.transport.describe())));
                     self.session(ctx, link, &plans).await
                 }
                 Err(e) => SessionEnd::Broken(e),
@@ -122,7 +122,13 @@ impl ModbusTcpDriver {
     }
 
     async fn connect(&self) -> Result<Context, String> {
-        let ep = &self.cfg.endpoint;
+        match &self.cfg.transport {
+            Transport::Tcp { endpoint } => self.connect_tcp(endpoint).await,
+            Transport::Rtu(line) => open_serial(line, self.cfg.unit_id),
+        }
+    }
+
+    async fn connect_tcp(&self, ep: &str) -> Result<Context, String> {
         let stream = match tokio::time::timeout(self.cfg.timeout, TcpStream::connect(ep)).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => return Err(format!("connect to {ep} failed: {e}")),
@@ -398,6 +404,31 @@ impl ModbusTcpDriver {
             }
         }
     }
+}
+
+fn open_serial(line: &SerialLine, unit: u8) -> Result<Context, String> {
+    use tokio_serial::SerialPortBuilderExt;
+    let parity = match line.parity {
+        Parity::None => tokio_serial::Parity::None,
+        Parity::Even => tokio_serial::Parity::Even,
+        Parity::Odd => tokio_serial::Parity::Odd,
+    };
+    let data_bits = match line.data_bits {
+        7 => tokio_serial::DataBits::Seven,
+        _ => tokio_serial::DataBits::Eight,
+    };
+    let stop_bits = if line.stop_bits == 2 {
+        tokio_serial::StopBits::Two
+    } else {
+        tokio_serial::StopBits::One
+    };
+    let port = tokio_serial::new(&line.device, line.baud)
+        .parity(parity)
+        .data_bits(data_bits)
+        .stop_bits(stop_bits)
+        .open_native_async()
+        .map_err(|e| format!("cannot open serial line {}: {e}", line.device))?;
+    Ok(rtu::attach_slave(port, Slave(unit)))
 }
 
 fn decode_item(t: &ModbusTag, block: &Block, words: &[u16], order: Order, ts: Timestamp) -> Sample {

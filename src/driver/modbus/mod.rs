@@ -8,4 +8,4 @@ pub mod config;
 mod driver;
 pub mod plan;
 
-pub use driver::{ModbusTcpDriver, exception_quality};
+pub use driver::{ModbusDriver, exception_quality};
