@@ -630,10 +630,8 @@ fn tcp_endpoint(
     src: &SourceFile<'_>,
     errs: &mut Vec<Diagnostic>,
 ) -> Option<Transport> {
-    for f in [&opts.device, &opts.parity] {
-        if let Some(f) = f {
-            errs.push(src.at(f.span(), "serial settings belong to 'modbus-rtu' drivers"));
-        }
+    for f in [&opts.device, &opts.parity].into_iter().flatten() {
+        errs.push(src.at(f.span(), "serial settings belong to 'modbus-rtu' drivers"));
     }
     let Some(ep) = &opts.endpoint else {
         errs.push(src.at(kind_span, "a 'modbus-tcp' driver needs endpoint = \"HOST:PORT\""));
