@@ -37,6 +37,7 @@ pub struct MapEntry {
     pub data_type: DataType,
     pub unit: &'static str,
     pub range: Option<(f64, f64)>,
+    pub decimals: usize,
     pub description: String,
 }
 
@@ -65,6 +66,7 @@ pub fn register_map(specs: &[SignalSpec]) -> Vec<MapEntry> {
                 data_type,
                 unit: s.unit,
                 range: s.range,
+                decimals: s.decimals,
                 description: s.description.clone(),
             }
         })
@@ -161,7 +163,7 @@ poll = [{{ name = "fast", period_ms = 100 }}, {{ name = "slow", period_ms = 1000
             s.push_str(&format!("unit = \"{}\"\n", e.unit));
         }
         if let Some((lo, hi)) = e.range {
-            s.push_str(&format!("range = [{lo:?}, {hi:?}]\n"));
+            s.push_str(&format!("range = [{lo:?}, {hi:?}]\ndecimals = {}\n", e.decimals));
         }
         s.push_str(&format!(
             "description = \"{}\"\npoll = \"{poll}\"\nstale_after_ms = {stale}\n",
@@ -170,7 +172,7 @@ poll = [{{ name = "fast", period_ms = 100 }}, {{ name = "slow", period_ms = 1000
     }
     for k in 0..esp_wells {
         s.push_str(&format!(
-            "\n[[tag]]\nname = \"{}/frequency_setpoint\"\ndriver = \"rtu1\"\naddress = \"hr:{}:f32\"\ntype = \"f64\"\nunit = \"Hz\"\nrange = [35.0, 70.0]\ndescription = \"VSD frequency setpoint\"\npoll = \"slow\"\nstale_after_ms = 5000\nwritable = true\n",
+            "\n[[tag]]\nname = \"{}/frequency_setpoint\"\ndriver = \"rtu1\"\naddress = \"hr:{}:f32\"\ntype = \"f64\"\nunit = \"Hz\"\nrange = [35.0, 70.0]\ndecimals = 1\ndescription = \"VSD frequency setpoint\"\npoll = \"slow\"\nstale_after_ms = 5000\nwritable = true\n",
             crate::sim::esp_device(k),
             SETPOINT_BASE + 2 * k as u16
         ));

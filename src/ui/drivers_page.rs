@@ -50,6 +50,8 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
                 if d.last_error.is_some() || d.detail.is_some() {
                     ui.label("");
                     ui.vertical(|ui| {
+                        // One line each, running past the narrow column rather than wrapping inside it.
+                        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                         if let Some(e) = &d.last_error {
                             ui.label(RichText::new(e.as_str()).color(theme::QUALITY_BAD));
                         }
