@@ -2,22 +2,17 @@
 //! async client doing the same reads in the same run. Issue 3 goal: ≥ 25k requests/s on loopback,
 //! p99 < 200 µs, ahead of the peer. Needs .venv-peers (scripts/test creates it); skips without it.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use support::{KillOnDrop, wait_until_listening};
 use tokio_modbus::client::{Context, Reader, tcp};
 use wellconsole::serve::modbus;
-
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn python() -> Option<PathBuf> {
     let p = std::env::var("WELLCONSOLE_PEERS_PYTHON")
@@ -68,7 +63,7 @@ fn modbus_reads(c: &mut Criterion) {
         .unwrap()
         .port();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let _peer = Peer(
+    let _peer = KillOnDrop(
         Command::new(&python)
             .arg(root.join("tests/peers/modbus_server.py"))
             .arg(port.to_string())
@@ -77,11 +72,7 @@ fn modbus_reads(c: &mut Criterion) {
             .spawn()
             .expect("pymodbus server starts"),
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "pymodbus server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_listening(([127, 0, 0, 1], port).into(), "pymodbus server");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -128,11 +119,7 @@ fn modbus_reads(c: &mut Criterion) {
         .port();
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], sim_port).into();
     std::thread::spawn(move || modbus::serve_blocking(addr, image, tx));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "sim server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_listening(addr, "simulator Modbus server");
     let mut sim = rt.block_on(async {
         let s = tokio::net::TcpStream::connect(addr).await.unwrap();
         s.set_nodelay(true).unwrap();

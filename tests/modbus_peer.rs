@@ -10,9 +10,9 @@ mod support;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{free_port, wait_for};
+use support::{KillOnDrop, free_port, wait_for, wait_until_listening};
 use wellconsole::hub::HubCommand;
 use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
@@ -26,16 +26,7 @@ fn peers_python() -> Option<PathBuf> {
     venv.exists().then_some(venv)
 }
 
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_pymodbus(python: &PathBuf, port: u16) -> Peer {
+fn start_pymodbus(python: &PathBuf, port: u16) -> KillOnDrop {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/modbus_server.py");
     let child = Command::new(python)
         .arg(script)
@@ -43,12 +34,8 @@ fn start_pymodbus(python: &PathBuf, port: u16) -> Peer {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn();
-    let peer = Peer(child.expect("python starts"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "pymodbus server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let peer = KillOnDrop(child.expect("python starts"));
+    wait_until_listening(([127, 0, 0, 1], port).into(), "pymodbus server");
     peer
 }
 
@@ -238,27 +225,23 @@ fn garbage_answers_are_counted_and_survived() {
 
 /// A serial line made of a pty pair (socat), the two ends linked under `dir`.
 struct PtyPair {
-    child: Child,
+    _socat: KillOnDrop,
     a: PathBuf,
     b: PathBuf,
 }
 
-impl Drop for PtyPair {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn pty_pair(dir: &std::path::Path) -> Option<PtyPair> {
     let (a, b) = (dir.join("master"), dir.join("device"));
-    let child = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", a.display()))
-        .arg(format!("pty,raw,echo=0,link={}", b.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
+    // Guarded from the start, so a pair that never comes up does not leave socat running.
+    let socat = KillOnDrop(
+        Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", a.display()))
+            .arg(format!("pty,raw,echo=0,link={}", b.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?,
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while !(a.exists() && b.exists()) {
         if Instant::now() > deadline {
@@ -266,7 +249,7 @@ fn pty_pair(dir: &std::path::Path) -> Option<PtyPair> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Some(PtyPair { child, a, b })
+    Some(PtyPair { _socat: socat, a, b })
 }
 
 #[test]
@@ -283,7 +266,7 @@ fn rtu_over_a_serial_line_to_a_pymodbus_device() {
     };
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/modbus_server.py");
     let spawn_device = || {
-        Peer(
+        KillOnDrop(
             Command::new(&python)
                 .arg(&script)
                 .args(["--serial", line.b.to_str().unwrap(), "19200"])

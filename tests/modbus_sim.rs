@@ -3,8 +3,8 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
-use support::{free_port, wait_for};
+use std::process::{Command, Stdio};
+use support::{KillOnDrop, free_port, wait_for};
 use wellconsole::hub::{HubCommand, Snapshot};
 use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
@@ -12,31 +12,24 @@ use wellconsole::tag::{BadReason, Quality, Value};
 
 const EXAMPLE: &str = include_str!("../examples/modbus-site/site.toml");
 
-struct Sim(Child);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_sim(port: u16) -> Sim {
-    Sim(Command::new(env!("CARGO_BIN_EXE_wellconsole"))
-        .args([
-            "sim",
-            "--modbus",
-            &format!("127.0.0.1:{port}"),
-            "--speed",
-            "5",
-            "--every",
-            "100000",
-        ])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sim starts"))
+fn start_sim(port: u16) -> KillOnDrop {
+    KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+            .args([
+                "sim",
+                "--modbus",
+                &format!("127.0.0.1:{port}"),
+                "--speed",
+                "5",
+                "--every",
+                "100000",
+            ])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sim starts"),
+    )
 }
 
 fn quality(s: &Snapshot, tag: &str) -> Quality {

@@ -1,20 +1,14 @@
 //! The real console window under Xvfb: it opens, draws frames from live demo data, and closes cleanly.
 //! Runs wherever Xvfb is installed; `scripts/test` sets WELLCONSOLE_REQUIRE_XVFB=1 so CI cannot skip it.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::KillOnDrop;
 
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_xvfb() -> Option<(Xvfb, String)> {
+fn start_xvfb() -> Option<(KillOnDrop, String)> {
     for n in 90 + std::process::id() % 50..200 {
         if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
             continue;
@@ -32,7 +26,7 @@ fn start_xvfb() -> Option<(Xvfb, String)> {
             .stderr(Stdio::null())
             .spawn()
             .ok()?;
-        let guard = Xvfb(child);
+        let guard = KillOnDrop(child);
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
             if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {

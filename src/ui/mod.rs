@@ -38,7 +38,6 @@ pub fn simulator_info(runtime: &Runtime) -> Option<SimulatorInfo> {
     }
     Some(SimulatorInfo {
         driver: d.id,
-        driver_name: d.name.clone(),
         devices,
         signals,
     })

@@ -14,7 +14,6 @@ use egui::{RichText, Ui};
 #[derive(Debug, Clone)]
 pub struct SimulatorInfo {
     pub driver: DriverId,
-    pub driver_name: String,
     pub devices: Vec<String>,
     pub signals: Vec<String>,
 }

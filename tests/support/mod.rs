@@ -75,7 +75,6 @@ pub fn console() -> (ConsoleApp, Receiver<HubCommand>) {
         commands: tx,
         simulator: Some(SimulatorInfo {
             driver: DriverId(0),
-            driver_name: "sim".into(),
             devices,
             signals,
         }),
@@ -98,6 +97,29 @@ pub fn wait_for(rt: &wellconsole::runtime::Runtime, what: &str, cond: impl Fn(&S
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !cond(&rt.snapshot.load()) {
         assert!(std::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A child process (peer server, Xvfb, socat) that is killed and reaped when the test lets go of it,
+/// pass or fail.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until something accepts TCP connections on `addr` (a peer server starting up).
+pub fn wait_until_listening(addr: std::net::SocketAddr, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not start listening on {addr}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
