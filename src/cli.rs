@@ -89,4 +89,10 @@ pub struct SimArgs {
     /// Print a project (site.toml) that reads the simulator's Modbus server at ADDR, and exit.
     #[arg(long, value_name = "ADDR")]
     pub modbus_site_for: Option<String>,
+    /// Publish the plant to the MQTT broker at HOST:PORT as a Sparkplug B edge node and as JSON.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub mqtt: Option<String>,
+    /// Print a project (site.toml) that reads the simulator's MQTT publications via HOST:PORT, and exit.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub mqtt_site_for: Option<String>,
 }

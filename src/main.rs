@@ -9,7 +9,7 @@ use std::time::Duration;
 use wellconsole::cli::{Cli, Command, ProjectArgs, RunArgs, SimArgs};
 use wellconsole::project::{self, Project, ProjectFiles};
 use wellconsole::runtime::RuntimeOptions;
-use wellconsole::serve::modbus;
+use wellconsole::serve::{PlantWrite, modbus, mqtt};
 use wellconsole::sim::DemoPlant;
 
 fn main() -> ExitCode {
@@ -133,11 +133,17 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
         print!("{}", modbus::example_site_toml(&map, esp_wells, endpoint));
         return Ok(ExitCode::SUCCESS);
     }
-    let served = match args.modbus {
+    if let Some(broker) = &args.mqtt_site_for {
+        print!("{}", mqtt::example_site_toml(plant.specs(), esp_wells, broker));
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Writes from either server reach the plant through one queue.
+    let (write_tx, writes) = crossbeam_channel::bounded::<PlantWrite>(64);
+    let image = match args.modbus {
         Some(addr) => {
             let image = Arc::new(RwLock::new(modbus::RegisterImage::new(&map, esp_wells)));
-            let (tx, rx) = crossbeam_channel::bounded(64);
             let server_image = image.clone();
+            let tx = write_tx.clone();
             std::thread::Builder::new()
                 .name("modbus-server".into())
                 .spawn(move || {
@@ -147,10 +153,43 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
                     }
                 })?;
             eprintln!("serving the demo plant on Modbus TCP {addr} (register map: wellconsole sim --modbus-map)");
-            Some((image, rx))
+            Some(image)
         }
         None => None,
     };
+    let frames = match &args.mqtt {
+        Some(broker) => {
+            let (host, port) = broker
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+                .with_context(|| format!("--mqtt {broker}: expected HOST:PORT"))?;
+            let cfg = mqtt::EdgeConfig {
+                host,
+                port,
+                group: mqtt::DEFAULT_GROUP.into(),
+                node: mqtt::DEFAULT_NODE.into(),
+                json_prefix: mqtt::DEFAULT_JSON_PREFIX.into(),
+            };
+            let (ftx, frx) = crossbeam_channel::bounded(8);
+            let specs = plant.specs().to_vec();
+            let tx = write_tx.clone();
+            std::thread::Builder::new().name("mqtt-edge".into()).spawn(move || {
+                if let Err(e) = mqtt::publish_blocking(cfg, specs, esp_wells, frx, tx) {
+                    eprintln!("wellconsole sim: {e}");
+                    std::process::exit(2);
+                }
+            })?;
+            eprintln!(
+                "publishing the demo plant to MQTT {broker}: Sparkplug B group '{}' node '{}', JSON under '{}/<device>'",
+                mqtt::DEFAULT_GROUP,
+                mqtt::DEFAULT_NODE,
+                mqtt::DEFAULT_JSON_PREFIX
+            );
+            Some(ftx)
+        }
+        None => None,
+    };
+    drop(write_tx);
     let dt = cfg.period.as_secs_f64();
     let mut faults = opts.faults;
     faults.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
@@ -186,21 +225,33 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
             return Ok(ExitCode::SUCCESS);
         }
         plant.step(dt);
-        if let Some((image, writes)) = &served {
-            while let Ok(modbus::PlantWrite::EspFrequency { index, hz }) = writes.try_recv() {
-                plant.set_esp_frequency(index, hz);
-                println!(
-                    "t={:>8.1}s  ESP{:02} frequency setpoint {hz:.1} Hz (Modbus write)",
-                    plant.time_s(),
-                    index + 1
-                );
-            }
+        while let Ok(PlantWrite::EspFrequency { index, hz }) = writes.try_recv() {
+            plant.set_esp_frequency(index, hz);
+            println!(
+                "t={:>8.1}s  ESP{:02} frequency setpoint {hz:.1} Hz (written by a client)",
+                plant.time_s(),
+                index + 1
+            );
+        }
+        if image.is_some() || frames.is_some() {
             let setpoints: Vec<f64> = (0..esp_wells)
                 .filter_map(|i| plant.esp(i).map(|w| w.frequency_setpoint_hz()))
                 .collect();
             let readings = plant.read().to_vec();
-            if let Ok(mut img) = image.write() {
+            if let Some(image) = &image
+                && let Ok(mut img) = image.write()
+            {
                 img.update(&map, &readings, &setpoints);
+            }
+            if let Some(frames) = &frames {
+                let frame = mqtt::Frame {
+                    time_ms: u64::try_from(wellconsole::tag::Timestamp::now().micros() / 1000).unwrap_or(0),
+                    values: readings,
+                    qualities: (0..plant.specs().len()).map(|i| plant.signal_quality(i)).collect(),
+                    setpoints_hz: setpoints,
+                };
+                // The publisher keeps only the newest frame; a full queue means it is behind.
+                let _ = frames.try_send(frame);
             }
         }
         let due = Duration::from_secs_f64(plant.time_s() / speed);

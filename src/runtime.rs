@@ -2,6 +2,7 @@
 //! two things the rest of the program needs: the snapshot cell to read and the command sender to write.
 
 use crate::driver::modbus::ModbusDriver;
+use crate::driver::mqtt::MqttDriver;
 use crate::driver::sim::SimDriver;
 use crate::driver::{DriverLink, DriverStats, SampleSender};
 use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
@@ -113,6 +114,10 @@ impl Runtime {
                 }
                 DriverKind::Modbus(cfg) => {
                     let driver = ModbusDriver::new(cfg);
+                    threads.push(spawn(&name, move || driver.run(link))?);
+                }
+                DriverKind::Mqtt(cfg) => {
+                    let driver = MqttDriver::new(cfg);
                     threads.push(spawn(&name, move || driver.run(link))?);
                 }
             }

@@ -309,3 +309,99 @@ fn check_reports_modbus_configuration_errors() {
             .collect(),
     );
 }
+
+const MQTT_SITE: &str = r#"[site]
+name = "mqtt"
+
+[[driver]]
+name = "mq"
+kind = "mqtt"
+
+[driver.mqtt]
+broker = "127.0.0.1:1883"
+
+[[driver.mqtt.json]]
+filter = "field/+/telemetry"
+timestamp = "/ts"
+
+[[tag]]
+name = "w/temp"
+driver = "mq"
+address = "field/w1/telemetry#/temp"
+
+[[tag]]
+name = "w/sp"
+driver = "mq"
+address = "spBv1.0/g/n/d#Frequency SP"
+writable = true
+"#;
+
+#[test]
+fn check_reports_mqtt_configuration_errors() {
+    let cases = [
+        (
+            "broker without port",
+            MQTT_SITE.replace("127.0.0.1:1883", "localhost"),
+            "site.toml:9:10: 'localhost' must be HOST:PORT",
+        ),
+        (
+            "wildcard in the middle of a level",
+            MQTT_SITE.replace("field/+/telemetry", "field/w+/telemetry"),
+            "site.toml:12:10: filter 'field/w+/telemetry': '+' must be a whole level",
+        ),
+        (
+            "pointer without a slash",
+            MQTT_SITE.replace("#/temp", "#temp"),
+            "site.toml:18:11: JSON pointer 'temp' after '#' must start with '/'",
+        ),
+        (
+            "wildcard in a tag's topic",
+            MQTT_SITE.replace("field/w1/telemetry#", "field/+/telemetry#"),
+            "site.toml:18:11: 'field/+/telemetry': a tag's topic must be a concrete topic",
+        ),
+        (
+            "writable JSON tag",
+            MQTT_SITE.replace("#/temp\"", "#/temp\"\nwritable = true"),
+            "site.toml:18:11: tag 'w/temp' is writable but JSON topics are read-only here",
+        ),
+        (
+            "Sparkplug address without a metric",
+            MQTT_SITE.replace("spBv1.0/g/n/d#Frequency SP", "spBv1.0/g/n/d"),
+            "site.toml:23:11: Sparkplug address 'spBv1.0/g/n/d' must be spBv1.0/GROUP/NODE[/DEVICE]#METRIC",
+        ),
+        (
+            "one metric bound twice",
+            format!(
+                "{MQTT_SITE}\n[[tag]]\nname = \"w/sp2\"\ndriver = \"mq\"\naddress = \"spBv1.0/g/n/d#Frequency SP\"\n"
+            ),
+            "site.toml:29:11: metric 'spBv1.0/g/n/d#Frequency SP' is already bound to tag 'w/sp'",
+        ),
+        (
+            "missing CA file",
+            MQTT_SITE.replace(
+                "broker = \"127.0.0.1:1883\"",
+                "broker = \"127.0.0.1:8883\"\ntls = { ca_file = \"certs/ca.pem\" }",
+            ),
+            "site.toml:10:19: 'certs/ca.pem' was not found in the project",
+        ),
+        (
+            "password from an unset variable",
+            MQTT_SITE.replace(
+                "broker = \"127.0.0.1:1883\"",
+                "broker = \"127.0.0.1:1883\"\nusername = \"u\"\npassword_env = \"WELLCONSOLE_TEST_SURELY_UNSET\"",
+            ),
+            "site.toml:11:16: environment variable 'WELLCONSOLE_TEST_SURELY_UNSET' (the broker password) is not set",
+        ),
+        (
+            "bad qos",
+            MQTT_SITE.replace("broker = \"127.0.0.1:1883\"", "broker = \"127.0.0.1:1883\"\nqos = 2"),
+            "site.toml:10:7: qos must be 0 or 1",
+        ),
+    ];
+    assert_check_reports(
+        cases
+            .into_iter()
+            .map(|(case, site, want)| (case, site, Vec::new(), want))
+            .collect(),
+    );
+}

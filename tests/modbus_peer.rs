@@ -12,19 +12,11 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{KillOnDrop, free_port, wait_for, wait_until_listening};
+use support::{KillOnDrop, free_port, peers_python, wait_for, wait_until_listening};
 use wellconsole::hub::HubCommand;
 use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
 use wellconsole::tag::{BadReason, Quality, Value};
-
-fn peers_python() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("WELLCONSOLE_PEERS_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-peers/bin/python");
-    venv.exists().then_some(venv)
-}
 
 fn start_pymodbus(python: &PathBuf, port: u16) -> KillOnDrop {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/modbus_server.py");

@@ -5,6 +5,7 @@
 //! (`DriverStats`, atomics + `ArcSwap`) so that neither the hub nor the UI ever waits on driver I/O.
 
 pub mod modbus;
+pub mod mqtt;
 pub mod sim;
 
 use crate::tag::{DriverId, Sample, TagId, Value};
@@ -122,6 +123,11 @@ impl DriverStats {
     /// A transport failure: timeout, connection lost, garbage frame.
     pub fn record_error(&self) {
         self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A message arrived from a publish/subscribe source (MQTT): counted like a request, no round trip.
+    pub fn record_message(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The device answered with a protocol exception.

@@ -13,8 +13,9 @@ static DEMO_SCREENS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/screens");
 static DEMO_SYMBOLS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/symbols");
 static DEMO_ALARMS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/alarms");
 
-/// Project folders whose files are loaded (besides `site.toml`).
-pub const PROJECT_DIRS: [&str; 4] = ["data", "screens", "symbols", "alarms"];
+/// Project folders whose files are loaded (besides `site.toml`). `certs` (TLS material for drivers) comes
+/// last: the embedded demo has none.
+pub const PROJECT_DIRS: [&str; 5] = ["data", "screens", "symbols", "alarms", "certs"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {

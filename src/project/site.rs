@@ -10,6 +10,10 @@ use super::survey_csv;
 use crate::driver::modbus::address::{DataType, ModbusAddress};
 use crate::driver::modbus::codec::{Order, Scaling};
 use crate::driver::modbus::config::{ModbusConfig, ModbusTag, Parity, PollGroup, SerialLine, Transport};
+use crate::driver::mqtt::address::MqttAddress;
+use crate::driver::mqtt::config::{
+    Credentials, JsonRule, JsonTag, MqttConfig, Qos, SparkplugTag, TimeUnit, TimestampField, TlsSettings,
+};
 use crate::driver::sim::SimDriverConfig;
 use crate::sim::{self, PlantConfig, SignalSpec};
 use crate::tag::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
@@ -38,6 +42,7 @@ pub struct DriverConfig {
 pub enum DriverKind {
     Sim(SimDriverConfig),
     Modbus(ModbusConfig),
+    Mqtt(MqttConfig),
 }
 
 impl DriverKind {
@@ -45,7 +50,7 @@ impl DriverKind {
     pub fn as_sim(&self) -> Option<&SimDriverConfig> {
         match self {
             DriverKind::Sim(c) => Some(c),
-            DriverKind::Modbus(_) => None,
+            DriverKind::Modbus(_) | DriverKind::Mqtt(_) => None,
         }
     }
 
@@ -56,6 +61,7 @@ impl DriverKind {
                 Transport::Tcp { .. } => "modbus-tcp",
                 Transport::Rtu(_) => "modbus-rtu",
             },
+            DriverKind::Mqtt(_) => "mqtt",
         }
     }
 }
@@ -85,6 +91,42 @@ struct RawDriver {
     kind: Spanned<String>,
     sim: Option<Spanned<RawSimOptions>>,
     modbus: Option<Spanned<RawModbusOptions>>,
+    mqtt: Option<Spanned<RawMqttOptions>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMqttOptions {
+    /// `host:port`.
+    broker: Spanned<String>,
+    client_id: Option<Spanned<String>>,
+    username: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    /// Name of an environment variable holding the password (keeps secrets out of the project).
+    password_env: Option<Spanned<String>>,
+    tls: Option<Spanned<RawTls>>,
+    keep_alive_s: Option<Spanned<u64>>,
+    qos: Option<Spanned<i64>>,
+    timeout_ms: Option<Spanned<u64>>,
+    sparkplug_host_id: Option<Spanned<String>>,
+    #[serde(default)]
+    json: Vec<RawJsonRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTls {
+    ca_file: Spanned<String>,
+    client_cert: Option<Spanned<String>>,
+    client_key: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJsonRule {
+    filter: Spanned<String>,
+    timestamp: Option<Spanned<String>>,
+    timestamp_unit: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +210,8 @@ enum AddressBook {
     Sim(HashMap<String, SignalSpec>),
     /// Poll group names of a Modbus driver; addresses are parsed per tag.
     Modbus(Vec<String>),
+    /// MQTT addresses are parsed per tag.
+    Mqtt,
 }
 
 pub fn load(files: &ProjectFiles) -> Result<Site, Vec<Diagnostic>> {
@@ -232,10 +276,20 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                     None
                 }
             },
+            "mqtt" => match d.mqtt {
+                Some(opts) => mqtt_driver(opts, &name, src, files, &mut errs),
+                None => {
+                    errs.push(src.at(
+                        d.kind.span(),
+                        "an 'mqtt' driver needs a [driver.mqtt] table (at least broker = \"HOST:PORT\")",
+                    ));
+                    None
+                }
+            },
             other => {
                 errs.push(src.at(
                     d.kind.span(),
-                    format!("unknown driver kind '{other}' (this build supports: sim, modbus-tcp, modbus-rtu)"),
+                    format!("unknown driver kind '{other}' (this build supports: sim, modbus-tcp, modbus-rtu, mqtt)"),
                 ));
                 None
             }
@@ -249,6 +303,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
 
     let mut defs = Vec::new();
     let mut tag_names: HashMap<String, ()> = HashMap::new();
+    let mut spb_bound: HashMap<(DriverId, String), String> = HashMap::new();
     for t in raw.tag {
         let name = t.name.get_ref().clone();
         if !is_valid_name(&name, true) {
@@ -287,6 +342,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             None => None,
         };
         let mut modbus: Option<(ModbusAddress, Scaling, usize)> = None;
+        let mut mqtt: Option<(MqttAddress, Scaling)> = None;
         let (kind, signal) = match &books[driver.index()] {
             AddressBook::Sim(signals) => match signals.get(&address) {
                 Some(spec) => {
@@ -376,6 +432,54 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 modbus = Some((parsed, scaling, poll));
                 (kind, None)
             }
+            AddressBook::Mqtt => {
+                let parsed = match address.parse::<MqttAddress>() {
+                    Ok(a) => a,
+                    Err(e) => {
+                        errs.push(src.at(address_span, e.to_string()));
+                        continue;
+                    }
+                };
+                let scaling = Scaling {
+                    gain: t.gain.as_ref().map_or(1.0, |g| *g.get_ref()),
+                    offset: t.offset.as_ref().map_or(0.0, |o| *o.get_ref()),
+                };
+                if let Some(g) = &t.gain
+                    && !(scaling.gain.is_finite() && scaling.gain != 0.0)
+                {
+                    errs.push(src.at(g.span(), "gain must be a finite, non-zero number"));
+                }
+                let kind = declared.unwrap_or(ValueKind::F64);
+                if !scaling.is_identity() && matches!(kind, ValueKind::Bool | ValueKind::String) {
+                    let span = t
+                        .gain
+                        .as_ref()
+                        .or(t.offset.as_ref())
+                        .map_or(t.name.span(), Spanned::span);
+                    errs.push(src.at(span, "gain and offset apply to numeric tags only"));
+                }
+                if t.writable && matches!(parsed, MqttAddress::Json { .. }) {
+                    errs.push(src.at(
+                        address_span.clone(),
+                        format!("tag '{name}' is writable but JSON topics are read-only here; write through a Sparkplug B metric (DCMD/NCMD) instead"),
+                    ));
+                }
+                if let MqttAddress::Sparkplug(path) = &parsed {
+                    let key = (driver, path.to_string());
+                    if let Some(other) = spb_bound.get(&key) {
+                        errs.push(src.at(
+                            address_span,
+                            format!(
+                                "metric '{path}' is already bound to tag '{other}'; bind each Sparkplug metric once"
+                            ),
+                        ));
+                    } else {
+                        spb_bound.insert(key, name.clone());
+                    }
+                }
+                mqtt = Some((parsed, scaling));
+                (kind, None)
+            }
         };
         if let Some(p) = &t.poll
             && modbus.is_none()
@@ -409,6 +513,8 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 DEFAULT_STALE_AFTER
             }
             Some(ms) => Duration::from_millis(*ms.get_ref()),
+            // Sparkplug reports by exception: a quiet metric is not stale; deaths mark lost nodes.
+            None if matches!(mqtt, Some((MqttAddress::Sparkplug(_), _))) => Duration::MAX,
             None => DEFAULT_STALE_AFTER,
         };
         let unit = if t.unit.is_empty() {
@@ -449,6 +555,27 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 poll,
                 writable: t.writable,
             });
+        }
+        if let (Some((address, scaling)), Some(DriverKind::Mqtt(cfg))) = (
+            mqtt,
+            drivers.get_mut(driver.index()).map(|d: &mut DriverConfig| &mut d.kind),
+        ) {
+            match address {
+                MqttAddress::Json { topic, pointer } => cfg.json_tags.push(JsonTag {
+                    tag: TagId(index),
+                    topic,
+                    pointer,
+                    kind,
+                    scaling,
+                }),
+                MqttAddress::Sparkplug(path) => cfg.sparkplug_tags.push(SparkplugTag {
+                    tag: TagId(index),
+                    path,
+                    kind,
+                    scaling,
+                    writable: t.writable,
+                }),
+            }
         }
     }
 
@@ -622,6 +749,209 @@ fn modbus_driver(
         tags: Vec::new(),
     };
     Some((DriverKind::Modbus(cfg), AddressBook::Modbus(names)))
+}
+
+/// `host:port` → (host, port), with a message for the engineer when it is not.
+fn host_port(s: &str) -> Result<(String, u16), String> {
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("'{s}' must be HOST:PORT, e.g. 127.0.0.1:1883"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() || host.contains(['/', ' ']) {
+        return Err(format!("'{s}' must be HOST:PORT, e.g. 127.0.0.1:1883"));
+    }
+    let port: u16 = port
+        .parse()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("port in '{s}' must be 1–65535"))?;
+    Ok((host.to_owned(), port))
+}
+
+fn mqtt_driver(
+    opts: Spanned<RawMqttOptions>,
+    driver_name: &str,
+    src: &SourceFile<'_>,
+    files: &ProjectFiles,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<(DriverKind, AddressBook)> {
+    use crate::driver::mqtt::topic;
+    let opts = opts.into_inner();
+    let before = errs.len();
+    let (host, port) = match host_port(opts.broker.get_ref()) {
+        Ok(hp) => hp,
+        Err(e) => {
+            errs.push(src.at(opts.broker.span(), e));
+            (String::new(), 0)
+        }
+    };
+    let client_id = match &opts.client_id {
+        Some(c) if c.get_ref().is_empty() || c.get_ref().len() > 128 => {
+            errs.push(src.at(c.span(), "client_id must be 1–128 characters"));
+            String::new()
+        }
+        Some(c) => c.get_ref().clone(),
+        // Unique per process, so two consoles on one site do not kick each other off the broker.
+        None => format!("wellconsole-{driver_name}-{}", std::process::id()),
+    };
+    let password = match (&opts.password, &opts.password_env) {
+        (Some(p), None) => Some(p.get_ref().clone()),
+        (None, Some(var)) => match std::env::var(var.get_ref()) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                errs.push(src.at(
+                    var.span(),
+                    format!(
+                        "environment variable '{}' (the broker password) is not set",
+                        var.get_ref()
+                    ),
+                ));
+                None
+            }
+        },
+        (Some(p), Some(_)) => {
+            errs.push(src.at(p.span(), "give either password or password_env, not both"));
+            None
+        }
+        (None, None) => None,
+    };
+    let credentials = match (&opts.username, password) {
+        (Some(u), p) => Some(Credentials {
+            username: u.get_ref().clone(),
+            password: p.unwrap_or_default(),
+        }),
+        (None, Some(_)) => {
+            let span = opts
+                .password
+                .as_ref()
+                .or(opts.password_env.as_ref())
+                .map_or(0..0, Spanned::span);
+            errs.push(src.at(span, "a password needs a username"));
+            None
+        }
+        (None, None) => None,
+    };
+    let tls = opts.tls.as_ref().and_then(|t| {
+        let t = t.get_ref();
+        let read = |f: &Spanned<String>, errs: &mut Vec<Diagnostic>| match files.get(f.get_ref()) {
+            Some(text) => Some(text.as_bytes().to_vec()),
+            None => {
+                errs.push(src.at(
+                    f.span(),
+                    format!(
+                        "'{}' was not found in the project (put TLS files under certs/)",
+                        f.get_ref()
+                    ),
+                ));
+                None
+            }
+        };
+        let ca_pem = read(&t.ca_file, errs)?;
+        let client_auth = match (&t.client_cert, &t.client_key) {
+            (Some(c), Some(k)) => Some((read(c, errs)?, read(k, errs)?)),
+            (None, None) => None,
+            (Some(f), None) | (None, Some(f)) => {
+                errs.push(src.at(f.span(), "client_cert and client_key go together"));
+                return None;
+            }
+        };
+        let settings = TlsSettings { ca_pem, client_auth };
+        if let Err(e) = crate::driver::mqtt::tls_client_config(&settings) {
+            errs.push(src.at(t.ca_file.span(), format!("TLS settings are not usable: {e}")));
+            return None;
+        }
+        Some(settings)
+    });
+    let keep_alive = opts.keep_alive_s.as_ref().map_or(15, |k| *k.get_ref());
+    if let Some(k) = &opts.keep_alive_s
+        && !(1..=3_600).contains(&keep_alive)
+    {
+        errs.push(src.at(k.span(), "keep_alive_s must be between 1 and 3600"));
+    }
+    let qos = match opts.qos.as_ref().map(|q| (*q.get_ref(), q.span())) {
+        None | Some((1, _)) => Qos::AtLeastOnce,
+        Some((0, _)) => Qos::AtMostOnce,
+        Some((_, span)) => {
+            errs.push(src.at(span, "qos must be 0 or 1"));
+            Qos::AtLeastOnce
+        }
+    };
+    let timeout_ms = opts.timeout_ms.as_ref().map_or(5_000, |t| *t.get_ref());
+    if let Some(t) = &opts.timeout_ms
+        && !(100..=60_000).contains(&timeout_ms)
+    {
+        errs.push(src.at(t.span(), "timeout_ms must be between 100 and 60000"));
+    }
+    let host_id = opts.sparkplug_host_id.as_ref().and_then(|h| {
+        if crate::driver::mqtt::address::valid_id(h.get_ref()) {
+            Some(h.get_ref().clone())
+        } else {
+            errs.push(src.at(
+                h.span(),
+                "sparkplug_host_id must be one topic level without '/', '+' or '#'",
+            ));
+            None
+        }
+    });
+    let mut json_rules: Vec<JsonRule> = Vec::new();
+    for r in &opts.json {
+        let filter = r.filter.get_ref();
+        if let Err(e) = topic::validate_filter(filter) {
+            errs.push(src.at(r.filter.span(), format!("filter '{filter}': {e}")));
+            continue;
+        }
+        if json_rules.iter().any(|j| &j.filter == filter) {
+            errs.push(src.at(r.filter.span(), format!("filter '{filter}' is listed twice")));
+            continue;
+        }
+        let unit = match r.timestamp_unit.as_ref().map(|u| (u.get_ref().as_str(), u.span())) {
+            None | Some(("ms", _)) => TimeUnit::Millis,
+            Some(("s", _)) => TimeUnit::Seconds,
+            Some(("us", _)) => TimeUnit::Micros,
+            Some((_, span)) => {
+                errs.push(src.at(span, "timestamp_unit must be 's', 'ms' or 'us'"));
+                TimeUnit::Millis
+            }
+        };
+        let timestamp = match &r.timestamp {
+            Some(p) if !p.get_ref().starts_with('/') => {
+                errs.push(src.at(
+                    p.span(),
+                    "timestamp must be a JSON pointer starting with '/', e.g. '/ts'",
+                ));
+                None
+            }
+            Some(p) => Some(TimestampField {
+                pointer: p.get_ref().clone(),
+                unit,
+            }),
+            None => None,
+        };
+        json_rules.push(JsonRule {
+            filter: filter.clone(),
+            timestamp,
+        });
+    }
+    if errs.len() > before {
+        return None;
+    }
+    let cfg = MqttConfig {
+        host,
+        port,
+        client_id,
+        credentials,
+        tls,
+        keep_alive: Duration::from_secs(keep_alive),
+        qos,
+        timeout: Duration::from_millis(timeout_ms),
+        backoff_min: Duration::from_millis(200),
+        backoff_max: Duration::from_secs(10),
+        json_rules,
+        json_tags: Vec::new(),
+        host_id,
+        sparkplug_tags: Vec::new(),
+    };
+    Some((DriverKind::Mqtt(cfg), AddressBook::Mqtt))
 }
 
 fn tcp_endpoint(

@@ -1,5 +1,13 @@
-//! Serving the demo plant to other programs (other consoles, PLC tools, test peers): today Modbus TCP.
-//! Reads plant values only through the register image the simulator loop fills; writes go back to the
-//! loop as commands. Nothing here touches the hub or the UI.
+//! Serving the demo plant to other programs (other consoles, PLC tools, test peers): a Modbus TCP
+//! server, and an MQTT edge node publishing JSON and Sparkplug B. Reads plant values only from what the
+//! simulator loop hands over; writes go back to the loop as commands. Nothing here touches the hub or
+//! the UI.
 
 pub mod modbus;
+pub mod mqtt;
+
+/// A write a client made, for the simulator loop to apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlantWrite {
+    EspFrequency { index: usize, hz: f64 },
+}

@@ -233,11 +233,7 @@ impl RegisterImage {
     }
 }
 
-/// A write a client made, for the simulator loop to apply.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PlantWrite {
-    EspFrequency { index: usize, hz: f64 },
-}
+pub use super::PlantWrite;
 
 #[derive(Clone)]
 struct PlantService {

@@ -123,3 +123,45 @@ pub fn wait_until_listening(addr: std::net::SocketAddr, what: &str) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Whether the peer tests must run (scripts/test sets WELLCONSOLE_REQUIRE_PEERS=1) rather than skip.
+pub fn peers_required() -> bool {
+    std::env::var("WELLCONSOLE_REQUIRE_PEERS").is_ok_and(|v| v == "1")
+}
+
+/// The Python of the peers' venv (pymodbus, pysparkplug): WELLCONSOLE_PEERS_PYTHON or .venv-peers.
+pub fn peers_python() -> Option<std::path::PathBuf> {
+    if let Ok(p) = std::env::var("WELLCONSOLE_PEERS_PYTHON") {
+        return Some(std::path::PathBuf::from(p));
+    }
+    let venv = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-peers/bin/python");
+    venv.exists().then_some(venv)
+}
+
+/// The Mosquitto broker binary (Debian installs it in /usr/sbin, often not on a user's PATH).
+pub fn mosquitto_bin() -> Option<std::path::PathBuf> {
+    ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// A Mosquitto broker on 127.0.0.1:`port`, anonymous, no persistence, with its config in `dir`.
+pub fn start_mosquitto(bin: &std::path::Path, dir: &std::path::Path, port: u16) -> KillOnDrop {
+    let conf = dir.join(format!("mosquitto-{port}.conf"));
+    std::fs::write(
+        &conf,
+        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n"),
+    )
+    .unwrap();
+    let child = std::process::Command::new(bin)
+        .arg("-c")
+        .arg(&conf)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mosquitto starts");
+    let broker = KillOnDrop(child);
+    wait_until_listening(([127, 0, 0, 1], port).into(), "mosquitto");
+    broker
+}

@@ -2,7 +2,7 @@
 //! scaling, writes with read-back confirmation, reconnect with capped exponential backoff and jitter.
 
 pub mod address;
-mod backoff;
+pub mod backoff;
 pub mod codec;
 pub mod config;
 mod driver;

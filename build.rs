@@ -1,0 +1,7 @@
+//! Generates the Sparkplug B payload types from proto/sparkplug_b.proto with prost-build.
+//! Needs `protoc` (Debian package protobuf-compiler, installed by scripts/setup-debian) or PROTOC.
+
+fn main() -> std::io::Result<()> {
+    println!("cargo:rerun-if-changed=proto/sparkplug_b.proto");
+    prost_build::compile_protos(&["proto/sparkplug_b.proto"], &["proto/"])
+}
