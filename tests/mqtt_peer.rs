@@ -262,3 +262,191 @@ fn json_and_sparkplug_peers_values_commands_faults_and_broker_restart() {
     });
     rt.shutdown();
 }
+
+fn sh(dir: &Path, program: &str, args: &[&str]) {
+    let st = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(st.success(), "{program} {args:?} failed");
+}
+
+/// A throw-away CA, a server certificate for 127.0.0.1 and a password file, made with the openssl and
+/// mosquitto_passwd command-line tools.
+fn tls_material(dir: &Path) {
+    sh(
+        dir,
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=wellconsole test CA",
+        ],
+    );
+    sh(
+        dir,
+        "openssl",
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    sh(
+        dir,
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+    sh(dir, "mosquitto_passwd", &["-b", "-c", "passwd", "console", "s3cret"]);
+}
+
+fn tls_project(dir: &Path, port: u16, password: &str) -> Project {
+    std::fs::create_dir_all(dir.join("certs")).unwrap();
+    std::fs::copy(dir.parent().unwrap().join("ca.pem"), dir.join("certs/ca.pem")).unwrap();
+    std::fs::write(
+        dir.join("site.toml"),
+        format!(
+            "[site]\nname = \"tls\"\n\n[[driver]]\nname = \"broker\"\nkind = \"mqtt\"\n[driver.mqtt]\n\
+             broker = \"127.0.0.1:{port}\"\nusername = \"console\"\npassword = \"{password}\"\n\
+             tls = {{ ca_file = \"certs/ca.pem\" }}\n\n\
+             [[tag]]\nname = \"t/flow\"\ndriver = \"broker\"\naddress = \"plant/flow\"\n"
+        ),
+    )
+    .unwrap();
+    Project::load(ProjectFiles::from_dir(dir).unwrap()).expect("valid TLS project")
+}
+
+#[test]
+fn tls_broker_with_username_and_password() {
+    let Some(bin) = mosquitto_bin() else {
+        assert!(
+            !peers_required(),
+            "mosquitto is required here (WELLCONSOLE_REQUIRE_PEERS=1)"
+        );
+        eprintln!("skipped: no mosquitto");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    tls_material(d);
+    let port = free_port();
+    let conf = d.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\ncafile {0}/ca.pem\ncertfile {0}/server.pem\nkeyfile {0}/server.key\n\
+             password_file {0}/passwd\nallow_anonymous false\npersistence false\n\
+             # Run as root (CI containers), mosquitto would drop to its own user, who cannot read the key.\n\
+             user root\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    let broker = KillOnDrop(
+        Command::new(&bin)
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    support::wait_until_listening(([127, 0, 0, 1], port).into(), "mosquitto (TLS)");
+
+    let good = Runtime::start(
+        tls_project(&d.join("good"), port, "s3cret"),
+        RuntimeOptions::default(),
+        Vec::new(),
+        None,
+    )
+    .unwrap();
+    let bad = Runtime::start(
+        tls_project(&d.join("bad"), port, "wrong"),
+        RuntimeOptions::default(),
+        Vec::new(),
+        None,
+    )
+    .unwrap();
+    wait_for(&good, "TLS session up", |s| {
+        s.drivers[0].state == wellconsole::driver::DriverState::Running
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let ca = d.join("ca.pem");
+    let st = Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "--cafile",
+            ca.to_str().unwrap(),
+        ])
+        .args([
+            "-u",
+            "console",
+            "-P",
+            "s3cret",
+            "-q",
+            "1",
+            "-t",
+            "plant/flow",
+            "-m",
+            "42.5",
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    wait_for(&good, "value over TLS", |s| v(s, "t/flow") == Some(Value::F64(42.5)));
+    wait_for(&bad, "wrong password refused", |s| {
+        s.drivers[0].state == wellconsole::driver::DriverState::Failed
+            && s.drivers[0]
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("refused"))
+    });
+    assert_eq!(q(&bad.snapshot.load(), "t/flow"), Quality::Bad(BadReason::CommFail));
+    good.shutdown();
+    bad.shutdown();
+    drop(broker);
+}

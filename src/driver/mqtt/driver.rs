@@ -1,8 +1,9 @@
 //! The MQTT driver thread: one broker connection (rumqttc) on a current-thread tokio runtime of its
 //! own, so a dead broker only ever delays this driver. Two loops share the decoders: the receive loop
-//! (connection, subscriptions, decoding) and the service loop (batch flush, commands, write
-//! confirmation deadlines, diagnostics). Samples are batched for ≤ 1 ms so that 50k msg/s reach the
-//! hub as ~1,000 batches/s, not 50,000.
+//! (connection, subscriptions, decoding) and the service loop (commands, write confirmation deadlines,
+//! diagnostics, a 1 ms safety flush). Samples go to the hub when the messages already read from the
+//! socket are used up: one batch per read, so a flood arrives as few large batches and a lone message
+//! is not held back.
 
 use super::config::{MqttConfig, Qos, TlsSettings};
 use super::json::JsonRouter;
@@ -211,6 +212,15 @@ impl MqttDriver {
                         continue;
                     }
                     self.on_message(shared, &p.topic, &p.payload, link, client);
+                    // Nothing more already read from the socket: send now rather than at the next tick.
+                    // Under load the read buffer holds many messages and they go out as one batch.
+                    if ev.state.events.is_empty() {
+                        let mut s = shared.borrow_mut();
+                        if !s.batch.is_empty() {
+                            let batch = std::mem::replace(&mut s.batch, Vec::with_capacity(256));
+                            let _ = link.samples.send(batch);
+                        }
+                    }
                 }
                 Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) if stopping => return,
                 Ok(_) => {}
