@@ -57,6 +57,57 @@ pub enum Command {
     Check,
     /// Run the demo plant alone and print a summary line every interval.
     Sim(SimArgs),
+    /// OPC UA tools for engineers mapping tags.
+    Opcua(OpcuaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OpcuaArgs {
+    #[command(subcommand)]
+    pub command: OpcuaCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpcuaCommand {
+    /// Browse a server's address space: node ids, names, data types, values; optionally [[tag]] entries.
+    Browse(BrowseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BrowseArgs {
+    /// The server, e.g. opc.tcp://10.0.0.7:4840/
+    pub endpoint: String,
+    /// Node to start from (default: the Objects folder).
+    #[arg(long, default_value = "i=85", value_name = "NODEID")]
+    pub node: String,
+    /// Levels to descend.
+    #[arg(long, default_value_t = 4)]
+    pub depth: usize,
+    /// Stop after this many nodes.
+    #[arg(long, default_value_t = 5_000)]
+    pub max_nodes: usize,
+    /// None or Basic256Sha256.
+    #[arg(long, default_value = "None")]
+    pub security_policy: String,
+    /// None, Sign or SignAndEncrypt (default: SignAndEncrypt with Basic256Sha256).
+    #[arg(long)]
+    pub security_mode: Option<String>,
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Environment variable holding the password (never on the command line).
+    #[arg(long, value_name = "VAR", requires = "username")]
+    pub password_env: Option<String>,
+    /// Client certificate store (default: ./pki).
+    #[arg(long, value_name = "DIR", default_value = "pki")]
+    pub pki_dir: PathBuf,
+    /// Accept the server's certificate without it being in the trusted store.
+    #[arg(long)]
+    pub trust_server_cert: bool,
+    #[arg(long, default_value_t = 5_000, value_name = "MS")]
+    pub timeout_ms: u64,
+    /// Print [[tag]] entries for the variables found, bound to this driver name, instead of the tree.
+    #[arg(long, value_name = "DRIVER")]
+    pub tags_for: Option<String>,
 }
 
 #[derive(Debug, Args)]

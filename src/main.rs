@@ -6,7 +6,7 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use wellconsole::cli::{Cli, Command, ProjectArgs, RunArgs, SimArgs};
+use wellconsole::cli::{BrowseArgs, Cli, Command, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs};
 use wellconsole::project::{self, Project, ProjectFiles};
 use wellconsole::runtime::RuntimeOptions;
 use wellconsole::serve::{PlantWrite, modbus, mqtt};
@@ -41,6 +41,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Run(args)) => headless(&cli.project, opts, &args),
         Some(Command::Check) => check(&cli.project),
         Some(Command::Sim(args)) => sim(&cli.project, opts, &args),
+        Some(Command::Opcua(OpcuaArgs {
+            command: OpcuaCommand::Browse(args),
+        })) => opcua_browse(&args),
     }
 }
 
@@ -259,6 +262,59 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
             std::thread::sleep(wait);
         }
     }
+}
+
+fn opcua_browse(args: &BrowseArgs) -> Result<ExitCode> {
+    use wellconsole::driver::opcua::browse;
+    use wellconsole::driver::opcua::config::{Identity, OpcUaConfig, SecurityMode, SecurityPolicy};
+    let policy = match args.security_policy.as_str() {
+        "None" => SecurityPolicy::None,
+        "Basic256Sha256" => SecurityPolicy::Basic256Sha256,
+        other => bail!("--security-policy {other}: use None or Basic256Sha256"),
+    };
+    let mode = match (args.security_mode.as_deref(), policy) {
+        (None, SecurityPolicy::None) | (Some("None"), _) => SecurityMode::None,
+        (None, _) | (Some("SignAndEncrypt"), _) => SecurityMode::SignAndEncrypt,
+        (Some("Sign"), _) => SecurityMode::Sign,
+        (Some(other), _) => bail!("--security-mode {other}: use None, Sign or SignAndEncrypt"),
+    };
+    let identity = match &args.username {
+        None => Identity::Anonymous,
+        Some(u) => Identity::User {
+            username: u.clone(),
+            password: match &args.password_env {
+                Some(var) => std::env::var(var).with_context(|| format!("environment variable {var} is not set"))?,
+                None => String::new(),
+            },
+        },
+    };
+    let start: opcua::types::NodeId = args
+        .node
+        .parse()
+        .map_err(|_| anyhow!("--node {}: not a node id (e.g. i=85, ns=2;s=Well1)", args.node))?;
+    let cfg = OpcUaConfig {
+        endpoint: args.endpoint.clone(),
+        policy,
+        mode,
+        identity,
+        pki_dir: args.pki_dir.clone(),
+        trust_server_certs: args.trust_server_cert,
+        timeout: Duration::from_millis(args.timeout_ms),
+        subscriptions: Vec::new(),
+        tags: Vec::new(),
+    };
+    let opts = browse::BrowseOptions {
+        start,
+        depth: args.depth,
+        max_nodes: args.max_nodes,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let nodes = rt.block_on(browse::browse(&cfg, &opts)).map_err(|e| anyhow!(e))?;
+    match &args.tags_for {
+        Some(driver) => print!("{}", browse::render_tags(&nodes, driver)),
+        None => print!("{}", browse::render_tree(&nodes)),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn secs(s: f64) -> Result<Duration> {

@@ -3,6 +3,7 @@
 
 use crate::driver::modbus::ModbusDriver;
 use crate::driver::mqtt::MqttDriver;
+use crate::driver::opcua::OpcUaDriver;
 use crate::driver::sim::SimDriver;
 use crate::driver::{DriverLink, DriverStats, SampleSender};
 use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
@@ -118,6 +119,10 @@ impl Runtime {
                 }
                 DriverKind::Mqtt(cfg) => {
                     let driver = MqttDriver::new(cfg);
+                    threads.push(spawn(&name, move || driver.run(link))?);
+                }
+                DriverKind::OpcUa(cfg) => {
+                    let driver = OpcUaDriver::new(cfg);
                     threads.push(spawn(&name, move || driver.run(link))?);
                 }
             }

@@ -6,6 +6,7 @@
 
 pub mod modbus;
 pub mod mqtt;
+pub mod opcua;
 pub mod sim;
 
 use crate::tag::{DriverId, Sample, TagId, Value};

@@ -14,6 +14,7 @@ use crate::driver::mqtt::address::MqttAddress;
 use crate::driver::mqtt::config::{
     Credentials, JsonRule, JsonTag, MqttConfig, Qos, SparkplugTag, TimeUnit, TimestampField, TlsSettings,
 };
+use crate::driver::opcua::config::{Identity, OpcUaConfig, OpcUaTag, SecurityMode, SecurityPolicy, SubscriptionGroup};
 use crate::driver::sim::SimDriverConfig;
 use crate::sim::{self, PlantConfig, SignalSpec};
 use crate::tag::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
@@ -43,6 +44,7 @@ pub enum DriverKind {
     Sim(SimDriverConfig),
     Modbus(ModbusConfig),
     Mqtt(MqttConfig),
+    OpcUa(OpcUaConfig),
 }
 
 impl DriverKind {
@@ -50,7 +52,7 @@ impl DriverKind {
     pub fn as_sim(&self) -> Option<&SimDriverConfig> {
         match self {
             DriverKind::Sim(c) => Some(c),
-            DriverKind::Modbus(_) | DriverKind::Mqtt(_) => None,
+            DriverKind::Modbus(_) | DriverKind::Mqtt(_) | DriverKind::OpcUa(_) => None,
         }
     }
 
@@ -62,6 +64,7 @@ impl DriverKind {
                 Transport::Rtu(_) => "modbus-rtu",
             },
             DriverKind::Mqtt(_) => "mqtt",
+            DriverKind::OpcUa(_) => "opcua",
         }
     }
 }
@@ -92,6 +95,36 @@ struct RawDriver {
     sim: Option<Spanned<RawSimOptions>>,
     modbus: Option<Spanned<RawModbusOptions>>,
     mqtt: Option<Spanned<RawMqttOptions>>,
+    opcua: Option<Spanned<RawOpcUaOptions>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOpcUaOptions {
+    /// `opc.tcp://host:port[/path]`.
+    endpoint: Spanned<String>,
+    security_policy: Option<Spanned<String>>,
+    security_mode: Option<Spanned<String>>,
+    username: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+    /// X.509 user identity: PEM files in the project.
+    user_cert: Option<Spanned<String>>,
+    user_key: Option<Spanned<String>>,
+    pki_dir: Option<Spanned<String>>,
+    #[serde(default)]
+    trust_server_certs: bool,
+    timeout_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    subscription: Vec<RawSubscription>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubscription {
+    name: Spanned<String>,
+    publishing_ms: Spanned<u64>,
+    sampling_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +245,8 @@ enum AddressBook {
     Modbus(Vec<String>),
     /// MQTT addresses are parsed per tag.
     Mqtt,
+    /// Subscription names of an OPC UA driver; node ids are parsed per tag.
+    OpcUa(Vec<String>),
 }
 
 pub fn load(files: &ProjectFiles) -> Result<Site, Vec<Diagnostic>> {
@@ -286,10 +321,22 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                     None
                 }
             },
+            "opcua" => match d.opcua {
+                Some(opts) => opcua_driver(opts, src, files, &mut errs),
+                None => {
+                    errs.push(src.at(
+                        d.kind.span(),
+                        "an 'opcua' driver needs a [driver.opcua] table (at least endpoint = \"opc.tcp://HOST:PORT\")",
+                    ));
+                    None
+                }
+            },
             other => {
                 errs.push(src.at(
                     d.kind.span(),
-                    format!("unknown driver kind '{other}' (this build supports: sim, modbus-tcp, modbus-rtu, mqtt)"),
+                    format!(
+                        "unknown driver kind '{other}' (this build supports: sim, modbus-tcp, modbus-rtu, mqtt, opcua)"
+                    ),
                 ));
                 None
             }
@@ -343,6 +390,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
         };
         let mut modbus: Option<(ModbusAddress, Scaling, usize)> = None;
         let mut mqtt: Option<(MqttAddress, Scaling)> = None;
+        let mut opcua: Option<(opcua::types::NodeId, Scaling, usize)> = None;
         let (kind, signal) = match &books[driver.index()] {
             AddressBook::Sim(signals) => match signals.get(&address) {
                 Some(spec) => {
@@ -432,6 +480,48 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 modbus = Some((parsed, scaling, poll));
                 (kind, None)
             }
+            AddressBook::OpcUa(groups) => {
+                let node = match address.parse::<opcua::types::NodeId>() {
+                    Ok(n) => n,
+                    Err(_) => {
+                        errs.push(src.at(
+                            address_span,
+                            format!("'{address}' is not an OPC UA node id (e.g. ns=2;s=Well1.Pressure, ns=3;i=1001; find them with `wellconsole opcua browse`)"),
+                        ));
+                        continue;
+                    }
+                };
+                let scaling = Scaling {
+                    gain: t.gain.as_ref().map_or(1.0, |g| *g.get_ref()),
+                    offset: t.offset.as_ref().map_or(0.0, |o| *o.get_ref()),
+                };
+                if let Some(g) = &t.gain
+                    && !(scaling.gain.is_finite() && scaling.gain != 0.0)
+                {
+                    errs.push(src.at(g.span(), "gain must be a finite, non-zero number"));
+                }
+                let kind = declared.unwrap_or(ValueKind::F64);
+                let group = match &t.poll {
+                    Some(p) => match groups.iter().position(|n| n == p.get_ref()) {
+                        Some(i) => i,
+                        None => {
+                            errs.push(src.at(
+                                p.span(),
+                                format!(
+                                    "subscription '{}' is not defined for driver '{}' (defined: {})",
+                                    p.get_ref(),
+                                    t.driver.get_ref(),
+                                    groups.join(", ")
+                                ),
+                            ));
+                            continue;
+                        }
+                    },
+                    None => 0,
+                };
+                opcua = Some((node, scaling, group));
+                (kind, None)
+            }
             AddressBook::Mqtt => {
                 let parsed = match address.parse::<MqttAddress>() {
                     Ok(a) => a,
@@ -483,8 +573,12 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
         };
         if let Some(p) = &t.poll
             && modbus.is_none()
+            && opcua.is_none()
         {
-            errs.push(src.at(p.span(), "poll groups belong to Modbus tags"));
+            errs.push(src.at(
+                p.span(),
+                "poll names a Modbus poll group or an OPC UA subscription; this tag's driver has neither",
+            ));
         }
         let range = match &t.range {
             Some(r) => {
@@ -513,8 +607,9 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 DEFAULT_STALE_AFTER
             }
             Some(ms) => Duration::from_millis(*ms.get_ref()),
-            // Sparkplug reports by exception: a quiet metric is not stale; deaths mark lost nodes.
-            None if matches!(mqtt, Some((MqttAddress::Sparkplug(_), _))) => Duration::MAX,
+            // Sparkplug and OPC UA subscriptions report by exception: a quiet value is not stale; deaths
+            // and keep-alives mark lost links.
+            None if matches!(mqtt, Some((MqttAddress::Sparkplug(_), _))) || opcua.is_some() => Duration::MAX,
             None => DEFAULT_STALE_AFTER,
         };
         let unit = if t.unit.is_empty() {
@@ -553,6 +648,19 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 address,
                 scaling,
                 poll,
+                writable: t.writable,
+            });
+        }
+        if let (Some((node, scaling, group)), Some(DriverKind::OpcUa(cfg))) = (
+            opcua,
+            drivers.get_mut(driver.index()).map(|d: &mut DriverConfig| &mut d.kind),
+        ) {
+            cfg.tags.push(OpcUaTag {
+                tag: TagId(index),
+                node,
+                kind,
+                scaling,
+                group,
                 writable: t.writable,
             });
         }
@@ -952,6 +1060,176 @@ fn mqtt_driver(
         sparkplug_tags: Vec::new(),
     };
     Some((DriverKind::Mqtt(cfg), AddressBook::Mqtt))
+}
+
+fn opcua_driver(
+    opts: Spanned<RawOpcUaOptions>,
+    src: &SourceFile<'_>,
+    files: &ProjectFiles,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<(DriverKind, AddressBook)> {
+    let opts = opts.into_inner();
+    let before = errs.len();
+    let endpoint = opts.endpoint.get_ref().clone();
+    if !endpoint.starts_with("opc.tcp://") || endpoint.len() <= "opc.tcp://".len() {
+        errs.push(src.at(
+            opts.endpoint.span(),
+            format!("endpoint '{endpoint}' must be opc.tcp://HOST:PORT[/PATH]"),
+        ));
+    }
+    let policy = match opts.security_policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+        None | Some(("None", _)) => SecurityPolicy::None,
+        Some(("Basic256Sha256", _)) => SecurityPolicy::Basic256Sha256,
+        Some((other, span)) => {
+            errs.push(src.at(
+                span,
+                format!("security_policy '{other}' is not supported (None or Basic256Sha256)"),
+            ));
+            SecurityPolicy::None
+        }
+    };
+    let mode = match opts.security_mode.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
+        None if policy == SecurityPolicy::None => SecurityMode::None,
+        None => SecurityMode::SignAndEncrypt,
+        Some(("None", _)) => SecurityMode::None,
+        Some(("Sign", _)) => SecurityMode::Sign,
+        Some(("SignAndEncrypt", _)) => SecurityMode::SignAndEncrypt,
+        Some((other, span)) => {
+            errs.push(src.at(
+                span,
+                format!("security_mode '{other}' must be None, Sign or SignAndEncrypt"),
+            ));
+            SecurityMode::None
+        }
+    };
+    if let Some(m) = &opts.security_mode
+        && (policy == SecurityPolicy::None) != (mode == SecurityMode::None)
+    {
+        errs.push(src.at(
+            m.span(),
+            "security_mode None goes with security_policy None, and Sign or SignAndEncrypt with Basic256Sha256",
+        ));
+    }
+    let password = match (&opts.password, &opts.password_env) {
+        (Some(p), None) => Some(p.get_ref().clone()),
+        (None, Some(var)) => match std::env::var(var.get_ref()) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                errs.push(src.at(
+                    var.span(),
+                    format!(
+                        "environment variable '{}' (the OPC UA password) is not set",
+                        var.get_ref()
+                    ),
+                ));
+                None
+            }
+        },
+        (Some(p), Some(_)) => {
+            errs.push(src.at(p.span(), "give either password or password_env, not both"));
+            None
+        }
+        (None, None) => None,
+    };
+    let read = |f: &Spanned<String>, errs: &mut Vec<Diagnostic>| match files.get(f.get_ref()) {
+        Some(text) => Some(text.as_bytes().to_vec()),
+        None => {
+            errs.push(src.at(
+                f.span(),
+                format!(
+                    "'{}' was not found in the project (put PEM files under certs/)",
+                    f.get_ref()
+                ),
+            ));
+            None
+        }
+    };
+    let identity = match (&opts.username, &opts.user_cert, &opts.user_key) {
+        (None, None, None) => {
+            if let Some(p) = opts.password.as_ref().or(opts.password_env.as_ref()) {
+                errs.push(src.at(p.span(), "a password needs a username"));
+            }
+            Identity::Anonymous
+        }
+        (Some(u), None, None) => Identity::User {
+            username: u.get_ref().clone(),
+            password: password.unwrap_or_default(),
+        },
+        (None, Some(c), Some(k)) => match (read(c, errs), read(k, errs)) {
+            (Some(cert_pem), Some(key_pem)) => Identity::Certificate { cert_pem, key_pem },
+            _ => Identity::Anonymous,
+        },
+        (Some(u), _, _) => {
+            errs.push(src.at(u.span(), "choose one identity: username/password or user_cert/user_key"));
+            Identity::Anonymous
+        }
+        (None, Some(f), None) | (None, None, Some(f)) => {
+            errs.push(src.at(f.span(), "user_cert and user_key go together"));
+            Identity::Anonymous
+        }
+    };
+    let pki_rel = opts.pki_dir.as_ref().map_or("pki", |p| p.get_ref().as_str());
+    let pki_dir = match &files.origin {
+        super::files::Origin::Directory(root) if root.is_dir() => root.join(pki_rel),
+        // In-memory projects (tests, tools) keep their PKI in the temp directory.
+        _ => std::env::temp_dir().join("wellconsole-pki").join(pki_rel),
+    };
+    let timeout_ms = opts.timeout_ms.as_ref().map_or(5_000, |t| *t.get_ref());
+    if let Some(t) = &opts.timeout_ms
+        && !(100..=60_000).contains(&timeout_ms)
+    {
+        errs.push(src.at(t.span(), "timeout_ms must be between 100 and 60000"));
+    }
+    let mut subscriptions: Vec<SubscriptionGroup> = Vec::new();
+    for s in &opts.subscription {
+        let publishing = *s.publishing_ms.get_ref();
+        if !(10..=3_600_000).contains(&publishing) {
+            errs.push(src.at(s.publishing_ms.span(), "publishing_ms must be between 10 and 3600000"));
+        }
+        let sampling = s.sampling_ms.as_ref().map_or(publishing, |x| *x.get_ref());
+        if let Some(x) = &s.sampling_ms
+            && sampling > 3_600_000
+        {
+            errs.push(src.at(
+                x.span(),
+                "sampling_ms must be at most 3600000 (0: the server's fastest)",
+            ));
+        }
+        if subscriptions.iter().any(|g| &g.name == s.name.get_ref()) {
+            errs.push(src.at(
+                s.name.span(),
+                format!("subscription '{}' is defined twice", s.name.get_ref()),
+            ));
+        }
+        subscriptions.push(SubscriptionGroup {
+            name: s.name.get_ref().clone(),
+            publishing: Duration::from_millis(publishing),
+            sampling: Duration::from_millis(sampling),
+        });
+    }
+    if subscriptions.is_empty() {
+        subscriptions.push(SubscriptionGroup {
+            name: "default".into(),
+            publishing: Duration::from_secs(1),
+            sampling: Duration::from_secs(1),
+        });
+    }
+    if errs.len() > before {
+        return None;
+    }
+    let names = subscriptions.iter().map(|g| g.name.clone()).collect();
+    let cfg = OpcUaConfig {
+        endpoint,
+        policy,
+        mode,
+        identity,
+        pki_dir,
+        trust_server_certs: opts.trust_server_certs,
+        timeout: Duration::from_millis(timeout_ms),
+        subscriptions,
+        tags: Vec::new(),
+    };
+    Some((DriverKind::OpcUa(cfg), AddressBook::OpcUa(names)))
 }
 
 fn tcp_endpoint(

@@ -1,0 +1,11 @@
+//! OPC UA client driver (async-opcua): one session per driver with security policy None or
+//! Basic256Sha256 (Sign, SignAndEncrypt), anonymous, user name or X.509 identity; monitored items in
+//! subscriptions (the driver's poll groups, each with its publishing and sampling interval); status
+//! codes mapped to quality; writes with read-back; and the browse command engineers use to find nodes.
+
+pub mod browse;
+pub mod config;
+pub mod convert;
+mod driver;
+
+pub use driver::{OpcUaDriver, build_client, connect_session};
