@@ -15,8 +15,9 @@ use wellconsole::sim::DemoPlant;
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,wellconsole=info")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,wellconsole=info,opcua_client::config=error")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -405,3 +405,63 @@ fn check_reports_mqtt_configuration_errors() {
             .collect(),
     );
 }
+
+const OPCUA_SITE: &str = r#"[site]
+name = "opcua"
+
+[[driver]]
+name = "plc"
+kind = "opcua"
+
+[driver.opcua]
+endpoint = "opc.tcp://127.0.0.1:4840/"
+subscription = [{ name = "fast", publishing_ms = 100 }]
+
+[[tag]]
+name = "w/p"
+driver = "plc"
+address = "ns=2;s=Well1.Pressure"
+poll = "fast"
+"#;
+
+#[test]
+fn check_reports_opcua_configuration_errors() {
+    let cases = [
+        (
+            "endpoint without scheme",
+            OPCUA_SITE.replace("opc.tcp://127.0.0.1:4840/", "127.0.0.1:4840"),
+            "site.toml:9:12: endpoint '127.0.0.1:4840' must be opc.tcp://HOST:PORT[/PATH]",
+        ),
+        (
+            "unsupported policy",
+            OPCUA_SITE.replace("endpoint =", "security_policy = \"Basic128Rsa15\"\nendpoint ="),
+            "site.toml:9:19: security_policy 'Basic128Rsa15' is not supported",
+        ),
+        (
+            "mode that does not go with the policy",
+            OPCUA_SITE.replace("endpoint =", "security_mode = \"Sign\"\nendpoint ="),
+            "site.toml:9:17: security_mode None goes with security_policy None",
+        ),
+        (
+            "bad node id",
+            OPCUA_SITE.replace("ns=2;s=Well1.Pressure", "Well1.Pressure"),
+            "site.toml:15:11: 'Well1.Pressure' is not an OPC UA node id",
+        ),
+        (
+            "unknown subscription",
+            OPCUA_SITE.replace("poll = \"fast\"", "poll = \"slow\""),
+            "site.toml:16:8: subscription 'slow' is not defined for driver 'plc' (defined: fast)",
+        ),
+        (
+            "user certificate without key",
+            OPCUA_SITE.replace("endpoint =", "user_cert = \"certs/user.pem\"\nendpoint ="),
+            "site.toml:9:13: user_cert and user_key go together",
+        ),
+    ];
+    assert_check_reports(
+        cases
+            .into_iter()
+            .map(|(case, site, want)| (case, site, Vec::new(), want))
+            .collect(),
+    );
+}

@@ -17,6 +17,7 @@ Well1.Counter UInt32 +1 every 200 ms.
 import argparse
 import asyncio
 import logging
+from datetime import datetime, timezone
 import os
 
 from asyncua import Server, ua
@@ -104,8 +105,12 @@ async def main():
             n += 1
             await server.write_attribute_value(counter.nodeid, ua.DataValue(ua.Variant(n, ua.VariantType.UInt32)))
             if bulk_ids and n % 5 == 0:
+                # Source time = when the value changed, so a client can measure its lag.
                 for i, nid in enumerate(bulk_ids):
-                    await server.write_attribute_value(nid, ua.DataValue(ua.Variant(float(n + i), ua.VariantType.Double)))
+                    now = datetime.now(timezone.utc)
+                    await server.write_attribute_value(
+                        nid, ua.DataValue(ua.Variant(float(n + i), ua.VariantType.Double), SourceTimestamp=now, ServerTimestamp=now)
+                    )
 
 
 asyncio.run(main())

@@ -52,6 +52,8 @@ impl OnSubscriptionNotificationCore for Notifications {
         let Some(data) = notification.notification_data else {
             return;
         };
+        // One publish response: the Drivers page shows these as the driver's messages per second.
+        self.samples.stats().record_message();
         let now = Timestamp::now();
         let mut batch = Vec::new();
         for obj in data {
@@ -98,6 +100,11 @@ pub fn build_client(cfg: &OpcUaConfig) -> Result<Client, String> {
         .session_retry_limit(0)
         .recreate_subscriptions(false)
         .request_timeout(cfg.timeout)
+        // Publish responses of big subscriptions carry thousands of notifications; the library's
+        // default limit (1,000 array elements) would drop the connection on the first one.
+        .max_array_length(1_000_000)
+        .max_message_size(64 << 20)
+        .max_chunk_count(4_096)
         .session_timeout(60_000)
         .keep_alive_interval(Duration::from_secs(2))
         .client()
@@ -319,13 +326,12 @@ impl OpcUaDriver {
                     }
                 }
                 Some(Conn::Lost(s)) => {
-                    link.stats.set_state(DriverState::Failed);
-                    link.stats.record_error();
-                    link.stats.set_last_error(Some(format!("connection lost: {s}")));
                     if !*marked_failed {
                         self.all_bad(link, BadReason::CommFail);
                         *marked_failed = true;
                     }
+                    // A new session with new subscriptions, rather than trusting what survives.
+                    break SessionEnd::Broken(format!("connection lost: {s}"));
                 }
                 Some(Conn::RetryFailed(s)) => {
                     link.stats.set_state(DriverState::Failed);
@@ -370,8 +376,10 @@ impl OpcUaDriver {
                 samples: link.samples.clone(),
                 group_tags: members.iter().map(|&i| self.cfg.tags[i].tag).collect(),
             };
+            // At most 2,000 notifications per publish response: a big subscription's initial values
+            // arrive in several bounded messages instead of one huge one.
             let sub = session
-                .create_subscription(group.publishing, keep_alive * 3, keep_alive, 0, 0, true, callback)
+                .create_subscription(group.publishing, keep_alive * 3, keep_alive, 2_000, 0, true, callback)
                 .await
                 .map_err(|e| format!("creating subscription '{}': {e}", group.name))?;
             let requests: Vec<MonitoredItemCreateRequest> = members
