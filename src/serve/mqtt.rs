@@ -518,7 +518,7 @@ qos = 1
 timeout_ms = 3000
 
 [[driver.mqtt.json]]
-filter = "{DEFAULT_JSON_PREFIX}/+"
+filter = "{DEFAULT_JSON_PREFIX}/sep01"
 timestamp = "/ts"
 timestamp_unit = "ms"
 "#

@@ -25,7 +25,7 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
                 "State",
                 "Samples/s",
                 "In / dropped",
-                "Requests/s",
+                "Requests or msgs/s",
                 "Round trip",
                 "Errors / exceptions",
             ] {
@@ -40,29 +40,40 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
                 ui.label(format!("{} / {}", d.samples_in, d.samples_dropped));
                 if d.requests > 0 {
                     ui.label(format!("{:.0}", d.requests_per_sec));
-                    ui.label(format!("{:.2} ms", d.last_rtt_ms));
                 } else {
                     ui.label("–");
+                }
+                // Publish/subscribe drivers (MQTT, OPC UA notifications) have messages, not round trips.
+                if d.last_rtt_ms > 0.0 {
+                    ui.label(format!("{:.2} ms", d.last_rtt_ms));
+                } else {
                     ui.label("–");
                 }
                 ui.label(format!("{} / {}", d.errors, d.exceptions));
                 ui.end_row();
-                if d.last_error.is_some() || d.detail.is_some() {
-                    ui.label("");
-                    ui.vertical(|ui| {
-                        // One line each, running past the narrow column rather than wrapping inside it.
-                        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
-                        if let Some(e) = &d.last_error {
-                            ui.label(RichText::new(e.as_str()).color(theme::QUALITY_BAD));
-                        }
-                        if let Some(detail) = &d.detail {
-                            ui.label(detail.as_str());
-                        }
-                    });
-                    ui.end_row();
-                }
             }
         });
+    // Details and errors below the table: inside it, one long line would widen a column and push the
+    // counters off screen.
+    ui.add_space(8.0);
+    for d in snap
+        .drivers
+        .iter()
+        .filter(|d| d.last_error.is_some() || d.detail.is_some())
+    {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&d.name).monospace());
+            ui.vertical(|ui| {
+                if let Some(e) = &d.last_error {
+                    ui.label(RichText::new(e.as_str()).color(theme::QUALITY_BAD));
+                }
+                if let Some(detail) = &d.detail {
+                    ui.label(detail.as_str());
+                }
+            });
+        });
+        ui.add_space(4.0);
+    }
     ui.add_space(12.0);
     let c = snap.counters;
     ui.label(format!(
