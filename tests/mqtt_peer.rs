@@ -125,6 +125,26 @@ impl Edge {
     }
 }
 
+/// The retained Sparkplug STATE message of host `wc-test`, read with mosquitto_sub.
+fn retained_state(port: u16) -> serde_json::Value {
+    let o = Command::new("mosquitto_sub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-t",
+            "spBv1.0/STATE/wc-test",
+            "-C",
+            "1",
+            "-W",
+            "10",
+        ])
+        .output()
+        .expect("mosquitto_sub runs");
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("STATE payload {:?}: {e}", o.stdout))
+}
+
 fn q(s: &Snapshot, name: &str) -> Quality {
     s.by_name(name).unwrap().quality
 }
@@ -260,7 +280,10 @@ fn json_and_sparkplug_peers_values_commands_faults_and_broker_restart() {
     wait_for(&rt, "Sparkplug good again", |s| {
         q(s, "s/temp").is_good() && q(s, "s/power").is_good()
     });
+    // The host's STATE is retained on the broker: online while connected, offline after a clean stop.
+    assert_eq!(retained_state(port)["online"], serde_json::Value::Bool(true));
     rt.shutdown();
+    assert_eq!(retained_state(port)["online"], serde_json::Value::Bool(false));
 }
 
 fn sh(dir: &Path, program: &str, args: &[&str]) {

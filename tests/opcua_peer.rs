@@ -209,6 +209,34 @@ fn asyncua_secure_session_with_user_name_and_a_refused_password() {
         tmp.path().join("pki/own/cert.der").exists(),
         "the client made its application certificate in its PKI directory"
     );
+    // Sign (without encryption), through the browse command, password from the environment.
+    let o = Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+        .args([
+            "opcua",
+            "browse",
+            &format!("opc.tcp://127.0.0.1:{port}/wellconsole/"),
+            "--node",
+            "ns=2;s=Well1",
+        ])
+        .args([
+            "--security-policy",
+            "Basic256Sha256",
+            "--security-mode",
+            "Sign",
+            "--trust-server-cert",
+        ])
+        .args(["--username", "operator", "--password-env", "PEER_PW", "--pki-dir"])
+        .arg(tmp.path().join("pki3"))
+        .env("PEER_PW", "s3cret")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && tree.contains("Pressure  [ns=2;s=Well1.Pressure]"),
+        "{tree}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     good.shutdown();
     bad.shutdown();
 }
