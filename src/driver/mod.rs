@@ -256,3 +256,19 @@ impl DriverLink {
         }
     }
 }
+
+/// Runs a driver's async main loop on a current-thread tokio runtime of its own (so one slow or dead
+/// device only ever delays its own driver), then marks the driver stopped. A runtime that cannot start
+/// is reported on the driver's health, not panicked on.
+pub fn run_on_own_runtime(link: &DriverLink, main: impl std::future::Future<Output = ()>) {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(main),
+        Err(e) => {
+            link.stats.set_state(DriverState::Failed);
+            link.stats
+                .set_last_error(Some(format!("could not start the driver runtime: {e}")));
+            return;
+        }
+    }
+    link.stats.set_state(DriverState::Stopped);
+}

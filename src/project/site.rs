@@ -424,15 +424,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                         continue;
                     }
                 };
-                let scaling = Scaling {
-                    gain: t.gain.as_ref().map_or(1.0, |g| *g.get_ref()),
-                    offset: t.offset.as_ref().map_or(0.0, |o| *o.get_ref()),
-                };
-                if let Some(g) = &t.gain
-                    && !(scaling.gain.is_finite() && scaling.gain != 0.0)
-                {
-                    errs.push(src.at(g.span(), "gain must be a finite, non-zero number"));
-                }
+                let scaling = scaling_of(&t, src, &mut errs);
                 let natural = match parsed.data_type {
                     DataType::Bool => ValueKind::Bool,
                     DataType::Str(_) => ValueKind::String,
@@ -491,15 +483,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                         continue;
                     }
                 };
-                let scaling = Scaling {
-                    gain: t.gain.as_ref().map_or(1.0, |g| *g.get_ref()),
-                    offset: t.offset.as_ref().map_or(0.0, |o| *o.get_ref()),
-                };
-                if let Some(g) = &t.gain
-                    && !(scaling.gain.is_finite() && scaling.gain != 0.0)
-                {
-                    errs.push(src.at(g.span(), "gain must be a finite, non-zero number"));
-                }
+                let scaling = scaling_of(&t, src, &mut errs);
                 let kind = declared.unwrap_or(ValueKind::F64);
                 let group = match &t.poll {
                     Some(p) => match groups.iter().position(|n| n == p.get_ref()) {
@@ -530,15 +514,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                         continue;
                     }
                 };
-                let scaling = Scaling {
-                    gain: t.gain.as_ref().map_or(1.0, |g| *g.get_ref()),
-                    offset: t.offset.as_ref().map_or(0.0, |o| *o.get_ref()),
-                };
-                if let Some(g) = &t.gain
-                    && !(scaling.gain.is_finite() && scaling.gain != 0.0)
-                {
-                    errs.push(src.at(g.span(), "gain must be a finite, non-zero number"));
-                }
+                let scaling = scaling_of(&t, src, &mut errs);
                 let kind = declared.unwrap_or(ValueKind::F64);
                 if !scaling.is_identity() && matches!(kind, ValueKind::Bool | ValueKind::String) {
                     let span = t
@@ -902,27 +878,7 @@ fn mqtt_driver(
         // Unique per process, so two consoles on one site do not kick each other off the broker.
         None => format!("wellconsole-{driver_name}-{}", std::process::id()),
     };
-    let password = match (&opts.password, &opts.password_env) {
-        (Some(p), None) => Some(p.get_ref().clone()),
-        (None, Some(var)) => match std::env::var(var.get_ref()) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                errs.push(src.at(
-                    var.span(),
-                    format!(
-                        "environment variable '{}' (the broker password) is not set",
-                        var.get_ref()
-                    ),
-                ));
-                None
-            }
-        },
-        (Some(p), Some(_)) => {
-            errs.push(src.at(p.span(), "give either password or password_env, not both"));
-            None
-        }
-        (None, None) => None,
-    };
+    let password = secret(&opts.password, &opts.password_env, "the broker password", src, errs);
     let credentials = match (&opts.username, password) {
         (Some(u), p) => Some(Credentials {
             username: u.get_ref().clone(),
@@ -941,19 +897,7 @@ fn mqtt_driver(
     };
     let tls = opts.tls.as_ref().and_then(|t| {
         let t = t.get_ref();
-        let read = |f: &Spanned<String>, errs: &mut Vec<Diagnostic>| match files.get(f.get_ref()) {
-            Some(text) => Some(text.as_bytes().to_vec()),
-            None => {
-                errs.push(src.at(
-                    f.span(),
-                    format!(
-                        "'{}' was not found in the project (put TLS files under certs/)",
-                        f.get_ref()
-                    ),
-                ));
-                None
-            }
-        };
+        let read = |f: &Spanned<String>, errs: &mut Vec<Diagnostic>| pem_file(files, f, src, errs);
         let ca_pem = read(&t.ca_file, errs)?;
         let client_auth = match (&t.client_cert, &t.client_key) {
             (Some(c), Some(k)) => Some((read(c, errs)?, read(k, errs)?)),
@@ -1062,6 +1006,71 @@ fn mqtt_driver(
     Some((DriverKind::Mqtt(cfg), AddressBook::Mqtt))
 }
 
+/// A certificate or key (PEM text) from the project's files.
+fn pem_file(
+    files: &ProjectFiles,
+    f: &Spanned<String>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Vec<u8>> {
+    match files.get(f.get_ref()) {
+        Some(text) => Some(text.as_bytes().to_vec()),
+        None => {
+            errs.push(src.at(
+                f.span(),
+                format!(
+                    "'{}' was not found in the project (put certificates and keys, PEM, under certs/)",
+                    f.get_ref()
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Linear scaling from a tag's `gain` and `offset`, checked.
+fn scaling_of(t: &RawTag, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Scaling {
+    let scaling = Scaling {
+        gain: t.gain.as_ref().map_or(1.0, |g| *g.get_ref()),
+        offset: t.offset.as_ref().map_or(0.0, |o| *o.get_ref()),
+    };
+    if let Some(g) = &t.gain
+        && !(scaling.gain.is_finite() && scaling.gain != 0.0)
+    {
+        errs.push(src.at(g.span(), "gain must be a finite, non-zero number"));
+    }
+    scaling
+}
+
+/// A secret given in the file (`password`) or, better, by the name of an environment variable
+/// (`password_env`) so it stays out of the project.
+fn secret(
+    value: &Option<Spanned<String>>,
+    env: &Option<Spanned<String>>,
+    what: &str,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match (value, env) {
+        (Some(p), None) => Some(p.get_ref().clone()),
+        (None, Some(var)) => match std::env::var(var.get_ref()) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                errs.push(src.at(
+                    var.span(),
+                    format!("environment variable '{}' ({what}) is not set", var.get_ref()),
+                ));
+                None
+            }
+        },
+        (Some(p), Some(_)) => {
+            errs.push(src.at(p.span(), "give either password or password_env, not both"));
+            None
+        }
+        (None, None) => None,
+    }
+}
+
 fn opcua_driver(
     opts: Spanned<RawOpcUaOptions>,
     src: &SourceFile<'_>,
@@ -1110,40 +1119,8 @@ fn opcua_driver(
             "security_mode None goes with security_policy None, and Sign or SignAndEncrypt with Basic256Sha256",
         ));
     }
-    let password = match (&opts.password, &opts.password_env) {
-        (Some(p), None) => Some(p.get_ref().clone()),
-        (None, Some(var)) => match std::env::var(var.get_ref()) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                errs.push(src.at(
-                    var.span(),
-                    format!(
-                        "environment variable '{}' (the OPC UA password) is not set",
-                        var.get_ref()
-                    ),
-                ));
-                None
-            }
-        },
-        (Some(p), Some(_)) => {
-            errs.push(src.at(p.span(), "give either password or password_env, not both"));
-            None
-        }
-        (None, None) => None,
-    };
-    let read = |f: &Spanned<String>, errs: &mut Vec<Diagnostic>| match files.get(f.get_ref()) {
-        Some(text) => Some(text.as_bytes().to_vec()),
-        None => {
-            errs.push(src.at(
-                f.span(),
-                format!(
-                    "'{}' was not found in the project (put PEM files under certs/)",
-                    f.get_ref()
-                ),
-            ));
-            None
-        }
-    };
+    let password = secret(&opts.password, &opts.password_env, "the OPC UA password", src, errs);
+    let read = |f: &Spanned<String>, errs: &mut Vec<Diagnostic>| pem_file(files, f, src, errs);
     let identity = match (&opts.username, &opts.user_cert, &opts.user_key) {
         (None, None, None) => {
             if let Some(p) = opts.password.as_ref().or(opts.password_env.as_ref()) {

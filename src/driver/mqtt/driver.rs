@@ -60,17 +60,7 @@ impl MqttDriver {
     }
 
     pub fn run(self, link: DriverLink) {
-        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(rt) => rt,
-            Err(e) => {
-                link.stats.set_state(DriverState::Failed);
-                link.stats
-                    .set_last_error(Some(format!("could not start the driver runtime: {e}")));
-                return;
-            }
-        };
-        rt.block_on(self.main(&link));
-        link.stats.set_state(DriverState::Stopped);
+        crate::driver::run_on_own_runtime(&link, self.main(&link));
     }
 
     fn options(&self) -> Result<MqttOptions, String> {
