@@ -283,3 +283,62 @@ fn browse_prints_the_tree_and_tags_that_load() {
     let p = load(project);
     assert_eq!(p.site.tags.len(), 10);
 }
+
+/// A self-signed user certificate and key (PEM) with the given common name, made with openssl.
+fn user_certificate(dir: &Path, cn: &str) {
+    let st = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={cn}"),
+        ])
+        .args(["-keyout", &format!("{cn}.key"), "-out", &format!("{cn}.pem")])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(st.success());
+}
+
+#[test]
+fn asyncua_x509_user_identity_accepted_and_refused() {
+    let Some(python) = python_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let certs = tmp.path().join("server-certs");
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::create_dir_all(project.join("certs")).unwrap();
+    user_certificate(&project.join("certs"), "operator");
+    user_certificate(&project.join("certs"), "intruder");
+    let port = free_port();
+    let _server = start_server(&python, port, &["--secure", certs.to_str().unwrap(), "--cert-users"]);
+    let runtime = |user: &str| {
+        let identity = format!(
+            "security_policy = \"Basic256Sha256\"\nuser_cert = \"certs/{user}.pem\"\nuser_key = \"certs/{user}.key\""
+        );
+        std::fs::write(project.join("site.toml"), site(port, &identity, &tmp.path().join(user))).unwrap();
+        let p = Project::load(ProjectFiles::from_dir(&project).unwrap()).expect("valid X.509 project");
+        Runtime::start(p, RuntimeOptions::default(), Vec::new(), None).unwrap()
+    };
+    let good = runtime("operator");
+    let bad = runtime("intruder");
+    wait_for(&good, "values with an X.509 user", |s| {
+        v(s, "w/pressure") == Some(Value::F64(1234.5))
+    });
+    wait_for(&bad, "unknown user certificate refused", |s| {
+        s.drivers[0].state == DriverState::Failed
+            && s.drivers[0]
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("BadUserAccessDenied"))
+    });
+    good.shutdown();
+    bad.shutdown();
+}

@@ -6,6 +6,7 @@ driver tests and the bench. Listens on 127.0.0.1 only.
 --secure DIR  also offer Basic256Sha256 Sign and SignAndEncrypt, with a self-signed server certificate
               created in DIR
 --users       require user name and password (operator / s3cret); anonymous is refused
+--cert-users  require an X.509 user certificate (any certificate whose CN is "operator"); needs --secure
 --bulk N      N more Double variables ns=2;s=Bulk.<i>, all changing once a second (bench)
 
 Address space (ns=2, string ids): Well1.Pressure Double 1234.5, Well1.Temp Float 180.25, Well1.Starts
@@ -30,6 +31,15 @@ class Users:
     def get_user(self, iserver, username=None, password=None, certificate=None):
         if username == "operator" and password == "s3cret":
             return User(role=UserRole.User)
+        if certificate is not None:
+            from cryptography import x509
+            from cryptography.x509.oid import NameOID
+
+            if isinstance(certificate, bytes):
+                certificate = x509.load_der_x509_certificate(certificate)
+            cn = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            if cn and cn[0].value == "operator":
+                return User(role=UserRole.User)
         return None
 
 
@@ -38,10 +48,11 @@ async def main():
     ap.add_argument("port", type=int)
     ap.add_argument("--secure")
     ap.add_argument("--users", action="store_true")
+    ap.add_argument("--cert-users", action="store_true")
     ap.add_argument("--bulk", type=int, default=0)
     a = ap.parse_args()
 
-    server = Server(user_manager=Users() if a.users else None)
+    server = Server(user_manager=Users() if a.users or a.cert_users else None)
     await server.init()
     server.set_endpoint(f"opc.tcp://127.0.0.1:{a.port}/wellconsole/")
     server.set_server_name("wellconsole test peer")
@@ -65,7 +76,12 @@ async def main():
             ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt,
         ]
     server.set_security_policy(policies)
-    server.set_security_IDs(["Username"] if a.users else ["Anonymous"])
+    tokens = []
+    if a.users:
+        tokens.append(ua.UserNameIdentityToken)
+    if a.cert_users:
+        tokens.append(ua.X509IdentityToken)
+    server.set_identity_tokens(tokens or [ua.AnonymousIdentityToken])
 
     ns = await server.register_namespace("urn:wellconsole:peer")
     well = await server.nodes.objects.add_object(ua.NodeId("Well1", ns), "Well1")
