@@ -448,23 +448,8 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                     }
                     _ => natural,
                 };
-                let poll = match &t.poll {
-                    Some(p) => match polls.iter().position(|n| n == p.get_ref()) {
-                        Some(i) => i,
-                        None => {
-                            errs.push(src.at(
-                                p.span(),
-                                format!(
-                                    "poll group '{}' is not defined for driver '{}' (defined: {})",
-                                    p.get_ref(),
-                                    t.driver.get_ref(),
-                                    polls.join(", ")
-                                ),
-                            ));
-                            continue;
-                        }
-                    },
-                    None => 0,
+                let Some(poll) = group_index(&t, polls, "poll group", src, &mut errs) else {
+                    continue;
                 };
                 if t.writable && !parsed.table.is_writable() {
                     errs.push(src.at(address_span, format!("tag '{name}' is writable but '{address}' is read-only (input registers and discrete inputs cannot be written)")));
@@ -485,23 +470,8 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 };
                 let scaling = scaling_of(&t, src, &mut errs);
                 let kind = declared.unwrap_or(ValueKind::F64);
-                let group = match &t.poll {
-                    Some(p) => match groups.iter().position(|n| n == p.get_ref()) {
-                        Some(i) => i,
-                        None => {
-                            errs.push(src.at(
-                                p.span(),
-                                format!(
-                                    "subscription '{}' is not defined for driver '{}' (defined: {})",
-                                    p.get_ref(),
-                                    t.driver.get_ref(),
-                                    groups.join(", ")
-                                ),
-                            ));
-                            continue;
-                        }
-                    },
-                    None => 0,
+                let Some(group) = group_index(&t, groups, "subscription", src, &mut errs) else {
+                    continue;
                 };
                 opcua = Some((node, scaling, group));
                 (kind, None)
@@ -1004,6 +974,30 @@ fn mqtt_driver(
         sparkplug_tags: Vec::new(),
     };
     Some((DriverKind::Mqtt(cfg), AddressBook::Mqtt))
+}
+
+/// The tag's `poll` group (Modbus poll group, OPC UA subscription) by index; the first when not given.
+fn group_index(
+    t: &RawTag,
+    names: &[String],
+    label: &str,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let Some(p) = &t.poll else { return Some(0) };
+    let i = names.iter().position(|n| n == p.get_ref());
+    if i.is_none() {
+        errs.push(src.at(
+            p.span(),
+            format!(
+                "{label} '{}' is not defined for driver '{}' (defined: {})",
+                p.get_ref(),
+                t.driver.get_ref(),
+                names.join(", ")
+            ),
+        ));
+    }
+    i
 }
 
 /// A certificate or key (PEM text) from the project's files.
