@@ -22,6 +22,7 @@ pub fn directory(tags: u32, drivers: u16) -> Arc<TagDirectory> {
                 address: format!("a{i}"),
                 stale_after: Duration::from_secs(60),
                 writable: false,
+                history: Default::default(),
             })
             .collect(),
     ))

@@ -17,6 +17,8 @@ pub struct Cli {
     pub plant: PlantArgs,
     #[command(flatten)]
     pub measure: MeasureArgs,
+    #[command(flatten)]
+    pub history: HistoryDbArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -40,6 +42,16 @@ pub struct PlantArgs {
 }
 
 #[derive(Debug, Args, Clone, Default)]
+pub struct HistoryDbArgs {
+    /// History database (default: the project's; see [historian] in site.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub history_db: Option<PathBuf>,
+    /// Run without keeping history.
+    #[arg(long, global = true)]
+    pub no_history: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
 pub struct MeasureArgs {
     /// Close the console after this many seconds (measurement and smoke tests).
     #[arg(long, value_name = "SECONDS")]
@@ -59,6 +71,41 @@ pub enum Command {
     Sim(SimArgs),
     /// OPC UA tools for engineers mapping tags.
     Opcua(OpcuaArgs),
+    /// Read the history database: export to CSV, storage statistics.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub command: HistoryCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Samples (or 1 min / 1 h rollups) of one or more tags over a time range, as CSV.
+    Export(ExportArgs),
+    /// Sample counts, bytes per sample and size, per tag and in total.
+    Stats,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Tag name; repeat for several (--tag ct01/weight --tag ct01/depth).
+    #[arg(long = "tag", value_name = "NAME", required = true)]
+    pub tags: Vec<String>,
+    /// Start: RFC 3339, local 'YYYY-MM-DD HH:MM[:SS]', 'now' or an offset like -2h.
+    #[arg(long, default_value = "-1h", allow_hyphen_values = true)]
+    pub from: String,
+    /// End (same forms as --from).
+    #[arg(long, default_value = "now", allow_hyphen_values = true)]
+    pub to: String,
+    /// raw, 1m or 1h.
+    #[arg(long, default_value = "raw")]
+    pub resolution: String,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod calc;
 pub mod cli;
 pub mod driver;
 pub mod headless;
+pub mod historian;
 pub mod hub;
 pub mod project;
 pub mod runtime;

@@ -6,7 +6,11 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use wellconsole::cli::{BrowseArgs, Cli, Command, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs};
+use wellconsole::cli::{
+    BrowseArgs, Cli, Command, HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs,
+    RunArgs, SimArgs,
+};
+use wellconsole::historian::{History, Resolution, export};
 use wellconsole::project::{self, Project, ProjectFiles};
 use wellconsole::runtime::RuntimeOptions;
 use wellconsole::serve::{PlantWrite, modbus, mqtt};
@@ -35,17 +39,134 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let opts = RuntimeOptions {
         speed: cli.plant.speed,
         faults: cli.plant.faults.clone(),
+        history: None,
     };
+    let h = &cli.history;
     match cli.command {
-        None => gui(&cli.project, opts, &cli.measure),
-        Some(Command::Run(args)) if !args.headless => gui(&cli.project, opts, &cli.measure),
-        Some(Command::Run(args)) => headless(&cli.project, opts, &args),
+        None => gui(&cli.project, with_history(opts, h), &cli.measure),
+        Some(Command::Run(args)) if !args.headless => gui(&cli.project, with_history(opts, h), &cli.measure),
+        Some(Command::Run(args)) => headless(&cli.project, with_history(opts, h), &args),
+        Some(Command::History(HistoryArgs { command })) => history(&cli.project, h, command),
         Some(Command::Check) => check(&cli.project),
         Some(Command::Sim(args)) => sim(&cli.project, opts, &args),
         Some(Command::Opcua(OpcuaArgs {
             command: OpcuaCommand::Browse(args),
         })) => opcua_browse(&args),
     }
+}
+
+/// Runs keep history unless told not to; where is settled once the project is loaded.
+fn with_history(mut opts: RuntimeOptions, h: &HistoryDbArgs) -> RuntimeOptions {
+    if !h.no_history {
+        opts.history = Some(h.history_db.clone().unwrap_or_default());
+    }
+    opts
+}
+
+fn history_path(project: &Project, opts: &mut RuntimeOptions) {
+    if opts.history.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+        opts.history = Some(project.history_path());
+    }
+    if let Some(p) = &opts.history {
+        tracing::info!(path = %p.display(), "keeping history");
+    }
+}
+
+fn history(p: &ProjectArgs, h: &HistoryDbArgs, command: HistoryCommand) -> Result<ExitCode> {
+    let path = match &h.history_db {
+        Some(db) => db.clone(),
+        None => load(p)?.history_path(),
+    };
+    if !path.exists() {
+        bail!(
+            "{}: no history database there (run the console first, or pass --history-db FILE)",
+            path.display()
+        );
+    }
+    let db = History::open(&path)?;
+    match command {
+        HistoryCommand::Stats => {
+            let st = db.stats()?;
+            println!("{}", path.display());
+            println!(
+                "{:<32} {:>12} {:>8} {:>12} {:>8}  span",
+                "tag", "samples", "chunks", "bytes", "B/sample"
+            );
+            for t in &st.tags {
+                let span = match (t.first, t.last) {
+                    (Some(a), Some(b)) => format!("{} .. {}", export::format_time(a), export::format_time(b)),
+                    _ => "-".into(),
+                };
+                let per = if t.samples > 0 {
+                    t.bytes as f64 / t.samples as f64
+                } else {
+                    0.0
+                };
+                println!(
+                    "{:<32} {:>12} {:>8} {:>12} {:>8.2}  {span}",
+                    t.name, t.samples, t.chunks, t.bytes, per
+                );
+            }
+            let per = |b: u64| {
+                if st.samples > 0 {
+                    b as f64 / st.samples as f64
+                } else {
+                    0.0
+                }
+            };
+            println!(
+                "total: {} samples, {} tags, {:.2} bytes/sample in chunks, {:.2} bytes/sample on disk ({:.1} MiB file), {} rollup rows",
+                st.samples,
+                st.tags.len(),
+                per(st.chunk_bytes),
+                per(st.file_bytes),
+                st.file_bytes as f64 / 1_048_576.0,
+                st.rollup_rows
+            );
+        }
+        HistoryCommand::Export(args) => {
+            let now = wellconsole::tag::Timestamp::now();
+            let from = export::parse_time(&args.from, now)?;
+            let to = export::parse_time(&args.to, now)?;
+            if to <= from {
+                bail!("--to must be later than --from");
+            }
+            let resolution = Resolution::parse(&args.resolution)
+                .ok_or_else(|| anyhow!("--resolution must be raw, 1m or 1h, not '{}'", args.resolution))?;
+            let req = export::ExportRequest {
+                tags: args.tags.clone(),
+                from: from.0,
+                to: to.0,
+                resolution,
+            };
+            let bar = indicatif::ProgressBar::new(1_000);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} exporting [{bar:40}] {percent}% {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let mut progress = |f: f64| bar.set_position((f * 1_000.0) as u64);
+            let summary = match &args.out {
+                Some(file) => {
+                    // Written next to the target and renamed at the end: a failed export leaves no half file.
+                    let tmp = file.with_extension("csv.part");
+                    let f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    let s = export::export_csv(&db, &req, &mut w, &mut progress)?;
+                    drop(w);
+                    std::fs::rename(&tmp, file).with_context(|| format!("writing {}", file.display()))?;
+                    s
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(stdout.lock());
+                    export::export_csv(&db, &req, &mut w, &mut progress)?
+                }
+            };
+            bar.finish_and_clear();
+            eprintln!("{} rows", summary.rows);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn files(p: &ProjectArgs) -> Result<ProjectFiles> {
@@ -69,8 +190,9 @@ fn load(p: &ProjectArgs) -> Result<Project> {
     })
 }
 
-fn gui(p: &ProjectArgs, opts: RuntimeOptions, m: &wellconsole::cli::MeasureArgs) -> Result<ExitCode> {
+fn gui(p: &ProjectArgs, mut opts: RuntimeOptions, m: &wellconsole::cli::MeasureArgs) -> Result<ExitCode> {
     let project = load(p)?;
+    history_path(&project, &mut opts);
     let measure = wellconsole::ui::MeasureOptions {
         exit_after: m.exit_after.map(secs).transpose()?,
         frame_stats: m.frame_stats.clone(),
@@ -79,8 +201,9 @@ fn gui(p: &ProjectArgs, opts: RuntimeOptions, m: &wellconsole::cli::MeasureArgs)
     Ok(ExitCode::SUCCESS)
 }
 
-fn headless(p: &ProjectArgs, opts: RuntimeOptions, args: &RunArgs) -> Result<ExitCode> {
+fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result<ExitCode> {
     let project = load(p)?;
+    history_path(&project, &mut opts);
     let duration = secs(args.for_secs.context("--for SECONDS is required with --headless")?)?;
     let report = wellconsole::headless::run_for(project, opts, duration)?;
     println!(

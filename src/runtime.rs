@@ -6,11 +6,13 @@ use crate::driver::mqtt::MqttDriver;
 use crate::driver::opcua::OpcUaDriver;
 use crate::driver::sim::SimDriver;
 use crate::driver::{DriverLink, DriverStats, SampleSender};
+use crate::historian::{Historian, HistorianConfig, HistorianStats, WriterTag};
 use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
 use crate::project::{DriverKind, Project};
 use crate::sim::ScheduledFault;
 use crate::tag::TagDirectory;
 use crossbeam_channel::{Sender, bounded};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -26,6 +28,15 @@ pub struct RuntimeOptions {
     pub speed: Option<f64>,
     /// Faults for the simulator drivers, at plant times.
     pub faults: Vec<ScheduledFault>,
+    /// Keep history in this database (`None`: no historian, e.g. tests that do not need one).
+    pub history: Option<PathBuf>,
+}
+
+/// The running historian, for the console's status line and trend queries.
+#[derive(Clone)]
+pub struct HistoryHandle {
+    pub path: PathBuf,
+    pub stats: Arc<HistorianStats>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +45,16 @@ pub enum RuntimeError {
     Spawn { name: String, source: std::io::Error },
     #[error("speed {0} is out of range: use a number greater than 0 and at most 1000")]
     BadSpeed(f64),
+    #[error(transparent)]
+    History(#[from] crate::historian::store::StoreError),
 }
 
 pub struct Runtime {
     pub project: Arc<Project>,
     pub snapshot: SnapshotCell,
     pub commands: Sender<HubCommand>,
+    pub history: Option<HistoryHandle>,
+    historian: Option<Historian>,
     shutdown: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -92,8 +107,28 @@ impl Runtime {
             };
             starts.push((d.clone(), link));
         }
+        let (historian, history) = match &opts.history {
+            Some(path) => {
+                let cfg = HistorianConfig {
+                    commit_every: project.site.historian.commit_every,
+                    retention: project.site.historian.retention.clone(),
+                    ..HistorianConfig::new(path.clone())
+                };
+                let (h, feed) = Historian::start(cfg, WriterTag::from_directory(&directory))?;
+                let handle = HistoryHandle {
+                    path: path.clone(),
+                    stats: h.stats(),
+                };
+                (Some((h, feed)), Some(handle))
+            }
+            None => (None, None),
+        };
+        let (historian, feed) = historian.unzip();
         let (cmd_tx, cmd_rx) = bounded(COMMAND_QUEUE);
         let mut hub = Hub::new(directory, ports, cmd_rx);
+        if let Some(feed) = feed {
+            hub.subscribe(Box::new(feed));
+        }
         for s in subscribers {
             hub.subscribe(s);
         }
@@ -131,6 +166,8 @@ impl Runtime {
             project,
             snapshot,
             commands: cmd_tx,
+            history,
+            historian,
             shutdown,
             threads,
         })
@@ -147,6 +184,10 @@ impl Runtime {
             if t.join().is_err() {
                 tracing::error!("a runtime thread panicked");
             }
+        }
+        // After the hub: everything it handed over is stored before the writer commits and exits.
+        if let Some(h) = self.historian.take() {
+            h.stop();
         }
     }
 }

@@ -20,6 +20,7 @@ fn directory(n: u32, stale_ms: u64) -> Arc<TagDirectory> {
                 address: format!("a{i}"),
                 stale_after: Duration::from_millis(stale_ms),
                 writable: i % 2 == 1,
+                history: Default::default(),
             })
             .collect(),
     ))

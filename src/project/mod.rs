@@ -33,6 +33,35 @@ impl Project {
     pub fn demo() -> Result<Self, Vec<Diagnostic>> {
         Self::load(ProjectFiles::embedded_demo())
     }
+
+    /// Where this project's history database lives: `[historian] path` (relative to the project folder),
+    /// else `history/history.db` in it; the built-in demo keeps its history in the user's data folder.
+    pub fn history_path(&self) -> std::path::PathBuf {
+        let configured = self.site.historian.path.as_deref();
+        match (&self.files.origin, configured) {
+            (_, Some(p)) if p.is_absolute() => p.to_path_buf(),
+            (Origin::Directory(dir), Some(p)) => dir.join(p),
+            (Origin::Directory(dir), None) => dir.join("history").join("history.db"),
+            (Origin::EmbeddedDemo, p) => user_data_dir()
+                .join("demo")
+                .join(p.unwrap_or(std::path::Path::new("history.db"))),
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/wellconsole`, else `~/.local/share/wellconsole`, else `./wellconsole-data`.
+fn user_data_dir() -> std::path::PathBuf {
+    let from = |var: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    from("XDG_DATA_HOME")
+        .or_else(|| from("HOME").map(|h| h.join(".local").join("share")))
+        .map_or_else(
+            || std::path::PathBuf::from("wellconsole-data"),
+            |d| d.join("wellconsole"),
+        )
 }
 
 /// Every problem in a project, in file order; empty when it is valid.

@@ -16,6 +16,7 @@ use crate::driver::mqtt::config::{
 };
 use crate::driver::opcua::config::{Identity, OpcUaConfig, OpcUaTag, SecurityMode, SecurityPolicy, SubscriptionGroup};
 use crate::driver::sim::SimDriverConfig;
+use crate::historian::HistoryMode;
 use crate::sim::{self, PlantConfig, SignalSpec};
 use crate::tag::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
 use serde::Deserialize;
@@ -30,6 +31,26 @@ pub struct Site {
     pub description: String,
     pub drivers: Vec<DriverConfig>,
     pub tags: Arc<TagDirectory>,
+    pub historian: HistorySettings,
+}
+
+/// The `[historian]` table: where history is kept and for how long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistorySettings {
+    /// Database file, relative to the project folder; `None`: the default place for this project.
+    pub path: Option<std::path::PathBuf>,
+    pub commit_every: Duration,
+    pub retention: crate::historian::retention::Retention,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        Self {
+            path: None,
+            commit_every: Duration::from_secs(1),
+            retention: crate::historian::retention::Retention::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +98,18 @@ struct RawSite {
     driver: Vec<RawDriver>,
     #[serde(default)]
     tag: Vec<RawTag>,
+    historian: Option<RawHistorian>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistorian {
+    path: Option<Spanned<String>>,
+    commit_ms: Option<Spanned<u64>>,
+    /// Days to keep each resolution; 0 keeps it for ever.
+    raw_days: Option<Spanned<u64>>,
+    minute_days: Option<Spanned<u64>>,
+    hour_days: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -233,6 +266,10 @@ struct RawTag {
     offset: Option<Spanned<f64>>,
     /// Poll group (Modbus).
     poll: Option<Spanned<String>>,
+    /// What the historian stores: "all" (default), "change", "swinging-door" or "off".
+    history: Option<Spanned<String>>,
+    /// Deadband ("change") or deviation ("swinging-door"), in the tag's unit.
+    history_deadband: Option<Spanned<f64>>,
 }
 
 /// Default stale period for tags that do not set one.
@@ -558,6 +595,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             None if matches!(mqtt, Some((MqttAddress::Sparkplug(_), _))) || opcua.is_some() => Duration::MAX,
             None => DEFAULT_STALE_AFTER,
         };
+        let history = history_mode(&t, src, &mut errs);
         let unit = if t.unit.is_empty() {
             signal.map_or(String::new(), |s| s.unit.to_owned())
         } else {
@@ -584,6 +622,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             address,
             stale_after,
             writable: t.writable,
+            history,
         });
         if let (Some((address, scaling, poll)), Some(DriverKind::Modbus(cfg))) = (
             modbus,
@@ -633,12 +672,14 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
         }
     }
 
+    let historian = history_settings(raw.historian.as_ref(), src, &mut errs);
     if errs.is_empty() {
         Ok(Site {
             name: raw.site.name.into_inner(),
             description: raw.site.description,
             drivers,
             tags: Arc::new(TagDirectory::new(defs)),
+            historian,
         })
     } else {
         Err(errs)
@@ -1286,6 +1327,92 @@ fn serial_line(
             stop_bits,
         })
     })
+}
+
+fn history_mode(t: &RawTag, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> HistoryMode {
+    let deadband = match &t.history_deadband {
+        Some(d) if !(d.get_ref().is_finite() && *d.get_ref() >= 0.0) => {
+            errs.push(src.at(
+                d.span(),
+                "history_deadband must be a number of at least 0, in the tag's unit",
+            ));
+            None
+        }
+        d => d.as_ref().map(|d| (*d.get_ref(), d.span())),
+    };
+    let Some(mode) = &t.history else {
+        if let Some((_, span)) = deadband {
+            errs.push(src.at(
+                span,
+                "history_deadband needs history = \"change\" or history = \"swinging-door\"",
+            ));
+        }
+        return HistoryMode::All;
+    };
+    match mode.get_ref().as_str() {
+        "all" | "off" if deadband.is_some() => {
+            let (_, span) = deadband.expect("checked");
+            errs.push(src.at(
+                span,
+                format!("history_deadband does not apply to history = \"{}\"", mode.get_ref()),
+            ));
+            HistoryMode::All
+        }
+        "all" => HistoryMode::All,
+        "off" => HistoryMode::Off,
+        "change" => HistoryMode::Change {
+            deadband: deadband.map_or(0.0, |d| d.0),
+        },
+        "swinging-door" => match deadband {
+            Some((dev, _)) if dev > 0.0 => HistoryMode::SwingingDoor { deviation: dev },
+            _ => {
+                errs.push(src.at(
+                    mode.span(),
+                    "history = \"swinging-door\" needs history_deadband > 0: the deviation a stored line may have from the samples it replaces",
+                ));
+                HistoryMode::All
+            }
+        },
+        other => {
+            errs.push(src.at(
+                mode.span(),
+                format!("unknown history mode '{other}': use \"all\", \"change\", \"swinging-door\" or \"off\""),
+            ));
+            HistoryMode::All
+        }
+    }
+}
+
+fn history_settings(raw: Option<&RawHistorian>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> HistorySettings {
+    let mut out = HistorySettings::default();
+    let Some(raw) = raw else { return out };
+    if let Some(p) = &raw.path {
+        if p.get_ref().trim().is_empty() {
+            errs.push(src.at(p.span(), "historian path must not be empty"));
+        } else {
+            out.path = Some(std::path::PathBuf::from(p.get_ref()));
+        }
+    }
+    if let Some(ms) = &raw.commit_ms {
+        if (100..=10_000).contains(ms.get_ref()) {
+            out.commit_every = Duration::from_millis(*ms.get_ref());
+        } else {
+            errs.push(src.at(
+                ms.span(),
+                "commit_ms must be between 100 and 10000: it is how much history a power cut may take",
+            ));
+        }
+    }
+    let days = |d: &Option<Spanned<u64>>, default: Option<Duration>| match d {
+        Some(d) if *d.get_ref() == 0 => None,
+        Some(d) => Some(Duration::from_secs(d.get_ref().saturating_mul(86_400))),
+        None => default,
+    };
+    let r = &mut out.retention;
+    r.raw = days(&raw.raw_days, r.raw);
+    r.minute = days(&raw.minute_days, r.minute);
+    r.hour = days(&raw.hour_days, r.hour);
+    out
 }
 
 fn parse_kind(s: &str) -> Option<ValueKind> {

@@ -158,6 +158,15 @@ impl DemoPlant {
         let well = esp_device(WELL_ON_TEST);
         self.separator.write(&well, &mut self.noise, &mut self.readings);
         debug_assert_eq!(self.readings.len(), self.specs.len());
+        // Instruments resolve finitely: one digit finer than the displayed decimals, as a 16-bit
+        // transmitter over its range does. Without it the demo's history would store noise digits no
+        // real sensor sends.
+        for (v, spec) in self.readings.iter_mut().zip(&self.specs) {
+            if let Value::F64(x) = v {
+                let scale = 10f64.powi(spec.decimals as i32 + 1);
+                *x = (*x * scale).round() / scale;
+            }
+        }
         &self.readings
     }
 

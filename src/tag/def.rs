@@ -54,6 +54,9 @@ pub struct TagDef {
     pub stale_after: Duration,
     /// Operators may write to it (setpoints, commands); the hub refuses writes to other tags.
     pub writable: bool,
+    /// What the historian keeps of it.
+    #[serde(skip)]
+    pub history: crate::historian::HistoryMode,
 }
 
 impl TagDef {

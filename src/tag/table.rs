@@ -181,6 +181,7 @@ mod tests {
             address: name.into(),
             stale_after: Duration::from_secs(2),
             writable: false,
+            history: Default::default(),
         };
         Arc::new(TagDirectory::new(vec![
             mk(0, "ct01/whp", ValueKind::F64, Some((0.0, 10_000.0))),

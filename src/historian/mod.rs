@@ -1,0 +1,22 @@
+//! The historian: compressed, crash-safe sample storage on SQLite, rollups, retention and the queries
+//! behind trends and exports. It only reads the hub's update stream and writes its own database; it
+//! never touches drivers, alarms or the UI.
+
+pub mod bits;
+pub mod codec;
+pub mod decimate;
+pub mod export;
+pub mod filter;
+pub mod query;
+pub mod retention;
+pub mod rollup;
+pub mod store;
+pub mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use filter::HistoryMode;
+pub use query::{History, QueryError};
+pub use rollup::Resolution;
+pub use writer::{Historian, HistorianConfig, HistorianFeed, HistorianStats, WriterTag};

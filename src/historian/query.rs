@@ -1,0 +1,286 @@
+//! Reading history: raw samples, rollup buckets, decimated trend lines and storage statistics, on a
+//! connection of its own (WAL: queries never wait for the writer, nor it for them). Each thread that
+//! queries opens its own `History`.
+
+use super::codec::{Chunk, CodecError, StoredQuality};
+use super::decimate::{Decimator, Segments};
+use super::rollup::{Bucket, Resolution};
+use super::store::{self, StoreError};
+use crate::tag::Value;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("history database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("no history for tag '{0}'")]
+    UnknownTag(String),
+    #[error("a stored chunk of '{tag}' is unreadable: {source}")]
+    Codec { tag: String, source: CodecError },
+}
+
+/// A tag the database has history for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTag {
+    pub name: String,
+    pub kind: String,
+    pub unit: String,
+}
+
+/// One stored sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub ts: i64,
+    pub value: Option<Value>,
+    pub quality: StoredQuality,
+}
+
+/// A decimated pen: which resolution answered, and the line to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trend {
+    pub resolution: Resolution,
+    pub segments: Segments,
+    /// Samples or buckets read to draw it.
+    pub read: usize,
+}
+
+/// Storage figures for `history stats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub tags: Vec<TagStats>,
+    pub samples: u64,
+    pub chunk_bytes: u64,
+    pub file_bytes: u64,
+    pub rollup_rows: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagStats {
+    pub name: String,
+    pub samples: u64,
+    pub chunks: u64,
+    pub bytes: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+pub struct History {
+    conn: Connection,
+}
+
+impl History {
+    pub fn open(path: &Path) -> Result<Self, QueryError> {
+        Ok(Self {
+            conn: store::open_reader(path)?,
+        })
+    }
+
+    pub fn tags(&self) -> Result<Vec<StoredTag>, QueryError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, kind, unit FROM tags ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StoredTag {
+                name: r.get(0)?,
+                kind: r.get(1)?,
+                unit: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn id(&self, tag: &str) -> Result<i64, QueryError> {
+        store::tag_id(&self.conn, tag)?.ok_or_else(|| QueryError::UnknownTag(tag.to_owned()))
+    }
+
+    /// Calls `f` with every chunk that holds samples of `tag` in `from..=to`, in time order, and first
+    /// with the chunk holding the last sample before `from` (the value a trend starts with).
+    fn chunks(&self, tag: &str, from: i64, to: i64, mut f: impl FnMut(&Chunk)) -> Result<(), QueryError> {
+        let id = self.id(tag)?;
+        let decode = |data: Vec<u8>| {
+            Chunk::decode(&data).map_err(|source| QueryError::Codec {
+                tag: tag.to_owned(),
+                source,
+            })
+        };
+        let before: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT data FROM chunks WHERE tag = ?1 AND t1 < ?2 ORDER BY t1 DESC, id DESC LIMIT 1")?
+            .query_row(params![id, from], |r| r.get(0))
+            .optional()?;
+        if let Some(data) = before {
+            f(&decode(data)?);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM chunks WHERE tag = ?1 AND t1 >= ?2 AND t0 <= ?3 ORDER BY t0, id")?;
+        let mut rows = stmt.query(params![id, from, to])?;
+        while let Some(row) = rows.next()? {
+            f(&decode(row.get(0)?)?);
+        }
+        Ok(())
+    }
+
+    /// Every stored sample of `tag` in `from..=to`, preceded by the last one before `from` if any.
+    pub fn raw(&self, tag: &str, from: i64, to: i64) -> Result<Vec<Sample>, QueryError> {
+        let mut before: Option<Sample> = None;
+        let mut out = Vec::new();
+        self.chunks(tag, from, to, |c| {
+            for i in 0..c.len() {
+                let t = c.ts[i];
+                if t > to {
+                    break;
+                }
+                let q = c.quality_at(i);
+                let s = Sample {
+                    ts: t,
+                    value: q.has_value.then(|| c.values.value_at(i)),
+                    quality: q,
+                };
+                if t < from {
+                    before = Some(s);
+                } else {
+                    out.push(s);
+                }
+            }
+        })?;
+        if let Some(b) = before {
+            out.insert(0, b);
+        }
+        Ok(out)
+    }
+
+    /// Calls `f` with every stored sample of `tag` in `from..=to`, in time order, one chunk in memory at
+    /// a time (exports of any length).
+    pub fn each_raw(
+        &self,
+        tag: &str,
+        from: i64,
+        to: i64,
+        mut f: impl FnMut(i64, Option<Value>, StoredQuality),
+    ) -> Result<(), QueryError> {
+        self.chunks(tag, from, to, |c| {
+            for i in 0..c.len() {
+                let t = c.ts[i];
+                if t > to {
+                    break;
+                }
+                if t >= from {
+                    let q = c.quality_at(i);
+                    f(t, q.has_value.then(|| c.values.value_at(i)), q);
+                }
+            }
+        })
+    }
+
+    /// Rollup buckets of `tag` whose start lies in `from..=to` (and the one containing `from`).
+    pub fn buckets(&self, res: Resolution, tag: &str, from: i64, to: i64) -> Result<Vec<Bucket>, QueryError> {
+        let id = self.id(tag)?;
+        let first = from.div_euclid(res.bucket_us().max(1)) * res.bucket_us().max(1);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t, n, min, max, sum, integral, covered_us, hold_t, hold_v FROM rollups
+             WHERE res = ?1 AND tag = ?2 AND t >= ?3 AND t <= ?4 ORDER BY t",
+        )?;
+        let rows = stmt.query_map(params![res.code(), id, first, to], |r| {
+            let hold_t: Option<i64> = r.get(7)?;
+            let hold_v: Option<f64> = r.get(8)?;
+            Ok(Bucket {
+                start: r.get(0)?,
+                count: r.get::<_, i64>(1)? as u64,
+                min: r.get::<_, Option<f64>>(2)?.unwrap_or(f64::INFINITY),
+                max: r.get::<_, Option<f64>>(3)?.unwrap_or(f64::NEG_INFINITY),
+                sum: r.get(4)?,
+                integral: r.get(5)?,
+                covered_us: r.get(6)?,
+                hold: hold_t.zip(hold_v),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The resolution a trend of `width` pixels over `from..to` reads: the coarsest whose bucket still
+    /// fits in one pixel column, so no column ever shows less than the data has.
+    pub fn resolution_for(from: i64, to: i64, width: usize) -> Resolution {
+        let per_px = (to - from) / width.max(1) as i64;
+        if per_px >= Resolution::Hour.bucket_us() {
+            Resolution::Hour
+        } else if per_px >= Resolution::Minute.bucket_us() {
+            Resolution::Minute
+        } else {
+            Resolution::Raw
+        }
+    }
+
+    /// A pen's line over `from..=to` decimated to `width` pixel columns, at the resolution that fits.
+    pub fn trend(&self, tag: &str, from: i64, to: i64, width: usize) -> Result<Trend, QueryError> {
+        self.trend_at(Self::resolution_for(from, to, width), tag, from, to, width)
+    }
+
+    pub fn trend_at(&self, res: Resolution, tag: &str, from: i64, to: i64, width: usize) -> Result<Trend, QueryError> {
+        let mut d = Decimator::new(from, to, width);
+        let mut read = 0;
+        match res {
+            Resolution::Raw => {
+                self.chunks(tag, from, to, |c| {
+                    read += c.len();
+                    let runs = &c.runs;
+                    for (k, &(start, q)) in runs.iter().enumerate() {
+                        let end = runs.get(k + 1).map_or(c.len(), |r| r.0 as usize);
+                        let plottable = q.plottable();
+                        for i in start as usize..end {
+                            d.push(c.ts[i], if plottable { c.values.f64_at(i) } else { None });
+                        }
+                    }
+                })?;
+            }
+            Resolution::Minute | Resolution::Hour => {
+                for b in self.buckets(res, tag, from, to)? {
+                    read += 1;
+                    if b.count == 0 {
+                        d.push(b.start, None);
+                    } else {
+                        d.push(b.start, Some(b.min));
+                        d.push(b.start, Some(b.max));
+                    }
+                }
+            }
+        }
+        Ok(Trend {
+            resolution: res,
+            segments: d.finish(),
+            read,
+        })
+    }
+
+    pub fn stats(&self) -> Result<Stats, QueryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT tags.name, COALESCE(SUM(c.n), 0), COUNT(c.id), COALESCE(SUM(LENGTH(c.data)), 0), MIN(c.t0), MAX(c.t1)
+             FROM tags LEFT JOIN chunks c ON c.tag = tags.id GROUP BY tags.id ORDER BY tags.name",
+        )?;
+        let tags: Vec<TagStats> = stmt
+            .query_map([], |r| {
+                Ok(TagStats {
+                    name: r.get(0)?,
+                    samples: r.get::<_, i64>(1)? as u64,
+                    chunks: r.get::<_, i64>(2)? as u64,
+                    bytes: r.get::<_, i64>(3)? as u64,
+                    first: r.get(4)?,
+                    last: r.get(5)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let page_count: i64 = self.conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+        let page_size: i64 = self.conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let rollup_rows: i64 = self.conn.query_row("SELECT COUNT(*) FROM rollups", [], |r| r.get(0))?;
+        Ok(Stats {
+            samples: tags.iter().map(|t| t.samples).sum(),
+            chunk_bytes: tags.iter().map(|t| t.bytes).sum(),
+            file_bytes: (page_count * page_size) as u64,
+            rollup_rows: rollup_rows as u64,
+            tags,
+        })
+    }
+}

@@ -1,0 +1,52 @@
+//! Retention per resolution: raw chunks, 1 min and 1 h rollups each kept for their own time. Deletes run
+//! in small slices between commits, so a first pass over years of data never stalls writes or queries.
+
+use super::rollup::Resolution;
+use rusqlite::{Connection, params};
+use std::time::Duration;
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// How long each resolution is kept; `None` keeps it for ever.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retention {
+    pub raw: Option<Duration>,
+    pub minute: Option<Duration>,
+    pub hour: Option<Duration>,
+}
+
+impl Default for Retention {
+    /// Raw 90 days, 1 min rollups 2 years, 1 h rollups kept.
+    fn default() -> Self {
+        Self {
+            raw: Some(DAY * 90),
+            minute: Some(DAY * 730),
+            hour: None,
+        }
+    }
+}
+
+impl Retention {
+    /// Deletes up to `limit` expired rows of each kind as of `now_us`; returns how many went (0: done).
+    pub fn apply_slice(&self, conn: &Connection, now_us: i64, limit: usize) -> Result<usize, rusqlite::Error> {
+        let cutoff = |d: Duration| now_us.saturating_sub(i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let mut deleted = 0;
+        if let Some(d) = self.raw {
+            deleted += conn.execute(
+                "DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE t1 < ?1 LIMIT ?2)",
+                params![cutoff(d), limit as i64],
+            )?;
+        }
+        for (res, keep) in [(Resolution::Minute, self.minute), (Resolution::Hour, self.hour)] {
+            if let Some(d) = keep {
+                // The bucket must have ended before the cutoff.
+                deleted += conn.execute(
+                    "DELETE FROM rollups WHERE res = ?1 AND (tag, t) IN
+                       (SELECT tag, t FROM rollups WHERE res = ?1 AND t + ?3 <= ?2 LIMIT ?4)",
+                    params![res.code(), cutoff(d), res.bucket_us(), limit as i64],
+                )?;
+            }
+        }
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,269 @@
+//! The historian end to end on a real SQLite file: hub updates in, the same samples out, across sealed
+//! chunks, segments, restarts, rollups and retention.
+
+use super::rollup::{Accumulator, Bucket, MINUTE_US, Resolution};
+use super::*;
+use crate::hub::Subscriber;
+use crate::tag::{
+    BadReason, DriverId, Quality, Sample, TagDef, TagDirectory, TagId, TagTable, Timestamp, Value, ValueKind,
+};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+const T0: i64 = 1_795_000_000_000_000;
+
+fn directory() -> Arc<TagDirectory> {
+    let mk = |i: u32, name: &str, kind, history| TagDef {
+        id: TagId(i),
+        name: name.into(),
+        description: String::new(),
+        unit: "psi".into(),
+        kind,
+        range: None,
+        decimals: 1,
+        driver: DriverId(0),
+        address: name.into(),
+        stale_after: Duration::MAX,
+        writable: false,
+        history,
+    };
+    Arc::new(TagDirectory::new(vec![
+        mk(0, "w/pressure", ValueKind::F64, HistoryMode::All),
+        mk(1, "w/level", ValueKind::F64, HistoryMode::Change { deadband: 1.0 }),
+        mk(2, "w/phase", ValueKind::String, HistoryMode::All),
+        mk(3, "w/ignored", ValueKind::F64, HistoryMode::Off),
+    ]))
+}
+
+fn config(dir: &tempfile::TempDir) -> HistorianConfig {
+    HistorianConfig {
+        seal_samples: 100,
+        ..HistorianConfig::new(dir.path().join("h.db"))
+    }
+}
+
+/// Feeds `samples` through a tag table into the historian, as the hub does, one scan per 10 samples.
+fn feed(h: &mut HistorianFeed, table: &mut TagTable, samples: &[Sample]) {
+    for scan in samples.chunks(10) {
+        let updates: Vec<_> = scan.iter().filter_map(|s| table.apply(s, s.source_ts)).collect();
+        h.on_updates(&updates, table);
+    }
+}
+
+fn pressure(i: i64) -> Sample {
+    let t = Timestamp(T0 + i * 100_000);
+    // one comm failure in the middle
+    if (500..520).contains(&i) {
+        Sample::bad(TagId(0), BadReason::CommFail, t)
+    } else {
+        Sample::good(TagId(0), Value::F64(((i * 37) % 1000) as f64 / 10.0), t)
+    }
+}
+
+#[test]
+fn samples_come_back_exactly_across_segments_sealed_chunks_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    let all: Vec<Sample> = (0..1234).map(pressure).collect();
+    for part in [&all[..617], &all[617..]] {
+        let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+        let mut table = TagTable::new(dirs.clone());
+        // commit in several pieces so segments and sealing both happen
+        for piece in part.chunks(77) {
+            feed(&mut f, &mut table, piece);
+            h.flush();
+        }
+        h.stop();
+    }
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    let got = q.raw("w/pressure", T0, T0 + 10_000_000_000).unwrap();
+    assert_eq!(got.len(), all.len());
+    for (g, s) in got.iter().zip(&all) {
+        assert_eq!(g.ts, s.source_ts.0);
+        if s.quality.is_good() {
+            assert_eq!(g.value, s.value, "at {}", g.ts);
+            assert!(g.quality.plottable());
+        } else {
+            assert_eq!(g.quality.quality, Quality::Bad(BadReason::CommFail));
+            assert!(g.value.is_none(), "a held value is not a reading");
+        }
+    }
+    let st = q.stats().unwrap();
+    let p = st.tags.iter().find(|t| t.name == "w/pressure").unwrap();
+    assert_eq!(p.samples, 1234);
+    assert!(p.chunks <= 16, "segments were sealed: {} chunks", p.chunks);
+    assert_eq!(st.tags.iter().find(|t| t.name == "w/ignored").unwrap().samples, 0);
+}
+
+#[test]
+fn a_query_window_returns_its_samples_and_the_value_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    let all: Vec<Sample> = (0..1000).map(pressure).collect();
+    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs.clone());
+    feed(&mut f, &mut table, &all);
+    h.stop();
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    // windows crossing chunk borders (100 samples = 10 s per chunk) at odd places
+    for (a, b) in [(0, 999), (99, 101), (150, 350), (333, 334), (998, 5000)] {
+        let from = T0 + a * 100_000 + 1;
+        let to = T0 + b * 100_000;
+        let got: Vec<i64> = q.raw("w/pressure", from, to).unwrap().iter().map(|s| s.ts).collect();
+        let mut want: Vec<i64> = all
+            .iter()
+            .map(|s| s.source_ts.0)
+            .filter(|&t| t >= from && t <= to)
+            .collect();
+        want.insert(0, T0 + a * 100_000);
+        assert_eq!(got, want, "window {a}..{b}");
+    }
+    assert!(matches!(q.raw("nope", T0, T0), Err(QueryError::UnknownTag(_))));
+}
+
+#[test]
+fn stored_rollups_equal_the_rollup_of_what_was_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    // 5 minutes at 10 Hz, with a gap, over two runs of the writer
+    let all: Vec<Sample> = (0..3000).map(pressure).collect();
+    for part in [&all[..1700], &all[1700..]] {
+        let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+        let mut table = TagTable::new(dirs.clone());
+        feed(&mut f, &mut table, part);
+        h.stop();
+    }
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    let mut acc = Accumulator::new(Resolution::Minute);
+    let mut want: Vec<Bucket> = Vec::new();
+    for s in q.raw("w/pressure", T0, T0 + 3_600_000_000).unwrap() {
+        let v = if s.quality.plottable() {
+            s.value.and_then(|v| v.as_f64())
+        } else {
+            None
+        };
+        acc.push(s.ts, v, &mut want);
+    }
+    want.push(acc.open().unwrap().clone());
+    let got = q
+        .buckets(Resolution::Minute, "w/pressure", T0, T0 + 3_600_000_000)
+        .unwrap();
+    assert_eq!(got.len(), 6);
+    assert_eq!(got, want);
+    assert_eq!(got[0].start % MINUTE_US, 0);
+    let hour = q
+        .buckets(Resolution::Hour, "w/pressure", T0, T0 + 3_600_000_000)
+        .unwrap();
+    assert_eq!(hour.iter().map(|b| b.count).sum::<u64>(), 3000 - 20);
+}
+
+#[test]
+fn deadband_strings_and_quality_changes_are_stored_as_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    let t = |i: i64| Timestamp(T0 + i * 1_000_000);
+    let samples = vec![
+        Sample::good(TagId(1), Value::F64(10.0), t(0)),
+        Sample::good(TagId(1), Value::F64(10.5), t(1)),
+        Sample::good(TagId(1), Value::F64(11.5), t(2)),
+        Sample::bad(TagId(1), BadReason::SensorFail, t(3)),
+        Sample::good(TagId(1), Value::F64(11.5), t(4)),
+        Sample::good(TagId(2), Value::str("RIH"), t(0)),
+        Sample::good(TagId(2), Value::str("POOH"), t(5)),
+        Sample::good(TagId(3), Value::F64(1.0), t(0)),
+        // older than what is stored: dropped and counted
+        Sample::good(TagId(2), Value::str("RIH"), t(1)),
+    ];
+    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+    let stats = h.stats();
+    let mut table = TagTable::new(dirs.clone());
+    feed(&mut f, &mut table, &samples);
+    h.stop();
+    assert_eq!(stats.out_of_order.load(Ordering::Relaxed), 1);
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    let level: Vec<(i64, Option<Value>)> = q
+        .raw("w/level", T0, T0 + 10_000_000)
+        .unwrap()
+        .into_iter()
+        .map(|s| ((s.ts - T0) / 1_000_000, s.value))
+        .collect();
+    assert_eq!(
+        level,
+        [
+            (0, Some(Value::F64(10.0))),
+            (2, Some(Value::F64(11.5))),
+            (3, None),
+            (4, Some(Value::F64(11.5)))
+        ]
+    );
+    let phase: Vec<Option<Value>> = q
+        .raw("w/phase", T0, T0 + 10_000_000)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.value)
+        .collect();
+    assert_eq!(phase, [Some(Value::str("RIH")), Some(Value::str("POOH"))]);
+    assert!(q.raw("w/ignored", T0, T0 + 10_000_000).unwrap().is_empty());
+}
+
+#[test]
+fn retention_removes_expired_raw_and_minute_data_in_slices_and_keeps_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    let all: Vec<Sample> = (0..3000).map(pressure).collect();
+    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs.clone());
+    feed(&mut f, &mut table, &all);
+    h.stop();
+    let conn = store::open_writer(&dir.path().join("h.db")).unwrap();
+    let r = retention::Retention::default();
+    // the day after: nothing expires
+    assert_eq!(r.apply_slice(&conn, T0 + 86_400_000_000, 10).unwrap(), 0);
+    // 800 days later: raw and minute rows go, 10 at a time, hours stay
+    let later = T0 + 800 * 86_400_000_000;
+    let mut passes = 0;
+    while r.apply_slice(&conn, later, 2).unwrap() > 0 {
+        passes += 1;
+    }
+    assert!(passes > 1, "deleted in slices");
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    assert!(q.raw("w/pressure", T0, later).unwrap().is_empty());
+    assert!(
+        q.buckets(Resolution::Minute, "w/pressure", T0, later)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(q.buckets(Resolution::Hour, "w/pressure", T0, later).unwrap().len(), 1);
+}
+
+#[test]
+fn a_trend_is_decimated_and_shows_the_comm_failure_as_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    let all: Vec<Sample> = (0..3000).map(pressure).collect();
+    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs.clone());
+    feed(&mut f, &mut table, &all);
+    h.stop();
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    let (from, to) = (T0, T0 + 300_000_000);
+    let t = q.trend("w/pressure", from, to, 100).unwrap();
+    assert_eq!(t.resolution, Resolution::Raw);
+    assert_eq!(t.segments.len(), 2, "the comm failure splits the line");
+    let points: usize = t.segments.iter().map(Vec::len).sum();
+    assert!(points <= 4 * 101, "{points} points for 100 columns");
+    let max = t.segments.iter().flatten().map(|p| p[1]).fold(f64::MIN, f64::max);
+    assert_eq!(max, 99.9, "the extreme survives decimation");
+    // a day on 100 px reads minute rollups
+    assert_eq!(
+        History::resolution_for(from, from + 86_400_000_000, 100),
+        Resolution::Minute
+    );
+    assert_eq!(
+        History::resolution_for(from, from + 400 * 86_400_000_000, 100),
+        Resolution::Hour
+    );
+    let t = q.trend_at(Resolution::Minute, "w/pressure", from, to, 100).unwrap();
+    assert_eq!(t.read, 6);
+}
