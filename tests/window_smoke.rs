@@ -56,6 +56,8 @@ fn console_window_opens_and_draws_under_xvfb() {
         .args(["--exit-after", "8", "--frame-stats", stats.to_str().unwrap()])
         .env("DISPLAY", &display)
         .env_remove("WAYLAND_DISPLAY")
+        // the demo keeps history in the user's data folder: here, the test's own
+        .env("XDG_DATA_HOME", tmp.path())
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -70,7 +70,9 @@ impl SimDriver {
                 steps += 1;
                 ran += 1;
                 self.fire_schedule(&link, &mut plant);
-                let ts = epoch.plus(Duration::from_secs_f64(plant.time_s()));
+                // Stamped when the plant reaches that state in wall time: a fast-forwarded plant never
+                // sends samples from the future (history and staleness compare with real clocks).
+                let ts = epoch.plus(Duration::from_secs_f64(plant.time_s() / self.cfg.speed));
                 let readings = plant.read().to_vec();
                 let batch = mapping
                     .iter()
