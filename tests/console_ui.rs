@@ -6,7 +6,7 @@ mod support;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use support::console;
+use support::{NOW, console, console_with_history};
 use wellconsole::driver::DriverCommand;
 use wellconsole::driver::sim::SimCommand;
 use wellconsole::hub::HubCommand;
@@ -114,14 +114,18 @@ fn overview_snapshot() {
     let (app, _rx) = console();
     let mut h = harness(app);
     h.run();
-    // Frame time is a live measurement: keep it out of the image. The label grows with its digits
-    // ("frame 9.8 ms" vs "frame 12.3 ms" on a slow machine), so mask a fixed width from its right edge.
+    mask_frame_time(&mut h);
+    h.snapshot("overview");
+}
+
+/// Frame time is a live measurement: keep it out of the image. The label grows with its digits
+/// ("frame 9.8 ms" vs "frame 12.3 ms" on a slow machine), so mask a fixed width from its right edge.
+fn mask_frame_time(h: &mut Harness<'static, ConsoleApp>) {
     let frame_label = h.get_by_label_contains("frame ").rect();
     h.mask(egui::Rect::from_min_max(
         egui::pos2(frame_label.right() - 160.0, frame_label.top()),
         frame_label.max,
     ));
-    h.snapshot("overview");
 }
 
 #[test]
@@ -134,4 +138,87 @@ fn drivers_page_shows_health_and_command_outcomes() {
     h.get_by_label("Round trip");
     h.get_by_label("FAILED");
     h.get_by_label_contains("esp02/frequency_setpoint failed: the device refused the write");
+}
+
+#[test]
+fn a_pen_added_from_the_tag_browser_trends_live_and_can_be_removed() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    h.get_by_label("Trend ct01/depth").click();
+    h.run();
+    h.get_by_label("ct01/depth added to the trend");
+    h.get_by_label("Trend ct01/weight").click();
+    h.run();
+    h.get_by_label("Trends").click();
+    h.run();
+    assert_eq!(
+        h.state().trend().pens().collect::<Vec<_>>(),
+        ["ct01/depth", "ct01/weight"]
+    );
+    h.get_by_label("History off: live data only");
+    h.get_by_label("LIVE");
+    // the table reads the live values
+    h.get_by_label("5550.0");
+    h.get_by_label("Pause").click();
+    h.run();
+    h.get_by_label("PAUSED");
+    assert!(!h.state().trend().is_live());
+    h.get_by_label("Resume live").click();
+    h.run();
+    assert!(h.state().trend().is_live());
+    h.get_by_label("Remove ct01/depth").click();
+    h.run();
+    assert_eq!(h.state().trend().pens().collect::<Vec<_>>(), ["ct01/weight"]);
+}
+
+#[test]
+fn a_trend_backfills_from_the_historian() {
+    use wellconsole::historian::{Historian, HistorianConfig, WriterTag};
+    use wellconsole::tag::{Sample, TagTable, Timestamp, Value};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let snap = support::demo_snapshot();
+    let dirs = snap.directory.clone();
+    let (hist, mut feed) = Historian::start(HistorianConfig::new(&db), WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs.clone());
+    let weight = dirs.id_of("ct01/weight").unwrap();
+    // the last five minutes before NOW, at 10 Hz
+    let samples: Vec<Sample> = (0..3000)
+        .map(|i| {
+            Sample::good(
+                weight,
+                Value::F64(10_000.0 + (i % 100) as f64),
+                Timestamp(NOW.0 - 300_000_000 + i * 100_000),
+            )
+        })
+        .collect();
+    let updates: Vec<_> = samples.iter().filter_map(|s| table.apply(s, s.source_ts)).collect();
+    wellconsole::hub::Subscriber::on_updates(&mut feed, &updates, &table);
+    hist.stop();
+
+    let (app, _rx) = console_with_history(Some(db));
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    h.get_by_label("Trend ct01/weight").click();
+    h.run();
+    h.get_by_label("Trends").click();
+    // the query thread answers within a few frames; the UI never waits for it
+    let mut frames = 0;
+    while h.query_by_label("history: raw").is_none() {
+        frames += 1;
+        assert!(frames < 500, "no history arrived");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    // five minutes of 10 Hz on a 1400 px trend: decimated, never more than a few points per column
+    let points = h.state().trend().history_points();
+    assert!(points > 100 && points <= 4 * 1400, "{points} points");
+    h.run();
+    mask_frame_time(&mut h);
+    h.snapshot("trends");
 }

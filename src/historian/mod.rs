@@ -8,10 +8,12 @@ pub mod decimate;
 pub mod export;
 pub mod filter;
 pub mod query;
+pub mod reader;
 pub mod retention;
 pub mod rollup;
 pub mod store;
 pub mod writer;
+pub mod xy;
 
 #[cfg(test)]
 mod tests;

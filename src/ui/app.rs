@@ -8,7 +8,9 @@ use super::frame_stats::FrameStats;
 use super::overview::overview_ui;
 use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
 use super::tag_browser::{TagBrowserState, tag_browser_ui};
+use super::trend_page::{TrendPageState, trend_page_ui};
 use super::{readout, theme};
+use crate::historian::reader::TrendReader;
 use crate::hub::{HubCommand, Snapshot, SnapshotCell};
 use crate::tag::Timestamp;
 use crossbeam_channel::Sender;
@@ -21,17 +23,19 @@ use std::time::{Duration, Instant};
 pub enum Page {
     Overview,
     Tags,
+    Trends,
     Drivers,
     Simulator,
 }
 
 impl Page {
-    const ALL: [Page; 4] = [Page::Overview, Page::Tags, Page::Drivers, Page::Simulator];
+    const ALL: [Page; 5] = [Page::Overview, Page::Tags, Page::Trends, Page::Drivers, Page::Simulator];
 
     fn label(self) -> &'static str {
         match self {
             Page::Overview => "Overview",
             Page::Tags => "Tags",
+            Page::Trends => "Trends",
             Page::Drivers => "Drivers",
             Page::Simulator => "Simulator",
         }
@@ -49,6 +53,8 @@ pub struct ConsoleInputs {
     pub simulator: Option<SimulatorInfo>,
     /// The console's clock (injected so tests and snapshots are deterministic).
     pub clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+    /// The history database trends read (`None`: live data only).
+    pub history: Option<PathBuf>,
 }
 
 /// Measurement mode: run for a while, write frame statistics, close.
@@ -63,6 +69,8 @@ pub struct ConsoleApp {
     inputs: ConsoleInputs,
     page: Page,
     tags: TagBrowserState,
+    trend: TrendPageState,
+    reader: Option<TrendReader>,
     simulator: SimulatorPageState,
     frames: FrameStats,
     started: Instant,
@@ -71,11 +79,18 @@ pub struct ConsoleApp {
 
 impl ConsoleApp {
     pub fn new(inputs: ConsoleInputs, measure: MeasureOptions) -> Self {
+        let reader = inputs.history.clone().and_then(|p| {
+            TrendReader::start(p)
+                .map_err(|e| tracing::error!(error = %e, "trend queries unavailable"))
+                .ok()
+        });
         Self {
             themed: false,
             inputs,
             page: Page::Overview,
             tags: TagBrowserState::default(),
+            trend: TrendPageState::default(),
+            reader,
             simulator: SimulatorPageState::default(),
             frames: FrameStats::default(),
             started: Instant::now(),
@@ -87,6 +102,10 @@ impl ConsoleApp {
         self.page
     }
 
+    pub fn trend(&self) -> &TrendPageState {
+        &self.trend
+    }
+
     /// Draws one frame of the whole console into `ui`.
     pub fn console_ui(&mut self, ui: &mut Ui) {
         let t0 = Instant::now();
@@ -96,6 +115,7 @@ impl ConsoleApp {
         }
         let snap = self.inputs.snapshot.load_full();
         let now = (self.inputs.clock)();
+        self.trend.collect(&snap);
         egui::Panel::top("alarm_banner")
             .exact_size(44.0)
             .frame(
@@ -122,7 +142,20 @@ impl ConsoleApp {
             .frame(egui::Frame::default().fill(theme::BACKGROUND).inner_margin(10.0))
             .show(ui, |ui| match self.page {
                 Page::Overview => overview_ui(ui, &snap),
-                Page::Tags => tag_browser_ui(ui, &mut self.tags, &snap, now),
+                Page::Tags => {
+                    if let Some(n) = &self.trend.notice {
+                        ui.label(RichText::new(n).color(theme::TEXT_DIM));
+                    }
+                    if let Some(id) = tag_browser_ui(ui, &mut self.tags, &snap, now)
+                        && let Some(def) = snap.directory.get(id)
+                    {
+                        self.trend.notice = Some(match self.trend.add_pen(&def.name) {
+                            Ok(()) => format!("{} added to the trend", def.name),
+                            Err(why) => why,
+                        });
+                    }
+                }
+                Page::Trends => trend_page_ui(ui, &mut self.trend, &snap, now, self.reader.as_ref()),
                 Page::Drivers => drivers_ui(ui, &snap),
                 Page::Simulator => simulator_ui(
                     ui,

@@ -9,6 +9,7 @@ pub mod readout;
 mod simulator_page;
 mod tag_browser;
 pub mod theme;
+pub mod trend_page;
 
 pub use app::{ConsoleApp, ConsoleInputs, MeasureOptions, Page};
 pub use frame_stats::{FrameReport, FrameStats};
@@ -83,6 +84,7 @@ pub fn run(
                 commands: runtime.commands.clone(),
                 simulator: simulator_info(&runtime),
                 clock: Arc::new(Timestamp::now),
+                history: runtime.history.as_ref().map(|h| h.path.clone()),
             };
             Ok(Box::new(RunningConsole {
                 app: ConsoleApp::new(inputs, measure),

@@ -29,7 +29,9 @@ impl TagBrowserState {
     }
 }
 
-pub fn tag_browser_ui(ui: &mut Ui, state: &mut TagBrowserState, snap: &Snapshot, now: Timestamp) {
+/// Draws the browser; returns the tag whose "+ Trend" button was pressed, if any.
+pub fn tag_browser_ui(ui: &mut Ui, state: &mut TagBrowserState, snap: &Snapshot, now: Timestamp) -> Option<TagId> {
+    let mut to_trend = None;
     ui.horizontal(|ui| {
         let label = ui.label("Search tags:");
         ui.add(
@@ -50,13 +52,14 @@ pub fn tag_browser_ui(ui: &mut Ui, state: &mut TagBrowserState, snap: &Snapshot,
     TableBuilder::new(ui)
         .striped(true)
         .resizable(true)
+        .column(Column::initial(84.0))
         .column(Column::initial(240.0).at_least(120.0))
         .column(Column::initial(200.0).at_least(120.0))
         .column(Column::initial(110.0).at_least(80.0))
         .column(Column::initial(120.0))
         .column(Column::remainder().at_least(160.0))
         .header(row_h, |mut h| {
-            for title in ["Tag", "Value", "Quality", "Updated", "Description"] {
+            for title in ["", "Tag", "Value", "Quality", "Updated", "Description"] {
                 h.col(|ui| {
                     ui.strong(title);
                 });
@@ -68,6 +71,15 @@ pub fn tag_browser_ui(ui: &mut Ui, state: &mut TagBrowserState, snap: &Snapshot,
                 let (Some(def), Some(s)) = (snap.directory.get(id), snap.get(id)) else {
                     return;
                 };
+                row.col(|ui| {
+                    let b = ui.small_button("+ Trend").on_hover_text("Add this tag to the trend");
+                    b.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Trend {}", def.name))
+                    });
+                    if b.clicked() {
+                        to_trend = Some(id);
+                    }
+                });
                 row.col(|ui| {
                     ui.label(RichText::new(&def.name).monospace());
                 });
@@ -95,4 +107,5 @@ pub fn tag_browser_ui(ui: &mut Ui, state: &mut TagBrowserState, snap: &Snapshot,
                 });
             });
         });
+    to_trend
 }

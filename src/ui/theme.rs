@@ -29,6 +29,29 @@ pub const ON_CHIP: Color32 = Color32::WHITE;
 /// Equipment and driver states that need attention (not alarms).
 pub const STATE_OK: Color32 = Color32::from_rgb(0x4A, 0x4A, 0x4A);
 
+/// Trend pens: dark, mutually distinct, and never an alarm colour (red, orange, yellow) or a quality
+/// colour (purple, slate blue), so a pen is never mistaken for an alarm or bad data.
+pub const PENS: [Color32; 8] = [
+    Color32::from_rgb(0x1F, 0x4E, 0x79),
+    Color32::from_rgb(0x00, 0x6D, 0x5B),
+    Color32::from_rgb(0x3B, 0x3B, 0x3B),
+    Color32::from_rgb(0x7A, 0x4E, 0x1D),
+    Color32::from_rgb(0x2E, 0x7D, 0x32),
+    Color32::from_rgb(0x00, 0x83, 0x8F),
+    Color32::from_rgb(0x5D, 0x4C, 0x3C),
+    Color32::from_rgb(0x45, 0x5A, 0x64),
+];
+/// Depth plots: running in, pulling out.
+pub const PASS_IN: Color32 = Color32::from_rgb(0x1F, 0x4E, 0x79);
+pub const PASS_OUT: Color32 = Color32::from_rgb(0x00, 0x6D, 0x5B);
+/// Trend cursor line.
+pub const CURSOR: Color32 = Color32::from_rgb(0x20, 0x20, 0x20);
+
+/// Earlier passes on a depth plot fade by this factor so the current trip stands out.
+pub fn faded(c: Color32) -> Color32 {
+    c.gamma_multiply(0.35)
+}
+
 pub const TEXT_BODY: f32 = 15.0;
 pub const TEXT_HEADING: f32 = 20.0;
 pub const TEXT_SMALL: f32 = 12.5;

@@ -65,6 +65,11 @@ pub fn demo_snapshot() -> Snapshot {
 }
 
 pub fn console() -> (ConsoleApp, Receiver<HubCommand>) {
+    console_with_history(None)
+}
+
+/// The console over the demo snapshot, reading trends from the history database at `history`.
+pub fn console_with_history(history: Option<std::path::PathBuf>) -> (ConsoleApp, Receiver<HubCommand>) {
     let snap = demo_snapshot();
     let devices = snap.directory.devices().into_iter().map(str::to_owned).collect();
     let signals = snap.directory.iter().map(|d| d.address.clone()).collect();
@@ -79,6 +84,7 @@ pub fn console() -> (ConsoleApp, Receiver<HubCommand>) {
             signals,
         }),
         clock: Arc::new(|| NOW),
+        history,
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }

@@ -1,0 +1,670 @@
+//! Trends: up to 16 pens over time, live or paused, with history backfilled from the historian when the
+//! operator pans into the past; and the CT depth plot (weight or pressure against depth, by pass).
+//!
+//! The live edge comes from the snapshots (collected every frame, whichever page is open); the past comes
+//! from the historian's query thread (`TrendReader`), asked without waiting and drawn when it answers.
+//! Each pen is drawn on its own scale (its instrument range, else its data) with its own axis.
+
+use super::theme;
+use crate::historian::reader::{PenData, TrendAnswer, TrendQuery, TrendReader, TrendRequest};
+use crate::historian::xy::Direction;
+use crate::hub::Snapshot;
+use crate::tag::{TagDef, Timestamp};
+use egui::{Color32, RichText, Ui};
+use egui_plot::{AxisHints, HoverPosition, Line, Plot, PlotPoint, PlotPoints, Points, VLine};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+pub const MAX_PENS: usize = 16;
+/// Live points kept per pen (100 Hz for over half an hour).
+const LIVE_MAX: usize = 200_000;
+/// Axes drawn beside the plot; further pens read their values in the table.
+const MAX_AXES: usize = 4;
+const WINDOWS: [(&str, f64); 6] = [
+    ("1 min", 60.0),
+    ("10 min", 600.0),
+    ("1 h", 3_600.0),
+    ("8 h", 28_800.0),
+    ("24 h", 86_400.0),
+    ("7 d", 604_800.0),
+];
+/// How often the live view asks the historian again (it commits once a second).
+const LIVE_REFRESH: Duration = Duration::from_millis(1_000);
+const DEPTH_REFRESH: Duration = Duration::from_millis(2_000);
+/// History shown on the depth plot.
+const DEPTH_SPAN_S: f64 = 86_400.0;
+
+pub struct Pen {
+    pub tag: String,
+    color: Color32,
+    /// (seconds since the epoch, value; `None` breaks the line).
+    live: VecDeque<(f64, Option<f64>)>,
+    last_update: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum View {
+    Live,
+    Paused { from: f64, to: f64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrendTab {
+    Time,
+    Depth,
+}
+
+pub struct TrendPageState {
+    pens: Vec<Pen>,
+    window_s: f64,
+    view: View,
+    generation: u64,
+    asked: Option<(Instant, f64, f64, usize)>,
+    answer: Option<TrendAnswer>,
+    cursor: Option<f64>,
+    pub tab: TrendTab,
+    depth_value: usize,
+    depth_asked: Option<Instant>,
+    depth_answer: Option<TrendAnswer>,
+    pub notice: Option<String>,
+}
+
+impl Default for TrendPageState {
+    fn default() -> Self {
+        Self {
+            pens: Vec::new(),
+            window_s: 600.0,
+            view: View::Live,
+            generation: 0,
+            asked: None,
+            answer: None,
+            cursor: None,
+            tab: TrendTab::Time,
+            depth_value: 0,
+            depth_asked: None,
+            depth_answer: None,
+            notice: None,
+        }
+    }
+}
+
+impl TrendPageState {
+    pub fn pens(&self) -> impl Iterator<Item = &str> {
+        self.pens.iter().map(|p| p.tag.as_str())
+    }
+
+    /// Points of history (not live) the last answer brought, over all pens.
+    pub fn history_points(&self) -> usize {
+        self.answer.as_ref().map_or(0, |a| {
+            a.pens
+                .iter()
+                .map(|p| match p {
+                    Ok(PenData::Time { segments, .. }) => segments.iter().map(Vec::len).sum(),
+                    _ => 0,
+                })
+                .sum()
+        })
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.view == View::Live
+    }
+
+    /// Adds a pen (from the tag browser); refuses a 17th and a duplicate, saying why.
+    pub fn add_pen(&mut self, tag: &str) -> Result<(), String> {
+        if self.pens.iter().any(|p| p.tag == tag) {
+            return Err(format!("{tag} is already on the trend"));
+        }
+        if self.pens.len() >= MAX_PENS {
+            return Err(format!("a trend holds {MAX_PENS} pens; remove one first"));
+        }
+        let used: Vec<Color32> = self.pens.iter().map(|p| p.color).collect();
+        let color = theme::PENS
+            .iter()
+            .copied()
+            .find(|c| !used.contains(c))
+            .unwrap_or(theme::PENS[self.pens.len() % theme::PENS.len()]);
+        self.pens.push(Pen {
+            tag: tag.to_owned(),
+            color,
+            live: VecDeque::new(),
+            last_update: u64::MAX,
+        });
+        self.asked = None;
+        Ok(())
+    }
+
+    pub fn remove_pen(&mut self, tag: &str) {
+        self.pens.retain(|p| p.tag != tag);
+        self.asked = None;
+    }
+
+    /// Takes each pen's newest value from the snapshot. Called every frame, whatever page is shown.
+    pub fn collect(&mut self, snap: &Snapshot) {
+        for pen in &mut self.pens {
+            let Some(id) = snap.directory.id_of(&pen.tag) else {
+                continue;
+            };
+            let Some(s) = snap.get(id) else { continue };
+            if s.updates == pen.last_update || s.updates == 0 {
+                continue;
+            }
+            pen.last_update = s.updates;
+            let t = s.source_ts.as_secs_f64();
+            if pen.live.back().is_some_and(|&(last, _)| t < last) {
+                continue;
+            }
+            let v = if s.quality.is_bad() {
+                None
+            } else {
+                s.value.as_ref().and_then(|v| v.as_f64())
+            };
+            pen.live.push_back((t, v));
+            if pen.live.len() > LIVE_MAX {
+                pen.live.pop_front();
+            }
+        }
+    }
+
+    fn ask(&mut self, reader: Option<&TrendReader>, from: f64, to: f64, width: usize) {
+        let Some(reader) = reader else { return };
+        if self.pens.is_empty() {
+            return;
+        }
+        self.generation += 1;
+        reader.request(TrendRequest {
+            generation: self.generation,
+            query: TrendQuery::Time {
+                pens: self.pens.iter().map(|p| p.tag.clone()).collect(),
+                from: (from * 1e6) as i64,
+                to: (to * 1e6) as i64,
+                width,
+            },
+        });
+        self.asked = Some((Instant::now(), from, to, width));
+    }
+}
+
+/// One pen's line points in its own 0..1 scale, and that scale.
+struct Drawn {
+    segments: Vec<Vec<PlotPoint>>,
+    lo: f64,
+    hi: f64,
+}
+
+fn history_segments<'a>(answer: Option<&'a TrendAnswer>, tag: &str) -> Option<&'a [Vec<[f64; 2]>]> {
+    let a = answer?;
+    let TrendQuery::Time { pens, .. } = &a.query else {
+        return None;
+    };
+    let i = pens.iter().position(|p| p == tag)?;
+    match a.pens.get(i)? {
+        Ok(PenData::Time { segments, .. }) => Some(segments),
+        _ => None,
+    }
+}
+
+fn draw_pen(pen: &Pen, def: Option<&TagDef>, hist: Option<&[Vec<[f64; 2]>]>, from: f64, to: f64) -> Drawn {
+    let mut raw: Vec<Vec<[f64; 2]>> = hist.map(<[_]>::to_vec).unwrap_or_default();
+    let hist_end = raw.iter().flatten().map(|p| p[0]).fold(f64::NEG_INFINITY, f64::max);
+    // The live edge continues where committed history ends.
+    let mut seg: Vec<[f64; 2]> = Vec::new();
+    for &(t, v) in pen.live.iter().filter(|(t, _)| *t > hist_end && *t >= from - 1.0) {
+        match v {
+            Some(v) => seg.push([t, v]),
+            None if !seg.is_empty() => raw.push(std::mem::take(&mut seg)),
+            None => {}
+        }
+    }
+    if !seg.is_empty() {
+        raw.push(seg);
+    }
+    let (lo, hi) = match def.and_then(|d| d.range) {
+        Some(r) => r,
+        None => {
+            let vis = raw.iter().flatten().filter(|p| p[0] >= from && p[0] <= to);
+            let (lo, hi) = vis.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p[1]), hi.max(p[1]))
+            });
+            if lo.is_finite() && hi > lo {
+                let pad = (hi - lo) * 0.05;
+                (lo - pad, hi + pad)
+            } else if lo.is_finite() {
+                (lo - 1.0, lo + 1.0)
+            } else {
+                (0.0, 1.0)
+            }
+        }
+    };
+    let span = (hi - lo).max(f64::MIN_POSITIVE);
+    let segments = raw
+        .into_iter()
+        .map(|s| s.into_iter().map(|[t, v]| PlotPoint::new(t, (v - lo) / span)).collect())
+        .collect();
+    Drawn { segments, lo, hi }
+}
+
+/// The value a pen had at time `t` (the last point at or before it), in engineering units.
+fn value_at(d: &Drawn, t: f64) -> Option<f64> {
+    let mut best: Option<PlotPoint> = None;
+    for seg in &d.segments {
+        let k = seg.partition_point(|p| p.x <= t);
+        if k > 0 && best.is_none_or(|b| seg[k - 1].x > b.x) {
+            best = Some(seg[k - 1]);
+        }
+    }
+    best.map(|p| d.lo + p.y * (d.hi - d.lo))
+}
+
+fn local_time(secs: f64, with_seconds: bool) -> String {
+    let t = Timestamp::from_secs_f64(secs);
+    let full = t.to_local_hms();
+    if with_seconds { full } else { full[..5].to_owned() }
+}
+
+pub fn trend_page_ui(
+    ui: &mut Ui,
+    st: &mut TrendPageState,
+    snap: &Snapshot,
+    now: Timestamp,
+    reader: Option<&TrendReader>,
+) {
+    if let Some(r) = reader {
+        // Answers to older questions are dropped: only the newest view matters.
+        while let Some(a) = r.poll() {
+            match a.query {
+                TrendQuery::Time { .. } if a.generation == st.generation => st.answer = Some(a),
+                TrendQuery::Depth { .. } => st.depth_answer = Some(a),
+                _ => {}
+            }
+        }
+    }
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut st.tab, TrendTab::Time, "Time trend");
+        ui.selectable_value(&mut st.tab, TrendTab::Depth, "CT depth plot");
+        ui.separator();
+        if reader.is_none() {
+            ui.label(RichText::new("History off: live data only").color(theme::TEXT_DIM));
+        }
+        if let Some(n) = &st.notice {
+            ui.label(RichText::new(n).color(theme::TEXT_DIM));
+        }
+    });
+    match st.tab {
+        TrendTab::Time => time_ui(ui, st, snap, now, reader),
+        TrendTab::Depth => depth_ui(ui, st, snap, now, reader),
+    }
+}
+
+fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp, reader: Option<&TrendReader>) {
+    let now_s = now.as_secs_f64();
+    ui.horizontal(|ui| {
+        for (label, secs) in WINDOWS {
+            if ui.selectable_label((st.window_s - secs).abs() < 0.5, label).clicked() {
+                st.window_s = secs;
+                if let View::Paused { to, .. } = st.view {
+                    st.view = View::Paused { from: to - secs, to };
+                }
+                st.asked = None;
+            }
+        }
+        ui.separator();
+        match st.view {
+            View::Live => {
+                if ui
+                    .button("Pause")
+                    .on_hover_text("Freeze the view; drag or zoom to look back")
+                    .clicked()
+                {
+                    st.view = View::Paused {
+                        from: now_s - st.window_s,
+                        to: now_s,
+                    };
+                }
+                ui.label(RichText::new("LIVE").strong());
+            }
+            View::Paused { .. } => {
+                if ui.button("Resume live").clicked() {
+                    st.view = View::Live;
+                    st.asked = None;
+                }
+                ui.label(RichText::new("PAUSED").color(theme::TEXT_DIM).strong());
+            }
+        }
+        if st.cursor.is_some() && ui.button("Clear cursor").clicked() {
+            st.cursor = None;
+        }
+        if let Some(a) = &st.answer
+            && let Some(Ok(PenData::Time { resolution, .. })) = a.pens.first()
+        {
+            ui.label(RichText::new(format!("history: {}", resolution.label())).color(theme::TEXT_DIM));
+        }
+    });
+    if st.pens.is_empty() {
+        ui.add_space(24.0);
+        ui.label("No pens yet. Add tags from the Tags page (the + Trend button on each row).");
+        return;
+    }
+    let (from, to) = match st.view {
+        View::Live => (now_s - st.window_s, now_s),
+        View::Paused { from, to } => (from, to),
+    };
+    let width = (ui.available_width().max(100.0) * ui.ctx().pixels_per_point()) as usize;
+    let stale = match st.asked {
+        None => true,
+        Some((at, f, t, w)) => match st.view {
+            View::Live => at.elapsed() >= LIVE_REFRESH || w != width,
+            View::Paused { .. } => {
+                (f - from).abs() > (to - from) / width as f64 || (t - to).abs() > (to - from) / width as f64
+            }
+        },
+    };
+    if stale {
+        st.ask(reader, from, to, width);
+    }
+    let drawn: Vec<(usize, Drawn)> = st
+        .pens
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let def = snap.directory.by_name(&p.tag);
+            (
+                i,
+                draw_pen(p, def, history_segments(st.answer.as_ref(), &p.tag), from, to),
+            )
+        })
+        .collect();
+    let table_h = 28.0 + 26.0 * st.pens.len() as f32;
+    let plot_h = (ui.available_height() - table_h - 8.0).max(160.0);
+    let mut axes: Vec<AxisHints> = Vec::new();
+    for (i, d) in drawn.iter().take(MAX_AXES) {
+        let (lo, hi) = (d.lo, d.hi);
+        let pen = &st.pens[*i];
+        let unit = snap
+            .directory
+            .by_name(&pen.tag)
+            .map(|d| d.unit.clone())
+            .unwrap_or_default();
+        axes.push(
+            AxisHints::new_y()
+                .label(RichText::new(format!("{} {unit}", pen.tag)).color(pen.color))
+                .formatter(move |m, _| {
+                    let v = lo + m.value * (hi - lo);
+                    if (hi - lo).abs() >= 100.0 {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.2}")
+                    }
+                }),
+        );
+    }
+    let span = to - from;
+    let plot = Plot::new("trend")
+        .height(plot_h)
+        .custom_y_axes(axes)
+        .x_axis_formatter(move |m, _| local_time(m.value, span < 7_200.0))
+        .label_formatter(|h| match h {
+            HoverPosition::NearDataPoint {
+                plot_name, position, ..
+            } => Some(format!("{plot_name}\n{}", local_time(position.x, true))),
+            HoverPosition::Elsewhere { position } => Some(local_time(position.x, true)),
+        })
+        .allow_drag([true, false])
+        .allow_zoom([true, false])
+        .allow_scroll([true, false])
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .auto_bounds([false, false])
+        .show_grid([true, true]);
+    let live = st.view == View::Live;
+    let cursor = st.cursor;
+    let response = plot.show(ui, |pu| {
+        if live {
+            pu.set_plot_bounds_x(from..=to);
+        }
+        pu.set_plot_bounds_y(-0.05..=1.05);
+        for (i, d) in &drawn {
+            let pen = &st.pens[*i];
+            for seg in &d.segments {
+                pu.line(
+                    Line::new(pen.tag.clone(), PlotPoints::Borrowed(seg))
+                        .color(pen.color)
+                        .width(1.6),
+                );
+            }
+        }
+        if let Some(c) = cursor {
+            pu.vline(VLine::new("cursor", c).color(theme::CURSOR).width(1.0));
+        }
+        (pu.plot_bounds(), pu.pointer_coordinate())
+    });
+    let (bounds, pointer) = response.inner;
+    let r = &response.response;
+    let scrolled = r.hovered() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO || i.zoom_delta() != 1.0);
+    if live && (r.dragged() || scrolled) {
+        st.view = View::Paused {
+            from: bounds.min()[0],
+            to: bounds.max()[0],
+        };
+    } else if let View::Paused { .. } = st.view {
+        st.view = View::Paused {
+            from: bounds.min()[0],
+            to: bounds.max()[0],
+        };
+    }
+    if r.clicked()
+        && let Some(p) = pointer
+    {
+        st.cursor = Some(p.x);
+    }
+    pens_table_ui(ui, st, snap, &drawn);
+}
+
+fn pens_table_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, drawn: &[(usize, Drawn)]) {
+    let mut remove = None;
+    let at = st.cursor;
+    egui::Grid::new("pens").striped(true).num_columns(5).show(ui, |ui| {
+        ui.strong("Pen");
+        ui.strong("Scale");
+        ui.strong(match at {
+            Some(t) => format!("At {}", local_time(t, true)),
+            None => "Now".to_owned(),
+        });
+        ui.strong("Unit");
+        ui.label("");
+        ui.end_row();
+        for (i, d) in drawn {
+            let pen = &st.pens[*i];
+            let def = snap.directory.by_name(&pen.tag);
+            ui.label(RichText::new(&pen.tag).color(pen.color).strong().monospace());
+            ui.label(RichText::new(format!("{:.0} … {:.0}", d.lo, d.hi)).color(theme::TEXT_DIM));
+            let decimals = def.map_or(2, |d| d.decimals);
+            let value = match at {
+                Some(t) => value_at(d, t).map(|v| format!("{v:.decimals$}")),
+                None => def
+                    .and_then(|def| snap.get(def.id))
+                    .map(|s| match (&s.value, s.quality.is_bad()) {
+                        (Some(v), false) => v.display(decimals),
+                        (_, true) => s.quality.code().to_owned(),
+                        (None, false) => "----".to_owned(),
+                    }),
+            };
+            ui.label(RichText::new(value.unwrap_or_else(|| "----".into())).monospace());
+            ui.label(def.map_or("", |d| d.unit.as_str()));
+            if ui
+                .small_button("×")
+                .on_hover_text("Remove this pen")
+                .labelled_by_text(format!("Remove {}", pen.tag))
+                .clicked()
+            {
+                remove = Some(pen.tag.clone());
+            }
+            ui.end_row();
+        }
+    });
+    if let Some(tag) = remove {
+        st.remove_pen(&tag);
+    }
+}
+
+trait LabelledByText {
+    fn labelled_by_text(self, text: String) -> Self;
+}
+
+impl LabelledByText for egui::Response {
+    /// Gives an icon button a name screen readers (and UI tests) can find it by.
+    fn labelled_by_text(self, text: String) -> Self {
+        self.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &text));
+        self
+    }
+}
+
+/// A CT unit's depth tag and the values worth plotting against it.
+fn ct_tags(snap: &Snapshot) -> Option<(String, Vec<String>)> {
+    let dev = snap
+        .directory
+        .devices()
+        .into_iter()
+        .find(|d| {
+            snap.directory.by_name(&format!("{d}/depth")).is_some()
+                && snap.directory.by_name(&format!("{d}/weight")).is_some()
+        })?
+        .to_owned();
+    let values = ["weight", "circ_pressure", "wellhead_pressure"]
+        .iter()
+        .map(|s| format!("{dev}/{s}"))
+        .filter(|t| snap.directory.by_name(t).is_some())
+        .collect();
+    Some((format!("{dev}/depth"), values))
+}
+
+fn depth_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp, reader: Option<&TrendReader>) {
+    let Some((depth_tag, values)) = ct_tags(snap) else {
+        ui.label("No coiled tubing unit (a device with depth and weight tags) in this project.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.label("Plot against depth:");
+        for (i, v) in values.iter().enumerate() {
+            if ui.selectable_label(st.depth_value == i, v.as_str()).clicked() {
+                st.depth_value = i;
+                st.depth_asked = None;
+            }
+        }
+        ui.label(RichText::new("last 24 h · each trip in and out is its own line").color(theme::TEXT_DIM));
+    });
+    let Some(value_tag) = values.get(st.depth_value).cloned() else {
+        return;
+    };
+    if let Some(r) = reader
+        && st.depth_asked.is_none_or(|t| t.elapsed() >= DEPTH_REFRESH)
+    {
+        st.generation += 1;
+        r.request(TrendRequest {
+            generation: st.generation,
+            query: TrendQuery::Depth {
+                depth: depth_tag.clone(),
+                values: vec![value_tag.clone()],
+                from: (now.as_secs_f64() - DEPTH_SPAN_S) as i64 * 1_000_000,
+                to: now.0,
+                width: 2_000,
+            },
+        });
+        st.depth_asked = Some(Instant::now());
+    }
+    let passes = match &st.depth_answer {
+        Some(TrendAnswer {
+            query: TrendQuery::Depth { values: v, .. },
+            pens,
+            ..
+        }) if v.first() == Some(&value_tag) => match pens.first() {
+            Some(Ok(PenData::Depth { passes })) => passes.clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let current = |tag: &str| {
+        let def = snap.directory.by_name(tag)?;
+        let s = snap.get(def.id)?;
+        if s.quality.is_bad() {
+            None
+        } else {
+            s.value.as_ref()?.as_f64()
+        }
+    };
+    let here = current(&depth_tag).zip(current(&value_tag));
+    let unit = |t: &str| snap.directory.by_name(t).map(|d| d.unit.clone()).unwrap_or_default();
+    let (du, vu) = (unit(&depth_tag), unit(&value_tag));
+    let last = passes.len().saturating_sub(1);
+    Plot::new("depth_plot")
+        .x_axis_label(format!("depth [{du}]"))
+        .y_axis_label(format!("{value_tag} [{vu}]"))
+        .label_formatter(move |h| {
+            let p = match h {
+                HoverPosition::NearDataPoint { position, .. } | HoverPosition::Elsewhere { position } => position,
+            };
+            Some(format!("{:.0} {du}\n{:.0} {vu}", p.x, p.y))
+        })
+        .show(ui, |pu| {
+            for (k, p) in passes.iter().enumerate() {
+                let base = match p.direction {
+                    Direction::In => theme::PASS_IN,
+                    Direction::Out => theme::PASS_OUT,
+                };
+                let (color, width) = if k == last {
+                    (base, 2.0)
+                } else {
+                    (theme::faded(base), 1.2)
+                };
+                let name = match p.direction {
+                    Direction::In => "running in",
+                    Direction::Out => "pulling out",
+                };
+                pu.line(Line::new(name, p.points.clone()).color(color).width(width));
+            }
+            if let Some((d, v)) = here {
+                pu.points(Points::new("now", vec![[d, v]]).radius(5.0).color(theme::CURSOR));
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pen(live: &[(f64, Option<f64>)]) -> Pen {
+        Pen {
+            tag: "p".into(),
+            color: theme::PENS[0],
+            live: live.iter().copied().collect(),
+            last_update: 0,
+        }
+    }
+
+    #[test]
+    fn live_points_continue_history_and_a_bad_one_breaks_the_line() {
+        let hist = vec![vec![[10.0, 5.0], [11.0, 6.0]]];
+        let p = pen(&[(10.5, Some(99.0)), (12.0, Some(7.0)), (13.0, None), (14.0, Some(8.0))]);
+        let d = draw_pen(&p, None, Some(&hist), 10.0, 15.0);
+        // history, then live after its end (the live point inside history is not drawn twice)
+        assert_eq!(d.segments.len(), 3);
+        assert_eq!(d.segments[1].len(), 1);
+        let v = |t| value_at(&d, t).unwrap();
+        assert!((v(10.9) - 5.0).abs() < 1e-9);
+        assert!((v(12.5) - 7.0).abs() < 1e-9);
+        assert!((v(20.0) - 8.0).abs() < 1e-9);
+        assert!(value_at(&d, 9.0).is_none());
+    }
+
+    #[test]
+    fn a_seventeenth_pen_and_a_duplicate_are_refused() {
+        let mut st = TrendPageState::default();
+        for i in 0..MAX_PENS {
+            st.add_pen(&format!("t{i}")).unwrap();
+        }
+        assert!(st.add_pen("t3").unwrap_err().contains("already"));
+        assert!(st.add_pen("t99").unwrap_err().contains("16 pens"));
+        st.remove_pen("t3");
+        assert!(st.add_pen("t99").is_ok());
+    }
+}
