@@ -82,6 +82,8 @@ pub struct HistorianStats {
     pub last_commit_us: AtomicU64,
     pub max_commit_us: AtomicU64,
     pub last_error: Mutex<Option<String>>,
+    /// The last commits' durations (µs), for p99 figures.
+    pub recent_commits_us: Mutex<std::collections::VecDeque<u64>>,
 }
 
 impl HistorianStats {
@@ -92,6 +94,16 @@ impl HistorianStats {
         if let Ok(mut g) = self.last_error.lock() {
             *g = Some(text);
         }
+    }
+
+    /// The `q` quantile (0..=1) of the recent commit durations, in µs.
+    pub fn commit_quantile_us(&self, q: f64) -> Option<u64> {
+        let mut v: Vec<u64> = self.recent_commits_us.lock().ok()?.iter().copied().collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_unstable();
+        Some(v[((v.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize])
     }
 
     pub fn last_error(&self) -> Option<String> {
@@ -146,6 +158,20 @@ impl Historian {
 
     pub fn stats(&self) -> Arc<HistorianStats> {
         self.stats.clone()
+    }
+
+    /// Queues samples directly (bulk loads, imports, benches), waiting while the queue is full rather
+    /// than dropping: not for the hub, which must never wait. `tag` indexes the writer's tag list.
+    pub fn write_blocking(&self, samples: Vec<(u32, HistSample)>) {
+        if let Some(tx) = &self.tx {
+            let n = samples.len() as u64;
+            self.stats.samples_in.fetch_add(n, Ordering::Relaxed);
+            let batch = samples.into_iter().map(|(t, s)| {
+                let ts = s.ts;
+                (t, s, ts)
+            });
+            let _ = tx.send(Msg::Samples(batch.collect()));
+        }
     }
 
     /// Commits everything received so far and waits for it (tests, exports, shutdown).
@@ -465,6 +491,12 @@ impl WriterState {
                 stats.commits.fetch_add(1, Ordering::Relaxed);
                 stats.last_commit_us.store(us, Ordering::Relaxed);
                 stats.max_commit_us.fetch_max(us, Ordering::Relaxed);
+                if let Ok(mut r) = stats.recent_commits_us.lock() {
+                    if r.len() >= 4096 {
+                        r.pop_front();
+                    }
+                    r.push_back(us);
+                }
             }
             Err(e) => stats.error(e),
         }
