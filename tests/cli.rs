@@ -7,10 +7,15 @@ fn wellconsole(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wellconsole"))
         .args(args)
         .env("RUST_LOG", "error")
-        // the demo keeps history in the user's data folder: here, the test target's
-        .env("XDG_DATA_HOME", env!("CARGO_TARGET_TMPDIR"))
+        // the demo keeps history in the user's data folder: here, one of this test run's own
+        .env("XDG_DATA_HOME", data_home())
         .output()
         .expect("binary runs")
+}
+
+fn data_home() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
 }
 
 fn stdout(o: &Output) -> String {

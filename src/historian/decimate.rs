@@ -18,6 +18,10 @@ pub struct Decimator {
     from: i64,
     span: i128,
     width: i128,
+    /// Times `[start, end)` of the current column: most samples fall in it and skip the division.
+    col_start: i64,
+    col_end: i64,
+    col_index: i64,
     segments: Segments,
     current: Vec<[f64; 2]>,
     column: Option<Column>,
@@ -31,6 +35,9 @@ impl Decimator {
             from,
             span: i128::from(to.saturating_sub(from).max(1)),
             width: width.max(1) as i128,
+            col_start: i64::MAX,
+            col_end: i64::MIN,
+            col_index: 0,
             segments: Vec::new(),
             current: Vec::new(),
             column: None,
@@ -39,8 +46,21 @@ impl Decimator {
     }
 
     #[inline]
-    fn column_of(&self, t: i64) -> i64 {
-        ((i128::from(t) - i128::from(self.from)) * self.width).div_euclid(self.span) as i64
+    fn column_of(&mut self, t: i64) -> i64 {
+        if t >= self.col_start && t < self.col_end {
+            return self.col_index;
+        }
+        let c = ((i128::from(t) - i128::from(self.from)) * self.width).div_euclid(self.span);
+        // Column c holds t with c·span ≤ (t − from)·width < (c + 1)·span.
+        let edge = |c: i128| {
+            let x = c * self.span;
+            let q = x.div_euclid(self.width) + i128::from(x.rem_euclid(self.width) != 0);
+            i64::try_from(i128::from(self.from) + q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
+        };
+        self.col_start = edge(c);
+        self.col_end = edge(c + 1);
+        self.col_index = c as i64;
+        self.col_index
     }
 
     /// A sample in time order: `Some(value)` is drawn, `None` (bad quality, no value) breaks the line.

@@ -3,6 +3,7 @@
 //! never touches drivers, alarms or the UI.
 
 pub mod bits;
+pub mod block;
 pub mod codec;
 pub mod decimate;
 pub mod export;

@@ -20,6 +20,54 @@ pub enum QueryError {
     UnknownTag(String),
     #[error("a stored chunk of '{tag}' is unreadable: {source}")]
     Codec { tag: String, source: CodecError },
+    /// An error from a query worker, as text (SQLite errors are not `Clone`).
+    #[error("{0}")]
+    Again(String),
+}
+
+fn decode(tag: &str, data: &[u8]) -> Result<Chunk, QueryError> {
+    Chunk::decode(data).map_err(|source| QueryError::Codec {
+        tag: tag.to_owned(),
+        source,
+    })
+}
+
+/// Decodes `blobs` and decimates their samples in `from..=to` (plus the one before) to `width` columns.
+fn raw_trend(tag: &str, blobs: &[Vec<u8>], from: i64, to: i64, width: usize) -> Result<Trend, QueryError> {
+    let mut d = Decimator::new(from, to, width);
+    let mut read = 0;
+    let mut before: Option<(i64, Option<f64>)> = None;
+    for data in blobs {
+        let c = decode(tag, data)?;
+        read += c.len();
+        for (k, &(start, q)) in c.runs.iter().enumerate() {
+            let end = c.runs.get(k + 1).map_or(c.len(), |r| r.0 as usize);
+            let plottable = q.plottable();
+            for i in start as usize..end {
+                let t = c.ts[i];
+                let v = if plottable { c.values.f64_at(i) } else { None };
+                if t < from {
+                    before = Some((t, v));
+                    continue;
+                }
+                if t > to {
+                    break;
+                }
+                if let Some((bt, bv)) = before.take() {
+                    d.push(bt, bv);
+                }
+                d.push(t, v);
+            }
+        }
+    }
+    if let Some((bt, bv)) = before {
+        d.push(bt, bv);
+    }
+    Ok(Trend {
+        resolution: Resolution::Raw,
+        segments: d.finish(),
+        read,
+    })
 }
 
 /// A tag the database has history for.
@@ -96,30 +144,47 @@ impl History {
         store::tag_id(&self.conn, tag)?.ok_or_else(|| QueryError::UnknownTag(tag.to_owned()))
     }
 
-    /// Calls `f` with every chunk that holds samples of `tag` in `from..=to`, in time order, and first
-    /// with the chunk holding the last sample before `from` (the value a trend starts with).
-    fn chunks(&self, tag: &str, from: i64, to: i64, mut f: impl FnMut(&Chunk)) -> Result<(), QueryError> {
+    /// The stored chunks that hold samples of `tag` in `from..=to`, in time order, led by the chunk
+    /// holding the last sample before `from` (the value a trend starts with).
+    fn chunk_blobs(&self, tag: &str, from: i64, to: i64) -> Result<Vec<Vec<u8>>, QueryError> {
         let id = self.id(tag)?;
-        let decode = |data: Vec<u8>| {
-            Chunk::decode(&data).map_err(|source| QueryError::Codec {
-                tag: tag.to_owned(),
-                source,
-            })
-        };
+        let mut out = Vec::new();
         let before: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT data FROM chunks WHERE tag = ?1 AND t1 < ?2 ORDER BY t1 DESC, id DESC LIMIT 1")?
             .query_row(params![id, from], |r| r.get(0))
             .optional()?;
-        if let Some(data) = before {
-            f(&decode(data)?);
-        }
+        out.extend(before);
         let mut stmt = self
             .conn
             .prepare_cached("SELECT data FROM chunks WHERE tag = ?1 AND t1 >= ?2 AND t0 <= ?3 ORDER BY t0, id")?;
         let mut rows = stmt.query(params![id, from, to])?;
         while let Some(row) = rows.next()? {
-            f(&decode(row.get(0)?)?);
+            out.push(row.get(0)?);
+        }
+        drop(rows);
+        // Samples committed but not sealed yet: this tag's parts of the blocks after its last seal (a
+        // few minutes at most), all later than anything sealed.
+        let upto = store::sealed_upto(&self.conn, id)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM blocks WHERE id > ?1 AND t0 <= ?2 ORDER BY id")?;
+        let mut rows = stmt.query(params![upto, to])?;
+        while let Some(row) = rows.next()? {
+            let block: Vec<u8> = row.get(0)?;
+            let part = super::block::find(&block, id).map_err(|source| QueryError::Codec {
+                tag: tag.to_owned(),
+                source,
+            })?;
+            out.extend(part.map(<[u8]>::to_vec));
+        }
+        Ok(out)
+    }
+
+    /// Calls `f` with each decoded chunk of `chunk_blobs`.
+    fn chunks(&self, tag: &str, from: i64, to: i64, mut f: impl FnMut(&Chunk)) -> Result<(), QueryError> {
+        for data in self.chunk_blobs(tag, from, to)? {
+            f(&decode(tag, &data)?);
         }
         Ok(())
     }
@@ -181,23 +246,10 @@ impl History {
         let id = self.id(tag)?;
         let first = from.div_euclid(res.bucket_us().max(1)) * res.bucket_us().max(1);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t, n, min, max, sum, integral, covered_us, hold_t, hold_v FROM rollups
+            "SELECT t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto FROM rollups
              WHERE res = ?1 AND tag = ?2 AND t >= ?3 AND t <= ?4 ORDER BY t",
         )?;
-        let rows = stmt.query_map(params![res.code(), id, first, to], |r| {
-            let hold_t: Option<i64> = r.get(7)?;
-            let hold_v: Option<f64> = r.get(8)?;
-            Ok(Bucket {
-                start: r.get(0)?,
-                count: r.get::<_, i64>(1)? as u64,
-                min: r.get::<_, Option<f64>>(2)?.unwrap_or(f64::INFINITY),
-                max: r.get::<_, Option<f64>>(3)?.unwrap_or(f64::NEG_INFINITY),
-                sum: r.get(4)?,
-                integral: r.get(5)?,
-                covered_us: r.get(6)?,
-                hold: hold_t.zip(hold_v),
-            })
-        })?;
+        let rows = stmt.query_map(params![res.code(), id, first, to], super::writer::bucket_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -219,23 +271,51 @@ impl History {
         self.trend_at(Self::resolution_for(from, to, width), tag, from, to, width)
     }
 
+    /// Several pens at once: chunks are read in turn, then decoded and decimated on every core.
+    pub fn trends(&self, tags: &[String], from: i64, to: i64, width: usize) -> Vec<Result<Trend, QueryError>> {
+        let res = Self::resolution_for(from, to, width);
+        if res != Resolution::Raw || tags.len() < 2 {
+            return tags.iter().map(|t| self.trend_at(res, t, from, to, width)).collect();
+        }
+        let blobs: Vec<Result<Vec<Vec<u8>>, QueryError>> = tags.iter().map(|t| self.chunk_blobs(t, from, to)).collect();
+        let cores = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(tags.len());
+        let mut out: Vec<Option<Result<Trend, QueryError>>> = (0..tags.len()).map(|_| None).collect();
+        std::thread::scope(|s| {
+            let workers: Vec<_> = (0..cores)
+                .map(|w| {
+                    let (tags, blobs) = (&tags, &blobs);
+                    s.spawn(move || {
+                        (w..tags.len())
+                            .step_by(cores)
+                            .map(|i| {
+                                let r = match &blobs[i] {
+                                    Ok(b) => raw_trend(&tags[i], b, from, to, width),
+                                    Err(e) => Err(QueryError::Again(e.to_string())),
+                                };
+                                (i, r)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for w in workers {
+                for (i, r) in w.join().unwrap_or_default() {
+                    out[i] = Some(r);
+                }
+            }
+        });
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(QueryError::Again("query worker failed".into()))))
+            .collect()
+    }
+
     pub fn trend_at(&self, res: Resolution, tag: &str, from: i64, to: i64, width: usize) -> Result<Trend, QueryError> {
         let mut d = Decimator::new(from, to, width);
         let mut read = 0;
         match res {
-            Resolution::Raw => {
-                self.chunks(tag, from, to, |c| {
-                    read += c.len();
-                    let runs = &c.runs;
-                    for (k, &(start, q)) in runs.iter().enumerate() {
-                        let end = runs.get(k + 1).map_or(c.len(), |r| r.0 as usize);
-                        let plottable = q.plottable();
-                        for i in start as usize..end {
-                            d.push(c.ts[i], if plottable { c.values.f64_at(i) } else { None });
-                        }
-                    }
-                })?;
-            }
+            Resolution::Raw => return raw_trend(tag, &self.chunk_blobs(tag, from, to)?, from, to, width),
             Resolution::Minute | Resolution::Hour => {
                 for b in self.buckets(res, tag, from, to)? {
                     read += 1;
@@ -272,6 +352,45 @@ impl History {
                 })
             })?
             .collect::<Result<_, _>>()?;
+        let mut tags = tags;
+        // Unsealed samples, from the blocks.
+        let ids: Vec<(i64, String)> = {
+            let mut st = self.conn.prepare("SELECT id, name FROM tags")?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut uptos = std::collections::HashMap::new();
+        for (id, name) in &ids {
+            uptos.insert(*id, (store::sealed_upto(&self.conn, *id)?, name.clone()));
+        }
+        let mut st = self.conn.prepare("SELECT id, data FROM blocks ORDER BY id")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let (block_id, data): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
+            let Ok(entries) = super::block::entries(&data) else {
+                continue;
+            };
+            for e in entries {
+                let Some((upto, name)) = uptos.get(&e.tag) else {
+                    continue;
+                };
+                if block_id <= *upto {
+                    continue;
+                }
+                if let Some(t) = tags.iter_mut().find(|t| &t.name == name) {
+                    t.samples += u64::from(e.samples);
+                    t.chunks += 1;
+                    if let Ok(p) = super::block::part(&data, &e) {
+                        t.bytes += p.len() as u64;
+                        if let Ok(c) = Chunk::decode(p) {
+                            t.first = t.first.min(c.ts.first().copied()).or(c.ts.first().copied());
+                            t.last = t.last.max(c.ts.last().copied());
+                        }
+                    }
+                }
+            }
+        }
+        drop(rows);
         let page_count: i64 = self.conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
         let page_size: i64 = self.conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
         let rollup_rows: i64 = self.conn.query_row("SELECT COUNT(*) FROM rollups", [], |r| r.get(0))?;

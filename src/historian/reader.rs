@@ -138,15 +138,15 @@ fn count(q: &TrendQuery) -> usize {
 fn answer(h: &History, q: &TrendQuery) -> Vec<Result<PenData, String>> {
     let text = |e: QueryError| e.to_string();
     match q {
-        TrendQuery::Time { pens, from, to, width } => pens
-            .iter()
-            .map(|p| {
-                h.trend(p, *from, *to, *width)
-                    .map(|t| PenData::Time {
-                        resolution: t.resolution,
-                        segments: t.segments,
-                    })
-                    .map_err(text)
+        TrendQuery::Time { pens, from, to, width } => h
+            .trends(pens, *from, *to, *width)
+            .into_iter()
+            .map(|t| {
+                t.map(|t| PenData::Time {
+                    resolution: t.resolution,
+                    segments: t.segments,
+                })
+                .map_err(text)
             })
             .collect(),
         TrendQuery::Depth {

@@ -36,6 +36,12 @@ impl Retention {
                 "DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE t1 < ?1 LIMIT ?2)",
                 params![cutoff(d), limit as i64],
             )?;
+            // Blocks are sealed away within minutes while the writer runs; one this old was left by a
+            // writer that stopped long ago.
+            deleted += conn.execute(
+                "DELETE FROM blocks WHERE id IN (SELECT id FROM blocks WHERE t1 < ?1 LIMIT ?2)",
+                params![cutoff(d), limit as i64],
+            )?;
         }
         for (res, keep) in [(Resolution::Minute, self.minute), (Resolution::Hour, self.hour)] {
             if let Some(d) = keep {

@@ -60,6 +60,8 @@ pub struct Bucket {
     pub covered_us: i64,
     /// The good value held at the last sample seen (time, value); `None` after a bad one.
     pub hold: Option<(i64, f64)>,
+    /// Time of the last sample counted in this bucket: a restart replays raw samples after it.
+    pub last_t: i64,
 }
 
 impl Bucket {
@@ -73,6 +75,7 @@ impl Bucket {
             integral: 0.0,
             covered_us: 0,
             hold: None,
+            last_t: start,
         }
     }
 
@@ -100,6 +103,8 @@ impl Bucket {
 pub struct Accumulator {
     width: i64,
     open: Option<Bucket>,
+    /// The good value held at the end of the last closed bucket, carried into the next one.
+    carry: Option<(i64, f64)>,
 }
 
 impl Accumulator {
@@ -107,14 +112,25 @@ impl Accumulator {
         Self {
             width: res.bucket_us(),
             open: None,
+            carry: None,
         }
     }
 
-    /// Continues from a saved open bucket.
-    pub fn restore(res: Resolution, open: Bucket) -> Self {
-        Self {
-            width: res.bucket_us(),
-            open: Some(open),
+    /// Continues from a saved bucket: still open (a checkpoint), or closed (its hold carries on).
+    pub fn restore(res: Resolution, saved: Bucket, closed: bool) -> Self {
+        let width = res.bucket_us();
+        if closed {
+            Self {
+                width,
+                carry: saved.hold,
+                open: None,
+            }
+        } else {
+            Self {
+                width,
+                open: Some(saved),
+                carry: None,
+            }
         }
     }
 
@@ -127,20 +143,21 @@ impl Accumulator {
     /// Samples must come in time order; the writer guarantees it.
     pub fn push(&mut self, t: i64, value: Option<f64>, closed: &mut Vec<Bucket>) {
         let start = t.div_euclid(self.width) * self.width;
-        let mut carried = None;
         if let Some(b) = self.open.as_mut()
             && b.start < start
         {
             b.hold_until(b.start + self.width);
-            carried = b.hold;
+            self.carry = b.hold;
             closed.push(self.open.take().expect("checked above"));
         }
+        let carry = self.carry.take();
         let b = self.open.get_or_insert_with(|| {
             let mut b = Bucket::empty(start);
-            b.hold = carried;
+            b.hold = carry;
             b
         });
         b.hold_until(t);
+        b.last_t = t;
         match value {
             Some(v) => {
                 b.count += 1;
@@ -217,10 +234,14 @@ mod tests {
                 acc.push(t, v, &mut got);
             }
             got.push(acc.open().unwrap().clone());
-            let want = brute_force(&samples, MINUTE_US);
+            let mut want = brute_force(&samples, MINUTE_US);
+            for w in &mut want {
+                w.last_t = samples.iter().filter(|s| s.0.div_euclid(MINUTE_US) * MINUTE_US == w.start).map(|s| s.0).max().unwrap();
+            }
             prop_assert_eq!(got.len(), want.len());
             for (g, w) in got.iter().zip(&want) {
                 prop_assert_eq!(g.start, w.start);
+                prop_assert_eq!(g.last_t, w.last_t);
                 prop_assert_eq!(g.count, w.count);
                 prop_assert!(close(g.min, w.min) && close(g.max, w.max) && close(g.sum, w.sum), "{g:?} vs {w:?}");
                 prop_assert_eq!(g.covered_us, w.covered_us, "{:?} vs {:?}", g, w);
@@ -247,7 +268,7 @@ mod tests {
         for &(t, v) in &samples[..2] {
             first.push(t, v, &mut closed);
         }
-        let mut second = Accumulator::restore(Resolution::Minute, first.open().unwrap().clone());
+        let mut second = Accumulator::restore(Resolution::Minute, first.open().unwrap().clone(), false);
         for &(t, v) in &samples[2..] {
             second.push(t, v, &mut closed);
         }
@@ -258,5 +279,41 @@ mod tests {
         assert_eq!(b.covered_us, 50_000_000);
         assert!((b.time_weighted().unwrap() - (20.0 + 90.0) / 50.0).abs() < 1e-12);
         assert_eq!(whole.open().unwrap().count, 1);
+    }
+}
+
+#[cfg(test)]
+mod restore_tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_bucket_restored_carries_its_hold_into_the_next() {
+        let samples = [
+            (10_000_000, Some(2.0)),
+            (70_000_000, Some(4.0)),
+            (100_000_000, Some(6.0)),
+        ];
+        let mut whole = Accumulator::new(Resolution::Minute);
+        let mut closed_whole = Vec::new();
+        for &(t, v) in &samples {
+            whole.push(t, v, &mut closed_whole);
+        }
+        let mut a = Accumulator::new(Resolution::Minute);
+        let mut closed = Vec::new();
+        for &(t, v) in &samples[..2] {
+            a.push(t, v, &mut closed);
+        }
+        // saved: the closed first minute; the open second one was never saved (replayed from raw)
+        let mut b = Accumulator::restore(Resolution::Minute, closed[0].clone(), true);
+        let mut again = Vec::new();
+        for &(t, v) in &samples[1..] {
+            b.push(t, v, &mut again);
+        }
+        assert_eq!(b.open(), whole.open());
+        assert_eq!(
+            whole.open().unwrap().covered_us,
+            40_000_000,
+            "2.0 held from the minute's start"
+        );
     }
 }

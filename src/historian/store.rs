@@ -3,9 +3,13 @@
 //! WAL with `synchronous = FULL`: a commit is on disk when it returns, a kill or power cut never corrupts
 //! the file, and readers never wait for the writer (nor it for them). Tables:
 //! - `tags`: the historian's own ids for tag names (a project's tag order may change; names do not).
-//! - `chunks`: compressed samples of one tag, `t0..=t1`. `sealed = 0` rows are the small segments each
-//!   commit appends; the writer merges them into one sealed chunk of a few thousand samples.
-//! - `rollups`: 1 min and 1 h buckets (`res` = width in seconds), the newest one per tag still open.
+//! - `blocks`: one row per commit with every tag's new samples (see `block`), so a commit appends one
+//!   row however many tags there are. A block is deleted once every tag in it has sealed those samples.
+//!   Block ids are never reused (AUTOINCREMENT): chunks name the last block they include.
+//! - `chunks`: a tag's samples sealed into one compressed chunk of a few thousand, `t0..=t1`;
+//!   `upto_block`: the blocks up to this id hold nothing of the tag that is not sealed.
+//! - `rollups`: 1 min and 1 h buckets (`res` = width in seconds). Closed buckets, and checkpoints of the
+//!   open one every few seconds; `upto` is the last sample counted, so a restart replays what followed.
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::Path;
@@ -17,13 +21,27 @@ pub enum StoreError {
     Open { path: String, source: rusqlite::Error },
     #[error("history database: {0}")]
     Sql(#[from] rusqlite::Error),
-    #[error("history database {path} was written by a newer wellconsole (schema {found}, this one knows {known})")]
+    #[error(
+        "history database {path} has layout {found}; this wellconsole reads layout {known}: move the file away (or point --history-db elsewhere) to start a new one"
+    )]
     Schema { path: String, found: i64, known: i64 },
     #[error("could not create the folder for {path}: {source}")]
     Folder { path: String, source: std::io::Error },
+    #[error("could not start the historian's threads: {0}")]
+    Thread(std::io::Error),
 }
 
-pub const SCHEMA_VERSION: i64 = 1;
+/// 1 was a development layout (per-tag segments) that no release wrote.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The block after which `tag`'s samples are not sealed yet (0: none sealed).
+pub fn sealed_upto(conn: &Connection, tag: i64) -> Result<i64, rusqlite::Error> {
+    Ok(conn
+        .prepare_cached("SELECT upto_block FROM chunks WHERE tag = ?1 ORDER BY t1 DESC, id DESC LIMIT 1")?
+        .query_row(params![tag], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tags (
@@ -38,10 +56,17 @@ CREATE TABLE IF NOT EXISTS chunks (
     t0 INTEGER NOT NULL,
     t1 INTEGER NOT NULL,
     n INTEGER NOT NULL,
-    sealed INTEGER NOT NULL,
+    upto_block INTEGER NOT NULL,
     data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_tag_end ON chunks (tag, t1);
+CREATE TABLE IF NOT EXISTS blocks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    t0 INTEGER NOT NULL,
+    t1 INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rollups (
     res INTEGER NOT NULL,
     tag INTEGER NOT NULL,
@@ -54,6 +79,8 @@ CREATE TABLE IF NOT EXISTS rollups (
     covered_us INTEGER NOT NULL,
     hold_t INTEGER,
     hold_v REAL,
+    upto INTEGER NOT NULL,
+    closed INTEGER NOT NULL,
     PRIMARY KEY (res, tag, t)
 ) WITHOUT ROWID;
 ";
@@ -73,8 +100,11 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Checkpoints run on a thread of their own (`checkpointer`): copying the log into the database
+    // must not stretch the commits that make data durable.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if found > SCHEMA_VERSION {
+    if found != 0 && found != SCHEMA_VERSION {
         return Err(StoreError::Schema {
             path: path.display().to_string(),
             found,
@@ -107,4 +137,26 @@ pub fn tag_id(conn: &Connection, name: &str) -> Result<Option<i64>, StoreError> 
         .prepare_cached("SELECT id FROM tags WHERE name = ?1")?
         .query_row(params![name], |r| r.get(0))
         .optional()?)
+}
+
+/// Copies committed log pages into the database every `every`, on its own connection, until `stop`
+/// is dropped; then truncates the log. Readers and the writer are never blocked by it.
+pub fn checkpointer(path: &Path, every: Duration, stop: crossbeam_channel::Receiver<()>) {
+    let conn = match Connection::open(path) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "history checkpoints disabled; the log will grow until restart");
+            return;
+        }
+    };
+    let _ = conn.busy_timeout(Duration::from_secs(5));
+    let run = |mode: &str| {
+        if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
+            tracing::warn!(error = %e, mode, "history checkpoint failed");
+        }
+    };
+    while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
+        run("PASSIVE");
+    }
+    run("TRUNCATE");
 }

@@ -267,3 +267,40 @@ fn a_trend_is_decimated_and_shows_the_comm_failure_as_a_gap() {
     let t = q.trend_at(Resolution::Minute, "w/pressure", from, to, 100).unwrap();
     assert_eq!(t.read, 6);
 }
+
+#[test]
+fn rollups_lost_in_a_crash_are_rebuilt_from_raw_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    let all: Vec<Sample> = (0..3000).map(pressure).collect();
+    // First run: committed (segments every flush, rollup checkpoints only now and then), then it dies
+    // without its final commit: the thread is left behind, as a killed process would leave the file.
+    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs.clone());
+    for piece in all[..1900].chunks(50) {
+        feed(&mut f, &mut table, piece);
+        h.flush();
+    }
+    std::mem::forget(h);
+    std::mem::forget(f);
+    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs.clone());
+    feed(&mut f, &mut table, &all[1900..]);
+    h.stop();
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    for res in Resolution::ROLLUPS {
+        let mut acc = Accumulator::new(res);
+        let mut want: Vec<Bucket> = Vec::new();
+        for s in q.raw("w/pressure", T0, T0 + 3_600_000_000).unwrap() {
+            let v = if s.quality.plottable() {
+                s.value.and_then(|v| v.as_f64())
+            } else {
+                None
+            };
+            acc.push(s.ts, v, &mut want);
+        }
+        want.push(acc.open().unwrap().clone());
+        let got = q.buckets(res, "w/pressure", T0, T0 + 3_600_000_000).unwrap();
+        assert_eq!(got, want, "{res:?}");
+    }
+}

@@ -26,6 +26,7 @@ const MAX_BUFFERED: usize = 500_000;
 /// How long a retention pass may run between commits.
 const RETENTION_SLICE: usize = 2_000;
 const RETENTION_EVERY: Duration = Duration::from_secs(600);
+const CHECKPOINT_WAL_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone)]
 pub struct HistorianConfig {
@@ -123,6 +124,7 @@ pub struct Historian {
     tx: Option<Sender<Msg>>,
     stats: Arc<HistorianStats>,
     thread: Option<JoinHandle<()>>,
+    checkpoints: Option<(Sender<()>, JoinHandle<()>)>,
 }
 
 impl Historian {
@@ -142,15 +144,19 @@ impl Historian {
         let thread = std::thread::Builder::new()
             .name("historian".into())
             .spawn(move || state.run(rx, &s))
-            .map_err(|e| StoreError::Folder {
-                path: cfg.path.display().to_string(),
-                source: e,
-            })?;
+            .map_err(StoreError::Thread)?;
+        let (stop_tx, stop_rx) = bounded(1);
+        let path = cfg.path.clone();
+        let checkpoints = std::thread::Builder::new()
+            .name("historian-wal".into())
+            .spawn(move || store::checkpointer(&path, CHECKPOINT_WAL_EVERY, stop_rx))
+            .map_err(StoreError::Thread)?;
         Ok((
             Historian {
                 tx: Some(tx),
                 stats,
                 thread: Some(thread),
+                checkpoints: Some((stop_tx, checkpoints)),
             },
             feed,
         ))
@@ -196,6 +202,11 @@ impl Historian {
             && t.join().is_err()
         {
             tracing::error!("the historian thread panicked");
+        }
+        // After the writer's last commit, so the final checkpoint leaves an empty log.
+        if let Some((stop, t)) = self.checkpoints.take() {
+            drop(stop);
+            let _ = t.join();
         }
     }
 }
@@ -268,17 +279,50 @@ impl Subscriber for HistorianFeed {
     }
 }
 
+/// Tags whose open chunk is sealed in one commit at most: sealing re-encodes thousands of samples, so
+/// tags that fill up together (same rate, same start) take turns.
+const SEAL_BUDGET: usize = 64;
+/// An open chunk is sealed after this many commits however small, so blocks do not live for ever
+/// because of a quiet tag.
+const MAX_OPEN_BLOCKS: i64 = 600;
+/// Rollup rows written per commit at most; closed buckets wait their turn (crash-safe: a restart
+/// rebuilds anything unwritten from raw samples).
+const ROLLUP_BUDGET: usize = 512;
+/// An open bucket is checkpointed every this many commits (staggered by tag), so a restart replays at
+/// most about a minute of raw samples into it; each checkpoint row touches a page of its own.
+const CHECKPOINT_EVERY: u64 = 60;
+
+struct RollupState {
+    res: Resolution,
+    acc: Accumulator,
+    /// Closed buckets not written yet, oldest first.
+    closed: std::collections::VecDeque<Bucket>,
+    /// The open bucket changed since its last checkpoint.
+    open_dirty: bool,
+}
+
 /// One tag's in-memory state on the writer thread.
 struct TagState {
     id: i64,
+    kind: ValueKind,
     filter: Filter,
-    /// Samples since the last sealed chunk; `committed` of them are already in segments.
+    /// Samples since the last sealed chunk; `committed` of them are already in blocks.
     pending: Chunk,
     committed: usize,
+    /// The oldest block holding a committed sample of `pending`.
+    first_block: Option<i64>,
     last_ts: Option<i64>,
     last_quality: Option<StoredQuality>,
-    rollups: Vec<(Resolution, Accumulator, Vec<Bucket>)>,
+    rollups: Vec<RollupState>,
     dirty: bool,
+}
+
+/// What one commit writes beyond the segments, decided before the transaction and applied after it.
+#[derive(Default)]
+struct Plan {
+    seals: Vec<usize>,
+    /// (tag, rollup, closed buckets written, open bucket checkpointed)
+    rollups: Vec<(usize, usize, usize, bool)>,
 }
 
 struct WriterState {
@@ -289,11 +333,23 @@ struct WriterState {
     retention: Retention,
     buffered: usize,
     filtered: Vec<HistSample>,
+    commits: u64,
+    last_block: i64,
+}
+
+/// The value a rollup counts: a good (or uncertain) number.
+fn rollup_value(value: Option<&Value>, q: StoredQuality) -> Option<f64> {
+    if q.plottable() {
+        value.and_then(Value::as_f64)
+    } else {
+        None
+    }
 }
 
 impl WriterState {
     fn load(conn: Connection, cfg: &HistorianConfig, tags: &[WriterTag]) -> Result<Self, StoreError> {
         let mut states = Vec::with_capacity(tags.len());
+        let mut replay_from = Vec::with_capacity(tags.len());
         for t in tags {
             conn.execute(
                 "INSERT INTO tags (name, kind, unit) VALUES (?1, ?2, ?3)
@@ -303,66 +359,124 @@ impl WriterState {
             let id = store::tag_id(&conn, &t.name)?.expect("just inserted");
             let last_ts: Option<i64> =
                 conn.query_row("SELECT MAX(t1) FROM chunks WHERE tag = ?1", params![id], |r| r.get(0))?;
-            // Segments not yet sealed continue the open chunk.
-            let mut pending = Chunk::new(t.kind);
-            let mut stmt = conn.prepare("SELECT data FROM chunks WHERE tag = ?1 AND sealed = 0 ORDER BY t0, id")?;
-            let mut rows = stmt.query(params![id])?;
-            while let Some(row) = rows.next()? {
-                let data: Vec<u8> = row.get(0)?;
-                match Chunk::decode(&data) {
-                    Ok(c) => {
-                        for i in 0..c.len() {
-                            let q = c.quality_at(i);
-                            let v = q.has_value.then(|| c.values.value_at(i));
-                            pending.push(c.ts[i], v.as_ref(), q.quality);
-                        }
-                    }
-                    Err(e) => tracing::error!(tag = %t.name, error = %e, "unreadable history segment skipped"),
-                }
-            }
-            drop(rows);
-            drop(stmt);
+            let pending = Chunk::new(t.kind);
             let last_quality = (!pending.is_empty()).then(|| pending.quality_at(pending.len() - 1));
             let mut rollups = Vec::new();
+            let mut uptos = Vec::new();
             for res in Resolution::ROLLUPS {
-                let open: Option<Bucket> = conn
+                let saved: Option<(Bucket, bool)> = conn
                     .query_row(
-                        "SELECT t, n, min, max, sum, integral, covered_us, hold_t, hold_v FROM rollups
+                        "SELECT t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto, closed FROM rollups
                          WHERE res = ?1 AND tag = ?2 ORDER BY t DESC LIMIT 1",
                         params![res.code(), id],
-                        |r| {
-                            let hold_t: Option<i64> = r.get(7)?;
-                            let hold_v: Option<f64> = r.get(8)?;
-                            Ok(Bucket {
-                                start: r.get(0)?,
-                                count: r.get::<_, i64>(1)? as u64,
-                                min: r.get::<_, Option<f64>>(2)?.unwrap_or(f64::INFINITY),
-                                max: r.get::<_, Option<f64>>(3)?.unwrap_or(f64::NEG_INFINITY),
-                                sum: r.get(4)?,
-                                integral: r.get(5)?,
-                                covered_us: r.get(6)?,
-                                hold: hold_t.zip(hold_v),
-                            })
-                        },
+                        |r| Ok((bucket_from_row(r)?, r.get::<_, i64>(10)? != 0)),
                     )
                     .optional()?;
-                let acc = match open {
-                    Some(b) => Accumulator::restore(res, b),
-                    None => Accumulator::new(res),
+                let acc = match saved {
+                    Some((b, closed)) => {
+                        uptos.push(b.last_t);
+                        Accumulator::restore(res, b, closed)
+                    }
+                    None => {
+                        uptos.push(i64::MIN);
+                        Accumulator::new(res)
+                    }
                 };
-                rollups.push((res, acc, Vec::new()));
+                rollups.push(RollupState {
+                    res,
+                    acc,
+                    closed: Default::default(),
+                    open_dirty: false,
+                });
             }
-            let committed = pending.len();
+            replay_from.push(uptos);
             states.push(TagState {
                 id,
+                kind: t.kind,
                 filter: Filter::new(t.mode),
                 pending,
-                committed,
+                committed: 0,
+                first_block: None,
                 last_ts,
                 last_quality,
                 rollups,
                 dirty: false,
             });
+        }
+        // Samples committed but not sealed continue each tag's open chunk.
+        let by_id: std::collections::HashMap<i64, usize> = states.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        let mut sealed_upto = Vec::with_capacity(states.len());
+        for t in &states {
+            sealed_upto.push(store::sealed_upto(&conn, t.id)?);
+        }
+        let from_block = sealed_upto.iter().copied().min().unwrap_or(0);
+        let mut last_block: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM blocks", [], |r| r.get(0))?;
+        last_block = last_block.max(sealed_upto.iter().copied().max().unwrap_or(0));
+        {
+            let mut stmt = conn.prepare("SELECT id, data FROM blocks WHERE id > ?1 ORDER BY id")?;
+            let mut rows = stmt.query(params![from_block])?;
+            while let Some(row) = rows.next()? {
+                let (block_id, data): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
+                let entries = match super::block::entries(&data) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tracing::error!(block = block_id, error = %e, "unreadable history block skipped");
+                        continue;
+                    }
+                };
+                for e in entries {
+                    let Some(&i) = by_id.get(&e.tag) else { continue };
+                    if block_id <= sealed_upto[i] {
+                        continue;
+                    }
+                    let part = super::block::part(&data, &e).and_then(Chunk::decode);
+                    let Ok(c) = part else {
+                        tracing::error!(
+                            block = block_id,
+                            tag = e.tag,
+                            "unreadable part of a history block skipped"
+                        );
+                        continue;
+                    };
+                    let st = &mut states[i];
+                    for k in 0..c.len() {
+                        let q = c.quality_at(k);
+                        let v = q.has_value.then(|| c.values.value_at(k));
+                        st.pending.push(c.ts[k], v.as_ref(), q.quality);
+                    }
+                    st.committed = st.pending.len();
+                    st.first_block.get_or_insert(block_id);
+                }
+            }
+        }
+        for st in &mut states {
+            if let Some(&t) = st.pending.ts.last() {
+                st.last_ts = Some(st.last_ts.map_or(t, |l| l.max(t)));
+                st.last_quality = Some(st.pending.quality_at(st.pending.len() - 1));
+            }
+        }
+        // Rollups are checkpointed every minute or so, raw samples every commit: after a crash or a stop,
+        // the samples since each checkpoint are replayed into their buckets.
+        let history = super::query::History::open(&cfg.path).ok();
+        for (uptos, (t, st)) in replay_from.into_iter().zip(tags.iter().zip(states.iter_mut())) {
+            let Some(h) = history.as_ref().filter(|_| st.last_ts.is_some()) else {
+                continue;
+            };
+            let Some(&first) = uptos.iter().min() else { continue };
+            let result = h.each_raw(&t.name, first.saturating_add(1), i64::MAX, |ts, v, q| {
+                let x = rollup_value(v.as_ref(), q);
+                for (r, &upto) in st.rollups.iter_mut().zip(&uptos) {
+                    if ts > upto {
+                        let mut closed = Vec::new();
+                        r.acc.push(ts, x, &mut closed);
+                        r.closed.extend(closed);
+                        r.open_dirty = true;
+                    }
+                }
+            });
+            if let Err(e) = result {
+                tracing::error!(tag = %t.name, error = %e, "rollups could not be rebuilt from raw samples");
+            }
         }
         Ok(Self {
             conn,
@@ -372,6 +486,8 @@ impl WriterState {
             retention: cfg.retention.clone(),
             buffered: 0,
             filtered: Vec::new(),
+            commits: 0,
+            last_block,
         })
     }
 
@@ -388,7 +504,7 @@ impl WriterState {
                     }
                 }
                 Ok(Msg::Flush(ack)) => {
-                    self.commit(stats);
+                    self.commit(stats, false);
                     let _ = ack.send(());
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -401,13 +517,13 @@ impl WriterState {
                         }
                         self.filtered = out;
                     }
-                    self.commit(stats);
+                    self.commit(stats, true);
                     return;
                 }
             }
             let now = Instant::now();
             if now >= next_commit || self.buffered >= MAX_BUFFERED {
-                self.commit(stats);
+                self.commit(stats, false);
                 next_commit = now + self.commit_every;
                 if now >= next_retention {
                     retention_busy = true;
@@ -454,13 +570,12 @@ impl WriterState {
 
     fn store(&mut self, i: usize, s: HistSample, stats: &HistorianStats) {
         let tag = &mut self.tags[i];
-        let number = if s.quality.plottable() {
-            s.value.as_ref().and_then(Value::as_f64)
-        } else {
-            None
-        };
-        for (_, acc, closed) in &mut tag.rollups {
-            acc.push(s.ts, number, closed);
+        let number = rollup_value(s.value.as_ref(), s.quality);
+        let mut closed = Vec::new();
+        for r in &mut tag.rollups {
+            r.acc.push(s.ts, number, &mut closed);
+            r.closed.extend(closed.drain(..));
+            r.open_dirty = true;
         }
         tag.pending.push(s.ts, s.value.as_ref(), s.quality.quality);
         tag.last_ts = Some(s.ts);
@@ -470,21 +585,83 @@ impl WriterState {
         stats.samples_stored.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn commit(&mut self, stats: &HistorianStats) {
-        if !self.tags.iter().any(|t| t.dirty) {
+    /// Decides what this commit writes besides the segments: the fullest open chunks to seal, and
+    /// rollup rows (closed buckets in order, then due checkpoints), each within its budget.
+    fn plan(&self, final_commit: bool) -> Plan {
+        let mut plan = Plan::default();
+        // Full chunks first (fullest first), and chunks that have kept blocks alive too long.
+        let mut full: Vec<(bool, usize, usize)> = self
+            .tags
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let old = t.first_block.is_some_and(|b| self.last_block - b >= MAX_OPEN_BLOCKS);
+                (old || t.pending.len() >= self.seal_samples).then_some((old, t.pending.len(), i))
+            })
+            .collect();
+        full.sort_unstable_by(|a, b| b.cmp(a));
+        let budget = if final_commit { 0 } else { SEAL_BUDGET };
+        plan.seals = full.into_iter().take(budget).map(|(_, _, i)| i).collect();
+        let n = self.tags.len().max(1);
+        let mut budget = if final_commit { usize::MAX } else { ROLLUP_BUDGET };
+        let first = (self.commits as usize).wrapping_mul(7919) % n;
+        for k in 0..self.tags.len() {
+            let i = (first + k) % n;
+            let due = final_commit || (self.commits + i as u64).is_multiple_of(CHECKPOINT_EVERY);
+            for (j, r) in self.tags[i].rollups.iter().enumerate() {
+                if budget == 0 {
+                    return plan;
+                }
+                let closed = r.closed.len().min(budget);
+                budget -= closed;
+                let open = closed == r.closed.len() && due && r.open_dirty && r.acc.open().is_some() && budget > 0;
+                if open {
+                    budget -= 1;
+                }
+                if closed > 0 || open {
+                    plan.rollups.push((i, j, closed, open));
+                }
+            }
+        }
+        plan
+    }
+
+    /// Writes what arrived since the last commit in one transaction. The final one (at stop) writes
+    /// every rollup row too, so a clean restart has nothing to replay.
+    fn commit(&mut self, stats: &HistorianStats, final_commit: bool) {
+        let rollup_work = self.tags.iter().any(|t| {
+            t.rollups
+                .iter()
+                .any(|r| !r.closed.is_empty() || (final_commit && r.open_dirty))
+        });
+        if !self.tags.iter().any(|t| t.dirty) && !rollup_work {
             return;
         }
         let t0 = Instant::now();
-        match self.write_dirty() {
-            Ok(()) => {
+        let plan = self.plan(final_commit);
+        match self.write(&plan) {
+            Ok(block_id) => {
+                self.commits += 1;
                 for t in self.tags.iter_mut().filter(|t| t.dirty) {
-                    let sealed = t.pending.len() / self.seal_samples * self.seal_samples;
-                    t.pending.drain_front(sealed);
-                    t.committed = t.pending.len();
-                    for (_, _, closed) in &mut t.rollups {
-                        closed.clear();
+                    if t.pending.len() > t.committed {
+                        t.first_block.get_or_insert(block_id);
                     }
+                    t.committed = t.pending.len();
                     t.dirty = false;
+                }
+                for &i in &plan.seals {
+                    let t = &mut self.tags[i];
+                    t.pending = Chunk::new(t.kind);
+                    t.committed = 0;
+                    t.first_block = None;
+                }
+                self.last_block = block_id;
+                for &(i, j, closed, open) in &plan.rollups {
+                    let r = &mut self.tags[i].rollups[j];
+                    r.closed.drain(..closed);
+                    if open {
+                        r.open_dirty = false;
+                    }
                 }
                 self.buffered = 0;
                 let us = t0.elapsed().as_micros() as u64;
@@ -502,63 +679,147 @@ impl WriterState {
         }
     }
 
-    fn write_dirty(&mut self) -> Result<(), rusqlite::Error> {
+    /// Runs one commit's transaction; returns the newest block id after it.
+    fn write(&mut self, plan: &Plan) -> Result<i64, rusqlite::Error> {
+        // Compression first, on every core and outside the transaction: new samples of each tag for the
+        // block, and whole open chunks for the tags sealing now.
+        let new: Vec<usize> = (0..self.tags.len())
+            .filter(|&i| self.tags[i].dirty && self.tags[i].pending.len() > self.tags[i].committed)
+            .collect();
+        let jobs: Vec<(usize, bool)> = new
+            .iter()
+            .map(|&i| (i, false))
+            .chain(plan.seals.iter().map(|&i| (i, true)))
+            .collect();
+        let tags = &self.tags;
+        let mut encoded = parallel_map(&jobs, |&(i, seal)| {
+            let t = &tags[i];
+            if seal {
+                t.pending.encode()
+            } else {
+                t.pending.encode_range(t.committed..t.pending.len())
+            }
+        });
+        let sealed_blobs = encoded.split_off(new.len());
         let tx = self.conn.transaction()?;
+        let mut block_id = self.last_block;
         {
-            let mut insert =
-                tx.prepare_cached("INSERT INTO chunks (tag, t0, t1, n, sealed, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-            let mut unseal = tx.prepare_cached("DELETE FROM chunks WHERE tag = ?1 AND sealed = 0")?;
-            let mut rollup = tx.prepare_cached(
-                "INSERT OR REPLACE INTO rollups (res, tag, t, n, min, max, sum, integral, covered_us, hold_t, hold_v)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            // Every tag's new samples, in one appended row.
+            let mut parts = Vec::with_capacity(new.len());
+            let (mut t0, mut t1, mut n) = (i64::MAX, i64::MIN, 0usize);
+            for (&i, data) in new.iter().zip(encoded) {
+                let t = &self.tags[i];
+                let r = t.committed..t.pending.len();
+                t0 = t0.min(t.pending.ts[r.start]);
+                t1 = t1.max(t.pending.ts[r.end - 1]);
+                n += r.len();
+                parts.push((t.id, r.len() as u32, data));
+            }
+            if !parts.is_empty() {
+                tx.prepare_cached("INSERT INTO blocks (t0, t1, n, data) VALUES (?1, ?2, ?3, ?4)")?
+                    .execute(params![t0, t1, n as i64, super::block::encode(parts)])?;
+                block_id = tx.last_insert_rowid();
+            }
+            let mut seal = tx.prepare_cached(
+                "INSERT INTO chunks (tag, t0, t1, n, upto_block, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            for t in self.tags.iter().filter(|t| t.dirty) {
+            for (&i, data) in plan.seals.iter().zip(sealed_blobs) {
+                let t = &self.tags[i];
                 let len = t.pending.len();
-                let sealed = len / self.seal_samples * self.seal_samples;
-                let mut put = |r: std::ops::Range<usize>, seal: bool| {
-                    insert.execute(params![
+                if len > 0 {
+                    seal.execute(params![
                         t.id,
-                        t.pending.ts[r.start],
-                        t.pending.ts[r.end - 1],
-                        r.len() as i64,
-                        i64::from(seal),
-                        t.pending.encode_range(r)
-                    ])
-                };
-                let mut unsealed_from = t.committed;
-                if sealed > 0 {
-                    // The open chunk is long enough: sealed chunks of `seal_samples` replace its segments,
-                    // and what is left over starts the next open chunk.
-                    unseal.execute(params![t.id])?;
-                    for start in (0..sealed).step_by(self.seal_samples) {
-                        put(start..start + self.seal_samples, true)?;
-                    }
-                    unsealed_from = sealed;
+                        t.pending.ts[0],
+                        t.pending.ts[len - 1],
+                        len as i64,
+                        block_id,
+                        data
+                    ])?;
                 }
-                if len > unsealed_from {
-                    put(unsealed_from..len, false)?;
-                }
-                for (res, acc, closed) in &t.rollups {
-                    for b in closed.iter().chain(acc.open()) {
-                        rollup.execute(params![
-                            res.code(),
-                            t.id,
-                            b.start,
-                            b.count as i64,
-                            (b.count > 0).then_some(b.min),
-                            (b.count > 0).then_some(b.max),
-                            b.sum,
-                            b.integral,
-                            b.covered_us,
-                            b.hold.map(|h| h.0),
-                            b.hold.map(|h| h.1),
-                        ])?;
-                    }
+            }
+            // Blocks older than every tag's oldest unsealed sample hold nothing needed any more.
+            let oldest_needed = self
+                .tags
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !plan.seals.contains(i))
+                .filter_map(|(_, t)| match t.first_block {
+                    Some(b) => Some(b),
+                    None if t.dirty && t.pending.len() > t.committed => Some(block_id),
+                    None => None,
+                })
+                .min()
+                .unwrap_or(block_id + 1);
+            tx.prepare_cached("DELETE FROM blocks WHERE id < ?1")?
+                .execute(params![oldest_needed])?;
+            let mut rollup = tx.prepare_cached(
+                "INSERT OR REPLACE INTO rollups
+                   (res, tag, t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto, closed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?;
+            for &(i, j, closed, open) in &plan.rollups {
+                let t = &self.tags[i];
+                let r = &t.rollups[j];
+                let rows = r.closed.iter().take(closed).map(|b| (b, true));
+                for (b, is_closed) in rows.chain(r.acc.open().filter(|_| open).map(|b| (b, false))) {
+                    rollup.execute(params![
+                        r.res.code(),
+                        t.id,
+                        b.start,
+                        b.count as i64,
+                        (b.count > 0).then_some(b.min),
+                        (b.count > 0).then_some(b.max),
+                        b.sum,
+                        b.integral,
+                        b.covered_us,
+                        b.hold.map(|h| h.0),
+                        b.hold.map(|h| h.1),
+                        b.last_t,
+                        i64::from(is_closed),
+                    ])?;
                 }
             }
         }
-        tx.commit()
+        tx.commit()?;
+        Ok(block_id)
     }
+}
+
+/// `f` over `items` on every core, results in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || items.len() < 64 {
+        return items.iter().map(&f).collect();
+    }
+    let per = items.len().div_ceil(cores);
+    std::thread::scope(|s| {
+        let f = &f;
+        let parts: Vec<_> = items
+            .chunks(per)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// A `rollups` row (columns t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto) as a bucket.
+pub(super) fn bucket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Bucket> {
+    let hold_t: Option<i64> = r.get(7)?;
+    let hold_v: Option<f64> = r.get(8)?;
+    Ok(Bucket {
+        start: r.get(0)?,
+        count: r.get::<_, i64>(1)? as u64,
+        min: r.get::<_, Option<f64>>(2)?.unwrap_or(f64::INFINITY),
+        max: r.get::<_, Option<f64>>(3)?.unwrap_or(f64::NEG_INFINITY),
+        sum: r.get(4)?,
+        integral: r.get(5)?,
+        covered_us: r.get(6)?,
+        hold: hold_t.zip(hold_v),
+        last_t: r.get(9)?,
+    })
 }
 
 pub fn kind_label(k: ValueKind) -> &'static str {
