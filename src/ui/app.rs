@@ -143,10 +143,7 @@ impl ConsoleApp {
             .show(ui, |ui| match self.page {
                 Page::Overview => overview_ui(ui, &snap),
                 Page::Tags => {
-                    if let Some(n) = &self.trend.notice {
-                        ui.label(RichText::new(n).color(theme::TEXT_DIM));
-                    }
-                    if let Some(id) = tag_browser_ui(ui, &mut self.tags, &snap, now)
+                    if let Some(id) = tag_browser_ui(ui, &mut self.tags, &snap, now, self.trend.notice.as_deref())
                         && let Some(def) = snap.directory.get(id)
                     {
                         self.trend.notice = Some(match self.trend.add_pen(&def.name) {

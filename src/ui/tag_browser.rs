@@ -30,7 +30,15 @@ impl TagBrowserState {
 }
 
 /// Draws the browser; returns the tag whose "+ Trend" button was pressed, if any.
-pub fn tag_browser_ui(ui: &mut Ui, state: &mut TagBrowserState, snap: &Snapshot, now: Timestamp) -> Option<TagId> {
+/// `notice` (e.g. "added to the trend") shows in the search row, where it never moves the rows below
+/// between a touch and the next.
+pub fn tag_browser_ui(
+    ui: &mut Ui,
+    state: &mut TagBrowserState,
+    snap: &Snapshot,
+    now: Timestamp,
+    notice: Option<&str>,
+) -> Option<TagId> {
     let mut to_trend = None;
     ui.horizontal(|ui| {
         let label = ui.label("Search tags:");
@@ -44,6 +52,10 @@ pub fn tag_browser_ui(ui: &mut Ui, state: &mut TagBrowserState, snap: &Snapshot,
             state.query.clear();
         }
         ui.checkbox(&mut state.only_not_good, "Only bad, stale or uncertain");
+        if let Some(n) = notice {
+            ui.separator();
+            ui.label(RichText::new(n).color(theme::TEXT_DIM));
+        }
     });
     let rows = state.matches(snap);
     ui.label(RichText::new(format!("{} of {} tags", rows.len(), snap.directory.len())).color(theme::TEXT_DIM));
