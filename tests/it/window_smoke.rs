@@ -1,7 +1,7 @@
 //! The real console window under Xvfb: it opens, draws frames from live demo data, and closes cleanly.
 //! Runs wherever Xvfb is installed; `scripts/test` sets WELLCONSOLE_REQUIRE_XVFB=1 so CI cannot skip it.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use wellconsole::project::{self, ProjectFiles};
 
-const SITE: &str = include_str!("../site.toml");
-const SURVEY: &str = include_str!("../data/ct01_survey.csv");
+const SITE: &str = include_str!("../../site.toml");
+const SURVEY: &str = include_str!("../../data/ct01_survey.csv");
 
 fn files(site: String, survey: String) -> ProjectFiles {
     ProjectFiles::from_memory([

@@ -1,7 +1,7 @@
 //! The console as an operator uses it: open it, find a tag by typing, follow the bad-quality
 //! banner, inject a simulator fault. Driven through egui_kittest (AccessKit), no window needed.
 
-mod support;
+use crate::support;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;

@@ -5,7 +5,7 @@
 //! pymodbus comes from the venv scripts/test creates (.venv-peers, or WELLCONSOLE_PEERS_PYTHON).
 //! Without it the pymodbus test is skipped, unless WELLCONSOLE_REQUIRE_PEERS=1 (as in scripts/test).
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

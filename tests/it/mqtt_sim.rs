@@ -2,7 +2,7 @@
 //! node, a separate process): Sparkplug B for the CT unit and ESPs, JSON for the separator, a setpoint
 //! written through DCMD and followed by the plant, simulated sensor and communication faults.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use support::{KillOnDrop, free_port, mosquitto_bin, peers_required, start_mosquitto, wait_for};
@@ -11,7 +11,7 @@ use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
 use wellconsole::tag::{BadReason, Quality, Value};
 
-const EXAMPLE: &str = include_str!("../examples/mqtt-site/site.toml");
+const EXAMPLE: &str = include_str!("../../examples/mqtt-site/site.toml");
 
 fn quality(s: &Snapshot, tag: &str) -> Quality {
     s.by_name(tag).unwrap().quality

@@ -5,7 +5,7 @@
 //!
 //! Skipped without the peers' venv, unless WELLCONSOLE_REQUIRE_PEERS=1 (scripts/test).
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -4,7 +4,7 @@
 //!
 //! Skipped when Mosquitto or the peers' venv is missing, unless WELLCONSOLE_REQUIRE_PEERS=1 (scripts/test).
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

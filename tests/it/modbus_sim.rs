@@ -1,7 +1,7 @@
 //! The console reading the demo plant over Modbus TCP from `wellconsole sim --modbus` (our own server,
 //! a separate process on 127.0.0.1): values, writes with confirmation, exceptions, loss and recovery.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use support::{KillOnDrop, free_port, wait_for};
@@ -10,7 +10,7 @@ use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
 use wellconsole::tag::{BadReason, Quality, Value};
 
-const EXAMPLE: &str = include_str!("../examples/modbus-site/site.toml");
+const EXAMPLE: &str = include_str!("../../examples/modbus-site/site.toml");
 
 fn start_sim(port: u16) -> KillOnDrop {
     KillOnDrop(

@@ -1,0 +1,16 @@
+//! Every integration test in one binary: one link of the whole dependency tree instead of one per file
+//! (minutes on a 2-core CI machine). Each module is what an engineer or operator does with one part:
+//! the CLI, the console UI, the real window, and each protocol against real peers on 127.0.0.1.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod check_never_panics;
+mod cli;
+mod console_ui;
+mod modbus_peer;
+mod modbus_sim;
+mod mqtt_peer;
+mod mqtt_sim;
+mod opcua_peer;
+mod window_smoke;
