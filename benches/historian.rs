@@ -64,25 +64,24 @@ impl Signal {
 }
 
 /// `scans` scans of `n` tags at `period_us`, one batch per scan.
+/// One scan of every signal at `ts`, tag i = signal i.
+fn scan(sig: &mut [Signal], ts: i64) -> impl Iterator<Item = (u32, HistSample)> + '_ {
+    sig.iter_mut().enumerate().map(move |(i, s)| {
+        (
+            i as u32,
+            HistSample {
+                ts,
+                value: Some(Value::F64(s.next())),
+                quality: GOOD,
+            },
+        )
+    })
+}
+
 fn workload(n: usize, scans: usize, period_us: i64) -> Vec<Vec<(u32, HistSample)>> {
     let mut sig: Vec<Signal> = (0..n).map(Signal::new).collect();
     (0..scans)
-        .map(|k| {
-            let ts = T0 + k as i64 * period_us;
-            sig.iter_mut()
-                .enumerate()
-                .map(|(i, s)| {
-                    (
-                        i as u32,
-                        HistSample {
-                            ts,
-                            value: Some(Value::F64(s.next())),
-                            quality: GOOD,
-                        },
-                    )
-                })
-                .collect()
-        })
+        .map(|k| scan(&mut sig, T0 + k as i64 * period_us).collect())
         .collect()
 }
 
@@ -301,22 +300,7 @@ fn sustained(_c: &mut Criterion) {
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        let ts = T0 + (k * 1_000_000 / hz) as i64;
-        h.write_blocking(
-            sig.iter_mut()
-                .enumerate()
-                .map(|(i, s)| {
-                    (
-                        i as u32,
-                        HistSample {
-                            ts,
-                            value: Some(Value::F64(s.next())),
-                            quality: GOOD,
-                        },
-                    )
-                })
-                .collect(),
-        );
+        h.write_blocking(scan(&mut sig, T0 + (k * 1_000_000 / hz) as i64).collect());
     }
     let fed = start.elapsed();
     h.flush();
@@ -399,17 +383,7 @@ fn query(c: &mut Criterion) {
     for block in 0..scans / 1000 {
         let mut batch = Vec::with_capacity(8_000);
         for k in block * 1000..(block + 1) * 1000 {
-            let ts = T0 + k as i64 * 100_000;
-            for (i, s) in sig.iter_mut().enumerate() {
-                batch.push((
-                    i as u32,
-                    HistSample {
-                        ts,
-                        value: Some(Value::F64(s.next())),
-                        quality: GOOD,
-                    },
-                ));
-            }
+            batch.extend(scan(&mut sig, T0 + k as i64 * 100_000));
         }
         h.write_blocking(batch);
     }

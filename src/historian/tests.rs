@@ -2,6 +2,7 @@
 //! chunks, segments, restarts, rollups and retention.
 
 use super::rollup::{Accumulator, Bucket, MINUTE_US, Resolution};
+use super::writer::HistorianStats;
 use super::*;
 use crate::hub::Subscriber;
 use crate::tag::{
@@ -49,6 +50,17 @@ fn feed(h: &mut HistorianFeed, table: &mut TagTable, samples: &[Sample]) {
         let updates: Vec<_> = scan.iter().filter_map(|s| table.apply(s, s.source_ts)).collect();
         h.on_updates(&updates, table);
     }
+}
+
+/// Runs a writer over `samples` as the hub would feed them, then stops it (final commit).
+fn store_all(dir: &tempfile::TempDir, samples: &[Sample]) -> Arc<HistorianStats> {
+    let dirs = directory();
+    let (h, mut f) = Historian::start(config(dir), WriterTag::from_directory(&dirs)).unwrap();
+    let stats = h.stats();
+    let mut table = TagTable::new(dirs);
+    feed(&mut f, &mut table, samples);
+    h.stop();
+    stats
 }
 
 fn pressure(i: i64) -> Sample {
@@ -99,12 +111,8 @@ fn samples_come_back_exactly_across_segments_sealed_chunks_and_a_restart() {
 #[test]
 fn a_query_window_returns_its_samples_and_the_value_before_it() {
     let dir = tempfile::tempdir().unwrap();
-    let dirs = directory();
     let all: Vec<Sample> = (0..1000).map(pressure).collect();
-    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
-    let mut table = TagTable::new(dirs.clone());
-    feed(&mut f, &mut table, &all);
-    h.stop();
+    store_all(&dir, &all);
     let q = History::open(&dir.path().join("h.db")).unwrap();
     // windows crossing chunk borders (100 samples = 10 s per chunk) at odd places
     for (a, b) in [(0, 999), (99, 101), (150, 350), (333, 334), (998, 5000)] {
@@ -125,14 +133,10 @@ fn a_query_window_returns_its_samples_and_the_value_before_it() {
 #[test]
 fn stored_rollups_equal_the_rollup_of_what_was_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let dirs = directory();
     // 5 minutes at 10 Hz, with a gap, over two runs of the writer
     let all: Vec<Sample> = (0..3000).map(pressure).collect();
     for part in [&all[..1700], &all[1700..]] {
-        let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
-        let mut table = TagTable::new(dirs.clone());
-        feed(&mut f, &mut table, part);
-        h.stop();
+        store_all(&dir, part);
     }
     let q = History::open(&dir.path().join("h.db")).unwrap();
     let mut acc = Accumulator::new(Resolution::Minute);
@@ -161,7 +165,6 @@ fn stored_rollups_equal_the_rollup_of_what_was_stored() {
 #[test]
 fn deadband_strings_and_quality_changes_are_stored_as_configured() {
     let dir = tempfile::tempdir().unwrap();
-    let dirs = directory();
     let t = |i: i64| Timestamp(T0 + i * 1_000_000);
     let samples = vec![
         Sample::good(TagId(1), Value::F64(10.0), t(0)),
@@ -175,11 +178,7 @@ fn deadband_strings_and_quality_changes_are_stored_as_configured() {
         // older than what is stored: dropped and counted
         Sample::good(TagId(2), Value::str("RIH"), t(1)),
     ];
-    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
-    let stats = h.stats();
-    let mut table = TagTable::new(dirs.clone());
-    feed(&mut f, &mut table, &samples);
-    h.stop();
+    let stats = store_all(&dir, &samples);
     assert_eq!(stats.out_of_order.load(Ordering::Relaxed), 1);
     let q = History::open(&dir.path().join("h.db")).unwrap();
     let level: Vec<(i64, Option<Value>)> = q
@@ -210,12 +209,8 @@ fn deadband_strings_and_quality_changes_are_stored_as_configured() {
 #[test]
 fn retention_removes_expired_raw_and_minute_data_in_slices_and_keeps_hours() {
     let dir = tempfile::tempdir().unwrap();
-    let dirs = directory();
     let all: Vec<Sample> = (0..3000).map(pressure).collect();
-    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
-    let mut table = TagTable::new(dirs.clone());
-    feed(&mut f, &mut table, &all);
-    h.stop();
+    store_all(&dir, &all);
     let conn = store::open_writer(&dir.path().join("h.db")).unwrap();
     let r = retention::Retention::default();
     // the day after: nothing expires
@@ -240,12 +235,8 @@ fn retention_removes_expired_raw_and_minute_data_in_slices_and_keeps_hours() {
 #[test]
 fn a_trend_is_decimated_and_shows_the_comm_failure_as_a_gap() {
     let dir = tempfile::tempdir().unwrap();
-    let dirs = directory();
     let all: Vec<Sample> = (0..3000).map(pressure).collect();
-    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
-    let mut table = TagTable::new(dirs.clone());
-    feed(&mut f, &mut table, &all);
-    h.stop();
+    store_all(&dir, &all);
     let q = History::open(&dir.path().join("h.db")).unwrap();
     let (from, to) = (T0, T0 + 300_000_000);
     let t = q.trend("w/pressure", from, to, 100).unwrap();
