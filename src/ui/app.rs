@@ -10,6 +10,7 @@ use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
 use super::tag_browser::{TagBrowserState, tag_browser_ui};
 use super::trend_page::{TrendPageState, trend_page_ui};
 use super::{readout, theme};
+use crate::historian::HistorianStats;
 use crate::historian::reader::TrendReader;
 use crate::hub::{HubCommand, Snapshot, SnapshotCell};
 use crate::tag::Timestamp;
@@ -55,6 +56,8 @@ pub struct ConsoleInputs {
     pub clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
     /// The history database trends read (`None`: live data only).
     pub history: Option<PathBuf>,
+    /// The historian's counters, for the status bar (`None`: no historian).
+    pub history_stats: Option<Arc<HistorianStats>>,
 }
 
 /// Measurement mode: run for a while, write frame statistics, close.
@@ -224,6 +227,9 @@ impl ConsoleApp {
                     RichText::new(format!("data {}", readout::age_text(now, snap.taken_at))).color(theme::TEXT_DIM),
                 );
             }
+            if let Some(h) = &self.inputs.history_stats {
+                history_status_ui(ui, h);
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(RichText::new(format!("frame {:.1} ms", self.frames.recent_mean_ms())).color(theme::TEXT_DIM));
             });
@@ -250,6 +256,26 @@ impl ConsoleApp {
             }
         }
         true
+    }
+}
+
+/// History health: quiet while it keeps up; a chip when it drops samples or cannot commit.
+fn history_status_ui(ui: &mut Ui, h: &HistorianStats) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let dropped = h.samples_dropped.load(Relaxed);
+    let errors = h.commit_errors.load(Relaxed);
+    ui.separator();
+    if errors > 0 {
+        let why = h.last_error().unwrap_or_default();
+        readout::chip_ui(ui, "HISTORY NOT SAVING", theme::QUALITY_BAD);
+        ui.label(RichText::new(format!("{errors} failed commits")).color(theme::TEXT_DIM))
+            .on_hover_text(why);
+    } else if dropped > 0 {
+        readout::chip_ui(ui, "HISTORY DROPPING", theme::QUALITY_BAD);
+        ui.label(RichText::new(format!("{dropped} samples not stored")).color(theme::TEXT_DIM));
+    } else {
+        ui.label(RichText::new("history ok").color(theme::TEXT_DIM))
+            .on_hover_text(format!("{} samples stored", h.samples_stored.load(Relaxed)));
     }
 }
 

@@ -85,6 +85,7 @@ pub fn run(
                 simulator: simulator_info(&runtime),
                 clock: Arc::new(Timestamp::now),
                 history: runtime.history.as_ref().map(|h| h.path.clone()),
+                history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
             };
             Ok(Box::new(RunningConsole {
                 app: ConsoleApp::new(inputs, measure),

@@ -222,3 +222,21 @@ fn a_trend_backfills_from_the_historian() {
     mask_frame_time(&mut h);
     h.snapshot("trends");
 }
+
+#[test]
+fn the_status_bar_says_when_history_is_not_being_saved() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = std::sync::Arc::new(wellconsole::historian::HistorianStats::default());
+    let (app, _rx) = support::console_with(None, Some(stats.clone()));
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("history ok");
+    stats.samples_dropped.store(120, Relaxed);
+    h.run();
+    h.get_by_label("HISTORY DROPPING");
+    h.get_by_label("120 samples not stored");
+    stats.commit_errors.store(2, Relaxed);
+    h.run();
+    h.get_by_label("HISTORY NOT SAVING");
+    h.get_by_label("2 failed commits");
+}

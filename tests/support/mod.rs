@@ -70,6 +70,14 @@ pub fn console() -> (ConsoleApp, Receiver<HubCommand>) {
 
 /// The console over the demo snapshot, reading trends from the history database at `history`.
 pub fn console_with_history(history: Option<std::path::PathBuf>) -> (ConsoleApp, Receiver<HubCommand>) {
+    console_with(history, None)
+}
+
+/// The console over the demo snapshot, with a history database and the historian's counters.
+pub fn console_with(
+    history: Option<std::path::PathBuf>,
+    history_stats: Option<Arc<wellconsole::historian::HistorianStats>>,
+) -> (ConsoleApp, Receiver<HubCommand>) {
     let snap = demo_snapshot();
     let devices = snap.directory.devices().into_iter().map(str::to_owned).collect();
     let signals = snap.directory.iter().map(|d| d.address.clone()).collect();
@@ -85,6 +93,7 @@ pub fn console_with_history(history: Option<std::path::PathBuf>) -> (ConsoleApp,
         }),
         clock: Arc::new(|| NOW),
         history,
+        history_stats,
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }
