@@ -63,6 +63,17 @@ fn store_all(dir: &tempfile::TempDir, samples: &[Sample]) -> Arc<HistorianStats>
     stats
 }
 
+/// The rollup of w/pressure's stored samples, computed afresh (closed buckets and the open one).
+fn rollup_of_stored(q: &History, res: Resolution) -> Vec<Bucket> {
+    let mut acc = Accumulator::new(res);
+    let mut out = Vec::new();
+    for s in q.raw("w/pressure", T0, T0 + 3_600_000_000).unwrap() {
+        acc.push(s.ts, writer::rollup_value(s.value.as_ref(), s.quality), &mut out);
+    }
+    out.push(acc.open().unwrap().clone());
+    out
+}
+
 fn pressure(i: i64) -> Sample {
     let t = Timestamp(T0 + i * 100_000);
     // one comm failure in the middle
@@ -139,17 +150,7 @@ fn stored_rollups_equal_the_rollup_of_what_was_stored() {
         store_all(&dir, part);
     }
     let q = History::open(&dir.path().join("h.db")).unwrap();
-    let mut acc = Accumulator::new(Resolution::Minute);
-    let mut want: Vec<Bucket> = Vec::new();
-    for s in q.raw("w/pressure", T0, T0 + 3_600_000_000).unwrap() {
-        let v = if s.quality.plottable() {
-            s.value.and_then(|v| v.as_f64())
-        } else {
-            None
-        };
-        acc.push(s.ts, v, &mut want);
-    }
-    want.push(acc.open().unwrap().clone());
+    let want = rollup_of_stored(&q, Resolution::Minute);
     let got = q
         .buckets(Resolution::Minute, "w/pressure", T0, T0 + 3_600_000_000)
         .unwrap();
@@ -280,17 +281,7 @@ fn rollups_lost_in_a_crash_are_rebuilt_from_raw_samples() {
     h.stop();
     let q = History::open(&dir.path().join("h.db")).unwrap();
     for res in Resolution::ROLLUPS {
-        let mut acc = Accumulator::new(res);
-        let mut want: Vec<Bucket> = Vec::new();
-        for s in q.raw("w/pressure", T0, T0 + 3_600_000_000).unwrap() {
-            let v = if s.quality.plottable() {
-                s.value.and_then(|v| v.as_f64())
-            } else {
-                None
-            };
-            acc.push(s.ts, v, &mut want);
-        }
-        want.push(acc.open().unwrap().clone());
+        let want = rollup_of_stored(&q, res);
         let got = q.buckets(res, "w/pressure", T0, T0 + 3_600_000_000).unwrap();
         assert_eq!(got, want, "{res:?}");
     }

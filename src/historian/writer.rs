@@ -338,7 +338,7 @@ struct WriterState {
 }
 
 /// The value a rollup counts: a good (or uncertain) number.
-fn rollup_value(value: Option<&Value>, q: StoredQuality) -> Option<f64> {
+pub(super) fn rollup_value(value: Option<&Value>, q: StoredQuality) -> Option<f64> {
     if q.plottable() {
         value.and_then(Value::as_f64)
     } else {
