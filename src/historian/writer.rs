@@ -360,7 +360,6 @@ impl WriterState {
             let last_ts: Option<i64> =
                 conn.query_row("SELECT MAX(t1) FROM chunks WHERE tag = ?1", params![id], |r| r.get(0))?;
             let pending = Chunk::new(t.kind);
-            let last_quality = (!pending.is_empty()).then(|| pending.quality_at(pending.len() - 1));
             let mut rollups = Vec::new();
             let mut uptos = Vec::new();
             for res in Resolution::ROLLUPS {
@@ -398,7 +397,8 @@ impl WriterState {
                 committed: 0,
                 first_block: None,
                 last_ts,
-                last_quality,
+                // set below from the unsealed samples, if any
+                last_quality: None,
                 rollups,
                 dirty: false,
             });
