@@ -19,6 +19,8 @@ pub struct Cli {
     pub measure: MeasureArgs,
     #[command(flatten)]
     pub history: HistoryDbArgs,
+    #[command(flatten)]
+    pub console: ConsoleArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -51,6 +53,25 @@ pub struct HistoryDbArgs {
     pub no_history: bool,
 }
 
+#[derive(Debug, Args, Clone)]
+pub struct ConsoleArgs {
+    /// Alarm journal database (default: alarms.db beside the history database).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub alarm_db: Option<PathBuf>,
+    /// Language of the console and of alarm texts: en or es.
+    #[arg(long, global = true, default_value = "en")]
+    pub lang: crate::lang::Lang,
+    /// Name recorded for this console's operator actions (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Role of this console's user until logins exist: admin, supervisor, engineer, operator or viewer.
+    #[arg(long, default_value = "operator")]
+    pub role: crate::auth::Role,
+    /// Sound profile from the alarm files ([sound.NAME]), e.g. control-room or cab.
+    #[arg(long, value_name = "NAME", default_value = "control-room")]
+    pub sound_profile: String,
+}
+
 #[derive(Debug, Args, Clone, Default)]
 pub struct MeasureArgs {
     /// Close the console after this many seconds (measurement and smoke tests).
@@ -73,6 +94,36 @@ pub enum Command {
     Opcua(OpcuaArgs),
     /// Read the history database: export to CSV, storage statistics.
     History(HistoryArgs),
+    /// Read the alarm journal: performance report (EEMUA 191 / ISA-18.2 KPIs).
+    Alarms(AlarmsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlarmsArgs {
+    #[command(subcommand)]
+    pub command: AlarmsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlarmsCommand {
+    /// Alarms per 10 min, floods, top 10, chattering, stale and priority distribution over a window.
+    Report(AlarmReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlarmReportArgs {
+    /// Start: RFC 3339, local 'YYYY-MM-DD HH:MM[:SS]', 'now' or an offset like -24h.
+    #[arg(long, default_value = "-24h", allow_hyphen_values = true)]
+    pub from: String,
+    /// End (same forms as --from).
+    #[arg(long, default_value = "now", allow_hyphen_values = true)]
+    pub to: String,
+    /// CSV instead of text.
+    #[arg(long)]
+    pub csv: bool,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

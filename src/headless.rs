@@ -27,6 +27,8 @@ pub struct HeadlessReport {
     pub samples_per_sec: f64,
     pub drivers: BTreeMap<String, DriverStatus>,
     pub values: BTreeMap<String, TagReport>,
+    /// Alarms not in Normal at the end: id → state.
+    pub alarms: BTreeMap<String, String>,
 }
 
 impl HeadlessReport {
@@ -58,6 +60,7 @@ impl HeadlessReport {
             samples_per_sec: snap.counters.samples_in as f64 / secs.max(1e-9),
             drivers: snap.drivers.iter().map(|d| (d.name.clone(), d.clone())).collect(),
             values,
+            alarms: BTreeMap::new(),
         }
     }
 }
@@ -73,7 +76,15 @@ pub fn run_for(project: Project, opts: RuntimeOptions, duration: Duration) -> Re
     // Let the hub publish what arrived in the last instant before reading the final picture.
     std::thread::sleep(Duration::from_millis(50));
     let snap = runtime.snapshot.load_full();
-    let report = HeadlessReport::from_snapshot(&site, started.elapsed(), &snap);
+    let mut report = HeadlessReport::from_snapshot(&site, started.elapsed(), &snap);
+    report.alarms = runtime
+        .alarms
+        .view
+        .load()
+        .rows
+        .iter()
+        .map(|r| (r.def.id.to_string(), r.state.code().to_owned()))
+        .collect();
     runtime.shutdown();
     Ok(report)
 }

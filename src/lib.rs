@@ -2,15 +2,19 @@
 //!
 //! Data flows one way (DESIGN.md): driver → channel → hub → tag table / subscribers → UI snapshot.
 //! Rooms: `tag` (the data model), `driver` (protocols and the simulator driver), `hub` (the scan loop),
-//! `sim` (the demo plant models), `calc` (engineering calculations), `project` (loading and checking
+//! `sim` (the demo plant models), `calc` (engineering calculations), `historian` (SQLite history),
+//! `alarm` (ISA-18.2 alarm management), `auth` (roles and permissions), `project` (loading and checking
 //! project files), `runtime` (wiring a project into running threads) and `ui` (egui).
 
+pub mod alarm;
+pub mod auth;
 pub mod calc;
 pub mod cli;
 pub mod driver;
 pub mod headless;
 pub mod historian;
 pub mod hub;
+pub mod lang;
 pub mod project;
 pub mod runtime;
 pub mod serve;

@@ -6,9 +6,11 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use wellconsole::alarm::{journal, kpi};
+use wellconsole::auth::Actor;
 use wellconsole::cli::{
-    BrowseArgs, Cli, Command, HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs,
-    RunArgs, SimArgs,
+    AlarmReportArgs, AlarmsArgs, AlarmsCommand, BrowseArgs, Cli, Command, ConsoleArgs, HistoryArgs, HistoryCommand,
+    HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs,
 };
 use wellconsole::historian::{History, Resolution, export};
 use wellconsole::project::{self, Project, ProjectFiles};
@@ -40,11 +42,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         speed: cli.plant.speed,
         faults: cli.plant.faults.clone(),
         history: None,
+        alarm_journal: Some(cli.console.alarm_db.clone().unwrap_or_default()),
     };
     let h = &cli.history;
     match cli.command {
-        None => gui(&cli.project, with_history(opts, h), &cli.measure),
-        Some(Command::Run(args)) if !args.headless => gui(&cli.project, with_history(opts, h), &cli.measure),
+        None => gui(&cli.project, with_history(opts, h), &cli.measure, &cli.console),
+        Some(Command::Run(args)) if !args.headless => {
+            gui(&cli.project, with_history(opts, h), &cli.measure, &cli.console)
+        }
+        Some(Command::Alarms(AlarmsArgs {
+            command: AlarmsCommand::Report(args),
+        })) => alarm_report(&cli.project, h, &cli.console, &args),
         Some(Command::Run(args)) => headless(&cli.project, with_history(opts, h), &args),
         Some(Command::History(HistoryArgs { command })) => history(&cli.project, h, command),
         Some(Command::Check) => check(&cli.project),
@@ -66,6 +74,13 @@ fn with_history(mut opts: RuntimeOptions, h: &HistoryDbArgs) -> RuntimeOptions {
 fn history_path(project: &Project, opts: &mut RuntimeOptions) {
     if opts.history.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
         opts.history = Some(project.history_path());
+    }
+    if opts.alarm_journal.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+        // Beside the history database, wherever that was put.
+        opts.alarm_journal = Some(match &opts.history {
+            Some(h) => h.with_file_name("alarms.db"),
+            None => project.alarm_journal_path(),
+        });
     }
     if let Some(p) = &opts.history {
         tracing::info!(path = %p.display(), "keeping history");
@@ -190,14 +205,30 @@ fn load(p: &ProjectArgs) -> Result<Project> {
     })
 }
 
-fn gui(p: &ProjectArgs, mut opts: RuntimeOptions, m: &wellconsole::cli::MeasureArgs) -> Result<ExitCode> {
+fn gui(
+    p: &ProjectArgs,
+    mut opts: RuntimeOptions,
+    m: &wellconsole::cli::MeasureArgs,
+    c: &ConsoleArgs,
+) -> Result<ExitCode> {
     let project = load(p)?;
     history_path(&project, &mut opts);
     let measure = wellconsole::ui::MeasureOptions {
         exit_after: m.exit_after.map(secs).transpose()?,
         frame_stats: m.frame_stats.clone(),
     };
-    wellconsole::ui::run(project, opts, measure).map_err(|e| anyhow!("the console window could not run: {e}"))?;
+    let actor = match &c.user {
+        Some(u) => Actor::new(u.clone(), c.role),
+        None => Actor::from_os(c.role),
+    };
+    let console = wellconsole::ui::ConsoleSettings {
+        actor,
+        lang: c.lang,
+        sound: project.alarms.sound(&c.sound_profile),
+        horn: true,
+    };
+    wellconsole::ui::run(project, opts, measure, console)
+        .map_err(|e| anyhow!("the console window could not run: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -218,6 +249,37 @@ fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result
     if let Some(path) = &args.stats_json {
         let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn alarm_report(p: &ProjectArgs, h: &HistoryDbArgs, c: &ConsoleArgs, args: &AlarmReportArgs) -> Result<ExitCode> {
+    // Where a console run with the same options keeps it.
+    let path = match (&c.alarm_db, &h.history_db) {
+        (Some(p), _) => p.clone(),
+        (None, Some(db)) => db.with_file_name("alarms.db"),
+        (None, None) => load(p)?.alarm_journal_path(),
+    };
+    if !path.is_file() {
+        bail!(
+            "{}: no alarm journal here (the console writes it while it runs)",
+            path.display()
+        );
+    }
+    let now = wellconsole::tag::Timestamp::now();
+    let from = export::parse_time(&args.from, now).map_err(|e| anyhow!("--from: {e}"))?;
+    let to = export::parse_time(&args.to, now).map_err(|e| anyhow!("--to: {e}"))?;
+    if to <= from {
+        bail!("--to must be after --from");
+    }
+    let conn = journal::open_reader(&path)?;
+    let acts = journal::activations(&conn, from, to)?;
+    let standing = journal::standing(&conn)?;
+    let report = kpi::report(from, to, &acts, &standing);
+    let text = if args.csv { report.to_csv() } else { report.to_text() };
+    match &args.out {
+        Some(out) => std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?,
+        None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,9 @@
 //! Wiring: turns a loaded project into running threads (one per driver, one hub) and hands out the
 //! two things the rest of the program needs: the snapshot cell to read and the command sender to write.
 
+use crate::alarm::journal::{JournalStats, JournalWriter};
+use crate::alarm::reload::{self, ConfigProblems};
+use crate::alarm::{AlarmEngine, AlarmService, AlarmViewCell};
 use crate::driver::modbus::ModbusDriver;
 use crate::driver::mqtt::MqttDriver;
 use crate::driver::opcua::OpcUaDriver;
@@ -8,7 +11,7 @@ use crate::driver::sim::SimDriver;
 use crate::driver::{DriverLink, DriverStats, SampleSender};
 use crate::historian::{Historian, HistorianConfig, HistorianStats, WriterTag};
 use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
-use crate::project::{DriverKind, Project};
+use crate::project::{DriverKind, Origin, Project};
 use crate::sim::ScheduledFault;
 use crate::tag::TagDirectory;
 use crossbeam_channel::{Sender, bounded};
@@ -30,6 +33,18 @@ pub struct RuntimeOptions {
     pub faults: Vec<ScheduledFault>,
     /// Keep history in this database (`None`: no historian, e.g. tests that do not need one).
     pub history: Option<PathBuf>,
+    /// Journal alarms (and keep their state across restarts) in this database (`None`: not kept).
+    pub alarm_journal: Option<PathBuf>,
+}
+
+/// The running alarm system, for the console.
+#[derive(Clone)]
+pub struct AlarmHandle {
+    pub view: AlarmViewCell,
+    /// Problems in edited alarm files (the running set is the last good one).
+    pub problems: ConfigProblems,
+    pub journal: Option<PathBuf>,
+    pub journal_stats: Option<Arc<JournalStats>>,
 }
 
 /// The running historian, for the console's status line and trend queries.
@@ -47,6 +62,8 @@ pub enum RuntimeError {
     BadSpeed(f64),
     #[error(transparent)]
     History(#[from] crate::historian::store::StoreError),
+    #[error(transparent)]
+    Journal(#[from] crate::alarm::journal::JournalError),
 }
 
 pub struct Runtime {
@@ -54,7 +71,9 @@ pub struct Runtime {
     pub snapshot: SnapshotCell,
     pub commands: Sender<HubCommand>,
     pub history: Option<HistoryHandle>,
+    pub alarms: AlarmHandle,
     historian: Option<Historian>,
+    journal: Option<JournalWriter>,
     shutdown: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -124,8 +143,26 @@ impl Runtime {
             None => (None, None),
         };
         let (historian, feed) = historian.unzip();
+        let mut engine = AlarmEngine::new(project.alarms.clone());
+        let (journal, journal_tx) = match &opts.alarm_journal {
+            Some(path) => {
+                let (writer, tx, saved) = JournalWriter::start(path)?;
+                engine.restore(saved);
+                (Some(writer), Some(tx))
+            }
+            None => (None, None),
+        };
+        let service = AlarmService::new(engine, journal_tx);
+        let alarms = AlarmHandle {
+            view: service.view_cell(),
+            problems: Arc::new(arc_swap::ArcSwap::from_pointee(Vec::new())),
+            journal: opts.alarm_journal.clone(),
+            journal_stats: journal.as_ref().map(JournalWriter::stats),
+        };
         let (cmd_tx, cmd_rx) = bounded(COMMAND_QUEUE);
-        let mut hub = Hub::new(directory, ports, cmd_rx);
+        let mut hub = Hub::new(directory.clone(), ports, cmd_rx);
+        // Alarms first: a sample that raises an alarm is judged before anything else sees the scan.
+        hub.subscribe(Box::new(service));
         if let Some(feed) = feed {
             hub.subscribe(Box::new(feed));
         }
@@ -138,6 +175,22 @@ impl Runtime {
         let snapshot = hub.snapshot_cell();
         let s = shutdown.clone();
         threads.push(spawn("hub", move || hub.run(s))?);
+        if let Origin::Directory(root) = &project.files.origin
+            && root.join("site.toml").is_file()
+        {
+            let t = reload::watch(
+                root.clone(),
+                directory,
+                cmd_tx.clone(),
+                alarms.problems.clone(),
+                shutdown.clone(),
+            )
+            .map_err(|source| RuntimeError::Spawn {
+                name: "alarm-reload".into(),
+                source,
+            })?;
+            threads.push(t);
+        }
         for (d, link) in starts {
             let name = format!("driver-{}", d.name);
             match d.kind {
@@ -167,7 +220,9 @@ impl Runtime {
             snapshot,
             commands: cmd_tx,
             history,
+            alarms,
             historian,
+            journal,
             shutdown,
             threads,
         })
@@ -188,6 +243,10 @@ impl Runtime {
         // After the hub: everything it handed over is stored before the writer commits and exits.
         if let Some(h) = self.historian.take() {
             h.stop();
+        }
+        // The hub (and with it the journal's sender) is gone: the writer commits what is queued and exits.
+        if let Some(j) = self.journal.take() {
+            j.stop();
         }
     }
 }

@@ -27,6 +27,10 @@ pub trait Subscriber: Send {
     fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable);
     /// Called at each housekeeping tick (timers: delays, shelving expiry).
     fn on_tick(&mut self, _now: Timestamp, _table: &TagTable) {}
+    /// An operator command that is not a write (alarm actions): every subscriber sees it, in order.
+    fn on_command(&mut self, _cmd: &HubCommand, _now: Timestamp) {}
+    /// Called just before the hub publishes a snapshot, so views derived from the same scan go out together.
+    fn on_publish(&mut self) {}
 }
 
 /// What the UI (or CLI) asks of the plant.
@@ -36,6 +40,8 @@ pub enum HubCommand {
     Write { tag: TagId, value: Value },
     /// A command for one driver (e.g. simulator fault injection).
     ToDriver { driver: DriverId, command: DriverCommand },
+    /// An alarm action (acknowledge, shelve, …) or new alarm definitions, for the alarm subscriber.
+    Alarm(crate::alarm::AlarmCommand),
 }
 
 /// Hub-side end of one driver.
@@ -185,6 +191,13 @@ impl Hub {
     pub fn handle_command(&mut self, cmd: HubCommand) {
         self.counters.commands_in += 1;
         let (driver, command) = match cmd {
+            HubCommand::Alarm(_) => {
+                let now = Timestamp::now();
+                for s in &mut self.subscribers {
+                    s.on_command(&cmd, now);
+                }
+                return;
+            }
             HubCommand::ToDriver { driver, command } => (driver, command),
             HubCommand::Write { tag, value } => match self.table.directory().get(tag) {
                 Some(def) if !def.writable => {
@@ -306,6 +319,9 @@ impl Hub {
     }
 
     pub fn publish(&mut self, now: Timestamp) {
+        for s in &mut self.subscribers {
+            s.on_publish();
+        }
         self.seq += 1;
         self.published.store(Arc::new(self.build_snapshot(now)));
         if let Some(n) = &self.notify {

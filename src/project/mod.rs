@@ -1,6 +1,7 @@
 //! Projects: a directory (or the embedded demo) with `site.toml`, `data/`, `screens/`, `symbols/`
 //! and `alarms/`. Owns reading, validating and reporting problems in them; it starts nothing.
 
+pub mod alarms;
 pub mod diag;
 pub mod files;
 pub mod site;
@@ -15,19 +16,35 @@ pub use site::{DriverConfig, DriverKind, Site};
 pub struct Project {
     pub files: ProjectFiles,
     pub site: Site,
+    pub alarms: std::sync::Arc<crate::alarm::AlarmSet>,
 }
 
 impl Project {
     pub fn load(files: ProjectFiles) -> Result<Self, Vec<Diagnostic>> {
-        let problems = check_other_files(&files);
+        let mut problems = check_other_files(&files);
         match site::load(&files) {
-            Ok(site) if problems.is_empty() => Ok(Self { files, site }),
-            Ok(_) => Err(problems),
+            Ok(site) => match alarms::load(&files, &site.tags) {
+                Ok(alarms) if problems.is_empty() => Ok(Self {
+                    files,
+                    site,
+                    alarms: std::sync::Arc::new(alarms),
+                }),
+                Ok(_) => Err(problems),
+                Err(e) => {
+                    problems.extend(e);
+                    Err(problems)
+                }
+            },
             Err(mut e) => {
                 e.extend(problems);
                 Err(e)
             }
         }
+    }
+
+    /// The alarm journal: beside the history database, so one folder holds a site's records.
+    pub fn alarm_journal_path(&self) -> std::path::PathBuf {
+        self.history_path().with_file_name("alarms.db")
     }
 
     pub fn demo() -> Result<Self, Vec<Diagnostic>> {
@@ -76,8 +93,9 @@ pub fn check(files: &ProjectFiles) -> Vec<Diagnostic> {
     }
 }
 
-/// Screens, symbols and alarms: until their schemas land (issues 5 and 6) every `.toml` there must at
-/// least be valid TOML, so a broken file is caught by `check` today and not at the next upgrade.
+/// Screens and symbols: until their schemas land every `.toml` there must at least be valid TOML, so a
+/// broken file is caught by `check` today and not at the next upgrade. Alarm files are checked in full
+/// by `alarms::load`.
 fn check_other_files(files: &ProjectFiles) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = files
         .unreadable()
@@ -90,7 +108,7 @@ fn check_other_files(files: &ProjectFiles) -> Vec<Diagnostic> {
         })
         .collect();
     for (rel, text) in files.iter() {
-        let in_definitions = ["screens/", "symbols/", "alarms/"].iter().any(|d| rel.starts_with(d));
+        let in_definitions = ["screens/", "symbols/"].iter().any(|d| rel.starts_with(d));
         if in_definitions
             && rel.ends_with(".toml")
             && let Err(e) = text.parse::<toml::Table>()

@@ -3,6 +3,9 @@
 //! Reads one snapshot per frame (`ArcSwap::load_full`, never blocks) and sends operator commands over
 //! a bounded channel (`try_send`, never blocks). It owns only view state.
 
+use super::alarm_banner::{BannerAction, banner_height, banner_ui};
+use super::alarm_desk::{AlarmDesk, ConsoleSettings};
+use super::alarm_pages::{kpi_ui, log_ui, summary_ui};
 use super::drivers_page::{driver_state_ui, drivers_ui};
 use super::frame_stats::FrameStats;
 use super::overview::overview_ui;
@@ -13,6 +16,7 @@ use super::{readout, theme};
 use crate::historian::HistorianStats;
 use crate::historian::reader::TrendReader;
 use crate::hub::{HubCommand, Snapshot, SnapshotCell};
+use crate::runtime::AlarmHandle;
 use crate::tag::Timestamp;
 use crossbeam_channel::Sender;
 use egui::{RichText, Ui};
@@ -23,6 +27,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     Overview,
+    Alarms,
+    AlarmLog,
+    AlarmKpi,
     Tags,
     Trends,
     Drivers,
@@ -30,11 +37,23 @@ pub enum Page {
 }
 
 impl Page {
-    const ALL: [Page; 5] = [Page::Overview, Page::Tags, Page::Trends, Page::Drivers, Page::Simulator];
+    const ALL: [Page; 8] = [
+        Page::Overview,
+        Page::Alarms,
+        Page::AlarmLog,
+        Page::AlarmKpi,
+        Page::Tags,
+        Page::Trends,
+        Page::Drivers,
+        Page::Simulator,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Page::Overview => "Overview",
+            Page::Alarms => "Alarms",
+            Page::AlarmLog => "Alarm log",
+            Page::AlarmKpi => "Alarm KPIs",
             Page::Tags => "Tags",
             Page::Trends => "Trends",
             Page::Drivers => "Drivers",
@@ -58,6 +77,9 @@ pub struct ConsoleInputs {
     pub history: Option<PathBuf>,
     /// The historian's counters, for the status bar (`None`: no historian).
     pub history_stats: Option<Arc<HistorianStats>>,
+    /// The alarm system's view, file problems and journal (`None`: no alarm engine).
+    pub alarms: Option<AlarmHandle>,
+    pub settings: ConsoleSettings,
 }
 
 /// Measurement mode: run for a while, write frame statistics, close.
@@ -75,6 +97,7 @@ pub struct ConsoleApp {
     trend: TrendPageState,
     reader: Option<TrendReader>,
     simulator: SimulatorPageState,
+    desk: AlarmDesk,
     frames: FrameStats,
     started: Instant,
     measure: MeasureOptions,
@@ -87,8 +110,10 @@ impl ConsoleApp {
                 .map_err(|e| tracing::error!(error = %e, "trend queries unavailable"))
                 .ok()
         });
+        let desk = AlarmDesk::new(inputs.alarms.as_ref(), inputs.settings.clone(), inputs.commands.clone());
         Self {
             themed: false,
+            desk,
             inputs,
             page: Page::Overview,
             tags: TagBrowserState::default(),
@@ -109,6 +134,14 @@ impl ConsoleApp {
         &self.trend
     }
 
+    pub fn alarms(&self) -> &AlarmDesk {
+        &self.desk
+    }
+
+    pub fn alarms_mut(&mut self) -> &mut AlarmDesk {
+        &mut self.desk
+    }
+
     /// Draws one frame of the whole console into `ui`.
     pub fn console_ui(&mut self, ui: &mut Ui) {
         let t0 = Instant::now();
@@ -119,14 +152,26 @@ impl ConsoleApp {
         let snap = self.inputs.snapshot.load_full();
         let now = (self.inputs.clock)();
         self.trend.collect(&snap);
+        self.desk.begin_frame();
         egui::Panel::top("alarm_banner")
-            .exact_size(44.0)
+            .exact_size(banner_height(&self.desk))
             .frame(
                 egui::Frame::default()
                     .fill(theme::BANNER)
-                    .inner_margin(egui::Margin::symmetric(10, 6)),
+                    .inner_margin(egui::Margin::symmetric(10, 4)),
             )
-            .show(ui, |ui| self.banner_ui(ui, &snap));
+            .show(ui, |ui| {
+                let not_good = snap.tags.iter().filter(|s| !s.quality.is_good()).count();
+                match banner_ui(ui, &mut self.desk, not_good, now) {
+                    BannerAction::None => {}
+                    BannerAction::OpenSummary => self.page = Page::Alarms,
+                    BannerAction::ShowNotGood => {
+                        self.tags.only_not_good = true;
+                        self.tags.query.clear();
+                        self.page = Page::Tags;
+                    }
+                }
+            });
         egui::Panel::top("navigation")
             .frame(
                 egui::Frame::default()
@@ -144,9 +189,14 @@ impl ConsoleApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::default().fill(theme::BACKGROUND).inner_margin(10.0))
             .show(ui, |ui| match self.page {
-                Page::Overview => overview_ui(ui, &snap),
+                Page::Overview => overview_ui(ui, &snap, &self.desk.view.tag_marks, now),
+                Page::Alarms => summary_ui(ui, &mut self.desk, now),
+                Page::AlarmLog => log_ui(ui, &mut self.desk, now),
+                Page::AlarmKpi => kpi_ui(ui, &mut self.desk, now),
                 Page::Tags => {
-                    if let Some(id) = tag_browser_ui(ui, &mut self.tags, &snap, now, self.trend.notice.as_deref())
+                    let marks = &self.desk.view.tag_marks;
+                    if let Some(id) =
+                        tag_browser_ui(ui, &mut self.tags, &snap, now, self.trend.notice.as_deref(), marks)
                         && let Some(def) = snap.directory.get(id)
                     {
                         self.trend.notice = Some(match self.trend.add_pen(&def.name) {
@@ -166,30 +216,6 @@ impl ConsoleApp {
                 ),
             });
         self.frames.record(t0.elapsed());
-    }
-
-    /// The strip reserved on top of every screen for the alarm banner. Until alarm definitions are
-    /// loaded it says so plainly, and it always shows how many tags are not good.
-    fn banner_ui(&mut self, ui: &mut Ui, snap: &Snapshot) {
-        ui.horizontal_centered(|ui| {
-            ui.label(RichText::new("ALARMS").strong());
-            ui.label(RichText::new("No alarm definitions loaded").color(theme::TEXT_DIM));
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let not_good = snap.tags.iter().filter(|s| !s.quality.is_good()).count();
-                if not_good > 0 {
-                    let text = format!("{not_good} tags not good");
-                    let button =
-                        egui::Button::new(RichText::new(text).color(theme::ON_CHIP).strong()).fill(theme::QUALITY_BAD);
-                    if ui.add(button).on_hover_text("Show them in the tag browser").clicked() {
-                        self.tags.only_not_good = true;
-                        self.tags.query.clear();
-                        self.page = Page::Tags;
-                    }
-                } else {
-                    ui.label(RichText::new("All tags good").color(theme::TEXT_DIM));
-                }
-            });
-        });
     }
 
     fn nav_ui(&mut self, ui: &mut Ui, now: Timestamp) {

@@ -1,6 +1,10 @@
 //! The operator console (egui/eframe on wgpu). The only room that imports egui: it reads hub
 //! snapshots and sends operator commands; it never touches drivers, sockets or files directly.
 
+mod alarm_banner;
+pub mod alarm_desk;
+mod alarm_pages;
+pub mod alarm_symbol;
 mod app;
 mod drivers_page;
 mod frame_stats;
@@ -11,6 +15,7 @@ mod tag_browser;
 pub mod theme;
 pub mod trend_page;
 
+pub use alarm_desk::ConsoleSettings;
 pub use app::{ConsoleApp, ConsoleInputs, MeasureOptions, Page};
 pub use frame_stats::{FrameReport, FrameStats};
 pub use simulator_page::SimulatorInfo;
@@ -49,6 +54,7 @@ pub fn run(
     project: crate::project::Project,
     opts: RuntimeOptions,
     measure: MeasureOptions,
+    settings: ConsoleSettings,
 ) -> Result<(), eframe::Error> {
     let title = format!("wellconsole — {}", project.site.name);
     // The hub starts before the window exists; it reaches egui through this slot once it does.
@@ -86,6 +92,8 @@ pub fn run(
                 clock: Arc::new(Timestamp::now),
                 history: runtime.history.as_ref().map(|h| h.path.clone()),
                 history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
+                alarms: Some(runtime.alarms.clone()),
+                settings,
             };
             Ok(Box::new(RunningConsole {
                 app: ConsoleApp::new(inputs, measure),

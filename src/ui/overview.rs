@@ -2,8 +2,10 @@
 //! the whole site at a glance. (P&ID screens from `screens/` replace it as the site's L1 display later;
 //! this stays as the generic fallback for any project.)
 
+use super::alarm_symbol::{AlarmMarks, indicator_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
+use crate::tag::Timestamp;
 use egui::{RichText, Ui};
 
 /// Tile width: label, value and a quality chip side by side.
@@ -12,7 +14,7 @@ const TILE_GAP: f32 = 10.0;
 /// Frame margin and stroke on both sides of a tile.
 const TILE_CHROME: f32 = 22.0;
 
-pub fn overview_ui(ui: &mut Ui, snap: &Snapshot) {
+pub fn overview_ui(ui: &mut Ui, snap: &Snapshot, marks: &AlarmMarks, now: Timestamp) {
     let devices = snap.directory.devices();
     let per_row = ((ui.available_width() + TILE_GAP) / (TILE_WIDTH + TILE_CHROME + TILE_GAP))
         .floor()
@@ -22,14 +24,14 @@ pub fn overview_ui(ui: &mut Ui, snap: &Snapshot) {
         for row in devices.chunks(per_row) {
             ui.horizontal_top(|ui| {
                 for device in row {
-                    tile_ui(ui, snap, device);
+                    tile_ui(ui, snap, device, marks, now);
                 }
             });
         }
     });
 }
 
-fn tile_ui(ui: &mut Ui, snap: &Snapshot, device: &str) {
+fn tile_ui(ui: &mut Ui, snap: &Snapshot, device: &str, marks: &AlarmMarks, now: Timestamp) {
     let tags: Vec<_> = snap.directory.iter().filter(|d| d.device() == device).collect();
     let bad = tags
         .iter()
@@ -42,11 +44,19 @@ fn tile_ui(ui: &mut Ui, snap: &Snapshot, device: &str) {
         .inner_margin(10.0)
         .show(ui, |ui| {
             ui.set_width(TILE_WIDTH);
-            ui.vertical(|ui| tile_contents_ui(ui, snap, device, &tags, bad));
+            ui.vertical(|ui| tile_contents_ui(ui, snap, device, &tags, bad, marks, now));
         });
 }
 
-fn tile_contents_ui(ui: &mut Ui, snap: &Snapshot, device: &str, tags: &[&crate::tag::TagDef], bad: usize) {
+fn tile_contents_ui(
+    ui: &mut Ui,
+    snap: &Snapshot,
+    device: &str,
+    tags: &[&crate::tag::TagDef],
+    bad: usize,
+    marks: &AlarmMarks,
+    now: Timestamp,
+) {
     ui.horizontal(|ui| {
         ui.label(RichText::new(device.to_uppercase()).size(theme::TEXT_HEADING).strong());
         if bad > 0 {
@@ -66,8 +76,18 @@ fn tile_contents_ui(ui: &mut Ui, snap: &Snapshot, device: &str, tags: &[&crate::
                 let Some(state) = snap.get(def.id) else {
                     continue;
                 };
-                ui.label(RichText::new(def.signal().replace('_', " ")).color(theme::TEXT_DIM))
-                    .on_hover_text(&def.description);
+                ui.horizontal(|ui| {
+                    match marks.get(&def.id) {
+                        Some((p, st)) => {
+                            indicator_ui(ui, 18.0, *p, *st, now);
+                        }
+                        None => {
+                            ui.add_space(18.0 + ui.spacing().item_spacing.x);
+                        }
+                    }
+                    ui.label(RichText::new(def.signal().replace('_', " ")).color(theme::TEXT_DIM))
+                        .on_hover_text(&def.description);
+                });
                 readout::readout_ui(ui, def, state);
                 ui.end_row();
             }

@@ -1,6 +1,7 @@
 //! The tag browser: search every tag by name or description and see value, unit, quality and age.
 //! Virtualised rows, so 10,000 tags cost what the visible ones cost.
 
+use super::alarm_symbol::{AlarmMarks, indicator_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
 use crate::tag::{TagId, Timestamp};
@@ -38,6 +39,7 @@ pub fn tag_browser_ui(
     snap: &Snapshot,
     now: Timestamp,
     notice: Option<&str>,
+    marks: &AlarmMarks,
 ) -> Option<TagId> {
     let mut to_trend = None;
     ui.horizontal(|ui| {
@@ -65,13 +67,14 @@ pub fn tag_browser_ui(
         .striped(true)
         .resizable(true)
         .column(Column::initial(84.0))
+        .column(Column::exact(30.0))
         .column(Column::initial(240.0).at_least(120.0))
         .column(Column::initial(200.0).at_least(120.0))
         .column(Column::initial(110.0).at_least(80.0))
         .column(Column::initial(120.0))
         .column(Column::remainder().at_least(160.0))
         .header(row_h, |mut h| {
-            for title in ["", "Tag", "Value", "Quality", "Updated", "Description"] {
+            for title in ["", "", "Tag", "Value", "Quality", "Updated", "Description"] {
                 h.col(|ui| {
                     ui.strong(title);
                 });
@@ -90,6 +93,11 @@ pub fn tag_browser_ui(
                     });
                     if b.clicked() {
                         to_trend = Some(id);
+                    }
+                });
+                row.col(|ui| {
+                    if let Some((p, st)) = marks.get(&id) {
+                        indicator_ui(ui, 20.0, *p, *st, now);
                     }
                 });
                 row.col(|ui| {

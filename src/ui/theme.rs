@@ -29,6 +29,30 @@ pub const ON_CHIP: Color32 = Color32::WHITE;
 /// Equipment and driver states that need attention (not alarms).
 pub const STATE_OK: Color32 = Color32::from_rgb(0x4A, 0x4A, 0x4A);
 
+/// Alarm priorities (ISA-101: colour is reserved for alarms; each priority also has its own shape, so
+/// it reads without colour vision). Nothing else in the console uses these four hues.
+pub const ALARM_CRITICAL: Color32 = Color32::from_rgb(0xE0, 0x1B, 0x1B);
+pub const ALARM_HIGH: Color32 = Color32::from_rgb(0xF2, 0x84, 0x00);
+pub const ALARM_MEDIUM: Color32 = Color32::from_rgb(0xF5, 0xD0, 0x00);
+pub const ALARM_LOW: Color32 = Color32::from_rgb(0x1F, 0xB5, 0xD6);
+pub const ALARM_DIAGNOSTIC: Color32 = Color32::from_rgb(0xF4, 0xF4, 0xF4);
+pub const ALARM_OUTLINE: Color32 = Color32::from_rgb(0x10, 0x10, 0x10);
+/// Selected alarm row.
+pub const ALARM_SELECTED: Color32 = Color32::from_rgb(0xA9, 0xB6, 0xC8);
+/// Flood and "sound unavailable": system conditions about the alarm system itself.
+pub const ALARM_SYSTEM: Color32 = Color32::from_rgb(0x8B, 0x00, 0x00);
+
+pub fn alarm_colour(p: crate::alarm::Priority) -> Color32 {
+    use crate::alarm::Priority::*;
+    match p {
+        Critical => ALARM_CRITICAL,
+        High => ALARM_HIGH,
+        Medium => ALARM_MEDIUM,
+        Low => ALARM_LOW,
+        Diagnostic => ALARM_DIAGNOSTIC,
+    }
+}
+
 /// Trend pens: dark, mutually distinct, and never an alarm colour (red, orange, yellow) or a quality
 /// colour (purple, slate blue), so a pen is never mistaken for an alarm or bad data.
 pub const PENS: [Color32; 8] = [

@@ -636,3 +636,88 @@ fn history_survives_kill_9_mid_write_and_keeps_everything_committed() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no history for tag 'no/such'"));
 }
+
+const ALARM: &str = r#"[[alarm]]
+tag = "ct01/depth"
+type = "hi"
+limit = 9000.0
+priority = "high"
+message = { en = "Deep", es = "Profundo" }
+"#;
+
+#[test]
+fn check_reports_alarm_definition_errors() {
+    let alarm = |from: &str, to: &str| ALARM.replace(from, to);
+    let twice = format!("{ALARM}\n{ALARM}");
+    let with_line = |line: &str| format!("{ALARM}{line}\n");
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "unknown tag",
+            alarm("ct01/depth\"", "ct01/dept\""),
+            "alarms/a.toml:2:7: unknown tag 'ct01/dept'",
+        ),
+        (
+            "unknown type",
+            alarm("\"hi\"", "\"high\""),
+            "alarms/a.toml:3:8: unknown alarm type 'high'",
+        ),
+        (
+            "limit missing",
+            alarm("limit = 9000.0\n", ""),
+            "alarms/a.toml:3:8: a 'hi' alarm needs limit = NUMBER",
+        ),
+        (
+            "unknown priority",
+            alarm("\"high\"", "\"urgent\""),
+            "alarms/a.toml:5:12: unknown priority 'urgent'",
+        ),
+        (
+            "message without Spanish",
+            alarm(", es = \"Profundo\"", ""),
+            "alarms/a.toml:6:11: message has no Spanish text",
+        ),
+        (
+            "suppression on an unknown tag",
+            with_line("suppress_when = \"esp01/runing == false\""),
+            "alarms/a.toml:7:17: suppress_when 'esp01/runing == false': unknown tag 'esp01/runing'",
+        ),
+        (
+            "defined twice",
+            twice,
+            "alarms/a.toml:9:7: alarm 'ct01/depth:HI' is defined twice",
+        ),
+        (
+            "setpoint is not a tag",
+            alarm("\"hi\"", "\"deviation\"") + "setpoint = \"ct01/sp\"\n",
+            "alarms/a.toml:7:12: unknown tag 'ct01/sp'",
+        ),
+        (
+            "negative deadband",
+            with_line("deadband = -5.0"),
+            "alarms/a.toml:7:12: deadband must be 0 or more",
+        ),
+        (
+            "misspelt field",
+            with_line("on_delay = 2.0"),
+            "alarms/a.toml:7:1: unknown field `on_delay`",
+        ),
+        (
+            "syntax",
+            alarm("priority = \"high\"", "priority = high"),
+            "alarms/a.toml:5:12: ",
+        ),
+        (
+            "state on a number",
+            alarm("type = \"hi\"\nlimit = 9000.0", "type = \"state\"\nstate = \"RIH\""),
+            "alarms/a.toml:4:9: state \"RIH\" cannot be compared with 'ct01/depth'",
+        ),
+    ];
+    let cases: Vec<BrokenCase> = cases
+        .into_iter()
+        .map(|(case, text, want)| {
+            let text: &'static [u8] = Box::leak(text.into_bytes().into_boxed_slice());
+            (case, SITE.to_owned(), vec![("alarms/a.toml", text)], want)
+        })
+        .collect();
+    assert_check_reports(cases);
+}

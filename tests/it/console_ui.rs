@@ -14,7 +14,7 @@ use wellconsole::sim::{Fault, FaultKind};
 use wellconsole::tag::DriverId;
 use wellconsole::ui::ConsoleApp;
 
-fn harness(app: ConsoleApp) -> Harness<'static, ConsoleApp> {
+pub(crate) fn harness(app: ConsoleApp) -> Harness<'static, ConsoleApp> {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .build_ui_state(|ui, app: &mut ConsoleApp| app.console_ui(ui), app)
@@ -26,7 +26,7 @@ fn shell_opens_with_banner_navigation_and_status() {
     let mut h = harness(app);
     h.run();
     h.get_by_label("ALARMS");
-    h.get_by_label("No alarm definitions loaded");
+    h.get_by_label("no alarm points configured");
     for page in ["Overview", "Tags", "Drivers", "Simulator"] {
         h.get_by_label(page);
     }
@@ -120,7 +120,7 @@ fn overview_snapshot() {
 
 /// Frame time is a live measurement: keep it out of the image. The label grows with its digits
 /// ("frame 9.8 ms" vs "frame 12.3 ms" on a slow machine), so mask a fixed width from its right edge.
-fn mask_frame_time(h: &mut Harness<'static, ConsoleApp>) {
+pub(crate) fn mask_frame_time(h: &mut Harness<'static, ConsoleApp>) {
     let frame_label = h.get_by_label_contains("frame ").rect();
     h.mask(egui::Rect::from_min_max(
         egui::pos2(frame_label.right() - 160.0, frame_label.top()),

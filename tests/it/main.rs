@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod alarm_ui;
 mod check_never_panics;
 mod cli;
 mod console_ui;

@@ -5,11 +5,13 @@
 use arc_swap::ArcSwap;
 use crossbeam_channel::{Receiver, bounded};
 use std::sync::Arc;
+use wellconsole::auth::{Actor, Role};
 use wellconsole::driver::DriverState;
 use wellconsole::hub::{DriverStatus, HubCommand, Snapshot};
 use wellconsole::project::Project;
+use wellconsole::runtime::AlarmHandle;
 use wellconsole::tag::{BadReason, DriverId, Quality, Timestamp, Value};
-use wellconsole::ui::{ConsoleApp, ConsoleInputs, MeasureOptions, SimulatorInfo};
+use wellconsole::ui::{ConsoleApp, ConsoleInputs, ConsoleSettings, MeasureOptions, SimulatorInfo};
 
 /// 2026-11-18 11:06:40 UTC, fixed so frames are reproducible.
 pub const NOW: Timestamp = Timestamp(1_795_000_000_000_000);
@@ -78,7 +80,24 @@ pub fn console_with(
     history: Option<std::path::PathBuf>,
     history_stats: Option<Arc<wellconsole::historian::HistorianStats>>,
 ) -> (ConsoleApp, Receiver<HubCommand>) {
-    let snap = demo_snapshot();
+    console_full(history, history_stats, None, demo_snapshot())
+}
+
+/// The settings every test console uses: a named operator, English, the control-room sound profile.
+pub fn test_settings() -> ConsoleSettings {
+    ConsoleSettings {
+        actor: Actor::new("ana", Role::Operator),
+        ..ConsoleSettings::default()
+    }
+}
+
+/// The console over `snap` with an alarm system (its view cell and journal), if given.
+pub fn console_full(
+    history: Option<std::path::PathBuf>,
+    history_stats: Option<Arc<wellconsole::historian::HistorianStats>>,
+    alarms: Option<AlarmHandle>,
+    snap: Snapshot,
+) -> (ConsoleApp, Receiver<HubCommand>) {
     let devices = snap.directory.devices().into_iter().map(str::to_owned).collect();
     let signals = snap.directory.iter().map(|d| d.address.clone()).collect();
     let (tx, rx) = bounded(16);
@@ -94,6 +113,8 @@ pub fn console_with(
         clock: Arc::new(|| NOW),
         history,
         history_stats,
+        alarms,
+        settings: test_settings(),
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }

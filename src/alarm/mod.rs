@@ -1,0 +1,185 @@
+//! Alarm management (ISA-18.2 / EEMUA 191): definitions, the state machine, the journal, KPIs and
+//! the annunciator's logic.
+//!
+//! `AlarmService` plugs the pure `AlarmEngine` into the hub as a subscriber: it evaluates inline on the
+//! hub thread, hands every event to the journal writer without waiting, and publishes an immutable
+//! `AlarmView` for the console together with the hub's own snapshot. It never imports egui.
+
+pub mod annunciator;
+pub mod def;
+pub mod engine;
+pub mod journal;
+pub mod kpi;
+pub mod reader;
+pub mod reload;
+pub mod state;
+
+pub use def::{AlarmDef, AlarmSet, Priority};
+pub use engine::{AlarmCommand, AlarmEngine, PriorityCounts};
+pub use state::{AlarmEvent, AlarmRow, AlarmState, EventKind};
+
+use crate::hub::{HubCommand, Subscriber};
+use crate::tag::{TagId, TagTable, TagUpdate, Timestamp};
+use arc_swap::ArcSwap;
+use crossbeam_channel::{Sender, TrySendError};
+use journal::JournalRecord;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// What the console shows of the alarm system, published with each hub snapshot that follows a change.
+#[derive(Debug, Clone, Default)]
+pub struct AlarmView {
+    pub seq: u64,
+    /// Every alarm that is not normal, in banner order (unacknowledged, priority, newest).
+    pub rows: Vec<AlarmRow>,
+    pub counts: PriorityCounts,
+    /// Alarms annunciated in the last 10 minutes, and whether that is a flood (EEMUA 191: > 10).
+    pub recent_activations: usize,
+    pub flood: bool,
+    /// Configured alarm points.
+    pub points: usize,
+    /// Per tag: the most urgent annunciated alarm on it (symbols and tag rows draw its indicator).
+    pub tag_marks: HashMap<TagId, (Priority, AlarmState)>,
+    /// Journal records waiting because the writer's queue is full (never dropped; shown when not zero).
+    pub journal_held: usize,
+}
+
+pub type AlarmViewCell = Arc<ArcSwap<AlarmView>>;
+
+impl AlarmView {
+    fn build(engine: &AlarmEngine, seq: u64, journal_held: usize) -> Self {
+        let rows = engine.rows();
+        let mut tag_marks: HashMap<TagId, (Priority, AlarmState)> = HashMap::new();
+        for r in rows.iter().filter(|r| r.state.is_annunciated()) {
+            let e = tag_marks.entry(r.def.tag).or_insert((r.def.priority, r.state));
+            let key = |(p, s): (Priority, AlarmState)| (p, !s.is_unacked());
+            if key((r.def.priority, r.state)) < key(*e) {
+                *e = (r.def.priority, r.state);
+            }
+        }
+        let recent = engine.recent_activations();
+        Self {
+            seq,
+            counts: engine::counts(&rows),
+            rows,
+            recent_activations: recent,
+            flood: recent > engine::FLOOD_THRESHOLD,
+            points: engine.set().len(),
+            tag_marks,
+            journal_held,
+        }
+    }
+
+    pub fn unacked(&self) -> impl Iterator<Item = &AlarmRow> {
+        self.rows.iter().filter(|r| r.state.is_unacked())
+    }
+}
+
+/// The engine on the hub thread, with its journal feed and published view.
+pub struct AlarmService {
+    engine: AlarmEngine,
+    view: AlarmViewCell,
+    journal: Option<Sender<JournalRecord>>,
+    /// Records the journal queue had no room for, oldest first; retried before anything newer.
+    held: VecDeque<JournalRecord>,
+    seq: u64,
+}
+
+impl AlarmService {
+    pub fn new(engine: AlarmEngine, journal: Option<Sender<JournalRecord>>) -> Self {
+        let view = Arc::new(ArcSwap::from_pointee(AlarmView::build(&engine, 0, 0)));
+        Self {
+            engine,
+            view,
+            journal,
+            held: VecDeque::new(),
+            seq: 0,
+        }
+    }
+
+    pub fn view_cell(&self) -> AlarmViewCell {
+        self.view.clone()
+    }
+
+    pub fn engine(&self) -> &AlarmEngine {
+        &self.engine
+    }
+
+    fn journal_events(&mut self) {
+        let records: Vec<JournalRecord> = {
+            let events: Vec<AlarmEvent> = self.engine.drain_events().collect();
+            events
+                .into_iter()
+                .map(|event| {
+                    let state = event.alarm.as_ref().and_then(|d| self.engine.persisted(d));
+                    JournalRecord { event, state }
+                })
+                .collect()
+        };
+        let Some(tx) = &self.journal else { return };
+        self.held.extend(records);
+        while let Some(r) = self.held.pop_front() {
+            match tx.try_send(r) {
+                Ok(()) => {}
+                Err(TrySendError::Full(r)) => {
+                    self.held.push_front(r);
+                    break;
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    tracing::error!(
+                        held = self.held.len() + 1,
+                        "alarm journal writer is gone; events are not being recorded"
+                    );
+                    self.journal = None;
+                    self.held.clear();
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Publishes a new view if anything changed.
+    pub fn publish(&mut self) {
+        if self.engine.take_changed() {
+            self.seq += 1;
+            self.view
+                .store(Arc::new(AlarmView::build(&self.engine, self.seq, self.held.len())));
+        }
+    }
+}
+
+impl Subscriber for AlarmService {
+    fn name(&self) -> &str {
+        "alarms"
+    }
+
+    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
+        self.engine.on_updates(updates, table);
+        self.journal_events();
+    }
+
+    fn on_tick(&mut self, now: Timestamp, _table: &TagTable) {
+        self.engine.on_tick(now);
+        self.journal_events();
+        if !self.held.is_empty() {
+            // The view shows the backlog; republish so the count stays true while it drains.
+            self.seq += 1;
+            self.view
+                .store(Arc::new(AlarmView::build(&self.engine, self.seq, self.held.len())));
+        }
+    }
+
+    fn on_command(&mut self, cmd: &HubCommand, now: Timestamp) {
+        if let HubCommand::Alarm(c) = cmd {
+            self.engine.command(c.clone(), now);
+            self.journal_events();
+        }
+    }
+
+    fn on_publish(&mut self) {
+        self.publish();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+//! Hot reload of `alarms/*.toml`: a thread that notices edited files, validates them against the running
+//! project's tags, and hands a new `AlarmSet` to the engine through the hub's command channel.
+//!
+//! A file that does not validate never reaches the engine: the console keeps the last good set and shows
+//! the problems (`path:line:col: message`) until the file is fixed. Polling (1 s) instead of inotify keeps
+//! it working on network shares and in containers.
+
+use crate::hub::HubCommand;
+use crate::project::ProjectFiles;
+use crate::tag::TagDirectory;
+use arc_swap::ArcSwap;
+use crossbeam_channel::Sender;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// Problems in the alarm files on disk now (empty: the running set is what the files say).
+pub type ConfigProblems = Arc<ArcSwap<Vec<String>>>;
+
+/// Name, size and modification time of every file under `alarms/`: changes when any file does.
+fn signature(root: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("alarms")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            match e.metadata() {
+                Ok(m) if m.is_dir() => stack.push(p),
+                Ok(m) => out.push((p, m.len(), m.modified().ok())),
+                Err(_) => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// One check: `Some(Ok(set))` when the files changed and are valid, `Some(Err(lines))` when they changed
+/// and are not, `None` when nothing changed.
+pub fn check_once(
+    root: &Path,
+    tags: &TagDirectory,
+    last: &mut Vec<(PathBuf, u64, Option<SystemTime>)>,
+) -> Option<Result<crate::alarm::AlarmSet, Vec<String>>> {
+    let sig = signature(root);
+    if sig == *last {
+        return None;
+    }
+    *last = sig;
+    let files = match ProjectFiles::from_dir(root) {
+        Ok(f) => f,
+        Err(e) => return Some(Err(vec![e.to_string()])),
+    };
+    Some(crate::project::alarms::load(&files, tags).map_err(|d| d.iter().map(ToString::to_string).collect()))
+}
+
+/// Starts the watcher for a project folder.
+pub fn watch(
+    root: PathBuf,
+    tags: Arc<TagDirectory>,
+    commands: Sender<HubCommand>,
+    problems: ConfigProblems,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("alarm-reload".into()).spawn(move || {
+        let mut last = signature(&root);
+        let mut pending: Option<Arc<crate::alarm::AlarmSet>> = None;
+        while !stop.load(Ordering::Relaxed) {
+            // Short naps so shutdown does not wait a whole poll period.
+            for _ in 0..10 {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(POLL / 10);
+            }
+            match check_once(&root, &tags, &mut last) {
+                None => {}
+                Some(Ok(set)) => {
+                    tracing::info!(points = set.len(), "alarm definitions changed; loading them");
+                    problems.store(Arc::new(Vec::new()));
+                    pending = Some(Arc::new(set));
+                }
+                Some(Err(lines)) => {
+                    for l in &lines {
+                        tracing::error!("{l} (keeping the last good alarm definitions)");
+                    }
+                    problems.store(Arc::new(lines));
+                    pending = None;
+                }
+            }
+            if let Some(set) = pending.take()
+                && commands
+                    .try_send(HubCommand::Alarm(crate::alarm::AlarmCommand::Reload(set.clone())))
+                    .is_err()
+            {
+                // The hub's queue is full: try again next round rather than lose the edit.
+                pending = Some(set);
+            }
+        }
+    })
+}

@@ -1,0 +1,151 @@
+//! Who is acting and what their role allows. This first part carries the roles and the permission table
+//! the alarm actions are checked against; the user store, login and the hash-chained audit trail build on it.
+//!
+//! Pure: no I/O, no clocks. Every room that accepts an operator action asks `Role::may` before acting and
+//! records a refusal as an event, so a refused action is as visible as a performed one.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Roles, from most to least privileged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    Engineer,
+    Operator,
+    Viewer,
+}
+
+/// Actions that need a permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Acknowledge,
+    Shelve,
+    OutOfService,
+    WriteSetpoint,
+    CommandEquipment,
+    TripReset,
+    Bypass,
+    EditConfiguration,
+    ManageUsers,
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Acknowledge => "acknowledge",
+            Action::Shelve => "shelve",
+            Action::OutOfService => "take out of service",
+            Action::WriteSetpoint => "write a setpoint",
+            Action::CommandEquipment => "command equipment",
+            Action::TripReset => "reset a trip",
+            Action::Bypass => "bypass a trip",
+            Action::EditConfiguration => "edit screens or alarms",
+            Action::ManageUsers => "manage users",
+        }
+    }
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Engineer,
+        Role::Operator,
+        Role::Viewer,
+    ];
+
+    /// The permission table. Out-of-service removes an alarm from the operator's protection for an
+    /// unbounded time (ISA-18.2 §16), so it needs a supervisor or an engineer, not the operator on shift.
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        use Role::*;
+        match action {
+            Acknowledge | Shelve | WriteSetpoint | CommandEquipment => self != Viewer,
+            TripReset | Bypass | OutOfService => matches!(self, Admin | Supervisor | Engineer),
+            EditConfiguration => matches!(self, Admin | Engineer),
+            ManageUsers => self == Admin,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Engineer => "engineer",
+            Role::Operator => "operator",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::parse(s).ok_or_else(|| format!("unknown role '{s}' (admin, supervisor, engineer, operator, viewer)"))
+    }
+}
+
+/// The person behind an action, as recorded in journals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn new(user: impl Into<String>, role: Role) -> Self {
+        Self {
+            user: user.into(),
+            role,
+        }
+    }
+
+    /// The console's user before logins exist: the OS account, as an operator.
+    pub fn from_os(role: Role) -> Self {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "operator".to_owned());
+        Self { user, role }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_table() {
+        let table = [
+            (Role::Viewer, Action::Acknowledge, false),
+            (Role::Viewer, Action::Shelve, false),
+            (Role::Operator, Action::Acknowledge, true),
+            (Role::Operator, Action::Shelve, true),
+            (Role::Operator, Action::OutOfService, false),
+            (Role::Operator, Action::EditConfiguration, false),
+            (Role::Supervisor, Action::OutOfService, true),
+            (Role::Engineer, Action::OutOfService, true),
+            (Role::Engineer, Action::EditConfiguration, true),
+            (Role::Supervisor, Action::ManageUsers, false),
+            (Role::Admin, Action::ManageUsers, true),
+        ];
+        for (role, action, allowed) in table {
+            assert_eq!(role.may(action), allowed, "{role} may {}", action.label());
+        }
+        for r in Role::ALL {
+            assert_eq!(r.name().parse::<Role>(), Ok(r));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The console's language. English and Spanish are both required for every text an operator reads
+//! (alarm messages, responses, screen labels); a text missing in the chosen language falls back to English.
+
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Es,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "en" => Ok(Lang::En),
+            "es" => Ok(Lang::Es),
+            other => Err(format!("unknown language '{other}' (en or es)")),
+        }
+    }
+}
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text {
+    pub en: Arc<str>,
+    pub es: Arc<str>,
+}
+
+impl Text {
+    pub fn new(en: &str, es: &str) -> Self {
+        Self {
+            en: en.into(),
+            es: es.into(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Es if !self.es.is_empty() => &self.es,
+            _ => &self.en,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.en.is_empty() && self.es.is_empty()
+    }
+}

@@ -1,0 +1,538 @@
+//! `alarms/*.toml`: alarm points and per-console sound profiles.
+//!
+//! Parsed like `site.toml`: a raw form that keeps every field's span, then validation against the site's
+//! tag directory into an immutable `AlarmSet`, or every problem at `path:line:col`. Trip rules share these
+//! files; their tables are left to the interlock loader.
+
+use super::diag::{Diagnostic, SourceFile};
+use super::files::ProjectFiles;
+use crate::alarm::def::{AlarmDef, AlarmKind, AlarmSet, CmpOp, Comparison, Priority, Side, SoundProfile, Suppression};
+use crate::lang::Text;
+use crate::tag::{TagDirectory, Value, ValueKind};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use toml::Spanned;
+
+/// Twelve hours: one shift. A shelved alarm must come back to the next crew (EEMUA 191).
+const DEFAULT_MAX_SHELVE: Duration = Duration::from_secs(12 * 3600);
+/// Rate-of-change window when the file does not set one.
+const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(10);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlarmFile {
+    #[serde(default)]
+    alarm: Vec<RawAlarm>,
+    #[serde(default)]
+    sound: BTreeMap<String, Spanned<RawSound>>,
+    /// Trip rules (the interlock loader reads them).
+    #[serde(default)]
+    #[allow(dead_code)]
+    trip: Vec<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSound {
+    volume: Option<Spanned<f64>>,
+    min_priority: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawText {
+    en: Option<Spanned<String>>,
+    es: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlarm {
+    id: Option<Spanned<String>>,
+    tag: Spanned<String>,
+    #[serde(rename = "type")]
+    kind: Spanned<String>,
+    limit: Option<Spanned<f64>>,
+    setpoint: Option<Spanned<String>>,
+    rate_window_s: Option<Spanned<f64>>,
+    state: Option<Spanned<toml::Value>>,
+    priority: Spanned<String>,
+    deadband: Option<Spanned<f64>>,
+    on_delay_s: Option<Spanned<f64>>,
+    off_delay_s: Option<Spanned<f64>>,
+    #[serde(default)]
+    latching: bool,
+    message: Spanned<RawText>,
+    consequence: Option<Spanned<RawText>>,
+    response: Option<Spanned<RawText>>,
+    area: Option<String>,
+    asset: Option<String>,
+    suppress_when: Option<Spanned<OneOrMany>>,
+    suppress_release_s: Option<Spanned<f64>>,
+    shelvable: Option<bool>,
+    max_shelve_h: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Loads every `alarms/*.toml` against the site's tags.
+pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<AlarmSet, Vec<Diagnostic>> {
+    let mut errs = Vec::new();
+    let mut points: Vec<Arc<AlarmDef>> = Vec::new();
+    let mut sounds: Vec<SoundProfile> = Vec::new();
+    let mut ids: HashMap<Arc<str>, String> = HashMap::new();
+    for (rel, text) in files.iter() {
+        if !(rel.starts_with("alarms/") && rel.ends_with(".toml")) {
+            continue;
+        }
+        let path = files.display_path(rel);
+        let src = SourceFile::new(&path, text);
+        let raw: RawAlarmFile = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                errs.push(src.toml_error(&e));
+                continue;
+            }
+        };
+        for a in raw.alarm {
+            let span = a.tag.span();
+            if let Some(def) = alarm(a, &src, tags, &mut errs) {
+                if let Some(first) = ids.get(&def.id) {
+                    errs.push(src.at(span, format!("alarm '{}' is defined twice (first at {first})", def.id)));
+                    continue;
+                }
+                let (line, col) = src.line_col(span.start);
+                ids.insert(def.id.clone(), format!("{path}:{line}:{col}"));
+                points.push(Arc::new(def));
+            }
+        }
+        for (name, s) in raw.sound {
+            let span = s.span();
+            let s = s.into_inner();
+            let mut p = SoundProfile::default_for(&name);
+            if let Some(v) = s.volume {
+                if (0.0..=1.0).contains(v.get_ref()) {
+                    p.volume = *v.get_ref() as f32;
+                } else {
+                    errs.push(src.at(v.span(), "volume must be between 0.0 and 1.0"));
+                }
+            }
+            if let Some(m) = s.min_priority {
+                match priority(&m, &src, &mut errs) {
+                    Some(pr) => p.min_priority = pr,
+                    None => continue,
+                }
+            }
+            if sounds.iter().any(|o| o.name == name) {
+                errs.push(src.at(span, format!("sound profile '{name}' is defined twice")));
+                continue;
+            }
+            sounds.push(p);
+        }
+    }
+    if errs.is_empty() {
+        Ok(AlarmSet::new(points, sounds, tags.len()))
+    } else {
+        Err(errs)
+    }
+}
+
+fn priority(p: &Spanned<String>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<Priority> {
+    let found = Priority::parse(p.get_ref());
+    if found.is_none() {
+        errs.push(src.at(
+            p.span(),
+            format!(
+                "unknown priority '{}' (critical, high, medium, low, diagnostic)",
+                p.get_ref()
+            ),
+        ));
+    }
+    found
+}
+
+fn seconds(v: &Option<Spanned<f64>>, what: &str, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Duration {
+    match v {
+        None => Duration::ZERO,
+        Some(s) if s.get_ref().is_finite() && *s.get_ref() >= 0.0 && *s.get_ref() < 1e7 => {
+            Duration::from_secs_f64(*s.get_ref())
+        }
+        Some(s) => {
+            errs.push(src.at(s.span(), format!("{what} must be a number of seconds, 0 or more")));
+            Duration::ZERO
+        }
+    }
+}
+
+fn text(
+    raw: Option<Spanned<RawText>>,
+    what: &str,
+    required: bool,
+    outer: std::ops::Range<usize>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Text {
+    let Some(raw) = raw else {
+        if required {
+            errs.push(src.at(
+                outer,
+                format!("{what} is required, in English and Spanish: {what} = {{ en = \"…\", es = \"…\" }}"),
+            ));
+        }
+        return Text::default();
+    };
+    let span = raw.span();
+    let raw = raw.into_inner();
+    let get = |t: &Option<Spanned<String>>, lang: &str, errs: &mut Vec<Diagnostic>| match t {
+        Some(s) if !s.get_ref().trim().is_empty() => s.get_ref().trim().to_owned(),
+        Some(s) => {
+            errs.push(src.at(s.span(), format!("{what}.{lang} must not be empty")));
+            String::new()
+        }
+        None => {
+            let name = if lang == "en" { "English" } else { "Spanish" };
+            errs.push(src.at(span.clone(), format!("{what} has no {name} text ({lang} = \"…\")")));
+            String::new()
+        }
+    };
+    let en = get(&raw.en, "en", errs);
+    let es = get(&raw.es, "es", errs);
+    Text::new(&en, &es)
+}
+
+fn alarm(a: RawAlarm, src: &SourceFile<'_>, tags: &TagDirectory, errs: &mut Vec<Diagnostic>) -> Option<AlarmDef> {
+    let before = errs.len();
+    let tag_name = a.tag.get_ref();
+    let Some(def) = tags.by_name(tag_name) else {
+        errs.push(src.at(
+            a.tag.span(),
+            format!("unknown tag '{tag_name}' (not defined in site.toml)"),
+        ));
+        return None;
+    };
+    let numeric = matches!(def.kind, ValueKind::F64 | ValueKind::I64);
+    let need_limit = |errs: &mut Vec<Diagnostic>| match &a.limit {
+        Some(l) if l.get_ref().is_finite() => Some(*l.get_ref()),
+        Some(l) => {
+            errs.push(src.at(l.span(), "limit must be a finite number"));
+            None
+        }
+        None => {
+            errs.push(src.at(
+                a.kind.span(),
+                format!(
+                    "a '{}' alarm needs limit = NUMBER (in {})",
+                    a.kind.get_ref(),
+                    unit_or(def.unit.as_str())
+                ),
+            ));
+            None
+        }
+    };
+    let need_numeric = |errs: &mut Vec<Diagnostic>| {
+        if !numeric {
+            errs.push(src.at(
+                a.kind.span(),
+                format!(
+                    "a '{}' alarm needs a numeric tag; '{tag_name}' holds {}",
+                    a.kind.get_ref(),
+                    kind_word(def.kind)
+                ),
+            ));
+        }
+    };
+    let unused = |field: &str, present: bool, errs: &mut Vec<Diagnostic>| {
+        if present {
+            errs.push(src.at(
+                a.kind.span(),
+                format!("{field} has no meaning for a '{}' alarm", a.kind.get_ref()),
+            ));
+        }
+    };
+    let limit_kind = |code: &'static str, side: Side, errs: &mut Vec<Diagnostic>| {
+        need_numeric(errs);
+        need_limit(errs).map(|limit| AlarmKind::Limit { code, side, limit })
+    };
+    let kind = match a.kind.get_ref().as_str() {
+        "hihi" => limit_kind("HIHI", Side::High, errs),
+        "hi" => limit_kind("HI", Side::High, errs),
+        "lo" => limit_kind("LO", Side::Low, errs),
+        "lolo" => limit_kind("LOLO", Side::Low, errs),
+        "deviation" => {
+            need_numeric(errs);
+            let limit = need_limit(errs);
+            let setpoint = match &a.setpoint {
+                None => {
+                    errs.push(src.at(a.kind.span(), "a 'deviation' alarm needs setpoint = \"TAG\""));
+                    None
+                }
+                Some(s) => match tags.by_name(s.get_ref()) {
+                    Some(sp) if matches!(sp.kind, ValueKind::F64 | ValueKind::I64) => Some(sp.id),
+                    Some(sp) => {
+                        errs.push(src.at(
+                            s.span(),
+                            format!("setpoint '{}' holds {}, not a number", sp.name, kind_word(sp.kind)),
+                        ));
+                        None
+                    }
+                    None => {
+                        errs.push(src.at(
+                            s.span(),
+                            format!("unknown tag '{}' (not defined in site.toml)", s.get_ref()),
+                        ));
+                        None
+                    }
+                },
+            };
+            match (limit, setpoint) {
+                (Some(l), _) if l <= 0.0 => {
+                    errs.push(src.at(
+                        a.limit.as_ref().map_or(a.kind.span(), Spanned::span),
+                        "a deviation limit must be greater than 0",
+                    ));
+                    None
+                }
+                (Some(limit), Some(setpoint)) => Some(AlarmKind::Deviation { setpoint, limit }),
+                _ => None,
+            }
+        }
+        "rate" => {
+            need_numeric(errs);
+            let window = match &a.rate_window_s {
+                None => DEFAULT_RATE_WINDOW,
+                Some(w) if *w.get_ref() >= 0.1 && *w.get_ref() <= 3600.0 => Duration::from_secs_f64(*w.get_ref()),
+                Some(w) => {
+                    errs.push(src.at(w.span(), "rate_window_s must be between 0.1 and 3600 seconds"));
+                    DEFAULT_RATE_WINDOW
+                }
+            };
+            match need_limit(errs) {
+                Some(l) if l <= 0.0 => {
+                    errs.push(src.at(
+                        a.limit.as_ref().map_or(a.kind.span(), Spanned::span),
+                        "a rate limit (units per minute) must be greater than 0",
+                    ));
+                    None
+                }
+                Some(per_min) => Some(AlarmKind::Rate { per_min, window }),
+                None => None,
+            }
+        }
+        "state" => match &a.state {
+            None => {
+                errs.push(src.at(
+                    a.kind.span(),
+                    "a 'state' alarm needs state = VALUE (true/false, a number or a string)",
+                ));
+                None
+            }
+            Some(s) => match state_value(s.get_ref(), def.kind) {
+                Some(value) => Some(AlarmKind::State { value }),
+                None => {
+                    errs.push(src.at(
+                        s.span(),
+                        format!(
+                            "state {} cannot be compared with '{tag_name}', which holds {}",
+                            s.get_ref(),
+                            kind_word(def.kind)
+                        ),
+                    ));
+                    None
+                }
+            },
+        },
+        "bad-quality" => Some(AlarmKind::BadQuality),
+        other => {
+            errs.push(src.at(
+                a.kind.span(),
+                format!("unknown alarm type '{other}' (hihi, hi, lo, lolo, deviation, rate, state, bad-quality)"),
+            ));
+            None
+        }
+    };
+    if let Some(k) = &kind {
+        unused(
+            "limit",
+            a.limit.is_some() && matches!(k, AlarmKind::State { .. } | AlarmKind::BadQuality),
+            errs,
+        );
+        unused(
+            "setpoint",
+            a.setpoint.is_some() && !matches!(k, AlarmKind::Deviation { .. }),
+            errs,
+        );
+        unused(
+            "state",
+            a.state.is_some() && !matches!(k, AlarmKind::State { .. }),
+            errs,
+        );
+        unused(
+            "rate_window_s",
+            a.rate_window_s.is_some() && !matches!(k, AlarmKind::Rate { .. }),
+            errs,
+        );
+    }
+    let priority = priority(&a.priority, src, errs);
+    let deadband = match &a.deadband {
+        None => 0.0,
+        Some(d) if d.get_ref().is_finite() && *d.get_ref() >= 0.0 => *d.get_ref(),
+        Some(d) => {
+            errs.push(src.at(d.span(), "deadband must be 0 or more, in the tag's unit"));
+            0.0
+        }
+    };
+    let on_delay = seconds(&a.on_delay_s, "on_delay_s", src, errs);
+    let off_delay = seconds(&a.off_delay_s, "off_delay_s", src, errs);
+    let outer = a.tag.span();
+    let message = text(Some(a.message), "message", true, outer.clone(), src, errs);
+    let consequence = text(a.consequence, "consequence", false, outer.clone(), src, errs);
+    let response = text(a.response, "response", false, outer, src, errs);
+    let suppression = match &a.suppress_when {
+        None => {
+            if let Some(r) = &a.suppress_release_s {
+                errs.push(src.at(r.span(), "suppress_release_s needs suppress_when"));
+            }
+            None
+        }
+        Some(w) => {
+            let list = match w.get_ref() {
+                OneOrMany::One(s) => vec![s.clone()],
+                OneOrMany::Many(v) => v.clone(),
+            };
+            let mut when = Vec::new();
+            for s in &list {
+                match comparison(s, tags) {
+                    Ok(c) => when.push(c),
+                    Err(why) => errs.push(src.at(w.span(), format!("suppress_when '{s}': {why}"))),
+                }
+            }
+            if list.is_empty() {
+                errs.push(src.at(
+                    w.span(),
+                    "suppress_when needs at least one condition, e.g. \"esp01/running == false\"",
+                ));
+            }
+            Some(Suppression {
+                when,
+                release: seconds(&a.suppress_release_s, "suppress_release_s", src, errs),
+            })
+        }
+    };
+    let max_shelve = match &a.max_shelve_h {
+        None => DEFAULT_MAX_SHELVE,
+        Some(h) if *h.get_ref() > 0.0 && *h.get_ref() <= 24.0 * 30.0 => Duration::from_secs_f64(h.get_ref() * 3600.0),
+        Some(h) => {
+            errs.push(src.at(h.span(), "max_shelve_h must be more than 0 and at most 720 hours"));
+            DEFAULT_MAX_SHELVE
+        }
+    };
+    let kind = kind?;
+    let priority = priority?;
+    if errs.len() > before {
+        return None;
+    }
+    let id: Arc<str> = match &a.id {
+        Some(i) => i.get_ref().as_str().into(),
+        None => format!("{tag_name}:{}", kind.code().replace(' ', "")).into(),
+    };
+    let device = def.device().to_owned();
+    Some(AlarmDef {
+        id,
+        tag: def.id,
+        tag_name: def.name.as_str().into(),
+        unit: def.unit.as_str().into(),
+        decimals: def.decimals,
+        kind,
+        priority,
+        deadband,
+        on_delay,
+        off_delay,
+        latching: a.latching,
+        message,
+        consequence,
+        response,
+        area: a.area.unwrap_or_else(|| device.clone()).into(),
+        asset: a.asset.unwrap_or(device).into(),
+        suppression,
+        shelvable: a.shelvable.unwrap_or(true),
+        max_shelve,
+    })
+}
+
+fn unit_or(u: &str) -> &str {
+    if u.is_empty() { "the tag's unit" } else { u }
+}
+
+fn kind_word(k: ValueKind) -> &'static str {
+    match k {
+        ValueKind::F64 | ValueKind::I64 => "a number",
+        ValueKind::Bool => "true/false",
+        ValueKind::String => "text",
+    }
+}
+
+fn state_value(v: &toml::Value, kind: ValueKind) -> Option<Value> {
+    match (v, kind) {
+        (toml::Value::Boolean(b), ValueKind::Bool) => Some(Value::Bool(*b)),
+        (toml::Value::Integer(i), ValueKind::I64 | ValueKind::F64) => Some(Value::I64(*i)),
+        (toml::Value::Integer(i @ (0 | 1)), ValueKind::Bool) => Some(Value::Bool(*i == 1)),
+        (toml::Value::String(s), ValueKind::String) => Some(Value::str(s)),
+        _ => None,
+    }
+}
+
+/// `TAG OP VALUE` with OP one of == != < <= > >= and VALUE true, false, a number or "a string".
+pub fn comparison(s: &str, tags: &TagDirectory) -> Result<Comparison, String> {
+    let ops = [
+        ("==", CmpOp::Eq),
+        ("!=", CmpOp::Ne),
+        ("<=", CmpOp::Le),
+        (">=", CmpOp::Ge),
+        ("<", CmpOp::Lt),
+        (">", CmpOp::Gt),
+    ];
+    let Some((pos, op_str, op)) = ops
+        .iter()
+        .filter_map(|(t, op)| s.find(t).map(|p| (p, *t, *op)))
+        .min_by_key(|(p, t, _)| (*p, std::cmp::Reverse(t.len())))
+    else {
+        return Err("expected TAG OP VALUE with OP one of == != < <= > >=".into());
+    };
+    let name = s[..pos].trim();
+    let rhs = s[pos + op_str.len()..].trim();
+    let def = tags.by_name(name).ok_or_else(|| format!("unknown tag '{name}'"))?;
+    let value = if rhs == "true" || rhs == "false" {
+        Value::Bool(rhs == "true")
+    } else if let Some(q) = rhs.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Value::str(q)
+    } else if let Ok(x) = rhs.parse::<f64>() {
+        Value::F64(x)
+    } else {
+        return Err(format!("'{rhs}' is not true, false, a number or a \"quoted string\""));
+    };
+    let fits = matches!(
+        (&value, def.kind),
+        (Value::Str(_), ValueKind::String)
+            | (
+                Value::Bool(_) | Value::F64(_),
+                ValueKind::Bool | ValueKind::I64 | ValueKind::F64
+            )
+    );
+    if !fits {
+        return Err(format!(
+            "'{name}' holds {}; it cannot be compared with {rhs}",
+            kind_word(def.kind)
+        ));
+    }
+    if matches!(value, Value::Str(_)) && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+        return Err("text can only be compared with == or !=".into());
+    }
+    Ok(Comparison { tag: def.id, op, value })
+}

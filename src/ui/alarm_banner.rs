@@ -1,0 +1,221 @@
+//! The alarm banner: the strip on top of every screen. Counts per priority, flood and sound status, the
+//! most important alarms (unacknowledged first, then priority, then newest) with first-out marked, and
+//! one-touch ACK (selected alarm), ACK PAGE (the alarms shown) and SILENCE.
+
+use super::alarm_desk::AlarmDesk;
+use super::alarm_symbol::indicator_ui;
+use super::{readout, theme};
+use crate::alarm::annunciator::HornState;
+use crate::alarm::{AlarmRow, AlarmState, Priority};
+use crate::tag::Timestamp;
+use egui::{RichText, Sense, Ui};
+use std::sync::Arc;
+
+/// Alarm lines the banner shows.
+pub const BANNER_ROWS: usize = 3;
+pub const ROW_HEIGHT: f32 = 26.0;
+
+/// Height of the banner panel, fixed so the page below never jumps when alarms come and go.
+pub fn banner_height(desk: &AlarmDesk) -> f32 {
+    let problems = if desk.config_problems.is_empty() { 0.0 } else { 24.0 };
+    34.0 + BANNER_ROWS as f32 * ROW_HEIGHT + problems + 8.0
+}
+
+/// What the banner asks of the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BannerAction {
+    None,
+    OpenSummary,
+    ShowNotGood,
+}
+
+pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timestamp) -> BannerAction {
+    let mut action = BannerAction::None;
+    let shown: Vec<AlarmRow> = desk
+        .view
+        .rows
+        .iter()
+        .filter(|r| r.state.is_annunciated())
+        .take(BANNER_ROWS)
+        .cloned()
+        .collect();
+    ui.horizontal(|ui| {
+        ui.set_height(30.0);
+        ui.label(RichText::new("ALARMS").strong().size(theme::TEXT_HEADING));
+        if !desk.has_alarm_system() || desk.view.points == 0 {
+            ui.label(RichText::new("no alarm points configured").color(theme::TEXT_DIM));
+        }
+        for p in Priority::ALL {
+            let k = p.index();
+            let (unacked, active) = (desk.view.counts.unacked[k], desk.view.counts.active[k]);
+            let state = if unacked > 0 {
+                AlarmState::ActiveUnacked
+            } else {
+                AlarmState::ActiveAcked
+            };
+            indicator_ui(ui, 20.0, p, state, now)
+                .on_hover_text(format!("{}: {unacked} unacknowledged, {active} active", p.name()));
+            ui.label(RichText::new(format!("{unacked}/{active}")).monospace())
+                .on_hover_text("unacknowledged / active");
+        }
+        if desk.view.flood {
+            readout::chip_ui(
+                ui,
+                &format!("ALARM FLOOD · {} in 10 min", desk.view.recent_activations),
+                theme::ALARM_SYSTEM,
+            );
+        }
+        if desk.view.journal_held > 0 {
+            readout::chip_ui(
+                ui,
+                &format!("JOURNAL BACKLOG {}", desk.view.journal_held),
+                theme::ALARM_SYSTEM,
+            );
+        }
+        match desk.horn_state() {
+            HornState::Unavailable => {
+                readout::chip_ui(ui, "SOUND UNAVAILABLE", theme::ALARM_SYSTEM);
+            }
+            HornState::Starting | HornState::Ready => {}
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if not_good > 0 {
+                let button = egui::Button::new(
+                    RichText::new(format!("{not_good} tags not good"))
+                        .color(theme::ON_CHIP)
+                        .strong(),
+                )
+                .fill(theme::QUALITY_BAD);
+                if ui.add(button).on_hover_text("Show them in the tag browser").clicked() {
+                    action = BannerAction::ShowNotGood;
+                }
+            }
+            let sounding = desk.wants_sound().is_some();
+            let silence = egui::Button::new(RichText::new("SILENCE").strong()).min_size(egui::vec2(96.0, 28.0));
+            if ui
+                .add_enabled(sounding, silence)
+                .on_hover_text("Stop the horn for the alarms sounding now")
+                .clicked()
+            {
+                desk.silence();
+            }
+            let page: Vec<Arc<str>> = shown
+                .iter()
+                .filter(|r| r.state.is_unacked())
+                .map(|r| r.def.id.clone())
+                .collect();
+            let ack_page = egui::Button::new(RichText::new("ACK PAGE").strong()).min_size(egui::vec2(96.0, 28.0));
+            if ui
+                .add_enabled(!page.is_empty(), ack_page)
+                .on_hover_text("Acknowledge every alarm shown in the banner")
+                .clicked()
+            {
+                desk.acknowledge(page);
+            }
+            let target = desk
+                .selected
+                .clone()
+                .filter(|id| desk.row(id).is_some_and(|r| r.state.is_unacked()));
+            let ack = egui::Button::new(RichText::new("ACK").strong()).min_size(egui::vec2(72.0, 28.0));
+            if ui
+                .add_enabled(target.is_some(), ack)
+                .on_hover_text("Acknowledge the selected alarm")
+                .clicked()
+                && let Some(id) = target
+            {
+                desk.acknowledge(vec![id]);
+            }
+            let more = desk
+                .view
+                .rows
+                .iter()
+                .filter(|r| r.state.is_annunciated())
+                .count()
+                .saturating_sub(shown.len());
+            let label = if more > 0 {
+                format!("Alarm summary (+{more})")
+            } else {
+                "Alarm summary".to_owned()
+            };
+            if ui.button(label).clicked() {
+                action = BannerAction::OpenSummary;
+            }
+            if let Some(n) = &desk.notice {
+                ui.label(RichText::new(n).color(theme::TEXT_DIM));
+            }
+        });
+    });
+    for r in &shown {
+        banner_row_ui(ui, desk, r, now);
+    }
+    for _ in shown.len()..BANNER_ROWS {
+        ui.allocate_exact_size(egui::vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
+    }
+    if !desk.config_problems.is_empty() {
+        ui.horizontal(|ui| {
+            readout::chip_ui(ui, "ALARM FILE ERROR", theme::ALARM_SYSTEM);
+            let first = &desk.config_problems[0];
+            let more = desk.config_problems.len() - 1;
+            let text = if more > 0 {
+                format!("{first} (+{more} more)")
+            } else {
+                first.clone()
+            };
+            ui.label(RichText::new(text).monospace().size(theme::TEXT_SMALL))
+                .on_hover_text(desk.config_problems.join("\n"));
+            ui.label(RichText::new("— running on the last good definitions").color(theme::TEXT_DIM));
+        });
+    }
+    action
+}
+
+/// One alarm line; a touch selects it (for ACK and for the summary page).
+fn banner_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
+    let selected = desk.selected.as_deref() == Some(&*r.def.id);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
+    if selected {
+        ui.painter().rect_filled(rect, 3.0, theme::ALARM_SELECTED);
+    }
+    let mut child = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(rect.shrink2(egui::vec2(4.0, 1.0)))
+            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+    );
+    alarm_line_ui(&mut child, desk, r, now);
+    // Registered after the line's contents, so a touch anywhere on the line selects it.
+    let resp = ui.interact(rect, ui.scope_id().with(("alarm_row", &*r.def.id)), Sense::click());
+    let id = r.def.id.clone();
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("alarm {id}")));
+    if resp.clicked() {
+        desk.selected = if selected { None } else { Some(r.def.id.clone()) };
+    }
+}
+
+/// Indicator, time, first-out, tag, type, message, value and state: the same line in banner and summary.
+pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp) {
+    // The whole line is one touch target (select); selectable text would swallow the touch.
+    ui.style_mut().interaction.selectable_labels = false;
+    indicator_ui(ui, 20.0, r.def.priority, r.state, now);
+    ui.label(RichText::new(r.since.to_local_hms()).monospace());
+    if r.first_out {
+        readout::chip_ui(ui, "1ST OUT", theme::ALARM_OUTLINE);
+    }
+    ui.label(RichText::new(&*r.def.tag_name).monospace().strong());
+    ui.label(RichText::new(r.def.kind.code()).monospace());
+    ui.label(RichText::new(r.def.message.get(desk.lang())).strong());
+    let value = match &r.value {
+        Some(v) if r.def.unit.is_empty() => v.display(r.def.decimals),
+        Some(v) => format!("{} {}", v.display(r.def.decimals), r.def.unit),
+        None => "----".to_owned(),
+    };
+    ui.label(RichText::new(value).monospace());
+    let limit = r.def.limit_text();
+    if !limit.is_empty() {
+        ui.label(RichText::new(format!("({limit})")).color(theme::TEXT_DIM));
+    }
+    ui.label(
+        RichText::new(r.state.code())
+            .color(theme::TEXT_DIM)
+            .size(theme::TEXT_SMALL),
+    );
+}

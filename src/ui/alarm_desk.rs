@@ -1,0 +1,329 @@
+//! The console's side of the alarm system: the view it shows this frame, the operator's selection, the
+//! annunciator (which tone the horn plays), and the actions an operator takes, sent to the hub as
+//! commands. It never waits: views are loaded from an `ArcSwap`, commands are `try_send`, journal queries
+//! go to their own thread.
+
+use crate::alarm::annunciator::{Annunciator, Horn, HornState};
+use crate::alarm::def::SoundProfile;
+use crate::alarm::journal::{JournalQuery, JournalRow};
+use crate::alarm::kpi::KpiReport;
+use crate::alarm::reader::{JournalAnswer, JournalReader, JournalRequest};
+use crate::alarm::{AlarmCommand, AlarmRow, AlarmView, AlarmViewCell};
+use crate::auth::Actor;
+use crate::hub::HubCommand;
+use crate::lang::Lang;
+use crate::runtime::AlarmHandle;
+use crate::tag::Timestamp;
+use crossbeam_channel::Sender;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Who sits at this console and how it sounds.
+#[derive(Debug, Clone)]
+pub struct ConsoleSettings {
+    pub actor: Actor,
+    pub lang: Lang,
+    pub sound: SoundProfile,
+    /// Open the audio device (off in tests: no horn is shown as SOUND UNAVAILABLE).
+    pub horn: bool,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            actor: Actor::from_os(crate::auth::Role::Operator),
+            lang: Lang::En,
+            sound: SoundProfile::default_for("control-room"),
+            horn: false,
+        }
+    }
+}
+
+/// An open dialog on the alarm summary page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    Shelve { id: Arc<str>, reason: String, minutes: u64 },
+    OutOfService { id: Arc<str>, reason: String },
+}
+
+/// Which alarms the summary page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StateFilter {
+    #[default]
+    Annunciated,
+    Unacked,
+    Shelved,
+    Suppressed,
+    OutOfService,
+    All,
+}
+
+impl StateFilter {
+    pub const ALL: [StateFilter; 6] = [
+        StateFilter::Annunciated,
+        StateFilter::Unacked,
+        StateFilter::Shelved,
+        StateFilter::Suppressed,
+        StateFilter::OutOfService,
+        StateFilter::All,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StateFilter::Annunciated => "Active and unacknowledged",
+            StateFilter::Unacked => "Unacknowledged",
+            StateFilter::Shelved => "Shelved",
+            StateFilter::Suppressed => "Suppressed by design",
+            StateFilter::OutOfService => "Out of service",
+            StateFilter::All => "Everything not normal",
+        }
+    }
+
+    pub fn keeps(self, r: &AlarmRow) -> bool {
+        use crate::alarm::AlarmState as S;
+        match self {
+            StateFilter::Annunciated => r.state.is_annunciated(),
+            StateFilter::Unacked => r.state.is_unacked(),
+            StateFilter::Shelved => r.state == S::Shelved,
+            StateFilter::Suppressed => r.state == S::SuppressedByDesign,
+            StateFilter::OutOfService => r.state == S::OutOfService,
+            StateFilter::All => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Banner order: unacknowledged, priority, newest.
+    #[default]
+    Banner,
+    Time,
+    Priority,
+    Tag,
+    State,
+}
+
+pub struct AlarmDesk {
+    cell: Option<AlarmViewCell>,
+    problems: Option<crate::alarm::reload::ConfigProblems>,
+    pub view: Arc<AlarmView>,
+    pub config_problems: Arc<Vec<String>>,
+    pub selected: Option<Arc<str>>,
+    annunciator: Annunciator,
+    horn: Option<Horn>,
+    pub settings: ConsoleSettings,
+    commands: Sender<HubCommand>,
+    /// The last action's outcome, shown where the operator acted.
+    pub notice: Option<String>,
+    pub filter_text: String,
+    pub filter_state: StateFilter,
+    pub sort: SortKey,
+    pub dialog: Option<Dialog>,
+    reader: Option<JournalReader>,
+    /// Request numbers of the newest log and KPI questions (older answers are dropped).
+    gen_log: u64,
+    gen_kpi: u64,
+    pub log_query: String,
+    pub log_hours: u32,
+    pub log: Option<Result<Vec<JournalRow>, String>>,
+    pub kpi_hours: u32,
+    pub kpi: Option<Result<KpiReport, String>>,
+    asked_log: Option<(String, u32, u64)>,
+    asked_kpi: Option<(u32, u64)>,
+}
+
+/// Journal rows the history page shows at most.
+pub const LOG_LIMIT: usize = 2_000;
+
+impl AlarmDesk {
+    pub fn new(alarms: Option<&AlarmHandle>, settings: ConsoleSettings, commands: Sender<HubCommand>) -> Self {
+        let reader = alarms.and_then(|a| a.journal.clone()).and_then(|p| {
+            JournalReader::start(p)
+                .map_err(|e| tracing::error!(error = %e, "alarm history unavailable"))
+                .ok()
+        });
+        let horn = settings.horn.then(|| Horn::start(settings.sound.volume));
+        Self {
+            cell: alarms.map(|a| a.view.clone()),
+            problems: alarms.map(|a| a.problems.clone()),
+            view: Arc::new(AlarmView::default()),
+            config_problems: Arc::new(Vec::new()),
+            selected: None,
+            annunciator: Annunciator::new(settings.sound.clone()),
+            horn,
+            settings,
+            commands,
+            notice: None,
+            filter_text: String::new(),
+            filter_state: StateFilter::default(),
+            sort: SortKey::default(),
+            dialog: None,
+            reader,
+            gen_log: 0,
+            gen_kpi: 0,
+            log_query: String::new(),
+            log_hours: 24,
+            log: None,
+            kpi_hours: 24,
+            kpi: None,
+            asked_log: None,
+            asked_kpi: None,
+        }
+    }
+
+    /// Loads this frame's view and tells the horn what to sound.
+    pub fn begin_frame(&mut self) {
+        if let Some(c) = &self.cell {
+            self.view = c.load_full();
+        }
+        if let Some(p) = &self.problems {
+            self.config_problems = p.load_full();
+        }
+        let want = self.annunciator.wanted(&self.view.rows);
+        if let Some(h) = &self.horn {
+            h.sound(want);
+        }
+        if let Some(r) = &self.reader {
+            for (g, a) in r.poll() {
+                match a {
+                    JournalAnswer::Search(rows) if g == self.gen_log => self.log = Some(rows),
+                    JournalAnswer::Kpi(k) if g == self.gen_kpi => self.kpi = Some(k),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.settings.lang
+    }
+
+    /// Whether the horn is sounding now (or would, where there is no device).
+    pub fn wants_sound(&mut self) -> Option<crate::alarm::Priority> {
+        self.annunciator.wanted(&self.view.rows)
+    }
+
+    pub fn horn_state(&self) -> HornState {
+        self.horn.as_ref().map_or(HornState::Unavailable, Horn::state)
+    }
+
+    pub fn has_alarm_system(&self) -> bool {
+        self.cell.is_some()
+    }
+
+    pub fn row(&self, id: &str) -> Option<&AlarmRow> {
+        self.view.rows.iter().find(|r| &*r.def.id == id)
+    }
+
+    fn send(&mut self, cmd: AlarmCommand, done: String) {
+        self.notice = Some(match self.commands.try_send(HubCommand::Alarm(cmd)) {
+            Ok(()) => done,
+            Err(_) => "COMMAND NOT SENT: the command queue is full or closed; try again".to_owned(),
+        });
+    }
+
+    pub fn acknowledge(&mut self, ids: Vec<Arc<str>>) {
+        if ids.is_empty() {
+            return;
+        }
+        let done = if ids.len() == 1 {
+            format!("acknowledged {}", ids[0])
+        } else {
+            format!("acknowledged {} alarms", ids.len())
+        };
+        let by = self.settings.actor.clone();
+        self.send(
+            AlarmCommand::Acknowledge {
+                ids,
+                by,
+                comment: String::new(),
+            },
+            done,
+        );
+    }
+
+    pub fn silence(&mut self) {
+        if self.annunciator.silence(&self.view.rows) {
+            let by = self.settings.actor.clone();
+            self.send(AlarmCommand::Silenced { by }, "horn silenced".to_owned());
+            if let Some(h) = &self.horn {
+                h.sound(None);
+            }
+        }
+    }
+
+    pub fn shelve(&mut self, id: Arc<str>, minutes: u64, reason: String) {
+        let by = self.settings.actor.clone();
+        let done = format!("{id} shelved for {minutes} min");
+        self.send(
+            AlarmCommand::Shelve {
+                id,
+                duration: Duration::from_secs(minutes * 60),
+                reason,
+                by,
+            },
+            done,
+        );
+    }
+
+    pub fn unshelve(&mut self, id: Arc<str>) {
+        let by = self.settings.actor.clone();
+        let done = format!("{id} unshelved");
+        self.send(AlarmCommand::Unshelve { id, by }, done);
+    }
+
+    pub fn remove_from_service(&mut self, id: Arc<str>, reason: String) {
+        let by = self.settings.actor.clone();
+        let done = format!("{id} out of service");
+        self.send(AlarmCommand::RemoveFromService { id, reason, by }, done);
+    }
+
+    pub fn return_to_service(&mut self, id: Arc<str>) {
+        let by = self.settings.actor.clone();
+        let done = format!("{id} back in service");
+        self.send(AlarmCommand::ReturnToService { id, by }, done);
+    }
+
+    /// Asks for the journal page's rows when the question changed (or every 5 s, to follow new events).
+    pub fn ask_log(&mut self, now: Timestamp) {
+        let Some(r) = &self.reader else {
+            self.log = Some(Err("no alarm journal in this console".into()));
+            return;
+        };
+        let slot = (now.0 / 5_000_000) as u64;
+        let key = (self.log_query.clone(), self.log_hours, slot);
+        if self.asked_log.as_ref() == Some(&key) {
+            return;
+        }
+        self.gen_log += 1;
+        let q = JournalQuery {
+            from: Timestamp(now.0 - i64::from(self.log_hours) * 3_600_000_000),
+            to: Timestamp(now.0 + 60_000_000),
+            text: self.log_query.clone(),
+            limit: LOG_LIMIT,
+        };
+        if r.request(self.gen_log, JournalRequest::Search(q)) {
+            self.asked_log = Some(key);
+        }
+    }
+
+    pub fn ask_kpi(&mut self, now: Timestamp) {
+        let Some(r) = &self.reader else {
+            self.kpi = Some(Err("no alarm journal in this console".into()));
+            return;
+        };
+        let slot = (now.0 / 30_000_000) as u64;
+        let key = (self.kpi_hours, slot);
+        if self.asked_kpi == Some(key) {
+            return;
+        }
+        self.gen_kpi += 1;
+        let req = JournalRequest::Kpi {
+            from: Timestamp(now.0 - i64::from(self.kpi_hours) * 3_600_000_000),
+            to: now,
+        };
+        if r.request(self.gen_kpi, req) {
+            self.asked_kpi = Some(key);
+        }
+    }
+}
