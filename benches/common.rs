@@ -1,4 +1,5 @@
 //! Shared fixtures for the benches: a directory of N numeric tags spread over D drivers.
+#![allow(dead_code)] // each bench uses a different part
 
 use crossbeam_channel::bounded;
 use std::sync::Arc;

@@ -181,6 +181,7 @@ impl Runtime {
             let t = reload::watch(
                 root.clone(),
                 directory,
+                reload::alarm_texts(&project.files),
                 cmd_tx.clone(),
                 alarms.problems.clone(),
                 shutdown.clone(),

@@ -343,4 +343,29 @@ mod tests {
         let cycles: Vec<usize> = Priority::ALL.iter().map(|p| render(*p, 1.0).len()).collect();
         assert!(cycles.windows(2).all(|w| w[0] < w[1]), "{cycles:?}");
     }
+
+    /// The horn's real audio path (rodio → cpal → ALSA) on ALSA's null device: it opens, plays every
+    /// priority's tone and switches between them without blocking the caller.
+    #[test]
+    fn the_horn_plays_on_a_null_audio_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("asound.conf");
+        std::fs::write(&conf, "pcm.!default { type null }\nctl.!default { type hw card 0 }\n").unwrap();
+        // SAFETY: no other test in this binary touches ALSA or reads this variable.
+        unsafe { std::env::set_var("ALSA_CONFIG_PATH", &conf) };
+        let horn = Horn::start(0.5);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while horn.state() == HornState::Starting {
+            assert!(Instant::now() < deadline, "the horn never opened or gave up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(horn.state(), HornState::Ready);
+        for p in Priority::ALL {
+            horn.sound(Some(p));
+            std::thread::sleep(Duration::from_millis(120));
+        }
+        horn.sound(None);
+        std::thread::sleep(Duration::from_millis(100));
+        drop(horn);
+    }
 }

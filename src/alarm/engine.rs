@@ -106,7 +106,6 @@ impl Default for Point {
 }
 
 impl Point {
-
     fn hidden(&self) -> bool {
         self.oos.is_some() || self.shelf.is_some() || self.suppressed
     }

@@ -39,35 +39,63 @@ fn signature(root: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     out
 }
 
-/// One check: `Some(Ok(set))` when the files changed and are valid, `Some(Err(lines))` when they changed
-/// and are not, `None` when nothing changed.
-pub fn check_once(
-    root: &Path,
-    tags: &TagDirectory,
-    last: &mut Vec<(PathBuf, u64, Option<SystemTime>)>,
-) -> Option<Result<crate::alarm::AlarmSet, Vec<String>>> {
-    let sig = signature(root);
-    if sig == *last {
-        return None;
+/// The alarm files' texts, in path order: what a loaded set was built from.
+pub fn alarm_texts(files: &ProjectFiles) -> Vec<(String, String)> {
+    files
+        .iter()
+        .filter(|(rel, _)| rel.starts_with("alarms/") && rel.ends_with(".toml"))
+        .map(|(r, t)| (r.to_owned(), t.to_owned()))
+        .collect()
+}
+
+/// What the watcher knows: the files' signature last seen, and the texts of the running set.
+pub struct Watched {
+    signature: Vec<(PathBuf, u64, Option<SystemTime>)>,
+    texts: Vec<(String, String)>,
+}
+
+impl Watched {
+    /// Starts from the texts the running set was loaded from; the first check reads the files, so an
+    /// edit made between loading and watching is not missed.
+    pub fn new(texts: Vec<(String, String)>) -> Self {
+        Self {
+            signature: Vec::new(),
+            texts,
+        }
     }
-    *last = sig;
-    let files = match ProjectFiles::from_dir(root) {
-        Ok(f) => f,
-        Err(e) => return Some(Err(vec![e.to_string()])),
-    };
-    Some(crate::project::alarms::load(&files, tags).map_err(|d| d.iter().map(ToString::to_string).collect()))
+
+    /// `Some(Ok(set))` when the alarm files' contents changed and are valid, `Some(Err(lines))` when they
+    /// changed and are not, `None` when nothing changed.
+    pub fn check(&mut self, root: &Path, tags: &TagDirectory) -> Option<Result<crate::alarm::AlarmSet, Vec<String>>> {
+        let sig = signature(root);
+        if sig == self.signature {
+            return None;
+        }
+        self.signature = sig;
+        let files = match ProjectFiles::from_dir(root) {
+            Ok(f) => f,
+            Err(e) => return Some(Err(vec![e.to_string()])),
+        };
+        let texts = alarm_texts(&files);
+        if texts == self.texts {
+            return None;
+        }
+        self.texts = texts;
+        Some(crate::project::alarms::load(&files, tags).map_err(|d| d.iter().map(ToString::to_string).collect()))
+    }
 }
 
 /// Starts the watcher for a project folder.
 pub fn watch(
     root: PathBuf,
     tags: Arc<TagDirectory>,
+    loaded: Vec<(String, String)>,
     commands: Sender<HubCommand>,
     problems: ConfigProblems,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("alarm-reload".into()).spawn(move || {
-        let mut last = signature(&root);
+        let mut watched = Watched::new(loaded);
         let mut pending: Option<Arc<crate::alarm::AlarmSet>> = None;
         while !stop.load(Ordering::Relaxed) {
             // Short naps so shutdown does not wait a whole poll period.
@@ -77,7 +105,7 @@ pub fn watch(
                 }
                 std::thread::sleep(POLL / 10);
             }
-            match check_once(&root, &tags, &mut last) {
+            match watched.check(&root, &tags) {
                 None => {}
                 Some(Ok(set)) => {
                     tracing::info!(points = set.len(), "alarm definitions changed; loading them");

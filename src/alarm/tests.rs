@@ -657,3 +657,116 @@ message = { en = "bad", es = "mala" }
     r.tick(3.0);
     assert_eq!(r.state("w1/p:BADPV"), ActiveUnacked);
 }
+
+#[test]
+fn a_sample_that_raises_an_alarm_is_published_with_the_snapshot_that_carries_it() {
+    use crate::driver::SampleBatch;
+    use crate::hub::{Hub, HubCommand};
+    let dir = directory();
+    let service = super::AlarmService::new(AlarmEngine::new(Arc::new(load(HI, &dir))), None);
+    let view = service.view_cell();
+    let (_tx, rx) = crossbeam_channel::bounded::<HubCommand>(1);
+    let mut hub = Hub::new(dir, Vec::new(), rx);
+    hub.subscribe(Box::new(service));
+    let snaps = hub.snapshot_cell();
+    hub.apply_batch(
+        SampleBatch {
+            driver: DriverId(0),
+            samples: vec![Sample::good(TagId(0), Value::F64(150.0), at(0.0))],
+        },
+        at(0.0),
+    );
+    hub.flush_updates();
+    assert!(view.load().rows.is_empty(), "nothing is shown before the hub publishes");
+    hub.publish(at(0.0));
+    // The same publication: the frame that first shows 150 psi also shows its alarm.
+    assert_eq!(snaps.load().tags[0].value, Some(Value::F64(150.0)));
+    let v = view.load();
+    assert_eq!(v.rows.len(), 1);
+    assert_eq!(v.rows[0].state, ActiveUnacked);
+    assert_eq!(v.counts.unacked[super::Priority::High.index()], 1);
+    assert_eq!(
+        v.tag_marks.get(&TagId(0)),
+        Some(&(super::Priority::High, ActiveUnacked))
+    );
+    // Operator commands reach the engine through the hub's command path.
+    hub.handle_command(HubCommand::Alarm(AlarmCommand::Acknowledge {
+        ids: vec!["w1/p:HI".into()],
+        by: op(),
+        comment: "seen".into(),
+    }));
+    hub.publish(at(1.0));
+    assert_eq!(view.load().rows[0].state, ActiveAcked);
+}
+
+#[test]
+fn the_journal_keeps_every_event_and_the_state_across_a_restart() {
+    use super::journal::{self, JournalQuery, JournalRecord, JournalWriter};
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("alarms.db");
+    let dir = directory();
+    let set = Arc::new(load(HI, &dir));
+    {
+        let (writer, tx, saved) = JournalWriter::start(&path).unwrap();
+        assert!(saved.is_empty());
+        let mut r = Rig::new(HI);
+        r.set("w1/p", 150.0, 0.0);
+        r.ack("w1/p:HI", 1.0);
+        r.set("w1/p", 10.0, 2.0);
+        r.set("w1/p", 150.0, 3.0);
+        r.cmd(
+            AlarmCommand::Shelve {
+                id: "w1/p:HI".into(),
+                duration: Duration::from_secs(3600),
+                reason: "valve work".into(),
+                by: op(),
+            },
+            4.0,
+        );
+        let events: Vec<_> = r.engine.drain_events().collect();
+        for event in events {
+            let state = event.alarm.as_ref().and_then(|d| r.engine.persisted(d));
+            tx.send(JournalRecord { event, state }).unwrap();
+        }
+        drop(tx);
+        writer.stop();
+    }
+    let (writer, tx, saved) = JournalWriter::start(&path).unwrap();
+    drop(tx);
+    writer.stop();
+    let mut engine = AlarmEngine::new(set);
+    engine.restore(saved);
+    assert_eq!(engine.state_of("w1/p:HI"), Some(AlarmState::Shelved));
+    let conn = journal::open_reader(&path).unwrap();
+    let all = journal::search(
+        &conn,
+        &JournalQuery {
+            from: at(-1.0),
+            to: at(10.0),
+            text: String::new(),
+            limit: 100,
+        },
+    )
+    .unwrap();
+    let kinds: Vec<EventKind> = all.iter().rev().map(|r| r.kind).collect();
+    use EventKind::*;
+    assert_eq!(kinds, vec![Activated, Acknowledged, Returned, Activated, Shelved]);
+    assert_eq!(all[0].user.as_deref(), Some("ana"));
+    assert!(all[0].comment.contains("valve work"));
+    assert_eq!(all.last().unwrap().value.as_deref(), Some("f:150"));
+    assert_eq!(all.last().unwrap().message_es.as_deref(), Some("P alta"));
+    let found = journal::search(
+        &conn,
+        &JournalQuery {
+            from: at(-1.0),
+            to: at(10.0),
+            text: "VALVE ana".into(),
+            limit: 100,
+        },
+    )
+    .unwrap();
+    assert_eq!(found.len(), 1, "all words, any case");
+    let acts = journal::activations(&conn, at(-1.0), at(10.0)).unwrap();
+    assert_eq!(acts.len(), 2);
+    assert_eq!(journal::standing(&conn).unwrap().len(), 1);
+}

@@ -146,7 +146,7 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
         });
     });
     for r in &shown {
-        banner_row_ui(ui, desk, r, now);
+        alarm_row_ui(ui, desk, r, now);
     }
     for _ in shown.len()..BANNER_ROWS {
         ui.allocate_exact_size(egui::vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
@@ -169,8 +169,8 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
     action
 }
 
-/// One alarm line; a touch selects it (for ACK and for the summary page).
-fn banner_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
+/// One alarm line; a touch selects it (for ACK and the summary page's actions) or clears the selection.
+pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
     let selected = desk.selected.as_deref() == Some(&*r.def.id);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
     if selected {
@@ -204,6 +204,8 @@ pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp
     ui.label(RichText::new(r.def.kind.code()).monospace());
     ui.label(RichText::new(r.def.message.get(desk.lang())).strong());
     let value = match &r.value {
+        // A bad-quality alarm's last value is not news (and looks live); the alarm itself says what is wrong.
+        _ if matches!(r.def.kind, crate::alarm::def::AlarmKind::BadQuality) => String::new(),
         Some(v) if r.def.unit.is_empty() => v.display(r.def.decimals),
         Some(v) => format!("{} {}", v.display(r.def.decimals), r.def.unit),
         None => "----".to_owned(),

@@ -1,7 +1,7 @@
 //! Alarm pages: the summary (filter, sort, acknowledge, shelve, out-of-service), the journal (search),
 //! and the performance KPIs. Actions go through `AlarmDesk`; the hub decides (and journals) the outcome.
 
-use super::alarm_banner::alarm_line_ui;
+use super::alarm_banner::{ROW_HEIGHT, alarm_row_ui};
 use super::alarm_desk::{AlarmDesk, Dialog, SortKey, StateFilter};
 use super::alarm_symbol::indicator_ui;
 use super::{readout, theme};
@@ -52,7 +52,7 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
                 .desired_width(260.0),
         )
         .labelled_by(l.id);
-        egui::ComboBox::from_label("Show")
+        egui::ComboBox::from_label("shown")
             .selected_text(desk.filter_state.label())
             .show_ui(ui, |ui| {
                 for f in StateFilter::ALL {
@@ -99,31 +99,12 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
     let detail_h = if desk.selected.is_some() { 190.0 } else { 0.0 };
     let table_h = (ui.available_height() - detail_h).max(120.0);
     ui.allocate_ui(egui::vec2(ui.available_width(), table_h), |ui| {
-        TableBuilder::new(ui)
-            .striped(true)
-            .sense(egui::Sense::click())
-            .column(Column::remainder())
-            .body(|body| {
-                body.rows(28.0, rows.len(), |mut row| {
-                    let r = &rows[row.index()];
-                    let selected = desk.selected.as_deref() == Some(&*r.def.id);
-                    row.set_selected(selected);
-                    row.col(|ui| {
-                        alarm_line_ui(ui, desk, r, now);
-                        if let Some(s) = &r.shelf {
-                            ui.label(
-                                RichText::new(format!("until {} · {}", s.until.to_local_hms(), s.reason))
-                                    .color(theme::TEXT_DIM),
-                            );
-                        }
-                        if let Some(o) = &r.out_of_service {
-                            ui.label(RichText::new(format!("by {} · {}", o.by, o.reason)).color(theme::TEXT_DIM));
-                        }
-                    });
-                    if row.response().clicked() {
-                        desk.selected = if selected { None } else { Some(r.def.id.clone()) };
-                    }
-                });
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
+                for r in &rows[range] {
+                    alarm_row_ui(ui, desk, r, now);
+                }
             });
     });
     if let Some(id) = desk.selected.clone() {
@@ -349,9 +330,9 @@ pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
     TableBuilder::new(ui)
         .striped(true)
         .resizable(true)
-        .column(Column::initial(170.0))
+        .column(Column::initial(200.0))
         .column(Column::initial(120.0))
-        .column(Column::initial(220.0))
+        .column(Column::initial(280.0))
         .column(Column::initial(90.0))
         .column(Column::initial(130.0))
         .column(Column::initial(110.0))

@@ -194,7 +194,7 @@ fn shelving_from_the_summary_page_takes_a_reason_and_a_time() {
         h.query_by_label("alarm esp02/motor_temp:HI").is_none(),
         "a shelved alarm leaves the banner"
     );
-    h.get_by_label("Show").click();
+    h.get_by_label("shown").click();
     h.run();
     h.get_by_label("Shelved").click();
     h.run();

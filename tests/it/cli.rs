@@ -721,3 +721,100 @@ fn check_reports_alarm_definition_errors() {
         .collect();
     assert_check_reports(cases);
 }
+
+#[test]
+fn alarm_state_survives_a_restart_and_the_report_counts_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("alarms.db");
+    let stats = tmp.path().join("stats.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--no-history", "--alarm-db", db.to_str().unwrap(), "--speed", "20"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[
+            "run",
+            "--headless",
+            "--for",
+            "6",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ]);
+        let o = wellconsole(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+        v["alarms"].clone()
+    };
+    // A kick: wellhead pressure climbs through HI and HIHI.
+    let first = run(&["--fault", "overpressure:ct01@1"]);
+    assert_eq!(first["ct01/wellhead_pressure:HIHI"], "ACTIVE UNACK", "{first}");
+    // Restarted without the fault: pressure is back to normal, but nobody acknowledged the alarm, so it is
+    // still waiting for the operator (a fresh engine would have forgotten it).
+    let second = run(&[]);
+    assert_eq!(second["ct01/wellhead_pressure:HIHI"], "RTN UNACK", "{second}");
+
+    let o = wellconsole(&[
+        "alarms",
+        "report",
+        "--alarm-db",
+        db.to_str().unwrap(),
+        "--from",
+        "-1h",
+        "--csv",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = stdout(&o);
+    assert!(csv.starts_with("section,key,value,extra\n"), "{csv}");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("top10,ct01/wellhead_pressure:HIHI,1,")),
+        "{csv}"
+    );
+    assert!(csv.lines().any(|l| l.starts_with("priority,critical,")), "{csv}");
+    let o = wellconsole(&["alarms", "report", "--alarm-db", db.to_str().unwrap()]);
+    assert!(stdout(&o).contains("Alarm performance"));
+    let o = wellconsole(&[
+        "alarms",
+        "report",
+        "--alarm-db",
+        tmp.path().join("none.db").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "a missing journal is refused");
+}
+
+#[test]
+fn a_running_console_reloads_edited_alarm_files_and_keeps_the_last_good_set() {
+    use std::time::{Duration, Instant};
+    use wellconsole::project::{Project, ProjectFiles};
+    use wellconsole::runtime::{Runtime, RuntimeOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    project(&dir, SITE, &[("alarms/a.toml", ALARM.as_bytes())]);
+    let project = Project::load(ProjectFiles::from_dir(&dir).unwrap()).unwrap();
+    let rt = Runtime::start(project, RuntimeOptions::default(), Vec::new(), None).unwrap();
+    let wait = |what: &str, ok: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ok() {
+            assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let points = || rt.alarms.view.load().points;
+    wait("the first set", &|| points() == 1);
+    // A typo: the running set stays, the problem is shown with its place.
+    std::fs::write(dir.join("alarms/a.toml"), ALARM.replace("\"high\"", "\"hihg\"")).unwrap();
+    wait("the problem", &|| !rt.alarms.problems.load().is_empty());
+    let problems = rt.alarms.problems.load();
+    assert!(
+        problems[0].ends_with("alarms/a.toml:5:12: unknown priority 'hihg' (critical, high, medium, low, diagnostic)"),
+        "{problems:?}"
+    );
+    assert_eq!(points(), 1);
+    // Fixed, with a second alarm: loaded, the problem cleared.
+    let two = format!(
+        "{ALARM}\n{}",
+        ALARM.replace("\"hi\"", "\"lo\"").replace("9000.0", "100.0")
+    );
+    std::fs::write(dir.join("alarms/a.toml"), two).unwrap();
+    wait("the new set", &|| points() == 2);
+    assert!(rt.alarms.problems.load().is_empty());
+    rt.shutdown();
+}

@@ -52,13 +52,21 @@ fn console_window_opens_and_draws_under_xvfb() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let stats = tmp.path().join("frames.json");
+    // An audio configuration whose only device does not exist: the console must say so and run on.
+    let no_sound = tmp.path().join("asound.conf");
+    std::fs::write(
+        &no_sound,
+        "pcm.!default { type hw card 63 }\nctl.!default { type hw card 63 }\n",
+    )
+    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_wellconsole"))
         .args(["--exit-after", "8", "--frame-stats", stats.to_str().unwrap()])
         .env("DISPLAY", &display)
         .env_remove("WAYLAND_DISPLAY")
         // the demo keeps history in the user's data folder: here, the test's own
         .env("XDG_DATA_HOME", tmp.path())
-        .env("RUST_LOG", "error")
+        .env("RUST_LOG", "error,wellconsole::alarm=warn")
+        .env("ALSA_CONFIG_PATH", &no_sound)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -81,4 +89,8 @@ fn console_window_opens_and_draws_under_xvfb() {
         serde_json::from_str(&std::fs::read_to_string(&stats).expect("frame stats written")).unwrap();
     assert!(report["frames"].as_u64().unwrap() >= 5, "drew frames: {report}");
     assert!(report["cpu_ms_p50"].as_f64().unwrap() > 0.0);
+    assert!(
+        err.contains("no audio output device: alarms are visual only"),
+        "a console without sound says so: {err}"
+    );
 }
