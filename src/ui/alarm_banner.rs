@@ -7,6 +7,7 @@ use super::alarm_symbol::indicator_ui;
 use super::{readout, theme};
 use crate::alarm::annunciator::HornState;
 use crate::alarm::{AlarmRow, AlarmState, Priority};
+use crate::auth::Action;
 use crate::tag::Timestamp;
 use egui::{RichText, Sense, Ui};
 use std::sync::Arc;
@@ -104,10 +105,16 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
                 .filter(|r| r.state.is_unacked())
                 .map(|r| r.def.id.clone())
                 .collect();
+            let may_ack = desk.may(Action::Acknowledge);
+            let not_allowed = format!(
+                "{} ({}) may not acknowledge",
+                desk.settings.actor.user, desk.settings.actor.role
+            );
             let ack_page = egui::Button::new(RichText::new("ACK PAGE").strong()).min_size(egui::vec2(96.0, 28.0));
             if ui
-                .add_enabled(!page.is_empty(), ack_page)
+                .add_enabled(may_ack && !page.is_empty(), ack_page)
                 .on_hover_text("Acknowledge every alarm shown in the banner")
+                .on_disabled_hover_text(&not_allowed)
                 .clicked()
             {
                 desk.acknowledge(page);
@@ -118,8 +125,9 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
                 .filter(|id| desk.row(id).is_some_and(|r| r.state.is_unacked()));
             let ack = egui::Button::new(RichText::new("ACK").strong()).min_size(egui::vec2(72.0, 28.0));
             if ui
-                .add_enabled(target.is_some(), ack)
+                .add_enabled(may_ack && target.is_some(), ack)
                 .on_hover_text("Acknowledge the selected alarm")
+                .on_disabled_hover_text(&not_allowed)
                 .clicked()
                 && let Some(id) = target
             {
@@ -220,4 +228,11 @@ pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp
             .color(theme::TEXT_DIM)
             .size(theme::TEXT_SMALL),
     );
+    if let Some(s) = &r.shelf {
+        let text = format!("until {} · {} · {}", s.until.to_local_hms(), s.by, s.reason);
+        ui.label(RichText::new(text).color(theme::TEXT_DIM));
+    }
+    if let Some(o) = &r.out_of_service {
+        ui.label(RichText::new(format!("by {} · {}", o.by, o.reason)).color(theme::TEXT_DIM));
+    }
 }

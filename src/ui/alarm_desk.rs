@@ -9,7 +9,7 @@ use crate::alarm::journal::{JournalQuery, JournalRow};
 use crate::alarm::kpi::KpiReport;
 use crate::alarm::reader::{JournalAnswer, JournalReader, JournalRequest};
 use crate::alarm::{AlarmCommand, AlarmRow, AlarmView, AlarmViewCell};
-use crate::auth::Actor;
+use crate::auth::{Action, Actor};
 use crate::hub::HubCommand;
 use crate::lang::Lang;
 use crate::runtime::AlarmHandle;
@@ -215,9 +215,23 @@ impl AlarmDesk {
         self.view.rows.iter().find(|r| &*r.def.id == id)
     }
 
-    fn send(&mut self, cmd: AlarmCommand, done: String) {
+    /// Whether this console's user may do `action` (buttons are disabled when not).
+    pub fn may(&self, action: Action) -> bool {
+        self.settings.actor.role.may(action)
+    }
+
+    /// Sends an action. One the role does not allow is still sent, so the engine journals the refusal,
+    /// and the notice says it was refused rather than done.
+    fn send(&mut self, cmd: AlarmCommand, action: Action, done: String) {
+        let allowed = self.may(action);
         self.notice = Some(match self.commands.try_send(HubCommand::Alarm(cmd)) {
-            Ok(()) => done,
+            Ok(()) if allowed => done,
+            Ok(()) => format!(
+                "REFUSED: {} ({}) may not {}",
+                self.settings.actor.user,
+                self.settings.actor.role,
+                action.label()
+            ),
             Err(_) => "COMMAND NOT SENT: the command queue is full or closed; try again".to_owned(),
         });
     }
@@ -238,6 +252,7 @@ impl AlarmDesk {
                 by,
                 comment: String::new(),
             },
+            Action::Acknowledge,
             done,
         );
     }
@@ -245,7 +260,11 @@ impl AlarmDesk {
     pub fn silence(&mut self) {
         if self.annunciator.silence(&self.view.rows) {
             let by = self.settings.actor.clone();
-            self.send(AlarmCommand::Silenced { by }, "horn silenced".to_owned());
+            let cmd = AlarmCommand::Silenced { by };
+            if self.commands.try_send(HubCommand::Alarm(cmd)).is_err() {
+                tracing::warn!("silence not journaled: the command queue is full");
+            }
+            self.notice = Some("horn silenced".to_owned());
             if let Some(h) = &self.horn {
                 h.sound(None);
             }
@@ -262,6 +281,7 @@ impl AlarmDesk {
                 reason,
                 by,
             },
+            Action::Shelve,
             done,
         );
     }
@@ -269,19 +289,23 @@ impl AlarmDesk {
     pub fn unshelve(&mut self, id: Arc<str>) {
         let by = self.settings.actor.clone();
         let done = format!("{id} unshelved");
-        self.send(AlarmCommand::Unshelve { id, by }, done);
+        self.send(AlarmCommand::Unshelve { id, by }, Action::Shelve, done);
     }
 
     pub fn remove_from_service(&mut self, id: Arc<str>, reason: String) {
         let by = self.settings.actor.clone();
         let done = format!("{id} out of service");
-        self.send(AlarmCommand::RemoveFromService { id, reason, by }, done);
+        self.send(
+            AlarmCommand::RemoveFromService { id, reason, by },
+            Action::OutOfService,
+            done,
+        );
     }
 
     pub fn return_to_service(&mut self, id: Arc<str>) {
         let by = self.settings.actor.clone();
         let done = format!("{id} back in service");
-        self.send(AlarmCommand::ReturnToService { id, by }, done);
+        self.send(AlarmCommand::ReturnToService { id, by }, Action::OutOfService, done);
     }
 
     /// Asks for the journal page's rows when the question changed (or every 5 s, to follow new events).

@@ -76,7 +76,7 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
             .collect();
         if ui
             .add_enabled(
-                !page.is_empty(),
+                desk.may(Action::Acknowledge) && !page.is_empty(),
                 egui::Button::new(format!("Acknowledge page ({})", page.len())),
             )
             .clicked()

@@ -65,7 +65,13 @@ impl Plant {
 }
 
 fn console(plant: &Plant) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>) {
-    let (app, rx) = support::console_full(None, None, Some(plant.handle()), support::demo_snapshot());
+    let (app, rx) = support::console_full(
+        None,
+        None,
+        Some(plant.handle()),
+        support::demo_snapshot(),
+        support::test_settings(),
+    );
     (harness(app), rx)
 }
 
@@ -168,7 +174,12 @@ fn shelving_from_the_summary_page_takes_a_reason_and_a_time() {
     h.run();
     h.get_by_label("Alarms").click();
     h.run();
-    h.get_by_label("alarm esp02/motor_temp:HI").click();
+    // Listed twice now: in the banner and on the summary page; either selects it.
+    assert_eq!(h.query_all_by_label("alarm esp02/motor_temp:HI").count(), 2);
+    h.query_all_by_label("alarm esp02/motor_temp:HI")
+        .last()
+        .unwrap()
+        .click();
     h.run();
     h.get_by_label("Operator response"); // the detail panel with the response text
     h.get_by_label("Shelve…").click();
@@ -230,7 +241,13 @@ fn the_journal_and_kpi_pages_read_the_alarm_database() {
         journal: Some(path),
         ..Plant::new(None).handle()
     };
-    let (app, _rx) = support::console_full(None, None, Some(handle), support::demo_snapshot());
+    let (app, _rx) = support::console_full(
+        None,
+        None,
+        Some(handle),
+        support::demo_snapshot(),
+        support::test_settings(),
+    );
     let mut h = harness(app);
     h.run();
     h.get_by_label("Alarm log").click();
@@ -253,4 +270,58 @@ fn the_journal_and_kpi_pages_read_the_alarm_database() {
     );
     h.get_by_label("Chattering alarms");
     h.get_by_label("sep01/pressure:HIHI: 3 in one minute");
+}
+
+#[test]
+fn a_viewer_sees_alarms_but_cannot_acknowledge_or_shelve_them() {
+    use egui_kittest::kittest::NodeT;
+    let mut plant = Plant::new(None);
+    let settings = wellconsole::ui::ConsoleSettings {
+        actor: wellconsole::auth::Actor::new("vic", wellconsole::auth::Role::Viewer),
+        ..support::test_settings()
+    };
+    let (app, rx) = support::console_full(None, None, Some(plant.handle()), support::demo_snapshot(), settings);
+    let mut h = harness(app);
+    raise(&mut plant);
+    h.run();
+    h.get_by_label("Wellhead pressure HIHI");
+    h.get_by_label("alarm ct01/wellhead_pressure:HIHI").click();
+    h.run();
+    for button in ["ACK", "ACK PAGE"] {
+        assert!(
+            h.get_by_label(button).accesskit_node().is_disabled(),
+            "{button} is disabled for a viewer"
+        );
+    }
+    h.get_by_label("ACK").click();
+    h.run();
+    h.get_by_label("Alarms").click();
+    h.run();
+    for button in ["Acknowledge", "Shelve…", "Out of service…", "Acknowledge page (3)"] {
+        assert!(
+            h.get_by_label(button).accesskit_node().is_disabled(),
+            "{button} is disabled for a viewer"
+        );
+    }
+    assert!(plant.serve(&rx).is_empty(), "nothing was sent");
+    assert_eq!(
+        plant.state("ct01/wellhead_pressure:HIHI"),
+        Some(AlarmState::ActiveUnacked)
+    );
+}
+
+#[test]
+fn a_spanish_console_shows_the_spanish_alarm_texts() {
+    let mut plant = Plant::new(None);
+    let settings = wellconsole::ui::ConsoleSettings {
+        lang: wellconsole::lang::Lang::Es,
+        ..support::test_settings()
+    };
+    let (app, _rx) = support::console_full(None, None, Some(plant.handle()), support::demo_snapshot(), settings);
+    let mut h = harness(app);
+    raise(&mut plant);
+    h.run();
+    h.get_by_label("Presión en cabeza HIHI");
+    h.get_by_label("ESP-02 temperatura del motor alta");
+    assert!(h.query_by_label("Wellhead pressure HIHI").is_none());
 }

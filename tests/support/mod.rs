@@ -80,7 +80,7 @@ pub fn console_with(
     history: Option<std::path::PathBuf>,
     history_stats: Option<Arc<wellconsole::historian::HistorianStats>>,
 ) -> (ConsoleApp, Receiver<HubCommand>) {
-    console_full(history, history_stats, None, demo_snapshot())
+    console_full(history, history_stats, None, demo_snapshot(), test_settings())
 }
 
 /// The settings every test console uses: a named operator, English, the control-room sound profile.
@@ -97,6 +97,7 @@ pub fn console_full(
     history_stats: Option<Arc<wellconsole::historian::HistorianStats>>,
     alarms: Option<AlarmHandle>,
     snap: Snapshot,
+    settings: ConsoleSettings,
 ) -> (ConsoleApp, Receiver<HubCommand>) {
     let devices = snap.directory.devices().into_iter().map(str::to_owned).collect();
     let signals = snap.directory.iter().map(|d| d.address.clone()).collect();
@@ -114,7 +115,7 @@ pub fn console_full(
         history,
         history_stats,
         alarms,
-        settings: test_settings(),
+        settings,
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }
