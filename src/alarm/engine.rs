@@ -252,8 +252,8 @@ impl AlarmEngine {
 
     /// Evaluates every point that reads a changed tag. `table` holds the values after the whole scan.
     pub fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
+        let set = self.set.clone();
         for u in updates {
-            let set = self.set.clone();
             for &i in set.watching(u.tag) {
                 let def = &set.points[i as usize];
                 let primary = (def.tag == u.tag).then_some(&u.state);

@@ -106,18 +106,12 @@ impl AlarmService {
     }
 
     fn journal_events(&mut self) {
-        let records: Vec<JournalRecord> = {
-            let events: Vec<AlarmEvent> = self.engine.drain_events().collect();
-            events
-                .into_iter()
-                .map(|event| {
-                    let state = event.alarm.as_ref().and_then(|d| self.engine.persisted(d));
-                    JournalRecord { event, state }
-                })
-                .collect()
-        };
+        let events: Vec<AlarmEvent> = self.engine.drain_events().collect();
         let Some(tx) = &self.journal else { return };
-        self.held.extend(records);
+        for event in events {
+            let state = event.alarm.as_ref().and_then(|d| self.engine.persisted(d));
+            self.held.push_back(JournalRecord { event, state });
+        }
         while let Some(r) = self.held.pop_front() {
             match tx.try_send(r) {
                 Ok(()) => {}
