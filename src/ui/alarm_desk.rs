@@ -115,6 +115,8 @@ pub struct AlarmDesk {
     commands: Sender<HubCommand>,
     /// The last action's outcome, shown where the operator acted.
     pub notice: Option<String>,
+    /// The comment typed in the detail panel, sent with its Acknowledge.
+    pub ack_comment: String,
     pub filter_text: String,
     pub filter_state: StateFilter,
     pub sort: SortKey,
@@ -154,6 +156,7 @@ impl AlarmDesk {
             settings,
             commands,
             notice: None,
+            ack_comment: String::new(),
             filter_text: String::new(),
             filter_state: StateFilter::default(),
             sort: SortKey::default(),
@@ -237,6 +240,11 @@ impl AlarmDesk {
     }
 
     pub fn acknowledge(&mut self, ids: Vec<Arc<str>>) {
+        self.acknowledge_with(ids, String::new());
+    }
+
+    /// Acknowledges with the operator's comment (journaled with the acknowledgement).
+    pub fn acknowledge_with(&mut self, ids: Vec<Arc<str>>, comment: String) {
         if ids.is_empty() {
             return;
         }
@@ -250,7 +258,7 @@ impl AlarmDesk {
             AlarmCommand::Acknowledge {
                 ids,
                 by,
-                comment: String::new(),
+                comment: comment.trim().to_owned(),
             },
             Action::Acknowledge,
             done,

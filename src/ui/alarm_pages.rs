@@ -161,14 +161,19 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
             }
         });
     ui.horizontal(|ui| {
-        if ui
-            .add_enabled(
-                r.state.is_unacked() && role.may(Action::Acknowledge),
-                egui::Button::new("Acknowledge"),
+        let can_ack = r.state.is_unacked() && role.may(Action::Acknowledge);
+        if ui.add_enabled(can_ack, egui::Button::new("Acknowledge")).clicked() {
+            let comment = std::mem::take(&mut desk.ack_comment);
+            desk.acknowledge_with(vec![r.def.id.clone()], comment);
+        }
+        if can_ack {
+            let l = ui.label("Comment:");
+            ui.add(
+                egui::TextEdit::singleline(&mut desk.ack_comment)
+                    .hint_text("optional, kept in the journal")
+                    .desired_width(260.0),
             )
-            .clicked()
-        {
-            desk.acknowledge(vec![r.def.id.clone()]);
+            .labelled_by(l.id);
         }
         if r.state == AlarmState::Shelved {
             if ui

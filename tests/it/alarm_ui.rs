@@ -325,3 +325,34 @@ fn a_spanish_console_shows_the_spanish_alarm_texts() {
     h.get_by_label("ESP-02 temperatura del motor alta");
     assert!(h.query_by_label("Wellhead pressure HIHI").is_none());
 }
+
+#[test]
+fn an_acknowledgement_can_carry_a_comment_into_the_journal() {
+    let mut plant = Plant::new(None);
+    let (mut h, rx) = console(&plant);
+    raise(&mut plant);
+    h.run();
+    h.get_by_label("Alarms").click();
+    h.run();
+    h.query_all_by_label("alarm ct01/wellhead_pressure:HIHI")
+        .last()
+        .unwrap()
+        .click();
+    h.run();
+    h.get_by_label("Comment:").click();
+    h.run();
+    h.get_by_label("Comment:").type_text("choke closed, supervisor called");
+    h.run();
+    h.get_by_label("Acknowledge").click();
+    h.run();
+    let sent = plant.serve(&rx);
+    assert!(
+        matches!(&sent[..], [HubCommand::Alarm(AlarmCommand::Acknowledge { ids, comment, .. })]
+            if &*ids[0] == "ct01/wellhead_pressure:HIHI" && comment == "choke closed, supervisor called"),
+        "{sent:?}"
+    );
+    assert_eq!(
+        plant.state("ct01/wellhead_pressure:HIHI"),
+        Some(AlarmState::ActiveAcked)
+    );
+}
