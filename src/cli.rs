@@ -96,6 +96,58 @@ pub enum Command {
     History(HistoryArgs),
     /// Read the alarm journal: performance report (EEMUA 191 / ISA-18.2 KPIs).
     Alarms(AlarmsArgs),
+    /// Manage the console's users (names, roles, passwords); every change is audited.
+    Users(UsersArgs),
+    /// The audit trail: check that no record was edited or deleted, list the newest.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    #[command(subcommand)]
+    pub command: UsersCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user. The password is read from standard input (one line) or from --password-env.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: crate::auth::Role,
+        /// Environment variable holding the password (never on the command line).
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+    /// Every user with role and state.
+    List,
+    /// Set a new password (standard input or --password-env).
+    Passwd {
+        name: String,
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+    /// Disable a user: they can no longer log in (their records stay).
+    Disable { name: String },
+    /// Enable a disabled user again.
+    Enable { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exits 1 and names the first broken record if any was edited or deleted.
+    Verify,
+    /// The newest records.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -8,9 +8,12 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use wellconsole::alarm::{journal, kpi};
 use wellconsole::auth::Actor;
+use wellconsole::auth::audit;
+use wellconsole::auth::users::UserStore;
 use wellconsole::cli::{
-    AlarmReportArgs, AlarmsArgs, AlarmsCommand, BrowseArgs, Cli, Command, ConsoleArgs, HistoryArgs, HistoryCommand,
-    HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs,
+    AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleArgs,
+    HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs, UsersArgs,
+    UsersCommand,
 };
 use wellconsole::historian::{History, Resolution, export};
 use wellconsole::project::{self, Project, ProjectFiles};
@@ -53,6 +56,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Alarms(AlarmsArgs {
             command: AlarmsCommand::Report(args),
         })) => alarm_report(&cli.project, h, &cli.console, &args),
+        Some(Command::Users(UsersArgs { command })) => users(&cli.project, h, command),
+        Some(Command::Audit(AuditArgs { command })) => audit(&cli.project, h, command),
         Some(Command::Run(args)) => headless(&cli.project, with_history(opts, h), &args),
         Some(Command::History(HistoryArgs { command })) => history(&cli.project, h, command),
         Some(Command::Check) => check(&cli.project),
@@ -255,10 +260,9 @@ fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result
 
 fn alarm_report(p: &ProjectArgs, h: &HistoryDbArgs, c: &ConsoleArgs, args: &AlarmReportArgs) -> Result<ExitCode> {
     // Where a console run with the same options keeps it.
-    let path = match (&c.alarm_db, &h.history_db) {
-        (Some(p), _) => p.clone(),
-        (None, Some(db)) => db.with_file_name("alarms.db"),
-        (None, None) => load(p)?.alarm_journal_path(),
+    let path = match &c.alarm_db {
+        Some(p) => p.clone(),
+        None => record_path(p, h, "alarms.db")?,
     };
     if !path.is_file() {
         bail!(
@@ -282,6 +286,143 @@ fn alarm_report(p: &ProjectArgs, h: &HistoryDbArgs, c: &ConsoleArgs, args: &Alar
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A record database beside the history database (users.db, audit.db, alarms.db): one folder per site.
+fn record_path(p: &ProjectArgs, h: &HistoryDbArgs, name: &str) -> Result<std::path::PathBuf> {
+    Ok(match &h.history_db {
+        Some(db) => db.with_file_name(name),
+        None => load(p)?.history_path().with_file_name(name),
+    })
+}
+
+/// Who runs the command line: the OS account, recorded as such (it has the machine, so it acts as admin).
+fn cli_actor() -> Actor {
+    let mut a = Actor::from_os(wellconsole::auth::Role::Admin);
+    a.user = format!("{} (command line)", a.user);
+    a
+}
+
+fn password_from(env: &Option<String>) -> Result<String> {
+    match env {
+        Some(var) => std::env::var(var).with_context(|| format!("environment variable {var} is not set")),
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+        }
+    }
+}
+
+fn users(p: &ProjectArgs, h: &HistoryDbArgs, command: UsersCommand) -> Result<ExitCode> {
+    let store = UserStore::open(&record_path(p, h, "users.db")?)?;
+    let mut audit_db = audit::open(&record_path(p, h, "audit.db")?)?;
+    let now = wellconsole::tag::Timestamp::now();
+    let by = cli_actor();
+    let (action, target, outcome) = match command {
+        UsersCommand::List => {
+            for u in store.list()? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!(
+                    "{:<24} {:<11} {state:<9} since {}",
+                    u.name,
+                    u.role,
+                    u.created.to_rfc3339()
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        UsersCommand::Add {
+            name,
+            role,
+            password_env,
+        } => {
+            let pw = password_from(&password_env)?;
+            (
+                "user added",
+                name.clone(),
+                store.add(&name, role, &pw, now).map(|()| format!("role {role}")),
+            )
+        }
+        UsersCommand::Passwd { name, password_env } => {
+            let pw = password_from(&password_env)?;
+            (
+                "password changed",
+                name.clone(),
+                store.set_password(&name, &pw, now).map(|()| String::new()),
+            )
+        }
+        UsersCommand::Disable { name } => (
+            "user disabled",
+            name.clone(),
+            store.set_disabled(&name, true, now).map(|()| String::new()),
+        ),
+        UsersCommand::Enable { name } => (
+            "user enabled",
+            name.clone(),
+            store.set_disabled(&name, false, now).map(|()| String::new()),
+        ),
+    };
+    let entry = |allowed: bool, detail: String| audit::AuditEntry {
+        at: now,
+        user: by.user.clone(),
+        role: by.role.to_string(),
+        action: action.to_owned(),
+        target: target.clone(),
+        detail,
+        allowed,
+    };
+    match outcome {
+        Ok(detail) => {
+            audit::append(&mut audit_db, &entry(true, detail))?;
+            println!("{action}: {target}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            audit::append(&mut audit_db, &entry(false, e.to_string()))?;
+            Err(e.into())
+        }
+    }
+}
+
+fn audit(p: &ProjectArgs, h: &HistoryDbArgs, command: AuditCommand) -> Result<ExitCode> {
+    let path = record_path(p, h, "audit.db")?;
+    if !path.is_file() {
+        bail!("{}: no audit trail here yet", path.display());
+    }
+    let conn = audit::open(&path)?;
+    match command {
+        AuditCommand::Verify => match audit::verify(&conn) {
+            Ok((n, head)) => {
+                println!("{}: {n} records, chain intact; head {head}", path.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e @ audit::AuditError::Broken { .. }) => {
+                println!("{}: {e}", path.display());
+                Ok(ExitCode::FAILURE)
+            }
+            Err(e) => Err(e.into()),
+        },
+        AuditCommand::List { limit } => {
+            for r in audit::recent(&conn, limit)? {
+                let e = &r.entry;
+                let outcome = if e.allowed { "" } else { " REFUSED" };
+                println!(
+                    "{:>6} {} {} ({}) {} {}{outcome} {}",
+                    r.seq,
+                    e.at.to_rfc3339(),
+                    e.user,
+                    e.role,
+                    e.action,
+                    e.target,
+                    e.detail
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn check(p: &ProjectArgs) -> Result<ExitCode> {

@@ -1,8 +1,11 @@
-//! Who is acting and what their role allows. This first part carries the roles and the permission table
-//! the alarm actions are checked against; the user store, login and the hash-chained audit trail build on it.
+//! Who is acting and what their role allows: roles and the permission table (checked by every room that
+//! takes an operator action), the local user store (`users`) and the hash-chained audit trail (`audit`).
 //!
 //! Pure: no I/O, no clocks. Every room that accepts an operator action asks `Role::may` before acting and
 //! records a refusal as an event, so a refused action is as visible as a performed one.
+
+pub mod audit;
+pub mod users;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
