@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         faults: cli.plant.faults.clone(),
         history: None,
         alarm_journal: Some(cli.console.alarm_db.clone().unwrap_or_default()),
+        audit: Some(Default::default()),
     };
     let h = &cli.history;
     match cli.command {
@@ -85,6 +86,12 @@ fn history_path(project: &Project, opts: &mut RuntimeOptions) {
         opts.alarm_journal = Some(match &opts.history {
             Some(h) => h.with_file_name("alarms.db"),
             None => project.alarm_journal_path(),
+        });
+    }
+    if opts.audit.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+        opts.audit = Some(match &opts.history {
+            Some(h) => h.with_file_name("audit.db"),
+            None => project.history_path().with_file_name("audit.db"),
         });
     }
     if let Some(p) = &opts.history {

@@ -4,6 +4,7 @@
 use crate::alarm::journal::{JournalStats, JournalWriter};
 use crate::alarm::reload::{self, ConfigProblems};
 use crate::alarm::{AlarmEngine, AlarmService, AlarmViewCell};
+use crate::auth::audit::AuditWriter;
 use crate::driver::modbus::ModbusDriver;
 use crate::driver::mqtt::MqttDriver;
 use crate::driver::opcua::OpcUaDriver;
@@ -35,6 +36,8 @@ pub struct RuntimeOptions {
     pub history: Option<PathBuf>,
     /// Journal alarms (and keep their state across restarts) in this database (`None`: not kept).
     pub alarm_journal: Option<PathBuf>,
+    /// The audit trail operator actions are recorded in (`None`: not recorded, e.g. tests).
+    pub audit: Option<PathBuf>,
 }
 
 /// The running alarm system, for the console.
@@ -64,6 +67,8 @@ pub enum RuntimeError {
     History(#[from] crate::historian::store::StoreError),
     #[error(transparent)]
     Journal(#[from] crate::alarm::journal::JournalError),
+    #[error(transparent)]
+    Audit(#[from] crate::auth::audit::AuditError),
 }
 
 pub struct Runtime {
@@ -74,6 +79,7 @@ pub struct Runtime {
     pub alarms: AlarmHandle,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
+    audit: Option<AuditWriter>,
     shutdown: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -152,7 +158,15 @@ impl Runtime {
             }
             None => (None, None),
         };
-        let service = AlarmService::new(engine, journal_tx);
+        let mut service = AlarmService::new(engine, journal_tx);
+        let audit = match &opts.audit {
+            Some(path) => {
+                let (writer, tx) = AuditWriter::start(path)?;
+                service = service.with_audit(tx);
+                Some(writer)
+            }
+            None => None,
+        };
         let alarms = AlarmHandle {
             view: service.view_cell(),
             problems: Arc::new(arc_swap::ArcSwap::from_pointee(Vec::new())),
@@ -224,6 +238,7 @@ impl Runtime {
             alarms,
             historian,
             journal,
+            audit,
             shutdown,
             threads,
         })
@@ -248,6 +263,9 @@ impl Runtime {
         // The hub (and with it the journal's sender) is gone: the writer commits what is queued and exits.
         if let Some(j) = self.journal.take() {
             j.stop();
+        }
+        if let Some(a) = self.audit.take() {
+            a.stop();
         }
     }
 }

@@ -496,7 +496,7 @@ impl AlarmEngine {
             alarm: Some(def.clone()),
             state: p.state(),
             value: p.value.clone(),
-            user: by.map(|a| a.user.clone()),
+            by: by.cloned(),
             comment,
         });
         self.changed = true;
@@ -513,7 +513,7 @@ impl AlarmEngine {
             alarm,
             state,
             value,
-            user: Some(by.user.clone()),
+            by: Some(by.clone()),
             comment: why,
         });
         self.changed = true;
@@ -680,7 +680,7 @@ impl AlarmEngine {
                     alarm: None,
                     state: AlarmState::Normal,
                     value: None,
-                    user: Some(by.user),
+                    by: Some(by),
                     comment: String::new(),
                 });
             }
@@ -716,7 +716,7 @@ impl AlarmEngine {
             alarm: None,
             state: AlarmState::Normal,
             value: None,
-            user: None,
+            by: None,
             comment: format!(
                 "{} alarm points: {added} added, {removed} removed, {changed} changed",
                 self.set.len()

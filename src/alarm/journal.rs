@@ -213,7 +213,7 @@ fn write_batch(conn: &mut Connection, batch: &[JournalRecord]) -> Result<(), rus
                 d.map(|d| d.priority.name()),
                 e.state.code(),
                 e.value.as_ref().map(encode_value),
-                e.user.as_deref(),
+                e.by.as_ref().map(|a| a.user.as_str()),
                 e.comment.as_str(),
                 d.map(|d| d.message.en.as_ref()),
                 d.map(|d| d.message.es.as_ref()),

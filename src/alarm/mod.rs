@@ -18,6 +18,7 @@ pub use def::{AlarmDef, AlarmSet, Priority};
 pub use engine::{AlarmCommand, AlarmEngine, PriorityCounts};
 pub use state::{AlarmEvent, AlarmRow, AlarmState, EventKind};
 
+use crate::auth::audit::AuditEntry;
 use crate::hub::{HubCommand, Subscriber};
 use crate::tag::{TagId, TagTable, TagUpdate, Timestamp};
 use arc_swap::ArcSwap;
@@ -80,6 +81,8 @@ pub struct AlarmService {
     engine: AlarmEngine,
     view: AlarmViewCell,
     journal: Option<Sender<JournalRecord>>,
+    /// Operator actions (and refusals) also go to the audit trail.
+    audit: Option<Sender<AuditEntry>>,
     /// Records the journal queue had no room for, oldest first; retried before anything newer.
     held: VecDeque<JournalRecord>,
     seq: u64,
@@ -92,8 +95,44 @@ impl AlarmService {
             engine,
             view,
             journal,
+            audit: None,
             held: VecDeque::new(),
             seq: 0,
+        }
+    }
+
+    /// Sends every operator action on alarms (and every refused one) to the audit trail as well.
+    pub fn with_audit(mut self, audit: Sender<AuditEntry>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    fn audit_events(&self, events: &[AlarmEvent]) {
+        let Some(tx) = &self.audit else { return };
+        for e in events {
+            let Some(by) = &e.by else { continue };
+            let action = match e.kind {
+                EventKind::Refused => "alarm action",
+                EventKind::Silenced => "horn silenced",
+                EventKind::Acknowledged => "alarm acknowledged",
+                EventKind::Shelved => "alarm shelved",
+                EventKind::Unshelved => "alarm unshelved",
+                EventKind::RemovedFromService => "alarm out of service",
+                EventKind::ReturnedToService => "alarm in service",
+                _ => continue,
+            };
+            let entry = AuditEntry {
+                at: e.at,
+                user: by.user.clone(),
+                role: by.role.to_string(),
+                action: action.to_owned(),
+                target: e.alarm.as_ref().map_or_else(String::new, |d| d.id.to_string()),
+                detail: e.comment.clone(),
+                allowed: e.kind != EventKind::Refused,
+            };
+            if tx.try_send(entry).is_err() {
+                tracing::error!(user = %by.user, action, "audit queue full or closed: this action is in the alarm journal only");
+            }
         }
     }
 
@@ -107,6 +146,7 @@ impl AlarmService {
 
     fn journal_events(&mut self) {
         let events: Vec<AlarmEvent> = self.engine.drain_events().collect();
+        self.audit_events(&events);
         let Some(tx) = &self.journal else { return };
         for event in events {
             let state = event.alarm.as_ref().and_then(|d| self.engine.persisted(d));

@@ -3,6 +3,7 @@
 //! Pure data shared by the engine, the journal and the console; no logic beyond naming.
 
 use super::def::{AlarmDef, Priority};
+use crate::auth::Actor;
 use crate::tag::{Timestamp, Value};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -143,7 +144,8 @@ pub struct AlarmEvent {
     /// State after the event.
     pub state: AlarmState,
     pub value: Option<Value>,
-    pub user: Option<String>,
+    /// Who acted (`None` for what the process or the clock did).
+    pub by: Option<Actor>,
     pub comment: String,
 }
 

@@ -449,8 +449,8 @@ fn out_of_service_needs_a_supervisor_and_every_refusal_is_journaled() {
     let ev: Vec<_> = r.engine.drain_events().collect();
     assert_eq!(ev.len(), 2);
     assert!(ev.iter().all(|e| e.kind == EventKind::Refused));
-    assert_eq!(ev[0].user.as_deref(), Some("ana"));
-    assert_eq!(ev[1].user.as_deref(), Some("vic"));
+    assert_eq!(ev[0].by, Some(op()));
+    assert_eq!(ev[1].by, Some(Actor::new("vic", Role::Viewer)));
     let sup = Actor::new("sam", Role::Supervisor);
     r.cmd(oos(sup.clone()), 2.0);
     assert_eq!(r.state("w1/p:HI"), OutOfService);
@@ -769,4 +769,56 @@ fn the_journal_keeps_every_event_and_the_state_across_a_restart() {
     let acts = journal::activations(&conn, at(-1.0), at(10.0)).unwrap();
     assert_eq!(acts.len(), 2);
     assert_eq!(journal::standing(&conn).unwrap().len(), 1);
+}
+
+#[test]
+fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
+    use crate::auth::audit::{self, AuditWriter};
+    use crate::hub::{HubCommand, Subscriber};
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("audit.db");
+    let (writer, tx) = AuditWriter::start(&path).unwrap();
+    let dir = directory();
+    let mut table = TagTable::new(dir.clone());
+    let mut service = super::AlarmService::new(AlarmEngine::new(Arc::new(load(HI, &dir))), None).with_audit(tx);
+    let u = table
+        .apply(&Sample::good(TagId(0), Value::F64(150.0), at(0.0)), at(0.0))
+        .unwrap();
+    service.on_updates(&[u], &table);
+    let act = |c| HubCommand::Alarm(c);
+    service.on_command(
+        &act(AlarmCommand::RemoveFromService {
+            id: "w1/p:HI".into(),
+            reason: "bypass".into(),
+            by: op(),
+        }),
+        at(1.0),
+    );
+    service.on_command(
+        &act(AlarmCommand::Acknowledge {
+            ids: vec!["w1/p:HI".into()],
+            by: op(),
+            comment: "seen".into(),
+        }),
+        at(2.0),
+    );
+    drop(service); // closes the audit feed
+    writer.stop();
+    let conn = audit::open(&path).unwrap();
+    assert_eq!(
+        audit::verify(&conn).unwrap().0,
+        2,
+        "the process's own activation is not an operator action"
+    );
+    let r = audit::recent(&conn, 10).unwrap();
+    assert_eq!(r[1].entry.action, "alarm action");
+    assert!(!r[1].entry.allowed);
+    assert_eq!(r[1].entry.role, "operator");
+    assert!(r[1].entry.detail.contains("may not take alarms out of service"));
+    assert_eq!(r[0].entry.action, "alarm acknowledged");
+    assert_eq!(
+        (r[0].entry.target.as_str(), r[0].entry.detail.as_str()),
+        ("w1/p:HI", "seen")
+    );
+    assert!(r[0].entry.allowed);
 }

@@ -210,6 +210,66 @@ pub fn verify(conn: &Connection) -> Result<(i64, String), AuditError> {
     }
 }
 
+/// Entries queued for the writer thread.
+pub const QUEUE: usize = 4_096;
+
+/// The audit trail's writer thread: rooms that record operator actions hand it entries without waiting
+/// (the hub thread must never wait on a disk). Dropping every sender and calling `stop` writes what is queued.
+pub struct AuditWriter {
+    thread: Option<std::thread::JoinHandle<()>>,
+    failures: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl AuditWriter {
+    pub fn start(path: &Path) -> Result<(Self, crossbeam_channel::Sender<AuditEntry>), AuditError> {
+        let mut conn = open(path)?;
+        let (tx, rx) = crossbeam_channel::bounded::<AuditEntry>(QUEUE);
+        let failures = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let f = failures.clone();
+        let thread = std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || {
+                for e in rx {
+                    // Retried a few times (a locked file clears); then logged loudly and counted.
+                    let mut tries = 0;
+                    while let Err(err) = append(&mut conn, &e) {
+                        tries += 1;
+                        if tries == 5 {
+                            f.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            tracing::error!(error = %err, action = %e.action, user = %e.user, "audit record NOT written");
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                }
+            })
+            .map_err(|e| AuditError::Open {
+                path: path.to_path_buf(),
+                source: rusqlite::Error::InvalidParameterName(format!("cannot start the audit writer: {e}")),
+            })?;
+        Ok((
+            Self {
+                thread: Some(thread),
+                failures,
+            },
+            tx,
+        ))
+    }
+
+    /// Records that could not be written.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn stop(mut self) {
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("audit writer panicked");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
