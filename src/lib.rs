@@ -3,8 +3,9 @@
 //! Data flows one way (DESIGN.md): driver → channel → hub → tag table / subscribers → UI snapshot.
 //! Rooms: `tag` (the data model), `driver` (protocols and the simulator driver), `hub` (the scan loop),
 //! `sim` (the demo plant models), `calc` (engineering calculations), `historian` (SQLite history),
-//! `alarm` (ISA-18.2 alarm management), `auth` (roles and permissions), `project` (loading and checking
-//! project files), `runtime` (wiring a project into running threads) and `ui` (egui).
+//! `alarm` (ISA-18.2 alarm management), `auth` (roles, users, audit trail), `project` (loading and
+//! checking project files), `records` (opening the record databases), `runtime` (wiring a project into
+//! running threads) and `ui` (egui).
 
 pub mod alarm;
 pub mod auth;
@@ -16,6 +17,7 @@ pub mod historian;
 pub mod hub;
 pub mod lang;
 pub mod project;
+pub mod records;
 pub mod runtime;
 pub mod serve;
 pub mod sim;

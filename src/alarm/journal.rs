@@ -88,20 +88,7 @@ CREATE TABLE IF NOT EXISTS alarm_state(
 
 /// Opens (creating if needed) the journal for writing.
 pub fn open_writer(path: &Path) -> Result<Connection, JournalError> {
-    let open = || -> Result<Connection, rusqlite::Error> {
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(conn)
-    };
-    open().map_err(|source| JournalError::Open {
+    crate::records::open(path, SCHEMA).map_err(|source| JournalError::Open {
         path: path.to_path_buf(),
         source,
     })

@@ -68,20 +68,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 
 /// Opens (creating if needed) the audit trail.
 pub fn open(path: &Path) -> Result<Connection, AuditError> {
-    let open = || -> Result<Connection, rusqlite::Error> {
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(conn)
-    };
-    open().map_err(|source| AuditError::Open {
+    crate::records::open(path, SCHEMA).map_err(|source| AuditError::Open {
         path: path.to_path_buf(),
         source,
     })

@@ -10,7 +10,6 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// NIST SP 800-63B: at least 8 characters.
 pub const MIN_PASSWORD: usize = 8;
@@ -68,31 +67,20 @@ fn hash_password(name: &str, password: &str) -> Result<String, UserError> {
 
 impl UserStore {
     pub fn open(path: &Path) -> Result<Self, UserError> {
-        let open = || -> Result<Connection, rusqlite::Error> {
-            if let Some(dir) = path.parent()
-                && !dir.as_os_str().is_empty()
-            {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let conn = Connection::open(path)?;
-            conn.busy_timeout(Duration::from_secs(5))?;
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.execute_batch(
-                "CREATE TABLE IF NOT EXISTS users(
-                    name TEXT PRIMARY KEY,
-                    role TEXT NOT NULL,
-                    hash TEXT NOT NULL,
-                    disabled INTEGER NOT NULL DEFAULT 0,
-                    created INTEGER NOT NULL,
-                    changed INTEGER NOT NULL
-                )",
-            )?;
-            Ok(conn)
-        };
-        open().map(|conn| Self { conn }).map_err(|source| UserError::Open {
-            path: path.to_path_buf(),
-            source,
-        })
+        const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS users(
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created INTEGER NOT NULL,
+            changed INTEGER NOT NULL
+        )";
+        crate::records::open(path, SCHEMA)
+            .map(|conn| Self { conn })
+            .map_err(|source| UserError::Open {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 
     pub fn add(&self, name: &str, role: Role, password: &str, now: Timestamp) -> Result<(), UserError> {

@@ -75,6 +75,14 @@ fn console(plant: &Plant) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>
     (harness(app), rx)
 }
 
+/// Focuses the text field labelled `label` and types into it, as a person does.
+fn type_into(h: &mut Harness<'static, ConsoleApp>, label: &str, text: &str) {
+    h.get_by_label(label).click();
+    h.run();
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
 /// Wellhead pressure through HI and HIHI, and an ESP motor running hot.
 fn raise(plant: &mut Plant) {
     let early = Timestamp(NOW.0 - 20_000_000);
@@ -186,10 +194,7 @@ fn shelving_from_the_summary_page_takes_a_reason_and_a_time() {
     h.run();
     h.get_by_label("2 h").click();
     h.run();
-    h.get_by_label("Reason (required):").click();
-    h.run();
-    h.get_by_label("Reason (required):").type_text("sensor recalibration");
-    h.run();
+    type_into(&mut h, "Reason (required):", "sensor recalibration");
     h.get_by_label("Shelve").click();
     h.run();
     let sent = plant.serve(&rx);
@@ -339,10 +344,7 @@ fn an_acknowledgement_can_carry_a_comment_into_the_journal() {
         .unwrap()
         .click();
     h.run();
-    h.get_by_label("Comment:").click();
-    h.run();
-    h.get_by_label("Comment:").type_text("choke closed, supervisor called");
-    h.run();
+    type_into(&mut h, "Comment:", "choke closed, supervisor called");
     h.get_by_label("Acknowledge").click();
     h.run();
     let sent = plant.serve(&rx);
