@@ -502,6 +502,15 @@ impl AlarmEngine {
         self.changed = true;
     }
 
+    /// Whether `by`'s role forbids `action`; if so the refusal is journaled ("ana (viewer) may not …").
+    fn forbidden(&mut self, i: Option<usize>, at: Timestamp, by: &Actor, action: Action, what: &str) -> bool {
+        if by.role.may(action) {
+            return false;
+        }
+        self.refuse(i, at, by, format!("{} ({}) may not {what}", by.user, by.role));
+        true
+    }
+
     fn refuse(&mut self, i: Option<usize>, at: Timestamp, by: &Actor, why: String) {
         tracing::warn!(user = %by.user, role = %by.role, "{why}");
         let alarm = i.map(|i| self.set.points[i].clone());
@@ -539,13 +548,8 @@ impl AlarmEngine {
     pub fn command(&mut self, cmd: AlarmCommand, now: Timestamp) {
         match cmd {
             AlarmCommand::Acknowledge { ids, by, comment } => {
-                if !by.role.may(Action::Acknowledge) {
-                    return self.refuse(
-                        None,
-                        now,
-                        &by,
-                        format!("{} ({}) may not acknowledge alarms", by.user, by.role),
-                    );
+                if self.forbidden(None, now, &by, Action::Acknowledge, "acknowledge alarms") {
+                    return;
                 }
                 for id in ids {
                     let Some(&i) = self.by_id.get(&id) else { continue };
@@ -570,10 +574,11 @@ impl AlarmEngine {
                 by,
             } => {
                 let Some(i) = self.index(&id) else { return };
+                if self.forbidden(Some(i), now, &by, Action::Shelve, "shelve alarms") {
+                    return;
+                }
                 let def = self.set.points[i].clone();
-                let why = if !by.role.may(Action::Shelve) {
-                    Some(format!("{} ({}) may not shelve alarms", by.user, by.role))
-                } else if !def.shelvable {
+                let why = if !def.shelvable {
                     Some(format!("{} may not be shelved (shelvable = false)", def.id))
                 } else if reason.trim().is_empty() {
                     Some(format!("shelving {} needs a reason", def.id))
@@ -604,13 +609,8 @@ impl AlarmEngine {
             }
             AlarmCommand::Unshelve { id, by } => {
                 let Some(i) = self.index(&id) else { return };
-                if !by.role.may(Action::Shelve) {
-                    return self.refuse(
-                        Some(i),
-                        now,
-                        &by,
-                        format!("{} ({}) may not unshelve alarms", by.user, by.role),
-                    );
+                if self.forbidden(Some(i), now, &by, Action::Shelve, "unshelve alarms") {
+                    return;
                 }
                 let def = self.set.points[i].clone();
                 self.unshelve(i, &def, now, Some(&by));
@@ -619,13 +619,8 @@ impl AlarmEngine {
             AlarmCommand::RemoveFromService { id, reason, by } => {
                 let Some(i) = self.index(&id) else { return };
                 let def = self.set.points[i].clone();
-                if !by.role.may(Action::OutOfService) {
-                    return self.refuse(
-                        Some(i),
-                        now,
-                        &by,
-                        format!("{} ({}) may not take alarms out of service", by.user, by.role),
-                    );
+                if self.forbidden(Some(i), now, &by, Action::OutOfService, "take alarms out of service") {
+                    return;
                 }
                 if reason.trim().is_empty() {
                     return self.refuse(
@@ -657,13 +652,8 @@ impl AlarmEngine {
             }
             AlarmCommand::ReturnToService { id, by } => {
                 let Some(i) = self.index(&id) else { return };
-                if !by.role.may(Action::OutOfService) {
-                    return self.refuse(
-                        Some(i),
-                        now,
-                        &by,
-                        format!("{} ({}) may not return alarms to service", by.user, by.role),
-                    );
+                if self.forbidden(Some(i), now, &by, Action::OutOfService, "return alarms to service") {
+                    return;
                 }
                 if self.points[i].oos.take().is_none() {
                     return;
