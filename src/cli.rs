@@ -64,9 +64,13 @@ pub struct ConsoleArgs {
     /// Name recorded for this console's operator actions (default: the OS user).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
-    /// Role of this console's user until logins exist: admin, supervisor, engineer, operator or viewer.
+    /// Role of this console's user when the site has no user store (`wellconsole users add` creates one;
+    /// then people log in and the console starts view-only): admin, supervisor, engineer, operator or viewer.
     #[arg(long, default_value = "operator")]
     pub role: crate::auth::Role,
+    /// Minutes without input after which a logged-in user is logged out (0: never).
+    #[arg(long, value_name = "MINUTES", default_value_t = 15.0)]
+    pub idle_logout_min: f64,
     /// Sound profile from the alarm files ([sound.NAME]), e.g. control-room or cab.
     #[arg(long, value_name = "NAME", default_value = "control-room")]
     pub sound_profile: String,

@@ -22,4 +22,5 @@ pub mod runtime;
 pub mod serve;
 pub mod sim;
 pub mod tag;
+pub mod trip;
 pub mod ui;

@@ -233,11 +233,28 @@ fn gui(
         Some(u) => Actor::new(u.clone(), c.role),
         None => Actor::from_os(c.role),
     };
+    // With users in the store, people log in; the console starts view-only.
+    let users = opts
+        .audit
+        .as_ref()
+        .map(|a| a.with_file_name("users.db"))
+        .filter(|u| u.is_file())
+        .filter(|u| {
+            UserStore::open(u)
+                .and_then(|s| s.list())
+                .is_ok_and(|l| l.iter().any(|u| !u.disabled))
+        });
+    if let Some(u) = &users {
+        tracing::info!(users = %u.display(), "logins required; the console starts view-only");
+    }
     let console = wellconsole::ui::ConsoleSettings {
         actor,
         lang: c.lang,
         sound: project.alarms.sound(&c.sound_profile),
         horn: true,
+        users,
+        idle_logout: std::time::Duration::from_secs_f64(c.idle_logout_min.max(0.0) * 60.0),
+        audit: opts.audit.clone(),
     };
     wellconsole::ui::run(project, opts, measure, console)
         .map_err(|e| anyhow!("the console window could not run: {e}"))?;

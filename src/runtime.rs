@@ -15,6 +15,7 @@ use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
 use crate::project::{DriverKind, Origin, Project};
 use crate::sim::ScheduledFault;
 use crate::tag::TagDirectory;
+use crate::trip::{TripEngine, TripService, TripViewCell};
 use crossbeam_channel::{Sender, bounded};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,6 +78,8 @@ pub struct Runtime {
     pub commands: Sender<HubCommand>,
     pub history: Option<HistoryHandle>,
     pub alarms: AlarmHandle,
+    /// Trips and E-stops, for the console.
+    pub trips: TripViewCell,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     audit: Option<AuditWriter>,
@@ -159,23 +162,30 @@ impl Runtime {
             None => (None, None),
         };
         let mut service = AlarmService::new(engine, journal_tx);
-        let audit = match &opts.audit {
+        let (audit, audit_tx) = match &opts.audit {
             Some(path) => {
                 let (writer, tx) = AuditWriter::start(path)?;
-                service = service.with_audit(tx);
-                Some(writer)
+                service = service.with_audit(tx.clone());
+                (Some(writer), Some(tx))
             }
-            None => None,
+            None => (None, None),
         };
+        let mut trips = TripService::new(TripEngine::new(project.trips.clone()));
+        let (cmd_tx, cmd_rx) = bounded(COMMAND_QUEUE);
+        let mut hub = Hub::new(directory.clone(), ports, cmd_rx);
+        if let Some(tx) = audit_tx {
+            trips = trips.with_audit(tx.clone());
+            hub.set_audit(tx);
+        }
+        let trip_view = trips.view_cell();
         let alarms = AlarmHandle {
             view: service.view_cell(),
             problems: Arc::new(arc_swap::ArcSwap::from_pointee(Vec::new())),
             journal: opts.alarm_journal.clone(),
             journal_stats: journal.as_ref().map(JournalWriter::stats),
         };
-        let (cmd_tx, cmd_rx) = bounded(COMMAND_QUEUE);
-        let mut hub = Hub::new(directory.clone(), ports, cmd_rx);
-        // Alarms first: a sample that raises an alarm is judged before anything else sees the scan.
+        // Trips first, then alarms: a sample is judged by the safety logic before anything else sees it.
+        hub.subscribe(Box::new(trips));
         hub.subscribe(Box::new(service));
         if let Some(feed) = feed {
             hub.subscribe(Box::new(feed));
@@ -236,6 +246,7 @@ impl Runtime {
             commands: cmd_tx,
             history,
             alarms,
+            trips: trip_view,
             historian,
             journal,
             audit,

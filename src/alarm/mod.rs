@@ -203,7 +203,7 @@ impl Subscriber for AlarmService {
         }
     }
 
-    fn on_command(&mut self, cmd: &HubCommand, now: Timestamp) {
+    fn on_command(&mut self, cmd: &HubCommand, now: Timestamp, _table: &TagTable) {
         if let HubCommand::Alarm(c) = cmd {
             self.engine.command(c.clone(), now);
             self.journal_events();

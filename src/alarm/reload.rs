@@ -66,7 +66,7 @@ impl Watched {
 
     /// `Some(Ok(set))` when the alarm files' contents changed and are valid, `Some(Err(lines))` when they
     /// changed and are not, `None` when nothing changed.
-    pub fn check(&mut self, root: &Path, tags: &TagDirectory) -> Option<Result<crate::alarm::AlarmSet, Vec<String>>> {
+    pub fn check(&mut self, root: &Path, tags: &TagDirectory) -> Option<Result<Reloaded, Vec<String>>> {
         let sig = signature(root);
         if sig == self.signature {
             return None;
@@ -81,8 +81,28 @@ impl Watched {
             return None;
         }
         self.texts = texts;
-        Some(crate::project::alarms::load(&files, tags).map_err(|d| d.iter().map(ToString::to_string).collect()))
+        // Alarm points and trip rules share the files: both load, or neither does.
+        let lines = |d: Vec<crate::project::Diagnostic>| d.iter().map(ToString::to_string).collect::<Vec<_>>();
+        Some(
+            match (
+                crate::project::alarms::load(&files, tags),
+                crate::project::trips::load(&files, tags),
+            ) {
+                (Ok(alarms), Ok(trips)) => Ok(Reloaded { alarms, trips }),
+                (a, t) => {
+                    let mut all = a.err().map(lines).unwrap_or_default();
+                    all.extend(t.err().map(lines).unwrap_or_default());
+                    Err(all)
+                }
+            },
+        )
     }
+}
+
+/// A valid new set of alarm points and trip rules.
+pub struct Reloaded {
+    pub alarms: crate::alarm::AlarmSet,
+    pub trips: crate::trip::TripSet,
 }
 
 /// Starts the watcher for a project folder.
@@ -96,7 +116,7 @@ pub fn watch(
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("alarm-reload".into()).spawn(move || {
         let mut watched = Watched::new(loaded);
-        let mut pending: Option<Arc<crate::alarm::AlarmSet>> = None;
+        let mut pending: Vec<HubCommand> = Vec::new();
         while !stop.load(Ordering::Relaxed) {
             // Short naps so shutdown does not wait a whole poll period.
             for _ in 0..10 {
@@ -108,25 +128,31 @@ pub fn watch(
             match watched.check(&root, &tags) {
                 None => {}
                 Some(Ok(set)) => {
-                    tracing::info!(points = set.len(), "alarm definitions changed; loading them");
+                    tracing::info!(
+                        points = set.alarms.len(),
+                        trips = set.trips.trips.len(),
+                        "alarm and trip definitions changed; loading them"
+                    );
                     problems.store(Arc::new(Vec::new()));
-                    pending = Some(Arc::new(set));
+                    pending = vec![
+                        HubCommand::Alarm(crate::alarm::AlarmCommand::Reload(Arc::new(set.alarms))),
+                        HubCommand::Trip(crate::trip::TripCommand::Reload(Arc::new(set.trips))),
+                    ];
                 }
                 Some(Err(lines)) => {
                     for l in &lines {
                         tracing::error!("{l} (keeping the last good alarm definitions)");
                     }
                     problems.store(Arc::new(lines));
-                    pending = None;
+                    pending.clear();
                 }
             }
-            if let Some(set) = pending.take()
-                && commands
-                    .try_send(HubCommand::Alarm(crate::alarm::AlarmCommand::Reload(set.clone())))
-                    .is_err()
-            {
-                // The hub's queue is full: try again next round rather than lose the edit.
-                pending = Some(set);
+            while let Some(cmd) = pending.first() {
+                if commands.try_send(cmd.clone()).is_err() {
+                    // The hub's queue is full: try again next round rather than lose the edit.
+                    break;
+                }
+                pending.remove(0);
             }
         }
     })

@@ -793,6 +793,7 @@ fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
             by: op(),
         }),
         at(1.0),
+        &table,
     );
     service.on_command(
         &act(AlarmCommand::Acknowledge {
@@ -801,6 +802,7 @@ fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
             comment: "seen".into(),
         }),
         at(2.0),
+        &table,
     );
     drop(service); // closes the audit feed
     writer.stop();

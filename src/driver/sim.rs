@@ -4,7 +4,7 @@
 //! slow machine catches up in bursts instead of drifting, and `--speed 100` runs a job in minutes.
 //! Source timestamps are plant time, anchored at the driver's start.
 
-use super::{DriverCommand, DriverLink, DriverState};
+use super::{DriverCommand, DriverEvent, DriverLink, DriverState};
 use crate::sim::{DemoPlant, Fault, PlantConfig, ScheduledFault};
 use crate::tag::{Sample, TagId, Timestamp};
 use std::collections::HashMap;
@@ -127,11 +127,16 @@ impl SimDriver {
                     plant.clear_all();
                     tracing::info!(driver = %link.name, "all simulator faults cleared");
                 }
-                DriverCommand::Write { address, .. } => {
-                    link.stats.set_last_error(Some(format!(
-                        "write to '{address}' refused: simulator signals are read-only"
-                    )));
-                }
+                DriverCommand::Write { tag, address, value } => match plant.write(&address, &value) {
+                    Ok(()) => {
+                        tracing::info!(driver = %link.name, %address, %value, "simulator output written");
+                        link.report(DriverEvent::WriteConfirmed { tag, value });
+                    }
+                    Err(reason) => {
+                        link.stats.set_last_error(Some(format!("write refused: {reason}")));
+                        link.report(DriverEvent::WriteFailed { tag, value, reason });
+                    }
+                },
             }
             publish_faults(link, plant);
         }

@@ -10,6 +10,8 @@ mod snapshot;
 
 pub use snapshot::{DriverStatus, EventRecord, HubCounters, Snapshot, SnapshotCell};
 
+use crate::auth::audit::AuditEntry;
+use crate::auth::{Action, Actor};
 use crate::driver::{DriverCommand, DriverEvent, DriverStats, SampleBatch};
 use crate::tag::{DriverId, TagDirectory, TagId, TagTable, TagUpdate, Timestamp, Value};
 use arc_swap::ArcSwap;
@@ -28,9 +30,14 @@ pub trait Subscriber: Send {
     /// Called at each housekeeping tick (timers: delays, shelving expiry).
     fn on_tick(&mut self, _now: Timestamp, _table: &TagTable) {}
     /// An operator command that is not a write (alarm actions): every subscriber sees it, in order.
-    fn on_command(&mut self, _cmd: &HubCommand, _now: Timestamp) {}
+    fn on_command(&mut self, _cmd: &HubCommand, _now: Timestamp, _table: &TagTable) {}
     /// Called just before the hub publishes a snapshot, so views derived from the same scan go out together.
     fn on_publish(&mut self) {}
+    /// A driver's answer to a command (write confirmed or failed).
+    fn on_driver_event(&mut self, _event: &DriverEvent, _now: Timestamp) {}
+    /// Commands the subscriber wants routed (a trip's writes). Asked after every call above, and routed in
+    /// the same scan: a trip's write leaves on the scan that brought the sample that tripped it.
+    fn drain_commands(&mut self, _out: &mut Vec<HubCommand>) {}
 }
 
 /// What the UI (or CLI) asks of the plant.
@@ -42,6 +49,14 @@ pub enum HubCommand {
     ToDriver { driver: DriverId, command: DriverCommand },
     /// An alarm action (acknowledge, shelve, …) or new alarm definitions, for the alarm subscriber.
     Alarm(crate::alarm::AlarmCommand),
+    /// A trip action (reset, bypass, E-stop) or new trip rules, for the trip subscriber.
+    Trip(crate::trip::TripCommand),
+    /// A write asked for by a person: checked against their role and written to the audit trail, then
+    /// routed like `Write`.
+    OperatorWrite { tag: TagId, value: Value, by: Actor },
+    /// An entry for the audit trail from the console (login, logout, hand-over): through the hub so the
+    /// trail has one writer feed and the console never touches its file.
+    Record(AuditEntry),
 }
 
 /// Hub-side end of one driver.
@@ -101,6 +116,10 @@ pub struct Hub {
     updates: Vec<TagUpdate>,
     timing: HubTiming,
     events: VecDeque<EventRecord>,
+    /// Operator writes (and refused ones) go to the audit trail.
+    audit: Option<Sender<AuditEntry>>,
+    /// Commands subscribers asked for, waiting to be routed (reused buffer).
+    routed: Vec<HubCommand>,
 }
 
 impl Hub {
@@ -127,6 +146,8 @@ impl Hub {
             updates: Vec::new(),
             timing: HubTiming::default(),
             events: VecDeque::new(),
+            audit: None,
+            routed: Vec::new(),
         };
         hub.published.store(Arc::new(hub.build_snapshot(Timestamp::ZERO)));
         hub
@@ -135,6 +156,11 @@ impl Hub {
     pub fn with_timing(mut self, timing: HubTiming) -> Self {
         self.timing = timing;
         self
+    }
+
+    /// Sends operator writes, allowed or refused, to the audit trail.
+    pub fn set_audit(&mut self, audit: Sender<AuditEntry>) {
+        self.audit = Some(audit);
     }
 
     pub fn subscribe(&mut self, s: Box<dyn Subscriber>) {
@@ -177,6 +203,27 @@ impl Hub {
             s.on_updates(&self.updates, &self.table);
         }
         self.updates.clear();
+        self.route_subscriber_commands();
+    }
+
+    /// Routes what subscribers asked for. A routed command can make a subscriber ask for more (an E-stop
+    /// command becomes writes); a few rounds settle it, and a loop that never settles is cut and logged.
+    fn route_subscriber_commands(&mut self) {
+        for _ in 0..4 {
+            let mut out = std::mem::take(&mut self.routed);
+            for s in &mut self.subscribers {
+                s.drain_commands(&mut out);
+            }
+            if out.is_empty() {
+                self.routed = out;
+                return;
+            }
+            for cmd in out.drain(..) {
+                self.route(cmd);
+            }
+            self.routed = out;
+        }
+        tracing::error!("subscribers keep asking for commands; the rest waits for the next scan");
     }
 
     /// Stale checks and timers.
@@ -186,15 +233,65 @@ impl Hub {
         for s in &mut self.subscribers {
             s.on_tick(now, &self.table);
         }
+        self.route_subscriber_commands();
     }
 
     pub fn handle_command(&mut self, cmd: HubCommand) {
         self.counters.commands_in += 1;
+        self.route(cmd);
+        self.route_subscriber_commands();
+    }
+
+    fn audit_write(&self, by: &Actor, target: &str, value: &Value, allowed: bool, detail: String) {
+        let Some(tx) = &self.audit else { return };
+        let entry = AuditEntry {
+            at: Timestamp::now(),
+            user: by.user.clone(),
+            role: by.role.to_string(),
+            action: "write".into(),
+            target: target.to_owned(),
+            detail: if detail.is_empty() {
+                format!("value {value}")
+            } else {
+                format!("value {value}: {detail}")
+            },
+            allowed,
+        };
+        if tx.try_send(entry).is_err() {
+            tracing::error!(user = %by.user, target, "audit queue full or closed: this write is in the log only");
+        }
+    }
+
+    fn route(&mut self, cmd: HubCommand) {
         let (driver, command) = match cmd {
-            HubCommand::Alarm(_) => {
+            HubCommand::Alarm(_) | HubCommand::Trip(_) => {
                 let now = Timestamp::now();
                 for s in &mut self.subscribers {
-                    s.on_command(&cmd, now);
+                    s.on_command(&cmd, now, &self.table);
+                }
+                return;
+            }
+            HubCommand::OperatorWrite { tag, value, by } => {
+                let name = self
+                    .table
+                    .directory()
+                    .get(tag)
+                    .map_or_else(|| format!("{tag:?}"), |d| d.name.clone());
+                if !by.role.may(Action::WriteSetpoint) {
+                    self.counters.commands_failed += 1;
+                    let why = format!("{} ({}) may not {}", by.user, by.role, Action::WriteSetpoint.label());
+                    self.audit_write(&by, &name, &value, false, why.clone());
+                    self.record_event("hub", false, format!("write of {value} to {name} refused: {why}"));
+                    return;
+                }
+                self.audit_write(&by, &name, &value, true, String::new());
+                return self.route(HubCommand::Write { tag, value });
+            }
+            HubCommand::Record(entry) => {
+                if let Some(tx) = &self.audit
+                    && tx.try_send(entry).is_err()
+                {
+                    tracing::error!("audit queue full or closed: a console record was not written");
                 }
                 return;
             }
@@ -264,6 +361,14 @@ impl Hub {
                 }
             }
         }
+        if !got.is_empty() {
+            let now = Timestamp::now();
+            for s in &mut self.subscribers {
+                for (_, e) in &got {
+                    s.on_driver_event(e, now);
+                }
+            }
+        }
         for (source, e) in got {
             let name = |tag: TagId| {
                 self.table
@@ -282,6 +387,7 @@ impl Hub {
             };
             self.record_event(&source, ok, text);
         }
+        self.route_subscriber_commands();
     }
 
     pub fn build_snapshot(&self, now: Timestamp) -> Snapshot {

@@ -336,3 +336,85 @@ fn silent_tags_turn_stale_in_housekeeping() {
         Quality::Bad(BadReason::WaitingForData)
     );
 }
+
+#[test]
+fn operator_writes_are_checked_against_the_role_and_audited() {
+    use crate::auth::{Actor, Role};
+    let dir = directory(8, 60_000);
+    let p = ports(4, 4);
+    let (_cmd_tx, cmd_rx) = bounded(4);
+    let (audit_tx, audit_rx) = bounded(16);
+    let mut hub = Hub::new(dir, p.ports, cmd_rx);
+    hub.set_audit(audit_tx);
+    hub.handle_command(HubCommand::OperatorWrite {
+        tag: TagId(7),
+        value: Value::F64(55.0),
+        by: Actor::new("visitor", Role::Viewer),
+    });
+    assert!(
+        p.cmd_rx[3].try_recv().is_err(),
+        "a viewer's write never reaches the driver"
+    );
+    hub.handle_command(HubCommand::OperatorWrite {
+        tag: TagId(7),
+        value: Value::F64(56.0),
+        by: Actor::new("ana", Role::Operator),
+    });
+    assert!(matches!(
+        p.cmd_rx[3].try_recv().unwrap(),
+        DriverCommand::Write { value: Value::F64(v), .. } if v == 56.0
+    ));
+    let audited: Vec<(String, String, bool)> = audit_rx.try_iter().map(|e| (e.user, e.target, e.allowed)).collect();
+    assert_eq!(
+        audited,
+        vec![
+            ("visitor".to_owned(), "dev3/t7".to_owned(), false),
+            ("ana".to_owned(), "dev3/t7".to_owned(), true)
+        ]
+    );
+    let snap = hub.build_snapshot(Timestamp::ZERO);
+    assert!(
+        snap.events[0]
+            .text
+            .contains("visitor (viewer) may not write a setpoint")
+    );
+}
+
+#[test]
+fn a_trips_write_leaves_on_the_scan_that_brought_the_sample() {
+    use crate::project::ProjectFiles;
+    use crate::trip::{TripEngine, TripService};
+    let dir = directory(8, 60_000);
+    let rules = r#"
+[[trip]]
+id = "hi"
+name = { en = "High", es = "Alto" }
+when = "dev0/t0 > 100"
+action = [{ tag = "dev1/t1", value = 1.0 }]
+"#;
+    let files = ProjectFiles::from_memory([("alarms/t.toml".to_owned(), rules.to_owned())]);
+    let set = Arc::new(crate::project::trips::load(&files, &dir).unwrap());
+    let p = ports(4, 4);
+    let (_cmd_tx, cmd_rx) = bounded(4);
+    let mut hub = Hub::new(dir, p.ports, cmd_rx);
+    hub.subscribe(Box::new(TripService::new(TripEngine::new(set))));
+    let t = Timestamp::now();
+    let batch = |v: f64| SampleBatch {
+        driver: DriverId(0),
+        samples: vec![Sample::good(TagId(0), Value::F64(v), t)],
+    };
+    hub.apply_batch(batch(50.0), t);
+    hub.flush_updates();
+    assert!(p.cmd_rx[1].try_recv().is_err());
+    hub.apply_batch(batch(150.0), t);
+    hub.flush_updates();
+    assert_eq!(
+        p.cmd_rx[1].try_recv().unwrap(),
+        DriverCommand::Write {
+            tag: TagId(1),
+            address: "a1".into(),
+            value: Value::F64(1.0)
+        },
+        "routed in the same scan, before the hub publishes"
+    );
+}

@@ -2,7 +2,7 @@
 //!
 //! Parsed like `site.toml`: a raw form that keeps every field's span, then validation against the site's
 //! tag directory into an immutable `AlarmSet`, or every problem at `path:line:col`. Trip rules share these
-//! files; their tables are left to the interlock loader.
+//! files; their tables are left to `project::trips`.
 
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
@@ -27,10 +27,13 @@ struct RawAlarmFile {
     alarm: Vec<RawAlarm>,
     #[serde(default)]
     sound: BTreeMap<String, Spanned<RawSound>>,
-    /// Trip rules (the interlock loader reads them).
+    /// Trip rules and E-stops: `project::trips` reads them.
     #[serde(default)]
     #[allow(dead_code)]
     trip: Vec<toml::Value>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    estop: Vec<toml::Value>,
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ pub mod diag;
 pub mod files;
 pub mod site;
 pub mod survey_csv;
+pub mod trips;
 
 pub use diag::{Diagnostic, SourceFile};
 pub use files::{FilesError, Origin, ProjectFiles};
@@ -17,24 +18,30 @@ pub struct Project {
     pub files: ProjectFiles,
     pub site: Site,
     pub alarms: std::sync::Arc<crate::alarm::AlarmSet>,
+    pub trips: std::sync::Arc<crate::trip::TripSet>,
 }
 
 impl Project {
     pub fn load(files: ProjectFiles) -> Result<Self, Vec<Diagnostic>> {
         let mut problems = check_other_files(&files);
         match site::load(&files) {
-            Ok(site) => match alarms::load(&files, &site.tags) {
-                Ok(alarms) if problems.is_empty() => Ok(Self {
-                    files,
-                    site,
-                    alarms: std::sync::Arc::new(alarms),
-                }),
-                Ok(_) => Err(problems),
-                Err(e) => {
-                    problems.extend(e);
-                    Err(problems)
+            Ok(site) => {
+                let alarms = alarms::load(&files, &site.tags);
+                let trips = trips::load(&files, &site.tags);
+                match (alarms, trips) {
+                    (Ok(alarms), Ok(trips)) if problems.is_empty() => Ok(Self {
+                        files,
+                        site,
+                        alarms: std::sync::Arc::new(alarms),
+                        trips: std::sync::Arc::new(trips),
+                    }),
+                    (a, t) => {
+                        problems.extend(a.err().unwrap_or_default());
+                        problems.extend(t.err().unwrap_or_default());
+                        Err(problems)
+                    }
                 }
-            },
+            }
             Err(mut e) => {
                 e.extend(problems);
                 Err(e)

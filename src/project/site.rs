@@ -446,6 +446,9 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                     for f in [&t.gain, &t.offset].into_iter().flatten() {
                         errs.push(src.at(f.span(), "gain and offset scale raw device values; simulator signals are already in engineering units"));
                     }
+                    if t.writable && !spec.writable {
+                        errs.push(src.at(address_span.clone(), format!("tag '{name}' is writable but sim signal '{address}' is a measurement; the demo plant takes writes on ct01/shutdown and espNN/running")));
+                    }
                     (spec.kind, Some(spec))
                 }
                 None => {

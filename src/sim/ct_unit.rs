@@ -115,6 +115,8 @@ pub struct CtUnit {
     whp_psi: f64,
     stuck: Stuck,
     overpressure: bool,
+    /// Trip / E-stop command: injector stopped, pumps off, the sequencer holds until released.
+    shutdown: bool,
     cycles: i64,
     // derived each step
     weight_lbf: f64,
@@ -154,6 +156,7 @@ impl CtUnit {
             whp_psi: cfg.choke_whp_psi,
             stuck: Stuck::Free,
             overpressure: false,
+            shutdown: false,
             cycles: 0,
             weight_lbf: 0.0,
             circ_psi: 0.0,
@@ -241,6 +244,10 @@ impl CtUnit {
             "String length beyond helical buckling (model)",
         );
         s.i64("trips", "", "Completed round trips this job");
+        s.output_bool(
+            "shutdown",
+            "Unit shut down: injector stopped, pumps off (trip / E-stop output)",
+        );
     }
 
     pub fn write(&self, noise: &mut Noise, out: &mut Vec<Value>) {
@@ -271,6 +278,7 @@ impl CtUnit {
             Value::F64(stripper_psi + noise.gauss(4.0)),
             Value::F64(self.helical_ft),
             Value::I64(self.cycles),
+            Value::Bool(self.shutdown),
         ]);
     }
 
@@ -313,11 +321,27 @@ impl CtUnit {
         self.overpressure = on;
     }
 
+    /// The unit's shutdown output (what a trip or E-stop writes). Shutting down brakes the injector and
+    /// stops the pumps; releasing it lets the job sequencer carry on from where it held.
+    pub fn set_shutdown(&mut self, on: bool) {
+        self.shutdown = on;
+    }
+
+    pub fn is_shut_down(&self) -> bool {
+        self.shutdown
+    }
+
     pub fn step(&mut self, dt: f64) {
-        self.phase_secs += dt;
-        let (target_speed, target_bpm, target_n2) = self.sequencer_targets();
+        let (target_speed, target_bpm, target_n2) = if self.shutdown {
+            (0.0, 0.0, 0.0)
+        } else {
+            self.phase_secs += dt;
+            self.sequencer_targets()
+        };
+        // The injector brake stops the string in about a second; the sequencer ramps gently.
+        let accel = if self.shutdown { 120.0 } else { 15.0 };
         match &mut self.stuck {
-            Stuck::Free => self.speed_fpm = ramp(self.speed_fpm, target_speed, 15.0, dt),
+            Stuck::Free => self.speed_fpm = ramp(self.speed_fpm, target_speed, accel, dt),
             Stuck::Stuck { pulling, delta_lbf } => {
                 // The string does not move; the operator works it up to the overpull or set-down limit.
                 self.speed_fpm = 0.0;
@@ -329,8 +353,9 @@ impl CtUnit {
                 *delta_lbf = ramp(*delta_lbf, limit, 600.0, dt);
             }
         }
-        self.pump_bpm = ramp(self.pump_bpm, target_bpm, 0.25, dt);
-        self.n2_scfm = ramp(self.n2_scfm, target_n2, 50.0, dt);
+        let (pump_ramp, n2_ramp) = if self.shutdown { (2.0, 500.0) } else { (0.25, 50.0) };
+        self.pump_bpm = ramp(self.pump_bpm, target_bpm, pump_ramp, dt);
+        self.n2_scfm = ramp(self.n2_scfm, target_n2, n2_ramp, dt);
         self.fluid_total_bbl += self.pump_bpm * dt / 60.0;
         self.n2_total_scf += self.n2_scfm * dt / 60.0;
 
@@ -353,7 +378,9 @@ impl CtUnit {
         };
         self.whp_psi = lag(self.whp_psi, whp_target, if self.overpressure { 25.0 } else { 8.0 }, dt);
         self.update_loads();
-        self.advance_phase();
+        if !self.shutdown {
+            self.advance_phase();
+        }
     }
 
     /// Target speed (ft/min), pump rate (bbl/min) and N2 rate (scf/min) for the current phase.

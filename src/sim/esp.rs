@@ -69,6 +69,8 @@ pub struct EspWell {
     current_a: f64,
     vibration_g: f64,
     gas_locked: bool,
+    /// Motor start/stop command (the `running` signal is writable).
+    running: bool,
     t_secs: f64,
     /// Flowline back-pressure wander on top of the nominal wellhead pressure, psi.
     whp_wander_psi: f64,
@@ -92,6 +94,7 @@ impl EspWell {
             t_secs: 0.0,
             whp_wander_psi: 0.0,
             frequency_sp_hz: p.frequency_hz,
+            running: true,
             p,
         };
         w.rate_bpd = w.steady_rate();
@@ -105,7 +108,7 @@ impl EspWell {
 
     pub fn specs(prefix: &str, out: &mut Vec<super::SignalSpec>) {
         let mut s = SpecList::new(prefix, out);
-        s.bool("running", "Pump running");
+        s.output_bool("running", "Pump running (write false to stop, true to start)");
         s.f64("frequency", "Hz", (0.0, 70.0), 1, "VSD output frequency");
         s.f64(
             "intake_pressure",
@@ -129,7 +132,7 @@ impl EspWell {
 
     pub fn write(&self, noise: &mut Noise, out: &mut Vec<Value>) {
         out.extend([
-            Value::Bool(true),
+            Value::Bool(self.running || self.p.frequency_hz > 0.5),
             Value::F64(self.p.frequency_hz),
             Value::F64(self.intake_psi + noise.gauss(2.0)),
             Value::F64(self.discharge_psi + noise.gauss(3.0)),
@@ -165,6 +168,16 @@ impl EspWell {
         self.frequency_sp_hz
     }
 
+    /// Start (true) or stop (false) the motor: a stop coasts the drive down at 5 Hz/s, a start ramps
+    /// back to the setpoint at the drive's 1 Hz/s.
+    pub fn set_running(&mut self, on: bool) {
+        self.running = on;
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
     pub fn set_gas_locked(&mut self, on: bool) {
         self.gas_locked = on;
     }
@@ -176,6 +189,9 @@ impl EspWell {
     /// Pump head (ft, whole pump) at a rate, with the affinity laws: H(q, f) = (f/60)²·H60(q·60/f).
     fn pump_head_ft(&self, q_bpd: f64) -> f64 {
         let n = self.speed_ratio();
+        if n < 0.05 {
+            return 0.0;
+        }
         let q60 = q_bpd / n;
         let per_stage = self.p.shutoff_head_ft * (1.0 - (q60 / self.p.runout_bpd).powi(2)).max(0.0);
         let degraded = if self.gas_locked { 0.08 } else { 1.0 };
@@ -221,7 +237,11 @@ impl EspWell {
         self.t_secs += dt;
         self.whp_wander_psi = noise.wander(self.whp_wander_psi, 12.0, 900.0, dt);
         // VSD acceleration ramp: 1 Hz/s.
-        self.p.frequency_hz = super::noise::ramp(self.p.frequency_hz, self.frequency_sp_hz, 1.0, dt);
+        self.p.frequency_hz = if self.running {
+            super::noise::ramp(self.p.frequency_hz, self.frequency_sp_hz, 1.0, dt)
+        } else {
+            super::noise::ramp(self.p.frequency_hz, 0.0, 5.0, dt)
+        };
         let q_ss = self.steady_rate();
         self.rate_bpd = lag(self.rate_bpd, q_ss, if self.gas_locked { 20.0 } else { 30.0 }, dt);
         self.intake_psi = self.intake_psi_at(self.rate_bpd);
@@ -234,9 +254,13 @@ impl EspWell {
         let q_bep = 0.62 * self.p.runout_bpd * self.speed_ratio();
         let eff = (0.68 * (1.0 - (self.rate_bpd / q_bep - 1.0).powi(2))).clamp(0.12, 0.68);
         let bhp = hhp / eff + 4.0 * self.speed_ratio();
-        let load = (bhp / (self.p.motor_hp * self.speed_ratio())).clamp(0.0, 1.6);
+        let load = (bhp / (self.p.motor_hp * self.speed_ratio().max(0.05))).clamp(0.0, 1.6);
         let no_load = 0.32 * self.p.motor_rated_amps;
-        let mut amps = no_load + (self.p.motor_rated_amps - no_load) * load;
+        let mut amps = if self.p.frequency_hz > 0.5 {
+            no_load + (self.p.motor_rated_amps - no_load) * load
+        } else {
+            0.0
+        };
         if self.gas_locked {
             // Gas lock cycles the load as slugs of liquid reach the pump.
             amps *= 1.0 + 0.08 * (self.t_secs * 2.0 * std::f64::consts::PI / 40.0).sin();
@@ -247,7 +271,12 @@ impl EspWell {
         let annulus_ft2 = std::f64::consts::PI / 4.0 * (6.276f64.powi(2) - 5.62f64.powi(2)) / 144.0;
         let v_fps = self.rate_bpd * 5.615 / 86_400.0 / annulus_ft2;
         let cooling = (v_fps / 1.0).clamp(0.08, 1.5);
-        let rise = 45.0 * (0.3 + load * load) / cooling;
+        // A stopped motor makes no heat; it cools to the well's temperature.
+        let rise = if self.p.frequency_hz > 0.5 {
+            45.0 * (0.3 + load * load) / cooling
+        } else {
+            0.0
+        };
         self.motor_temp_f = lag(self.motor_temp_f, self.p.bottomhole_temp_f + rise.min(220.0), 240.0, dt);
 
         let off_bep = (self.rate_bpd / q_bep - 1.0).powi(2);

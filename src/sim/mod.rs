@@ -124,6 +124,29 @@ impl DemoPlant {
         }
     }
 
+    /// A write from the plant's control system: `ct01/shutdown` (true stops the injector and pumps) and
+    /// `espNN/running` (start/stop). Every other signal is a measurement and refuses writes.
+    pub fn write(&mut self, address: &str, value: &Value) -> Result<(), String> {
+        let on = || {
+            value
+                .as_bool()
+                .ok_or_else(|| format!("'{address}' takes true or false, not {value}"))
+        };
+        if address == format!("{CT_DEVICE}/shutdown") {
+            self.ct.set_shutdown(on()?);
+            return Ok(());
+        }
+        if let Some(device) = address.strip_suffix("/running")
+            && let Some(i) = self.esp_index(device)
+        {
+            self.esps[i].set_running(on()?);
+            return Ok(());
+        }
+        Err(format!(
+            "'{address}' is a measurement of the demo plant and cannot be written"
+        ))
+    }
+
     pub fn separator(&self) -> &TestSeparator {
         &self.separator
     }

@@ -11,6 +11,8 @@ pub struct SignalSpec {
     pub description: String,
     pub range: Option<(f64, f64)>,
     pub decimals: usize,
+    /// An output the plant's control system takes writes on (a shutdown or start/stop command).
+    pub writable: bool,
 }
 
 impl SignalSpec {
@@ -38,8 +40,12 @@ impl<'a> SpecList<'a> {
         self.push(name, ValueKind::I64, unit, None, 0, description);
     }
 
-    pub fn bool(&mut self, name: &str, description: &str) {
+    /// A boolean the plant reads back and also takes writes on.
+    pub fn output_bool(&mut self, name: &str, description: &str) {
         self.push(name, ValueKind::Bool, "", None, 0, description);
+        if let Some(last) = self.out.last_mut() {
+            last.writable = true;
+        }
     }
 
     pub fn string(&mut self, name: &str, description: &str) {
@@ -62,6 +68,7 @@ impl<'a> SpecList<'a> {
             description: description.to_owned(),
             range,
             decimals,
+            writable: false,
         });
     }
 }

@@ -18,6 +18,9 @@ use crossbeam_channel::Sender;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A console nobody touches for this long goes back to view-only (a shift change left unattended).
+pub const DEFAULT_IDLE_LOGOUT: Duration = Duration::from_secs(15 * 60);
+
 /// Who sits at this console and how it sounds.
 #[derive(Debug, Clone)]
 pub struct ConsoleSettings {
@@ -26,6 +29,12 @@ pub struct ConsoleSettings {
     pub sound: SoundProfile,
     /// Open the audio device (off in tests: no horn is shown as SOUND UNAVAILABLE).
     pub horn: bool,
+    /// The user store: with one, the console starts view-only and people log in (`None`: `actor` acts).
+    pub users: Option<std::path::PathBuf>,
+    /// A logged-in user with no input for this long is logged out (zero: never).
+    pub idle_logout: Duration,
+    /// The audit trail the Audit page reads (`None`: not kept).
+    pub audit: Option<std::path::PathBuf>,
 }
 
 impl Default for ConsoleSettings {
@@ -35,6 +44,9 @@ impl Default for ConsoleSettings {
             lang: Lang::En,
             sound: SoundProfile::default_for("control-room"),
             horn: false,
+            users: None,
+            idle_logout: DEFAULT_IDLE_LOGOUT,
+            audit: None,
         }
     }
 }

@@ -6,18 +6,22 @@
 use super::alarm_banner::{BannerAction, banner_height, banner_ui};
 use super::alarm_desk::{AlarmDesk, ConsoleSettings};
 use super::alarm_pages::{kpi_ui, log_ui, summary_ui};
+use super::audit_page::{AuditPage, audit_ui};
 use super::drivers_page::{driver_state_ui, drivers_ui};
 use super::frame_stats::FrameStats;
 use super::overview::overview_ui;
+use super::session::{self, Session};
 use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
 use super::tag_browser::{TagBrowserState, tag_browser_ui};
 use super::trend_page::{TrendPageState, trend_page_ui};
+use super::trip_panel::{self, StripAction, TripDesk};
 use super::{readout, theme};
 use crate::historian::HistorianStats;
 use crate::historian::reader::TrendReader;
 use crate::hub::{HubCommand, Snapshot, SnapshotCell};
 use crate::runtime::AlarmHandle;
 use crate::tag::Timestamp;
+use crate::trip::TripViewCell;
 use crossbeam_channel::Sender;
 use egui::{RichText, Ui};
 use std::path::PathBuf;
@@ -34,18 +38,22 @@ pub enum Page {
     Trends,
     Drivers,
     Simulator,
+    Trips,
+    Audit,
 }
 
 impl Page {
-    const ALL: [Page; 8] = [
+    const ALL: [Page; 10] = [
         Page::Overview,
         Page::Alarms,
         Page::AlarmLog,
         Page::AlarmKpi,
+        Page::Trips,
         Page::Tags,
         Page::Trends,
         Page::Drivers,
         Page::Simulator,
+        Page::Audit,
     ];
 
     fn label(self) -> &'static str {
@@ -58,6 +66,8 @@ impl Page {
             Page::Trends => "Trends",
             Page::Drivers => "Drivers",
             Page::Simulator => "Simulator",
+            Page::Trips => "Trips",
+            Page::Audit => "Audit",
         }
     }
 }
@@ -79,6 +89,8 @@ pub struct ConsoleInputs {
     pub history_stats: Option<Arc<HistorianStats>>,
     /// The alarm system's view, file problems and journal (`None`: no alarm engine).
     pub alarms: Option<AlarmHandle>,
+    /// Trips and E-stops (`None`: no trip engine).
+    pub trips: Option<TripViewCell>,
     pub settings: ConsoleSettings,
 }
 
@@ -98,6 +110,9 @@ pub struct ConsoleApp {
     reader: Option<TrendReader>,
     simulator: SimulatorPageState,
     desk: AlarmDesk,
+    trips: TripDesk,
+    session: Session,
+    audit: AuditPage,
     frames: FrameStats,
     started: Instant,
     measure: MeasureOptions,
@@ -110,10 +125,21 @@ impl ConsoleApp {
                 .map_err(|e| tracing::error!(error = %e, "trend queries unavailable"))
                 .ok()
         });
-        let desk = AlarmDesk::new(inputs.alarms.as_ref(), inputs.settings.clone(), inputs.commands.clone());
+        let mut settings = inputs.settings.clone();
+        if settings.users.is_some() {
+            // Logins: nobody acts until someone logs in.
+            settings.actor = session::view_only();
+        }
+        let session = Session::new(settings.users.clone(), settings.idle_logout, inputs.commands.clone());
+        let audit = AuditPage::new(settings.audit.clone());
+        let desk = AlarmDesk::new(inputs.alarms.as_ref(), settings, inputs.commands.clone());
+        let trips = TripDesk::new(inputs.trips.clone(), inputs.commands.clone());
         Self {
             themed: false,
             desk,
+            trips,
+            session,
+            audit,
             inputs,
             page: Page::Overview,
             tags: TagBrowserState::default(),
@@ -142,6 +168,19 @@ impl ConsoleApp {
         &mut self.desk
     }
 
+    pub fn trips(&self) -> &TripDesk {
+        &self.trips
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The user acting at this console now.
+    pub fn actor(&self) -> &crate::auth::Actor {
+        &self.desk.settings.actor
+    }
+
     /// Draws one frame of the whole console into `ui`.
     pub fn console_ui(&mut self, ui: &mut Ui) {
         let t0 = Instant::now();
@@ -153,6 +192,9 @@ impl ConsoleApp {
         let now = (self.inputs.clock)();
         self.trend.collect(&snap);
         self.desk.begin_frame();
+        self.trips.begin_frame();
+        self.session.tick(ui, &mut self.desk.settings.actor, now);
+        let lang = self.desk.lang();
         egui::Panel::top("alarm_banner")
             .exact_size(banner_height(&self.desk))
             .frame(
@@ -172,6 +214,20 @@ impl ConsoleApp {
                     }
                 }
             });
+        if self.trips.has_any() {
+            egui::Panel::top("trip_strip")
+                .exact_size(trip_panel::strip_height(&self.trips))
+                .frame(
+                    egui::Frame::default()
+                        .fill(theme::BANNER)
+                        .inner_margin(egui::Margin::symmetric(10, 4)),
+                )
+                .show(ui, |ui| {
+                    if let StripAction::OpenTrips = trip_panel::strip_ui(ui, &mut self.trips, lang) {
+                        self.page = Page::Trips;
+                    }
+                });
+        }
         egui::Panel::top("navigation")
             .frame(
                 egui::Frame::default()
@@ -207,6 +263,8 @@ impl ConsoleApp {
                 }
                 Page::Trends => trend_page_ui(ui, &mut self.trend, &snap, now, self.reader.as_ref()),
                 Page::Drivers => drivers_ui(ui, &snap),
+                Page::Trips => trip_panel::trips_ui(ui, &mut self.trips, &self.desk.settings.actor, lang, now),
+                Page::Audit => audit_ui(ui, &mut self.audit),
                 Page::Simulator => simulator_ui(
                     ui,
                     &mut self.simulator,
@@ -215,6 +273,8 @@ impl ConsoleApp {
                     &snap,
                 ),
             });
+        trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &self.desk.settings.actor, lang);
+        self.session.dialog_ui(ui.ctx(), &self.desk.settings.actor);
         self.frames.record(t0.elapsed());
     }
 
@@ -229,6 +289,8 @@ impl ConsoleApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(RichText::new(now.to_local_hms()).monospace().size(theme::TEXT_HEADING));
+                ui.separator();
+                self.session.corner_ui(ui, &mut self.desk.settings.actor, now);
             });
         });
     }

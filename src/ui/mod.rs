@@ -6,14 +6,17 @@ pub mod alarm_desk;
 mod alarm_pages;
 pub mod alarm_symbol;
 mod app;
+mod audit_page;
 mod drivers_page;
 mod frame_stats;
 mod overview;
 pub mod readout;
+pub mod session;
 mod simulator_page;
 mod tag_browser;
 pub mod theme;
 pub mod trend_page;
+pub mod trip_panel;
 
 pub use alarm_desk::ConsoleSettings;
 pub use app::{ConsoleApp, ConsoleInputs, MeasureOptions, Page};
@@ -93,6 +96,7 @@ pub fn run(
                 history: runtime.history.as_ref().map(|h| h.path.clone()),
                 history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
                 alarms: Some(runtime.alarms.clone()),
+                trips: Some(runtime.trips.clone()),
                 settings,
             };
             Ok(Box::new(RunningConsole {

@@ -39,6 +39,9 @@ pub const ALARM_DIAGNOSTIC: Color32 = Color32::from_rgb(0xF4, 0xF4, 0xF4);
 pub const ALARM_OUTLINE: Color32 = Color32::from_rgb(0x10, 0x10, 0x10);
 /// Selected alarm row.
 pub const ALARM_SELECTED: Color32 = Color32::from_rgb(0xA9, 0xB6, 0xC8);
+/// The E-stop button: the red and yellow of the mushroom button it stands for (IEC 60204-1).
+pub const ESTOP: Color32 = Color32::from_rgb(0xC0, 0x00, 0x00);
+pub const ESTOP_RING: Color32 = Color32::from_rgb(0xF5, 0xD0, 0x00);
 /// Flood and "sound unavailable": system conditions about the alarm system itself.
 pub const ALARM_SYSTEM: Color32 = Color32::from_rgb(0x8B, 0x00, 0x00);
 

@@ -53,7 +53,7 @@ impl Plant {
     fn serve(&mut self, rx: &Receiver<HubCommand>) -> Vec<HubCommand> {
         let cmds: Vec<HubCommand> = rx.try_iter().collect();
         for c in &cmds {
-            self.service.on_command(c, NOW);
+            self.service.on_command(c, NOW, &self.table);
         }
         self.service.on_publish();
         cmds

@@ -919,3 +919,108 @@ fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
         stdout(&verify)
     );
 }
+
+const TRIP: &str = r#"[[trip]]
+id = "t1"
+name = { en = "Deep", es = "Profundo" }
+when = "ct01/depth > 9000"
+delay_s = 1.0
+action = [{ tag = "ct01/shutdown", value = true }]
+"#;
+
+#[test]
+fn check_reports_trip_rule_errors() {
+    let site = format!("{SITE}\n[[tag]]\nname = \"ct01/shutdown\"\ndriver = \"sim\"\nwritable = true\n");
+    let trip = |from: &str, to: &str| TRIP.replace(from, to);
+    let with_line = |line: &str| format!("{TRIP}{line}\n");
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "unknown tag in the condition",
+            trip("ct01/depth > 9000", "ct01/dept > 9000"),
+            "alarms/t.toml:4:8: when 'ct01/dept > 9000': unknown tag 'ct01/dept'",
+        ),
+        (
+            "unclosed parenthesis",
+            trip("\"ct01/depth > 9000\"", "\"(ct01/depth > 9000\""),
+            "alarms/t.toml:4:8: when '(ct01/depth > 9000': a '(' is not closed",
+        ),
+        (
+            "and/or without a condition",
+            trip("ct01/depth > 9000", "ct01/depth > 9000 and"),
+            "alarms/t.toml:4:8: when 'ct01/depth > 9000 and': a condition is missing at the end",
+        ),
+        (
+            "rate of a bool",
+            trip("ct01/depth > 9000", "rate(ct01/shutdown) > 5"),
+            "alarms/t.toml:4:8: when 'rate(ct01/shutdown) > 5': rate(ct01/shutdown) needs a numeric tag",
+        ),
+        (
+            "output not writable",
+            trip("tag = \"ct01/shutdown\"", "tag = \"ct01/depth\""),
+            "alarms/t.toml:6:19: 'ct01/depth' is not writable",
+        ),
+        (
+            "output value of the wrong type",
+            trip("value = true", "value = 3"),
+            "alarms/t.toml:6:44: 3 cannot be written to 'ct01/shutdown', which holds true/false",
+        ),
+        (
+            "no action",
+            trip("[{ tag = \"ct01/shutdown\", value = true }]", "[]"),
+            "alarms/t.toml:6:10: action needs at least one output",
+        ),
+        (
+            "unknown fail-safe",
+            with_line("on_bad = \"ignore\""),
+            "alarms/t.toml:7:10: on_bad 'ignore': expected \"trip\"",
+        ),
+        (
+            "name without Spanish",
+            trip(", es = \"Profundo\"", ""),
+            "alarms/t.toml:3:8: name has no Spanish text",
+        ),
+        (
+            "defined twice",
+            format!("{TRIP}\n{TRIP}"),
+            "alarms/t.toml:9:6: 't1' is defined twice",
+        ),
+        (
+            "bypass too long",
+            with_line("bypass_max_h = 200"),
+            "alarms/t.toml:7:16: bypass_max_h must be between 0 (never bypassed) and 168 hours",
+        ),
+        (
+            "rate window without a rate",
+            with_line("rate_window_s = 5"),
+            "alarms/t.toml:7:17: rate_window_s has no meaning without a rate(TAG) term",
+        ),
+        (
+            "misspelt field",
+            with_line("delay = 1.0"),
+            "alarms/t.toml:7:1: unknown field `delay`",
+        ),
+        (
+            "E-stop on a measurement",
+            "[[estop]]\nid = \"e\"\nlabel = { en = \"STOP\", es = \"PARO\" }\naction = [{ tag = \"ct01/depth\", value = true }]\n"
+                .to_owned(),
+            "alarms/t.toml:4:19: 'ct01/depth' is not writable",
+        ),
+    ];
+    let mut cases: Vec<BrokenCase> = cases
+        .into_iter()
+        .map(|(case, text, want)| {
+            let text: &'static [u8] = Box::leak(text.into_bytes().into_boxed_slice());
+            (case, site.clone(), vec![("alarms/t.toml", text)], want)
+        })
+        .collect();
+    cases.push((
+        "a measurement made writable",
+        SITE.replace(
+            "name = \"esp01/rate\"\ndriver = \"sim\"",
+            "name = \"esp01/rate\"\ndriver = \"sim\"\nwritable = true",
+        ),
+        vec![],
+        "site.toml:19:8: tag 'esp01/rate' is writable but sim signal 'esp01/rate' is a measurement",
+    ));
+    assert_check_reports(cases);
+}

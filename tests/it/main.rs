@@ -14,4 +14,5 @@ mod modbus_sim;
 mod mqtt_peer;
 mod mqtt_sim;
 mod opcua_peer;
+mod trip_ui;
 mod window_smoke;

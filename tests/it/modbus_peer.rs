@@ -312,3 +312,90 @@ fn rtu_over_a_serial_line_to_a_pymodbus_device() {
     });
     rt.shutdown();
 }
+
+const TRIP_RULES: &str = r#"
+[[trip]]
+id = "w.overpressure"
+name = { en = "Wellhead overpressure", es = "Sobrepresión en cabeza" }
+when = "w/pressure > 700"
+delay_s = 0.3
+action = [{ tag = "w/shutdown", value = true }]
+"#;
+
+#[test]
+fn a_trip_writes_a_coil_on_a_real_modbus_server_and_records_it() {
+    let required = std::env::var("WELLCONSOLE_REQUIRE_PEERS").is_ok_and(|v| v == "1");
+    let Some(python) = peers_python() else {
+        assert!(!required, "pymodbus is required here (WELLCONSOLE_REQUIRE_PEERS=1)");
+        eprintln!("skipped: no pymodbus venv (.venv-peers); scripts/test creates it");
+        return;
+    };
+    let port = free_port();
+    let _peer = start_pymodbus(&python, port);
+    let site = format!(
+        "[site]\nname = \"trip peer\"\n\n{}{}{}",
+        driver("plc", port, "high-first", "normal"),
+        // Writable so the test can raise the pressure through the same server the trip writes to.
+        tag("w/pressure", "plc", "hr:40", "writable = true\nunit = \"psi\""),
+        tag("w/shutdown", "plc", "coil:3", "writable = true"),
+    );
+    let project = Project::load(ProjectFiles::from_memory([
+        ("site.toml".to_owned(), site),
+        ("alarms/trips.toml".to_owned(), TRIP_RULES.to_owned()),
+    ]))
+    .expect("valid trip project");
+    let tmp = tempfile::tempdir().unwrap();
+    let audit_path = tmp.path().join("audit.db");
+    let opts = RuntimeOptions {
+        audit: Some(audit_path.clone()),
+        ..RuntimeOptions::default()
+    };
+    let rt = Runtime::start(project, opts, Vec::new(), None).unwrap();
+    let id = |n: &str| rt.project.site.tags.id_of(n).unwrap();
+    rt.commands
+        .send(HubCommand::Write {
+            tag: id("w/pressure"),
+            value: Value::I64(100),
+        })
+        .unwrap();
+    wait_for(&rt, "pressure 100, coil off", |s| {
+        s.by_name("w/pressure").and_then(|t| t.value.clone()) == Some(Value::I64(100))
+            && s.by_name("w/shutdown").and_then(|t| t.value.clone()) == Some(Value::Bool(false))
+    });
+    assert!(rt.trips.load().tripped().next().is_none());
+
+    // The pressure rises past the limit: the trip writes coil 3 on the server, and the poll reads it back.
+    rt.commands
+        .send(HubCommand::Write {
+            tag: id("w/pressure"),
+            value: Value::I64(900),
+        })
+        .unwrap();
+    wait_for(&rt, "the trip's coil on in the server", |s| {
+        s.by_name("w/shutdown").and_then(|t| t.value.clone()) == Some(Value::Bool(true))
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = rt.trips.load();
+        let t = &v.trips[0];
+        if let Some(l) = &t.latch
+            && l.outputs[0].status == wellconsole::trip::OutputStatus::Confirmed
+        {
+            assert!(l.first_out);
+            assert_eq!(t.status, wellconsole::trip::TripStatus::Tripped);
+            break;
+        }
+        assert!(Instant::now() < deadline, "trip output never confirmed: {t:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    rt.shutdown();
+    let conn = wellconsole::auth::audit::open(&audit_path).unwrap();
+    let records = wellconsole::auth::audit::recent(&conn, 50).unwrap();
+    let actions: Vec<&str> = records.iter().rev().map(|r| r.entry.action.as_str()).collect();
+    assert!(actions.contains(&"trip"), "{actions:?}");
+    assert!(actions.contains(&"trip output confirmed"), "{actions:?}");
+    let trip = records.iter().find(|r| r.entry.action == "trip").unwrap();
+    assert_eq!(trip.entry.target, "w.overpressure");
+    assert!(trip.entry.detail.contains("w/pressure = 900"), "{}", trip.entry.detail);
+    wellconsole::auth::audit::verify(&conn).unwrap();
+}

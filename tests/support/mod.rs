@@ -99,6 +99,19 @@ pub fn console_full(
     snap: Snapshot,
     settings: ConsoleSettings,
 ) -> (ConsoleApp, Receiver<HubCommand>) {
+    console_with_trips(history, history_stats, alarms, None, Arc::new(|| NOW), snap, settings)
+}
+
+/// The console with every input chosen: trips and a clock the test moves (idle logout).
+pub fn console_with_trips(
+    history: Option<std::path::PathBuf>,
+    history_stats: Option<Arc<wellconsole::historian::HistorianStats>>,
+    alarms: Option<AlarmHandle>,
+    trips: Option<wellconsole::trip::TripViewCell>,
+    clock: Arc<dyn Fn() -> wellconsole::tag::Timestamp + Send + Sync>,
+    snap: Snapshot,
+    settings: ConsoleSettings,
+) -> (ConsoleApp, Receiver<HubCommand>) {
     let devices = snap.directory.devices().into_iter().map(str::to_owned).collect();
     let signals = snap.directory.iter().map(|d| d.address.clone()).collect();
     let (tx, rx) = bounded(16);
@@ -111,10 +124,11 @@ pub fn console_full(
             devices,
             signals,
         }),
-        clock: Arc::new(|| NOW),
+        clock,
         history,
         history_stats,
         alarms,
+        trips,
         settings,
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)

@@ -1,0 +1,192 @@
+//! Trips and emergency stops: rules over tags that write to the plant when a limit is crossed, and E-stops
+//! the operator presses. Safety logic, so it fails safe: an input that is bad or stale makes a rule take
+//! its fail-safe action, and a trip stays latched until someone allowed to reset it does.
+//!
+//! `TripService` plugs the pure `TripEngine` into the hub: it evaluates inline on the hub thread (never the
+//! UI's), hands its writes to the hub's one command path, sends every trip, reset, bypass and E-stop to the
+//! audit trail without waiting, and publishes a `TripView` with each hub snapshot. It never imports egui.
+
+pub mod def;
+pub mod engine;
+
+pub use def::{Cond, EstopDef, OnBad, Output, TripDef, TripSet};
+pub use engine::{
+    Cause, EstopRow, OutputStatus, TripCommand, TripEngine, TripEvent, TripEventKind, TripRow, TripStatus,
+};
+
+use crate::auth::audit::AuditEntry;
+use crate::driver::DriverEvent;
+use crate::hub::{HubCommand, Subscriber};
+use crate::tag::{TagTable, TagUpdate, Timestamp};
+use arc_swap::ArcSwap;
+use crossbeam_channel::Sender;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Trip events kept for the console's trips page.
+pub const RECENT_TRIP_EVENTS: usize = 50;
+
+/// What the console shows of trips and E-stops.
+#[derive(Debug, Clone, Default)]
+pub struct TripView {
+    pub seq: u64,
+    pub trips: Vec<TripRow>,
+    pub estops: Vec<EstopRow>,
+    /// Newest first.
+    pub recent: VecDeque<TripEvent>,
+}
+
+impl TripView {
+    pub fn tripped(&self) -> impl Iterator<Item = &TripRow> {
+        self.trips.iter().filter(|t| t.status == TripStatus::Tripped)
+    }
+
+    pub fn active_estops(&self) -> impl Iterator<Item = &EstopRow> {
+        self.estops.iter().filter(|e| e.latch.is_some())
+    }
+
+    pub fn count(&self, status: TripStatus) -> usize {
+        self.trips.iter().filter(|t| t.status == status).count()
+    }
+
+    /// Any output of a latched trip or E-stop that the plant has not confirmed yet.
+    pub fn unconfirmed_outputs(&self) -> usize {
+        let latches = self
+            .trips
+            .iter()
+            .filter_map(|t| t.latch.as_ref())
+            .chain(self.estops.iter().filter_map(|e| e.latch.as_ref()));
+        latches
+            .flat_map(|l| &l.outputs)
+            .filter(|o| o.status != OutputStatus::Confirmed)
+            .count()
+    }
+}
+
+pub type TripViewCell = Arc<ArcSwap<TripView>>;
+
+pub struct TripService {
+    engine: TripEngine,
+    view: TripViewCell,
+    audit: Option<Sender<AuditEntry>>,
+    recent: VecDeque<TripEvent>,
+    seq: u64,
+}
+
+impl TripService {
+    pub fn new(engine: TripEngine) -> Self {
+        let view = Arc::new(ArcSwap::from_pointee(TripView {
+            trips: engine.rows(),
+            estops: engine.estop_rows(),
+            ..TripView::default()
+        }));
+        Self {
+            engine,
+            view,
+            audit: None,
+            recent: VecDeque::new(),
+            seq: 0,
+        }
+    }
+
+    /// Every trip, output failure, reset, bypass, E-stop and refusal also goes to the audit trail.
+    pub fn with_audit(mut self, audit: Sender<AuditEntry>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    pub fn view_cell(&self) -> TripViewCell {
+        self.view.clone()
+    }
+
+    pub fn engine(&self) -> &TripEngine {
+        &self.engine
+    }
+
+    fn record_events(&mut self) {
+        let events: Vec<TripEvent> = self.engine.drain_events().collect();
+        for e in events {
+            if let Some(tx) = &self.audit {
+                let (user, role) = e.by.as_ref().map_or(("system".to_owned(), "-".to_owned()), |a| {
+                    (a.user.clone(), a.role.to_string())
+                });
+                let entry = AuditEntry {
+                    at: e.at,
+                    user,
+                    role,
+                    action: e.kind.label().to_owned(),
+                    target: e.id.to_string(),
+                    detail: e.detail.clone(),
+                    allowed: e.kind != TripEventKind::Refused,
+                };
+                if tx.try_send(entry).is_err() {
+                    tracing::error!(trip = %e.id, "audit queue full or closed: this trip event is in the log only");
+                }
+            }
+            if self.recent.len() == RECENT_TRIP_EVENTS {
+                self.recent.pop_back();
+            }
+            self.recent.push_front(e);
+        }
+    }
+
+    pub fn publish(&mut self) {
+        if self.engine.take_changed() {
+            self.seq += 1;
+            self.view.store(Arc::new(TripView {
+                seq: self.seq,
+                trips: self.engine.rows(),
+                estops: self.engine.estop_rows(),
+                recent: self.recent.clone(),
+            }));
+        }
+    }
+}
+
+impl Subscriber for TripService {
+    fn name(&self) -> &str {
+        "trips"
+    }
+
+    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
+        self.engine.on_updates(updates, table);
+        self.record_events();
+    }
+
+    fn on_tick(&mut self, now: Timestamp, table: &TagTable) {
+        self.engine.on_tick(now, table);
+        self.record_events();
+    }
+
+    fn on_command(&mut self, cmd: &HubCommand, now: Timestamp, table: &TagTable) {
+        if let HubCommand::Trip(c) = cmd {
+            self.engine.command(c.clone(), now, table);
+            self.record_events();
+        }
+    }
+
+    fn on_publish(&mut self) {
+        self.publish();
+    }
+
+    fn on_driver_event(&mut self, event: &DriverEvent, now: Timestamp) {
+        match event {
+            DriverEvent::WriteConfirmed { tag, value } => self.engine.on_write_outcome(*tag, value, None, now),
+            DriverEvent::WriteFailed { tag, value, reason } => {
+                self.engine.on_write_outcome(*tag, value, Some(reason), now)
+            }
+        }
+        self.record_events();
+    }
+
+    fn drain_commands(&mut self, out: &mut Vec<HubCommand>) {
+        out.extend(
+            self.engine
+                .drain_writes()
+                .map(|(tag, value)| HubCommand::Write { tag, value }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

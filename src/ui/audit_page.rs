@@ -1,0 +1,163 @@
+//! The Audit page: the newest records of the audit trail with the chain's verification, read on a query
+//! thread of its own (the UI asks without waiting and shows the last answer). Read-only: the page cannot
+//! change the trail.
+
+use super::theme;
+use crate::auth::audit::{self, AuditRecord};
+use crossbeam_channel::{Receiver, Sender, bounded};
+use egui::{RichText, Ui};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const SHOWN: usize = 300;
+const REFRESH: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct AuditAnswer {
+    pub records: Result<Vec<AuditRecord>, String>,
+    /// `Ok((records, head hash))` or the first broken record.
+    pub verified: Result<(i64, String), String>,
+}
+
+pub struct AuditPage {
+    path: Option<PathBuf>,
+    requests: Option<Sender<()>>,
+    answers: Option<Receiver<AuditAnswer>>,
+    pub last: Option<AuditAnswer>,
+    asked: Option<Instant>,
+    pub filter: String,
+}
+
+impl AuditPage {
+    pub fn new(path: Option<PathBuf>) -> Self {
+        Self {
+            path,
+            requests: None,
+            answers: None,
+            last: None,
+            asked: None,
+            filter: String::new(),
+        }
+    }
+
+    fn start(&mut self) {
+        let Some(path) = self.path.clone() else { return };
+        let (req_tx, req_rx) = bounded::<()>(1);
+        let (ans_tx, ans_rx) = bounded(1);
+        let spawned = std::thread::Builder::new().name("audit-reader".into()).spawn(move || {
+            while req_rx.recv().is_ok() {
+                let answer = match audit::open(&path) {
+                    Err(e) => AuditAnswer {
+                        records: Err(e.to_string()),
+                        verified: Err(e.to_string()),
+                    },
+                    Ok(conn) => AuditAnswer {
+                        records: audit::recent(&conn, SHOWN).map_err(|e| e.to_string()),
+                        verified: audit::verify(&conn).map_err(|e| e.to_string()),
+                    },
+                };
+                if ans_tx.send(answer).is_err() {
+                    return;
+                }
+            }
+        });
+        if spawned.is_ok() {
+            self.requests = Some(req_tx);
+            self.answers = Some(ans_rx);
+        }
+    }
+
+    /// Asks for fresh records when the last answer is old; never waits.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        if self.requests.is_none() {
+            self.start();
+        }
+        if let Some(rx) = &self.answers {
+            while let Ok(a) = rx.try_recv() {
+                self.last = Some(a);
+            }
+        }
+        if self.asked.is_none_or(|t| t.elapsed() >= REFRESH)
+            && let Some(tx) = &self.requests
+        {
+            let _ = tx.try_send(());
+            self.asked = Some(Instant::now());
+        }
+        ctx.request_repaint_after(Duration::from_millis(500));
+    }
+}
+
+pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage) {
+    if page.path.is_none() {
+        ui.label("This console keeps no audit trail (started without one).");
+        return;
+    }
+    page.poll(ui.ctx());
+    let Some(last) = &page.last else {
+        ui.label(RichText::new("reading the audit trail…").color(theme::TEXT_DIM));
+        return;
+    };
+    ui.horizontal(|ui| {
+        match &last.verified {
+            Ok((n, head)) => {
+                ui.label(RichText::new(format!("Chain verified: {n} records")).strong());
+                ui.label(
+                    RichText::new(format!("head {}", &head[..16.min(head.len())]))
+                        .monospace()
+                        .color(theme::TEXT_DIM),
+                )
+                .on_hover_text(format!(
+                    "{head}\nWrite the head down elsewhere: it also proves no record was cut off the end."
+                ));
+            }
+            Err(e) => {
+                super::readout::chip_ui(ui, "AUDIT TRAIL BROKEN", theme::ALARM_CRITICAL);
+                ui.label(RichText::new(e).strong());
+            }
+        }
+        ui.separator();
+        let l = ui.label("Filter:");
+        ui.add(
+            egui::TextEdit::singleline(&mut page.filter)
+                .hint_text("user, action, target")
+                .desired_width(260.0),
+        )
+        .labelled_by(l.id);
+    });
+    let records = match &last.records {
+        Ok(r) => r,
+        Err(e) => {
+            ui.label(RichText::new(e).color(theme::ALARM_CRITICAL));
+            return;
+        }
+    };
+    let words: Vec<String> = page.filter.split_whitespace().map(str::to_lowercase).collect();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        egui::Grid::new("audit_rows").striped(true).show(ui, |ui| {
+            for h in ["#", "Time", "User", "Role", "Action", "Target", "", "Detail"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for r in records {
+                let e = &r.entry;
+                let hay = format!("{} {} {} {} {}", e.user, e.role, e.action, e.target, e.detail).to_lowercase();
+                if !words.iter().all(|w| hay.contains(w)) {
+                    continue;
+                }
+                ui.label(RichText::new(r.seq.to_string()).monospace());
+                ui.label(RichText::new(e.at.to_local_hms()).monospace());
+                ui.label(&e.user);
+                ui.label(RichText::new(&e.role).color(theme::TEXT_DIM));
+                ui.label(RichText::new(&e.action).strong());
+                ui.label(RichText::new(&e.target).monospace());
+                if e.allowed {
+                    ui.label("");
+                } else {
+                    super::readout::chip_ui(ui, "REFUSED", theme::ALARM_HIGH);
+                }
+                ui.label(&e.detail);
+                ui.end_row();
+            }
+        });
+    });
+}

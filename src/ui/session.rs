@@ -1,0 +1,241 @@
+//! Who is at the console: login, logout, idle auto-logout and operator hand-over.
+//!
+//! With a user store the console starts view-only until someone logs in. Passwords are checked on a
+//! short-lived thread (Argon2 takes tens of milliseconds by design; the UI never waits on it) and every
+//! login, failed login, logout and hand-over goes to the audit trail through the hub. Without a user
+//! store the console acts as the one user given on the command line, as before logins existed.
+
+use super::theme;
+use crate::auth::audit::AuditEntry;
+use crate::auth::users::UserStore;
+use crate::auth::{Actor, Role};
+use crate::hub::HubCommand;
+use crate::tag::Timestamp;
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use egui::{RichText, Ui};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The user shown while nobody is logged in.
+pub const VIEW_ONLY: &str = "view-only";
+
+pub fn view_only() -> Actor {
+    Actor::new(VIEW_ONLY, Role::Viewer)
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoginDialog {
+    pub user: String,
+    pub password: String,
+    pub error: Option<String>,
+}
+
+pub struct Session {
+    /// The user store; `None`: no logins (the command line's user acts).
+    users: Option<PathBuf>,
+    idle_logout: Duration,
+    pub dialog: Option<LoginDialog>,
+    checking: Option<(String, Receiver<Result<Actor, String>>)>,
+    last_activity: Timestamp,
+    commands: Sender<HubCommand>,
+}
+
+impl Session {
+    pub fn new(users: Option<PathBuf>, idle_logout: Duration, commands: Sender<HubCommand>) -> Self {
+        Self {
+            users,
+            idle_logout,
+            dialog: None,
+            checking: None,
+            last_activity: Timestamp::ZERO,
+            commands,
+        }
+    }
+
+    pub fn logins(&self) -> bool {
+        self.users.is_some()
+    }
+
+    pub fn checking(&self) -> bool {
+        self.checking.is_some()
+    }
+
+    fn record(&self, by: &Actor, action: &str, detail: String, allowed: bool, now: Timestamp) {
+        let entry = AuditEntry {
+            at: now,
+            user: by.user.clone(),
+            role: by.role.to_string(),
+            action: action.to_owned(),
+            target: "console".to_owned(),
+            detail,
+            allowed,
+        };
+        if self.commands.try_send(HubCommand::Record(entry)).is_err() {
+            tracing::error!(user = %by.user, action, "command queue full: this session event is in the log only");
+        }
+    }
+
+    pub fn logout(&mut self, actor: &mut Actor, why: &str, now: Timestamp) {
+        if actor.user == VIEW_ONLY {
+            return;
+        }
+        self.record(actor, "logout", why.to_owned(), true, now);
+        tracing::info!(user = %actor.user, "{why}");
+        *actor = view_only();
+    }
+
+    /// Starts checking the dialog's name and password off the UI thread.
+    fn submit(&mut self) {
+        let (Some(path), Some(d)) = (&self.users, &mut self.dialog) else {
+            return;
+        };
+        let name = d.user.trim().to_owned();
+        let password = std::mem::take(&mut d.password);
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let path = path.clone();
+        let who = name.clone();
+        let spawned = std::thread::Builder::new().name("login-check".into()).spawn(move || {
+            let r = UserStore::open(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|s| s.login(&who, &password).map_err(|e| e.to_string()));
+            let _ = tx.send(r);
+        });
+        match spawned {
+            Ok(_) => self.checking = Some((name, rx)),
+            Err(e) => d.error = Some(format!("could not check the password: {e}")),
+        }
+    }
+
+    /// Once per frame: idle logout, and the answer of a password check.
+    pub fn tick(&mut self, ui: &Ui, actor: &mut Actor, now: Timestamp) {
+        let active = ui.input(|i| !i.events.is_empty() || i.pointer.is_moving() || i.pointer.any_down());
+        if active || self.last_activity == Timestamp::ZERO {
+            self.last_activity = now;
+        }
+        if self.logins()
+            && actor.user != VIEW_ONLY
+            && !self.idle_logout.is_zero()
+            && now.saturating_since(self.last_activity) >= self.idle_logout
+        {
+            let mins = self.idle_logout.as_secs() / 60;
+            self.logout(actor, &format!("no input for {mins} min: logged out"), now);
+        }
+        let Some((name, rx)) = &self.checking else { return };
+        let answer = match rx.try_recv() {
+            Ok(r) => r,
+            Err(TryRecvError::Empty) => {
+                ui.ctx().request_repaint_after(Duration::from_millis(50));
+                return;
+            }
+            Err(TryRecvError::Disconnected) => Err("the password check stopped".to_owned()),
+        };
+        let name = name.clone();
+        self.checking = None;
+        match answer {
+            Ok(new) => {
+                if actor.user == VIEW_ONLY {
+                    self.record(&new, "login", String::new(), true, now);
+                } else {
+                    // Hand-over: the outgoing user stays logged in until the incoming one is verified.
+                    let detail = format!("from {} ({})", actor.user, actor.role);
+                    self.record(&new, "hand-over", detail, true, now);
+                }
+                tracing::info!(user = %new.user, role = %new.role, "logged in");
+                *actor = new;
+                self.dialog = None;
+                self.last_activity = now;
+            }
+            Err(why) => {
+                let attempted = Actor::new(name, Role::Viewer);
+                self.record(&attempted, "login", why.clone(), false, now);
+                if let Some(d) = &mut self.dialog {
+                    d.error = Some(why);
+                }
+            }
+        }
+    }
+
+    /// The user's corner of the navigation bar: who is logged in and the session buttons.
+    pub fn corner_ui(&mut self, ui: &mut Ui, actor: &mut Actor, now: Timestamp) {
+        if !self.logins() {
+            ui.label(RichText::new(format!("{} ({})", actor.user, actor.role)).color(theme::TEXT_DIM));
+            return;
+        }
+        if actor.user == VIEW_ONLY {
+            if ui.button(RichText::new("Log in…").strong()).clicked() {
+                self.dialog = Some(LoginDialog::default());
+            }
+            ui.label(RichText::new("VIEW ONLY").strong().color(theme::TEXT_DIM));
+        } else {
+            if ui.button("Log out").clicked() {
+                self.logout(actor, "logged out", now);
+            }
+            if ui
+                .button("Hand over")
+                .on_hover_text("The next operator logs in; you stay logged in until they do")
+                .clicked()
+            {
+                self.dialog = Some(LoginDialog::default());
+            }
+            ui.label(RichText::new(format!("{} ({})", actor.user, actor.role)).strong());
+        }
+    }
+
+    pub fn dialog_ui(&mut self, ctx: &egui::Context, actor: &Actor) {
+        let Some(mut d) = self.dialog.take() else { return };
+        let mut keep = true;
+        let mut submit = false;
+        let busy = self.checking();
+        egui::Modal::new(egui::Id::unique("login_dialog")).show(ctx, |ui| {
+            ui.set_width(380.0);
+            ui.heading(if actor.user == VIEW_ONLY {
+                "Log in to the console"
+            } else {
+                "Hand over to the next user"
+            });
+            if actor.user != VIEW_ONLY {
+                ui.label(format!(
+                    "{} stays logged in until the next user's password is accepted.",
+                    actor.user
+                ));
+            }
+            let l = ui.label("User name:");
+            ui.add(egui::TextEdit::singleline(&mut d.user).desired_width(360.0))
+                .labelled_by(l.id);
+            let l = ui.label("Password:");
+            let pw = ui.add(
+                egui::TextEdit::singleline(&mut d.password)
+                    .password(true)
+                    .desired_width(360.0),
+            );
+            let pw = pw.labelled_by(l.id);
+            let enter = pw.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if let Some(e) = &d.error {
+                ui.label(RichText::new(e).color(theme::ALARM_CRITICAL));
+            }
+            ui.horizontal(|ui| {
+                let ready = !busy && !d.user.trim().is_empty() && !d.password.is_empty();
+                if ui
+                    .add_enabled(ready, egui::Button::new(RichText::new("Log in").strong()))
+                    .clicked()
+                    || (ready && enter)
+                {
+                    submit = true;
+                }
+                if ui.button("Cancel").clicked() {
+                    keep = false;
+                }
+                if busy {
+                    ui.spinner();
+                }
+            });
+        });
+        if keep {
+            d.error = if submit { None } else { d.error };
+            self.dialog = Some(d);
+            if submit {
+                self.submit();
+            }
+        }
+    }
+}

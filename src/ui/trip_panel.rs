@@ -1,0 +1,470 @@
+//! Trips and E-stops on the console: the trip strip under the alarm banner (on every page, with the E-STOP
+//! buttons), the two-step E-stop confirmation, and the Trips page (reset, bypass, outputs, recent events).
+//!
+//! Reads the published `TripView` and sends `HubCommand::Trip` without waiting; the trip engine on the hub
+//! thread decides, checks roles and records. Owns only view state (which dialog is open).
+
+use super::theme;
+use crate::auth::{Action, Actor};
+use crate::hub::HubCommand;
+use crate::lang::Lang;
+use crate::tag::Timestamp;
+use crate::trip::{Cause, OutputStatus, TripCommand, TripStatus, TripView, TripViewCell};
+use crossbeam_channel::Sender;
+use egui::{Color32, RichText, Ui};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The E-stop button's face: big enough for a gloved thumb on a cab panel.
+const ESTOP_SIZE: egui::Vec2 = egui::vec2(170.0, 40.0);
+const BYPASS_CHOICES_MIN: [u64; 6] = [15, 30, 60, 120, 240, 480];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TripDialog {
+    /// Step two of an E-stop: the operator confirms.
+    ConfirmEstop {
+        id: Arc<str>,
+    },
+    Bypass {
+        id: Arc<str>,
+        reason: String,
+        minutes: u64,
+    },
+}
+
+pub struct TripDesk {
+    view: Option<TripViewCell>,
+    pub current: Arc<TripView>,
+    commands: Sender<HubCommand>,
+    pub dialog: Option<TripDialog>,
+    pub notice: Option<String>,
+}
+
+impl TripDesk {
+    pub fn new(view: Option<TripViewCell>, commands: Sender<HubCommand>) -> Self {
+        let current = view.as_ref().map_or_else(Default::default, |v| v.load_full());
+        Self {
+            view,
+            current,
+            commands,
+            dialog: None,
+            notice: None,
+        }
+    }
+
+    pub fn begin_frame(&mut self) {
+        if let Some(v) = &self.view {
+            self.current = v.load_full();
+        }
+    }
+
+    pub fn has_any(&self) -> bool {
+        !(self.current.trips.is_empty() && self.current.estops.is_empty())
+    }
+
+    fn send(&mut self, cmd: TripCommand, done: String) {
+        self.notice = Some(match self.commands.try_send(HubCommand::Trip(cmd)) {
+            Ok(()) => done,
+            Err(_) => "NOT SENT: the console's command queue is full; try again".to_owned(),
+        });
+    }
+
+    pub fn estop(&mut self, id: Arc<str>, by: &Actor) {
+        let by = by.clone();
+        self.send(TripCommand::Estop { id: id.clone(), by }, format!("E-STOP {id} sent"));
+    }
+
+    pub fn reset(&mut self, id: Arc<str>, by: &Actor) {
+        let by = by.clone();
+        self.send(TripCommand::Reset { id: id.clone(), by }, format!("reset of {id} sent"));
+    }
+
+    pub fn reset_estop(&mut self, id: Arc<str>, by: &Actor) {
+        let by = by.clone();
+        self.send(
+            TripCommand::ResetEstop { id: id.clone(), by },
+            format!("reset of {id} sent"),
+        );
+    }
+}
+
+fn status_colour(s: TripStatus) -> (Color32, &'static str) {
+    match s {
+        TripStatus::Tripped => (theme::ALARM_CRITICAL, "TRIPPED"),
+        TripStatus::Pending => (theme::ALARM_HIGH, "PENDING"),
+        TripStatus::InputBad => (theme::QUALITY_BAD, "INPUT BAD"),
+        TripStatus::Bypassed => (theme::ALARM_MEDIUM, "BYPASSED"),
+        TripStatus::Normal => (theme::STATE_OK, "normal"),
+    }
+}
+
+fn chip(ui: &mut Ui, text: &str, fill: Color32) -> egui::Response {
+    let on = if fill == theme::ALARM_MEDIUM {
+        theme::TEXT
+    } else {
+        theme::ON_CHIP
+    };
+    egui::Frame::default()
+        .fill(fill)
+        .corner_radius(3.0)
+        .inner_margin(egui::Margin::symmetric(6, 2))
+        .show(ui, |ui| ui.label(RichText::new(text).color(on).strong()))
+        .response
+}
+
+/// Height of the trip strip (0 when the site has no trips or E-stops).
+pub fn strip_height(desk: &TripDesk) -> f32 {
+    if desk.has_any() { 48.0 } else { 0.0 }
+}
+
+/// What the strip asks of the shell.
+pub enum StripAction {
+    None,
+    OpenTrips,
+}
+
+/// The strip: trip and E-stop state, and the E-STOP buttons. Drawn on every page.
+pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
+    let mut action = StripAction::None;
+    let view = desk.current.clone();
+    ui.horizontal_centered(|ui| {
+        let estops: Vec<_> = view.active_estops().collect();
+        let tripped: Vec<_> = view.tripped().collect();
+        for e in &estops {
+            let who = e
+                .latch
+                .as_ref()
+                .and_then(|l| l.by.as_ref())
+                .map_or("", |a| a.user.as_str());
+            if chip(
+                ui,
+                &format!("E-STOP ACTIVE: {} ({who})", e.def.label.get(lang)),
+                theme::ALARM_CRITICAL,
+            )
+            .interact(egui::Sense::click())
+            .clicked()
+            {
+                action = StripAction::OpenTrips;
+            }
+        }
+        for t in tripped.iter().take(3) {
+            let first = t.latch.as_ref().is_some_and(|l| l.first_out);
+            let text = format!(
+                "TRIPPED: {}{}",
+                t.def.name.get(lang),
+                if first { "  1ST OUT" } else { "" }
+            );
+            if chip(ui, &text, theme::ALARM_CRITICAL)
+                .interact(egui::Sense::click())
+                .clicked()
+            {
+                action = StripAction::OpenTrips;
+            }
+        }
+        if tripped.len() > 3 {
+            ui.label(RichText::new(format!("+{} more", tripped.len() - 3)).strong());
+        }
+        let unconfirmed = view.unconfirmed_outputs();
+        if unconfirmed > 0 {
+            chip(
+                ui,
+                &format!("{unconfirmed} TRIP OUTPUT(S) NOT CONFIRMED"),
+                theme::QUALITY_BAD,
+            );
+        }
+        for (status, _) in [
+            (TripStatus::Pending, ()),
+            (TripStatus::InputBad, ()),
+            (TripStatus::Bypassed, ()),
+        ] {
+            let n = view.count(status);
+            if n > 0 {
+                let (c, label) = status_colour(status);
+                chip(ui, &format!("{n} {label}"), c);
+            }
+        }
+        if estops.is_empty() && tripped.is_empty() && unconfirmed == 0 {
+            ui.label(
+                RichText::new(format!("Trips: {} rules healthy", view.count(TripStatus::Normal)))
+                    .color(theme::TEXT_DIM),
+            );
+        }
+        if ui.button("Trips…").clicked() {
+            action = StripAction::OpenTrips;
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            for e in view.estops.iter().rev() {
+                let label = RichText::new(e.def.label.get(lang))
+                    .strong()
+                    .size(theme::TEXT_HEADING)
+                    .color(Color32::WHITE);
+                let b = egui::Button::new(label)
+                    .fill(theme::ESTOP)
+                    .stroke(egui::Stroke::new(2.0, theme::ESTOP_RING))
+                    .min_size(ESTOP_SIZE);
+                if ui
+                    .add(b)
+                    .on_hover_text("Press, then confirm: stops the equipment")
+                    .clicked()
+                {
+                    desk.dialog = Some(TripDialog::ConfirmEstop { id: e.def.id.clone() });
+                }
+            }
+        });
+    });
+    action
+}
+
+/// The open trip dialog, if any (the E-stop confirmation is shown over every page).
+pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: Lang) {
+    let Some(mut d) = desk.dialog.take() else { return };
+    let mut keep = true;
+    let mut confirm = false;
+    egui::Modal::new(egui::Id::unique("trip_dialog")).show(ctx, |ui| {
+        ui.set_width(480.0);
+        match &mut d {
+            TripDialog::ConfirmEstop { id } => {
+                let Some(e) = desk.current.estops.iter().find(|e| e.def.id == *id) else {
+                    keep = false;
+                    return;
+                };
+                ui.heading(RichText::new(format!("Confirm {}", e.def.label.get(lang))).color(theme::ALARM_CRITICAL));
+                ui.label("This stops the equipment now. It stays stopped until a supervisor resets the E-stop and the unit is restarted.");
+                for o in &e.def.outputs {
+                    ui.label(RichText::new(format!("writes {} = {}", o.tag_name, o.value)).monospace());
+                }
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    let b = egui::Button::new(RichText::new("CONFIRM E-STOP").strong().size(theme::TEXT_HEADING).color(Color32::WHITE))
+                        .fill(theme::ESTOP)
+                        .min_size(ESTOP_SIZE);
+                    if ui.add(b).clicked() {
+                        confirm = true;
+                    }
+                    if ui.add(egui::Button::new("Cancel").min_size(egui::vec2(100.0, 40.0))).clicked() {
+                        keep = false;
+                    }
+                });
+            }
+            TripDialog::Bypass { id, reason, minutes } => {
+                let max_min = desk
+                    .current
+                    .trips
+                    .iter()
+                    .find(|t| t.def.id == *id)
+                    .map_or(0, |t| t.def.bypass_max.as_secs() / 60);
+                ui.heading(format!("Bypass trip {id}"));
+                ui.label("While bypassed the trip does not act. The bypass ends by itself when the time is over.");
+                ui.horizontal_wrapped(|ui| {
+                    for m in BYPASS_CHOICES_MIN.iter().copied().filter(|m| *m <= max_min) {
+                        let label = if m < 60 { format!("{m} min") } else { format!("{} h", m / 60) };
+                        ui.selectable_value(minutes, m, label);
+                    }
+                });
+                let l = ui.label("Reason (required):");
+                ui.add(egui::TextEdit::singleline(reason).desired_width(460.0)).labelled_by(l.id);
+                ui.horizontal(|ui| {
+                    let ready = !reason.trim().is_empty() && *minutes <= max_min;
+                    if ui.add_enabled(ready, egui::Button::new(RichText::new("Bypass").strong())).clicked() {
+                        confirm = true;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        keep = false;
+                    }
+                });
+            }
+        }
+    });
+    if confirm {
+        match d {
+            TripDialog::ConfirmEstop { id } => desk.estop(id, actor),
+            TripDialog::Bypass { id, reason, minutes } => {
+                let cmd = TripCommand::Bypass {
+                    id: id.clone(),
+                    by: actor.clone(),
+                    reason,
+                    duration: Duration::from_secs(minutes * 60),
+                };
+                desk.send(cmd, format!("bypass of {id} sent"));
+            }
+        }
+    } else if keep {
+        desk.dialog = Some(d);
+    }
+}
+
+/// The Trips page: every rule with its state, outputs and actions; E-stops; recent events.
+pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, lang: Lang, now: Timestamp) {
+    let view = desk.current.clone();
+    let may_reset = actor.role.may(Action::TripReset);
+    let may_bypass = actor.role.may(Action::Bypass);
+    if let Some(n) = &desk.notice {
+        ui.label(RichText::new(n).strong());
+    }
+    if !may_reset {
+        ui.label(
+            RichText::new(format!(
+                "{} ({}) may not reset or bypass trips: a supervisor, engineer or admin may.",
+                actor.user, actor.role
+            ))
+            .color(theme::TEXT_DIM),
+        );
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.heading("E-stops");
+        for e in &view.estops {
+            ui.horizontal(|ui| match &e.latch {
+                Some(l) => {
+                    chip(ui, "ACTIVE", theme::ALARM_CRITICAL);
+                    let who = l.by.as_ref().map_or(String::new(), |a| format!(" by {}", a.user));
+                    ui.label(
+                        RichText::new(format!("{}{who} at {}", e.def.label.get(lang), l.at.to_local_hms())).strong(),
+                    );
+                    outputs_ui(ui, &l.outputs);
+                    if ui.add_enabled(may_reset, egui::Button::new("Reset E-stop")).clicked() {
+                        desk.reset_estop(e.def.id.clone(), actor);
+                    }
+                }
+                None => {
+                    ui.label(RichText::new(format!("{} — ready", e.def.label.get(lang))));
+                }
+            });
+        }
+        ui.add_space(10.0);
+        ui.heading("Trip rules");
+        for t in &view.trips {
+            let fill = if t.status == TripStatus::Normal {
+                theme::TILE
+            } else {
+                theme::INPUT_BG
+            };
+            egui::Frame::default()
+                .fill(fill)
+                .stroke(egui::Stroke::new(1.0, theme::TILE_STROKE))
+                .inner_margin(egui::Margin::symmetric(8, 4))
+                .show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    trip_row_ui(ui, desk, t, actor, lang, now, may_reset, may_bypass);
+                });
+            ui.add_space(3.0);
+        }
+        ui.add_space(10.0);
+        ui.heading("Recent trip events");
+        for e in view.recent.iter().take(20) {
+            let who = e.by.as_ref().map_or("system".to_owned(), |a| a.user.clone());
+            ui.label(
+                RichText::new(format!(
+                    "{}  {:<22} {:<24} {who:<10} {}",
+                    e.at.to_local_hms(),
+                    e.kind.label(),
+                    e.id,
+                    e.detail
+                ))
+                .monospace()
+                .size(theme::TEXT_SMALL),
+            );
+        }
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn trip_row_ui(
+    ui: &mut Ui,
+    desk: &mut TripDesk,
+    t: &crate::trip::TripRow,
+    actor: &Actor,
+    lang: Lang,
+    now: Timestamp,
+    may_reset: bool,
+    may_bypass: bool,
+) {
+    ui.horizontal(|ui| {
+        let (c, label) = status_colour(t.status);
+        if t.status == TripStatus::Normal {
+            ui.label(RichText::new(label).color(theme::TEXT_DIM));
+        } else {
+            chip(ui, label, c);
+        }
+        ui.label(RichText::new(t.def.name.get(lang)).strong());
+        ui.label(
+            RichText::new(&*t.def.id)
+                .monospace()
+                .size(theme::TEXT_SMALL)
+                .color(theme::TEXT_DIM),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if t.bypass.is_some() {
+                if ui.add_enabled(may_bypass, egui::Button::new("Remove bypass")).clicked() {
+                    let cmd = TripCommand::RemoveBypass {
+                        id: t.def.id.clone(),
+                        by: actor.clone(),
+                    };
+                    desk.send(cmd, format!("bypass of {} removed", t.def.id));
+                }
+            } else if !t.def.bypass_max.is_zero() && ui.add_enabled(may_bypass, egui::Button::new("Bypass…")).clicked()
+            {
+                desk.dialog = Some(TripDialog::Bypass {
+                    id: t.def.id.clone(),
+                    reason: String::new(),
+                    minutes: 15,
+                });
+            }
+            if t.latch.is_some() && ui.add_enabled(may_reset, egui::Button::new("Reset")).clicked() {
+                desk.reset(t.def.id.clone(), actor);
+            }
+        });
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(&*t.def.source).monospace());
+        ui.label(RichText::new(format!("for {:.1} s", t.def.delay.as_secs_f64())).color(theme::TEXT_DIM));
+        ui.label(RichText::new(match t.condition {
+            Some(true) => "· condition present",
+            Some(false) => "· clear",
+            None => "· cannot decide: an input is bad",
+        }));
+    });
+    ui.horizontal_wrapped(|ui| {
+        if let Some(l) = &t.latch {
+            let cause = match l.cause {
+                Cause::Condition => "condition",
+                Cause::InputBad => "fail-safe on bad input",
+                Cause::Estop => "E-stop",
+            };
+            let first = if l.first_out { ", 1ST OUT" } else { "" };
+            ui.label(RichText::new(format!("tripped {} ({cause}{first}):", l.at.to_local_hms())).strong());
+            outputs_ui(ui, &l.outputs);
+        } else {
+            let outs: Vec<String> = t
+                .def
+                .outputs
+                .iter()
+                .map(|o| format!("{} = {}", o.tag_name, o.value))
+                .collect();
+            ui.label(RichText::new(format!("action: {}", outs.join(", "))).color(theme::TEXT_DIM));
+        }
+        if let Some(b) = &t.bypass {
+            let left = b.until.saturating_since(now);
+            ui.label(format!(
+                "bypassed by {} for {} min more: {}",
+                b.by.user,
+                left.as_secs() / 60 + 1,
+                b.reason
+            ));
+        }
+    });
+}
+
+fn outputs_ui(ui: &mut Ui, outputs: &[crate::trip::engine::OutputState]) {
+    for o in outputs {
+        let (text, colour) = match &o.status {
+            OutputStatus::Confirmed => ("confirmed".to_owned(), theme::STATE_OK),
+            OutputStatus::Sent { attempts } => (format!("sent ({attempts})"), theme::ALARM_HIGH),
+            OutputStatus::Failed { reason, attempts } => (format!("FAILED ×{attempts}: {reason}"), theme::QUALITY_BAD),
+        };
+        ui.label(
+            RichText::new(format!("{} = {}  {text}", o.tag_name, o.value))
+                .monospace()
+                .color(colour),
+        );
+    }
+}

@@ -1,0 +1,274 @@
+//! Trips, E-stops and sessions as people meet them at the console: the E-STOP's two-step confirmation,
+//! a trip in the strip and its reset by a supervisor (refused for an operator), logging in with a real
+//! user store (the password checked off the UI thread), hand-over, logout and idle logout — every one of
+//! them recorded. The trip engine is the real one, fed as the hub feeds it; the console's commands are
+//! handed back to it as the hub would.
+
+use crate::console_ui::harness;
+use crate::support::{self, NOW};
+use crossbeam_channel::Receiver;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+use wellconsole::auth::users::UserStore;
+use wellconsole::auth::{Actor, Role};
+use wellconsole::hub::{HubCommand, Subscriber};
+use wellconsole::project::Project;
+use wellconsole::tag::{Sample, TagTable, Timestamp, Value};
+use wellconsole::trip::{TripCommand, TripEngine, TripService, TripStatus};
+use wellconsole::ui::{ConsoleApp, ConsoleSettings};
+
+struct Plant {
+    table: TagTable,
+    service: TripService,
+}
+
+impl Plant {
+    fn new() -> Self {
+        let project = Project::demo().expect("demo project");
+        Self {
+            table: TagTable::new(project.site.tags.clone()),
+            service: TripService::new(TripEngine::new(project.trips.clone())),
+        }
+    }
+
+    fn set(&mut self, tag: &str, v: f64, at: Timestamp) {
+        let id = self.table.directory().id_of(tag).expect("demo tag");
+        let u = self.table.apply(&Sample::good(id, Value::F64(v), at), at).unwrap();
+        self.service.on_updates(&[u], &self.table);
+        self.service.on_publish();
+    }
+
+    /// Hands the console's commands to the engine, as the hub does; returns them.
+    fn serve(&mut self, rx: &Receiver<HubCommand>) -> Vec<HubCommand> {
+        let cmds: Vec<HubCommand> = rx.try_iter().collect();
+        for c in &cmds {
+            self.service.on_command(c, NOW, &self.table);
+        }
+        self.service.on_publish();
+        cmds
+    }
+
+    fn writes(&mut self) -> Vec<HubCommand> {
+        let mut out = Vec::new();
+        self.service.drain_commands(&mut out);
+        out
+    }
+}
+
+fn console(plant: &Plant, settings: ConsoleSettings) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>) {
+    console_clocked(plant, settings, Arc::new(|| NOW))
+}
+
+fn console_clocked(
+    plant: &Plant,
+    settings: ConsoleSettings,
+    clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>) {
+    let (app, rx) = support::console_with_trips(
+        None,
+        None,
+        None,
+        Some(plant.service.view_cell()),
+        clock,
+        support::demo_snapshot(),
+        settings,
+    );
+    (harness(app), rx)
+}
+
+fn type_into(h: &mut Harness<'static, ConsoleApp>, label: &str, text: &str) {
+    h.get_by_label(label).click();
+    h.run();
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
+#[test]
+fn estop_needs_a_second_confirming_press_and_then_stops_the_unit() {
+    let mut plant = Plant::new();
+    let (mut h, rx) = console(&plant, support::test_settings());
+    h.run();
+    h.get_by_label("Trips: 16 rules healthy");
+    // First press: only the confirmation opens; nothing is sent.
+    h.get_by_label("CT-01 E-STOP").click();
+    h.run();
+    h.get_by_label("Confirm CT-01 E-STOP");
+    h.get_by_label("writes ct01/shutdown = ON");
+    assert!(rx.try_recv().is_err(), "one press sends nothing");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(h.query_by_label("Confirm CT-01 E-STOP").is_none());
+    assert!(rx.try_recv().is_err(), "a cancelled E-stop sends nothing");
+
+    h.get_by_label("CT-01 E-STOP").click();
+    h.run();
+    h.get_by_label("CONFIRM E-STOP").click();
+    h.run();
+    let sent = plant.serve(&rx);
+    assert!(
+        matches!(&sent[..], [HubCommand::Trip(TripCommand::Estop { id, by })] if &**id == "ct01.estop" && by.user == "ana"),
+        "{sent:?}"
+    );
+    assert!(
+        matches!(
+            &plant.writes()[..],
+            [HubCommand::Write {
+                value: Value::Bool(true),
+                ..
+            }]
+        ),
+        "the E-stop's output goes to the hub's command path"
+    );
+    h.run();
+    h.get_by_label("E-STOP ACTIVE: CT-01 E-STOP (ana)");
+    assert!(h.query_by_label("Confirm CT-01 E-STOP").is_none());
+}
+
+#[test]
+fn a_trip_shows_on_every_page_and_only_a_supervisor_resets_it() {
+    let mut plant = Plant::new();
+    let early = Timestamp(NOW.0 - 5_000_000);
+    plant.set("ct01/weight", 20_000.0, early);
+    let (mut h, rx) = console(&plant, support::test_settings());
+    h.run();
+    plant.set("ct01/weight", 52_000.0, Timestamp(NOW.0 - 2_000_000));
+    plant.set("ct01/weight", 52_100.0, NOW);
+    h.run();
+    h.get_by_label("TRIPPED: CT-01 overpull  1ST OUT");
+    for page in ["Tags", "Trends", "Alarms"] {
+        h.get_by_label(page).click();
+        h.run();
+        h.get_by_label("TRIPPED: CT-01 overpull  1ST OUT");
+    }
+    h.get_by_label("Trips…").click();
+    h.run();
+    h.get_by_label("ana (operator) may not reset or bypass trips: a supervisor, engineer or admin may.");
+    assert!(
+        h.get_by_label("Reset").accesskit_node().is_disabled(),
+        "an operator's Reset is disabled"
+    );
+    // The condition clears; a supervisor resets.
+    plant.set("ct01/weight", 30_000.0, NOW);
+    let (mut h, rx2) = console(
+        &plant,
+        ConsoleSettings {
+            actor: Actor::new("sara", Role::Supervisor),
+            ..support::test_settings()
+        },
+    );
+    drop(rx);
+    h.run();
+    h.get_by_label("Trips").click();
+    h.run();
+    h.get_by_label("Reset").click();
+    h.run();
+    let sent = plant.serve(&rx2);
+    assert!(matches!(&sent[..], [HubCommand::Trip(TripCommand::Reset { by, .. })] if by.user == "sara"));
+    assert_eq!(plant.service.engine().status("ct01.overpull"), Some(TripStatus::Normal));
+    h.run();
+    assert!(h.query_by_label("TRIPPED: CT-01 overpull  1ST OUT").is_none());
+}
+
+fn records(rx: &Receiver<HubCommand>) -> Vec<(String, String, bool)> {
+    rx.try_iter()
+        .filter_map(|c| match c {
+            HubCommand::Record(e) => Some((e.user, e.action, e.allowed)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs frames until the password check answers (it runs on its own thread).
+fn settle(h: &mut Harness<'static, ConsoleApp>) {
+    for _ in 0..400 {
+        // step, not run: the spinner keeps asking for frames while the check runs.
+        h.step();
+        if !h.state().session().checking() {
+            h.run();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the password check never answered");
+}
+
+#[test]
+fn login_hand_over_logout_and_idle_logout_are_enforced_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let users_db = dir.path().join("users.db");
+    let store = UserStore::open(&users_db).unwrap();
+    store.add("ana", Role::Operator, "pozo-caliente-7", NOW).unwrap();
+    store.add("sara", Role::Supervisor, "turno-noche-22", NOW).unwrap();
+    drop(store);
+    let plant = Plant::new();
+    let clock = Arc::new(AtomicI64::new(NOW.0));
+    let c = clock.clone();
+    let settings = ConsoleSettings {
+        users: Some(users_db),
+        idle_logout: Duration::from_secs(15 * 60),
+        ..support::test_settings()
+    };
+    let (mut h, rx) = console_clocked(&plant, settings, Arc::new(move || Timestamp(c.load(Ordering::Relaxed))));
+    h.run();
+    // View-only until someone logs in: nobody acts, whatever the command line said.
+    h.get_by_label("VIEW ONLY");
+    assert_eq!(h.state().actor().role, Role::Viewer);
+
+    h.get_by_label("Log in…").click();
+    h.run();
+    type_into(&mut h, "User name:", "ana");
+    type_into(&mut h, "Password:", "wrong-password");
+    h.get_by_label("Log in").click();
+    settle(&mut h);
+    h.get_by_label("wrong user name or password, or the account is disabled");
+    assert_eq!(h.state().actor().role, Role::Viewer);
+    assert_eq!(records(&rx), vec![("ana".into(), "login".into(), false)]);
+
+    type_into(&mut h, "Password:", "pozo-caliente-7");
+    h.get_by_label("Log in").click();
+    settle(&mut h);
+    assert_eq!(h.state().actor(), &Actor::new("ana", Role::Operator));
+    h.get_by_label("ana (operator)");
+    assert_eq!(records(&rx), vec![("ana".into(), "login".into(), true)]);
+
+    // Hand-over: ana stays until sara's password is accepted.
+    h.get_by_label("Hand over").click();
+    h.run();
+    h.get_by_label("ana stays logged in until the next user's password is accepted.");
+    type_into(&mut h, "User name:", "sara");
+    type_into(&mut h, "Password:", "turno-noche-22");
+    h.get_by_label("Log in").click();
+    settle(&mut h);
+    assert_eq!(h.state().actor(), &Actor::new("sara", Role::Supervisor));
+    assert_eq!(records(&rx), vec![("sara".into(), "hand-over".into(), true)]);
+
+    // Idle: 15 minutes without input log sara out.
+    clock.fetch_add(14 * 60 * 1_000_000, Ordering::Relaxed);
+    h.run();
+    assert_eq!(h.state().actor().user, "sara");
+    clock.fetch_add(61 * 1_000_000, Ordering::Relaxed);
+    h.run();
+    h.get_by_label("VIEW ONLY");
+    assert_eq!(records(&rx), vec![("sara".into(), "logout".into(), true)]);
+
+    // A plain logout.
+    h.get_by_label("Log in…").click();
+    h.run();
+    type_into(&mut h, "User name:", "ana");
+    type_into(&mut h, "Password:", "pozo-caliente-7");
+    h.get_by_label("Log in").click();
+    settle(&mut h);
+    h.get_by_label("Log out").click();
+    h.run();
+    h.get_by_label("VIEW ONLY");
+    assert_eq!(
+        records(&rx),
+        vec![
+            ("ana".into(), "login".into(), true),
+            ("ana".into(), "logout".into(), true)
+        ]
+    );
+}
