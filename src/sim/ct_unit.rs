@@ -244,6 +244,12 @@ impl CtUnit {
             "String length beyond helical buckling (model)",
         );
         s.i64("trips", "", "Completed round trips this job");
+    }
+
+    /// Outputs the plant takes writes on; catalogued after every measurement so that adding one never moves
+    /// a measurement's register in the Modbus map.
+    pub fn output_specs(prefix: &str, out: &mut Vec<super::SignalSpec>) {
+        let mut s = SpecList::new(prefix, out);
         s.output_bool(
             "shutdown",
             "Unit shut down: injector stopped, pumps off (trip / E-stop output)",
@@ -278,7 +284,6 @@ impl CtUnit {
             Value::F64(stripper_psi + noise.gauss(4.0)),
             Value::F64(self.helical_ft),
             Value::I64(self.cycles),
-            Value::Bool(self.shutdown),
         ]);
     }
 

@@ -108,7 +108,7 @@ impl EspWell {
 
     pub fn specs(prefix: &str, out: &mut Vec<super::SignalSpec>) {
         let mut s = SpecList::new(prefix, out);
-        s.output_bool("running", "Pump running (write false to stop, true to start)");
+        s.output_bool("running", "Pump running");
         s.f64("frequency", "Hz", (0.0, 70.0), 1, "VSD output frequency");
         s.f64(
             "intake_pressure",

@@ -61,6 +61,7 @@ pub fn catalog(esp_wells: usize) -> Vec<SignalSpec> {
         EspWell::specs(&esp_device(i), &mut out);
     }
     TestSeparator::specs(SEPARATOR_DEVICE, &mut out);
+    CtUnit::output_specs(CT_DEVICE, &mut out);
     out
 }
 
@@ -180,6 +181,7 @@ impl DemoPlant {
         }
         let well = esp_device(WELL_ON_TEST);
         self.separator.write(&well, &mut self.noise, &mut self.readings);
+        self.readings.push(Value::Bool(self.ct.is_shut_down()));
         debug_assert_eq!(self.readings.len(), self.specs.len());
         // Instruments resolve finitely: one digit finer than the displayed decimals, as a 16-bit
         // transmitter over its range does. Without it the demo's history would store noise digits no

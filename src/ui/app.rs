@@ -12,7 +12,7 @@ use super::frame_stats::FrameStats;
 use super::overview::overview_ui;
 use super::session::{self, Session};
 use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
-use super::tag_browser::{TagBrowserState, tag_browser_ui};
+use super::tag_browser::{TagAction, TagBrowserState, tag_browser_ui};
 use super::trend_page::{TrendPageState, trend_page_ui};
 use super::trip_panel::{self, StripAction, TripDesk};
 use super::{readout, theme};
@@ -251,14 +251,31 @@ impl ConsoleApp {
                 Page::AlarmKpi => kpi_ui(ui, &mut self.desk, now),
                 Page::Tags => {
                     let marks = &self.desk.view.tag_marks;
-                    if let Some(id) =
-                        tag_browser_ui(ui, &mut self.tags, &snap, now, self.trend.notice.as_deref(), marks)
-                        && let Some(def) = snap.directory.get(id)
-                    {
-                        self.trend.notice = Some(match self.trend.add_pen(&def.name) {
-                            Ok(()) => format!("{} added to the trend", def.name),
-                            Err(why) => why,
-                        });
+                    let actor = self.desk.settings.actor.clone();
+                    let may_write = actor.role.may(crate::auth::Action::WriteSetpoint);
+                    let notice = self.trend.notice.as_deref();
+                    match tag_browser_ui(ui, &mut self.tags, &snap, now, notice, marks, may_write) {
+                        Some(TagAction::Trend(id)) => {
+                            if let Some(def) = snap.directory.get(id) {
+                                self.trend.notice = Some(match self.trend.add_pen(&def.name) {
+                                    Ok(()) => format!("{} added to the trend", def.name),
+                                    Err(why) => why,
+                                });
+                            }
+                        }
+                        Some(TagAction::Write(tag, value)) => {
+                            let name = snap.directory.get(tag).map_or("?", |d| d.name.as_str()).to_owned();
+                            let cmd = HubCommand::OperatorWrite {
+                                tag,
+                                value: value.clone(),
+                                by: actor,
+                            };
+                            self.trend.notice = Some(match self.inputs.commands.try_send(cmd) {
+                                Ok(()) => format!("write of {value} to {name} sent (see Drivers for the outcome)"),
+                                Err(_) => "NOT SENT: the console's command queue is full; try again".to_owned(),
+                            });
+                        }
+                        None => {}
                     }
                 }
                 Page::Trends => trend_page_ui(ui, &mut self.trend, &snap, now, self.reader.as_ref()),

@@ -1,10 +1,11 @@
 //! The tag browser: search every tag by name or description and see value, unit, quality and age.
-//! Virtualised rows, so 10,000 tags cost what the visible ones cost.
+//! Virtualised rows, so 10,000 tags cost what the visible ones cost. Writable tags take a value through a
+//! confirmation dialog; the write goes to the hub with the user, which checks the role and records it.
 
 use super::alarm_symbol::{AlarmMarks, indicator_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
-use crate::tag::{TagId, Timestamp};
+use crate::tag::{TagId, Timestamp, Value, ValueKind};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
@@ -12,6 +13,43 @@ use egui_extras::{Column, TableBuilder};
 pub struct TagBrowserState {
     pub query: String,
     pub only_not_good: bool,
+    /// The write dialog: the tag and the value being typed.
+    pub write: Option<(TagId, String)>,
+}
+
+/// What the operator asked for on the tag page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TagAction {
+    Trend(TagId),
+    /// Confirmed in the dialog; the hub checks the role and records it.
+    Write(TagId, Value),
+}
+
+/// The typed text as a value for `def`, or why not.
+pub fn parse_write(def: &crate::tag::TagDef, text: &str) -> Result<Value, String> {
+    let t = text.trim();
+    let v = match def.kind {
+        ValueKind::Bool => match t.to_lowercase().as_str() {
+            "on" | "true" | "1" => Value::Bool(true),
+            "off" | "false" | "0" => Value::Bool(false),
+            _ => return Err("ON or OFF".into()),
+        },
+        ValueKind::I64 => Value::I64(t.parse().map_err(|_| "a whole number".to_owned())?),
+        ValueKind::F64 => Value::F64(
+            t.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| "a number".to_owned())?,
+        ),
+        ValueKind::String => Value::str(t),
+    };
+    if let (Some((lo, hi)), Some(x)) = (def.range, v.as_f64())
+        && matches!(def.kind, ValueKind::F64 | ValueKind::I64)
+        && !(lo..=hi).contains(&x)
+    {
+        return Err(format!("a value within the range {lo} to {hi} {}", def.unit));
+    }
+    Ok(v)
 }
 
 impl TagBrowserState {
@@ -40,8 +78,9 @@ pub fn tag_browser_ui(
     now: Timestamp,
     notice: Option<&str>,
     marks: &AlarmMarks,
-) -> Option<TagId> {
-    let mut to_trend = None;
+    may_write: bool,
+) -> Option<TagAction> {
+    let mut action = None;
     ui.horizontal(|ui| {
         let label = ui.label("Search tags:");
         ui.add(
@@ -92,7 +131,7 @@ pub fn tag_browser_ui(
                         egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Trend {}", def.name))
                     });
                     if b.clicked() {
-                        to_trend = Some(id);
+                        action = Some(TagAction::Trend(id));
                     }
                 });
                 row.col(|ui| {
@@ -110,6 +149,17 @@ pub fn tag_browser_ui(
                     } else {
                         text.color(theme::TEXT_DIM).italics()
                     });
+                    if def.writable {
+                        let b = ui
+                            .add_enabled(may_write, egui::Button::new("Write…").small())
+                            .on_disabled_hover_text("your role may not write");
+                        b.widget_info(|| {
+                            egui::WidgetInfo::labeled(egui::Role::Button, may_write, format!("Write {}", def.name))
+                        });
+                        if b.clicked() {
+                            state.write = Some((id, String::new()));
+                        }
+                    }
                 });
                 row.col(|ui| {
                     if s.quality.is_good() {
@@ -127,5 +177,56 @@ pub fn tag_browser_ui(
                 });
             });
         });
-    to_trend
+    if let Some(w) = write_dialog_ui(ui.ctx(), state, snap) {
+        action = Some(w);
+    }
+    action
+}
+
+fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snapshot) -> Option<TagAction> {
+    let (id, mut text) = state.write.take()?;
+    let def = snap.directory.get(id)?;
+    let current = snap.get(id).map(|s| readout::value_text(def, s)).unwrap_or_default();
+    let mut keep = true;
+    let mut out = None;
+    egui::Modal::new(egui::Id::unique("write_dialog")).show(ctx, |ui| {
+        ui.set_width(420.0);
+        ui.heading(format!("Write to {}", def.name));
+        ui.label(RichText::new(&def.description).color(theme::TEXT_DIM));
+        ui.label(format!("now: {current}"));
+        let l = ui.label(format!(
+            "New value{}:",
+            if def.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", def.unit)
+            }
+        ));
+        ui.add(egui::TextEdit::singleline(&mut text).desired_width(400.0))
+            .labelled_by(l.id);
+        let parsed = parse_write(def, &text);
+        if let (Err(want), false) = (&parsed, text.trim().is_empty()) {
+            ui.label(RichText::new(format!("enter {want}")).color(theme::ALARM_HIGH));
+        }
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    parsed.is_ok(),
+                    egui::Button::new(RichText::new("Confirm write").strong()),
+                )
+                .clicked()
+                && let Ok(v) = &parsed
+            {
+                out = Some(TagAction::Write(id, v.clone()));
+                keep = false;
+            }
+            if ui.button("Cancel").clicked() {
+                keep = false;
+            }
+        });
+    });
+    if keep {
+        state.write = Some((id, text));
+    }
+    out
 }

@@ -272,3 +272,47 @@ fn login_hand_over_logout_and_idle_logout_are_enforced_and_recorded() {
         ]
     );
 }
+
+#[test]
+fn an_operator_restarts_the_unit_by_writing_its_output_with_confirmation() {
+    let plant = Plant::new();
+    let (mut h, rx) = console(&plant, support::test_settings());
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    type_into(&mut h, "Search tags:", "shutdown");
+    h.get_by_label("Write ct01/shutdown").click();
+    h.run();
+    h.get_by_label("Write to ct01/shutdown");
+    type_into(&mut h, "New value:", "maybe");
+    h.get_by_label("enter ON or OFF");
+    assert!(h.get_by_label("Confirm write").accesskit_node().is_disabled());
+    h.get_by_label("Cancel").click();
+    h.run();
+    h.get_by_label("Write ct01/shutdown").click();
+    h.run();
+    type_into(&mut h, "New value:", "off");
+    assert!(rx.try_recv().is_err(), "nothing is sent before the confirmation");
+    h.get_by_label("Confirm write").click();
+    h.run();
+    let sent: Vec<HubCommand> = rx.try_iter().collect();
+    assert!(
+        matches!(&sent[..], [HubCommand::OperatorWrite { value: Value::Bool(false), by, .. }] if by.user == "ana"),
+        "{sent:?}"
+    );
+    h.get_by_label("write of OFF to ct01/shutdown sent (see Drivers for the outcome)");
+
+    // A viewer sees the button disabled.
+    let (mut h, _rx) = console(
+        &plant,
+        ConsoleSettings {
+            actor: Actor::new("visitor", Role::Viewer),
+            ..support::test_settings()
+        },
+    );
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    type_into(&mut h, "Search tags:", "shutdown");
+    assert!(h.get_by_label("Write ct01/shutdown").accesskit_node().is_disabled());
+}
