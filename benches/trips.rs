@@ -15,9 +15,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use wellconsole::alarm::{AlarmEngine, AlarmService};
+use wellconsole::auth::audit::AuditEntry;
 use wellconsole::auth::{Actor, Role};
 use wellconsole::driver::sim::SimDriver;
-use wellconsole::driver::{DriverCommand, DriverLink, DriverStats, SampleBatch, SampleSender};
+use wellconsole::driver::{DriverCommand, DriverEvent, DriverLink, DriverStats, SampleBatch, SampleSender};
 use wellconsole::historian::{Historian, HistorianConfig, WriterTag};
 use wellconsole::hub::{DriverPort, Hub, HubCommand};
 use wellconsole::project::{DriverKind, Project, ProjectFiles};
@@ -36,6 +37,10 @@ const FLOOD_PER_SEC: u64 = 100_000;
 
 struct Rig {
     samples: Sender<SampleBatch>,
+    /// The probe answers its writes as a device would, so outputs are confirmed and not retried.
+    outcomes: Sender<DriverEvent>,
+    /// The trip engine's audit feed: a reset is known to have landed when its record comes out.
+    audit: Receiver<AuditEntry>,
     writes: Receiver<DriverCommand>,
     commands: Sender<HubCommand>,
     weight: TagId,
@@ -49,6 +54,7 @@ fn port(
     name: &str,
     samples: Receiver<SampleBatch>,
     commands: Sender<DriverCommand>,
+    events: Receiver<DriverEvent>,
     stats: Arc<DriverStats>,
 ) -> DriverPort {
     DriverPort {
@@ -56,7 +62,7 @@ fn port(
         kind: "bench",
         samples,
         commands,
-        events: bounded(1).1,
+        events,
         stats,
     }
 }
@@ -73,6 +79,9 @@ fn rig() -> Rig {
     for d in &mut defs {
         if d.id == weight || d.id == shutdown_tag {
             d.driver = DriverId(1);
+            // The probe speaks only when the bench moves the weight; a real load cell repeats itself. Without
+            // this the weight goes STALE and the rules trip on it, fail-safe, as they must.
+            d.stale_after = Duration::from_secs(3600);
         }
     }
     for i in 0..FLOOD_TAGS {
@@ -97,7 +106,7 @@ fn rig() -> Rig {
 
     let (sim_tx, sim_rx) = bounded(256);
     let (sim_ctx, sim_crx) = bounded(256);
-    let (sim_etx, _sim_erx) = bounded(256);
+    let (sim_etx, sim_erx) = bounded(256);
     let sim_stats = Arc::new(DriverStats::default());
     let DriverKind::Sim(mut cfg) = project.site.drivers[0].kind.clone() else {
         panic!("the demo's first driver is the simulator")
@@ -143,10 +152,23 @@ fn rig() -> Rig {
         }
     }));
 
+    let (probe_etx, probe_erx) = bounded(256);
     let ports = vec![
-        port("sim", sim_rx, sim_ctx, sim_stats),
-        port("probe", probe_rx, probe_ctx, Arc::new(DriverStats::default())),
-        port("flood", flood_rx, bounded(1).0, Arc::new(DriverStats::default())),
+        port("sim", sim_rx, sim_ctx, sim_erx, sim_stats),
+        port(
+            "probe",
+            probe_rx,
+            probe_ctx,
+            probe_erx,
+            Arc::new(DriverStats::default()),
+        ),
+        port(
+            "flood",
+            flood_rx,
+            bounded(1).0,
+            bounded(1).1,
+            Arc::new(DriverStats::default()),
+        ),
     ];
     let (cmd_tx, cmd_rx) = bounded(256);
     let mut hub = Hub::new(dir.clone(), ports, cmd_rx);
@@ -154,7 +176,10 @@ fn rig() -> Rig {
     let rules = format!("{}\n{BENCH_RULE}", include_str!("../alarms/trips.toml"));
     let files = ProjectFiles::from_memory([("alarms/trips.toml".to_owned(), rules)]);
     let trips = wellconsole::project::trips::load(&files, &dir).expect("valid rules");
-    hub.subscribe(Box::new(TripService::new(TripEngine::new(Arc::new(trips)))));
+    let (audit_tx, audit_rx) = bounded(1024);
+    hub.subscribe(Box::new(
+        TripService::new(TripEngine::new(Arc::new(trips))).with_audit(audit_tx),
+    ));
     hub.subscribe(Box::new(AlarmService::new(
         AlarmEngine::new(project.alarms.clone()),
         None,
@@ -170,6 +195,8 @@ fn rig() -> Rig {
     threads.push(std::thread::spawn(move || hub.run(s)));
     Rig {
         samples: probe_tx,
+        outcomes: probe_etx,
+        audit: audit_rx,
         writes: probe_crx,
         commands: cmd_tx,
         weight,
@@ -193,27 +220,39 @@ impl Rig {
     fn one(&self) -> Duration {
         let t0 = Instant::now();
         self.send_weight(52_000.0);
-        loop {
+        let (tag, value) = loop {
             match self
                 .writes
                 .recv_timeout(Duration::from_secs(5))
                 .expect("the trip wrote")
             {
-                DriverCommand::Write { .. } => break,
+                DriverCommand::Write { tag, value, .. } => break (tag, value),
                 _ => continue,
             }
-        }
+        };
         let took = t0.elapsed();
+        self.outcomes.send(DriverEvent::WriteConfirmed { tag, value }).unwrap();
         self.send_weight(20_000.0);
-        std::thread::sleep(Duration::from_millis(2));
+        // The reset lands after the weight is back (the hub drains samples before commands); its audit
+        // record says when, so the next trip starts from a clean state without sleeping.
         self.commands
             .send(HubCommand::Trip(TripCommand::Reset {
                 id: "bench.overpull".into(),
                 by: Actor::new("bench", Role::Supervisor),
             }))
             .unwrap();
-        std::thread::sleep(Duration::from_millis(3));
-        while self.writes.try_recv().is_ok() {}
+        loop {
+            let e = self
+                .audit
+                .recv_timeout(Duration::from_secs(5))
+                .expect("the reset landed");
+            match e.action.as_str() {
+                "trip reset" if e.target == "bench.overpull" => break,
+                "trip action refused" => panic!("reset refused: {}", e.detail),
+                _ => {}
+            }
+        }
+        assert!(self.writes.try_recv().is_err(), "no stray writes between trips");
         took
     }
 }
@@ -233,8 +272,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn trip_latency(c: &mut Criterion) {
     let rig = rig();
-    // Let the plant, the flood and the historian reach their steady state.
-    std::thread::sleep(Duration::from_secs(2));
+    // The weight must arrive before the rules' fail-safe delay (2 s), or they trip on "no data", as they
+    // should. Then let the plant, the flood and the historian reach their steady state.
+    rig.send_weight(20_000.0);
+    std::thread::sleep(Duration::from_secs(3));
+    let tripped: Vec<String> = rig
+        .audit
+        .try_iter()
+        .map(|e| format!("{} {}: {}", e.action, e.target, e.detail))
+        .collect();
+    assert!(
+        rig.writes.try_recv().is_err(),
+        "nothing tripped while settling: {tripped:?}"
+    );
     let mut all = Vec::new();
     let mut g = c.benchmark_group("trips");
     g.sample_size(100);

@@ -15,6 +15,7 @@ use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
 use crate::project::{DriverKind, Origin, Project};
 use crate::sim::ScheduledFault;
 use crate::tag::TagDirectory;
+use crate::trip::store::TripStateWriter;
 use crate::trip::{TripEngine, TripService, TripViewCell};
 use crossbeam_channel::{Sender, bounded};
 use std::path::PathBuf;
@@ -70,6 +71,8 @@ pub enum RuntimeError {
     Journal(#[from] crate::alarm::journal::JournalError),
     #[error(transparent)]
     Audit(#[from] crate::auth::audit::AuditError),
+    #[error("trip state {path}: {source}")]
+    TripState { path: PathBuf, source: rusqlite::Error },
 }
 
 pub struct Runtime {
@@ -82,6 +85,7 @@ pub struct Runtime {
     pub trips: TripViewCell,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
+    trip_state: Option<TripStateWriter>,
     audit: Option<AuditWriter>,
     shutdown: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -170,7 +174,23 @@ impl Runtime {
             }
             None => (None, None),
         };
-        let mut trips = TripService::new(TripEngine::new(project.trips.clone()));
+        let mut trip_engine = TripEngine::new(project.trips.clone());
+        let trip_state = match &opts.alarm_journal {
+            Some(path) => {
+                let (writer, tx, saved) = TripStateWriter::start(path).map_err(|source| RuntimeError::TripState {
+                    path: path.clone(),
+                    source,
+                })?;
+                trip_engine.restore(saved, crate::tag::Timestamp::now());
+                Some((writer, tx))
+            }
+            None => None,
+        };
+        let (trip_state, trip_state_tx) = trip_state.unzip();
+        let mut trips = TripService::new(trip_engine);
+        if let Some(tx) = trip_state_tx {
+            trips = trips.with_store(tx);
+        }
         let (cmd_tx, cmd_rx) = bounded(COMMAND_QUEUE);
         let mut hub = Hub::new(directory.clone(), ports, cmd_rx);
         if let Some(tx) = audit_tx {
@@ -249,6 +269,7 @@ impl Runtime {
             trips: trip_view,
             historian,
             journal,
+            trip_state,
             audit,
             shutdown,
             threads,
@@ -274,6 +295,9 @@ impl Runtime {
         // The hub (and with it the journal's sender) is gone: the writer commits what is queued and exits.
         if let Some(j) = self.journal.take() {
             j.stop();
+        }
+        if let Some(t) = self.trip_state.take() {
+            t.stop();
         }
         if let Some(a) = self.audit.take() {
             a.stop();

@@ -111,6 +111,8 @@ pub enum TripEventKind {
     EstopReset,
     Refused,
     Reconfigured,
+    /// A latch or bypass read back after a console restart.
+    Restored,
 }
 
 impl TripEventKind {
@@ -129,6 +131,7 @@ impl TripEventKind {
             TripEventKind::EstopReset => "E-STOP reset",
             TripEventKind::Refused => "trip action refused",
             TripEventKind::Reconfigured => "trip rules reloaded",
+            TripEventKind::Restored => "trip state restored",
         }
     }
 }
@@ -214,6 +217,8 @@ pub struct TripEngine {
     writes: Vec<(TagId, Value)>,
     events: Vec<TripEvent>,
     changed: bool,
+    /// Latches or bypasses changed since the store last took them.
+    persist: bool,
     evaluations: u64,
 }
 
@@ -227,6 +232,7 @@ impl TripEngine {
             writes: Vec::new(),
             events: Vec::new(),
             changed: true,
+            persist: false,
             evaluations: 0,
         }
     }
@@ -688,6 +694,17 @@ impl TripEngine {
 
     fn event(&mut self, at: Timestamp, kind: TripEventKind, id: &Arc<str>, by: Option<Actor>, detail: String) {
         self.changed = true;
+        self.persist |= matches!(
+            kind,
+            TripEventKind::Tripped
+                | TripEventKind::Reset
+                | TripEventKind::Bypassed
+                | TripEventKind::BypassRemoved
+                | TripEventKind::BypassExpired
+                | TripEventKind::Estop
+                | TripEventKind::EstopReset
+                | TripEventKind::Reconfigured
+        );
         self.events.push(TripEvent {
             at,
             kind,
@@ -695,6 +712,96 @@ impl TripEngine {
             by,
             detail,
         });
+    }
+
+    /// True once after latches or bypasses changed: time to save them.
+    pub fn take_persist(&mut self) -> bool {
+        std::mem::take(&mut self.persist)
+    }
+
+    /// What must survive a restart: every latch and running bypass.
+    pub fn saved(&self) -> super::store::SavedTrips {
+        use super::store::{SavedBypass, SavedLatch};
+        let mut out = super::store::SavedTrips::default();
+        let latch = |id: &Arc<str>, estop: bool, l: &Latch| SavedLatch {
+            id: id.to_string(),
+            estop,
+            at: l.at,
+            cause: l.cause,
+            first_out: l.first_out,
+            by: l.by.clone(),
+        };
+        for (d, rt) in self.set.trips.iter().zip(&self.trips) {
+            if let Some(l) = &rt.latch {
+                out.latches.push(latch(&d.id, false, l));
+            }
+            if let Some(b) = &rt.bypass {
+                out.bypasses.push(SavedBypass {
+                    id: d.id.to_string(),
+                    until: b.until,
+                    by: b.by.clone(),
+                    reason: b.reason.clone(),
+                });
+            }
+        }
+        for (d, l) in self.set.estops.iter().zip(&self.estops) {
+            if let Some(l) = l {
+                out.latches.push(latch(&d.id, true, l));
+            }
+        }
+        out
+    }
+
+    /// Puts back what a previous run saved. A latch comes back latched and drives its outputs again (the
+    /// plant may have been restarted by hand meanwhile: the trip is not reset until someone resets it); a
+    /// bypass comes back only if its time is not over. Rules no longer defined are reported, not guessed.
+    pub fn restore(&mut self, saved: super::store::SavedTrips, now: Timestamp) {
+        for l in saved.latches {
+            let (idx, outputs) = if l.estop {
+                let Some(i) = self.set.estop_index(&l.id) else {
+                    tracing::warn!(estop = %l.id, "a saved E-stop is no longer defined; dropped");
+                    continue;
+                };
+                (i, self.set.estops[i].outputs.clone())
+            } else {
+                let Some(i) = self.set.trip_index(&l.id) else {
+                    tracing::warn!(trip = %l.id, "a saved trip is no longer defined; dropped");
+                    continue;
+                };
+                (i, self.set.trips[i].outputs.clone())
+            };
+            let latch = Latch {
+                at: l.at,
+                cause: l.cause,
+                first_out: l.first_out,
+                by: l.by,
+                outputs: self.send_outputs(&outputs, now),
+            };
+            let id: Arc<str> = l.id.as_str().into();
+            if l.estop {
+                self.estops[idx] = Some(latch);
+            } else {
+                self.trips[idx].latch = Some(latch);
+            }
+            let detail = format!("latched since {}; outputs driven again", l.at.to_rfc3339());
+            self.event(now, TripEventKind::Restored, &id, None, detail);
+        }
+        for b in saved.bypasses {
+            match self.set.trip_index(&b.id) {
+                Some(i) if b.until > now => {
+                    let id: Arc<str> = b.id.as_str().into();
+                    let detail = format!("bypass by {} until {}", b.by.user, b.until.to_rfc3339());
+                    self.trips[i].bypass = Some(Bypass {
+                        until: b.until,
+                        by: b.by,
+                        reason: b.reason,
+                    });
+                    self.event(now, TripEventKind::Restored, &id, None, detail);
+                }
+                _ => {}
+            }
+        }
+        self.persist = true;
     }
 
     pub fn status(&self, id: &str) -> Option<TripStatus> {

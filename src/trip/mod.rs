@@ -8,6 +8,7 @@
 
 pub mod def;
 pub mod engine;
+pub mod store;
 
 pub use def::{Cond, EstopDef, OnBad, Output, TripDef, TripSet};
 pub use engine::{
@@ -71,6 +72,9 @@ pub struct TripService {
     audit: Option<Sender<AuditEntry>>,
     recent: VecDeque<TripEvent>,
     seq: u64,
+    /// Where latches and bypasses are saved, and a snapshot the writer had no room for.
+    store: Option<Sender<store::SavedTrips>>,
+    unsaved: Option<store::SavedTrips>,
 }
 
 impl TripService {
@@ -86,6 +90,8 @@ impl TripService {
             audit: None,
             recent: VecDeque::new(),
             seq: 0,
+            store: None,
+            unsaved: None,
         }
     }
 
@@ -93,6 +99,24 @@ impl TripService {
     pub fn with_audit(mut self, audit: Sender<AuditEntry>) -> Self {
         self.audit = Some(audit);
         self
+    }
+
+    /// Saves latches and bypasses through the trip state writer whenever they change.
+    pub fn with_store(mut self, tx: Sender<store::SavedTrips>) -> Self {
+        self.store = Some(tx);
+        self
+    }
+
+    fn save(&mut self) {
+        let Some(tx) = &self.store else { return };
+        let snapshot = if self.engine.take_persist() {
+            Some(self.engine.saved())
+        } else {
+            self.unsaved.take()
+        };
+        if let Some(s) = snapshot {
+            self.unsaved = store::offer(tx, s);
+        }
     }
 
     pub fn view_cell(&self) -> TripViewCell {
@@ -128,6 +152,7 @@ impl TripService {
             }
             self.recent.push_front(e);
         }
+        self.save();
     }
 
     pub fn publish(&mut self) {

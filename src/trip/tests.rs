@@ -477,3 +477,51 @@ fn a_reload_keeps_latches_and_bypasses_by_id() {
     assert_eq!(r.status("overpull"), TripStatus::Bypassed);
     assert!(r.kinds().contains(&TripEventKind::Reconfigured));
 }
+
+#[test]
+fn latches_and_bypasses_survive_a_restart_and_drive_their_outputs_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alarms.db");
+    let mut r = Rig::new();
+    r.set(WHP, Value::F64(3_600.0), 1.0);
+    r.cmd(
+        TripCommand::Estop {
+            id: "ct.estop".into(),
+            by: op(),
+        },
+        2.0,
+    );
+    r.cmd(
+        TripCommand::Bypass {
+            id: "overpull".into(),
+            by: sup(),
+            reason: "jarring".into(),
+            duration: Duration::from_secs(600),
+        },
+        3.0,
+    );
+    assert!(r.engine.take_persist());
+    let saved = r.engine.saved();
+    assert_eq!(saved.latches.len(), 2);
+    assert_eq!(saved.bypasses.len(), 1);
+    let mut conn = super::store::open(&path).unwrap();
+    super::store::save(&mut conn, &saved).unwrap();
+    drop(conn);
+
+    // A new console: the same state comes back, and the outputs are written again.
+    let conn = super::store::open(&path).unwrap();
+    let loaded = super::store::load(&conn).unwrap();
+    assert_eq!(loaded, saved);
+    let mut fresh = Rig::new();
+    fresh.engine.restore(loaded.clone(), at(100.0));
+    assert_eq!(fresh.status("kick"), TripStatus::Tripped);
+    assert_eq!(fresh.status("overpull"), TripStatus::Bypassed);
+    assert!(fresh.engine.estop_rows()[0].latch.is_some());
+    assert_eq!(fresh.engine.estop_rows()[0].latch.as_ref().unwrap().by, Some(op()));
+    assert_eq!(fresh.writes(), vec![(SHUTDOWN, Value::Bool(true)); 2]);
+    assert_eq!(fresh.kinds(), vec![TripEventKind::Restored; 3]);
+    // A bypass whose time is over by the restart does not come back.
+    let mut late = Rig::new();
+    late.engine.restore(loaded, at(3.0 + 601.0));
+    assert_eq!(late.status("overpull"), TripStatus::Normal);
+}

@@ -288,6 +288,7 @@ impl ConsoleApp {
                     self.inputs.simulator.as_ref(),
                     &self.inputs.commands,
                     &snap,
+                    &self.desk.settings.actor,
                 ),
             });
         trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &self.desk.settings.actor, lang);

@@ -58,6 +58,7 @@ pub fn simulator_ui(
     info: Option<&SimulatorInfo>,
     commands: &Sender<HubCommand>,
     snap: &Snapshot,
+    actor: &crate::auth::Actor,
 ) {
     ui.heading("Simulator: fault injection");
     let Some(info) = info else {
@@ -72,13 +73,29 @@ pub fn simulator_ui(
     );
     ui.add_space(8.0);
     let send = |cmd: SimCommand, state: &mut SimulatorPageState| {
+        let detail = match &cmd {
+            SimCommand::Inject(f) => format!("inject {f}"),
+            SimCommand::Clear(f) => format!("clear {f}"),
+            SimCommand::ClearAll => "clear all faults".to_owned(),
+        };
         let ok = commands
             .try_send(HubCommand::ToDriver {
                 driver: info.driver,
                 command: DriverCommand::Sim(cmd),
             })
             .is_ok();
-        if !ok {
+        if ok {
+            // A fault changes what every console shows: who injected it belongs in the record.
+            let _ = commands.try_send(HubCommand::Record(crate::auth::audit::AuditEntry {
+                at: crate::tag::Timestamp::now(),
+                user: actor.user.clone(),
+                role: actor.role.to_string(),
+                action: "simulator command".into(),
+                target: "sim".into(),
+                detail,
+                allowed: true,
+            }));
+        } else {
             state.message = Some(("Command queue full: command not sent. Try again.".into(), false));
         }
         ok

@@ -97,6 +97,11 @@ fn simulator_page_injects_a_fault_through_the_hub() {
             })),
         }
     );
+    // ... and who did it goes to the audit trail.
+    assert!(
+        matches!(rx.try_recv(), Ok(HubCommand::Record(e)) if e.user == "ana" && e.detail == "inject stuck-pipe:ct01"),
+        "the fault is recorded with the user"
+    );
     h.get_by_label("Injected stuck-pipe:ct01");
     h.get_by_label("Clear all faults").click();
     h.run();

@@ -316,3 +316,51 @@ fn an_operator_restarts_the_unit_by_writing_its_output_with_confirmation() {
     type_into(&mut h, "Search tags:", "shutdown");
     assert!(h.get_by_label("Write ct01/shutdown").accesskit_node().is_disabled());
 }
+
+#[test]
+fn an_estop_is_still_active_after_the_console_restarts() {
+    use wellconsole::runtime::{Runtime, RuntimeOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let opts = RuntimeOptions {
+        alarm_journal: Some(dir.path().join("alarms.db")),
+        audit: Some(dir.path().join("audit.db")),
+        ..RuntimeOptions::default()
+    };
+    let wait = |rt: &Runtime, what: &str, cond: &dyn Fn(&wellconsole::trip::TripView) -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !cond(&rt.trips.load()) {
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let rt = Runtime::start(Project::demo().unwrap(), opts.clone(), Vec::new(), None).unwrap();
+    rt.commands
+        .send(HubCommand::Trip(TripCommand::Estop {
+            id: "ct01.estop".into(),
+            by: Actor::new("ana", Role::Operator),
+        }))
+        .unwrap();
+    wait(&rt, "the E-stop confirmed by the simulator", &|v| {
+        v.active_estops().count() == 1 && v.unconfirmed_outputs() == 0
+    });
+    support::wait_for(&rt, "the unit shut down", |s| {
+        s.by_name("ct01/shutdown").and_then(|t| t.value.clone()) == Some(Value::Bool(true))
+    });
+    rt.shutdown();
+
+    // A new run: the simulator starts fresh (its shutdown output off), the E-stop comes back latched and
+    // shuts the unit down again.
+    let rt = Runtime::start(Project::demo().unwrap(), opts, Vec::new(), None).unwrap();
+    wait(&rt, "the E-stop restored and confirmed", &|v| {
+        v.active_estops().any(|e| {
+            e.latch
+                .as_ref()
+                .and_then(|l| l.by.as_ref())
+                .is_some_and(|a| a.user == "ana")
+        }) && v.unconfirmed_outputs() == 0
+    });
+    support::wait_for(&rt, "the unit shut down again", |s| {
+        s.by_name("ct01/shutdown").and_then(|t| t.value.clone()) == Some(Value::Bool(true))
+    });
+    rt.shutdown();
+}
