@@ -76,7 +76,7 @@ fn console(plant: &Plant) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>
 }
 
 /// Focuses the text field labelled `label` and types into it, as a person does.
-fn type_into(h: &mut Harness<'static, ConsoleApp>, label: &str, text: &str) {
+pub(crate) fn type_into(h: &mut Harness<'static, ConsoleApp>, label: &str, text: &str) {
     h.get_by_label(label).click();
     h.run();
     h.get_by_label(label).type_text(text);

@@ -4,6 +4,7 @@
 //! them recorded. The trip engine is the real one, fed as the hub feeds it; the console's commands are
 //! handed back to it as the hub would.
 
+use crate::alarm_ui::type_into;
 use crate::console_ui::harness;
 use crate::support::{self, NOW};
 use crossbeam_channel::Receiver;
@@ -77,13 +78,6 @@ fn console_clocked(
         settings,
     );
     (harness(app), rx)
-}
-
-fn type_into(h: &mut Harness<'static, ConsoleApp>, label: &str, text: &str) {
-    h.get_by_label(label).click();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
 }
 
 #[test]
