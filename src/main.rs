@@ -389,15 +389,8 @@ fn users(p: &ProjectArgs, h: &HistoryDbArgs, command: UsersCommand) -> Result<Ex
             store.set_disabled(&name, false, now).map(|()| String::new()),
         ),
     };
-    let entry = |allowed: bool, detail: String| audit::AuditEntry {
-        at: now,
-        user: by.user.clone(),
-        role: by.role.to_string(),
-        action: action.to_owned(),
-        target: target.clone(),
-        detail,
-        allowed,
-    };
+    let entry =
+        |allowed: bool, detail: String| audit::AuditEntry::by(now, &by, action, target.clone(), detail, allowed);
     match outcome {
         Ok(detail) => {
             audit::append(&mut audit_db, &entry(true, detail))?;

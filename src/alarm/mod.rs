@@ -121,15 +121,15 @@ impl AlarmService {
                 EventKind::ReturnedToService => "alarm in service",
                 _ => continue,
             };
-            let entry = AuditEntry {
-                at: e.at,
-                user: by.user.clone(),
-                role: by.role.to_string(),
-                action: action.to_owned(),
-                target: e.alarm.as_ref().map_or_else(String::new, |d| d.id.to_string()),
-                detail: e.comment.clone(),
-                allowed: e.kind != EventKind::Refused,
-            };
+            let target = e.alarm.as_ref().map_or_else(String::new, |d| d.id.to_string());
+            let entry = AuditEntry::by(
+                e.at,
+                by,
+                action,
+                target,
+                e.comment.clone(),
+                e.kind != EventKind::Refused,
+            );
             if tx.try_send(entry).is_err() {
                 tracing::error!(user = %by.user, action, "audit queue full or closed: this action is in the alarm journal only");
             }

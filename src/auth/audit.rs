@@ -38,6 +38,28 @@ pub struct AuditEntry {
     pub allowed: bool,
 }
 
+impl AuditEntry {
+    /// What `by` did (or was refused) to `target` at `at`.
+    pub fn by(
+        at: Timestamp,
+        by: &crate::auth::Actor,
+        action: &str,
+        target: impl Into<String>,
+        detail: impl Into<String>,
+        allowed: bool,
+    ) -> Self {
+        Self {
+            at,
+            user: by.user.clone(),
+            role: by.role.to_string(),
+            action: action.to_owned(),
+            target: target.into(),
+            detail: detail.into(),
+            allowed,
+        }
+    }
+}
+
 /// A stored record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {

@@ -244,19 +244,12 @@ impl Hub {
 
     fn audit_write(&self, by: &Actor, target: &str, value: &Value, allowed: bool, detail: String) {
         let Some(tx) = &self.audit else { return };
-        let entry = AuditEntry {
-            at: Timestamp::now(),
-            user: by.user.clone(),
-            role: by.role.to_string(),
-            action: "write".into(),
-            target: target.to_owned(),
-            detail: if detail.is_empty() {
-                format!("value {value}")
-            } else {
-                format!("value {value}: {detail}")
-            },
-            allowed,
+        let detail = if detail.is_empty() {
+            format!("value {value}")
+        } else {
+            format!("value {value}: {detail}")
         };
+        let entry = AuditEntry::by(Timestamp::now(), by, "write", target, detail, allowed);
         if tx.try_send(entry).is_err() {
             tracing::error!(user = %by.user, target, "audit queue full or closed: this write is in the log only");
         }

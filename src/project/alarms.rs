@@ -43,9 +43,10 @@ struct RawSound {
     min_priority: Option<Spanned<String>>,
 }
 
+/// `{ en = "…", es = "…" }`, as written (trip names and E-stop labels use it too).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawText {
+pub(super) struct RawText {
     en: Option<Spanned<String>>,
     es: Option<Spanned<String>>,
 }
@@ -174,7 +175,7 @@ fn seconds(v: &Option<Spanned<f64>>, what: &str, src: &SourceFile<'_>, errs: &mu
     }
 }
 
-fn text(
+pub(super) fn text(
     raw: Option<Spanned<RawText>>,
     what: &str,
     required: bool,

@@ -5,11 +5,10 @@
 //! (`rate(ct01/wellhead_pressure) > 600`, units per minute), joined with `and` / `or` and grouped with
 //! parentheses. Outputs must be writable tags whose type fits the value written.
 
-use super::alarms::comparison;
+use super::alarms::{RawText, comparison, text};
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
 use crate::alarm::def::CmpOp;
-use crate::lang::Text;
 use crate::tag::{TagDirectory, Value, ValueKind};
 use crate::trip::{Cond, EstopDef, OnBad, Output, TripDef, TripSet};
 use serde::Deserialize;
@@ -31,13 +30,6 @@ struct RawFile {
     trip: Vec<RawTrip>,
     #[serde(default)]
     estop: Vec<RawEstop>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawText {
-    en: Option<String>,
-    es: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -128,21 +120,6 @@ pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<TripSet, Vec<Di
     }
 }
 
-fn text(raw: Spanned<RawText>, what: &str, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Text {
-    let span = raw.span();
-    let raw = raw.into_inner();
-    let mut get = |t: Option<String>, name: &str, code: &str| match t.map(|s| s.trim().to_owned()) {
-        Some(s) if !s.is_empty() => s,
-        _ => {
-            errs.push(src.at(span.clone(), format!("{what} has no {name} text ({code} = \"…\")")));
-            String::new()
-        }
-    };
-    let en = get(raw.en, "English", "en");
-    let es = get(raw.es, "Spanish", "es");
-    Text::new(&en, &es)
-}
-
 fn secs(
     v: &Option<Spanned<f64>>,
     what: &str,
@@ -228,7 +205,8 @@ fn trip(
     errs: &mut Vec<Diagnostic>,
 ) -> Option<TripDef> {
     let before = errs.len();
-    let name = text(t.name, "name", src, errs);
+    let outer = t.name.span();
+    let name = text(Some(t.name), "name", true, outer, src, errs);
     let window = secs(&t.rate_window_s, "rate_window_s", 3600.0, src, errs).unwrap_or(DEFAULT_RATE_WINDOW);
     if window < Duration::from_millis(100) {
         errs.push(src.at(
@@ -325,7 +303,8 @@ fn renumber(c: Cond, base: usize) -> Cond {
 
 fn estop(e: RawEstop, src: &SourceFile<'_>, tags: &TagDirectory, errs: &mut Vec<Diagnostic>) -> Option<EstopDef> {
     let before = errs.len();
-    let label = text(e.label, "label", src, errs);
+    let outer = e.label.span();
+    let label = text(Some(e.label), "label", true, outer, src, errs);
     let outs = outputs(e.action, src, tags, errs);
     if errs.len() > before {
         return None;

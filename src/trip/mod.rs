@@ -131,17 +131,19 @@ impl TripService {
         let events: Vec<TripEvent> = self.engine.drain_events().collect();
         for e in events {
             if let Some(tx) = &self.audit {
-                let (user, role) = e.by.as_ref().map_or(("system".to_owned(), "-".to_owned()), |a| {
-                    (a.user.clone(), a.role.to_string())
-                });
-                let entry = AuditEntry {
-                    at: e.at,
-                    user,
-                    role,
-                    action: e.kind.label().to_owned(),
-                    target: e.id.to_string(),
-                    detail: e.detail.clone(),
-                    allowed: e.kind != TripEventKind::Refused,
+                let allowed = e.kind != TripEventKind::Refused;
+                let entry = match &e.by {
+                    Some(a) => AuditEntry::by(e.at, a, e.kind.label(), &*e.id, e.detail.clone(), allowed),
+                    // The engine acting on its own (a trip, a bypass running out) is recorded as "system".
+                    None => AuditEntry {
+                        at: e.at,
+                        user: "system".into(),
+                        role: "-".into(),
+                        action: e.kind.label().to_owned(),
+                        target: e.id.to_string(),
+                        detail: e.detail.clone(),
+                        allowed,
+                    },
                 };
                 if tx.try_send(entry).is_err() {
                     tracing::error!(trip = %e.id, "audit queue full or closed: this trip event is in the log only");

@@ -61,15 +61,7 @@ impl Session {
     }
 
     fn record(&self, by: &Actor, action: &str, detail: String, allowed: bool, now: Timestamp) {
-        let entry = AuditEntry {
-            at: now,
-            user: by.user.clone(),
-            role: by.role.to_string(),
-            action: action.to_owned(),
-            target: "console".to_owned(),
-            detail,
-            allowed,
-        };
+        let entry = AuditEntry::by(now, by, action, "console", detail, allowed);
         if self.commands.try_send(HubCommand::Record(entry)).is_err() {
             tracing::error!(user = %by.user, action, "command queue full: this session event is in the log only");
         }

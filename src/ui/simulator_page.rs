@@ -86,15 +86,9 @@ pub fn simulator_ui(
             .is_ok();
         if ok {
             // A fault changes what every console shows: who injected it belongs in the record.
-            let _ = commands.try_send(HubCommand::Record(crate::auth::audit::AuditEntry {
-                at: crate::tag::Timestamp::now(),
-                user: actor.user.clone(),
-                role: actor.role.to_string(),
-                action: "simulator command".into(),
-                target: "sim".into(),
-                detail,
-                allowed: true,
-            }));
+            let now = crate::tag::Timestamp::now();
+            let entry = crate::auth::audit::AuditEntry::by(now, actor, "simulator command", "sim", detail, true);
+            let _ = commands.try_send(HubCommand::Record(entry));
         } else {
             state.message = Some(("Command queue full: command not sent. Try again.".into(), false));
         }
