@@ -104,6 +104,25 @@ pub enum Command {
     Users(UsersArgs),
     /// The audit trail: check that no record was edited or deleted, list the newest.
     Audit(AuditArgs),
+    /// Render one screen with live data to a PNG, offscreen (no window or display needed).
+    Screenshot(ScreenshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenshotArgs {
+    /// The screen's id, e.g. field, ct01, esp02 (`wellconsole check` lists problems; screens/ the ids).
+    #[arg(long)]
+    pub screen: String,
+    /// The PNG file to write.
+    #[arg(long, value_name = "FILE.png")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 1920)]
+    pub width: u32,
+    #[arg(long, default_value_t = 1080)]
+    pub height: u32,
+    /// Seconds the project runs before the picture is taken (values, alarms and trends fill in).
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub after: f64,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The console's own words in this language (screen and symbol texts come from the files).
+    pub fn pick(self, en: &'static str, es: &'static str) -> &'static str {
+        match self {
+            Lang::En => en,
+            Lang::Es => es,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",

@@ -4,7 +4,7 @@
 //! Rooms: `tag` (the data model), `driver` (protocols and the simulator driver), `hub` (the scan loop),
 //! `sim` (the demo plant models), `calc` (engineering calculations), `historian` (SQLite history),
 //! `alarm` (ISA-18.2 alarm management), `auth` (roles, users, audit trail), `project` (loading and
-//! checking project files), `records` (opening the record databases), `runtime` (wiring a project into
+//! checking project files), `records` (opening the record databases), `screen` (P&ID screen and symbol definitions), `runtime` (wiring a project into
 //! running threads) and `ui` (egui).
 
 pub mod alarm;
@@ -19,6 +19,7 @@ pub mod lang;
 pub mod project;
 pub mod records;
 pub mod runtime;
+pub mod screen;
 pub mod serve;
 pub mod sim;
 pub mod tag;

@@ -21,6 +21,11 @@ use wellconsole::runtime::RuntimeOptions;
 use wellconsole::serve::{PlantWrite, modbus, mqtt};
 use wellconsole::sim::DemoPlant;
 
+/// egui rebuilds its vertex buffers every frame; mimalloc keeps those pages instead of handing them back
+/// to the kernel and faulting them in again (Cargo.toml says more).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -66,7 +71,44 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Opcua(OpcuaArgs {
             command: OpcuaCommand::Browse(args),
         })) => opcua_browse(&args),
+        Some(Command::Screenshot(args)) => screenshot(&cli.project, &cli.plant, &cli.console, &args),
     }
+}
+
+/// A picture keeps no records: no history, journal or audit, only the plant running for a moment.
+fn screenshot(
+    p: &ProjectArgs,
+    plant: &wellconsole::cli::PlantArgs,
+    c: &ConsoleArgs,
+    args: &wellconsole::cli::ScreenshotArgs,
+) -> Result<ExitCode> {
+    use wellconsole::ui::screenshot::{ScreenshotRequest, screenshot};
+    let project = load(p)?;
+    if !(args.after.is_finite() && (0.0..=3600.0).contains(&args.after)) {
+        bail!("--after {}: seconds between 0 and 3600", args.after);
+    }
+    let opts = RuntimeOptions {
+        speed: plant.speed,
+        faults: plant.faults.clone(),
+        ..RuntimeOptions::default()
+    };
+    let req = ScreenshotRequest {
+        screen: args.screen.clone(),
+        width: args.width,
+        height: args.height,
+        lang: c.lang,
+        warm_up: Duration::from_secs_f64(args.after),
+    };
+    let image = screenshot(project, opts, &req)?;
+    image.write_png(&args.out)?;
+    println!(
+        "{}: {} x {} ({})",
+        args.out.display(),
+        image.width,
+        image.height,
+        args.screen
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs keep history unless told not to; where is settled once the project is loaded.
@@ -255,6 +297,8 @@ fn gui(
         users,
         idle_logout: std::time::Duration::from_secs_f64(c.idle_logout_min.max(0.0) * 60.0),
         audit: opts.audit.clone(),
+        // Per console machine, beside its records: which screens were open on which monitor.
+        layout: Some(project.history_path().with_file_name("screen-layout.json")),
     };
     wellconsole::ui::run(project, opts, measure, console)
         .map_err(|e| anyhow!("the console window could not run: {e}"))?;

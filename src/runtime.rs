@@ -83,6 +83,10 @@ pub struct Runtime {
     pub alarms: AlarmHandle,
     /// Trips and E-stops, for the console.
     pub trips: TripViewCell,
+    /// The screens on display (swapped by the screen watcher when files change).
+    pub screens: crate::screen::ScreenCell,
+    /// Problems in edited screen or symbol files (the screens shown are the last good ones).
+    pub screen_problems: ConfigProblems,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     trip_state: Option<TripStateWriter>,
@@ -219,9 +223,24 @@ impl Runtime {
         let snapshot = hub.snapshot_cell();
         let s = shutdown.clone();
         threads.push(spawn("hub", move || hub.run(s))?);
+        let screens: crate::screen::ScreenCell = Arc::new(arc_swap::ArcSwap::new(project.screens.clone()));
+        let screen_problems: ConfigProblems = Arc::new(arc_swap::ArcSwap::from_pointee(Vec::new()));
         if let Origin::Directory(root) = &project.files.origin
             && root.join("site.toml").is_file()
         {
+            let t = crate::screen::reload::watch(
+                root.clone(),
+                directory.clone(),
+                crate::screen::reload::screen_texts(&project.files),
+                screens.clone(),
+                screen_problems.clone(),
+                shutdown.clone(),
+            )
+            .map_err(|source| RuntimeError::Spawn {
+                name: "screen-reload".into(),
+                source,
+            })?;
+            threads.push(t);
             let t = reload::watch(
                 root.clone(),
                 directory,
@@ -267,6 +286,8 @@ impl Runtime {
             history,
             alarms,
             trips: trip_view,
+            screens,
+            screen_problems,
             historian,
             journal,
             trip_state,

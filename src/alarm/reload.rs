@@ -2,8 +2,7 @@
 //! project's tags, and hands a new `AlarmSet` to the engine through the hub's command channel.
 //!
 //! A file that does not validate never reaches the engine: the console keeps the last good set and shows
-//! the problems (`path:line:col: message`) until the file is fixed. Polling (1 s) instead of inotify keeps
-//! it working on network shares and in containers.
+//! the problems (`path:line:col: message`) until the file is fixed. Edits are noticed by `project::watch`.
 
 use crate::hub::HubCommand;
 use crate::project::ProjectFiles;
@@ -13,74 +12,35 @@ use crossbeam_channel::Sender;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 pub const POLL: Duration = Duration::from_secs(1);
 
 /// Problems in the alarm files on disk now (empty: the running set is what the files say).
 pub type ConfigProblems = Arc<ArcSwap<Vec<String>>>;
 
-/// Name, size and modification time of every file under `alarms/`: changes when any file does.
-fn signature(root: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.join("alarms")];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            let p = e.path();
-            match e.metadata() {
-                Ok(m) if m.is_dir() => stack.push(p),
-                Ok(m) => out.push((p, m.len(), m.modified().ok())),
-                Err(_) => {}
-            }
-        }
-    }
-    out.sort();
-    out
-}
+const DIRS: &[&str] = &["alarms"];
 
 /// The alarm files' texts, in path order: what a loaded set was built from.
 pub fn alarm_texts(files: &ProjectFiles) -> Vec<(String, String)> {
-    files
-        .iter()
-        .filter(|(rel, _)| rel.starts_with("alarms/") && rel.ends_with(".toml"))
-        .map(|(r, t)| (r.to_owned(), t.to_owned()))
-        .collect()
+    crate::project::watch::texts(files, DIRS)
 }
 
-/// What the watcher knows: the files' signature last seen, and the texts of the running set.
-pub struct Watched {
-    signature: Vec<(PathBuf, u64, Option<SystemTime>)>,
-    texts: Vec<(String, String)>,
-}
+/// What the watcher knows: the alarm files as the running set was loaded from them.
+pub struct Watched(crate::project::watch::Watched);
 
 impl Watched {
-    /// Starts from the texts the running set was loaded from; the first check reads the files, so an
-    /// edit made between loading and watching is not missed.
     pub fn new(texts: Vec<(String, String)>) -> Self {
-        Self {
-            signature: Vec::new(),
-            texts,
-        }
+        Self(crate::project::watch::Watched::new(DIRS, texts))
     }
 
     /// `Some(Ok(set))` when the alarm files' contents changed and are valid, `Some(Err(lines))` when they
     /// changed and are not, `None` when nothing changed.
     pub fn check(&mut self, root: &Path, tags: &TagDirectory) -> Option<Result<Reloaded, Vec<String>>> {
-        let sig = signature(root);
-        if sig == self.signature {
-            return None;
-        }
-        self.signature = sig;
-        let files = match ProjectFiles::from_dir(root) {
+        let files = match self.0.changed(root)? {
             Ok(f) => f,
-            Err(e) => return Some(Err(vec![e.to_string()])),
+            Err(why) => return Some(Err(vec![why])),
         };
-        let texts = alarm_texts(&files);
-        if texts == self.texts {
-            return None;
-        }
-        self.texts = texts;
         // Alarm points and trip rules share the files: both load, or neither does.
         let lines = |d: Vec<crate::project::Diagnostic>| d.iter().map(ToString::to_string).collect::<Vec<_>>();
         Some(

@@ -4,9 +4,12 @@
 pub mod alarms;
 pub mod diag;
 pub mod files;
+pub mod screens;
 pub mod site;
 pub mod survey_csv;
+pub mod symbols;
 pub mod trips;
+pub mod watch;
 
 pub use diag::{Diagnostic, SourceFile};
 pub use files::{FilesError, Origin, ProjectFiles};
@@ -19,6 +22,7 @@ pub struct Project {
     pub site: Site,
     pub alarms: std::sync::Arc<crate::alarm::AlarmSet>,
     pub trips: std::sync::Arc<crate::trip::TripSet>,
+    pub screens: std::sync::Arc<crate::screen::ScreenSet>,
 }
 
 impl Project {
@@ -28,16 +32,19 @@ impl Project {
             Ok(site) => {
                 let alarms = alarms::load(&files, &site.tags);
                 let trips = trips::load(&files, &site.tags);
-                match (alarms, trips) {
-                    (Ok(alarms), Ok(trips)) if problems.is_empty() => Ok(Self {
+                let screens = screens::load(&files, &site.tags);
+                match (alarms, trips, screens) {
+                    (Ok(alarms), Ok(trips), Ok(screens)) if problems.is_empty() => Ok(Self {
                         files,
                         site,
                         alarms: std::sync::Arc::new(alarms),
                         trips: std::sync::Arc::new(trips),
+                        screens: std::sync::Arc::new(screens),
                     }),
-                    (a, t) => {
+                    (a, t, s) => {
                         problems.extend(a.err().unwrap_or_default());
                         problems.extend(t.err().unwrap_or_default());
+                        problems.extend(s.err().unwrap_or_default());
                         Err(problems)
                     }
                 }
@@ -100,11 +107,9 @@ pub fn check(files: &ProjectFiles) -> Vec<Diagnostic> {
     }
 }
 
-/// Screens and symbols: until their schemas land every `.toml` there must at least be valid TOML, so a
-/// broken file is caught by `check` today and not at the next upgrade. Alarm files are checked in full
-/// by `alarms::load`.
+/// Files that could not be read as text. Everything else is checked by its own loader.
 fn check_other_files(files: &ProjectFiles) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = files
+    files
         .unreadable()
         .iter()
         .map(|(rel, why)| Diagnostic {
@@ -113,16 +118,5 @@ fn check_other_files(files: &ProjectFiles) -> Vec<Diagnostic> {
             col: 1,
             message: why.clone(),
         })
-        .collect();
-    for (rel, text) in files.iter() {
-        let in_definitions = ["screens/", "symbols/"].iter().any(|d| rel.starts_with(d));
-        if in_definitions
-            && rel.ends_with(".toml")
-            && let Err(e) = text.parse::<toml::Table>()
-        {
-            let path = files.display_path(rel);
-            out.push(SourceFile::new(&path, text).toml_error(&e));
-        }
-    }
-    out
+        .collect()
 }

@@ -163,38 +163,36 @@ fn outputs(
             ));
             continue;
         }
-        let value = match (o.value.get_ref(), def.kind) {
-            (toml::Value::Boolean(b), ValueKind::Bool) => Some(Value::Bool(*b)),
-            (toml::Value::Integer(i), ValueKind::I64) => Some(Value::I64(*i)),
-            (toml::Value::Integer(i), ValueKind::F64) => Some(Value::F64(*i as f64)),
-            (toml::Value::Float(x), ValueKind::F64) if x.is_finite() => Some(Value::F64(*x)),
-            (toml::Value::String(s), ValueKind::String) => Some(Value::str(s)),
-            _ => None,
-        };
-        match value {
-            Some(value) => out.push(Output {
+        match written_value(o.value.get_ref(), def) {
+            Ok(value) => out.push(Output {
                 tag: def.id,
                 tag_name: def.name.as_str().into(),
                 value,
             }),
-            None => {
-                let holds = match def.kind {
-                    ValueKind::Bool => "true/false",
-                    ValueKind::I64 => "a whole number",
-                    ValueKind::F64 => "a number",
-                    ValueKind::String => "text",
-                };
-                errs.push(src.at(
-                    o.value.span(),
-                    format!(
-                        "{} cannot be written to '{name}', which holds {holds}",
-                        o.value.get_ref()
-                    ),
-                ));
-            }
+            Err(why) => errs.push(src.at(o.value.span(), why)),
         }
     }
     out
+}
+
+/// A value written in a file (trip output, screen command) as a value of `def`'s type, or why it is not one.
+pub(super) fn written_value(v: &toml::Value, def: &crate::tag::TagDef) -> Result<Value, String> {
+    match (v, def.kind) {
+        (toml::Value::Boolean(b), ValueKind::Bool) => Ok(Value::Bool(*b)),
+        (toml::Value::Integer(i), ValueKind::I64) => Ok(Value::I64(*i)),
+        (toml::Value::Integer(i), ValueKind::F64) => Ok(Value::F64(*i as f64)),
+        (toml::Value::Float(x), ValueKind::F64) if x.is_finite() => Ok(Value::F64(*x)),
+        (toml::Value::String(s), ValueKind::String) => Ok(Value::str(s)),
+        _ => {
+            let holds = match def.kind {
+                ValueKind::Bool => "true/false",
+                ValueKind::I64 => "a whole number",
+                ValueKind::F64 => "a number",
+                ValueKind::String => "text",
+            };
+            Err(format!("{v} cannot be written to '{}', which holds {holds}", def.name))
+        }
+    }
 }
 
 fn trip(

@@ -35,6 +35,8 @@ pub struct ConsoleSettings {
     pub idle_logout: Duration,
     /// The audit trail the Audit page reads (`None`: not kept).
     pub audit: Option<std::path::PathBuf>,
+    /// Where this console remembers its screen windows (`None`: not remembered).
+    pub layout: Option<std::path::PathBuf>,
 }
 
 impl Default for ConsoleSettings {
@@ -47,6 +49,7 @@ impl Default for ConsoleSettings {
             users: None,
             idle_logout: DEFAULT_IDLE_LOGOUT,
             audit: None,
+            layout: None,
         }
     }
 }

@@ -10,6 +10,9 @@ use super::audit_page::{AuditPage, audit_ui};
 use super::drivers_page::{driver_state_ui, drivers_ui};
 use super::frame_stats::FrameStats;
 use super::overview::overview_ui;
+use super::screen_history::LiveHistory;
+use super::screen_view::{DrawCtx, ScreenAction, ScreenView, screen_page_ui};
+use super::screen_windows::{ScreenLayout, ScreenWindows};
 use super::session::{self, Session};
 use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
 use super::tag_browser::{TagAction, TagBrowserState, tag_browser_ui};
@@ -20,6 +23,7 @@ use crate::historian::HistorianStats;
 use crate::historian::reader::TrendReader;
 use crate::hub::{HubCommand, Snapshot, SnapshotCell};
 use crate::runtime::AlarmHandle;
+use crate::screen::{ScreenCell, ScreenSet};
 use crate::tag::Timestamp;
 use crate::trip::TripViewCell;
 use crossbeam_channel::Sender;
@@ -30,6 +34,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
+    /// The project's P&ID screens (`screens/`).
+    Display,
     Overview,
     Alarms,
     AlarmLog,
@@ -43,7 +49,8 @@ pub enum Page {
 }
 
 impl Page {
-    const ALL: [Page; 10] = [
+    const ALL: [Page; 11] = [
+        Page::Display,
         Page::Overview,
         Page::Alarms,
         Page::AlarmLog,
@@ -58,6 +65,7 @@ impl Page {
 
     fn label(self) -> &'static str {
         match self {
+            Page::Display => "Displays",
             Page::Overview => "Overview",
             Page::Alarms => "Alarms",
             Page::AlarmLog => "Alarm log",
@@ -91,6 +99,10 @@ pub struct ConsoleInputs {
     pub alarms: Option<AlarmHandle>,
     /// Trips and E-stops (`None`: no trip engine).
     pub trips: Option<TripViewCell>,
+    /// The project's screens (empty: the console opens on the generic overview).
+    pub screens: ScreenCell,
+    /// Problems in edited screen files, shown over the screen (`None`: files are not watched).
+    pub screen_problems: Option<crate::alarm::reload::ConfigProblems>,
     pub settings: ConsoleSettings,
 }
 
@@ -113,6 +125,12 @@ pub struct ConsoleApp {
     trips: TripDesk,
     session: Session,
     audit: AuditPage,
+    display: ScreenView,
+    windows: ScreenWindows,
+    /// Recent values of the screens' tags (sparklines, embedded trends), for this set of screens.
+    live: LiveHistory,
+    live_for: Arc<ScreenSet>,
+    display_notice: Option<String>,
     frames: FrameStats,
     started: Instant,
     measure: MeasureOptions,
@@ -134,6 +152,15 @@ impl ConsoleApp {
         let audit = AuditPage::new(settings.audit.clone());
         let desk = AlarmDesk::new(inputs.alarms.as_ref(), settings, inputs.commands.clone());
         let trips = TripDesk::new(inputs.trips.clone(), inputs.commands.clone());
+        let screens = inputs.screens.load_full();
+        let page = if screens.is_empty() {
+            Page::Overview
+        } else {
+            Page::Display
+        };
+        let layout_file = inputs.settings.layout.clone();
+        let layout = layout_file.as_deref().map(ScreenLayout::read).unwrap_or_default();
+        let windows = ScreenWindows::new(layout, layout_file);
         Self {
             themed: false,
             desk,
@@ -141,7 +168,12 @@ impl ConsoleApp {
             session,
             audit,
             inputs,
-            page: Page::Overview,
+            page,
+            display: ScreenView::default(),
+            windows,
+            live: live_history(&screens),
+            live_for: screens,
+            display_notice: None,
             tags: TagBrowserState::default(),
             trend: TrendPageState::default(),
             reader,
@@ -190,6 +222,13 @@ impl ConsoleApp {
         }
         let snap = self.inputs.snapshot.load_full();
         let now = (self.inputs.clock)();
+        let screens = self.inputs.screens.load_full();
+        if !Arc::ptr_eq(&screens, &self.live_for) {
+            self.live = live_history(&screens);
+            self.live_for = screens.clone();
+        }
+        self.live.collect(&snap);
+        self.screen_keys_ui(ui, &screens);
         self.trend.collect(&snap);
         self.desk.begin_frame();
         self.trips.begin_frame();
@@ -245,6 +284,7 @@ impl ConsoleApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::default().fill(theme::BACKGROUND).inner_margin(10.0))
             .show(ui, |ui| match self.page {
+                Page::Display => self.display_ui(ui, &screens, &snap, now, lang),
                 Page::Overview => overview_ui(ui, &snap, &self.desk.view.tag_marks, now),
                 Page::Alarms => summary_ui(ui, &mut self.desk, now),
                 Page::AlarmLog => log_ui(ui, &mut self.desk, now),
@@ -291,16 +331,141 @@ impl ConsoleApp {
                     &self.desk.settings.actor,
                 ),
             });
+        self.screen_windows_ui(ui, &screens, &snap, now, lang);
         trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &self.desk.settings.actor, lang);
         self.session.dialog_ui(ui.ctx(), &self.desk.settings.actor);
         self.frames.record(t0.elapsed());
+    }
+
+    pub fn display(&self) -> &ScreenView {
+        &self.display
+    }
+
+    /// F1–F12 open the screens that name them (from any page); Alt+Left goes back, Alt+Up to the parent.
+    fn screen_keys_ui(&mut self, ui: &Ui, screens: &ScreenSet) {
+        if screens.is_empty() {
+            return;
+        }
+        let (f, back, up) = ui.input(|i| {
+            let f = (1..=12u8).find(|n| egui::Key::from_name(&format!("F{n}")).is_some_and(|k| i.key_pressed(k)));
+            let alt = i.modifiers.alt;
+            (
+                f,
+                alt && i.key_pressed(egui::Key::ArrowLeft),
+                alt && i.key_pressed(egui::Key::ArrowUp),
+            )
+        });
+        if let Some(n) = f
+            && let Some(s) = screens.by_shortcut(crate::screen::def::Shortcut::F(n))
+        {
+            self.display.open(&s.id);
+            self.page = Page::Display;
+        }
+        if self.page == Page::Display {
+            if back {
+                self.display.go_back();
+            }
+            if up {
+                self.display.go_up(screens);
+            }
+        }
+    }
+
+    fn display_ui(
+        &mut self,
+        ui: &mut Ui,
+        screens: &ScreenSet,
+        snap: &Snapshot,
+        now: Timestamp,
+        lang: crate::lang::Lang,
+    ) {
+        if let Some(p) = &self.inputs.screen_problems {
+            let problems = p.load_full();
+            if let Some(first) = problems.first() {
+                ui.horizontal(|ui| {
+                    readout::chip_ui(ui, "SCREEN FILE PROBLEM", theme::QUALITY_BAD);
+                    let more = match problems.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    };
+                    ui.label(RichText::new(format!("{first}{more}: showing the last good version")).monospace())
+                        .on_hover_text(problems.join("\n"));
+                });
+            }
+        }
+        if let Some(n) = &self.display_notice {
+            ui.label(RichText::new(n).color(theme::TEXT_DIM));
+        }
+        let cx = draw_ctx(&self.desk, &self.live, snap, now, lang);
+        let action = screen_page_ui(ui, screens, &mut self.display, &cx);
+        self.screen_action_ui(ui, action, snap);
+    }
+
+    /// The screens open in windows of their own (drawn after the main window's panels).
+    fn screen_windows_ui(
+        &mut self,
+        ui: &Ui,
+        screens: &ScreenSet,
+        snap: &Snapshot,
+        now: Timestamp,
+        lang: crate::lang::Lang,
+    ) {
+        if self.windows.is_empty() {
+            return;
+        }
+        let cx = draw_ctx(&self.desk, &self.live, snap, now, lang);
+        let action = self.windows.show(ui.ctx(), screens, &self.inputs.site_name, &cx);
+        self.screen_action_ui(ui, action, snap);
+    }
+
+    pub fn screen_windows(&self) -> &ScreenWindows {
+        &self.windows
+    }
+
+    /// What an operator asked for on a screen, in the main window or another one.
+    fn screen_action_ui(&mut self, ui: &Ui, action: Option<ScreenAction>, snap: &Snapshot) {
+        if action.is_some() {
+            ui.ctx().request_repaint(); // the notice shows on the next frame
+        }
+        match action {
+            Some(ScreenAction::Write { tag, value }) => {
+                let name = snap.directory.get(tag).map_or("?", |d| d.name.as_str()).to_owned();
+                let cmd = HubCommand::OperatorWrite {
+                    tag,
+                    value: value.clone(),
+                    by: self.desk.settings.actor.clone(),
+                };
+                self.display_notice = Some(match self.inputs.commands.try_send(cmd) {
+                    Ok(()) => format!("write of {value} to {name} sent (see Drivers for the outcome)"),
+                    Err(_) => "NOT SENT: the console's command queue is full; try again".to_owned(),
+                });
+            }
+            Some(ScreenAction::Trend(tags)) => {
+                let mut added = Vec::new();
+                for id in tags {
+                    if let Some(def) = snap.directory.get(id)
+                        && self.trend.add_pen(&def.name).is_ok()
+                    {
+                        added.push(def.name.clone());
+                    }
+                }
+                self.trend.notice = Some(format!("from the screen: {}", added.join(", ")));
+                self.page = Page::Trends;
+            }
+            Some(ScreenAction::NewWindow(screen)) => self.windows.open(&screen),
+            None => {}
+        }
     }
 
     fn nav_ui(&mut self, ui: &mut Ui, now: Timestamp) {
         ui.horizontal(|ui| {
             ui.label(RichText::new(&self.inputs.site_name).size(theme::TEXT_HEADING).strong());
             ui.add_space(16.0);
+            let has_screens = !self.live_for.is_empty();
             for p in Page::ALL {
+                if p == Page::Display && !has_screens {
+                    continue;
+                }
                 if ui.selectable_label(self.page == p, p.label()).clicked() {
                     self.page = p;
                 }
@@ -363,6 +528,41 @@ impl ConsoleApp {
         }
         true
     }
+}
+
+/// What a screen is drawn from this frame, in the main window or another (fields, not `&self`: the view
+/// state beside them is borrowed mutably while drawing).
+fn draw_ctx<'a>(
+    desk: &'a AlarmDesk,
+    live: &'a LiveHistory,
+    snap: &'a Snapshot,
+    now: Timestamp,
+    lang: crate::lang::Lang,
+) -> DrawCtx<'a> {
+    DrawCtx {
+        snap,
+        marks: &desk.view.tag_marks,
+        now,
+        lang,
+        history: live,
+        may_command: desk.settings.actor.role.may(crate::auth::Action::CommandEquipment),
+    }
+}
+
+/// Recent values for every tag some screen shows, as long as the longest embedded trend (10 min at least:
+/// the tiles' sparklines).
+fn live_history(screens: &ScreenSet) -> LiveHistory {
+    let tags = screens.screens.iter().flat_map(|s| s.tags()).collect();
+    let minutes = screens
+        .screens
+        .iter()
+        .flat_map(|s| s.elements.iter())
+        .filter_map(|e| match e {
+            crate::screen::Element::Trend(t) => Some(t.minutes),
+            _ => None,
+        })
+        .fold(10.0f32, f32::max);
+    LiveHistory::new(tags, minutes)
 }
 
 /// History health: quiet while it keeps up; a chip when it drops samples or cannot commit.

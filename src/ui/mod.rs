@@ -9,8 +9,13 @@ mod app;
 mod audit_page;
 mod drivers_page;
 mod frame_stats;
+pub mod offscreen;
 mod overview;
 pub mod readout;
+pub mod screen_history;
+pub mod screen_view;
+pub mod screen_windows;
+pub mod screenshot;
 pub mod session;
 mod simulator_page;
 mod tag_browser;
@@ -97,6 +102,8 @@ pub fn run(
                 history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
                 alarms: Some(runtime.alarms.clone()),
                 trips: Some(runtime.trips.clone()),
+                screens: runtime.screens.clone(),
+                screen_problems: Some(runtime.screen_problems.clone()),
                 settings,
             };
             Ok(Box::new(RunningConsole {

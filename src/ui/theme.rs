@@ -74,6 +74,35 @@ pub const PASS_OUT: Color32 = Color32::from_rgb(0x00, 0x6D, 0x5B);
 /// Trend cursor line.
 pub const CURSOR: Color32 = Color32::from_rgb(0x20, 0x20, 0x20);
 
+/// P&ID drawing inks (`screen::Ink`): greys for equipment, muted blues/browns for fluids (ISA-101: the
+/// process is quiet; only alarms are loud). Running is a dark fill, stopped a white one, so state reads
+/// without colour.
+pub fn ink(i: crate::screen::Ink) -> Color32 {
+    use crate::screen::Ink::*;
+    match i {
+        Line => Color32::from_rgb(0x40, 0x40, 0x40),
+        Equipment => Color32::from_rgb(0xBF, 0xBF, 0xBF),
+        EquipmentDark => Color32::from_rgb(0x80, 0x80, 0x80),
+        Pipe => Color32::from_rgb(0x6E, 0x6E, 0x6E),
+        Ground => Color32::from_rgb(0xC9, 0xC2, 0xB4),
+        Liquid => Color32::from_rgb(0x9F, 0xB3, 0xC4),
+        Oil => Color32::from_rgb(0x8C, 0x7A, 0x5E),
+        Water => Color32::from_rgb(0x86, 0xA6, 0xC0),
+        Gas => Color32::from_rgb(0xE6, 0xE6, 0xE6),
+        Running => Color32::from_rgb(0x3A, 0x3A, 0x3A),
+        Stopped => Color32::from_rgb(0xFA, 0xFA, 0xFA),
+        Travelling => Color32::from_rgb(0x9A, 0x9A, 0x9A),
+        Text => TEXT,
+        TextDim => TEXT_DIM,
+        Background => BACKGROUND,
+    }
+}
+
+/// Bar graph fill and gauge needle: dark grey (ISA-101 analog indicators).
+pub const INDICATOR: Color32 = Color32::from_rgb(0x33, 0x33, 0x33);
+/// Gauge face and bar background.
+pub const FACE: Color32 = Color32::from_rgb(0xEE, 0xEE, 0xEE);
+
 /// Earlier passes on a depth plot fade by this factor so the current trip stands out.
 pub fn faded(c: Color32) -> Color32 {
     c.gamma_multiply(0.35)

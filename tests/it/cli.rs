@@ -780,9 +780,17 @@ fn alarm_state_survives_a_restart_and_the_report_counts_it() {
     assert_eq!(o.status.code(), Some(2), "a missing journal is refused");
 }
 
+/// Waits (generously: tests check behaviour, not speed) until `ok` holds, e.g. a watcher noticing an edit.
+fn wait(what: &str, ok: &dyn Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !ok() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_running_console_reloads_edited_alarm_files_and_keeps_the_last_good_set() {
-    use std::time::{Duration, Instant};
     use wellconsole::project::{Project, ProjectFiles};
     use wellconsole::runtime::{Runtime, RuntimeOptions};
     let tmp = tempfile::tempdir().unwrap();
@@ -790,13 +798,6 @@ fn a_running_console_reloads_edited_alarm_files_and_keeps_the_last_good_set() {
     project(&dir, SITE, &[("alarms/a.toml", ALARM.as_bytes())]);
     let project = Project::load(ProjectFiles::from_dir(&dir).unwrap()).unwrap();
     let rt = Runtime::start(project, RuntimeOptions::default(), Vec::new(), None).unwrap();
-    let wait = |what: &str, ok: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !ok() {
-            assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
     let points = || rt.alarms.view.load().points;
     wait("the first set", &|| points() == 1);
     // A typo: the running set stays, the problem is shown with its place.
@@ -1023,4 +1024,278 @@ fn check_reports_trip_rule_errors() {
         "site.toml:19:8: tag 'esp01/rate' is writable but sim signal 'esp01/rate' is a measurement",
     ));
     assert_check_reports(cases);
+}
+
+/// A valid screen project: a tank symbol, a main screen placing it, and a detail screen below it.
+const TANK: &str = r#"id = "tank"
+name = { en = "Tank", es = "Tanque" }
+size = [100, 100]
+
+[inputs]
+level = "number"
+
+[[part]]
+rect = [0, 0, 100, 100]
+fill = "liquid"
+fill_level = { input = "level" }
+"#;
+
+const MAIN: &str = r#"id = "main"
+title = { en = "Main", es = "Principal" }
+level = 1
+key = "F1"
+canvas = [800, 600]
+
+[[symbol]]
+use = "tank"
+at = [10, 10]
+bind = { level = "ct01/depth" }
+
+[[value]]
+tag = "ct01/depth"
+at = [200, 10]
+
+[[nav]]
+to = "detail"
+at = [200, 100]
+"#;
+
+const DETAIL: &str = r#"id = "detail"
+title = { en = "Detail", es = "Detalle" }
+parent = "main"
+canvas = [800, 600]
+"#;
+
+#[test]
+fn check_reports_screen_and_symbol_errors() {
+    let main = |from: &str, to: &str| {
+        assert!(MAIN.contains(from), "{from}");
+        (MAIN.replace(from, to), TANK.to_owned(), DETAIL.to_owned())
+    };
+    let tank = |from: &str, to: &str| {
+        assert!(TANK.contains(from), "{from}");
+        (MAIN.to_owned(), TANK.replace(from, to), DETAIL.to_owned())
+    };
+    let detail = |text: String| (MAIN.to_owned(), TANK.to_owned(), text);
+    let cases: Vec<(&str, (String, String, String), &str)> = vec![
+        (
+            "unknown symbol",
+            main("use = \"tank\"", "use = \"tnak\""),
+            "screens/main.toml:8:7: unknown symbol 'tnak' — did you mean 'tank'?",
+        ),
+        (
+            "unknown tag",
+            main("tag = \"ct01/depth\"", "tag = \"ct01/dept\""),
+            "screens/main.toml:13:7: unknown tag 'ct01/dept'",
+        ),
+        (
+            "binding to an input the symbol does not have",
+            main("bind = { level = ", "bind = { lvl = "),
+            "screens/main.toml:10:16: symbol 'tank' has no input 'lvl' (its inputs: level)",
+        ),
+        (
+            "an input left unbound",
+            main("bind = { level = \"ct01/depth\" }", "bind = { }"),
+            "screens/main.toml:10:8: input 'level' of symbol 'tank' is not bound",
+        ),
+        (
+            "a range-scaled input on a tag without a range",
+            main("bind = { level = \"ct01/depth\" }", "bind = { level = \"ct01/stop\" }"),
+            "screens/main.toml:10:8: input 'level' of symbol 'tank' is scaled by its tag's range, and 'ct01/stop' has none",
+        ),
+        (
+            "a command to a read-only tag",
+            main(
+                "[[nav]]",
+                "[[command]]\ntag = \"ct01/depth\"\nvalue = 1\nat = [400, 10]\nlabel = { en = \"Go\", es = \"Ir\" }\nconfirm = { en = \"Sure?\", es = \"¿Seguro?\" }\n\n[[nav]]",
+            ),
+            "screens/main.toml:17:7: 'ct01/depth' is not writable",
+        ),
+        (
+            "out of the canvas",
+            main("at = [200, 10]", "at = [700, 10]"),
+            "screens/main.toml:14:6: value at [700, 10] size [220, 28] reaches outside the canvas [800, 600]",
+        ),
+        (
+            "navigation to a screen that does not exist",
+            main("to = \"detail\"", "to = \"detial\""),
+            "screens/main.toml:17:6: to 'detial' is not a screen (screens: detail, main)",
+        ),
+        (
+            "a shortcut that is not a key",
+            main("key = \"F1\"", "key = \"F13\""),
+            "screens/main.toml:4:7: key 'F13': F1 to F12",
+        ),
+        (
+            "a shortcut used twice",
+            detail(format!("{DETAIL}key = \"F1\"\n")),
+            // files load in path order: detail.toml took F1 first
+            "screens/main.toml:4:7: F1 already opens another screen (at ",
+        ),
+        (
+            "parents in a loop",
+            (
+                MAIN.replace("level = 1\n", "parent = \"detail\"\n"),
+                TANK.to_owned(),
+                DETAIL.to_owned(),
+            ),
+            "screens/detail.toml:1:6: screen 'detail': its parents lead back to 'detail' (a loop)",
+        ),
+        (
+            "a screen defined twice",
+            detail(
+                DETAIL
+                    .replace("\"detail\"", "\"main\"")
+                    .replace("parent = \"main\"\n", ""),
+            ),
+            "screens/main.toml:1:6: screen 'main' is defined twice (first at ",
+        ),
+        (
+            "a title without Spanish",
+            main(", es = \"Principal\"", ""),
+            "screens/main.toml:2:9: title has no Spanish text",
+        ),
+        (
+            "a screen file that is not TOML",
+            main("canvas = [800, 600]", "canvas = [800, 600"),
+            "screens/main.toml:7:1: missing comma between array elements",
+        ),
+        (
+            "a misspelt field",
+            main("at = [200, 100]", "at = [200, 100]\ntarget = \"x\""),
+            "screens/main.toml:19:1: unknown field `target`, expected one of `to`, `at`, `size`, `label`",
+        ),
+        (
+            "unknown colour",
+            tank("fill = \"liquid\"", "fill = \"red\""),
+            "symbols/tank.toml:10:8: unknown colour 'red'",
+        ),
+        (
+            "a symbol binding an undeclared input",
+            tank("input = \"level\"", "input = \"lvl\""),
+            "symbols/tank.toml:11:24: 'lvl' is not an input of this symbol",
+        ),
+        (
+            "a part with two shapes",
+            tank(
+                "rect = [0, 0, 100, 100]",
+                "rect = [0, 0, 100, 100]\ncircle = [50, 50, 10]",
+            ),
+            "symbols/tank.toml:8:1: a part is exactly one shape",
+        ),
+        (
+            "a path that does not parse",
+            tank("rect = [0, 0, 100, 100]", "path = \"M 0 0 L 100 0 l 50 50 Z\""),
+            "symbols/tank.toml:9:23: path: 'l': use absolute commands",
+        ),
+        (
+            "a filled outline that is not convex",
+            tank(
+                "rect = [0, 0, 100, 100]",
+                "polygon = [[0, 0], [100, 0], [50, 20], [50, 100]]",
+            ),
+            "symbols/tank.toml:8:1: a filled outline must be convex",
+        ),
+    ];
+    let cases: Vec<BrokenCase> = cases
+        .into_iter()
+        .map(|(case, (main, tank, detail), want)| {
+            let leak = |s: String| -> &'static [u8] { Box::leak(s.into_bytes().into_boxed_slice()) };
+            (
+                case,
+                format!("{SITE}\n[[tag]]\nname = \"ct01/stop\"\ndriver = \"sim\"\naddress = \"ct01/shutdown\"\n"),
+                vec![
+                    ("screens/main.toml", leak(main)),
+                    ("symbols/tank.toml", leak(tank)),
+                    ("screens/detail.toml", leak(detail)),
+                ],
+                want,
+            )
+        })
+        .collect();
+    assert_check_reports(cases);
+}
+
+#[test]
+fn a_running_console_reloads_edited_screens_and_keeps_the_last_good_ones() {
+    use wellconsole::project::{Project, ProjectFiles};
+    use wellconsole::runtime::{Runtime, RuntimeOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    let files: [(&str, &[u8]); 3] = [
+        ("screens/main.toml", MAIN.as_bytes()),
+        ("screens/detail.toml", DETAIL.as_bytes()),
+        ("symbols/tank.toml", TANK.as_bytes()),
+    ];
+    project(&dir, SITE, &files);
+    let project = Project::load(ProjectFiles::from_dir(&dir).unwrap()).unwrap();
+    let rt = Runtime::start(project, RuntimeOptions::default(), Vec::new(), None).unwrap();
+    let title = || rt.screens.load().get("main").map(|s| s.title.en.to_string());
+    assert_eq!(title().as_deref(), Some("Main"));
+    // A broken symbol: the screens on display stay, the problem is shown with its place.
+    std::fs::write(dir.join("symbols/tank.toml"), TANK.replace("\"liquid\"", "\"red\"")).unwrap();
+    wait("the problem", &|| !rt.screen_problems.load().is_empty());
+    let problems = rt.screen_problems.load();
+    assert!(
+        problems[0].contains("symbols/tank.toml:10:8: unknown colour 'red'"),
+        "{problems:?}"
+    );
+    assert_eq!(title().as_deref(), Some("Main"), "the last good screens stay");
+    // Fixed, and the screen renamed: the new set is shown and the problem cleared.
+    std::fs::write(dir.join("symbols/tank.toml"), TANK).unwrap();
+    std::fs::write(
+        dir.join("screens/main.toml"),
+        MAIN.replace("\"Main\"", "\"Pad overview\""),
+    )
+    .unwrap();
+    wait("the new screens", &|| title().as_deref() == Some("Pad overview"));
+    assert!(rt.screen_problems.load().is_empty());
+    rt.shutdown();
+}
+
+#[test]
+fn screenshot_renders_a_screen_with_live_data_offscreen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ct01.png");
+    let o = wellconsole(&[
+        "screenshot",
+        "--screen",
+        "ct01",
+        "--out",
+        out.to_str().unwrap(),
+        "--width",
+        "960",
+        "--height",
+        "540",
+        "--after",
+        "1",
+        "--speed",
+        "20",
+        "--lang",
+        "es",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (960, 540));
+    let px = &buf[..info.buffer_size()];
+    let colours: std::collections::HashSet<&[u8]> = px.chunks_exact(4).collect();
+    // A drawn screen: the grey background, equipment greys, text and anti-aliasing give hundreds of colours.
+    assert!(colours.len() > 200, "only {} colours: nothing drawn?", colours.len());
+    assert!(
+        colours.contains(&[0xD6, 0xD6, 0xD6, 0xFF][..]),
+        "the console's background is there"
+    );
+    // No record is kept by a picture.
+    assert!(!tmp.path().join("history.db").exists());
+
+    let bad = wellconsole(&["screenshot", "--screen", "ct02", "--out", out.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("no screen 'ct02' in this project (screens: field, ct01"),
+        "{err}"
+    );
 }

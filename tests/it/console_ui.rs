@@ -27,9 +27,11 @@ fn shell_opens_with_banner_navigation_and_status() {
     h.run();
     h.get_by_label("ALARMS");
     h.get_by_label("no alarm points configured");
-    for page in ["Overview", "Tags", "Drivers", "Simulator"] {
+    for page in ["Displays", "Overview", "Tags", "Drivers", "Simulator"] {
         h.get_by_label(page);
     }
+    h.get_by_label("Overview").click();
+    h.run();
     h.get_by_label("CT01");
     h.get_by_label("ESP06");
     h.get_by_label("SEP01");
@@ -118,6 +120,8 @@ fn simulator_page_injects_a_fault_through_the_hub() {
 fn overview_snapshot() {
     let (app, _rx) = console();
     let mut h = harness(app);
+    h.run();
+    h.get_by_label("Overview").click();
     h.run();
     mask_frame_time(&mut h);
     h.snapshot("overview");

@@ -14,5 +14,6 @@ mod modbus_sim;
 mod mqtt_peer;
 mod mqtt_sim;
 mod opcua_peer;
+mod screens_ui;
 mod trip_ui;
 mod window_smoke;

@@ -129,7 +129,30 @@ pub fn console_with_trips(
         history_stats,
         alarms,
         trips,
+        screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
+        screen_problems: None,
         settings,
+    };
+    (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
+}
+
+/// The console over the demo snapshot while the screen files on disk have `problems` (the demo's screens
+/// stay on display, as after a failed reload).
+pub fn console_with_screen_problems(problems: Vec<String>) -> (ConsoleApp, Receiver<HubCommand>) {
+    let (tx, rx) = bounded(16);
+    let inputs = ConsoleInputs {
+        site_name: "Campo Escuela (demo)".into(),
+        snapshot: Arc::new(ArcSwap::from_pointee(demo_snapshot())),
+        commands: tx,
+        simulator: None,
+        clock: Arc::new(|| NOW),
+        history: None,
+        history_stats: None,
+        alarms: None,
+        trips: None,
+        screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
+        screen_problems: Some(Arc::new(ArcSwap::from_pointee(problems))),
+        settings: test_settings(),
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }

@@ -1,0 +1,1016 @@
+//! `screens/*.toml`: one screen per file (or one per asset with `assets = [...]`), validated against the
+//! symbol library and the site's tags into a `ScreenSet`, or every problem at `path:line:col`.
+//!
+//! Checked here, so a console never meets them: unknown symbols, unknown tags, bindings that do not fit
+//! (an input the symbol does not have, one left unbound, a text tag on a gauge, a command to a read-only
+//! tag), placements outside the canvas, navigation to screens that do not exist, parent loops and
+//! shortcuts used twice.
+
+use super::alarms::{RawText, text};
+use super::diag::{Diagnostic, SourceFile};
+use super::files::ProjectFiles;
+use super::symbols::valid_id;
+use super::trips::written_value;
+use crate::lang::Text;
+use crate::screen::def::{
+    BarGraph, Boxed, CommandButton, CommandValue, Element, Frame, Gauge, InputKind, Label, NavButton, PlacedSymbol, Pt,
+    Screen, ScreenSet, Shortcut, Symbol, TextSize, TrendBox, ValueLabel, WellTile,
+};
+use crate::tag::{TagDef, TagDirectory, TagId, ValueKind};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::sync::Arc;
+use toml::Spanned;
+
+/// Element heights in canvas units, for placement checks and layout: value rows by text size.
+pub const VALUE_HEIGHT: [f32; 3] = [22.0, 28.0, 40.0];
+const DEFAULT_VALUE_WIDTH: f32 = 220.0;
+const DEFAULT_BUTTON: [f32; 2] = [160.0, 40.0];
+/// Trend windows longer than this belong on the Trends page, with history behind them.
+const MAX_TREND_MINUTES: f32 = 120.0;
+
+/// Screens and groups hold the same element arrays. Written out in both (by this macro) rather than
+/// `#[serde(flatten)]`, which loses the spans every message needs.
+macro_rules! with_elements {
+    ($(#[$m:meta])* struct $name:ident { $($field:ident : $ty:ty,)* }) => {
+        $(#[$m])*
+        struct $name {
+            $($field: $ty,)*
+            #[serde(default)]
+            symbol: Vec<Spanned<RawPlaced>>,
+            #[serde(default)]
+            value: Vec<Spanned<RawValue>>,
+            #[serde(default)]
+            bar: Vec<Spanned<RawBar>>,
+            #[serde(default)]
+            gauge: Vec<Spanned<RawGauge>>,
+            #[serde(default)]
+            trend: Vec<Spanned<RawTrend>>,
+            #[serde(default)]
+            tile: Vec<Spanned<RawTile>>,
+            #[serde(default)]
+            nav: Vec<Spanned<RawNav>>,
+            #[serde(default)]
+            command: Vec<Spanned<RawCommand>>,
+            #[serde(default)]
+            label: Vec<Spanned<RawLabel>>,
+            #[serde(default)]
+            drivers: Vec<Spanned<RawDrivers>>,
+            #[serde(default)]
+            group: Vec<Spanned<RawGroup>>,
+        }
+
+        impl $name {
+            fn take_elements(&mut self) -> RawElements {
+                RawElements {
+                    symbol: std::mem::take(&mut self.symbol),
+                    value: std::mem::take(&mut self.value),
+                    bar: std::mem::take(&mut self.bar),
+                    gauge: std::mem::take(&mut self.gauge),
+                    trend: std::mem::take(&mut self.trend),
+                    tile: std::mem::take(&mut self.tile),
+                    nav: std::mem::take(&mut self.nav),
+                    command: std::mem::take(&mut self.command),
+                    label: std::mem::take(&mut self.label),
+                    drivers: std::mem::take(&mut self.drivers),
+                    group: std::mem::take(&mut self.group),
+                }
+            }
+        }
+    };
+}
+
+struct RawElements {
+    symbol: Vec<Spanned<RawPlaced>>,
+    value: Vec<Spanned<RawValue>>,
+    bar: Vec<Spanned<RawBar>>,
+    gauge: Vec<Spanned<RawGauge>>,
+    trend: Vec<Spanned<RawTrend>>,
+    tile: Vec<Spanned<RawTile>>,
+    nav: Vec<Spanned<RawNav>>,
+    command: Vec<Spanned<RawCommand>>,
+    label: Vec<Spanned<RawLabel>>,
+    drivers: Vec<Spanned<RawDrivers>>,
+    group: Vec<Spanned<RawGroup>>,
+}
+
+with_elements! {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawScreen {
+        id: Spanned<String>,
+        title: Option<Spanned<RawText>>,
+        level: Option<Spanned<u8>>,
+        parent: Option<Spanned<String>>,
+        key: Option<Spanned<String>>,
+        canvas: Spanned<[f32; 2]>,
+        assets: Option<Spanned<Vec<String>>>,
+    }
+}
+
+with_elements! {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawGroup {
+        at: Spanned<[f32; 2]>,
+        size: Spanned<[f32; 2]>,
+        title: Option<Spanned<RawText>>,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlaced {
+    #[serde(rename = "use")]
+    symbol: Spanned<String>,
+    at: Spanned<[f32; 2]>,
+    scale: Option<Spanned<f32>>,
+    bind: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    label: Option<Spanned<RawText>>,
+    to: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawValue {
+    tag: Spanned<String>,
+    at: Spanned<[f32; 2]>,
+    width: Option<f32>,
+    label: Option<Spanned<RawText>>,
+    decimals: Option<usize>,
+    size: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBar {
+    tag: Spanned<String>,
+    at: Spanned<[f32; 2]>,
+    size: Spanned<[f32; 2]>,
+    label: Option<Spanned<RawText>>,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGauge {
+    tag: Spanned<String>,
+    at: Spanned<[f32; 2]>,
+    diameter: Spanned<f32>,
+    label: Option<Spanned<RawText>>,
+    min: Option<f64>,
+    max: Option<f64>,
+    major: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrend {
+    tags: Spanned<Vec<Spanned<String>>>,
+    at: Spanned<[f32; 2]>,
+    size: Spanned<[f32; 2]>,
+    label: Option<Spanned<RawText>>,
+    minutes: Option<Spanned<f32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTile {
+    title: Option<Spanned<RawText>>,
+    at: Spanned<[f32; 2]>,
+    size: Spanned<[f32; 2]>,
+    asset: Spanned<String>,
+    state: Option<Spanned<String>>,
+    #[serde(default)]
+    values: Vec<Spanned<String>>,
+    to: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNav {
+    to: Spanned<String>,
+    at: Spanned<[f32; 2]>,
+    size: Option<[f32; 2]>,
+    label: Option<Spanned<RawText>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommand {
+    tag: Spanned<String>,
+    at: Spanned<[f32; 2]>,
+    size: Option<[f32; 2]>,
+    label: Option<Spanned<RawText>>,
+    value: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    toggle: bool,
+    confirm: Option<Spanned<RawText>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLabel {
+    text: Option<Spanned<RawText>>,
+    at: Spanned<[f32; 2]>,
+    size: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDrivers {
+    at: Spanned<[f32; 2]>,
+    size: Spanned<[f32; 2]>,
+}
+
+/// Where a name was written, to report a reference that turns out to point nowhere.
+struct Reference {
+    target: String,
+    what: &'static str,
+    at: Diagnostic,
+}
+
+/// One file being turned into (possibly several) screens: its source, the asset it is expanded for, and
+/// what the checks collect.
+struct Ctx<'a> {
+    src: &'a SourceFile<'a>,
+    tags: &'a TagDirectory,
+    symbols: &'a HashMap<&'a str, &'a Arc<Symbol>>,
+    /// Symbols whose own files have problems (already reported).
+    broken: &'a [String],
+    asset: Option<&'a str>,
+    canvas: Pt,
+    errs: Vec<Diagnostic>,
+    refs: Vec<Reference>,
+    /// Set when an element was left out for a problem reported elsewhere (a broken symbol).
+    failed: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// `{asset}` and `{ASSET}` replaced for a screen expanded per asset.
+    fn sub(&self, s: &str) -> String {
+        match self.asset {
+            Some(a) => s.replace("{asset}", a).replace("{ASSET}", &a.to_uppercase()),
+            None => s.to_owned(),
+        }
+    }
+
+    fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.errs.push(self.src.at(span, message));
+    }
+
+    fn text(&mut self, raw: Option<Spanned<RawText>>, what: &str, required: bool, outer: Range<usize>) -> Text {
+        let t = text(raw, what, required, outer, self.src, &mut self.errs);
+        Text::new(&self.sub(&t.en), &self.sub(&t.es))
+    }
+
+    fn opt_text(&mut self, raw: Option<Spanned<RawText>>, what: &str, outer: Range<usize>) -> Option<Text> {
+        let given = raw.is_some();
+        let t = self.text(raw, what, false, outer);
+        given.then_some(t)
+    }
+
+    fn tag(&mut self, name: &Spanned<String>) -> Option<&'a TagDef> {
+        let n = self.sub(name.get_ref());
+        let found = self.tags.by_name(&n);
+        if found.is_none() {
+            self.errs.push(
+                self.src
+                    .at(name.span(), format!("unknown tag '{n}' (not defined in site.toml)")),
+            );
+        }
+        found
+    }
+
+    /// A tag that holds a number (gauges, bars, trends, number inputs).
+    fn numeric_tag(&mut self, name: &Spanned<String>, what: &str) -> Option<TagId> {
+        let def = self.tag(name)?;
+        if matches!(def.kind, ValueKind::String) {
+            self.err(
+                name.span(),
+                format!("{what} needs a numeric tag; '{}' holds text", def.name),
+            );
+            return None;
+        }
+        Some(def.id)
+    }
+
+    fn reference(&mut self, target: &Spanned<String>, what: &'static str) -> Arc<str> {
+        let t = self.sub(target.get_ref());
+        let at = self.src.at(target.span(), "");
+        self.refs.push(Reference {
+            target: t.clone(),
+            what,
+            at,
+        });
+        t.into()
+    }
+
+    /// Checks that `b` (offset by a group) lies on the canvas.
+    fn placed(&mut self, b: Boxed, span: Range<usize>, what: &str) -> Boxed {
+        if !(b.size.x > 0.0 && b.size.y > 0.0) {
+            self.err(span, format!("{what} needs a size above 0"));
+        } else if !b.inside(self.canvas) {
+            self.err(
+                span,
+                format!(
+                    "{what} at [{}, {}] size [{}, {}] reaches outside the canvas [{}, {}]",
+                    b.at.x, b.at.y, b.size.x, b.size.y, self.canvas.x, self.canvas.y
+                ),
+            );
+        }
+        b
+    }
+}
+
+fn pt(a: [f32; 2]) -> Pt {
+    Pt::new(a[0], a[1])
+}
+
+/// Loads every screen against the symbols and tags, and checks every reference between screens.
+pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<ScreenSet, Vec<Diagnostic>> {
+    let super::symbols::Loaded {
+        symbols,
+        broken,
+        problems: mut errs,
+    } = super::symbols::load(files);
+    let by_id: HashMap<&str, &Arc<Symbol>> = symbols.iter().map(|s| (&*s.id, s)).collect();
+    let mut screens: Vec<Arc<Screen>> = Vec::new();
+    let mut refs: Vec<Reference> = Vec::new();
+    let mut ids: HashMap<Arc<str>, String> = HashMap::new();
+    let mut keys: HashMap<Shortcut, String> = HashMap::new();
+    let mut unparsed = false;
+    for (rel, text) in files.iter() {
+        if !(rel.starts_with("screens/") && rel.ends_with(".toml")) {
+            continue;
+        }
+        let path = files.display_path(rel);
+        let src = SourceFile::new(&path, text);
+        // Parsed once per asset: a screen file is small, and every expansion is checked on its own tags.
+        let assets: Vec<Option<String>> = match toml::from_str::<RawScreen>(text) {
+            Err(e) => {
+                errs.push(src.toml_error(&e));
+                unparsed = true;
+                continue;
+            }
+            Ok(raw) => match raw.assets {
+                Some(a) if a.get_ref().is_empty() => {
+                    errs.push(src.at(a.span(), "assets is empty: list the assets this screen is drawn for"));
+                    continue;
+                }
+                Some(a) => a.into_inner().into_iter().map(Some).collect(),
+                None => vec![None],
+            },
+        };
+        let mut reported = false;
+        for asset in assets {
+            let Ok(raw) = toml::from_str::<RawScreen>(text) else {
+                continue;
+            };
+            let mut cx = Ctx {
+                src: &src,
+                tags,
+                symbols: &by_id,
+                broken: &broken,
+                asset: asset.as_deref(),
+                canvas: pt(*raw.canvas.get_ref()),
+                errs: Vec::new(),
+                refs: Vec::new(),
+                failed: false,
+            };
+            let id: Arc<str> = cx.sub(raw.id.get_ref().trim()).into();
+            let id_span = raw.id.span();
+            let key = raw.key.as_ref().map(|k| (Shortcut::parse(k.get_ref()), k.span()));
+            let screen = screen(raw, &mut cx);
+            // One expansion's problems are every expansion's: report them once, from the first.
+            if !reported {
+                reported = !cx.errs.is_empty();
+                errs.append(&mut cx.errs);
+                refs.append(&mut cx.refs);
+            }
+            let (line, col) = src.line_col(id_span.start);
+            let here = format!("{path}:{line}:{col}");
+            if let Some(first) = ids.get(&id) {
+                errs.push(src.at(id_span, format!("screen '{id}' is defined twice (first at {first})")));
+                continue;
+            }
+            // A screen that failed still names itself, so links to it are not reported as well.
+            ids.insert(id, here.clone());
+            if let Some((Some(k), span)) = key {
+                if let Some(first) = keys.get(&k) {
+                    errs.push(src.at(span, format!("{} already opens another screen (at {first})", k.name())));
+                    continue;
+                }
+                keys.insert(k, here);
+            }
+            if let Some(screen) = screen {
+                screens.push(Arc::new(screen));
+            }
+        }
+    }
+    for r in refs {
+        // A file that did not parse may be the screen a link names: say nothing rather than mislead.
+        if !unparsed && !ids.contains_key(r.target.as_str()) {
+            let mut known: Vec<&str> = ids.keys().map(|k| &**k).collect();
+            known.sort_unstable();
+            errs.push(Diagnostic {
+                message: format!(
+                    "{} '{}' is not a screen (screens: {})",
+                    r.what,
+                    r.target,
+                    known.join(", ")
+                ),
+                ..r.at
+            });
+        }
+    }
+    let set = ScreenSet::new(screens, symbols);
+    for s in &set.screens {
+        // A parent chain that comes back to a screen would send breadcrumbs round in circles.
+        let mut seen = vec![s.id.clone()];
+        let mut at = s.parent.clone();
+        while let Some(p) = at {
+            if seen.contains(&p) {
+                let (path, line, col) = split_location(&s.defined_at);
+                errs.push(Diagnostic {
+                    path,
+                    line,
+                    col,
+                    message: format!("screen '{}': its parents lead back to '{p}' (a loop)", s.id),
+                });
+                break;
+            }
+            seen.push(p.clone());
+            at = set.get(&p).and_then(|ps| ps.parent.clone());
+        }
+    }
+    if errs.is_empty() { Ok(set) } else { Err(errs) }
+}
+
+/// `path:line:col` back into its parts (paths may contain ':' on other systems, so split from the right).
+fn split_location(at: &str) -> (String, usize, usize) {
+    let mut it = at.rsplitn(3, ':');
+    let col = it.next().and_then(|c| c.parse().ok()).unwrap_or(1);
+    let line = it.next().and_then(|l| l.parse().ok()).unwrap_or(1);
+    (it.next().unwrap_or(at).to_owned(), line, col)
+}
+
+fn screen(mut raw: RawScreen, cx: &mut Ctx<'_>) -> Option<Screen> {
+    let id = cx.sub(raw.id.get_ref().trim());
+    if !valid_id(&id) {
+        cx.err(
+            raw.id.span(),
+            format!("screen id '{id}': use lower-case letters, digits, '_' and '-' only"),
+        );
+    }
+    let title = cx.text(raw.title.take(), "title", true, raw.id.span());
+    let level = match &raw.level {
+        None => 2,
+        Some(l) if (1..=4).contains(l.get_ref()) => *l.get_ref(),
+        Some(l) => {
+            cx.err(
+                l.span(),
+                "level is 1 (overview), 2 (unit), 3 (equipment detail) or 4 (diagnostics)",
+            );
+            2
+        }
+    };
+    if !(cx.canvas.x >= 100.0 && cx.canvas.y >= 100.0 && cx.canvas.x <= 20000.0 && cx.canvas.y <= 20000.0) {
+        cx.err(
+            raw.canvas.span(),
+            "canvas is [width, height], each between 100 and 20000",
+        );
+    }
+    let parent = raw.parent.as_ref().map(|p| cx.reference(p, "parent"));
+    if parent.as_deref() == Some(id.as_str())
+        && let Some(p) = &raw.parent
+    {
+        cx.err(p.span(), "a screen cannot be its own parent");
+    }
+    let key = raw.key.as_ref().and_then(|k| {
+        let found = Shortcut::parse(k.get_ref());
+        if found.is_none() {
+            cx.err(k.span(), format!("key '{}': F1 to F12", k.get_ref()));
+        }
+        found
+    });
+    let mut elements = Vec::new();
+    elements_of(raw.take_elements(), Pt::default(), cx, &mut elements);
+    // Stable: within a layer, elements keep the order the file gives them.
+    elements.sort_by_key(Element::layer);
+    let (line, col) = cx.src.line_col(raw.id.span().start);
+    (cx.errs.is_empty() && !cx.failed).then(|| Screen {
+        id: id.as_str().into(),
+        title,
+        level,
+        parent,
+        key,
+        canvas: cx.canvas,
+        elements,
+        defined_at: format!("{}:{line}:{col}", cx.src.path),
+    })
+}
+
+fn text_size(s: &Option<Spanned<String>>, cx: &mut Ctx<'_>) -> TextSize {
+    match s.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("normal", _)) => TextSize::Normal,
+        Some(("small", _)) => TextSize::Small,
+        Some(("large", _)) => TextSize::Large,
+        Some((other, span)) => {
+            cx.err(span, format!("size '{other}': small, normal or large"));
+            TextSize::Normal
+        }
+    }
+}
+
+fn elements_of(raw: RawElements, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Element>) {
+    let at = |a: &Spanned<[f32; 2]>| pt(*a.get_ref()) + offset;
+    for g in raw.group {
+        let span = g.span();
+        let mut g = g.into_inner();
+        let rect = cx.placed(Boxed::new(at(&g.at), pt(*g.size.get_ref())), g.at.span(), "group");
+        let title = cx.opt_text(g.title.take(), "title", span);
+        out.push(Element::Frame(Frame { rect, title }));
+        let inner = g.take_elements();
+        elements_of(inner, rect.at, cx, out);
+    }
+    for s in raw.symbol {
+        let s = s.into_inner();
+        if let Some(p) = placed_symbol(s, offset, cx) {
+            out.push(Element::Symbol(p));
+        }
+    }
+    for v in raw.value {
+        let span = v.span();
+        let v = v.into_inner();
+        let size = text_size(&v.size, cx);
+        let label = cx.opt_text(v.label, "label", span);
+        let h = VALUE_HEIGHT[size as usize];
+        let rect = cx.placed(
+            Boxed::new(at(&v.at), Pt::new(v.width.unwrap_or(DEFAULT_VALUE_WIDTH), h)),
+            v.at.span(),
+            "value",
+        );
+        if let Some(def) = cx.tag(&v.tag) {
+            out.push(Element::Value(ValueLabel {
+                tag: def.id,
+                rect,
+                label,
+                decimals: v.decimals,
+                size,
+            }));
+        }
+    }
+    for b in raw.bar {
+        let span = b.span();
+        let b = b.into_inner();
+        let label = cx.opt_text(b.label, "label", span);
+        let rect = cx.placed(Boxed::new(at(&b.at), pt(*b.size.get_ref())), b.at.span(), "bar");
+        if let Some(id) = cx.numeric_tag(&b.tag, "a bar graph")
+            && let Some((min, max)) = scale_of(id, b.min, b.max, &b.tag, cx)
+        {
+            out.push(Element::Bar(BarGraph {
+                tag: id,
+                rect,
+                label,
+                min,
+                max,
+            }));
+        }
+    }
+    for g in raw.gauge {
+        let span = g.span();
+        let g = g.into_inner();
+        let label = cx.opt_text(g.label, "label", span);
+        let d = *g.diameter.get_ref();
+        let rect = cx.placed(Boxed::new(at(&g.at), Pt::new(d, d)), g.at.span(), "gauge");
+        if let Some(id) = cx.numeric_tag(&g.tag, "a gauge")
+            && let Some((min, max)) = scale_of(id, g.min, g.max, &g.tag, cx)
+        {
+            let major = match &g.major {
+                Some(m) if *m.get_ref() > 0.0 && (max - min) / m.get_ref() <= 20.0 => *m.get_ref(),
+                Some(m) => {
+                    cx.err(
+                        m.span(),
+                        "major is the step between numbered ticks: above 0, at most 20 ticks",
+                    );
+                    continue;
+                }
+                None => nice_step((max - min) / 8.0),
+            };
+            out.push(Element::Gauge(Gauge {
+                tag: id,
+                rect,
+                label,
+                min,
+                max,
+                major,
+            }));
+        }
+    }
+    for t in raw.trend {
+        let span = t.span();
+        let t = t.into_inner();
+        let label = cx.opt_text(t.label, "label", span);
+        let rect = cx.placed(Boxed::new(at(&t.at), pt(*t.size.get_ref())), t.at.span(), "trend");
+        let minutes = match &t.minutes {
+            None => 10.0,
+            Some(m) if *m.get_ref() > 0.0 && *m.get_ref() <= MAX_TREND_MINUTES => *m.get_ref(),
+            Some(m) => {
+                cx.err(
+                    m.span(),
+                    format!("minutes must be above 0 and at most {MAX_TREND_MINUTES}"),
+                );
+                10.0
+            }
+        };
+        if t.tags.get_ref().is_empty() || t.tags.get_ref().len() > 8 {
+            cx.err(t.tags.span(), "a trend shows 1 to 8 tags");
+        }
+        let tags: Vec<TagId> = t
+            .tags
+            .get_ref()
+            .iter()
+            .filter_map(|n| cx.numeric_tag(n, "a trend"))
+            .collect();
+        out.push(Element::Trend(TrendBox {
+            tags,
+            rect,
+            label,
+            minutes,
+        }));
+    }
+    for t in raw.tile {
+        let span = t.span();
+        let t = t.into_inner();
+        let title = cx.text(t.title, "title", true, span);
+        let rect = cx.placed(Boxed::new(at(&t.at), pt(*t.size.get_ref())), t.at.span(), "tile");
+        let asset = cx.sub(t.asset.get_ref());
+        let asset_tags: Vec<TagId> = cx.tags.iter().filter(|d| d.device() == asset).map(|d| d.id).collect();
+        if asset_tags.is_empty() {
+            cx.err(
+                t.asset.span(),
+                format!("asset '{asset}' has no tags (tags are named asset/signal)"),
+            );
+        }
+        let state = t.state.as_ref().and_then(|s| cx.tag(s).map(|d| d.id));
+        let values = t
+            .values
+            .iter()
+            .filter_map(|v| cx.numeric_tag(v, "a tile value"))
+            .collect();
+        let to = t.to.as_ref().map(|to| cx.reference(to, "to"));
+        out.push(Element::Tile(WellTile {
+            rect,
+            title,
+            state,
+            values,
+            asset_tags,
+            to,
+        }));
+    }
+    for n in raw.nav {
+        let span = n.span();
+        let n = n.into_inner();
+        let label = cx.opt_text(n.label, "label", span);
+        let rect = cx.placed(
+            Boxed::new(at(&n.at), pt(n.size.unwrap_or(DEFAULT_BUTTON))),
+            n.at.span(),
+            "nav button",
+        );
+        let to = cx.reference(&n.to, "to");
+        out.push(Element::Nav(NavButton { to, rect, label }));
+    }
+    for c in raw.command {
+        let span = c.span();
+        let c = c.into_inner();
+        let label = cx.text(c.label, "label", true, span.clone());
+        let confirm = cx.text(c.confirm, "confirm", true, span.clone());
+        let rect = cx.placed(
+            Boxed::new(at(&c.at), pt(c.size.unwrap_or(DEFAULT_BUTTON))),
+            c.at.span(),
+            "command button",
+        );
+        let Some(def) = cx.tag(&c.tag) else { continue };
+        if !def.writable {
+            cx.err(
+                c.tag.span(),
+                format!(
+                    "'{}' is not writable; a command button needs a tag with writable = true",
+                    def.name
+                ),
+            );
+            continue;
+        }
+        let value = match (&c.value, c.toggle) {
+            (Some(v), false) => match written_value(v.get_ref(), def) {
+                Ok(v) => CommandValue::Set(v),
+                Err(why) => {
+                    cx.err(v.span(), why);
+                    continue;
+                }
+            },
+            (None, true) => CommandValue::Toggle,
+            _ => {
+                cx.err(
+                    span,
+                    "a command either sets a value (value = …) or toggles (toggle = true)",
+                );
+                continue;
+            }
+        };
+        out.push(Element::Command(CommandButton {
+            tag: def.id,
+            rect,
+            label,
+            value,
+            confirm,
+        }));
+    }
+    for l in raw.label {
+        let span = l.span();
+        let l = l.into_inner();
+        let text = cx.text(l.text, "text", true, span);
+        let size = text_size(&l.size, cx);
+        let at = at(&l.at);
+        cx.placed(Boxed::new(at, Pt::new(1.0, 1.0)), l.at.span(), "label");
+        out.push(Element::Label(Label { at, text, size }));
+    }
+    for d in raw.drivers {
+        let d = d.into_inner();
+        let rect = cx.placed(
+            Boxed::new(at(&d.at), pt(*d.size.get_ref())),
+            d.at.span(),
+            "driver table",
+        );
+        out.push(Element::Drivers(rect));
+    }
+}
+
+/// The scale of a bar or gauge: as written, else the tag's instrument range.
+fn scale_of(
+    id: TagId,
+    min: Option<f64>,
+    max: Option<f64>,
+    name: &Spanned<String>,
+    cx: &mut Ctx<'_>,
+) -> Option<(f64, f64)> {
+    let range = cx.tags.get(id).and_then(|d| d.range);
+    match (min.or(range.map(|r| r.0)), max.or(range.map(|r| r.1))) {
+        (Some(lo), Some(hi)) if hi > lo => Some((lo, hi)),
+        (Some(_), Some(_)) => {
+            cx.err(name.span(), "max must be above min");
+            None
+        }
+        _ => {
+            let n = cx.sub(name.get_ref());
+            cx.err(
+                name.span(),
+                format!("'{n}' has no range in site.toml: give this element min and max"),
+            );
+            None
+        }
+    }
+}
+
+/// 1, 2 or 5 times a power of ten, at least `raw`: ticks a person can read.
+fn nice_step(raw: f64) -> f64 {
+    let p = 10f64.powf(raw.abs().max(1e-9).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * p)
+}
+
+fn placed_symbol(s: RawPlaced, offset: Pt, cx: &mut Ctx<'_>) -> Option<PlacedSymbol> {
+    let name = s.symbol.get_ref().as_str();
+    if cx.broken.iter().any(|b| b == name) {
+        cx.failed = true;
+        return None;
+    }
+    let Some(sym) = cx.symbols.get(name).map(|s| (*s).clone()) else {
+        let mut known: Vec<&str> = cx.symbols.keys().copied().collect();
+        known.sort_unstable();
+        let hint = match known.iter().find(|k| close(k, name)) {
+            Some(k) => format!(" — did you mean '{k}'?"),
+            None => format!(" (symbols: {})", known.join(", ")),
+        };
+        cx.err(s.symbol.span(), format!("unknown symbol '{name}'{hint}"));
+        return None;
+    };
+    let scale = match &s.scale {
+        None => 1.0,
+        Some(k) if *k.get_ref() > 0.0 && *k.get_ref() <= 20.0 => *k.get_ref(),
+        Some(k) => {
+            cx.err(k.span(), "scale must be above 0 and at most 20");
+            1.0
+        }
+    };
+    let label = cx.opt_text(s.label, "label", s.symbol.span());
+    let origin = pt(*s.at.get_ref()) + offset - sym.anchor.scale(scale);
+    let rect = cx.placed(
+        Boxed::new(origin, sym.size.scale(scale)),
+        s.at.span(),
+        &format!("symbol '{name}'"),
+    );
+    let before = cx.errs.len();
+    let empty = BTreeMap::new();
+    let (bind, bind_span) = match &s.bind {
+        Some(b) => (b.get_ref(), b.span()),
+        None => (&empty, s.symbol.span()),
+    };
+    let mut tags = Vec::with_capacity(sym.inputs.len());
+    let mut conditions = Vec::with_capacity(sym.inputs.len());
+    for input in &sym.inputs {
+        match bind.get(&*input.name) {
+            None => cx.err(
+                bind_span.clone(),
+                format!(
+                    "input '{}' of symbol '{name}' is not bound (bind = {{ {} = \"device/signal\" }})",
+                    input.name, input.name
+                ),
+            ),
+            // A state may be a comparison: `running = "ct01/pump_rate > 0.05"`.
+            Some(t) if input.kind == InputKind::State && t.get_ref().contains(['<', '>', '=']) => {
+                match super::alarms::comparison(&cx.sub(t.get_ref()), cx.tags) {
+                    Ok(c) => {
+                        tags.push(c.tag);
+                        conditions.push(Some(c));
+                    }
+                    Err(why) => cx.err(t.span(), format!("input '{}': {why}", input.name)),
+                }
+            }
+            Some(t) => {
+                let id = match input.kind {
+                    InputKind::Number => cx.numeric_tag(t, &format!("input '{}' (a number)", input.name)),
+                    InputKind::State => cx.tag(t).map(|d| d.id),
+                };
+                if let Some(id) = id {
+                    tags.push(id);
+                    conditions.push(None);
+                }
+            }
+        }
+    }
+    for (k, v) in bind {
+        if sym.input(k).is_none() {
+            let declared: Vec<&str> = sym.inputs.iter().map(|i| &*i.name).collect();
+            cx.err(
+                v.span(),
+                format!(
+                    "symbol '{name}' has no input '{k}' (its inputs: {})",
+                    if declared.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
+            );
+        }
+    }
+    let ranges: Vec<Option<(f64, f64)>> = tags.iter().map(|t| cx.tags.get(*t).and_then(|d| d.range)).collect();
+    if tags.len() == sym.inputs.len() {
+        for i in sym.inputs_scaled_by_tag() {
+            if ranges[i].is_none() {
+                let input = &sym.inputs[i].name;
+                let tag = cx.tags.get(tags[i]).map_or("?", |d| d.name.as_str()).to_owned();
+                cx.err(
+                    bind_span.clone(),
+                    format!("input '{input}' of symbol '{name}' is scaled by its tag's range, and '{tag}' has none in site.toml"),
+                );
+            }
+        }
+    }
+    let to = s.to.as_ref().map(|t| cx.reference(t, "to"));
+    (cx.errs.len() == before).then_some(PlacedSymbol {
+        symbol: sym,
+        rect,
+        scale,
+        tags,
+        ranges,
+        conditions,
+        label,
+        to,
+    })
+}
+
+/// One edit apart (a letter wrong, missing, extra, or two swapped): worth suggesting.
+fn close(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len().min(b.len()) && a[i] == b[i] {
+        i += 1;
+    }
+    let (ra, rb) = (&a[i..], &b[i..]);
+    let swapped = ra.len() >= 2 && ra.len() == rb.len() && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..];
+    swapped || ra.get(1..) == rb.get(1..) || ra.get(1..) == Some(rb) || Some(ra) == rb.get(1..)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::project::Project;
+    use crate::screen::def::{Element, Pt, Span, Translate};
+
+    #[test]
+    fn the_demo_has_every_level_and_one_screen_per_esp() {
+        let p = Project::demo().expect("demo is valid");
+        let set = &p.screens;
+        assert_eq!(
+            set.home().map(|s| &*s.id),
+            Some("field"),
+            "the level-1 screen opens first"
+        );
+        for n in 1..=6 {
+            let id = format!("esp{n:02}");
+            let s = set
+                .get(&id)
+                .unwrap_or_else(|| panic!("{id} expanded from screens/esp.toml"));
+            assert_eq!(s.title.en.as_ref(), format!("ESP{n:02} electric submersible pump well"));
+            // every tag on an expanded screen is that well's own
+            for t in s.tags() {
+                let name = &p.site.tags.get(t).unwrap().name;
+                assert!(name.starts_with(&id), "{id} shows {name}");
+            }
+        }
+        let crumbs = set.breadcrumbs("ct01-injector");
+        let crumbs: Vec<&str> = crumbs.iter().map(|s| &*s.id).collect();
+        assert_eq!(crumbs, ["field", "ct01", "ct01-injector"]);
+        assert_eq!(
+            set.by_shortcut(crate::screen::def::Shortcut::F(2)).map(|s| &*s.id),
+            Some("ct01")
+        );
+        let levels: Vec<u8> = set.screens.iter().map(|s| s.level).collect();
+        assert!(
+            levels.windows(2).all(|w| w[0] <= w[1]),
+            "in hierarchy order: {levels:?}"
+        );
+        for l in 1..=4 {
+            assert!(levels.contains(&l), "a level-{l} screen ships");
+        }
+    }
+
+    #[test]
+    fn a_state_bound_to_a_comparison_and_symbols_scaled_by_the_tag_range() {
+        let p = Project::demo().expect("demo is valid");
+        let ct = p.screens.get("ct01").unwrap();
+        let pump = ct
+            .elements
+            .iter()
+            .find_map(|e| match e {
+                Element::Symbol(s) if &*s.symbol.id == "pump" => Some(s),
+                _ => None,
+            })
+            .unwrap();
+        let c = pump.conditions[0]
+            .as_ref()
+            .expect("running = \"ct01/pump_rate > 0.05\"");
+        assert_eq!(c.holds(Some(&crate::tag::Value::F64(0.5))), Some(true));
+        assert_eq!(c.holds(Some(&crate::tag::Value::F64(0.0))), Some(false));
+        let reel = ct
+            .elements
+            .iter()
+            .find_map(|e| match e {
+                Element::Symbol(s) if &*s.symbol.id == "ct_reel" => Some(s),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            reel.symbol.inputs_scaled_by_tag(),
+            vec![0],
+            "footage fills the pack by its tag's range"
+        );
+        assert_eq!(reel.ranges[0], Some((0.0, 20_000.0)));
+    }
+
+    #[test]
+    fn spans_and_the_level_wind_triangle() {
+        let own = Span {
+            input: 0,
+            range: Some((0.0, 10.0)),
+        };
+        assert_eq!(
+            own.fraction(5.0, Some((0.0, 100.0))),
+            0.5,
+            "the symbol's own range wins"
+        );
+        let by_tag = Span { input: 0, range: None };
+        assert_eq!(by_tag.fraction(25.0, Some((0.0, 100.0))), 0.25);
+        assert_eq!(by_tag.fraction(250.0, Some((0.0, 100.0))), 1.0, "clamped");
+        let wind = Translate {
+            span: by_tag,
+            by: Pt::new(150.0, 0.0),
+            repeat: Some(1600.0),
+        };
+        let f = |v| wind.fraction(v, Some((0.0, 20_000.0)));
+        assert_eq!(
+            (f(0.0), f(800.0), f(1600.0), f(2400.0), f(3200.0)),
+            (0.0, 0.5, 1.0, 0.5, 0.0)
+        );
+    }
+}

@@ -1,0 +1,596 @@
+//! Validated screen and symbol definitions: what `project::screens` builds from `screens/*.toml` and
+//! `symbols/*.toml`, and what the console's screen painter draws.
+//!
+//! Immutable once built (a reload builds a new `ScreenSet`). Geometry is in canvas units (a screen's own
+//! coordinate system, scaled to whatever monitor shows it); colours are design-token names (`Ink`), never
+//! RGB, so every screen keeps the ISA-101 palette. No egui here: this room is data.
+
+use crate::lang::Text;
+use crate::tag::TagId;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A point or a vector in canvas (or symbol) units.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Pt {
+    pub x: f32,
+    pub y: f32,
+}
+
+impl Pt {
+    pub const fn new(x: f32, y: f32) -> Self {
+        Self { x, y }
+    }
+
+    pub fn scale(self, k: f32) -> Pt {
+        Pt::new(self.x * k, self.y * k)
+    }
+
+    /// Rotated by `deg` degrees (clockwise on screen, where y grows downwards) around `about`.
+    pub fn rotated(self, about: Pt, deg: f32) -> Pt {
+        let (s, c) = deg.to_radians().sin_cos();
+        let d = self - about;
+        Pt::new(about.x + d.x * c - d.y * s, about.y + d.x * s + d.y * c)
+    }
+}
+
+impl std::ops::Add for Pt {
+    type Output = Pt;
+    fn add(self, o: Pt) -> Pt {
+        Pt::new(self.x + o.x, self.y + o.y)
+    }
+}
+
+impl std::ops::Sub for Pt {
+    type Output = Pt;
+    fn sub(self, o: Pt) -> Pt {
+        Pt::new(self.x - o.x, self.y - o.y)
+    }
+}
+
+/// An axis-aligned box: top-left corner and size.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Boxed {
+    pub at: Pt,
+    pub size: Pt,
+}
+
+impl Boxed {
+    pub fn new(at: Pt, size: Pt) -> Self {
+        Self { at, size }
+    }
+
+    pub fn max(&self) -> Pt {
+        self.at + self.size
+    }
+
+    /// True when the whole box lies inside `0..canvas` (a tolerance of half a unit for rounding).
+    pub fn inside(&self, canvas: Pt) -> bool {
+        let m = self.max();
+        self.at.x >= -0.5 && self.at.y >= -0.5 && m.x <= canvas.x + 0.5 && m.y <= canvas.y + 0.5
+    }
+}
+
+/// Design-token colours a file may name. The console maps each to one theme colour; normal equipment is
+/// grey, and colour is kept for abnormal states (ISA-101), so there is deliberately no "red" or "green".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ink {
+    /// Outlines and process lines.
+    Line,
+    /// Equipment body (light grey).
+    Equipment,
+    /// Darker equipment parts (frames, chains, heads).
+    EquipmentDark,
+    /// Steel pipe and tubing.
+    Pipe,
+    /// Wellbore, casing and formation background.
+    Ground,
+    /// Process fluids, muted: liquid, oil, water, gas.
+    Liquid,
+    Oil,
+    Water,
+    Gas,
+    /// Motor or pump running (dark fill) and stopped (white fill): ISA-101 state without colour.
+    Running,
+    Stopped,
+    /// A valve or device travelling between states.
+    Travelling,
+    Text,
+    TextDim,
+    Background,
+}
+
+impl Ink {
+    /// Names a file may use; `open` and `closed` read better on valves than running and stopped.
+    pub const ALL: [(&'static str, Ink); 17] = [
+        ("line", Ink::Line),
+        ("equipment", Ink::Equipment),
+        ("equipment_dark", Ink::EquipmentDark),
+        ("pipe", Ink::Pipe),
+        ("ground", Ink::Ground),
+        ("liquid", Ink::Liquid),
+        ("oil", Ink::Oil),
+        ("water", Ink::Water),
+        ("gas", Ink::Gas),
+        ("running", Ink::Running),
+        ("stopped", Ink::Stopped),
+        ("travelling", Ink::Travelling),
+        ("open", Ink::Running),
+        ("closed", Ink::Stopped),
+        ("text", Ink::Text),
+        ("text_dim", Ink::TextDim),
+        ("background", Ink::Background),
+    ];
+
+    pub fn from_name(name: &str) -> Option<Ink> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, i)| *i)
+    }
+
+    pub fn names() -> String {
+        Self::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Which kind of value a symbol input takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A measurement (f64 or i64 tag).
+    Number,
+    /// A state: a bool tag, or a numeric one read as "non-zero is true" (drives report 0/1).
+    State,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymbolInput {
+    pub name: Arc<str>,
+    pub kind: InputKind,
+}
+
+/// The vector shape of one part, in symbol units.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// An open polyline (a `line` is a polyline of two points).
+    Polyline(Vec<Pt>),
+    /// A closed outline (`path` and `polygon`), already flattened to points.
+    Polygon(Vec<Pt>),
+    Rect {
+        min: Pt,
+        size: Pt,
+        rounding: f32,
+    },
+    Circle {
+        center: Pt,
+        radius: f32,
+    },
+    /// Angles in degrees, clockwise from 3 o'clock (screen convention).
+    Arc {
+        center: Pt,
+        radius: f32,
+        from_deg: f32,
+        to_deg: f32,
+    },
+    Text {
+        at: Pt,
+        text: Text,
+        size: f32,
+        align: Align,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Align {
+    Left,
+    #[default]
+    Center,
+    Right,
+}
+
+/// Which edge a fill level rises from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Bottom,
+    Top,
+    Left,
+    Right,
+}
+
+/// A value mapped linearly from `min..max` onto `0..1` (clamped). Without a range of its own the
+/// symbol uses the bound tag's instrument range, so one tank drawing serves tanks of any height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub input: usize,
+    pub range: Option<(f64, f64)>,
+}
+
+impl Span {
+    pub fn fraction(&self, v: f64, tag_range: Option<(f64, f64)>) -> f32 {
+        let Some((min, max)) = self.range.or(tag_range) else {
+            return 0.0;
+        };
+        if max == min {
+            return 0.0;
+        }
+        (((v - min) / (max - min)).clamp(0.0, 1.0)) as f32
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rotation {
+    /// Needle-like: `min..max` maps to `from_deg..to_deg`.
+    Angle { span: Span, from_deg: f32, to_deg: f32 },
+    /// Turning: degrees per second per unit of the input (reel spokes turning with reel rpm: 6 °/s per rpm).
+    Speed { input: usize, deg_per_s: f32 },
+}
+
+/// What a part's appearance follows. Inputs are indexes into the symbol's `inputs`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PartBindings {
+    /// The fill covers this fraction of the shape's bounding box, from `side`.
+    pub fill_level: Option<(Span, Side)>,
+    pub rotate: Option<(Rotation, Pt)>,
+    /// Dashes that travel along the outline: units per second per unit of the input (chains, pipe).
+    pub motion: Option<(usize, f32)>,
+    /// Moves the part by up to `by` as the input goes from min to max (CT tip), or back and forth once
+    /// per `repeat` units (a level wind crossing the drum once per layer of pipe).
+    pub translate: Option<Translate>,
+    /// Fill colour by state: first matching value wins, else `otherwise`.
+    pub colour: Option<ColourBy>,
+    /// Drawn only while the state input equals `is`.
+    pub visible: Option<(usize, bool)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Translate {
+    pub span: Span,
+    pub by: Pt,
+    pub repeat: Option<f64>,
+}
+
+impl Translate {
+    /// How far along `by` the part is for value `v` (0..1).
+    pub fn fraction(&self, v: f64, tag_range: Option<(f64, f64)>) -> f32 {
+        match self.repeat {
+            Some(r) if r > 0.0 => {
+                let min = self.span.range.or(tag_range).map_or(0.0, |(lo, _)| lo);
+                // A triangle wave: out on one pass, back on the next.
+                let f = ((v - min) / r).rem_euclid(2.0);
+                (if f > 1.0 { 2.0 - f } else { f }) as f32
+            }
+            _ => self.span.fraction(v, tag_range),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColourBy {
+    pub input: usize,
+    pub states: Vec<(f64, Ink)>,
+    pub otherwise: Ink,
+}
+
+impl ColourBy {
+    pub fn pick(&self, v: f64) -> Ink {
+        self.states
+            .iter()
+            .find(|(s, _)| (s - v).abs() < 1e-9)
+            .map_or(self.otherwise, |(_, i)| *i)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub shape: Shape,
+    pub stroke: Option<Ink>,
+    pub width: f32,
+    pub fill: Option<Ink>,
+    /// Dash and gap length (for `motion`, the dashes that move).
+    pub dash: Option<(f32, f32)>,
+    pub bind: PartBindings,
+}
+
+/// A reusable drawing with named inputs, from `symbols/*.toml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Symbol {
+    pub id: Arc<str>,
+    pub name: Text,
+    pub size: Pt,
+    /// The point placed at an element's `at` (default: the top-left corner).
+    pub anchor: Pt,
+    pub inputs: Vec<SymbolInput>,
+    pub parts: Vec<Part>,
+    /// Where it was defined (`path:line:col`), for messages.
+    pub defined_at: String,
+}
+
+impl Symbol {
+    pub fn input(&self, name: &str) -> Option<usize> {
+        self.inputs.iter().position(|i| &*i.name == name)
+    }
+
+    /// Inputs some part scales by the bound tag's range (no min/max in the symbol).
+    pub fn inputs_scaled_by_tag(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for p in &self.parts {
+            let b = &p.bind;
+            let spans = [
+                b.fill_level.map(|(s, _)| s),
+                b.translate.filter(|t| t.repeat.is_none()).map(|t| t.span),
+                match &b.rotate {
+                    Some((Rotation::Angle { span, .. }, _)) => Some(*span),
+                    _ => None,
+                },
+            ];
+            out.extend(
+                spans
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s.range.is_none())
+                    .map(|s| s.input),
+            );
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// How big a value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextSize {
+    Small,
+    #[default]
+    Normal,
+    Large,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedSymbol {
+    pub symbol: Arc<Symbol>,
+    /// The box the symbol occupies on the canvas (anchor and scale applied).
+    pub rect: Boxed,
+    pub scale: f32,
+    /// One tag per symbol input, in the symbol's input order.
+    pub tags: Vec<TagId>,
+    /// Those tags' instrument ranges, for parts that scale by them.
+    pub ranges: Vec<Option<(f64, f64)>>,
+    /// A state input bound to a comparison (`running = "ct01/pump_rate > 0.05"`) is that comparison.
+    pub conditions: Vec<Option<crate::alarm::def::Comparison>>,
+    pub label: Option<Text>,
+    /// Clicking the symbol opens this screen.
+    pub to: Option<Arc<str>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueLabel {
+    pub tag: TagId,
+    pub rect: Boxed,
+    pub label: Option<Text>,
+    pub decimals: Option<usize>,
+    pub size: TextSize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarGraph {
+    pub tag: TagId,
+    pub rect: Boxed,
+    pub label: Option<Text>,
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gauge {
+    pub tag: TagId,
+    /// The dial's bounding box (a circle of diameter `rect.size.x`).
+    pub rect: Boxed,
+    pub label: Option<Text>,
+    pub min: f64,
+    pub max: f64,
+    /// Distance between numbered ticks.
+    pub major: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendBox {
+    pub tags: Vec<TagId>,
+    pub rect: Boxed,
+    pub label: Option<Text>,
+    pub minutes: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NavButton {
+    pub to: Arc<str>,
+    pub rect: Boxed,
+    /// `None`: the target screen's title.
+    pub label: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandValue {
+    /// Always writes this value.
+    Set(crate::tag::Value),
+    /// Writes the opposite of the tag's current state (true ↔ false, 1 ↔ 0).
+    Toggle,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandButton {
+    pub tag: TagId,
+    pub rect: Boxed,
+    pub label: Text,
+    pub value: CommandValue,
+    /// The question the confirmation asks; every command is confirmed.
+    pub confirm: Text,
+}
+
+/// One well or unit on an overview: title, state, a few values with sparklines; clicking opens `to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WellTile {
+    pub rect: Boxed,
+    pub title: Text,
+    /// Running/stopped state, if the asset has one.
+    pub state: Option<TagId>,
+    pub values: Vec<TagId>,
+    /// Every tag whose alarms count toward the tile's alarm marker (the asset's tags).
+    pub asset_tags: Vec<TagId>,
+    pub to: Option<Arc<str>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub rect: Boxed,
+    pub title: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub at: Pt,
+    pub text: Text,
+    pub size: TextSize,
+}
+
+/// Elements in drawing order: group frames first, then symbols, bars, gauges, trends, tiles, values,
+/// labels, and buttons on top.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Element {
+    Frame(Frame),
+    Symbol(PlacedSymbol),
+    Bar(BarGraph),
+    Gauge(Gauge),
+    Trend(TrendBox),
+    Tile(WellTile),
+    Value(ValueLabel),
+    Label(Label),
+    Drivers(Boxed),
+    Nav(NavButton),
+    Command(CommandButton),
+}
+
+impl Element {
+    /// Drawing layer (lower first).
+    pub fn layer(&self) -> u8 {
+        match self {
+            Element::Frame(_) => 0,
+            Element::Symbol(_) => 1,
+            Element::Bar(_) | Element::Gauge(_) | Element::Trend(_) | Element::Tile(_) | Element::Drivers(_) => 2,
+            Element::Value(_) | Element::Label(_) => 3,
+            Element::Nav(_) | Element::Command(_) => 4,
+        }
+    }
+
+    /// Tags this element shows (for live history and for "which tags does a screen use").
+    pub fn tags(&self) -> Vec<TagId> {
+        match self {
+            Element::Symbol(s) => s.tags.clone(),
+            Element::Value(v) => vec![v.tag],
+            Element::Bar(b) => vec![b.tag],
+            Element::Gauge(g) => vec![g.tag],
+            Element::Trend(t) => t.tags.clone(),
+            Element::Tile(t) => t.state.into_iter().chain(t.values.iter().copied()).collect(),
+            Element::Command(c) => vec![c.tag],
+            Element::Frame(_) | Element::Label(_) | Element::Drivers(_) | Element::Nav(_) => Vec::new(),
+        }
+    }
+}
+
+/// A keyboard shortcut that opens a screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shortcut {
+    /// F1 … F12.
+    F(u8),
+}
+
+impl Shortcut {
+    pub fn parse(s: &str) -> Option<Shortcut> {
+        let n: u8 = s.strip_prefix('F')?.parse().ok()?;
+        (1..=12).contains(&n).then_some(Shortcut::F(n))
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            Shortcut::F(n) => format!("F{n}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screen {
+    pub id: Arc<str>,
+    pub title: Text,
+    /// Display hierarchy (ISA-101): 1 overview, 2 unit, 3 equipment detail, 4 diagnostics.
+    pub level: u8,
+    pub parent: Option<Arc<str>>,
+    pub key: Option<Shortcut>,
+    pub canvas: Pt,
+    /// In drawing order (see `Element::layer`).
+    pub elements: Vec<Element>,
+    pub defined_at: String,
+}
+
+impl Screen {
+    /// Every tag the screen shows, once each.
+    pub fn tags(&self) -> Vec<TagId> {
+        let mut out: Vec<TagId> = self.elements.iter().flat_map(Element::tags).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Every screen and symbol of a project.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScreenSet {
+    /// In display order: by level, then as the files list them.
+    pub screens: Vec<Arc<Screen>>,
+    pub symbols: Vec<Arc<Symbol>>,
+    by_id: HashMap<Arc<str>, usize>,
+}
+
+impl ScreenSet {
+    pub fn new(mut screens: Vec<Arc<Screen>>, symbols: Vec<Arc<Symbol>>) -> Self {
+        screens.sort_by_key(|s| s.level);
+        let by_id = screens.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        Self {
+            screens,
+            symbols,
+            by_id,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<Screen>> {
+        self.by_id.get(id).map(|&i| &self.screens[i])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.screens.is_empty()
+    }
+
+    /// The screen the console opens first: the first level-1 screen (or the first of any level).
+    pub fn home(&self) -> Option<&Arc<Screen>> {
+        self.screens.first()
+    }
+
+    /// The way down from the home screen to `id`: its ancestors, then itself.
+    pub fn breadcrumbs(&self, id: &str) -> Vec<Arc<Screen>> {
+        let mut out = Vec::new();
+        let mut at = self.get(id);
+        while let Some(s) = at {
+            if out.iter().any(|o: &Arc<Screen>| o.id == s.id) {
+                break; // the loader refuses cycles; never loop on one anyway
+            }
+            out.push(s.clone());
+            at = s.parent.as_deref().and_then(|p| self.get(p));
+        }
+        out.reverse();
+        out
+    }
+
+    pub fn by_shortcut(&self, key: Shortcut) -> Option<&Arc<Screen>> {
+        self.screens.iter().find(|s| s.key == Some(key))
+    }
+
+    pub fn children<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Arc<Screen>> + 'a {
+        self.screens.iter().filter(move |s| s.parent.as_deref() == Some(id))
+    }
+}

@@ -1,0 +1,1210 @@
+//! The P&ID screen painter: draws a `screen::Screen` from the current snapshot with egui's painter,
+//! scaled to the space it is given, with breadcrumbs and navigation above it.
+//!
+//! Owns only view state (which screen, the way back, animation phases, a command awaiting confirmation).
+//! Reads the snapshot it is handed and returns what the operator asked for (`ScreenAction`); it never
+//! sends anything itself. Bad, stale and missing values are drawn as such: a symbol whose inputs are not
+//! good gets a dashed quality frame and its code, and its motion stops.
+
+use super::alarm_symbol::{AlarmMarks, paint_indicator};
+use super::screen_history::LiveHistory;
+use super::{drivers_page, readout, theme};
+use crate::hub::Snapshot;
+use crate::lang::Lang;
+use crate::screen::def::{
+    Align, BarGraph, Boxed, CommandButton, CommandValue, Element, Gauge, Label, Part, PlacedSymbol, Pt, Rotation,
+    Screen, ScreenSet, Shape as PartShape, Side, TextSize, TrendBox, ValueLabel, WellTile,
+};
+use crate::tag::{Quality, TagDef, TagId, TagState, Timestamp, Value};
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, Ui, Vec2, pos2, vec2};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What the operator asked for on a screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScreenAction {
+    /// A confirmed command button: write `value` to `tag` as the console's user.
+    Write { tag: TagId, value: Value },
+    /// Open these tags on the Trends page.
+    Trend(Vec<TagId>),
+    /// Open this screen in a window of its own (another monitor).
+    NewWindow(String),
+}
+
+/// Everything a screen is drawn from in one frame.
+pub struct DrawCtx<'a> {
+    pub snap: &'a Snapshot,
+    pub marks: &'a AlarmMarks,
+    pub now: Timestamp,
+    pub lang: Lang,
+    pub history: &'a LiveHistory,
+    /// The user may send commands (role); buttons are disabled otherwise.
+    pub may_command: bool,
+}
+
+#[derive(Debug, Clone)]
+struct PendingCommand {
+    tag: TagId,
+    value: CommandValue,
+    question: String,
+    label: String,
+}
+
+/// One display's view state (the main page, or a screen in its own window).
+#[derive(Debug, Default)]
+pub struct ScreenView {
+    current: Option<Arc<str>>,
+    back: Vec<Arc<str>>,
+    /// Accumulated rotation (degrees) or dash travel per (element, part), by the console's clock.
+    phases: HashMap<(usize, usize), f32>,
+    last_now: Option<Timestamp>,
+    pending: Option<PendingCommand>,
+}
+
+impl ScreenView {
+    pub fn showing(id: &str) -> Self {
+        Self {
+            current: Some(id.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The screen shown: the one opened last, or the home screen (also after a reload removed it).
+    pub fn current<'a>(&self, set: &'a ScreenSet) -> Option<&'a Arc<Screen>> {
+        self.current
+            .as_deref()
+            .and_then(|id| set.get(id))
+            .or_else(|| set.home())
+    }
+
+    pub fn current_id(&self) -> Option<&str> {
+        self.current.as_deref()
+    }
+
+    pub fn open(&mut self, id: &str) {
+        if self.current.as_deref() == Some(id) {
+            return;
+        }
+        if let Some(c) = self.current.take() {
+            self.back.push(c);
+            if self.back.len() > 50 {
+                self.back.remove(0);
+            }
+        }
+        self.current = Some(id.into());
+        self.phases.clear();
+    }
+
+    pub fn go_back(&mut self) {
+        if let Some(p) = self.back.pop() {
+            self.current = Some(p);
+            self.phases.clear();
+        }
+    }
+
+    pub fn go_up(&mut self, set: &ScreenSet) {
+        if let Some(p) = self.current(set).and_then(|s| s.parent.clone()) {
+            self.open(&p);
+        }
+    }
+
+    pub fn can_go_back(&self) -> bool {
+        !self.back.is_empty()
+    }
+}
+
+/// Breadcrumbs, then the screen filling the rest of `ui`.
+pub fn screen_page_ui(ui: &mut Ui, set: &ScreenSet, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<ScreenAction> {
+    let Some(screen) = view.current(set).cloned() else {
+        ui.label(cx.lang.pick(
+            "This project has no screens (screens/*.toml).",
+            "Este proyecto no tiene pantallas (screens/*.toml).",
+        ));
+        return None;
+    };
+    let mut window = None;
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(view.can_go_back(), egui::Button::new(cx.lang.pick("Back", "Atrás")))
+            .on_hover_text("Alt+Left")
+            .clicked()
+        {
+            view.go_back();
+        }
+        ui.add_space(8.0);
+        let crumbs = set.breadcrumbs(&screen.id);
+        let last = crumbs.len().saturating_sub(1);
+        for (i, s) in crumbs.iter().enumerate() {
+            if i > 0 {
+                ui.label(egui::RichText::new(">").color(theme::TEXT_DIM));
+            }
+            let title = s.title.get(cx.lang);
+            if i == last {
+                ui.label(egui::RichText::new(title).strong().size(theme::TEXT_HEADING));
+            } else if ui.link(title).clicked() {
+                view.open(&s.id);
+            }
+        }
+        if let Some(k) = screen.key {
+            ui.label(
+                egui::RichText::new(k.name())
+                    .color(theme::TEXT_DIM)
+                    .size(theme::TEXT_SMALL),
+            );
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button(cx.lang.pick("New window", "Nueva ventana"))
+                .on_hover_text(cx.lang.pick(
+                    "Open this screen in a window of its own (drag it to another monitor)",
+                    "Abrir esta pantalla en una ventana propia (llévela a otro monitor)",
+                ))
+                .clicked()
+            {
+                window = Some(ScreenAction::NewWindow(screen.id.to_string()));
+            }
+        });
+    });
+    ui.add_space(4.0);
+    canvas_ui(ui, &screen, view, cx).or(window)
+}
+
+/// Canvas units to screen points: uniform scale, centred in the space given.
+#[derive(Debug, Clone, Copy)]
+pub struct Fit {
+    origin: Pos2,
+    k: f32,
+}
+
+impl Fit {
+    pub fn new(area: Rect, canvas: Pt) -> Self {
+        let k = (area.width() / canvas.x).min(area.height() / canvas.y).max(0.01);
+        let size = vec2(canvas.x * k, canvas.y * k);
+        Self {
+            origin: area.center() - size * 0.5,
+            k,
+        }
+    }
+
+    fn p(&self, p: Pt) -> Pos2 {
+        pos2(self.origin.x + p.x * self.k, self.origin.y + p.y * self.k)
+    }
+
+    fn r(&self, b: Boxed) -> Rect {
+        Rect::from_min_max(self.p(b.at), self.p(b.max()))
+    }
+
+    fn len(&self, l: f32) -> f32 {
+        l * self.k
+    }
+
+    /// Text never shrinks below readable on small windows.
+    fn font(&self, size: f32) -> FontId {
+        FontId::proportional((size * self.k).max(9.0))
+    }
+
+    fn mono(&self, size: f32) -> FontId {
+        FontId::monospace((size * self.k).max(9.0))
+    }
+}
+
+/// Dashes shorter than this on screen are drawn as a solid line (level of detail).
+const MIN_DASH_PX: f32 = 4.0;
+/// Gauges smaller than this radius on screen drop their numbers and minor ticks: there is no room to read them.
+const GAUGE_NUMBERS_MIN_RADIUS_PX: f32 = 60.0;
+
+fn text_px(size: TextSize) -> f32 {
+    match size {
+        TextSize::Small => 13.0,
+        TextSize::Normal => 16.0,
+        TextSize::Large => 26.0,
+    }
+}
+
+/// The screen alone, filling `ui` (also what a screen window and the bench draw).
+pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<ScreenAction> {
+    let (area, _) = ui.allocate_exact_size(ui.available_size(), Sense::hover());
+    let fit = Fit::new(area, screen.canvas);
+    let dt = match view.last_now {
+        Some(last) => (cx.now.saturating_since(last).as_secs_f32()).min(0.5),
+        None => 0.0,
+    };
+    view.last_now = Some(cx.now);
+    let painter = ui.painter_at(area);
+    painter.rect_filled(fit.r(Boxed::new(Pt::default(), screen.canvas)), 0.0, theme::BACKGROUND);
+    let mut action = None;
+    let mut animating = false;
+    for (i, e) in screen.elements.iter().enumerate() {
+        let a = match e {
+            Element::Frame(f) => {
+                let r = fit.r(f.rect);
+                painter.rect(
+                    r,
+                    4.0,
+                    theme::TILE,
+                    Stroke::new(1.0, theme::TILE_STROKE),
+                    egui::StrokeKind::Inside,
+                );
+                if let Some(t) = &f.title {
+                    painter.text(
+                        r.min + vec2(fit.len(8.0), fit.len(4.0)),
+                        Align2::LEFT_TOP,
+                        t.get(cx.lang),
+                        fit.font(14.0),
+                        theme::TEXT_DIM,
+                    );
+                }
+                None
+            }
+            Element::Symbol(s) => {
+                animating |= symbol_ui(ui, &painter, &fit, s, i, view, cx, dt);
+                symbol_click(ui, &fit, s, i, view)
+            }
+            Element::Value(v) => {
+                value_ui(ui, &painter, &fit, v, i, cx);
+                None
+            }
+            Element::Bar(b) => {
+                bar_ui(ui, &painter, &fit, b, i, cx);
+                None
+            }
+            Element::Gauge(g) => {
+                gauge_ui(ui, &painter, &fit, g, i, cx);
+                None
+            }
+            Element::Trend(t) => trend_ui(ui, &painter, &fit, t, i, cx),
+            Element::Tile(t) => {
+                tile_ui(ui, &painter, &fit, t, i, view, cx);
+                None
+            }
+            Element::Label(l) => {
+                label_paint(&painter, &fit, l, cx.lang);
+                None
+            }
+            Element::Drivers(b) => {
+                let r = fit.r(*b);
+                let mut child = ui.new_child(egui::UiBuilder::new().max_rect(r).id_salt(("drivers", i)));
+                drivers_page::drivers_ui(&mut child, cx.snap);
+                None
+            }
+            Element::Nav(n) => {
+                let r = fit.r(n.rect);
+                let text = match &n.label {
+                    Some(l) => l.get(cx.lang).to_owned(),
+                    None => n.to.to_string(),
+                };
+                let b = egui::Button::new(egui::RichText::new(text).font(fit.font(15.0)));
+                if ui.put(r, b).clicked() {
+                    view.open(&n.to);
+                }
+                None
+            }
+            Element::Command(c) => {
+                command_ui(ui, &fit, c, view, cx);
+                None
+            }
+        };
+        action = action.or(a);
+    }
+    action = action.or_else(|| confirm_ui(ui, view, cx));
+    if animating {
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
+    }
+    action
+}
+
+/// Clicking a symbol with `to` opens that screen.
+fn symbol_click(ui: &mut Ui, fit: &Fit, s: &PlacedSymbol, i: usize, view: &mut ScreenView) -> Option<ScreenAction> {
+    let to = s.to.as_ref()?;
+    let resp = ui
+        .interact(fit.r(s.rect), ui.scope_id().with(("symbol", i)), Sense::click())
+        .on_hover_cursor(egui::CursorIcon::PointingHand);
+    if resp.clicked() {
+        view.open(to);
+    }
+    None
+}
+
+fn input_value(state: Option<&TagState>) -> Option<f64> {
+    let v = state?.value.as_ref()?;
+    match v {
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        other => other.as_f64(),
+    }
+}
+
+/// The worst quality among a symbol's inputs (good only when every one is).
+fn worst(states: &[Option<&TagState>]) -> Quality {
+    let mut q = Quality::Good;
+    for s in states {
+        let sq = s.map_or(Quality::Bad(crate::tag::BadReason::WaitingForData), |s| s.quality);
+        if !sq.is_good() && (q.is_good() || sq.is_bad()) {
+            q = sq;
+        }
+    }
+    q
+}
+
+/// Draws one placed symbol; true while something on it moves.
+#[allow(clippy::too_many_arguments)]
+fn symbol_ui(
+    ui: &Ui,
+    painter: &egui::Painter,
+    fit: &Fit,
+    s: &PlacedSymbol,
+    i: usize,
+    view: &mut ScreenView,
+    cx: &DrawCtx<'_>,
+    dt: f32,
+) -> bool {
+    let states: Vec<Option<&TagState>> = s.tags.iter().map(|t| cx.snap.get(*t)).collect();
+    let values: Vec<Option<f64>> = states
+        .iter()
+        .zip(&s.conditions)
+        .map(|(st, c)| match c {
+            Some(c) => c
+                .holds(st.and_then(|st| st.value.as_ref()))
+                .map(|b| f64::from(u8::from(b))),
+            None => input_value(*st),
+        })
+        .collect();
+    let quality = worst(&states);
+    let live = quality.is_good();
+    let mut moving = false;
+    let place = |p: Pt| s.rect.at + p.scale(s.scale);
+    for (j, part) in s.symbol.parts.iter().enumerate() {
+        let b = &part.bind;
+        if let Some((input, is)) = b.visible
+            && values[input].map(|v| v != 0.0) != Some(is)
+        {
+            continue;
+        }
+        // Motion and turning integrate the input over time; they stop when the input is not good.
+        let mut phase = view.phases.get(&(i, j)).copied().unwrap_or(0.0);
+        let rate = match (&b.rotate, b.motion) {
+            (Some((Rotation::Speed { input, deg_per_s }, _)), _) => values[*input].map(|v| v as f32 * deg_per_s),
+            (_, Some((input, rate))) => values[input].map(|v| v as f32 * rate),
+            _ => None,
+        };
+        if let Some(r) = rate
+            && live
+            && r != 0.0
+        {
+            phase = (phase + r * dt).rem_euclid(3600.0);
+            view.phases.insert((i, j), phase);
+            moving = true;
+        }
+        let offset = match &b.translate {
+            Some(t) => {
+                values[t.span.input].map_or(Pt::default(), |v| t.by.scale(t.fraction(v, s.ranges[t.span.input])))
+            }
+            None => Pt::default(),
+        };
+        let rotation = match &b.rotate {
+            Some((Rotation::Angle { span, from_deg, to_deg }, about)) => values[span.input].map(|v| {
+                (
+                    from_deg + (to_deg - from_deg) * span.fraction(v, s.ranges[span.input]),
+                    *about,
+                )
+            }),
+            Some((Rotation::Speed { .. }, about)) => Some((phase, *about)),
+            None => None,
+        };
+        let tf = |p: Pt| {
+            let p = match rotation {
+                Some((deg, about)) => p.rotated(about, deg),
+                None => p,
+            };
+            fit.p(place(p + offset))
+        };
+        let fill = match &b.colour {
+            Some(c) => Some(theme::ink(values[c.input].map_or(c.otherwise, |v| c.pick(v)))),
+            None => part.fill.map(theme::ink),
+        };
+        let stroke = part.stroke.map_or(Stroke::NONE, |c| {
+            Stroke::new(fit.len(part.width * s.scale).max(0.6), theme::ink(c))
+        });
+        let level = b.fill_level.map(|(span, side)| {
+            (
+                values[span.input].map_or(0.0, |v| span.fraction(v, s.ranges[span.input])),
+                side,
+            )
+        });
+        // Level of detail: dashes shorter than a few pixels read as a solid line, and cost a shape each.
+        let dash = part.dash.and_then(|(on, off)| {
+            let k = fit.len(s.scale);
+            let travel = if b.motion.is_some() { phase * k } else { 0.0 };
+            (on * k >= MIN_DASH_PX).then(|| (on * k, off * k, travel.rem_euclid((on + off) * k)))
+        });
+        paint_part(painter, fit, part, &tf, fill, stroke, level, dash, s.scale, cx.lang);
+    }
+    let r = fit.r(s.rect);
+    if let Some(label) = &s.label {
+        painter.text(
+            pos2(r.center().x, r.max.y + fit.len(4.0)),
+            Align2::CENTER_TOP,
+            label.get(cx.lang),
+            fit.font(14.0),
+            theme::TEXT,
+        );
+    }
+    if !live {
+        quality_frame(painter, fit, r, quality);
+    }
+    let name = s.symbol.name.get(cx.lang).to_owned();
+    let label = s.label.as_ref().map(|l| l.get(cx.lang).to_owned());
+    let resp = ui.interact(r, ui.scope_id().with(("symbol-info", i)), Sense::hover());
+    resp.widget_info(|| {
+        let text = match &label {
+            Some(l) => format!("{l} ({name})"),
+            None => name.clone(),
+        };
+        egui::WidgetInfo::labeled(egui::Role::Image, true, text)
+    });
+    moving
+}
+
+/// A dashed frame in the quality colour with its code: the symbol is not showing live data.
+fn quality_frame(painter: &egui::Painter, fit: &Fit, r: Rect, q: Quality) {
+    let colour = readout::chip_colour(q).unwrap_or(theme::QUALITY_BAD);
+    let r = r.expand(fit.len(3.0));
+    let pts = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
+    painter.extend(Shape::dashed_line(&pts, Stroke::new(2.0, colour), 6.0, 4.0));
+    chip_paint(painter, fit, r.left_top(), q.code(), colour);
+}
+
+fn chip_paint(painter: &egui::Painter, fit: &Fit, at: Pos2, text: &str, fill: Color32) -> Rect {
+    let galley = painter.layout_no_wrap(text.to_owned(), fit.font(11.0), theme::ON_CHIP);
+    let r = Rect::from_min_size(at, galley.size() + vec2(8.0, 2.0));
+    painter.rect_filled(r, 3.0, fill);
+    painter.galley(r.min + vec2(4.0, 1.0), galley, theme::ON_CHIP);
+    r
+}
+
+#[allow(clippy::too_many_arguments)]
+fn paint_part(
+    painter: &egui::Painter,
+    fit: &Fit,
+    part: &Part,
+    tf: &dyn Fn(Pt) -> Pos2,
+    fill: Option<Color32>,
+    stroke: Stroke,
+    level: Option<(f32, Side)>,
+    dash: Option<(f32, f32, f32)>,
+    scale: f32,
+    lang: Lang,
+) {
+    let outline: Vec<Pos2> = match &part.shape {
+        PartShape::Polyline(p) | PartShape::Polygon(p) => p.iter().map(|q| tf(*q)).collect(),
+        PartShape::Rect { min, size, rounding } => rect_points(*min, *size, *rounding).map(tf).collect(),
+        PartShape::Circle { center, radius } => circle_points(*center, *radius, 0.0, 360.0, fit.len(radius * scale))
+            .map(tf)
+            .collect(),
+        PartShape::Arc {
+            center,
+            radius,
+            from_deg,
+            to_deg,
+        } => circle_points(*center, *radius, *from_deg, *to_deg, fit.len(radius * scale))
+            .map(tf)
+            .collect(),
+        PartShape::Text { at, text, size, align } => {
+            let anchor = match align {
+                Align::Left => Align2::LEFT_CENTER,
+                Align::Center => Align2::CENTER_CENTER,
+                Align::Right => Align2::RIGHT_CENTER,
+            };
+            let colour = fill.unwrap_or(theme::TEXT);
+            painter.text(tf(*at), anchor, text.get(lang), fit.font(size * scale), colour);
+            return;
+        }
+    };
+    let closed = !matches!(part.shape, PartShape::Polyline(_) | PartShape::Arc { .. });
+    if let Some(fill) = fill
+        && closed
+    {
+        match level {
+            Some((f, side)) => {
+                if f > 0.0 {
+                    let bb = Rect::from_points(&outline);
+                    let clip = match side {
+                        Side::Bottom => Rect::from_min_max(pos2(bb.min.x, bb.max.y - bb.height() * f), bb.max),
+                        Side::Top => Rect::from_min_max(bb.min, pos2(bb.max.x, bb.min.y + bb.height() * f)),
+                        Side::Left => Rect::from_min_max(bb.min, pos2(bb.min.x + bb.width() * f, bb.max.y)),
+                        Side::Right => Rect::from_min_max(pos2(bb.max.x - bb.width() * f, bb.min.y), bb.max),
+                    };
+                    painter
+                        .with_clip_rect(clip.intersect(painter.clip_rect()))
+                        .add(Shape::convex_polygon(outline.clone(), fill, Stroke::NONE));
+                }
+            }
+            None => {
+                painter.add(Shape::convex_polygon(outline.clone(), fill, Stroke::NONE));
+            }
+        }
+    }
+    if stroke.width > 0.0 {
+        let mut path = outline;
+        if closed && let Some(first) = path.first().copied() {
+            path.push(first);
+        }
+        match dash {
+            Some((on, off, travel)) => {
+                painter.extend(Shape::dashed_line_with_offset(&path, stroke, &[on], &[off], travel));
+            }
+            None => {
+                painter.add(Shape::line(path, stroke));
+            }
+        }
+    }
+}
+
+/// A rectangle's outline, with quarter circles at the corners when rounded (still convex).
+fn rect_points(min: Pt, size: Pt, rounding: f32) -> impl Iterator<Item = Pt> {
+    let r = rounding.min(size.x * 0.5).min(size.y * 0.5);
+    let max = min + size;
+    let corners = [
+        (Pt::new(max.x - r, min.y + r), 270.0),
+        (Pt::new(max.x - r, max.y - r), 0.0),
+        (Pt::new(min.x + r, max.y - r), 90.0),
+        (Pt::new(min.x + r, min.y + r), 180.0),
+    ];
+    let steps = if r > 0.0 { 6 } else { 0 };
+    corners.into_iter().flat_map(move |(c, start)| {
+        (0..=steps).map(move |k| {
+            let a = (start + 90.0 * k as f32 / steps.max(1) as f32).to_radians();
+            Pt::new(c.x + r * a.cos(), c.y + r * a.sin())
+        })
+    })
+}
+
+/// Points on a circle from `from_deg` to `to_deg` (clockwise on screen): one every 10° on a large circle,
+/// fewer on a small one (a 6 px circle needs no 36 corners).
+fn circle_points(center: Pt, radius: f32, from_deg: f32, to_deg: f32, radius_px: f32) -> impl Iterator<Item = Pt> {
+    let sweep = (to_deg - from_deg).abs();
+    let full = sweep >= 360.0;
+    let step_deg = if radius_px < 8.0 {
+        45.0
+    } else if radius_px < 20.0 {
+        20.0
+    } else {
+        10.0
+    };
+    let n = ((sweep / step_deg).ceil() as usize).max(4);
+    let count = if full { n } else { n + 1 };
+    (0..count).map(move |k| {
+        let a = (from_deg + (to_deg - from_deg) * k as f32 / n as f32).to_radians();
+        Pt::new(center.x + radius * a.cos(), center.y + radius * a.sin())
+    })
+}
+
+/// The value as text with its unit; `decimals` overrides the tag's.
+fn value_text(def: &TagDef, state: Option<&TagState>, decimals: Option<usize>) -> String {
+    match state.and_then(|s| s.value.as_ref()) {
+        Some(v) => {
+            let t = v.display(decimals.unwrap_or(def.decimals));
+            if def.unit.is_empty() {
+                t
+            } else {
+                format!("{t} {}", def.unit)
+            }
+        }
+        None => "----".to_owned(),
+    }
+}
+
+/// Label, alarm indicator, value with its unit, and a quality chip when the value is not good.
+fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usize, cx: &DrawCtx<'_>) {
+    let Some(def) = cx.snap.directory.get(v.tag) else {
+        return;
+    };
+    let state = cx.snap.get(v.tag);
+    let r = fit.r(v.rect);
+    let px = text_px(v.size);
+    let good = state.is_some_and(|s| s.quality.is_good());
+    let text = value_text(def, state, v.decimals);
+    painter.rect(
+        r,
+        2.0,
+        theme::FACE,
+        Stroke::new(1.0, theme::TILE_STROKE),
+        egui::StrokeKind::Inside,
+    );
+    let pad = fit.len(6.0);
+    if let Some(l) = &v.label {
+        painter.text(
+            pos2(r.min.x + pad, r.center().y),
+            Align2::LEFT_CENTER,
+            l.get(cx.lang),
+            fit.font(px * 0.8),
+            theme::TEXT_DIM,
+        );
+    }
+    let mut right = r.max.x - pad;
+    if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
+        let colour = readout::chip_colour(q).unwrap_or(theme::QUALITY_BAD);
+        let g = painter.layout_no_wrap(q.code().to_owned(), fit.font(11.0), theme::ON_CHIP);
+        let chip = Rect::from_min_size(
+            pos2(right - g.size().x - 8.0, r.center().y - g.size().y * 0.5 - 1.0),
+            g.size() + vec2(8.0, 2.0),
+        );
+        painter.rect_filled(chip, 3.0, colour);
+        painter.galley(chip.min + vec2(4.0, 1.0), g, theme::ON_CHIP);
+        right = chip.min.x - pad;
+    }
+    let colour = if good { theme::VALUE } else { theme::TEXT_DIM };
+    let vr = painter.text(
+        pos2(right, r.center().y),
+        Align2::RIGHT_CENTER,
+        &text,
+        fit.mono(px),
+        colour,
+    );
+    if let Some((p, st)) = cx.marks.get(&v.tag) {
+        let s = r.height() * 0.7;
+        let at = Rect::from_center_size(pos2(vr.min.x - s * 0.7, r.center().y), Vec2::splat(s));
+        paint_indicator(painter, at, *p, *st, cx.now);
+    }
+    let label = v.label.as_ref().map_or(def.name.clone(), |l| l.get(cx.lang).to_owned());
+    let quality = state.map_or("NO DATA", |s| s.quality.code());
+    ui.interact(r, ui.scope_id().with(("value", i)), Sense::hover())
+        .on_hover_text(format!("{}\n{}\n{quality}", def.name, def.description))
+        .widget_info(|| {
+            let q = if good { String::new() } else { format!(" {quality}") };
+            egui::WidgetInfo::labeled(egui::Role::Label, true, format!("{label}: {text}{q}"))
+        });
+}
+
+fn scaled(v: f64, min: f64, max: f64) -> f32 {
+    (((v - min) / (max - min)).clamp(0.0, 1.0)) as f32
+}
+
+fn bar_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, b: &BarGraph, i: usize, cx: &DrawCtx<'_>) {
+    let Some(def) = cx.snap.directory.get(b.tag) else {
+        return;
+    };
+    let state = cx.snap.get(b.tag);
+    let r = fit.r(b.rect);
+    let good = state.is_some_and(|s| s.quality.is_good());
+    let label_h = fit.len(18.0);
+    let body = Rect::from_min_max(pos2(r.min.x, r.min.y + label_h), pos2(r.max.x, r.max.y - label_h));
+    if let Some(l) = &b.label {
+        painter.text(
+            pos2(r.center().x, r.min.y),
+            Align2::CENTER_TOP,
+            l.get(cx.lang),
+            fit.font(13.0),
+            theme::TEXT_DIM,
+        );
+    }
+    painter.rect(
+        body,
+        0.0,
+        theme::FACE,
+        Stroke::new(1.0, theme::TILE_STROKE),
+        egui::StrokeKind::Inside,
+    );
+    let v = state.and_then(|s| s.value.as_ref()).and_then(Value::as_f64);
+    if let Some(v) = v {
+        let f = scaled(v, b.min, b.max);
+        let fill = Rect::from_min_max(
+            pos2(body.min.x + 2.0, body.max.y - body.height() * f),
+            body.max - vec2(2.0, 0.0),
+        );
+        painter.rect_filled(fill, 0.0, if good { theme::INDICATOR } else { theme::TEXT_DIM });
+    }
+    let text = value_text(def, state, None);
+    painter.text(
+        pos2(r.center().x, r.max.y),
+        Align2::CENTER_BOTTOM,
+        &text,
+        fit.mono(13.0),
+        theme::VALUE,
+    );
+    if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
+        quality_frame(painter, fit, body, q);
+    }
+    ui.interact(r, ui.scope_id().with(("bar", i)), Sense::hover())
+        .widget_info(|| {
+            let name = b.label.as_ref().map_or(def.name.as_str(), |l| l.get(cx.lang));
+            egui::WidgetInfo::labeled(egui::Role::ProgressIndicator, true, format!("{name}: {text}"))
+        });
+}
+
+/// Compact tick numbers: 60000 → 60k.
+fn tick_text(v: f64) -> String {
+    if v.abs() >= 10_000.0 {
+        format!("{}k", v / 1000.0)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A dial over 270° (from 7:30 round to 4:30, clockwise) with numbered ticks, a needle and a readout.
+fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx: &DrawCtx<'_>) {
+    let Some(def) = cx.snap.directory.get(g.tag) else {
+        return;
+    };
+    let state = cx.snap.get(g.tag);
+    let r = fit.r(g.rect);
+    let c = r.center();
+    let rad = r.width() * 0.5;
+    let good = state.is_some_and(|s| s.quality.is_good());
+    painter.circle(
+        c,
+        rad,
+        theme::FACE,
+        Stroke::new(fit.len(2.0).max(1.0), theme::TILE_STROKE),
+    );
+    let angle = |f: f32| (135.0 + 270.0 * f).to_radians();
+    let at = |a: f32, d: f32| c + vec2(a.cos(), a.sin()) * d;
+    let steps = ((g.max - g.min) / g.major).round() as usize;
+    let detailed = rad >= GAUGE_NUMBERS_MIN_RADIUS_PX;
+    for k in 0..=steps {
+        let v = g.min + g.major * k as f64;
+        let a = angle(scaled(v, g.min, g.max));
+        painter.line_segment(
+            [at(a, rad * 0.80), at(a, rad * 0.93)],
+            Stroke::new(fit.len(2.0).max(1.0), theme::TEXT),
+        );
+        if detailed {
+            painter.text(
+                at(a, rad * 0.66),
+                Align2::CENTER_CENTER,
+                tick_text(v),
+                fit.font(rad / fit.k * 0.12),
+                theme::TEXT_DIM,
+            );
+        }
+        if detailed && k < steps {
+            let a2 = angle(scaled(v + g.major * 0.5, g.min, g.max));
+            painter.line_segment(
+                [at(a2, rad * 0.86), at(a2, rad * 0.93)],
+                Stroke::new(1.0, theme::TEXT_DIM),
+            );
+        }
+    }
+    if let Some(l) = &g.label {
+        // In the open quarter at the bottom, where no tick is.
+        painter.text(
+            c + vec2(0.0, rad * 0.64),
+            Align2::CENTER_CENTER,
+            l.get(cx.lang),
+            fit.font(rad / fit.k * 0.11),
+            theme::TEXT_DIM,
+        );
+    }
+    let text = value_text(def, state, None);
+    painter.text(
+        c + vec2(0.0, rad * 0.30),
+        Align2::CENTER_CENTER,
+        &text,
+        fit.mono(rad / fit.k * 0.13),
+        if good { theme::VALUE } else { theme::TEXT_DIM },
+    );
+    if let Some(v) = state.and_then(|s| s.value.as_ref()).and_then(Value::as_f64) {
+        let a = angle(scaled(v, g.min, g.max));
+        let colour = if good { theme::INDICATOR } else { theme::TEXT_DIM };
+        painter.line_segment([c, at(a, rad * 0.86)], Stroke::new(fit.len(4.0).max(2.0), colour));
+    }
+    painter.circle_filled(c, rad * 0.06, theme::INDICATOR);
+    if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
+        quality_frame(painter, fit, r, q);
+    }
+    if let Some((p, st)) = cx.marks.get(&g.tag) {
+        let s = rad * 0.22;
+        paint_indicator(
+            painter,
+            Rect::from_center_size(r.right_top() - vec2(s * 0.5, -s * 0.5), Vec2::splat(s)),
+            *p,
+            *st,
+            cx.now,
+        );
+    }
+    ui.interact(r, ui.scope_id().with(("gauge", i)), Sense::hover())
+        .widget_info(|| {
+            let name = g.label.as_ref().map_or(def.name.as_str(), |l| l.get(cx.lang));
+            let q = state
+                .map(|s| s.quality)
+                .filter(|q| !q.is_good())
+                .map_or(String::new(), |q| format!(" {}", q.code()));
+            egui::WidgetInfo::labeled(egui::Role::Image, true, format!("{name}: {text}{q}"))
+        });
+}
+
+/// Lines of recent values, each pen on its own tag's range; gaps where data was bad. Click: Trends page.
+fn trend_ui(
+    ui: &Ui,
+    painter: &egui::Painter,
+    fit: &Fit,
+    t: &TrendBox,
+    i: usize,
+    cx: &DrawCtx<'_>,
+) -> Option<ScreenAction> {
+    let r = fit.r(t.rect);
+    painter.rect(
+        r,
+        2.0,
+        theme::FACE,
+        Stroke::new(1.0, theme::TILE_STROKE),
+        egui::StrokeKind::Inside,
+    );
+    let head = fit.len(20.0);
+    let plot = Rect::from_min_max(pos2(r.min.x + 4.0, r.min.y + head), pos2(r.max.x - 4.0, r.max.y - 4.0));
+    let to = cx.now.as_secs_f64();
+    let from = to - f64::from(t.minutes) * 60.0;
+    let mut x = r.min.x + fit.len(6.0);
+    if let Some(l) = &t.label {
+        let g = painter.text(
+            pos2(x, r.min.y + head * 0.5),
+            Align2::LEFT_CENTER,
+            l.get(cx.lang),
+            fit.font(13.0),
+            theme::TEXT,
+        );
+        x = g.max.x + fit.len(10.0);
+    }
+    // Pens of one device are named by signal; pens of several by their full tag name.
+    let devices: Vec<&str> = t
+        .tags
+        .iter()
+        .filter_map(|id| cx.snap.directory.get(*id))
+        .map(TagDef::device)
+        .collect();
+    let one_device = devices.windows(2).all(|w| w[0] == w[1]);
+    for (k, tag) in t.tags.iter().enumerate() {
+        let Some(def) = cx.snap.directory.get(*tag) else {
+            continue;
+        };
+        let pen = theme::PENS[k % theme::PENS.len()];
+        let name = if one_device {
+            def.signal().replace('_', " ")
+        } else {
+            def.name.clone()
+        };
+        let legend = format!("{name} {}", value_text(def, cx.snap.get(*tag), None));
+        let g = painter.text(
+            pos2(x, r.min.y + head * 0.5),
+            Align2::LEFT_CENTER,
+            legend,
+            fit.font(12.0),
+            pen,
+        );
+        x = g.max.x + fit.len(10.0);
+        let (lo, hi) = def.range.unwrap_or((0.0, 1.0));
+        let mut run: Vec<Pos2> = Vec::new();
+        let flush = |run: &mut Vec<Pos2>| {
+            if run.len() > 1 {
+                painter.add(Shape::line(std::mem::take(run), Stroke::new(1.5, pen)));
+            }
+            run.clear();
+        };
+        for (ts, v) in cx.history.since(*tag, from) {
+            match v {
+                Some(v) => {
+                    let px = plot.min.x + plot.width() * ((ts - from) / (to - from)) as f32;
+                    let py = plot.max.y - plot.height() * scaled(v, lo, hi);
+                    run.push(pos2(px, py));
+                }
+                None => flush(&mut run),
+            }
+        }
+        flush(&mut run);
+    }
+    let label = t
+        .label
+        .as_ref()
+        .map_or_else(|| "trend".to_owned(), |l| l.get(cx.lang).to_owned());
+    let resp = ui
+        .interact(r, ui.scope_id().with(("trend", i)), Sense::click())
+        .on_hover_text(
+            cx.lang
+                .pick("Open on the Trends page", "Abrir en la página de tendencias"),
+        );
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Trend {label}")));
+    resp.clicked().then(|| ScreenAction::Trend(t.tags.clone()))
+}
+
+/// An asset at a glance: title, state, alarm marker, values with sparklines. Click: its screen.
+fn tile_ui(
+    ui: &Ui,
+    painter: &egui::Painter,
+    fit: &Fit,
+    t: &WellTile,
+    i: usize,
+    view: &mut ScreenView,
+    cx: &DrawCtx<'_>,
+) {
+    let r = fit.r(t.rect);
+    painter.rect(
+        r,
+        4.0,
+        theme::TILE,
+        Stroke::new(1.0, theme::TILE_STROKE),
+        egui::StrokeKind::Inside,
+    );
+    let pad = fit.len(8.0);
+    let title = t.title.get(cx.lang);
+    painter.text(
+        r.min + vec2(pad, pad),
+        Align2::LEFT_TOP,
+        title,
+        fit.font(18.0),
+        theme::TEXT,
+    );
+    // The most urgent alarm among the asset's tags, shown like everywhere else.
+    let worst_alarm = t
+        .asset_tags
+        .iter()
+        .filter_map(|id| cx.marks.get(id))
+        .min_by_key(|(p, _)| *p);
+    if let Some((p, st)) = worst_alarm {
+        let s = fit.len(22.0);
+        paint_indicator(
+            painter,
+            Rect::from_min_size(pos2(r.max.x - pad - s, r.min.y + pad), Vec2::splat(s)),
+            *p,
+            *st,
+            cx.now,
+        );
+    }
+    let mut y = r.min.y + pad + fit.len(26.0);
+    if let Some(state) = t.state {
+        let st = cx.snap.get(state);
+        let (text, fill, colour) = match st.filter(|s| s.quality.is_good()).and_then(|s| input_value(Some(s))) {
+            Some(v) if v != 0.0 => (
+                cx.lang.pick("RUNNING", "EN MARCHA"),
+                theme::ink(crate::screen::Ink::Running),
+                theme::ON_CHIP,
+            ),
+            Some(_) => (
+                cx.lang.pick("STOPPED", "PARADO"),
+                theme::ink(crate::screen::Ink::Stopped),
+                theme::TEXT,
+            ),
+            None => (
+                st.map_or("NO DATA", |s| s.quality.code()),
+                st.and_then(|s| readout::chip_colour(s.quality))
+                    .unwrap_or(theme::QUALITY_BAD),
+                theme::ON_CHIP,
+            ),
+        };
+        let g = painter.layout_no_wrap(text.to_owned(), fit.font(12.0), colour);
+        let chip = Rect::from_min_size(pos2(r.min.x + pad, y), g.size() + vec2(10.0, 4.0));
+        painter.rect(
+            chip,
+            3.0,
+            fill,
+            Stroke::new(1.0, theme::TEXT_DIM),
+            egui::StrokeKind::Inside,
+        );
+        painter.galley(chip.min + vec2(5.0, 2.0), g, colour);
+        y = chip.max.y + fit.len(6.0);
+    }
+    let not_good = t
+        .asset_tags
+        .iter()
+        .filter(|id| cx.snap.get(**id).is_some_and(|s| !s.quality.is_good()))
+        .count();
+    if not_good > 0 {
+        chip_paint(
+            painter,
+            fit,
+            pos2(r.max.x - pad - fit.len(90.0), r.min.y + pad + fit.len(30.0)),
+            &format!("{not_good} {}", cx.lang.pick("NOT GOOD", "CALIDAD MALA")),
+            theme::QUALITY_BAD,
+        );
+    }
+    let row_h = ((r.max.y - pad - y) / t.values.len().max(1) as f32).min(fit.len(40.0));
+    let since = cx.now.as_secs_f64() - 600.0;
+    for (k, tag) in t.values.iter().enumerate() {
+        let Some(def) = cx.snap.directory.get(*tag) else {
+            continue;
+        };
+        let state = cx.snap.get(*tag);
+        let top = y + row_h * k as f32;
+        let mid = top + row_h * 0.5;
+        painter.text(
+            pos2(r.min.x + pad, mid),
+            Align2::LEFT_CENTER,
+            def.signal().replace('_', " "),
+            fit.font(12.0),
+            theme::TEXT_DIM,
+        );
+        let good = state.is_some_and(|s| s.quality.is_good());
+        let text = value_text(def, state, None);
+        let value_x = r.min.x + r.width() * 0.62;
+        painter.text(
+            pos2(value_x, mid),
+            Align2::RIGHT_CENTER,
+            &text,
+            fit.mono(13.0),
+            if good { theme::VALUE } else { theme::TEXT_DIM },
+        );
+        let spark = Rect::from_min_max(
+            pos2(value_x + pad, top + row_h * 0.15),
+            pos2(r.max.x - pad, top + row_h * 0.85),
+        );
+        sparkline(painter, spark, cx.history, *tag, since, cx.now.as_secs_f64(), def.range);
+    }
+    let resp = ui.interact(r, ui.scope_id().with(("tile", i)), Sense::click());
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, title));
+    if resp.clicked()
+        && let Some(to) = &t.to
+    {
+        view.open(to);
+    }
+}
+
+fn sparkline(
+    painter: &egui::Painter,
+    r: Rect,
+    h: &LiveHistory,
+    tag: TagId,
+    from: f64,
+    to: f64,
+    range: Option<(f64, f64)>,
+) {
+    let pts: Vec<(f64, Option<f64>)> = h.since(tag, from).collect();
+    // Scaled to the data (the shape of recent change is the point), but never to less than 5 % of the
+    // instrument range, so noise on a steady value stays a near-flat line.
+    let vs = pts.iter().filter_map(|p| p.1);
+    let (lo, hi) = (
+        vs.clone().fold(f64::INFINITY, f64::min),
+        vs.fold(f64::NEG_INFINITY, f64::max),
+    );
+    let least = range.map_or(1e-6, |(a, b)| (b - a).abs() * 0.05).max(1e-6);
+    let mid = (lo + hi) * 0.5;
+    let half = ((hi - lo) * 0.5).max(least * 0.5);
+    let (lo, hi) = if lo.is_finite() {
+        (mid - half, mid + half)
+    } else {
+        (0.0, 1.0)
+    };
+    let mut run: Vec<Pos2> = Vec::new();
+    for (t, v) in pts {
+        match v {
+            Some(v) => run.push(pos2(
+                r.min.x + r.width() * ((t - from) / (to - from)) as f32,
+                r.max.y - r.height() * scaled(v, lo, hi),
+            )),
+            None if run.len() > 1 => {
+                painter.add(Shape::line(std::mem::take(&mut run), Stroke::new(1.2, theme::PENS[0])));
+            }
+            None => run.clear(),
+        }
+    }
+    if run.len() > 1 {
+        painter.add(Shape::line(run, Stroke::new(1.2, theme::PENS[0])));
+    }
+    painter.line_segment(
+        [r.left_bottom(), r.right_bottom()],
+        Stroke::new(0.5, theme::TILE_STROKE),
+    );
+}
+
+fn label_paint(painter: &egui::Painter, fit: &Fit, l: &Label, lang: Lang) {
+    painter.text(
+        fit.p(l.at),
+        Align2::LEFT_TOP,
+        l.text.get(lang),
+        fit.font(text_px(l.size)),
+        theme::TEXT,
+    );
+}
+
+fn command_ui(ui: &mut Ui, fit: &Fit, c: &CommandButton, view: &mut ScreenView, cx: &DrawCtx<'_>) {
+    let label = c.label.get(cx.lang).to_owned();
+    let b = egui::Button::new(egui::RichText::new(&label).font(fit.font(15.0)).strong());
+    let resp = ui
+        .put(fit.r(c.rect), |ui: &mut Ui| ui.add_enabled(cx.may_command, b))
+        .on_disabled_hover_text(cx.lang.pick(
+            "Your role may not command equipment",
+            "Su rol no permite comandar equipos",
+        ));
+    if resp.clicked() {
+        view.pending = Some(PendingCommand {
+            tag: c.tag,
+            value: c.value.clone(),
+            question: c.confirm.get(cx.lang).to_owned(),
+            label,
+        });
+    }
+}
+
+/// The value a confirmed command writes now (a toggle reads the tag at the moment of confirming).
+fn command_value(v: &CommandValue, state: Option<&TagState>, def: Option<&TagDef>) -> Option<Value> {
+    match v {
+        CommandValue::Set(v) => Some(v.clone()),
+        CommandValue::Toggle => {
+            let on = input_value(state.filter(|s| s.quality.is_good()))? != 0.0;
+            Some(match def.map(|d| d.kind) {
+                Some(crate::tag::ValueKind::Bool) => Value::Bool(!on),
+                Some(crate::tag::ValueKind::I64) => Value::I64(i64::from(!on)),
+                _ => Value::F64(if on { 0.0 } else { 1.0 }),
+            })
+        }
+    }
+}
+
+fn confirm_ui(ui: &mut Ui, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<ScreenAction> {
+    let p = view.pending.clone()?;
+    let mut out = None;
+    let mut close = false;
+    egui::Modal::new(egui::Id::unique("screen-command-confirm")).show(ui.ctx(), |ui| {
+        ui.set_width(420.0);
+        ui.heading(&p.label);
+        ui.add_space(6.0);
+        ui.label(&p.question);
+        let def = cx.snap.directory.get(p.tag);
+        let value = command_value(&p.value, cx.snap.get(p.tag), def);
+        if let Some(d) = def {
+            match &value {
+                Some(v) => ui.label(
+                    egui::RichText::new(format!(
+                        "{} {v} {} {}",
+                        cx.lang.pick("writes", "escribe"),
+                        cx.lang.pick("to", "en"),
+                        d.name
+                    ))
+                    .color(theme::TEXT_DIM),
+                ),
+                None => ui.label(
+                    egui::RichText::new(format!(
+                        "{} {}",
+                        d.name,
+                        cx.lang.pick(
+                            "has no good value to toggle from: not sent",
+                            "no tiene un valor bueno desde el cual alternar: no se envía",
+                        )
+                    ))
+                    .color(theme::QUALITY_BAD),
+                ),
+            };
+        }
+        ui.add_space(10.0);
+        ui.horizontal(|ui| {
+            let ok = ui.add_enabled(
+                value.is_some() && cx.may_command,
+                egui::Button::new(cx.lang.pick("Confirm", "Confirmar")),
+            );
+            if ok.clicked() {
+                out = value.clone().map(|value| ScreenAction::Write { tag: p.tag, value });
+                close = true;
+            }
+            if ui.button(cx.lang.pick("Cancel", "Cancelar")).clicked() {
+                close = true;
+            }
+        });
+    });
+    if close {
+        view.pending = None;
+    }
+    out
+}

@@ -1,0 +1,236 @@
+//! The P&ID screens as an operator uses them: the console opens on the field overview, a tile leads to
+//! its unit, the breadcrumbs and Back lead home, function keys jump, a command is sent only after its
+//! confirmation and only for a role that may command, a trend opens on the Trends page. One snapshot
+//! image per shipped screen (look at them after `UPDATE_SNAPSHOTS=1`).
+
+use crate::console_ui::{harness, mask_frame_time};
+use crate::support::{self, console};
+use egui_kittest::kittest::{NodeT, Queryable};
+use wellconsole::auth::{Actor, Role};
+use wellconsole::hub::HubCommand;
+use wellconsole::tag::Value;
+use wellconsole::ui::Page;
+
+fn showing(h: &egui_kittest::Harness<'static, wellconsole::ui::ConsoleApp>) -> String {
+    h.state().display().current_id().unwrap_or("(home)").to_owned()
+}
+
+#[test]
+fn the_console_opens_on_the_field_overview_and_tiles_lead_to_each_unit() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    assert_eq!(h.state().page(), Page::Display, "a project with screens opens on them");
+    h.get_by_label("Campo Escuela field overview");
+    // every well is a tile; esp03's link is down, so its tile says so
+    for t in [
+        "CT-01 coiled tubing",
+        "ESP01 well",
+        "ESP06 well",
+        "SEP-01 test separator",
+    ] {
+        h.get_by_label(t);
+    }
+    h.get_by_label("CT-01 coiled tubing").click();
+    h.run();
+    assert_eq!(showing(&h), "ct01");
+    h.get_by_label("CT-01 coiled tubing unit");
+    h.get_by_label_contains("Depth: 5550.0 ft");
+    // the stale wellhead pressure is marked on its value, never shown as live
+    h.get_by_label_contains("WELLHEAD");
+    assert!(h.query_all_by_label_contains("STALE").count() >= 1);
+
+    h.get_by_label("Injector detail").click();
+    h.run();
+    assert_eq!(showing(&h), "ct01-injector");
+    // breadcrumbs: Campo Escuela > CT-01 > injector; the middle one is a link back
+    h.get_by_label("CT-01 coiled tubing unit").click();
+    h.run();
+    assert_eq!(showing(&h), "ct01");
+    h.get_by_label("Back").click();
+    h.run();
+    assert_eq!(showing(&h), "ct01-injector");
+    h.get_by_label("Campo Escuela field overview").click();
+    h.run();
+    assert_eq!(showing(&h), "field");
+    h.get_by_label("ESP03 well").click();
+    h.run();
+    assert_eq!(showing(&h), "esp03");
+    h.get_by_label("ESP03 electric submersible pump well");
+    assert!(
+        h.query_all_by_label_contains("COMM FAIL").count() >= 5,
+        "every esp03 value is marked COMM FAIL"
+    );
+}
+
+#[test]
+fn function_keys_open_screens_from_any_page() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    h.key_press(egui::Key::F3);
+    h.run();
+    assert_eq!(h.state().page(), Page::Display);
+    assert_eq!(showing(&h), "sep01");
+    h.key_press(egui::Key::F2);
+    h.run();
+    assert_eq!(showing(&h), "ct01");
+    h.key_press(egui::Key::F12);
+    h.run();
+    assert_eq!(showing(&h), "diagnostics");
+    h.get_by_label("750/s");
+}
+
+#[test]
+fn a_command_is_sent_only_after_its_confirmation() {
+    let (app, rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.key_press(egui::Key::F2);
+    h.run();
+    h.get_by_label("SHUT DOWN UNIT").click();
+    h.run();
+    h.get_by_label("Shut down CT-01? The injector brakes and the pumps stop.");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(rx.try_recv().is_err(), "a cancelled command sends nothing");
+    h.get_by_label("SHUT DOWN UNIT").click();
+    h.run();
+    h.get_by_label("Confirm").click();
+    h.run();
+    match rx.try_recv() {
+        Ok(HubCommand::OperatorWrite { tag, value, by }) => {
+            assert_eq!(value, Value::Bool(true));
+            assert_eq!(by.user.as_str(), "ana");
+            let dir = support::demo_snapshot().directory;
+            assert_eq!(dir.get(tag).unwrap().name, "ct01/shutdown");
+        }
+        other => panic!("expected the operator's write, got {other:?}"),
+    }
+    h.get_by_label_contains("write of ON to ct01/shutdown sent");
+}
+
+#[test]
+fn a_viewer_cannot_command_equipment_from_a_screen() {
+    let settings = wellconsole::ui::ConsoleSettings {
+        actor: Actor::new("vera", Role::Viewer),
+        ..support::test_settings()
+    };
+    let (app, rx) = support::console_full(None, None, None, support::demo_snapshot(), settings);
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("ESP01 well").click();
+    h.run();
+    let stop = h.get_by_label("STOP ESP01");
+    assert!(stop.accesskit_node().is_disabled(), "disabled for a viewer");
+    stop.click();
+    h.run();
+    assert!(h.query_by_label("Confirm").is_none());
+    assert!(rx.try_recv().is_err());
+}
+
+#[test]
+fn an_embedded_trend_opens_on_the_trends_page() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Trend ESP production, last 30 min").click();
+    h.run();
+    assert_eq!(h.state().page(), Page::Trends);
+    let pens: Vec<&str> = h.state().trend().pens().collect();
+    assert_eq!(pens.len(), 6, "{pens:?}");
+    assert!(pens.contains(&"esp04/rate"));
+}
+
+/// One image per shipped screen, reached by clicking as an operator would.
+#[test]
+fn snapshots_of_every_shipped_screen() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.set_size(egui::vec2(1600.0, 960.0));
+    h.run();
+    mask_frame_time(&mut h);
+    h.snapshot("screen_field");
+    for (click, name) in [
+        ("CT-01 coiled tubing", "screen_ct01"),
+        ("Injector detail", "screen_ct01_injector"),
+        ("Campo Escuela field overview", ""),
+        ("ESP02 well", "screen_esp02"),
+        ("Campo Escuela field overview", ""),
+        ("SEP-01 test separator", "screen_sep01"),
+        ("Campo Escuela field overview", ""),
+        ("Communications (F12)", "screen_diagnostics"),
+    ] {
+        h.get_by_label(click).click();
+        h.run();
+        if !name.is_empty() {
+            mask_frame_time(&mut h); // masks last one snapshot
+            h.snapshot(name);
+        }
+    }
+}
+
+#[test]
+fn a_screen_opens_in_a_window_of_its_own_and_the_layout_is_remembered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("screen-layout.json");
+    let settings = wellconsole::ui::ConsoleSettings {
+        layout: Some(layout.clone()),
+        ..support::test_settings()
+    };
+    let (app, _rx) = support::console_full(None, None, None, support::demo_snapshot(), settings.clone());
+    let mut h = harness(app);
+    h.run();
+    h.key_press(egui::Key::F2);
+    h.run();
+    h.get_by_label("New window").click();
+    h.run();
+    assert_eq!(h.state().screen_windows().len(), 1);
+    // The harness draws viewports inside the main window: the CT screen is shown twice now.
+    assert!(h.query_all_by_label("CT-01 coiled tubing unit").count() >= 2);
+    let open: Vec<String> = h
+        .state()
+        .screen_windows()
+        .layout()
+        .windows
+        .into_iter()
+        .map(|w| w.screen)
+        .collect();
+    assert_eq!(open, ["ct01"]);
+    // Saved once the layout has been still for a moment, by the layout thread.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while wellconsole::ui::screen_windows::ScreenLayout::read(&layout)
+        .windows
+        .is_empty()
+    {
+        assert!(std::time::Instant::now() < deadline, "the layout was saved");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        h.step();
+    }
+    drop(h);
+    // The next start opens the same window again.
+    let (app, _rx) = support::console_full(None, None, None, support::demo_snapshot(), settings);
+    let mut h = harness(app);
+    h.run();
+    assert_eq!(h.state().screen_windows().len(), 1);
+    assert_eq!(h.state().screen_windows().layout().windows[0].screen, "ct01");
+}
+
+#[test]
+fn a_broken_screen_file_is_shown_over_the_last_good_screen() {
+    let (app, _rx) = support::console_with_screen_problems(vec![
+        "/site/screens/ct01.toml:12:7: unknown tag 'ct01/dept' (not defined in site.toml)".into(),
+        "/site/symbols/tank.toml:10:8: unknown colour 'red'".into(),
+    ]);
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("SCREEN FILE PROBLEM");
+    h.get_by_label_contains("screens/ct01.toml:12:7: unknown tag 'ct01/dept'");
+    h.get_by_label_contains("(and 1 more): showing the last good version");
+    // ... and the screen is still there, working
+    h.get_by_label("CT-01 coiled tubing").click();
+    h.run();
+    assert_eq!(showing(&h), "ct01");
+}
