@@ -304,16 +304,7 @@ impl ConsoleApp {
                             }
                         }
                         Some(TagAction::Write(tag, value)) => {
-                            let name = snap.directory.get(tag).map_or("?", |d| d.name.as_str()).to_owned();
-                            let cmd = HubCommand::OperatorWrite {
-                                tag,
-                                value: value.clone(),
-                                by: actor,
-                            };
-                            self.trend.notice = Some(match self.inputs.commands.try_send(cmd) {
-                                Ok(()) => format!("write of {value} to {name} sent (see Drivers for the outcome)"),
-                                Err(_) => "NOT SENT: the console's command queue is full; try again".to_owned(),
-                            });
+                            self.trend.notice = Some(send_write(&self.inputs.commands, &snap, tag, value, actor));
                         }
                         None => {}
                     }
@@ -429,16 +420,8 @@ impl ConsoleApp {
         }
         match action {
             Some(ScreenAction::Write { tag, value }) => {
-                let name = snap.directory.get(tag).map_or("?", |d| d.name.as_str()).to_owned();
-                let cmd = HubCommand::OperatorWrite {
-                    tag,
-                    value: value.clone(),
-                    by: self.desk.settings.actor.clone(),
-                };
-                self.display_notice = Some(match self.inputs.commands.try_send(cmd) {
-                    Ok(()) => format!("write of {value} to {name} sent (see Drivers for the outcome)"),
-                    Err(_) => "NOT SENT: the console's command queue is full; try again".to_owned(),
-                });
+                let by = self.desk.settings.actor.clone();
+                self.display_notice = Some(send_write(&self.inputs.commands, snap, tag, value, by));
             }
             Some(ScreenAction::Trend(tags)) => {
                 let mut added = Vec::new();
@@ -527,6 +510,26 @@ impl ConsoleApp {
             }
         }
         true
+    }
+}
+
+/// Sends an operator's write to the hub (which checks the role and audits it); the notice to show.
+fn send_write(
+    commands: &Sender<HubCommand>,
+    snap: &Snapshot,
+    tag: crate::tag::TagId,
+    value: crate::tag::Value,
+    by: crate::auth::Actor,
+) -> String {
+    let name = snap.directory.get(tag).map_or("?", |d| d.name.as_str()).to_owned();
+    let cmd = HubCommand::OperatorWrite {
+        tag,
+        value: value.clone(),
+        by,
+    };
+    match commands.try_send(cmd) {
+        Ok(()) => format!("write of {value} to {name} sent (see Drivers for the outcome)"),
+        Err(_) => "NOT SENT: the console's command queue is full; try again".to_owned(),
     }
 }
 

@@ -7,9 +7,14 @@ use egui::{Align, Layout, RichText, Ui};
 
 /// The value as text with its unit, or "----" when there has never been one.
 pub fn value_text(def: &TagDef, state: &TagState) -> String {
-    match &state.value {
-        Some(v) if def.unit.is_empty() => v.display(def.decimals),
-        Some(v) => format!("{} {}", v.display(def.decimals), def.unit),
+    value_text_with(def, state.value.as_ref(), def.decimals)
+}
+
+/// The same with the decimals a screen asks for.
+pub fn value_text_with(def: &TagDef, value: Option<&crate::tag::Value>, decimals: usize) -> String {
+    match value {
+        Some(v) if def.unit.is_empty() => v.display(decimals),
+        Some(v) => format!("{} {}", v.display(decimals), def.unit),
         None => "----".to_owned(),
     }
 }

@@ -476,12 +476,13 @@ fn quality_frame(painter: &egui::Painter, fit: &Fit, r: Rect, q: Quality) {
         r.left_top(),
     ];
     painter.extend(Shape::dashed_line(&pts, Stroke::new(2.0, colour), 6.0, 4.0));
-    chip_paint(painter, fit, r.left_top(), q.code(), colour);
+    chip_paint(painter, fit, r.left_top(), Align2::LEFT_TOP, q.code(), colour);
 }
 
-fn chip_paint(painter: &egui::Painter, fit: &Fit, at: Pos2, text: &str, fill: Color32) -> Rect {
+/// A small filled label (readout::chip_ui's shape, painted), placed by `align` at `anchor`.
+fn chip_paint(painter: &egui::Painter, fit: &Fit, anchor: Pos2, align: Align2, text: &str, fill: Color32) -> Rect {
     let galley = painter.layout_no_wrap(text.to_owned(), fit.font(11.0), theme::ON_CHIP);
-    let r = Rect::from_min_size(at, galley.size() + vec2(8.0, 2.0));
+    let r = align.anchor_size(anchor, galley.size() + vec2(8.0, 2.0));
     painter.rect_filled(r, 3.0, fill);
     painter.galley(r.min + vec2(4.0, 1.0), galley, theme::ON_CHIP);
     r
@@ -606,17 +607,11 @@ fn circle_points(center: Pt, radius: f32, from_deg: f32, to_deg: f32, radius_px:
 
 /// The value as text with its unit; `decimals` overrides the tag's.
 fn value_text(def: &TagDef, state: Option<&TagState>, decimals: Option<usize>) -> String {
-    match state.and_then(|s| s.value.as_ref()) {
-        Some(v) => {
-            let t = v.display(decimals.unwrap_or(def.decimals));
-            if def.unit.is_empty() {
-                t
-            } else {
-                format!("{t} {}", def.unit)
-            }
-        }
-        None => "----".to_owned(),
-    }
+    readout::value_text_with(
+        def,
+        state.and_then(|s| s.value.as_ref()),
+        decimals.unwrap_or(def.decimals),
+    )
 }
 
 /// Label, alarm indicator, value with its unit, and a quality chip when the value is not good.
@@ -649,13 +644,14 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
     let mut right = r.max.x - pad;
     if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
         let colour = readout::chip_colour(q).unwrap_or(theme::QUALITY_BAD);
-        let g = painter.layout_no_wrap(q.code().to_owned(), fit.font(11.0), theme::ON_CHIP);
-        let chip = Rect::from_min_size(
-            pos2(right - g.size().x - 8.0, r.center().y - g.size().y * 0.5 - 1.0),
-            g.size() + vec2(8.0, 2.0),
+        let chip = chip_paint(
+            painter,
+            fit,
+            pos2(right, r.center().y),
+            Align2::RIGHT_CENTER,
+            q.code(),
+            colour,
         );
-        painter.rect_filled(chip, 3.0, colour);
-        painter.galley(chip.min + vec2(4.0, 1.0), g, theme::ON_CHIP);
         right = chip.min.x - pad;
     }
     let colour = if good { theme::VALUE } else { theme::TEXT_DIM };
@@ -898,24 +894,13 @@ fn trend_ui(
         );
         x = g.max.x + fit.len(10.0);
         let (lo, hi) = def.range.unwrap_or((0.0, 1.0));
-        let mut run: Vec<Pos2> = Vec::new();
-        let flush = |run: &mut Vec<Pos2>| {
-            if run.len() > 1 {
-                painter.add(Shape::line(std::mem::take(run), Stroke::new(1.5, pen)));
-            }
-            run.clear();
+        let at = |ts: f64, v: f64| {
+            pos2(
+                plot.min.x + plot.width() * ((ts - from) / (to - from)) as f32,
+                plot.max.y - plot.height() * scaled(v, lo, hi),
+            )
         };
-        for (ts, v) in cx.history.since(*tag, from) {
-            match v {
-                Some(v) => {
-                    let px = plot.min.x + plot.width() * ((ts - from) / (to - from)) as f32;
-                    let py = plot.max.y - plot.height() * scaled(v, lo, hi);
-                    run.push(pos2(px, py));
-                }
-                None => flush(&mut run),
-            }
-        }
-        flush(&mut run);
+        lines_with_gaps(painter, cx.history.since(*tag, from), at, Stroke::new(1.5, pen));
     }
     let label = t
         .label
@@ -1016,7 +1001,8 @@ fn tile_ui(
         chip_paint(
             painter,
             fit,
-            pos2(r.max.x - pad - fit.len(90.0), r.min.y + pad + fit.len(30.0)),
+            pos2(r.max.x - pad, r.min.y + pad + fit.len(30.0)),
+            Align2::RIGHT_TOP,
             &format!("{not_good} {}", cx.lang.pick("NOT GOOD", "CALIDAD MALA")),
             theme::QUALITY_BAD,
         );
@@ -1087,26 +1073,36 @@ fn sparkline(
     } else {
         (0.0, 1.0)
     };
-    let mut run: Vec<Pos2> = Vec::new();
-    for (t, v) in pts {
-        match v {
-            Some(v) => run.push(pos2(
-                r.min.x + r.width() * ((t - from) / (to - from)) as f32,
-                r.max.y - r.height() * scaled(v, lo, hi),
-            )),
-            None if run.len() > 1 => {
-                painter.add(Shape::line(std::mem::take(&mut run), Stroke::new(1.2, theme::PENS[0])));
-            }
-            None => run.clear(),
-        }
-    }
-    if run.len() > 1 {
-        painter.add(Shape::line(run, Stroke::new(1.2, theme::PENS[0])));
-    }
+    let at = |t: f64, v: f64| {
+        pos2(
+            r.min.x + r.width() * ((t - from) / (to - from)) as f32,
+            r.max.y - r.height() * scaled(v, lo, hi),
+        )
+    };
+    lines_with_gaps(painter, pts.into_iter(), at, Stroke::new(1.2, theme::PENS[0]));
     painter.line_segment(
         [r.left_bottom(), r.right_bottom()],
         Stroke::new(0.5, theme::TILE_STROKE),
     );
+}
+
+/// Recent values as lines, broken where a value was bad: a gap is never drawn as data.
+fn lines_with_gaps(
+    painter: &egui::Painter,
+    points: impl Iterator<Item = (f64, Option<f64>)>,
+    at: impl Fn(f64, f64) -> Pos2,
+    stroke: Stroke,
+) {
+    let mut run: Vec<Pos2> = Vec::new();
+    for (t, v) in points.chain(std::iter::once((0.0, None))) {
+        match v {
+            Some(v) => run.push(at(t, v)),
+            None if run.len() > 1 => {
+                painter.add(Shape::line(std::mem::take(&mut run), stroke));
+            }
+            None => run.clear(),
+        }
+    }
 }
 
 fn label_paint(painter: &egui::Painter, fit: &Fit, l: &Label, lang: Lang) {
