@@ -117,7 +117,7 @@ fn screens(c: &mut Criterion) {
     }
     let marks = AlarmMarks::default();
     let ctx = egui::Context::default();
-    wellconsole::ui::theme::apply(&ctx);
+    wellconsole::ui::theme::apply(&ctx, false);
     let mut view = ScreenView::showing("ct01-bench");
     let mut frame = 0i64;
     let mut g = c.benchmark_group("screen_ct01_200_bound_1920x1080");
@@ -132,6 +132,7 @@ fn screens(c: &mut Criterion) {
                 lang: Lang::En,
                 history: &history,
                 may_command: true,
+                touch: false,
             };
             let input = egui::RawInput {
                 screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1920.0, 1080.0))),

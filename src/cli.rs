@@ -74,6 +74,9 @@ pub struct ConsoleArgs {
     /// Sound profile from the alarm files ([sound.NAME]), e.g. control-room or cab.
     #[arg(long, value_name = "NAME", default_value = "control-room")]
     pub sound_profile: String,
+    /// Start in touch mode (cab panels: 15 mm targets, large keypad); switchable in the console.
+    #[arg(long)]
+    pub touch: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

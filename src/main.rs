@@ -299,6 +299,7 @@ fn gui(
         audit: opts.audit.clone(),
         // Per console machine, beside its records: which screens were open on which monitor.
         layout: Some(project.history_path().with_file_name("screen-layout.json")),
+        touch: c.touch,
     };
     wellconsole::ui::run(project, opts, measure, console)
         .map_err(|e| anyhow!("the console window could not run: {e}"))?;
@@ -515,7 +516,9 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
     }
     let esp_wells = cfg.plant.esp_wells;
     let mut plant = DemoPlant::new(cfg.plant);
-    let map = modbus::register_map(plant.specs());
+    // The servers offer setpoints through writable registers and metrics of their own.
+    let served = wellconsole::sim::served_specs(plant.specs()).to_vec();
+    let map = modbus::register_map(&served);
     if args.modbus_map {
         print!("{}", modbus::map_csv(&map, esp_wells));
         return Ok(ExitCode::SUCCESS);
@@ -525,7 +528,7 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(broker) = &args.mqtt_site_for {
-        print!("{}", mqtt::example_site_toml(plant.specs(), esp_wells, broker));
+        print!("{}", mqtt::example_site_toml(&served, esp_wells, broker));
         return Ok(ExitCode::SUCCESS);
     }
     // Writes from either server reach the plant through one queue.
@@ -562,7 +565,7 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
                 json_prefix: mqtt::DEFAULT_JSON_PREFIX.into(),
             };
             let (ftx, frx) = crossbeam_channel::bounded(8);
-            let specs = plant.specs().to_vec();
+            let specs = served.clone();
             let tx = write_tx.clone();
             std::thread::Builder::new().name("mqtt-edge".into()).spawn(move || {
                 if let Err(e) = mqtt::publish_blocking(cfg, specs, esp_wells, frx, tx) {

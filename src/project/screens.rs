@@ -42,6 +42,8 @@ macro_rules! with_elements {
             #[serde(default)]
             value: Vec<Spanned<RawValue>>,
             #[serde(default)]
+            setpoint: Vec<Spanned<RawValue>>,
+            #[serde(default)]
             bar: Vec<Spanned<RawBar>>,
             #[serde(default)]
             gauge: Vec<Spanned<RawGauge>>,
@@ -66,6 +68,7 @@ macro_rules! with_elements {
                 RawElements {
                     symbol: std::mem::take(&mut self.symbol),
                     value: std::mem::take(&mut self.value),
+                    setpoint: std::mem::take(&mut self.setpoint),
                     bar: std::mem::take(&mut self.bar),
                     gauge: std::mem::take(&mut self.gauge),
                     trend: std::mem::take(&mut self.trend),
@@ -84,6 +87,7 @@ macro_rules! with_elements {
 struct RawElements {
     symbol: Vec<Spanned<RawPlaced>>,
     value: Vec<Spanned<RawValue>>,
+    setpoint: Vec<Spanned<RawValue>>,
     bar: Vec<Spanned<RawBar>>,
     gauge: Vec<Spanned<RawGauge>>,
     trend: Vec<Spanned<RawTrend>>,
@@ -543,24 +547,32 @@ fn elements_of(raw: RawElements, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Ele
         }
     }
     for v in raw.value {
-        let span = v.span();
-        let v = v.into_inner();
-        let size = text_size(&v.size, cx);
-        let label = cx.opt_text(v.label, "label", span);
-        let h = VALUE_HEIGHT[size as usize];
-        let rect = cx.placed(
-            Boxed::new(at(&v.at), Pt::new(v.width.unwrap_or(DEFAULT_VALUE_WIDTH), h)),
-            v.at.span(),
-            "value",
-        );
-        if let Some(def) = cx.tag(&v.tag) {
-            out.push(Element::Value(ValueLabel {
-                tag: def.id,
-                rect,
-                label,
-                decimals: v.decimals,
-                size,
-            }));
+        if let Some(v) = value_label(v, offset, cx, "value") {
+            out.push(Element::Value(v));
+        }
+    }
+    for v in raw.setpoint {
+        let tag = v.get_ref().tag.clone();
+        let Some(v) = value_label(v, offset, cx, "setpoint") else {
+            continue;
+        };
+        let def = cx.tags.get(v.tag);
+        match def {
+            Some(d) if !d.writable => cx.err(
+                tag.span(),
+                format!(
+                    "'{}' is not writable; a setpoint needs a tag with writable = true",
+                    d.name
+                ),
+            ),
+            Some(d) if !matches!(d.kind, ValueKind::F64 | ValueKind::I64) => cx.err(
+                tag.span(),
+                format!(
+                    "'{}' is not a number; a setpoint is entered on a keypad (use a command button)",
+                    d.name
+                ),
+            ),
+            _ => out.push(Element::Setpoint(v)),
         }
     }
     for b in raw.bar {
@@ -747,6 +759,28 @@ fn elements_of(raw: RawElements, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Ele
         );
         out.push(Element::Drivers(rect));
     }
+}
+
+/// A value row (also a setpoint's): its box from the text size and width, and its tag.
+fn value_label(v: Spanned<RawValue>, offset: Pt, cx: &mut Ctx<'_>, what: &str) -> Option<ValueLabel> {
+    let span = v.span();
+    let v = v.into_inner();
+    let size = text_size(&v.size, cx);
+    let label = cx.opt_text(v.label, "label", span);
+    let h = VALUE_HEIGHT[size as usize];
+    let at = pt(*v.at.get_ref()) + offset;
+    let rect = cx.placed(
+        Boxed::new(at, Pt::new(v.width.unwrap_or(DEFAULT_VALUE_WIDTH), h)),
+        v.at.span(),
+        what,
+    );
+    cx.tag(&v.tag).map(|def| ValueLabel {
+        tag: def.id,
+        rect,
+        label,
+        decimals: v.decimals,
+        size,
+    })
 }
 
 /// The scale of a bar or gauge: as written, else the tag's instrument range.

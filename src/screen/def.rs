@@ -465,6 +465,8 @@ pub enum Element {
     Drivers(Boxed),
     Nav(NavButton),
     Command(CommandButton),
+    /// A writable number with a Set button: keypad entry, then confirmation.
+    Setpoint(ValueLabel),
 }
 
 impl Element {
@@ -475,7 +477,7 @@ impl Element {
             Element::Symbol(_) => 1,
             Element::Bar(_) | Element::Gauge(_) | Element::Trend(_) | Element::Tile(_) | Element::Drivers(_) => 2,
             Element::Value(_) | Element::Label(_) => 3,
-            Element::Nav(_) | Element::Command(_) => 4,
+            Element::Nav(_) | Element::Command(_) | Element::Setpoint(_) => 4,
         }
     }
 
@@ -483,7 +485,7 @@ impl Element {
     pub fn tags(&self) -> Vec<TagId> {
         match self {
             Element::Symbol(s) => s.tags.clone(),
-            Element::Value(v) => vec![v.tag],
+            Element::Value(v) | Element::Setpoint(v) => vec![v.tag],
             Element::Bar(b) => vec![b.tag],
             Element::Gauge(g) => vec![g.tag],
             Element::Trend(t) => t.tags.clone(),

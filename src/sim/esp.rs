@@ -130,6 +130,19 @@ impl EspWell {
         s.f64("rate", "bbl/d", (0.0, 5_000.0), 0, "Liquid rate");
     }
 
+    /// Writable signals, catalogued after every measurement of the plant so adding them did not move the
+    /// register map of the measurements.
+    pub fn output_specs(prefix: &str, out: &mut Vec<super::SignalSpec>) {
+        let mut s = SpecList::new(prefix, out);
+        s.output_f64(
+            "frequency_setpoint",
+            "Hz",
+            (MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ),
+            1,
+            "VSD frequency setpoint (the drive ramps to it at 1 Hz/s)",
+        );
+    }
+
     pub fn write(&self, noise: &mut Noise, out: &mut Vec<Value>) {
         out.extend([
             Value::Bool(self.running || self.p.frequency_hz > 0.5),

@@ -62,7 +62,26 @@ pub fn catalog(esp_wells: usize) -> Vec<SignalSpec> {
     }
     TestSeparator::specs(SEPARATOR_DEVICE, &mut out);
     CtUnit::output_specs(CT_DEVICE, &mut out);
+    for i in 0..esp_wells {
+        EspWell::output_specs(&esp_device(i), &mut out);
+    }
     out
+}
+
+/// The catalogue as the demo's Modbus and MQTT servers offer it: without the ESP frequency setpoints,
+/// which they serve through writable registers and metrics of their own. The setpoints are the
+/// catalogue's last entries, so every index here is the same as in `DemoPlant::read`.
+pub fn served_specs(specs: &[SignalSpec]) -> &[SignalSpec] {
+    let n = specs
+        .iter()
+        .rposition(|s| !is_frequency_setpoint(s))
+        .map_or(0, |i| i + 1);
+    debug_assert!(specs[n..].iter().all(is_frequency_setpoint), "setpoints come last");
+    &specs[..n]
+}
+
+fn is_frequency_setpoint(s: &SignalSpec) -> bool {
+    s.writable && s.address.ends_with("/frequency_setpoint")
 }
 
 pub struct DemoPlant {
@@ -125,8 +144,9 @@ impl DemoPlant {
         }
     }
 
-    /// A write from the plant's control system: `ct01/shutdown` (true stops the injector and pumps) and
-    /// `espNN/running` (start/stop). Every other signal is a measurement and refuses writes.
+    /// A write from the plant's control system: `ct01/shutdown` (true stops the injector and pumps),
+    /// `espNN/running` (start/stop) and `espNN/frequency_setpoint` (Hz, within the drive's limits). Every
+    /// other signal is a measurement and refuses writes.
     pub fn write(&mut self, address: &str, value: &Value) -> Result<(), String> {
         let on = || {
             value
@@ -141,6 +161,22 @@ impl DemoPlant {
             && let Some(i) = self.esp_index(device)
         {
             self.esps[i].set_running(on()?);
+            return Ok(());
+        }
+        if let Some(device) = address.strip_suffix("/frequency_setpoint")
+            && let Some(i) = self.esp_index(device)
+        {
+            let hz = value
+                .as_f64()
+                .filter(|x| (esp::MIN_FREQUENCY_HZ..=esp::MAX_FREQUENCY_HZ).contains(x))
+                .ok_or_else(|| {
+                    format!(
+                        "'{address}' takes {} to {} Hz, not {value}",
+                        esp::MIN_FREQUENCY_HZ,
+                        esp::MAX_FREQUENCY_HZ
+                    )
+                })?;
+            self.esps[i].set_frequency_setpoint(hz);
             return Ok(());
         }
         Err(format!(
@@ -182,6 +218,9 @@ impl DemoPlant {
         let well = esp_device(WELL_ON_TEST);
         self.separator.write(&well, &mut self.noise, &mut self.readings);
         self.readings.push(Value::Bool(self.ct.is_shut_down()));
+        for esp in &self.esps {
+            self.readings.push(Value::F64(esp.frequency_setpoint_hz()));
+        }
         debug_assert_eq!(self.readings.len(), self.specs.len());
         // Instruments resolve finitely: one digit finer than the displayed decimals, as a 16-bit
         // transmitter over its range does. Without it the demo's history would store noise digits no

@@ -48,6 +48,21 @@ impl<'a> SpecList<'a> {
         }
     }
 
+    /// A number the plant reads back and also takes writes on (a setpoint).
+    pub fn output_f64(
+        &mut self,
+        name: &str,
+        unit: &'static str,
+        range: (f64, f64),
+        decimals: usize,
+        description: &str,
+    ) {
+        self.push(name, ValueKind::F64, unit, Some(range), decimals, description);
+        if let Some(last) = self.out.last_mut() {
+            last.writable = true;
+        }
+    }
+
     pub fn string(&mut self, name: &str, description: &str) {
         self.push(name, ValueKind::String, "", None, 0, description);
     }

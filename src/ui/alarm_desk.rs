@@ -37,6 +37,8 @@ pub struct ConsoleSettings {
     pub audit: Option<std::path::PathBuf>,
     /// Where this console remembers its screen windows (`None`: not remembered).
     pub layout: Option<std::path::PathBuf>,
+    /// Touch mode (cab panels): large targets and the keypad's large keys. Switchable at runtime.
+    pub touch: bool,
 }
 
 impl Default for ConsoleSettings {
@@ -50,6 +52,7 @@ impl Default for ConsoleSettings {
             idle_logout: DEFAULT_IDLE_LOGOUT,
             audit: None,
             layout: None,
+            touch: false,
         }
     }
 }

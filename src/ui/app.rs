@@ -217,7 +217,7 @@ impl ConsoleApp {
     pub fn console_ui(&mut self, ui: &mut Ui) {
         let t0 = Instant::now();
         if !self.themed {
-            theme::apply(ui.ctx());
+            theme::apply(ui.ctx(), self.desk.settings.touch);
             self.themed = true;
         }
         let snap = self.inputs.snapshot.load_full();
@@ -290,6 +290,8 @@ impl ConsoleApp {
                 Page::AlarmLog => log_ui(ui, &mut self.desk, now),
                 Page::AlarmKpi => kpi_ui(ui, &mut self.desk, now),
                 Page::Tags => {
+                    self.tags.touch = self.desk.settings.touch;
+                    self.tags.lang = lang;
                     let marks = &self.desk.view.tag_marks;
                     let actor = self.desk.settings.actor.clone();
                     let may_write = actor.role.may(crate::auth::Action::WriteSetpoint);
@@ -440,25 +442,44 @@ impl ConsoleApp {
         }
     }
 
+    /// Site, pages, and on the right the session, touch switch and clock. The pages wrap onto a second
+    /// row when they do not fit (touch mode's large targets on a narrow cab panel) rather than run under
+    /// the right-hand side.
     fn nav_ui(&mut self, ui: &mut Ui, now: Timestamp) {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(&self.inputs.site_name).size(theme::TEXT_HEADING).strong());
-            ui.add_space(16.0);
-            let has_screens = !self.live_for.is_empty();
-            for p in Page::ALL {
-                if p == Page::Display && !has_screens {
-                    continue;
-                }
-                if ui.selectable_label(self.page == p, p.label()).clicked() {
-                    self.page = p;
-                }
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        egui::Sides::new().shrink_left().show(
+            ui,
+            |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(&self.inputs.site_name).size(theme::TEXT_HEADING).strong());
+                    ui.add_space(16.0);
+                    let has_screens = !self.live_for.is_empty();
+                    for p in Page::ALL {
+                        if p == Page::Display && !has_screens {
+                            continue;
+                        }
+                        if ui.selectable_label(self.page == p, p.label()).clicked() {
+                            self.page = p;
+                        }
+                    }
+                });
+            },
+            |ui| {
                 ui.label(RichText::new(now.to_local_hms()).monospace().size(theme::TEXT_HEADING));
                 ui.separator();
+                let touch = self.desk.settings.touch;
+                if ui
+                    .selectable_label(touch, "Touch")
+                    .on_hover_text("Touch mode for cab panels: 15 mm targets and a large keypad")
+                    .clicked()
+                {
+                    self.desk.settings.touch = !touch;
+                    self.themed = false; // re-applied with the new sizes on the next frame
+                    ui.ctx().request_repaint();
+                }
+                ui.separator();
                 self.session.corner_ui(ui, &mut self.desk.settings.actor, now);
-            });
-        });
+            },
+        );
     }
 
     fn status_ui(&mut self, ui: &mut Ui, snap: &Snapshot, now: Timestamp) {
@@ -549,6 +570,7 @@ fn draw_ctx<'a>(
         lang,
         history: live,
         may_command: desk.settings.actor.role.may(crate::auth::Action::CommandEquipment),
+        touch: desk.settings.touch,
     }
 }
 

@@ -9,6 +9,7 @@ mod app;
 mod audit_page;
 mod drivers_page;
 mod frame_stats;
+pub mod keypad;
 pub mod offscreen;
 mod overview;
 pub mod readout;

@@ -7,6 +7,7 @@
 //! good gets a dashed quality frame and its code, and its motion stops.
 
 use super::alarm_symbol::{AlarmMarks, paint_indicator};
+use super::keypad::{EntryOutcome, SetpointEntry, setpoint_dialog_ui};
 use super::screen_history::LiveHistory;
 use super::{drivers_page, readout, theme};
 use crate::hub::Snapshot;
@@ -16,7 +17,7 @@ use crate::screen::def::{
     Screen, ScreenSet, Shape as PartShape, Side, TextSize, TrendBox, ValueLabel, WellTile,
 };
 use crate::tag::{Quality, TagDef, TagId, TagState, Timestamp, Value};
-use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, Ui, Vec2, pos2, vec2};
+use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, Ui, Vec2, pos2, vec2};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -40,6 +41,8 @@ pub struct DrawCtx<'a> {
     pub history: &'a LiveHistory,
     /// The user may send commands (role); buttons are disabled otherwise.
     pub may_command: bool,
+    /// Touch mode: keypad keys of at least 15 mm.
+    pub touch: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +62,7 @@ pub struct ScreenView {
     phases: HashMap<(usize, usize), f32>,
     last_now: Option<Timestamp>,
     pending: Option<PendingCommand>,
+    entry: Option<SetpointEntry>,
 }
 
 impl ScreenView {
@@ -303,10 +307,15 @@ pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawC
                 command_ui(ui, &fit, c, view, cx);
                 None
             }
+            Element::Setpoint(v) => {
+                setpoint_ui(ui, &painter, &fit, v, i, view, cx);
+                None
+            }
         };
         action = action.or(a);
     }
     action = action.or_else(|| confirm_ui(ui, view, cx));
+    action = action.or_else(|| entry_ui(ui, view, cx));
     if animating {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
     }
@@ -1131,6 +1140,69 @@ fn command_ui(ui: &mut Ui, fit: &Fit, c: &CommandButton, view: &mut ScreenView, 
             question: c.confirm.get(cx.lang).to_owned(),
             label,
         });
+    }
+}
+
+/// A writable number: its value row with a Set button that opens keypad entry.
+fn setpoint_ui(
+    ui: &mut Ui,
+    painter: &egui::Painter,
+    fit: &Fit,
+    v: &ValueLabel,
+    i: usize,
+    view: &mut ScreenView,
+    cx: &DrawCtx<'_>,
+) {
+    let r = fit.r(v.rect);
+    let button_w = (r.height() * 2.2).max(48.0);
+    let row = Rect::from_min_max(r.min, pos2(r.max.x - button_w - 4.0, r.max.y));
+    let row_box = Boxed::new(v.rect.at, Pt::new((row.width() / fit.k).max(1.0), v.rect.size.y));
+    value_ui(
+        ui,
+        painter,
+        fit,
+        &ValueLabel {
+            rect: row_box,
+            ..v.clone()
+        },
+        i,
+        cx,
+    );
+    let label = match (&v.label, cx.snap.directory.get(v.tag)) {
+        (Some(l), _) => l.get(cx.lang).to_owned(),
+        (None, Some(d)) => d.name.clone(),
+        (None, None) => return,
+    };
+    let text = format!("{} {label}", cx.lang.pick("Set", "Ajustar"));
+    let b = egui::Button::new(RichText::new(cx.lang.pick("Set", "Ajustar")).font(fit.font(14.0)));
+    let resp = ui
+        .put(
+            Rect::from_min_max(pos2(r.max.x - button_w, r.min.y), r.max),
+            |ui: &mut Ui| ui.add_enabled(cx.may_command, b),
+        )
+        .on_disabled_hover_text(cx.lang.pick(
+            "Your role may not change setpoints",
+            "Su rol no permite cambiar consignas",
+        ));
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, cx.may_command, &text));
+    if resp.clicked() {
+        view.entry = Some(SetpointEntry::new(v.tag, label));
+    }
+}
+
+fn entry_ui(ui: &Ui, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<ScreenAction> {
+    let entry = view.entry.as_mut()?;
+    let key = if cx.touch { theme::TOUCH_TARGET } else { 48.0 };
+    match setpoint_dialog_ui(ui.ctx(), entry, cx.snap, cx.lang, key) {
+        EntryOutcome::Open => None,
+        EntryOutcome::Cancelled => {
+            view.entry = None;
+            None
+        }
+        EntryOutcome::Write(tag, value) => {
+            view.entry = None;
+            cx.may_command.then_some(ScreenAction::Write { tag, value })
+        }
     }
 }
 

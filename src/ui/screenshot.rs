@@ -68,7 +68,7 @@ pub fn screenshot(project: Project, opts: RuntimeOptions, req: &ScreenshotReques
     let alarms = runtime.alarms.view.load_full();
     runtime.shutdown();
     let ctx = egui::Context::default();
-    theme::apply(&ctx);
+    theme::apply(&ctx, false);
     let input = egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
             egui::Pos2::ZERO,
@@ -86,6 +86,7 @@ pub fn screenshot(project: Project, opts: RuntimeOptions, req: &ScreenshotReques
         history: &history,
         // Drawn as an operator sees it; nothing in a picture can be pressed.
         may_command: true,
+        touch: false,
     };
     // A few frames: fonts and layout settle on the second; every frame's texture changes are kept.
     let mut textures = egui::TexturesDelta::default();

@@ -3,6 +3,7 @@
 //! confirmation dialog; the write goes to the hub with the user, which checks the role and records it.
 
 use super::alarm_symbol::{AlarmMarks, indicator_ui};
+use super::keypad::{EntryOutcome, SetpointEntry, setpoint_dialog_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
 use crate::tag::{TagId, Timestamp, Value, ValueKind};
@@ -15,6 +16,10 @@ pub struct TagBrowserState {
     pub only_not_good: bool,
     /// The write dialog: the tag and the value being typed.
     pub write: Option<(TagId, String)>,
+    /// Touch mode: numbers are written through the keypad instead of typed.
+    pub touch: bool,
+    pub lang: crate::lang::Lang,
+    entry: Option<SetpointEntry>,
 }
 
 /// What the operator asked for on the tag page.
@@ -157,7 +162,11 @@ pub fn tag_browser_ui(
                             egui::WidgetInfo::labeled(egui::Role::Button, may_write, format!("Write {}", def.name))
                         });
                         if b.clicked() {
-                            state.write = Some((id, String::new()));
+                            if state.touch && matches!(def.kind, ValueKind::F64 | ValueKind::I64) {
+                                state.entry = Some(SetpointEntry::new(id, def.name.clone()));
+                            } else {
+                                state.write = Some((id, String::new()));
+                            }
                         }
                     }
                 });
@@ -179,6 +188,16 @@ pub fn tag_browser_ui(
         });
     if let Some(w) = write_dialog_ui(ui.ctx(), state, snap) {
         action = Some(w);
+    }
+    if let Some(entry) = &mut state.entry {
+        match setpoint_dialog_ui(ui.ctx(), entry, snap, state.lang, theme::TOUCH_TARGET) {
+            EntryOutcome::Open => {}
+            EntryOutcome::Cancelled => state.entry = None,
+            EntryOutcome::Write(tag, v) => {
+                state.entry = None;
+                action = Some(TagAction::Write(tag, v));
+            }
+        }
     }
     action
 }

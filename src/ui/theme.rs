@@ -114,8 +114,13 @@ pub const TEXT_SMALL: f32 = 12.5;
 /// Large value readouts on tiles.
 pub const TEXT_VALUE: f32 = 16.0;
 
-/// Applies the grey console theme to a context.
-pub fn apply(ctx: &egui::Context) {
+/// Touch targets for gloved hands on a cab panel: 15 mm, in points (egui's point is 1/96 in at the
+/// display's scale factor: 15 mm × 96 / 25.4 ≈ 56.7).
+pub const TOUCH_TARGET: f32 = 57.0;
+
+/// Applies the grey console theme to a context (`touch`: every control at least `TOUCH_TARGET` high,
+/// text a size larger).
+pub fn apply(ctx: &egui::Context, touch: bool) {
     let mut style = (*ctx.global_style()).clone();
     let mut v = egui::Visuals::light();
     v.panel_fill = BACKGROUND;
@@ -135,5 +140,14 @@ pub fn apply(ctx: &egui::Context) {
     .into();
     style.spacing.interact_size.y = 26.0;
     style.spacing.button_padding = egui::vec2(10.0, 4.0);
+    if touch {
+        let k = 1.25;
+        for (_, font) in style.text_styles.iter_mut() {
+            font.size *= k;
+        }
+        style.spacing.interact_size = egui::vec2(TOUCH_TARGET, TOUCH_TARGET);
+        style.spacing.button_padding = egui::vec2(16.0, (TOUCH_TARGET - TEXT_BODY * k) * 0.5);
+        style.spacing.item_spacing = egui::vec2(12.0, 10.0);
+    }
     ctx.set_global_style(style);
 }

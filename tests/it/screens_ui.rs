@@ -234,3 +234,84 @@ fn a_broken_screen_file_is_shown_over_the_last_good_screen() {
     h.run();
     assert_eq!(showing(&h), "ct01");
 }
+
+#[test]
+fn in_touch_mode_a_setpoint_is_entered_on_the_keypad_checked_and_confirmed() {
+    let (app, rx) = console();
+    let mut h = harness(app);
+    h.run();
+    let before = h.get_by_label("Displays").rect().height();
+    h.get_by_label("Touch").click();
+    h.run();
+    h.run();
+    // Gloved hands: every control at least 15 mm (57 points) high.
+    let touch_height = h.get_by_label("Displays").rect().height();
+    assert!(touch_height >= 56.7, "{before} -> {touch_height}");
+    h.get_by_label("ESP01 well").click();
+    h.run();
+    h.get_by_label("Set Frequency setpoint").click();
+    h.run();
+    h.get_by_label_contains("Range 35 – 70 Hz");
+    // Out of range: refused with the reason, nothing offered for confirmation.
+    for k in ["9", "9", "Enter"] {
+        h.get_by_label(k).click();
+        h.run();
+    }
+    h.get_by_label_contains("within the range 35 to 70 Hz");
+    assert!(h.query_by_label("Confirm").is_none());
+    h.get_by_label("Clear").click();
+    h.run();
+    let five = h.get_by_label("5");
+    assert!(
+        five.rect().width() >= 56.7 && five.rect().height() >= 45.0,
+        "keys sized for gloves: {:?}",
+        five.rect()
+    );
+    for k in ["5", "2", ".", "5"] {
+        h.get_by_label(k).click();
+        h.run();
+    }
+    mask_frame_time(&mut h);
+    h.snapshot("keypad_touch");
+    h.get_by_label("Enter").click();
+    h.run();
+    h.get_by_label("Write 52.5 Hz to esp01/frequency_setpoint?");
+    assert!(rx.try_recv().is_err(), "nothing is sent before the confirmation");
+    h.get_by_label("Confirm").click();
+    h.run();
+    match rx.try_recv() {
+        Ok(HubCommand::OperatorWrite { tag, value, by }) => {
+            assert_eq!(value, Value::F64(52.5));
+            assert_eq!(by.user.as_str(), "ana");
+            let dir = support::demo_snapshot().directory;
+            assert_eq!(dir.get(tag).unwrap().name, "esp01/frequency_setpoint");
+        }
+        other => panic!("expected the operator's write, got {other:?}"),
+    }
+    assert!(h.query_by_label("Enter").is_none(), "the keypad closed");
+}
+
+#[test]
+fn in_touch_mode_the_tags_page_writes_numbers_through_the_same_keypad() {
+    let (app, rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Touch").click();
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    crate::alarm_ui::type_into(&mut h, "Search tags:", "esp02/frequency_setpoint");
+    h.get_by_label("Write esp02/frequency_setpoint").click();
+    h.run();
+    for k in ["4", "5", "Enter"] {
+        h.get_by_label(k).click();
+        h.run();
+    }
+    h.get_by_label("Write 45.0 Hz to esp02/frequency_setpoint?");
+    h.get_by_label("Confirm").click();
+    h.run();
+    assert!(
+        matches!(rx.try_recv(), Ok(HubCommand::OperatorWrite { value: Value::F64(v), .. }) if v == 45.0),
+        "the keypad's value is written"
+    );
+}

@@ -1,0 +1,194 @@
+//! Setpoint entry: an on-screen numeric keypad (a cab panel has no keyboard, and the operator wears
+//! gloves), then a confirmation naming the value, the unit and the tag. The typed text is checked against
+//! the tag's type and range before the confirmation is offered; nothing is sent from here: the caller
+//! gets the value and sends it as the user's write.
+
+use super::tag_browser::parse_write;
+use super::theme;
+use crate::hub::Snapshot;
+use crate::lang::Lang;
+use crate::tag::{TagId, Value};
+use egui::{RichText, Ui};
+
+/// An entry in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetpointEntry {
+    pub tag: TagId,
+    /// The label the screen gives it (or the tag's name).
+    pub label: String,
+    pub text: String,
+    /// Why the typed text was refused.
+    pub error: Option<String>,
+    /// Checked and waiting for the operator's confirmation.
+    pub confirm: Option<Value>,
+}
+
+impl SetpointEntry {
+    pub fn new(tag: TagId, label: String) -> Self {
+        Self {
+            tag,
+            label,
+            text: String::new(),
+            error: None,
+            confirm: None,
+        }
+    }
+}
+
+pub enum EntryOutcome {
+    Open,
+    Cancelled,
+    /// Confirmed: write this.
+    Write(TagId, Value),
+}
+
+/// The keys, row by row: digits, sign and decimal point.
+const KEYS: [[&str; 3]; 4] = [["7", "8", "9"], ["4", "5", "6"], ["1", "2", "3"], ["-", "0", "."]];
+
+/// The entry dialog: what is being set and its range, the typed value, the keypad, then the confirmation.
+/// `key` is the keys' size in points (≥ 15 mm in touch mode).
+pub fn setpoint_dialog_ui(
+    ctx: &egui::Context,
+    entry: &mut SetpointEntry,
+    snap: &Snapshot,
+    lang: Lang,
+    key: f32,
+) -> EntryOutcome {
+    let Some(def) = snap.directory.get(entry.tag) else {
+        return EntryOutcome::Cancelled;
+    };
+    let mut out = EntryOutcome::Open;
+    egui::Modal::new(egui::Id::unique("setpoint-entry")).show(ctx, |ui| {
+        ui.set_width((key * 3.0 + 2.0 * ui.spacing().item_spacing.x).max(320.0));
+        ui.heading(&entry.label);
+        ui.label(RichText::new(&def.name).monospace().color(theme::TEXT_DIM));
+        let now = snap
+            .get(entry.tag)
+            .map_or_else(|| "----".to_owned(), |s| super::readout::value_text(def, s));
+        ui.label(format!("{}: {now}", lang.pick("Now", "Actual")));
+        if let Some((lo, hi)) = def.range {
+            ui.label(
+                RichText::new(format!("{} {lo} – {hi} {}", lang.pick("Range", "Rango"), def.unit))
+                    .color(theme::TEXT_DIM),
+            );
+        }
+        ui.add_space(6.0);
+        if let Some(v) = entry.confirm.clone() {
+            ui.label(
+                RichText::new(format!(
+                    "{} {} {} {}?",
+                    lang.pick("Write", "¿Escribir"),
+                    super::readout::value_text_with(def, Some(&v), def.decimals),
+                    lang.pick("to", "en"),
+                    def.name
+                ))
+                .strong(),
+            );
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if big_button(ui, lang.pick("Confirm", "Confirmar"), key).clicked() {
+                    out = EntryOutcome::Write(entry.tag, v.clone());
+                }
+                if big_button(ui, lang.pick("Back", "Volver"), key).clicked() {
+                    entry.confirm = None;
+                }
+            });
+            return;
+        }
+        let shown = if entry.text.is_empty() {
+            " "
+        } else {
+            entry.text.as_str()
+        };
+        egui::Frame::default()
+            .fill(theme::INPUT_BG)
+            .stroke(egui::Stroke::new(1.0, theme::TILE_STROKE))
+            .inner_margin(8.0)
+            .show(ui, |ui| {
+                ui.set_width(key * 3.0 + 8.0);
+                ui.label(
+                    RichText::new(format!("{shown} {}", def.unit))
+                        .monospace()
+                        .size(theme::TEXT_HEADING * 1.4),
+                );
+            });
+        if let Some(e) = &entry.error {
+            ui.label(RichText::new(e).color(theme::QUALITY_BAD));
+        }
+        ui.add_space(6.0);
+        for row in KEYS {
+            ui.horizontal(|ui| {
+                for k in row {
+                    if big_button(ui, k, key).clicked() {
+                        press(entry, k);
+                    }
+                }
+            });
+        }
+        ui.horizontal(|ui| {
+            if big_button(ui, lang.pick("Del", "Borrar"), key).clicked() {
+                entry.text.pop();
+                entry.error = None;
+            }
+            if big_button(ui, lang.pick("Clear", "Limpiar"), key).clicked() {
+                entry.text.clear();
+                entry.error = None;
+            }
+            if big_button(ui, lang.pick("Cancel", "Cancelar"), key).clicked() {
+                out = EntryOutcome::Cancelled;
+            }
+        });
+        ui.add_space(4.0);
+        if big_button(
+            ui,
+            lang.pick("Enter", "Aceptar"),
+            key * 3.0 + 2.0 * ui.spacing().item_spacing.x,
+        )
+        .clicked()
+        {
+            match parse_write(def, &entry.text) {
+                Ok(v) => entry.confirm = Some(v),
+                Err(why) => entry.error = Some(format!("{} {why}", lang.pick("Enter", "Ingrese"))),
+            }
+        }
+    });
+    out
+}
+
+fn press(entry: &mut SetpointEntry, k: &str) {
+    entry.error = None;
+    match k {
+        // The sign goes in front, and toggles.
+        "-" => match entry.text.strip_prefix('-') {
+            Some(rest) => entry.text = rest.to_owned(),
+            None => entry.text.insert(0, '-'),
+        },
+        "." if entry.text.contains('.') => {}
+        _ if entry.text.len() < 16 => entry.text.push_str(k),
+        _ => {}
+    }
+}
+
+fn big_button(ui: &mut Ui, text: &str, width: f32) -> egui::Response {
+    let height = ui.spacing().interact_size.y.max(width.min(64.0) * 0.8);
+    ui.add_sized(
+        [width, height],
+        egui::Button::new(RichText::new(text).size(theme::TEXT_HEADING)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_build_a_number_with_one_point_and_a_leading_sign() {
+        let mut e = SetpointEntry::new(TagId(0), "x".into());
+        for k in ["5", ".", "2", ".", "5", "-"] {
+            press(&mut e, k);
+        }
+        assert_eq!(e.text, "-5.25");
+        press(&mut e, "-");
+        assert_eq!(e.text, "5.25");
+    }
+}
