@@ -64,6 +64,12 @@ fn console_reads_writes_and_rides_through_a_server_restart() {
     let rt = Runtime::start(project, RuntimeOptions::default(), Vec::new(), None).unwrap();
 
     wait_for(&rt, "CT depth over Modbus", |s| quality(s, "ct01/depth").is_good());
+    // The slow poll group (ESPs, separator) comes in on its own schedule.
+    wait_for(&rt, "the slow group's first values", |s| {
+        ["sep01/well_on_test", "esp01/running", "ct01/trips"]
+            .iter()
+            .all(|t| quality(s, t).is_good())
+    });
     let s = rt.snapshot.load();
     assert!(value(&s, "ct01/depth").unwrap().as_f64().unwrap() >= 2_500.0);
     assert_eq!(value(&s, "ct01/job_phase"), Some(Value::str("RIH")));
