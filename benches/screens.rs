@@ -117,7 +117,7 @@ fn screens(c: &mut Criterion) {
     }
     let marks = AlarmMarks::default();
     let ctx = egui::Context::default();
-    wellconsole::ui::theme::apply(&ctx, false);
+    wellconsole::ui::theme::apply(&ctx, false, false);
     let mut view = ScreenView::showing("ct01-bench");
     let mut frame = 0i64;
     let mut g = c.benchmark_group("screen_ct01_200_bound_1920x1080");

@@ -77,6 +77,9 @@ pub struct ConsoleArgs {
     /// Start in touch mode (cab panels: 15 mm targets, large keypad); switchable in the console.
     #[arg(long)]
     pub touch: bool,
+    /// Start with the high-contrast sunlight colours (also for `screenshot`); switchable in the console.
+    #[arg(long, global = true)]
+    pub sunlight: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

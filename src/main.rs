@@ -97,6 +97,7 @@ fn screenshot(
         width: args.width,
         height: args.height,
         lang: c.lang,
+        sunlight: c.sunlight,
         warm_up: Duration::from_secs_f64(args.after),
     };
     let image = screenshot(project, opts, &req)?;
@@ -300,6 +301,7 @@ fn gui(
         // Per console machine, beside its records: which screens were open on which monitor.
         layout: Some(project.history_path().with_file_name("screen-layout.json")),
         touch: c.touch,
+        sunlight: c.sunlight,
     };
     wellconsole::ui::run(project, opts, measure, console)
         .map_err(|e| anyhow!("the console window could not run: {e}"))?;

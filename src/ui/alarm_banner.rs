@@ -44,7 +44,7 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
         ui.set_height(30.0);
         ui.label(RichText::new("ALARMS").strong().size(theme::TEXT_HEADING));
         if !desk.has_alarm_system() || desk.view.points == 0 {
-            ui.label(RichText::new("no alarm points configured").color(theme::TEXT_DIM));
+            ui.label(RichText::new("no alarm points configured").color(theme::text_dim()));
         }
         for p in Priority::ALL {
             let k = p.index();
@@ -149,7 +149,7 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
                 action = BannerAction::OpenSummary;
             }
             if let Some(n) = &desk.notice {
-                ui.label(RichText::new(n).color(theme::TEXT_DIM));
+                ui.label(RichText::new(n).color(theme::text_dim()));
             }
         });
     });
@@ -171,7 +171,7 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
             };
             ui.label(RichText::new(text).monospace().size(theme::TEXT_SMALL))
                 .on_hover_text(desk.config_problems.join("\n"));
-            ui.label(RichText::new("— running on the last good definitions").color(theme::TEXT_DIM));
+            ui.label(RichText::new("— running on the last good definitions").color(theme::text_dim()));
         });
     }
     action
@@ -221,18 +221,18 @@ pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp
     ui.label(RichText::new(value).monospace());
     let limit = r.def.limit_text();
     if !limit.is_empty() {
-        ui.label(RichText::new(format!("({limit})")).color(theme::TEXT_DIM));
+        ui.label(RichText::new(format!("({limit})")).color(theme::text_dim()));
     }
     ui.label(
         RichText::new(r.state.code())
-            .color(theme::TEXT_DIM)
+            .color(theme::text_dim())
             .size(theme::TEXT_SMALL),
     );
     if let Some(s) = &r.shelf {
         let text = format!("until {} · {} · {}", s.until.to_local_hms(), s.by, s.reason);
-        ui.label(RichText::new(text).color(theme::TEXT_DIM));
+        ui.label(RichText::new(text).color(theme::text_dim()));
     }
     if let Some(o) = &r.out_of_service {
-        ui.label(RichText::new(format!("by {} · {}", o.by, o.reason)).color(theme::TEXT_DIM));
+        ui.label(RichText::new(format!("by {} · {}", o.by, o.reason)).color(theme::text_dim()));
     }
 }

@@ -39,6 +39,8 @@ pub struct ConsoleSettings {
     pub layout: Option<std::path::PathBuf>,
     /// Touch mode (cab panels): large targets and the keypad's large keys. Switchable at runtime.
     pub touch: bool,
+    /// The high-contrast sunlight palette. Switchable at runtime.
+    pub sunlight: bool,
 }
 
 impl Default for ConsoleSettings {
@@ -53,6 +55,7 @@ impl Default for ConsoleSettings {
             audit: None,
             layout: None,
             touch: false,
+            sunlight: false,
         }
     }
 }

@@ -93,7 +93,7 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
             desk.settings.actor.user,
             desk.settings.actor.role
         ))
-        .color(theme::TEXT_DIM),
+        .color(theme::text_dim()),
     );
     ui.separator();
     let detail_h = if desk.selected.is_some() { 190.0 } else { 0.0 };
@@ -112,7 +112,7 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
         match desk.row(&id).cloned() {
             Some(r) => detail_ui(ui, desk, &r, now),
             None => {
-                ui.label(RichText::new(format!("{id} has returned to normal")).color(theme::TEXT_DIM));
+                ui.label(RichText::new(format!("{id} has returned to normal")).color(theme::text_dim()));
             }
         }
     }
@@ -138,7 +138,7 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
         .num_columns(2)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
-            ui.label(RichText::new("Priority / state").color(theme::TEXT_DIM));
+            ui.label(RichText::new("Priority / state").color(theme::text_dim()));
             ui.label(format!(
                 "{} · {} since {}",
                 r.def.priority.name(),
@@ -146,16 +146,16 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
                 r.since.to_local_hms()
             ));
             ui.end_row();
-            ui.label(RichText::new("Area / asset").color(theme::TEXT_DIM));
+            ui.label(RichText::new("Area / asset").color(theme::text_dim()));
             ui.label(format!("{} / {}", r.def.area, r.def.asset));
             ui.end_row();
             if !r.def.consequence.is_empty() {
-                ui.label(RichText::new("Consequence").color(theme::TEXT_DIM));
+                ui.label(RichText::new("Consequence").color(theme::text_dim()));
                 ui.label(r.def.consequence.get(lang));
                 ui.end_row();
             }
             if !r.def.response.is_empty() {
-                ui.label(RichText::new("Operator response").color(theme::TEXT_DIM));
+                ui.label(RichText::new("Operator response").color(theme::text_dim()));
                 ui.label(RichText::new(r.def.response.get(lang)).strong());
                 ui.end_row();
             }
@@ -215,7 +215,7 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
             });
         }
         if let Some(n) = &desk.notice {
-            ui.label(RichText::new(n).color(theme::TEXT_DIM));
+            ui.label(RichText::new(n).color(theme::text_dim()));
         }
     });
 }
@@ -314,7 +314,7 @@ pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
     let lang = desk.lang();
     let rows = match &desk.log {
         None => {
-            ui.label(RichText::new("reading the journal…").color(theme::TEXT_DIM));
+            ui.label(RichText::new("reading the journal…").color(theme::text_dim()));
             return;
         }
         Some(Err(e)) => {
@@ -329,7 +329,7 @@ pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
             rows.len(),
             super::alarm_desk::LOG_LIMIT
         ))
-        .color(theme::TEXT_DIM),
+        .color(theme::text_dim()),
     );
     ui.separator();
     TableBuilder::new(ui)
@@ -421,7 +421,7 @@ pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
     desk.ask_kpi(now);
     let k = match &desk.kpi {
         None => {
-            ui.label(RichText::new("computing…").color(theme::TEXT_DIM));
+            ui.label(RichText::new("computing…").color(theme::text_dim()));
             return;
         }
         Some(Err(e)) => {
@@ -437,13 +437,13 @@ pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
             .spacing([16.0, 6.0])
             .show(ui, |ui| {
                 let row = |ui: &mut Ui, name: &str, value: String, target: &str, bad: bool| {
-                    ui.label(RichText::new(name).color(theme::TEXT_DIM));
+                    ui.label(RichText::new(name).color(theme::text_dim()));
                     if bad {
                         readout::chip_ui(ui, &value, theme::ALARM_SYSTEM);
                     } else {
                         ui.label(RichText::new(value).monospace().strong());
                     }
-                    ui.label(RichText::new(target).color(theme::TEXT_DIM));
+                    ui.label(RichText::new(target).color(theme::text_dim()));
                     ui.end_row();
                 };
                 row(ui, "Alarms", k.activations.to_string(), "", false);
@@ -490,13 +490,13 @@ pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
                 indicator_ui(ui, 18.0, *p, AlarmState::ActiveAcked, now);
                 ui.label(RichText::new(format!("{:<10} {c:>6}  {pc:5.1} %", p.name())).monospace());
                 let (rect, _) = ui.allocate_exact_size(egui::vec2(300.0, 12.0), egui::Sense::hover());
-                ui.painter().rect_filled(rect, 2.0, theme::TILE);
+                ui.painter().rect_filled(rect, 2.0, theme::tile());
                 let mut bar = rect;
                 bar.set_width(rect.width() * (*pc as f32 / 100.0));
                 ui.painter().rect_filled(bar, 2.0, theme::alarm_colour(*p));
             });
         }
-        ui.label(RichText::new("ISA-18.2 aim: about 5 % high, 15 % medium, 80 % low").color(theme::TEXT_DIM));
+        ui.label(RichText::new("ISA-18.2 aim: about 5 % high, 15 % medium, 80 % low").color(theme::text_dim()));
         ui.add_space(8.0);
         ui.heading("Top 10 most frequent");
         egui::Grid::new("kpi_top").striped(true).num_columns(3).show(ui, |ui| {

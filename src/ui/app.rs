@@ -217,7 +217,7 @@ impl ConsoleApp {
     pub fn console_ui(&mut self, ui: &mut Ui) {
         let t0 = Instant::now();
         if !self.themed {
-            theme::apply(ui.ctx(), self.desk.settings.touch);
+            theme::apply(ui.ctx(), self.desk.settings.touch, self.desk.settings.sunlight);
             self.themed = true;
         }
         let snap = self.inputs.snapshot.load_full();
@@ -238,7 +238,7 @@ impl ConsoleApp {
             .exact_size(banner_height(&self.desk))
             .frame(
                 egui::Frame::default()
-                    .fill(theme::BANNER)
+                    .fill(theme::banner())
                     .inner_margin(egui::Margin::symmetric(10, 4)),
             )
             .show(ui, |ui| {
@@ -258,7 +258,7 @@ impl ConsoleApp {
                 .exact_size(trip_panel::strip_height(&self.trips))
                 .frame(
                     egui::Frame::default()
-                        .fill(theme::BANNER)
+                        .fill(theme::banner())
                         .inner_margin(egui::Margin::symmetric(10, 4)),
                 )
                 .show(ui, |ui| {
@@ -270,19 +270,19 @@ impl ConsoleApp {
         egui::Panel::top("navigation")
             .frame(
                 egui::Frame::default()
-                    .fill(theme::PANEL)
+                    .fill(theme::panel())
                     .inner_margin(egui::Margin::symmetric(10, 6)),
             )
             .show(ui, |ui| self.nav_ui(ui, now));
         egui::Panel::bottom("status_bar")
             .frame(
                 egui::Frame::default()
-                    .fill(theme::PANEL)
+                    .fill(theme::panel())
                     .inner_margin(egui::Margin::symmetric(10, 4)),
             )
             .show(ui, |ui| self.status_ui(ui, &snap, now));
         egui::CentralPanel::default()
-            .frame(egui::Frame::default().fill(theme::BACKGROUND).inner_margin(10.0))
+            .frame(egui::Frame::default().fill(theme::background()).inner_margin(10.0))
             .show(ui, |ui| match self.page {
                 Page::Display => self.display_ui(ui, &screens, &snap, now, lang),
                 Page::Overview => overview_ui(ui, &snap, &self.desk.view.tag_marks, now),
@@ -387,7 +387,7 @@ impl ConsoleApp {
             }
         }
         if let Some(n) = &self.display_notice {
-            ui.label(RichText::new(n).color(theme::TEXT_DIM));
+            ui.label(RichText::new(n).color(theme::text_dim()));
         }
         let cx = draw_ctx(&self.desk, &self.live, snap, now, lang);
         let action = screen_page_ui(ui, screens, &mut self.display, &cx);
@@ -466,6 +466,16 @@ impl ConsoleApp {
             |ui| {
                 ui.label(RichText::new(now.to_local_hms()).monospace().size(theme::TEXT_HEADING));
                 ui.separator();
+                let sunlight = self.desk.settings.sunlight;
+                if ui
+                    .selectable_label(sunlight, "Sunlight")
+                    .on_hover_text("High-contrast colours for a panel in daylight")
+                    .clicked()
+                {
+                    self.desk.settings.sunlight = !sunlight;
+                    self.themed = false;
+                    ui.ctx().request_repaint();
+                }
                 let touch = self.desk.settings.touch;
                 if ui
                     .selectable_label(touch, "Touch")
@@ -487,26 +497,28 @@ impl ConsoleApp {
             for d in &snap.drivers {
                 ui.label(RichText::new(&d.name).monospace());
                 driver_state_ui(ui, d.state);
-                ui.label(RichText::new(format!("{:.0}/s", d.rate_per_sec)).color(theme::TEXT_DIM));
+                ui.label(RichText::new(format!("{:.0}/s", d.rate_per_sec)).color(theme::text_dim()));
                 ui.separator();
             }
             let c = snap.counters;
             ui.label(
-                RichText::new(format!("in {} · dropped {}", c.samples_in, c.samples_dropped)).color(theme::TEXT_DIM),
+                RichText::new(format!("in {} · dropped {}", c.samples_in, c.samples_dropped)).color(theme::text_dim()),
             );
             ui.separator();
             if snap.taken_at != Timestamp::ZERO && now.saturating_since(snap.taken_at) > HUB_SILENT_AFTER {
                 readout::chip_ui(ui, "HUB NOT UPDATING", theme::QUALITY_BAD);
             } else {
                 ui.label(
-                    RichText::new(format!("data {}", readout::age_text(now, snap.taken_at))).color(theme::TEXT_DIM),
+                    RichText::new(format!("data {}", readout::age_text(now, snap.taken_at))).color(theme::text_dim()),
                 );
             }
             if let Some(h) = &self.inputs.history_stats {
                 history_status_ui(ui, h);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(RichText::new(format!("frame {:.1} ms", self.frames.recent_mean_ms())).color(theme::TEXT_DIM));
+                ui.label(
+                    RichText::new(format!("frame {:.1} ms", self.frames.recent_mean_ms())).color(theme::text_dim()),
+                );
             });
         });
     }
@@ -599,13 +611,13 @@ fn history_status_ui(ui: &mut Ui, h: &HistorianStats) {
     if errors > 0 {
         let why = h.last_error().unwrap_or_default();
         readout::chip_ui(ui, "HISTORY NOT SAVING", theme::QUALITY_BAD);
-        ui.label(RichText::new(format!("{errors} failed commits")).color(theme::TEXT_DIM))
+        ui.label(RichText::new(format!("{errors} failed commits")).color(theme::text_dim()))
             .on_hover_text(why);
     } else if dropped > 0 {
         readout::chip_ui(ui, "HISTORY DROPPING", theme::QUALITY_BAD);
-        ui.label(RichText::new(format!("{dropped} samples not stored")).color(theme::TEXT_DIM));
+        ui.label(RichText::new(format!("{dropped} samples not stored")).color(theme::text_dim()));
     } else {
-        ui.label(RichText::new("history ok").color(theme::TEXT_DIM))
+        ui.label(RichText::new("history ok").color(theme::text_dim()))
             .on_hover_text(format!("{} samples stored", h.samples_stored.load(Relaxed)));
     }
 }

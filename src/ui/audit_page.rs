@@ -94,7 +94,7 @@ pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage) {
     }
     page.poll(ui.ctx());
     let Some(last) = &page.last else {
-        ui.label(RichText::new("reading the audit trail…").color(theme::TEXT_DIM));
+        ui.label(RichText::new("reading the audit trail…").color(theme::text_dim()));
         return;
     };
     ui.horizontal(|ui| {
@@ -104,7 +104,7 @@ pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage) {
                 ui.label(
                     RichText::new(format!("head {}", &head[..16.min(head.len())]))
                         .monospace()
-                        .color(theme::TEXT_DIM),
+                        .color(theme::text_dim()),
                 )
                 .on_hover_text(format!(
                     "{head}\nWrite the head down elsewhere: it also proves no record was cut off the end."
@@ -147,7 +147,7 @@ pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage) {
                 ui.label(RichText::new(r.seq.to_string()).monospace());
                 ui.label(RichText::new(e.at.to_local_hms()).monospace());
                 ui.label(&e.user);
-                ui.label(RichText::new(&e.role).color(theme::TEXT_DIM));
+                ui.label(RichText::new(&e.role).color(theme::text_dim()));
                 ui.label(RichText::new(&e.action).strong());
                 ui.label(RichText::new(&e.target).monospace());
                 if e.allowed {

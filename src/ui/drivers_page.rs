@@ -83,11 +83,11 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
     ui.add_space(12.0);
     ui.strong("Command outcomes (newest first)");
     if snap.events.is_empty() {
-        ui.label(RichText::new("No commands yet").color(theme::TEXT_DIM));
+        ui.label(RichText::new("No commands yet").color(theme::text_dim()));
     }
     for e in snap.events.iter().rev().take(20) {
         ui.horizontal(|ui| {
-            ui.label(RichText::new(e.at.to_local_hms()).monospace().color(theme::TEXT_DIM));
+            ui.label(RichText::new(e.at.to_local_hms()).monospace().color(theme::text_dim()));
             ui.label(RichText::new(&e.source).monospace());
             if e.ok {
                 ui.label(&e.text);

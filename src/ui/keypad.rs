@@ -61,7 +61,7 @@ pub fn setpoint_dialog_ui(
     egui::Modal::new(egui::Id::unique("setpoint-entry")).show(ctx, |ui| {
         ui.set_width((key * 3.0 + 2.0 * ui.spacing().item_spacing.x).max(320.0));
         ui.heading(&entry.label);
-        ui.label(RichText::new(&def.name).monospace().color(theme::TEXT_DIM));
+        ui.label(RichText::new(&def.name).monospace().color(theme::text_dim()));
         let now = snap
             .get(entry.tag)
             .map_or_else(|| "----".to_owned(), |s| super::readout::value_text(def, s));
@@ -69,7 +69,7 @@ pub fn setpoint_dialog_ui(
         if let Some((lo, hi)) = def.range {
             ui.label(
                 RichText::new(format!("{} {lo} – {hi} {}", lang.pick("Range", "Rango"), def.unit))
-                    .color(theme::TEXT_DIM),
+                    .color(theme::text_dim()),
             );
         }
         ui.add_space(6.0);
@@ -101,8 +101,8 @@ pub fn setpoint_dialog_ui(
             entry.text.as_str()
         };
         egui::Frame::default()
-            .fill(theme::INPUT_BG)
-            .stroke(egui::Stroke::new(1.0, theme::TILE_STROKE))
+            .fill(theme::input_bg())
+            .stroke(egui::Stroke::new(1.0, theme::tile_stroke()))
             .inner_margin(8.0)
             .show(ui, |ui| {
                 ui.set_width(key * 3.0 + 8.0);

@@ -38,8 +38,8 @@ fn tile_ui(ui: &mut Ui, snap: &Snapshot, device: &str, marks: &AlarmMarks, now: 
         .filter(|d| snap.get(d.id).is_some_and(|s| !s.quality.is_good()))
         .count();
     egui::Frame::default()
-        .fill(theme::TILE)
-        .stroke(egui::Stroke::new(1.0, theme::TILE_STROKE))
+        .fill(theme::tile())
+        .stroke(egui::Stroke::new(1.0, theme::tile_stroke()))
         .corner_radius(4.0)
         .inner_margin(10.0)
         .show(ui, |ui| {
@@ -85,7 +85,7 @@ fn tile_contents_ui(
                             ui.add_space(18.0 + ui.spacing().item_spacing.x);
                         }
                     }
-                    ui.label(RichText::new(def.signal().replace('_', " ")).color(theme::TEXT_DIM))
+                    ui.label(RichText::new(def.signal().replace('_', " ")).color(theme::text_dim()))
                         .on_hover_text(&def.description);
                 });
                 readout::readout_ui(ui, def, state);

@@ -59,9 +59,9 @@ pub fn readout_ui(ui: &mut Ui, def: &TagDef, state: &TagState) {
             .monospace()
             .size(theme::TEXT_VALUE);
         let text = if state.quality.is_good() {
-            text.color(theme::VALUE).strong()
+            text.color(theme::value()).strong()
         } else {
-            text.color(theme::TEXT_DIM).italics()
+            text.color(theme::text_dim()).italics()
         };
         ui.label(text);
     });

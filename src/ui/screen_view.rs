@@ -140,7 +140,7 @@ pub fn screen_page_ui(ui: &mut Ui, set: &ScreenSet, view: &mut ScreenView, cx: &
         let last = crumbs.len().saturating_sub(1);
         for (i, s) in crumbs.iter().enumerate() {
             if i > 0 {
-                ui.label(egui::RichText::new(">").color(theme::TEXT_DIM));
+                ui.label(egui::RichText::new(">").color(theme::text_dim()));
             }
             let title = s.title.get(cx.lang);
             if i == last {
@@ -152,7 +152,7 @@ pub fn screen_page_ui(ui: &mut Ui, set: &ScreenSet, view: &mut ScreenView, cx: &
         if let Some(k) = screen.key {
             ui.label(
                 egui::RichText::new(k.name())
-                    .color(theme::TEXT_DIM)
+                    .color(theme::text_dim())
                     .size(theme::TEXT_SMALL),
             );
         }
@@ -235,7 +235,11 @@ pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawC
     };
     view.last_now = Some(cx.now);
     let painter = ui.painter_at(area);
-    painter.rect_filled(fit.r(Boxed::new(Pt::default(), screen.canvas)), 0.0, theme::BACKGROUND);
+    painter.rect_filled(
+        fit.r(Boxed::new(Pt::default(), screen.canvas)),
+        0.0,
+        theme::background(),
+    );
     let mut action = None;
     let mut animating = false;
     for (i, e) in screen.elements.iter().enumerate() {
@@ -245,8 +249,8 @@ pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawC
                 painter.rect(
                     r,
                     4.0,
-                    theme::TILE,
-                    Stroke::new(1.0, theme::TILE_STROKE),
+                    theme::tile(),
+                    Stroke::new(1.0, theme::tile_stroke()),
                     egui::StrokeKind::Inside,
                 );
                 if let Some(t) = &f.title {
@@ -255,7 +259,7 @@ pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawC
                         Align2::LEFT_TOP,
                         t.get(cx.lang),
                         fit.font(14.0),
-                        theme::TEXT_DIM,
+                        theme::text_dim(),
                     );
                 }
                 None
@@ -454,7 +458,7 @@ fn symbol_ui(
             Align2::CENTER_TOP,
             label.get(cx.lang),
             fit.font(14.0),
-            theme::TEXT,
+            theme::text(),
         );
     }
     if !live {
@@ -530,7 +534,7 @@ fn paint_part(
                 Align::Center => Align2::CENTER_CENTER,
                 Align::Right => Align2::RIGHT_CENTER,
             };
-            let colour = fill.unwrap_or(theme::TEXT);
+            let colour = fill.unwrap_or(theme::text());
             painter.text(tf(*at), anchor, text.get(lang), fit.font(size * scale), colour);
             return;
         }
@@ -636,8 +640,8 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
     painter.rect(
         r,
         2.0,
-        theme::FACE,
-        Stroke::new(1.0, theme::TILE_STROKE),
+        theme::face(),
+        Stroke::new(1.0, theme::tile_stroke()),
         egui::StrokeKind::Inside,
     );
     let pad = fit.len(6.0);
@@ -647,7 +651,7 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
             Align2::LEFT_CENTER,
             l.get(cx.lang),
             fit.font(px * 0.8),
-            theme::TEXT_DIM,
+            theme::text_dim(),
         );
     }
     let mut right = r.max.x - pad;
@@ -663,7 +667,7 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
         );
         right = chip.min.x - pad;
     }
-    let colour = if good { theme::VALUE } else { theme::TEXT_DIM };
+    let colour = if good { theme::value() } else { theme::text_dim() };
     let vr = painter.text(
         pos2(right, r.center().y),
         Align2::RIGHT_CENTER,
@@ -705,14 +709,14 @@ fn bar_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, b: &BarGraph, i: usize, c
             Align2::CENTER_TOP,
             l.get(cx.lang),
             fit.font(13.0),
-            theme::TEXT_DIM,
+            theme::text_dim(),
         );
     }
     painter.rect(
         body,
         0.0,
-        theme::FACE,
-        Stroke::new(1.0, theme::TILE_STROKE),
+        theme::face(),
+        Stroke::new(1.0, theme::tile_stroke()),
         egui::StrokeKind::Inside,
     );
     let v = state.and_then(|s| s.value.as_ref()).and_then(Value::as_f64);
@@ -722,7 +726,7 @@ fn bar_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, b: &BarGraph, i: usize, c
             pos2(body.min.x + 2.0, body.max.y - body.height() * f),
             body.max - vec2(2.0, 0.0),
         );
-        painter.rect_filled(fill, 0.0, if good { theme::INDICATOR } else { theme::TEXT_DIM });
+        painter.rect_filled(fill, 0.0, if good { theme::indicator() } else { theme::text_dim() });
     }
     let text = value_text(def, state, None);
     painter.text(
@@ -730,7 +734,7 @@ fn bar_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, b: &BarGraph, i: usize, c
         Align2::CENTER_BOTTOM,
         &text,
         fit.mono(13.0),
-        theme::VALUE,
+        theme::value(),
     );
     if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
         quality_frame(painter, fit, body, q);
@@ -764,8 +768,8 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
     painter.circle(
         c,
         rad,
-        theme::FACE,
-        Stroke::new(fit.len(2.0).max(1.0), theme::TILE_STROKE),
+        theme::face(),
+        Stroke::new(fit.len(2.0).max(1.0), theme::tile_stroke()),
     );
     let angle = |f: f32| (135.0 + 270.0 * f).to_radians();
     let at = |a: f32, d: f32| c + vec2(a.cos(), a.sin()) * d;
@@ -776,7 +780,7 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
         let a = angle(scaled(v, g.min, g.max));
         painter.line_segment(
             [at(a, rad * 0.80), at(a, rad * 0.93)],
-            Stroke::new(fit.len(2.0).max(1.0), theme::TEXT),
+            Stroke::new(fit.len(2.0).max(1.0), theme::text()),
         );
         if detailed {
             painter.text(
@@ -784,14 +788,14 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
                 Align2::CENTER_CENTER,
                 tick_text(v),
                 fit.font(rad / fit.k * 0.12),
-                theme::TEXT_DIM,
+                theme::text_dim(),
             );
         }
         if detailed && k < steps {
             let a2 = angle(scaled(v + g.major * 0.5, g.min, g.max));
             painter.line_segment(
                 [at(a2, rad * 0.86), at(a2, rad * 0.93)],
-                Stroke::new(1.0, theme::TEXT_DIM),
+                Stroke::new(1.0, theme::text_dim()),
             );
         }
     }
@@ -802,7 +806,7 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
             Align2::CENTER_CENTER,
             l.get(cx.lang),
             fit.font(rad / fit.k * 0.11),
-            theme::TEXT_DIM,
+            theme::text_dim(),
         );
     }
     let text = value_text(def, state, None);
@@ -811,14 +815,14 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
         Align2::CENTER_CENTER,
         &text,
         fit.mono(rad / fit.k * 0.13),
-        if good { theme::VALUE } else { theme::TEXT_DIM },
+        if good { theme::value() } else { theme::text_dim() },
     );
     if let Some(v) = state.and_then(|s| s.value.as_ref()).and_then(Value::as_f64) {
         let a = angle(scaled(v, g.min, g.max));
-        let colour = if good { theme::INDICATOR } else { theme::TEXT_DIM };
+        let colour = if good { theme::indicator() } else { theme::text_dim() };
         painter.line_segment([c, at(a, rad * 0.86)], Stroke::new(fit.len(4.0).max(2.0), colour));
     }
-    painter.circle_filled(c, rad * 0.06, theme::INDICATOR);
+    painter.circle_filled(c, rad * 0.06, theme::indicator());
     if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
         quality_frame(painter, fit, r, q);
     }
@@ -856,8 +860,8 @@ fn trend_ui(
     painter.rect(
         r,
         2.0,
-        theme::FACE,
-        Stroke::new(1.0, theme::TILE_STROKE),
+        theme::face(),
+        Stroke::new(1.0, theme::tile_stroke()),
         egui::StrokeKind::Inside,
     );
     let head = fit.len(20.0);
@@ -871,7 +875,7 @@ fn trend_ui(
             Align2::LEFT_CENTER,
             l.get(cx.lang),
             fit.font(13.0),
-            theme::TEXT,
+            theme::text(),
         );
         x = g.max.x + fit.len(10.0);
     }
@@ -939,8 +943,8 @@ fn tile_ui(
     painter.rect(
         r,
         4.0,
-        theme::TILE,
-        Stroke::new(1.0, theme::TILE_STROKE),
+        theme::tile(),
+        Stroke::new(1.0, theme::tile_stroke()),
         egui::StrokeKind::Inside,
     );
     let pad = fit.len(8.0);
@@ -950,7 +954,7 @@ fn tile_ui(
         Align2::LEFT_TOP,
         title,
         fit.font(18.0),
-        theme::TEXT,
+        theme::text(),
     );
     // The most urgent alarm among the asset's tags, shown like everywhere else.
     let worst_alarm = t
@@ -980,7 +984,7 @@ fn tile_ui(
             Some(_) => (
                 cx.lang.pick("STOPPED", "PARADO"),
                 theme::ink(crate::screen::Ink::Stopped),
-                theme::TEXT,
+                theme::text(),
             ),
             None => (
                 st.map_or("NO DATA", |s| s.quality.code()),
@@ -995,7 +999,7 @@ fn tile_ui(
             chip,
             3.0,
             fill,
-            Stroke::new(1.0, theme::TEXT_DIM),
+            Stroke::new(1.0, theme::text_dim()),
             egui::StrokeKind::Inside,
         );
         painter.galley(chip.min + vec2(5.0, 2.0), g, colour);
@@ -1030,7 +1034,7 @@ fn tile_ui(
             Align2::LEFT_CENTER,
             def.signal().replace('_', " "),
             fit.font(12.0),
-            theme::TEXT_DIM,
+            theme::text_dim(),
         );
         let good = state.is_some_and(|s| s.quality.is_good());
         let text = value_text(def, state, None);
@@ -1040,7 +1044,7 @@ fn tile_ui(
             Align2::RIGHT_CENTER,
             &text,
             fit.mono(13.0),
-            if good { theme::VALUE } else { theme::TEXT_DIM },
+            if good { theme::value() } else { theme::text_dim() },
         );
         let spark = Rect::from_min_max(
             pos2(value_x + pad, top + row_h * 0.15),
@@ -1091,7 +1095,7 @@ fn sparkline(
     lines_with_gaps(painter, pts.into_iter(), at, Stroke::new(1.2, theme::PENS[0]));
     painter.line_segment(
         [r.left_bottom(), r.right_bottom()],
-        Stroke::new(0.5, theme::TILE_STROKE),
+        Stroke::new(0.5, theme::tile_stroke()),
     );
 }
 
@@ -1120,7 +1124,7 @@ fn label_paint(painter: &egui::Painter, fit: &Fit, l: &Label, lang: Lang) {
         Align2::LEFT_TOP,
         l.text.get(lang),
         fit.font(text_px(l.size)),
-        theme::TEXT,
+        theme::text(),
     );
 }
 
@@ -1241,7 +1245,7 @@ fn confirm_ui(ui: &mut Ui, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<Sc
                         cx.lang.pick("to", "en"),
                         d.name
                     ))
-                    .color(theme::TEXT_DIM),
+                    .color(theme::text_dim()),
                 ),
                 None => ui.label(
                     egui::RichText::new(format!(

@@ -145,7 +145,11 @@ impl ScreenWindows {
                     w.place.size = [r.width(), r.height()];
                 }
                 egui::CentralPanel::default()
-                    .frame(egui::Frame::default().fill(super::theme::BACKGROUND).inner_margin(8.0))
+                    .frame(
+                        egui::Frame::default()
+                            .fill(super::theme::background())
+                            .inner_margin(8.0),
+                    )
                     .show(ui, |ui| screen_page_ui(ui, set, &mut w.view, cx))
                     .inner
             });

@@ -22,6 +22,8 @@ pub struct ScreenshotRequest {
     pub width: u32,
     pub height: u32,
     pub lang: Lang,
+    /// The high-contrast sunlight colours.
+    pub sunlight: bool,
     /// How long the project runs before the picture is taken.
     pub warm_up: Duration,
 }
@@ -68,7 +70,7 @@ pub fn screenshot(project: Project, opts: RuntimeOptions, req: &ScreenshotReques
     let alarms = runtime.alarms.view.load_full();
     runtime.shutdown();
     let ctx = egui::Context::default();
-    theme::apply(&ctx, false);
+    theme::apply(&ctx, false, req.sunlight);
     let input = egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
             egui::Pos2::ZERO,
@@ -108,7 +110,7 @@ fn picture_ui(ui: &mut egui::Ui, site: &str, screen: &Screen, view: &mut ScreenV
     egui::Panel::top("title")
         .frame(
             egui::Frame::default()
-                .fill(theme::PANEL)
+                .fill(theme::panel())
                 .inner_margin(egui::Margin::symmetric(10, 6)),
         )
         .show(ui, |ui| {
@@ -126,7 +128,7 @@ fn picture_ui(ui: &mut egui::Ui, site: &str, screen: &Screen, view: &mut ScreenV
             });
         });
     egui::CentralPanel::default()
-        .frame(egui::Frame::default().fill(theme::BACKGROUND).inner_margin(6.0))
+        .frame(egui::Frame::default().fill(theme::background()).inner_margin(6.0))
         .show(ui, |ui| {
             canvas_ui(ui, screen, view, cx);
         });

@@ -150,14 +150,14 @@ impl Session {
     /// The user's corner of the navigation bar: who is logged in and the session buttons.
     pub fn corner_ui(&mut self, ui: &mut Ui, actor: &mut Actor, now: Timestamp) {
         if !self.logins() {
-            ui.label(RichText::new(format!("{} ({})", actor.user, actor.role)).color(theme::TEXT_DIM));
+            ui.label(RichText::new(format!("{} ({})", actor.user, actor.role)).color(theme::text_dim()));
             return;
         }
         if actor.user == VIEW_ONLY {
             if ui.button(RichText::new("Log in…").strong()).clicked() {
                 self.dialog = Some(LoginDialog::default());
             }
-            ui.label(RichText::new("VIEW ONLY").strong().color(theme::TEXT_DIM));
+            ui.label(RichText::new("VIEW ONLY").strong().color(theme::text_dim()));
         } else {
             if ui.button("Log out").clicked() {
                 self.logout(actor, "logged out", now);

@@ -69,7 +69,7 @@ pub fn simulator_ui(
         RichText::new(
             "Faults act on the simulated plant exactly as the real fault would reach the console: through the driver.",
         )
-        .color(theme::TEXT_DIM),
+        .color(theme::text_dim()),
     );
     ui.add_space(8.0);
     let send = |cmd: SimCommand, state: &mut SimulatorPageState| {
@@ -134,7 +134,7 @@ pub fn simulator_ui(
         }
     });
     if let Some((m, ok)) = &state.message {
-        ui.label(RichText::new(m).color(if *ok { theme::TEXT_DIM } else { theme::QUALITY_BAD }));
+        ui.label(RichText::new(m).color(if *ok { theme::text_dim() } else { theme::QUALITY_BAD }));
     }
     ui.add_space(8.0);
     ui.strong("Injected from this console");

@@ -100,11 +100,11 @@ pub fn tag_browser_ui(
         ui.checkbox(&mut state.only_not_good, "Only bad, stale or uncertain");
         if let Some(n) = notice {
             ui.separator();
-            ui.label(RichText::new(n).color(theme::TEXT_DIM));
+            ui.label(RichText::new(n).color(theme::text_dim()));
         }
     });
     let rows = state.matches(snap);
-    ui.label(RichText::new(format!("{} of {} tags", rows.len(), snap.directory.len())).color(theme::TEXT_DIM));
+    ui.label(RichText::new(format!("{} of {} tags", rows.len(), snap.directory.len())).color(theme::text_dim()));
     ui.separator();
     let row_h = 24.0;
     TableBuilder::new(ui)
@@ -152,7 +152,7 @@ pub fn tag_browser_ui(
                     ui.label(if s.quality.is_good() {
                         text.strong()
                     } else {
-                        text.color(theme::TEXT_DIM).italics()
+                        text.color(theme::text_dim()).italics()
                     });
                     if def.writable {
                         let b = ui
@@ -172,17 +172,17 @@ pub fn tag_browser_ui(
                 });
                 row.col(|ui| {
                     if s.quality.is_good() {
-                        ui.label(RichText::new("GOOD").color(theme::TEXT_DIM).size(theme::TEXT_SMALL));
+                        ui.label(RichText::new("GOOD").color(theme::text_dim()).size(theme::TEXT_SMALL));
                     } else {
                         readout::quality_chip_ui(ui, s.quality);
                     }
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(readout::age_text(now, s.receive_ts)).color(theme::TEXT_DIM))
+                    ui.label(RichText::new(readout::age_text(now, s.receive_ts)).color(theme::text_dim()))
                         .on_hover_text(format!("source time {}", s.source_ts.to_rfc3339()));
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(&def.description).color(theme::TEXT_DIM));
+                    ui.label(RichText::new(&def.description).color(theme::text_dim()));
                 });
             });
         });
@@ -211,7 +211,7 @@ fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snap
     egui::Modal::new(egui::Id::unique("write_dialog")).show(ctx, |ui| {
         ui.set_width(420.0);
         ui.heading(format!("Write to {}", def.name));
-        ui.label(RichText::new(&def.description).color(theme::TEXT_DIM));
+        ui.label(RichText::new(&def.description).color(theme::text_dim()));
         ui.label(format!("now: {current}"));
         let l = ui.label(format!(
             "New value{}:",

@@ -6,16 +6,104 @@
 #![allow(clippy::disallowed_methods)] // this module is where colours are allowed to be constructed
 
 use egui::{Color32, FontId, TextStyle};
+use std::cell::Cell;
 
-pub const BACKGROUND: Color32 = Color32::from_rgb(0xD6, 0xD6, 0xD6);
-pub const PANEL: Color32 = Color32::from_rgb(0xC4, 0xC4, 0xC4);
-pub const BANNER: Color32 = Color32::from_rgb(0xB4, 0xB4, 0xB4);
-pub const TILE: Color32 = Color32::from_rgb(0xE2, 0xE2, 0xE2);
-pub const TILE_STROKE: Color32 = Color32::from_rgb(0x9A, 0x9A, 0x9A);
-pub const TEXT: Color32 = Color32::from_rgb(0x1A, 0x1A, 0x1A);
-pub const TEXT_DIM: Color32 = Color32::from_rgb(0x5C, 0x5C, 0x5C);
-pub const VALUE: Color32 = Color32::from_rgb(0x0A, 0x0A, 0x0A);
-pub const INPUT_BG: Color32 = Color32::from_rgb(0xF4, 0xF4, 0xF4);
+/// The surfaces and text of the picture. Two palettes: the control room's grey, and sunlight (a cab panel
+/// in daylight: white ground, black text, darker lines) — equipment stays grey and colour still means an
+/// alarm in both.
+struct Palette {
+    background: Color32,
+    panel: Color32,
+    banner: Color32,
+    tile: Color32,
+    tile_stroke: Color32,
+    text: Color32,
+    text_dim: Color32,
+    value: Color32,
+    input_bg: Color32,
+    face: Color32,
+    indicator: Color32,
+}
+
+const GREY: Palette = Palette {
+    background: Color32::from_rgb(0xD6, 0xD6, 0xD6),
+    panel: Color32::from_rgb(0xC4, 0xC4, 0xC4),
+    banner: Color32::from_rgb(0xB4, 0xB4, 0xB4),
+    tile: Color32::from_rgb(0xE2, 0xE2, 0xE2),
+    tile_stroke: Color32::from_rgb(0x9A, 0x9A, 0x9A),
+    text: Color32::from_rgb(0x1A, 0x1A, 0x1A),
+    text_dim: Color32::from_rgb(0x5C, 0x5C, 0x5C),
+    value: Color32::from_rgb(0x0A, 0x0A, 0x0A),
+    input_bg: Color32::from_rgb(0xF4, 0xF4, 0xF4),
+    // Gauge faces and bar backgrounds.
+    face: Color32::from_rgb(0xEE, 0xEE, 0xEE),
+    // Bar graph fill and gauge needle (ISA-101 analog indicators).
+    indicator: Color32::from_rgb(0x33, 0x33, 0x33),
+};
+
+/// Contrast for daylight: dim text is still near-black (a grey that reads indoors washes out outside).
+const SUNLIGHT: Palette = Palette {
+    background: Color32::from_rgb(0xFF, 0xFF, 0xFF),
+    panel: Color32::from_rgb(0xE8, 0xE8, 0xE8),
+    banner: Color32::from_rgb(0xDC, 0xDC, 0xDC),
+    tile: Color32::from_rgb(0xFF, 0xFF, 0xFF),
+    tile_stroke: Color32::from_rgb(0x20, 0x20, 0x20),
+    text: Color32::from_rgb(0x00, 0x00, 0x00),
+    text_dim: Color32::from_rgb(0x26, 0x26, 0x26),
+    value: Color32::from_rgb(0x00, 0x00, 0x00),
+    input_bg: Color32::from_rgb(0xFF, 0xFF, 0xFF),
+    face: Color32::from_rgb(0xFF, 0xFF, 0xFF),
+    indicator: Color32::from_rgb(0x00, 0x00, 0x00),
+};
+
+thread_local! {
+    /// Per UI thread (every window of a console draws on its one UI thread; parallel UI tests each have
+    /// their own), so switching is a view setting, not global state.
+    static SUNLIGHT_ON: Cell<bool> = const { Cell::new(false) };
+}
+
+fn palette() -> &'static Palette {
+    if SUNLIGHT_ON.with(Cell::get) { &SUNLIGHT } else { &GREY }
+}
+
+pub fn sunlight() -> bool {
+    SUNLIGHT_ON.with(Cell::get)
+}
+
+pub fn background() -> Color32 {
+    palette().background
+}
+pub fn panel() -> Color32 {
+    palette().panel
+}
+pub fn banner() -> Color32 {
+    palette().banner
+}
+pub fn tile() -> Color32 {
+    palette().tile
+}
+pub fn tile_stroke() -> Color32 {
+    palette().tile_stroke
+}
+pub fn text() -> Color32 {
+    palette().text
+}
+pub fn text_dim() -> Color32 {
+    palette().text_dim
+}
+pub fn value() -> Color32 {
+    palette().value
+}
+pub fn input_bg() -> Color32 {
+    palette().input_bg
+}
+pub fn face() -> Color32 {
+    palette().face
+}
+pub fn indicator() -> Color32 {
+    palette().indicator
+}
+
 pub const SELECTION: Color32 = Color32::from_rgb(0x7F, 0x8F, 0xA6);
 
 /// Bad quality (comm fail, sensor fail, out of range, config error, no data).
@@ -92,16 +180,11 @@ pub fn ink(i: crate::screen::Ink) -> Color32 {
         Running => Color32::from_rgb(0x3A, 0x3A, 0x3A),
         Stopped => Color32::from_rgb(0xFA, 0xFA, 0xFA),
         Travelling => Color32::from_rgb(0x9A, 0x9A, 0x9A),
-        Text => TEXT,
-        TextDim => TEXT_DIM,
-        Background => BACKGROUND,
+        Text => text(),
+        TextDim => text_dim(),
+        Background => background(),
     }
 }
-
-/// Bar graph fill and gauge needle: dark grey (ISA-101 analog indicators).
-pub const INDICATOR: Color32 = Color32::from_rgb(0x33, 0x33, 0x33);
-/// Gauge face and bar background.
-pub const FACE: Color32 = Color32::from_rgb(0xEE, 0xEE, 0xEE);
 
 /// Earlier passes on a depth plot fade by this factor so the current trip stands out.
 pub fn faded(c: Color32) -> Color32 {
@@ -118,17 +201,30 @@ pub const TEXT_VALUE: f32 = 16.0;
 /// display's scale factor: 15 mm × 96 / 25.4 ≈ 56.7).
 pub const TOUCH_TARGET: f32 = 57.0;
 
-/// Applies the grey console theme to a context (`touch`: every control at least `TOUCH_TARGET` high,
-/// text a size larger).
-pub fn apply(ctx: &egui::Context, touch: bool) {
+/// Applies the console theme to a context (`touch`: every control at least `TOUCH_TARGET` high, text a
+/// size larger; `sunlight`: the high-contrast palette) on this UI thread.
+pub fn apply(ctx: &egui::Context, touch: bool, sunlight: bool) {
+    SUNLIGHT_ON.with(|c| c.set(sunlight));
     let mut style = (*ctx.global_style()).clone();
     let mut v = egui::Visuals::light();
-    v.panel_fill = BACKGROUND;
-    v.window_fill = TILE;
-    v.extreme_bg_color = INPUT_BG;
-    v.faint_bg_color = TILE;
+    if sunlight {
+        // Lines a glance can find in glare: every widget outlined in black, a little heavier.
+        for w in [
+            &mut v.widgets.noninteractive,
+            &mut v.widgets.inactive,
+            &mut v.widgets.hovered,
+            &mut v.widgets.active,
+        ] {
+            w.bg_stroke = egui::Stroke::new(1.5, text());
+            w.fg_stroke = egui::Stroke::new(1.5, text());
+        }
+    }
+    v.panel_fill = background();
+    v.window_fill = tile();
+    v.extreme_bg_color = input_bg();
+    v.faint_bg_color = tile();
     v.selection.bg_fill = SELECTION;
-    v.override_text_color = Some(TEXT);
+    v.override_text_color = Some(text());
     style.visuals = v;
     style.text_styles = [
         (TextStyle::Heading, FontId::proportional(TEXT_HEADING)),

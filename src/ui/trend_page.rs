@@ -284,10 +284,10 @@ pub fn trend_page_ui(
         ui.selectable_value(&mut st.tab, TrendTab::Depth, "CT depth plot");
         ui.separator();
         if reader.is_none() {
-            ui.label(RichText::new("History off: live data only").color(theme::TEXT_DIM));
+            ui.label(RichText::new("History off: live data only").color(theme::text_dim()));
         }
         if let Some(n) = &st.notice {
-            ui.label(RichText::new(n).color(theme::TEXT_DIM));
+            ui.label(RichText::new(n).color(theme::text_dim()));
         }
     });
     match st.tab {
@@ -328,7 +328,7 @@ fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp
                     st.view = View::Live;
                     st.asked = None;
                 }
-                ui.label(RichText::new("PAUSED").color(theme::TEXT_DIM).strong());
+                ui.label(RichText::new("PAUSED").color(theme::text_dim()).strong());
             }
         }
         if st.cursor.is_some() && ui.button("Clear cursor").clicked() {
@@ -337,7 +337,7 @@ fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp
         if let Some(a) = &st.answer
             && let Some(Ok(PenData::Time { resolution, .. })) = a.pens.first()
         {
-            ui.label(RichText::new(format!("history: {}", resolution.label())).color(theme::TEXT_DIM));
+            ui.label(RichText::new(format!("history: {}", resolution.label())).color(theme::text_dim()));
         }
     });
     if st.pens.is_empty() {
@@ -477,7 +477,7 @@ fn pens_table_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, drawn: &
             let pen = &st.pens[*i];
             let def = snap.directory.by_name(&pen.tag);
             ui.label(RichText::new(&pen.tag).color(pen.color).strong().monospace());
-            ui.label(RichText::new(format!("{:.0} … {:.0}", d.lo, d.hi)).color(theme::TEXT_DIM));
+            ui.label(RichText::new(format!("{:.0} … {:.0}", d.lo, d.hi)).color(theme::text_dim()));
             let decimals = def.map_or(2, |d| d.decimals);
             let value = match at {
                 Some(t) => value_at(d, t).map(|v| format!("{v:.decimals$}")),
@@ -551,7 +551,7 @@ fn depth_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestam
                 st.depth_asked = None;
             }
         }
-        ui.label(RichText::new("last 24 h · each trip in and out is its own line").color(theme::TEXT_DIM));
+        ui.label(RichText::new("last 24 h · each trip in and out is its own line").color(theme::text_dim()));
     });
     let Some(value_tag) = values.get(st.depth_value).cloned() else {
         return;

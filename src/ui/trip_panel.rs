@@ -100,7 +100,7 @@ fn status_colour(s: TripStatus) -> (Color32, &'static str) {
 
 fn chip(ui: &mut Ui, text: &str, fill: Color32) -> egui::Response {
     let on = if fill == theme::ALARM_MEDIUM {
-        theme::TEXT
+        theme::text()
     } else {
         theme::ON_CHIP
     };
@@ -186,7 +186,7 @@ pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
         if estops.is_empty() && tripped.is_empty() && unconfirmed == 0 {
             ui.label(
                 RichText::new(format!("Trips: {} rules healthy", view.count(TripStatus::Normal)))
-                    .color(theme::TEXT_DIM),
+                    .color(theme::text_dim()),
             );
         }
         if ui.button("Trips…").clicked() {
@@ -307,7 +307,7 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, lang: Lang, now
                 "{} ({}) may not reset or bypass trips: a supervisor, engineer or admin may.",
                 actor.user, actor.role
             ))
-            .color(theme::TEXT_DIM),
+            .color(theme::text_dim()),
         );
     }
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -334,13 +334,13 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, lang: Lang, now
         ui.heading("Trip rules");
         for t in &view.trips {
             let fill = if t.status == TripStatus::Normal {
-                theme::TILE
+                theme::tile()
             } else {
-                theme::INPUT_BG
+                theme::input_bg()
             };
             egui::Frame::default()
                 .fill(fill)
-                .stroke(egui::Stroke::new(1.0, theme::TILE_STROKE))
+                .stroke(egui::Stroke::new(1.0, theme::tile_stroke()))
                 .inner_margin(egui::Margin::symmetric(8, 4))
                 .show(ui, |ui| {
                     ui.set_width(ui.available_width());
@@ -381,7 +381,7 @@ fn trip_row_ui(
     ui.horizontal(|ui| {
         let (c, label) = status_colour(t.status);
         if t.status == TripStatus::Normal {
-            ui.label(RichText::new(label).color(theme::TEXT_DIM));
+            ui.label(RichText::new(label).color(theme::text_dim()));
         } else {
             chip(ui, label, c);
         }
@@ -390,7 +390,7 @@ fn trip_row_ui(
             RichText::new(&*t.def.id)
                 .monospace()
                 .size(theme::TEXT_SMALL)
-                .color(theme::TEXT_DIM),
+                .color(theme::text_dim()),
         );
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if t.bypass.is_some() {
@@ -416,7 +416,7 @@ fn trip_row_ui(
     });
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(&*t.def.source).monospace());
-        ui.label(RichText::new(format!("for {:.1} s", t.def.delay.as_secs_f64())).color(theme::TEXT_DIM));
+        ui.label(RichText::new(format!("for {:.1} s", t.def.delay.as_secs_f64())).color(theme::text_dim()));
         ui.label(RichText::new(match t.condition {
             Some(true) => "· condition present",
             Some(false) => "· clear",
@@ -440,7 +440,7 @@ fn trip_row_ui(
                 .iter()
                 .map(|o| format!("{} = {}", o.tag_name, o.value))
                 .collect();
-            ui.label(RichText::new(format!("action: {}", outs.join(", "))).color(theme::TEXT_DIM));
+            ui.label(RichText::new(format!("action: {}", outs.join(", "))).color(theme::text_dim()));
         }
         if let Some(b) = &t.bypass {
             let left = b.until.saturating_since(now);

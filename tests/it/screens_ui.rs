@@ -315,3 +315,30 @@ fn in_touch_mode_the_tags_page_writes_numbers_through_the_same_keypad() {
         "the keypad's value is written"
     );
 }
+
+#[test]
+fn sunlight_switches_the_whole_picture_to_high_contrast() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.set_size(egui::vec2(1600.0, 960.0));
+    h.run();
+    h.key_press(egui::Key::F2);
+    h.run();
+    let ground = |h: &mut egui_kittest::Harness<'static, wellconsole::ui::ConsoleApp>| {
+        let img = h.render().expect("renders");
+        let p = img.get_pixel(14, 600).0;
+        [p[0], p[1], p[2]]
+    };
+    assert_eq!(ground(&mut h), [0xD6, 0xD6, 0xD6], "the control room's grey");
+    h.get_by_label("Sunlight").click();
+    h.run();
+    h.run();
+    assert_eq!(ground(&mut h), [0xFF, 0xFF, 0xFF], "daylight: a white ground");
+    mask_frame_time(&mut h);
+    h.snapshot("screen_ct01_sunlight");
+    // ... and back, at runtime
+    h.get_by_label("Sunlight").click();
+    h.run();
+    h.run();
+    assert_eq!(ground(&mut h), [0xD6, 0xD6, 0xD6]);
+}
