@@ -80,6 +80,22 @@ impl Page {
     }
 }
 
+/// F1 … F12, in order: the screens' shortcuts.
+const F_KEYS: [egui::Key; 12] = [
+    egui::Key::F1,
+    egui::Key::F2,
+    egui::Key::F3,
+    egui::Key::F4,
+    egui::Key::F5,
+    egui::Key::F6,
+    egui::Key::F7,
+    egui::Key::F8,
+    egui::Key::F9,
+    egui::Key::F10,
+    egui::Key::F11,
+    egui::Key::F12,
+];
+
 /// A hub that has not published for this long is shown as not updating.
 const HUB_SILENT_AFTER: Duration = Duration::from_secs(2);
 
@@ -340,7 +356,7 @@ impl ConsoleApp {
             return;
         }
         let (f, back, up) = ui.input(|i| {
-            let f = (1..=12u8).find(|n| egui::Key::from_name(&format!("F{n}")).is_some_and(|k| i.key_pressed(k)));
+            let f = F_KEYS.iter().position(|k| i.key_pressed(*k)).map(|n| n as u8 + 1);
             let alt = i.modifiers.alt;
             (
                 f,

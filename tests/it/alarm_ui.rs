@@ -51,12 +51,7 @@ impl Plant {
 
     /// Hands the console's commands to the engine, as the hub does.
     fn serve(&mut self, rx: &Receiver<HubCommand>) -> Vec<HubCommand> {
-        let cmds: Vec<HubCommand> = rx.try_iter().collect();
-        for c in &cmds {
-            self.service.on_command(c, NOW, &self.table);
-        }
-        self.service.on_publish();
-        cmds
+        serve(&mut self.service, &self.table, rx)
     }
 
     fn state(&self, id: &str) -> Option<AlarmState> {
@@ -76,6 +71,17 @@ fn console(plant: &Plant) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>
 }
 
 /// Focuses the text field labelled `label` and types into it, as a person does.
+/// Hands the console's commands to a service as the hub does (each command, then a publication); returns
+/// them. Shared by the alarm and trip UI tests.
+pub(crate) fn serve(service: &mut dyn Subscriber, table: &TagTable, rx: &Receiver<HubCommand>) -> Vec<HubCommand> {
+    let cmds: Vec<HubCommand> = rx.try_iter().collect();
+    for c in &cmds {
+        service.on_command(c, NOW, table);
+    }
+    service.on_publish();
+    cmds
+}
+
 pub(crate) fn type_into(h: &mut Harness<'static, ConsoleApp>, label: &str, text: &str) {
     h.get_by_label(label).click();
     h.run();

@@ -44,12 +44,7 @@ impl Plant {
 
     /// Hands the console's commands to the engine, as the hub does; returns them.
     fn serve(&mut self, rx: &Receiver<HubCommand>) -> Vec<HubCommand> {
-        let cmds: Vec<HubCommand> = rx.try_iter().collect();
-        for c in &cmds {
-            self.service.on_command(c, NOW, &self.table);
-        }
-        self.service.on_publish();
-        cmds
+        crate::alarm_ui::serve(&mut self.service, &self.table, rx)
     }
 
     fn writes(&mut self) -> Vec<HubCommand> {
