@@ -15,6 +15,7 @@ pub fn directory(tags: u32, drivers: u16) -> Arc<TagDirectory> {
                 id: TagId(i),
                 name: format!("dev{:03}/signal{i}", i % 1000),
                 description: String::new(),
+                description_es: String::new(),
                 unit: "psi".into(),
                 kind: ValueKind::F64,
                 range: Some((0.0, 10_000.0)),

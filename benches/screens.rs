@@ -119,6 +119,11 @@ fn screens(c: &mut Criterion) {
     let ctx = egui::Context::default();
     wellconsole::ui::theme::apply(&ctx, false, false);
     let mut view = ScreenView::showing("ct01-bench");
+    // UNITS=si measures the same screen converted (every value, scale and limit through the unit table).
+    let units: wellconsole::units::UnitSystem = std::env::var("UNITS")
+        .ok()
+        .and_then(|u| u.parse().ok())
+        .unwrap_or_default();
     let mut frame = 0i64;
     let mut g = c.benchmark_group("screen_ct01_200_bound_1920x1080");
     g.bench_function("ui_pass_and_tessellate", |b| {
@@ -130,6 +135,7 @@ fn screens(c: &mut Criterion) {
                 marks: &marks,
                 now: Timestamp(support::NOW.0 + frame * 16_000),
                 lang: Lang::En,
+                units,
                 history: &history,
                 may_command: true,
                 touch: false,

@@ -89,6 +89,7 @@ fn rig() -> Rig {
             id: TagId(n + i),
             name: format!("flood{:02}/s{i}", i % 50),
             description: String::new(),
+            description_es: String::new(),
             unit: String::new(),
             kind: ValueKind::F64,
             range: None,

@@ -61,6 +61,10 @@ pub struct ConsoleArgs {
     /// Language of the console and of alarm texts: en or es.
     #[arg(long, global = true, default_value = "en")]
     pub lang: crate::lang::Lang,
+    /// Units people read and type at this console: oilfield (psi, lbf, ft, bbl, °F) or si (kPa, kN, m,
+    /// m³, °C). Tags, history, alarm limits and writes keep the tags' own units. Switchable in the console.
+    #[arg(long, global = true, default_value = "oilfield")]
+    pub units: crate::units::UnitSystem,
     /// Name recorded for this console's operator actions (default: the OS user).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,

@@ -40,6 +40,24 @@ impl std::str::FromStr for Lang {
     }
 }
 
+/// How this console speaks to its people: language and units, both switchable at runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Locale {
+    pub lang: Lang,
+    pub units: crate::units::UnitSystem,
+}
+
+impl Locale {
+    pub fn pick(self, en: &'static str, es: &'static str) -> &'static str {
+        self.lang.pick(en, es)
+    }
+
+    /// A value kept in `unit` as this console shows it, with its unit.
+    pub fn value_text(self, unit: &str, value: Option<&crate::tag::Value>, decimals: usize) -> String {
+        self.units.shown(unit).text(value, decimals, self.lang)
+    }
+}
+
 /// A text in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Text {

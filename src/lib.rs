@@ -25,3 +25,4 @@ pub mod sim;
 pub mod tag;
 pub mod trip;
 pub mod ui;
+pub mod units;

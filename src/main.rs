@@ -97,6 +97,7 @@ fn screenshot(
         width: args.width,
         height: args.height,
         lang: c.lang,
+        units: c.units,
         sunlight: c.sunlight,
         warm_up: Duration::from_secs_f64(args.after),
     };
@@ -302,6 +303,7 @@ fn gui(
         layout: Some(project.history_path().with_file_name("screen-layout.json")),
         touch: c.touch,
         sunlight: c.sunlight,
+        units: c.units,
     };
     wellconsole::ui::run(project, opts, measure, console)
         .map_err(|e| anyhow!("the console window could not run: {e}"))?;

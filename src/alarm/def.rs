@@ -39,6 +39,17 @@ impl Priority {
         }
     }
 
+    /// The priority as the operator reads it.
+    pub fn label(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            Priority::Critical => lang.pick("critical", "crítica"),
+            Priority::High => lang.pick("high", "alta"),
+            Priority::Medium => lang.pick("medium", "media"),
+            Priority::Low => lang.pick("low", "baja"),
+            Priority::Diagnostic => lang.pick("diagnostic", "diagnóstico"),
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Priority> {
         Priority::ALL.into_iter().find(|p| p.name() == s)
     }
@@ -80,6 +91,17 @@ impl AlarmKind {
             AlarmKind::BadQuality => "BAD PV",
         }
     }
+
+    /// The kind as the operator reads it: HIHI/HI/LO/LOLO are the same in both languages.
+    pub fn label(&self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            AlarmKind::Limit { code, .. } => code,
+            AlarmKind::Deviation { .. } => lang.pick("DEV", "DESV"),
+            AlarmKind::Rate { .. } => lang.pick("ROC", "TASA"),
+            AlarmKind::State { .. } => lang.pick("STATE", "ESTADO"),
+            AlarmKind::BadQuality => lang.pick("BAD PV", "PV MALA"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +112,20 @@ pub enum CmpOp {
     Le,
     Gt,
     Ge,
+}
+
+impl CmpOp {
+    /// As written in the files.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
 }
 
 /// `TAG OP VALUE`, e.g. `esp01/running == false`.
@@ -166,20 +202,23 @@ impl AlarmDef {
             .chain(self.suppression.iter().flat_map(|s| s.when.iter().map(|c| c.tag)))
     }
 
-    /// The limit as an operator reads it (`≥ 42000 lbf`), empty where there is none.
-    pub fn limit_text(&self) -> String {
-        let d = self.decimals;
+    /// The limit as an operator reads it in the console's units (`≥ 42000 lbf`, `≥ 186.83 kN`), empty
+    /// where there is none. Deviations and rates are differences: converted without the offset.
+    pub fn limit_text(&self, units: crate::units::UnitSystem) -> String {
+        let shown = units.shown(&self.unit);
+        let d = shown.decimals(self.decimals);
+        let u = shown.unit;
         match &self.kind {
             AlarmKind::Limit {
                 side: Side::High,
                 limit,
                 ..
-            } => format!("≥ {limit:.d$} {}", self.unit),
+            } => format!("≥ {:.d$} {u}", shown.value(*limit)),
             AlarmKind::Limit {
                 side: Side::Low, limit, ..
-            } => format!("≤ {limit:.d$} {}", self.unit),
-            AlarmKind::Deviation { limit, .. } => format!("± {limit:.d$} {}", self.unit),
-            AlarmKind::Rate { per_min, .. } => format!("{per_min:.d$} {}/min", self.unit),
+            } => format!("≤ {:.d$} {u}", shown.value(*limit)),
+            AlarmKind::Deviation { limit, .. } => format!("± {:.d$} {u}", shown.delta(*limit)),
+            AlarmKind::Rate { per_min, .. } => format!("{:.d$} {u}/min", shown.delta(*per_min)),
             AlarmKind::State { value } => format!("= {value}"),
             AlarmKind::BadQuality => String::new(),
         }

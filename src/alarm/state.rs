@@ -43,6 +43,22 @@ impl AlarmState {
         }
     }
 
+    /// The state as the operator reads it (the journal and exports keep `code`).
+    pub fn label(self, lang: crate::lang::Lang) -> &'static str {
+        if lang == crate::lang::Lang::En {
+            return self.code();
+        }
+        match self {
+            AlarmState::Normal => "NORMAL",
+            AlarmState::ActiveUnacked => "ACTIVA SIN RECON",
+            AlarmState::ActiveAcked => "ACTIVA RECON",
+            AlarmState::ReturnedUnacked => "RETORNÓ SIN RECON",
+            AlarmState::Shelved => "ARCHIVADA",
+            AlarmState::SuppressedByDesign => "SUPRIMIDA",
+            AlarmState::OutOfService => "FUERA DE SERVICIO",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<AlarmState> {
         AlarmState::ALL.into_iter().find(|a| a.code() == s)
     }
@@ -126,6 +142,27 @@ impl EventKind {
             EventKind::Refused => "refused",
             EventKind::Silenced => "silenced",
             EventKind::Reconfigured => "reconfigured",
+        }
+    }
+
+    /// The event as the operator reads it (the journal keeps `code`).
+    pub fn label(self, lang: crate::lang::Lang) -> &'static str {
+        if lang == crate::lang::Lang::En {
+            return self.code();
+        }
+        match self {
+            EventKind::Activated => "activada",
+            EventKind::Returned => "retornó",
+            EventKind::Acknowledged => "reconocida",
+            EventKind::Shelved => "archivada",
+            EventKind::Unshelved => "desarchivada",
+            EventKind::Suppressed => "suprimida",
+            EventKind::Unsuppressed => "no suprimida",
+            EventKind::RemovedFromService => "fuera de servicio",
+            EventKind::ReturnedToService => "en servicio",
+            EventKind::Refused => "rechazado",
+            EventKind::Silenced => "silenciada",
+            EventKind::Reconfigured => "reconfigurada",
         }
     }
 

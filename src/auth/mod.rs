@@ -49,6 +49,21 @@ impl Action {
             Action::ManageUsers => "manage users",
         }
     }
+
+    /// The label in the console's language ("may not …").
+    pub fn label_in(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            Action::Acknowledge => lang.pick("acknowledge", "reconocer"),
+            Action::Shelve => lang.pick("shelve", "archivar"),
+            Action::OutOfService => lang.pick("take out of service", "sacar de servicio"),
+            Action::WriteSetpoint => lang.pick("write a setpoint", "escribir una consigna"),
+            Action::CommandEquipment => lang.pick("command equipment", "comandar equipos"),
+            Action::TripReset => lang.pick("reset a trip", "restablecer un disparo"),
+            Action::Bypass => lang.pick("bypass a trip", "puentear un disparo"),
+            Action::EditConfiguration => lang.pick("edit screens or alarms", "editar pantallas o alarmas"),
+            Action::ManageUsers => lang.pick("manage users", "administrar usuarios"),
+        }
+    }
 }
 
 impl Role {
@@ -80,6 +95,17 @@ impl Role {
             Role::Engineer => "engineer",
             Role::Operator => "operator",
             Role::Viewer => "viewer",
+        }
+    }
+
+    /// The role as people read it (files, the user store and the audit trail keep `name`).
+    pub fn label(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            Role::Admin => lang.pick("admin", "administrador"),
+            Role::Supervisor => lang.pick("supervisor", "supervisor"),
+            Role::Engineer => lang.pick("engineer", "ingeniero"),
+            Role::Operator => lang.pick("operator", "operador"),
+            Role::Viewer => lang.pick("viewer", "observador"),
         }
     }
 

@@ -64,6 +64,17 @@ impl DriverState {
             DriverState::Stopped => "STOPPED",
         }
     }
+
+    /// The state as the operator reads it.
+    pub fn label_in(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            DriverState::Starting => lang.pick("STARTING", "INICIANDO"),
+            DriverState::Running => lang.pick("RUNNING", "EN MARCHA"),
+            DriverState::Degraded => lang.pick("DEGRADED", "DEGRADADO"),
+            DriverState::Failed => lang.pick("FAILED", "FALLADO"),
+            DriverState::Stopped => lang.pick("STOPPED", "DETENIDO"),
+        }
+    }
 }
 
 /// Health counters of one driver, written by the driver thread, read by the hub without locks.

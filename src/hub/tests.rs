@@ -12,6 +12,7 @@ fn directory(n: u32, stale_ms: u64) -> Arc<TagDirectory> {
                 id: TagId(i),
                 name: format!("dev{}/t{}", i % 4, i),
                 description: String::new(),
+                description_es: String::new(),
                 unit: String::new(),
                 kind: ValueKind::F64,
                 range: None,

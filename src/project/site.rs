@@ -255,7 +255,7 @@ struct RawTag {
     #[serde(default)]
     unit: String,
     #[serde(default)]
-    description: String,
+    description: RawDescription,
     range: Option<Spanned<[f64; 2]>>,
     decimals: Option<Spanned<i64>>,
     stale_after_ms: Option<Spanned<u64>>,
@@ -270,6 +270,23 @@ struct RawTag {
     history: Option<Spanned<String>>,
     /// Deadband ("change") or deviation ("swinging-door"), in the tag's unit.
     history_deadband: Option<Spanned<f64>>,
+}
+
+/// A tag's description: `"…"` (English only) or `{ en = "…", es = "…" }`.
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a description is \"…\" or both languages: { en = \"…\", es = \"…\" }"
+)]
+enum RawDescription {
+    Plain(String),
+    Both { en: String, es: String },
+}
+
+impl Default for RawDescription {
+    fn default() -> Self {
+        RawDescription::Plain(String::new())
+    }
 }
 
 /// Default stale period for tags that do not set one.
@@ -604,10 +621,12 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
         } else {
             t.unit
         };
-        let description = if t.description.is_empty() {
-            signal.map_or(String::new(), |s| s.description.clone())
-        } else {
-            t.description
+        let (description, description_es) = match t.description {
+            RawDescription::Plain(d) if d.is_empty() => {
+                (signal.map_or(String::new(), |s| s.description.clone()), String::new())
+            }
+            RawDescription::Plain(d) => (d, String::new()),
+            RawDescription::Both { en, es } => (en, es),
         };
         let Ok(index) = u32::try_from(defs.len()) else {
             errs.push(src.at(t.name.span(), "too many tags"));
@@ -617,6 +636,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             id: TagId(index),
             name,
             description,
+            description_es,
             unit,
             kind,
             range,

@@ -524,6 +524,7 @@ mod tests {
             id: TagId(i),
             name: name.into(),
             description: String::new(),
+            description_es: String::new(),
             unit: String::new(),
             kind,
             range: None,

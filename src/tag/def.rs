@@ -41,6 +41,9 @@ pub struct TagDef {
     /// Hierarchical name, `device/signal` (e.g. `ct01/weight`).
     pub name: String,
     pub description: String,
+    /// The description in Spanish (empty: the English one is shown).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description_es: String,
     pub unit: String,
     pub kind: ValueKind,
     /// Instrument range (low, high) in engineering units, when the signal has one.
@@ -60,6 +63,14 @@ pub struct TagDef {
 }
 
 impl TagDef {
+    /// The description in the console's language (English where there is no Spanish one).
+    pub fn description_in(&self, lang: crate::lang::Lang) -> &str {
+        match lang {
+            crate::lang::Lang::Es if !self.description_es.is_empty() => &self.description_es,
+            _ => &self.description,
+        }
+    }
+
     /// First path segment: the device or asset the tag belongs to (`ct01` for `ct01/weight`).
     pub fn device(&self) -> &str {
         self.name.split('/').next().unwrap_or(&self.name)

@@ -38,6 +38,23 @@ impl Quality {
         matches!(self, Quality::Bad(_))
     }
 
+    /// The code as the operator reads it, in the console's language (exports keep `code`).
+    pub fn label(self, lang: crate::lang::Lang) -> &'static str {
+        if lang == crate::lang::Lang::En {
+            return self.code();
+        }
+        match self {
+            Quality::Good => "BUENA",
+            Quality::Uncertain => "INCIERTA",
+            Quality::Bad(BadReason::WaitingForData) => "SIN DATOS",
+            Quality::Bad(BadReason::CommFail) => "FALLA COM",
+            Quality::Bad(BadReason::Stale) => "OBSOLETO",
+            Quality::Bad(BadReason::SensorFail) => "FALLA SENSOR",
+            Quality::Bad(BadReason::ConfigError) => "ERROR CONFIG",
+            Quality::Bad(BadReason::OutOfRange) => "FUERA DE RANGO",
+        }
+    }
+
     /// Short code for tables and exports.
     pub fn code(self) -> &'static str {
         match self {

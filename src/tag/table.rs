@@ -173,6 +173,7 @@ mod tests {
             id: TagId(i),
             name: name.into(),
             description: String::new(),
+            description_es: String::new(),
             unit: "psi".into(),
             kind,
             range,

@@ -134,6 +134,29 @@ impl TripEventKind {
             TripEventKind::Restored => "trip state restored",
         }
     }
+
+    /// The event as the operator reads it (the audit trail keeps `label`).
+    pub fn label_in(self, lang: crate::lang::Lang) -> &'static str {
+        if lang == crate::lang::Lang::En {
+            return self.label();
+        }
+        match self {
+            TripEventKind::Tripped => "disparo",
+            TripEventKind::InputBad => "entrada de disparo mala",
+            TripEventKind::InputRestored => "entrada de disparo restablecida",
+            TripEventKind::OutputConfirmed => "salida de disparo confirmada",
+            TripEventKind::OutputFailed => "salida de disparo fallida",
+            TripEventKind::Reset => "disparo restablecido",
+            TripEventKind::Bypassed => "disparo puenteado",
+            TripEventKind::BypassRemoved => "puente retirado",
+            TripEventKind::BypassExpired => "puente vencido",
+            TripEventKind::Estop => "PARO DE EMERGENCIA",
+            TripEventKind::EstopReset => "paro de emergencia restablecido",
+            TripEventKind::Refused => "acción de disparo rechazada",
+            TripEventKind::Reconfigured => "reglas de disparo recargadas",
+            TripEventKind::Restored => "estado de disparos restaurado",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

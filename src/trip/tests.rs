@@ -19,6 +19,7 @@ fn directory() -> Arc<TagDirectory> {
         id: TagId(i),
         name: name.into(),
         description: String::new(),
+        description_es: String::new(),
         unit: String::new(),
         kind,
         range: None,

@@ -8,6 +8,7 @@ use super::{readout, theme};
 use crate::alarm::annunciator::HornState;
 use crate::alarm::{AlarmRow, AlarmState, Priority};
 use crate::auth::Action;
+use crate::lang::Lang;
 use crate::tag::Timestamp;
 use egui::{RichText, Sense, Ui};
 use std::sync::Arc;
@@ -40,11 +41,17 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
         .take(BANNER_ROWS)
         .cloned()
         .collect();
+    let lang = desk.lang();
     ui.horizontal(|ui| {
         ui.set_height(30.0);
-        ui.label(RichText::new("ALARMS").strong().size(theme::TEXT_HEADING));
+        ui.label(
+            RichText::new(lang.pick("ALARMS", "ALARMAS"))
+                .strong()
+                .size(theme::TEXT_HEADING),
+        );
         if !desk.has_alarm_system() || desk.view.points == 0 {
-            ui.label(RichText::new("no alarm points configured").color(theme::text_dim()));
+            let none = lang.pick("no alarm points configured", "no hay puntos de alarma configurados");
+            ui.label(RichText::new(none).color(theme::text_dim()));
         }
         for p in Priority::ALL {
             let k = p.index();
@@ -54,48 +61,75 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
             } else {
                 AlarmState::ActiveAcked
             };
-            indicator_ui(ui, 20.0, p, state, now)
-                .on_hover_text(format!("{}: {unacked} unacknowledged, {active} active", p.name()));
+            let hover = match lang {
+                Lang::En => format!("{}: {unacked} unacknowledged, {active} active", p.label(lang)),
+                Lang::Es => format!("{}: {unacked} sin reconocer, {active} activas", p.label(lang)),
+            };
+            indicator_ui(ui, 20.0, p, state, now).on_hover_text(hover);
             ui.label(RichText::new(format!("{unacked}/{active}")).monospace())
-                .on_hover_text("unacknowledged / active");
+                .on_hover_text(lang.pick("unacknowledged / active", "sin reconocer / activas"));
         }
         if desk.view.flood {
             readout::chip_ui(
                 ui,
-                &format!("ALARM FLOOD · {} in 10 min", desk.view.recent_activations),
+                &format!(
+                    "{} · {} {}",
+                    lang.pick("ALARM FLOOD", "AVALANCHA DE ALARMAS"),
+                    desk.view.recent_activations,
+                    lang.pick("in 10 min", "en 10 min")
+                ),
                 theme::ALARM_SYSTEM,
             );
         }
         if desk.view.journal_held > 0 {
             readout::chip_ui(
                 ui,
-                &format!("JOURNAL BACKLOG {}", desk.view.journal_held),
+                &format!(
+                    "{} {}",
+                    lang.pick("JOURNAL BACKLOG", "DIARIO RETRASADO"),
+                    desk.view.journal_held
+                ),
                 theme::ALARM_SYSTEM,
             );
         }
         match desk.horn_state() {
             HornState::Unavailable => {
-                readout::chip_ui(ui, "SOUND UNAVAILABLE", theme::ALARM_SYSTEM);
+                readout::chip_ui(
+                    ui,
+                    lang.pick("SOUND UNAVAILABLE", "SONIDO NO DISPONIBLE"),
+                    theme::ALARM_SYSTEM,
+                );
             }
             HornState::Starting | HornState::Ready => {}
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if not_good > 0 {
                 let button = egui::Button::new(
-                    RichText::new(format!("{not_good} tags not good"))
-                        .color(theme::ON_CHIP)
-                        .strong(),
+                    RichText::new(format!(
+                        "{not_good} {}",
+                        lang.pick("tags not good", "tags con calidad mala")
+                    ))
+                    .color(theme::ON_CHIP)
+                    .strong(),
                 )
                 .fill(theme::QUALITY_BAD);
-                if ui.add(button).on_hover_text("Show them in the tag browser").clicked() {
+                if ui
+                    .add(button)
+                    .on_hover_text(lang.pick("Show them in the tag browser", "Verlos en el explorador de tags"))
+                    .clicked()
+                {
                     action = BannerAction::ShowNotGood;
                 }
             }
             let sounding = desk.wants_sound().is_some();
-            let silence = egui::Button::new(RichText::new("SILENCE").strong()).min_size(egui::vec2(96.0, 28.0));
+            let silence = egui::Button::new(RichText::new(lang.pick("SILENCE", "SILENCIO")).strong())
+                .min_size(egui::vec2(96.0, 28.0));
             if ui
                 .add_enabled(sounding, silence)
-                .on_hover_text("Stop the horn for the alarms sounding now")
+                .on_hover_text(lang.pick(
+                    "Stop the horn for the alarms sounding now",
+                    "Callar la bocina de las alarmas que suenan ahora",
+                ))
                 .clicked()
             {
                 desk.silence();
@@ -107,13 +141,19 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
                 .collect();
             let may_ack = desk.may(Action::Acknowledge);
             let not_allowed = format!(
-                "{} ({}) may not acknowledge",
-                desk.settings.actor.user, desk.settings.actor.role
+                "{} ({}) {}",
+                desk.settings.actor.user,
+                desk.settings.actor.role,
+                lang.pick("may not acknowledge", "no puede reconocer")
             );
-            let ack_page = egui::Button::new(RichText::new("ACK PAGE").strong()).min_size(egui::vec2(96.0, 28.0));
+            let ack_page = egui::Button::new(RichText::new(lang.pick("ACK PAGE", "RECON PÁGINA")).strong())
+                .min_size(egui::vec2(96.0, 28.0));
             if ui
                 .add_enabled(may_ack && !page.is_empty(), ack_page)
-                .on_hover_text("Acknowledge every alarm shown in the banner")
+                .on_hover_text(lang.pick(
+                    "Acknowledge every alarm shown in the banner",
+                    "Reconocer todas las alarmas del banner",
+                ))
                 .on_disabled_hover_text(&not_allowed)
                 .clicked()
             {
@@ -123,10 +163,11 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
                 .selected
                 .clone()
                 .filter(|id| desk.row(id).is_some_and(|r| r.state.is_unacked()));
-            let ack = egui::Button::new(RichText::new("ACK").strong()).min_size(egui::vec2(72.0, 28.0));
+            let ack =
+                egui::Button::new(RichText::new(lang.pick("ACK", "RECON")).strong()).min_size(egui::vec2(72.0, 28.0));
             if ui
                 .add_enabled(may_ack && target.is_some(), ack)
-                .on_hover_text("Acknowledge the selected alarm")
+                .on_hover_text(lang.pick("Acknowledge the selected alarm", "Reconocer la alarma seleccionada"))
                 .on_disabled_hover_text(&not_allowed)
                 .clicked()
                 && let Some(id) = target
@@ -140,10 +181,11 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
                 .filter(|r| r.state.is_annunciated())
                 .count()
                 .saturating_sub(shown.len());
+            let summary = lang.pick("Alarm summary", "Resumen de alarmas");
             let label = if more > 0 {
-                format!("Alarm summary (+{more})")
+                format!("{summary} (+{more})")
             } else {
-                "Alarm summary".to_owned()
+                summary.to_owned()
             };
             if ui.button(label).clicked() {
                 action = BannerAction::OpenSummary;
@@ -161,17 +203,27 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
     }
     if !desk.config_problems.is_empty() {
         ui.horizontal(|ui| {
-            readout::chip_ui(ui, "ALARM FILE ERROR", theme::ALARM_SYSTEM);
+            readout::chip_ui(
+                ui,
+                lang.pick("ALARM FILE ERROR", "ERROR EN ARCHIVO DE ALARMAS"),
+                theme::ALARM_SYSTEM,
+            );
             let first = &desk.config_problems[0];
             let more = desk.config_problems.len() - 1;
             let text = if more > 0 {
-                format!("{first} (+{more} more)")
+                format!("{first} (+{more} {})", lang.pick("more", "más"))
             } else {
                 first.clone()
             };
             ui.label(RichText::new(text).monospace().size(theme::TEXT_SMALL))
                 .on_hover_text(desk.config_problems.join("\n"));
-            ui.label(RichText::new("— running on the last good definitions").color(theme::text_dim()));
+            ui.label(
+                RichText::new(lang.pick(
+                    "— running on the last good definitions",
+                    "— se sigue con las últimas definiciones buenas",
+                ))
+                .color(theme::text_dim()),
+            );
         });
     }
     action
@@ -203,36 +255,38 @@ pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timest
 pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp) {
     // The whole line is one touch target (select); selectable text would swallow the touch.
     ui.style_mut().interaction.selectable_labels = false;
+    let loc = desk.locale();
+    let lang = loc.lang;
     indicator_ui(ui, 20.0, r.def.priority, r.state, now);
     ui.label(RichText::new(r.since.to_local_hms()).monospace());
     if r.first_out {
-        readout::chip_ui(ui, "1ST OUT", theme::ALARM_OUTLINE);
+        readout::chip_ui(ui, lang.pick("1ST OUT", "PRIMERA"), theme::ALARM_OUTLINE);
     }
     ui.label(RichText::new(&*r.def.tag_name).monospace().strong());
-    ui.label(RichText::new(r.def.kind.code()).monospace());
-    ui.label(RichText::new(r.def.message.get(desk.lang())).strong());
+    ui.label(RichText::new(r.def.kind.label(lang)).monospace());
+    ui.label(RichText::new(r.def.message.get(lang)).strong());
     let value = match &r.value {
         // A bad-quality alarm's last value is not news (and looks live); the alarm itself says what is wrong.
         _ if matches!(r.def.kind, crate::alarm::def::AlarmKind::BadQuality) => String::new(),
-        Some(v) if r.def.unit.is_empty() => v.display(r.def.decimals),
-        Some(v) => format!("{} {}", v.display(r.def.decimals), r.def.unit),
-        None => "----".to_owned(),
+        v => loc.value_text(&r.def.unit, v.as_ref(), r.def.decimals),
     };
     ui.label(RichText::new(value).monospace());
-    let limit = r.def.limit_text();
+    let limit = r.def.limit_text(loc.units);
     if !limit.is_empty() {
         ui.label(RichText::new(format!("({limit})")).color(theme::text_dim()));
     }
     ui.label(
-        RichText::new(r.state.code())
+        RichText::new(r.state.label(lang))
             .color(theme::text_dim())
             .size(theme::TEXT_SMALL),
     );
     if let Some(s) = &r.shelf {
-        let text = format!("until {} · {} · {}", s.until.to_local_hms(), s.by, s.reason);
+        let until = lang.pick("until", "hasta");
+        let text = format!("{until} {} · {} · {}", s.until.to_local_hms(), s.by, s.reason);
         ui.label(RichText::new(text).color(theme::text_dim()));
     }
     if let Some(o) = &r.out_of_service {
-        ui.label(RichText::new(format!("by {} · {}", o.by, o.reason)).color(theme::text_dim()));
+        let by = lang.pick("by", "por");
+        ui.label(RichText::new(format!("{by} {} · {}", o.by, o.reason)).color(theme::text_dim()));
     }
 }

@@ -41,6 +41,8 @@ pub struct ConsoleSettings {
     pub touch: bool,
     /// The high-contrast sunlight palette. Switchable at runtime.
     pub sunlight: bool,
+    /// Oilfield or SI units for what people read and type. Switchable at runtime.
+    pub units: crate::units::UnitSystem,
 }
 
 impl Default for ConsoleSettings {
@@ -56,6 +58,7 @@ impl Default for ConsoleSettings {
             layout: None,
             touch: false,
             sunlight: false,
+            units: crate::units::UnitSystem::Oilfield,
         }
     }
 }
@@ -89,14 +92,14 @@ impl StateFilter {
         StateFilter::All,
     ];
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            StateFilter::Annunciated => "Active and unacknowledged",
-            StateFilter::Unacked => "Unacknowledged",
-            StateFilter::Shelved => "Shelved",
-            StateFilter::Suppressed => "Suppressed by design",
-            StateFilter::OutOfService => "Out of service",
-            StateFilter::All => "Everything not normal",
+            StateFilter::Annunciated => lang.pick("Active and unacknowledged", "Activas y sin reconocer"),
+            StateFilter::Unacked => lang.pick("Unacknowledged", "Sin reconocer"),
+            StateFilter::Shelved => lang.pick("Shelved", "Archivadas"),
+            StateFilter::Suppressed => lang.pick("Suppressed by design", "Suprimidas por diseño"),
+            StateFilter::OutOfService => lang.pick("Out of service", "Fuera de servicio"),
+            StateFilter::All => lang.pick("Everything not normal", "Todo lo que no está normal"),
         }
     }
 
@@ -222,6 +225,14 @@ impl AlarmDesk {
         self.settings.lang
     }
 
+    /// Language and units together.
+    pub fn locale(&self) -> crate::lang::Locale {
+        crate::lang::Locale {
+            lang: self.settings.lang,
+            units: self.settings.units,
+        }
+    }
+
     /// Whether the horn is sounding now (or would, where there is no device).
     pub fn wants_sound(&mut self) -> Option<crate::alarm::Priority> {
         self.annunciator.wanted(&self.view.rows)
@@ -248,15 +259,23 @@ impl AlarmDesk {
     /// and the notice says it was refused rather than done.
     fn send(&mut self, cmd: AlarmCommand, action: Action, done: String) {
         let allowed = self.may(action);
+        let lang = self.settings.lang;
         self.notice = Some(match self.commands.try_send(HubCommand::Alarm(cmd)) {
             Ok(()) if allowed => done,
             Ok(()) => format!(
-                "REFUSED: {} ({}) may not {}",
+                "{}: {} ({}) {} {}",
+                lang.pick("REFUSED", "RECHAZADO"),
                 self.settings.actor.user,
-                self.settings.actor.role,
-                action.label()
+                self.settings.actor.role.label(lang),
+                lang.pick("may not", "no puede"),
+                action.label_in(lang)
             ),
-            Err(_) => "COMMAND NOT SENT: the command queue is full or closed; try again".to_owned(),
+            Err(_) => lang
+                .pick(
+                    "COMMAND NOT SENT: the command queue is full or closed; try again",
+                    "COMANDO NO ENVIADO: la cola de comandos está llena o cerrada; intente de nuevo",
+                )
+                .to_owned(),
         });
     }
 
@@ -269,10 +288,11 @@ impl AlarmDesk {
         if ids.is_empty() {
             return;
         }
-        let done = if ids.len() == 1 {
-            format!("acknowledged {}", ids[0])
-        } else {
-            format!("acknowledged {} alarms", ids.len())
+        let done = match (self.settings.lang, ids.len()) {
+            (Lang::En, 1) => format!("acknowledged {}", ids[0]),
+            (Lang::En, n) => format!("acknowledged {n} alarms"),
+            (Lang::Es, 1) => format!("{} reconocida", ids[0]),
+            (Lang::Es, n) => format!("{n} alarmas reconocidas"),
         };
         let by = self.settings.actor.clone();
         self.send(
@@ -293,7 +313,7 @@ impl AlarmDesk {
             if self.commands.try_send(HubCommand::Alarm(cmd)).is_err() {
                 tracing::warn!("silence not journaled: the command queue is full");
             }
-            self.notice = Some("horn silenced".to_owned());
+            self.notice = Some(self.settings.lang.pick("horn silenced", "bocina silenciada").to_owned());
             if let Some(h) = &self.horn {
                 h.sound(None);
             }
@@ -302,7 +322,10 @@ impl AlarmDesk {
 
     pub fn shelve(&mut self, id: Arc<str>, minutes: u64, reason: String) {
         let by = self.settings.actor.clone();
-        let done = format!("{id} shelved for {minutes} min");
+        let done = format!(
+            "{id} {} {minutes} min",
+            self.settings.lang.pick("shelved for", "archivada por")
+        );
         self.send(
             AlarmCommand::Shelve {
                 id,
@@ -317,13 +340,16 @@ impl AlarmDesk {
 
     pub fn unshelve(&mut self, id: Arc<str>) {
         let by = self.settings.actor.clone();
-        let done = format!("{id} unshelved");
+        let done = format!("{id} {}", self.settings.lang.pick("unshelved", "desarchivada"));
         self.send(AlarmCommand::Unshelve { id, by }, Action::Shelve, done);
     }
 
     pub fn remove_from_service(&mut self, id: Arc<str>, reason: String) {
         let by = self.settings.actor.clone();
-        let done = format!("{id} out of service");
+        let done = format!(
+            "{id} {}",
+            self.settings.lang.pick("out of service", "fuera de servicio")
+        );
         self.send(
             AlarmCommand::RemoveFromService { id, reason, by },
             Action::OutOfService,
@@ -333,14 +359,24 @@ impl AlarmDesk {
 
     pub fn return_to_service(&mut self, id: Arc<str>) {
         let by = self.settings.actor.clone();
-        let done = format!("{id} back in service");
+        let done = format!(
+            "{id} {}",
+            self.settings.lang.pick("back in service", "de nuevo en servicio")
+        );
         self.send(AlarmCommand::ReturnToService { id, by }, Action::OutOfService, done);
     }
 
     /// Asks for the journal page's rows when the question changed (or every 5 s, to follow new events).
     pub fn ask_log(&mut self, now: Timestamp) {
         let Some(r) = &self.reader else {
-            self.log = Some(Err("no alarm journal in this console".into()));
+            self.log = Some(Err(self
+                .settings
+                .lang
+                .pick(
+                    "no alarm journal in this console",
+                    "esta consola no tiene diario de alarmas",
+                )
+                .into()));
             return;
         };
         let slot = (now.0 / 5_000_000) as u64;
@@ -362,7 +398,14 @@ impl AlarmDesk {
 
     pub fn ask_kpi(&mut self, now: Timestamp) {
         let Some(r) = &self.reader else {
-            self.kpi = Some(Err("no alarm journal in this console".into()));
+            self.kpi = Some(Err(self
+                .settings
+                .lang
+                .pick(
+                    "no alarm journal in this console",
+                    "esta consola no tiene diario de alarmas",
+                )
+                .into()));
             return;
         };
         let slot = (now.0 / 30_000_000) as u64;

@@ -5,9 +5,10 @@ use super::alarm_banner::{ROW_HEIGHT, alarm_row_ui};
 use super::alarm_desk::{AlarmDesk, Dialog, SortKey, StateFilter};
 use super::alarm_symbol::indicator_ui;
 use super::{readout, theme};
-use crate::alarm::journal::display_value;
-use crate::alarm::{AlarmRow, AlarmState, Priority};
+use crate::alarm::journal::{decode_value, display_value};
+use crate::alarm::{AlarmRow, AlarmState};
 use crate::auth::Action;
+use crate::lang::Lang;
 use crate::tag::Timestamp;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -44,28 +45,29 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
         SortKey::Tag => rows.sort_by(|a, b| a.def.tag_name.cmp(&b.def.tag_name)),
         SortKey::State => rows.sort_by_key(|r| (state_rank(r.state), r.def.priority)),
     }
+    let lang = desk.lang();
     ui.horizontal(|ui| {
-        let l = ui.label("Filter:");
+        let l = ui.label(lang.pick("Filter:", "Filtro:"));
         ui.add(
             egui::TextEdit::singleline(&mut desk.filter_text)
-                .hint_text("tag, message, area")
+                .hint_text(lang.pick("tag, message, area", "tag, mensaje, área"))
                 .desired_width(260.0),
         )
         .labelled_by(l.id);
-        egui::ComboBox::from_label("shown")
-            .selected_text(desk.filter_state.label())
+        egui::ComboBox::from_label(lang.pick("shown", "mostradas"))
+            .selected_text(desk.filter_state.label(lang))
             .show_ui(ui, |ui| {
                 for f in StateFilter::ALL {
-                    ui.selectable_value(&mut desk.filter_state, f, f.label());
+                    ui.selectable_value(&mut desk.filter_state, f, f.label(lang));
                 }
             });
-        ui.label("Sort:");
+        ui.label(lang.pick("Sort:", "Orden:"));
         for (k, label) in [
-            (SortKey::Banner, "Banner order"),
-            (SortKey::Time, "Time"),
-            (SortKey::Priority, "Priority"),
+            (SortKey::Banner, lang.pick("Banner order", "Orden del banner")),
+            (SortKey::Time, lang.pick("Time", "Hora")),
+            (SortKey::Priority, lang.pick("Priority", "Prioridad")),
             (SortKey::Tag, "Tag"),
-            (SortKey::State, "State"),
+            (SortKey::State, lang.pick("State", "Estado")),
         ] {
             ui.selectable_value(&mut desk.sort, k, label);
         }
@@ -77,26 +79,30 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
         if ui
             .add_enabled(
                 desk.may(Action::Acknowledge) && !page.is_empty(),
-                egui::Button::new(format!("Acknowledge page ({})", page.len())),
+                egui::Button::new(format!(
+                    "{} ({})",
+                    lang.pick("Acknowledge page", "Reconocer página"),
+                    page.len()
+                )),
             )
             .clicked()
         {
             desk.acknowledge(page);
         }
     });
-    ui.label(
-        RichText::new(format!(
-            "{} of {} alarms not normal · {} points configured · acting as {} ({})",
-            rows.len(),
-            desk.view.rows.len(),
-            desk.view.points,
-            desk.settings.actor.user,
-            desk.settings.actor.role
-        ))
-        .color(theme::text_dim()),
-    );
+    let (shown, total, points) = (rows.len(), desk.view.rows.len(), desk.view.points);
+    let (user, role) = (&desk.settings.actor.user, desk.settings.actor.role.label(lang));
+    let line = match lang {
+        Lang::En => {
+            format!("{shown} of {total} alarms not normal · {points} points configured · acting as {user} ({role})")
+        }
+        Lang::Es => {
+            format!("{shown} de {total} alarmas fuera de normal · {points} puntos configurados · actúa {user} ({role})")
+        }
+    };
+    ui.label(RichText::new(line).color(theme::text_dim()));
     ui.separator();
-    let detail_h = if desk.selected.is_some() { 190.0 } else { 0.0 };
+    let detail_h = if desk.selected.is_some() { 216.0 } else { 0.0 };
     let table_h = (ui.available_height() - detail_h).max(120.0);
     ui.allocate_ui(egui::vec2(ui.available_width(), table_h), |ui| {
         egui::ScrollArea::vertical()
@@ -112,7 +118,8 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
         match desk.row(&id).cloned() {
             Some(r) => detail_ui(ui, desk, &r, now),
             None => {
-                ui.label(RichText::new(format!("{id} has returned to normal")).color(theme::text_dim()));
+                let back = lang.pick("has returned to normal", "volvió a la normalidad");
+                ui.label(RichText::new(format!("{id} {back}")).color(theme::text_dim()));
             }
         }
     }
@@ -138,46 +145,58 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
         .num_columns(2)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
-            ui.label(RichText::new("Priority / state").color(theme::text_dim()));
+            ui.label(RichText::new(lang.pick("Priority / state", "Prioridad / estado")).color(theme::text_dim()));
             ui.label(format!(
-                "{} · {} since {}",
-                r.def.priority.name(),
-                r.state.code(),
+                "{} · {} {} {}",
+                r.def.priority.label(lang),
+                r.state.label(lang),
+                lang.pick("since", "desde"),
                 r.since.to_local_hms()
             ));
             ui.end_row();
-            ui.label(RichText::new("Area / asset").color(theme::text_dim()));
+            ui.label(RichText::new(lang.pick("Limit", "Límite")).color(theme::text_dim()));
+            ui.label(r.def.limit_text(desk.settings.units));
+            ui.end_row();
+            ui.label(RichText::new(lang.pick("Area / asset", "Área / equipo")).color(theme::text_dim()));
             ui.label(format!("{} / {}", r.def.area, r.def.asset));
             ui.end_row();
             if !r.def.consequence.is_empty() {
-                ui.label(RichText::new("Consequence").color(theme::text_dim()));
+                ui.label(RichText::new(lang.pick("Consequence", "Consecuencia")).color(theme::text_dim()));
                 ui.label(r.def.consequence.get(lang));
                 ui.end_row();
             }
             if !r.def.response.is_empty() {
-                ui.label(RichText::new("Operator response").color(theme::text_dim()));
+                ui.label(
+                    RichText::new(lang.pick("Operator response", "Respuesta del operador")).color(theme::text_dim()),
+                );
                 ui.label(RichText::new(r.def.response.get(lang)).strong());
                 ui.end_row();
             }
         });
     ui.horizontal(|ui| {
         let can_ack = r.state.is_unacked() && role.may(Action::Acknowledge);
-        if ui.add_enabled(can_ack, egui::Button::new("Acknowledge")).clicked() {
+        if ui
+            .add_enabled(can_ack, egui::Button::new(lang.pick("Acknowledge", "Reconocer")))
+            .clicked()
+        {
             let comment = std::mem::take(&mut desk.ack_comment);
             desk.acknowledge_with(vec![r.def.id.clone()], comment);
         }
         if can_ack {
-            let l = ui.label("Comment:");
+            let l = ui.label(lang.pick("Comment:", "Comentario:"));
             ui.add(
                 egui::TextEdit::singleline(&mut desk.ack_comment)
-                    .hint_text("optional, kept in the journal")
+                    .hint_text(lang.pick("optional, kept in the journal", "opcional, queda en el diario"))
                     .desired_width(260.0),
             )
             .labelled_by(l.id);
         }
         if r.state == AlarmState::Shelved {
             if ui
-                .add_enabled(role.may(Action::Shelve), egui::Button::new("Unshelve"))
+                .add_enabled(
+                    role.may(Action::Shelve),
+                    egui::Button::new(lang.pick("Unshelve", "Desarchivar")),
+                )
                 .clicked()
             {
                 desk.unshelve(r.def.id.clone());
@@ -186,9 +205,12 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
             && ui
                 .add_enabled(
                     r.def.shelvable && role.may(Action::Shelve),
-                    egui::Button::new("Shelve…"),
+                    egui::Button::new(lang.pick("Shelve…", "Archivar…")),
                 )
-                .on_disabled_hover_text("Not allowed for this alarm or your role")
+                .on_disabled_hover_text(lang.pick(
+                    "Not allowed for this alarm or your role",
+                    "No permitido para esta alarma o su rol",
+                ))
                 .clicked()
         {
             desk.dialog = Some(Dialog::Shelve {
@@ -199,14 +221,23 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
         }
         if r.state == AlarmState::OutOfService {
             if ui
-                .add_enabled(role.may(Action::OutOfService), egui::Button::new("Return to service"))
+                .add_enabled(
+                    role.may(Action::OutOfService),
+                    egui::Button::new(lang.pick("Return to service", "Volver a servicio")),
+                )
                 .clicked()
             {
                 desk.return_to_service(r.def.id.clone());
             }
         } else if ui
-            .add_enabled(role.may(Action::OutOfService), egui::Button::new("Out of service…"))
-            .on_disabled_hover_text("Needs a supervisor, engineer or admin")
+            .add_enabled(
+                role.may(Action::OutOfService),
+                egui::Button::new(lang.pick("Out of service…", "Fuera de servicio…")),
+            )
+            .on_disabled_hover_text(lang.pick(
+                "Needs a supervisor, engineer or admin",
+                "Requiere supervisor, ingeniero o administrador",
+            ))
             .clicked()
         {
             desk.dialog = Some(Dialog::OutOfService {
@@ -229,12 +260,16 @@ fn dialog_ui(ui: &mut Ui, desk: &mut AlarmDesk) {
     };
     let mut keep = true;
     let mut confirm = false;
+    let lang = desk.lang();
     egui::Modal::new(egui::Id::unique("alarm_dialog")).show(ui.ctx(), |ui| {
         ui.set_width(460.0);
         match &mut d {
             Dialog::Shelve { id, reason, minutes } => {
-                ui.heading(format!("Shelve {id}"));
-                ui.label("The alarm leaves the banner and comes back by itself when the time is over.");
+                ui.heading(format!("{} {id}", lang.pick("Shelve", "Archivar")));
+                ui.label(lang.pick(
+                    "The alarm leaves the banner and comes back by itself when the time is over.",
+                    "La alarma sale del banner y vuelve sola cuando se cumple el tiempo.",
+                ));
                 ui.horizontal_wrapped(|ui| {
                     for m in SHELVE_CHOICES.iter().copied().filter(|m| *m <= max_min) {
                         let label = if m < 60 {
@@ -245,26 +280,26 @@ fn dialog_ui(ui: &mut Ui, desk: &mut AlarmDesk) {
                         ui.selectable_value(minutes, m, label);
                     }
                 });
-                let l = ui.label("Reason (required):");
+                let l = ui.label(lang.pick("Reason (required):", "Motivo (obligatorio):"));
                 ui.add(egui::TextEdit::singleline(reason).desired_width(440.0))
                     .labelled_by(l.id);
-                confirm_row(ui, !reason.trim().is_empty(), "Shelve", &mut confirm, &mut keep);
+                let label = lang.pick("Shelve", "Archivar");
+                confirm_row(ui, !reason.trim().is_empty(), label, &mut confirm, &mut keep, lang);
             }
             Dialog::OutOfService { id, reason } => {
-                ui.heading(format!("Take {id} out of service"));
-                ui.label(
+                ui.heading(match lang {
+                    Lang::En => format!("Take {id} out of service"),
+                    Lang::Es => format!("Sacar {id} de servicio"),
+                });
+                ui.label(lang.pick(
                     "It stays out of service until someone returns it. Use for maintenance or a failed instrument.",
-                );
-                let l = ui.label("Reason (required):");
+                    "Queda fuera de servicio hasta que alguien la devuelva. Para mantenimiento o un instrumento fallado.",
+                ));
+                let l = ui.label(lang.pick("Reason (required):", "Motivo (obligatorio):"));
                 ui.add(egui::TextEdit::singleline(reason).desired_width(440.0))
                     .labelled_by(l.id);
-                confirm_row(
-                    ui,
-                    !reason.trim().is_empty(),
-                    "Take out of service",
-                    &mut confirm,
-                    &mut keep,
-                );
+                let label = lang.pick("Take out of service", "Sacar de servicio");
+                confirm_row(ui, !reason.trim().is_empty(), label, &mut confirm, &mut keep, lang);
             }
         }
     });
@@ -278,7 +313,7 @@ fn dialog_ui(ui: &mut Ui, desk: &mut AlarmDesk) {
     }
 }
 
-fn confirm_row(ui: &mut Ui, ready: bool, label: &str, confirm: &mut bool, keep: &mut bool) {
+fn confirm_row(ui: &mut Ui, ready: bool, label: &str, confirm: &mut bool, keep: &mut bool, lang: Lang) {
     ui.horizontal(|ui| {
         if ui
             .add_enabled(ready, egui::Button::new(RichText::new(label).strong()))
@@ -286,18 +321,25 @@ fn confirm_row(ui: &mut Ui, ready: bool, label: &str, confirm: &mut bool, keep: 
         {
             *confirm = true;
         }
-        if ui.button("Cancel").clicked() {
+        if ui.button(lang.pick("Cancel", "Cancelar")).clicked() {
             *keep = false;
         }
     });
 }
 
-pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
+/// The journal's rows. A value is shown in the console's units when its tag is still in the directory
+/// (the journal keeps the number as the tag gave it).
+pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp, directory: &crate::tag::TagDirectory) {
+    let loc = desk.locale();
+    let lang = loc.lang;
     ui.horizontal(|ui| {
-        let l = ui.label("Search the journal:");
+        let l = ui.label(lang.pick("Search the journal:", "Buscar en el diario:"));
         ui.add(
             egui::TextEdit::singleline(&mut desk.log_query)
-                .hint_text("tag, alarm, user, message, e.g. esp03 shelved")
+                .hint_text(lang.pick(
+                    "tag, alarm, user, message, e.g. esp03 shelved",
+                    "tag, alarma, usuario, mensaje, p. ej. esp03 shelved",
+                ))
                 .desired_width(340.0),
         )
         .labelled_by(l.id);
@@ -311,10 +353,9 @@ pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
         }
     });
     desk.ask_log(now);
-    let lang = desk.lang();
     let rows = match &desk.log {
         None => {
-            ui.label(RichText::new("reading the journal…").color(theme::text_dim()));
+            ui.label(RichText::new(lang.pick("reading the journal…", "leyendo el diario…")).color(theme::text_dim()));
             return;
         }
         Some(Err(e)) => {
@@ -324,11 +365,18 @@ pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
         Some(Ok(rows)) => rows,
     };
     ui.label(
-        RichText::new(format!(
-            "{} events (newest first, at most {})",
-            rows.len(),
-            super::alarm_desk::LOG_LIMIT
-        ))
+        RichText::new(match lang {
+            Lang::En => format!(
+                "{} events (newest first, at most {})",
+                rows.len(),
+                super::alarm_desk::LOG_LIMIT
+            ),
+            Lang::Es => format!(
+                "{} eventos (los más recientes primero, como máximo {})",
+                rows.len(),
+                super::alarm_desk::LOG_LIMIT
+            ),
+        })
         .color(theme::text_dim()),
     );
     ui.separator();
@@ -345,14 +393,14 @@ pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
         .column(Column::remainder().at_least(200.0))
         .header(24.0, |mut h| {
             for t in [
-                "Time",
-                "Event",
-                "Alarm",
-                "Priority",
-                "State",
-                "Value",
-                "User",
-                "Message / comment",
+                lang.pick("Time", "Hora"),
+                lang.pick("Event", "Evento"),
+                lang.pick("Alarm", "Alarma"),
+                lang.pick("Priority", "Prioridad"),
+                lang.pick("State", "Estado"),
+                lang.pick("Value", "Valor"),
+                lang.pick("User", "Usuario"),
+                lang.pick("Message / comment", "Mensaje / comentario"),
             ] {
                 h.col(|ui| {
                     ui.strong(t);
@@ -366,19 +414,28 @@ pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
                     ui.label(RichText::new(local_time(r.at)).monospace());
                 });
                 row.col(|ui| {
-                    ui.label(r.kind.code());
+                    ui.label(r.kind.label(lang));
                 });
                 row.col(|ui| {
                     ui.label(RichText::new(r.alarm.as_deref().unwrap_or("—")).monospace());
                 });
                 row.col(|ui| {
-                    ui.label(r.priority.map_or("", Priority::name));
+                    ui.label(r.priority.map_or("", |p| p.label(lang)));
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(r.state.code()).size(theme::TEXT_SMALL));
+                    ui.label(RichText::new(r.state.label(lang)).size(theme::TEXT_SMALL));
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(r.value.as_deref().map(display_value).unwrap_or_default()).monospace());
+                    let def = r.tag.as_deref().and_then(|t| directory.by_name(t));
+                    let value = match (r.value.as_deref(), def) {
+                        (Some(v), Some(def)) => match decode_value(v) {
+                            Some(v) => loc.value_text(&def.unit, Some(&v), def.decimals),
+                            None => display_value(v),
+                        },
+                        (Some(v), None) => display_value(v),
+                        (None, _) => String::new(),
+                    };
+                    ui.label(RichText::new(value).monospace());
                 });
                 row.col(|ui| {
                     ui.label(r.user.as_deref().unwrap_or(""));
@@ -407,13 +464,15 @@ fn local_time(t: Timestamp) -> String {
 }
 
 pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
+    let lang = desk.lang();
     ui.horizontal(|ui| {
-        ui.label("Window:");
+        ui.label(lang.pick("Window:", "Ventana:"));
+        let last = lang.pick("last", "últimas");
         for h in [8, 24, 24 * 7, 24 * 30] {
             let label = if h < 24 {
-                format!("last {h} h")
+                format!("{last} {h} h")
             } else {
-                format!("last {} d", h / 24)
+                format!("{last} {} d", h / 24)
             };
             ui.selectable_value(&mut desk.kpi_hours, h, label);
         }
@@ -421,7 +480,7 @@ pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
     desk.ask_kpi(now);
     let k = match &desk.kpi {
         None => {
-            ui.label(RichText::new("computing…").color(theme::text_dim()));
+            ui.label(RichText::new(lang.pick("computing…", "calculando…")).color(theme::text_dim()));
             return;
         }
         Some(Err(e)) => {
@@ -446,49 +505,52 @@ pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
                     ui.label(RichText::new(target).color(theme::text_dim()));
                     ui.end_row();
                 };
-                row(ui, "Alarms", k.activations.to_string(), "", false);
+                row(ui, lang.pick("Alarms", "Alarmas"), k.activations.to_string(), "", false);
                 row(
                     ui,
-                    "Alarms per 10 min (mean)",
+                    lang.pick("Alarms per 10 min (mean)", "Alarmas por 10 min (media)"),
                     format!("{:.2}", k.per_10_min_mean),
-                    "EEMUA 191: about 1 is manageable",
+                    lang.pick("EEMUA 191: about 1 is manageable", "EEMUA 191: cerca de 1 es manejable"),
                     k.per_10_min_mean > 2.0,
                 );
                 row(
                     ui,
-                    "Alarms per 10 min (max)",
+                    lang.pick("Alarms per 10 min (max)", "Alarmas por 10 min (máx)"),
                     k.per_10_min_max.to_string(),
-                    "more than 10 is a flood",
+                    lang.pick("more than 10 is a flood", "más de 10 es una avalancha"),
                     k.per_10_min_max > 10,
                 );
                 row(
                     ui,
-                    "Time in flood",
+                    lang.pick("Time in flood", "Tiempo en avalancha"),
                     format!("{:.1} %", k.flood_percent),
-                    "ISA-18.2: below 1 %",
+                    lang.pick("ISA-18.2: below 1 %", "ISA-18.2: menos de 1 %"),
                     k.flood_percent > 1.0,
                 );
                 row(
                     ui,
-                    "Chattering alarms",
+                    lang.pick("Chattering alarms", "Alarmas repetitivas"),
                     k.chattering.len().to_string(),
-                    "3 or more in 1 min: fix deadband or delay",
+                    lang.pick(
+                        "3 or more in 1 min: fix deadband or delay",
+                        "3 o más en 1 min: corregir banda muerta o retardo",
+                    ),
                     !k.chattering.is_empty(),
                 );
                 row(
                     ui,
-                    "Stale alarms",
+                    lang.pick("Stale alarms", "Alarmas permanentes"),
                     k.stale.len().to_string(),
-                    "active for more than 24 h",
+                    lang.pick("active for more than 24 h", "activas por más de 24 h"),
                     !k.stale.is_empty(),
                 );
             });
         ui.add_space(8.0);
-        ui.heading("Priority distribution");
+        ui.heading(lang.pick("Priority distribution", "Distribución por prioridad"));
         for (p, c, pc) in &k.priorities {
             ui.horizontal(|ui| {
                 indicator_ui(ui, 18.0, *p, AlarmState::ActiveAcked, now);
-                ui.label(RichText::new(format!("{:<10} {c:>6}  {pc:5.1} %", p.name())).monospace());
+                ui.label(RichText::new(format!("{:<11} {c:>6}  {pc:5.1} %", p.label(lang))).monospace());
                 let (rect, _) = ui.allocate_exact_size(egui::vec2(300.0, 12.0), egui::Sense::hover());
                 ui.painter().rect_filled(rect, 2.0, theme::tile());
                 let mut bar = rect;
@@ -496,9 +558,15 @@ pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
                 ui.painter().rect_filled(bar, 2.0, theme::alarm_colour(*p));
             });
         }
-        ui.label(RichText::new("ISA-18.2 aim: about 5 % high, 15 % medium, 80 % low").color(theme::text_dim()));
+        ui.label(
+            RichText::new(lang.pick(
+                "ISA-18.2 aim: about 5 % high, 15 % medium, 80 % low",
+                "Meta ISA-18.2: cerca de 5 % alta, 15 % media, 80 % baja",
+            ))
+            .color(theme::text_dim()),
+        );
         ui.add_space(8.0);
-        ui.heading("Top 10 most frequent");
+        ui.heading(lang.pick("Top 10 most frequent", "Las 10 más frecuentes"));
         egui::Grid::new("kpi_top").striped(true).num_columns(3).show(ui, |ui| {
             for f in &k.top10 {
                 ui.label(RichText::new(&f.alarm).monospace());
@@ -509,28 +577,31 @@ pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
         });
         if !k.chattering.is_empty() {
             ui.add_space(8.0);
-            ui.heading("Chattering");
+            ui.heading(lang.pick("Chattering", "Repetitivas"));
             for c in &k.chattering {
-                ui.label(format!("{}: {} in one minute", c.alarm, c.max_per_minute));
+                let per = lang.pick("in one minute", "en un minuto");
+                ui.label(format!("{}: {} {per}", c.alarm, c.max_per_minute));
             }
         }
         if !k.floods.is_empty() {
             ui.add_space(8.0);
-            ui.heading("Flood periods");
+            ui.heading(lang.pick("Flood periods", "Períodos de avalancha"));
             for f in &k.floods {
                 ui.label(format!(
-                    "{} – {}: {} alarms",
+                    "{} – {}: {} {}",
                     local_time(f.start),
                     local_time(f.end),
-                    f.alarms
+                    f.alarms,
+                    lang.pick("alarms", "alarmas")
                 ));
             }
         }
         if !k.stale.is_empty() {
             ui.add_space(8.0);
-            ui.heading("Stale alarms");
+            ui.heading(lang.pick("Stale alarms", "Alarmas permanentes"));
             for (a, since) in &k.stale {
-                ui.label(format!("{a}: active since {}", local_time(*since)));
+                let active = lang.pick("active since", "activa desde");
+                ui.label(format!("{a}: {active} {}", local_time(*since)));
             }
         }
     });

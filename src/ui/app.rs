@@ -22,10 +22,12 @@ use super::{readout, theme};
 use crate::historian::HistorianStats;
 use crate::historian::reader::TrendReader;
 use crate::hub::{HubCommand, Snapshot, SnapshotCell};
+use crate::lang::{Lang, Locale};
 use crate::runtime::AlarmHandle;
 use crate::screen::{ScreenCell, ScreenSet};
 use crate::tag::Timestamp;
 use crate::trip::TripViewCell;
+use crate::units::UnitSystem;
 use crossbeam_channel::Sender;
 use egui::{RichText, Ui};
 use std::path::PathBuf;
@@ -63,19 +65,19 @@ impl Page {
         Page::Audit,
     ];
 
-    fn label(self) -> &'static str {
+    fn label(self, lang: Lang) -> &'static str {
         match self {
-            Page::Display => "Displays",
-            Page::Overview => "Overview",
-            Page::Alarms => "Alarms",
-            Page::AlarmLog => "Alarm log",
-            Page::AlarmKpi => "Alarm KPIs",
+            Page::Display => lang.pick("Displays", "Pantallas"),
+            Page::Overview => lang.pick("Overview", "Vista general"),
+            Page::Alarms => lang.pick("Alarms", "Alarmas"),
+            Page::AlarmLog => lang.pick("Alarm log", "Diario de alarmas"),
+            Page::AlarmKpi => lang.pick("Alarm KPIs", "KPI de alarmas"),
             Page::Tags => "Tags",
-            Page::Trends => "Trends",
-            Page::Drivers => "Drivers",
-            Page::Simulator => "Simulator",
-            Page::Trips => "Trips",
-            Page::Audit => "Audit",
+            Page::Trends => lang.pick("Trends", "Tendencias"),
+            Page::Drivers => lang.pick("Drivers", "Drivers"),
+            Page::Simulator => lang.pick("Simulator", "Simulador"),
+            Page::Trips => lang.pick("Trips", "Disparos"),
+            Page::Audit => lang.pick("Audit", "Auditoría"),
         }
     }
 }
@@ -248,8 +250,11 @@ impl ConsoleApp {
         self.trend.collect(&snap);
         self.desk.begin_frame();
         self.trips.begin_frame();
+        self.trips.loc = self.desk.locale();
+        self.session.lang = self.desk.lang();
         self.session.tick(ui, &mut self.desk.settings.actor, now);
-        let lang = self.desk.lang();
+        let loc = self.desk.locale();
+        let lang = loc.lang;
         egui::Panel::top("alarm_banner")
             .exact_size(banner_height(&self.desk))
             .frame(
@@ -300,14 +305,14 @@ impl ConsoleApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::default().fill(theme::background()).inner_margin(10.0))
             .show(ui, |ui| match self.page {
-                Page::Display => self.display_ui(ui, &screens, &snap, now, lang),
-                Page::Overview => overview_ui(ui, &snap, &self.desk.view.tag_marks, now),
+                Page::Display => self.display_ui(ui, &screens, &snap, now, loc),
+                Page::Overview => overview_ui(ui, &snap, &self.desk.view.tag_marks, now, loc),
                 Page::Alarms => summary_ui(ui, &mut self.desk, now),
-                Page::AlarmLog => log_ui(ui, &mut self.desk, now),
+                Page::AlarmLog => log_ui(ui, &mut self.desk, now, &snap.directory),
                 Page::AlarmKpi => kpi_ui(ui, &mut self.desk, now),
                 Page::Tags => {
                     self.tags.touch = self.desk.settings.touch;
-                    self.tags.lang = lang;
+                    self.tags.loc = loc;
                     let marks = &self.desk.view.tag_marks;
                     let actor = self.desk.settings.actor.clone();
                     let may_write = actor.role.may(crate::auth::Action::WriteSetpoint);
@@ -315,22 +320,28 @@ impl ConsoleApp {
                     match tag_browser_ui(ui, &mut self.tags, &snap, now, notice, marks, may_write) {
                         Some(TagAction::Trend(id)) => {
                             if let Some(def) = snap.directory.get(id) {
-                                self.trend.notice = Some(match self.trend.add_pen(&def.name) {
-                                    Ok(()) => format!("{} added to the trend", def.name),
+                                self.trend.notice = Some(match self.trend.add_pen(&def.name, lang) {
+                                    Ok(()) => format!(
+                                        "{} {}",
+                                        def.name,
+                                        lang.pick("added to the trend", "agregado a la tendencia")
+                                    ),
                                     Err(why) => why,
                                 });
                             }
                         }
                         Some(TagAction::Write(tag, value)) => {
-                            self.trend.notice = Some(send_write(&self.inputs.commands, &snap, tag, value, actor));
+                            self.trend.notice = Some(send_write(&self.inputs.commands, &snap, tag, value, actor, loc));
                         }
                         None => {}
                     }
                 }
-                Page::Trends => trend_page_ui(ui, &mut self.trend, &snap, now, self.reader.as_ref()),
-                Page::Drivers => drivers_ui(ui, &snap),
-                Page::Trips => trip_panel::trips_ui(ui, &mut self.trips, &self.desk.settings.actor, lang, now),
-                Page::Audit => audit_ui(ui, &mut self.audit),
+                Page::Trends => trend_page_ui(ui, &mut self.trend, &snap, now, self.reader.as_ref(), loc),
+                Page::Drivers => drivers_ui(ui, &snap, lang),
+                Page::Trips => {
+                    trip_panel::trips_ui(ui, &mut self.trips, &self.desk.settings.actor, &snap.directory, now)
+                }
+                Page::Audit => audit_ui(ui, &mut self.audit, lang),
                 Page::Simulator => simulator_ui(
                     ui,
                     &mut self.simulator,
@@ -338,11 +349,12 @@ impl ConsoleApp {
                     &self.inputs.commands,
                     &snap,
                     &self.desk.settings.actor,
+                    loc,
                 ),
             });
-        self.screen_windows_ui(ui, &screens, &snap, now, lang);
+        self.screen_windows_ui(ui, &screens, &snap, now, loc);
         trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &self.desk.settings.actor, lang);
-        self.session.dialog_ui(ui.ctx(), &self.desk.settings.actor);
+        self.session.dialog_ui(ui.ctx(), &self.desk.settings.actor, lang);
         self.frames.record(t0.elapsed());
     }
 
@@ -380,24 +392,23 @@ impl ConsoleApp {
         }
     }
 
-    fn display_ui(
-        &mut self,
-        ui: &mut Ui,
-        screens: &ScreenSet,
-        snap: &Snapshot,
-        now: Timestamp,
-        lang: crate::lang::Lang,
-    ) {
+    fn display_ui(&mut self, ui: &mut Ui, screens: &ScreenSet, snap: &Snapshot, now: Timestamp, loc: Locale) {
+        let lang = loc.lang;
         if let Some(p) = &self.inputs.screen_problems {
             let problems = p.load_full();
             if let Some(first) = problems.first() {
                 ui.horizontal(|ui| {
-                    readout::chip_ui(ui, "SCREEN FILE PROBLEM", theme::QUALITY_BAD);
+                    readout::chip_ui(
+                        ui,
+                        lang.pick("SCREEN FILE PROBLEM", "PROBLEMA EN ARCHIVO DE PANTALLA"),
+                        theme::QUALITY_BAD,
+                    );
                     let more = match problems.len() {
                         1 => String::new(),
-                        n => format!(" (and {} more)", n - 1),
+                        n => format!(" ({} {} {})", lang.pick("and", "y"), n - 1, lang.pick("more", "más")),
                     };
-                    ui.label(RichText::new(format!("{first}{more}: showing the last good version")).monospace())
+                    let last_good = lang.pick("showing the last good version", "se muestra la última versión buena");
+                    ui.label(RichText::new(format!("{first}{more}: {last_good}")).monospace())
                         .on_hover_text(problems.join("\n"));
                 });
             }
@@ -405,24 +416,17 @@ impl ConsoleApp {
         if let Some(n) = &self.display_notice {
             ui.label(RichText::new(n).color(theme::text_dim()));
         }
-        let cx = draw_ctx(&self.desk, &self.live, snap, now, lang);
+        let cx = draw_ctx(&self.desk, &self.live, snap, now, loc);
         let action = screen_page_ui(ui, screens, &mut self.display, &cx);
         self.screen_action_ui(ui, action, snap);
     }
 
     /// The screens open in windows of their own (drawn after the main window's panels).
-    fn screen_windows_ui(
-        &mut self,
-        ui: &Ui,
-        screens: &ScreenSet,
-        snap: &Snapshot,
-        now: Timestamp,
-        lang: crate::lang::Lang,
-    ) {
+    fn screen_windows_ui(&mut self, ui: &Ui, screens: &ScreenSet, snap: &Snapshot, now: Timestamp, loc: Locale) {
         if self.windows.is_empty() {
             return;
         }
-        let cx = draw_ctx(&self.desk, &self.live, snap, now, lang);
+        let cx = draw_ctx(&self.desk, &self.live, snap, now, loc);
         let action = self.windows.show(ui.ctx(), screens, &self.inputs.site_name, &cx);
         self.screen_action_ui(ui, action, snap);
     }
@@ -436,21 +440,23 @@ impl ConsoleApp {
         if action.is_some() {
             ui.ctx().request_repaint(); // the notice shows on the next frame
         }
+        let loc = self.desk.locale();
         match action {
             Some(ScreenAction::Write { tag, value }) => {
                 let by = self.desk.settings.actor.clone();
-                self.display_notice = Some(send_write(&self.inputs.commands, snap, tag, value, by));
+                self.display_notice = Some(send_write(&self.inputs.commands, snap, tag, value, by, loc));
             }
             Some(ScreenAction::Trend(tags)) => {
                 let mut added = Vec::new();
                 for id in tags {
                     if let Some(def) = snap.directory.get(id)
-                        && self.trend.add_pen(&def.name).is_ok()
+                        && self.trend.add_pen(&def.name, loc.lang).is_ok()
                     {
                         added.push(def.name.clone());
                     }
                 }
-                self.trend.notice = Some(format!("from the screen: {}", added.join(", ")));
+                let from = loc.pick("from the screen", "desde la pantalla");
+                self.trend.notice = Some(format!("{from}: {}", added.join(", ")));
                 self.page = Page::Trends;
             }
             Some(ScreenAction::NewWindow(screen)) => self.windows.open(&screen),
@@ -462,6 +468,7 @@ impl ConsoleApp {
     /// row when they do not fit (touch mode's large targets on a narrow cab panel) rather than run under
     /// the right-hand side.
     fn nav_ui(&mut self, ui: &mut Ui, now: Timestamp) {
+        let lang = self.desk.lang();
         egui::Sides::new().shrink_left().show(
             ui,
             |ui| {
@@ -473,7 +480,7 @@ impl ConsoleApp {
                         if p == Page::Display && !has_screens {
                             continue;
                         }
-                        if ui.selectable_label(self.page == p, p.label()).clicked() {
+                        if ui.selectable_label(self.page == p, p.label(lang)).clicked() {
                             self.page = p;
                         }
                     }
@@ -482,10 +489,42 @@ impl ConsoleApp {
             |ui| {
                 ui.label(RichText::new(now.to_local_hms()).monospace().size(theme::TEXT_HEADING));
                 ui.separator();
+                let units = self.desk.settings.units;
+                let (units_label, other) = match units {
+                    UnitSystem::Oilfield => (lang.pick("Oilfield", "Petroleras"), UnitSystem::Si),
+                    UnitSystem::Si => ("SI", UnitSystem::Oilfield),
+                };
+                if ui
+                    .button(units_label)
+                    .on_hover_text(lang.pick(
+                        "Units shown on this console (oilfield or SI); click to switch",
+                        "Unidades de esta consola (petroleras o SI); clic para cambiar",
+                    ))
+                    .clicked()
+                {
+                    self.desk.settings.units = other;
+                }
+                let next = match lang {
+                    Lang::En => Lang::Es,
+                    Lang::Es => Lang::En,
+                };
+                if ui
+                    .button(lang.pick("EN", "ES"))
+                    .on_hover_text(lang.pick(
+                        "Language: English (click for Español)",
+                        "Idioma: Español (clic para English)",
+                    ))
+                    .clicked()
+                {
+                    self.desk.settings.lang = next;
+                }
                 let sunlight = self.desk.settings.sunlight;
                 if ui
-                    .selectable_label(sunlight, "Sunlight")
-                    .on_hover_text("High-contrast colours for a panel in daylight")
+                    .selectable_label(sunlight, lang.pick("Sunlight", "Luz solar"))
+                    .on_hover_text(lang.pick(
+                        "High-contrast colours for a panel in daylight",
+                        "Colores de alto contraste para un panel a pleno sol",
+                    ))
                     .clicked()
                 {
                     self.desk.settings.sunlight = !sunlight;
@@ -494,8 +533,11 @@ impl ConsoleApp {
                 }
                 let touch = self.desk.settings.touch;
                 if ui
-                    .selectable_label(touch, "Touch")
-                    .on_hover_text("Touch mode for cab panels: 15 mm targets and a large keypad")
+                    .selectable_label(touch, lang.pick("Touch", "Táctil"))
+                    .on_hover_text(lang.pick(
+                        "Touch mode for cab panels: 15 mm targets and a large keypad",
+                        "Modo táctil para paneles de cabina: botones de 15 mm y teclado grande",
+                    ))
                     .clicked()
                 {
                     self.desk.settings.touch = !touch;
@@ -503,37 +545,53 @@ impl ConsoleApp {
                     ui.ctx().request_repaint();
                 }
                 ui.separator();
-                self.session.corner_ui(ui, &mut self.desk.settings.actor, now);
+                self.session.corner_ui(ui, &mut self.desk.settings.actor, now, lang);
             },
         );
     }
 
     fn status_ui(&mut self, ui: &mut Ui, snap: &Snapshot, now: Timestamp) {
+        let lang = self.desk.lang();
         ui.horizontal(|ui| {
             for d in &snap.drivers {
                 ui.label(RichText::new(&d.name).monospace());
-                driver_state_ui(ui, d.state);
+                driver_state_ui(ui, d.state, lang);
                 ui.label(RichText::new(format!("{:.0}/s", d.rate_per_sec)).color(theme::text_dim()));
                 ui.separator();
             }
             let c = snap.counters;
             ui.label(
-                RichText::new(format!("in {} · dropped {}", c.samples_in, c.samples_dropped)).color(theme::text_dim()),
+                RichText::new(format!(
+                    "{} {} · {} {}",
+                    lang.pick("in", "entradas"),
+                    c.samples_in,
+                    lang.pick("dropped", "descartadas"),
+                    c.samples_dropped
+                ))
+                .color(theme::text_dim()),
             );
             ui.separator();
             if snap.taken_at != Timestamp::ZERO && now.saturating_since(snap.taken_at) > HUB_SILENT_AFTER {
-                readout::chip_ui(ui, "HUB NOT UPDATING", theme::QUALITY_BAD);
-            } else {
-                ui.label(
-                    RichText::new(format!("data {}", readout::age_text(now, snap.taken_at))).color(theme::text_dim()),
+                readout::chip_ui(
+                    ui,
+                    lang.pick("HUB NOT UPDATING", "EL HUB NO ACTUALIZA"),
+                    theme::QUALITY_BAD,
                 );
+            } else {
+                let age = readout::age_text(now, snap.taken_at, lang);
+                ui.label(RichText::new(format!("{} {age}", lang.pick("data", "datos"))).color(theme::text_dim()));
             }
             if let Some(h) = &self.inputs.history_stats {
-                history_status_ui(ui, h);
+                history_status_ui(ui, h, lang);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(
-                    RichText::new(format!("frame {:.1} ms", self.frames.recent_mean_ms())).color(theme::text_dim()),
+                    RichText::new(format!(
+                        "{} {:.1} ms",
+                        lang.pick("frame", "cuadro"),
+                        self.frames.recent_mean_ms()
+                    ))
+                    .color(theme::text_dim()),
                 );
             });
         });
@@ -569,16 +627,24 @@ fn send_write(
     tag: crate::tag::TagId,
     value: crate::tag::Value,
     by: crate::auth::Actor,
+    loc: Locale,
 ) -> String {
-    let name = snap.directory.get(tag).map_or("?", |d| d.name.as_str()).to_owned();
-    let cmd = HubCommand::OperatorWrite {
-        tag,
-        value: value.clone(),
-        by,
-    };
-    match commands.try_send(cmd) {
-        Ok(()) => format!("write of {value} to {name} sent (see Drivers for the outcome)"),
-        Err(_) => "NOT SENT: the console's command queue is full; try again".to_owned(),
+    let def = snap.directory.get(tag);
+    let name = def.map_or("?", |d| d.name.as_str()).to_owned();
+    let shown = def.map_or_else(
+        || value.to_string(),
+        |d| loc.value_text(&d.unit, Some(&value), d.decimals),
+    );
+    let cmd = HubCommand::OperatorWrite { tag, value, by };
+    match (commands.try_send(cmd), loc.lang) {
+        (Ok(()), Lang::En) => format!("write of {shown} to {name} sent (see Drivers for the outcome)"),
+        (Ok(()), Lang::Es) => format!("escritura de {shown} en {name} enviada (resultado en Drivers)"),
+        (Err(_), lang) => lang
+            .pick(
+                "NOT SENT: the console's command queue is full; try again",
+                "NO ENVIADO: la cola de comandos de la consola está llena; intente de nuevo",
+            )
+            .to_owned(),
     }
 }
 
@@ -589,13 +655,14 @@ fn draw_ctx<'a>(
     live: &'a LiveHistory,
     snap: &'a Snapshot,
     now: Timestamp,
-    lang: crate::lang::Lang,
+    loc: Locale,
 ) -> DrawCtx<'a> {
     DrawCtx {
         snap,
         marks: &desk.view.tag_marks,
         now,
-        lang,
+        lang: loc.lang,
+        units: loc.units,
         history: live,
         may_command: desk.settings.actor.role.may(crate::auth::Action::CommandEquipment),
         touch: desk.settings.touch,
@@ -619,22 +686,33 @@ fn live_history(screens: &ScreenSet) -> LiveHistory {
 }
 
 /// History health: quiet while it keeps up; a chip when it drops samples or cannot commit.
-fn history_status_ui(ui: &mut Ui, h: &HistorianStats) {
+fn history_status_ui(ui: &mut Ui, h: &HistorianStats, lang: Lang) {
     use std::sync::atomic::Ordering::Relaxed;
     let dropped = h.samples_dropped.load(Relaxed);
     let errors = h.commit_errors.load(Relaxed);
     ui.separator();
     if errors > 0 {
         let why = h.last_error().unwrap_or_default();
-        readout::chip_ui(ui, "HISTORY NOT SAVING", theme::QUALITY_BAD);
-        ui.label(RichText::new(format!("{errors} failed commits")).color(theme::text_dim()))
+        readout::chip_ui(
+            ui,
+            lang.pick("HISTORY NOT SAVING", "HISTÓRICO NO GUARDA"),
+            theme::QUALITY_BAD,
+        );
+        let failed = lang.pick("failed commits", "confirmaciones fallidas");
+        ui.label(RichText::new(format!("{errors} {failed}")).color(theme::text_dim()))
             .on_hover_text(why);
     } else if dropped > 0 {
-        readout::chip_ui(ui, "HISTORY DROPPING", theme::QUALITY_BAD);
-        ui.label(RichText::new(format!("{dropped} samples not stored")).color(theme::text_dim()));
+        readout::chip_ui(
+            ui,
+            lang.pick("HISTORY DROPPING", "HISTÓRICO DESCARTA"),
+            theme::QUALITY_BAD,
+        );
+        let lost = lang.pick("samples not stored", "muestras no guardadas");
+        ui.label(RichText::new(format!("{dropped} {lost}")).color(theme::text_dim()));
     } else {
-        ui.label(RichText::new("history ok").color(theme::text_dim()))
-            .on_hover_text(format!("{} samples stored", h.samples_stored.load(Relaxed)));
+        let stored = lang.pick("samples stored", "muestras guardadas");
+        ui.label(RichText::new(lang.pick("history ok", "histórico ok")).color(theme::text_dim()))
+            .on_hover_text(format!("{} {stored}", h.samples_stored.load(Relaxed)));
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::theme;
 use crate::auth::audit::{self, AuditRecord};
+use crate::lang::Lang;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use egui::{RichText, Ui};
 use std::path::PathBuf;
@@ -87,39 +88,63 @@ impl AuditPage {
     }
 }
 
-pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage) {
+/// The trail as recorded: actions, targets and details are the record's own words (English), as they
+/// were signed into the chain; the page around them speaks the console's language.
+pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage, lang: Lang) {
     if page.path.is_none() {
-        ui.label("This console keeps no audit trail (started without one).");
+        ui.label(lang.pick(
+            "This console keeps no audit trail (started without one).",
+            "Esta consola no lleva registro de auditoría (se inició sin uno).",
+        ));
         return;
     }
     page.poll(ui.ctx());
     let Some(last) = &page.last else {
-        ui.label(RichText::new("reading the audit trail…").color(theme::text_dim()));
+        ui.label(
+            RichText::new(lang.pick("reading the audit trail…", "leyendo el registro de auditoría…"))
+                .color(theme::text_dim()),
+        );
         return;
     };
     ui.horizontal(|ui| {
         match &last.verified {
             Ok((n, head)) => {
-                ui.label(RichText::new(format!("Chain verified: {n} records")).strong());
+                let verified = match lang {
+                    Lang::En => format!("Chain verified: {n} records"),
+                    Lang::Es => format!("Cadena verificada: {n} registros"),
+                };
+                ui.label(RichText::new(verified).strong());
                 ui.label(
-                    RichText::new(format!("head {}", &head[..16.min(head.len())]))
-                        .monospace()
-                        .color(theme::text_dim()),
+                    RichText::new(format!(
+                        "{} {}",
+                        lang.pick("head", "cabeza"),
+                        &head[..16.min(head.len())]
+                    ))
+                    .monospace()
+                    .color(theme::text_dim()),
                 )
                 .on_hover_text(format!(
-                    "{head}\nWrite the head down elsewhere: it also proves no record was cut off the end."
+                    "{head}\n{}",
+                    lang.pick(
+                        "Write the head down elsewhere: it also proves no record was cut off the end.",
+                        "Anote la cabeza en otro lugar: también prueba que no se cortó ningún registro del final.",
+                    )
                 ));
             }
             Err(e) => {
-                super::readout::chip_ui(ui, "AUDIT TRAIL BROKEN", theme::ALARM_CRITICAL);
+                super::readout::chip_ui(
+                    ui,
+                    lang.pick("AUDIT TRAIL BROKEN", "REGISTRO DE AUDITORÍA ROTO"),
+                    theme::ALARM_CRITICAL,
+                );
                 ui.label(RichText::new(e).strong());
             }
         }
         ui.separator();
-        let l = ui.label("Filter:");
+        let l = ui.label(lang.pick("Filter:", "Filtro:"));
         ui.add(
             egui::TextEdit::singleline(&mut page.filter)
-                .hint_text("user, action, target")
+                .hint_text(lang.pick("user, action, target", "usuario, acción, objetivo"))
                 .desired_width(260.0),
         )
         .labelled_by(l.id);
@@ -134,7 +159,16 @@ pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage) {
     let words: Vec<String> = page.filter.split_whitespace().map(str::to_lowercase).collect();
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("audit_rows").striped(true).show(ui, |ui| {
-            for h in ["#", "Time", "User", "Role", "Action", "Target", "", "Detail"] {
+            for h in [
+                "#",
+                lang.pick("Time", "Hora"),
+                lang.pick("User", "Usuario"),
+                lang.pick("Role", "Rol"),
+                lang.pick("Action", "Acción"),
+                lang.pick("Target", "Objetivo"),
+                "",
+                lang.pick("Detail", "Detalle"),
+            ] {
                 ui.label(RichText::new(h).strong());
             }
             ui.end_row();
@@ -153,7 +187,7 @@ pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage) {
                 if e.allowed {
                     ui.label("");
                 } else {
-                    super::readout::chip_ui(ui, "REFUSED", theme::ALARM_HIGH);
+                    super::readout::chip_ui(ui, lang.pick("REFUSED", "RECHAZADO"), theme::ALARM_HIGH);
                 }
                 ui.label(&e.detail);
                 ui.end_row();

@@ -3,15 +3,17 @@
 use super::{readout, theme};
 use crate::driver::DriverState;
 use crate::hub::Snapshot;
+use crate::lang::Lang;
 use egui::{RichText, Ui};
 
-pub fn drivers_ui(ui: &mut Ui, snap: &Snapshot) {
+/// Driver health. Error and detail texts are the drivers' own (protocol and OS messages, in English).
+pub fn drivers_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
     egui::ScrollArea::both()
         .auto_shrink([false, false])
-        .show(ui, |ui| drivers_contents_ui(ui, snap));
+        .show(ui, |ui| drivers_contents_ui(ui, snap, lang));
 }
 
-fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
+fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
     ui.heading("Drivers");
     ui.add_space(6.0);
     egui::Grid::new("drivers")
@@ -21,13 +23,13 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
         .show(ui, |ui| {
             for h in [
                 "Driver",
-                "Kind",
-                "State",
-                "Samples/s",
-                "In / dropped",
-                "Requests or msgs/s",
-                "Round trip",
-                "Errors / exceptions",
+                lang.pick("Kind", "Tipo"),
+                lang.pick("State", "Estado"),
+                lang.pick("Samples/s", "Muestras/s"),
+                lang.pick("In / dropped", "Entradas / descartadas"),
+                lang.pick("Requests or msgs/s", "Peticiones o msjs/s"),
+                lang.pick("Round trip", "Ida y vuelta"),
+                lang.pick("Errors / exceptions", "Errores / excepciones"),
             ] {
                 ui.strong(h);
             }
@@ -35,7 +37,7 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
             for d in &snap.drivers {
                 ui.label(RichText::new(&d.name).monospace());
                 ui.label(d.kind);
-                driver_state_ui(ui, d.state);
+                driver_state_ui(ui, d.state, lang);
                 ui.label(format!("{:.0}", d.rate_per_sec));
                 ui.label(format!("{} / {}", d.samples_in, d.samples_dropped));
                 if d.requests > 0 {
@@ -76,14 +78,23 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
     }
     ui.add_space(12.0);
     let c = snap.counters;
-    ui.label(format!(
-        "Hub: {} samples in ({:.0}/s), {} dropped at the driver queues, {} operator commands ({} not delivered).",
-        c.samples_in, c.samples_per_sec, c.samples_dropped, c.commands_in, c.commands_failed
-    ));
+    ui.label(match lang {
+        Lang::En => format!(
+            "Hub: {} samples in ({:.0}/s), {} dropped at the driver queues, {} operator commands ({} not delivered).",
+            c.samples_in, c.samples_per_sec, c.samples_dropped, c.commands_in, c.commands_failed
+        ),
+        Lang::Es => format!(
+            "Hub: {} muestras recibidas ({:.0}/s), {} descartadas en las colas de los drivers, {} comandos de operador ({} no entregados).",
+            c.samples_in, c.samples_per_sec, c.samples_dropped, c.commands_in, c.commands_failed
+        ),
+    });
     ui.add_space(12.0);
-    ui.strong("Command outcomes (newest first)");
+    ui.strong(lang.pick(
+        "Command outcomes (newest first)",
+        "Resultado de comandos (más recientes primero)",
+    ));
     if snap.events.is_empty() {
-        ui.label(RichText::new("No commands yet").color(theme::text_dim()));
+        ui.label(RichText::new(lang.pick("No commands yet", "Aún no hay comandos")).color(theme::text_dim()));
     }
     for e in snap.events.iter().rev().take(20) {
         ui.horizontal(|ui| {
@@ -92,7 +103,7 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
             if e.ok {
                 ui.label(&e.text);
             } else {
-                readout::chip_ui(ui, "FAILED", theme::QUALITY_BAD);
+                readout::chip_ui(ui, lang.pick("FAILED", "FALLÓ"), theme::QUALITY_BAD);
                 ui.label(&e.text);
             }
         });
@@ -100,12 +111,13 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot) {
 }
 
 /// RUNNING is plain text (normal needs no colour); anything else is a chip.
-pub fn driver_state_ui(ui: &mut Ui, state: DriverState) {
+pub fn driver_state_ui(ui: &mut Ui, state: DriverState, lang: Lang) {
+    let label = state.label_in(lang);
     match state {
         DriverState::Running => {
-            ui.label(RichText::new(state.label()).color(theme::STATE_OK));
+            ui.label(RichText::new(label).color(theme::STATE_OK));
         }
-        DriverState::Starting | DriverState::Degraded => readout::chip_ui(ui, state.label(), theme::QUALITY_UNCERTAIN),
-        DriverState::Failed | DriverState::Stopped => readout::chip_ui(ui, state.label(), theme::QUALITY_BAD),
+        DriverState::Starting | DriverState::Degraded => readout::chip_ui(ui, label, theme::QUALITY_UNCERTAIN),
+        DriverState::Failed | DriverState::Stopped => readout::chip_ui(ui, label, theme::QUALITY_BAD),
     }
 }

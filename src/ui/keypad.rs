@@ -6,7 +6,7 @@
 use super::tag_browser::parse_write;
 use super::theme;
 use crate::hub::Snapshot;
-use crate::lang::Lang;
+use crate::lang::Locale;
 use crate::tag::{TagId, Value};
 use egui::{RichText, Ui};
 
@@ -51,9 +51,10 @@ pub fn setpoint_dialog_ui(
     ctx: &egui::Context,
     entry: &mut SetpointEntry,
     snap: &Snapshot,
-    lang: Lang,
+    loc: Locale,
     key: f32,
 ) -> EntryOutcome {
+    let lang = loc.lang;
     let Some(def) = snap.directory.get(entry.tag) else {
         return EntryOutcome::Cancelled;
     };
@@ -64,11 +65,13 @@ pub fn setpoint_dialog_ui(
         ui.label(RichText::new(&def.name).monospace().color(theme::text_dim()));
         let now = snap
             .get(entry.tag)
-            .map_or_else(|| "----".to_owned(), |s| super::readout::value_text(def, s));
+            .map_or_else(|| "----".to_owned(), |s| super::readout::value_text(def, s, loc));
         ui.label(format!("{}: {now}", lang.pick("Now", "Actual")));
+        let shown = loc.units.shown(&def.unit);
         if let Some((lo, hi)) = def.range {
+            let (lo, hi) = (shown.bound(lo, def.decimals), shown.bound(hi, def.decimals));
             ui.label(
-                RichText::new(format!("{} {lo} – {hi} {}", lang.pick("Range", "Rango"), def.unit))
+                RichText::new(format!("{} {lo} – {hi} {}", lang.pick("Range", "Rango"), shown.unit))
                     .color(theme::text_dim()),
             );
         }
@@ -78,7 +81,7 @@ pub fn setpoint_dialog_ui(
                 RichText::new(format!(
                     "{} {} {} {}?",
                     lang.pick("Write", "¿Escribir"),
-                    super::readout::value_text_with(def, Some(&v), def.decimals),
+                    super::readout::value_text_with(def, Some(&v), def.decimals, loc),
                     lang.pick("to", "en"),
                     def.name
                 ))
@@ -95,7 +98,7 @@ pub fn setpoint_dialog_ui(
             });
             return;
         }
-        let shown = if entry.text.is_empty() {
+        let typed = if entry.text.is_empty() {
             " "
         } else {
             entry.text.as_str()
@@ -107,7 +110,7 @@ pub fn setpoint_dialog_ui(
             .show(ui, |ui| {
                 ui.set_width(key * 3.0 + 8.0);
                 ui.label(
-                    RichText::new(format!("{shown} {}", def.unit))
+                    RichText::new(format!("{typed} {}", shown.unit))
                         .monospace()
                         .size(theme::TEXT_HEADING * 1.4),
                 );
@@ -146,7 +149,7 @@ pub fn setpoint_dialog_ui(
         )
         .clicked()
         {
-            match parse_write(def, &entry.text) {
+            match parse_write(def, &entry.text, loc) {
                 Ok(v) => entry.confirm = Some(v),
                 Err(why) => entry.error = Some(format!("{} {why}", lang.pick("Enter", "Ingrese"))),
             }

@@ -5,6 +5,7 @@
 use super::alarm_symbol::{AlarmMarks, indicator_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
+use crate::lang::Locale;
 use crate::tag::Timestamp;
 use egui::{RichText, Ui};
 
@@ -14,7 +15,7 @@ const TILE_GAP: f32 = 10.0;
 /// Frame margin and stroke on both sides of a tile.
 const TILE_CHROME: f32 = 22.0;
 
-pub fn overview_ui(ui: &mut Ui, snap: &Snapshot, marks: &AlarmMarks, now: Timestamp) {
+pub fn overview_ui(ui: &mut Ui, snap: &Snapshot, marks: &AlarmMarks, now: Timestamp, loc: Locale) {
     let devices = snap.directory.devices();
     let per_row = ((ui.available_width() + TILE_GAP) / (TILE_WIDTH + TILE_CHROME + TILE_GAP))
         .floor()
@@ -24,19 +25,15 @@ pub fn overview_ui(ui: &mut Ui, snap: &Snapshot, marks: &AlarmMarks, now: Timest
         for row in devices.chunks(per_row) {
             ui.horizontal_top(|ui| {
                 for device in row {
-                    tile_ui(ui, snap, device, marks, now);
+                    tile_ui(ui, snap, device, marks, now, loc);
                 }
             });
         }
     });
 }
 
-fn tile_ui(ui: &mut Ui, snap: &Snapshot, device: &str, marks: &AlarmMarks, now: Timestamp) {
+fn tile_ui(ui: &mut Ui, snap: &Snapshot, device: &str, marks: &AlarmMarks, now: Timestamp, loc: Locale) {
     let tags: Vec<_> = snap.directory.iter().filter(|d| d.device() == device).collect();
-    let bad = tags
-        .iter()
-        .filter(|d| snap.get(d.id).is_some_and(|s| !s.quality.is_good()))
-        .count();
     egui::Frame::default()
         .fill(theme::tile())
         .stroke(egui::Stroke::new(1.0, theme::tile_stroke()))
@@ -44,7 +41,7 @@ fn tile_ui(ui: &mut Ui, snap: &Snapshot, device: &str, marks: &AlarmMarks, now: 
         .inner_margin(10.0)
         .show(ui, |ui| {
             ui.set_width(TILE_WIDTH);
-            ui.vertical(|ui| tile_contents_ui(ui, snap, device, &tags, bad, marks, now));
+            ui.vertical(|ui| tile_contents_ui(ui, snap, device, &tags, marks, now, loc));
         });
 }
 
@@ -53,15 +50,19 @@ fn tile_contents_ui(
     snap: &Snapshot,
     device: &str,
     tags: &[&crate::tag::TagDef],
-    bad: usize,
     marks: &AlarmMarks,
     now: Timestamp,
+    loc: Locale,
 ) {
+    let bad = tags
+        .iter()
+        .filter(|d| snap.get(d.id).is_some_and(|s| !s.quality.is_good()))
+        .count();
     ui.horizontal(|ui| {
         ui.label(RichText::new(device.to_uppercase()).size(theme::TEXT_HEADING).strong());
         if bad > 0 {
             ui.label(
-                RichText::new(format!("{bad} not good"))
+                RichText::new(format!("{bad} {}", loc.pick("not good", "con calidad mala")))
                     .color(theme::QUALITY_BAD)
                     .size(theme::TEXT_SMALL),
             );
@@ -86,9 +87,9 @@ fn tile_contents_ui(
                         }
                     }
                     ui.label(RichText::new(def.signal().replace('_', " ")).color(theme::text_dim()))
-                        .on_hover_text(&def.description);
+                        .on_hover_text(def.description_in(loc.lang));
                 });
-                readout::readout_ui(ui, def, state);
+                readout::readout_ui(ui, def, state, loc);
                 ui.end_row();
             }
         });

@@ -2,21 +2,18 @@
 //! other quality dims the value and puts a labelled chip beside it (COMM FAIL, STALE, ...).
 
 use super::theme;
+use crate::lang::{Lang, Locale};
 use crate::tag::{BadReason, Quality, TagDef, TagState, Timestamp};
 use egui::{Align, Layout, RichText, Ui};
 
-/// The value as text with its unit, or "----" when there has never been one.
-pub fn value_text(def: &TagDef, state: &TagState) -> String {
-    value_text_with(def, state.value.as_ref(), def.decimals)
+/// The value as text with its unit in the console's units, or "----" when there has never been one.
+pub fn value_text(def: &TagDef, state: &TagState, loc: Locale) -> String {
+    value_text_with(def, state.value.as_ref(), def.decimals, loc)
 }
 
-/// The same with the decimals a screen asks for.
-pub fn value_text_with(def: &TagDef, value: Option<&crate::tag::Value>, decimals: usize) -> String {
-    match value {
-        Some(v) if def.unit.is_empty() => v.display(decimals),
-        Some(v) => format!("{} {}", v.display(decimals), def.unit),
-        None => "----".to_owned(),
-    }
+/// The same with the decimals a screen asks for (in the tag's unit; more where the shown unit is finer).
+pub fn value_text_with(def: &TagDef, value: Option<&crate::tag::Value>, decimals: usize, loc: Locale) -> String {
+    loc.value_text(&def.unit, value, decimals)
 }
 
 pub fn chip_colour(q: Quality) -> Option<egui::Color32> {
@@ -45,17 +42,17 @@ pub fn chip_ui(ui: &mut Ui, text: &str, fill: egui::Color32) {
 }
 
 /// The quality code as a chip; nothing for good data.
-pub fn quality_chip_ui(ui: &mut Ui, q: Quality) {
+pub fn quality_chip_ui(ui: &mut Ui, q: Quality, lang: Lang) {
     if let Some(fill) = chip_colour(q) {
-        chip_ui(ui, q.code(), fill);
+        chip_ui(ui, q.label(lang), fill);
     }
 }
 
 /// Value (right-aligned, monospace) plus quality chip.
-pub fn readout_ui(ui: &mut Ui, def: &TagDef, state: &TagState) {
+pub fn readout_ui(ui: &mut Ui, def: &TagDef, state: &TagState, loc: Locale) {
     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-        quality_chip_ui(ui, state.quality);
-        let text = RichText::new(value_text(def, state))
+        quality_chip_ui(ui, state.quality, loc.lang);
+        let text = RichText::new(value_text(def, state, loc))
             .monospace()
             .size(theme::TEXT_VALUE);
         let text = if state.quality.is_good() {
@@ -68,16 +65,20 @@ pub fn readout_ui(ui: &mut Ui, def: &TagDef, state: &TagState) {
 }
 
 /// "0.4 s ago", "12 min ago": how old the last update is, by the console's clock.
-pub fn age_text(now: Timestamp, then: Timestamp) -> String {
+pub fn age_text(now: Timestamp, then: Timestamp, lang: Lang) -> String {
     if then == Timestamp::ZERO {
-        return "never".to_owned();
+        return lang.pick("never", "nunca").to_owned();
     }
     let s = now.saturating_since(then).as_secs_f64();
-    if s < 60.0 {
-        format!("{s:.1} s ago")
+    let (n, unit) = if s < 60.0 {
+        (format!("{s:.1}"), "s")
     } else if s < 3600.0 {
-        format!("{:.0} min ago", s / 60.0)
+        (format!("{:.0}", s / 60.0), "min")
     } else {
-        format!("{:.1} h ago", s / 3600.0)
+        (format!("{:.1}", s / 3600.0), "h")
+    };
+    match lang {
+        Lang::En => format!("{n} {unit} ago"),
+        Lang::Es => format!("hace {n} {unit}"),
     }
 }

@@ -11,12 +11,13 @@ use super::keypad::{EntryOutcome, SetpointEntry, setpoint_dialog_ui};
 use super::screen_history::LiveHistory;
 use super::{drivers_page, readout, theme};
 use crate::hub::Snapshot;
-use crate::lang::Lang;
+use crate::lang::{Lang, Locale};
 use crate::screen::def::{
     Align, BarGraph, Boxed, CommandButton, CommandValue, Element, Gauge, Label, Part, PlacedSymbol, Pt, Rotation,
     Screen, ScreenSet, Shape as PartShape, Side, TextSize, TrendBox, ValueLabel, WellTile,
 };
 use crate::tag::{Quality, TagDef, TagId, TagState, Timestamp, Value};
+use crate::units::UnitSystem;
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, Ui, Vec2, pos2, vec2};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,11 +39,22 @@ pub struct DrawCtx<'a> {
     pub marks: &'a AlarmMarks,
     pub now: Timestamp,
     pub lang: Lang,
+    /// Oilfield or SI: values, scales and typed setpoints are shown in these.
+    pub units: UnitSystem,
     pub history: &'a LiveHistory,
     /// The user may send commands (role); buttons are disabled otherwise.
     pub may_command: bool,
     /// Touch mode: keypad keys of at least 15 mm.
     pub touch: bool,
+}
+
+impl DrawCtx<'_> {
+    pub fn loc(&self) -> Locale {
+        Locale {
+            lang: self.lang,
+            units: self.units,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -292,7 +304,7 @@ pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawC
             Element::Drivers(b) => {
                 let r = fit.r(*b);
                 let mut child = ui.new_child(egui::UiBuilder::new().max_rect(r).id_salt(("drivers", i)));
-                drivers_page::drivers_ui(&mut child, cx.snap);
+                drivers_page::drivers_ui(&mut child, cx.snap, cx.lang);
                 None
             }
             Element::Nav(n) => {
@@ -462,7 +474,7 @@ fn symbol_ui(
         );
     }
     if !live {
-        quality_frame(painter, fit, r, quality);
+        quality_frame(painter, fit, r, quality, cx.lang);
     }
     let name = s.symbol.name.get(cx.lang).to_owned();
     let label = s.label.as_ref().map(|l| l.get(cx.lang).to_owned());
@@ -478,7 +490,7 @@ fn symbol_ui(
 }
 
 /// A dashed frame in the quality colour with its code: the symbol is not showing live data.
-fn quality_frame(painter: &egui::Painter, fit: &Fit, r: Rect, q: Quality) {
+fn quality_frame(painter: &egui::Painter, fit: &Fit, r: Rect, q: Quality, lang: Lang) {
     let colour = readout::chip_colour(q).unwrap_or(theme::QUALITY_BAD);
     let r = r.expand(fit.len(3.0));
     let pts = [
@@ -489,7 +501,7 @@ fn quality_frame(painter: &egui::Painter, fit: &Fit, r: Rect, q: Quality) {
         r.left_top(),
     ];
     painter.extend(Shape::dashed_line(&pts, Stroke::new(2.0, colour), 6.0, 4.0));
-    chip_paint(painter, fit, r.left_top(), Align2::LEFT_TOP, q.code(), colour);
+    chip_paint(painter, fit, r.left_top(), Align2::LEFT_TOP, q.label(lang), colour);
 }
 
 /// A small filled label (readout::chip_ui's shape, painted), placed by `align` at `anchor`.
@@ -618,12 +630,13 @@ fn circle_points(center: Pt, radius: f32, from_deg: f32, to_deg: f32, radius_px:
     })
 }
 
-/// The value as text with its unit; `decimals` overrides the tag's.
-fn value_text(def: &TagDef, state: Option<&TagState>, decimals: Option<usize>) -> String {
+/// The value as text with its unit, in the console's units; `decimals` overrides the tag's.
+fn value_text(cx: &DrawCtx<'_>, def: &TagDef, state: Option<&TagState>, decimals: Option<usize>) -> String {
     readout::value_text_with(
         def,
         state.and_then(|s| s.value.as_ref()),
         decimals.unwrap_or(def.decimals),
+        cx.loc(),
     )
 }
 
@@ -636,7 +649,7 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
     let r = fit.r(v.rect);
     let px = text_px(v.size);
     let good = state.is_some_and(|s| s.quality.is_good());
-    let text = value_text(def, state, v.decimals);
+    let text = value_text(cx, def, state, v.decimals);
     painter.rect(
         r,
         2.0,
@@ -662,7 +675,7 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
             fit,
             pos2(right, r.center().y),
             Align2::RIGHT_CENTER,
-            q.code(),
+            q.label(cx.lang),
             colour,
         );
         right = chip.min.x - pad;
@@ -681,9 +694,9 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
         paint_indicator(painter, at, *p, *st, cx.now);
     }
     let label = v.label.as_ref().map_or(def.name.clone(), |l| l.get(cx.lang).to_owned());
-    let quality = state.map_or("NO DATA", |s| s.quality.code());
+    let quality = state.map_or(cx.lang.pick("NO DATA", "SIN DATOS"), |s| s.quality.label(cx.lang));
     ui.interact(r, ui.scope_id().with(("value", i)), Sense::hover())
-        .on_hover_text(format!("{}\n{}\n{quality}", def.name, def.description))
+        .on_hover_text(format!("{}\n{}\n{quality}", def.name, def.description_in(cx.lang)))
         .widget_info(|| {
             let q = if good { String::new() } else { format!(" {quality}") };
             egui::WidgetInfo::labeled(egui::Role::Label, true, format!("{label}: {text}{q}"))
@@ -728,7 +741,7 @@ fn bar_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, b: &BarGraph, i: usize, c
         );
         painter.rect_filled(fill, 0.0, if good { theme::indicator() } else { theme::text_dim() });
     }
-    let text = value_text(def, state, None);
+    let text = value_text(cx, def, state, None);
     painter.text(
         pos2(r.center().x, r.max.y),
         Align2::CENTER_BOTTOM,
@@ -737,13 +750,63 @@ fn bar_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, b: &BarGraph, i: usize, c
         theme::value(),
     );
     if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
-        quality_frame(painter, fit, body, q);
+        quality_frame(painter, fit, body, q, cx.lang);
     }
     ui.interact(r, ui.scope_id().with(("bar", i)), Sense::hover())
         .widget_info(|| {
             let name = b.label.as_ref().map_or(def.name.as_str(), |l| l.get(cx.lang));
             egui::WidgetInfo::labeled(egui::Role::ProgressIndicator, true, format!("{name}: {text}"))
         });
+}
+
+/// A dial's numbered ticks and the small ones halfway between, in the units shown.
+struct Scale {
+    first: f64,
+    step: f64,
+    hi: f64,
+}
+
+impl Scale {
+    /// At most this many ticks, whatever a file says (a step far too small for its range).
+    const MAX_TICKS: usize = 200;
+
+    /// `step` is the screen file's where the units are the tag's own (`exact`); converted, it becomes the
+    /// nearest round step (1, 2, 2.5 or 5 × 10ⁿ), so 10,000 lbf ticks read 50 kN rather than 44.48 kN.
+    fn new(lo: f64, hi: f64, step: f64, exact: bool) -> Self {
+        let step = if exact { step } else { round_step(step) };
+        let first = if exact || step <= 0.0 {
+            lo
+        } else {
+            (lo / step - 1e-9).ceil() * step
+        };
+        Self { first, step, hi }
+    }
+
+    /// (value, numbered) from the first numbered tick to the top of the scale.
+    fn ticks(&self) -> impl Iterator<Item = (f64, bool)> + '_ {
+        let half = self.step * 0.5;
+        let n = if half > 0.0 && half.is_finite() {
+            ((self.hi - self.first) / half + 1e-9)
+                .floor()
+                .clamp(0.0, Self::MAX_TICKS as f64) as usize
+        } else {
+            0
+        };
+        (0..=n).map(move |k| (self.first + half * k as f64, k % 2 == 0))
+    }
+}
+
+/// The round number (1, 2, 2.5 or 5 × 10ⁿ) nearest to `x` on a log scale.
+fn round_step(x: f64) -> f64 {
+    if !(x > 0.0 && x.is_finite()) {
+        return x;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .min_by(|a, b| (a / x).ln().abs().total_cmp(&(b / x).ln().abs()))
+        .unwrap_or(x)
 }
 
 /// Compact tick numbers: 60000 → 60k.
@@ -773,28 +836,30 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
     );
     let angle = |f: f32| (135.0 + 270.0 * f).to_radians();
     let at = |a: f32, d: f32| c + vec2(a.cos(), a.sin()) * d;
-    let steps = ((g.max - g.min) / g.major).round() as usize;
     let detailed = rad >= GAUGE_NUMBERS_MIN_RADIUS_PX;
-    for k in 0..=steps {
-        let v = g.min + g.major * k as f64;
-        let a = angle(scaled(v, g.min, g.max));
-        painter.line_segment(
-            [at(a, rad * 0.80), at(a, rad * 0.93)],
-            Stroke::new(fit.len(2.0).max(1.0), theme::text()),
-        );
-        if detailed {
-            painter.text(
-                at(a, rad * 0.66),
-                Align2::CENTER_CENTER,
-                tick_text(v),
-                fit.font(rad / fit.k * 0.12),
-                theme::text_dim(),
-            );
-        }
-        if detailed && k < steps {
-            let a2 = angle(scaled(v + g.major * 0.5, g.min, g.max));
+    // The scale in the console's units: the needle's angle is the same either way, the numbers are not.
+    let shown = cx.units.shown(&def.unit);
+    let (lo, hi) = shown.range((g.min, g.max));
+    let scale = Scale::new(lo, hi, shown.delta(g.major).abs(), shown.is_identity());
+    for (v, major) in scale.ticks() {
+        let a = angle(scaled(v, lo, hi));
+        if major {
             painter.line_segment(
-                [at(a2, rad * 0.86), at(a2, rad * 0.93)],
+                [at(a, rad * 0.80), at(a, rad * 0.93)],
+                Stroke::new(fit.len(2.0).max(1.0), theme::text()),
+            );
+            if detailed {
+                painter.text(
+                    at(a, rad * 0.66),
+                    Align2::CENTER_CENTER,
+                    tick_text(v),
+                    fit.font(rad / fit.k * 0.12),
+                    theme::text_dim(),
+                );
+            }
+        } else if detailed {
+            painter.line_segment(
+                [at(a, rad * 0.86), at(a, rad * 0.93)],
                 Stroke::new(1.0, theme::text_dim()),
             );
         }
@@ -809,7 +874,7 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
             theme::text_dim(),
         );
     }
-    let text = value_text(def, state, None);
+    let text = value_text(cx, def, state, None);
     painter.text(
         c + vec2(0.0, rad * 0.30),
         Align2::CENTER_CENTER,
@@ -824,7 +889,7 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
     }
     painter.circle_filled(c, rad * 0.06, theme::indicator());
     if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
-        quality_frame(painter, fit, r, q);
+        quality_frame(painter, fit, r, q, cx.lang);
     }
     if let Some((p, st)) = cx.marks.get(&g.tag) {
         let s = rad * 0.22;
@@ -842,7 +907,7 @@ fn gauge_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, g: &Gauge, i: usize, cx
             let q = state
                 .map(|s| s.quality)
                 .filter(|q| !q.is_good())
-                .map_or(String::new(), |q| format!(" {}", q.code()));
+                .map_or(String::new(), |q| format!(" {}", q.label(cx.lang)));
             egui::WidgetInfo::labeled(egui::Role::Image, true, format!("{name}: {text}{q}"))
         });
 }
@@ -897,7 +962,7 @@ fn trend_ui(
         } else {
             def.name.clone()
         };
-        let legend = format!("{name} {}", value_text(def, cx.snap.get(*tag), None));
+        let legend = format!("{name} {}", value_text(cx, def, cx.snap.get(*tag), None));
         let g = painter.text(
             pos2(x, r.min.y + head * 0.5),
             Align2::LEFT_CENTER,
@@ -915,17 +980,23 @@ fn trend_ui(
         };
         lines_with_gaps(painter, cx.history.since(*tag, from), at, Stroke::new(1.5, pen));
     }
-    let label = t
-        .label
-        .as_ref()
-        .map_or_else(|| "trend".to_owned(), |l| l.get(cx.lang).to_owned());
+    let label = t.label.as_ref().map_or_else(
+        || cx.lang.pick("trend", "tendencia").to_owned(),
+        |l| l.get(cx.lang).to_owned(),
+    );
     let resp = ui
         .interact(r, ui.scope_id().with(("trend", i)), Sense::click())
         .on_hover_text(
             cx.lang
                 .pick("Open on the Trends page", "Abrir en la página de tendencias"),
         );
-    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Trend {label}")));
+    resp.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Button,
+            true,
+            format!("{} {label}", cx.lang.pick("Trend", "Tendencia")),
+        )
+    });
     resp.clicked().then(|| ScreenAction::Trend(t.tags.clone()))
 }
 
@@ -987,7 +1058,7 @@ fn tile_ui(
                 theme::text(),
             ),
             None => (
-                st.map_or("NO DATA", |s| s.quality.code()),
+                st.map_or(cx.lang.pick("NO DATA", "SIN DATOS"), |s| s.quality.label(cx.lang)),
                 st.and_then(|s| readout::chip_colour(s.quality))
                     .unwrap_or(theme::QUALITY_BAD),
                 theme::ON_CHIP,
@@ -1037,7 +1108,7 @@ fn tile_ui(
             theme::text_dim(),
         );
         let good = state.is_some_and(|s| s.quality.is_good());
-        let text = value_text(def, state, None);
+        let text = value_text(cx, def, state, None);
         let value_x = r.min.x + r.width() * 0.62;
         painter.text(
             pos2(value_x, mid),
@@ -1197,7 +1268,7 @@ fn setpoint_ui(
 fn entry_ui(ui: &Ui, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<ScreenAction> {
     let entry = view.entry.as_mut()?;
     let key = if cx.touch { theme::TOUCH_TARGET } else { 48.0 };
-    match setpoint_dialog_ui(ui.ctx(), entry, cx.snap, cx.lang, key) {
+    match setpoint_dialog_ui(ui.ctx(), entry, cx.snap, cx.loc(), key) {
         EntryOutcome::Open => None,
         EntryOutcome::Cancelled => {
             view.entry = None;
@@ -1240,8 +1311,9 @@ fn confirm_ui(ui: &mut Ui, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<Sc
             match &value {
                 Some(v) => ui.label(
                     egui::RichText::new(format!(
-                        "{} {v} {} {}",
+                        "{} {} {} {}",
                         cx.lang.pick("writes", "escribe"),
+                        cx.loc().value_text(&d.unit, Some(v), d.decimals),
                         cx.lang.pick("to", "en"),
                         d.name
                     ))
@@ -1279,4 +1351,35 @@ fn confirm_ui(ui: &mut Ui, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<Sc
         view.pending = None;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dial_in_the_tags_units_keeps_the_files_ticks() {
+        let s = Scale::new(-20_000.0, 60_000.0, 10_000.0, true);
+        let major: Vec<f64> = s.ticks().filter(|t| t.1).map(|t| t.0).collect();
+        assert_eq!(
+            major,
+            (0..=8).map(|k| -20_000.0 + 10_000.0 * f64::from(k)).collect::<Vec<_>>()
+        );
+        assert_eq!(s.ticks().count(), 17);
+    }
+
+    #[test]
+    fn a_converted_dial_gets_round_ticks_inside_its_range() {
+        // The weight dial, −20,000…60,000 lbf every 10,000, on an SI console: −88.96…266.89 kN.
+        let shown = UnitSystem::Si.shown("lbf");
+        let (lo, hi) = shown.range((-20_000.0, 60_000.0));
+        let s = Scale::new(lo, hi, shown.delta(10_000.0), false);
+        let major: Vec<f64> = s.ticks().filter(|t| t.1).map(|t| t.0).collect();
+        assert_eq!(major, vec![-50.0, 0.0, 50.0, 100.0, 150.0, 200.0, 250.0]);
+        assert_eq!(round_step(68.95), 50.0);
+        assert_eq!(round_step(3.048), 2.5);
+        assert_eq!(round_step(0.0), 0.0);
+        // A step that would draw thousands of ticks is cut.
+        assert!(Scale::new(0.0, 1e9, 1.0, true).ticks().count() <= Scale::MAX_TICKS + 1);
+    }
 }

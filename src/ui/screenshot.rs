@@ -22,6 +22,7 @@ pub struct ScreenshotRequest {
     pub width: u32,
     pub height: u32,
     pub lang: Lang,
+    pub units: crate::units::UnitSystem,
     /// The high-contrast sunlight colours.
     pub sunlight: bool,
     /// How long the project runs before the picture is taken.
@@ -85,6 +86,7 @@ pub fn screenshot(project: Project, opts: RuntimeOptions, req: &ScreenshotReques
         marks: &alarms.tag_marks,
         now,
         lang: req.lang,
+        units: req.units,
         history: &history,
         // Drawn as an operator sees it; nothing in a picture can be pressed.
         may_command: true,

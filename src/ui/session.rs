@@ -7,9 +7,10 @@
 
 use super::theme;
 use crate::auth::audit::AuditEntry;
-use crate::auth::users::UserStore;
+use crate::auth::users::{UserError, UserStore};
 use crate::auth::{Actor, Role};
 use crate::hub::HubCommand;
+use crate::lang::Lang;
 use crate::tag::Timestamp;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use egui::{RichText, Ui};
@@ -35,9 +36,12 @@ pub struct Session {
     users: Option<PathBuf>,
     idle_logout: Duration,
     pub dialog: Option<LoginDialog>,
-    checking: Option<(String, Receiver<Result<Actor, String>>)>,
+    checking: Option<(String, Receiver<Result<Actor, UserError>>)>,
     last_activity: Timestamp,
     commands: Sender<HubCommand>,
+    /// The console's language (set by the shell each frame): the dialog's messages are worded in it; the
+    /// audit trail keeps English.
+    pub lang: Lang,
 }
 
 impl Session {
@@ -47,6 +51,7 @@ impl Session {
             idle_logout,
             dialog: None,
             checking: None,
+            lang: Lang::En,
             last_activity: Timestamp::ZERO,
             commands,
         }
@@ -87,14 +92,17 @@ impl Session {
         let path = path.clone();
         let who = name.clone();
         let spawned = std::thread::Builder::new().name("login-check".into()).spawn(move || {
-            let r = UserStore::open(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|s| s.login(&who, &password).map_err(|e| e.to_string()));
+            let r = UserStore::open(&path).and_then(|s| s.login(&who, &password));
             let _ = tx.send(r);
         });
         match spawned {
             Ok(_) => self.checking = Some((name, rx)),
-            Err(e) => d.error = Some(format!("could not check the password: {e}")),
+            Err(e) => {
+                let cannot = self
+                    .lang
+                    .pick("could not check the password", "no se pudo verificar la contraseña");
+                d.error = Some(format!("{cannot}: {e}"));
+            }
         }
     }
 
@@ -113,13 +121,37 @@ impl Session {
             self.logout(actor, &format!("no input for {mins} min: logged out"), now);
         }
         let Some((name, rx)) = &self.checking else { return };
+        let lang = self.lang;
         let answer = match rx.try_recv() {
-            Ok(r) => r,
+            Ok(Ok(a)) => Ok(a),
+            // (audit detail in English, what the person reads)
+            Ok(Err(UserError::LoginFailed)) => Err((
+                UserError::LoginFailed.to_string(),
+                lang.pick(
+                    "wrong user name or password, or the account is disabled",
+                    "usuario o contraseña incorrectos, o la cuenta está deshabilitada",
+                )
+                .to_owned(),
+            )),
+            Ok(Err(e)) => {
+                let store = lang.pick(
+                    "the user store cannot be read",
+                    "no se puede leer el almacén de usuarios",
+                );
+                Err((e.to_string(), format!("{store}: {e}")))
+            }
             Err(TryRecvError::Empty) => {
                 ui.ctx().request_repaint_after(Duration::from_millis(50));
                 return;
             }
-            Err(TryRecvError::Disconnected) => Err("the password check stopped".to_owned()),
+            Err(TryRecvError::Disconnected) => Err((
+                "the password check stopped".to_owned(),
+                lang.pick(
+                    "the password check stopped",
+                    "la verificación de la contraseña se detuvo",
+                )
+                .to_owned(),
+            )),
         };
         let name = name.clone();
         self.checking = None;
@@ -137,43 +169,54 @@ impl Session {
                 self.dialog = None;
                 self.last_activity = now;
             }
-            Err(why) => {
+            Err((why, shown)) => {
                 let attempted = Actor::new(name, Role::Viewer);
-                self.record(&attempted, "login", why.clone(), false, now);
+                self.record(&attempted, "login", why, false, now);
                 if let Some(d) = &mut self.dialog {
-                    d.error = Some(why);
+                    d.error = Some(shown);
                 }
             }
         }
     }
 
     /// The user's corner of the navigation bar: who is logged in and the session buttons.
-    pub fn corner_ui(&mut self, ui: &mut Ui, actor: &mut Actor, now: Timestamp) {
+    pub fn corner_ui(&mut self, ui: &mut Ui, actor: &mut Actor, now: Timestamp, lang: Lang) {
+        let who = format!("{} ({})", actor.user, actor.role.label(lang));
         if !self.logins() {
-            ui.label(RichText::new(format!("{} ({})", actor.user, actor.role)).color(theme::text_dim()));
+            ui.label(RichText::new(who).color(theme::text_dim()));
             return;
         }
         if actor.user == VIEW_ONLY {
-            if ui.button(RichText::new("Log in…").strong()).clicked() {
-                self.dialog = Some(LoginDialog::default());
-            }
-            ui.label(RichText::new("VIEW ONLY").strong().color(theme::text_dim()));
-        } else {
-            if ui.button("Log out").clicked() {
-                self.logout(actor, "logged out", now);
-            }
             if ui
-                .button("Hand over")
-                .on_hover_text("The next operator logs in; you stay logged in until they do")
+                .button(RichText::new(lang.pick("Log in…", "Iniciar sesión…")).strong())
                 .clicked()
             {
                 self.dialog = Some(LoginDialog::default());
             }
-            ui.label(RichText::new(format!("{} ({})", actor.user, actor.role)).strong());
+            ui.label(
+                RichText::new(lang.pick("VIEW ONLY", "SOLO LECTURA"))
+                    .strong()
+                    .color(theme::text_dim()),
+            );
+        } else {
+            if ui.button(lang.pick("Log out", "Cerrar sesión")).clicked() {
+                self.logout(actor, "logged out", now);
+            }
+            if ui
+                .button(lang.pick("Hand over", "Relevo"))
+                .on_hover_text(lang.pick(
+                    "The next operator logs in; you stay logged in until they do",
+                    "El siguiente operador inicia sesión; usted sigue conectado hasta que lo haga",
+                ))
+                .clicked()
+            {
+                self.dialog = Some(LoginDialog::default());
+            }
+            ui.label(RichText::new(who).strong());
         }
     }
 
-    pub fn dialog_ui(&mut self, ctx: &egui::Context, actor: &Actor) {
+    pub fn dialog_ui(&mut self, ctx: &egui::Context, actor: &Actor, lang: Lang) {
         let Some(mut d) = self.dialog.take() else { return };
         let mut keep = true;
         let mut submit = false;
@@ -181,20 +224,26 @@ impl Session {
         egui::Modal::new(egui::Id::unique("login_dialog")).show(ctx, |ui| {
             ui.set_width(380.0);
             ui.heading(if actor.user == VIEW_ONLY {
-                "Log in to the console"
+                lang.pick("Log in to the console", "Iniciar sesión en la consola")
             } else {
-                "Hand over to the next user"
+                lang.pick("Hand over to the next user", "Relevo al siguiente usuario")
             });
             if actor.user != VIEW_ONLY {
-                ui.label(format!(
-                    "{} stays logged in until the next user's password is accepted.",
-                    actor.user
-                ));
+                ui.label(match lang {
+                    Lang::En => format!(
+                        "{} stays logged in until the next user's password is accepted.",
+                        actor.user
+                    ),
+                    Lang::Es => format!(
+                        "{} sigue conectado hasta que se acepte la contraseña del siguiente usuario.",
+                        actor.user
+                    ),
+                });
             }
-            let l = ui.label("User name:");
+            let l = ui.label(lang.pick("User name:", "Usuario:"));
             ui.add(egui::TextEdit::singleline(&mut d.user).desired_width(360.0))
                 .labelled_by(l.id);
-            let l = ui.label("Password:");
+            let l = ui.label(lang.pick("Password:", "Contraseña:"));
             let pw = ui.add(
                 egui::TextEdit::singleline(&mut d.password)
                     .password(true)
@@ -208,13 +257,16 @@ impl Session {
             ui.horizontal(|ui| {
                 let ready = !busy && !d.user.trim().is_empty() && !d.password.is_empty();
                 if ui
-                    .add_enabled(ready, egui::Button::new(RichText::new("Log in").strong()))
+                    .add_enabled(
+                        ready,
+                        egui::Button::new(RichText::new(lang.pick("Log in", "Entrar")).strong()),
+                    )
                     .clicked()
                     || (ready && enter)
                 {
                     submit = true;
                 }
-                if ui.button("Cancel").clicked() {
+                if ui.button(lang.pick("Cancel", "Cancelar")).clicked() {
                     keep = false;
                 }
                 if busy {

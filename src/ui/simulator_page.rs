@@ -59,16 +59,22 @@ pub fn simulator_ui(
     commands: &Sender<HubCommand>,
     snap: &Snapshot,
     actor: &crate::auth::Actor,
+    loc: crate::lang::Locale,
 ) {
-    ui.heading("Simulator: fault injection");
+    let lang = loc.lang;
+    ui.heading(lang.pick("Simulator: fault injection", "Simulador: inyección de fallas"));
     let Some(info) = info else {
-        ui.label("This project has no simulator driver.");
+        ui.label(lang.pick(
+            "This project has no simulator driver.",
+            "Este proyecto no tiene driver de simulador.",
+        ));
         return;
     };
     ui.label(
-        RichText::new(
+        RichText::new(lang.pick(
             "Faults act on the simulated plant exactly as the real fault would reach the console: through the driver.",
-        )
+            "Las fallas actúan sobre la planta simulada tal como llegaría la falla real a la consola: a través del driver.",
+        ))
         .color(theme::text_dim()),
     );
     ui.add_space(8.0);
@@ -90,12 +96,16 @@ pub fn simulator_ui(
             let entry = crate::auth::audit::AuditEntry::by(now, actor, "simulator command", "sim", detail, true);
             let _ = commands.try_send(HubCommand::Record(entry));
         } else {
-            state.message = Some(("Command queue full: command not sent. Try again.".into(), false));
+            let full = lang.pick(
+                "Command queue full: command not sent. Try again.",
+                "Cola de comandos llena: comando no enviado. Intente de nuevo.",
+            );
+            state.message = Some((full.into(), false));
         }
         ok
     };
     ui.horizontal(|ui| {
-        egui::ComboBox::from_label("Fault")
+        egui::ComboBox::from_label(lang.pick("Fault", "Falla"))
             .selected_text(state.kind.name())
             .show_ui(ui, |ui| {
                 for k in FaultKind::ALL {
@@ -108,7 +118,7 @@ pub fn simulator_ui(
         if !options.contains(&state.target) {
             state.target = options.first().cloned().unwrap_or_default();
         }
-        egui::ComboBox::from_label("Target")
+        egui::ComboBox::from_label(lang.pick("Target", "Objetivo"))
             .selected_text(state.target.as_str())
             .height(400.0)
             .show_ui(ui, |ui| {
@@ -116,33 +126,38 @@ pub fn simulator_ui(
                     ui.selectable_value(&mut state.target, t.clone(), t);
                 }
             });
-        if ui.button("Inject fault").clicked() && !state.target.is_empty() {
+        if ui.button(lang.pick("Inject fault", "Inyectar falla")).clicked() && !state.target.is_empty() {
             let f = Fault {
                 kind: state.kind,
                 target: state.target.clone(),
             };
             if send(SimCommand::Inject(f.clone()), state) {
-                state.message = Some((format!("Injected {f}"), true));
+                state.message = Some((format!("{} {f}", lang.pick("Injected", "Inyectada")), true));
                 if !state.injected.contains(&f) {
                     state.injected.push(f);
                 }
             }
         }
-        if ui.button("Clear all faults").clicked() && send(SimCommand::ClearAll, state) {
+        if ui
+            .button(lang.pick("Clear all faults", "Borrar todas las fallas"))
+            .clicked()
+            && send(SimCommand::ClearAll, state)
+        {
             state.injected.clear();
-            state.message = Some(("All faults cleared".into(), true));
+            let cleared = lang.pick("All faults cleared", "Todas las fallas borradas");
+            state.message = Some((cleared.into(), true));
         }
     });
     if let Some((m, ok)) = &state.message {
         ui.label(RichText::new(m).color(if *ok { theme::text_dim() } else { theme::QUALITY_BAD }));
     }
     ui.add_space(8.0);
-    ui.strong("Injected from this console");
+    ui.strong(lang.pick("Injected from this console", "Inyectadas desde esta consola"));
     let mut clear = None;
     for f in &state.injected {
         ui.horizontal(|ui| {
             ui.label(RichText::new(f.to_string()).monospace());
-            if ui.small_button("Clear").clicked() {
+            if ui.small_button(lang.pick("Clear", "Borrar")).clicked() {
                 clear = Some(f.clone());
             }
         });
@@ -155,7 +170,10 @@ pub fn simulator_ui(
     ui.add_space(8.0);
     let active = snap.drivers.get(info.driver.index()).and_then(|d| d.detail.clone());
     ui.label(format!(
-        "Simulator reports: {}",
-        active.as_deref().map_or("no active faults", |s| s.as_str())
+        "{}: {}",
+        lang.pick("Simulator reports", "El simulador informa"),
+        active
+            .as_deref()
+            .map_or(lang.pick("no active faults", "no hay fallas activas"), |s| s.as_str())
     ));
 }

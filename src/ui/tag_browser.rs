@@ -6,6 +6,7 @@ use super::alarm_symbol::{AlarmMarks, indicator_ui};
 use super::keypad::{EntryOutcome, SetpointEntry, setpoint_dialog_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
+use crate::lang::{Lang, Locale};
 use crate::tag::{TagId, Timestamp, Value, ValueKind};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -18,7 +19,8 @@ pub struct TagBrowserState {
     pub write: Option<(TagId, String)>,
     /// Touch mode: numbers are written through the keypad instead of typed.
     pub touch: bool,
-    pub lang: crate::lang::Lang,
+    /// The console's language and units (set by the shell each frame).
+    pub loc: Locale,
     entry: Option<SetpointEntry>,
 }
 
@@ -30,29 +32,48 @@ pub enum TagAction {
     Write(TagId, Value),
 }
 
-/// The typed text as a value for `def`, or why not.
-pub fn parse_write(def: &crate::tag::TagDef, text: &str) -> Result<Value, String> {
+/// The typed text as a value for `def`, or what to enter instead. Numbers are typed in the console's
+/// units and written in the tag's own; in Spanish a lone decimal comma is read as the point ("52,5").
+pub fn parse_write(def: &crate::tag::TagDef, text: &str, loc: Locale) -> Result<Value, String> {
+    let lang = loc.lang;
+    let shown = loc.units.shown(&def.unit);
     let t = text.trim();
+    let decimal = if lang == Lang::Es && !t.contains('.') && t.matches(',').count() == 1 {
+        t.replace(',', ".")
+    } else {
+        t.to_owned()
+    };
+    let number = || decimal.parse::<f64>().ok().filter(|x| x.is_finite());
     let v = match def.kind {
         ValueKind::Bool => match t.to_lowercase().as_str() {
-            "on" | "true" | "1" => Value::Bool(true),
-            "off" | "false" | "0" => Value::Bool(false),
-            _ => return Err("ON or OFF".into()),
+            "on" | "true" | "1" | "enc" | "sí" | "si" => Value::Bool(true),
+            "off" | "false" | "0" | "apag" | "no" => Value::Bool(false),
+            _ => return Err(lang.pick("ON or OFF", "ENC o APAG").into()),
         },
-        ValueKind::I64 => Value::I64(t.parse().map_err(|_| "a whole number".to_owned())?),
-        ValueKind::F64 => Value::F64(
-            t.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| "a number".to_owned())?,
+        ValueKind::I64 if shown.is_identity() => Value::I64(
+            t.parse()
+                .map_err(|_| lang.pick("a whole number", "un número entero").to_owned())?,
         ),
+        ValueKind::I64 => {
+            let x = number().ok_or_else(|| lang.pick("a number", "un número").to_owned())?;
+            Value::I64(shown.kept(x).round() as i64)
+        }
+        ValueKind::F64 => {
+            let x = number().ok_or_else(|| lang.pick("a number", "un número").to_owned())?;
+            Value::F64(shown.kept(x))
+        }
         ValueKind::String => Value::str(t),
     };
     if let (Some((lo, hi)), Some(x)) = (def.range, v.as_f64())
         && matches!(def.kind, ValueKind::F64 | ValueKind::I64)
-        && !(lo..=hi).contains(&x)
+        // A typed limit converted back may miss by the last bit: judge with a tolerance of that size.
+        && !(lo - 1e-9 * lo.abs().max(1.0)..=hi + 1e-9 * hi.abs().max(1.0)).contains(&x)
     {
-        return Err(format!("a value within the range {lo} to {hi} {}", def.unit));
+        let (a, b) = (shown.bound(lo, def.decimals), shown.bound(hi, def.decimals));
+        return Err(match lang {
+            Lang::En => format!("a value within the range {a} to {b} {}", shown.unit),
+            Lang::Es => format!("un valor dentro del rango {a} a {b} {}", shown.unit),
+        });
     }
     Ok(v)
 }
@@ -64,7 +85,7 @@ impl TagBrowserState {
         snap.directory
             .iter()
             .filter(|d| {
-                let hay = format!("{} {}", d.name, d.description).to_lowercase();
+                let hay = format!("{} {} {}", d.name, d.description, d.description_es).to_lowercase();
                 words.iter().all(|w| hay.contains(w.as_str()))
             })
             .filter(|d| !self.only_not_good || snap.get(d.id).is_some_and(|s| !s.quality.is_good()))
@@ -86,25 +107,34 @@ pub fn tag_browser_ui(
     may_write: bool,
 ) -> Option<TagAction> {
     let mut action = None;
+    let loc = state.loc;
+    let lang = loc.lang;
     ui.horizontal(|ui| {
-        let label = ui.label("Search tags:");
+        let label = ui.label(lang.pick("Search tags:", "Buscar tags:"));
         ui.add(
             egui::TextEdit::singleline(&mut state.query)
-                .hint_text("name or description, e.g. esp03 temp")
+                .hint_text(lang.pick(
+                    "name or description, e.g. esp03 temp",
+                    "nombre o descripción, p. ej. esp03 temp",
+                ))
                 .desired_width(360.0),
         )
         .labelled_by(label.id);
-        if ui.button("Clear").clicked() {
+        if ui.button(lang.pick("Clear", "Borrar")).clicked() {
             state.query.clear();
         }
-        ui.checkbox(&mut state.only_not_good, "Only bad, stale or uncertain");
+        ui.checkbox(
+            &mut state.only_not_good,
+            lang.pick("Only bad, stale or uncertain", "Solo malas, obsoletas o inciertas"),
+        );
         if let Some(n) = notice {
             ui.separator();
             ui.label(RichText::new(n).color(theme::text_dim()));
         }
     });
     let rows = state.matches(snap);
-    ui.label(RichText::new(format!("{} of {} tags", rows.len(), snap.directory.len())).color(theme::text_dim()));
+    let of = lang.pick("of", "de");
+    ui.label(RichText::new(format!("{} {of} {} tags", rows.len(), snap.directory.len())).color(theme::text_dim()));
     ui.separator();
     let row_h = 24.0;
     TableBuilder::new(ui)
@@ -118,7 +148,15 @@ pub fn tag_browser_ui(
         .column(Column::initial(120.0))
         .column(Column::remainder().at_least(160.0))
         .header(row_h, |mut h| {
-            for title in ["", "", "Tag", "Value", "Quality", "Updated", "Description"] {
+            for title in [
+                "",
+                "",
+                "Tag",
+                lang.pick("Value", "Valor"),
+                lang.pick("Quality", "Calidad"),
+                lang.pick("Updated", "Actualizado"),
+                lang.pick("Description", "Descripción"),
+            ] {
                 h.col(|ui| {
                     ui.strong(title);
                 });
@@ -131,7 +169,9 @@ pub fn tag_browser_ui(
                     return;
                 };
                 row.col(|ui| {
-                    let b = ui.small_button("+ Trend").on_hover_text("Add this tag to the trend");
+                    let b = ui
+                        .small_button("+ Trend")
+                        .on_hover_text(lang.pick("Add this tag to the trend", "Agregar este tag a la tendencia"));
                     b.widget_info(|| {
                         egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Trend {}", def.name))
                     });
@@ -148,7 +188,7 @@ pub fn tag_browser_ui(
                     ui.label(RichText::new(&def.name).monospace());
                 });
                 row.col(|ui| {
-                    let text = RichText::new(readout::value_text(def, s)).monospace();
+                    let text = RichText::new(readout::value_text(def, s, loc)).monospace();
                     ui.label(if s.quality.is_good() {
                         text.strong()
                     } else {
@@ -156,8 +196,8 @@ pub fn tag_browser_ui(
                     });
                     if def.writable {
                         let b = ui
-                            .add_enabled(may_write, egui::Button::new("Write…").small())
-                            .on_disabled_hover_text("your role may not write");
+                            .add_enabled(may_write, egui::Button::new(lang.pick("Write…", "Escribir…")).small())
+                            .on_disabled_hover_text(lang.pick("your role may not write", "su rol no permite escribir"));
                         b.widget_info(|| {
                             egui::WidgetInfo::labeled(egui::Role::Button, may_write, format!("Write {}", def.name))
                         });
@@ -172,17 +212,22 @@ pub fn tag_browser_ui(
                 });
                 row.col(|ui| {
                     if s.quality.is_good() {
-                        ui.label(RichText::new("GOOD").color(theme::text_dim()).size(theme::TEXT_SMALL));
+                        let good = s.quality.label(lang);
+                        ui.label(RichText::new(good).color(theme::text_dim()).size(theme::TEXT_SMALL));
                     } else {
-                        readout::quality_chip_ui(ui, s.quality);
+                        readout::quality_chip_ui(ui, s.quality, lang);
                     }
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(readout::age_text(now, s.receive_ts)).color(theme::text_dim()))
-                        .on_hover_text(format!("source time {}", s.source_ts.to_rfc3339()));
+                    ui.label(RichText::new(readout::age_text(now, s.receive_ts, lang)).color(theme::text_dim()))
+                        .on_hover_text(format!(
+                            "{} {}",
+                            lang.pick("source time", "hora de origen"),
+                            s.source_ts.to_rfc3339()
+                        ));
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(&def.description).color(theme::text_dim()));
+                    ui.label(RichText::new(def.description_in(lang)).color(theme::text_dim()));
                 });
             });
         });
@@ -190,7 +235,7 @@ pub fn tag_browser_ui(
         action = Some(w);
     }
     if let Some(entry) = &mut state.entry {
-        match setpoint_dialog_ui(ui.ctx(), entry, snap, state.lang, theme::TOUCH_TARGET) {
+        match setpoint_dialog_ui(ui.ctx(), entry, snap, loc, theme::TOUCH_TARGET) {
             EntryOutcome::Open => {}
             EntryOutcome::Cancelled => state.entry = None,
             EntryOutcome::Write(tag, v) => {
@@ -205,33 +250,49 @@ pub fn tag_browser_ui(
 fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snapshot) -> Option<TagAction> {
     let (id, mut text) = state.write.take()?;
     let def = snap.directory.get(id)?;
-    let current = snap.get(id).map(|s| readout::value_text(def, s)).unwrap_or_default();
+    let loc = state.loc;
+    let lang = loc.lang;
+    let current = snap
+        .get(id)
+        .map(|s| readout::value_text(def, s, loc))
+        .unwrap_or_default();
+    let unit = loc.units.shown(&def.unit).unit;
     let mut keep = true;
     let mut out = None;
     egui::Modal::new(egui::Id::unique("write_dialog")).show(ctx, |ui| {
         ui.set_width(420.0);
-        ui.heading(format!("Write to {}", def.name));
-        ui.label(RichText::new(&def.description).color(theme::text_dim()));
-        ui.label(format!("now: {current}"));
+        ui.heading(format!("{} {}", lang.pick("Write to", "Escribir en"), def.name));
+        ui.label(RichText::new(def.description_in(lang)).color(theme::text_dim()));
+        ui.label(format!("{}: {current}", lang.pick("now", "actual")));
         let l = ui.label(format!(
-            "New value{}:",
-            if def.unit.is_empty() {
+            "{}{}:",
+            lang.pick("New value", "Nuevo valor"),
+            if unit.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", def.unit)
+                format!(" ({unit})")
             }
         ));
         ui.add(egui::TextEdit::singleline(&mut text).desired_width(400.0))
             .labelled_by(l.id);
-        let parsed = parse_write(def, &text);
+        let parsed = parse_write(def, &text, loc);
         if let (Err(want), false) = (&parsed, text.trim().is_empty()) {
-            ui.label(RichText::new(format!("enter {want}")).color(theme::ALARM_HIGH));
+            let enter = lang.pick("enter", "ingrese");
+            ui.label(RichText::new(format!("{enter} {want}")).color(theme::ALARM_HIGH));
+        }
+        if let Ok(v) = &parsed
+            && !loc.units.shown(&def.unit).is_identity()
+        {
+            // Said before the write, so nobody wonders which unit goes on the wire.
+            let wire = v.display(def.decimals + 3);
+            let sent = lang.pick("sent as", "se envía como");
+            ui.label(RichText::new(format!("{sent} {wire} {}", def.unit)).color(theme::text_dim()));
         }
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(
                     parsed.is_ok(),
-                    egui::Button::new(RichText::new("Confirm write").strong()),
+                    egui::Button::new(RichText::new(lang.pick("Confirm write", "Confirmar escritura")).strong()),
                 )
                 .clicked()
                 && let Ok(v) = &parsed
@@ -239,7 +300,7 @@ fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snap
                 out = Some(TagAction::Write(id, v.clone()));
                 keep = false;
             }
-            if ui.button("Cancel").clicked() {
+            if ui.button(lang.pick("Cancel", "Cancelar")).clicked() {
                 keep = false;
             }
         });
@@ -248,4 +309,71 @@ fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snap
         state.write = Some((id, text));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tag::{DriverId, TagDef};
+    use crate::units::UnitSystem;
+
+    fn tag(unit: &str, range: (f64, f64)) -> TagDef {
+        TagDef {
+            id: TagId(0),
+            name: "sep01/pressure_setpoint".into(),
+            description: String::new(),
+            description_es: String::new(),
+            unit: unit.into(),
+            kind: ValueKind::F64,
+            range: Some(range),
+            decimals: 0,
+            driver: DriverId(0),
+            address: String::new(),
+            stale_after: std::time::Duration::from_secs(2),
+            writable: true,
+            history: crate::historian::HistoryMode::default(),
+        }
+    }
+
+    fn si(lang: Lang) -> Locale {
+        Locale {
+            lang,
+            units: UnitSystem::Si,
+        }
+    }
+
+    #[test]
+    fn a_number_typed_in_si_is_written_in_the_tags_own_unit() {
+        let def = tag("psi", (0.0, 1500.0));
+        let Ok(Value::F64(psi)) = parse_write(&def, "689.4757", si(Lang::En)) else {
+            panic!("a number");
+        };
+        assert!((psi - 100.0).abs() < 1e-5, "{psi}");
+        // The range is judged in psi and explained in kPa.
+        let why = parse_write(&def, "12000", si(Lang::En)).unwrap_err();
+        assert_eq!(why, "a value within the range 0 to 10342 kPa");
+        let why = parse_write(&def, "12000", si(Lang::Es)).unwrap_err();
+        assert_eq!(why, "un valor dentro del rango 0 a 10342 kPa");
+        // The top of the range typed as shown is still inside it.
+        assert!(parse_write(&def, &format!("{}", 1500.0 * 6.894_757_293_168), si(Lang::En)).is_ok());
+        // On an oilfield console nothing is converted.
+        assert_eq!(parse_write(&def, "100", Locale::default()), Ok(Value::F64(100.0)));
+    }
+
+    #[test]
+    fn spanish_takes_a_decimal_comma_and_english_refuses_it() {
+        let def = tag("Hz", (35.0, 70.0));
+        let es = Locale {
+            lang: Lang::Es,
+            units: UnitSystem::Oilfield,
+        };
+        assert_eq!(parse_write(&def, "52,5", es), Ok(Value::F64(52.5)));
+        assert_eq!(parse_write(&def, "52,5", Locale::default()), Err("a number".into()));
+        // 1,500 is ambiguous with a point too: refused rather than guessed.
+        assert_eq!(parse_write(&def, "1,500.5", es), Err("un número".into()));
+        let mut b = def.clone();
+        b.kind = ValueKind::Bool;
+        assert_eq!(parse_write(&b, "enc", es), Ok(Value::Bool(true)));
+        assert_eq!(parse_write(&b, "x", es), Err("ENC o APAG".into()));
+    }
 }

@@ -9,7 +9,9 @@ use super::theme;
 use crate::historian::reader::{PenData, TrendAnswer, TrendQuery, TrendReader, TrendRequest};
 use crate::historian::xy::Direction;
 use crate::hub::Snapshot;
+use crate::lang::{Lang, Locale};
 use crate::tag::{TagDef, Timestamp};
+use crate::units::Shown;
 use egui::{Color32, RichText, Ui};
 use egui_plot::{AxisHints, HoverPosition, Line, Plot, PlotPoint, PlotPoints, Points, VLine};
 use std::collections::VecDeque;
@@ -111,12 +113,18 @@ impl TrendPageState {
     }
 
     /// Adds a pen (from the tag browser); refuses a 17th and a duplicate, saying why.
-    pub fn add_pen(&mut self, tag: &str) -> Result<(), String> {
+    pub fn add_pen(&mut self, tag: &str, lang: Lang) -> Result<(), String> {
         if self.pens.iter().any(|p| p.tag == tag) {
-            return Err(format!("{tag} is already on the trend"));
+            return Err(match lang {
+                Lang::En => format!("{tag} is already on the trend"),
+                Lang::Es => format!("{tag} ya está en la tendencia"),
+            });
         }
         if self.pens.len() >= MAX_PENS {
-            return Err(format!("a trend holds {MAX_PENS} pens; remove one first"));
+            return Err(match lang {
+                Lang::En => format!("a trend holds {MAX_PENS} pens; remove one first"),
+                Lang::Es => format!("una tendencia admite {MAX_PENS} plumas; quite una primero"),
+            });
         }
         let used: Vec<Color32> = self.pens.iter().map(|p| p.color).collect();
         let color = theme::PENS
@@ -204,7 +212,15 @@ fn history_segments<'a>(answer: Option<&'a TrendAnswer>, tag: &str) -> Option<&'
     }
 }
 
-fn draw_pen(pen: &Pen, def: Option<&TagDef>, hist: Option<&[Vec<[f64; 2]>]>, from: f64, to: f64) -> Drawn {
+/// A pen's lines in the console's units (`shown`), each scaled to the tag's range.
+fn draw_pen(
+    pen: &Pen,
+    def: Option<&TagDef>,
+    hist: Option<&[Vec<[f64; 2]>]>,
+    from: f64,
+    to: f64,
+    shown: Shown<'_>,
+) -> Drawn {
     let mut raw: Vec<Vec<[f64; 2]>> = hist.map(<[_]>::to_vec).unwrap_or_default();
     let hist_end = raw.iter().flatten().map(|p| p[0]).fold(f64::NEG_INFINITY, f64::max);
     // The live edge continues where committed history ends.
@@ -219,8 +235,13 @@ fn draw_pen(pen: &Pen, def: Option<&TagDef>, hist: Option<&[Vec<[f64; 2]>]>, fro
     if !seg.is_empty() {
         raw.push(seg);
     }
+    if !shown.is_identity() {
+        for p in raw.iter_mut().flatten() {
+            p[1] = shown.value(p[1]);
+        }
+    }
     let (lo, hi) = match def.and_then(|d| d.range) {
-        Some(r) => r,
+        Some(r) => shown.range(r),
         None => {
             let vis = raw.iter().flatten().filter(|p| p[0] >= from && p[0] <= to);
             let (lo, hi) = vis.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
@@ -244,7 +265,7 @@ fn draw_pen(pen: &Pen, def: Option<&TagDef>, hist: Option<&[Vec<[f64; 2]>]>, fro
     Drawn { segments, lo, hi }
 }
 
-/// The value a pen had at time `t` (the last point at or before it), in engineering units.
+/// The value a pen had at time `t` (the last point at or before it), in the units shown.
 fn value_at(d: &Drawn, t: f64) -> Option<f64> {
     let mut best: Option<PlotPoint> = None;
     for seg in &d.segments {
@@ -268,7 +289,9 @@ pub fn trend_page_ui(
     snap: &Snapshot,
     now: Timestamp,
     reader: Option<&TrendReader>,
+    loc: Locale,
 ) {
+    let lang = loc.lang;
     if let Some(r) = reader {
         // Answers to older questions are dropped: only the newest view matters.
         while let Some(a) = r.poll() {
@@ -280,23 +303,40 @@ pub fn trend_page_ui(
         }
     }
     ui.horizontal(|ui| {
-        ui.selectable_value(&mut st.tab, TrendTab::Time, "Time trend");
-        ui.selectable_value(&mut st.tab, TrendTab::Depth, "CT depth plot");
+        ui.selectable_value(
+            &mut st.tab,
+            TrendTab::Time,
+            lang.pick("Time trend", "Tendencia en el tiempo"),
+        );
+        ui.selectable_value(
+            &mut st.tab,
+            TrendTab::Depth,
+            lang.pick("CT depth plot", "Gráfico por profundidad TF"),
+        );
         ui.separator();
         if reader.is_none() {
-            ui.label(RichText::new("History off: live data only").color(theme::text_dim()));
+            let off = lang.pick("History off: live data only", "Histórico apagado: solo datos en vivo");
+            ui.label(RichText::new(off).color(theme::text_dim()));
         }
         if let Some(n) = &st.notice {
             ui.label(RichText::new(n).color(theme::text_dim()));
         }
     });
     match st.tab {
-        TrendTab::Time => time_ui(ui, st, snap, now, reader),
-        TrendTab::Depth => depth_ui(ui, st, snap, now, reader),
+        TrendTab::Time => time_ui(ui, st, snap, now, reader, loc),
+        TrendTab::Depth => depth_ui(ui, st, snap, now, reader, loc),
     }
 }
 
-fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp, reader: Option<&TrendReader>) {
+fn time_ui(
+    ui: &mut Ui,
+    st: &mut TrendPageState,
+    snap: &Snapshot,
+    now: Timestamp,
+    reader: Option<&TrendReader>,
+    loc: Locale,
+) {
+    let lang = loc.lang;
     let now_s = now.as_secs_f64();
     ui.horizontal(|ui| {
         for (label, secs) in WINDOWS {
@@ -312,8 +352,11 @@ fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp
         match st.view {
             View::Live => {
                 if ui
-                    .button("Pause")
-                    .on_hover_text("Freeze the view; drag or zoom to look back")
+                    .button(lang.pick("Pause", "Pausa"))
+                    .on_hover_text(lang.pick(
+                        "Freeze the view; drag or zoom to look back",
+                        "Congela la vista; arrastre o haga zoom para mirar atrás",
+                    ))
                     .clicked()
                 {
                     st.view = View::Paused {
@@ -321,28 +364,36 @@ fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp
                         to: now_s,
                     };
                 }
-                ui.label(RichText::new("LIVE").strong());
+                ui.label(RichText::new(lang.pick("LIVE", "EN VIVO")).strong());
             }
             View::Paused { .. } => {
-                if ui.button("Resume live").clicked() {
+                if ui.button(lang.pick("Resume live", "Volver a en vivo")).clicked() {
                     st.view = View::Live;
                     st.asked = None;
                 }
-                ui.label(RichText::new("PAUSED").color(theme::text_dim()).strong());
+                ui.label(
+                    RichText::new(lang.pick("PAUSED", "EN PAUSA"))
+                        .color(theme::text_dim())
+                        .strong(),
+                );
             }
         }
-        if st.cursor.is_some() && ui.button("Clear cursor").clicked() {
+        if st.cursor.is_some() && ui.button(lang.pick("Clear cursor", "Quitar cursor")).clicked() {
             st.cursor = None;
         }
         if let Some(a) = &st.answer
             && let Some(Ok(PenData::Time { resolution, .. })) = a.pens.first()
         {
-            ui.label(RichText::new(format!("history: {}", resolution.label())).color(theme::text_dim()));
+            let history = lang.pick("history", "histórico");
+            ui.label(RichText::new(format!("{history}: {}", resolution.label())).color(theme::text_dim()));
         }
     });
     if st.pens.is_empty() {
         ui.add_space(24.0);
-        ui.label("No pens yet. Add tags from the Tags page (the + Trend button on each row).");
+        ui.label(lang.pick(
+            "No pens yet. Add tags from the Tags page (the + Trend button on each row).",
+            "Aún no hay plumas. Agregue tags desde la página Tags (el botón + Trend de cada fila).",
+        ));
         return;
     }
     let (from, to) = match st.view {
@@ -368,9 +419,10 @@ fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp
         .enumerate()
         .map(|(i, p)| {
             let def = snap.directory.by_name(&p.tag);
+            let shown = loc.units.shown(def.map_or("", |d| d.unit.as_str()));
             (
                 i,
-                draw_pen(p, def, history_segments(st.answer.as_ref(), &p.tag), from, to),
+                draw_pen(p, def, history_segments(st.answer.as_ref(), &p.tag), from, to, shown),
             )
         })
         .collect();
@@ -383,7 +435,7 @@ fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp
         let unit = snap
             .directory
             .by_name(&pen.tag)
-            .map(|d| d.unit.clone())
+            .map(|d| loc.units.shown(&d.unit).unit.to_owned())
             .unwrap_or_default();
         axes.push(
             AxisHints::new_y()
@@ -457,20 +509,21 @@ fn time_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp
     {
         st.cursor = Some(p.x);
     }
-    pens_table_ui(ui, st, snap, &drawn);
+    pens_table_ui(ui, st, snap, &drawn, loc);
 }
 
-fn pens_table_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, drawn: &[(usize, Drawn)]) {
+fn pens_table_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, drawn: &[(usize, Drawn)], loc: Locale) {
+    let lang = loc.lang;
     let mut remove = None;
     let at = st.cursor;
     egui::Grid::new("pens").striped(true).num_columns(5).show(ui, |ui| {
-        ui.strong("Pen");
-        ui.strong("Scale");
+        ui.strong(lang.pick("Pen", "Pluma"));
+        ui.strong(lang.pick("Scale", "Escala"));
         ui.strong(match at {
-            Some(t) => format!("At {}", local_time(t, true)),
-            None => "Now".to_owned(),
+            Some(t) => format!("{} {}", lang.pick("At", "A las"), local_time(t, true)),
+            None => lang.pick("Now", "Ahora").to_owned(),
         });
-        ui.strong("Unit");
+        ui.strong(lang.pick("Unit", "Unidad"));
         ui.label("");
         ui.end_row();
         for (i, d) in drawn {
@@ -478,23 +531,25 @@ fn pens_table_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, drawn: &
             let def = snap.directory.by_name(&pen.tag);
             ui.label(RichText::new(&pen.tag).color(pen.color).strong().monospace());
             ui.label(RichText::new(format!("{:.0} … {:.0}", d.lo, d.hi)).color(theme::text_dim()));
-            let decimals = def.map_or(2, |d| d.decimals);
+            let shown = loc.units.shown(def.map_or("", |d| d.unit.as_str()));
+            let kept_decimals = def.map_or(2, |d| d.decimals);
+            let decimals = shown.decimals(kept_decimals);
             let value = match at {
                 Some(t) => value_at(d, t).map(|v| format!("{v:.decimals$}")),
                 None => def
                     .and_then(|def| snap.get(def.id))
                     .map(|s| match (&s.value, s.quality.is_bad()) {
-                        (Some(v), false) => v.display(decimals),
-                        (_, true) => s.quality.code().to_owned(),
+                        (Some(v), false) => shown.number(Some(v), kept_decimals, lang),
+                        (_, true) => s.quality.label(lang).to_owned(),
                         (None, false) => "----".to_owned(),
                     }),
             };
             ui.label(RichText::new(value.unwrap_or_else(|| "----".into())).monospace());
-            ui.label(def.map_or("", |d| d.unit.as_str()));
+            ui.label(shown.unit);
             if ui
                 .small_button("×")
-                .on_hover_text("Remove this pen")
-                .labelled_by_text(format!("Remove {}", pen.tag))
+                .on_hover_text(lang.pick("Remove this pen", "Quitar esta pluma"))
+                .labelled_by_text(format!("{} {}", lang.pick("Remove", "Quitar"), pen.tag))
                 .clicked()
             {
                 remove = Some(pen.tag.clone());
@@ -538,20 +593,37 @@ fn ct_tags(snap: &Snapshot) -> Option<(String, Vec<String>)> {
     Some((format!("{dev}/depth"), values))
 }
 
-fn depth_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestamp, reader: Option<&TrendReader>) {
+fn depth_ui(
+    ui: &mut Ui,
+    st: &mut TrendPageState,
+    snap: &Snapshot,
+    now: Timestamp,
+    reader: Option<&TrendReader>,
+    loc: Locale,
+) {
+    let lang = loc.lang;
     let Some((depth_tag, values)) = ct_tags(snap) else {
-        ui.label("No coiled tubing unit (a device with depth and weight tags) in this project.");
+        ui.label(lang.pick(
+            "No coiled tubing unit (a device with depth and weight tags) in this project.",
+            "No hay unidad de tubería flexible (un equipo con tags de profundidad y peso) en este proyecto.",
+        ));
         return;
     };
     ui.horizontal(|ui| {
-        ui.label("Plot against depth:");
+        ui.label(lang.pick("Plot against depth:", "Graficar contra profundidad:"));
         for (i, v) in values.iter().enumerate() {
             if ui.selectable_label(st.depth_value == i, v.as_str()).clicked() {
                 st.depth_value = i;
                 st.depth_asked = None;
             }
         }
-        ui.label(RichText::new("last 24 h · each trip in and out is its own line").color(theme::text_dim()));
+        ui.label(
+            RichText::new(lang.pick(
+                "last 24 h · each trip in and out is its own line",
+                "últimas 24 h · cada viaje de entrada y salida es su propia línea",
+            ))
+            .color(theme::text_dim()),
+        );
     });
     let Some(value_tag) = values.get(st.depth_value).cloned() else {
         return;
@@ -592,12 +664,28 @@ fn depth_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestam
             s.value.as_ref()?.as_f64()
         }
     };
-    let here = current(&depth_tag).zip(current(&value_tag));
-    let unit = |t: &str| snap.directory.by_name(t).map(|d| d.unit.clone()).unwrap_or_default();
-    let (du, vu) = (unit(&depth_tag), unit(&value_tag));
+    // Both axes in the console's units.
+    let shown = |t: &str| {
+        loc.units
+            .shown(snap.directory.by_name(t).map_or("", |d| d.unit.as_str()))
+    };
+    let (ds, vs) = (shown(&depth_tag), shown(&value_tag));
+    let here = current(&depth_tag)
+        .zip(current(&value_tag))
+        .map(|(d, v)| (ds.value(d), vs.value(v)));
+    let passes: Vec<_> = passes
+        .into_iter()
+        .map(|mut p| {
+            for q in &mut p.points {
+                *q = [ds.value(q[0]), vs.value(q[1])];
+            }
+            p
+        })
+        .collect();
+    let (du, vu) = (ds.unit.to_owned(), vs.unit.to_owned());
     let last = passes.len().saturating_sub(1);
     Plot::new("depth_plot")
-        .x_axis_label(format!("depth [{du}]"))
+        .x_axis_label(format!("{} [{du}]", lang.pick("depth", "profundidad")))
         .y_axis_label(format!("{value_tag} [{vu}]"))
         .label_formatter(move |h| {
             let p = match h {
@@ -617,13 +705,17 @@ fn depth_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, now: Timestam
                     (theme::faded(base), 1.2)
                 };
                 let name = match p.direction {
-                    Direction::In => "running in",
-                    Direction::Out => "pulling out",
+                    Direction::In => lang.pick("running in", "bajando"),
+                    Direction::Out => lang.pick("pulling out", "sacando"),
                 };
                 pu.line(Line::new(name, p.points.clone()).color(color).width(width));
             }
             if let Some((d, v)) = here {
-                pu.points(Points::new("now", vec![[d, v]]).radius(5.0).color(theme::CURSOR));
+                pu.points(
+                    Points::new(lang.pick("now", "ahora"), vec![[d, v]])
+                        .radius(5.0)
+                        .color(theme::CURSOR),
+                );
             }
         });
 }
@@ -645,7 +737,14 @@ mod tests {
     fn live_points_continue_history_and_a_bad_one_breaks_the_line() {
         let hist = vec![vec![[10.0, 5.0], [11.0, 6.0]]];
         let p = pen(&[(10.5, Some(99.0)), (12.0, Some(7.0)), (13.0, None), (14.0, Some(8.0))]);
-        let d = draw_pen(&p, None, Some(&hist), 10.0, 15.0);
+        let d = draw_pen(
+            &p,
+            None,
+            Some(&hist),
+            10.0,
+            15.0,
+            crate::units::UnitSystem::Oilfield.shown(""),
+        );
         // history, then live after its end (the live point inside history is not drawn twice)
         assert_eq!(d.segments.len(), 3);
         assert_eq!(d.segments[1].len(), 1);
@@ -660,11 +759,11 @@ mod tests {
     fn a_seventeenth_pen_and_a_duplicate_are_refused() {
         let mut st = TrendPageState::default();
         for i in 0..MAX_PENS {
-            st.add_pen(&format!("t{i}")).unwrap();
+            st.add_pen(&format!("t{i}"), Lang::En).unwrap();
         }
-        assert!(st.add_pen("t3").unwrap_err().contains("already"));
-        assert!(st.add_pen("t99").unwrap_err().contains("16 pens"));
+        assert!(st.add_pen("t3", Lang::En).unwrap_err().contains("already"));
+        assert!(st.add_pen("t99", Lang::En).unwrap_err().contains("16 pens"));
         st.remove_pen("t3");
-        assert!(st.add_pen("t99").is_ok());
+        assert!(st.add_pen("t99", Lang::En).is_ok());
     }
 }

@@ -7,9 +7,10 @@
 use super::theme;
 use crate::auth::{Action, Actor};
 use crate::hub::HubCommand;
-use crate::lang::Lang;
+use crate::lang::{Lang, Locale};
 use crate::tag::Timestamp;
 use crate::trip::{Cause, OutputStatus, TripCommand, TripStatus, TripView, TripViewCell};
+use crate::units::UnitSystem;
 use crossbeam_channel::Sender;
 use egui::{Color32, RichText, Ui};
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct TripDesk {
     commands: Sender<HubCommand>,
     pub dialog: Option<TripDialog>,
     pub notice: Option<String>,
+    /// The console's language and units, set by the shell each frame (notices are worded in it).
+    pub loc: Locale,
 }
 
 impl TripDesk {
@@ -49,6 +52,7 @@ impl TripDesk {
             commands,
             dialog: None,
             notice: None,
+            loc: Locale::default(),
         }
     }
 
@@ -65,36 +69,102 @@ impl TripDesk {
     fn send(&mut self, cmd: TripCommand, done: String) {
         self.notice = Some(match self.commands.try_send(HubCommand::Trip(cmd)) {
             Ok(()) => done,
-            Err(_) => "NOT SENT: the console's command queue is full; try again".to_owned(),
+            Err(_) => self
+                .loc
+                .pick(
+                    "NOT SENT: the console's command queue is full; try again",
+                    "NO ENVIADO: la cola de comandos de la consola está llena; intente de nuevo",
+                )
+                .to_owned(),
         });
     }
 
     pub fn estop(&mut self, id: Arc<str>, by: &Actor) {
         let by = by.clone();
-        self.send(TripCommand::Estop { id: id.clone(), by }, format!("E-STOP {id} sent"));
+        let sent = self.loc.pick("sent", "enviado");
+        self.send(TripCommand::Estop { id: id.clone(), by }, format!("E-STOP {id} {sent}"));
+    }
+
+    fn reset_sent(&self, id: &str) -> String {
+        match self.loc.lang {
+            Lang::En => format!("reset of {id} sent"),
+            Lang::Es => format!("restablecimiento de {id} enviado"),
+        }
     }
 
     pub fn reset(&mut self, id: Arc<str>, by: &Actor) {
         let by = by.clone();
-        self.send(TripCommand::Reset { id: id.clone(), by }, format!("reset of {id} sent"));
+        let done = self.reset_sent(&id);
+        self.send(TripCommand::Reset { id, by }, done);
     }
 
     pub fn reset_estop(&mut self, id: Arc<str>, by: &Actor) {
         let by = by.clone();
-        self.send(
-            TripCommand::ResetEstop { id: id.clone(), by },
-            format!("reset of {id} sent"),
-        );
+        let done = self.reset_sent(&id);
+        self.send(TripCommand::ResetEstop { id, by }, done);
     }
 }
 
-fn status_colour(s: TripStatus) -> (Color32, &'static str) {
+fn status_colour(s: TripStatus, lang: Lang) -> (Color32, &'static str) {
     match s {
-        TripStatus::Tripped => (theme::ALARM_CRITICAL, "TRIPPED"),
-        TripStatus::Pending => (theme::ALARM_HIGH, "PENDING"),
-        TripStatus::InputBad => (theme::QUALITY_BAD, "INPUT BAD"),
-        TripStatus::Bypassed => (theme::ALARM_MEDIUM, "BYPASSED"),
+        TripStatus::Tripped => (theme::ALARM_CRITICAL, lang.pick("TRIPPED", "DISPARADO")),
+        TripStatus::Pending => (theme::ALARM_HIGH, lang.pick("PENDING", "PENDIENTE")),
+        TripStatus::InputBad => (theme::QUALITY_BAD, lang.pick("INPUT BAD", "ENTRADA MALA")),
+        TripStatus::Bypassed => (theme::ALARM_MEDIUM, lang.pick("BYPASSED", "PUENTEADO")),
         TripStatus::Normal => (theme::STATE_OK, "normal"),
+    }
+}
+
+/// A rule's condition as the operator reads it: as written on an oilfield console (the file's own
+/// words), rebuilt with converted limits where the console's units differ from a tag's.
+pub fn condition_text(def: &crate::trip::TripDef, directory: &crate::tag::TagDirectory, units: UnitSystem) -> String {
+    use crate::trip::def::Cond;
+    fn needs(c: &Cond, d: &crate::tag::TagDirectory, units: UnitSystem) -> bool {
+        let converted = |t| d.get(t).is_some_and(|def| !units.shown(&def.unit).is_identity());
+        match c {
+            Cond::Cmp(c) => converted(c.tag),
+            Cond::Rate { tag, .. } => converted(*tag),
+            Cond::All(v) | Cond::Any(v) => v.iter().any(|c| needs(c, d, units)),
+        }
+    }
+    fn text(c: &Cond, d: &crate::tag::TagDirectory, units: UnitSystem, nested: bool) -> String {
+        let name = |t| d.get(t).map_or("?", |def| def.name.as_str());
+        let shown = |t| units.shown(d.get(t).map_or("", |def| def.unit.as_str()));
+        let decimals = |t| d.get(t).map_or(0, |def| def.decimals);
+        match c {
+            Cond::Cmp(c) => {
+                let s = shown(c.tag);
+                let value = match c.value.as_f64() {
+                    Some(x) if !s.is_identity() => {
+                        format!("{:.d$} {}", s.value(x), s.unit, d = s.decimals(decimals(c.tag)))
+                    }
+                    _ => c.value.to_string(),
+                };
+                format!("{} {} {value}", name(c.tag), c.op.symbol())
+            }
+            Cond::Rate { tag, op, per_min, .. } => {
+                let s = shown(*tag);
+                let d = s.decimals(decimals(*tag));
+                format!(
+                    "rate({}) {} {:.d$} {}/min",
+                    name(*tag),
+                    op.symbol(),
+                    s.delta(*per_min),
+                    s.unit
+                )
+            }
+            Cond::All(v) | Cond::Any(v) => {
+                let join = if matches!(c, Cond::All(_)) { " and " } else { " or " };
+                let inner: Vec<String> = v.iter().map(|c| text(c, d, units, true)).collect();
+                let s = inner.join(join);
+                if nested { format!("({s})") } else { s }
+            }
+        }
+    }
+    if needs(&def.cond, directory, units) {
+        text(&def.cond, directory, units, false)
+    } else {
+        def.source.to_string()
     }
 }
 
@@ -138,7 +208,11 @@ pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
                 .map_or("", |a| a.user.as_str());
             if chip(
                 ui,
-                &format!("E-STOP ACTIVE: {} ({who})", e.def.label.get(lang)),
+                &format!(
+                    "{}: {} ({who})",
+                    lang.pick("E-STOP ACTIVE", "PARO DE EMERGENCIA ACTIVO"),
+                    e.def.label.get(lang)
+                ),
                 theme::ALARM_CRITICAL,
             )
             .interact(egui::Sense::click())
@@ -150,9 +224,10 @@ pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
         for t in tripped.iter().take(3) {
             let first = t.latch.as_ref().is_some_and(|l| l.first_out);
             let text = format!(
-                "TRIPPED: {}{}",
+                "{}: {}{}",
+                lang.pick("TRIPPED", "DISPARADO"),
                 t.def.name.get(lang),
-                if first { "  1ST OUT" } else { "" }
+                if first { lang.pick("  1ST OUT", "  PRIMERO") } else { "" }
             );
             if chip(ui, &text, theme::ALARM_CRITICAL)
                 .interact(egui::Sense::click())
@@ -162,13 +237,16 @@ pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
             }
         }
         if tripped.len() > 3 {
-            ui.label(RichText::new(format!("+{} more", tripped.len() - 3)).strong());
+            ui.label(RichText::new(format!("+{} {}", tripped.len() - 3, lang.pick("more", "más"))).strong());
         }
         let unconfirmed = view.unconfirmed_outputs();
         if unconfirmed > 0 {
             chip(
                 ui,
-                &format!("{unconfirmed} TRIP OUTPUT(S) NOT CONFIRMED"),
+                &format!(
+                    "{unconfirmed} {}",
+                    lang.pick("TRIP OUTPUT(S) NOT CONFIRMED", "SALIDA(S) DE DISPARO SIN CONFIRMAR")
+                ),
                 theme::QUALITY_BAD,
             );
         }
@@ -179,17 +257,20 @@ pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
         ] {
             let n = view.count(status);
             if n > 0 {
-                let (c, label) = status_colour(status);
+                let (c, label) = status_colour(status, lang);
                 chip(ui, &format!("{n} {label}"), c);
             }
         }
         if estops.is_empty() && tripped.is_empty() && unconfirmed == 0 {
             ui.label(
-                RichText::new(format!("Trips: {} rules healthy", view.count(TripStatus::Normal)))
-                    .color(theme::text_dim()),
+                RichText::new(match lang {
+                    Lang::En => format!("Trips: {} rules healthy", view.count(TripStatus::Normal)),
+                    Lang::Es => format!("Disparos: {} reglas sanas", view.count(TripStatus::Normal)),
+                })
+                .color(theme::text_dim()),
             );
         }
-        if ui.button("Trips…").clicked() {
+        if ui.button(lang.pick("Trips…", "Disparos…")).clicked() {
             action = StripAction::OpenTrips;
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -204,7 +285,10 @@ pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
                     .min_size(ESTOP_SIZE);
                 if ui
                     .add(b)
-                    .on_hover_text("Press, then confirm: stops the equipment")
+                    .on_hover_text(lang.pick(
+                        "Press, then confirm: stops the equipment",
+                        "Presione y confirme: detiene el equipo",
+                    ))
                     .clicked()
                 {
                     desk.dialog = Some(TripDialog::ConfirmEstop { id: e.def.id.clone() });
@@ -228,20 +312,30 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
                     keep = false;
                     return;
                 };
-                ui.heading(RichText::new(format!("Confirm {}", e.def.label.get(lang))).color(theme::ALARM_CRITICAL));
-                ui.label("This stops the equipment now. It stays stopped until a supervisor resets the E-stop and the unit is restarted.");
+                ui.heading(
+                    RichText::new(format!("{} {}", lang.pick("Confirm", "Confirmar"), e.def.label.get(lang)))
+                        .color(theme::ALARM_CRITICAL),
+                );
+                ui.label(lang.pick(
+                    "This stops the equipment now. It stays stopped until a supervisor resets the E-stop and the unit is restarted.",
+                    "Esto detiene el equipo ahora. Queda detenido hasta que un supervisor restablezca el paro y se reinicie la unidad.",
+                ));
+                let writes = lang.pick("writes", "escribe");
                 for o in &e.def.outputs {
-                    ui.label(RichText::new(format!("writes {} = {}", o.tag_name, o.value)).monospace());
+                    ui.label(RichText::new(format!("{writes} {} = {}", o.tag_name, o.value)).monospace());
                 }
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
-                    let b = egui::Button::new(RichText::new("CONFIRM E-STOP").strong().size(theme::TEXT_HEADING).color(Color32::WHITE))
+                    let b = egui::Button::new(RichText::new(lang.pick("CONFIRM E-STOP", "CONFIRMAR PARO")).strong().size(theme::TEXT_HEADING).color(Color32::WHITE))
                         .fill(theme::ESTOP)
                         .min_size(ESTOP_SIZE);
                     if ui.add(b).clicked() {
                         confirm = true;
                     }
-                    if ui.add(egui::Button::new("Cancel").min_size(egui::vec2(100.0, 40.0))).clicked() {
+                    if ui
+                        .add(egui::Button::new(lang.pick("Cancel", "Cancelar")).min_size(egui::vec2(100.0, 40.0)))
+                        .clicked()
+                    {
                         keep = false;
                     }
                 });
@@ -253,22 +347,25 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
                     .iter()
                     .find(|t| t.def.id == *id)
                     .map_or(0, |t| t.def.bypass_max.as_secs() / 60);
-                ui.heading(format!("Bypass trip {id}"));
-                ui.label("While bypassed the trip does not act. The bypass ends by itself when the time is over.");
+                ui.heading(format!("{} {id}", lang.pick("Bypass trip", "Puentear disparo")));
+                ui.label(lang.pick(
+                    "While bypassed the trip does not act. The bypass ends by itself when the time is over.",
+                    "Mientras está puenteado el disparo no actúa. El puente termina solo cuando se cumple el tiempo.",
+                ));
                 ui.horizontal_wrapped(|ui| {
                     for m in BYPASS_CHOICES_MIN.iter().copied().filter(|m| *m <= max_min) {
                         let label = if m < 60 { format!("{m} min") } else { format!("{} h", m / 60) };
                         ui.selectable_value(minutes, m, label);
                     }
                 });
-                let l = ui.label("Reason (required):");
+                let l = ui.label(lang.pick("Reason (required):", "Motivo (obligatorio):"));
                 ui.add(egui::TextEdit::singleline(reason).desired_width(460.0)).labelled_by(l.id);
                 ui.horizontal(|ui| {
                     let ready = !reason.trim().is_empty() && *minutes <= max_min;
-                    if ui.add_enabled(ready, egui::Button::new(RichText::new("Bypass").strong())).clicked() {
+                    if ui.add_enabled(ready, egui::Button::new(RichText::new(lang.pick("Bypass", "Puentear")).strong())).clicked() {
                         confirm = true;
                     }
-                    if ui.button("Cancel").clicked() {
+                    if ui.button(lang.pick("Cancel", "Cancelar")).clicked() {
                         keep = false;
                     }
                 });
@@ -285,7 +382,11 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
                     reason,
                     duration: Duration::from_secs(minutes * 60),
                 };
-                desk.send(cmd, format!("bypass of {id} sent"));
+                let done = match lang {
+                    Lang::En => format!("bypass of {id} sent"),
+                    Lang::Es => format!("puente de {id} enviado"),
+                };
+                desk.send(cmd, done);
             }
         }
     } else if keep {
@@ -294,7 +395,8 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
 }
 
 /// The Trips page: every rule with its state, outputs and actions; E-stops; recent events.
-pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, lang: Lang, now: Timestamp) {
+pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, directory: &crate::tag::TagDirectory, now: Timestamp) {
+    let lang = desk.loc.lang;
     let view = desk.current.clone();
     let may_reset = actor.role.may(Action::TripReset);
     let may_bypass = actor.role.may(Action::Bypass);
@@ -303,35 +405,52 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, lang: Lang, now
     }
     if !may_reset {
         ui.label(
-            RichText::new(format!(
-                "{} ({}) may not reset or bypass trips: a supervisor, engineer or admin may.",
-                actor.user, actor.role
-            ))
+            RichText::new(match lang {
+                Lang::En => format!(
+                    "{} ({}) may not reset or bypass trips: a supervisor, engineer or admin may.",
+                    actor.user,
+                    actor.role.label(lang)
+                ),
+                Lang::Es => format!(
+                    "{} ({}) no puede restablecer ni puentear disparos: un supervisor, ingeniero o administrador sí.",
+                    actor.user,
+                    actor.role.label(lang)
+                ),
+            })
             .color(theme::text_dim()),
         );
     }
     egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.heading("E-stops");
+        ui.heading(lang.pick("E-stops", "Paros de emergencia"));
         for e in &view.estops {
             ui.horizontal(|ui| match &e.latch {
                 Some(l) => {
-                    chip(ui, "ACTIVE", theme::ALARM_CRITICAL);
-                    let who = l.by.as_ref().map_or(String::new(), |a| format!(" by {}", a.user));
+                    chip(ui, lang.pick("ACTIVE", "ACTIVO"), theme::ALARM_CRITICAL);
+                    let by = lang.pick("by", "por");
+                    let who = l.by.as_ref().map_or(String::new(), |a| format!(" {by} {}", a.user));
+                    let at = lang.pick("at", "a las");
                     ui.label(
-                        RichText::new(format!("{}{who} at {}", e.def.label.get(lang), l.at.to_local_hms())).strong(),
+                        RichText::new(format!("{}{who} {at} {}", e.def.label.get(lang), l.at.to_local_hms())).strong(),
                     );
-                    outputs_ui(ui, &l.outputs);
-                    if ui.add_enabled(may_reset, egui::Button::new("Reset E-stop")).clicked() {
+                    outputs_ui(ui, &l.outputs, lang);
+                    if ui
+                        .add_enabled(
+                            may_reset,
+                            egui::Button::new(lang.pick("Reset E-stop", "Restablecer paro")),
+                        )
+                        .clicked()
+                    {
                         desk.reset_estop(e.def.id.clone(), actor);
                     }
                 }
                 None => {
-                    ui.label(RichText::new(format!("{} — ready", e.def.label.get(lang))));
+                    let ready = lang.pick("ready", "listo");
+                    ui.label(RichText::new(format!("{} — {ready}", e.def.label.get(lang))));
                 }
             });
         }
         ui.add_space(10.0);
-        ui.heading("Trip rules");
+        ui.heading(lang.pick("Trip rules", "Reglas de disparo"));
         for t in &view.trips {
             let fill = if t.status == TripStatus::Normal {
                 theme::tile()
@@ -344,19 +463,21 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, lang: Lang, now
                 .inner_margin(egui::Margin::symmetric(8, 4))
                 .show(ui, |ui| {
                     ui.set_width(ui.available_width());
-                    trip_row_ui(ui, desk, t, actor, lang, now, may_reset, may_bypass);
+                    trip_row_ui(ui, desk, t, actor, directory, now, may_reset, may_bypass);
                 });
             ui.add_space(3.0);
         }
         ui.add_space(10.0);
-        ui.heading("Recent trip events");
+        ui.heading(lang.pick("Recent trip events", "Eventos de disparo recientes"));
         for e in view.recent.iter().take(20) {
-            let who = e.by.as_ref().map_or("system".to_owned(), |a| a.user.clone());
+            let who =
+                e.by.as_ref()
+                    .map_or(lang.pick("system", "sistema").to_owned(), |a| a.user.clone());
             ui.label(
                 RichText::new(format!(
                     "{}  {:<22} {:<24} {who:<10} {}",
                     e.at.to_local_hms(),
-                    e.kind.label(),
+                    e.kind.label_in(lang),
                     e.id,
                     e.detail
                 ))
@@ -373,13 +494,14 @@ fn trip_row_ui(
     desk: &mut TripDesk,
     t: &crate::trip::TripRow,
     actor: &Actor,
-    lang: Lang,
+    directory: &crate::tag::TagDirectory,
     now: Timestamp,
     may_reset: bool,
     may_bypass: bool,
 ) {
+    let lang = desk.loc.lang;
     ui.horizontal(|ui| {
-        let (c, label) = status_colour(t.status);
+        let (c, label) = status_colour(t.status, lang);
         if t.status == TripStatus::Normal {
             ui.label(RichText::new(label).color(theme::text_dim()));
         } else {
@@ -394,14 +516,27 @@ fn trip_row_ui(
         );
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if t.bypass.is_some() {
-                if ui.add_enabled(may_bypass, egui::Button::new("Remove bypass")).clicked() {
+                if ui
+                    .add_enabled(
+                        may_bypass,
+                        egui::Button::new(lang.pick("Remove bypass", "Quitar puente")),
+                    )
+                    .clicked()
+                {
                     let cmd = TripCommand::RemoveBypass {
                         id: t.def.id.clone(),
                         by: actor.clone(),
                     };
-                    desk.send(cmd, format!("bypass of {} removed", t.def.id));
+                    let done = match lang {
+                        Lang::En => format!("bypass of {} removed", t.def.id),
+                        Lang::Es => format!("puente de {} retirado", t.def.id),
+                    };
+                    desk.send(cmd, done);
                 }
-            } else if !t.def.bypass_max.is_zero() && ui.add_enabled(may_bypass, egui::Button::new("Bypass…")).clicked()
+            } else if !t.def.bypass_max.is_zero()
+                && ui
+                    .add_enabled(may_bypass, egui::Button::new(lang.pick("Bypass…", "Puentear…")))
+                    .clicked()
             {
                 desk.dialog = Some(TripDialog::Bypass {
                     id: t.def.id.clone(),
@@ -409,30 +544,43 @@ fn trip_row_ui(
                     minutes: 15,
                 });
             }
-            if t.latch.is_some() && ui.add_enabled(may_reset, egui::Button::new("Reset")).clicked() {
+            if t.latch.is_some()
+                && ui
+                    .add_enabled(may_reset, egui::Button::new(lang.pick("Reset", "Restablecer")))
+                    .clicked()
+            {
                 desk.reset(t.def.id.clone(), actor);
             }
         });
     });
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(&*t.def.source).monospace());
-        ui.label(RichText::new(format!("for {:.1} s", t.def.delay.as_secs_f64())).color(theme::text_dim()));
+        ui.label(RichText::new(condition_text(&t.def, directory, desk.loc.units)).monospace());
+        let held = lang.pick("for", "durante");
+        ui.label(RichText::new(format!("{held} {:.1} s", t.def.delay.as_secs_f64())).color(theme::text_dim()));
         ui.label(RichText::new(match t.condition {
-            Some(true) => "· condition present",
-            Some(false) => "· clear",
-            None => "· cannot decide: an input is bad",
+            Some(true) => lang.pick("· condition present", "· condición presente"),
+            Some(false) => lang.pick("· clear", "· despejada"),
+            None => lang.pick(
+                "· cannot decide: an input is bad",
+                "· no se puede decidir: una entrada está mala",
+            ),
         }));
     });
     ui.horizontal_wrapped(|ui| {
         if let Some(l) = &t.latch {
             let cause = match l.cause {
-                Cause::Condition => "condition",
-                Cause::InputBad => "fail-safe on bad input",
-                Cause::Estop => "E-stop",
+                Cause::Condition => lang.pick("condition", "condición"),
+                Cause::InputBad => lang.pick("fail-safe on bad input", "seguro ante entrada mala"),
+                Cause::Estop => lang.pick("E-stop", "paro de emergencia"),
             };
-            let first = if l.first_out { ", 1ST OUT" } else { "" };
-            ui.label(RichText::new(format!("tripped {} ({cause}{first}):", l.at.to_local_hms())).strong());
-            outputs_ui(ui, &l.outputs);
+            let first = if l.first_out {
+                lang.pick(", 1ST OUT", ", PRIMERO")
+            } else {
+                ""
+            };
+            let tripped = lang.pick("tripped", "disparó");
+            ui.label(RichText::new(format!("{tripped} {} ({cause}{first}):", l.at.to_local_hms())).strong());
+            outputs_ui(ui, &l.outputs, lang);
         } else {
             let outs: Vec<String> = t
                 .def
@@ -440,26 +588,32 @@ fn trip_row_ui(
                 .iter()
                 .map(|o| format!("{} = {}", o.tag_name, o.value))
                 .collect();
-            ui.label(RichText::new(format!("action: {}", outs.join(", "))).color(theme::text_dim()));
+            let action = lang.pick("action", "acción");
+            ui.label(RichText::new(format!("{action}: {}", outs.join(", "))).color(theme::text_dim()));
         }
         if let Some(b) = &t.bypass {
             let left = b.until.saturating_since(now);
-            ui.label(format!(
-                "bypassed by {} for {} min more: {}",
-                b.by.user,
-                left.as_secs() / 60 + 1,
-                b.reason
-            ));
+            let min = left.as_secs() / 60 + 1;
+            ui.label(match lang {
+                Lang::En => format!("bypassed by {} for {min} min more: {}", b.by.user, b.reason),
+                Lang::Es => format!("puenteado por {} durante {min} min más: {}", b.by.user, b.reason),
+            });
         }
     });
 }
 
-fn outputs_ui(ui: &mut Ui, outputs: &[crate::trip::engine::OutputState]) {
+fn outputs_ui(ui: &mut Ui, outputs: &[crate::trip::engine::OutputState], lang: Lang) {
     for o in outputs {
         let (text, colour) = match &o.status {
-            OutputStatus::Confirmed => ("confirmed".to_owned(), theme::STATE_OK),
-            OutputStatus::Sent { attempts } => (format!("sent ({attempts})"), theme::ALARM_HIGH),
-            OutputStatus::Failed { reason, attempts } => (format!("FAILED ×{attempts}: {reason}"), theme::QUALITY_BAD),
+            OutputStatus::Confirmed => (lang.pick("confirmed", "confirmada").to_owned(), theme::STATE_OK),
+            OutputStatus::Sent { attempts } => (
+                format!("{} ({attempts})", lang.pick("sent", "enviada")),
+                theme::ALARM_HIGH,
+            ),
+            OutputStatus::Failed { reason, attempts } => (
+                format!("{} ×{attempts}: {reason}", lang.pick("FAILED", "FALLÓ")),
+                theme::QUALITY_BAD,
+            ),
         };
         ui.label(
             RichText::new(format!("{} = {}  {text}", o.tag_name, o.value))

@@ -364,3 +364,38 @@ fn an_acknowledgement_can_carry_a_comment_into_the_journal() {
         Some(AlarmState::ActiveAcked)
     );
 }
+
+#[test]
+fn a_spanish_si_console_speaks_spanish_and_shows_values_and_limits_in_kpa() {
+    let mut plant = Plant::new(None);
+    let settings = wellconsole::ui::ConsoleSettings {
+        lang: wellconsole::lang::Lang::Es,
+        units: wellconsole::units::UnitSystem::Si,
+        ..support::test_settings()
+    };
+    let (app, _rx) = support::console_full(None, None, Some(plant.handle()), support::demo_snapshot(), settings);
+    let mut h = harness(app);
+    h.run();
+    raise(&mut plant);
+    h.run();
+    h.get_by_label("ALARMAS");
+    h.get_by_label("Presión en cabeza HIHI");
+    h.get_by_label("Presión en cabeza alta");
+    assert_eq!(h.query_all_by_label("PRIMERA").count(), 2, "first-out in Spanish");
+    h.get_by_label("SONIDO NO DISPONIBLE");
+    h.get_by_label("SILENCIO");
+    // 3,420 psi and the 3,000 psi HIHI limit, converted where they are shown (the engine keeps psi).
+    assert!(h.query_all_by_label("23580 kPa").count() >= 1);
+    h.get_by_label("(≥ 20684 kPa)");
+    assert!(h.query_all_by_label("ACTIVA SIN RECON").count() >= 2);
+    h.get_by_label("alarm ct01/wellhead_pressure:HIHI").click();
+    h.run();
+    h.get_by_label("RECON").click();
+    h.run();
+    h.get_by_label("ct01/wellhead_pressure:HIHI reconocida");
+    h.get_by_label_contains("Resumen de alarmas").click();
+    h.run();
+    h.get_by_label("Prioridad / estado");
+    h.get_by_label("Límite");
+    h.get_by_label("Respuesta del operador");
+}

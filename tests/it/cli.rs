@@ -115,6 +115,15 @@ fn check_reports_each_error_kind_at_its_line_and_column() {
             "site.toml:19:8: the simulator has no signal 'esp01/torque'",
         ),
         (
+            "description in one language of two",
+            SITE.replace(
+                "range = [0.0, 15000.0]",
+                "range = [0.0, 15000.0]\ndescription = { en = \"CT depth\" }",
+            ),
+            vec![],
+            "site.toml:17:15: a description is \"…\" or both languages: { en = \"…\", es = \"…\" }",
+        ),
+        (
             "bad range",
             SITE.replace("[0.0, 15000.0]", "[100.0, 10.0]"),
             vec![],

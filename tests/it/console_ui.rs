@@ -130,7 +130,11 @@ fn overview_snapshot() {
 /// Frame time is a live measurement: keep it out of the image. The label grows with its digits
 /// ("frame 9.8 ms" vs "frame 12.3 ms" on a slow machine), so mask a fixed width from its right edge.
 pub(crate) fn mask_frame_time(h: &mut Harness<'static, ConsoleApp>) {
-    let frame_label = h.get_by_label_contains("frame ").rect();
+    let frame_label = h
+        .query_by_label_contains("frame ")
+        .or_else(|| h.query_by_label_contains("cuadro ")) // in Spanish
+        .expect("the frame time in the status bar")
+        .rect();
     h.mask(egui::Rect::from_min_max(
         egui::pos2(frame_label.right() - 160.0, frame_label.top()),
         frame_label.max,

@@ -9,6 +9,7 @@ mod alarm_ui;
 mod check_never_panics;
 mod cli;
 mod console_ui;
+mod locale_ui;
 mod modbus_peer;
 mod modbus_sim;
 mod mqtt_peer;

@@ -353,3 +353,37 @@ fn an_estop_is_still_active_after_the_console_restarts() {
     });
     rt.shutdown();
 }
+
+#[test]
+fn a_spanish_si_console_names_trips_in_spanish_and_their_limits_in_si() {
+    let mut plant = Plant::new();
+    plant.set("ct01/weight", 20_000.0, Timestamp(NOW.0 - 5_000_000));
+    let settings = ConsoleSettings {
+        lang: wellconsole::lang::Lang::Es,
+        units: wellconsole::units::UnitSystem::Si,
+        ..support::test_settings()
+    };
+    let (mut h, _rx) = console(&plant, settings);
+    h.run();
+    plant.set("ct01/weight", 52_000.0, Timestamp(NOW.0 - 2_000_000));
+    plant.set("ct01/weight", 52_100.0, NOW);
+    h.run();
+    h.get_by_label("DISPARADO: CT-01 sobretensión  PRIMERO");
+    h.get_by_label("Disparos…").click();
+    h.run();
+    h.get_by_label("Reglas de disparo");
+    h.get_by_label(
+        "ana (operador) no puede restablecer ni puentear disparos: un supervisor, ingeniero o administrador sí.",
+    );
+    // The rules as an SI console reads them: 50,000 lbf is 222.41 kN; the engine still judges lbf.
+    h.get_by_label("ct01/weight > 222.41 kN");
+    h.get_by_label("ct01/weight < -44.48 kN");
+    h.get_by_label(
+        "ct01/wellhead_pressure > 24132 kPa or (rate(ct01/wellhead_pressure) > 4137 kPa/min and \
+         ct01/wellhead_pressure > 13790 kPa)",
+    );
+    assert_eq!(
+        plant.service.engine().status("ct01.overpull"),
+        Some(TripStatus::Tripped)
+    );
+}
