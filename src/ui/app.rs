@@ -124,6 +124,13 @@ pub struct ConsoleInputs {
     pub settings: ConsoleSettings,
 }
 
+/// A pending question for the screens' recent history (its own reader: the Trends page's reader keeps
+/// only its newest question, and would drop this one).
+struct Seed {
+    reader: TrendReader,
+    tags: Vec<crate::tag::TagId>,
+}
+
 /// Measurement mode: run for a while, write frame statistics, close.
 #[derive(Debug, Clone, Default)]
 pub struct MeasureOptions {
@@ -148,6 +155,9 @@ pub struct ConsoleApp {
     /// Recent values of the screens' tags (sparklines, embedded trends), for this set of screens.
     live: LiveHistory,
     live_for: Arc<ScreenSet>,
+    /// The screens' recent history, asked for once after a start or a new set of screens.
+    seed: Option<Seed>,
+    seed_wanted: bool,
     display_notice: Option<String>,
     frames: FrameStats,
     started: Instant,
@@ -191,6 +201,8 @@ impl ConsoleApp {
             windows,
             live: live_history(&screens),
             live_for: screens,
+            seed: None,
+            seed_wanted: true,
             display_notice: None,
             tags: TagBrowserState::default(),
             trend: TrendPageState::default(),
@@ -244,8 +256,10 @@ impl ConsoleApp {
         if !Arc::ptr_eq(&screens, &self.live_for) {
             self.live = live_history(&screens);
             self.live_for = screens.clone();
+            self.seed_wanted = true;
         }
         self.live.collect(&snap);
+        self.seed_live_history(&snap, now);
         self.screen_keys_ui(ui, &screens);
         self.trend.collect(&snap);
         self.desk.begin_frame();
@@ -360,6 +374,69 @@ impl ConsoleApp {
 
     pub fn display(&self) -> &ScreenView {
         &self.display
+    }
+
+    /// What the screens' sparklines and embedded trends hold.
+    pub fn live_history(&self) -> &LiveHistory {
+        &self.live
+    }
+
+    /// Asks the historian (on a query thread of its own) for the span the screens' sparklines and trends
+    /// show, and puts the answer in front of the live points when it comes. A second set of screens
+    /// waits for the first answer rather than drop a reader mid-query (dropping joins its thread).
+    fn seed_live_history(&mut self, snap: &Snapshot, now: Timestamp) {
+        let now_s = now.as_secs_f64();
+        if let Some(s) = &self.seed
+            && let Some(answer) = s.reader.poll()
+        {
+            for (tag, pen) in s.tags.iter().zip(&answer.pens) {
+                if let Ok(crate::historian::reader::PenData::Time { segments, .. }) = pen {
+                    self.live.seed(*tag, segments, now_s);
+                }
+            }
+            self.seed = None;
+        }
+        if !self.seed_wanted || self.seed.is_some() {
+            return;
+        }
+        self.seed_wanted = false;
+        let Some(path) = self.inputs.history.clone() else {
+            return;
+        };
+        let tags: Vec<crate::tag::TagId> = self
+            .live
+            .tags()
+            .iter()
+            .copied()
+            .filter(|t| snap.directory.get(*t).is_some())
+            .collect();
+        if tags.is_empty() {
+            return;
+        }
+        let pens = tags
+            .iter()
+            .filter_map(|t| snap.directory.get(*t))
+            .map(|d| d.name.clone())
+            .collect();
+        let reader = match TrendReader::start(path) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "screen history not seeded: no query thread");
+                return;
+            }
+        };
+        let keep = self.live.keep_s();
+        reader.request(crate::historian::reader::TrendRequest {
+            generation: 0,
+            query: crate::historian::reader::TrendQuery::Time {
+                pens,
+                from: ((now_s - keep) * 1e6) as i64,
+                to: (now_s * 1e6) as i64,
+                // about a point a second, as the live collection keeps
+                width: keep as usize,
+            },
+        });
+        self.seed = Some(Seed { reader, tags });
     }
 
     /// F1–F12 open the screens that name them (from any page); Alt+Left goes back, Alt+Up to the parent.

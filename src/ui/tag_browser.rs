@@ -170,10 +170,14 @@ pub fn tag_browser_ui(
                 };
                 row.col(|ui| {
                     let b = ui
-                        .small_button("+ Trend")
+                        .small_button(lang.pick("+ Trend", "+ Tendencia"))
                         .on_hover_text(lang.pick("Add this tag to the trend", "Agregar este tag a la tendencia"));
                     b.widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Trend {}", def.name))
+                        egui::WidgetInfo::labeled(
+                            egui::Role::Button,
+                            true,
+                            format!("{} {}", lang.pick("Trend", "Tendencia"), def.name),
+                        )
                     });
                     if b.clicked() {
                         action = Some(TagAction::Trend(id));
@@ -199,7 +203,11 @@ pub fn tag_browser_ui(
                             .add_enabled(may_write, egui::Button::new(lang.pick("Write…", "Escribir…")).small())
                             .on_disabled_hover_text(lang.pick("your role may not write", "su rol no permite escribir"));
                         b.widget_info(|| {
-                            egui::WidgetInfo::labeled(egui::Role::Button, may_write, format!("Write {}", def.name))
+                            egui::WidgetInfo::labeled(
+                                egui::Role::Button,
+                                may_write,
+                                format!("{} {}", lang.pick("Write", "Escribir"), def.name),
+                            )
                         });
                         if b.clicked() {
                             if state.touch && matches!(def.kind, ValueKind::F64 | ValueKind::I64) {

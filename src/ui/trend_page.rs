@@ -392,7 +392,7 @@ fn time_ui(
         ui.add_space(24.0);
         ui.label(lang.pick(
             "No pens yet. Add tags from the Tags page (the + Trend button on each row).",
-            "Aún no hay plumas. Agregue tags desde la página Tags (el botón + Trend de cada fila).",
+            "Aún no hay plumas. Agregue tags desde la página Tags (el botón + Tendencia de cada fila).",
         ));
         return;
     }

@@ -187,31 +187,64 @@ fn a_pen_added_from_the_tag_browser_trends_live_and_can_be_removed() {
     assert_eq!(h.state().trend().pens().collect::<Vec<_>>(), ["ct01/weight"]);
 }
 
-#[test]
-fn a_trend_backfills_from_the_historian() {
+/// Records ct01/weight in a history database as the console's historian would: 3000 samples at 10 Hz
+/// from `start`, valued by `value(i)`. Returns the tag.
+fn record_weight(db: &std::path::Path, start: i64, value: impl Fn(i64) -> f64) -> wellconsole::tag::TagId {
     use wellconsole::historian::{Historian, HistorianConfig, WriterTag};
     use wellconsole::tag::{Sample, TagTable, Timestamp, Value};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("h.db");
-    let snap = support::demo_snapshot();
-    let dirs = snap.directory.clone();
-    let (hist, mut feed) = Historian::start(HistorianConfig::new(&db), WriterTag::from_directory(&dirs)).unwrap();
+    let dirs = support::demo_snapshot().directory.clone();
+    let (hist, mut feed) = Historian::start(HistorianConfig::new(db), WriterTag::from_directory(&dirs)).unwrap();
     let mut table = TagTable::new(dirs.clone());
     let weight = dirs.id_of("ct01/weight").unwrap();
-    // the last five minutes before NOW, at 10 Hz
     let samples: Vec<Sample> = (0..3000)
-        .map(|i| {
-            Sample::good(
-                weight,
-                Value::F64(10_000.0 + (i % 100) as f64),
-                Timestamp(NOW.0 - 300_000_000 + i * 100_000),
-            )
-        })
+        .map(|i| Sample::good(weight, Value::F64(value(i)), Timestamp(start + i * 100_000)))
         .collect();
     let updates: Vec<_> = samples.iter().filter_map(|s| table.apply(s, s.source_ts)).collect();
     wellconsole::hub::Subscriber::on_updates(&mut feed, &updates, &table);
     hist.stop();
+    weight
+}
 
+#[test]
+fn sparklines_start_from_the_historian_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    // What the console recorded before it was restarted: five minutes at 10 Hz, ending a minute ago.
+    let weight = record_weight(&db, NOW.0 - 360_000_000, |i| 9_000.0 + i as f64);
+    let (app, _rx) = console_with_history(Some(db));
+    let mut h = harness(app);
+    h.run();
+    let since = NOW.as_secs_f64() - 600.0;
+    let mut frames = 0;
+    while h.state().live_history().since(weight, since).count() < 2 {
+        frames += 1;
+        assert!(frames < 500, "no history arrived for the sparklines");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    let points: Vec<(f64, Option<f64>)> = h.state().live_history().since(weight, since).collect();
+    // About one point a second over the five recorded minutes, oldest first, then the live value after
+    // a gap (the minute the console was down is not drawn as a line).
+    assert!(points.len() > 250 && points.len() < 700, "{} points", points.len());
+    assert!(points.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+    let first = points[0].0 - (NOW.as_secs_f64() - 360.0);
+    assert!((0.0..2.0).contains(&first), "starts where the record starts: {first}");
+    let gap = points
+        .iter()
+        .position(|p| p.1.is_none())
+        .expect("a gap before the live value");
+    assert!(
+        points[gap + 1..].iter().all(|p| p.0 > NOW.as_secs_f64() - 1.0),
+        "only live after it"
+    );
+}
+
+#[test]
+fn a_trend_backfills_from_the_historian() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    // the last five minutes before NOW, at 10 Hz
+    record_weight(&db, NOW.0 - 300_000_000, |i| 10_000.0 + (i % 100) as f64);
     let (app, _rx) = console_with_history(Some(db));
     let mut h = harness(app);
     h.run();

@@ -48,7 +48,7 @@ fn language_and_units_switch_at_runtime_everywhere() {
     h.get_by_label("Indicador de peso (celda de carga del inyector)");
     h.get_by_label_contains("kN");
     // Its trend: scale and unit in SI, the pen's values converted on the way to the plot.
-    h.get_by_label("Trend ct01/weight").click();
+    h.get_by_label("Tendencia ct01/weight").click();
     h.run();
     h.get_by_label("ct01/weight agregado a la tendencia");
     h.get_by_label("Tendencias").click();
