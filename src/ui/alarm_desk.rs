@@ -367,16 +367,18 @@ impl AlarmDesk {
     }
 
     /// Asks for the journal page's rows when the question changed (or every 5 s, to follow new events).
+    fn no_journal(&self) -> String {
+        let lang = self.settings.lang;
+        lang.pick(
+            "no alarm journal in this console",
+            "esta consola no tiene diario de alarmas",
+        )
+        .to_owned()
+    }
+
     pub fn ask_log(&mut self, now: Timestamp) {
         let Some(r) = &self.reader else {
-            self.log = Some(Err(self
-                .settings
-                .lang
-                .pick(
-                    "no alarm journal in this console",
-                    "esta consola no tiene diario de alarmas",
-                )
-                .into()));
+            self.log = Some(Err(self.no_journal()));
             return;
         };
         let slot = (now.0 / 5_000_000) as u64;
@@ -398,14 +400,7 @@ impl AlarmDesk {
 
     pub fn ask_kpi(&mut self, now: Timestamp) {
         let Some(r) = &self.reader else {
-            self.kpi = Some(Err(self
-                .settings
-                .lang
-                .pick(
-                    "no alarm journal in this console",
-                    "esta consola no tiene diario de alarmas",
-                )
-                .into()));
+            self.kpi = Some(Err(self.no_journal()));
             return;
         };
         let slot = (now.0 / 30_000_000) as u64;

@@ -595,30 +595,26 @@ impl ConsoleApp {
                 {
                     self.desk.settings.lang = next;
                 }
-                let sunlight = self.desk.settings.sunlight;
-                if ui
-                    .selectable_label(sunlight, lang.pick("Sunlight", "Luz solar"))
-                    .on_hover_text(lang.pick(
+                let sunlight = switch_ui(
+                    ui,
+                    &mut self.desk.settings.sunlight,
+                    lang.pick("Sunlight", "Luz solar"),
+                    lang.pick(
                         "High-contrast colours for a panel in daylight",
                         "Colores de alto contraste para un panel a pleno sol",
-                    ))
-                    .clicked()
-                {
-                    self.desk.settings.sunlight = !sunlight;
-                    self.themed = false;
-                    ui.ctx().request_repaint();
-                }
-                let touch = self.desk.settings.touch;
-                if ui
-                    .selectable_label(touch, lang.pick("Touch", "Táctil"))
-                    .on_hover_text(lang.pick(
+                    ),
+                );
+                let touch = switch_ui(
+                    ui,
+                    &mut self.desk.settings.touch,
+                    lang.pick("Touch", "Táctil"),
+                    lang.pick(
                         "Touch mode for cab panels: 15 mm targets and a large keypad",
                         "Modo táctil para paneles de cabina: botones de 15 mm y teclado grande",
-                    ))
-                    .clicked()
-                {
-                    self.desk.settings.touch = !touch;
-                    self.themed = false; // re-applied with the new sizes on the next frame
+                    ),
+                );
+                if sunlight || touch {
+                    self.themed = false; // re-applied with the new colours and sizes on the next frame
                     ui.ctx().request_repaint();
                 }
                 ui.separator();
@@ -760,6 +756,15 @@ fn live_history(screens: &ScreenSet) -> LiveHistory {
         })
         .fold(10.0f32, f32::max);
     LiveHistory::new(tags, minutes)
+}
+
+/// A switch in the navigation corner: flips `on` when touched; true when it did.
+fn switch_ui(ui: &mut Ui, on: &mut bool, label: &str, hover: &str) -> bool {
+    let flipped = ui.selectable_label(*on, label).on_hover_text(hover).clicked();
+    if flipped {
+        *on = !*on;
+    }
+    flipped
 }
 
 /// History health: quiet while it keeps up; a chip when it drops samples or cannot commit.
