@@ -19,13 +19,6 @@ pub enum UnitSystem {
 }
 
 impl UnitSystem {
-    pub fn code(self) -> &'static str {
-        match self {
-            UnitSystem::Oilfield => "oilfield",
-            UnitSystem::Si => "si",
-        }
-    }
-
     /// How a value kept in `unit` is shown on a console using this system.
     pub fn shown(self, unit: &str) -> Shown<'_> {
         let found = match self {

@@ -403,21 +403,15 @@ impl ConsoleApp {
         let Some(path) = self.inputs.history.clone() else {
             return;
         };
-        let tags: Vec<crate::tag::TagId> = self
+        let (tags, pens): (Vec<crate::tag::TagId>, Vec<String>) = self
             .live
             .tags()
             .iter()
-            .copied()
-            .filter(|t| snap.directory.get(*t).is_some())
-            .collect();
+            .filter_map(|t| snap.directory.get(*t).map(|d| (*t, d.name.clone())))
+            .unzip();
         if tags.is_empty() {
             return;
         }
-        let pens = tags
-            .iter()
-            .filter_map(|t| snap.directory.get(*t))
-            .map(|d| d.name.clone())
-            .collect();
         let reader = match TrendReader::start(path) {
             Ok(r) => r,
             Err(e) => {

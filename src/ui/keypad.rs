@@ -81,7 +81,7 @@ pub fn setpoint_dialog_ui(
                 RichText::new(format!(
                     "{} {} {} {}?",
                     lang.pick("Write", "¿Escribir"),
-                    super::readout::value_text_with(def, Some(&v), def.decimals, loc),
+                    loc.value_text(&def.unit, Some(&v), def.decimals),
                     lang.pick("to", "en"),
                     def.name
                 ))

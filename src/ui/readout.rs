@@ -8,12 +8,7 @@ use egui::{Align, Layout, RichText, Ui};
 
 /// The value as text with its unit in the console's units, or "----" when there has never been one.
 pub fn value_text(def: &TagDef, state: &TagState, loc: Locale) -> String {
-    value_text_with(def, state.value.as_ref(), def.decimals, loc)
-}
-
-/// The same with the decimals a screen asks for (in the tag's unit; more where the shown unit is finer).
-pub fn value_text_with(def: &TagDef, value: Option<&crate::tag::Value>, decimals: usize, loc: Locale) -> String {
-    loc.value_text(&def.unit, value, decimals)
+    loc.value_text(&def.unit, state.value.as_ref(), def.decimals)
 }
 
 pub fn chip_colour(q: Quality) -> Option<egui::Color32> {

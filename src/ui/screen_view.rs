@@ -632,11 +632,10 @@ fn circle_points(center: Pt, radius: f32, from_deg: f32, to_deg: f32, radius_px:
 
 /// The value as text with its unit, in the console's units; `decimals` overrides the tag's.
 fn value_text(cx: &DrawCtx<'_>, def: &TagDef, state: Option<&TagState>, decimals: Option<usize>) -> String {
-    readout::value_text_with(
-        def,
+    cx.loc().value_text(
+        &def.unit,
         state.and_then(|s| s.value.as_ref()),
         decimals.unwrap_or(def.decimals),
-        cx.loc(),
     )
 }
 
