@@ -177,7 +177,7 @@ fn rig() -> Rig {
     let rules = format!("{}\n{BENCH_RULE}", include_str!("../alarms/trips.toml"));
     let files = ProjectFiles::from_memory([("alarms/trips.toml".to_owned(), rules)]);
     let trips = wellconsole::project::trips::load(&files, &dir).expect("valid rules");
-    let (audit_tx, audit_rx) = bounded(1024);
+    let (audit_tx, audit_rx) = wellconsole::auth::audit::AuditSink::channel(1024);
     hub.subscribe(Box::new(
         TripService::new(TripEngine::new(Arc::new(trips))).with_audit(audit_tx),
     ));

@@ -45,7 +45,8 @@ pub struct PlantArgs {
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct HistoryDbArgs {
-    /// History database (default: the project's; see [historian] in site.toml).
+    /// History database (default: the project's; see [historian] in site.toml). Moves history only:
+    /// the site's records (users, audit trail, alarm journal) stay where the project keeps them.
     #[arg(long, global = true, value_name = "FILE")]
     pub history_db: Option<PathBuf>,
     /// Run without keeping history.
@@ -55,9 +56,6 @@ pub struct HistoryDbArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct ConsoleArgs {
-    /// Alarm journal database (default: alarms.db beside the history database).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub alarm_db: Option<PathBuf>,
     /// Language of the console and of alarm texts: en or es.
     #[arg(long, global = true, default_value = "en")]
     pub lang: crate::lang::Lang,
@@ -65,13 +63,15 @@ pub struct ConsoleArgs {
     /// m³, °C). Tags, history, alarm limits and writes keep the tags' own units. Switchable in the console.
     #[arg(long, global = true, default_value = "oilfield")]
     pub units: crate::units::UnitSystem,
-    /// Name recorded for this console's operator actions (default: the OS user).
+    /// Name recorded for this console's operator actions on a site with no users (default: the OS user).
+    /// Refused on a site with users: there people log in.
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
-    /// Role of this console's user when the site has no user store (`wellconsole users add` creates one;
-    /// then people log in and the console starts view-only): admin, supervisor, engineer, operator or viewer.
-    #[arg(long, default_value = "operator")]
-    pub role: crate::auth::Role,
+    /// Role of this console's user on a site with no users at all (default: operator): admin, supervisor,
+    /// engineer, operator or viewer. Refused on a site with users (`wellconsole users add` makes the
+    /// first): there people log in and the console starts view-only.
+    #[arg(long)]
+    pub role: Option<crate::auth::Role>,
     /// Minutes without input after which a logged-in user is logged out (0: never).
     #[arg(long, value_name = "MINUTES", default_value_t = 15.0)]
     pub idle_logout_min: f64,
@@ -162,6 +162,8 @@ pub enum UsersCommand {
     },
     /// Disable a user: they can no longer log in (their records stay).
     Disable { name: String },
+    /// End a lockout after failed logins (and forget the failures).
+    Unlock { name: String },
     /// Enable a disabled user again.
     Enable { name: String },
 }

@@ -29,6 +29,8 @@ pub struct HeadlessReport {
     pub values: BTreeMap<String, TagReport>,
     /// Alarms not in Normal at the end: id → state.
     pub alarms: BTreeMap<String, String>,
+    /// What the historian stored and did not (after its stop: the last commit counts).
+    pub history: Option<crate::historian::HistoryReport>,
 }
 
 impl HeadlessReport {
@@ -61,6 +63,7 @@ impl HeadlessReport {
             drivers: snap.drivers.iter().map(|d| (d.name.clone(), d.clone())).collect(),
             values,
             alarms: BTreeMap::new(),
+            history: None,
         }
     }
 }
@@ -85,6 +88,6 @@ pub fn run_for(project: Project, opts: RuntimeOptions, duration: Duration) -> Re
         .iter()
         .map(|r| (r.def.id.to_string(), r.state.code().to_owned()))
         .collect();
-    runtime.shutdown();
+    report.history = runtime.shutdown();
     Ok(report)
 }

@@ -9,7 +9,6 @@ use std::time::Duration;
 use wellconsole::alarm::{journal, kpi};
 use wellconsole::auth::Actor;
 use wellconsole::auth::audit;
-use wellconsole::auth::users::UserStore;
 use wellconsole::cli::{
     AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleArgs,
     HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs, UsersArgs,
@@ -17,6 +16,7 @@ use wellconsole::cli::{
 };
 use wellconsole::historian::{History, Resolution, export};
 use wellconsole::project::{self, Project, ProjectFiles};
+use wellconsole::records::Records;
 use wellconsole::runtime::RuntimeOptions;
 use wellconsole::serve::{PlantWrite, modbus, mqtt};
 use wellconsole::sim::DemoPlant;
@@ -49,9 +49,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let opts = RuntimeOptions {
         speed: cli.plant.speed,
         faults: cli.plant.faults.clone(),
-        history: None,
-        alarm_journal: Some(cli.console.alarm_db.clone().unwrap_or_default()),
-        audit: Some(Default::default()),
+        ..RuntimeOptions::default()
     };
     let h = &cli.history;
     match cli.command {
@@ -61,9 +59,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Alarms(AlarmsArgs {
             command: AlarmsCommand::Report(args),
-        })) => alarm_report(&cli.project, h, &cli.console, &args),
-        Some(Command::Users(UsersArgs { command })) => users(&cli.project, h, command),
-        Some(Command::Audit(AuditArgs { command })) => audit(&cli.project, h, command),
+        })) => alarm_report(&cli.project, &args),
+        Some(Command::Users(UsersArgs { command })) => users(&cli.project, command),
+        Some(Command::Audit(AuditArgs { command })) => audit(&cli.project, command),
         Some(Command::Run(args)) => headless(&cli.project, with_history(opts, h), &args),
         Some(Command::History(HistoryArgs { command })) => history(&cli.project, h, command),
         Some(Command::Check) => check(&cli.project),
@@ -121,26 +119,20 @@ fn with_history(mut opts: RuntimeOptions, h: &HistoryDbArgs) -> RuntimeOptions {
     opts
 }
 
-fn history_path(project: &Project, opts: &mut RuntimeOptions) {
+/// Settles where history goes and opens the site's records (the project's, never a flag's): alarm journal
+/// and trip state, audit trail, user store.
+fn keep_records(project: &Project, opts: &mut RuntimeOptions) -> Result<Records> {
     if opts.history.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
         opts.history = Some(project.history_path());
-    }
-    if opts.alarm_journal.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
-        // Beside the history database, wherever that was put.
-        opts.alarm_journal = Some(match &opts.history {
-            Some(h) => h.with_file_name("alarms.db"),
-            None => project.alarm_journal_path(),
-        });
-    }
-    if opts.audit.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
-        opts.audit = Some(match &opts.history {
-            Some(h) => h.with_file_name("audit.db"),
-            None => project.history_path().with_file_name("audit.db"),
-        });
     }
     if let Some(p) = &opts.history {
         tracing::info!(path = %p.display(), "keeping history");
     }
+    let records = project.records()?;
+    tracing::info!(path = %records.dir.display(), "keeping records");
+    opts.alarm_journal = Some(records.alarm_journal());
+    opts.audit = Some(project.audit_trail(&records));
+    Ok(records)
 }
 
 fn history(p: &ProjectArgs, h: &HistoryDbArgs, command: HistoryCommand) -> Result<ExitCode> {
@@ -268,28 +260,33 @@ fn gui(
     c: &ConsoleArgs,
 ) -> Result<ExitCode> {
     let project = load(p)?;
-    history_path(&project, &mut opts);
+    let records = keep_records(&project, &mut opts)?;
     let measure = wellconsole::ui::MeasureOptions {
         exit_after: m.exit_after.map(secs).transpose()?,
         frame_stats: m.frame_stats.clone(),
     };
+    // With any user in the store, people log in and the console starts view-only. A store that exists
+    // but cannot be read stops the start: it must never mean "no logins".
+    let store = project.user_store(&records);
+    let logins = store.path.exists()
+        && store
+            .open()
+            .and_then(|s| s.any())
+            .with_context(|| format!("{}: the user store cannot be read", store.path.display()))?;
+    if logins && (c.user.is_some() || c.role.is_some()) {
+        bail!(
+            "--user and --role apply only to a site with no users; this site has users in {}: start the console and log in",
+            store.path.display()
+        );
+    }
+    let role = c.role.unwrap_or(wellconsole::auth::Role::Operator);
     let actor = match &c.user {
-        Some(u) => Actor::new(u.clone(), c.role),
-        None => Actor::from_os(c.role),
+        Some(u) => Actor::new(u.clone(), role),
+        None => Actor::from_os(role),
     };
-    // With users in the store, people log in; the console starts view-only.
-    let users = opts
-        .audit
-        .as_ref()
-        .map(|a| a.with_file_name("users.db"))
-        .filter(|u| u.is_file())
-        .filter(|u| {
-            UserStore::open(u)
-                .and_then(|s| s.list())
-                .is_ok_and(|l| l.iter().any(|u| !u.disabled))
-        });
+    let users = logins.then_some(store);
     if let Some(u) = &users {
-        tracing::info!(users = %u.display(), "logins required; the console starts view-only");
+        tracing::info!(users = %u.path.display(), "logins required; the console starts view-only");
     }
     let console = wellconsole::ui::ConsoleSettings {
         actor,
@@ -300,7 +297,8 @@ fn gui(
         idle_logout: std::time::Duration::from_secs_f64(c.idle_logout_min.max(0.0) * 60.0),
         audit: opts.audit.clone(),
         // Per console machine, beside its records: which screens were open on which monitor.
-        layout: Some(project.history_path().with_file_name("screen-layout.json")),
+        layout: Some(records.screen_layout()),
+        backoff_after: project.site.security.backoff_after,
         touch: c.touch,
         sunlight: c.sunlight,
         units: c.units,
@@ -312,7 +310,7 @@ fn gui(
 
 fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result<ExitCode> {
     let project = load(p)?;
-    history_path(&project, &mut opts);
+    keep_records(&project, &mut opts)?;
     let duration = secs(args.for_secs.context("--for SECONDS is required with --headless")?)?;
     let report = wellconsole::headless::run_for(project, opts, duration)?;
     println!(
@@ -324,6 +322,12 @@ fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result
         report.samples_dropped,
         report.ran_for_secs
     );
+    if let Some(h) = &report.history {
+        println!(
+            "history: {} samples stored, {} NOT stored ({} dropped at the queue, {} lost by the writer)",
+            h.samples_stored, h.samples_not_stored, h.samples_dropped, h.samples_lost
+        );
+    }
     if let Some(path) = &args.stats_json {
         let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
@@ -331,12 +335,9 @@ fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn alarm_report(p: &ProjectArgs, h: &HistoryDbArgs, c: &ConsoleArgs, args: &AlarmReportArgs) -> Result<ExitCode> {
-    // Where a console run with the same options keeps it.
-    let path = match &c.alarm_db {
-        Some(p) => p.clone(),
-        None => record_path(p, h, "alarms.db")?,
-    };
+fn alarm_report(p: &ProjectArgs, args: &AlarmReportArgs) -> Result<ExitCode> {
+    // Read where the console keeps it; reading makes no records folder or key.
+    let path = load(p)?.records_dir().join("alarms.db");
     if !path.is_file() {
         bail!(
             "{}: no alarm journal here (the console writes it while it runs)",
@@ -361,14 +362,6 @@ fn alarm_report(p: &ProjectArgs, h: &HistoryDbArgs, c: &ConsoleArgs, args: &Alar
     Ok(ExitCode::SUCCESS)
 }
 
-/// A record database beside the history database (users.db, audit.db, alarms.db): one folder per site.
-fn record_path(p: &ProjectArgs, h: &HistoryDbArgs, name: &str) -> Result<std::path::PathBuf> {
-    Ok(match &h.history_db {
-        Some(db) => db.with_file_name(name),
-        None => load(p)?.history_path().with_file_name(name),
-    })
-}
-
 /// Who runs the command line: the OS account, recorded as such (it has the machine, so it acts as admin).
 fn cli_actor() -> Actor {
     let mut a = Actor::from_os(wellconsole::auth::Role::Admin);
@@ -389,15 +382,23 @@ fn password_from(env: &Option<String>) -> Result<String> {
     }
 }
 
-fn users(p: &ProjectArgs, h: &HistoryDbArgs, command: UsersCommand) -> Result<ExitCode> {
-    let store = UserStore::open(&record_path(p, h, "users.db")?)?;
-    let mut audit_db = audit::open(&record_path(p, h, "audit.db")?)?;
+fn users(p: &ProjectArgs, command: UsersCommand) -> Result<ExitCode> {
+    let project = load(p)?;
+    let records = project.records()?;
+    let store = project.user_store(&records).open()?;
+    let trail = project.audit_trail(&records);
+    let mut audit_db = audit::open(&trail)?;
     let now = wellconsole::tag::Timestamp::now();
     let by = cli_actor();
     let (action, target, outcome) = match command {
         UsersCommand::List => {
-            for u in store.list()? {
-                let state = if u.disabled { "disabled" } else { "active" };
+            for u in store.list(now)? {
+                let state = match (u.sealed, u.disabled, u.locked_until) {
+                    (false, _, _) => "TAMPERED".to_owned(),
+                    (true, true, _) => "disabled".to_owned(),
+                    (true, false, Some(t)) => format!("locked until {}", t.to_rfc3339()),
+                    (true, false, None) => "active".to_owned(),
+                };
                 println!(
                     "{:<24} {:<11} {state:<9} since {}",
                     u.name,
@@ -407,6 +408,11 @@ fn users(p: &ProjectArgs, h: &HistoryDbArgs, command: UsersCommand) -> Result<Ex
             }
             return Ok(ExitCode::SUCCESS);
         }
+        UsersCommand::Unlock { name } => (
+            "user unlocked",
+            name.clone(),
+            store.unlock(&name).map(|n| format!("failed logins of {n} forgotten")),
+        ),
         UsersCommand::Add {
             name,
             role,
@@ -442,31 +448,58 @@ fn users(p: &ProjectArgs, h: &HistoryDbArgs, command: UsersCommand) -> Result<Ex
         |allowed: bool, detail: String| audit::AuditEntry::by(now, &by, action, target.clone(), detail, allowed);
     match outcome {
         Ok(detail) => {
-            audit::append(&mut audit_db, &entry(true, detail))?;
+            audit::append(&mut audit_db, &trail, &entry(true, detail))?;
             println!("{action}: {target}");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            audit::append(&mut audit_db, &entry(false, e.to_string()))?;
+            audit::append(&mut audit_db, &trail, &entry(false, e.to_string()))?;
             Err(e.into())
         }
     }
 }
 
-fn audit(p: &ProjectArgs, h: &HistoryDbArgs, command: AuditCommand) -> Result<ExitCode> {
-    let path = record_path(p, h, "audit.db")?;
+fn audit(p: &ProjectArgs, command: AuditCommand) -> Result<ExitCode> {
+    let project = load(p)?;
+    let records = project.records()?;
+    let trail = project.audit_trail(&records);
+    let path = trail.path.clone();
+    let anchor = audit::read_anchor(&trail);
     if !path.is_file() {
-        bail!("{}: no audit trail here yet", path.display());
+        return match anchor {
+            // The trail is gone but its anchor is not: that is the finding.
+            Ok(Some(a)) if a.seq > 0 => {
+                let t = audit::Tamper::Truncated {
+                    anchored: a.seq,
+                    found: 0,
+                };
+                println!("{}: {t}", path.display());
+                Ok(ExitCode::FAILURE)
+            }
+            _ => bail!("{}: no audit trail here yet", path.display()),
+        };
     }
-    let conn = audit::open(&path)?;
+    let conn = audit::open(&trail)?;
     match command {
-        AuditCommand::Verify => match audit::verify(&conn) {
-            Ok((n, head)) => {
-                println!("{}: {n} records, chain intact; head {head}", path.display());
+        AuditCommand::Verify => match audit::verify(&conn, &trail) {
+            Ok(v) => {
+                println!(
+                    "{}: {} records, chain intact, anchored at {}; head {}",
+                    path.display(),
+                    v.records,
+                    v.anchor.map_or(0, |a| a.seq),
+                    v.head
+                );
+                if let Some(ext) = &trail.external {
+                    match &v.external {
+                        Some(a) => println!("external anchor at {ext}: agrees at record {}", a.seq),
+                        None => println!("external anchor at {ext}: the broker holds no head yet"),
+                    }
+                }
                 Ok(ExitCode::SUCCESS)
             }
-            Err(e @ audit::AuditError::Broken { .. }) => {
-                println!("{}: {e}", path.display());
+            Err(audit::AuditError::Tampered(t)) => {
+                println!("{}: {t}", path.display());
                 Ok(ExitCode::FAILURE)
             }
             Err(e) => Err(e.into()),

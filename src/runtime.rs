@@ -39,7 +39,7 @@ pub struct RuntimeOptions {
     /// Journal alarms (and keep their state across restarts) in this database (`None`: not kept).
     pub alarm_journal: Option<PathBuf>,
     /// The audit trail operator actions are recorded in (`None`: not recorded, e.g. tests).
-    pub audit: Option<PathBuf>,
+    pub audit: Option<crate::auth::audit::AuditTrail>,
 }
 
 /// The running alarm system, for the console.
@@ -171,8 +171,8 @@ impl Runtime {
         };
         let mut service = AlarmService::new(engine, journal_tx);
         let (audit, audit_tx) = match &opts.audit {
-            Some(path) => {
-                let (writer, tx) = AuditWriter::start(path)?;
+            Some(trail) => {
+                let (writer, tx) = AuditWriter::start(trail)?;
                 service = service.with_audit(tx.clone());
                 (Some(writer), Some(tx))
             }
@@ -297,12 +297,13 @@ impl Runtime {
         })
     }
 
-    /// Stops every thread and waits for them.
-    pub fn shutdown(mut self) {
-        self.stop_and_join();
+    /// Stops every thread and waits for them (the record writers within their deadlines); what the
+    /// historian did with what it was given, when it ran.
+    pub fn shutdown(mut self) -> Option<crate::historian::HistoryReport> {
+        self.stop_and_join()
     }
 
-    fn stop_and_join(&mut self) {
+    fn stop_and_join(&mut self) -> Option<crate::historian::HistoryReport> {
         self.shutdown.store(true, Ordering::Relaxed);
         for t in self.threads.drain(..) {
             if t.join().is_err() {
@@ -310,9 +311,19 @@ impl Runtime {
             }
         }
         // After the hub: everything it handed over is stored before the writer commits and exits.
-        if let Some(h) = self.historian.take() {
-            h.stop();
-        }
+        let history = self.historian.take().map(|h| {
+            let r = h.stop();
+            if r.samples_not_stored > 0 {
+                tracing::warn!(
+                    stored = r.samples_stored,
+                    not_stored = r.samples_not_stored,
+                    dropped_at_queue = r.samples_dropped,
+                    lost_by_writer = r.samples_lost,
+                    "history was not complete this run"
+                );
+            }
+            r
+        });
         // The hub (and with it the journal's sender) is gone: the writer commits what is queued and exits.
         if let Some(j) = self.journal.take() {
             j.stop();
@@ -323,12 +334,13 @@ impl Runtime {
         if let Some(a) = self.audit.take() {
             a.stop();
         }
+        history
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.stop_and_join();
+        let _ = self.stop_and_join();
     }
 }
 

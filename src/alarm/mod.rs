@@ -18,7 +18,7 @@ pub use def::{AlarmDef, AlarmSet, Priority};
 pub use engine::{AlarmCommand, AlarmEngine, PriorityCounts};
 pub use state::{AlarmEvent, AlarmRow, AlarmState, EventKind};
 
-use crate::auth::audit::AuditEntry;
+use crate::auth::audit::{AuditEntry, AuditSink};
 use crate::hub::{HubCommand, Subscriber};
 use crate::tag::{TagId, TagTable, TagUpdate, Timestamp};
 use arc_swap::ArcSwap;
@@ -82,7 +82,7 @@ pub struct AlarmService {
     view: AlarmViewCell,
     journal: Option<Sender<JournalRecord>>,
     /// Operator actions (and refusals) also go to the audit trail.
-    audit: Option<Sender<AuditEntry>>,
+    audit: Option<AuditSink>,
     /// Records the journal queue had no room for, oldest first; retried before anything newer.
     held: VecDeque<JournalRecord>,
     seq: u64,
@@ -102,7 +102,7 @@ impl AlarmService {
     }
 
     /// Sends every operator action on alarms (and every refused one) to the audit trail as well.
-    pub fn with_audit(mut self, audit: Sender<AuditEntry>) -> Self {
+    pub fn with_audit(mut self, audit: AuditSink) -> Self {
         self.audit = Some(audit);
         self
     }
@@ -130,9 +130,7 @@ impl AlarmService {
                 e.comment.clone(),
                 e.kind != EventKind::Refused,
             );
-            if tx.try_send(entry).is_err() {
-                tracing::error!(user = %by.user, action, "audit queue full or closed: this action is in the alarm journal only");
-            }
+            tx.record(entry);
         }
     }
 

@@ -74,46 +74,49 @@ pub fn watch(
     problems: ConfigProblems,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new().name("alarm-reload".into()).spawn(move || {
-        let mut watched = Watched::new(loaded);
-        let mut pending: Vec<HubCommand> = Vec::new();
-        while !stop.load(Ordering::Relaxed) {
-            // Short naps so shutdown does not wait a whole poll period.
-            for _ in 0..10 {
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                std::thread::sleep(POLL / 10);
-            }
-            match watched.check(&root, &tags) {
-                None => {}
-                Some(Ok(set)) => {
-                    tracing::info!(
-                        points = set.alarms.len(),
-                        trips = set.trips.trips.len(),
-                        "alarm and trip definitions changed; loading them"
-                    );
-                    problems.store(Arc::new(Vec::new()));
-                    pending = vec![
-                        HubCommand::Alarm(crate::alarm::AlarmCommand::Reload(Arc::new(set.alarms))),
-                        HubCommand::Trip(crate::trip::TripCommand::Reload(Arc::new(set.trips))),
-                    ];
-                }
-                Some(Err(lines)) => {
-                    for l in &lines {
-                        tracing::error!("{l} (keeping the last good alarm definitions)");
+    std::thread::Builder::new()
+        .name("alarm-reload".into())
+        .stack_size(crate::project::watch::RELOAD_STACK)
+        .spawn(move || {
+            let mut watched = Watched::new(loaded);
+            let mut pending: Vec<HubCommand> = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                // Short naps so shutdown does not wait a whole poll period.
+                for _ in 0..10 {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
                     }
-                    problems.store(Arc::new(lines));
-                    pending.clear();
+                    std::thread::sleep(POLL / 10);
+                }
+                match crate::project::watch::guarded("alarm", || watched.check(&root, &tags)) {
+                    None => {}
+                    Some(Ok(set)) => {
+                        tracing::info!(
+                            points = set.alarms.len(),
+                            trips = set.trips.trips.len(),
+                            "alarm and trip definitions changed; loading them"
+                        );
+                        problems.store(Arc::new(Vec::new()));
+                        pending = vec![
+                            HubCommand::Alarm(crate::alarm::AlarmCommand::Reload(Arc::new(set.alarms))),
+                            HubCommand::Trip(crate::trip::TripCommand::Reload(Arc::new(set.trips))),
+                        ];
+                    }
+                    Some(Err(lines)) => {
+                        for l in &lines {
+                            tracing::error!("{l} (keeping the last good alarm definitions)");
+                        }
+                        problems.store(Arc::new(lines));
+                        pending.clear();
+                    }
+                }
+                while let Some(cmd) = pending.first() {
+                    if commands.try_send(cmd.clone()).is_err() {
+                        // The hub's queue is full: try again next round rather than lose the edit.
+                        break;
+                    }
+                    pending.remove(0);
                 }
             }
-            while let Some(cmd) = pending.first() {
-                if commands.try_send(cmd.clone()).is_err() {
-                    // The hub's queue is full: try again next round rather than lose the edit.
-                    break;
-                }
-                pending.remove(0);
-            }
-        }
-    })
+        })
 }

@@ -777,8 +777,12 @@ fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
     use crate::auth::audit::{self, AuditWriter};
     use crate::hub::{HubCommand, Subscriber};
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("audit.db");
-    let (writer, tx) = AuditWriter::start(&path).unwrap();
+    let trail = audit::AuditTrail {
+        path: tmp.path().join("audit.db"),
+        key: Arc::new(crate::records::SiteKey::random()),
+        external: None,
+    };
+    let (writer, tx) = AuditWriter::start(&trail).unwrap();
     let dir = directory();
     let mut table = TagTable::new(dir.clone());
     let mut service = super::AlarmService::new(AlarmEngine::new(Arc::new(load(HI, &dir))), None).with_audit(tx);
@@ -807,9 +811,9 @@ fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
     );
     drop(service); // closes the audit feed
     writer.stop();
-    let conn = audit::open(&path).unwrap();
+    let conn = audit::open(&trail).unwrap();
     assert_eq!(
-        audit::verify(&conn).unwrap().0,
+        audit::verify(&conn, &trail).unwrap().records,
         2,
         "the process's own activation is not an operator action"
     );

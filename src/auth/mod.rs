@@ -5,6 +5,7 @@
 //! records a refusal as an event, so a refused action is as visible as a performed one.
 
 pub mod audit;
+pub mod policy;
 pub mod users;
 
 use serde::{Deserialize, Serialize};

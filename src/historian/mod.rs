@@ -22,4 +22,4 @@ mod tests;
 pub use filter::HistoryMode;
 pub use query::{History, QueryError};
 pub use rollup::Resolution;
-pub use writer::{Historian, HistorianConfig, HistorianFeed, HistorianStats, WriterTag};
+pub use writer::{Historian, HistorianConfig, HistorianFeed, HistorianStats, HistoryReport, WriterTag};

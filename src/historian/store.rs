@@ -150,10 +150,31 @@ pub fn checkpointer(path: &Path, every: Duration, stop: crossbeam_channel::Recei
         }
     };
     let _ = conn.busy_timeout(Duration::from_secs(5));
-    let run = |mode: &str| {
-        if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
-            tracing::warn!(error = %e, mode, "history checkpoint failed");
+    // Four times a second behind a full disk would be 14,400 lines an hour: the first failure, then a
+    // line a minute while it lasts, then the recovery.
+    let mut failing: Option<(std::time::Instant, u64)> = None;
+    let mut run = |mode: &str| match conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
+        Ok(()) => {
+            if let Some((since, n)) = failing.take() {
+                tracing::warn!(
+                    after_s = since.elapsed().as_secs(),
+                    failures = n,
+                    "history checkpoints working again"
+                );
+            }
         }
+        Err(e) => match &mut failing {
+            None => {
+                tracing::warn!(error = %e, mode, "history checkpoint failed; retrying quietly");
+                failing = Some((std::time::Instant::now(), 1));
+            }
+            Some((since, n)) => {
+                *n += 1;
+                if (*n).is_multiple_of(240) {
+                    tracing::warn!(error = %e, failing_s = since.elapsed().as_secs(), failures = *n, "history checkpoints still failing");
+                }
+            }
+        },
     };
     while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
         run("PASSIVE");

@@ -287,3 +287,114 @@ fn rollups_lost_in_a_crash_are_rebuilt_from_raw_samples() {
         assert_eq!(got, want, "{res:?}");
     }
 }
+
+/// `n` good w/pressure samples from index `from`, as `write_blocking` takes them.
+fn raw_batch(from: i64, n: i64) -> Vec<(u32, filter::HistSample)> {
+    (from..from + n)
+        .map(|i| {
+            (
+                0,
+                filter::HistSample {
+                    ts: T0 + i * 100_000,
+                    value: Some(Value::F64(i as f64)),
+                    quality: codec::StoredQuality {
+                        quality: crate::tag::Quality::Good,
+                        has_value: true,
+                    },
+                },
+            )
+        })
+        .collect()
+}
+
+fn wait_for(what: &str, ok: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !ok() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_full_disk_keeps_a_bounded_backlog_counts_every_sample_not_stored_and_stops_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    let cfg = HistorianConfig {
+        max_backlog: 500,
+        commit_every: Duration::from_millis(20),
+        // No sealing: a seal frees pages, and a full disk that keeps finding room is not full.
+        seal_samples: 10_000_000,
+        ..config(&dir)
+    };
+    let (mut h, _feed) = Historian::start(cfg, WriterTag::from_directory(&dirs)).unwrap();
+    let stats = h.stats();
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    let mut sent = 0;
+    h.write_blocking(raw_batch(sent, 1_000));
+    sent += 1_000;
+    h.flush();
+    assert_eq!(load(&stats.samples_stored), 1_000);
+    // The disk is full: commits fail (pages freed earlier may take a few more first).
+    h.limit_pages(Some(1));
+    while !stats.failing() {
+        h.write_blocking(raw_batch(sent, 50));
+        sent += 50;
+        h.flush();
+        assert!(sent < 200_000, "commits never failed");
+    }
+    let stored_before = load(&stats.samples_stored);
+    h.write_blocking(raw_batch(sent, 2_000));
+    sent += 2_000;
+    h.flush();
+    assert!(stats.failing());
+    assert!(
+        load(&stats.backlog) <= 500,
+        "memory is bounded: {}",
+        load(&stats.backlog)
+    );
+    assert!(
+        load(&stats.samples_lost) >= 1_500,
+        "past the backlog, samples are counted as lost"
+    );
+    assert_eq!(
+        load(&stats.samples_stored),
+        stored_before,
+        "nothing is counted as stored that was not"
+    );
+    // The disk has room again: the backlog is written, the state clears, the loss stays counted.
+    h.limit_pages(None);
+    wait_for("commits to work again", || {
+        h.flush();
+        !stats.failing()
+    });
+    assert_eq!(load(&stats.backlog), 0);
+    assert_eq!(
+        load(&stats.samples_stored) + stats.not_stored(),
+        sent as u64,
+        "every sample fed is stored or counted as not stored"
+    );
+    // Full again at stop: the stop gives up after its time and says what it could not save.
+    h.limit_pages(Some(1));
+    while !stats.failing() {
+        h.write_blocking(raw_batch(sent, 50));
+        sent += 50;
+        h.flush();
+    }
+    h.write_blocking(raw_batch(sent, 100));
+    sent += 100;
+    let report = h.stop_within(Duration::from_millis(300));
+    assert!(report.not_saved_at_stop > 0, "{report:?}");
+    assert_eq!(report.samples_in, sent as u64);
+    assert_eq!(
+        report.samples_stored + report.samples_not_stored,
+        report.samples_in,
+        "{report:?}"
+    );
+    drop(h);
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    let rows = q.raw("w/pressure", T0, T0 + 1_000_000_000_000).unwrap().len() as u64;
+    assert_eq!(
+        rows, report.samples_stored,
+        "what is counted as stored is in the database"
+    );
+}

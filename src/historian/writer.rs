@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,12 @@ const MAX_BUFFERED: usize = 500_000;
 const RETENTION_SLICE: usize = 2_000;
 const RETENTION_EVERY: Duration = Duration::from_secs(600);
 const CHECKPOINT_WAL_EVERY: Duration = Duration::from_millis(250);
+/// How long `stop` lets the writer save what it holds before it reports the rest as not saved and exits.
+pub const STOP_WITHIN: Duration = Duration::from_secs(10);
+/// While commits fail, the next attempt waits at most this long (doubling from `commit_every`).
+const RETRY_AT_MOST: Duration = Duration::from_secs(10);
+/// While commits fail, one summary line this often (the first failure and the recovery are logged too).
+const FAILING_SUMMARY_EVERY: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone)]
 pub struct HistorianConfig {
@@ -36,6 +42,9 @@ pub struct HistorianConfig {
     /// Samples merged into one sealed chunk (compression improves with length; queries decode whole chunks).
     pub seal_samples: usize,
     pub retention: Retention,
+    /// Samples kept in memory while they cannot be committed (a full or failing disk); past it new
+    /// samples are not stored and are counted in `samples_lost`. About 16–32 bytes each.
+    pub max_backlog: usize,
 }
 
 impl HistorianConfig {
@@ -45,6 +54,7 @@ impl HistorianConfig {
             commit_every: Duration::from_secs(1),
             seal_samples: 4096,
             retention: Retention::default(),
+            max_backlog: 2_000_000,
         }
     }
 }
@@ -75,8 +85,19 @@ impl WriterTag {
 #[derive(Debug, Default)]
 pub struct HistorianStats {
     pub samples_in: AtomicU64,
+    /// Samples committed to the database.
     pub samples_stored: AtomicU64,
+    /// Samples the writer's queue had no room for (the hub never waits).
     pub samples_dropped: AtomicU64,
+    /// Samples the writer received but could not keep: the backlog was full while commits failed, or
+    /// they were still uncommitted when a stop ran out of time.
+    pub samples_lost: AtomicU64,
+    /// Samples in memory, not committed yet.
+    pub backlog: AtomicU64,
+    /// When commits started failing (µs since the epoch); 0 while they succeed.
+    pub failing_since_us: AtomicI64,
+    /// Samples received and not committed when the writer stopped (0 after a clean stop).
+    pub not_saved_at_stop: AtomicU64,
     pub out_of_order: AtomicU64,
     pub commits: AtomicU64,
     pub commit_errors: AtomicU64,
@@ -88,12 +109,38 @@ pub struct HistorianStats {
 }
 
 impl HistorianStats {
+    /// Counts a failed commit; the writer decides what to log (`Failing`), so a full disk is one line
+    /// and a summary a minute, not a line per attempt.
     fn error(&self, e: impl std::fmt::Display) {
         self.commit_errors.fetch_add(1, Ordering::Relaxed);
-        let text = e.to_string();
-        tracing::error!(error = %text, "history commit failed; the data stays queued and is retried");
         if let Ok(mut g) = self.last_error.lock() {
-            *g = Some(text);
+            *g = Some(e.to_string());
+        }
+    }
+
+    /// Every sample received and not in the database: dropped at the queue or lost by the writer.
+    pub fn not_stored(&self) -> u64 {
+        self.samples_dropped.load(Ordering::Relaxed) + self.samples_lost.load(Ordering::Relaxed)
+    }
+
+    /// Whether commits are failing now.
+    pub fn failing(&self) -> bool {
+        self.failing_since_us.load(Ordering::Relaxed) != 0
+    }
+
+    /// The figures a report shows.
+    pub fn report(&self) -> HistoryReport {
+        let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        HistoryReport {
+            samples_in: l(&self.samples_in),
+            samples_stored: l(&self.samples_stored),
+            samples_dropped: l(&self.samples_dropped),
+            samples_lost: l(&self.samples_lost),
+            samples_not_stored: self.not_stored(),
+            out_of_order: l(&self.out_of_order),
+            commit_errors: l(&self.commit_errors),
+            not_saved_at_stop: l(&self.not_saved_at_stop),
+            last_error: self.last_error(),
         }
     }
 
@@ -112,17 +159,38 @@ impl HistorianStats {
     }
 }
 
+/// What the historian did with what it was given (`run --headless --stats-json`, the log at exit).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryReport {
+    pub samples_in: u64,
+    pub samples_stored: u64,
+    pub samples_dropped: u64,
+    pub samples_lost: u64,
+    /// `samples_dropped + samples_lost`: nothing that was not stored goes uncounted.
+    pub samples_not_stored: u64,
+    pub out_of_order: u64,
+    pub commit_errors: u64,
+    pub not_saved_at_stop: u64,
+    pub last_error: Option<String>,
+}
+
 enum Msg {
     Samples(Vec<(u32, HistSample, i64)>),
     Flush(Sender<()>),
     /// Store what filters hold back, commit, exit (the feed may outlive the writer).
     Stop,
+    /// Tests: caps the database's pages (`PRAGMA max_page_count`), which fails commits the way a full
+    /// disk does (SQLITE_FULL); `None` lifts the cap.
+    #[cfg(test)]
+    LimitPages(Option<i64>, Sender<()>),
 }
 
 /// The running writer. Dropping it (or `stop`) stores what filters held back, commits and joins.
 pub struct Historian {
     tx: Option<Sender<Msg>>,
     stats: Arc<HistorianStats>,
+    /// Set by `stop`: the writer saves what it can until then, counts the rest and exits.
+    deadline: Arc<std::sync::OnceLock<Instant>>,
     thread: Option<JoinHandle<()>>,
     checkpoints: Option<(Sender<()>, JoinHandle<()>)>,
 }
@@ -135,6 +203,8 @@ impl Historian {
         let mut state = WriterState::load(conn, &cfg, &tags)?;
         let (tx, rx) = bounded(QUEUE_BATCHES);
         let stats = Arc::new(HistorianStats::default());
+        let deadline = Arc::new(std::sync::OnceLock::new());
+        let d = deadline.clone();
         let feed = HistorianFeed {
             tx: tx.clone(),
             stats: stats.clone(),
@@ -143,7 +213,7 @@ impl Historian {
         let s = stats.clone();
         let thread = std::thread::Builder::new()
             .name("historian".into())
-            .spawn(move || state.run(rx, &s))
+            .spawn(move || state.run(rx, &s, &d))
             .map_err(StoreError::Thread)?;
         let (stop_tx, stop_rx) = bounded(1);
         let path = cfg.path.clone();
@@ -155,6 +225,7 @@ impl Historian {
             Historian {
                 tx: Some(tx),
                 stats,
+                deadline,
                 thread: Some(thread),
                 checkpoints: Some((stop_tx, checkpoints)),
             },
@@ -176,7 +247,20 @@ impl Historian {
                 let ts = s.ts;
                 (t, s, ts)
             });
-            let _ = tx.send(Msg::Samples(batch.collect()));
+            if tx.send(Msg::Samples(batch.collect())).is_err() {
+                self.stats.samples_dropped.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Tests: makes the database as full as it is now (`Some(1)`: SQLite raises a cap below its size to its size), or lifts that (`None`).
+    #[cfg(test)]
+    pub(crate) fn limit_pages(&self, pages: Option<i64>) {
+        let (ack, done) = bounded(1);
+        if let Some(tx) = &self.tx
+            && tx.send(Msg::LimitPages(pages, ack)).is_ok()
+        {
+            let _ = done.recv();
         }
     }
 
@@ -190,13 +274,23 @@ impl Historian {
         }
     }
 
-    pub fn stop(mut self) {
-        self.stop_and_join();
+    /// Saves what the writer holds within `STOP_WITHIN` and stops; what could not be saved in that
+    /// time (a full or stalled disk) is counted and reported, never waited on for ever.
+    pub fn stop(mut self) -> HistoryReport {
+        self.stop_within(STOP_WITHIN)
     }
 
-    fn stop_and_join(&mut self) {
+    pub fn stop_within(&mut self, within: Duration) -> HistoryReport {
+        self.stop_and_join(within);
+        self.stats.report()
+    }
+
+    fn stop_and_join(&mut self, within: Duration) {
+        let _ = self.deadline.set(Instant::now() + within);
         if let Some(tx) = self.tx.take() {
-            let _ = tx.send(Msg::Stop);
+            // Never a blocking send: the queue may be full behind a failing disk. Dropping the sender
+            // wakes the writer once the queue is empty; the deadline bounds the work before that.
+            let _ = tx.try_send(Msg::Stop);
         }
         if let Some(t) = self.thread.take()
             && t.join().is_err()
@@ -213,7 +307,9 @@ impl Historian {
 
 impl Drop for Historian {
     fn drop(&mut self) {
-        self.stop_and_join();
+        if self.thread.is_some() {
+            self.stop_and_join(STOP_WITHIN);
+        }
     }
 }
 
@@ -332,9 +428,20 @@ struct WriterState {
     commit_every: Duration,
     retention: Retention,
     buffered: usize,
+    max_backlog: usize,
     filtered: Vec<HistSample>,
     commits: u64,
     last_block: i64,
+    /// Set while commits fail (full or failing disk).
+    failing: Option<Failing>,
+}
+
+/// A stretch of failed commits: when it began, how the retries are spaced, what was logged.
+struct Failing {
+    since: Instant,
+    attempts: u32,
+    next_summary: Instant,
+    lost_at_start: u64,
 }
 
 /// The value a rollup counts: a good (or uncertain) number.
@@ -485,17 +592,22 @@ impl WriterState {
             commit_every: cfg.commit_every,
             retention: cfg.retention.clone(),
             buffered: 0,
+            max_backlog: cfg.max_backlog.max(1),
             filtered: Vec::new(),
             commits: 0,
             last_block,
+            failing: None,
         })
     }
 
-    fn run(&mut self, rx: Receiver<Msg>, stats: &HistorianStats) {
+    fn run(&mut self, rx: Receiver<Msg>, stats: &HistorianStats, deadline: &std::sync::OnceLock<Instant>) {
         let mut next_commit = Instant::now() + self.commit_every;
         let mut next_retention = Instant::now();
         let mut retention_busy = false;
         loop {
+            if let Some(&by) = deadline.get() {
+                return self.finish(&rx, stats, by);
+            }
             let wait = next_commit.saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
                 Ok(Msg::Samples(batch)) => {
@@ -507,24 +619,26 @@ impl WriterState {
                     self.commit(stats, false);
                     let _ = ack.send(());
                 }
+                #[cfg(test)]
+                Ok(Msg::LimitPages(pages, ack)) => {
+                    // SQLite raises a cap below the file's size to its size (and ignores 0): 1 means "as full as now".
+                    let _ = self
+                        .conn
+                        .pragma_update(None, "max_page_count", pages.unwrap_or(4_294_967_294));
+                    let _ = ack.send(());
+                }
                 Err(RecvTimeoutError::Timeout) => {}
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => {
-                    for i in 0..self.tags.len() {
-                        let mut out = std::mem::take(&mut self.filtered);
-                        self.tags[i].filter.flush(&mut out);
-                        for s in out.drain(..) {
-                            self.store(i, s, stats);
-                        }
-                        self.filtered = out;
-                    }
-                    self.commit(stats, true);
-                    return;
+                    let by = *deadline.get_or_init(|| Instant::now() + STOP_WITHIN);
+                    return self.finish(&rx, stats, by);
                 }
             }
             let now = Instant::now();
-            if now >= next_commit || self.buffered >= MAX_BUFFERED {
+            // A full buffer forces a commit only while commits work: behind a failing disk, every batch
+            // would otherwise retry (and re-encode) the whole backlog.
+            if now >= next_commit || (self.buffered >= MAX_BUFFERED && self.failing.is_none()) {
                 self.commit(stats, false);
-                next_commit = now + self.commit_every;
+                next_commit = now + self.retry_after();
                 if now >= next_retention {
                     retention_busy = true;
                     next_retention = now + RETENTION_EVERY;
@@ -568,7 +682,81 @@ impl WriterState {
         self.filtered = out;
     }
 
+    /// At stop: takes in what is queued (until `by`), stores what filters held back, and commits until it
+    /// works or `by` passes; whatever is still not committed is counted as lost and said once.
+    fn finish(&mut self, rx: &Receiver<Msg>, stats: &HistorianStats, by: Instant) {
+        while Instant::now() < by {
+            match rx.try_recv() {
+                Ok(Msg::Samples(batch)) => {
+                    for (tag, s, recv) in batch {
+                        self.ingest(tag as usize, s, recv, stats);
+                    }
+                }
+                Ok(Msg::Flush(ack)) => {
+                    let _ = ack.send(());
+                }
+                #[cfg(test)]
+                Ok(Msg::LimitPages(_, ack)) => {
+                    let _ = ack.send(());
+                }
+                Ok(Msg::Stop) => {}
+                Err(_) => break,
+            }
+        }
+        // Batches the deadline left in the queue were received and will not be stored.
+        let mut unread = 0u64;
+        while let Ok(m) = rx.try_recv() {
+            if let Msg::Samples(b) = m {
+                unread += b.len() as u64;
+            }
+        }
+        for i in 0..self.tags.len() {
+            let mut out = std::mem::take(&mut self.filtered);
+            self.tags[i].filter.flush(&mut out);
+            for s in out.drain(..) {
+                self.store(i, s, stats);
+            }
+            self.filtered = out;
+        }
+        loop {
+            if self.commit(stats, true) {
+                break;
+            }
+            if Instant::now() >= by {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        let not_saved = self.buffered as u64 + unread;
+        if not_saved > 0 {
+            stats.samples_lost.fetch_add(not_saved, Ordering::Relaxed);
+            stats.not_saved_at_stop.store(not_saved, Ordering::Relaxed);
+            tracing::error!(
+                samples = not_saved,
+                error = stats.last_error().unwrap_or_default(),
+                "history stopped with samples NOT saved (the database could not be written in time)"
+            );
+        }
+        stats.backlog.store(0, Ordering::Relaxed);
+    }
+
+    /// The next commit's distance: the configured interval, or while commits fail, doubling up to
+    /// `RETRY_AT_MOST` (each attempt re-encodes the backlog).
+    fn retry_after(&self) -> Duration {
+        match &self.failing {
+            None => self.commit_every,
+            Some(f) => (self.commit_every * 2u32.saturating_pow(f.attempts.min(8))).min(RETRY_AT_MOST),
+        }
+    }
+
     fn store(&mut self, i: usize, s: HistSample, stats: &HistorianStats) {
+        // Healthy, a commit comes at `MAX_BUFFERED` anyway; the cap is for a disk that takes nothing.
+        if self.failing.is_some() && self.buffered >= self.max_backlog {
+            // Memory is bounded: behind a failing disk the newest samples are counted, not kept (what is
+            // kept stays consistent with its rollups and is written when the disk returns).
+            stats.samples_lost.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         let tag = &mut self.tags[i];
         let number = rollup_value(s.value.as_ref(), s.quality);
         let mut closed = Vec::new();
@@ -582,7 +770,7 @@ impl WriterState {
         tag.last_quality = Some(s.quality);
         tag.dirty = true;
         self.buffered += 1;
-        stats.samples_stored.fetch_add(1, Ordering::Relaxed);
+        stats.backlog.store(self.buffered as u64, Ordering::Relaxed);
     }
 
     /// Decides what this commit writes besides the segments: the fullest open chunks to seal, and
@@ -600,7 +788,12 @@ impl WriterState {
             })
             .collect();
         full.sort_unstable_by(|a, b| b.cmp(a));
-        let budget = if final_commit { 0 } else { SEAL_BUDGET };
+        // No sealing while commits fail: each retry should be small.
+        let budget = if final_commit || self.failing.is_some() {
+            0
+        } else {
+            SEAL_BUDGET
+        };
         plan.seals = full.into_iter().take(budget).map(|(_, _, i)| i).collect();
         let n = self.tags.len().max(1);
         let mut budget = if final_commit { usize::MAX } else { ROLLUP_BUDGET };
@@ -628,14 +821,15 @@ impl WriterState {
 
     /// Writes what arrived since the last commit in one transaction. The final one (at stop) writes
     /// every rollup row too, so a clean restart has nothing to replay.
-    fn commit(&mut self, stats: &HistorianStats, final_commit: bool) {
+    /// True when it wrote (or had nothing to write).
+    fn commit(&mut self, stats: &HistorianStats, final_commit: bool) -> bool {
         let rollup_work = self.tags.iter().any(|t| {
             t.rollups
                 .iter()
                 .any(|r| !r.closed.is_empty() || (final_commit && r.open_dirty))
         });
         if !self.tags.iter().any(|t| t.dirty) && !rollup_work {
-            return;
+            return true;
         }
         let t0 = Instant::now();
         let plan = self.plan(final_commit);
@@ -663,7 +857,17 @@ impl WriterState {
                         r.open_dirty = false;
                     }
                 }
+                stats.samples_stored.fetch_add(self.buffered as u64, Ordering::Relaxed);
                 self.buffered = 0;
+                stats.backlog.store(0, Ordering::Relaxed);
+                if let Some(f) = self.failing.take() {
+                    stats.failing_since_us.store(0, Ordering::Relaxed);
+                    tracing::warn!(
+                        after_s = f.since.elapsed().as_secs(),
+                        lost = stats.samples_lost.load(Ordering::Relaxed) - f.lost_at_start,
+                        "history saving again"
+                    );
+                }
                 let us = t0.elapsed().as_micros() as u64;
                 stats.commits.fetch_add(1, Ordering::Relaxed);
                 stats.last_commit_us.store(us, Ordering::Relaxed);
@@ -674,8 +878,46 @@ impl WriterState {
                     }
                     r.push_back(us);
                 }
+                true
             }
-            Err(e) => stats.error(e),
+            Err(e) => {
+                let now = Instant::now();
+                match &mut self.failing {
+                    None => {
+                        tracing::error!(
+                            error = %e,
+                            backlog = self.buffered,
+                            keeping_at_most = self.max_backlog,
+                            "history NOT SAVING: samples wait in memory and are retried; past that they are counted as lost"
+                        );
+                        stats
+                            .failing_since_us
+                            .store(Timestamp::now().0.max(1), Ordering::Relaxed);
+                        self.failing = Some(Failing {
+                            since: now,
+                            attempts: 1,
+                            next_summary: now + FAILING_SUMMARY_EVERY,
+                            lost_at_start: stats.samples_lost.load(Ordering::Relaxed),
+                        });
+                    }
+                    Some(f) => {
+                        f.attempts = f.attempts.saturating_add(1);
+                        if now >= f.next_summary {
+                            f.next_summary = now + FAILING_SUMMARY_EVERY;
+                            tracing::warn!(
+                                error = %e,
+                                failing_s = f.since.elapsed().as_secs(),
+                                attempts = f.attempts,
+                                backlog = self.buffered,
+                                lost = stats.samples_lost.load(Ordering::Relaxed) - f.lost_at_start,
+                                "history still NOT SAVING"
+                            );
+                        }
+                    }
+                }
+                stats.error(e);
+                false
+            }
         }
     }
 

@@ -10,7 +10,7 @@ mod snapshot;
 
 pub use snapshot::{DriverStatus, EventRecord, HubCounters, Snapshot, SnapshotCell};
 
-use crate::auth::audit::AuditEntry;
+use crate::auth::audit::{AuditEntry, AuditSink};
 use crate::auth::{Action, Actor};
 use crate::driver::{DriverCommand, DriverEvent, DriverStats, SampleBatch};
 use crate::tag::{DriverId, TagDirectory, TagId, TagTable, TagUpdate, Timestamp, Value};
@@ -117,7 +117,7 @@ pub struct Hub {
     timing: HubTiming,
     events: VecDeque<EventRecord>,
     /// Operator writes (and refused ones) go to the audit trail.
-    audit: Option<Sender<AuditEntry>>,
+    audit: Option<AuditSink>,
     /// Commands subscribers asked for, waiting to be routed (reused buffer).
     routed: Vec<HubCommand>,
 }
@@ -159,7 +159,7 @@ impl Hub {
     }
 
     /// Sends operator writes, allowed or refused, to the audit trail.
-    pub fn set_audit(&mut self, audit: Sender<AuditEntry>) {
+    pub fn set_audit(&mut self, audit: AuditSink) {
         self.audit = Some(audit);
     }
 
@@ -249,10 +249,7 @@ impl Hub {
         } else {
             format!("value {value}: {detail}")
         };
-        let entry = AuditEntry::by(Timestamp::now(), by, "write", target, detail, allowed);
-        if tx.try_send(entry).is_err() {
-            tracing::error!(user = %by.user, target, "audit queue full or closed: this write is in the log only");
-        }
+        tx.record(AuditEntry::by(Timestamp::now(), by, "write", target, detail, allowed));
     }
 
     fn route(&mut self, cmd: HubCommand) {
@@ -281,10 +278,8 @@ impl Hub {
                 return self.route(HubCommand::Write { tag, value });
             }
             HubCommand::Record(entry) => {
-                if let Some(tx) = &self.audit
-                    && tx.try_send(entry).is_err()
-                {
-                    tracing::error!("audit queue full or closed: a console record was not written");
+                if let Some(tx) = &self.audit {
+                    tx.record(entry);
                 }
                 return;
             }

@@ -344,7 +344,7 @@ fn operator_writes_are_checked_against_the_role_and_audited() {
     let dir = directory(8, 60_000);
     let p = ports(4, 4);
     let (_cmd_tx, cmd_rx) = bounded(4);
-    let (audit_tx, audit_rx) = bounded(16);
+    let (audit_tx, audit_rx) = crate::auth::audit::AuditSink::channel(16);
     let mut hub = Hub::new(dir, p.ports, cmd_rx);
     hub.set_audit(audit_tx);
     hub.handle_command(HubCommand::OperatorWrite {

@@ -211,6 +211,10 @@ pub(super) fn text(
     Text::new(&en, &es)
 }
 
+/// The widest deadband accepted for a tag with no range: larger than any reading in any unit wellconsole
+/// shows, small enough that a typo like 1e300 is caught.
+const MAX_DEADBAND: f64 = 1e9;
+
 fn alarm(a: RawAlarm, src: &SourceFile<'_>, tags: &TagDirectory, errs: &mut Vec<Diagnostic>) -> Option<AlarmDef> {
     let before = errs.len();
     let tag_name = a.tag.get_ref();
@@ -386,7 +390,30 @@ fn alarm(a: RawAlarm, src: &SourceFile<'_>, tags: &TagDirectory, errs: &mut Vec<
     let priority = priority(&a.priority, src, errs);
     let deadband = match &a.deadband {
         None => 0.0,
-        Some(d) if d.get_ref().is_finite() && *d.get_ref() >= 0.0 => *d.get_ref(),
+        Some(d) if d.get_ref().is_finite() && *d.get_ref() >= 0.0 => {
+            let db = *d.get_ref();
+            // A deadband wider than what it is a band around keeps the alarm in for ever.
+            let widest = match (&kind, def.range) {
+                (Some(AlarmKind::Deviation { limit, .. }), _) => Some((*limit, "the deviation limit")),
+                (Some(AlarmKind::Rate { per_min, .. }), _) => Some((*per_min, "the rate limit")),
+                (_, Some((lo, hi))) => Some((hi - lo, "the tag's range span")),
+                _ => None,
+            };
+            match widest {
+                Some((w, what)) if db >= w => {
+                    errs.push(src.at(d.span(), format!("deadband must be less than {what} ({w})")));
+                    0.0
+                }
+                _ if db > MAX_DEADBAND => {
+                    errs.push(src.at(
+                        d.span(),
+                        format!("deadband is beyond any instrument's reach (at most {MAX_DEADBAND:e}); give the tag a range to bound it"),
+                    ));
+                    0.0
+                }
+                _ => db,
+            }
+        }
         Some(d) => {
             errs.push(src.at(d.span(), "deadband must be 0 or more, in the tag's unit"));
             0.0
@@ -517,6 +544,10 @@ pub fn comparison(s: &str, tags: &TagDirectory) -> Result<Comparison, String> {
     } else if let Some(q) = rhs.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
         Value::str(q)
     } else if let Ok(x) = rhs.parse::<f64>() {
+        // Rust reads "NaN", "inf" and 1e400 as numbers; a comparison with one is never (or always) true.
+        if !x.is_finite() {
+            return Err(format!("'{rhs}' is not a finite number"));
+        }
         Value::F64(x)
     } else {
         return Err(format!("'{rhs}' is not true, false, a number or a \"quoted string\""));

@@ -18,15 +18,30 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A file's text and its display path, able to turn byte offsets into line:col.
+/// A file's text and its display path, able to turn byte offsets into line:col. The line starts are
+/// indexed once, so locating a problem costs a binary search and one line, not a scan from the top: a
+/// file with 50,000 alarms, each located, stays linear.
 pub struct SourceFile<'a> {
     pub path: &'a str,
     pub text: &'a str,
+    /// Byte offset where each line starts (`line_starts[0] == 0`).
+    line_starts: Vec<usize>,
 }
 
 impl<'a> SourceFile<'a> {
     pub fn new(path: &'a str, text: &'a str) -> Self {
-        Self { path, text }
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Self {
+            path,
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).
@@ -35,10 +50,10 @@ impl<'a> SourceFile<'a> {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        // The number of line starts at or before the offset is its 1-based line.
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self.line_starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
     }
 
     pub fn at(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
@@ -82,5 +97,11 @@ mod tests {
         // byte 16 is after "ñandú = " (10 bytes: ñ and ú take 2 each), i.e. character column 9
         assert_eq!(f.line_col(16), (2, 9));
         assert_eq!(f.line_col(999), (3, 1));
+        let empty = SourceFile::new("e.toml", "");
+        assert_eq!(empty.line_col(0), (1, 1));
+        let blank = SourceFile::new("b.toml", "x\r\n\n\ny");
+        assert_eq!(blank.line_col(2), (1, 3), "a CR belongs to its line");
+        assert_eq!(blank.line_col(4), (3, 1));
+        assert_eq!(blank.line_col(5), (4, 1));
     }
 }

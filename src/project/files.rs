@@ -137,6 +137,13 @@ fn collect_embedded(
     }
 }
 
+/// A project file larger than this is refused unread (50,000 alarm points take about 8 MiB).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+/// Files read from one project at most.
+pub const MAX_FILES: usize = 20_000;
+/// Folder levels below a project folder (a symbolic link looping back must not recurse for ever).
+pub const MAX_DEPTH: usize = 16;
+
 fn walk(
     root: &Path,
     rel: &Path,
@@ -144,6 +151,13 @@ fn walk(
     bad: &mut Vec<(String, String)>,
 ) -> Result<(), FilesError> {
     let abs = root.join(rel);
+    if rel.components().count() > MAX_DEPTH {
+        bad.push((
+            key_of(rel),
+            format!("folders nest more than {MAX_DEPTH} deep here (a link looping back?): not read"),
+        ));
+        return Ok(());
+    }
     let entries = std::fs::read_dir(&abs).map_err(|source| FilesError::Io {
         path: abs.clone(),
         source,
@@ -153,6 +167,13 @@ fn walk(
     for name in names {
         let child = rel.join(&name);
         let child_abs = root.join(&child);
+        if files.len() + bad.len() >= MAX_FILES {
+            bad.push((
+                key_of(&child),
+                format!("the project has more than {MAX_FILES} files: the rest are not read"),
+            ));
+            return Ok(());
+        }
         if child_abs.is_dir() {
             walk(root, &child, files, bad)?;
         } else if child_abs.is_file() {
@@ -162,22 +183,51 @@ fn walk(
     Ok(())
 }
 
+fn key_of(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn read_into(
     root: &Path,
     rel: &Path,
     files: &mut BTreeMap<String, String>,
     bad: &mut Vec<(String, String)>,
 ) -> Result<(), FilesError> {
-    let key = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let key = key_of(rel);
     let abs = root.join(rel);
-    let bytes = std::fs::read(&abs).map_err(|source| FilesError::Io {
+    let io = |source| FilesError::Io {
         path: abs.clone(),
         source,
-    })?;
+    };
+    let size = std::fs::metadata(&abs).map_err(io)?.len();
+    if size > MAX_FILE_BYTES {
+        bad.push((
+            key,
+            format!(
+                "{} MiB: project files are at most {} MiB",
+                size >> 20,
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+        return Ok(());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    {
+        use std::io::Read;
+        // Bounded even if the file grows while it is read.
+        std::fs::File::open(&abs)
+            .map_err(io)?
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        bad.push((key, format!("project files are at most {} MiB", MAX_FILE_BYTES >> 20)));
+        return Ok(());
+    }
     match String::from_utf8(bytes) {
         Ok(t) => {
             files.insert(key, t);

@@ -56,9 +56,66 @@ impl Project {
         }
     }
 
-    /// The alarm journal: beside the history database, so one folder holds a site's records.
-    pub fn alarm_journal_path(&self) -> std::path::PathBuf {
-        self.history_path().with_file_name("alarms.db")
+    /// Where this site's records live: `[records] dir` (relative to the project folder), else the folder
+    /// of the project's history database (its default place, whatever `--history-db` says: a flag must not
+    /// move the user store or the audit trail).
+    pub fn records_dir(&self) -> std::path::PathBuf {
+        let base = match &self.files.origin {
+            Origin::Directory(dir) => dir.clone(),
+            Origin::EmbeddedDemo => user_data_dir().join("demo"),
+        };
+        match &self.site.records.dir {
+            Some(d) => base.join(d),
+            None => self
+                .history_path()
+                .parent()
+                .map_or_else(|| base.clone(), std::path::Path::to_path_buf),
+        }
+    }
+
+    /// The site key's file: `[records] key`, else `site.key` in the records folder.
+    pub fn site_key_path(&self) -> std::path::PathBuf {
+        match (&self.site.records.key, &self.files.origin) {
+            (Some(k), Origin::Directory(dir)) => dir.join(k),
+            (Some(k), Origin::EmbeddedDemo) => user_data_dir().join("demo").join(k),
+            (None, _) => self.records_dir().join("site.key"),
+        }
+    }
+
+    /// Opens the records folder and its key (see `records::Records::open`). When the key is made (a
+    /// first start, or a site from before keys), user records from before are sealed with it, once.
+    pub fn records(&self) -> Result<crate::records::Records, crate::records::RecordsError> {
+        let dir = self.records_dir();
+        // Either record names the key; both gone with the key is the one case a new key is made over
+        // old records (and then it vouches for none of them: sealed users are refused).
+        let sealed = crate::auth::audit::sealed_key_id(&dir.join("audit.db"))
+            .or_else(|| crate::auth::users::sealed_key_id(&dir.join("users.db")));
+        let (records, made) = crate::records::Records::open(&dir, &self.site_key_path(), sealed.as_deref())?;
+        if made && records.users().is_file() {
+            match self.user_store(&records).open().and_then(|u| u.seal_unsealed()) {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(users = n, "user records from before site keys sealed with the new key"),
+                Err(e) => tracing::error!(error = %e, "user records could not be sealed"),
+            }
+        }
+        Ok(records)
+    }
+
+    /// The audit trail of these records, with this site's external anchor.
+    pub fn audit_trail(&self, records: &crate::records::Records) -> crate::auth::audit::AuditTrail {
+        crate::auth::audit::AuditTrail {
+            external: self.site.records.anchor.clone(),
+            ..crate::auth::audit::AuditTrail::of(records)
+        }
+    }
+
+    /// The user store of these records, with this site's lockout settings.
+    pub fn user_store(&self, records: &crate::records::Records) -> crate::auth::users::UserStoreConfig {
+        crate::auth::users::UserStoreConfig {
+            path: records.users(),
+            key: records.key.clone(),
+            lockout: self.site.security.lockout,
+        }
     }
 
     pub fn demo() -> Result<Self, Vec<Diagnostic>> {

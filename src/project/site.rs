@@ -32,6 +32,37 @@ pub struct Site {
     pub drivers: Vec<DriverConfig>,
     pub tags: Arc<TagDirectory>,
     pub historian: HistorySettings,
+    pub records: RecordsSettings,
+    pub security: SecuritySettings,
+}
+
+/// The `[records]` table: where the site's records (users, audit trail, alarm journal, trip state) and
+/// the key that seals them are kept. Paths relative to the project folder.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordsSettings {
+    /// `None`: beside the history database's default place.
+    pub dir: Option<std::path::PathBuf>,
+    /// `None`: `site.key` in the records folder.
+    pub key: Option<std::path::PathBuf>,
+    /// The broker the audit trail's head is also published to (`anchor_mqtt`, `anchor_topic`).
+    pub anchor: Option<crate::auth::audit::external::ExternalAnchor>,
+}
+
+/// The `[security]` table: login lockout and back-off.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SecuritySettings {
+    pub lockout: crate::auth::users::Lockout,
+    /// Failed logins in a row at one console after which each further try waits (1 s, doubling, ≤ 30 s).
+    pub backoff_after: u32,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            lockout: crate::auth::users::Lockout::default(),
+            backoff_after: 3,
+        }
+    }
 }
 
 /// The `[historian]` table: where history is kept and for how long.
@@ -99,6 +130,25 @@ struct RawSite {
     #[serde(default)]
     tag: Vec<RawTag>,
     historian: Option<RawHistorian>,
+    records: Option<RawRecords>,
+    security: Option<RawSecurity>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecords {
+    dir: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+    anchor_mqtt: Option<Spanned<String>>,
+    anchor_topic: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    lockout_after: Option<Spanned<i64>>,
+    lockout_min: Option<Spanned<f64>>,
+    backoff_after: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -256,7 +306,8 @@ struct RawTag {
     unit: String,
     #[serde(default)]
     description: RawDescription,
-    range: Option<Spanned<[f64; 2]>>,
+    /// A list, not `[f64; 2]`: serde reads the first two of `[0, 100, 5]` and ignores the rest.
+    range: Option<Spanned<Vec<f64>>>,
     decimals: Option<Spanned<i64>>,
     stale_after_ms: Option<Spanned<u64>>,
     #[serde(default)]
@@ -584,16 +635,24 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             ));
         }
         let range = match &t.range {
-            Some(r) => {
-                let [lo, hi] = *r.get_ref();
-                if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+            Some(r) => match r.get_ref().as_slice() {
+                &[lo, hi] => {
+                    if !(lo.is_finite() && hi.is_finite() && lo < hi && (hi - lo).is_finite()) {
+                        errs.push(src.at(
+                            r.span(),
+                            format!("range [{lo}, {hi}] must be two finite numbers, low < high"),
+                        ));
+                    }
+                    Some((lo, hi))
+                }
+                other => {
                     errs.push(src.at(
                         r.span(),
-                        format!("range [{lo}, {hi}] must be two finite numbers, low < high"),
+                        format!("range is [low, high]: two numbers, not {}", other.len()),
                     ));
+                    None
                 }
-                Some((lo, hi))
-            }
+            },
             None => signal.and_then(|s| s.range),
         };
         let decimals = match &t.decimals {
@@ -696,6 +755,8 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
     }
 
     let historian = history_settings(raw.historian.as_ref(), src, &mut errs);
+    let records = records_settings(raw.records.as_ref(), raw.site.name.get_ref(), src, &mut errs);
+    let security = security_settings(raw.security.as_ref(), src, &mut errs);
     if errs.is_empty() {
         Ok(Site {
             name: raw.site.name.into_inner(),
@@ -703,6 +764,8 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             drivers,
             tags: Arc::new(TagDirectory::new(defs)),
             historian,
+            records,
+            security,
         })
     } else {
         Err(errs)
@@ -1097,6 +1160,11 @@ fn scaling_of(t: &RawTag, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> S
     {
         errs.push(src.at(g.span(), "gain must be a finite, non-zero number"));
     }
+    if let Some(o) = &t.offset
+        && !scaling.offset.is_finite()
+    {
+        errs.push(src.at(o.span(), "offset must be a finite number"));
+    }
     scaling
 }
 
@@ -1435,6 +1503,102 @@ fn history_settings(raw: Option<&RawHistorian>, src: &SourceFile<'_>, errs: &mut
     r.raw = days(&raw.raw_days, r.raw);
     r.minute = days(&raw.minute_days, r.minute);
     r.hour = days(&raw.hour_days, r.hour);
+    out
+}
+
+fn records_settings(
+    raw: Option<&RawRecords>,
+    site: &str,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> RecordsSettings {
+    let mut out = RecordsSettings::default();
+    let Some(raw) = raw else { return out };
+    let mut path = |p: &Option<Spanned<String>>, what: &str| {
+        let p = p.as_ref()?;
+        if p.get_ref().trim().is_empty() {
+            errs.push(src.at(p.span(), format!("records {what} must not be empty")));
+            None
+        } else {
+            Some(std::path::PathBuf::from(p.get_ref()))
+        }
+    };
+    out.dir = path(&raw.dir, "dir");
+    out.key = path(&raw.key, "key");
+    if let Some(t) = &raw.anchor_topic
+        && raw.anchor_mqtt.is_none()
+    {
+        errs.push(src.at(
+            t.span(),
+            "anchor_topic has no meaning without anchor_mqtt = \"HOST:PORT\"",
+        ));
+    }
+    if let Some(b) = &raw.anchor_mqtt {
+        let hp = b
+            .get_ref()
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h.trim().to_owned(), p.trim().parse::<u16>().ok().filter(|p| *p > 0)?)))
+            .filter(|(h, _)| !h.is_empty());
+        let topic = match &raw.anchor_topic {
+            Some(t) => match crate::driver::mqtt::topic::validate_name(t.get_ref()) {
+                Ok(()) => Some(t.get_ref().clone()),
+                Err(why) => {
+                    errs.push(src.at(t.span(), format!("anchor_topic '{}': {why}", t.get_ref())));
+                    None
+                }
+            },
+            None => {
+                let name: String = site
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                Some(format!("wellconsole/{name}/audit-anchor"))
+            }
+        };
+        match (hp, topic) {
+            (Some((host, port)), Some(topic)) => {
+                out.anchor = Some(crate::auth::audit::external::ExternalAnchor { host, port, topic });
+            }
+            (None, _) => errs.push(src.at(b.span(), format!("'{}' must be HOST:PORT", b.get_ref()))),
+            (_, None) => {}
+        }
+    }
+    out
+}
+
+fn security_settings(raw: Option<&RawSecurity>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> SecuritySettings {
+    let mut out = SecuritySettings::default();
+    let Some(raw) = raw else { return out };
+    let mut count = |v: &Option<Spanned<i64>>, lo: i64, what: &str| {
+        let v = v.as_ref()?;
+        match u32::try_from(*v.get_ref()) {
+            Ok(n) if i64::from(n) >= lo && n <= 100 => Some(n),
+            _ => {
+                errs.push(src.at(v.span(), format!("{what} must be a whole number from {lo} to 100")));
+                None
+            }
+        }
+    };
+    if let Some(n) = count(&raw.lockout_after, 0, "lockout_after (0: never lock)") {
+        out.lockout.after = n;
+    }
+    if let Some(n) = count(&raw.backoff_after, 1, "backoff_after") {
+        out.backoff_after = n;
+    }
+    if let Some(m) = &raw.lockout_min {
+        let v = *m.get_ref();
+        if v.is_finite() && (1.0..=1440.0).contains(&v) {
+            out.lockout.duration = Duration::from_secs_f64(v * 60.0);
+        } else {
+            errs.push(src.at(m.span(), "lockout_min must be from 1 to 1440 minutes"));
+        }
+    }
     out
 }
 

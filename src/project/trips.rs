@@ -216,7 +216,7 @@ fn trip(
     let cond = match parse_condition(t.when.get_ref(), tags, &mut slots) {
         Ok(c) => Some(c),
         Err(why) => {
-            errs.push(src.at(t.when.span(), format!("when '{}': {why}", t.when.get_ref())));
+            errs.push(src.at(t.when.span(), format!("when '{}': {why}", clip(t.when.get_ref()))));
             None
         }
     };
@@ -408,9 +408,19 @@ fn tokenize(s: &str) -> Result<Vec<Token>, String> {
     Ok(out)
 }
 
+/// Parentheses a `when` may nest. Rules people write use two or three; evaluation, the Trips page's text,
+/// `renumber` and dropping a condition recurse once per level, on threads with ordinary stacks, so the
+/// parser is where depth is bounded (a file nested thousands deep must not take the console down).
+pub const MAX_NESTING: usize = 32;
+/// The longest `when`, in bytes.
+pub const MAX_CONDITION_LEN: usize = 4096;
+/// Terms (comparisons and rates) one `when` may join: bounds evaluation work per update.
+pub const MAX_TERMS: usize = 256;
+
 struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
     tags: &'a TagDirectory,
     slots: &'a mut Vec<crate::tag::TagId>,
 }
@@ -447,7 +457,13 @@ impl Parser<'_> {
         self.pos += 1;
         match t {
             Some(Token::Open) => {
-                let c = self.or()?;
+                if self.depth >= MAX_NESTING {
+                    return Err(format!("parentheses nest more than {MAX_NESTING} deep"));
+                }
+                self.depth += 1;
+                let c = self.or();
+                self.depth -= 1;
+                let c = c?;
                 if self.tokens.get(self.pos) != Some(&Token::Close) {
                     return Err("a '(' is not closed".into());
                 }
@@ -492,15 +508,38 @@ impl Parser<'_> {
     }
 }
 
+/// A `when` as quoted in a message: whole when short, its start otherwise (a 15,000-parenthesis condition
+/// must not make a 30 kB line).
+fn clip(s: &str) -> String {
+    if s.chars().count() <= 80 {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    }
+}
+
 /// Parses a `when` expression; rate terms get slots numbered from 0 in `slots`.
 pub fn parse_condition(s: &str, tags: &TagDirectory, slots: &mut Vec<crate::tag::TagId>) -> Result<Cond, String> {
+    if s.len() > MAX_CONDITION_LEN {
+        return Err(format!(
+            "the condition is {} bytes long; at most {MAX_CONDITION_LEN} (split it into several trips)",
+            s.len()
+        ));
+    }
     let tokens = tokenize(s)?;
     if tokens.is_empty() {
         return Err("the condition is empty".into());
     }
+    let terms = tokens.iter().filter(|t| matches!(t, Token::Term(_))).count();
+    if terms > MAX_TERMS {
+        return Err(format!(
+            "the condition joins {terms} terms; at most {MAX_TERMS} (split it into several trips)"
+        ));
+    }
     let mut p = Parser {
         tokens,
         pos: 0,
+        depth: 0,
         tags,
         slots,
     };
@@ -585,5 +624,41 @@ mod tests {
             let e = parse_condition(text, &d, &mut Vec::new()).unwrap_err();
             assert!(e.contains(why), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn depth_length_terms_and_non_finite_numbers_are_bounded() {
+        let d = dir();
+        let nest = |n: usize| format!("{}brand/or > 1{}", "(".repeat(n), ")".repeat(n));
+        let mut slots = Vec::new();
+        assert!(parse_condition(&nest(MAX_NESTING), &d, &mut slots).is_ok());
+        let deep = |n: usize| {
+            // Each level a real node (alternating and/or), not only redundant parentheses.
+            let mut s = String::from("brand/or > 1");
+            for i in 0..n {
+                let op = if i % 2 == 0 { "and" } else { "or" };
+                s = format!("land/and < 2 {op} ({s})");
+            }
+            s
+        };
+        assert!(parse_condition(&deep(20), &d, &mut Vec::new()).is_ok());
+        for (text, why) in [
+            (nest(MAX_NESTING + 1), "nest more than 32 deep"),
+            (nest(15_000), "bytes long; at most 4096"),
+            (deep(200), "nest more than 32 deep"),
+            (deep(300), "bytes long"),
+            (nest(1_500), "nest more than 32 deep"),
+            (vec!["brand/or > 1"; 300].join(" or "), "bytes long"),
+            (vec!["brand/or>1"; 260].join(" or "), "joins 260 terms; at most 256"),
+            ("brand/or > NaN".to_owned(), "is not a finite number"),
+            ("brand/or > inf".to_owned(), "is not a finite number"),
+            ("brand/or < -infinity".to_owned(), "is not a finite number"),
+            ("brand/or > 1e400".to_owned(), "is not a finite number"),
+            ("rate(brand/or) > NaN".to_owned(), "is not a number"),
+        ] {
+            let e = parse_condition(&text, &d, &mut Vec::new()).unwrap_err();
+            assert!(e.contains(why), "{}: {e}", clip(&text));
+        }
+        assert!(clip(&nest(15_000)).chars().count() <= 61);
     }
 }

@@ -8,6 +8,23 @@ use super::ProjectFiles;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+/// Stack of a reload thread: at least what `check` gets on the main thread, so a file `check` passes
+/// loads on a reload too (loaders bound their own depth; this is the margin behind that bound).
+pub const RELOAD_STACK: usize = 16 << 20;
+
+/// Runs one reload check so that a loader's panic becomes a problem line (the last good set stays)
+/// instead of ending the watcher — or, worse, the console.
+pub fn guarded<T>(
+    what: &str,
+    check: impl FnOnce() -> Option<Result<T, Vec<String>>>,
+) -> Option<Result<T, Vec<String>>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)).unwrap_or_else(|_| {
+        Some(Err(vec![format!(
+            "internal error while loading the edited {what} files (a bug: please report it with the files)"
+        )]))
+    })
+}
+
 /// Name, size and modification time of every file under `dirs` of `root`: changes when any file does.
 fn signature(root: &Path, dirs: &[&str]) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     let mut out = Vec::new();

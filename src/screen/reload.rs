@@ -48,33 +48,36 @@ pub fn watch(
     problems: ConfigProblems,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new().name("screen-reload".into()).spawn(move || {
-        let mut watched = Watched::new(loaded);
-        while !stop.load(Ordering::Relaxed) {
-            for _ in 0..10 {
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                std::thread::sleep(POLL / 10);
-            }
-            match watched.check(&root, &tags) {
-                None => {}
-                Some(Ok(set)) => {
-                    tracing::info!(
-                        screens = set.screens.len(),
-                        symbols = set.symbols.len(),
-                        "screens reloaded"
-                    );
-                    screens.store(Arc::new(set));
-                    problems.store(Arc::new(Vec::new()));
-                }
-                Some(Err(lines)) => {
-                    for l in &lines {
-                        tracing::error!("{l} (keeping the last good screens)");
+    std::thread::Builder::new()
+        .name("screen-reload".into())
+        .stack_size(crate::project::watch::RELOAD_STACK)
+        .spawn(move || {
+            let mut watched = Watched::new(loaded);
+            while !stop.load(Ordering::Relaxed) {
+                for _ in 0..10 {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
                     }
-                    problems.store(Arc::new(lines));
+                    std::thread::sleep(POLL / 10);
+                }
+                match crate::project::watch::guarded("screen", || watched.check(&root, &tags)) {
+                    None => {}
+                    Some(Ok(set)) => {
+                        tracing::info!(
+                            screens = set.screens.len(),
+                            symbols = set.symbols.len(),
+                            "screens reloaded"
+                        );
+                        screens.store(Arc::new(set));
+                        problems.store(Arc::new(Vec::new()));
+                    }
+                    Some(Err(lines)) => {
+                        for l in &lines {
+                            tracing::error!("{l} (keeping the last good screens)");
+                        }
+                        problems.store(Arc::new(lines));
+                    }
                 }
             }
-        }
-    })
+        })
 }

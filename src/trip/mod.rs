@@ -15,7 +15,7 @@ pub use engine::{
     Cause, EstopRow, OutputStatus, TripCommand, TripEngine, TripEvent, TripEventKind, TripRow, TripStatus,
 };
 
-use crate::auth::audit::AuditEntry;
+use crate::auth::audit::{AuditEntry, AuditSink};
 use crate::driver::DriverEvent;
 use crate::hub::{HubCommand, Subscriber};
 use crate::tag::{TagTable, TagUpdate, Timestamp};
@@ -69,7 +69,7 @@ pub type TripViewCell = Arc<ArcSwap<TripView>>;
 pub struct TripService {
     engine: TripEngine,
     view: TripViewCell,
-    audit: Option<Sender<AuditEntry>>,
+    audit: Option<AuditSink>,
     recent: VecDeque<TripEvent>,
     seq: u64,
     /// Where latches and bypasses are saved, and a snapshot the writer had no room for.
@@ -96,7 +96,7 @@ impl TripService {
     }
 
     /// Every trip, output failure, reset, bypass, E-stop and refusal also goes to the audit trail.
-    pub fn with_audit(mut self, audit: Sender<AuditEntry>) -> Self {
+    pub fn with_audit(mut self, audit: AuditSink) -> Self {
         self.audit = Some(audit);
         self
     }
@@ -145,9 +145,7 @@ impl TripService {
                         allowed,
                     },
                 };
-                if tx.try_send(entry).is_err() {
-                    tracing::error!(trip = %e.id, "audit queue full or closed: this trip event is in the log only");
-                }
+                tx.record(entry);
             }
             if self.recent.len() == RECENT_TRIP_EVENTS {
                 self.recent.pop_back();

@@ -30,13 +30,15 @@ pub struct ConsoleSettings {
     /// Open the audio device (off in tests: no horn is shown as SOUND UNAVAILABLE).
     pub horn: bool,
     /// The user store: with one, the console starts view-only and people log in (`None`: `actor` acts).
-    pub users: Option<std::path::PathBuf>,
+    pub users: Option<crate::auth::users::UserStoreConfig>,
     /// A logged-in user with no input for this long is logged out (zero: never).
     pub idle_logout: Duration,
     /// The audit trail the Audit page reads (`None`: not kept).
-    pub audit: Option<std::path::PathBuf>,
+    pub audit: Option<crate::auth::audit::AuditTrail>,
     /// Where this console remembers its screen windows (`None`: not remembered).
     pub layout: Option<std::path::PathBuf>,
+    /// Failed logins in a row at this console after which each further try waits longer.
+    pub backoff_after: u32,
     /// Touch mode (cab panels): large targets and the keypad's large keys. Switchable at runtime.
     pub touch: bool,
     /// The high-contrast sunlight palette. Switchable at runtime.
@@ -56,6 +58,7 @@ impl Default for ConsoleSettings {
             idle_logout: DEFAULT_IDLE_LOGOUT,
             audit: None,
             layout: None,
+            backoff_after: 3,
             touch: false,
             sunlight: false,
             units: crate::units::UnitSystem::Oilfield,

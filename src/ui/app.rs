@@ -176,7 +176,12 @@ impl ConsoleApp {
             // Logins: nobody acts until someone logs in.
             settings.actor = session::view_only();
         }
-        let session = Session::new(settings.users.clone(), settings.idle_logout, inputs.commands.clone());
+        let session = Session::new(
+            settings.users.clone(),
+            settings.idle_logout,
+            settings.backoff_after,
+            inputs.commands.clone(),
+        );
         let audit = AuditPage::new(settings.audit.clone());
         let desk = AlarmDesk::new(inputs.alarms.as_ref(), settings, inputs.commands.clone());
         let trips = TripDesk::new(inputs.trips.clone(), inputs.commands.clone());
@@ -761,30 +766,34 @@ fn switch_ui(ui: &mut Ui, on: &mut bool, label: &str, hover: &str) -> bool {
     flipped
 }
 
-/// History health: quiet while it keeps up; a chip when it drops samples or cannot commit.
+/// History health: quiet while it keeps up; a chip while commits fail (with what waits and what was lost)
+/// and, after, whenever any sample was not stored this run — a loss is never silent.
 fn history_status_ui(ui: &mut Ui, h: &HistorianStats, lang: Lang) {
     use std::sync::atomic::Ordering::Relaxed;
-    let dropped = h.samples_dropped.load(Relaxed);
-    let errors = h.commit_errors.load(Relaxed);
+    let not_stored = h.not_stored();
+    let lost = lang.pick("samples not stored", "muestras no guardadas");
     ui.separator();
-    if errors > 0 {
+    if h.failing() {
         let why = h.last_error().unwrap_or_default();
         readout::chip_ui(
             ui,
             lang.pick("HISTORY NOT SAVING", "HISTÓRICO NO GUARDA"),
             theme::QUALITY_BAD,
         );
+        let waiting = lang.pick("waiting", "en espera");
         let failed = lang.pick("failed commits", "confirmaciones fallidas");
-        ui.label(RichText::new(format!("{errors} {failed}")).color(theme::text_dim()))
-            .on_hover_text(why);
-    } else if dropped > 0 {
+        ui.label(
+            RichText::new(format!("{} {waiting} · {not_stored} {lost}", h.backlog.load(Relaxed)))
+                .color(theme::text_dim()),
+        )
+        .on_hover_text(format!("{} {failed}: {why}", h.commit_errors.load(Relaxed)));
+    } else if not_stored > 0 {
         readout::chip_ui(
             ui,
             lang.pick("HISTORY DROPPING", "HISTÓRICO DESCARTA"),
             theme::QUALITY_BAD,
         );
-        let lost = lang.pick("samples not stored", "muestras no guardadas");
-        ui.label(RichText::new(format!("{dropped} {lost}")).color(theme::text_dim()));
+        ui.label(RichText::new(format!("{not_stored} {lost}")).color(theme::text_dim()));
     } else {
         let stored = lang.pick("samples stored", "muestras guardadas");
         ui.label(RichText::new(lang.pick("history ok", "histórico ok")).color(theme::text_dim()))

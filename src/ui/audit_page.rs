@@ -3,11 +3,10 @@
 //! change the trail.
 
 use super::theme;
-use crate::auth::audit::{self, AuditRecord};
+use crate::auth::audit::{self, AuditRecord, AuditTrail};
 use crate::lang::Lang;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use egui::{RichText, Ui};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const SHOWN: usize = 300;
@@ -21,7 +20,7 @@ pub struct AuditAnswer {
 }
 
 pub struct AuditPage {
-    path: Option<PathBuf>,
+    trail: Option<AuditTrail>,
     requests: Option<Sender<()>>,
     answers: Option<Receiver<AuditAnswer>>,
     pub last: Option<AuditAnswer>,
@@ -30,9 +29,9 @@ pub struct AuditPage {
 }
 
 impl AuditPage {
-    pub fn new(path: Option<PathBuf>) -> Self {
+    pub fn new(trail: Option<AuditTrail>) -> Self {
         Self {
-            path,
+            trail,
             requests: None,
             answers: None,
             last: None,
@@ -42,19 +41,21 @@ impl AuditPage {
     }
 
     fn start(&mut self) {
-        let Some(path) = self.path.clone() else { return };
+        let Some(trail) = self.trail.clone() else { return };
         let (req_tx, req_rx) = bounded::<()>(1);
         let (ans_tx, ans_rx) = bounded(1);
         let spawned = std::thread::Builder::new().name("audit-reader".into()).spawn(move || {
             while req_rx.recv().is_ok() {
-                let answer = match audit::open(&path) {
+                let answer = match audit::open(&trail) {
                     Err(e) => AuditAnswer {
                         records: Err(e.to_string()),
                         verified: Err(e.to_string()),
                     },
                     Ok(conn) => AuditAnswer {
                         records: audit::recent(&conn, SHOWN).map_err(|e| e.to_string()),
-                        verified: audit::verify(&conn).map_err(|e| e.to_string()),
+                        verified: audit::verify(&conn, &trail)
+                            .map(|v| (v.records, v.head))
+                            .map_err(|e| e.to_string()),
                     },
                 };
                 if ans_tx.send(answer).is_err() {
@@ -91,7 +92,7 @@ impl AuditPage {
 /// The trail as recorded: actions, targets and details are the record's own words (English), as they
 /// were signed into the chain; the page around them speaks the console's language.
 pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage, lang: Lang) {
-    if page.path.is_none() {
+    if page.trail.is_none() {
         ui.label(lang.pick(
             "This console keeps no audit trail (started without one).",
             "Esta consola no lleva registro de auditoría (se inició sin uno).",

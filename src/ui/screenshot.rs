@@ -69,7 +69,7 @@ pub fn screenshot(project: Project, opts: RuntimeOptions, req: &ScreenshotReques
     }
     let snap = runtime.snapshot.load_full();
     let alarms = runtime.alarms.view.load_full();
-    runtime.shutdown();
+    let _ = runtime.shutdown();
     let ctx = egui::Context::default();
     theme::apply(&ctx, false, req.sunlight);
     let input = egui::RawInput {

@@ -2,20 +2,30 @@
 //!
 //! With a user store the console starts view-only until someone logs in. Passwords are checked on a
 //! short-lived thread (Argon2 takes tens of milliseconds by design; the UI never waits on it) and every
-//! login, failed login, logout and hand-over goes to the audit trail through the hub. Without a user
-//! store the console acts as the one user given on the command line, as before logins existed.
+//! login, failed login (with its real cause), lockout, logout and hand-over goes to the audit trail through
+//! the hub. Failed logins in a row at this console make each further try wait longer before it is
+//! answered (`backoff`), whatever the name typed; the store locks an account on its own count. Without a
+//! user store the console acts as the one user given on the command line, as before logins existed.
 
 use super::theme;
 use crate::auth::audit::AuditEntry;
-use crate::auth::users::{UserError, UserStore};
+use crate::auth::users::{FailReason, UserError, UserStoreConfig};
 use crate::auth::{Actor, Role};
 use crate::hub::HubCommand;
 use crate::lang::Lang;
 use crate::tag::Timestamp;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use egui::{RichText, Ui};
-use std::path::PathBuf;
 use std::time::Duration;
+
+/// How long the next login try at a console waits before its answer, after `failures` in a row: nothing
+/// up to `after`, then 1 s, doubling, at most 30 s.
+pub fn backoff(failures: u32, after: u32) -> Duration {
+    match failures.checked_sub(after) {
+        None => Duration::ZERO,
+        Some(extra) => Duration::from_secs(1u64 << extra.min(5)).min(Duration::from_secs(30)),
+    }
+}
 
 /// The user shown while nobody is logged in.
 pub const VIEW_ONLY: &str = "view-only";
@@ -33,8 +43,11 @@ pub struct LoginDialog {
 
 pub struct Session {
     /// The user store; `None`: no logins (the command line's user acts).
-    users: Option<PathBuf>,
+    users: Option<UserStoreConfig>,
     idle_logout: Duration,
+    /// Failed logins in a row at this console, and after how many each try waits.
+    failures: u32,
+    backoff_after: u32,
     pub dialog: Option<LoginDialog>,
     checking: Option<(String, Receiver<Result<Actor, UserError>>)>,
     last_activity: Timestamp,
@@ -45,10 +58,17 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(users: Option<PathBuf>, idle_logout: Duration, commands: Sender<HubCommand>) -> Self {
+    pub fn new(
+        users: Option<UserStoreConfig>,
+        idle_logout: Duration,
+        backoff_after: u32,
+        commands: Sender<HubCommand>,
+    ) -> Self {
         Self {
             users,
             idle_logout,
+            failures: 0,
+            backoff_after,
             dialog: None,
             checking: None,
             lang: Lang::En,
@@ -83,16 +103,22 @@ impl Session {
 
     /// Starts checking the dialog's name and password off the UI thread.
     fn submit(&mut self) {
-        let (Some(path), Some(d)) = (&self.users, &mut self.dialog) else {
+        let (Some(store), Some(d)) = (&self.users, &mut self.dialog) else {
             return;
         };
         let name = d.user.trim().to_owned();
         let password = std::mem::take(&mut d.password);
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let path = path.clone();
+        let store = store.clone();
         let who = name.clone();
+        let wait = backoff(self.failures, self.backoff_after);
         let spawned = std::thread::Builder::new().name("login-check".into()).spawn(move || {
-            let r = UserStore::open(&path).and_then(|s| s.login(&who, &password));
+            let started = std::time::Instant::now();
+            let r = store.open().and_then(|s| s.login(&who, &password, Timestamp::now()));
+            // The answer comes no sooner than the back-off, whatever it is.
+            if let Some(rest) = wait.checked_sub(started.elapsed()) {
+                std::thread::sleep(rest);
+            }
             let _ = tx.send(r);
         });
         match spawned {
@@ -122,17 +148,23 @@ impl Session {
         }
         let Some((name, rx)) = &self.checking else { return };
         let lang = self.lang;
+        let mut locked = None;
         let answer = match rx.try_recv() {
             Ok(Ok(a)) => Ok(a),
-            // (audit detail in English, what the person reads)
-            Ok(Err(UserError::LoginFailed)) => Err((
-                UserError::LoginFailed.to_string(),
-                lang.pick(
-                    "wrong user name or password, or the account is disabled",
-                    "usuario o contraseña incorrectos, o la cuenta está deshabilitada",
-                )
-                .to_owned(),
-            )),
+            // (audit detail in English with the real cause; the person reads the same words whatever it was)
+            Ok(Err(UserError::LoginFailed(why))) => {
+                if let FailReason::LockedNow { .. } = &why {
+                    locked = Some(why.to_string());
+                }
+                Err((
+                    why.to_string(),
+                    lang.pick(
+                        "wrong user name or password, or the account is disabled or locked",
+                        "usuario o contraseña incorrectos, o la cuenta está deshabilitada o bloqueada",
+                    )
+                    .to_owned(),
+                ))
+            }
             Ok(Err(e)) => {
                 let store = lang.pick(
                     "the user store cannot be read",
@@ -157,6 +189,7 @@ impl Session {
         self.checking = None;
         match answer {
             Ok(new) => {
+                self.failures = 0;
                 if actor.user == VIEW_ONLY {
                     self.record(&new, "login", String::new(), true, now);
                 } else {
@@ -170,8 +203,12 @@ impl Session {
                 self.last_activity = now;
             }
             Err((why, shown)) => {
+                self.failures = self.failures.saturating_add(1);
                 let attempted = Actor::new(name, Role::Viewer);
                 self.record(&attempted, "login", why, false, now);
+                if let Some(detail) = locked {
+                    self.record(&attempted, "account locked", detail, true, now);
+                }
                 if let Some(d) = &mut self.dialog {
                     d.error = Some(shown);
                 }

@@ -198,6 +198,36 @@ fn check_reports_each_error_kind_at_its_line_and_column() {
             vec![("alarms/a.toml", &[0xff, 0xfe, 0x00])],
             "alarms/a.toml:1:1: not UTF-8 text",
         ),
+        (
+            "a range of three numbers",
+            SITE.replace("range = [0.0, 15000.0]", "range = [0.0, 15000.0, 5.0]"),
+            vec![],
+            "site.toml:16:9: range is [low, high]: two numbers, not 3",
+        ),
+        (
+            "a range to infinity",
+            SITE.replace("range = [0.0, 15000.0]", "range = [0.0, inf]"),
+            vec![],
+            "site.toml:16:9: range [0, inf] must be two finite numbers, low < high",
+        ),
+        (
+            "records folder left empty",
+            format!("{SITE}\n[records]\ndir = \" \"\n"),
+            vec![],
+            "site.toml:23:7: records dir must not be empty",
+        ),
+        (
+            "a lockout that can never end",
+            format!("{SITE}\n[security]\nlockout_min = 1e300\n"),
+            vec![],
+            "site.toml:23:15: lockout_min must be from 1 to 1440 minutes",
+        ),
+        (
+            "a negative lockout count",
+            format!("{SITE}\n[security]\nlockout_after = -1\n"),
+            vec![],
+            "site.toml:23:17: lockout_after (0: never lock) must be a whole number from 0 to 100",
+        ),
     ];
     assert_check_reports(cases);
 }
@@ -393,6 +423,16 @@ fn check_reports_mqtt_configuration_errors() {
             "pointer without a slash",
             MQTT_SITE.replace("#/temp", "#temp"),
             "site.toml:18:11: JSON pointer 'temp' after '#' must start with '/'",
+        ),
+        (
+            "multi-level wildcard in a filter's middle",
+            MQTT_SITE.replace("field/+/telemetry", "field/#/telemetry"),
+            "site.toml:12:10: filter 'field/#/telemetry': '#' must be a whole level and the last one",
+        ),
+        (
+            "a tag's address that reads as a wildcard",
+            MQTT_SITE.replace("field/w1/telemetry#/temp", "field/#/temp"),
+            "site.toml:18:11: 'field/#/temp': '#' right after '/' reads as a multi-level wildcard",
         ),
         (
             "wildcard in a tag's topic",
@@ -720,6 +760,11 @@ fn check_reports_alarm_definition_errors() {
             alarm("type = \"hi\"\nlimit = 9000.0", "type = \"state\"\nstate = \"RIH\""),
             "alarms/a.toml:4:9: state \"RIH\" cannot be compared with 'ct01/depth'",
         ),
+        (
+            "a deadband wider than the tag's range",
+            with_line("deadband = 1e300"),
+            "alarms/a.toml:7:12: deadband must be less than the tag's range span (15000)",
+        ),
     ];
     let cases: Vec<BrokenCase> = cases
         .into_iter()
@@ -734,10 +779,18 @@ fn check_reports_alarm_definition_errors() {
 #[test]
 fn alarm_state_survives_a_restart_and_the_report_counts_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("alarms.db");
     let stats = tmp.path().join("stats.json");
+    // Its own data folder: the demo keeps its alarm journal with its records there.
+    let in_tmp = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+            .args(args)
+            .env("RUST_LOG", "error")
+            .env("XDG_DATA_HOME", tmp.path())
+            .output()
+            .expect("binary runs")
+    };
     let run = |extra: &[&str]| {
-        let mut args = vec!["--no-history", "--alarm-db", db.to_str().unwrap(), "--speed", "20"];
+        let mut args = vec!["--no-history", "--speed", "20"];
         args.extend_from_slice(extra);
         args.extend_from_slice(&[
             "run",
@@ -747,7 +800,7 @@ fn alarm_state_survives_a_restart_and_the_report_counts_it() {
             "--stats-json",
             stats.to_str().unwrap(),
         ]);
-        let o = wellconsole(&args);
+        let o = in_tmp(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
         v["alarms"].clone()
@@ -760,15 +813,7 @@ fn alarm_state_survives_a_restart_and_the_report_counts_it() {
     let second = run(&[]);
     assert_eq!(second["ct01/wellhead_pressure:HIHI"], "RTN UNACK", "{second}");
 
-    let o = wellconsole(&[
-        "alarms",
-        "report",
-        "--alarm-db",
-        db.to_str().unwrap(),
-        "--from",
-        "-1h",
-        "--csv",
-    ]);
+    let o = in_tmp(&["alarms", "report", "--from", "-1h", "--csv"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let csv = stdout(&o);
     assert!(csv.starts_with("section,key,value,extra\n"), "{csv}");
@@ -778,14 +823,14 @@ fn alarm_state_survives_a_restart_and_the_report_counts_it() {
         "{csv}"
     );
     assert!(csv.lines().any(|l| l.starts_with("priority,critical,")), "{csv}");
-    let o = wellconsole(&["alarms", "report", "--alarm-db", db.to_str().unwrap()]);
+    let o = in_tmp(&["alarms", "report"]);
     assert!(stdout(&o).contains("Alarm performance"));
-    let o = wellconsole(&[
-        "alarms",
-        "report",
-        "--alarm-db",
-        tmp.path().join("none.db").to_str().unwrap(),
-    ]);
+    let o = Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+        .args(["alarms", "report"])
+        .env("RUST_LOG", "error")
+        .env("XDG_DATA_HOME", tmp.path().join("none"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2), "a missing journal is refused");
 }
 
@@ -826,18 +871,35 @@ fn a_running_console_reloads_edited_alarm_files_and_keeps_the_last_good_set() {
     std::fs::write(dir.join("alarms/a.toml"), two).unwrap();
     wait("the new set", &|| points() == 2);
     assert!(rt.alarms.problems.load().is_empty());
+    // Hostile edits: a trip nested 5,000 and 2,000 deep once killed the console on reload ("thread
+    // 'alarm-reload' has overflowed its stack"). Now each is a problem line, and the console runs on.
+    for (depth, why) in [(5_000, "at most 4096"), (2_000, "parentheses nest more than 32 deep")] {
+        let deep = format!(
+            "[[trip]]\nid = \"deep\"\nname = {{ en = \"Deep\", es = \"Hondo\" }}\nwhen = \"{}ct01/depth > 1{}\"\ndelay_s = 1.0\naction = [{{ tag = \"ct01/depth\", value = 1.0 }}]\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        std::fs::write(dir.join("alarms/t.toml"), deep).unwrap();
+        wait("the problem", &|| {
+            rt.alarms.problems.load().iter().any(|p| p.contains(why))
+        });
+    }
+    assert_eq!(points(), 2, "the last good set kept running");
+    assert!(rt.snapshot.load().counters.samples_in > 0);
     rt.shutdown();
 }
 
 #[test]
 fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("history.db");
+    // The demo keeps its records in the user's data folder; `--history-db` moves history only.
+    let elsewhere = tmp.path().join("elsewhere").join("history.db");
+    let records = tmp.path().join("wellconsole").join("demo");
     let run = |args: &[&str], password: Option<&str>| {
-        let mut all = vec!["--history-db", db.to_str().unwrap()];
+        let mut all = vec!["--history-db", elsewhere.to_str().unwrap()];
         all.extend_from_slice(args);
         let mut c = Command::new(env!("CARGO_BIN_EXE_wellconsole"));
-        c.args(&all).env("RUST_LOG", "error").env("XDG_DATA_HOME", data_home());
+        c.args(&all).env("RUST_LOG", "error").env("XDG_DATA_HOME", tmp.path());
         if let Some(pw) = password {
             c.env("NEW_PASSWORD", pw);
         }
@@ -851,44 +913,21 @@ fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
             String::from_utf8_lossy(&o.stderr)
         )
     };
-    ok(&run(
-        &[
-            "users",
-            "add",
-            "ana",
-            "--role",
-            "operator",
-            "--password-env",
-            "NEW_PASSWORD",
-        ],
-        Some("pozo-caliente-7"),
-    ));
-    ok(&run(
-        &[
-            "users",
-            "add",
-            "sam",
-            "--role",
-            "supervisor",
-            "--password-env",
-            "NEW_PASSWORD",
-        ],
-        Some("turno-noche-44"),
-    ));
-    let weak = run(
-        &[
-            "users",
-            "add",
-            "luis",
-            "--role",
-            "admin",
-            "--password-env",
-            "NEW_PASSWORD",
-        ],
-        Some("short"),
-    );
-    assert_eq!(weak.status.code(), Some(2), "a weak password is refused");
+    let add = |name: &str, role: &str, pw: &str| {
+        run(
+            &["users", "add", name, "--role", role, "--password-env", "NEW_PASSWORD"],
+            Some(pw),
+        )
+    };
+    ok(&add("ana", "operator", "pozo-caliente-7"));
+    ok(&add("sam", "supervisor", "turno-noche-44"));
+    let weak = add("luis", "admin", "password");
+    assert_eq!(weak.status.code(), Some(2), "a common password is refused");
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("one of the most common passwords"));
+    let twin = add("ANA", "admin", "otra-clave-segura-1");
+    assert_eq!(twin.status.code(), Some(2), "a name differing only in case is refused");
     ok(&run(&["users", "disable", "ana"], None));
+    ok(&run(&["users", "unlock", "sam"], None));
     let list = stdout(&run(&["users", "list"], None));
     assert!(
         list.lines()
@@ -901,11 +940,31 @@ fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
         "{list}"
     );
     assert!(!list.contains("luis"));
+    // The records are the project's, not the flag's, and private to their owner.
+    assert!(!elsewhere.with_file_name("users.db").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&records), 0o700);
+        for f in ["users.db", "audit.db", "audit.anchor", "site.key"] {
+            assert_eq!(mode(&records.join(f)), 0o600, "{f}");
+        }
+    }
+
+    // The console refuses --user/--role on a site with users, wherever --history-db points.
+    let bypass = run(&["--user", "x", "--role", "admin"], None);
+    assert_eq!(bypass.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bypass.stderr).contains("--user and --role apply only to a site with no users"),
+        "{}",
+        String::from_utf8_lossy(&bypass.stderr)
+    );
 
     let verify = run(&["audit", "verify"], None);
     ok(&verify);
     assert!(
-        stdout(&verify).contains("4 records, chain intact"),
+        stdout(&verify).contains("6 records, chain intact, anchored at 6"),
         "{}",
         stdout(&verify)
     );
@@ -915,12 +974,14 @@ fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
         "the refused attempt is recorded: {log}"
     );
     assert!(log.contains("user disabled ana"), "{log}");
+    assert!(log.contains("user unlocked sam"), "{log}");
 
     // Someone edits the file around the database's own guard: verify names the record and fails.
-    let conn = rusqlite::Connection::open(tmp.path().join("audit.db")).unwrap();
-    conn.execute_batch("DROP TRIGGER audit_no_update; UPDATE audit SET target = 'luis' WHERE seq = 4;")
-        .unwrap();
-    drop(conn);
+    let conn = rusqlite::Connection::open(records.join("audit.db")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; UPDATE audit SET target = 'luis' WHERE seq = 4;",
+    )
+    .unwrap();
     let verify = run(&["audit", "verify"], None);
     assert_eq!(verify.status.code(), Some(1));
     assert!(
@@ -928,6 +989,33 @@ fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
         "{}",
         stdout(&verify)
     );
+    // Or cuts the last records off: the chain that is left is intact, the anchor says what is missing.
+    // (Its guard again first: every open puts the triggers back.)
+    conn.execute_batch("DROP TRIGGER IF EXISTS audit_no_delete; DELETE FROM audit WHERE seq >= 4;")
+        .unwrap();
+    drop(conn);
+    let verify = run(&["audit", "verify"], None);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(
+        stdout(&verify).contains("audit records were cut off the end: the anchor says 6 records, the trail ends at 3"),
+        "{}",
+        stdout(&verify)
+    );
+    // Or deletes the whole trail.
+    for f in ["audit.db", "audit.db-wal", "audit.db-shm"] {
+        let _ = std::fs::remove_file(records.join(f));
+    }
+    let verify = run(&["audit", "verify"], None);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(
+        stdout(&verify).contains("the audit trail was deleted"),
+        "{}",
+        stdout(&verify)
+    );
+    // And deleting the key too does not let a new one vouch for the sealed user records.
+    std::fs::remove_file(records.join("site.key")).unwrap();
+    let o = run(&["users", "list"], None);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 const TRIP: &str = r#"[[trip]]
@@ -1014,6 +1102,28 @@ fn check_reports_trip_rule_errors() {
             "[[estop]]\nid = \"e\"\nlabel = { en = \"STOP\", es = \"PARO\" }\naction = [{ tag = \"ct01/depth\", value = true }]\n"
                 .to_owned(),
             "alarms/t.toml:4:19: 'ct01/depth' is not writable",
+        ),
+        (
+            "a comparison with NaN (never true: it would trip at start on its fail-safe)",
+            trip("ct01/depth > 9000", "ct01/depth > NaN"),
+            "alarms/t.toml:4:8: when 'ct01/depth > NaN': 'NaN' is not a finite number",
+        ),
+        (
+            "nested deeper than a rule needs",
+            trip(
+                "\"ct01/depth > 9000\"",
+                &format!("\"{}ct01/depth > 9000{}\"", "(".repeat(40), ")".repeat(40)),
+            ),
+            "alarms/t.toml:4:8: when '((((((((((((((((((((((((((((((((((((((((ct01/depth > 9000)))…': parentheses nest more than 32 deep",
+        ),
+        (
+            // 15,000 deep overflowed check's own stack before the parser bounded it.
+            "nested 15,000 deep",
+            trip(
+                "\"ct01/depth > 9000\"",
+                &format!("\"{}ct01/depth > 9000{}\"", "(".repeat(15_000), ")".repeat(15_000)),
+            ),
+            "alarms/t.toml:4:8: when '((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((…': the condition is 30017 bytes long; at most 4096",
         ),
     ];
     let mut cases: Vec<BrokenCase> = cases

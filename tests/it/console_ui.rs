@@ -281,8 +281,17 @@ fn the_status_bar_says_when_history_is_not_being_saved() {
     h.run();
     h.get_by_label("HISTORY DROPPING");
     h.get_by_label("120 samples not stored");
+    // Commits failing: what waits in memory and everything not stored, lost by the writer included.
     stats.commit_errors.store(2, Relaxed);
+    stats.failing_since_us.store(1_800_000_000_000_000, Relaxed);
+    stats.backlog.store(5_000, Relaxed);
+    stats.samples_lost.store(30, Relaxed);
     h.run();
     h.get_by_label("HISTORY NOT SAVING");
-    h.get_by_label("2 failed commits");
+    h.get_by_label("5000 waiting · 150 samples not stored");
+    // Saving again: the loss stays on the bar.
+    stats.failing_since_us.store(0, Relaxed);
+    h.run();
+    h.get_by_label("HISTORY DROPPING");
+    h.get_by_label("150 samples not stored");
 }

@@ -345,9 +345,13 @@ fn a_trip_writes_a_coil_on_a_real_modbus_server_and_records_it() {
     ]))
     .expect("valid trip project");
     let tmp = tempfile::tempdir().unwrap();
-    let audit_path = tmp.path().join("audit.db");
+    let trail = wellconsole::auth::audit::AuditTrail {
+        path: tmp.path().join("audit.db"),
+        key: std::sync::Arc::new(wellconsole::records::SiteKey::random()),
+        external: None,
+    };
     let opts = RuntimeOptions {
-        audit: Some(audit_path.clone()),
+        audit: Some(trail.clone()),
         ..RuntimeOptions::default()
     };
     let rt = Runtime::start(project, opts, Vec::new(), None).unwrap();
@@ -389,7 +393,7 @@ fn a_trip_writes_a_coil_on_a_real_modbus_server_and_records_it() {
         std::thread::sleep(Duration::from_millis(50));
     }
     rt.shutdown();
-    let conn = wellconsole::auth::audit::open(&audit_path).unwrap();
+    let conn = wellconsole::auth::audit::open(&trail).unwrap();
     let records = wellconsole::auth::audit::recent(&conn, 50).unwrap();
     let actions: Vec<&str> = records.iter().rev().map(|r| r.entry.action.as_str()).collect();
     assert!(actions.contains(&"trip"), "{actions:?}");
@@ -397,5 +401,5 @@ fn a_trip_writes_a_coil_on_a_real_modbus_server_and_records_it() {
     let trip = records.iter().find(|r| r.entry.action == "trip").unwrap();
     assert_eq!(trip.entry.target, "w.overpressure");
     assert!(trip.entry.detail.contains("w/pressure = 900"), "{}", trip.entry.detail);
-    wellconsole::auth::audit::verify(&conn).unwrap();
+    wellconsole::auth::audit::verify(&conn, &trail).unwrap();
 }

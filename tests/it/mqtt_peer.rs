@@ -473,3 +473,136 @@ fn tls_broker_with_username_and_password() {
     bad.shutdown();
     drop(broker);
 }
+
+/// The audit trail's head published to a real broker: someone who rolls the whole records folder back
+/// (trail and local anchor together, which the local anchor cannot catch) is caught by the broker's copy.
+#[test]
+fn the_audit_head_on_a_broker_catches_a_records_folder_rolled_back_whole() {
+    let Some(broker_bin) = mosquitto_bin() else {
+        assert!(
+            !peers_required(),
+            "mosquitto is required here (WELLCONSOLE_REQUIRE_PEERS=1)"
+        );
+        eprintln!("skipped: no mosquitto (scripts/test installs it)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _broker = start_mosquitto(&broker_bin, tmp.path(), port);
+    let dir = tmp.path().join("site");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(
+        dir.join("data/well.csv"),
+        "md_ft,inc_deg,azi_deg\n0,0,0\n1000,0,0\n2000,30,90\n5000,30,90\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("site.toml"),
+        format!(
+            "[site]\nname = \"Pad 7\"\n\n[records]\nanchor_mqtt = \"127.0.0.1:{port}\"\n\n[[driver]]\nname = \"sim\"\nkind = \"sim\"\n\n[driver.sim]\nct_survey = \"data/well.csv\"\nesp_wells = 1\n\n[[tag]]\nname = \"ct01/depth\"\ndriver = \"sim\"\n"
+        ),
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_wellconsole"));
+        c.args(["--project", dir.to_str().unwrap()])
+            .args(args)
+            .env("RUST_LOG", "error")
+            .env("NEW_PASSWORD", "pozo-caliente-7");
+        c.output().expect("binary runs")
+    };
+    let out = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let o = cli(&[
+        "users",
+        "add",
+        "ana",
+        "--role",
+        "operator",
+        "--password-env",
+        "NEW_PASSWORD",
+    ]);
+    assert!(o.status.success(), "{}", out(&o));
+    // A copy of the whole records folder as it is now (what a thief with the disk would keep).
+    let records = dir.join("history");
+    let copy = tmp.path().join("copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in std::fs::read_dir(&records).unwrap().flatten() {
+        std::fs::copy(f.path(), copy.join(f.file_name())).unwrap();
+    }
+    let o = cli(&[
+        "users",
+        "add",
+        "sam",
+        "--role",
+        "supervisor",
+        "--password-env",
+        "NEW_PASSWORD",
+    ]);
+    assert!(o.status.success(), "{}", out(&o));
+    let o = cli(&["audit", "verify"]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains(&format!(
+            "external anchor at mqtt://127.0.0.1:{port}/wellconsole/Pad_7/audit-anchor: agrees at record 2"
+        )),
+        "{}",
+        out(&o)
+    );
+    // The console's writer keeps the broker's head current too.
+    {
+        use wellconsole::auth::audit::{self, AuditEntry};
+        let project = Project::load(ProjectFiles::from_dir(&dir).unwrap()).unwrap();
+        let recs = project.records().unwrap();
+        let trail = project.audit_trail(&recs);
+        let opts = RuntimeOptions {
+            audit: Some(trail.clone()),
+            ..RuntimeOptions::default()
+        };
+        let rt = Runtime::start(project, opts, Vec::new(), None).unwrap();
+        rt.commands
+            .send(HubCommand::Record(AuditEntry::system(
+                Timestamp::now(),
+                "test",
+                "audit",
+                "third",
+            )))
+            .unwrap();
+        let ext = trail.external.clone().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let head = audit::external::fetch(&ext)
+                .unwrap()
+                .map(|t| audit::parse_anchor(&trail, &t).unwrap());
+            if head.is_some_and(|a| a.seq == 3) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the broker's head never reached record 3"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let _ = rt.shutdown();
+    }
+    // The folder rolled back whole: locally consistent, and caught by the broker's head.
+    for f in std::fs::read_dir(&records).unwrap().flatten() {
+        std::fs::remove_file(f.path()).unwrap();
+    }
+    for f in std::fs::read_dir(&copy).unwrap().flatten() {
+        std::fs::copy(f.path(), records.join(f.file_name())).unwrap();
+    }
+    let o = cli(&["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("the audit trail was rolled back: the external anchor at mqtt://127.0.0.1:")
+            && out(&o).contains("says 3 records, the trail ends at 1"),
+        "{}",
+        out(&o)
+    );
+}

@@ -13,7 +13,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
-use wellconsole::auth::users::UserStore;
+use wellconsole::auth::users::{Lockout, UserStoreConfig};
 use wellconsole::auth::{Actor, Role};
 use wellconsole::hub::{HubCommand, Subscriber};
 use wellconsole::project::Project;
@@ -187,8 +187,12 @@ fn settle(h: &mut Harness<'static, ConsoleApp>) {
 #[test]
 fn login_hand_over_logout_and_idle_logout_are_enforced_and_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    let users_db = dir.path().join("users.db");
-    let store = UserStore::open(&users_db).unwrap();
+    let users_db = UserStoreConfig {
+        path: dir.path().join("users.db"),
+        key: Arc::new(wellconsole::records::SiteKey::random()),
+        lockout: Lockout::default(),
+    };
+    let store = users_db.open().unwrap();
     store.add("ana", Role::Operator, "pozo-caliente-7", NOW).unwrap();
     store.add("sara", Role::Supervisor, "turno-noche-22", NOW).unwrap();
     drop(store);
@@ -212,7 +216,7 @@ fn login_hand_over_logout_and_idle_logout_are_enforced_and_recorded() {
     type_into(&mut h, "Password:", "wrong-password");
     h.get_by_label("Log in").click();
     settle(&mut h);
-    h.get_by_label("wrong user name or password, or the account is disabled");
+    h.get_by_label("wrong user name or password, or the account is disabled or locked");
     assert_eq!(h.state().actor().role, Role::Viewer);
     assert_eq!(records(&rx), vec![("ana".into(), "login".into(), false)]);
 
@@ -312,7 +316,11 @@ fn an_estop_is_still_active_after_the_console_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let opts = RuntimeOptions {
         alarm_journal: Some(dir.path().join("alarms.db")),
-        audit: Some(dir.path().join("audit.db")),
+        audit: Some(wellconsole::auth::audit::AuditTrail {
+            path: dir.path().join("audit.db"),
+            key: Arc::new(wellconsole::records::SiteKey::random()),
+            external: None,
+        }),
         ..RuntimeOptions::default()
     };
     let wait = |rt: &Runtime, what: &str, cond: &dyn Fn(&wellconsole::trip::TripView) -> bool| {

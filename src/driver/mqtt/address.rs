@@ -79,6 +79,14 @@ impl FromStr for MqttAddress {
             }));
         }
         topic::validate_name(topic_part).map_err(|e| AddressError::Topic(topic_part.to_owned(), e))?;
+        // `a/#/b` would read as topic `a/` with pointer `/b`: a '#' after a '/' is a wildcard to anyone
+        // reading the file, so it is refused rather than guessed.
+        if rest.is_some() && (topic_part.ends_with('/') || topic_part.is_empty()) {
+            return Err(AddressError::Topic(
+                s.to_owned(),
+                "'#' right after '/' reads as a multi-level wildcard; a tag binds one topic: TOPIC#/POINTER",
+            ));
+        }
         let pointer = rest.unwrap_or("");
         // `TOPIC#` is refused: it reads like a wildcard subscription, not a binding.
         if rest.is_some() && !pointer.starts_with('/') {
@@ -132,6 +140,8 @@ mod tests {
         for bad in [
             "a/+/c#/x",
             "a/#",
+            "a/#/b",
+            "#/b",
             "a/b#x",
             "",
             "spBv1.0/g#m",

@@ -11,7 +11,12 @@ pub enum FilterError {
     BadPlus,
     #[error("topic contains a NUL character")]
     Nul,
+    #[error("a topic filter may have at most 65535 bytes (MQTT 3.1.1 §1.5.3), this one has {0}")]
+    TooLong(usize),
 }
+
+/// The longest topic name or filter MQTT can carry (a two-byte length prefix).
+pub const MAX_TOPIC_BYTES: usize = 65_535;
 
 /// Checks a subscription filter: wildcards only as whole levels, '#' only last.
 pub fn validate_filter(filter: &str) -> Result<(), FilterError> {
@@ -20,6 +25,9 @@ pub fn validate_filter(filter: &str) -> Result<(), FilterError> {
     }
     if filter.contains('\0') {
         return Err(FilterError::Nul);
+    }
+    if filter.len() > MAX_TOPIC_BYTES {
+        return Err(FilterError::TooLong(filter.len()));
     }
     let levels: Vec<&str> = filter.split('/').collect();
     for (i, level) in levels.iter().enumerate() {
@@ -45,6 +53,9 @@ pub fn validate_name(topic: &str) -> Result<(), &'static str> {
     }
     if topic.contains('\0') {
         return Err("topic contains a NUL character");
+    }
+    if topic.len() > MAX_TOPIC_BYTES {
+        return Err("a topic may have at most 65535 bytes (MQTT 3.1.1 §1.5.3)");
     }
     Ok(())
 }
