@@ -164,6 +164,15 @@ pub enum UsersCommand {
     Disable { name: String },
     /// End a lockout after failed logins (and forget the failures).
     Unlock { name: String },
+    /// Give a user record that fails its integrity check (edited outside wellconsole) its role and a
+    /// password anew, and seal it again.
+    Restore {
+        name: String,
+        #[arg(long)]
+        role: crate::auth::Role,
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
     /// Enable a disabled user again.
     Enable { name: String },
 }

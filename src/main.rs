@@ -284,6 +284,12 @@ fn gui(
         Some(u) => Actor::new(u.clone(), role),
         None => Actor::from_os(role),
     };
+    if !logins && audit::users_were_added(&project.audit_trail(&records))? {
+        bail!(
+            "{}: the user store is missing or empty, but the audit trail records users added to this site: restore users.db from the records' backup",
+            store.path.display()
+        );
+    }
     let users = logins.then_some(store);
     if let Some(u) = &users {
         tracing::info!(users = %u.path.display(), "logins required; the console starts view-only");
@@ -294,7 +300,13 @@ fn gui(
         sound: project.alarms.sound(&c.sound_profile),
         horn: true,
         users,
-        idle_logout: std::time::Duration::from_secs_f64(c.idle_logout_min.max(0.0) * 60.0),
+        idle_logout: {
+            let m = c.idle_logout_min;
+            if !(m.is_finite() && (0.0..=1440.0).contains(&m)) {
+                bail!("--idle-logout-min {m}: minutes from 0 (never) to 1440");
+            }
+            std::time::Duration::from_secs_f64(m * 60.0)
+        },
         audit: opts.audit.clone(),
         // Per console machine, beside its records: which screens were open on which monitor.
         layout: Some(records.screen_layout()),
@@ -362,10 +374,20 @@ fn alarm_report(p: &ProjectArgs, args: &AlarmReportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Who runs the command line: the OS account, recorded as such (it has the machine, so it acts as admin).
+/// Who runs the command line: the OS account, recorded as such (it has the records and their key, so it
+/// acts as admin). The account's number comes from the kernel, not from `$USER`, which anyone can set.
 fn cli_actor() -> Actor {
     let mut a = Actor::from_os(wellconsole::auth::Role::Admin);
-    a.user = format!("{} (command line)", a.user);
+    #[cfg(unix)]
+    let uid = std::fs::metadata("/proc/self")
+        .ok()
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+    #[cfg(not(unix))]
+    let uid: Option<u32> = None;
+    a.user = match uid {
+        Some(u) => format!("{} (uid {u}, command line)", a.user),
+        None => format!("{} (command line)", a.user),
+    };
     a
 }
 
@@ -431,6 +453,20 @@ fn users(p: &ProjectArgs, command: UsersCommand) -> Result<ExitCode> {
                 "password changed",
                 name.clone(),
                 store.set_password(&name, &pw, now).map(|()| String::new()),
+            )
+        }
+        UsersCommand::Restore {
+            name,
+            role,
+            password_env,
+        } => {
+            let pw = password_from(&password_env)?;
+            (
+                "user record restored",
+                name.clone(),
+                store
+                    .restore(&name, role, &pw, now)
+                    .map(|()| format!("role {role}, new password, sealed again")),
             )
         }
         UsersCommand::Disable { name } => (

@@ -42,6 +42,11 @@ pub enum UserError {
     /// Deliberately vague for the person (see the module comment); the reason is for the audit trail.
     #[error("wrong user name or password, or the account is disabled or locked")]
     LoginFailed(FailReason),
+    /// A change to a record that fails its seal would seal whatever was forged into it.
+    #[error(
+        "user '{0}' fails its integrity check (edited outside wellconsole): `wellconsole users restore {0} --role ROLE` sets its role and password anew"
+    )]
+    Tampered(String),
 }
 
 /// Why a login failed, for the audit trail only.
@@ -131,6 +136,8 @@ pub struct UserStore {
     conn: Connection,
     key: Arc<SiteKey>,
     lockout: Lockout,
+    /// This open added the `mac` column: a store from before seals, whose records may be sealed once.
+    upgraded: bool,
 }
 
 fn valid_name(n: &str) -> bool {
@@ -203,55 +210,32 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 }
 
 impl Row {
-    fn parts(&self) -> ([u8; 1], [u8; 8], [u8; 8]) {
-        (
-            [u8::from(self.disabled)],
-            self.created.to_le_bytes(),
-            self.changed.to_le_bytes(),
-        )
-    }
-
-    fn mac(&self, key: &SiteKey) -> String {
-        let (d, c, ch) = self.parts();
-        hex(&key.mac_of(&[
+    /// What a user record's MAC covers, handed to `f` (sealing and checking use the one list).
+    fn with_parts<T>(&self, f: impl FnOnce(&[&[u8]]) -> T) -> T {
+        f(&[
             b"wellconsole user",
             self.name.as_bytes(),
             self.role.as_bytes(),
             self.hash.as_bytes(),
-            &d,
-            &c,
-            &ch,
-        ]))
+            &[u8::from(self.disabled)],
+            &self.created.to_le_bytes(),
+            &self.changed.to_le_bytes(),
+        ])
+    }
+
+    fn mac(&self, key: &SiteKey) -> String {
+        self.with_parts(|p| hex(&key.mac_of(p)))
     }
 
     fn sealed(&self, key: &SiteKey) -> bool {
-        let (d, c, ch) = self.parts();
-        self.mac.as_deref().is_some_and(|m| {
-            key.verify(
-                &[
-                    b"wellconsole user",
-                    self.name.as_bytes(),
-                    self.role.as_bytes(),
-                    self.hash.as_bytes(),
-                    &d,
-                    &c,
-                    &ch,
-                ],
-                m,
-            )
-        })
+        self.mac
+            .as_deref()
+            .is_some_and(|m| self.with_parts(|p| key.verify(p, m)))
     }
 }
 
-/// The id of the key a user store's records are sealed with (`None`: no store, or one from before keys).
-pub fn sealed_key_id(path: &Path) -> Option<String> {
-    if !path.is_file() {
-        return None;
-    }
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-    conn.query_row("SELECT v FROM users_meta WHERE k = 'key_id'", [], |r| r.get(0))
-        .ok()
-}
+/// The table in which a user store names the key that sealed it (`records::sealed_key_id`).
+pub const META_TABLE: &str = "users_meta";
 
 impl UserStore {
     pub fn open(path: &Path, key: Arc<SiteKey>, lockout: Lockout) -> Result<Self, UserError> {
@@ -267,6 +251,8 @@ impl UserStore {
         if !has_mac {
             conn.execute_batch("ALTER TABLE users ADD COLUMN mac TEXT")?;
         }
+        // Made now, not at the first unknown name: that login would take longer than the others.
+        decoy_hash();
         // Older stores compared names with case; this refuses a second "ANA" beside "ana" at the database.
         if let Err(e) =
             conn.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS users_name_nocase ON users(name COLLATE NOCASE)")
@@ -277,7 +263,12 @@ impl UserStore {
             "INSERT OR IGNORE INTO users_meta(k, v) VALUES ('key_id', ?1)",
             [key.id()],
         )?;
-        Ok(Self { conn, key, lockout })
+        Ok(Self {
+            conn,
+            key,
+            lockout,
+            upgraded: !has_mac,
+        })
     }
 
     fn find(&self, name: &str) -> Result<Option<Row>, UserError> {
@@ -292,6 +283,7 @@ impl UserStore {
             .optional()?)
     }
 
+    /// Rewrites a record with a fresh seal; only for a record that passed its own (see `Tampered`).
     fn write(&self, r: &Row) -> Result<(), UserError> {
         self.conn.execute(
             "UPDATE users SET role = ?2, hash = ?3, disabled = ?4, changed = ?5, mac = ?6 WHERE name = ?1",
@@ -330,16 +322,36 @@ impl UserStore {
         self.find(name)?.ok_or_else(|| UserError::Unknown(name.to_owned()))
     }
 
-    /// A new password; also seals the record again (how an admin restores a record refused as tampered).
-    pub fn set_password(&self, name: &str, password: &str, now: Timestamp) -> Result<(), UserError> {
+    /// An existing record that carries its seal: changes start only from there.
+    fn sealed_record(&self, name: &str) -> Result<Row, UserError> {
+        let r = self.existing(name)?;
+        if r.sealed(&self.key) {
+            Ok(r)
+        } else {
+            Err(UserError::Tampered(r.name))
+        }
+    }
+
+    /// Sets a record's role and password anew and seals it: what an admin does with a record that failed
+    /// its seal (nothing of the edited record is trusted but its name and creation time).
+    pub fn restore(&self, name: &str, role: Role, password: &str, now: Timestamp) -> Result<(), UserError> {
         let mut r = self.existing(name)?;
+        r.role = role.name().to_owned();
+        r.hash = hash_password(&r.name, password)?;
+        r.disabled = false;
+        r.changed = now.0;
+        self.write(&r)
+    }
+
+    pub fn set_password(&self, name: &str, password: &str, now: Timestamp) -> Result<(), UserError> {
+        let mut r = self.sealed_record(name)?;
         r.hash = hash_password(&r.name, password)?;
         r.changed = now.0;
         self.write(&r)
     }
 
     pub fn set_disabled(&self, name: &str, disabled: bool, now: Timestamp) -> Result<(), UserError> {
-        let mut r = self.existing(name)?;
+        let mut r = self.sealed_record(name)?;
         r.disabled = disabled;
         r.changed = now.0;
         self.write(&r)
@@ -353,8 +365,12 @@ impl UserStore {
         Ok(r.name)
     }
 
-    /// Seals records that have no MAC yet (a store from before site keys), once, when the key is made.
+    /// Seals records that have no MAC yet, when this open brought the store from before seals (once, as
+    /// the key is made); otherwise a record without a MAC stays refused.
     pub fn seal_unsealed(&self) -> Result<usize, UserError> {
+        if !self.upgraded {
+            return Ok(0);
+        }
         let rows: Vec<Row> = self
             .conn
             .prepare(&format!("SELECT {ROW} FROM users WHERE mac IS NULL"))?
@@ -405,7 +421,7 @@ impl UserStore {
         if !r.sealed(&self.key) {
             return Err(UserError::LoginFailed(FailReason::RecordTampered));
         }
-        let (failures, locked_until): (u32, i64) = self
+        let (earlier, locked_until): (u32, i64) = self
             .conn
             .query_row(
                 "SELECT failures, locked_until FROM login_failures WHERE name = ?1",
@@ -423,25 +439,32 @@ impl UserStore {
             return Err(UserError::LoginFailed(FailReason::Disabled));
         }
         if !password_ok {
-            let failures = failures.saturating_add(1);
+            // Counted in the database in one statement: consoles failing at once all count.
+            let failures: u32 = self.conn.query_row(
+                "INSERT INTO login_failures(name, failures, locked_until) VALUES (?1, 1, 0)
+                 ON CONFLICT(name) DO UPDATE SET failures = failures + 1 RETURNING failures",
+                [&r.name],
+                |x| x.get(0),
+            )?;
             let lock = self.lockout.after > 0 && failures >= self.lockout.after;
             let until = Timestamp(
                 now.0
                     .saturating_add(i64::try_from(self.lockout.duration.as_micros()).unwrap_or(i64::MAX)),
             );
-            // A lock starts the count again: after it ends, `after` more tries lock it again.
-            self.conn.execute(
-                "INSERT INTO login_failures(name, failures, locked_until) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(name) DO UPDATE SET failures = ?2, locked_until = ?3",
-                params![r.name, if lock { 0 } else { failures }, if lock { until.0 } else { 0 }],
-            )?;
+            if lock {
+                // A lock starts the count again: after it ends, `after` more tries lock it again.
+                self.conn.execute(
+                    "UPDATE login_failures SET failures = 0, locked_until = ?2 WHERE name = ?1",
+                    params![r.name, until.0],
+                )?;
+            }
             return Err(UserError::LoginFailed(if lock {
                 FailReason::LockedNow { failures, until }
             } else {
                 FailReason::WrongPassword { failures }
             }));
         }
-        if failures > 0 || locked_until > 0 {
+        if earlier > 0 || locked_until > 0 {
             self.conn
                 .execute("DELETE FROM login_failures WHERE name = ?1", [&r.name])?;
         }

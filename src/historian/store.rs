@@ -88,11 +88,14 @@ CREATE TABLE IF NOT EXISTS rollups (
 /// Opens (creating if needed) the database for writing.
 pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+        crate::records::create_private_dir(dir).map_err(|source| StoreError::Folder {
             path: path.display().to_string(),
             source,
         })?;
     }
+    // Created 0600 before SQLite opens it (it gives the -wal and -shm files the same mode): history is
+    // the site's record too. A failure shows up as the open's own error below.
+    let _ = crate::records::create_private(path);
     let conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: path.display().to_string(),
         source,

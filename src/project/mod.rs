@@ -88,8 +88,15 @@ impl Project {
         let dir = self.records_dir();
         // Either record names the key; both gone with the key is the one case a new key is made over
         // old records (and then it vouches for none of them: sealed users are refused).
-        let sealed = crate::auth::audit::sealed_key_id(&dir.join("audit.db"))
-            .or_else(|| crate::auth::users::sealed_key_id(&dir.join("users.db")));
+        let sealed_in = |file: &str, table: &str| {
+            let path = dir.join(file);
+            crate::records::sealed_key_id(&path, table)
+                .map_err(|source| crate::records::RecordsError::Unreadable { path, source })
+        };
+        let sealed = match sealed_in("audit.db", crate::auth::audit::META_TABLE)? {
+            Some(id) => Some(id),
+            None => sealed_in("users.db", crate::auth::users::META_TABLE)?,
+        };
         let (records, made) = crate::records::Records::open(&dir, &self.site_key_path(), sealed.as_deref())?;
         if made && records.users().is_file() {
             match self.user_store(&records).open().and_then(|u| u.seal_unsealed()) {

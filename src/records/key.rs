@@ -133,33 +133,27 @@ impl SiteKey {
         &self.id
     }
 
-    /// A MAC instance keyed with the site key, to feed a record's fields into.
-    pub fn mac(&self) -> HmacSha256 {
+    /// A MAC keyed with the site key over `parts`, each length-prefixed so that no two different part
+    /// lists share an encoding.
+    fn mac_over(&self, parts: &[&[u8]]) -> HmacSha256 {
         // HMAC takes keys of any length; 32 bytes never fails.
-        <HmacSha256 as Mac>::new_from_slice(&self.bytes).unwrap_or_else(|_| unreachable!("HMAC accepts any key"))
-    }
-
-    /// The MAC of `parts`, each length-prefixed so that no two different part lists share an encoding.
-    pub fn mac_of(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut m = self.mac();
+        let mut m =
+            <HmacSha256 as Mac>::new_from_slice(&self.bytes).unwrap_or_else(|_| unreachable!("HMAC accepts any key"));
         for p in parts {
             m.update(&(p.len() as u64).to_le_bytes());
             m.update(p);
         }
-        m.finalize().into_bytes().into()
+        m
+    }
+
+    /// The MAC of `parts`.
+    pub fn mac_of(&self, parts: &[&[u8]]) -> [u8; 32] {
+        self.mac_over(parts).finalize().into_bytes().into()
     }
 
     /// Whether `expected_hex` is the MAC of `parts`, compared in constant time.
     pub fn verify(&self, parts: &[&[u8]], expected_hex: &str) -> bool {
-        let Some(expected) = unhex(expected_hex) else {
-            return false;
-        };
-        let mut m = self.mac();
-        for p in parts {
-            m.update(&(p.len() as u64).to_le_bytes());
-            m.update(p);
-        }
-        m.verify_slice(&expected).is_ok()
+        unhex(expected_hex).is_some_and(|expected| self.mac_over(parts).verify_slice(&expected).is_ok())
     }
 }
 

@@ -103,10 +103,31 @@ pub fn warn_loose_permissions(dir: &Path) {
     }
 }
 
+/// The id of the key a record database says sealed it, from its `table` (`k = 'key_id'`): `None` when
+/// there is no such database or it is from before keys. A database that exists and cannot be read is an
+/// error, never "no key": that would let a new key be made over sealed records.
+pub fn sealed_key_id(path: &Path, table: &str) -> rusqlite::Result<Option<String>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let has_table = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .exists([table])?;
+    if !has_table {
+        return Ok(None);
+    }
+    use rusqlite::OptionalExtension;
+    conn.query_row(&format!("SELECT v FROM {table} WHERE k = 'key_id'"), [], |r| r.get(0))
+        .optional()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RecordsError {
     #[error("records folder {path}: {source}")]
     Folder { path: PathBuf, source: std::io::Error },
+    #[error("record {path} cannot be read to learn which key sealed it: {source}")]
+    Unreadable { path: PathBuf, source: rusqlite::Error },
     #[error(transparent)]
     Key(#[from] KeyError),
 }

@@ -206,11 +206,11 @@ fn start_saver(path: PathBuf) -> std::io::Result<Sender<ScreenLayout>> {
 }
 
 pub fn write_layout(path: &Path, layout: &ScreenLayout) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     let tmp = path.with_extension("json.tmp");
     let json = serde_json::to_string_pretty(layout).map_err(std::io::Error::other)?;
+    // It lives among the site's records, private like them.
+    let _ = std::fs::remove_file(&tmp);
+    crate::records::create_private(&tmp)?;
     std::fs::write(&tmp, json)?;
     std::fs::rename(&tmp, path)
 }

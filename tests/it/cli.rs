@@ -961,6 +961,21 @@ fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
         String::from_utf8_lossy(&bypass.stderr)
     );
 
+    // Nor does deleting the user store open the site: the audit trail says users were added.
+    let kept = tmp.path().join("users.db.kept");
+    std::fs::rename(records.join("users.db"), &kept).unwrap();
+    for f in ["users.db-wal", "users.db-shm"] {
+        let _ = std::fs::remove_file(records.join(f));
+    }
+    let gone = run(&["--role", "admin"], None);
+    assert_eq!(gone.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains("the user store is missing or empty"),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
+    );
+    std::fs::rename(&kept, records.join("users.db")).unwrap();
+
     let verify = run(&["audit", "verify"], None);
     ok(&verify);
     assert!(
@@ -1417,4 +1432,95 @@ fn screenshot_renders_a_screen_with_live_data_offscreen() {
         err.contains("no screen 'ct02' in this project (screens: field, ct01"),
         "{err}"
     );
+}
+
+/// A tmpfs of `size` mounted at a fresh folder, unmounted on drop (root only, as CI runs).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(at).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(at.to_path_buf()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_history_disk_is_counted_logged_once_and_never_holds_up_the_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(&tmp.path().join("disk"), "2m") else {
+        assert!(
+            std::env::var("WELLCONSOLE_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "a tmpfs mount is required here (scripts/test runs as root on CI)"
+        );
+        eprintln!("skipped: cannot mount a tmpfs (not root)");
+        return;
+    };
+    let stats = tmp.path().join("stats.json");
+    let history = disk.0.join("history.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+        .args(["--history-db", history.to_str().unwrap(), "--speed", "50"])
+        .args([
+            "run",
+            "--headless",
+            "--for",
+            "12",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ])
+        .env("RUST_LOG", "warn")
+        .env("XDG_DATA_HOME", tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait("the history database", &|| history.exists());
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    // The disk fills up while the console runs.
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=64k"])
+        .arg(format!("of={}", disk.0.join("fill").display()))
+        .stderr(std::process::Stdio::null())
+        .status();
+    // It exits by itself: its run time, then at most the writer's stop deadline (generously bounded here;
+    // a console that never exits fails the test rather than hanging it).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the console did not exit with its history disk full");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    let h = &v["history"];
+    let n = |k: &str| h[k].as_u64().unwrap_or_else(|| panic!("{k} in {h}"));
+    assert!(n("samples_not_stored") > 0, "{h}");
+    assert_eq!(
+        n("samples_stored") + n("samples_not_stored"),
+        n("samples_in"),
+        "every sample is stored or counted: {h}"
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("NOT stored"));
+    // Said once (and at stop), not once per commit.
+    let lines = err.lines().filter(|l| l.contains("history")).count();
+    assert!(lines <= 8, "{lines} log lines about history:\n{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&history).unwrap().permissions().mode() & 0o777, 0o600);
+    }
 }

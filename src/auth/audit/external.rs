@@ -98,7 +98,15 @@ pub fn verify_against(
     head_of: impl Fn(i64) -> Result<Option<String>, AuditError>,
 ) -> Result<Option<Anchor>, AuditError> {
     let text = fetch(a).map_err(AuditError::External)?;
-    let Some(text) = text else { return Ok(None) };
+    let Some(text) = text else {
+        return match records {
+            0 => Ok(None),
+            _ => Err(AuditError::Tampered(Tamper::ExternalMissing {
+                broker: a.to_string(),
+                records,
+            })),
+        };
+    };
     let anchor = match super::parse_anchor(trail, &text) {
         Ok(a) => a,
         Err(AuditError::Tampered(Tamper::AnchorForged)) => {

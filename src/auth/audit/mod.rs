@@ -18,7 +18,7 @@ pub use spool::{AuditSink, AuditStats, AuditWriter};
 use crate::records::SiteKey;
 use crate::records::key::hex;
 use crate::tag::Timestamp;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -94,6 +94,8 @@ pub enum Tamper {
     RolledBack { broker: String, anchored: i64, found: i64 },
     /// The record the broker's head names is not the one in the trail.
     RewrittenSinceExternal { broker: String, seq: i64 },
+    /// The trail has records but the broker holds no head for it (removed there, or never published).
+    ExternalMissing { broker: String, records: i64 },
 }
 
 impl std::fmt::Display for Tamper {
@@ -136,6 +138,10 @@ impl std::fmt::Display for Tamper {
             } => write!(
                 f,
                 "the audit trail was rolled back: the external anchor at {broker} says {anchored} records, the trail ends at {found}"
+            ),
+            Tamper::ExternalMissing { broker, records } => write!(
+                f,
+                "the external anchor at {broker} holds no head, but the trail has {records} records (removed from the broker, or never published)"
             ),
             Tamper::RewrittenSinceExternal { broker, seq } => write!(
                 f,
@@ -224,15 +230,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 ";
 
-/// The id of the key an existing trail was sealed with (`None`: no trail, or one from before keys).
-pub fn sealed_key_id(path: &Path) -> Option<String> {
-    if !path.is_file() {
-        return None;
-    }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-    conn.query_row("SELECT v FROM audit_meta WHERE k = 'key_id'", [], |r| r.get(0))
-        .ok()
-}
+/// The table in which a trail names the key that sealed it (`records::sealed_key_id`).
+pub const META_TABLE: &str = "audit_meta";
 
 /// Opens (creating if needed) the audit trail, checking that it was sealed with this site's key. A trail
 /// from before keys (plain SHA-256 chain) is moved aside whole and a new, keyed one started; its first
@@ -436,8 +435,13 @@ pub struct Anchor {
     pub head: String,
 }
 
+/// What an anchor's MAC covers, handed to `f` (sealing and checking use the one list).
+fn with_anchor_parts<T>(a: &Anchor, f: impl FnOnce(&[&[u8]]) -> T) -> T {
+    f(&[b"wellconsole audit anchor", &a.seq.to_le_bytes(), a.head.as_bytes()])
+}
+
 fn anchor_mac(key: &SiteKey, a: &Anchor) -> String {
-    hex(&key.mac_of(&[b"wellconsole audit anchor", &a.seq.to_le_bytes(), a.head.as_bytes()]))
+    with_anchor_parts(a, |p| hex(&key.mac_of(p)))
 }
 
 /// Writes the anchor (temporary file, synced, renamed over the old one: never half written); its text.
@@ -451,7 +455,10 @@ pub fn write_anchor(trail: &AuditTrail, seq: i64, head: &str) -> Result<String, 
         "wellconsole audit anchor\nseq {seq}\nhead {head}\nmac {}\n",
         anchor_mac(&trail.key, &a)
     );
-    let tmp = path.with_extension("anchor.tmp");
+    // Its own temporary name: the console and the command line may both be anchoring.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("anchor.{}.{n}.tmp", std::process::id()));
     let io = |source| AuditError::Io {
         path: path.clone(),
         source,
@@ -499,14 +506,7 @@ pub fn parse_anchor(trail: &AuditTrail, text: &str) -> Result<Anchor, AuditError
         Some((a, field("mac")?))
     })();
     match parsed {
-        Some((a, mac))
-            if trail.key.verify(
-                &[b"wellconsole audit anchor", &a.seq.to_le_bytes(), a.head.as_bytes()],
-                &mac,
-            ) =>
-        {
-            Ok(a)
-        }
+        Some((a, mac)) if with_anchor_parts(&a, |p| trail.key.verify(p, &mac)) => Ok(a),
         _ => Err(AuditError::Tampered(Tamper::AnchorForged)),
     }
 }
@@ -533,6 +533,18 @@ fn records(conn: &Connection, sql: &str, arg: i64) -> Result<Vec<AuditRecord>, A
 }
 
 const COLUMNS: &str = "seq, t, user, role, action, target, detail, allowed, prev_hash, hash";
+
+/// Whether the trail records users being added: then a user store that is missing or empty was removed,
+/// not never made (the console refuses to start as if the site had no users).
+pub fn users_were_added(trail: &AuditTrail) -> Result<bool, AuditError> {
+    if !trail.path.exists() {
+        return Ok(false);
+    }
+    let conn = open(trail)?;
+    Ok(conn
+        .prepare("SELECT 1 FROM audit WHERE action = 'user added' AND allowed = 1 LIMIT 1")?
+        .exists([])?)
+}
 
 /// The newest `limit` records, newest first.
 pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<AuditRecord>, AuditError> {
@@ -641,6 +653,11 @@ fn verify_chain(conn: &Connection, key: &SiteKey) -> Result<(i64, String, HeadAt
 /// a record of what was found. `Ok(None)`: all well.
 pub fn check_at_start(trail: &AuditTrail) -> Result<Option<(Tamper, Option<PathBuf>)>, AuditError> {
     let exists = trail.path.is_file();
+    if exists {
+        // A trail from before keys is moved aside and a sealed one begun (and anchored) first, so its
+        // missing anchor is not mistaken for a finding.
+        drop(open(trail)?);
+    }
     let anchor = match read_anchor(trail) {
         Ok(a) => a,
         Err(AuditError::Tampered(t)) => {

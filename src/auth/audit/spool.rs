@@ -5,9 +5,14 @@
 //! that stalls only makes entries wait; a spill left by a crash is chained first at the next start.
 //!
 //! Order is kept by one rule: while anything waits in the spill file, new entries go to the file too, so
-//! memory only ever holds entries older than the file's.
+//! memory only ever holds entries older than the file's. Each spill line carries a MAC (site key): a line
+//! someone added or edited is chained as a finding, not as what it claims. Left as is: the hub thread
+//! writes a spill line itself once memory is full (a disk that stalls then stalls it too), and a crash
+//! after chaining part of the spill chains that part again at the next start (duplicates, never losses).
 
 use super::{AuditEntry, AuditError, AuditTrail, Tamper, append_batch, check_at_start, open, write_anchor};
+use crate::records::SiteKey;
+use crate::records::key::hex;
 use crate::tag::Timestamp;
 use crossbeam_channel::Sender;
 use std::collections::VecDeque;
@@ -84,7 +89,43 @@ struct Spool {
     queue: Mutex<Queue>,
     wake: Condvar,
     spill_path: PathBuf,
+    key: Arc<SiteKey>,
     stats: Arc<AuditStats>,
+}
+
+const SPILL_DOMAIN: &[u8] = b"wellconsole audit spill";
+
+/// One spill line: the entry as JSON, a tab, its MAC (JSON never holds a raw tab), a newline.
+fn spill_line(key: &SiteKey, e: &AuditEntry) -> std::io::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(e).map_err(std::io::Error::other)?;
+    let mac = hex(&key.mac_of(&[SPILL_DOMAIN, &line]));
+    line.push(b'\t');
+    line.extend_from_slice(mac.as_bytes());
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// The entry a spill line holds; a line that is damaged or does not carry this site's MAC becomes an
+/// entry saying so (it is never chained as what it claims, nor skipped in silence).
+fn spill_entry(key: &SiteKey, line: &[u8]) -> AuditEntry {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let sealed = line.iter().rposition(|&b| b == b'\t').and_then(|tab| {
+        let (json, mac) = (&line[..tab], std::str::from_utf8(&line[tab + 1..]).ok()?);
+        key.verify(&[SPILL_DOMAIN, json], mac)
+            .then(|| serde_json::from_slice::<AuditEntry>(json).ok())
+            .flatten()
+    });
+    sealed.unwrap_or_else(|| {
+        AuditEntry::system(
+            Timestamp::now(),
+            "audit spill line refused",
+            "audit",
+            format!(
+                "not written by this console (damaged or forged): {}",
+                String::from_utf8_lossy(line).chars().take(300).collect::<String>()
+            ),
+        )
+    })
 }
 
 impl Spool {
@@ -95,7 +136,8 @@ impl Spool {
 
     fn push(&self, e: AuditEntry) {
         let mut q = self.lock();
-        if q.in_file == 0 && q.memory.len() < MEMORY_ENTRIES {
+        // After a stop, the writer is gone: what comes late waits in the file for the next start.
+        if q.in_file == 0 && q.memory.len() < MEMORY_ENTRIES && q.closing.is_none() {
             q.memory.push_back(e);
         } else {
             match self.append_to_file(&mut q, &e) {
@@ -121,8 +163,7 @@ impl Spool {
             crate::records::create_private(&self.spill_path)?;
             q.spill = Some(std::fs::OpenOptions::new().append(true).open(&self.spill_path)?);
         }
-        let mut line = serde_json::to_vec(e).map_err(std::io::Error::other)?;
-        line.push(b'\n');
+        let line = spill_line(&self.key, e)?;
         let Some(f) = q.spill.as_mut() else {
             return Err(std::io::Error::other("spill file not open"));
         };
@@ -165,6 +206,7 @@ impl AuditWriter {
             }),
             wake: Condvar::new(),
             spill_path: spill_path.clone(),
+            key: trail.key.clone(),
             stats: stats.clone(),
         });
         if let Some((t, kept)) = finding {
@@ -218,13 +260,8 @@ impl AuditWriter {
         self.spool.stats.clone()
     }
 
-    /// Records that could not be written (and were lost: see `AuditStats::lost`).
-    pub fn failures(&self) -> u64 {
-        self.spool.stats.lost.load(Ordering::Relaxed)
-    }
-
     /// Chains what is queued and stops; after `STOP_WITHIN` a stalled writer leaves what is left in the
-    /// spill file for the next start instead of holding up the exit.
+    /// spill file for the next start instead of holding up the exit. Says at the end what was lost, if any.
     pub fn stop(mut self) {
         self.spool.lock().closing = Some(Instant::now() + STOP_WITHIN);
         self.spool.wake.notify_all();
@@ -232,6 +269,13 @@ impl AuditWriter {
             && t.join().is_err()
         {
             tracing::error!("audit writer panicked");
+        }
+        let lost = self.spool.stats.lost.load(Ordering::Relaxed);
+        if lost > 0 {
+            tracing::error!(
+                lost,
+                "audit entries were LOST this run (memory full and the spill file unwritable)"
+            );
         }
     }
 }
@@ -293,15 +337,31 @@ fn write_loop(
                     .map_or_else(|e| e.into_inner().0, |(q, _)| q);
             }
         };
-        let from_file = match &work {
+        let mut from_file = match &work {
             Work::File(n) => Some(*n),
             Work::Memory(_) | Work::Done => None,
         };
         let (mut batch, file_bytes) = match work {
             Work::Done => return,
             Work::Memory(b) => (b, 0),
-            Work::File(n) => match read_spilled(&spool.spill_path, read_pos, n) {
-                Ok(read) => read,
+            Work::File(n) => match read_spilled(&spool.key, &spool.spill_path, read_pos, n) {
+                Ok((entries, bytes)) if entries.len() as u64 == n => (entries, bytes),
+                Ok((entries, bytes)) => {
+                    // The file is shorter than its count (cut by someone): chain what is there, say so.
+                    let missing = n - entries.len() as u64;
+                    tracing::error!(missing, path = %spool.spill_path.display(), "audit spill file shorter than expected");
+                    spool.stats.lost.fetch_add(missing, Ordering::Relaxed);
+                    spool.lock().in_file -= missing;
+                    let mut entries = entries;
+                    entries.push(AuditEntry::system(
+                        Timestamp::now(),
+                        "audit spill entries missing",
+                        "audit",
+                        format!("{missing} entries waiting in the spill file were gone from it"),
+                    ));
+                    from_file = from_file.map(|_| n - missing);
+                    (entries, bytes)
+                }
                 Err(e) => {
                     tracing::error!(error = %e, path = %spool.spill_path.display(), "audit spill file cannot be read; retrying");
                     if past_deadline(spool) {
@@ -313,10 +373,17 @@ fn write_loop(
             },
         };
         loop {
-            match append_batch(&mut conn, &trail.key, &batch).and_then(|(seq, head)| write_anchor(trail, seq, &head)) {
-                Ok(text) => {
-                    if let Some(p) = publisher {
-                        p.publish(text);
+            match append_batch(&mut conn, &trail.key, &batch) {
+                Ok((seq, head)) => {
+                    // Committed: never appended again, whatever becomes of the anchor (the next commit
+                    // writes a newer one; verify allows the anchor to lag by a commit).
+                    match write_anchor(trail, seq, &head) {
+                        Ok(text) => {
+                            if let Some(p) = publisher {
+                                p.publish(text);
+                            }
+                        }
+                        Err(e) => tracing::error!(error = %e, seq, "audit anchor not written"),
                     }
                     spool.stats.written.fetch_add(batch.len() as u64, Ordering::Relaxed);
                     if let Some((since, _)) = failing.take() {
@@ -352,12 +419,19 @@ fn write_loop(
             let mut q = spool.lock();
             q.in_file -= n;
             if q.in_file == 0 {
-                // All chained: the file starts over.
-                if let Err(e) = q.spill.as_ref().map_or(Ok(()), |f| f.set_len(0)) {
-                    tracing::error!(error = %e, "audit spill file cannot be emptied");
+                // All chained: the file starts over (by path: a file left from the last run has no
+                // handle open). Should that fail, the offset stays, so nothing is chained twice.
+                match std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&spool.spill_path)
+                    .and_then(|f| f.set_len(0))
+                {
+                    Ok(()) => {
+                        q.spill_len = 0;
+                        read_pos = 0;
+                    }
+                    Err(e) => tracing::error!(error = %e, "audit spill file cannot be emptied"),
                 }
-                q.spill_len = 0;
-                read_pos = 0;
             }
         }
     }
@@ -381,8 +455,7 @@ fn keep_for_next_start(spool: &Spool, read_pos: u64, batch: Vec<AuditEntry>) {
     let rewrite = || -> std::io::Result<()> {
         let mut text = Vec::new();
         for e in &front {
-            text.extend(serde_json::to_vec(e).map_err(std::io::Error::other)?);
-            text.push(b'\n');
+            text.extend(spill_line(&spool.key, e)?);
         }
         if let Ok(mut f) = File::open(path) {
             f.seek(SeekFrom::Start(read_pos))?;
@@ -399,6 +472,7 @@ fn keep_for_next_start(spool: &Spool, read_pos: u64, batch: Vec<AuditEntry>) {
     match rewrite() {
         Ok(()) => {
             q.spill = None;
+            q.spill_len = std::fs::metadata(path).map_or(0, |m| m.len());
             tracing::warn!(entries = front.len(), path = %path.display(),
                 "audit trail not writable at shutdown: entries kept in the spill file for the next start");
         }
@@ -410,31 +484,23 @@ fn keep_for_next_start(spool: &Spool, read_pos: u64, batch: Vec<AuditEntry>) {
     }
 }
 
-/// `n` entries from the spill file, starting at byte `from`; with the bytes they took.
-fn read_spilled(path: &std::path::Path, from: u64, n: u64) -> std::io::Result<(Vec<AuditEntry>, u64)> {
+/// Up to `n` entries from the spill file, starting at byte `from`; with the bytes they took.
+fn read_spilled(key: &SiteKey, path: &std::path::Path, from: u64, n: u64) -> std::io::Result<(Vec<AuditEntry>, u64)> {
     let mut f = File::open(path)?;
     f.seek(SeekFrom::Start(from))?;
     let mut r = BufReader::new(f);
-    let mut out = Vec::with_capacity(n as usize);
-    let mut line = String::new();
+    let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+    let mut line = Vec::new();
     let mut bytes = 0u64;
     for _ in 0..n {
         line.clear();
-        let got = r.read_line(&mut line)?;
-        if got == 0 {
-            return Err(std::io::Error::other("the spill file is shorter than its count"));
+        // Bytes, not a String: one bad byte must not stop the writer.
+        let got = r.read_until(b'\n', &mut line)?;
+        if got == 0 || line.last() != Some(&b'\n') {
+            break;
         }
         bytes += got as u64;
-        out.push(match serde_json::from_str::<AuditEntry>(line.trim_end()) {
-            Ok(e) => e,
-            // An unreadable line is itself recorded, never skipped in silence.
-            Err(e) => AuditEntry::system(
-                Timestamp::now(),
-                "audit spill line unreadable",
-                "audit",
-                format!("{e}: {}", line.trim_end().chars().take(200).collect::<String>()),
-            ),
-        });
+        out.push(spill_entry(key, &line));
     }
     Ok((out, bytes))
 }

@@ -240,13 +240,16 @@ fn a_trail_from_before_keys_is_kept_and_a_sealed_one_begins() {
         prev = h;
     }
     drop(conn);
-    assert_eq!(sealed_key_id(&t.path), None);
+    assert_eq!(crate::records::sealed_key_id(&t.path, META_TABLE).unwrap(), None);
     let conn = open(&t).unwrap();
     let v = verify(&conn, &t).unwrap();
     assert_eq!(v.records, 1);
     let note = &recent(&conn, 1).unwrap()[0].entry;
     assert!(note.detail.contains("(3 records, head "), "{}", note.detail);
-    assert_eq!(sealed_key_id(&t.path).as_deref(), Some(t.key.id()));
+    assert_eq!(
+        crate::records::sealed_key_id(&t.path, META_TABLE).unwrap().as_deref(),
+        Some(t.key.id())
+    );
     // Opened with another key: refused, not re-sealed.
     let other = AuditTrail {
         path: t.path.clone(),
@@ -330,6 +333,78 @@ fn entries_left_in_the_spill_file_by_a_stop_are_chained_at_the_next_start() {
     assert!(
         ts.windows(2).all(|w| w[1] == w[0] + 1),
         "in the order they were recorded"
+    );
+}
+
+#[test]
+fn a_spill_left_by_a_stop_is_chained_once_however_often_the_console_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = trail(dir.path());
+    let (writer, sink) = AuditWriter::start(&t).unwrap();
+    let blocker = Connection::open(&t.path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for i in 1..=12_000 {
+        sink.record(entry(i));
+    }
+    writer.stop();
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    // Three starts with nothing recorded: the spill is chained by the first and never again.
+    for _ in 0..3 {
+        let (writer, _sink) = AuditWriter::start(&t).unwrap();
+        writer.stop();
+        let conn = open(&t).unwrap();
+        assert_eq!(verify(&conn, &t).unwrap().records, 12_000);
+    }
+    // A later spill goes through the same file and is chained whole, in order.
+    let (writer, sink) = AuditWriter::start(&t).unwrap();
+    let blocker = Connection::open(&t.path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for i in 12_001..=24_000 {
+        sink.record(entry(i));
+    }
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    writer.stop();
+    let conn = open(&t).unwrap();
+    assert_eq!(verify(&conn, &t).unwrap().records, 24_000);
+    let ts: Vec<i64> = conn
+        .prepare("SELECT t FROM audit ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(ts.windows(2).all(|w| w[1] == w[0] + 1));
+}
+
+#[test]
+fn a_line_slipped_into_the_spill_file_is_chained_as_a_finding_not_as_what_it_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = trail(dir.path());
+    let mut forged = serde_json::to_vec(&AuditEntry {
+        user: "boss".into(),
+        role: "admin".into(),
+        action: "trip reset".into(),
+        ..entry(1)
+    })
+    .unwrap();
+    forged.extend_from_slice(format!("\t{}\n", "00".repeat(32)).as_bytes());
+    forged.extend_from_slice(b"\xff\xfe not even text\n");
+    std::fs::write(t.spill_path(), &forged).unwrap();
+    let (writer, _sink) = AuditWriter::start(&t).unwrap();
+    writer.stop();
+    let conn = open(&t).unwrap();
+    let all = recent(&conn, 10).unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(
+        all.iter()
+            .all(|r| r.entry.action == "audit spill line refused" && r.entry.user == "system")
+    );
+    assert!(
+        all[1].entry.detail.contains("\"user\":\"boss\""),
+        "{}",
+        all[1].entry.detail
     );
 }
 

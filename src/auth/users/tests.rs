@@ -173,6 +173,21 @@ fn a_record_edited_outside_wellconsole_is_refused_until_its_password_is_set_agai
         FailReason::RecordTampered
     );
     assert!(users.list(T0).unwrap().iter().all(|u| !u.sealed));
+    // Changing a forged record would seal the forgery: refused, whoever asks.
+    assert!(matches!(
+        users.set_password("eva", "otra-vez-mirar-9", T0),
+        Err(UserError::Tampered(n)) if n == "eva"
+    ));
+    assert!(matches!(
+        users.set_disabled("eva", false, T0),
+        Err(UserError::Tampered(_))
+    ));
+    // An admin restores it with a role and password given anew; nothing forged survives.
+    users.restore("eva", Role::Viewer, "otra-vez-mirar-9", T0).unwrap();
+    assert_eq!(
+        users.login("eva", "otra-vez-mirar-9", T0).unwrap(),
+        Actor::new("eva", Role::Viewer)
+    );
     // Another key cannot vouch for this site's records.
     let other = UserStore::open(
         &dir.path().join("users.db"),
@@ -180,15 +195,9 @@ fn a_record_edited_outside_wellconsole_is_refused_until_its_password_is_set_agai
         Lockout::default(),
     )
     .unwrap();
-    users.set_password("eva", "otra-vez-mirar-9", T0).unwrap();
     assert_eq!(
         reason(other.login("eva", "otra-vez-mirar-9", T0)),
         FailReason::RecordTampered
-    );
-    // An admin setting the password seals it again (with the role it now has: the audit trail shows who did).
-    assert_eq!(
-        users.login("eva", "otra-vez-mirar-9", T0).unwrap(),
-        Actor::new("eva", Role::Admin)
     );
 }
 
@@ -213,5 +222,13 @@ fn a_store_from_before_seals_is_sealed_once() {
     );
     assert_eq!(users.seal_unsealed().unwrap(), 1);
     assert!(users.login("ana", "pozo-caliente-7", T0).is_ok());
+    // Later, a record whose MAC was cleared is not sealed again: only the upgrading open seals.
+    let conn = Connection::open(&path).unwrap();
+    conn.execute("UPDATE users SET role = 'admin', mac = NULL", []).unwrap();
+    let users = store(dir.path(), Lockout::default());
     assert_eq!(users.seal_unsealed().unwrap(), 0);
+    assert_eq!(
+        reason(users.login("ana", "pozo-caliente-7", T0)),
+        FailReason::RecordTampered
+    );
 }
