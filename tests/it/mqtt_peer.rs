@@ -382,12 +382,7 @@ fn tls_project(dir: &Path, port: u16, password: &str) -> Project {
 
 #[test]
 fn tls_broker_with_username_and_password() {
-    let Some(bin) = mosquitto_bin() else {
-        assert!(
-            !peers_required(),
-            "mosquitto is required here (WELLCONSOLE_REQUIRE_PEERS=1)"
-        );
-        eprintln!("skipped: no mosquitto");
+    let Some(bin) = support::mosquitto_or_skip() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -478,12 +473,7 @@ fn tls_broker_with_username_and_password() {
 /// (trail and local anchor together, which the local anchor cannot catch) is caught by the broker's copy.
 #[test]
 fn the_audit_head_on_a_broker_catches_a_records_folder_rolled_back_whole() {
-    let Some(broker_bin) = mosquitto_bin() else {
-        assert!(
-            !peers_required(),
-            "mosquitto is required here (WELLCONSOLE_REQUIRE_PEERS=1)"
-        );
-        eprintln!("skipped: no mosquitto (scripts/test installs it)");
+    let Some(broker_bin) = support::mosquitto_or_skip() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

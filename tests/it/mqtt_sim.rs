@@ -5,7 +5,7 @@
 use crate::support;
 
 use std::process::{Command, Stdio};
-use support::{KillOnDrop, free_port, mosquitto_bin, peers_required, start_mosquitto, wait_for};
+use support::{KillOnDrop, free_port, start_mosquitto, wait_for};
 use wellconsole::hub::{HubCommand, Snapshot};
 use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
@@ -36,12 +36,7 @@ fn example_project_matches_the_publisher() {
 
 #[test]
 fn console_reads_the_simulator_over_sparkplug_and_json() {
-    let Some(bin) = mosquitto_bin() else {
-        assert!(
-            !peers_required(),
-            "mosquitto is required here (WELLCONSOLE_REQUIRE_PEERS=1)"
-        );
-        eprintln!("skipped: no mosquitto (scripts/test installs it)");
+    let Some(bin) = support::mosquitto_or_skip() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

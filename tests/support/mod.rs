@@ -220,6 +220,20 @@ pub fn mosquitto_bin() -> Option<std::path::PathBuf> {
         .find(|p| p.exists())
 }
 
+/// The Mosquitto binary for a test that needs a broker; `None` (said on stderr) to skip, where skipping
+/// is allowed (not under scripts/test).
+pub fn mosquitto_or_skip() -> Option<std::path::PathBuf> {
+    let bin = mosquitto_bin();
+    if bin.is_none() {
+        assert!(
+            !peers_required(),
+            "mosquitto is required here (WELLCONSOLE_REQUIRE_PEERS=1)"
+        );
+        eprintln!("skipped: no mosquitto (scripts/test installs it)");
+    }
+    bin
+}
+
 /// A Mosquitto broker on 127.0.0.1:`port`, anonymous, no persistence, with its config in `dir`.
 pub fn start_mosquitto(bin: &std::path::Path, dir: &std::path::Path, port: u16) -> KillOnDrop {
     let conf = dir.join(format!("mosquitto-{port}.conf"));

@@ -38,6 +38,21 @@ fn tamper(conn: &Connection, sql: &str) {
     .unwrap();
 }
 
+/// The test entries carry consecutive times: chained in the order they were recorded, the times step by one.
+fn assert_in_recorded_order(conn: &Connection) {
+    let ts: Vec<i64> = conn
+        .prepare("SELECT t FROM audit ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        ts.windows(2).all(|w| w[1] == w[0] + 1),
+        "in the order they were recorded"
+    );
+}
+
 fn found(r: Result<Verified, AuditError>) -> Tamper {
     match r {
         Err(AuditError::Tampered(t)) => t,
@@ -285,17 +300,7 @@ fn a_stalled_writer_loses_none_of_100000_entries_and_keeps_their_order() {
     let conn = open(&t).unwrap();
     let v = verify(&conn, &t).unwrap();
     assert_eq!(v.records, n);
-    let targets: Vec<i64> = conn
-        .prepare("SELECT t FROM audit ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(
-        targets.windows(2).all(|w| w[1] == w[0] + 1),
-        "in the order they were recorded"
-    );
+    assert_in_recorded_order(&conn);
     assert_eq!(
         std::fs::metadata(t.spill_path()).unwrap().len(),
         0,
@@ -323,17 +328,7 @@ fn entries_left_in_the_spill_file_by_a_stop_are_chained_at_the_next_start() {
     writer.stop();
     let conn = open(&t).unwrap();
     assert_eq!(verify(&conn, &t).unwrap().records, 20_001);
-    let ts: Vec<i64> = conn
-        .prepare("SELECT t FROM audit ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(
-        ts.windows(2).all(|w| w[1] == w[0] + 1),
-        "in the order they were recorded"
-    );
+    assert_in_recorded_order(&conn);
 }
 
 #[test]
@@ -368,14 +363,7 @@ fn a_spill_left_by_a_stop_is_chained_once_however_often_the_console_restarts() {
     writer.stop();
     let conn = open(&t).unwrap();
     assert_eq!(verify(&conn, &t).unwrap().records, 24_000);
-    let ts: Vec<i64> = conn
-        .prepare("SELECT t FROM audit ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(ts.windows(2).all(|w| w[1] == w[0] + 1));
+    assert_in_recorded_order(&conn);
 }
 
 #[test]
