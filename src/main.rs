@@ -517,8 +517,10 @@ fn audit(p: &ProjectArgs, command: AuditCommand) -> Result<ExitCode> {
     }
     let conn = audit::open(&trail)?;
     match command {
-        AuditCommand::Verify => match audit::verify(&conn, &trail) {
-            Ok(v) => {
+        AuditCommand::Verify => match audit::verify(&conn, &trail)
+            .and_then(|v| audit::verify_external(&conn, &trail, v.records).map(|ext| (v, ext)))
+        {
+            Ok((v, external)) => {
                 println!(
                     "{}: {} records, chain intact, anchored at {}; head {}",
                     path.display(),
@@ -527,7 +529,7 @@ fn audit(p: &ProjectArgs, command: AuditCommand) -> Result<ExitCode> {
                     v.head
                 );
                 if let Some(ext) = &trail.external {
-                    match &v.external {
+                    match &external {
                         Some(a) => println!("external anchor at {ext}: agrees at record {}", a.seq),
                         None => println!("external anchor at {ext}: the broker holds no head yet"),
                     }

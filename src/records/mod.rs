@@ -50,6 +50,25 @@ pub fn create_private(path: &Path) -> std::io::Result<()> {
     o.open(path).map(drop)
 }
 
+/// Replaces `path` whole with `bytes`: a private temporary file (its own name, so two processes may do
+/// this at once), synced, renamed over the old one. A reader sees the old file or the new, never half.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!("{name}.{}.{n}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    create_private(&tmp)?;
+    let mut f = std::fs::OpenOptions::new().write(true).truncate(true).open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Opens (creating 0600 if needed) a record database with its schema.
 pub fn open(path: &Path, schema: &str) -> rusqlite::Result<Connection> {
     // A failure shows up as the open's own error just below, with the path.

@@ -206,13 +206,9 @@ fn start_saver(path: PathBuf) -> std::io::Result<Sender<ScreenLayout>> {
 }
 
 pub fn write_layout(path: &Path, layout: &ScreenLayout) -> std::io::Result<()> {
-    let tmp = path.with_extension("json.tmp");
     let json = serde_json::to_string_pretty(layout).map_err(std::io::Error::other)?;
     // It lives among the site's records, private like them.
-    let _ = std::fs::remove_file(&tmp);
-    crate::records::create_private(&tmp)?;
-    std::fs::write(&tmp, json)?;
-    std::fs::rename(&tmp, path)
+    crate::records::replace_file(path, json.as_bytes())
 }
 
 #[cfg(test)]

@@ -455,27 +455,7 @@ pub fn write_anchor(trail: &AuditTrail, seq: i64, head: &str) -> Result<String, 
         "wellconsole audit anchor\nseq {seq}\nhead {head}\nmac {}\n",
         anchor_mac(&trail.key, &a)
     );
-    // Its own temporary name: the console and the command line may both be anchoring.
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("anchor.{}.{n}.tmp", std::process::id()));
-    let io = |source| AuditError::Io {
-        path: path.clone(),
-        source,
-    };
-    let _ = std::fs::remove_file(&tmp);
-    crate::records::create_private(&tmp).map_err(io)?;
-    {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(io)?;
-        f.write_all(text.as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, &path).map_err(io)?;
+    crate::records::replace_file(&path, text.as_bytes()).map_err(|source| AuditError::Io { path, source })?;
     Ok(text)
 }
 
@@ -562,32 +542,33 @@ pub struct Verified {
     pub head: String,
     /// The anchor it was checked against (`None`: an empty trail with no anchor yet).
     pub anchor: Option<Anchor>,
-    /// The broker's head it was checked against, where one is configured and held one.
-    pub external: Option<Anchor>,
 }
 
 /// The whole chain checked: record numbers 1, 2, 3… with none missing, each linking to the one before and
 /// carrying the MAC of its contents; then against the anchor, which catches records cut off the end and a
-/// trail deleted whole.
+/// trail deleted whole. Local only (the Audit page runs it every few seconds); `verify_external` asks the
+/// broker.
 pub fn verify(conn: &Connection, trail: &AuditTrail) -> Result<Verified, AuditError> {
-    let (records_n, head, heads) = verify_chain(conn, &trail.key)?;
+    let (records_n, head) = verify_chain(conn, &trail.key)?;
     let anchor = read_anchor(trail)?;
-    check_anchor(anchor.as_ref(), records_n, |seq| heads(conn, seq))?;
-    let external = match &trail.external {
-        Some(ext) => external::verify_against(trail, ext, records_n, |seq| heads(conn, seq))?,
-        None => None,
-    };
+    check_anchor(anchor.as_ref(), records_n, |seq| head_at(conn, seq))?;
     Ok(Verified {
         records: records_n,
         head,
         anchor,
-        external,
     })
 }
 
-/// The MAC of record `seq`, if it exists.
-type HeadAt = fn(&Connection, i64) -> Result<Option<String>, AuditError>;
+/// A verified trail of `records` records against the broker's head, where the site has one (`Ok(None)`:
+/// none configured, or an empty trail and an empty broker).
+pub fn verify_external(conn: &Connection, trail: &AuditTrail, records: i64) -> Result<Option<Anchor>, AuditError> {
+    match &trail.external {
+        Some(ext) => external::verify_against(trail, ext, records, |seq| head_at(conn, seq)),
+        None => Ok(None),
+    }
+}
 
+/// The MAC of record `seq`, if it exists.
 fn head_at(conn: &Connection, seq: i64) -> Result<Option<String>, AuditError> {
     Ok(conn
         .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq], |r| r.get(0))
@@ -615,7 +596,8 @@ fn check_anchor(
     }
 }
 
-fn verify_chain(conn: &Connection, key: &SiteKey) -> Result<(i64, String, HeadAt), AuditError> {
+/// The number of records and the head, or the first broken record.
+fn verify_chain(conn: &Connection, key: &SiteKey) -> Result<(i64, String), AuditError> {
     let mut prev = GENESIS.to_owned();
     let mut expected = 1;
     let mut from = 0;
@@ -626,7 +608,7 @@ fn verify_chain(conn: &Connection, key: &SiteKey) -> Result<(i64, String, HeadAt
             from,
         )?;
         if batch.is_empty() {
-            return Ok((expected - 1, prev, head_at));
+            return Ok((expected - 1, prev));
         }
         for r in batch {
             if r.seq != expected {

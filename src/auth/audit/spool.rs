@@ -30,15 +30,11 @@ pub const BATCH: usize = 2_000;
 /// How long `stop` lets the writer finish before what is left stays in the spill file for the next start.
 pub const STOP_WITHIN: Duration = Duration::from_secs(10);
 
-/// Counters for the status line and tests.
+/// What went through the spill file and what was lost (said at stop; read by tests).
 #[derive(Debug, Default)]
 pub struct AuditStats {
-    /// Entries chained and anchored.
-    pub written: AtomicU64,
     /// Entries that went through the spill file.
     pub spilled: AtomicU64,
-    /// Failed attempts to write a batch (each retried; nothing is dropped for it).
-    pub write_failures: AtomicU64,
     /// Entries that could be neither kept in memory nor written to the spill file (the spill's disk
     /// failed as well): the only way an entry is lost, and counted.
     pub lost: AtomicU64,
@@ -385,14 +381,12 @@ fn write_loop(
                         }
                         Err(e) => tracing::error!(error = %e, seq, "audit anchor not written"),
                     }
-                    spool.stats.written.fetch_add(batch.len() as u64, Ordering::Relaxed);
                     if let Some((since, _)) = failing.take() {
                         tracing::warn!(after_s = since.elapsed().as_secs(), "audit trail writing again");
                     }
                     break;
                 }
                 Err(e) => {
-                    spool.stats.write_failures.fetch_add(1, Ordering::Relaxed);
                     // Once when it starts, then a summary a minute: the entries wait, nothing is dropped.
                     let now = Instant::now();
                     let (since, logged) = failing.get_or_insert((now, now - Duration::from_secs(60)));
@@ -461,13 +455,7 @@ fn keep_for_next_start(spool: &Spool, read_pos: u64, batch: Vec<AuditEntry>) {
             f.seek(SeekFrom::Start(read_pos))?;
             std::io::copy(&mut f, &mut text)?;
         }
-        let tmp = path.with_extension("spill.tmp");
-        let _ = std::fs::remove_file(&tmp);
-        crate::records::create_private(&tmp)?;
-        let mut f = std::fs::OpenOptions::new().write(true).open(&tmp)?;
-        f.write_all(&text)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        crate::records::replace_file(path, &text)
     };
     match rewrite() {
         Ok(()) => {

@@ -53,6 +53,14 @@ fn assert_in_recorded_order(conn: &Connection) {
     );
 }
 
+/// Another connection holding the trail's write lock: the writer cannot commit (the disk "stalls")
+/// until it commits.
+fn hold_write_lock(t: &AuditTrail) -> Connection {
+    let blocker = Connection::open(&t.path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    blocker
+}
+
 fn found(r: Result<Verified, AuditError>) -> Tamper {
     match r {
         Err(AuditError::Tampered(t)) => t,
@@ -280,9 +288,7 @@ fn a_stalled_writer_loses_none_of_100000_entries_and_keeps_their_order() {
     let t = trail(dir.path());
     let (writer, sink) = AuditWriter::start(&t).unwrap();
     let stats = writer.stats();
-    // Another connection holds the write lock: the writer cannot commit (the disk "stalls").
-    let blocker = Connection::open(&t.path).unwrap();
-    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let blocker = hold_write_lock(&t);
     let n = 100_000;
     for i in 1..=n {
         sink.record(entry(i));
@@ -313,8 +319,7 @@ fn entries_left_in_the_spill_file_by_a_stop_are_chained_at_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let t = trail(dir.path());
     let (writer, sink) = AuditWriter::start(&t).unwrap();
-    let blocker = Connection::open(&t.path).unwrap();
-    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let blocker = hold_write_lock(&t);
     for i in 1..=20_000 {
         sink.record(entry(i));
     }
@@ -336,8 +341,7 @@ fn a_spill_left_by_a_stop_is_chained_once_however_often_the_console_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let t = trail(dir.path());
     let (writer, sink) = AuditWriter::start(&t).unwrap();
-    let blocker = Connection::open(&t.path).unwrap();
-    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let blocker = hold_write_lock(&t);
     for i in 1..=12_000 {
         sink.record(entry(i));
     }
@@ -353,8 +357,7 @@ fn a_spill_left_by_a_stop_is_chained_once_however_often_the_console_restarts() {
     }
     // A later spill goes through the same file and is chained whole, in order.
     let (writer, sink) = AuditWriter::start(&t).unwrap();
-    let blocker = Connection::open(&t.path).unwrap();
-    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let blocker = hold_write_lock(&t);
     for i in 12_001..=24_000 {
         sink.record(entry(i));
     }
