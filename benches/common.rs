@@ -16,6 +16,7 @@ pub fn directory(tags: u32, drivers: u16) -> Arc<TagDirectory> {
                 name: format!("dev{:03}/signal{i}", i % 1000),
                 description: String::new(),
                 description_es: String::new(),
+                label: Default::default(),
                 unit: "psi".into(),
                 kind: ValueKind::F64,
                 range: Some((0.0, 10_000.0)),

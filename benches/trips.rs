@@ -90,6 +90,7 @@ fn rig() -> Rig {
             name: format!("flood{:02}/s{i}", i % 50),
             description: String::new(),
             description_es: String::new(),
+            label: Default::default(),
             unit: String::new(),
             kind: ValueKind::F64,
             range: None,

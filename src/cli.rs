@@ -1,4 +1,4 @@
-//! Command-line interface (clap). Later issues add subcommands here.
+//! Command-line interface (clap): every subcommand and option, with the help text people read.
 
 use crate::sim::ScheduledFault;
 use clap::{Args, Parser, Subcommand};
@@ -100,6 +100,10 @@ pub struct MeasureArgs {
 pub enum Command {
     /// Run the project: the console, or with --headless everything except the UI.
     Run(RunArgs),
+    /// Write a value to a tag as a person would at the console: checked against their role, recorded in
+    /// the audit trail, then waits for the device. Exit 0: confirmed; 1: refused, failed or no answer in
+    /// time; 2: a usage or project problem.
+    Write(WriteArgs),
     /// Validate every project file; prints path:line:col: message per problem, exit 1 if any.
     Check,
     /// Run the demo plant alone and print a summary line every interval.
@@ -305,8 +309,32 @@ pub struct BrowseArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// The tag, e.g. esp01/frequency_setpoint (it must be writable in site.toml).
+    pub tag: String,
+    /// The value as a person types it at a console with these --units and --lang: a number within the tag's
+    /// range, ON or OFF, or text.
+    #[arg(allow_negative_numbers = true)]
+    pub value: String,
+    /// Seconds to wait for the device: for its first value, then for its answer to the write.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// On a site with users: who logs in (the password from standard input, or --password-env). On a site
+    /// with no users at all: the name recorded for the write (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Environment variable holding the password (never on the command line); only on a site with users.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// The role on a site with no users at all (default: operator). Refused on a site with users: there the
+    /// user's own role counts.
+    #[arg(long)]
+    pub role: Option<crate::auth::Role>,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
-    /// No window: drivers, hub and (later) historian and alarms only.
+    /// No window: drivers, hub, trips, alarms, historian and the site's records; no UI.
     #[arg(long)]
     pub headless: bool,
     /// Run for this many seconds (wall time), then stop. Required with --headless.

@@ -3,16 +3,18 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use wellconsole::alarm::{journal, kpi};
-use wellconsole::auth::Actor;
 use wellconsole::auth::audit;
+use wellconsole::auth::users::{FailReason, UserError, UserStoreConfig};
+use wellconsole::auth::{Actor, Role};
 use wellconsole::cli::{
     AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleArgs,
     HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs, UsersArgs,
-    UsersCommand,
+    UsersCommand, WriteArgs,
 };
 use wellconsole::historian::{History, Resolution, export};
 use wellconsole::project::{self, Project, ProjectFiles};
@@ -63,6 +65,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Users(UsersArgs { command })) => users(&cli.project, command),
         Some(Command::Audit(AuditArgs { command })) => audit(&cli.project, command),
         Some(Command::Run(args)) => headless(&cli.project, with_history(opts, h), &args),
+        Some(Command::Write(args)) => write(&cli.project, with_history(opts, h), &cli.console, &args),
         Some(Command::History(HistoryArgs { command })) => history(&cli.project, h, command),
         Some(Command::Check) => check(&cli.project),
         Some(Command::Sim(args)) => sim(&cli.project, opts, &args),
@@ -243,8 +246,8 @@ fn load(p: &ProjectArgs) -> Result<Project> {
     let files = files(p)?;
     let what = files.describe();
     Project::load(files).map_err(|problems| {
-        for d in &problems {
-            eprintln!("{d}");
+        for line in project::listing(&problems) {
+            eprintln!("{line}");
         }
         anyhow!(
             "{what}: {} problem(s) in the project files; run `wellconsole check` for the list",
@@ -265,32 +268,17 @@ fn gui(
         exit_after: m.exit_after.map(secs).transpose()?,
         frame_stats: m.frame_stats.clone(),
     };
-    // With any user in the store, people log in and the console starts view-only. A store that exists
-    // but cannot be read stops the start: it must never mean "no logins".
-    let store = project.user_store(&records);
-    let logins = store.path.exists()
-        && store
-            .open()
-            .and_then(|s| s.any())
-            .with_context(|| format!("{}: the user store cannot be read", store.path.display()))?;
-    if logins && (c.user.is_some() || c.role.is_some()) {
+    // With any user in the store, people log in and the console starts view-only.
+    let users = logins(&project, &records)?;
+    if let Some(u) = &users
+        && (c.user.is_some() || c.role.is_some())
+    {
         bail!(
             "--user and --role apply only to a site with no users; this site has users in {}: start the console and log in",
-            store.path.display()
+            u.path.display()
         );
     }
-    let role = c.role.unwrap_or(wellconsole::auth::Role::Operator);
-    let actor = match &c.user {
-        Some(u) => Actor::new(u.clone(), role),
-        None => Actor::from_os(role),
-    };
-    if !logins && audit::users_were_added(&project.audit_trail(&records))? {
-        bail!(
-            "{}: the user store is missing or empty, but the audit trail records users added to this site: restore users.db from the records' backup",
-            store.path.display()
-        );
-    }
-    let users = logins.then_some(store);
+    let actor = named_actor(c.user.as_deref(), c.role);
     if let Some(u) = &users {
         tracing::info!(users = %u.path.display(), "logins required; the console starts view-only");
     }
@@ -318,6 +306,180 @@ fn gui(
     wellconsole::ui::run(project, opts, measure, console)
         .map_err(|e| anyhow!("the console window could not run: {e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The site's user store when people log in there: when it holds any user. A store that exists but cannot
+/// be read stops the start (it must never mean "no logins"), and so does a missing or empty one on a site
+/// whose audit trail records users added.
+fn logins(project: &Project, records: &Records) -> Result<Option<UserStoreConfig>> {
+    let store = project.user_store(records);
+    let any = store.path.exists()
+        && store
+            .open()
+            .and_then(|s| s.any())
+            .with_context(|| format!("{}: the user store cannot be read", store.path.display()))?;
+    if !any && audit::users_were_added(&project.audit_trail(records))? {
+        bail!(
+            "{}: the user store is missing or empty, but the audit trail records users added to this site: restore users.db from the records' backup",
+            store.path.display()
+        );
+    }
+    Ok(any.then_some(store))
+}
+
+/// Who acts on a site with no users: the name given (default: the OS user), as the role given (default:
+/// operator).
+fn named_actor(user: Option<&str>, role: Option<Role>) -> Actor {
+    let role = role.unwrap_or(Role::Operator);
+    match user {
+        Some(u) => Actor::new(u, role),
+        None => Actor::from_os(role),
+    }
+}
+
+/// A person's write from the command line, on the project's running drivers and hub as `run --headless`
+/// starts them. The value is read as the console's keypad reads it; the hub checks the role and records the
+/// write in the audit trail as for one from a screen. Exit 0: the device confirmed it; 1: refused (the value,
+/// the tag, the login or the role), failed, or no answer in time; 2 (an `Err`): usage or project problems.
+fn write(p: &ProjectArgs, mut opts: RuntimeOptions, c: &ConsoleArgs, args: &WriteArgs) -> Result<ExitCode> {
+    use wellconsole::headless::{WriteAnswer, write_once};
+    use wellconsole::hub::WriteOutcome;
+    let project = load(p)?;
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+        bail!("--timeout {}: seconds, more than 0 and at most 3600", args.timeout);
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let Some(def) = project.site.tags.by_name(&args.tag).cloned() else {
+        bail!("{}: the project has no tag '{}'", project.files.describe(), args.tag);
+    };
+    if !def.writable {
+        println!(
+            "{}: refused, nothing sent: the tag is not writable (`writable = true` in site.toml makes a tag a setpoint or command)",
+            def.name
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let loc = wellconsole::lang::Locale {
+        lang: c.lang,
+        units: c.units,
+    };
+    let value = match loc.parse_write(&def, &args.value) {
+        Ok(v) => v,
+        Err(want) => {
+            let refused = loc.pick("refused, nothing sent: enter", "rechazado, nada enviado: ingrese");
+            println!("{} = {}: {refused} {want}", def.name, args.value.trim());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let records = keep_records(&project, &mut opts)?;
+    let user = args.user.as_deref().or(c.user.as_deref());
+    let role = args.role.or(c.role);
+    let by = match logins(&project, &records)? {
+        None => {
+            if args.password_env.is_some() {
+                bail!(
+                    "--password-env applies only to a site with users, and this one has none: --user and --role name who acts"
+                );
+            }
+            named_actor(user, role)
+        }
+        Some(store) => {
+            if role.is_some() {
+                bail!(
+                    "--role applies only to a site with no users; this site has users in {}: the user's own role counts",
+                    store.path.display()
+                );
+            }
+            let Some(name) = user else {
+                bail!(
+                    "this site has users in {}: --user NAME logs in (the password from standard input or --password-env VAR)",
+                    store.path.display()
+                );
+            };
+            match cli_login(&project, &records, &store, name, &args.password_env)? {
+                Some(actor) => actor,
+                None => return Ok(ExitCode::FAILURE),
+            }
+        }
+    };
+    let what = format!(
+        "{} = {} by {} ({})",
+        def.name,
+        loc.value_text(&def.unit, Some(&value), def.decimals),
+        by.user,
+        by.role
+    );
+    let (code, outcome) = match write_once(project, opts, def.id, value, by, timeout)? {
+        WriteAnswer::Outcome(WriteOutcome::Confirmed) => (ExitCode::SUCCESS, "confirmed by the device".to_owned()),
+        WriteAnswer::Outcome(WriteOutcome::Refused(why)) => (ExitCode::FAILURE, format!("refused: {why}")),
+        WriteAnswer::Outcome(WriteOutcome::Failed(why)) => (ExitCode::FAILURE, format!("failed: {why}")),
+        WriteAnswer::Outcome(WriteOutcome::Sent) => (
+            ExitCode::FAILURE,
+            format!(
+                "timed out: sent, but the device did not answer within {} s",
+                args.timeout
+            ),
+        ),
+        WriteAnswer::NoData => (
+            ExitCode::FAILURE,
+            format!(
+                "timed out, nothing sent: the tag's device reported nothing within {} s",
+                args.timeout
+            ),
+        ),
+    };
+    println!("{what}: {outcome}");
+    Ok(code)
+}
+
+/// Logs `name` in at the command line, as the console's login does: the store's lockout, an answer that
+/// takes the same time whatever the cause, and the try in the audit trail with its real cause (the person
+/// reads the same words whatever it was). The console's back-off counts failures in a row at one console;
+/// each command line is one try, and the store's lockout counts them all. `None`: refused (said on
+/// standard output).
+fn cli_login(
+    project: &Project,
+    records: &Records,
+    store: &UserStoreConfig,
+    name: &str,
+    password_env: &Option<String>,
+) -> Result<Option<Actor>> {
+    let password = password_from(password_env, &format!("password for {name}"))?;
+    if password.is_empty() {
+        // The console's dialog offers no login without a password either: not a try, and not counted.
+        bail!("no password given (standard input was empty)");
+    }
+    let trail = project.audit_trail(records);
+    let mut conn = audit::open(&trail)?;
+    let answer = store.check_login(name, &password, Duration::ZERO);
+    let now = wellconsole::tag::Timestamp::now();
+    let attempted = Actor::new(name, Role::Viewer);
+    let entry = |by: &Actor, action: &str, detail: String, allowed: bool| {
+        audit::AuditEntry::by(now, by, action, "command line", detail, allowed)
+    };
+    let mut entries = Vec::new();
+    let outcome = match answer {
+        Ok(actor) => {
+            entries.push(entry(&actor, "login", "wellconsole write".into(), true));
+            Ok(Some(actor))
+        }
+        Err(UserError::LoginFailed(why)) => {
+            entries.push(entry(&attempted, "login", why.to_string(), false));
+            if matches!(why, FailReason::LockedNow { .. }) {
+                entries.push(entry(&attempted, "account locked", why.to_string(), true));
+            }
+            println!("{name}: login refused: {}", UserError::LoginFailed(why));
+            Ok(None)
+        }
+        Err(e) => {
+            entries.push(entry(&attempted, "login", e.to_string(), false));
+            Err(anyhow::Error::from(e).context(format!("{}: the user store cannot be read", store.path.display())))
+        }
+    };
+    for e in &entries {
+        audit::append(&mut conn, &trail, e)?;
+    }
+    outcome
 }
 
 fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result<ExitCode> {
@@ -391,17 +553,35 @@ fn cli_actor() -> Actor {
     a
 }
 
-fn password_from(env: &Option<String>) -> Result<String> {
-    match env {
-        Some(var) => std::env::var(var).with_context(|| format!("environment variable {var} is not set")),
-        None => {
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .context("reading the password from standard input")?;
-            Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-        }
+/// A password from the environment variable `env` names, or one line of standard input. At a terminal it
+/// asks with `prompt` and keeps what is typed off the screen (`stty -echo`: no terminal library needed).
+fn password_from(env: &Option<String>, prompt: &str) -> Result<String> {
+    if let Some(var) = env {
+        return std::env::var(var).with_context(|| format!("environment variable {var} is not set"));
     }
+    let stdin = std::io::stdin();
+    let hidden = stdin.is_terminal() && {
+        let off = stty("-echo");
+        eprint!("{prompt}{}: ", if off { "" } else { " (shown as typed)" });
+        off
+    };
+    let mut line = String::new();
+    let read = stdin.read_line(&mut line);
+    if hidden {
+        stty("echo");
+        eprintln!();
+    }
+    read.context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Sets a mode of the terminal on standard input; false where `stty` is missing or fails.
+fn stty(mode: &str) -> bool {
+    std::process::Command::new("stty")
+        .arg(mode)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn users(p: &ProjectArgs, command: UsersCommand) -> Result<ExitCode> {
@@ -440,7 +620,7 @@ fn users(p: &ProjectArgs, command: UsersCommand) -> Result<ExitCode> {
             role,
             password_env,
         } => {
-            let pw = password_from(&password_env)?;
+            let pw = password_from(&password_env, &format!("new password for {name}"))?;
             (
                 "user added",
                 name.clone(),
@@ -448,7 +628,7 @@ fn users(p: &ProjectArgs, command: UsersCommand) -> Result<ExitCode> {
             )
         }
         UsersCommand::Passwd { name, password_env } => {
-            let pw = password_from(&password_env)?;
+            let pw = password_from(&password_env, &format!("new password for {name}"))?;
             (
                 "password changed",
                 name.clone(),
@@ -460,7 +640,7 @@ fn users(p: &ProjectArgs, command: UsersCommand) -> Result<ExitCode> {
             role,
             password_env,
         } => {
-            let pw = password_from(&password_env)?;
+            let pw = password_from(&password_env, &format!("new password for {name}"))?;
             (
                 "user record restored",
                 name.clone(),
@@ -565,8 +745,8 @@ fn audit(p: &ProjectArgs, command: AuditCommand) -> Result<ExitCode> {
 fn check(p: &ProjectArgs) -> Result<ExitCode> {
     let files = files(p)?;
     let problems = project::check(&files);
-    for d in &problems {
-        println!("{d}");
+    for line in project::listing(&problems) {
+        println!("{line}");
     }
     if problems.is_empty() {
         println!("{}: ok", files.describe());

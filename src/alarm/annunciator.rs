@@ -266,6 +266,7 @@ mod tests {
             state,
             since: Timestamp(0),
             value: None,
+            alarm_value: None,
             first_out: false,
             shelf: None,
             out_of_service: None,

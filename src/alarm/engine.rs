@@ -61,6 +61,8 @@ pub struct PersistedState {
     pub since: Timestamp,
     pub first_out: bool,
     pub value: Option<Value>,
+    /// The value at the last activation (the journal's newest activation event for the point).
+    pub alarm_value: Option<Value>,
     pub shelf: Option<Shelf>,
     pub out_of_service: Option<OutOfService>,
 }
@@ -74,6 +76,8 @@ struct Point {
     acked: bool,
     since: Timestamp,
     value: Option<Value>,
+    /// The value when it last activated (ISA-18.2's alarm value).
+    alarm_value: Option<Value>,
     shelf: Option<Shelf>,
     oos: Option<OutOfService>,
     suppressed: bool,
@@ -94,6 +98,7 @@ impl Default for Point {
             acked: true,
             since: Timestamp::ZERO,
             value: None,
+            alarm_value: None,
             shelf: None,
             oos: None,
             suppressed: false,
@@ -233,6 +238,7 @@ impl AlarmEngine {
                 acked: s.acked,
                 since: s.since,
                 value: s.value,
+                alarm_value: s.alarm_value,
                 shelf: s.shelf,
                 oos: s.out_of_service,
                 first_out: s.first_out,
@@ -412,6 +418,7 @@ impl AlarmEngine {
         let p = &mut self.points[i];
         p.active = true;
         p.since = t;
+        p.alarm_value = p.value.clone();
         if !p.hidden() {
             p.acked = false;
             p.first_out = first_out;
@@ -598,6 +605,7 @@ impl AlarmEngine {
                 let until = now.plus(duration);
                 let p = &mut self.points[i];
                 p.shelf = Some(Shelf {
+                    at: now,
                     until,
                     reason: reason.trim().to_owned(),
                     by: by.user.clone(),
@@ -741,6 +749,7 @@ impl AlarmEngine {
             since: p.since,
             first_out: p.first_out,
             value: p.value.clone(),
+            alarm_value: p.alarm_value.clone(),
             shelf: p.shelf.clone(),
             out_of_service: p.oos.clone(),
         })
@@ -774,6 +783,7 @@ impl AlarmEngine {
                     state: p.state(),
                     since: p.since,
                     value: p.value.clone(),
+                    alarm_value: p.alarm_value.clone(),
                     first_out: p.first_out,
                     shelf: p.shelf.clone(),
                     out_of_service: p.oos.clone(),

@@ -140,15 +140,25 @@ pub fn display_value(s: &str) -> String {
     }
 }
 
-/// The saved state of every point.
+/// The saved state of every point. When a shelf began and the value at the last activation are not
+/// columns of `alarm_state` (no schema change for existing journals): they are read from the point's
+/// newest Shelved and Activated events, committed in the same transaction as the state that carries them
+/// (walked newest first on the `(alarm, t)` index).
 pub fn load_states(conn: &Connection) -> Result<Vec<PersistedState>, JournalError> {
     let mut stmt = conn.prepare(
-        "SELECT alarm, active, acked, since, first_out, value, shelf_until, shelf_reason, shelf_by,
-                oos_since, oos_reason, oos_by FROM alarm_state",
+        "SELECT s.alarm, s.active, s.acked, s.since, s.first_out, s.value, s.shelf_until, s.shelf_reason,
+                s.shelf_by, s.oos_since, s.oos_reason, s.oos_by,
+                (SELECT j.t FROM journal j WHERE j.alarm = s.alarm AND j.kind = ?1
+                 ORDER BY j.t DESC, j.id DESC LIMIT 1),
+                (SELECT j.value FROM journal j WHERE j.alarm = s.alarm AND j.kind = ?2
+                 ORDER BY j.t DESC, j.id DESC LIMIT 1)
+         FROM alarm_state s",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let kinds = [EventKind::Shelved.code(), EventKind::Activated.code()];
+    let rows = stmt.query_map(kinds, |r| {
         let shelf_until: Option<i64> = r.get(6)?;
         let oos_since: Option<i64> = r.get(9)?;
+        let shelved_at: Option<i64> = r.get(12)?;
         Ok(PersistedState {
             id: r.get::<_, String>(0)?.into(),
             active: r.get(1)?,
@@ -156,8 +166,11 @@ pub fn load_states(conn: &Connection) -> Result<Vec<PersistedState>, JournalErro
             since: Timestamp(r.get(3)?),
             first_out: r.get(4)?,
             value: r.get::<_, Option<String>>(5)?.as_deref().and_then(decode_value),
+            alarm_value: r.get::<_, Option<String>>(13)?.as_deref().and_then(decode_value),
             shelf: match shelf_until {
                 Some(t) => Some(Shelf {
+                    // Never missing (one transaction); were it so, the end stands in for an unknown start.
+                    at: Timestamp(shelved_at.unwrap_or(t)),
                     until: Timestamp(t),
                     reason: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
                     by: r.get::<_, Option<String>>(8)?.unwrap_or_default(),

@@ -79,6 +79,8 @@ impl AlarmState {
 /// A timed shelf (ISA-18.2 §16.2): out of the operator's view until `until`, then back by itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shelf {
+    /// When it was shelved (the console shows it, not the alarm's last transition).
+    pub at: Timestamp,
     pub until: Timestamp,
     pub reason: String,
     pub by: String,
@@ -193,7 +195,11 @@ pub struct AlarmRow {
     pub state: AlarmState,
     /// When it last changed between active and returned.
     pub since: Timestamp,
+    /// The reading the engine last evaluated, as of this view. Views are published when an alarm changes,
+    /// not with every sample, so this lags the process; the console reads the live value from its snapshot.
     pub value: Option<Value>,
+    /// The reading when it last activated: ISA-18.2's alarm value, kept while the alarm is listed.
+    pub alarm_value: Option<Value>,
     /// First alarm of its asset in a cascade.
     pub first_out: bool,
     pub shelf: Option<Shelf>,

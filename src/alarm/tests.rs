@@ -23,6 +23,7 @@ fn directory() -> Arc<TagDirectory> {
         name: name.into(),
         description: String::new(),
         description_es: String::new(),
+        label: Default::default(),
         unit: "psi".into(),
         kind,
         range: None,
@@ -394,6 +395,12 @@ fn shelving_is_timed_needs_a_reason_and_the_role() {
     assert!(refused.iter().all(|e| e.0 == EventKind::Refused));
     r.cmd(shelve(30, "sensor check", op()), 2.0);
     assert_eq!(r.state("w1/p:HI"), Shelved);
+    let shelf = r.engine.rows()[0].shelf.clone().expect("a shelf");
+    assert_eq!(
+        (shelf.at, shelf.until, shelf.by.as_str(), shelf.reason.as_str()),
+        (at(2.0), at(2.0 + 30.0 * 60.0), "ana", "sensor check"),
+        "when it was shelved, not when it last activated"
+    );
     // While shelved it still follows the process: it returns and comes back unseen.
     r.set("w1/p", 10.0, 100.0);
     r.set("w1/p", 150.0, 200.0);
@@ -423,6 +430,22 @@ fn shelving_is_timed_needs_a_reason_and_the_role() {
     r.set("w1/p", 150.0, 0.0);
     r.cmd(shelve(5, "x", op()), 1.0);
     assert_eq!(r.state("w1/p:HI"), ActiveUnacked);
+}
+
+#[test]
+fn the_alarm_value_is_the_reading_at_activation_while_the_reading_moves_on() {
+    let mut r = Rig::new(HI);
+    r.set("w1/p", 150.0, 0.0);
+    r.set("w1/p", 170.0, 1.0);
+    r.set("w1/p", 10.0, 2.0);
+    let row = r.engine.rows()[0].clone();
+    assert_eq!(row.state, ReturnedUnacked);
+    assert_eq!(row.alarm_value, Some(Value::F64(150.0)), "the value at alarm time");
+    assert_eq!(row.value, Some(Value::F64(10.0)), "the last reading");
+    // A new activation takes a new alarm value.
+    r.ack("w1/p:HI", 3.0);
+    r.set("w1/p", 130.0, 4.0);
+    assert_eq!(r.engine.rows()[0].alarm_value, Some(Value::F64(130.0)));
 }
 
 #[test]
@@ -714,7 +737,7 @@ fn the_journal_keeps_every_event_and_the_state_across_a_restart() {
         r.set("w1/p", 150.0, 0.0);
         r.ack("w1/p:HI", 1.0);
         r.set("w1/p", 10.0, 2.0);
-        r.set("w1/p", 150.0, 3.0);
+        r.set("w1/p", 160.0, 3.0);
         r.cmd(
             AlarmCommand::Shelve {
                 id: "w1/p:HI".into(),
@@ -738,6 +761,18 @@ fn the_journal_keeps_every_event_and_the_state_across_a_restart() {
     let mut engine = AlarmEngine::new(set);
     engine.restore(saved);
     assert_eq!(engine.state_of("w1/p:HI"), Some(AlarmState::Shelved));
+    let row = engine.rows()[0].clone();
+    let shelf = row.shelf.expect("still shelved");
+    assert_eq!(
+        (shelf.at, shelf.until),
+        (at(4.0), at(4.0 + 3600.0)),
+        "when it was shelved survives a restart"
+    );
+    assert_eq!(
+        row.alarm_value,
+        Some(Value::F64(160.0)),
+        "the value at the newest activation, read back from the journal"
+    );
     let conn = journal::open_reader(&path).unwrap();
     let all = journal::search(
         &conn,

@@ -126,9 +126,25 @@ pub struct UserStoreConfig {
     pub lockout: Lockout,
 }
 
+/// The least time a login check takes to answer, whatever the outcome, so that a failure's cause (a write for
+/// a counted wrong password, none for an unknown name) does not show in its timing.
+pub const MIN_LOGIN_ANSWER: Duration = Duration::from_millis(300);
+
 impl UserStoreConfig {
     pub fn open(&self) -> Result<UserStore, UserError> {
         UserStore::open(&self.path, self.key.clone(), self.lockout)
+    }
+
+    /// Opens the store and checks a login (`UserStore::login`), answering no sooner than `wait` (a
+    /// console's back-off) and never sooner than `MIN_LOGIN_ANSWER`. Blocks for that long: the console runs
+    /// it on a thread of its own, the command line waits.
+    pub fn check_login(&self, name: &str, password: &str, wait: Duration) -> Result<Actor, UserError> {
+        let started = std::time::Instant::now();
+        let answer = self.open().and_then(|s| s.login(name, password, Timestamp::now()));
+        if let Some(rest) = wait.max(MIN_LOGIN_ANSWER).checked_sub(started.elapsed()) {
+            std::thread::sleep(rest);
+        }
+        answer
     }
 }
 

@@ -10,7 +10,7 @@ pub mod opcua;
 pub mod sim;
 
 use crate::tag::{DriverId, Sample, TagId, Value};
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use serde::Serialize;
 use std::sync::Arc;
@@ -90,6 +90,18 @@ pub struct DriverStats {
     last_error: ArcSwapOption<String>,
     /// Free-text detail the driver wants operators to see (e.g. active simulator faults).
     detail: ArcSwapOption<String>,
+    /// Edge nodes the driver's tags name that have not announced themselves (Sparkplug B); empty otherwise.
+    waiting_for_birth: ArcSwap<Vec<WaitingForBirth>>,
+}
+
+/// An edge node (or device) the driver's tags name whose birth certificate the driver has not seen since it
+/// connected or since the node died (Sparkplug B): its metrics cannot be read until it announces them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitingForBirth {
+    /// `GROUP/NODE`, or `GROUP/NODE/DEVICE` for a device of a node that is online.
+    pub node: String,
+    /// Rebirth requests (NCMD `Node Control/Rebirth`) sent to the node since its last birth or death.
+    pub rebirths_asked: u64,
 }
 
 impl Default for DriverStats {
@@ -104,6 +116,7 @@ impl Default for DriverStats {
             last_rtt_us: AtomicU64::new(0),
             last_error: ArcSwapOption::empty(),
             detail: ArcSwapOption::empty(),
+            waiting_for_birth: ArcSwap::from_pointee(Vec::new()),
         }
     }
 }
@@ -177,6 +190,14 @@ impl DriverStats {
 
     pub fn set_detail(&self, d: Option<String>) {
         self.detail.store(d.map(Arc::new));
+    }
+
+    pub fn waiting_for_birth(&self) -> Arc<Vec<WaitingForBirth>> {
+        self.waiting_for_birth.load_full()
+    }
+
+    pub fn set_waiting_for_birth(&self, w: Vec<WaitingForBirth>) {
+        self.waiting_for_birth.store(Arc::new(w));
     }
 }
 

@@ -151,14 +151,50 @@ impl SimDriver {
     }
 }
 
+/// How the driver's status detail starts while faults are active: `faults: stuck-pipe:ct01, gas-lock:esp02`.
+/// The Drivers page shows it as is (a driver's own words); the Simulator page reads the list back.
+const FAULTS_DETAIL: &str = "faults: ";
+
 fn publish_faults(link: &DriverLink, plant: &DemoPlant) {
     let faults = plant.active_faults();
     link.stats.set_detail(if faults.is_empty() {
         None
     } else {
         Some(format!(
-            "faults: {}",
+            "{FAULTS_DETAIL}{}",
             faults.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
         ))
     });
+}
+
+/// The faults a simulator's status detail names (`None`: a detail of some other kind).
+pub fn active_faults(detail: &str) -> Option<Vec<Fault>> {
+    let list = detail.strip_prefix(FAULTS_DETAIL)?;
+    list.split(", ")
+        .map(|f| f.parse::<ScheduledFault>().ok().map(|s| s.fault))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::FaultKind;
+
+    #[test]
+    fn the_fault_detail_reads_back_as_faults() {
+        let fault = |kind, target: &str| Fault {
+            kind,
+            target: target.into(),
+        };
+        let faults = [
+            fault(FaultKind::StuckPipe, "ct01"),
+            fault(FaultKind::SensorFail, "ct01/weight"),
+        ];
+        let detail = format!(
+            "{FAULTS_DETAIL}{}",
+            faults.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        );
+        assert_eq!(active_faults(&detail), Some(faults.to_vec()));
+        assert_eq!(active_faults("connected to 127.0.0.1:502"), None);
+    }
 }

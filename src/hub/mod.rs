@@ -4,11 +4,12 @@
 //! each tag's history stays in order), turns silent tags Stale, fans every change out to subscribers
 //! (historian, alarms, interlocks and calculations plug in through `Subscriber`), routes operator
 //! commands to drivers, and publishes an immutable `Snapshot` for the UI. It never blocks on a
-//! driver: sends to drivers are `try_send`, and a failure is counted and reported.
+//! driver: sends to drivers are `try_send`, and a failure is counted and reported. A person's write is
+//! kept with its outcome (sent, confirmed, refused, failed) until the driver answers, for whoever asked.
 
 mod snapshot;
 
-pub use snapshot::{DriverStatus, EventRecord, HubCounters, Snapshot, SnapshotCell};
+pub use snapshot::{DriverStatus, EventRecord, HubCounters, Snapshot, SnapshotCell, WriteOutcome, WriteRecord};
 
 use crate::auth::audit::{AuditEntry, AuditSink};
 use crate::auth::{Action, Actor};
@@ -93,6 +94,9 @@ impl Default for HubTiming {
 /// Command outcomes kept for the UI.
 pub const RECENT_EVENTS: usize = 100;
 
+/// People's writes kept with their outcomes.
+pub const RECENT_WRITES: usize = 50;
+
 /// At most this many batches are drained before the hub publishes and looks at commands again.
 const DRAIN_BUDGET: usize = 4_096;
 
@@ -116,6 +120,7 @@ pub struct Hub {
     updates: Vec<TagUpdate>,
     timing: HubTiming,
     events: VecDeque<EventRecord>,
+    writes: VecDeque<WriteRecord>,
     /// Operator writes (and refused ones) go to the audit trail.
     audit: Option<AuditSink>,
     /// Commands subscribers asked for, waiting to be routed (reused buffer).
@@ -146,6 +151,7 @@ impl Hub {
             updates: Vec::new(),
             timing: HubTiming::default(),
             events: VecDeque::new(),
+            writes: VecDeque::new(),
             audit: None,
             routed: Vec::new(),
         };
@@ -253,72 +259,121 @@ impl Hub {
     }
 
     fn route(&mut self, cmd: HubCommand) {
-        let (driver, command) = match cmd {
+        match cmd {
             HubCommand::Alarm(_) | HubCommand::Trip(_) => {
                 let now = Timestamp::now();
                 for s in &mut self.subscribers {
                     s.on_command(&cmd, now, &self.table);
                 }
-                return;
             }
-            HubCommand::OperatorWrite { tag, value, by } => {
-                let name = self
-                    .table
-                    .directory()
-                    .get(tag)
-                    .map_or_else(|| format!("{tag:?}"), |d| d.name.clone());
-                if !by.role.may(Action::WriteSetpoint) {
-                    self.counters.commands_failed += 1;
-                    let why = format!("{} ({}) may not {}", by.user, by.role, Action::WriteSetpoint.label());
-                    self.audit_write(&by, &name, &value, false, why.clone());
-                    self.record_event("hub", false, format!("write of {value} to {name} refused: {why}"));
-                    return;
-                }
-                self.audit_write(&by, &name, &value, true, String::new());
-                return self.route(HubCommand::Write { tag, value });
-            }
+            HubCommand::OperatorWrite { tag, value, by } => self.operator_write(tag, value, by),
             HubCommand::Record(entry) => {
                 if let Some(tx) = &self.audit {
                     tx.record(entry);
                 }
-                return;
             }
-            HubCommand::ToDriver { driver, command } => (driver, command),
-            HubCommand::Write { tag, value } => match self.table.directory().get(tag) {
-                Some(def) if !def.writable => {
-                    self.counters.commands_failed += 1;
-                    let text = format!("write of {value} to {} refused: the tag is not writable", def.name);
-                    self.record_event("hub", false, text);
-                    return;
-                }
-                Some(def) => (
-                    def.driver,
-                    DriverCommand::Write {
-                        tag,
-                        address: def.address.clone(),
-                        value,
-                    },
-                ),
-                None => {
-                    self.counters.commands_failed += 1;
-                    tracing::error!(?tag, "write to an unknown tag refused");
-                    return;
-                }
-            },
+            HubCommand::ToDriver { driver, command } => {
+                // A command not delivered is counted and logged there; nobody waits on its outcome.
+                let _ = self.send_to_driver(driver, command);
+            }
+            HubCommand::Write { tag, value } => {
+                self.write(tag, value);
+            }
+        }
+    }
+
+    /// A person's write: refused unless their role allows it, recorded in the audit trail either way, then
+    /// routed like any write. It is kept with its outcome (`Snapshot::writes`) until the driver answers.
+    fn operator_write(&mut self, tag: TagId, value: Value, by: Actor) {
+        let name = self
+            .table
+            .directory()
+            .get(tag)
+            .map_or_else(|| format!("{tag:?}"), |d| d.name.clone());
+        let outcome = if by.role.may(Action::WriteSetpoint) {
+            self.audit_write(&by, &name, &value, true, String::new());
+            self.write(tag, value.clone())
+        } else {
+            self.counters.commands_failed += 1;
+            let why = format!("{} ({}) may not {}", by.user, by.role, Action::WriteSetpoint.label());
+            self.audit_write(&by, &name, &value, false, why.clone());
+            self.record_event("hub", false, format!("write of {value} to {name} refused: {why}"));
+            WriteOutcome::Refused(why)
         };
+        if self.writes.len() == RECENT_WRITES {
+            self.writes.pop_front();
+        }
+        let now = Timestamp::now();
+        let seq = self.writes.back().map_or(1, |w| w.seq + 1);
+        self.writes.push_back(WriteRecord {
+            seq,
+            tag,
+            tag_name: name,
+            value,
+            by,
+            outcome,
+            asked_at: now,
+            outcome_at: now,
+        });
+    }
+
+    /// Routes a write to its tag's driver. The outcome so far: `Sent`, or why not (a refusal or failure is
+    /// counted and reported here).
+    fn write(&mut self, tag: TagId, value: Value) -> WriteOutcome {
+        let (driver, address) = match self.table.directory().get(tag) {
+            Some(def) if !def.writable => {
+                self.counters.commands_failed += 1;
+                let text = format!("write of {value} to {} refused: the tag is not writable", def.name);
+                self.record_event("hub", false, text);
+                return WriteOutcome::Refused("the tag is not writable".into());
+            }
+            Some(def) => (def.driver, def.address.clone()),
+            None => {
+                self.counters.commands_failed += 1;
+                tracing::error!(?tag, "write to an unknown tag refused");
+                return WriteOutcome::Refused("no such tag".into());
+            }
+        };
+        match self.send_to_driver(driver, DriverCommand::Write { tag, address, value }) {
+            Ok(()) => WriteOutcome::Sent,
+            Err(why) => WriteOutcome::Failed(why),
+        }
+    }
+
+    /// Hands a command to its driver without waiting; why not, when it cannot (counted and logged here, and
+    /// shown on the driver's health).
+    fn send_to_driver(&mut self, driver: DriverId, command: DriverCommand) -> Result<(), String> {
         let Some(port) = self.ports.get(driver.index()) else {
             self.counters.commands_failed += 1;
             tracing::error!(?driver, "command for an unknown driver refused");
-            return;
+            return Err("no such driver".into());
         };
         match port.commands.try_send(command) {
-            Ok(()) => {}
+            Ok(()) => Ok(()),
             Err(TrySendError::Full(c)) | Err(TrySendError::Disconnected(c)) => {
                 self.counters.commands_failed += 1;
                 tracing::error!(driver = %port.name, command = ?c, "driver command queue full or closed; command not delivered");
-                port.stats
-                    .set_last_error(Some("command queue full or closed: command not delivered".into()));
+                let why = "command queue full or closed: command not delivered";
+                port.stats.set_last_error(Some(why.into()));
+                Err(format!("driver {}: {why}", port.name))
             }
+        }
+    }
+
+    /// A driver's answer settles the oldest sent write to that tag that it answers (a driver may confirm
+    /// with the value it read back: `Value::reads_back_as`). Trips' writes have no record here.
+    fn settle_write(&mut self, event: &DriverEvent, now: Timestamp) {
+        let (tag, value, outcome) = match event {
+            DriverEvent::WriteConfirmed { tag, value } => (*tag, value, WriteOutcome::Confirmed),
+            DriverEvent::WriteFailed { tag, value, reason } => (*tag, value, WriteOutcome::Failed(reason.clone())),
+        };
+        if let Some(w) = self
+            .writes
+            .iter_mut()
+            .find(|w| w.outcome == WriteOutcome::Sent && w.tag == tag && w.value.reads_back_as(value))
+        {
+            w.outcome = outcome;
+            w.outcome_at = now;
         }
     }
 
@@ -355,6 +410,9 @@ impl Hub {
                 for (_, e) in &got {
                     s.on_driver_event(e, now);
                 }
+            }
+            for (_, e) in &got {
+                self.settle_write(e, now);
             }
         }
         for (source, e) in got {
@@ -397,6 +455,7 @@ impl Hub {
                 last_rtt_ms: p.stats.last_rtt_us() as f64 / 1e3,
                 last_error: p.stats.last_error(),
                 detail: p.stats.detail(),
+                waiting_for_birth: p.stats.waiting_for_birth(),
             })
             .collect();
         let mut counters = self.counters;
@@ -409,6 +468,7 @@ impl Hub {
             drivers,
             counters,
             events: self.events.iter().cloned().collect(),
+            writes: self.writes.iter().cloned().collect(),
         }
     }
 

@@ -3,8 +3,9 @@
 //! Built by the hub, published through `ArcSwap`: the UI's `load` never blocks and never sees a
 //! half-updated table. Per-tag values are cloned (O(1) each: strings are `Arc<str>`).
 
-use crate::driver::DriverState;
-use crate::tag::{TagDirectory, TagId, TagState, Timestamp};
+use crate::auth::Actor;
+use crate::driver::{DriverState, WaitingForBirth};
+use crate::tag::{TagDirectory, TagId, TagState, Timestamp, Value};
 use arc_swap::ArcSwap;
 use serde::Serialize;
 use std::sync::Arc;
@@ -26,6 +27,8 @@ pub struct DriverStatus {
     pub last_rtt_ms: f64,
     pub last_error: Option<Arc<String>>,
     pub detail: Option<Arc<String>>,
+    /// Edge nodes the driver's tags name that it has not seen announce themselves (Sparkplug B births).
+    pub waiting_for_birth: Arc<Vec<WaitingForBirth>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -47,6 +50,55 @@ pub struct EventRecord {
     pub text: String,
 }
 
+/// What became of a person's write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOutcome {
+    /// Handed to the tag's driver; the device has not answered yet.
+    Sent,
+    /// The device took the value (and read it back, where the protocol can).
+    Confirmed,
+    /// Not sent: the person's role or the tag does not allow it.
+    Refused(String),
+    /// Not done: the driver could not take it, or the device refused it or did not answer.
+    Failed(String),
+}
+
+impl WriteOutcome {
+    /// The outcome in one word, for JSON stats and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WriteOutcome::Sent => "sent",
+            WriteOutcome::Confirmed => "confirmed",
+            WriteOutcome::Refused(_) => "refused",
+            WriteOutcome::Failed(_) => "failed",
+        }
+    }
+
+    /// Why it was refused or failed.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            WriteOutcome::Refused(why) | WriteOutcome::Failed(why) => Some(why.as_str()),
+            WriteOutcome::Sent | WriteOutcome::Confirmed => None,
+        }
+    }
+}
+
+/// A person's write (`HubCommand::OperatorWrite`) and its outcome, kept until it falls off the recent list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteRecord {
+    /// Numbered by the hub in the order writes were asked for, from 1.
+    pub seq: u64,
+    pub tag: TagId,
+    pub tag_name: String,
+    /// In the tag's own unit, as sent.
+    pub value: Value,
+    pub by: Actor,
+    pub outcome: WriteOutcome,
+    pub asked_at: Timestamp,
+    /// When the outcome became known (`asked_at` while it is `Sent`).
+    pub outcome_at: Timestamp,
+}
+
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// Increases with every publication.
@@ -59,6 +111,8 @@ pub struct Snapshot {
     pub counters: HubCounters,
     /// Newest last; at most `hub::RECENT_EVENTS`.
     pub events: Vec<EventRecord>,
+    /// People's writes and their outcomes, oldest first; at most `hub::RECENT_WRITES`.
+    pub writes: Vec<WriteRecord>,
 }
 
 impl Snapshot {
@@ -73,6 +127,7 @@ impl Snapshot {
             drivers,
             counters: HubCounters::default(),
             events: Vec::new(),
+            writes: Vec::new(),
         }
     }
 

@@ -13,6 +13,7 @@ fn directory(n: u32, stale_ms: u64) -> Arc<TagDirectory> {
                 name: format!("dev{}/t{}", i % 4, i),
                 description: String::new(),
                 description_es: String::new(),
+                label: Default::default(),
                 unit: String::new(),
                 kind: ValueKind::F64,
                 range: None,
@@ -378,6 +379,85 @@ fn operator_writes_are_checked_against_the_role_and_audited() {
         snap.events[0]
             .text
             .contains("visitor (viewer) may not write a setpoint")
+    );
+}
+
+#[test]
+fn a_persons_write_is_kept_with_its_outcome_until_the_driver_answers() {
+    use crate::auth::{Actor, Role};
+    use crate::driver::DriverEvent;
+    let dir = directory(8, 60_000); // odd tags are writable; tags 3 and 7 are driver 3's
+    let (etx, erx) = bounded(4);
+    let mut p = ports(4, 4);
+    p.ports[3].events = erx;
+    let (_cmd_tx, cmd_rx) = bounded(4);
+    let mut hub = Hub::new(dir, p.ports, cmd_rx);
+    let write = |tag: u32, v: f64, by: &Actor| HubCommand::OperatorWrite {
+        tag: TagId(tag),
+        value: Value::F64(v),
+        by: by.clone(),
+    };
+    let ana = Actor::new("ana", Role::Operator);
+    hub.handle_command(write(7, 52.3, &ana));
+    hub.handle_command(write(7, 40.0, &Actor::new("visitor", Role::Viewer)));
+    hub.handle_command(write(6, 1.0, &ana));
+    hub.handle_command(write(3, 2.0, &ana));
+    let outcomes = |hub: &Hub| -> Vec<(u64, String, String, WriteOutcome)> {
+        let snap = hub.build_snapshot(Timestamp::ZERO);
+        snap.writes
+            .iter()
+            .map(|w| (w.seq, w.tag_name.clone(), w.by.user.clone(), w.outcome.clone()))
+            .collect()
+    };
+    let refused = |why: &str| WriteOutcome::Refused(why.to_owned());
+    assert_eq!(
+        outcomes(&hub),
+        vec![
+            (1, "dev3/t7".to_owned(), "ana".to_owned(), WriteOutcome::Sent),
+            (
+                2,
+                "dev3/t7".to_owned(),
+                "visitor".to_owned(),
+                refused("visitor (viewer) may not write a setpoint")
+            ),
+            (
+                3,
+                "dev2/t6".to_owned(),
+                "ana".to_owned(),
+                refused("the tag is not writable")
+            ),
+            (4, "dev3/t3".to_owned(), "ana".to_owned(), WriteOutcome::Sent),
+        ]
+    );
+    // A trip's write to the same tag answers nothing of the person's; the device's read-back of 52.3 as a
+    // 32-bit float does.
+    for e in [
+        DriverEvent::WriteConfirmed {
+            tag: TagId(7),
+            value: Value::F64(0.0),
+        },
+        DriverEvent::WriteConfirmed {
+            tag: TagId(7),
+            value: Value::F64(f64::from(52.3f32)),
+        },
+        DriverEvent::WriteFailed {
+            tag: TagId(3),
+            value: Value::F64(2.0),
+            reason: "device busy".into(),
+        },
+    ] {
+        etx.send(e).unwrap();
+    }
+    hub.drain_events();
+    let settled: Vec<WriteOutcome> = outcomes(&hub).into_iter().map(|w| w.3).collect();
+    assert_eq!(
+        settled,
+        vec![
+            WriteOutcome::Confirmed,
+            refused("visitor (viewer) may not write a setpoint"),
+            refused("the tag is not writable"),
+            WriteOutcome::Failed("device busy".into()),
+        ]
     );
 }
 

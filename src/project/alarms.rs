@@ -6,6 +6,7 @@
 
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
+use super::parts::Parts;
 use crate::alarm::def::{AlarmDef, AlarmKind, AlarmSet, CmpOp, Comparison, Priority, Side, SoundProfile, Suppression};
 use crate::lang::Text;
 use crate::tag::{TagDirectory, Value, ValueKind};
@@ -20,14 +21,16 @@ const DEFAULT_MAX_SHELVE: Duration = Duration::from_secs(12 * 3600);
 /// Rate-of-change window when the file does not set one.
 const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(10);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawAlarmFile {
+    /// Read entry by entry before the rest (see `read`).
     #[serde(default)]
     alarm: Vec<RawAlarm>,
     #[serde(default)]
     sound: BTreeMap<String, Spanned<RawSound>>,
-    /// Trip rules and E-stops: `project::trips` reads them.
+    /// Trip rules and E-stops: `project::trips` reads them (`read` leaves them out; declared so the
+    /// message for a misspelt top-level key lists them).
     #[serde(default)]
     #[allow(dead_code)]
     trip: Vec<toml::Value>,
@@ -86,24 +89,54 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
+/// The alarm files of a project (trip rules share them): `alarms/*.toml`.
+pub(super) fn alarm_files(files: &ProjectFiles) -> impl Iterator<Item = (&str, &str)> {
+    files
+        .iter()
+        .filter(|(rel, _)| rel.starts_with("alarms/") && rel.ends_with(".toml"))
+}
+
+/// One alarm file read entry by entry, every syntax and schema problem pushed to `errs`: the alarm
+/// points and sound profiles that fit, to be checked next. `None` when the file does not parse.
+fn read(src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<RawAlarmFile> {
+    let mut parts = match Parts::parse(src) {
+        Ok(p) => p,
+        Err(d) => {
+            errs.push(d);
+            return None;
+        }
+    };
+    parts.remove("trip");
+    parts.remove("estop");
+    let alarm = parts.list("alarm", src, errs);
+    // Nothing in the rest is needed to check the alarm points: a bad one leaves them checked all the same.
+    let mut raw: RawAlarmFile = parts.rest(src, errs).unwrap_or_default();
+    raw.alarm = alarm;
+    Some(raw)
+}
+
+/// The syntax and schema problems of every alarm file, for when there are no site tags to check the
+/// points against (`site.toml` has problems): what can be found now is reported now.
+pub(super) fn read_problems(files: &ProjectFiles) -> Vec<Diagnostic> {
+    let mut errs = Vec::new();
+    for (rel, text) in alarm_files(files) {
+        let path = files.display_path(rel);
+        read(&SourceFile::new(&path, text), &mut errs);
+    }
+    errs
+}
+
 /// Loads every `alarms/*.toml` against the site's tags.
 pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<AlarmSet, Vec<Diagnostic>> {
     let mut errs = Vec::new();
     let mut points: Vec<Arc<AlarmDef>> = Vec::new();
     let mut sounds: Vec<SoundProfile> = Vec::new();
     let mut ids: HashMap<Arc<str>, String> = HashMap::new();
-    for (rel, text) in files.iter() {
-        if !(rel.starts_with("alarms/") && rel.ends_with(".toml")) {
-            continue;
-        }
+    for (rel, text) in alarm_files(files) {
         let path = files.display_path(rel);
         let src = SourceFile::new(&path, text);
-        let raw: RawAlarmFile = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                errs.push(src.toml_error(&e));
-                continue;
-            }
+        let Some(raw) = read(&src, &mut errs) else {
+            continue;
         };
         for a in raw.alarm {
             let span = a.tag.span();
@@ -570,4 +603,26 @@ pub fn comparison(s: &str, tags: &TagDirectory) -> Result<Comparison, String> {
         return Err("text can only be compared with == or !=".into());
     }
     Ok(Comparison { tag: def.id, op, value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_bad_entry_refuses_the_whole_file_and_is_located() {
+        let demo = crate::project::Project::demo().expect("demo is valid");
+        let good = "[[alarm]]\ntag = \"ct01/weight\"\ntype = \"hi\"\nlimit = 1.0\npriority = \"low\"\nmessage = { en = \"A\", es = \"B\" }\n";
+        let bad = good.replace("limit = 1.0", "limit = \"one\"");
+        let files = ProjectFiles::from_memory([("alarms/a.toml".to_owned(), format!("{good}\n{bad}"))]);
+        // A reload that gets this file keeps the last good set: the good entry is checked, never loaded.
+        let Err(problems) = load(&files, &demo.site.tags) else {
+            panic!("a file with a problem loads nothing");
+        };
+        let found: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            ["<memory>/alarms/a.toml:11:9: invalid type: string \"one\", expected f64"]
+        );
+    }
 }

@@ -18,6 +18,26 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Problems listed per file at most: past this the file was likely generated wrong or is not what its
+/// name says, and more lines would bury the first ones, which are the ones to act on.
+pub const MAX_LISTED_PER_FILE: usize = 200;
+
+/// The lines that show `problems` to a person, one a problem, grouped by file (each file's in the order
+/// given): at most `MAX_LISTED_PER_FILE` a file, then one line counting the rest of that file.
+pub fn listing(problems: &[Diagnostic]) -> Vec<String> {
+    let mut by_file: Vec<&Diagnostic> = problems.iter().collect();
+    // Stable: a file's problems keep their order.
+    by_file.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut lines = Vec::new();
+    for file in by_file.chunk_by(|a, b| a.path == b.path) {
+        lines.extend(file.iter().take(MAX_LISTED_PER_FILE).map(|d| d.to_string()));
+        if let Some(more) = file.len().checked_sub(MAX_LISTED_PER_FILE).filter(|n| *n > 0) {
+            lines.push(format!("{}: … and {more} more problem(s) in this file", file[0].path));
+        }
+    }
+    lines
+}
+
 /// A file's text and its display path, able to turn byte offsets into line:col. The line starts are
 /// indexed once, so locating a problem costs a binary search and one line, not a scan from the top: a
 /// file with 50,000 alarms, each located, stays linear.
@@ -88,6 +108,33 @@ impl<'a> SourceFile<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_listing_is_bounded_per_file() {
+        let at = |path: &str, line: usize| Diagnostic {
+            path: path.to_owned(),
+            line,
+            col: 1,
+            message: "wrong".to_owned(),
+        };
+        let mut problems: Vec<Diagnostic> = (1..=MAX_LISTED_PER_FILE + 5).map(|l| at("b.toml", l)).collect();
+        problems.push(at("a.toml", 7));
+        problems.push(at("c.toml", 3));
+        let lines = listing(&problems);
+        assert_eq!(lines.len(), 1 + MAX_LISTED_PER_FILE + 1 + 1);
+        assert_eq!(lines[0], "a.toml:7:1: wrong");
+        assert_eq!(lines[1], "b.toml:1:1: wrong");
+        assert_eq!(
+            lines[MAX_LISTED_PER_FILE],
+            format!("b.toml:{MAX_LISTED_PER_FILE}:1: wrong")
+        );
+        assert_eq!(
+            lines[MAX_LISTED_PER_FILE + 1],
+            "b.toml: … and 5 more problem(s) in this file"
+        );
+        assert_eq!(lines[MAX_LISTED_PER_FILE + 2], "c.toml:3:1: wrong");
+        assert_eq!(listing(&problems[..MAX_LISTED_PER_FILE]).len(), MAX_LISTED_PER_FILE);
+    }
 
     #[test]
     fn line_col_counts_characters() {

@@ -4,6 +4,7 @@
 pub mod alarms;
 pub mod diag;
 pub mod files;
+mod parts;
 pub mod screens;
 pub mod site;
 pub mod survey_csv;
@@ -11,7 +12,7 @@ pub mod symbols;
 pub mod trips;
 pub mod watch;
 
-pub use diag::{Diagnostic, SourceFile};
+pub use diag::{Diagnostic, SourceFile, listing};
 pub use files::{FilesError, Origin, ProjectFiles};
 pub use site::{DriverConfig, DriverKind, Site};
 
@@ -50,6 +51,12 @@ impl Project {
                 }
             }
             Err(mut e) => {
+                // Without the site's tags the other files cannot be checked against them, but what they
+                // hold can still be read: their syntax and schema problems are reported now, not after
+                // site.toml is mended.
+                e.extend(alarms::read_problems(&files));
+                e.extend(trips::read_problems(&files));
+                e.extend(screens::read_problems(&files));
                 e.extend(problems);
                 Err(e)
             }

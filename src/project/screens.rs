@@ -9,6 +9,7 @@
 use super::alarms::{RawText, text};
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
+use super::parts::Parts;
 use super::symbols::valid_id;
 use super::trips::written_value;
 use crate::lang::Text;
@@ -22,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 use toml::Spanned;
+use toml::de::{DeValue, ValueDeserializer};
 
 /// Element heights in canvas units, for placement checks and layout: value rows by text size.
 pub const VALUE_HEIGHT: [f32; 3] = [22.0, 28.0, 40.0];
@@ -80,10 +82,27 @@ macro_rules! with_elements {
                     group: std::mem::take(&mut self.group),
                 }
             }
+
+            fn put_elements(&mut self, e: RawElements) {
+                self.symbol = e.symbol;
+                self.value = e.value;
+                self.setpoint = e.setpoint;
+                self.bar = e.bar;
+                self.gauge = e.gauge;
+                self.trend = e.trend;
+                self.tile = e.tile;
+                self.nav = e.nav;
+                self.command = e.command;
+                self.label = e.label;
+                self.drivers = e.drivers;
+                self.group = e.group;
+            }
         }
     };
 }
 
+/// The element lists of a screen or a group, read element by element (see `read_elements`) before the
+/// rest of the table.
 struct RawElements {
     symbol: Vec<Spanned<RawPlaced>>,
     value: Vec<Spanned<RawValue>>,
@@ -333,6 +352,82 @@ fn pt(a: [f32; 2]) -> Pt {
     Pt::new(a[0], a[1])
 }
 
+/// A screen file read part by part, every syntax and schema problem pushed to `errs`: the screen with
+/// the elements that fit, to be checked next. `None` when the file does not parse or its own keys (`id`,
+/// `canvas`…) are bad; its elements' problems are reported all the same.
+fn read(src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<RawScreen> {
+    let mut parts = match Parts::parse(src) {
+        Ok(p) => p,
+        Err(d) => {
+            errs.push(d);
+            return None;
+        }
+    };
+    let elements = read_elements(&mut parts, src, errs);
+    let mut raw: RawScreen = parts.rest(src, errs)?;
+    raw.put_elements(elements);
+    Some(raw)
+}
+
+/// The element lists of a screen or group, each element read on its own. Groups hold lists of their own
+/// and recurse: as deep as the TOML parser lets table headers nest (its key paths are bounded).
+fn read_elements(parts: &mut Parts<'_>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> RawElements {
+    let group = parts
+        .take_list("group", src, errs)
+        .into_iter()
+        .filter_map(|g| read_group(g, src, errs))
+        .collect();
+    RawElements {
+        symbol: parts.list("symbol", src, errs),
+        value: parts.list("value", src, errs),
+        setpoint: parts.list("setpoint", src, errs),
+        bar: parts.list("bar", src, errs),
+        gauge: parts.list("gauge", src, errs),
+        trend: parts.list("trend", src, errs),
+        tile: parts.list("tile", src, errs),
+        nav: parts.list("nav", src, errs),
+        command: parts.list("command", src, errs),
+        label: parts.list("label", src, errs),
+        drivers: parts.list("drivers", src, errs),
+        group,
+    }
+}
+
+fn read_group(
+    value: Spanned<DeValue<'_>>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Spanned<RawGroup>> {
+    let span = value.span();
+    let mut parts = match Parts::of(value) {
+        Ok(p) => p,
+        // Not a table: serde says what it is instead.
+        Err(value) => {
+            if let Err(e) = Spanned::<RawGroup>::deserialize(ValueDeserializer::from(value)) {
+                errs.push(src.toml_error(&e));
+            }
+            return None;
+        }
+    };
+    let elements = read_elements(&mut parts, src, errs);
+    let mut group: RawGroup = parts.rest(src, errs)?;
+    group.put_elements(elements);
+    Some(Spanned::new(span, group))
+}
+
+/// The syntax and schema problems of every screen and symbol file, for when there are no site tags to
+/// check them against (`site.toml` has problems).
+pub(super) fn read_problems(files: &ProjectFiles) -> Vec<Diagnostic> {
+    let mut errs = super::symbols::load(files).problems;
+    for (rel, text) in files.iter() {
+        if rel.starts_with("screens/") && rel.ends_with(".toml") {
+            let path = files.display_path(rel);
+            read(&SourceFile::new(&path, text), &mut errs);
+        }
+    }
+    errs
+}
+
 /// Loads every screen against the symbols and tags, and checks every reference between screens.
 pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<ScreenSet, Vec<Diagnostic>> {
     let super::symbols::Loaded {
@@ -352,14 +447,14 @@ pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<ScreenSet, Vec<
         }
         let path = files.display_path(rel);
         let src = SourceFile::new(&path, text);
-        // Parsed once per asset: a screen file is small, and every expansion is checked on its own tags.
-        let assets: Vec<Option<String>> = match toml::from_str::<RawScreen>(text) {
-            Err(e) => {
-                errs.push(src.toml_error(&e));
+        // Read once per asset: a screen file is small, and every expansion is checked on its own tags.
+        // The first reading reports the file's syntax and schema problems; the others find the same.
+        let assets: Vec<Option<String>> = match read(&src, &mut errs) {
+            None => {
                 unparsed = true;
                 continue;
             }
-            Ok(raw) => match raw.assets {
+            Some(raw) => match raw.assets {
                 Some(a) if a.get_ref().is_empty() => {
                     errs.push(src.at(a.span(), "assets is empty: list the assets this screen is drawn for"));
                     continue;
@@ -370,7 +465,7 @@ pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<ScreenSet, Vec<
         };
         let mut reported = false;
         for asset in assets {
-            let Ok(raw) = toml::from_str::<RawScreen>(text) else {
+            let Some(raw) = read(&src, &mut Vec::new()) else {
                 continue;
             };
             let mut cx = Ctx {

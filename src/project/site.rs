@@ -6,9 +6,10 @@
 
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
+use super::parts::Parts;
 use super::survey_csv;
-use crate::driver::modbus::address::{DataType, ModbusAddress};
-use crate::driver::modbus::codec::{Order, Scaling};
+use crate::driver::modbus::address::{DataType, ModbusAddress, Order};
+use crate::driver::modbus::codec::Scaling;
 use crate::driver::modbus::config::{ModbusConfig, ModbusTag, Parity, PollGroup, SerialLine, Transport};
 use crate::driver::mqtt::address::MqttAddress;
 use crate::driver::mqtt::config::{
@@ -20,7 +21,7 @@ use crate::historian::HistoryMode;
 use crate::sim::{self, PlantConfig, SignalSpec};
 use crate::tag::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use toml::Spanned;
@@ -125,6 +126,8 @@ impl DriverKind {
 #[serde(deny_unknown_fields)]
 struct RawSite {
     site: RawSiteInfo,
+    /// `[[driver]]` and `[[tag]]` are read entry by entry before the rest (see `read`); declared here
+    /// so the message for a misspelt top-level key lists them.
     #[serde(default)]
     driver: Vec<RawDriver>,
     #[serde(default)]
@@ -306,6 +309,8 @@ struct RawTag {
     unit: String,
     #[serde(default)]
     description: RawDescription,
+    /// What operators call it on screens, tiles and trends: `"…"` or `{ en = "…", es = "…" }`.
+    label: Option<RawLabel>,
     /// A list, not `[f64; 2]`: serde reads the first two of `[0, 100, 5]` and ignores the rest.
     range: Option<Spanned<Vec<f64>>>,
     decimals: Option<Spanned<i64>>,
@@ -340,6 +345,26 @@ impl Default for RawDescription {
     }
 }
 
+/// A tag's label: the same two forms as a description (its own type for its own error message).
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a label is \"…\" or both languages: { en = \"…\", es = \"…\" }"
+)]
+enum RawLabel {
+    Plain(String),
+    Both { en: String, es: String },
+}
+
+impl From<RawLabel> for crate::lang::Text {
+    fn from(raw: RawLabel) -> Self {
+        match raw {
+            RawLabel::Plain(en) => Self::new(&en, ""),
+            RawLabel::Both { en, es } => Self::new(&en, &es),
+        }
+    }
+}
+
 /// Default stale period for tags that do not set one.
 pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(5);
 
@@ -365,12 +390,43 @@ pub fn load(files: &ProjectFiles) -> Result<Site, Vec<Diagnostic>> {
         }]);
     };
     let src = SourceFile::new(&path, text);
-    let raw: RawSite = toml::from_str(text).map_err(|e| vec![src.toml_error(&e)])?;
-    validate(raw, &src, files)
+    let mut errs = Vec::new();
+    match read(&src, &mut errs) {
+        Some((raw, broken_drivers)) => validate(raw, broken_drivers, &src, files, errs),
+        None => Err(errs),
+    }
 }
 
-fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<Site, Vec<Diagnostic>> {
-    let mut errs = Vec::new();
+/// `site.toml` read entry by entry, every syntax and schema problem pushed to `errs`: the drivers and
+/// tags that fit (checked next, so their problems are reported too), and the names of drivers whose
+/// entries did not. `None` when the file does not parse or a table every site needs (`[site]`) is bad.
+fn read(src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<(RawSite, Vec<String>)> {
+    let mut parts = match Parts::parse(src) {
+        Ok(p) => p,
+        Err(d) => {
+            errs.push(d);
+            return None;
+        }
+    };
+    let (drivers, broken_drivers) = parts.list_named("driver", src, errs);
+    let tags = parts.list("tag", src, errs);
+    let mut raw: RawSite = parts.rest(src, errs)?;
+    raw.driver = drivers;
+    raw.tag = tags;
+    Some((raw, broken_drivers))
+}
+
+/// Builds the `Site`, or every problem: `errs` comes with those found while reading, and any problem
+/// at all refuses the site. Tags on a driver that has problems of its own (`broken_drivers`, or found
+/// here) are left unchecked rather than reported as using an undefined driver.
+fn validate(
+    raw: RawSite,
+    broken_drivers: Vec<String>,
+    src: &SourceFile<'_>,
+    files: &ProjectFiles,
+    mut errs: Vec<Diagnostic>,
+) -> Result<Site, Vec<Diagnostic>> {
+    let mut broken_drivers: HashSet<String> = broken_drivers.into_iter().collect();
     if raw.site.name.get_ref().trim().is_empty() {
         errs.push(src.at(raw.site.name.span(), "site name must not be empty"));
     }
@@ -446,10 +502,15 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
                 None
             }
         };
-        if let Some((kind, book)) = kind {
-            driver_ids.insert(name.clone(), id);
-            drivers.push(DriverConfig { id, name, kind });
-            books.push(book);
+        match kind {
+            Some((kind, book)) => {
+                driver_ids.insert(name.clone(), id);
+                drivers.push(DriverConfig { id, name, kind });
+                books.push(book);
+            }
+            None => {
+                broken_drivers.insert(name);
+            }
         }
     }
 
@@ -469,13 +530,15 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             continue;
         }
         let Some(&driver) = driver_ids.get(t.driver.get_ref()) else {
-            errs.push(src.at(
-                t.driver.span(),
-                format!(
-                    "tag '{name}' uses driver '{}', which is not defined",
-                    t.driver.get_ref()
-                ),
-            ));
+            if !broken_drivers.contains(t.driver.get_ref()) {
+                errs.push(src.at(
+                    t.driver.span(),
+                    format!(
+                        "tag '{name}' uses driver '{}', which is not defined",
+                        t.driver.get_ref()
+                    ),
+                ));
+            }
             continue;
         };
         let address = t.address.as_ref().map_or_else(|| name.clone(), |a| a.get_ref().clone());
@@ -696,6 +759,7 @@ fn validate(raw: RawSite, src: &SourceFile<'_>, files: &ProjectFiles) -> Result<
             name,
             description,
             description_es,
+            label: t.label.map(Into::into).unwrap_or_default(),
             unit,
             kind,
             range,

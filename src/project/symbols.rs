@@ -7,6 +7,7 @@
 use super::alarms::{RawText, text};
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
+use super::parts::Parts;
 use crate::screen::def::{
     Align, ColourBy, Ink, InputKind, Part, PartBindings, Pt, Rotation, Shape, Side, Span, Symbol, SymbolInput,
     Translate,
@@ -30,6 +31,7 @@ struct RawSymbol {
     anchor: Option<Spanned<[f32; 2]>>,
     #[serde(default)]
     inputs: BTreeMap<String, Spanned<String>>,
+    /// Read entry by entry before the rest (see `load`).
     #[serde(default)]
     part: Vec<Spanned<RawPart>>,
 }
@@ -140,16 +142,31 @@ pub fn load(files: &ProjectFiles) -> Loaded {
         }
         let path = files.display_path(rel);
         let src = SourceFile::new(&path, text);
-        let raw: RawSymbol = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                errs.push(src.toml_error(&e));
+        let before = errs.len();
+        let mut parts = match Parts::parse(&src) {
+            Ok(p) => p,
+            Err(d) => {
+                errs.push(d);
                 continue;
             }
         };
+        // Remembered before the rest is read: a symbol whose file has problems is still named, so the
+        // screens placing it say nothing more.
+        let named = parts.text_of("id").map(|id| id.trim().to_owned());
+        let part = parts.list("part", &src, &mut errs);
+        let bad_part = errs.len() > before;
+        let Some(mut raw) = parts.rest::<RawSymbol>(&src, &mut errs) else {
+            broken.extend(named);
+            continue;
+        };
+        raw.part = part;
+        // Parts written but wrong are reported already.
+        if raw.part.is_empty() && !bad_part {
+            errs.push(src.at(raw.id.span(), "a symbol needs at least one [[part]]"));
+        }
         let span = raw.id.span();
         let id = raw.id.get_ref().trim().to_owned();
-        let Some(sym) = symbol(raw, &src, &mut errs) else {
+        let Some(sym) = symbol(raw, &src, &mut errs).filter(|_| errs.len() == before) else {
             broken.push(id);
             continue;
         };
@@ -201,9 +218,6 @@ fn symbol(raw: RawSymbol, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> O
             name: name.as_str().into(),
             kind,
         });
-    }
-    if raw.part.is_empty() {
-        errs.push(src.at(raw.id.span(), "a symbol needs at least one [[part]]"));
     }
     let parts: Vec<Part> = raw
         .part

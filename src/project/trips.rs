@@ -5,9 +5,10 @@
 //! (`rate(ct01/wellhead_pressure) > 600`, units per minute), joined with `and` / `or` and grouped with
 //! parentheses. Outputs must be writable tags whose type fits the value written.
 
-use super::alarms::{RawText, comparison, text};
+use super::alarms::{RawText, alarm_files, comparison, text};
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
+use super::parts::Parts;
 use crate::alarm::def::CmpOp;
 use crate::tag::{TagDirectory, Value, ValueKind};
 use crate::trip::{Cond, EstopDef, OnBad, Output, TripDef, TripSet};
@@ -23,14 +24,6 @@ const MIN_BAD_DELAY: Duration = Duration::from_secs(2);
 const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(10);
 /// One shift: a bypass must come back to the next crew unless the file allows less.
 const DEFAULT_BYPASS_MAX: Duration = Duration::from_secs(8 * 3600);
-
-#[derive(Deserialize)]
-struct RawFile {
-    #[serde(default)]
-    trip: Vec<RawTrip>,
-    #[serde(default)]
-    estop: Vec<RawEstop>,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +56,34 @@ struct RawEstop {
     action: Spanned<Vec<RawOutput>>,
 }
 
+/// The trip rules and E-stops of one alarm file.
+struct RawFile {
+    trip: Vec<RawTrip>,
+    estop: Vec<RawEstop>,
+}
+
+/// The `[[trip]]` and `[[estop]]` entries of one alarm file, each read on its own (every schema problem
+/// pushed to `errs`), to be checked next. `None` when the file does not parse: the alarm loader, which
+/// reads the same file, reports that once.
+fn read(src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<RawFile> {
+    let mut parts = Parts::parse(src).ok()?;
+    Some(RawFile {
+        trip: parts.list("trip", src, errs),
+        estop: parts.list("estop", src, errs),
+    })
+}
+
+/// The schema problems of every trip rule and E-stop, for when there are no site tags to check them
+/// against (`site.toml` has problems).
+pub(super) fn read_problems(files: &ProjectFiles) -> Vec<Diagnostic> {
+    let mut errs = Vec::new();
+    for (rel, text) in alarm_files(files) {
+        let path = files.display_path(rel);
+        read(&SourceFile::new(&path, text), &mut errs);
+    }
+    errs
+}
+
 /// Loads every trip rule and E-stop in `alarms/*.toml`.
 pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<TripSet, Vec<Diagnostic>> {
     let mut errs = Vec::new();
@@ -70,21 +91,11 @@ pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<TripSet, Vec<Di
     let mut estops = Vec::new();
     let mut rate_slots = Vec::new();
     let mut ids: HashMap<String, String> = HashMap::new();
-    for (rel, text) in files.iter() {
-        if !(rel.starts_with("alarms/") && rel.ends_with(".toml")) {
-            continue;
-        }
+    for (rel, text) in alarm_files(files) {
         let path = files.display_path(rel);
         let src = SourceFile::new(&path, text);
-        // Syntax errors are reported once, by the alarm loader that reads the same file.
-        let raw = match toml::from_str::<RawFile>(text) {
-            Ok(r) => r,
-            Err(e) => {
-                if text.parse::<toml::Table>().is_ok() {
-                    errs.push(src.toml_error(&e));
-                }
-                continue;
-            }
+        let Some(raw) = read(&src, &mut errs) else {
+            continue;
         };
         let mut unique = |id: &Spanned<String>, errs: &mut Vec<Diagnostic>| {
             let (line, col) = src.line_col(id.span().start);
@@ -564,6 +575,7 @@ mod tests {
             name: name.into(),
             description: String::new(),
             description_es: String::new(),
+            label: Default::default(),
             unit: String::new(),
             kind,
             range: None,

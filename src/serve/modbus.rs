@@ -9,8 +9,8 @@
 //!
 //! `wellconsole sim --modbus-map` prints it; `examples/modbus-site/` is a project that reads it.
 
-use crate::driver::modbus::address::DataType;
-use crate::driver::modbus::codec::{self, Order, Scaling};
+use crate::driver::modbus::address::{DataType, Order};
+use crate::driver::modbus::codec::{self, Scaling};
 use crate::sim::SignalSpec;
 use crate::tag::{Value, ValueKind};
 use crossbeam_channel::Sender;

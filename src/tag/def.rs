@@ -3,6 +3,7 @@
 //! Past the config boundary everything refers to tags by `TagId` (an index into this directory).
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -44,6 +45,10 @@ pub struct TagDef {
     /// The description in Spanish (empty: the English one is shown).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description_es: String,
+    /// What operators call it ("Wellhead pressure", "Presión en cabeza de pozo"); empty: the signal's name
+    /// is shown. The name stays the identifier (files, history, audit).
+    #[serde(skip_serializing_if = "crate::lang::Text::is_empty")]
+    pub label: crate::lang::Text,
     pub unit: String,
     pub kind: ValueKind,
     /// Instrument range (low, high) in engineering units, when the signal has one.
@@ -68,6 +73,24 @@ impl TagDef {
         match lang {
             crate::lang::Lang::Es if !self.description_es.is_empty() => &self.description_es,
             _ => &self.description,
+        }
+    }
+
+    /// The name an operator reads in `lang`: the label, else the signal in words (`wellhead pressure` for
+    /// `ct01/wellhead_pressure`).
+    pub fn label_in(&self, lang: crate::lang::Lang) -> Cow<'_, str> {
+        match self.label.get(lang) {
+            "" => Cow::Owned(self.signal().replace('_', " ")),
+            label => Cow::Borrowed(label),
+        }
+    }
+
+    /// The same where tags of several devices meet (a trend's pens): `ESP01 Liquid rate`; without a label,
+    /// the tag's name.
+    pub fn label_with_device_in(&self, lang: crate::lang::Lang) -> Cow<'_, str> {
+        match self.label.get(lang) {
+            "" => Cow::Borrowed(&self.name),
+            label => Cow::Owned(format!("{} {label}", self.device().to_uppercase())),
         }
     }
 
@@ -140,5 +163,57 @@ impl TagDirectory {
             }
         }
         seen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{Lang, Text};
+
+    fn wellhead_pressure(label: Text) -> TagDef {
+        TagDef {
+            id: TagId(0),
+            name: "ct01/wellhead_pressure".into(),
+            description: String::new(),
+            description_es: String::new(),
+            label,
+            unit: "psi".into(),
+            kind: ValueKind::F64,
+            range: None,
+            decimals: 0,
+            driver: DriverId(0),
+            address: "ct01/wellhead_pressure".into(),
+            stale_after: Duration::from_secs(5),
+            writable: false,
+            history: crate::historian::HistoryMode::All,
+        }
+    }
+
+    #[test]
+    fn an_operator_reads_the_label_in_the_console_language_else_the_signal() {
+        let both = Text::new("Wellhead pressure", "Presión en cabeza de pozo");
+        for (label, lang, alone, with_device) in [
+            (
+                both.clone(),
+                Lang::Es,
+                "Presión en cabeza de pozo",
+                "CT01 Presión en cabeza de pozo",
+            ),
+            (both, Lang::En, "Wellhead pressure", "CT01 Wellhead pressure"),
+            // English only: a Spanish console shows the English one.
+            (
+                Text::new("Wellhead pressure", ""),
+                Lang::Es,
+                "Wellhead pressure",
+                "CT01 Wellhead pressure",
+            ),
+            // No label: the signal in words, or the tag's name among several devices.
+            (Text::default(), Lang::Es, "wellhead pressure", "ct01/wellhead_pressure"),
+        ] {
+            let def = wellhead_pressure(label);
+            assert_eq!(def.label_in(lang), alone);
+            assert_eq!(def.label_with_device_in(lang), with_device);
+        }
     }
 }

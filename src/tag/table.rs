@@ -174,6 +174,7 @@ mod tests {
             name: name.into(),
             description: String::new(),
             description_es: String::new(),
+            label: Default::default(),
             unit: "psi".into(),
             kind,
             range,

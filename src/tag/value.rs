@@ -44,6 +44,15 @@ impl Value {
         Value::Str(Arc::from(s))
     }
 
+    /// Whether `read`, a device's answer to writing `self`, is the value written: numbers within the
+    /// precision a device may keep them in (a 32-bit float reads 52.3 back as 52.299999), anything else equal.
+    pub fn reads_back_as(&self, read: &Value) -> bool {
+        match (self.as_f64(), read.as_f64()) {
+            (Some(a), Some(b)) if !matches!(self, Value::Str(_)) => (a - b).abs() <= 1e-5 * a.abs().max(1.0),
+            _ => self == read,
+        }
+    }
+
     /// Text for the screen with `decimals` places for floats.
     pub fn display(&self, decimals: usize) -> String {
         match self {
@@ -73,5 +82,19 @@ impl Serialize for Value {
             Value::Bool(v) => s.serialize_bool(*v),
             Value::Str(v) => s.serialize_str(v),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_reads_back_as_the_device_stores_it() {
+        // Sparkplug Float metrics and OPC UA Float nodes keep about 7 significant digits.
+        assert!(Value::F64(52.3).reads_back_as(&Value::F64(f64::from(52.3f32))));
+        assert!(!Value::F64(52.3).reads_back_as(&Value::F64(52.4)));
+        assert!(Value::Bool(true).reads_back_as(&Value::Bool(true)));
+        assert!(!Value::str("A").reads_back_as(&Value::str("B")));
     }
 }

@@ -52,6 +52,17 @@ pub enum Cause {
     Estop,
 }
 
+impl Cause {
+    /// The cause in one word, for JSON stats and scripts.
+    pub fn code(self) -> &'static str {
+        match self {
+            Cause::Condition => "condition",
+            Cause::InputBad => "input_bad",
+            Cause::Estop => "estop",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutputStatus {
     Sent { attempts: u32 },
@@ -94,6 +105,19 @@ pub enum TripStatus {
     InputBad,
     Bypassed,
     Tripped,
+}
+
+impl TripStatus {
+    /// The state in one word, for JSON stats and scripts (the trips page words it for people).
+    pub fn code(self) -> &'static str {
+        match self {
+            TripStatus::Normal => "normal",
+            TripStatus::Pending => "pending",
+            TripStatus::InputBad => "input_bad",
+            TripStatus::Bypassed => "bypassed",
+            TripStatus::Tripped => "tripped",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,6 +20,7 @@ fn directory() -> Arc<TagDirectory> {
         name: name.into(),
         description: String::new(),
         description_es: String::new(),
+        label: Default::default(),
         unit: String::new(),
         kind,
         range: None,

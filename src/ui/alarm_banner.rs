@@ -1,6 +1,7 @@
-//! The alarm banner: the strip on top of every screen. Counts per priority, flood and sound status, the
-//! most important alarms (unacknowledged first, then priority, then newest) with first-out marked, and
-//! one-touch ACK (selected alarm), ACK PAGE (the alarms shown) and SILENCE.
+//! The alarm banner: counts per priority, the most important alarms (unacknowledged first, then priority,
+//! then newest) with first-out marked, one-touch ACK (selected alarm), ACK PAGE (the alarms shown) and
+//! SILENCE, and the alarm system's own chips (flood, journal backlog, no sound). The shell's top bar
+//! (`top_bar`) places these parts; this module draws them and owns no layout of its own beyond a part.
 
 use super::alarm_desk::AlarmDesk;
 use super::alarm_symbol::indicator_ui;
@@ -13,14 +14,36 @@ use crate::tag::Timestamp;
 use egui::{RichText, Sense, Ui};
 use std::sync::Arc;
 
-/// Alarm lines the banner shows.
+/// Alarm lines the banner shows, in every mode (touch included: four active alarms show three lines).
 pub const BANNER_ROWS: usize = 3;
+/// An alarm line's height with the mouse; touch mode's lines are taller (`row_height`).
 pub const ROW_HEIGHT: f32 = 26.0;
+const TOUCH_ROW_HEIGHT: f32 = 36.0;
 
-/// Height of the banner panel, fixed so the page below never jumps when alarms come and go.
-pub fn banner_height(desk: &AlarmDesk) -> f32 {
-    let problems = if desk.config_problems.is_empty() { 0.0 } else { 24.0 };
-    34.0 + BANNER_ROWS as f32 * ROW_HEIGHT + problems + 8.0
+/// An alarm line's height in this style (touch mode is recognised by its large targets).
+pub fn row_height(style: &egui::Style) -> f32 {
+    if is_touch(style) { TOUCH_ROW_HEIGHT } else { ROW_HEIGHT }
+}
+
+/// The header line's height: the tallest control in it.
+pub fn header_height(style: &egui::Style) -> f32 {
+    style.spacing.interact_size.y.max(30.0)
+}
+
+fn is_touch(style: &egui::Style) -> bool {
+    style.spacing.interact_size.y >= theme::TOUCH_TARGET
+}
+
+/// Height of the banner part (header, three lines, the file-problem line when there is one): fixed, so
+/// the page below never jumps when alarms come and go.
+pub fn banner_height(style: &egui::Style, desk: &AlarmDesk) -> f32 {
+    let sp = style.spacing.item_spacing.y;
+    let problems = if desk.config_problems.is_empty() {
+        0.0
+    } else {
+        sp + row_height(style)
+    };
+    header_height(style) + BANNER_ROWS as f32 * (sp + row_height(style)) + problems
 }
 
 /// What the banner asks of the shell.
@@ -31,24 +54,37 @@ pub enum BannerAction {
     ShowNotGood,
 }
 
-pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timestamp) -> BannerAction {
-    let mut action = BannerAction::None;
-    let shown: Vec<AlarmRow> = desk
-        .view
+/// The alarms the banner shows now.
+fn shown(desk: &AlarmDesk) -> Vec<AlarmRow> {
+    desk.view
         .rows
         .iter()
         .filter(|r| r.state.is_annunciated())
         .take(BANNER_ROWS)
         .cloned()
-        .collect();
+        .collect()
+}
+
+/// The banner's lines: the header (title, counts, summary), three alarm lines and, after a failed reload
+/// of an alarm file, its problem. Each line is clipped to the part's width: a long message never runs
+/// under the buttons beside it.
+pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) -> BannerAction {
+    let mut action = BannerAction::None;
+    let shown = shown(desk);
     let lang = desk.lang();
+    let touch = is_touch(ui.style());
+    ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
+    let header = header_height(ui.style());
     ui.horizontal(|ui| {
-        ui.set_height(30.0);
-        ui.label(
-            RichText::new(lang.pick("ALARMS", "ALARMAS"))
-                .strong()
-                .size(theme::TEXT_HEADING),
-        );
+        ui.set_height(header);
+        // On a narrow panel the counts need the room more than the title does.
+        if ui.available_width() > 700.0 {
+            ui.label(
+                RichText::new(lang.pick("ALARMS", "ALARMAS"))
+                    .strong()
+                    .size(theme::TEXT_HEADING),
+            );
+        }
         if !desk.has_alarm_system() || desk.view.points == 0 {
             let none = lang.pick("no alarm points configured", "no hay puntos de alarma configurados");
             ui.label(RichText::new(none).color(theme::text_dim()));
@@ -69,111 +105,7 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
             ui.label(RichText::new(format!("{unacked}/{active}")).monospace())
                 .on_hover_text(lang.pick("unacknowledged / active", "sin reconocer / activas"));
         }
-        if desk.view.flood {
-            readout::chip_ui(
-                ui,
-                &format!(
-                    "{} · {} {}",
-                    lang.pick("ALARM FLOOD", "AVALANCHA DE ALARMAS"),
-                    desk.view.recent_activations,
-                    lang.pick("in 10 min", "en 10 min")
-                ),
-                theme::ALARM_SYSTEM,
-            );
-        }
-        if desk.view.journal_held > 0 {
-            readout::chip_ui(
-                ui,
-                &format!(
-                    "{} {}",
-                    lang.pick("JOURNAL BACKLOG", "DIARIO RETRASADO"),
-                    desk.view.journal_held
-                ),
-                theme::ALARM_SYSTEM,
-            );
-        }
-        match desk.horn_state() {
-            HornState::Unavailable => {
-                readout::chip_ui(
-                    ui,
-                    lang.pick("SOUND UNAVAILABLE", "SONIDO NO DISPONIBLE"),
-                    theme::ALARM_SYSTEM,
-                );
-            }
-            HornState::Starting | HornState::Ready => {}
-        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if not_good > 0 {
-                let button = egui::Button::new(
-                    RichText::new(format!(
-                        "{not_good} {}",
-                        lang.pick("tags not good", "tags con calidad mala")
-                    ))
-                    .color(theme::ON_CHIP)
-                    .strong(),
-                )
-                .fill(theme::QUALITY_BAD);
-                if ui
-                    .add(button)
-                    .on_hover_text(lang.pick("Show them in the tag browser", "Verlos en el explorador de tags"))
-                    .clicked()
-                {
-                    action = BannerAction::ShowNotGood;
-                }
-            }
-            let sounding = desk.wants_sound().is_some();
-            let silence = egui::Button::new(RichText::new(lang.pick("SILENCE", "SILENCIO")).strong())
-                .min_size(egui::vec2(96.0, 28.0));
-            if ui
-                .add_enabled(sounding, silence)
-                .on_hover_text(lang.pick(
-                    "Stop the horn for the alarms sounding now",
-                    "Callar la bocina de las alarmas que suenan ahora",
-                ))
-                .clicked()
-            {
-                desk.silence();
-            }
-            let page: Vec<Arc<str>> = shown
-                .iter()
-                .filter(|r| r.state.is_unacked())
-                .map(|r| r.def.id.clone())
-                .collect();
-            let may_ack = desk.may(Action::Acknowledge);
-            let not_allowed = format!(
-                "{} ({}) {}",
-                desk.settings.actor.user,
-                desk.settings.actor.role,
-                lang.pick("may not acknowledge", "no puede reconocer")
-            );
-            let ack_page = egui::Button::new(RichText::new(lang.pick("ACK PAGE", "RECON PÁGINA")).strong())
-                .min_size(egui::vec2(96.0, 28.0));
-            if ui
-                .add_enabled(may_ack && !page.is_empty(), ack_page)
-                .on_hover_text(lang.pick(
-                    "Acknowledge every alarm shown in the banner",
-                    "Reconocer todas las alarmas del banner",
-                ))
-                .on_disabled_hover_text(&not_allowed)
-                .clicked()
-            {
-                desk.acknowledge(page);
-            }
-            let target = desk
-                .selected
-                .clone()
-                .filter(|id| desk.row(id).is_some_and(|r| r.state.is_unacked()));
-            let ack =
-                egui::Button::new(RichText::new(lang.pick("ACK", "RECON")).strong()).min_size(egui::vec2(72.0, 28.0));
-            if ui
-                .add_enabled(may_ack && target.is_some(), ack)
-                .on_hover_text(lang.pick("Acknowledge the selected alarm", "Reconocer la alarma seleccionada"))
-                .on_disabled_hover_text(&not_allowed)
-                .clicked()
-                && let Some(id) = target
-            {
-                desk.acknowledge(vec![id]);
-            }
             let more = desk
                 .view
                 .rows
@@ -181,28 +113,36 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
                 .filter(|r| r.state.is_annunciated())
                 .count()
                 .saturating_sub(shown.len());
-            let summary = lang.pick("Alarm summary", "Resumen de alarmas");
+            // A cab panel has no room for the long name; the count is what matters.
+            let summary = match (touch, lang) {
+                (false, _) => lang.pick("Alarm summary", "Resumen de alarmas"),
+                (true, _) => lang.pick("Summary", "Resumen"),
+            };
             let label = if more > 0 {
                 format!("{summary} (+{more})")
             } else {
                 summary.to_owned()
             };
-            if ui.button(label).clicked() {
+            let b = egui::Button::new(label).wrap_mode(egui::TextWrapMode::Extend);
+            if ui
+                .add(b)
+                .on_hover_text(lang.pick("Every alarm: the summary page", "Todas las alarmas: el resumen"))
+                .clicked()
+            {
                 action = BannerAction::OpenSummary;
-            }
-            if let Some(n) = &desk.notice {
-                ui.label(RichText::new(n).color(theme::text_dim()));
             }
         });
     });
     for r in &shown {
         alarm_row_ui(ui, desk, r, now);
     }
+    let row = row_height(ui.style());
     for _ in shown.len()..BANNER_ROWS {
-        ui.allocate_exact_size(egui::vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
+        ui.allocate_exact_size(egui::vec2(ui.available_width(), row), Sense::hover());
     }
     if !desk.config_problems.is_empty() {
         ui.horizontal(|ui| {
+            ui.set_height(row);
             readout::chip_ui(
                 ui,
                 lang.pick("ALARM FILE ERROR", "ERROR EN ARCHIVO DE ALARMAS"),
@@ -229,10 +169,146 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, not_good: usize, now: Timest
     action
 }
 
+/// The alarm system's own state as chips: a flood, a journal backlog, no sound device. Drawn in the
+/// top bar's status line (never dropped for room: they come first there).
+pub fn system_chips_ui(ui: &mut Ui, desk: &AlarmDesk) {
+    let lang = desk.lang();
+    if desk.view.flood {
+        readout::chip_ui(
+            ui,
+            &format!(
+                "{} · {} {}",
+                lang.pick("ALARM FLOOD", "AVALANCHA DE ALARMAS"),
+                desk.view.recent_activations,
+                lang.pick("in 10 min", "en 10 min")
+            ),
+            theme::ALARM_SYSTEM,
+        );
+    }
+    if desk.view.journal_held > 0 {
+        readout::chip_ui(
+            ui,
+            &format!(
+                "{} {}",
+                lang.pick("JOURNAL BACKLOG", "DIARIO RETRASADO"),
+                desk.view.journal_held
+            ),
+            theme::ALARM_SYSTEM,
+        );
+    }
+    match desk.horn_state() {
+        HornState::Unavailable => {
+            readout::chip_ui(
+                ui,
+                lang.pick("SOUND UNAVAILABLE", "SONIDO NO DISPONIBLE"),
+                theme::ALARM_SYSTEM,
+            );
+        }
+        HornState::Starting | HornState::Ready => {}
+    }
+}
+
+/// The button that lists the tags whose data is not good (nothing when all are good).
+pub fn not_good_ui(ui: &mut Ui, lang: Lang, not_good: usize) -> BannerAction {
+    if not_good == 0 {
+        return BannerAction::None;
+    }
+    let button = egui::Button::new(
+        RichText::new(format!(
+            "{not_good} {}",
+            lang.pick("tags not good", "tags con calidad mala")
+        ))
+        .color(theme::ON_CHIP)
+        .strong(),
+    )
+    .fill(theme::QUALITY_BAD)
+    .wrap_mode(egui::TextWrapMode::Extend);
+    if ui
+        .add(button)
+        .on_hover_text(lang.pick("Show them in the tag browser", "Verlos en el explorador de tags"))
+        .clicked()
+    {
+        BannerAction::ShowNotGood
+    } else {
+        BannerAction::None
+    }
+}
+
+/// The width of the button column, for the longest label in either language.
+pub fn buttons_width(style: &egui::Style) -> f32 {
+    if is_touch(style) { 190.0 } else { 150.0 }
+}
+
+/// ACK, ACK PAGE and SILENCE, one above the other, each a full-width target of a third of `height`:
+/// always in the same place, whatever the alarms say.
+pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
+    let lang = desk.lang();
+    let sp = ui.spacing().item_spacing.y;
+    let area = ui.max_rect();
+    let h = ((height - 2.0 * sp) / 3.0).max(24.0);
+    // Placed, not laid out: each button has exactly its third, whatever the style's paddings add.
+    let place = |k: usize| egui::Rect::from_min_size(area.min + egui::vec2(0.0, k as f32 * (h + sp)), egui::vec2(area.width(), h));
+    let shown = shown(desk);
+    let may_ack = desk.may(Action::Acknowledge);
+    let not_allowed = format!(
+        "{} ({}) {}",
+        desk.settings.actor.user,
+        desk.settings.actor.role,
+        lang.pick("may not acknowledge", "no puede reconocer")
+    );
+    let target = desk
+        .selected
+        .clone()
+        .filter(|id| desk.row(id).is_some_and(|r| r.state.is_unacked()));
+    let ack = egui::Button::new(RichText::new(lang.pick("ACK", "RECON")).strong());
+    if ui
+        .add_enabled_ui(may_ack && target.is_some(), |ui| ui.put(place(0), ack))
+        .inner
+        .on_hover_text(lang.pick("Acknowledge the selected alarm", "Reconocer la alarma seleccionada"))
+        .on_disabled_hover_text(&not_allowed)
+        .clicked()
+        && let Some(id) = target
+    {
+        desk.acknowledge(vec![id]);
+    }
+    let page: Vec<Arc<str>> = shown
+        .iter()
+        .filter(|r| r.state.is_unacked())
+        .map(|r| r.def.id.clone())
+        .collect();
+    let ack_page = egui::Button::new(RichText::new(lang.pick("ACK PAGE", "RECON PÁGINA")).strong());
+    if ui
+        .add_enabled_ui(may_ack && !page.is_empty(), |ui| ui.put(place(1), ack_page))
+        .inner
+        .on_hover_text(lang.pick(
+            "Acknowledge every alarm shown in the banner",
+            "Reconocer todas las alarmas del banner",
+        ))
+        .on_disabled_hover_text(&not_allowed)
+        .clicked()
+    {
+        desk.acknowledge(page);
+    }
+    let sounding = desk.wants_sound().is_some();
+    let silence = egui::Button::new(RichText::new(lang.pick("SILENCE", "SILENCIO")).strong());
+    if ui
+        .add_enabled_ui(sounding, |ui| ui.put(place(2), silence))
+        .inner
+        .on_hover_text(lang.pick(
+            "Stop the horn for the alarms sounding now",
+            "Callar la bocina de las alarmas que suenan ahora",
+        ))
+        .clicked()
+    {
+        desk.silence();
+    }
+}
+
 /// One alarm line; a touch selects it (for ACK and the summary page's actions) or clears the selection.
 pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
     let selected = desk.selected.as_deref() == Some(&*r.def.id);
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), ROW_HEIGHT), Sense::hover());
+    let height = row_height(ui.style());
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), Sense::hover());
     if selected {
         ui.painter().rect_filled(rect, 3.0, theme::ALARM_SELECTED);
     }
@@ -241,6 +317,7 @@ pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timest
             .max_rect(rect.shrink2(egui::vec2(4.0, 1.0)))
             .layout(egui::Layout::left_to_right(egui::Align::Center)),
     );
+    child.set_clip_rect(rect.intersect(ui.clip_rect()));
     alarm_line_ui(&mut child, desk, r, now);
     // Registered after the line's contents, so a touch anywhere on the line selects it.
     let resp = ui.interact(rect, ui.scope_id().with(("alarm_row", &*r.def.id)), Sense::click());
@@ -265,12 +342,19 @@ pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp
     ui.label(RichText::new(&*r.def.tag_name).monospace().strong());
     ui.label(RichText::new(r.def.kind.label(lang)).monospace());
     ui.label(RichText::new(r.def.message.get(lang)).strong());
-    let value = match &r.value {
-        // A bad-quality alarm's last value is not news (and looks live); the alarm itself says what is wrong.
-        _ if matches!(r.def.kind, crate::alarm::def::AlarmKind::BadQuality) => String::new(),
-        v => loc.value_text(&r.def.unit, v.as_ref(), r.def.decimals),
-    };
-    ui.label(RichText::new(value).monospace());
+    // The value the alarm came in at (none for a bad-quality alarm: the alarm itself says what is wrong).
+    // Once the alarm has returned it is history, and marked so: it must not read as the value now.
+    if let Some(value) = super::alarm_pages::alarm_value_text(r, loc) {
+        if r.state == AlarmState::ReturnedUnacked {
+            ui.label(
+                RichText::new(format!("{} {value}", lang.pick("at alarm", "en alarma")))
+                    .monospace()
+                    .color(theme::text_dim()),
+            );
+        } else {
+            ui.label(RichText::new(value).monospace());
+        }
+    }
     let limit = r.def.limit_text(loc.units);
     if !limit.is_empty() {
         ui.label(RichText::new(format!("({limit})")).color(theme::text_dim()));
@@ -281,9 +365,7 @@ pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp
             .size(theme::TEXT_SMALL),
     );
     if let Some(s) = &r.shelf {
-        let until = lang.pick("until", "hasta");
-        let text = format!("{until} {} · {} · {}", s.until.to_local_hms(), s.by, s.reason);
-        ui.label(RichText::new(text).color(theme::text_dim()));
+        ui.label(RichText::new(super::alarm_pages::shelf_text(s, now, lang)).color(theme::text_dim()));
     }
     if let Some(o) = &r.out_of_service {
         let by = lang.pick("by", "por");

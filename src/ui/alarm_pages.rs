@@ -1,16 +1,21 @@
 //! Alarm pages: the summary (filter, sort, acknowledge, shelve, out-of-service), the journal (search),
 //! and the performance KPIs. Actions go through `AlarmDesk`; the hub decides (and journals) the outcome.
+//! A summary line shows the value at alarm beside the live one from the console's snapshot (a returned
+//! alarm's reading is history), and a disabled action says why, in words a touch panel can read.
 
-use super::alarm_banner::{ROW_HEIGHT, alarm_row_ui};
+use super::alarm_banner::row_height;
 use super::alarm_desk::{AlarmDesk, Dialog, SortKey, StateFilter};
 use super::alarm_symbol::indicator_ui;
 use super::{readout, theme};
+use crate::alarm::def::AlarmKind;
 use crate::alarm::journal::{decode_value, display_value};
+use crate::alarm::state::Shelf;
 use crate::alarm::{AlarmRow, AlarmState};
-use crate::auth::Action;
-use crate::lang::Lang;
-use crate::tag::Timestamp;
-use egui::{RichText, Ui};
+use crate::auth::{Action, Role};
+use crate::hub::Snapshot;
+use crate::lang::{Lang, Locale};
+use crate::tag::{TagState, Timestamp};
+use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 use std::sync::Arc;
 
@@ -30,7 +35,7 @@ fn matches(desk: &AlarmDesk, r: &AlarmRow) -> bool {
     words.iter().all(|w| hay.contains(w.as_str()))
 }
 
-pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
+pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Timestamp) {
     let mut rows: Vec<AlarmRow> = desk
         .view
         .rows
@@ -76,23 +81,26 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
             .filter(|r| r.state.is_unacked())
             .map(|r| r.def.id.clone())
             .collect();
-        if ui
-            .add_enabled(
-                desk.may(Action::Acknowledge) && !page.is_empty(),
-                egui::Button::new(format!(
-                    "{} ({})",
-                    lang.pick("Acknowledge page", "Reconocer página"),
-                    page.len()
-                )),
-            )
-            .clicked()
-        {
+        let ack_refusal = role_refusal(desk, Action::Acknowledge);
+        let button = ui.add_enabled(
+            ack_refusal.is_none() && !page.is_empty(),
+            egui::Button::new(format!(
+                "{} ({})",
+                lang.pick("Acknowledge page", "Reconocer página"),
+                page.len()
+            )),
+        );
+        let button = match &ack_refusal {
+            Some(why) => button.on_disabled_hover_text(why),
+            None => button,
+        };
+        if button.clicked() {
             desk.acknowledge(page);
         }
     });
     let (shown, total, points) = (rows.len(), desk.view.rows.len(), desk.view.points);
     let (user, role) = (&desk.settings.actor.user, desk.settings.actor.role.label(lang));
-    let line = match lang {
+    let mut line = match lang {
         Lang::En => {
             format!("{shown} of {total} alarms not normal · {points} points configured · acting as {user} ({role})")
         }
@@ -100,23 +108,28 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
             format!("{shown} de {total} alarmas fuera de normal · {points} puntos configurados · actúa {user} ({role})")
         }
     };
+    // Said where a touch panel can read it, not only in the disabled button's hover text.
+    if let Some(why) = role_refusal(desk, Action::Acknowledge) {
+        line = format!("{line} · {why}");
+    }
     ui.label(RichText::new(line).color(theme::text_dim()));
     ui.separator();
-    let detail_h = if desk.selected.is_some() { 216.0 } else { 0.0 };
+    let detail_h = if desk.selected.is_some() { 300.0 } else { 0.0 };
     let table_h = (ui.available_height() - detail_h).max(120.0);
+    let row_h = row_height(ui.style());
     ui.allocate_ui(egui::vec2(ui.available_width(), table_h), |ui| {
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
-            .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
+            .show_rows(ui, row_h, rows.len(), |ui, range| {
                 for r in &rows[range] {
-                    alarm_row_ui(ui, desk, r, now);
+                    summary_row_ui(ui, desk, r, snap.get(r.def.tag), now);
                 }
             });
     });
     if let Some(id) = desk.selected.clone() {
         ui.separator();
         match desk.row(&id).cloned() {
-            Some(r) => detail_ui(ui, desk, &r, now),
+            Some(r) => detail_ui(ui, desk, &r, snap.get(r.def.tag), now),
             None => {
                 let back = lang.pick("has returned to normal", "volvió a la normalidad");
                 ui.label(RichText::new(format!("{id} {back}")).color(theme::text_dim()));
@@ -130,9 +143,198 @@ fn state_rank(s: AlarmState) -> u8 {
     AlarmState::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
 }
 
-fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
+/// One alarm on the summary page; a touch selects it (for the actions below) or clears the selection.
+fn summary_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagState>, now: Timestamp) {
+    let selected = desk.selected.as_deref() == Some(&*r.def.id);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), row_height(ui.style())), Sense::hover());
+    if selected {
+        ui.painter().rect_filled(rect, 3.0, theme::ALARM_SELECTED);
+    }
+    let mut line = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(rect.shrink2(egui::vec2(4.0, 1.0)))
+            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+    );
+    summary_line_ui(&mut line, desk, r, live, now);
+    // Registered after the line's contents, so a touch anywhere on the line selects it.
+    let resp = ui.interact(rect, ui.scope_id().with(("summary_row", &*r.def.id)), Sense::click());
+    let id = r.def.id.clone();
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("alarm {id}")));
+    if resp.clicked() {
+        desk.selected = if selected { None } else { Some(r.def.id.clone()) };
+    }
+}
+
+/// The summary's line: the banner's facts, plus what the summary is read for (ISA-18.2 summaries show
+/// both values): the value at alarm, marked and dimmed, beside the live value with its quality, and a
+/// shelf's start, end, author and reason.
+fn summary_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, live: Option<&TagState>, now: Timestamp) {
+    // The whole line is one touch target (select); selectable text would swallow the touch.
+    ui.style_mut().interaction.selectable_labels = false;
+    let loc = desk.locale();
+    let lang = loc.lang;
+    indicator_ui(ui, 20.0, r.def.priority, r.state, now);
+    ui.label(RichText::new(r.since.to_local_hms()).monospace());
+    if r.first_out {
+        readout::chip_ui(ui, lang.pick("1ST OUT", "PRIMERA"), theme::ALARM_OUTLINE);
+    }
+    ui.label(RichText::new(&*r.def.tag_name).monospace().strong());
+    ui.label(RichText::new(r.def.kind.label(lang)).monospace());
+    ui.label(RichText::new(r.def.message.get(lang)).strong());
+    if let Some(v) = alarm_value_text(r, loc) {
+        let at_alarm = lang.pick("at alarm", "al activarse");
+        ui.label(
+            RichText::new(format!("{at_alarm} {v}"))
+                .monospace()
+                .color(theme::text_dim()),
+        );
+    }
+    live_value_ui(ui, r, live, loc, lang.pick("now ", "ahora "));
+    let limit = r.def.limit_text(loc.units);
+    if !limit.is_empty() {
+        ui.label(RichText::new(format!("({limit})")).color(theme::text_dim()));
+    }
+    ui.label(
+        RichText::new(r.state.label(lang))
+            .color(theme::text_dim())
+            .size(theme::TEXT_SMALL),
+    );
+    if let Some(s) = &r.shelf {
+        ui.label(RichText::new(shelf_text(s, now, lang)).color(theme::text_dim()));
+    }
+    if let Some(o) = &r.out_of_service {
+        let text = match lang {
+            Lang::En => format!(
+                "out of service since {} by {} · {}",
+                o.since.to_local_hms(),
+                o.by,
+                o.reason
+            ),
+            Lang::Es => format!(
+                "fuera de servicio desde {} por {} · {}",
+                o.since.to_local_hms(),
+                o.by,
+                o.reason
+            ),
+        };
+        ui.label(RichText::new(text).color(theme::text_dim()));
+    }
+}
+
+/// The value when the alarm activated, in the console's units; none for a bad-quality alarm (the value
+/// it had is not news; the alarm itself says what is wrong).
+pub(super) fn alarm_value_text(r: &AlarmRow, loc: Locale) -> Option<String> {
+    if matches!(r.def.kind, AlarmKind::BadQuality) {
+        return None;
+    }
+    let v = r.alarm_value.as_ref()?;
+    Some(loc.value_text(&r.def.unit, Some(v), r.def.decimals))
+}
+
+/// The tag's value now, from the console's snapshot: dimmed with its quality chip when not good, so bad
+/// or stale data never looks live (as every readout).
+fn live_value_ui(ui: &mut Ui, r: &AlarmRow, live: Option<&TagState>, loc: Locale, prefix: &str) {
+    let Some(s) = live else { return };
+    let value = loc.value_text(&r.def.unit, s.value.as_ref(), r.def.decimals);
+    let text = RichText::new(format!("{prefix}{value}")).monospace();
+    ui.label(if s.quality.is_good() {
+        text.color(theme::value()).strong()
+    } else {
+        text.color(theme::text_dim()).italics()
+    });
+    readout::quality_chip_ui(ui, s.quality, loc.lang);
+}
+
+/// "shelved 14:07:10 by ana · until 16:07:10 (in 2 h) · sensor recalibration".
+pub(super) fn shelf_text(s: &Shelf, now: Timestamp, lang: Lang) -> String {
+    let (at, until, left) = (
+        s.at.to_local_hms(),
+        s.until.to_local_hms(),
+        time_left(now, s.until, lang),
+    );
+    match lang {
+        Lang::En => format!("shelved {at} by {} · until {until} ({left}) · {}", s.by, s.reason),
+        Lang::Es => format!("archivada {at} por {} · hasta {until} ({left}) · {}", s.by, s.reason),
+    }
+}
+
+/// "in 25 min", "in 2 h 5 min": the time left until `then` by the console's clock, rounded up to the
+/// minute (a shelf with 30 s left is not "in 0 min").
+fn time_left(now: Timestamp, then: Timestamp, lang: Lang) -> String {
+    let minutes = then.saturating_since(now).as_secs().div_ceil(60);
+    let span = match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    };
+    match lang {
+        Lang::En => format!("in {span}"),
+        Lang::Es => format!("en {span}"),
+    }
+}
+
+/// Why this console's user may not do `action` ("vic (viewer) may not shelve (allowed: …)"), worded like
+/// the refusal the engine journals; `None` when the role allows it.
+fn role_refusal(desk: &AlarmDesk, action: Action) -> Option<String> {
+    if desk.may(action) {
+        return None;
+    }
     let lang = desk.lang();
-    let role = desk.settings.actor.role;
+    let actor = &desk.settings.actor;
+    let allowed: Vec<&str> = Role::ALL
+        .into_iter()
+        .filter(|r| r.may(action))
+        .map(|r| r.label(lang))
+        .collect();
+    let (user, role, what, allowed) = (
+        &actor.user,
+        actor.role.label(lang),
+        action.label_in(lang),
+        allowed.join(", "),
+    );
+    Some(match lang {
+        Lang::En => format!("{user} ({role}) may not {what} (allowed: {allowed})"),
+        Lang::Es => format!("{user} ({role}) no puede {what} (permitido: {allowed})"),
+    })
+}
+
+/// The alarm's own rule against shelving (its definition, not the user's role).
+fn not_shelvable(lang: Lang) -> String {
+    lang.pick(
+        "this alarm may not be shelved (shelvable = false in its alarm file)",
+        "esta alarma no se puede archivar (shelvable = false en su archivo de alarmas)",
+    )
+    .to_owned()
+}
+
+/// A button usable only when `usable` and nothing in `refusals` stands against it. The refusals are its
+/// hover text and are also gathered in `why_not`, which is shown under the buttons: a touch panel cannot
+/// hover.
+fn guarded_button_ui(ui: &mut Ui, label: &str, usable: bool, refusals: Vec<String>, why_not: &mut Vec<String>) -> bool {
+    let button = ui.add_enabled(usable && refusals.is_empty(), egui::Button::new(label));
+    let button = if refusals.is_empty() {
+        button
+    } else {
+        button.on_disabled_hover_text(refusals.join("\n"))
+    };
+    for why in refusals {
+        if !why_not.contains(&why) {
+            why_not.push(why);
+        }
+    }
+    button.clicked()
+}
+
+/// One row of the detail grid: a dimmed name and its value.
+fn detail_row_ui(ui: &mut Ui, name: &str, value: impl Into<egui::WidgetText>) {
+    ui.label(RichText::new(name).color(theme::text_dim()));
+    ui.label(value);
+    ui.end_row();
+}
+
+fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagState>, now: Timestamp) {
+    let loc = desk.locale();
+    let lang = loc.lang;
     ui.horizontal(|ui| {
         indicator_ui(ui, 28.0, r.def.priority, r.state, now);
         ui.label(
@@ -145,40 +347,88 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
         .num_columns(2)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
-            ui.label(RichText::new(lang.pick("Priority / state", "Prioridad / estado")).color(theme::text_dim()));
-            ui.label(format!(
-                "{} · {} {} {}",
-                r.def.priority.label(lang),
-                r.state.label(lang),
-                lang.pick("since", "desde"),
-                r.since.to_local_hms()
-            ));
-            ui.end_row();
-            ui.label(RichText::new(lang.pick("Limit", "Límite")).color(theme::text_dim()));
-            ui.label(r.def.limit_text(desk.settings.units));
-            ui.end_row();
-            ui.label(RichText::new(lang.pick("Area / asset", "Área / equipo")).color(theme::text_dim()));
-            ui.label(format!("{} / {}", r.def.area, r.def.asset));
-            ui.end_row();
-            if !r.def.consequence.is_empty() {
-                ui.label(RichText::new(lang.pick("Consequence", "Consecuencia")).color(theme::text_dim()));
-                ui.label(r.def.consequence.get(lang));
+            // A shelved or out-of-service alarm is dated by the rows below, not by its last transition.
+            let state = match r.state {
+                AlarmState::Shelved | AlarmState::OutOfService => {
+                    format!("{} · {}", r.def.priority.label(lang), r.state.label(lang))
+                }
+                _ => format!(
+                    "{} · {} {} {}",
+                    r.def.priority.label(lang),
+                    r.state.label(lang),
+                    lang.pick("since", "desde"),
+                    r.since.to_local_hms()
+                ),
+            };
+            detail_row_ui(ui, lang.pick("Priority / state", "Prioridad / estado"), state);
+            let by = lang.pick("by", "por");
+            if let Some(s) = &r.shelf {
+                let at = format!(
+                    "{} ({}) {by} {}",
+                    s.at.to_local_hms(),
+                    readout::age_text(now, s.at, lang),
+                    s.by
+                );
+                detail_row_ui(ui, lang.pick("Shelved at", "Archivada a las"), at);
+                let until = format!("{} ({})", s.until.to_local_hms(), time_left(now, s.until, lang));
+                detail_row_ui(ui, lang.pick("Shelved until", "Archivada hasta"), until);
+                if !s.reason.is_empty() {
+                    detail_row_ui(ui, lang.pick("Reason", "Motivo"), s.reason.as_str());
+                }
+            }
+            if let Some(o) = &r.out_of_service {
+                let since = format!(
+                    "{} ({}) {by} {}",
+                    o.since.to_local_hms(),
+                    readout::age_text(now, o.since, lang),
+                    o.by
+                );
+                detail_row_ui(ui, lang.pick("Out of service since", "Fuera de servicio desde"), since);
+                if !o.reason.is_empty() {
+                    detail_row_ui(ui, lang.pick("Reason", "Motivo"), o.reason.as_str());
+                }
+            }
+            detail_row_ui(ui, lang.pick("Limit", "Límite"), r.def.limit_text(loc.units));
+            if let Some(v) = alarm_value_text(r, loc) {
+                detail_row_ui(ui, lang.pick("Value at alarm", "Valor al activarse"), v);
+            }
+            if live.is_some() {
+                ui.label(RichText::new(lang.pick("Value now", "Valor ahora")).color(theme::text_dim()));
+                ui.horizontal(|ui| live_value_ui(ui, r, live, loc, ""));
                 ui.end_row();
+            }
+            detail_row_ui(
+                ui,
+                lang.pick("Area / asset", "Área / equipo"),
+                format!("{} / {}", r.def.area, r.def.asset),
+            );
+            if !r.def.consequence.is_empty() {
+                detail_row_ui(
+                    ui,
+                    lang.pick("Consequence", "Consecuencia"),
+                    r.def.consequence.get(lang),
+                );
             }
             if !r.def.response.is_empty() {
-                ui.label(
-                    RichText::new(lang.pick("Operator response", "Respuesta del operador")).color(theme::text_dim()),
+                detail_row_ui(
+                    ui,
+                    lang.pick("Operator response", "Respuesta del operador"),
+                    RichText::new(r.def.response.get(lang)).strong(),
                 );
-                ui.label(RichText::new(r.def.response.get(lang)).strong());
-                ui.end_row();
             }
         });
+    let mut why_not: Vec<String> = Vec::new();
     ui.horizontal(|ui| {
-        let can_ack = r.state.is_unacked() && role.may(Action::Acknowledge);
-        if ui
-            .add_enabled(can_ack, egui::Button::new(lang.pick("Acknowledge", "Reconocer")))
-            .clicked()
-        {
+        let unacked = r.state.is_unacked();
+        let ack_refusal: Vec<String> = role_refusal(desk, Action::Acknowledge).into_iter().collect();
+        let can_ack = unacked && ack_refusal.is_empty();
+        if guarded_button_ui(
+            ui,
+            lang.pick("Acknowledge", "Reconocer"),
+            unacked,
+            ack_refusal,
+            &mut why_not,
+        ) {
             let comment = std::mem::take(&mut desk.ack_comment);
             desk.acknowledge_with(vec![r.def.id.clone()], comment);
         }
@@ -191,55 +441,42 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
             )
             .labelled_by(l.id);
         }
-        if r.state == AlarmState::Shelved {
-            if ui
-                .add_enabled(
-                    role.may(Action::Shelve),
-                    egui::Button::new(lang.pick("Unshelve", "Desarchivar")),
-                )
-                .clicked()
-            {
-                desk.unshelve(r.def.id.clone());
+        let shelve_refusal = role_refusal(desk, Action::Shelve);
+        match r.state {
+            AlarmState::Shelved => {
+                let refusals = shelve_refusal.into_iter().collect();
+                if guarded_button_ui(ui, lang.pick("Unshelve", "Desarchivar"), true, refusals, &mut why_not) {
+                    desk.unshelve(r.def.id.clone());
+                }
             }
-        } else if r.state != AlarmState::OutOfService
-            && ui
-                .add_enabled(
-                    r.def.shelvable && role.may(Action::Shelve),
-                    egui::Button::new(lang.pick("Shelve…", "Archivar…")),
-                )
-                .on_disabled_hover_text(lang.pick(
-                    "Not allowed for this alarm or your role",
-                    "No permitido para esta alarma o su rol",
-                ))
-                .clicked()
-        {
-            desk.dialog = Some(Dialog::Shelve {
-                id: r.def.id.clone(),
-                reason: String::new(),
-                minutes: 60.min(r.def.max_shelve.as_secs() / 60),
-            });
+            AlarmState::OutOfService => {}
+            _ => {
+                let refusals = shelve_refusal
+                    .into_iter()
+                    .chain((!r.def.shelvable).then(|| not_shelvable(lang)))
+                    .collect();
+                if guarded_button_ui(ui, lang.pick("Shelve…", "Archivar…"), true, refusals, &mut why_not) {
+                    desk.dialog = Some(Dialog::Shelve {
+                        id: r.def.id.clone(),
+                        reason: String::new(),
+                        minutes: 60.min(r.def.max_shelve.as_secs() / 60),
+                    });
+                }
+            }
         }
+        let oos_refusals: Vec<String> = role_refusal(desk, Action::OutOfService).into_iter().collect();
         if r.state == AlarmState::OutOfService {
-            if ui
-                .add_enabled(
-                    role.may(Action::OutOfService),
-                    egui::Button::new(lang.pick("Return to service", "Volver a servicio")),
-                )
-                .clicked()
-            {
+            let label = lang.pick("Return to service", "Volver a servicio");
+            if guarded_button_ui(ui, label, true, oos_refusals, &mut why_not) {
                 desk.return_to_service(r.def.id.clone());
             }
-        } else if ui
-            .add_enabled(
-                role.may(Action::OutOfService),
-                egui::Button::new(lang.pick("Out of service…", "Fuera de servicio…")),
-            )
-            .on_disabled_hover_text(lang.pick(
-                "Needs a supervisor, engineer or admin",
-                "Requiere supervisor, ingeniero o administrador",
-            ))
-            .clicked()
-        {
+        } else if guarded_button_ui(
+            ui,
+            lang.pick("Out of service…", "Fuera de servicio…"),
+            true,
+            oos_refusals,
+            &mut why_not,
+        ) {
             desk.dialog = Some(Dialog::OutOfService {
                 id: r.def.id.clone(),
                 reason: String::new(),
@@ -249,6 +486,13 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
             ui.label(RichText::new(n).color(theme::text_dim()));
         }
     });
+    if !why_not.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            for why in &why_not {
+                ui.label(RichText::new(why).color(theme::text_dim()).size(theme::TEXT_SMALL));
+            }
+        });
+    }
 }
 
 fn dialog_ui(ui: &mut Ui, desk: &mut AlarmDesk) {

@@ -3,12 +3,12 @@
 //! Reads one snapshot per frame (`ArcSwap::load_full`, never blocks) and sends operator commands over
 //! a bounded channel (`try_send`, never blocks). It owns only view state.
 
-use super::alarm_banner::{BannerAction, banner_height, banner_ui};
 use super::alarm_desk::{AlarmDesk, ConsoleSettings};
 use super::alarm_pages::{kpi_ui, log_ui, summary_ui};
 use super::audit_page::{AuditPage, audit_ui};
 use super::drivers_page::{driver_state_ui, drivers_ui};
 use super::frame_stats::FrameStats;
+use super::notices::Notices;
 use super::overview::overview_ui;
 use super::screen_history::LiveHistory;
 use super::screen_view::{DrawCtx, ScreenAction, ScreenView, screen_page_ui};
@@ -17,7 +17,8 @@ use super::session::{self, Session};
 use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
 use super::tag_browser::{TagAction, TagBrowserState, tag_browser_ui};
 use super::trend_page::{TrendPageState, trend_page_ui};
-use super::trip_panel::{self, StripAction, TripDesk};
+use super::top_bar::{self, TopAction};
+use super::trip_panel::{self, TripDesk};
 use super::{readout, theme};
 use crate::historian::HistorianStats;
 use crate::historian::reader::TrendReader;
@@ -158,7 +159,9 @@ pub struct ConsoleApp {
     /// The screens' recent history, asked for once after a start or a new set of screens.
     seed: Option<Seed>,
     seed_wanted: bool,
-    display_notice: Option<String>,
+    notices: Notices,
+    /// The page menu is open (cab panels: the pages do not fit on one row).
+    page_menu: bool,
     frames: FrameStats,
     started: Instant,
     measure: MeasureOptions,
@@ -208,7 +211,8 @@ impl ConsoleApp {
             live_for: screens,
             seed: None,
             seed_wanted: true,
-            display_notice: None,
+            notices: Notices::default(),
+            page_menu: false,
             tags: TagBrowserState::default(),
             trend: TrendPageState::default(),
             reader,
@@ -274,39 +278,9 @@ impl ConsoleApp {
         self.session.tick(ui, &mut self.desk.settings.actor, now);
         let loc = self.desk.locale();
         let lang = loc.lang;
-        egui::Panel::top("alarm_banner")
-            .exact_size(banner_height(&self.desk))
-            .frame(
-                egui::Frame::default()
-                    .fill(theme::banner())
-                    .inner_margin(egui::Margin::symmetric(10, 4)),
-            )
-            .show(ui, |ui| {
-                let not_good = snap.tags.iter().filter(|s| !s.quality.is_good()).count();
-                match banner_ui(ui, &mut self.desk, not_good, now) {
-                    BannerAction::None => {}
-                    BannerAction::OpenSummary => self.page = Page::Alarms,
-                    BannerAction::ShowNotGood => {
-                        self.tags.only_not_good = true;
-                        self.tags.query.clear();
-                        self.page = Page::Tags;
-                    }
-                }
-            });
-        if self.trips.has_any() {
-            egui::Panel::top("trip_strip")
-                .exact_size(trip_panel::strip_height(&self.trips))
-                .frame(
-                    egui::Frame::default()
-                        .fill(theme::banner())
-                        .inner_margin(egui::Margin::symmetric(10, 4)),
-                )
-                .show(ui, |ui| {
-                    if let StripAction::OpenTrips = trip_panel::strip_ui(ui, &mut self.trips, lang) {
-                        self.page = Page::Trips;
-                    }
-                });
-        }
+        let not_good = snap.tags.iter().filter(|t| !t.quality.is_good()).count();
+        let top = top_bar::top_panel(ui, "top_bar", &mut self.desk, &mut self.trips, not_good, now);
+        self.top_action(top);
         egui::Panel::top("navigation")
             .frame(
                 egui::Frame::default()
@@ -314,24 +288,28 @@ impl ConsoleApp {
                     .inner_margin(egui::Margin::symmetric(10, 6)),
             )
             .show(ui, |ui| self.nav_ui(ui, now));
-        egui::Panel::bottom("status_bar")
+        let status_h = egui::Panel::bottom("status_bar")
             .frame(
                 egui::Frame::default()
                     .fill(theme::panel())
                     .inner_margin(egui::Margin::symmetric(10, 4)),
             )
-            .show(ui, |ui| self.status_ui(ui, &snap, now));
+            .show(ui, |ui| self.status_ui(ui, &snap, now))
+            .response
+            .rect
+            .height();
         egui::CentralPanel::default()
             .frame(egui::Frame::default().fill(theme::background()).inner_margin(10.0))
             .show(ui, |ui| match self.page {
                 Page::Display => self.display_ui(ui, &screens, &snap, now, loc),
                 Page::Overview => overview_ui(ui, &snap, &self.desk.view.tag_marks, now, loc),
-                Page::Alarms => summary_ui(ui, &mut self.desk, now),
+                Page::Alarms => summary_ui(ui, &mut self.desk, &snap, now),
                 Page::AlarmLog => log_ui(ui, &mut self.desk, now, &snap.directory),
                 Page::AlarmKpi => kpi_ui(ui, &mut self.desk, now),
                 Page::Tags => {
                     self.tags.touch = self.desk.settings.touch;
                     self.tags.loc = loc;
+                    self.tags.on_trend = self.trend.pens().map(str::to_owned).collect();
                     let marks = &self.desk.view.tag_marks;
                     let actor = self.desk.settings.actor.clone();
                     let may_write = actor.role.may(crate::auth::Action::WriteSetpoint);
@@ -339,18 +317,11 @@ impl ConsoleApp {
                     match tag_browser_ui(ui, &mut self.tags, &snap, now, notice, marks, may_write) {
                         Some(TagAction::Trend(id)) => {
                             if let Some(def) = snap.directory.get(id) {
-                                self.trend.notice = Some(match self.trend.add_pen(&def.name, lang) {
-                                    Ok(()) => format!(
-                                        "{} {}",
-                                        def.name,
-                                        lang.pick("added to the trend", "agregado a la tendencia")
-                                    ),
-                                    Err(why) => why,
-                                });
+                                self.trend.put_on_trend(&def.name, lang);
                             }
                         }
                         Some(TagAction::Write(tag, value)) => {
-                            self.trend.notice = Some(send_write(&self.inputs.commands, &snap, tag, value, actor, loc));
+                            send_write(&mut self.notices, &self.inputs.commands, &snap, tag, value, actor, loc);
                         }
                         None => {}
                     }
@@ -371,9 +342,12 @@ impl ConsoleApp {
                     loc,
                 ),
             });
-        self.screen_windows_ui(ui, &screens, &snap, now, loc);
-        trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &self.desk.settings.actor, lang);
+        self.screen_windows_ui(ui, &screens, &snap, now, loc, not_good);
+        if self.trips.dialog_viewport() == egui::ViewportId::ROOT {
+            trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &self.desk.settings.actor, lang);
+        }
         self.session.dialog_ui(ui.ctx(), &self.desk.settings.actor, lang);
+        self.notices_ui(ui.ctx(), &snap, status_h);
         self.frames.record(t0.elapsed());
     }
 
@@ -489,22 +463,89 @@ impl ConsoleApp {
                 });
             }
         }
-        if let Some(n) = &self.display_notice {
-            ui.label(RichText::new(n).color(theme::text_dim()));
-        }
         let cx = draw_ctx(&self.desk, &self.live, snap, now, loc);
         let action = screen_page_ui(ui, screens, &mut self.display, &cx);
         self.screen_action_ui(ui, action, snap);
     }
 
     /// The screens open in windows of their own (drawn after the main window's panels).
-    fn screen_windows_ui(&mut self, ui: &Ui, screens: &ScreenSet, snap: &Snapshot, now: Timestamp, loc: Locale) {
+    /// The screens open in windows of their own (drawn after the main window's panels), each with the
+    /// same top bar as the main window: alarms, trips and the E-STOP buttons are in every window.
+    fn screen_windows_ui(
+        &mut self,
+        ui: &Ui,
+        screens: &ScreenSet,
+        snap: &Snapshot,
+        now: Timestamp,
+        loc: Locale,
+        not_good: usize,
+    ) {
+        self.windows.save_when_settled();
         if self.windows.is_empty() {
             return;
         }
-        let cx = draw_ctx(&self.desk, &self.live, snap, now, loc);
-        let action = self.windows.show(ui.ctx(), screens, &self.inputs.site_name, &cx);
+        // The screens read the alarm marks from their own handle on the view, so the top bar may hold
+        // the desk mutably while they draw.
+        let view = self.desk.view.clone();
+        let cx = DrawCtx {
+            snap,
+            marks: &view.tag_marks,
+            now,
+            lang: loc.lang,
+            units: loc.units,
+            history: &self.live,
+            may_command: self.desk.settings.actor.role.may(crate::auth::Action::CommandEquipment),
+            touch: self.desk.settings.touch,
+        };
+        let (desk, trips) = (&mut self.desk, &mut self.trips);
+        let mut top_action = TopAction::None;
+        let mut top = |ui: &mut Ui, window: egui::ViewportId| {
+            let a = top_bar::top_panel(ui, ("window_top_bar", window), desk, trips, not_good, now);
+            if a != TopAction::None {
+                top_action = a;
+            }
+            if trips.dialog_viewport() == window {
+                trip_panel::dialog_ui(ui.ctx(), trips, &desk.settings.actor, loc.lang);
+            }
+        };
+        let action = self.windows.show(ui.ctx(), screens, &self.inputs.site_name, &cx, &mut top);
+        self.top_action(top_action);
         self.screen_action_ui(ui, action, snap);
+    }
+
+    /// What the top bar (of any window) asked for.
+    fn top_action(&mut self, action: TopAction) {
+        match action {
+            TopAction::None => {}
+            TopAction::OpenSummary => self.page = Page::Alarms,
+            TopAction::OpenTrips => self.page = Page::Trips,
+            TopAction::ShowNotGood => {
+                self.tags.only_not_good = true;
+                self.tags.query.clear();
+                self.page = Page::Tags;
+            }
+        }
+    }
+
+    /// Every desk's newest notice becomes a toast; the toasts follow their writes and fade.
+    fn notices_ui(&mut self, ctx: &egui::Context, snap: &Snapshot, bottom_gap: f32) {
+        for n in [
+            self.desk.notice.take(),
+            self.trips.notice.take(),
+            self.trend.notice.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.notices.say(n);
+        }
+        self.notices.update(snap, self.desk.lang());
+        self.notices.show(ctx, bottom_gap);
+    }
+
+    /// The notices showing now (toasts), oldest first.
+    pub fn notices(&self) -> &Notices {
+        &self.notices
     }
 
     pub fn screen_windows(&self) -> &ScreenWindows {
@@ -520,7 +561,7 @@ impl ConsoleApp {
         match action {
             Some(ScreenAction::Write { tag, value }) => {
                 let by = self.desk.settings.actor.clone();
-                self.display_notice = Some(send_write(&self.inputs.commands, snap, tag, value, by, loc));
+                send_write(&mut self.notices, &self.inputs.commands, snap, tag, value, by, loc);
             }
             Some(ScreenAction::Trend(tags)) => {
                 let mut added = Vec::new();
@@ -540,27 +581,43 @@ impl ConsoleApp {
         }
     }
 
-    /// Site, pages, and on the right the session, touch switch and clock. The pages wrap onto a second
-    /// row when they do not fit (touch mode's large targets on a narrow cab panel) rather than run under
-    /// the right-hand side.
+    /// Site, pages, and on the right the session, touch switch and clock. The pages are one row of tabs
+    /// where they fit; where they do not (touch mode's large targets on a cab panel) they fold into one
+    /// menu button naming the page shown, so the bar stays one row high and the screen keeps its space.
     fn nav_ui(&mut self, ui: &mut Ui, now: Timestamp) {
         let lang = self.desk.lang();
         egui::Sides::new().shrink_left().show(
             ui,
             |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new(&self.inputs.site_name).size(theme::TEXT_HEADING).strong());
+                let site = RichText::new(&self.inputs.site_name).size(theme::TEXT_HEADING).strong();
+                let has_screens = !self.live_for.is_empty();
+                let pages: Vec<Page> = Page::ALL
+                    .into_iter()
+                    .filter(|p| *p != Page::Display || has_screens)
+                    .collect();
+                let site_w = ui.ctx().fonts_mut(|f| {
+                    f.layout_no_wrap(
+                        self.inputs.site_name.clone(),
+                        egui::FontId::proportional(theme::TEXT_HEADING),
+                        egui::Color32::PLACEHOLDER,
+                    )
+                    .size()
+                    .x
+                });
+                if site_w + 16.0 + tabs_width(ui, &pages, lang) <= ui.available_width() {
+                    self.page_menu = false;
+                    ui.label(site);
                     ui.add_space(16.0);
-                    let has_screens = !self.live_for.is_empty();
-                    for p in Page::ALL {
-                        if p == Page::Display && !has_screens {
-                            continue;
-                        }
+                    for p in pages {
                         if ui.selectable_label(self.page == p, p.label(lang)).clicked() {
                             self.page = p;
                         }
                     }
-                });
+                } else {
+                    // The menu first: it must always be there; the site's name gets what room is left.
+                    page_menu_ui(ui, &mut self.page, &mut self.page_menu, &pages, lang);
+                    ui.add(egui::Label::new(site).truncate());
+                }
             },
             |ui| {
                 ui.label(RichText::new(now.to_local_hms()).monospace().size(theme::TEXT_HEADING));
@@ -694,13 +751,14 @@ impl ConsoleApp {
 
 /// Sends an operator's write to the hub (which checks the role and audits it); the notice to show.
 fn send_write(
+    notices: &mut Notices,
     commands: &Sender<HubCommand>,
     snap: &Snapshot,
     tag: crate::tag::TagId,
     value: crate::tag::Value,
     by: crate::auth::Actor,
     loc: Locale,
-) -> String {
+) {
     let def = snap.directory.get(tag);
     let name = def.map_or("?", |d| d.name.as_str()).to_owned();
     let shown = def.map_or_else(
@@ -708,15 +766,12 @@ fn send_write(
         |d| loc.value_text(&d.unit, Some(&value), d.decimals),
     );
     let cmd = HubCommand::OperatorWrite { tag, value, by };
-    match (commands.try_send(cmd), loc.lang) {
-        (Ok(()), Lang::En) => format!("write of {shown} to {name} sent (see Drivers for the outcome)"),
-        (Ok(()), Lang::Es) => format!("escritura de {shown} en {name} enviada (resultado en Drivers)"),
-        (Err(_), lang) => lang
-            .pick(
-                "NOT SENT: the console's command queue is full; try again",
-                "NO ENVIADO: la cola de comandos de la consola está llena; intente de nuevo",
-            )
-            .to_owned(),
+    match commands.try_send(cmd) {
+        Ok(()) => notices.write_sent(super::notices::WriteNotice { tag, name, shown }, loc.lang),
+        Err(_) => notices.say(loc.pick(
+            "NOT SENT: the console's command queue is full; try again",
+            "NO ENVIADO: la cola de comandos de la consola está llena; intente de nuevo",
+        )),
     }
 }
 
@@ -755,6 +810,71 @@ fn live_history(screens: &ScreenSet) -> LiveHistory {
         })
         .fold(10.0f32, f32::max);
     LiveHistory::new(tags, minutes)
+}
+
+/// The folded page list: a button naming the page shown; a touch opens every page as a large target.
+fn page_menu_ui(ui: &mut Ui, page: &mut Page, open: &mut bool, pages: &[Page], lang: Lang) {
+    // Room at the left for the three-line menu mark, painted (the fonts have no glyph for it).
+    let label = format!("       {}", page.label(lang));
+    let button = egui::Button::new(RichText::new(label).strong())
+        .selected(*open)
+        .wrap_mode(egui::TextWrapMode::Extend);
+    let r = ui
+        .add(button)
+        .on_hover_text(lang.pick("Pages", "Páginas"));
+    let mark = egui::Rect::from_center_size(
+        egui::pos2(r.rect.left() + ui.spacing().button_padding.x + 9.0, r.rect.center().y),
+        egui::vec2(18.0, 14.0),
+    );
+    for k in 0..3 {
+        let y = mark.top() + k as f32 * mark.height() / 2.0;
+        ui.painter().hline(mark.x_range(), y, egui::Stroke::new(2.5, theme::text()));
+    }
+    if r.clicked() {
+        *open = !*open;
+    }
+    let mut chosen = None;
+    egui::Popup::from_response(&r)
+        .open_bool(open)
+        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
+        .show(|ui| {
+            let size = egui::vec2(220.0, ui.spacing().interact_size.y.max(40.0));
+            egui::Grid::new("page_menu").spacing(egui::vec2(8.0, 8.0)).show(ui, |ui| {
+                for (i, p) in pages.iter().enumerate() {
+                    let b = egui::Button::new(p.label(lang))
+                        .selected(*page == *p)
+                        .min_size(size)
+                        .wrap_mode(egui::TextWrapMode::Extend);
+                    if ui.add(b).clicked() {
+                        chosen = Some(*p);
+                    }
+                    if i % 3 == 2 {
+                        ui.end_row();
+                    }
+                }
+            });
+        });
+    if let Some(p) = chosen {
+        *page = p;
+        *open = false;
+    }
+}
+
+/// The width the pages take as one row of tabs.
+fn tabs_width(ui: &Ui, pages: &[Page], lang: Lang) -> f32 {
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let pad = 2.0 * ui.spacing().button_padding.x + ui.spacing().item_spacing.x;
+    ui.ctx().fonts_mut(|f| {
+        pages
+            .iter()
+            .map(|p| {
+                f.layout_no_wrap(p.label(lang).to_owned(), font.clone(), egui::Color32::PLACEHOLDER)
+                    .size()
+                    .x
+                    + pad
+            })
+            .sum()
+    })
 }
 
 /// A switch in the navigation corner: flips `on` when touched; true when it did.

@@ -1,7 +1,7 @@
 //! Driver health: state, rate, counters and the last error of every driver.
 
 use super::{readout, theme};
-use crate::driver::DriverState;
+use crate::driver::{DriverState, WaitingForBirth};
 use crate::hub::Snapshot;
 use crate::lang::Lang;
 use egui::{RichText, Ui};
@@ -61,7 +61,7 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
     for d in snap
         .drivers
         .iter()
-        .filter(|d| d.last_error.is_some() || d.detail.is_some())
+        .filter(|d| d.last_error.is_some() || d.detail.is_some() || !d.waiting_for_birth.is_empty())
     {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(&d.name).monospace());
@@ -71,6 +71,10 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
                 }
                 if let Some(detail) = &d.detail {
                     ui.label(detail.as_str());
+                }
+                // Without this an edge node that has not announced itself is just tags with no data.
+                for w in d.waiting_for_birth.iter() {
+                    ui.label(waiting_for_birth_text(w, lang));
                 }
             });
         });
@@ -107,6 +111,23 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
                 ui.label(&e.text);
             }
         });
+    }
+}
+
+/// "waiting for birth of G/N (rebirth asked 3 times)", in the operator's language.
+fn waiting_for_birth_text(w: &WaitingForBirth, lang: Lang) -> String {
+    let n = w.rebirths_asked;
+    match lang {
+        Lang::En => format!(
+            "waiting for birth of {} (rebirth asked {n} {})",
+            w.node,
+            if n == 1 { "time" } else { "times" }
+        ),
+        Lang::Es => format!(
+            "esperando el nacimiento de {} (renacimiento pedido {n} {})",
+            w.node,
+            if n == 1 { "vez" } else { "veces" }
+        ),
     }
 }
 

@@ -3,7 +3,6 @@
 //! the tag's type and range before the confirmation is offered; nothing is sent from here: the caller
 //! gets the value and sends it as the user's write.
 
-use super::tag_browser::parse_write;
 use super::theme;
 use crate::hub::Snapshot;
 use crate::lang::Locale;
@@ -42,7 +41,7 @@ pub enum EntryOutcome {
     Write(TagId, Value),
 }
 
-/// The keys, row by row: digits, sign and decimal point.
+/// The keys, row by row: digits, sign and decimal mark (shown as the locale's: "," in Spanish).
 const KEYS: [[&str; 3]; 4] = [["7", "8", "9"], ["4", "5", "6"], ["1", "2", "3"], ["-", "0", "."]];
 
 /// The entry dialog: what is being set and its range, the typed value, the keypad, then the confirmation.
@@ -63,13 +62,17 @@ pub fn setpoint_dialog_ui(
         ui.set_width((key * 3.0 + 2.0 * ui.spacing().item_spacing.x).max(320.0));
         ui.heading(&entry.label);
         ui.label(RichText::new(&def.name).monospace().color(theme::text_dim()));
-        let now = snap
-            .get(entry.tag)
-            .map_or_else(|| "----".to_owned(), |s| super::readout::value_text(def, s, loc));
+        let now = snap.get(entry.tag).map_or_else(
+            || "----".to_owned(),
+            |s| with_mark(&super::readout::value_text(def, s, loc), loc),
+        );
         ui.label(format!("{}: {now}", lang.pick("Now", "Actual")));
         let shown = loc.units.shown(&def.unit);
         if let Some((lo, hi)) = def.range {
-            let (lo, hi) = (shown.bound(lo, def.decimals), shown.bound(hi, def.decimals));
+            let (lo, hi) = (
+                with_mark(&shown.bound(lo, def.decimals), loc),
+                with_mark(&shown.bound(hi, def.decimals), loc),
+            );
             ui.label(
                 RichText::new(format!("{} {lo} – {hi} {}", lang.pick("Range", "Rango"), shown.unit))
                     .color(theme::text_dim()),
@@ -81,7 +84,7 @@ pub fn setpoint_dialog_ui(
                 RichText::new(format!(
                     "{} {} {} {}?",
                     lang.pick("Write", "¿Escribir"),
-                    loc.value_text(&def.unit, Some(&v), def.decimals),
+                    with_mark(&loc.value_text(&def.unit, Some(&v), def.decimals), loc),
                     lang.pick("to", "en"),
                     def.name
                 ))
@@ -119,9 +122,11 @@ pub fn setpoint_dialog_ui(
             ui.label(RichText::new(e).color(theme::QUALITY_BAD));
         }
         ui.add_space(6.0);
+        let mark = loc.decimal_mark().to_string();
         for row in KEYS {
             ui.horizontal(|ui| {
                 for k in row {
+                    let k = if k == "." { mark.as_str() } else { k };
                     if big_button(ui, k, key).clicked() {
                         press(entry, k);
                     }
@@ -149,9 +154,9 @@ pub fn setpoint_dialog_ui(
         )
         .clicked()
         {
-            match parse_write(def, &entry.text, loc) {
+            match loc.parse_write(def, &entry.text) {
                 Ok(v) => entry.confirm = Some(v),
-                Err(why) => entry.error = Some(format!("{} {why}", lang.pick("Enter", "Ingrese"))),
+                Err(why) => entry.error = Some(format!("{} {}", lang.pick("Enter", "Ingrese"), with_mark(&why, loc))),
             }
         }
     });
@@ -166,17 +171,42 @@ fn press(entry: &mut SetpointEntry, k: &str) {
             Some(rest) => entry.text = rest.to_owned(),
             None => entry.text.insert(0, '-'),
         },
-        "." if entry.text.contains('.') => {}
+        // One decimal mark, whichever was typed: parse_write reads "52,5" in Spanish and "52.5" always.
+        "." | "," if entry.text.contains(['.', ',']) => {}
         _ if entry.text.len() < 16 => entry.text.push_str(k),
         _ => {}
     }
 }
 
+/// Numbers in `text` written with the locale's decimal mark ("52,5 Hz" in Spanish): only a point between
+/// two digits is one.
+fn with_mark(text: &str, loc: Locale) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(char::is_ascii_digit);
+    (0..chars.len())
+        .map(|i| match chars[i] {
+            '.' if digit(i.checked_sub(1)) && digit(Some(i + 1)) => loc.decimal_mark(),
+            c => c,
+        })
+        .collect()
+}
+
+/// A key at least `width` wide, wider where its word needs it ("Cancelar"): a key's word never wraps.
 fn big_button(ui: &mut Ui, text: &str, width: f32) -> egui::Response {
     let height = ui.spacing().interact_size.y.max(width.min(64.0) * 0.8);
+    let word = ui
+        .painter()
+        .layout_no_wrap(
+            text.to_owned(),
+            egui::FontId::proportional(theme::TEXT_HEADING),
+            theme::text(),
+        )
+        .size()
+        .x;
+    let width = width.max(word + 2.0 * ui.spacing().button_padding.x);
     ui.add_sized(
         [width, height],
-        egui::Button::new(RichText::new(text).size(theme::TEXT_HEADING)),
+        egui::Button::new(RichText::new(text).size(theme::TEXT_HEADING)).wrap_mode(egui::TextWrapMode::Extend),
     )
 }
 
@@ -193,5 +223,25 @@ mod tests {
         assert_eq!(e.text, "-5.25");
         press(&mut e, "-");
         assert_eq!(e.text, "5.25");
+    }
+
+    #[test]
+    fn a_spanish_keypad_types_one_decimal_comma() {
+        let mut e = SetpointEntry::new(TagId(0), "x".into());
+        for k in ["5", "2", ",", "5", ",", "."] {
+            press(&mut e, k);
+        }
+        assert_eq!(e.text, "52,5");
+    }
+
+    #[test]
+    fn values_on_the_keypad_use_the_locale_decimal_mark() {
+        let es = Locale {
+            lang: crate::lang::Lang::Es,
+            ..Locale::default()
+        };
+        assert_eq!(with_mark("52.5 Hz", es), "52,5 Hz");
+        assert_eq!(with_mark("-0.25 a 1.5 ft.lbf.", es), "-0,25 a 1,5 ft.lbf.");
+        assert_eq!(with_mark("52.5 Hz", Locale::default()), "52.5 Hz");
     }
 }

@@ -9,6 +9,7 @@ mod app;
 mod audit_page;
 mod drivers_page;
 mod frame_stats;
+pub mod notices;
 pub mod keypad;
 pub mod offscreen;
 mod overview;
@@ -21,6 +22,7 @@ pub mod session;
 mod simulator_page;
 mod tag_browser;
 pub mod theme;
+mod top_bar;
 pub mod trend_page;
 pub mod trip_panel;
 

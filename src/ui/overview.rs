@@ -86,8 +86,8 @@ fn tile_contents_ui(
                             ui.add_space(18.0 + ui.spacing().item_spacing.x);
                         }
                     }
-                    ui.label(RichText::new(def.signal().replace('_', " ")).color(theme::text_dim()))
-                        .on_hover_text(def.description_in(loc.lang));
+                    ui.label(RichText::new(def.label_in(loc.lang)).color(theme::text_dim()))
+                        .on_hover_text(format!("{}\n{}", def.name, def.description_in(loc.lang)));
                 });
                 readout::readout_ui(ui, def, state, loc);
                 ui.end_row();

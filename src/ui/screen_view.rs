@@ -19,6 +19,7 @@ use crate::screen::def::{
 use crate::tag::{Quality, TagDef, TagId, TagState, Timestamp, Value};
 use crate::units::UnitSystem;
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, Ui, Vec2, pos2, vec2};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -142,7 +143,7 @@ pub fn screen_page_ui(ui: &mut Ui, set: &ScreenSet, view: &mut ScreenView, cx: &
     ui.horizontal(|ui| {
         if ui
             .add_enabled(view.can_go_back(), egui::Button::new(cx.lang.pick("Back", "Atrás")))
-            .on_hover_text("Alt+Left")
+            .on_hover_text(cx.lang.pick("Alt+Left", "Alt+Flecha izquierda"))
             .clicked()
         {
             view.go_back();
@@ -238,8 +239,34 @@ fn text_px(size: TextSize) -> f32 {
 }
 
 /// The screen alone, filling `ui` (also what a screen window and the bench draw).
+/// The smallest scale a screen is drawn at before it scrolls instead: below it, values and labels
+/// would overlap and a gloved touch could not tell two buttons apart (a cab panel of 1280 × 800 or
+/// 1024 × 768 under the console's bars).
+const MIN_SCALE: f32 = 0.5;
+const MIN_SCALE_TOUCH: f32 = 0.7;
+
+/// The screen in the space `ui` has: fitted whole when that is readable, else at the smallest readable
+/// scale in a scroll area (drag or wheel to move around it).
 pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<ScreenAction> {
-    let (area, _) = ui.allocate_exact_size(ui.available_size(), Sense::hover());
+    let avail = ui.available_size();
+    let fitted = (avail.x / screen.canvas.x).min(avail.y / screen.canvas.y);
+    let min = if cx.touch { MIN_SCALE_TOUCH } else { MIN_SCALE };
+    if fitted >= min || !fitted.is_finite() {
+        let (area, _) = ui.allocate_exact_size(avail, Sense::hover());
+        return canvas_in(ui, area, screen, view, cx);
+    }
+    let size = vec2(screen.canvas.x * min, screen.canvas.y * min);
+    egui::ScrollArea::both()
+        .id_salt(("screen_scroll", &*screen.id))
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let (area, _) = ui.allocate_exact_size(size.max(ui.available_size()), Sense::hover());
+            canvas_in(ui, area, screen, view, cx)
+        })
+        .inner
+}
+
+fn canvas_in(ui: &mut Ui, area: Rect, screen: &Screen, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<ScreenAction> {
     let fit = Fit::new(area, screen.canvas);
     let dt = match view.last_now {
         Some(last) => (cx.now.saturating_since(last).as_secs_f32()).min(0.5),
@@ -313,7 +340,8 @@ pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawC
                     Some(l) => l.get(cx.lang).to_owned(),
                     None => n.to.to_string(),
                 };
-                let b = egui::Button::new(egui::RichText::new(text).font(fit.font(15.0)));
+                let font = fitted_font(ui, &fit, &text, 15.0, r.width());
+                let b = egui::Button::new(egui::RichText::new(text).font(font)).wrap_mode(egui::TextWrapMode::Extend);
                 if ui.put(r, b).clicked() {
                     view.open(&n.to);
                 }
@@ -657,15 +685,6 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
         egui::StrokeKind::Inside,
     );
     let pad = fit.len(6.0);
-    if let Some(l) = &v.label {
-        painter.text(
-            pos2(r.min.x + pad, r.center().y),
-            Align2::LEFT_CENTER,
-            l.get(cx.lang),
-            fit.font(px * 0.8),
-            theme::text_dim(),
-        );
-    }
     let mut right = r.max.x - pad;
     if let Some(q) = state.map(|s| s.quality).filter(|q| !q.is_good()) {
         let colour = readout::chip_colour(q).unwrap_or(theme::QUALITY_BAD);
@@ -687,15 +706,36 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
         fit.mono(px),
         colour,
     );
+    let mut label_right = vr.min.x - pad;
     if let Some((p, st)) = cx.marks.get(&v.tag) {
         let s = r.height() * 0.7;
         let at = Rect::from_center_size(pos2(vr.min.x - s * 0.7, r.center().y), Vec2::splat(s));
         paint_indicator(painter, at, *p, *st, cx.now);
+        label_right = at.min.x - pad;
+    }
+    // The value wins the row: a label too long for what is left ends in "…" (whole on hover).
+    if let Some(l) = &v.label {
+        text_within(
+            painter,
+            pos2(r.min.x + pad, r.center().y),
+            l.get(cx.lang),
+            fit.font(px * 0.8),
+            theme::text_dim(),
+            label_right - (r.min.x + pad),
+        );
     }
     let label = v.label.as_ref().map_or(def.name.clone(), |l| l.get(cx.lang).to_owned());
     let quality = state.map_or(cx.lang.pick("NO DATA", "SIN DATOS"), |s| s.quality.label(cx.lang));
+    let heading = v
+        .label
+        .as_ref()
+        .map_or(String::new(), |l| format!("{}\n", l.get(cx.lang)));
     ui.interact(r, ui.scope_id().with(("value", i)), Sense::hover())
-        .on_hover_text(format!("{}\n{}\n{quality}", def.name, def.description_in(cx.lang)))
+        .on_hover_text(format!(
+            "{heading}{}\n{}\n{quality}",
+            def.name,
+            def.description_in(cx.lang)
+        ))
         .widget_info(|| {
             let q = if good { String::new() } else { format!(" {quality}") };
             egui::WidgetInfo::labeled(egui::Role::Label, true, format!("{label}: {text}{q}"))
@@ -929,13 +969,14 @@ fn trend_ui(
         egui::StrokeKind::Inside,
     );
     let head = fit.len(20.0);
-    let plot = Rect::from_min_max(pos2(r.min.x + 4.0, r.min.y + head), pos2(r.max.x - 4.0, r.max.y - 4.0));
     let to = cx.now.as_secs_f64();
     let from = to - f64::from(t.minutes) * 60.0;
-    let mut x = r.min.x + fit.len(6.0);
+    let (left, right) = (r.min.x + fit.len(6.0), r.max.x - fit.len(6.0));
+    let mut x = left;
+    let mut y = r.min.y + head * 0.5;
     if let Some(l) = &t.label {
         let g = painter.text(
-            pos2(x, r.min.y + head * 0.5),
+            pos2(x, y),
             Align2::LEFT_CENTER,
             l.get(cx.lang),
             fit.font(13.0),
@@ -943,33 +984,29 @@ fn trend_ui(
         );
         x = g.max.x + fit.len(10.0);
     }
-    // Pens of one device are named by signal; pens of several by their full tag name.
-    let devices: Vec<&str> = t
+    let pens: Vec<(usize, TagId, &TagDef)> = t
         .tags
         .iter()
-        .filter_map(|id| cx.snap.directory.get(*id))
-        .map(TagDef::device)
+        .enumerate()
+        .filter_map(|(k, id)| cx.snap.directory.get(*id).map(|d| (k, *id, d)))
         .collect();
-    let one_device = devices.windows(2).all(|w| w[0] == w[1]);
-    for (k, tag) in t.tags.iter().enumerate() {
-        let Some(def) = cx.snap.directory.get(*tag) else {
-            continue;
-        };
-        let pen = theme::PENS[k % theme::PENS.len()];
-        let name = if one_device {
-            def.signal().replace('_', " ")
-        } else {
-            def.name.clone()
-        };
+    let defs: Vec<&TagDef> = pens.iter().map(|p| p.2).collect();
+    // Legends across the top, on as many rows as they need (names are longer in Spanish); the plot below.
+    for ((k, tag, def), name) in pens.iter().zip(pen_names(&defs, cx.lang)) {
         let legend = format!("{name} {}", value_text(cx, def, cx.snap.get(*tag), None));
-        let g = painter.text(
-            pos2(x, r.min.y + head * 0.5),
-            Align2::LEFT_CENTER,
-            legend,
-            fit.font(12.0),
-            pen,
-        );
-        x = g.max.x + fit.len(10.0);
+        let pen = theme::PENS[k % theme::PENS.len()];
+        let g = painter.layout_no_wrap(legend, fit.font(12.0), pen);
+        let width = g.size().x;
+        if x + width > right && x > left {
+            x = left;
+            y += fit.len(16.0);
+        }
+        painter.galley(pos2(x, y - g.size().y * 0.5), g, pen);
+        x += width + fit.len(10.0);
+    }
+    let plot = Rect::from_min_max(pos2(r.min.x + 4.0, y + head * 0.5), pos2(r.max.x - 4.0, r.max.y - 4.0));
+    for (k, tag, def) in &pens {
+        let pen = theme::PENS[k % theme::PENS.len()];
         let (lo, hi) = def.range.unwrap_or((0.0, 1.0));
         let at = |ts: f64, v: f64| {
             pos2(
@@ -997,6 +1034,20 @@ fn trend_ui(
         )
     });
     resp.clicked().then(|| ScreenAction::Trend(t.tags.clone()))
+}
+
+/// What a trend box calls its pens: by label where all are one device's, by device where all are one signal
+/// of several devices (the box's title says which), else by both.
+fn pen_names<'a>(defs: &[&'a TagDef], lang: Lang) -> Vec<Cow<'a, str>> {
+    let same = |part: fn(&TagDef) -> &str| defs.windows(2).all(|w| part(w[0]) == part(w[1]));
+    let (one_device, one_signal) = (same(TagDef::device), same(TagDef::signal));
+    defs.iter()
+        .map(|d| match (one_device, one_signal) {
+            (true, _) => d.label_in(lang),
+            (false, true) => Cow::Owned(d.device().to_uppercase()),
+            (false, false) => d.label_with_device_in(lang),
+        })
+        .collect()
 }
 
 /// An asset at a glance: title, state, alarm marker, values with sparklines. Click: its screen.
@@ -1099,22 +1150,23 @@ fn tile_ui(
         let state = cx.snap.get(*tag);
         let top = y + row_h * k as f32;
         let mid = top + row_h * 0.5;
-        painter.text(
-            pos2(r.min.x + pad, mid),
-            Align2::LEFT_CENTER,
-            def.signal().replace('_', " "),
-            fit.font(12.0),
-            theme::text_dim(),
-        );
         let good = state.is_some_and(|s| s.quality.is_good());
         let text = value_text(cx, def, state, None);
         let value_x = r.min.x + r.width() * 0.62;
-        painter.text(
+        let vr = painter.text(
             pos2(value_x, mid),
             Align2::RIGHT_CENTER,
             &text,
             fit.mono(13.0),
             if good { theme::value() } else { theme::text_dim() },
+        );
+        text_within(
+            painter,
+            pos2(r.min.x + pad, mid),
+            &def.label_in(cx.lang),
+            fit.font(12.0),
+            theme::text_dim(),
+            vr.min.x - pad - (r.min.x + pad),
         );
         let spark = Rect::from_min_max(
             pos2(value_x + pad, top + row_h * 0.15),
@@ -1198,11 +1250,43 @@ fn label_paint(painter: &egui::Painter, fit: &Fit, l: &Label, lang: Lang) {
     );
 }
 
+/// Paints `text` from `left_center`, cut with "…" where it would be wider than `max_width`: a label must
+/// never run under the value beside it.
+fn text_within(painter: &egui::Painter, left_center: Pos2, text: &str, font: FontId, colour: Color32, max_width: f32) {
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font, colour);
+    job.wrap = egui::text::TextWrapping::truncate_at_width(max_width.max(0.0));
+    let g = painter.layout_job(job);
+    let at = Align2::LEFT_CENTER.anchor_size(left_center, g.size());
+    painter.galley(at.min, g, colour);
+}
+
+/// How wide `text` is in `font`, on one line.
+fn text_width(ui: &Ui, text: &str, font: &FontId) -> f32 {
+    ui.painter()
+        .layout_no_wrap(text.to_owned(), font.clone(), theme::text())
+        .size()
+        .x
+}
+
+/// A button's font for a box `width` points wide: `size` (canvas units), or smaller where the box is too
+/// narrow for the text on one line. A button's text is never wrapped: a word broken in two misreads.
+fn fitted_font(ui: &Ui, fit: &Fit, text: &str, size: f32, width: f32) -> FontId {
+    let mut font = fit.font(size);
+    let room = width - 2.0 * ui.spacing().button_padding.x;
+    let needed = text_width(ui, text, &font);
+    if needed > room && needed > 0.0 {
+        font.size = (font.size * room.max(0.0) / needed).max(9.0);
+    }
+    font
+}
+
 fn command_ui(ui: &mut Ui, fit: &Fit, c: &CommandButton, view: &mut ScreenView, cx: &DrawCtx<'_>) {
     let label = c.label.get(cx.lang).to_owned();
-    let b = egui::Button::new(egui::RichText::new(&label).font(fit.font(15.0)).strong());
+    let r = fit.r(c.rect);
+    let font = fitted_font(ui, fit, &label, 15.0, r.width());
+    let b = egui::Button::new(egui::RichText::new(&label).font(font).strong()).wrap_mode(egui::TextWrapMode::Extend);
     let resp = ui
-        .put(fit.r(c.rect), |ui: &mut Ui| ui.add_enabled(cx.may_command, b))
+        .put(r, |ui: &mut Ui| ui.add_enabled(cx.may_command, b))
         .on_disabled_hover_text(cx.lang.pick(
             "Your role may not command equipment",
             "Su rol no permite comandar equipos",
@@ -1228,7 +1312,12 @@ fn setpoint_ui(
     cx: &DrawCtx<'_>,
 ) {
     let r = fit.r(v.rect);
-    let button_w = (r.height() * 2.2).max(48.0);
+    // The button is as wide as its word ("Ajustar" is wider than "Set"); the value row takes the rest.
+    let set = cx.lang.pick("Set", "Ajustar");
+    let font = fit.font(14.0);
+    let button_w = (text_width(ui, set, &font) + 2.0 * ui.spacing().button_padding.x)
+        .max(r.height() * 2.2)
+        .max(48.0);
     let row = Rect::from_min_max(r.min, pos2(r.max.x - button_w - 4.0, r.max.y));
     let row_box = Boxed::new(v.rect.at, Pt::new((row.width() / fit.k).max(1.0), v.rect.size.y));
     value_ui(
@@ -1244,11 +1333,11 @@ fn setpoint_ui(
     );
     let label = match (&v.label, cx.snap.directory.get(v.tag)) {
         (Some(l), _) => l.get(cx.lang).to_owned(),
-        (None, Some(d)) => d.name.clone(),
+        (None, Some(d)) => d.label_in(cx.lang).into_owned(),
         (None, None) => return,
     };
-    let text = format!("{} {label}", cx.lang.pick("Set", "Ajustar"));
-    let b = egui::Button::new(RichText::new(cx.lang.pick("Set", "Ajustar")).font(fit.font(14.0)));
+    let text = format!("{set} {label}");
+    let b = egui::Button::new(RichText::new(set).font(font)).wrap_mode(egui::TextWrapMode::Extend);
     let resp = ui
         .put(
             Rect::from_min_max(pos2(r.max.x - button_w, r.min.y), r.max),
@@ -1380,5 +1469,27 @@ mod tests {
         assert_eq!(round_step(0.0), 0.0);
         // A step that would draw thousands of ticks is cut.
         assert!(Scale::new(0.0, 1e9, 1.0, true).ticks().count() <= Scale::MAX_TICKS + 1);
+    }
+
+    #[test]
+    fn a_trend_box_names_its_pens_as_briefly_as_they_stay_distinct() {
+        let project = crate::project::Project::demo().expect("demo is valid");
+        let dir = &project.site.tags;
+        let names = |tags: &[&str], lang| {
+            let defs: Vec<&TagDef> = tags.iter().filter_map(|t| dir.by_name(t)).collect();
+            pen_names(&defs, lang)
+                .into_iter()
+                .map(Cow::into_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&["esp01/rate", "esp01/motor_temp"], Lang::Es),
+            ["Caudal de líquido", "Temperatura del motor"]
+        );
+        assert_eq!(names(&["esp01/rate", "esp02/rate"], Lang::Es), ["ESP01", "ESP02"]);
+        assert_eq!(
+            names(&["ct01/weight", "esp01/rate"], Lang::En),
+            ["CT01 Weight", "ESP01 Liquid rate"]
+        );
     }
 }

@@ -107,13 +107,15 @@ impl ScreenWindows {
         }
     }
 
-    /// Shows every window; returns the first action an operator took in one of them.
+    /// Shows every window, each with `top` drawn first (the shell's top bar: alarms, trips, E-STOP);
+    /// returns the first action an operator took in one of them.
     pub fn show(
         &mut self,
         ctx: &egui::Context,
         set: &ScreenSet,
         title: &str,
         cx: &DrawCtx<'_>,
+        top: &mut dyn FnMut(&mut egui::Ui, egui::ViewportId),
     ) -> Option<ScreenAction> {
         let mut action = None;
         let mut closed = Vec::new();
@@ -144,6 +146,7 @@ impl ScreenWindows {
                 if let Some(r) = inner {
                     w.place.size = [r.width(), r.height()];
                 }
+                top(ui, id);
                 egui::CentralPanel::default()
                     .frame(
                         egui::Frame::default()
@@ -159,11 +162,12 @@ impl ScreenWindows {
             action = action.or(a);
         }
         self.windows.retain(|w| !closed.contains(&w.key));
-        self.save_when_settled();
         action
     }
 
-    fn save_when_settled(&mut self) {
+    /// Saves the layout once it has been still for a moment; called every frame, with windows open or
+    /// not (closing the last window is a change to remember: it must not come back at the next start).
+    pub fn save_when_settled(&mut self) {
         let Some(tx) = &self.saver else { return };
         let now = self.layout();
         if now == self.saved {

@@ -3,8 +3,9 @@
 
 use super::theme;
 use crate::driver::DriverCommand;
-use crate::driver::sim::SimCommand;
+use crate::driver::sim::{SimCommand, active_faults};
 use crate::hub::{HubCommand, Snapshot};
+use crate::lang::Lang;
 use crate::sim::{Fault, FaultKind};
 use crate::tag::DriverId;
 use crossbeam_channel::Sender;
@@ -49,6 +50,25 @@ fn targets(kind: FaultKind, info: &SimulatorInfo) -> Vec<String> {
             .collect(),
         FaultKind::StuckPipe => info.devices.iter().filter(|d| d.starts_with("ct")).cloned().collect(),
         FaultKind::GasLock => info.devices.iter().filter(|d| d.starts_with("esp")).cloned().collect(),
+    }
+}
+
+/// A fault kind as the operator reads it: in English the command line's own spelling (`--fault stuck-pipe`).
+fn kind_text(kind: FaultKind, lang: Lang) -> &'static str {
+    match kind {
+        FaultKind::SensorFail => lang.pick("sensor-fail", "falla de sensor"),
+        FaultKind::Overpressure => lang.pick("overpressure", "sobrepresión"),
+        FaultKind::CommLoss => lang.pick("comm-loss", "pérdida de comunicación"),
+        FaultKind::StuckPipe => lang.pick("stuck-pipe", "tubería atascada"),
+        FaultKind::GasLock => lang.pick("gas-lock", "bloqueo por gas"),
+    }
+}
+
+/// A fault on its target: `stuck-pipe:ct01`, `tubería atascada en ct01`.
+fn fault_text(f: &Fault, lang: Lang) -> String {
+    match lang {
+        Lang::En => f.to_string(),
+        Lang::Es => format!("{} en {}", kind_text(f.kind, lang), f.target),
     }
 }
 
@@ -106,10 +126,10 @@ pub fn simulator_ui(
     };
     ui.horizontal(|ui| {
         egui::ComboBox::from_label(lang.pick("Fault", "Falla"))
-            .selected_text(state.kind.name())
+            .selected_text(kind_text(state.kind, lang))
             .show_ui(ui, |ui| {
                 for k in FaultKind::ALL {
-                    if ui.selectable_value(&mut state.kind, k, k.name()).changed() {
+                    if ui.selectable_value(&mut state.kind, k, kind_text(k, lang)).changed() {
                         state.target = targets(k, info).into_iter().next().unwrap_or_default();
                     }
                 }
@@ -132,7 +152,8 @@ pub fn simulator_ui(
                 target: state.target.clone(),
             };
             if send(SimCommand::Inject(f.clone()), state) {
-                state.message = Some((format!("{} {f}", lang.pick("Injected", "Inyectada")), true));
+                let injected = lang.pick("Injected", "Inyectada");
+                state.message = Some((format!("{injected} {}", fault_text(&f, lang)), true));
                 if !state.injected.contains(&f) {
                     state.injected.push(f);
                 }
@@ -156,7 +177,7 @@ pub fn simulator_ui(
     let mut clear = None;
     for f in &state.injected {
         ui.horizontal(|ui| {
-            ui.label(RichText::new(f.to_string()).monospace());
+            ui.label(RichText::new(fault_text(f, lang)).monospace());
             if ui.small_button(lang.pick("Clear", "Borrar")).clicked() {
                 clear = Some(f.clone());
             }
@@ -168,12 +189,19 @@ pub fn simulator_ui(
         state.injected.retain(|x| x != &f);
     }
     ui.add_space(8.0);
-    let active = snap.drivers.get(info.driver.index()).and_then(|d| d.detail.clone());
+    // The driver reports its faults in its own (English) words: read back, they are shown in the console's.
+    let detail = snap.drivers.get(info.driver.index()).and_then(|d| d.detail.clone());
+    let active = match detail.as_deref().map(|d| (d, active_faults(d))) {
+        None => lang.pick("none", "ninguna").to_owned(),
+        Some((_, Some(faults))) => faults
+            .iter()
+            .map(|f| fault_text(f, lang))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some((other, None)) => other.to_string(),
+    };
     ui.label(format!(
-        "{}: {}",
-        lang.pick("Simulator reports", "El simulador informa"),
-        active
-            .as_deref()
-            .map_or(lang.pick("no active faults", "no hay fallas activas"), |s| s.as_str())
+        "{}: {active}",
+        lang.pick("Faults active in the simulator", "Fallas activas en el simulador")
     ));
 }

@@ -1,13 +1,15 @@
 //! The tag browser: search every tag by name or description and see value, unit, quality and age.
 //! Virtualised rows, so 10,000 tags cost what the visible ones cost. Writable tags take a value through a
 //! confirmation dialog; the write goes to the hub with the user, which checks the role and records it.
+//! A tag already on the trend is marked on its row instead of offered again. `search` is how the console
+//! finds tags by typing, here and in the trend's pen picker.
 
 use super::alarm_symbol::{AlarmMarks, indicator_ui};
 use super::keypad::{EntryOutcome, SetpointEntry, setpoint_dialog_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
-use crate::lang::{Lang, Locale};
-use crate::tag::{TagId, Timestamp, Value, ValueKind};
+use crate::lang::Locale;
+use crate::tag::{TagDef, TagDirectory, TagId, Timestamp, Value, ValueKind};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
@@ -21,6 +23,8 @@ pub struct TagBrowserState {
     pub touch: bool,
     /// The console's language and units (set by the shell each frame).
     pub loc: Locale,
+    /// The tags that are pens on the trend, marked on their rows (set by the shell each frame).
+    pub on_trend: Vec<String>,
     entry: Option<SetpointEntry>,
 }
 
@@ -32,66 +36,43 @@ pub enum TagAction {
     Write(TagId, Value),
 }
 
-/// The typed text as a value for `def`, or what to enter instead. Numbers are typed in the console's
-/// units and written in the tag's own; in Spanish a lone decimal comma is read as the point ("52,5").
-pub fn parse_write(def: &crate::tag::TagDef, text: &str, loc: Locale) -> Result<Value, String> {
-    let lang = loc.lang;
-    let shown = loc.units.shown(&def.unit);
-    let t = text.trim();
-    let decimal = if lang == Lang::Es && !t.contains('.') && t.matches(',').count() == 1 {
-        t.replace(',', ".")
-    } else {
-        t.to_owned()
-    };
-    let number = || decimal.parse::<f64>().ok().filter(|x| x.is_finite());
-    let v = match def.kind {
-        ValueKind::Bool => match t.to_lowercase().as_str() {
-            "on" | "true" | "1" | "enc" | "sí" | "si" => Value::Bool(true),
-            "off" | "false" | "0" | "apag" | "no" => Value::Bool(false),
-            _ => return Err(lang.pick("ON or OFF", "ENC o APAG").into()),
-        },
-        ValueKind::I64 if shown.is_identity() => Value::I64(
-            t.parse()
-                .map_err(|_| lang.pick("a whole number", "un número entero").to_owned())?,
-        ),
-        ValueKind::I64 => {
-            let x = number().ok_or_else(|| lang.pick("a number", "un número").to_owned())?;
-            Value::I64(shown.kept(x).round() as i64)
-        }
-        ValueKind::F64 => {
-            let x = number().ok_or_else(|| lang.pick("a number", "un número").to_owned())?;
-            Value::F64(shown.kept(x))
-        }
-        ValueKind::String => Value::str(t),
-    };
-    if let (Some((lo, hi)), Some(x)) = (def.range, v.as_f64())
-        && matches!(def.kind, ValueKind::F64 | ValueKind::I64)
-        // A typed limit converted back may miss by the last bit: judge with a tolerance of that size.
-        && !(lo - 1e-9 * lo.abs().max(1.0)..=hi + 1e-9 * hi.abs().max(1.0)).contains(&x)
-    {
-        let (a, b) = (shown.bound(lo, def.decimals), shown.bound(hi, def.decimals));
-        return Err(match lang {
-            Lang::En => format!("a value within the range {a} to {b} {}", shown.unit),
-            Lang::Es => format!("un valor dentro del rango {a} a {b} {}", shown.unit),
-        });
-    }
-    Ok(v)
+/// The tags holding every word of `query` (case-insensitive) in their name or either description, in the
+/// directory's order.
+pub fn search<'a>(directory: &'a TagDirectory, query: &str) -> Vec<&'a TagDef> {
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    directory
+        .iter()
+        .filter(|d| {
+            words.is_empty() || {
+                let hay = format!("{} {} {}", d.name, d.description, d.description_es).to_lowercase();
+                words.iter().all(|w| hay.contains(w.as_str()))
+            }
+        })
+        .collect()
 }
 
 impl TagBrowserState {
-    /// Tags matching the query (all words, case-insensitive, in name or description) and filter.
+    /// Tags matching the query (see `search`) and filter.
     pub fn matches(&self, snap: &Snapshot) -> Vec<TagId> {
-        let words: Vec<String> = self.query.split_whitespace().map(str::to_lowercase).collect();
-        snap.directory
-            .iter()
-            .filter(|d| {
-                let hay = format!("{} {} {}", d.name, d.description, d.description_es).to_lowercase();
-                words.iter().all(|w| hay.contains(w.as_str()))
-            })
+        search(&snap.directory, &self.query)
+            .into_iter()
             .filter(|d| !self.only_not_good || snap.get(d.id).is_some_and(|s| !s.quality.is_good()))
             .map(|d| d.id)
             .collect()
     }
+}
+
+/// How wide `text` is on one line in the button font, as the theme (and touch mode) sizes it.
+fn text_width(ui: &Ui, text: &str) -> f32 {
+    egui::WidgetText::from(text)
+        .into_galley(
+            ui,
+            Some(egui::TextWrapMode::Extend),
+            f32::INFINITY,
+            egui::TextStyle::Button,
+        )
+        .size()
+        .x
 }
 
 /// Draws the browser; returns the tag whose "+ Trend" button was pressed, if any.
@@ -137,10 +118,16 @@ pub fn tag_browser_ui(
     ui.label(RichText::new(format!("{} {of} {} tags", rows.len(), snap.directory.len())).color(theme::text_dim()));
     ui.separator();
     let row_h = 24.0;
+    let (add, added) = (
+        lang.pick("+ Trend", "+ Tendencia"),
+        lang.pick("✔ On trend", "✔ En tendencia"),
+    );
+    // As wide as the longer of the two in this language and text size, so neither ever wraps.
+    let trend_w = text_width(ui, add).max(text_width(ui, added)) + 2.0 * ui.spacing().button_padding.x + 4.0;
     TableBuilder::new(ui)
         .striped(true)
         .resizable(true)
-        .column(Column::initial(84.0))
+        .column(Column::exact(trend_w))
         .column(Column::exact(30.0))
         .column(Column::initial(240.0).at_least(120.0))
         .column(Column::initial(200.0).at_least(120.0))
@@ -169,8 +156,29 @@ pub fn tag_browser_ui(
                     return;
                 };
                 row.col(|ui| {
+                    if state.on_trend.contains(&def.name) {
+                        // A mark, not a control: a pen is removed beside it on the Trends page.
+                        let mark = ui
+                            .add(
+                                egui::Label::new(RichText::new(added).strong())
+                                    .wrap_mode(egui::TextWrapMode::Extend)
+                                    .selectable(false),
+                            )
+                            .on_hover_text(lang.pick(
+                                "On the trend; remove it with × on the Trends page",
+                                "En la tendencia; quítelo con × en la página Tendencias",
+                            ));
+                        mark.widget_info(|| {
+                            egui::WidgetInfo::labeled(
+                                egui::Role::Label,
+                                true,
+                                format!("{} {}", lang.pick("On trend", "En tendencia"), def.name),
+                            )
+                        });
+                        return;
+                    }
                     let b = ui
-                        .small_button(lang.pick("+ Trend", "+ Tendencia"))
+                        .add(egui::Button::new(add).small().wrap_mode(egui::TextWrapMode::Extend))
                         .on_hover_text(lang.pick("Add this tag to the trend", "Agregar este tag a la tendencia"));
                     b.widget_info(|| {
                         egui::WidgetInfo::labeled(
@@ -283,7 +291,7 @@ fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snap
         ));
         ui.add(egui::TextEdit::singleline(&mut text).desired_width(400.0))
             .labelled_by(l.id);
-        let parsed = parse_write(def, &text, loc);
+        let parsed = loc.parse_write(def, &text);
         if let (Err(want), false) = (&parsed, text.trim().is_empty()) {
             let enter = lang.pick("enter", "ingrese");
             ui.label(RichText::new(format!("{enter} {want}")).color(theme::ALARM_HIGH));
@@ -323,7 +331,6 @@ fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snap
 mod tests {
     use super::*;
     use crate::tag::{DriverId, TagDef};
-    use crate::units::UnitSystem;
 
     fn tag(unit: &str, range: (f64, f64)) -> TagDef {
         TagDef {
@@ -343,45 +350,26 @@ mod tests {
         }
     }
 
-    fn si(lang: Lang) -> Locale {
-        Locale {
-            lang,
-            units: UnitSystem::Si,
-        }
-    }
-
     #[test]
-    fn a_number_typed_in_si_is_written_in_the_tags_own_unit() {
-        let def = tag("psi", (0.0, 1500.0));
-        let Ok(Value::F64(psi)) = parse_write(&def, "689.4757", si(Lang::En)) else {
-            panic!("a number");
+    fn search_wants_every_word_in_the_name_or_either_description() {
+        let named = |id: u32, name: &str, en: &str, es: &str| TagDef {
+            id: TagId(id),
+            name: name.into(),
+            description: en.into(),
+            description_es: es.into(),
+            ..tag("psi", (0.0, 1.0))
         };
-        assert!((psi - 100.0).abs() < 1e-5, "{psi}");
-        // The range is judged in psi and explained in kPa.
-        let why = parse_write(&def, "12000", si(Lang::En)).unwrap_err();
-        assert_eq!(why, "a value within the range 0 to 10342 kPa");
-        let why = parse_write(&def, "12000", si(Lang::Es)).unwrap_err();
-        assert_eq!(why, "un valor dentro del rango 0 a 10342 kPa");
-        // The top of the range typed as shown is still inside it.
-        assert!(parse_write(&def, &format!("{}", 1500.0 * 6.894_757_293_168), si(Lang::En)).is_ok());
-        // On an oilfield console nothing is converted.
-        assert_eq!(parse_write(&def, "100", Locale::default()), Ok(Value::F64(100.0)));
-    }
-
-    #[test]
-    fn spanish_takes_a_decimal_comma_and_english_refuses_it() {
-        let def = tag("Hz", (35.0, 70.0));
-        let es = Locale {
-            lang: Lang::Es,
-            units: UnitSystem::Oilfield,
-        };
-        assert_eq!(parse_write(&def, "52,5", es), Ok(Value::F64(52.5)));
-        assert_eq!(parse_write(&def, "52,5", Locale::default()), Err("a number".into()));
-        // 1,500 is ambiguous with a point too: refused rather than guessed.
-        assert_eq!(parse_write(&def, "1,500.5", es), Err("un número".into()));
-        let mut b = def.clone();
-        b.kind = ValueKind::Bool;
-        assert_eq!(parse_write(&b, "enc", es), Ok(Value::Bool(true)));
-        assert_eq!(parse_write(&b, "x", es), Err("ENC o APAG".into()));
+        let directory = TagDirectory::new(vec![
+            named(0, "ct01/weight", "Weight indicator", "Indicador de peso"),
+            named(1, "ct01/depth", "Depth", "Profundidad"),
+            named(2, "esp04/motor_temp", "Motor temperature", "Temperatura del motor"),
+        ]);
+        let found =
+            |query: &str| -> Vec<String> { search(&directory, query).into_iter().map(|d| d.name.clone()).collect() };
+        assert_eq!(found("").len(), 3, "nothing typed: every tag");
+        assert_eq!(found("CT01 peso"), ["ct01/weight"]);
+        assert_eq!(found("motor temp"), ["esp04/motor_temp"]);
+        assert_eq!(found("ct01"), ["ct01/weight", "ct01/depth"]);
+        assert!(found("ct01 motor").is_empty());
     }
 }

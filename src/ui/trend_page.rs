@@ -4,15 +4,20 @@
 //! The live edge comes from the snapshots (collected every frame, whichever page is open); the past comes
 //! from the historian's query thread (`TrendReader`), asked without waiting and drawn when it answers.
 //! Each pen is drawn on its own scale (its instrument range, else its data) with its own axis.
+//! Pens come from the pen picker here or a tag's row on the Tags page, both through `add_pen`.
+//! The view state (`View`) is the one truth for the time axis: the plot is told it every frame and what the
+//! operator does to the plot (drag, wheel, pinch) comes back into it the same frame.
 
+use super::tag_browser::search;
 use super::theme;
+use crate::historian::Resolution;
 use crate::historian::reader::{PenData, TrendAnswer, TrendQuery, TrendReader, TrendRequest};
 use crate::historian::xy::Direction;
 use crate::hub::Snapshot;
 use crate::lang::{Lang, Locale};
 use crate::tag::{TagDef, Timestamp};
 use crate::units::Shown;
-use egui::{Color32, RichText, Ui};
+use egui::{AtomExt as _, Color32, RichText, Ui};
 use egui_plot::{AxisHints, HoverPosition, Line, Plot, PlotPoint, PlotPoints, Points, VLine};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -35,6 +40,10 @@ const LIVE_REFRESH: Duration = Duration::from_millis(1_000);
 const DEPTH_REFRESH: Duration = Duration::from_millis(2_000);
 /// History shown on the depth plot.
 const DEPTH_SPAN_S: f64 = 86_400.0;
+/// The narrowest and widest time spans the wheel zooms to: a few samples' worth, and a month (the
+/// historian answers any span at the plot's pixel width).
+const MIN_SPAN_S: f64 = 5.0;
+const MAX_SPAN_S: f64 = 31.0 * 86_400.0;
 
 pub struct Pen {
     pub tag: String,
@@ -69,6 +78,14 @@ pub struct TrendPageState {
     depth_asked: Option<Instant>,
     depth_answer: Option<TrendAnswer>,
     pub notice: Option<String>,
+    picker: Option<PenPicker>,
+}
+
+/// The pen picker while it is open.
+struct PenPicker {
+    query: String,
+    /// Until the search field has taken the keyboard once, so the operator can type at once.
+    focus_wanted: bool,
 }
 
 impl Default for TrendPageState {
@@ -86,6 +103,7 @@ impl Default for TrendPageState {
             depth_asked: None,
             depth_answer: None,
             notice: None,
+            picker: None,
         }
     }
 }
@@ -112,7 +130,15 @@ impl TrendPageState {
         self.view == View::Live
     }
 
-    /// Adds a pen (from the tag browser); refuses a 17th and a duplicate, saying why.
+    /// The time span shown while paused (seconds since the epoch); `None` while live.
+    pub fn paused_span(&self) -> Option<(f64, f64)> {
+        match self.view {
+            View::Live => None,
+            View::Paused { from, to } => Some((from, to)),
+        }
+    }
+
+    /// Adds a pen (from a tag's row, the pen picker or a screen); refuses a 17th and a duplicate, saying why.
     pub fn add_pen(&mut self, tag: &str, lang: Lang) -> Result<(), String> {
         if self.pens.iter().any(|p| p.tag == tag) {
             return Err(match lang {
@@ -140,6 +166,15 @@ impl TrendPageState {
         });
         self.asked = None;
         Ok(())
+    }
+
+    /// Adds a pen as an operator asked for it (a tag's row, the pen picker) and says in `notice` that it
+    /// was added, or why not.
+    pub fn put_on_trend(&mut self, tag: &str, lang: Lang) {
+        self.notice = Some(match self.add_pen(tag, lang) {
+            Ok(()) => format!("{tag} {}", lang.pick("added to the trend", "agregado a la tendencia")),
+            Err(why) => why,
+        });
     }
 
     pub fn remove_pen(&mut self, tag: &str) {
@@ -265,6 +300,17 @@ fn draw_pen(
     Drawn { segments, lo, hi }
 }
 
+/// The span `from..to` zoomed by `factor` (above 1 zooms in) about the point `at` of the way across it
+/// (0 the left edge, 1 the right), which stays where it is on the screen; kept within
+/// `MIN_SPAN_S..=MAX_SPAN_S`.
+fn zoom_time(from: f64, to: f64, at: f64, factor: f64) -> (f64, f64) {
+    let at = at.clamp(0.0, 1.0);
+    let anchor = from + at * (to - from);
+    let span = ((to - from) / factor).clamp(MIN_SPAN_S, MAX_SPAN_S);
+    let from = anchor - at * span;
+    (from, from + span)
+}
+
 /// The value a pen had at time `t` (the last point at or before it), in the units shown.
 fn value_at(d: &Drawn, t: f64) -> Option<f64> {
     let mut best: Option<PlotPoint> = None;
@@ -326,6 +372,7 @@ pub fn trend_page_ui(
         TrendTab::Time => time_ui(ui, st, snap, now, reader, loc),
         TrendTab::Depth => depth_ui(ui, st, snap, now, reader, loc),
     }
+    pen_picker_ui(ui.ctx(), st, snap, lang);
 }
 
 fn time_ui(
@@ -339,6 +386,20 @@ fn time_ui(
     let lang = loc.lang;
     let now_s = now.as_secs_f64();
     ui.horizontal(|ui| {
+        if ui
+            .button(lang.pick("+ Pen", "+ Pluma"))
+            .on_hover_text(lang.pick(
+                "Find a tag by name or description and plot it",
+                "Buscar un tag por nombre o descripción y graficarlo",
+            ))
+            .clicked()
+        {
+            st.picker = Some(PenPicker {
+                query: String::new(),
+                focus_wanted: true,
+            });
+        }
+        ui.separator();
         for (label, secs) in WINDOWS {
             if ui.selectable_label((st.window_s - secs).abs() < 0.5, label).clicked() {
                 st.window_s = secs;
@@ -385,14 +446,19 @@ fn time_ui(
             && let Some(Ok(PenData::Time { resolution, .. })) = a.pens.first()
         {
             let history = lang.pick("history", "histórico");
-            ui.label(RichText::new(format!("{history}: {}", resolution.label())).color(theme::text_dim()));
+            let resolution = match resolution {
+                Resolution::Raw => lang.pick("raw", "sin agregar"),
+                other => other.label(),
+            };
+            ui.label(RichText::new(format!("{history}: {resolution}")).color(theme::text_dim()));
         }
     });
     if st.pens.is_empty() {
         ui.add_space(24.0);
         ui.label(lang.pick(
-            "No pens yet. Add tags from the Tags page (the + Trend button on each row).",
-            "Aún no hay plumas. Agregue tags desde la página Tags (el botón + Tendencia de cada fila).",
+            "No pens yet. Add one with + Pen above, or from the Tags page (the + Trend button on each row).",
+            "Aún no hay plumas. Agregue una con + Pluma arriba, o desde la página Tags (el botón + Tendencia de \
+             cada fila).",
         ));
         return;
     }
@@ -432,14 +498,14 @@ fn time_ui(
     for (i, d) in drawn.iter().take(MAX_AXES) {
         let (lo, hi) = (d.lo, d.hi);
         let pen = &st.pens[*i];
-        let unit = snap
-            .directory
-            .by_name(&pen.tag)
+        let def = snap.directory.by_name(&pen.tag);
+        let unit = def
             .map(|d| loc.units.shown(&d.unit).unit.to_owned())
             .unwrap_or_default();
+        let name = def.map_or(pen.tag.clone(), |d| d.label_with_device_in(loc.lang).into_owned());
         axes.push(
             AxisHints::new_y()
-                .label(RichText::new(format!("{} {unit}", pen.tag)).color(pen.color))
+                .label(RichText::new(format!("{name} {unit}")).color(pen.color))
                 .formatter(move |m, _| {
                     let v = lo + m.value * (hi - lo);
                     if (hi - lo).abs() >= 100.0 {
@@ -470,10 +536,24 @@ fn time_ui(
         .show_grid([true, true]);
     let live = st.view == View::Live;
     let cursor = st.cursor;
+    // The plain wheel zooms the time axis about the pointer, at egui's Ctrl+wheel speed: egui_plot's own
+    // wheel only scrolls, and a vertical scroll means nothing where every pen has its own fixed scale.
+    // Shift+wheel (a sideways scroll) pans and Ctrl+wheel or a pinch zooms, as egui_plot does them.
+    let wheel = ui.input(|i| i.smooth_scroll_delta.y);
+    let wheel_zoom = (ui.ctx().options(|o| o.input_options.scroll_zoom_speed) * wheel).exp();
     let response = plot.show(ui, |pu| {
-        if live {
-            pu.set_plot_bounds_x(from..=to);
+        let (mut from, mut to) = (from, to);
+        if wheel_zoom != 1.0
+            && pu.response().contains_pointer()
+            && let Some(pos) = pu.ctx().input(|i| i.pointer.hover_pos())
+        {
+            let frame = pu.response().rect;
+            let at = f64::from((pos.x - frame.left()) / frame.width().max(1.0));
+            (from, to) = zoom_time(from, to, at, f64::from(wheel_zoom));
+            // Used here: a scroll area around the page must not scroll it as well.
+            pu.ctx().input_mut(|i| i.smooth_scroll_delta.y = 0.0);
         }
+        pu.set_plot_bounds_x(from..=to);
         pu.set_plot_bounds_y(-0.05..=1.05);
         for (i, d) in &drawn {
             let pen = &st.pens[*i];
@@ -488,20 +568,19 @@ fn time_ui(
         if let Some(c) = cursor {
             pu.vline(VLine::new("cursor", c).color(theme::CURSOR).width(1.0));
         }
-        (pu.plot_bounds(), pu.pointer_coordinate())
+        pu.pointer_coordinate()
     });
-    let (bounds, pointer) = response.inner;
+    let pointer = response.inner;
     let r = &response.response;
-    let scrolled = r.hovered() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO || i.zoom_delta() != 1.0);
-    if live && (r.dragged() || scrolled) {
+    // What the plot shows after this frame's drag, wheel and pinch. A live trend the operator moved pauses
+    // where they took it (as a drag or a wheel); a paused one follows the plot.
+    let shown = response.transform.bounds();
+    let (shown_from, shown_to) = (shown.min()[0], shown.max()[0]);
+    let moved = (shown_from - from).abs() > span * 1e-6 || (shown_to - to).abs() > span * 1e-6;
+    if !live || moved {
         st.view = View::Paused {
-            from: bounds.min()[0],
-            to: bounds.max()[0],
-        };
-    } else if let View::Paused { .. } = st.view {
-        st.view = View::Paused {
-            from: bounds.min()[0],
-            to: bounds.max()[0],
+            from: shown_from,
+            to: shown_to,
         };
     }
     if r.clicked()
@@ -559,6 +638,84 @@ fn pens_table_ui(ui: &mut Ui, st: &mut TrendPageState, snap: &Snapshot, drawn: &
     });
     if let Some(tag) = remove {
         st.remove_pen(&tag);
+    }
+}
+
+/// The pen picker: find a tag by name or description (as the tag browser does) and put it on the trend.
+/// Tags already plotted are marked; choosing one of them, or a 17th, says why nothing was added. Each row
+/// is a button of the theme's control height, which touch mode makes a touch target.
+fn pen_picker_ui(ctx: &egui::Context, st: &mut TrendPageState, snap: &Snapshot, lang: Lang) {
+    let Some(mut picker) = st.picker.take() else {
+        return;
+    };
+    let mut keep = true;
+    let mut chosen = None;
+    let pens = &st.pens;
+    let modal = egui::Modal::new(egui::Id::unique("pen_picker")).show(ctx, |ui| {
+        ui.set_width((ctx.content_rect().width() - 40.0).clamp(200.0, 640.0));
+        ui.heading(lang.pick("Add a pen", "Agregar una pluma"));
+        let of = lang.pick("of", "de");
+        let count = format!("{} {of} {MAX_PENS} {}", pens.len(), lang.pick("pens", "plumas"));
+        ui.label(RichText::new(count).color(theme::text_dim()));
+        ui.horizontal(|ui| {
+            let label = ui.label(lang.pick("Find a tag:", "Buscar tag:"));
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut picker.query)
+                        .hint_text(lang.pick(
+                            "name or description, e.g. ct01 weight",
+                            "nombre o descripción, p. ej. ct01 peso",
+                        ))
+                        .desired_width(360.0),
+                )
+                .labelled_by(label.id);
+            if picker.focus_wanted {
+                field.request_focus();
+                picker.focus_wanted = false;
+            }
+        });
+        let found = search(&snap.directory, &picker.query);
+        let count = format!("{} {of} {} tags", found.len(), snap.directory.len());
+        ui.label(RichText::new(count).color(theme::text_dim()));
+        let row_h = ui.spacing().interact_size.y;
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, true])
+            .max_height((ctx.content_rect().height() * 0.6).max(4.0 * row_h))
+            .show_rows(ui, row_h, found.len(), |ui, rows| {
+                for def in &found[rows] {
+                    let plotted = pens.iter().any(|p| p.tag == def.name);
+                    let (mark, verb) = if plotted {
+                        ("✔", lang.pick("On trend", "En tendencia"))
+                    } else {
+                        ("+", lang.pick("Add", "Agregar"))
+                    };
+                    let description = RichText::new(def.description_in(lang)).color(theme::text_dim());
+                    let row = ui.add(
+                        egui::Button::selectable(plotted, RichText::new(format!("{mark} {}", def.name)).monospace())
+                            .right_text(description.atom_shrink(true))
+                            .truncate()
+                            .min_size(egui::vec2(ui.available_width(), row_h)),
+                    );
+                    row.widget_info(|| {
+                        egui::WidgetInfo::selected(egui::Role::Button, true, plotted, format!("{verb} {}", def.name))
+                    });
+                    if row.clicked() {
+                        chosen = Some(def.name.clone());
+                    }
+                }
+            });
+        if ui.button(lang.pick("Close", "Cerrar")).clicked() {
+            keep = false;
+        }
+    });
+    if modal.should_close() {
+        keep = false;
+    }
+    if let Some(tag) = chosen {
+        st.put_on_trend(&tag, lang);
+    }
+    if keep {
+        st.picker = Some(picker);
     }
 }
 
@@ -753,6 +910,42 @@ mod tests {
         assert!((v(12.5) - 7.0).abs() < 1e-9);
         assert!((v(20.0) - 8.0).abs() < 1e-9);
         assert!(value_at(&d, 9.0).is_none());
+    }
+
+    #[test]
+    fn the_wheel_zooms_about_the_pointer_within_limits() {
+        // A quarter of the way across, zoomed in twice: that time stays a quarter of the way across.
+        let (from, to) = zoom_time(1_000.0, 1_600.0, 0.25, 2.0);
+        assert!(
+            (from - 1_075.0).abs() < 1e-9 && (to - 1_375.0).abs() < 1e-9,
+            "{from} {to}"
+        );
+        // Out again by the same factor: back where it was.
+        let (from, to) = zoom_time(from, to, 0.25, 0.5);
+        assert!(
+            (from - 1_000.0).abs() < 1e-9 && (to - 1_600.0).abs() < 1e-9,
+            "{from} {to}"
+        );
+        // Never narrower than a few samples nor wider than a month.
+        let (from, to) = zoom_time(0.0, 10.0, 0.5, 100.0);
+        assert!((to - from - MIN_SPAN_S).abs() < 1e-9);
+        let (from, to) = zoom_time(0.0, 86_400.0, 0.5, 1e-6);
+        assert!((to - from - MAX_SPAN_S).abs() < 1e-6);
+    }
+
+    #[test]
+    fn putting_a_pen_on_the_trend_says_what_became_of_it() {
+        let mut st = TrendPageState::default();
+        st.put_on_trend("ct01/depth", Lang::Es);
+        assert_eq!(st.notice.as_deref(), Some("ct01/depth agregado a la tendencia"));
+        st.put_on_trend("ct01/depth", Lang::En);
+        assert_eq!(st.notice.as_deref(), Some("ct01/depth is already on the trend"));
+        for i in 1..MAX_PENS {
+            st.add_pen(&format!("t{i}"), Lang::En).unwrap();
+        }
+        st.put_on_trend("t99", Lang::En);
+        assert_eq!(st.notice.as_deref(), Some("a trend holds 16 pens; remove one first"));
+        assert_eq!(st.pens().count(), MAX_PENS);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Trips and E-stops on the console: the trip strip under the alarm banner (on every page, with the E-STOP
-//! buttons), the two-step E-stop confirmation, and the Trips page (reset, bypass, outputs, recent events).
+//! buttons), the two-step E-stop and reset confirmations, and the Trips page (reset, bypass, outputs, recent
+//! events), which lists what acted first on top.
 //!
 //! Reads the published `TripView` and sends `HubCommand::Trip` without waiting; the trip engine on the hub
 //! thread decides, checks roles and records. Owns only view state (which dialog is open).
@@ -9,7 +10,7 @@ use crate::auth::{Action, Actor};
 use crate::hub::HubCommand;
 use crate::lang::{Lang, Locale};
 use crate::tag::Timestamp;
-use crate::trip::{Cause, OutputStatus, TripCommand, TripStatus, TripView, TripViewCell};
+use crate::trip::{Cause, OutputStatus, TripCommand, TripRow, TripStatus, TripView, TripViewCell};
 use crate::units::UnitSystem;
 use crossbeam_channel::Sender;
 use egui::{Color32, RichText, Ui};
@@ -26,6 +27,12 @@ pub enum TripDialog {
     ConfirmEstop {
         id: Arc<str>,
     },
+    /// Step two of a reset: the dialog says what is cleared and that nothing is written; only Confirm sends.
+    ConfirmReset {
+        id: Arc<str>,
+        /// An E-stop's latch rather than a trip rule's.
+        estop: bool,
+    },
     Bypass {
         id: Arc<str>,
         reason: String,
@@ -39,6 +46,8 @@ pub struct TripDesk {
     commands: Sender<HubCommand>,
     pub dialog: Option<TripDialog>,
     pub notice: Option<String>,
+    /// The window an E-STOP was pressed in: its confirmation opens there, in front of the person.
+    pub estop_in: egui::ViewportId,
     /// The console's language and units, set by the shell each frame (notices are worded in it).
     pub loc: Locale,
 }
@@ -52,6 +61,7 @@ impl TripDesk {
             commands,
             dialog: None,
             notice: None,
+            estop_in: egui::ViewportId::ROOT,
             loc: Locale::default(),
         }
     }
@@ -59,6 +69,14 @@ impl TripDesk {
     pub fn begin_frame(&mut self) {
         if let Some(v) = &self.view {
             self.current = v.load_full();
+        }
+    }
+
+    /// The window the open dialog belongs in (an E-stop's: where it was pressed; the others: the main one).
+    pub fn dialog_viewport(&self) -> egui::ViewportId {
+        match self.dialog {
+            Some(TripDialog::ConfirmEstop { .. }) => self.estop_in,
+            _ => egui::ViewportId::ROOT,
         }
     }
 
@@ -182,121 +200,149 @@ fn chip(ui: &mut Ui, text: &str, fill: Color32) -> egui::Response {
         .response
 }
 
-/// Height of the trip strip (0 when the site has no trips or E-stops).
-pub fn strip_height(desk: &TripDesk) -> f32 {
-    if desk.has_any() { 48.0 } else { 0.0 }
-}
-
 /// What the strip asks of the shell.
 pub enum StripAction {
     None,
     OpenTrips,
 }
 
-/// The strip: trip and E-stop state, and the E-STOP buttons. Drawn on every page.
+/// The trip and E-stop state as chips (active E-stops, tripped rules with first-out, unconfirmed outputs,
+/// pending, input-bad and bypassed counts), drawn in the top bar's status line on every page. The E-STOP
+/// buttons are not here: they have a column of their own (`estop_column_ui`).
 pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
     let mut action = StripAction::None;
     let view = desk.current.clone();
-    ui.horizontal_centered(|ui| {
-        let estops: Vec<_> = view.active_estops().collect();
-        let tripped: Vec<_> = view.tripped().collect();
-        for e in &estops {
-            let who = e
-                .latch
-                .as_ref()
-                .and_then(|l| l.by.as_ref())
-                .map_or("", |a| a.user.as_str());
-            if chip(
-                ui,
-                &format!(
-                    "{}: {} ({who})",
-                    lang.pick("E-STOP ACTIVE", "PARO DE EMERGENCIA ACTIVO"),
-                    e.def.label.get(lang)
-                ),
-                theme::ALARM_CRITICAL,
-            )
-            .interact(egui::Sense::click())
-            .clicked()
-            {
-                action = StripAction::OpenTrips;
-            }
-        }
-        for t in tripped.iter().take(3) {
-            let first = t.latch.as_ref().is_some_and(|l| l.first_out);
-            let text = format!(
-                "{}: {}{}",
-                lang.pick("TRIPPED", "DISPARADO"),
-                t.def.name.get(lang),
-                if first { lang.pick("  1ST OUT", "  PRIMERO") } else { "" }
-            );
-            if chip(ui, &text, theme::ALARM_CRITICAL)
-                .interact(egui::Sense::click())
-                .clicked()
-            {
-                action = StripAction::OpenTrips;
-            }
-        }
-        if tripped.len() > 3 {
-            ui.label(RichText::new(format!("+{} {}", tripped.len() - 3, lang.pick("more", "más"))).strong());
-        }
-        let unconfirmed = view.unconfirmed_outputs();
-        if unconfirmed > 0 {
-            chip(
-                ui,
-                &format!(
-                    "{unconfirmed} {}",
-                    lang.pick("TRIP OUTPUT(S) NOT CONFIRMED", "SALIDA(S) DE DISPARO SIN CONFIRMAR")
-                ),
-                theme::QUALITY_BAD,
-            );
-        }
-        for (status, _) in [
-            (TripStatus::Pending, ()),
-            (TripStatus::InputBad, ()),
-            (TripStatus::Bypassed, ()),
-        ] {
-            let n = view.count(status);
-            if n > 0 {
-                let (c, label) = status_colour(status, lang);
-                chip(ui, &format!("{n} {label}"), c);
-            }
-        }
-        if estops.is_empty() && tripped.is_empty() && unconfirmed == 0 {
-            ui.label(
-                RichText::new(match lang {
-                    Lang::En => format!("Trips: {} rules healthy", view.count(TripStatus::Normal)),
-                    Lang::Es => format!("Disparos: {} reglas sanas", view.count(TripStatus::Normal)),
-                })
-                .color(theme::text_dim()),
-            );
-        }
-        if ui.button(lang.pick("Trips…", "Disparos…")).clicked() {
+    let estops: Vec<_> = view.active_estops().collect();
+    let tripped: Vec<_> = view.tripped().collect();
+    for e in &estops {
+        let who = e
+            .latch
+            .as_ref()
+            .and_then(|l| l.by.as_ref())
+            .map_or("", |a| a.user.as_str());
+        if chip(
+            ui,
+            &format!(
+                "{}: {} ({who})",
+                lang.pick("E-STOP ACTIVE", "PARO DE EMERGENCIA ACTIVO"),
+                e.def.label.get(lang)
+            ),
+            theme::ALARM_CRITICAL,
+        )
+        .interact(egui::Sense::click())
+        .clicked()
+        {
             action = StripAction::OpenTrips;
         }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            for e in view.estops.iter().rev() {
-                let label = RichText::new(e.def.label.get(lang))
-                    .strong()
-                    .size(theme::TEXT_HEADING)
-                    .color(Color32::WHITE);
-                let b = egui::Button::new(label)
-                    .fill(theme::ESTOP)
-                    .stroke(egui::Stroke::new(2.0, theme::ESTOP_RING))
-                    .min_size(ESTOP_SIZE);
-                if ui
-                    .add(b)
-                    .on_hover_text(lang.pick(
-                        "Press, then confirm: stops the equipment",
-                        "Presione y confirme: detiene el equipo",
-                    ))
-                    .clicked()
-                {
-                    desk.dialog = Some(TripDialog::ConfirmEstop { id: e.def.id.clone() });
-                }
-            }
-        });
-    });
+    }
+    for t in tripped.iter().take(3) {
+        let first = t.latch.as_ref().is_some_and(|l| l.first_out);
+        let text = format!(
+            "{}: {}{}",
+            lang.pick("TRIPPED", "DISPARADO"),
+            t.def.name.get(lang),
+            if first { lang.pick("  1ST OUT", "  PRIMERO") } else { "" }
+        );
+        if chip(ui, &text, theme::ALARM_CRITICAL)
+            .interact(egui::Sense::click())
+            .clicked()
+        {
+            action = StripAction::OpenTrips;
+        }
+    }
+    if tripped.len() > 3 {
+        ui.label(RichText::new(format!("+{} {}", tripped.len() - 3, lang.pick("more", "más"))).strong());
+    }
+    let unconfirmed = view.unconfirmed_outputs();
+    if unconfirmed > 0 {
+        chip(
+            ui,
+            &format!(
+                "{unconfirmed} {}",
+                lang.pick("TRIP OUTPUT(S) NOT CONFIRMED", "SALIDA(S) DE DISPARO SIN CONFIRMAR")
+            ),
+            theme::QUALITY_BAD,
+        );
+    }
+    for status in [TripStatus::Pending, TripStatus::InputBad, TripStatus::Bypassed] {
+        let n = view.count(status);
+        if n > 0 {
+            let (c, label) = status_colour(status, lang);
+            chip(ui, &format!("{n} {label}"), c);
+        }
+    }
+    if estops.is_empty() && tripped.is_empty() && unconfirmed == 0 {
+        ui.label(
+            RichText::new(match lang {
+                Lang::En => format!("Trips: {} rules healthy", view.count(TripStatus::Normal)),
+                Lang::Es => format!("Disparos: {} reglas sanas", view.count(TripStatus::Normal)),
+            })
+            .color(theme::text_dim()),
+        );
+    }
     action
+}
+
+/// The E-STOP column's width (one column of buttons; two when they would be shorter than a target).
+pub fn estop_column_width(style: &egui::Style, desk: &TripDesk, height: f32) -> f32 {
+    let one = if style.spacing.interact_size.y >= theme::TOUCH_TARGET {
+        200.0
+    } else {
+        180.0
+    };
+    match desk.current.estops.len() {
+        0 => 0.0,
+        n if estop_columns(style, n, height) > 1 => 2.0 * one + style.spacing.item_spacing.x,
+        _ => one,
+    }
+}
+
+fn estop_columns(style: &egui::Style, n: usize, height: f32) -> usize {
+    let min = style.spacing.interact_size.y.max(ESTOP_SIZE.y);
+    let sp = style.spacing.item_spacing.y;
+    let per = (height - (n.saturating_sub(1)) as f32 * sp) / n as f32;
+    if per >= min { 1 } else { 2 }
+}
+
+/// The E-STOP buttons, filling the column `ui` was given: the same place and size on every page and in
+/// every window, drawn last into a rectangle nothing else uses, so no panel or notice covers them. A press
+/// opens the confirmation in the window where it was pressed.
+pub fn estop_column_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) {
+    let view = desk.current.clone();
+    let estops = &view.estops;
+    let n = estops.len();
+    if n == 0 {
+        return;
+    }
+    let rect = ui.max_rect();
+    let sp = ui.spacing().item_spacing;
+    let cols = estop_columns(ui.style(), n, rect.height());
+    let rows = n.div_ceil(cols);
+    let w = (rect.width() - (cols - 1) as f32 * sp.x) / cols as f32;
+    let h = (rect.height() - (rows - 1) as f32 * sp.y) / rows as f32;
+    for (i, e) in estops.iter().enumerate() {
+        let (c, r) = (i / rows, i % rows);
+        let at = egui::pos2(rect.left() + c as f32 * (w + sp.x), rect.top() + r as f32 * (h + sp.y));
+        let label = RichText::new(e.def.label.get(lang))
+            .strong()
+            .size(theme::TEXT_HEADING)
+            .color(Color32::WHITE);
+        let b = egui::Button::new(label)
+            .fill(theme::ESTOP)
+            .stroke(egui::Stroke::new(3.0, theme::ESTOP_RING))
+            .wrap_mode(egui::TextWrapMode::Wrap);
+        if ui
+            .put(egui::Rect::from_min_size(at, egui::vec2(w, h)), b)
+            .on_hover_text(lang.pick(
+                "Press, then confirm: stops the equipment",
+                "Presione y confirme: detiene el equipo",
+            ))
+            .clicked()
+        {
+            desk.dialog = Some(TripDialog::ConfirmEstop { id: e.def.id.clone() });
+            desk.estop_in = ui.ctx().viewport_id();
+        }
+    }
 }
 
 /// The open trip dialog, if any (the E-stop confirmation is shown over every page).
@@ -330,6 +376,73 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
                         .fill(theme::ESTOP)
                         .min_size(ESTOP_SIZE);
                     if ui.add(b).clicked() {
+                        confirm = true;
+                    }
+                    if ui
+                        .add(egui::Button::new(lang.pick("Cancel", "Cancelar")).min_size(egui::vec2(100.0, 40.0)))
+                        .clicked()
+                    {
+                        keep = false;
+                    }
+                });
+            }
+            TripDialog::ConfirmReset { id, estop } => {
+                let (id, estop) = (id.clone(), *estop);
+                let trip = desk.current.trips.iter().find(|t| !estop && t.def.id == id);
+                let stop = desk.current.estops.iter().find(|e| estop && e.def.id == id);
+                let subject = match (trip, stop) {
+                    (Some(t), _) => t.latch.as_ref().map(|l| (t.def.name.get(lang), l)),
+                    (_, Some(e)) => e.latch.as_ref().map(|l| (e.def.label.get(lang), l)),
+                    (None, None) => None,
+                };
+                // Reset meanwhile (another console) or gone with a reload: nothing left to confirm.
+                let Some((name, latch)) = subject else {
+                    keep = false;
+                    return;
+                };
+                ui.heading(match lang {
+                    Lang::En => format!("Reset {name}?"),
+                    Lang::Es => format!("¿Restablecer {name}?"),
+                });
+                ui.label(lang.pick(
+                    "The reset only clears the latch. It writes nothing to the plant: the outputs stay as they were left until the unit is restarted.",
+                    "El restablecimiento solo borra el enclavamiento. No escribe nada en la planta: las salidas quedan como estaban hasta que se reinicie la unidad.",
+                ));
+                for o in &latch.outputs {
+                    let text = match lang {
+                        Lang::En => format!("{} stays {}", o.tag_name, o.value),
+                        Lang::Es => format!("{} queda en {}", o.tag_name, o.value),
+                    };
+                    ui.label(RichText::new(text).monospace());
+                }
+                // The engine refuses a reset while the condition holds or cannot be judged: said before, not after.
+                let refused = trip.and_then(|t| match t.condition {
+                    Some(false) => None,
+                    Some(true) => Some(match lang {
+                        Lang::En => format!(
+                            "The condition is present now ({}): the reset will be refused.",
+                            t.def.source
+                        ),
+                        Lang::Es => format!(
+                            "La condición está presente ahora ({}): el restablecimiento será rechazado.",
+                            t.def.source
+                        ),
+                    }),
+                    None => Some(
+                        lang.pick(
+                            "An input is bad or stale: the reset will be refused.",
+                            "Una entrada está mala u obsoleta: el restablecimiento será rechazado.",
+                        )
+                        .to_owned(),
+                    ),
+                });
+                if let Some(why) = refused {
+                    ui.label(RichText::new(why).strong());
+                }
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    let label = RichText::new(lang.pick("Confirm reset", "Confirmar restablecimiento")).strong();
+                    if ui.add(egui::Button::new(label).min_size(egui::vec2(100.0, 40.0))).clicked() {
                         confirm = true;
                     }
                     if ui
@@ -375,6 +488,8 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
     if confirm {
         match d {
             TripDialog::ConfirmEstop { id } => desk.estop(id, actor),
+            TripDialog::ConfirmReset { id, estop: false } => desk.reset(id, actor),
+            TripDialog::ConfirmReset { id, estop: true } => desk.reset_estop(id, actor),
             TripDialog::Bypass { id, reason, minutes } => {
                 let cmd = TripCommand::Bypass {
                     id: id.clone(),
@@ -440,7 +555,10 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, directory: &cra
                         )
                         .clicked()
                     {
-                        desk.reset_estop(e.def.id.clone(), actor);
+                        desk.dialog = Some(TripDialog::ConfirmReset {
+                            id: e.def.id.clone(),
+                            estop: true,
+                        });
                     }
                 }
                 None => {
@@ -451,7 +569,10 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, directory: &cra
         }
         ui.add_space(10.0);
         ui.heading(lang.pick("Trip rules", "Reglas de disparo"));
-        for t in &view.trips {
+        let mut rules: Vec<&TripRow> = view.trips.iter().collect();
+        // Stable: the file's order within each rank.
+        rules.sort_by_key(|t| page_rank(t));
+        for t in rules {
             let fill = if t.status == TripStatus::Normal {
                 theme::tile()
             } else {
@@ -488,11 +609,22 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, directory: &cra
     });
 }
 
+/// Where a rule sits on the Trips page: what acted first on its asset (the first-out, where the cause
+/// is), the other trips, then what needs watching (bypassed, bad input, pending), then the healthy rules.
+fn page_rank(t: &TripRow) -> u8 {
+    match t.status {
+        TripStatus::Tripped if t.latch.as_ref().is_some_and(|l| l.first_out) => 0,
+        TripStatus::Tripped => 1,
+        TripStatus::Bypassed | TripStatus::InputBad | TripStatus::Pending => 2,
+        TripStatus::Normal => 3,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn trip_row_ui(
     ui: &mut Ui,
     desk: &mut TripDesk,
-    t: &crate::trip::TripRow,
+    t: &TripRow,
     actor: &Actor,
     directory: &crate::tag::TagDirectory,
     now: Timestamp,
@@ -549,7 +681,10 @@ fn trip_row_ui(
                     .add_enabled(may_reset, egui::Button::new(lang.pick("Reset", "Restablecer")))
                     .clicked()
             {
-                desk.reset(t.def.id.clone(), actor);
+                desk.dialog = Some(TripDialog::ConfirmReset {
+                    id: t.def.id.clone(),
+                    estop: false,
+                });
             }
         });
     });

@@ -1,7 +1,8 @@
 //! The alarm system as an operator meets it: an alarm arrives in the banner, is selected and
-//! acknowledged; shelved from the summary page with a reason; the horn silenced; the journal searched;
-//! the KPIs read. The engine here is the real one, fed the way the hub feeds it; the console's commands
-//! are handed back to it as the hub would.
+//! acknowledged; shelved from the summary page with a reason, and then says since when, until when, by
+//! whom and why; a returned alarm shows its value at alarm beside the live one; a disabled action says
+//! why; the horn silenced; the journal searched; the KPIs read. The engine here is the real one, fed the
+//! way the hub feeds it; the console's commands are handed back to it as the hub would.
 
 use crate::console_ui::{harness, mask_frame_time};
 use crate::support::{self, NOW};
@@ -220,7 +221,129 @@ fn shelving_from_the_summary_page_takes_a_reason_and_a_time() {
     h.run();
     h.get_by_label("Shelved").click();
     h.run();
-    h.get_by_label_contains("sensor recalibration");
+    // When it was shelved (not its last transition), until when, by whom and why: in its line and in the
+    // detail of the selected alarm.
+    let (at, until) = (NOW.to_local_hms(), Timestamp(NOW.0 + 7_200_000_000).to_local_hms());
+    h.get_by_label(&format!(
+        "shelved {at} by ana · until {until} (in 2 h) · sensor recalibration"
+    ));
+    h.get_by_label(&format!("{at} (0.0 s ago) by ana"));
+    h.get_by_label(&format!("{until} (in 2 h)"));
+    h.get_by_label("sensor recalibration");
+    assert!(h.query_by_label_contains("SHELVED since").is_none());
+}
+
+#[test]
+fn a_shelved_alarm_says_since_when_until_when_by_whom_and_why_in_spanish() {
+    let mut plant = Plant::new(None);
+    let settings = wellconsole::ui::ConsoleSettings {
+        lang: wellconsole::lang::Lang::Es,
+        ..support::test_settings()
+    };
+    let (app, _rx) = support::console_full(None, None, Some(plant.handle()), support::demo_snapshot(), settings);
+    let mut h = harness(app);
+    raise(&mut plant);
+    // Shelved 35 minutes ago for an hour, by a supervisor at another console.
+    let at = Timestamp(NOW.0 - 35 * 60_000_000);
+    let shelve = AlarmCommand::Shelve {
+        id: "esp02/motor_temp:HI".into(),
+        duration: Duration::from_secs(3600),
+        reason: "recalibración del sensor".into(),
+        by: wellconsole::auth::Actor::new("sara", wellconsole::auth::Role::Supervisor),
+    };
+    plant.service.on_command(&HubCommand::Alarm(shelve), at, &plant.table);
+    plant.service.on_publish();
+    h.run();
+    h.get_by_label("Alarmas").click();
+    h.run();
+    h.get_by_label("mostradas").click();
+    h.run();
+    h.get_by_label("Archivadas").click();
+    h.run();
+    let (at, until) = (at.to_local_hms(), Timestamp(NOW.0 + 25 * 60_000_000).to_local_hms());
+    h.get_by_label(&format!(
+        "archivada {at} por sara · hasta {until} (en 25 min) · recalibración del sensor"
+    ));
+    h.get_by_label("alarm esp02/motor_temp:HI").click();
+    h.run();
+    h.get_by_label("Archivada a las");
+    h.get_by_label(&format!("{at} (hace 35 min) por sara"));
+    h.get_by_label("Archivada hasta");
+    h.get_by_label(&format!("{until} (en 25 min)"));
+    h.get_by_label("recalibración del sensor");
+    assert!(h.query_by_label_contains("ARCHIVADA desde").is_none());
+}
+
+#[test]
+fn a_returned_alarm_shows_its_value_at_alarm_beside_the_live_value() {
+    let mut plant = Plant::new(None);
+    // The console's snapshot: the wellhead pressure back down, read good.
+    let mut snap = support::demo_snapshot();
+    let id = snap.directory.id_of("ct01/wellhead_pressure").expect("demo tag");
+    snap.tags[id.index()].value = Some(Value::F64(1_200.0));
+    snap.tags[id.index()].quality = wellconsole::tag::Quality::Good;
+    let (app, _rx) = support::console_full(None, None, Some(plant.handle()), snap, support::test_settings());
+    let mut h = harness(app);
+    // Over HIHI, then back below it within the rate alarm's 10 s window and HI's on-delay: only HIHI acts.
+    plant.set("ct01/wellhead_pressure", 3_400.0, Timestamp(NOW.0 - 500_000));
+    plant.set("ct01/wellhead_pressure", 1_200.0, NOW);
+    h.run();
+    let states: Vec<(String, AlarmState)> = h
+        .state()
+        .alarms()
+        .view
+        .rows
+        .iter()
+        .map(|r| (r.def.id.to_string(), r.state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![("ct01/wellhead_pressure:HIHI".to_owned(), AlarmState::ReturnedUnacked)],
+        "latching: back below the limit, waiting for an acknowledgement"
+    );
+    h.get_by_label("Alarms").click();
+    h.run();
+    // The value at alarm is marked as such, beside the value now.
+    h.get_by_label("at alarm 3400 psi");
+    h.get_by_label("now 1200 psi");
+    h.query_all_by_label("alarm ct01/wellhead_pressure:HIHI")
+        .last()
+        .unwrap()
+        .click();
+    h.run();
+    h.get_by_label("Value at alarm");
+    h.get_by_label("3400 psi");
+    h.get_by_label("Value now");
+}
+
+#[test]
+fn a_disabled_action_says_why_where_a_touch_panel_can_read_it() {
+    use egui_kittest::kittest::NodeT;
+    let mut plant = Plant::new(None);
+    let (mut h, rx) = console(&plant);
+    raise(&mut plant);
+    h.run();
+    h.get_by_label("Alarms").click();
+    h.run();
+    // A critical alarm its file marks not shelvable, at an operator's console.
+    h.query_all_by_label("alarm ct01/wellhead_pressure:HIHI")
+        .last()
+        .unwrap()
+        .click();
+    h.run();
+    assert!(h.get_by_label("Shelve…").accesskit_node().is_disabled());
+    h.get_by_label("this alarm may not be shelved (shelvable = false in its alarm file)");
+    assert!(h.get_by_label("Out of service…").accesskit_node().is_disabled());
+    h.get_by_label("ana (operator) may not take out of service (allowed: admin, supervisor, engineer)");
+    // A shelvable one: Shelve is offered and nothing is said against it.
+    h.query_all_by_label("alarm esp02/motor_temp:HI")
+        .last()
+        .unwrap()
+        .click();
+    h.run();
+    assert!(!h.get_by_label("Shelve…").accesskit_node().is_disabled());
+    assert!(h.query_by_label_contains("may not be shelved").is_none());
+    assert!(plant.serve(&rx).is_empty(), "nothing was sent");
 }
 
 #[test]
@@ -314,6 +437,15 @@ fn a_viewer_sees_alarms_but_cannot_acknowledge_or_shelve_them() {
             "{button} is disabled for a viewer"
         );
     }
+    // And says why, for a touch panel that cannot hover: the role, and this alarm's own rule.
+    for why in [
+        "vic (viewer) may not acknowledge (allowed: admin, supervisor, engineer, operator)",
+        "vic (viewer) may not shelve (allowed: admin, supervisor, engineer, operator)",
+        "this alarm may not be shelved (shelvable = false in its alarm file)",
+        "vic (viewer) may not take out of service (allowed: admin, supervisor, engineer)",
+    ] {
+        h.get_by_label(why);
+    }
     assert!(plant.serve(&rx).is_empty(), "nothing was sent");
     assert_eq!(
         plant.state("ct01/wellhead_pressure:HIHI"),
@@ -398,4 +530,6 @@ fn a_spanish_si_console_speaks_spanish_and_shows_values_and_limits_in_kpa() {
     h.get_by_label("Prioridad / estado");
     h.get_by_label("Límite");
     h.get_by_label("Respuesta del operador");
+    h.get_by_label("esta alarma no se puede archivar (shelvable = false en su archivo de alarmas)");
+    h.get_by_label("ana (operador) no puede sacar de servicio (permitido: administrador, supervisor, ingeniero)");
 }

@@ -1,4 +1,5 @@
-//! The binary as an engineer runs it: `check` on good and broken projects, `run --headless` with stats.
+//! The binary as an engineer runs it: `check` on good and broken projects, `run --headless` with stats,
+//! `write` as an operator's write from the command line.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -20,6 +21,31 @@ fn data_home() -> &'static Path {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `wellconsole` with a data folder of its own (where the demo keeps its records: users added here reach no
+/// other test), extra environment variables, and what is typed on standard input.
+fn wellconsole_at(home: &Path, args: &[&str], env: &[(&str, &str)], typed: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .env("XDG_DATA_HOME", home)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut stdin = child.stdin.take().expect("piped");
+    stdin.write_all(typed.as_bytes()).expect("typed");
+    drop(stdin);
+    child.wait_with_output().expect("binary runs")
 }
 
 const SURVEY: &str = "md_ft,inc_deg,azi_deg\n0,0,0\n1000,0,0\n2000,30,90\n5000,30,90\n";
@@ -122,6 +148,15 @@ fn check_reports_each_error_kind_at_its_line_and_column() {
             ),
             vec![],
             "site.toml:17:15: a description is \"…\" or both languages: { en = \"…\", es = \"…\" }",
+        ),
+        (
+            "label in one language of two",
+            SITE.replace(
+                "range = [0.0, 15000.0]",
+                "range = [0.0, 15000.0]\nlabel = { es = \"Profundidad\" }",
+            ),
+            vec![],
+            "site.toml:17:9: a label is \"…\" or both languages: { en = \"…\", es = \"…\" }",
         ),
         (
             "bad range",
@@ -249,6 +284,102 @@ fn assert_check_reports(cases: Vec<BrokenCase>) {
     }
 }
 
+/// Runs `check` on a project expected to have problems: its lines (each with the project folder taken
+/// off the front) and the summary it writes to stderr.
+fn check_lines(site: &str, extra: &[(&str, &[u8])]) -> (Vec<String>, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    project(&dir, site, extra);
+    let o = wellconsole(&["check", "--project", dir.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "exit 1 on problems\n{out}");
+    let prefix = format!("{}/", dir.display());
+    let lines = out
+        .lines()
+        .map(|l| l.strip_prefix(&prefix).unwrap_or(l).to_owned())
+        .collect();
+    (lines, String::from_utf8_lossy(&o.stderr).trim().to_owned())
+}
+
+#[test]
+fn check_reports_every_problem_of_every_file_in_one_pass() {
+    // site.toml: two [[tag]] entries that do not fit the schema, and a good one on an undefined driver;
+    // an alarm file with one bad [[alarm]] after a good one. site.toml's problems leave no tags to
+    // check alarms against, but their schema is checked all the same.
+    let site = format!(
+        "{}units = \"bbl/d\"\n\n[[tag]]\nname = \"esp01/pip\"\ndriver = \"plc9\"\n",
+        SITE.replace("range = [0.0, 15000.0]", "range = \"wide\"")
+    );
+    let alarms = format!(
+        "{ALARM}\n[[alarm]]\ntag = \"esp01/rate\"\ntype = \"lo\"\nlimit = 10.0\npriority = 3\nmessage = {{ en = \"Low rate\", es = \"Caudal bajo\" }}\n"
+    );
+    let (lines, summary) = check_lines(&site, &[("alarms/a.toml", alarms.as_bytes())]);
+    assert_eq!(
+        lines,
+        [
+            "alarms/a.toml:12:12: invalid type: integer `3`, expected a string",
+            "site.toml:16:9: invalid type: string \"wide\", expected a sequence",
+            "site.toml:21:1: unknown field `units`, expected one of `name`, `driver`, `address`, `type`, `unit`, `description`, `range`, `decimals`, `stale_after_ms`, `writable`, `gain`, `offset`, `poll`, `history`, `history_deadband`",
+            "site.toml:25:10: tag 'esp01/pip' uses driver 'plc9', which is not defined",
+        ]
+    );
+    assert_eq!(summary, "4 problem(s)");
+
+    // A good site: three [[alarm]] entries that do not fit the schema, each reported at its own line,
+    // and of the two that do, the one on an unknown tag.
+    let alarm = |tag: &str, kind: &str, limit: &str, priority: &str, message: &str| {
+        format!(
+            "[[alarm]]\ntag = \"{tag}\"\ntype = \"{kind}\"\nlimit = {limit}\n{priority}{message} = {{ en = \"A\", es = \"B\" }}\n\n"
+        )
+    };
+    let alarms = [
+        alarm("ct01/depth", "hi", "\"high\"", "priority = \"high\"\n", "message"),
+        alarm("ct01/depth", "hihi", "12000.0", "priority = \"critical\"\n", "mesage"),
+        alarm("esp01/rate", "lo", "10.0", "", "message"),
+        alarm("esp01/rat", "lo", "5.0", "priority = \"low\"\n", "message"),
+        alarm("esp01/rate", "lolo", "2.0", "priority = \"high\"\n", "message"),
+    ]
+    .concat();
+    let (lines, summary) = check_lines(SITE, &[("alarms/a.toml", alarms.as_bytes())]);
+    assert_eq!(
+        lines,
+        [
+            "alarms/a.toml:4:9: invalid type: string \"high\", expected f64",
+            "alarms/a.toml:13:1: unknown field `mesage`, expected one of `id`, `tag`, `type`, `limit`, `setpoint`, `rate_window_s`, `state`, `priority`, `deadband`, `on_delay_s`, `off_delay_s`, `latching`, `message`, `consequence`, `response`, `area`, `asset`, `suppress_when`, `suppress_release_s`, `shelvable`, `max_shelve_h`",
+            "alarms/a.toml:15:1: missing field `priority`",
+            "alarms/a.toml:22:7: unknown tag 'esp01/rat' (not defined in site.toml)",
+        ]
+    );
+    assert_eq!(summary, "4 problem(s)");
+
+    // A screen: a misspelt field in a [[value]], a [[nav]] without its target, and an unknown symbol.
+    let main = MAIN
+        .replace("use = \"tank\"", "use = \"tnak\"")
+        .replace("at = [200, 10]\n", "at = [200, 10]\nwidht = 100\n")
+        .replace("to = \"detail\"\n", "");
+    let (lines, summary) = check_lines(
+        SITE,
+        &[
+            ("screens/main.toml", main.as_bytes()),
+            ("screens/detail.toml", DETAIL.as_bytes()),
+            ("symbols/tank.toml", TANK.as_bytes()),
+        ],
+    );
+    let starts = [
+        "screens/main.toml:8:7: unknown symbol 'tnak' — did you mean 'tank'?",
+        "screens/main.toml:15:1: unknown field `widht`",
+        "screens/main.toml:17:1: missing field `to`",
+    ];
+    assert_eq!(lines.len(), starts.len(), "{lines:#?}");
+    for (line, start) in lines.iter().zip(starts) {
+        assert!(
+            line.starts_with(start),
+            "expected a line starting\n  {start}\ngot:\n{lines:#?}"
+        );
+    }
+    assert_eq!(summary, "3 problem(s)");
+}
+
 #[test]
 fn check_refuses_a_directory_without_site_toml() {
     let tmp = tempfile::tempdir().unwrap();
@@ -280,6 +411,8 @@ fn headless_run_writes_stats_with_every_tag() {
     assert_eq!(v["samples_dropped"], 0);
     assert_eq!(v["drivers"]["sim"]["state"], "Running");
     assert!(v["drivers"]["sim"]["rate_per_sec"].as_f64().unwrap() > 0.0);
+    // Sparkplug drivers list the edge nodes they wait for; the simulator waits for none.
+    assert_eq!(v["drivers"]["sim"]["waiting_for_birth"], serde_json::json!([]));
     let depth = &v["values"]["ct01/depth"];
     assert_eq!(depth["quality"], "GOOD");
     assert!(
@@ -291,6 +424,127 @@ fn headless_run_writes_stats_with_every_tag() {
     assert_eq!(v["values"]["esp02/rate"]["quality"], "COMM FAIL");
     assert_eq!(v["values"]["esp01/rate"]["quality"], "GOOD");
     assert_eq!(v["values"]["ct01/job_phase"]["value"], "RIH");
+}
+
+#[test]
+fn headless_stats_show_every_trip_rule_and_the_writes() {
+    let home = tempfile::tempdir().unwrap();
+    let stats = home.path().join("stats.json");
+    let args = [
+        "run",
+        "--headless",
+        "--for",
+        "3",
+        "--stats-json",
+        stats.to_str().unwrap(),
+    ];
+    let o = wellconsole_at(home.path(), &args, &[], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    let rules = v["trips"]["rules"].as_object().expect("trips.rules");
+    for id in [
+        "ct01.overpull",
+        "ct01.compression",
+        "ct01.circ_pressure",
+        "ct01.wellhead_pressure",
+        "esp01.motor_temp",
+        "esp01.underload",
+    ] {
+        assert!(rules.contains_key(id), "{id}: {rules:?}");
+    }
+    let overpull = &rules["ct01.overpull"];
+    assert_eq!(overpull["name"], "CT-01 overpull");
+    assert_eq!(overpull["asset"], "CT-01");
+    assert_eq!(overpull["state"], "normal", "{overpull}");
+    assert_eq!(overpull["first_out"], false);
+    assert_eq!(overpull["bypassed"], false);
+    assert_eq!(overpull["input_bad"], false, "ct01/weight is live");
+    assert!(overpull["cause"].is_null() && overpull["tripped_at"].is_null());
+    assert_eq!(v["trips"]["estops_active"], serde_json::json!({}));
+    assert_eq!(v["writes"], serde_json::json!([]), "nobody wrote during the run");
+}
+
+#[test]
+fn write_from_the_command_line_is_confirmed_by_the_device_and_audited() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        "write",
+        "esp01/frequency_setpoint",
+        "52.5",
+        "--user",
+        "tester",
+        "--role",
+        "operator",
+    ];
+    let o = wellconsole_at(home.path(), &args, &[], "");
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let confirmed = "esp01/frequency_setpoint = 52.5 Hz by tester (operator): confirmed by the device";
+    assert!(stdout(&o).contains(confirmed), "{}", stdout(&o));
+    let log = stdout(&wellconsole_at(home.path(), &["audit", "list"], &[], ""));
+    assert!(
+        log.contains("tester (operator) write esp01/frequency_setpoint value 52.500"),
+        "recorded as a write from a screen is: {log}"
+    );
+}
+
+#[test]
+fn a_write_out_of_range_is_refused_and_nothing_is_sent() {
+    let home = tempfile::tempdir().unwrap();
+    let args = ["write", "esp01/frequency_setpoint", "80", "--role", "operator"];
+    let o = wellconsole_at(home.path(), &args, &[], "");
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let refused = "esp01/frequency_setpoint = 80: refused, nothing sent: enter a value within the range 35 to 70 Hz";
+    assert!(stdout(&o).contains(refused), "{}", stdout(&o));
+    // Refused before anything started: not even the site's records were opened.
+    assert!(!home.path().join("wellconsole").exists());
+    let o = wellconsole_at(home.path(), &["write", "esp01/rate", "100"], &[], "");
+    assert_eq!(o.status.code(), Some(1), "a read-only tag");
+    assert!(stdout(&o).contains("the tag is not writable"), "{}", stdout(&o));
+    let o = wellconsole_at(home.path(), &["write", "esp01/no_such_tag", "1"], &[], "");
+    assert_eq!(o.status.code(), Some(2), "a tag the project does not have");
+}
+
+#[test]
+fn a_viewers_write_from_the_command_line_is_refused_and_audited() {
+    let home = tempfile::tempdir().unwrap();
+    let setpoint = ["write", "esp01/frequency_setpoint", "50", "--user", "vera"];
+    let o = wellconsole_at(
+        home.path(),
+        &["users", "add", "vera", "--role", "viewer", "--password-env", "PW"],
+        &[("PW", "mirar-nada-42")],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // On a site with users, who writes logs in, and their own role counts.
+    let o = wellconsole_at(home.path(), &setpoint[..3], &[], "");
+    assert_eq!(o.status.code(), Some(2), "no --user");
+    assert!(stderr(&o).contains("--user NAME logs in"), "{}", stderr(&o));
+    let mut with_role = setpoint.to_vec();
+    with_role.extend(["--role", "admin"]);
+    let o = wellconsole_at(home.path(), &with_role, &[], "");
+    assert_eq!(o.status.code(), Some(2), "--role on a site with users");
+    // A wrong password is refused, in the console's words.
+    let o = wellconsole_at(home.path(), &setpoint, &[], "not-her-password\n");
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("login refused: wrong user name or password"),
+        "{}",
+        stdout(&o)
+    );
+    // Her password on standard input logs her in; the hub refuses a viewer's write.
+    let o = wellconsole_at(home.path(), &setpoint, &[], "mirar-nada-42\n");
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let refused =
+        "esp01/frequency_setpoint = 50.0 Hz by vera (viewer): refused: vera (viewer) may not write a setpoint";
+    assert!(stdout(&o).contains(refused), "{}", stdout(&o));
+    let log = stdout(&wellconsole_at(home.path(), &["audit", "list"], &[], ""));
+    for line in [
+        "vera (viewer) login command line REFUSED wrong password (1 in a row)",
+        "vera (viewer) login command line wellconsole write",
+        "vera (viewer) write esp01/frequency_setpoint REFUSED value 50.000: vera (viewer) may not write a setpoint",
+    ] {
+        assert!(log.contains(line), "{line}: {log}");
+    }
 }
 
 #[test]
@@ -337,6 +591,11 @@ fn check_reports_modbus_configuration_errors() {
             "bad address",
             MODBUS_SITE.replace("hr:0:f32", "hr:0:f16"),
             "site.toml:15:11: unknown data type 'f16'",
+        ),
+        (
+            "byte order that does not fit the type",
+            MODBUS_SITE.replace("hr:0:f32", "hr:0:f32:abcdefgh"),
+            "site.toml:15:11: byte order 'abcdefgh' does not fit f32: expected one of abcd, badc, cdab, dcba",
         ),
         (
             "unknown poll group",

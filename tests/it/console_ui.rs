@@ -154,6 +154,34 @@ fn drivers_page_shows_health_and_command_outcomes() {
 }
 
 #[test]
+fn drivers_page_names_edge_nodes_not_yet_born_in_the_operators_language() {
+    use wellconsole::lang::Lang;
+    for (lang, text) in [
+        (Lang::En, "waiting for birth of campo/edge1 (rebirth asked 3 times)"),
+        (
+            Lang::Es,
+            "esperando el nacimiento de campo/edge1 (renacimiento pedido 3 veces)",
+        ),
+    ] {
+        let mut snap = support::demo_snapshot();
+        snap.drivers[0].waiting_for_birth = std::sync::Arc::new(vec![wellconsole::driver::WaitingForBirth {
+            node: "campo/edge1".into(),
+            rebirths_asked: 3,
+        }]);
+        let settings = wellconsole::ui::ConsoleSettings {
+            lang,
+            ..support::test_settings()
+        };
+        let (app, _rx) = support::console_full(None, None, None, snap, settings);
+        let mut h = harness(app);
+        h.run();
+        h.get_by_label("Drivers").click();
+        h.run();
+        h.get_by_label(text);
+    }
+}
+
+#[test]
 fn a_pen_added_from_the_tag_browser_trends_live_and_can_be_removed() {
     let (app, _rx) = console();
     let mut h = harness(app);
@@ -185,6 +213,142 @@ fn a_pen_added_from_the_tag_browser_trends_live_and_can_be_removed() {
     h.get_by_label("Remove ct01/depth").click();
     h.run();
     assert_eq!(h.state().trend().pens().collect::<Vec<_>>(), ["ct01/weight"]);
+}
+
+#[test]
+fn the_pen_picker_puts_a_tag_found_by_typing_on_the_trend() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Trends").click();
+    h.run();
+    h.get_by_label("+ Pen").click();
+    h.run();
+    h.get_by_label("Add a pen");
+    h.get_by_label("0 of 16 pens");
+    h.get_by_role(Role::TextInput).focus();
+    h.run();
+    h.get_by_role(Role::TextInput).type_text("esp04/motor_t");
+    h.run();
+    h.get_by_label("1 of 82 tags");
+    assert!(
+        h.query_by_label("Add ct01/depth").is_none(),
+        "non-matching tags are filtered out"
+    );
+    h.get_by_label("Add esp04/motor_temp").click();
+    h.run();
+    assert_eq!(h.state().trend().pens().collect::<Vec<_>>(), ["esp04/motor_temp"]);
+    h.get_by_label("esp04/motor_temp added to the trend");
+    // The picker stays open for the next pen, the chosen tag marked as plotted; choosing it again adds
+    // nothing and says why.
+    h.get_by_label("1 of 16 pens");
+    h.get_by_label("On trend esp04/motor_temp").click();
+    h.run();
+    assert_eq!(h.state().trend().pens().count(), 1);
+    h.get_by_label("esp04/motor_temp is already on the trend");
+    h.get_by_label("Close").click();
+    h.run();
+    assert!(h.query_by_label("Add a pen").is_none(), "the picker closed");
+    h.get_by_label("Remove esp04/motor_temp");
+}
+
+#[test]
+fn a_tag_on_the_trend_is_marked_on_the_tags_page() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    h.get_by_label("Trend ct01/depth").click();
+    h.run();
+    h.get_by_label("On trend ct01/depth");
+    assert!(
+        h.query_by_label("Trend ct01/depth").is_none(),
+        "a plotted tag is not offered again"
+    );
+    h.get_by_label("Trend ct01/weight");
+    // Removed on the Trends page: offered again.
+    h.get_by_label("Trends").click();
+    h.run();
+    h.get_by_label("Remove ct01/depth").click();
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    h.get_by_label("Trend ct01/depth");
+    // In Spanish the longer words fit their column on one line (a wrapped one is two lines high), short
+    // of the alarm indicator's column (30 wide) before the tag's name.
+    h.get_by_label("EN").click();
+    h.run();
+    h.get_by_label("Tendencia ct01/weight").click();
+    h.run();
+    for (control, name) in [
+        ("Tendencia ct01/depth", "ct01/depth"),
+        ("En tendencia ct01/weight", "ct01/weight"),
+    ] {
+        let (control, name) = (h.get_by_label(control).rect(), h.get_by_label(name).rect());
+        assert!(control.height() < 26.0, "wrapped: {} high", control.height());
+        assert!(
+            control.right() <= name.left() - 30.0,
+            "{control:?} overflows before {name:?}"
+        );
+    }
+}
+
+/// Wheel steps over whatever the pointer is on: ten of `delta_y` points, as a trackpad sends them (small
+/// steps egui applies in the frame they arrive), with `modifiers` held.
+fn wheel(h: &Harness<'static, ConsoleApp>, delta_y: f32, modifiers: egui::Modifiers) {
+    for _ in 0..10 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, delta_y),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers,
+        });
+    }
+}
+
+#[test]
+fn the_wheel_zooms_the_trends_time_axis_and_shift_wheel_pans_it() {
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Tags").click();
+    h.run();
+    h.get_by_label("Trend ct01/depth").click();
+    h.run();
+    h.get_by_label("Trends").click();
+    h.run();
+    let now = NOW.as_secs_f64();
+    // Well inside the plot: below the toolbar, right of the pen's axis, above the pens' table.
+    let over_plot = egui::pos2(700.0, h.get_by_label("LIVE").rect().bottom() + 150.0);
+    // Live, the wheel pauses the trend zoomed in about the pointer, as a drag pauses it panned.
+    h.hover_at(over_plot);
+    wheel(&h, 7.0, egui::Modifiers::NONE);
+    h.run();
+    let (from, to) = h.state().trend().paused_span().expect("the wheel paused the trend");
+    assert!(to - from < 0.8 * 600.0, "zoomed in: {} s shown", to - from);
+    assert!(
+        from > now - 600.0 && to < now,
+        "about the pointer, inside the ten minutes that were shown"
+    );
+    h.get_by_label("PAUSED");
+    // Paused, the wheel the other way zooms back out about the same time.
+    wheel(&h, -7.0, egui::Modifiers::NONE);
+    h.run();
+    let (from, to) = h.state().trend().paused_span().unwrap();
+    assert!((to - from - 600.0).abs() < 1e-3, "{} s shown", to - from);
+    assert!(
+        (to - now).abs() < 1e-3,
+        "back to the ten minutes before now: {}",
+        to - now
+    );
+    // Shift+wheel pans: the same span, earlier or later.
+    wheel(&h, 7.0, egui::Modifiers::SHIFT);
+    h.run();
+    let (panned_from, panned_to) = h.state().trend().paused_span().unwrap();
+    assert!((panned_to - panned_from - 600.0).abs() < 1e-3, "the span is kept");
+    assert!((panned_from - from).abs() > 1.0, "panned: {} s", panned_from - from);
 }
 
 /// Records ct01/weight in a history database as the console's historian would: 3000 samples at 10 Hz

@@ -2,9 +2,13 @@
 //! values in SI, both switched back at runtime, and a snapshot image of the CT screen in Spanish and SI.
 
 use crate::console_ui::{harness, mask_frame_time};
-use crate::support::console;
+use crate::support::{self, console};
 use egui_kittest::kittest::Queryable;
-use wellconsole::ui::Page;
+use std::sync::Arc;
+use wellconsole::hub::HubCommand;
+use wellconsole::lang::Lang;
+use wellconsole::tag::Value;
+use wellconsole::ui::{ConsoleSettings, Page};
 
 #[test]
 fn language_and_units_switch_at_runtime_everywhere() {
@@ -66,4 +70,60 @@ fn language_and_units_switch_at_runtime_everywhere() {
     h.run();
     h.get_by_label_contains("Depth: 5550.0 ft");
     assert!(h.query_by_label("Pantallas").is_none());
+}
+
+#[test]
+fn a_spanish_console_names_signals_faults_and_decimals_in_spanish() {
+    // The simulator reports a fault in its own (English) words.
+    let mut snap = support::demo_snapshot();
+    snap.drivers[0].detail = Some(Arc::new("faults: stuck-pipe:ct01".to_owned()));
+    let settings = ConsoleSettings {
+        lang: Lang::Es,
+        ..support::test_settings()
+    };
+    let (app, rx) = support::console_full(None, None, None, snap, settings);
+    let mut h = harness(app);
+    h.set_size(egui::vec2(1600.0, 960.0));
+    h.run();
+
+    // Signals by their Spanish names, not their identifiers.
+    h.get_by_label("Vista general").click();
+    h.run();
+    h.get_by_label("Presión en cabeza de pozo");
+    assert_eq!(
+        h.query_all_by_label("Temperatura del motor").count(),
+        6,
+        "one per ESP well"
+    );
+    assert!(h.query_by_label("wellhead pressure").is_none());
+
+    // The simulator's fault, in Spanish.
+    h.get_by_label("Simulador").click();
+    h.run();
+    h.get_by_label("Fallas activas en el simulador: tubería atascada en ct01");
+    assert!(h.query_by_label_contains("faults:").is_none());
+
+    // The keypad types and shows a decimal comma, and the written value is 52.5.
+    h.get_by_label("Pantallas").click();
+    h.run();
+    h.get_by_label("Pozo ESP01").click();
+    h.run();
+    h.get_by_label("Ajustar Consigna de frecuencia").click();
+    h.run();
+    assert!(h.query_by_label(".").is_none(), "no decimal point key");
+    for k in ["5", "2", ",", "5"] {
+        h.get_by_label(k).click();
+        h.run();
+    }
+    h.get_by_label("52,5 Hz");
+    h.get_by_label("Aceptar").click();
+    h.run();
+    h.get_by_label("¿Escribir 52,5 Hz en esp01/frequency_setpoint?");
+    h.get_by_label("Confirmar").click();
+    h.run();
+    let written = rx.try_iter().find_map(|c| match c {
+        HubCommand::OperatorWrite { value, .. } => Some(value),
+        _ => None,
+    });
+    assert_eq!(written, Some(Value::F64(52.5)));
 }

@@ -6,6 +6,7 @@
 mod support;
 
 mod alarm_ui;
+mod cab_ui;
 mod check_never_panics;
 mod cli;
 mod console_ui;

@@ -59,6 +59,11 @@ fn console_reads_writes_and_rides_through_a_server_restart() {
     let mut site = EXAMPLE.replace("127.0.0.1:5020", &format!("127.0.0.1:{port}"));
     // One tag the server does not map: the device answers with an exception for it alone.
     site.push_str("\n[[tag]]\nname = \"x/unmapped\"\ndriver = \"rtu1\"\naddress = \"ir:5000:f32\"\n");
+    // One register past the six ESP setpoints (hr 2000..2011), merged into their read: the server refuses
+    // that whole block, and the driver must isolate the one tag it lacks.
+    site.push_str(
+        "\n[[tag]]\nname = \"x/past_the_setpoints\"\ndriver = \"rtu1\"\naddress = \"hr:2012:f32\"\npoll = \"slow\"\n",
+    );
     let project = Project::load(ProjectFiles::from_memory([("site.toml".to_owned(), site)])).expect("valid");
     let sim = start_sim(port);
     let rt = Runtime::start(project, RuntimeOptions::default(), Vec::new(), None).unwrap();
@@ -92,6 +97,10 @@ fn console_reads_writes_and_rides_through_a_server_restart() {
         quality(&rt.snapshot.load(), "ct01/depth").is_good(),
         "one bad block does not spoil the others"
     );
+    wait_for(&rt, "the setpoints good beside the refused register", |s| {
+        quality(s, "x/past_the_setpoints") == Quality::Bad(BadReason::ConfigError)
+            && (1..=6).all(|k| quality(s, &format!("esp0{k}/frequency_setpoint")).is_good())
+    });
 
     // A setpoint write is confirmed by read-back and the plant follows it.
     let sp = rt.project.site.tags.id_of("esp02/frequency_setpoint").unwrap();
@@ -147,7 +156,10 @@ fn console_reads_writes_and_rides_through_a_server_restart() {
     );
     let _sim = start_sim(port);
     wait_for(&rt, "Good after reconnecting", |s| {
-        quality(s, "ct01/depth").is_good() && quality(s, "esp06/rate").is_good()
+        quality(s, "ct01/depth").is_good()
+            && quality(s, "esp06/rate").is_good()
+            && quality(s, "esp06/frequency_setpoint").is_good()
+            && quality(s, "x/past_the_setpoints") == Quality::Bad(BadReason::ConfigError)
     });
     rt.shutdown();
 }

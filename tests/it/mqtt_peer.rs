@@ -1,6 +1,7 @@
 //! The MQTT driver against independent peers on 127.0.0.1: a Mosquitto broker (Debian package),
 //! `mosquitto_pub` publishing JSON, and a pysparkplug edge node (PyPI) that can be made to skip sequence
-//! numbers, kill its device, send garbage and die. Then the broker itself is stopped and restarted.
+//! numbers, ignore commands, kill its device, send garbage and die. Then the broker itself is stopped and
+//! restarted.
 //!
 //! Skipped when Mosquitto or the peers' venv is missing, unless WELLCONSOLE_REQUIRE_PEERS=1 (scripts/test).
 
@@ -179,6 +180,13 @@ fn json_and_sparkplug_peers_values_commands_faults_and_broker_restart() {
     wait_for(&rt, "driver connected", |s| {
         s.drivers[0].state == wellconsole::driver::DriverState::Running
     });
+    // No edge node yet: the driver says whose birth it waits for (Drivers page, stats JSON).
+    wait_for(&rt, "waiting for the edge node's birth", |s| {
+        s.drivers[0]
+            .waiting_for_birth
+            .iter()
+            .any(|w| w.node == format!("{GROUP}/{NODE}"))
+    });
     // The subscription is acknowledged asynchronously; retained-free JSON must not race it.
     std::thread::sleep(Duration::from_millis(300));
 
@@ -215,6 +223,7 @@ fn json_and_sparkplug_peers_values_commands_faults_and_broker_restart() {
     wait_for(&rt, "Sparkplug births", |s| {
         v(s, "s/total").is_some() && v(s, "s/power").is_some()
     });
+    wait_for(&rt, "no birth awaited", |s| s.drivers[0].waiting_for_birth.is_empty());
     let s = rt.snapshot.load();
     assert_eq!(v(&s, "s/power"), Some(Value::F64(410.5)));
     assert_eq!(v(&s, "s/temp"), Some(Value::F64(180.5)));
@@ -238,6 +247,35 @@ fn json_and_sparkplug_peers_values_commands_faults_and_broker_restart() {
     wait_for(&rt, "Boolean refuses 7", |s| {
         s.events.iter().any(|e| !e.ok && e.text.contains("s/ro"))
     });
+    // Sparkplug B has no acknowledgement: a node that never reports the value back fails the write timeout_ms
+    // (3 s) after the first send, however often it is sent again (the trip engine resends every 2 s).
+    edge.send("deaf");
+    edge.expect("OK deaf");
+    let first_sent = Timestamp::now();
+    for _ in 0..4 {
+        write(&rt, "s/sp", Value::F64(57.0));
+        std::thread::sleep(Duration::from_millis(900));
+    }
+    let unconfirmed = |s: &Snapshot| {
+        s.events
+            .iter()
+            .find(|e| !e.ok && e.text.starts_with("write of 57.000 to s/sp failed"))
+            .cloned()
+    };
+    wait_for(&rt, "unconfirmed write failed", |s| unconfirmed(s).is_some());
+    let failed = unconfirmed(&rt.snapshot.load()).unwrap();
+    assert!(
+        failed.at.saturating_since(first_sent) < Duration::from_millis(4_500),
+        "failed {:?} after the first send, resends must not extend the deadline: {}",
+        failed.at.saturating_since(first_sent),
+        failed.text
+    );
+    assert!(
+        failed.text.contains("not reported back within 3000 ms"),
+        "{}",
+        failed.text
+    );
+    assert_eq!(v(&rt.snapshot.load(), "s/sp"), Some(Value::F64(55.5)));
 
     // A sequence gap makes the host ask for a rebirth, and the node's answer is taken.
     edge.send("gap");

@@ -1,8 +1,8 @@
 //! Trips, E-stops and sessions as people meet them at the console: the E-STOP's two-step confirmation,
-//! a trip in the strip and its reset by a supervisor (refused for an operator), logging in with a real
-//! user store (the password checked off the UI thread), hand-over, logout and idle logout — every one of
-//! them recorded. The trip engine is the real one, fed as the hub feeds it; the console's commands are
-//! handed back to it as the hub would.
+//! a trip in the strip and its confirmed reset by a supervisor (refused for an operator), the Trips page's
+//! order (what acted first on top), logging in with a real user store (the password checked off the UI
+//! thread), hand-over, logout and idle logout — every one of them recorded. The trip engine is the real
+//! one, fed as the hub feeds it; the console's commands are handed back to it as the hub would.
 
 use crate::alarm_ui::type_into;
 use crate::console_ui::harness;
@@ -141,24 +141,106 @@ fn a_trip_shows_on_every_page_and_only_a_supervisor_resets_it() {
     );
     // The condition clears; a supervisor resets.
     plant.set("ct01/weight", 30_000.0, NOW);
-    let (mut h, rx2) = console(
-        &plant,
-        ConsoleSettings {
-            actor: Actor::new("sara", Role::Supervisor),
-            ..support::test_settings()
-        },
-    );
+    let (mut h, rx2) = console(&plant, supervisor());
     drop(rx);
     h.run();
     h.get_by_label("Trips").click();
     h.run();
     h.get_by_label("Reset").click();
     h.run();
+    // Step two: what the reset clears and that it writes nothing; one press sends nothing.
+    h.get_by_label("Reset CT-01 overpull?");
+    h.get_by_label_contains("It writes nothing to the plant");
+    h.get_by_label("ct01/shutdown stays ON");
+    assert!(
+        h.query_by_label_contains("the reset will be refused").is_none(),
+        "the condition has cleared"
+    );
+    assert!(rx2.try_recv().is_err(), "one press sends nothing");
+    h.get_by_label("Confirm reset").click();
+    h.run();
     let sent = plant.serve(&rx2);
     assert!(matches!(&sent[..], [HubCommand::Trip(TripCommand::Reset { by, .. })] if by.user == "sara"));
     assert_eq!(plant.service.engine().status("ct01.overpull"), Some(TripStatus::Normal));
     h.run();
     assert!(h.query_by_label("TRIPPED: CT-01 overpull  1ST OUT").is_none());
+}
+
+/// CT-01 over its overpull limit long enough to trip.
+fn overpull(plant: &mut Plant) {
+    plant.set("ct01/weight", 20_000.0, Timestamp(NOW.0 - 5_000_000));
+    plant.set("ct01/weight", 52_000.0, Timestamp(NOW.0 - 2_000_000));
+    plant.set("ct01/weight", 52_100.0, NOW);
+}
+
+fn supervisor() -> ConsoleSettings {
+    ConsoleSettings {
+        actor: Actor::new("sara", Role::Supervisor),
+        ..support::test_settings()
+    }
+}
+
+#[test]
+fn a_cancelled_trip_reset_sends_nothing() {
+    let mut plant = Plant::new();
+    overpull(&mut plant);
+    let (mut h, rx) = console(&plant, supervisor());
+    h.run();
+    h.get_by_label("Trips").click();
+    h.run();
+    h.get_by_label("Reset").click();
+    h.run();
+    h.get_by_label("Reset CT-01 overpull?");
+    // Still over the limit: the dialog says beforehand that the trip engine will refuse it.
+    h.get_by_label_contains("The condition is present now");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(h.query_by_label("Reset CT-01 overpull?").is_none(), "the dialog closed");
+    assert!(plant.serve(&rx).is_empty(), "a cancelled reset sends nothing");
+    assert_eq!(
+        plant.service.engine().status("ct01.overpull"),
+        Some(TripStatus::Tripped)
+    );
+}
+
+#[test]
+fn the_trips_page_lists_first_outs_then_other_trips_then_what_needs_watching_then_the_healthy() {
+    let mut plant = Plant::new();
+    let ago = |s: i64| Timestamp(NOW.0 - s * 1_000_000);
+    // ESP-02 trips alone on its asset; on CT-01 the circulating pressure trips before the overpull.
+    plant.set("esp02/motor_temp", 390.0, ago(20));
+    plant.set("ct01/weight", 20_000.0, ago(20));
+    plant.set("esp02/motor_temp", 392.0, ago(14));
+    plant.set("ct01/circ_pressure", 8_000.0, ago(12));
+    plant.set("ct01/circ_pressure", 8_100.0, ago(10));
+    plant.set("ct01/weight", 52_000.0, ago(8));
+    plant.set("ct01/weight", 52_100.0, ago(7));
+    // Set down past the compression limit, for less than its 1 s delay.
+    plant.set("ct01/weight", -15_000.0, NOW);
+    let engine = plant.service.engine();
+    for (id, status) in [
+        ("esp02.motor_temp", TripStatus::Tripped),
+        ("ct01.circ_pressure", TripStatus::Tripped),
+        ("ct01.overpull", TripStatus::Tripped),
+        ("ct01.compression", TripStatus::Pending),
+        ("ct01.wellhead_pressure", TripStatus::Normal),
+    ] {
+        assert_eq!(engine.status(id), Some(status), "{id}");
+    }
+    let (mut h, _rx) = console(&plant, support::test_settings());
+    h.run();
+    h.get_by_label("Trips").click();
+    h.run();
+    let order = [
+        "CT-01 circulating pressure above maximum", // tripped, first out on CT-01 (file order among first-outs)
+        "ESP-02 motor over-temperature",            // tripped, first out on ESP-02
+        "CT-01 overpull",                           // tripped after CT-01's first out
+        "CT-01 excessive compression",              // pending
+        "CT-01 wellhead pressure above maximum",    // healthy, in file order
+        "ESP-01 motor over-temperature",
+    ];
+    let tops: Vec<f32> = order.iter().map(|name| h.get_by_label(name).rect().min.y).collect();
+    assert!(tops.windows(2).all(|w| w[0] < w[1]), "{order:?} drawn at {tops:?}");
 }
 
 fn records(rx: &Receiver<HubCommand>) -> Vec<(String, String, bool)> {

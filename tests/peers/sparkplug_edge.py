@@ -7,12 +7,14 @@ stdin commands:
     temp X      DDATA esp01 Motor/Temp = X, by alias only (as edge nodes publish after birth)
     gap         skip three sequence numbers before the next message
     ddeath      DDEATH esp01
+    deaf        take no more DCMDs: they are printed, never applied or reported back
     garbage     a DDATA whose payload is not protobuf
     quit        clean disconnect: NDEATH, then exit
 stdout events:
     BIRTH n         NBIRTH + DBIRTH sent (n-th time)
     REBIRTH         an NCMD asked for Node Control/Rebirth
     DCMD name v     a DCMD wrote metric `name`; echoed back in DDATA (the write's read-back)
+    IGNORED name v  a DCMD arrived after `deaf`
 """
 
 import sys
@@ -23,7 +25,7 @@ import pysparkplug as sp
 port, group, node = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 DEVICE = "esp01"
 lock = threading.Lock()
-state = {"seq": 0, "births": 0, "temp": 180.5, "sp": 52.0, "bd": 0}
+state = {"seq": 0, "births": 0, "temp": 180.5, "sp": 52.0, "bd": 0, "deaf": False}
 
 T = sp.DataType
 # name, alias, datatype, initial value
@@ -88,7 +90,9 @@ def on_ncmd(_client, message):
 
 def on_dcmd(_client, message):
     for m in message.payload.metrics:
-        if m.name == "Frequency SP":
+        if m.name == "Frequency SP" and state["deaf"]:
+            print(f"IGNORED {m.name} {m.value}", flush=True)
+        elif m.name == "Frequency SP":
             state["sp"] = float(m.value)
             print(f"DCMD {m.name} {m.value}", flush=True)
             ddata([sp.Metric(timestamp=now(), name=None, alias=14, datatype=T.FLOAT, value=state["sp"])])
@@ -111,6 +115,8 @@ for line in sys.stdin:
     elif cmd[0] == "gap":
         with lock:
             state["seq"] = (state["seq"] + 3) % 256
+    elif cmd[0] == "deaf":
+        state["deaf"] = True
     elif cmd[0] == "ddeath":
         with lock:
             publish(sp.MessageType.DDEATH, sp.DDeath(timestamp=now(), seq=next_seq()), DEVICE)

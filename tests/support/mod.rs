@@ -34,6 +34,7 @@ pub fn demo_snapshot() -> Snapshot {
         last_rtt_ms: 0.0,
         last_error: None,
         detail: None,
+        waiting_for_birth: Default::default(),
     };
     let mut snap = Snapshot::empty(dir.clone(), vec![driver]);
     for def in dir.iter() {

@@ -1,9 +1,15 @@
-//! Modbus tag addresses: `[UNIT@]TABLE:OFFSET[.BIT][:TYPE]`, offsets 0-based (protocol addresses).
+//! Modbus tag addresses: `[UNIT@]TABLE:OFFSET[.BIT][:TYPE[:ORDER]]`, offsets 0-based (protocol addresses).
 //!
 //! Tables: `coil`, `di` (discrete input), `ir` (input register), `hr` (holding register).
 //! Types: `bool` (coils, discrete inputs, register bits), `u16`, `i16`, `u32`, `i32`, `f32`, `f64`,
 //! `strN` (N ASCII characters, two per register). Examples: `hr:100:f32`, `2@ir:0:u32`, `hr:10.3`,
 //! `hr:200:str16`, `coil:5`.
+//!
+//! ORDER overrides the driver's word and byte order for one tag. Its letters are the value's bytes, A the
+//! most significant, in the order the device's registers carry them: `ab`/`ba` for 16-bit values and
+//! strings, `abcd`, `badc`, `cdab`, `dcba` for 32-bit ones, `abcdefgh`, `badcfehg`, `ghefcdab`,
+//! `hgfedcba` for `f64` — e.g. `hr:100:f32:cdab`. The order is how a value is decoded, not where it is:
+//! it never changes which registers are read.
 
 use std::fmt;
 use std::str::FromStr;
@@ -65,6 +71,52 @@ impl DataType {
     }
 }
 
+/// Order of 16-bit words in multi-register values, and of bytes within each register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Order {
+    /// false: high word first (ABCD, the Modbus convention); true: low word first (CDAB).
+    pub low_word_first: bool,
+    /// true: bytes swapped within each register (BADC / DCBA).
+    pub swap_bytes: bool,
+}
+
+impl Order {
+    /// The order an address suffix names, for a value of type `ty` (written `ty_text`). Each list runs:
+    /// as sent, bytes swapped, low word first, both — the two switches of `Order`.
+    fn named(name: &str, ty: DataType, ty_text: &str) -> Result<Order, AddressError> {
+        let names: &[&str] = match ty {
+            DataType::Bool => {
+                return Err(AddressError::Combination(format!(
+                    "a single bit has no byte order: drop ':{name}'"
+                )));
+            }
+            DataType::U16 | DataType::I16 | DataType::Str(_) => &["ab", "ba"],
+            DataType::U32 | DataType::I32 | DataType::F32 => &["abcd", "badc", "cdab", "dcba"],
+            DataType::F64 => &["abcdefgh", "badcfehg", "ghefcdab", "hgfedcba"],
+        };
+        // Device manuals write them in capitals (CDAB); both spellings mean the same.
+        let at = names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .ok_or_else(|| AddressError::Order {
+                order: name.into(),
+                ty: ty_text.into(),
+                expected: names.join(", "),
+            })?;
+        Ok(Order {
+            low_word_first: at >= 2,
+            swap_bytes: at % 2 == 1,
+        })
+    }
+
+    /// Whether `s` spells one of the orders, for any width (to explain a suffix written in the type's place).
+    fn is_name(s: &str) -> bool {
+        [DataType::U16, DataType::F32, DataType::F64]
+            .into_iter()
+            .any(|ty| Order::named(s, ty, "").is_ok())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ModbusAddress {
     /// Unit id override; `None` uses the driver's.
@@ -74,6 +126,8 @@ pub struct ModbusAddress {
     /// Bit 0–15 of a register.
     pub bit: Option<u8>,
     pub data_type: DataType,
+    /// Word and byte order of this tag; `None` uses the driver's.
+    pub order: Option<Order>,
 }
 
 impl ModbusAddress {
@@ -89,7 +143,7 @@ impl ModbusAddress {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
-    #[error("Modbus address '{0}' must look like TABLE:OFFSET[.BIT][:TYPE], e.g. hr:100:f32 or coil:5")]
+    #[error("Modbus address '{0}' must look like TABLE:OFFSET[.BIT][:TYPE[:ORDER]], e.g. hr:100:f32 or coil:5")]
     Shape(String),
     #[error("unknown Modbus table '{0}' (expected coil, di, ir or hr)")]
     Table(String),
@@ -101,6 +155,14 @@ pub enum AddressError {
     Bit(String),
     #[error("unknown data type '{0}' (expected bool, u16, i16, u32, i32, f32, f64 or strN)")]
     Type(String),
+    #[error("byte order '{order}' does not fit {ty}: expected one of {expected}")]
+    Order {
+        order: String,
+        ty: String,
+        expected: String,
+    },
+    #[error("'{0}' is a byte order: write it after the type, e.g. hr:100:f32:cdab")]
+    OrderInPlaceOfType(String),
     #[error("{0}")]
     Combination(String),
 }
@@ -126,6 +188,7 @@ impl FromStr for ModbusAddress {
             return Err(AddressError::Shape(s.into()));
         };
         let ty = parts.next();
+        let order = parts.next();
         if parts.next().is_some() {
             return Err(AddressError::Shape(s.into()));
         }
@@ -163,6 +226,7 @@ impl FromStr for ModbusAddress {
                 Ok(n) if (1..=240).contains(&n) => DataType::Str(n),
                 _ => return Err(AddressError::Type(t.into())),
             },
+            Some(t) if Order::is_name(t) => return Err(AddressError::OrderInPlaceOfType(t.into())),
             Some(t) => return Err(AddressError::Type(t.into())),
         };
         if table.is_bits() && data_type != DataType::Bool {
@@ -187,12 +251,17 @@ impl FromStr for ModbusAddress {
                 "a register bit is a bool; drop the type or use :bool".into(),
             ));
         }
+        let order = match order {
+            Some(o) => Some(Order::named(o, data_type, ty.unwrap_or_default())?),
+            None => None,
+        };
         let a = ModbusAddress {
             unit,
             table,
             offset,
             bit,
             data_type,
+            order,
         };
         if a.end() > 65_536 {
             return Err(AddressError::Combination(format!("{s} runs past register 65535")));
@@ -253,8 +322,68 @@ mod tests {
             "hr:65535:f32",
             "hr:1:str0",
             "hr:1:f32:x",
+            "hr:1:f32:cdab:x",
+            "hr:1:f32:abcdefgh",
+            "hr:1:f64:cdab",
+            "hr:1:u16:abcd",
+            "hr:1.2:bool:ab",
+            "coil:1:bool:ab",
+            "hr:1:f32:",
         ] {
             assert!(bad.parse::<ModbusAddress>().is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn parses_every_order() {
+        let order = |s: &str| s.parse::<ModbusAddress>().unwrap().order;
+        let o = |low_word_first, swap_bytes| {
+            Some(Order {
+                low_word_first,
+                swap_bytes,
+            })
+        };
+        assert_eq!(order("hr:100:f32"), None, "no suffix: the driver's order");
+        for (address, expected) in [
+            ("hr:100:f32:abcd", o(false, false)),
+            ("hr:100:f32:badc", o(false, true)),
+            ("hr:100:f32:cdab", o(true, false)),
+            ("hr:100:f32:dcba", o(true, true)),
+            ("hr:100:u32:CDAB", o(true, false)),
+            ("ir:100:i32:dcba", o(true, true)),
+            ("hr:100:f64:abcdefgh", o(false, false)),
+            ("hr:100:f64:badcfehg", o(false, true)),
+            ("hr:100:f64:ghefcdab", o(true, false)),
+            ("hr:100:f64:hgfedcba", o(true, true)),
+            ("hr:100:u16:ab", o(false, false)),
+            ("hr:100:i16:ba", o(false, true)),
+            ("2@hr:100:str8:ba", o(false, true)),
+        ] {
+            assert_eq!(order(address), expected, "{address}");
+        }
+        let a: ModbusAddress = "2@hr:100:f32:cdab".parse().unwrap();
+        assert_eq!(
+            (a.unit, a.offset, a.data_type, a.width()),
+            (Some(2), 100, DataType::F32, 2)
+        );
+    }
+
+    #[test]
+    fn order_mistakes_say_what_to_write() {
+        let message = |s: &str| s.parse::<ModbusAddress>().unwrap_err().to_string();
+        assert_eq!(
+            message("hr:1:f64:cdab"),
+            "byte order 'cdab' does not fit f64: expected one of abcdefgh, badcfehg, ghefcdab, hgfedcba"
+        );
+        assert_eq!(
+            message("hr:1:f32:abdc"),
+            "byte order 'abdc' does not fit f32: expected one of abcd, badc, cdab, dcba"
+        );
+        assert_eq!(
+            message("hr:1:cdab"),
+            "'cdab' is a byte order: write it after the type, e.g. hr:100:f32:cdab"
+        );
+        assert_eq!(message("hr:1.2:bool:ab"), "a single bit has no byte order: drop ':ab'");
+        assert!(message("coil:1:bool:ab").contains("no byte order"));
     }
 }

@@ -1,16 +1,7 @@
 //! Register ↔ value conversion: word order, byte order, scaling. Pure functions, tested byte by byte.
 
-use super::address::DataType;
+use super::address::{DataType, Order};
 use crate::tag::Value;
-
-/// Order of 16-bit words in multi-register values, and of bytes within each register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Order {
-    /// false: high word first (ABCD, the Modbus convention); true: low word first (CDAB).
-    pub low_word_first: bool,
-    /// true: bytes swapped within each register (BADC / DCBA).
-    pub swap_bytes: bool,
-}
 
 /// Linear scaling: engineering = raw × gain + offset.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,6 +188,32 @@ mod tests {
         assert_eq!(decode(&[0xE979, 0x42F6], DataType::F32, CDAB, ONE).unwrap(), v);
         assert_eq!(decode(&[0xF642, 0x79E9], DataType::F32, BADC, ONE).unwrap(), v);
         assert_eq!(decode(&[0x79E9, 0xF642], DataType::F32, DCBA, ONE).unwrap(), v);
+    }
+
+    #[test]
+    fn per_tag_orders_decode_known_patterns() {
+        use crate::driver::modbus::address::ModbusAddress;
+        let decoded = |address: &str, regs: &[u16]| {
+            let a: ModbusAddress = address.parse().unwrap();
+            decode(regs, a.data_type, a.order.unwrap(), ONE).unwrap()
+        };
+        // 123.456f32 = 0x42F6E979: A=42 B=F6 C=E9 D=79, as each order puts the bytes in the registers.
+        let v32 = Value::F64(f64::from(123.456f32));
+        assert_eq!(decoded("hr:0:f32:abcd", &[0x42F6, 0xE979]), v32);
+        assert_eq!(decoded("hr:0:f32:badc", &[0xF642, 0x79E9]), v32);
+        assert_eq!(decoded("hr:0:f32:cdab", &[0xE979, 0x42F6]), v32);
+        assert_eq!(decoded("hr:0:f32:dcba", &[0x79E9, 0xF642]), v32);
+        assert_eq!(decoded("hr:0:f32:CDAB", &[0xE979, 0x42F6]), v32);
+        // 123.456f64 = 0x405EDD2F1A9FBE77: A=40 B=5E C=DD D=2F E=1A F=9F G=BE H=77.
+        let v64 = Value::F64(123.456);
+        assert_eq!(decoded("hr:0:f64:abcdefgh", &[0x405E, 0xDD2F, 0x1A9F, 0xBE77]), v64);
+        assert_eq!(decoded("hr:0:f64:badcfehg", &[0x5E40, 0x2FDD, 0x9F1A, 0x77BE]), v64);
+        assert_eq!(decoded("hr:0:f64:ghefcdab", &[0xBE77, 0x1A9F, 0xDD2F, 0x405E]), v64);
+        assert_eq!(decoded("hr:0:f64:hgfedcba", &[0x77BE, 0x9F1A, 0x2FDD, 0x5E40]), v64);
+        // 100000 = 0x000186A0 as a low-word-first i32; 0x1234 with its bytes swapped.
+        assert_eq!(decoded("hr:0:i32:cdab", &[0x86A0, 0x0001]), Value::I64(100_000));
+        assert_eq!(decoded("hr:0:u16:ba", &[0x3412]), Value::I64(0x1234));
+        assert_eq!(decoded("hr:0:str4:ba", &[0x4557, 0x4C4C]), Value::str("WELL"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Validated Modbus TCP driver settings and tag maps, built by the project loader.
 
-use super::address::ModbusAddress;
-use super::codec::{Order, Scaling};
+use super::address::{ModbusAddress, Order};
+use super::codec::Scaling;
 use crate::tag::TagId;
 use std::time::Duration;
 

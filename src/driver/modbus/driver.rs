@@ -1,12 +1,17 @@
 //! The Modbus TCP driver thread: one connection, poll groups on their own periods, block reads,
 //! operator writes with read-back. Runs a current-thread tokio runtime of its own, so a slow or dead
 //! device only ever delays this driver.
+//!
+//! A merged block the device refuses as asked (a register it lacks, a block longer than it serves) is
+//! read in halves, down to single tags, and the pieces replace it in the plan for the rest of the
+//! connection: one missing register turns only its own tags `CONFIG ERROR`. A new connection starts from
+//! the merged plan again, since a device that dropped the link may come back with a new register map.
 
-use super::address::{DataType, Table};
+use super::address::{DataType, ModbusAddress, Order, Table};
 use super::backoff::Backoff;
-use super::codec::{self, Order};
+use super::codec;
 use super::config::{ModbusConfig, ModbusTag, Parity, SerialLine, Transport};
-use super::plan::{Block, plan};
+use super::plan::{Block, bisect, plan};
 use crate::driver::{DriverCommand, DriverEvent, DriverLink, DriverState};
 use crate::tag::{BadReason, Quality, Sample, Timestamp, Value};
 use std::time::{Duration, Instant};
@@ -20,9 +25,37 @@ const COMMAND_POLL: Duration = Duration::from_millis(10);
 
 struct GroupPlan {
     period: Duration,
+    /// As planned; a block the device refused is replaced by the pieces it was read in (`read_plan`).
     blocks: Vec<Block>,
     /// `cfg.tags` index of each planned item (blocks refer to items by position).
     tags: Vec<usize>,
+    /// Address of each planned item.
+    addrs: Vec<ModbusAddress>,
+}
+
+/// What the device answered to one read: the registers (bits as 0/1), or its exception.
+type Answer = Result<Vec<u16>, ExceptionCode>;
+
+/// One block read and when its answer came.
+struct Reply {
+    answer: Answer,
+    at: Timestamp,
+}
+
+/// Reads one block: the driver's connection, or a fake device in tests.
+trait ReadBlock {
+    /// Err: a transport failure, which ends the session.
+    async fn read_block(&mut self, b: &Block) -> Result<Reply, String>;
+}
+
+/// A merged read the device refused, and what reading it in pieces found.
+struct Split {
+    /// The block as it was planned.
+    planned: Block,
+    /// How many reads replace it.
+    reads: usize,
+    /// Items the device answered with an exception even when read on their own.
+    refused: Vec<usize>,
 }
 
 /// Why a session ended.
@@ -72,13 +105,13 @@ impl ModbusDriver {
                     period: poll.period,
                     blocks: plan(&addrs, self.cfg.unit_id, self.cfg.max_gap),
                     tags,
+                    addrs,
                 }
             })
             .collect()
     }
 
     async fn main(&self, link: &DriverLink) {
-        let plans = self.plans();
         let mut backoff = Backoff::new(self.cfg.backoff_min, self.cfg.backoff_max);
         let mut rng = rand::rng();
         let mut marked_failed = false;
@@ -90,9 +123,15 @@ impl ModbusDriver {
                     link.stats.set_state(DriverState::Running);
                     link.stats
                         .set_detail(Some(format!("connected to {}", self.cfg.transport.describe())));
-                    self.session(ctx, link, &plans).await
+                    // The merged plan on every connection: splits found on the last one may no longer apply.
+                    self.session(ctx, link, self.plans()).await
                 }
-                Err(e) => SessionEnd::Broken(e),
+                Err(e) => {
+                    // Every failed attempt counts, as every failed request does (and as the OPC UA driver
+                    // counts each failed reconnect), so the errors counter grows with the outage.
+                    link.stats.record_error();
+                    SessionEnd::Broken(e)
+                }
             };
             let SessionEnd::Broken(reason) = end else { break };
             link.stats.set_state(DriverState::Failed);
@@ -136,7 +175,7 @@ impl ModbusDriver {
         Ok(tcp::attach_slave(stream, Slave(self.cfg.unit_id)))
     }
 
-    async fn session(&self, mut ctx: Context, link: &DriverLink, plans: &[GroupPlan]) -> SessionEnd {
+    async fn session(&self, mut ctx: Context, link: &DriverLink, mut plans: Vec<GroupPlan>) -> SessionEnd {
         let start = Instant::now();
         let mut due: Vec<Instant> = vec![start; plans.len()];
         loop {
@@ -150,7 +189,7 @@ impl ModbusDriver {
                 }
             }
             let now = Instant::now();
-            for (g, p) in plans.iter().enumerate() {
+            for (g, p) in plans.iter_mut().enumerate() {
                 if due[g] <= now {
                     if let Err(e) = self.poll(&mut ctx, link, p).await {
                         return SessionEnd::Broken(e);
@@ -168,20 +207,27 @@ impl ModbusDriver {
     }
 
     /// Reads every block of a poll group and sends one batch. Err on a transport failure.
-    async fn poll(&self, ctx: &mut Context, link: &DriverLink, p: &GroupPlan) -> Result<(), String> {
+    async fn poll(&self, ctx: &mut Context, link: &DriverLink, p: &mut GroupPlan) -> Result<(), String> {
+        let mut connection = Connection {
+            driver: self,
+            ctx,
+            link,
+        };
+        let (replies, splits) = read_plan(&mut connection, &mut p.blocks, &p.addrs).await?;
+        for split in &splits {
+            self.report_split(link, p, split);
+        }
         let mut batch = Vec::with_capacity(p.tags.len());
-        for block in &p.blocks {
-            let words = self.read(ctx, link, block).await?;
-            let ts = Timestamp::now();
+        for (block, reply) in p.blocks.iter().zip(&replies) {
             for &item in &block.items {
                 let t = &self.cfg.tags[p.tags[item]];
-                batch.push(match &words {
-                    Ok(w) => decode_item(t, block, w, self.cfg.order, ts),
-                    Err(q) => Sample {
+                batch.push(match &reply.answer {
+                    Ok(w) => decode_item(t, block, w, self.order_of(t), reply.at),
+                    Err(e) => Sample {
                         tag: t.tag,
                         value: None,
-                        quality: *q,
-                        source_ts: ts,
+                        quality: exception_quality(*e),
+                        source_ts: reply.at,
                     },
                 });
             }
@@ -189,8 +235,29 @@ impl ModbusDriver {
         link.samples.send(batch).map_err(|_| "the hub is gone".to_owned())
     }
 
+    /// Logs a split once, when it is made: the block and the addresses the device refuses on their own.
+    fn report_split(&self, link: &DriverLink, p: &GroupPlan, split: &Split) {
+        let refused: Vec<String> = split
+            .refused
+            .iter()
+            .map(|&i| self.cfg.tags[p.tags[i]].address.to_string())
+            .collect();
+        tracing::warn!(
+            driver = %link.name,
+            block = %describe(&split.planned),
+            reads = split.reads,
+            refused = %refused.join(", "),
+            "the device refused a merged read; reading it in smaller blocks while connected, so only the refused addresses go bad"
+        );
+    }
+
+    /// The tag's own word and byte order (address suffix), or the driver's.
+    fn order_of(&self, t: &ModbusTag) -> Order {
+        t.address.order.unwrap_or(self.cfg.order)
+    }
+
     /// One block read. Outer Err: transport failure (session ends); inner Err: the device's exception.
-    async fn read(&self, ctx: &mut Context, link: &DriverLink, b: &Block) -> Result<Result<Vec<u16>, Quality>, String> {
+    async fn read(&self, ctx: &mut Context, link: &DriverLink, b: &Block) -> Result<Answer, String> {
         ctx.set_slave(Slave(b.unit));
         let t0 = Instant::now();
         let bits = |v: Vec<bool>| v.into_iter().map(u16::from).collect::<Vec<u16>>();
@@ -204,15 +271,7 @@ impl ModbusDriver {
         };
         let result = tokio::time::timeout(self.cfg.timeout, fut).await;
         link.stats.record_request(t0.elapsed());
-        let what = || {
-            format!(
-                "{:?} {}..{} of unit {}",
-                b.table,
-                b.start,
-                u32::from(b.start) + u32::from(b.count),
-                b.unit
-            )
-        };
+        let what = || describe(b);
         match result {
             Err(_) => {
                 link.stats.record_error();
@@ -230,7 +289,7 @@ impl ModbusDriver {
                 link.stats.record_exception();
                 link.stats
                     .set_last_error(Some(format!("device exception {exc:?} reading {}", what())));
-                Ok(Err(exception_quality(exc)))
+                Ok(Err(exc))
             }
             Ok(Ok(Ok(words))) if words.len() < usize::from(b.count) => {
                 link.stats.record_error();
@@ -302,8 +361,10 @@ impl ModbusDriver {
             start: a.offset,
             count: a.width(),
             items: vec![0],
+            isolated: false,
         };
-        let regs = match codec::encode(value, a.data_type, self.cfg.order, t.scaling) {
+        let order = self.order_of(t);
+        let regs = match codec::encode(value, a.data_type, order, t.scaling) {
             Ok(r) => r,
             Err(e) => return Ok(Err(e.to_string())),
         };
@@ -316,7 +377,7 @@ impl ModbusDriver {
                 // Read-modify-write of one bit (FC 3 + FC 6): FC 22 is not supported by every device.
                 let current = match self.read(ctx, link, &block).await? {
                     Ok(w) => w[0],
-                    Err(q) => return Ok(Err(format!("could not read the register to change bit {bit}: {q}"))),
+                    Err(e) => return Ok(Err(format!("could not read the register to change bit {bit}: {e:?}"))),
                 };
                 let new = if regs[0] != 0 {
                     current | (1 << bit)
@@ -335,18 +396,27 @@ impl ModbusDriver {
         };
         link.stats.record_request(t0.elapsed());
         match written {
-            Err(_) => return Err(format!("no answer within {} ms writing {a}", timeout.as_millis())),
-            Ok(Err(e)) => return Err(format!("transport error writing {a}: {e}")),
-            Ok(Ok(Err(exc))) => return Ok(Err(format!("the device refused the write: {exc:?}"))),
+            Err(_) => {
+                link.stats.record_error();
+                return Err(format!("no answer within {} ms writing {a}", timeout.as_millis()));
+            }
+            Ok(Err(e)) => {
+                link.stats.record_error();
+                return Err(format!("transport error writing {a}: {e}"));
+            }
+            Ok(Ok(Err(exc))) => {
+                link.stats.record_exception();
+                return Ok(Err(format!("the device refused the write: {exc:?}")));
+            }
             Ok(Ok(Ok(()))) => {}
         }
         // Confirmation: read the value back and compare in raw form (exact for every type).
         match self.read(ctx, link, &block).await? {
             Ok(words) => {
-                let sample = decode_item(t, &block, &words, self.cfg.order, Timestamp::now());
+                let sample = decode_item(t, &block, &words, order, Timestamp::now());
                 let expected = match (a.bit, a.data_type) {
                     (Some(_), _) | (None, DataType::Bool) => {
-                        codec::encode(value, DataType::Bool, self.cfg.order, t.scaling).ok()
+                        codec::encode(value, DataType::Bool, order, t.scaling).ok()
                     }
                     _ => Some(regs.clone()),
                 };
@@ -363,7 +433,7 @@ impl ModbusDriver {
                     ))),
                 }
             }
-            Err(q) => Ok(Err(format!("written, but the read-back failed: {q}"))),
+            Err(e) => Ok(Err(format!("written, but the read-back failed: {e:?}"))),
         }
     }
 
@@ -435,5 +505,311 @@ fn decode_item(t: &ModbusTag, block: &Block, words: &[u16], order: Order, ts: Ti
     match decoded {
         Ok(v) => Sample::good(t.tag, v, ts),
         Err(_) => Sample::bad(t.tag, BadReason::ConfigError, ts),
+    }
+}
+
+/// A block as messages name it: `HoldingRegister 100..125 of unit 1`.
+fn describe(b: &Block) -> String {
+    format!(
+        "{:?} {}..{} of unit {}",
+        b.table,
+        b.start,
+        u32::from(b.start) + u32::from(b.count),
+        b.unit
+    )
+}
+
+/// The driver's connection, as `read_plan` reads through it.
+struct Connection<'a> {
+    driver: &'a ModbusDriver,
+    ctx: &'a mut Context,
+    link: &'a DriverLink,
+}
+
+impl ReadBlock for Connection<'_> {
+    async fn read_block(&mut self, b: &Block) -> Result<Reply, String> {
+        let answer = self.driver.read(self.ctx, self.link, b).await?;
+        Ok(Reply {
+            answer,
+            at: Timestamp::now(),
+        })
+    }
+}
+
+/// Whether a smaller read may succeed where this one was refused: the device lacks an address in the
+/// block (02), or the block is longer than it serves at once (03, quantity out of range). An unsupported
+/// function (01) or a failing device is refused at any size: splitting would only multiply the requests.
+fn smaller_read_may_succeed(e: ExceptionCode) -> bool {
+    matches!(e, ExceptionCode::IllegalDataAddress | ExceptionCode::IllegalDataValue)
+}
+
+/// Reads every block of a plan. A merged block the device refuses as asked is read in pieces instead
+/// (`read_isolating`) and the pieces replace it in `blocks`, so later scans neither ask for it again nor
+/// lose its good tags. Returns one reply per block of the plan as it now stands, and the splits made.
+async fn read_plan(
+    reader: &mut impl ReadBlock,
+    blocks: &mut Vec<Block>,
+    addrs: &[ModbusAddress],
+) -> Result<(Vec<Reply>, Vec<Split>), String> {
+    let mut replies = Vec::with_capacity(blocks.len());
+    let mut splits = Vec::new();
+    let mut n = 0;
+    while n < blocks.len() {
+        let reply = reader.read_block(&blocks[n]).await?;
+        let halves = match &reply.answer {
+            Err(e) if smaller_read_may_succeed(*e) && !blocks[n].isolated => bisect(&blocks[n], addrs),
+            _ => None,
+        };
+        let Some((left, right)) = halves else {
+            replies.push(reply);
+            n += 1;
+            continue;
+        };
+        let pieces = read_isolating(reader, vec![right, left], addrs).await?;
+        let reads = pieces.len();
+        let refused = pieces
+            .iter()
+            .filter(|(_, r)| r.answer.is_err())
+            .flat_map(|(b, _)| b.items.iter().copied())
+            .collect();
+        splits.push(Split {
+            planned: blocks.remove(n),
+            reads,
+            refused,
+        });
+        for (k, (b, r)) in pieces.into_iter().enumerate() {
+            blocks.insert(n + k, b);
+            replies.push(r);
+        }
+        n += reads;
+    }
+    Ok((replies, splits))
+}
+
+/// Reads the pieces of a refused block (`todo`, a stack: next read on top), halving again each piece the
+/// device refuses as asked, down to single items, so a register the device lacks spoils only the tags
+/// that read it. Returns the pieces as finally read, in address order, each with its reply.
+async fn read_isolating(
+    reader: &mut impl ReadBlock,
+    mut todo: Vec<Block>,
+    addrs: &[ModbusAddress],
+) -> Result<Vec<(Block, Reply)>, String> {
+    let mut read: Vec<(Block, Reply)> = Vec::new();
+    while let Some(b) = todo.pop() {
+        let reply = reader.read_block(&b).await?;
+        let refusal = match &reply.answer {
+            Err(e) if smaller_read_may_succeed(*e) => Some(*e),
+            _ => None,
+        };
+        match refusal {
+            Some(e) => match bisect(&b, addrs) {
+                Some((left, right)) => {
+                    // Left on top: pieces come out in address order.
+                    todo.push(right);
+                    todo.push(left);
+                }
+                None => join_refusal(&mut read, b, reply, e),
+            },
+            None => read.push((b, reply)),
+        }
+    }
+    Ok(read)
+}
+
+/// Adds a refused single item to the pieces read, joined to a refusal of the same kind just before it: a
+/// block holding a refused item is refused as a whole, so a run of them costs one request a scan, not one
+/// each. The joined block is `isolated`: its refusal is each item's answer, not a reason to split again.
+fn join_refusal(read: &mut Vec<(Block, Reply)>, b: Block, reply: Reply, e: ExceptionCode) {
+    if let Some((last, last_reply)) = read.last_mut()
+        && last_reply.answer.as_ref().err() == Some(&e)
+    {
+        let end = (u32::from(last.start) + u32::from(last.count)).max(u32::from(b.start) + u32::from(b.count));
+        // Both lie inside the refused block, which spans at most 2000 items.
+        last.count = (end - u32::from(last.start)) as u16;
+        last.items.extend(b.items);
+        last.isolated = true;
+        return;
+    }
+    read.push((b, reply));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A device with holes in its register map: a read touching one is refused with exception 02, a read
+    /// longer than `max_count` with 03. Every register holds its own address.
+    struct GappyDevice {
+        missing: Vec<u16>,
+        max_count: u16,
+        /// Answers every read with this exception instead.
+        refuse_all: Option<ExceptionCode>,
+        /// (start, count) of every read, in order.
+        reads: Vec<(u16, u16)>,
+    }
+
+    impl ReadBlock for GappyDevice {
+        async fn read_block(&mut self, b: &Block) -> Result<Reply, String> {
+            self.reads.push((b.start, b.count));
+            let end = b.start + b.count;
+            let answer = if let Some(e) = self.refuse_all {
+                Err(e)
+            } else if b.count > self.max_count {
+                Err(ExceptionCode::IllegalDataValue)
+            } else if self.missing.iter().any(|r| (b.start..end).contains(r)) {
+                Err(ExceptionCode::IllegalDataAddress)
+            } else {
+                Ok((b.start..end).collect())
+            };
+            Ok(Reply {
+                answer,
+                at: Timestamp::ZERO,
+            })
+        }
+    }
+
+    fn device(missing: &[u16]) -> GappyDevice {
+        GappyDevice {
+            missing: missing.to_vec(),
+            max_count: 125,
+            refuse_all: None,
+            reads: Vec::new(),
+        }
+    }
+
+    fn addrs(list: &[&str]) -> Vec<ModbusAddress> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    /// One scan: what each item got (its first register, which holds its address, or the exception),
+    /// and the splits made.
+    fn scan(
+        dev: &mut GappyDevice,
+        blocks: &mut Vec<Block>,
+        items: &[ModbusAddress],
+    ) -> (Vec<Result<u16, ExceptionCode>>, Vec<Split>) {
+        let (replies, splits) = pollster::block_on(read_plan(dev, blocks, items)).unwrap();
+        assert_eq!(replies.len(), blocks.len(), "one reply per block of the plan");
+        let mut got: Vec<Result<u16, ExceptionCode>> = vec![Ok(u16::MAX); items.len()];
+        for (b, r) in blocks.iter().zip(&replies) {
+            for &i in &b.items {
+                got[i] = match &r.answer {
+                    Ok(w) => Ok(w[usize::from(items[i].offset - b.start)]),
+                    Err(e) => Err(*e),
+                };
+            }
+        }
+        (got, splits)
+    }
+
+    const REFUSED: Result<u16, ExceptionCode> = Err(ExceptionCode::IllegalDataAddress);
+
+    #[test]
+    fn one_missing_register_spoils_only_its_own_tag_and_the_split_is_remembered() {
+        // Seven f32 setpoints in one read of hr 2000..2014; the device has no register 2008.
+        let items = addrs(&[
+            "hr:2000:f32",
+            "hr:2002:f32",
+            "hr:2004:f32",
+            "hr:2006:f32",
+            "hr:2008:f32",
+            "hr:2010:f32:cdab",
+            "hr:2012:f32",
+        ]);
+        let mut blocks = plan(&items, 1, 8);
+        assert_eq!(blocks.len(), 1);
+        let mut dev = device(&[2008]);
+        let good_but_2008 = [Ok(2000), Ok(2002), Ok(2004), Ok(2006), REFUSED, Ok(2010), Ok(2012)];
+
+        let (got, splits) = scan(&mut dev, &mut blocks, &items);
+        assert_eq!(got, good_but_2008);
+        assert_eq!(splits.len(), 1);
+        assert_eq!((splits[0].planned.start, splits[0].planned.count), (2000, 14));
+        assert_eq!(splits[0].reads, 4);
+        assert_eq!(splits[0].refused, [4]);
+        assert_eq!(
+            dev.reads,
+            [
+                (2000, 14),
+                (2000, 6),
+                (2006, 8),
+                (2006, 4),
+                (2006, 2),
+                (2008, 2),
+                (2010, 4)
+            ],
+            "the refused block, then halves of what is still refused"
+        );
+
+        // The next scan reads the pieces straight away: no refused block, no new split.
+        dev.reads.clear();
+        let (got, splits) = scan(&mut dev, &mut blocks, &items);
+        assert_eq!(got, good_but_2008);
+        assert!(splits.is_empty());
+        assert_eq!(dev.reads, [(2000, 6), (2006, 2), (2008, 2), (2010, 4)]);
+    }
+
+    #[test]
+    fn a_missing_register_in_a_bridged_gap_spoils_nothing() {
+        let items = addrs(&["hr:0", "hr:5"]);
+        let mut blocks = plan(&items, 1, 8);
+        let mut dev = device(&[2]);
+        let (got, splits) = scan(&mut dev, &mut blocks, &items);
+        assert_eq!(got, [Ok(0), Ok(5)]);
+        assert_eq!((splits.len(), splits[0].refused.len()), (1, 0));
+        assert_eq!(dev.reads, [(0, 6), (0, 1), (5, 1)]);
+    }
+
+    #[test]
+    fn a_run_of_missing_registers_is_read_as_one_refused_block() {
+        let items = addrs(&["hr:0", "hr:1", "hr:10", "hr:11", "hr:12", "hr:13"]);
+        let mut blocks = plan(&items, 1, 8);
+        let mut dev = device(&[10, 11, 12, 13]);
+        let expected = [Ok(0), Ok(1), REFUSED, REFUSED, REFUSED, REFUSED];
+        let (got, splits) = scan(&mut dev, &mut blocks, &items);
+        assert_eq!(got, expected);
+        assert_eq!(splits[0].refused, [2, 3, 4, 5]);
+        let isolated: Vec<(u16, u16, bool)> = blocks.iter().map(|b| (b.start, b.count, b.isolated)).collect();
+        assert_eq!(isolated, [(0, 1, false), (1, 1, false), (10, 4, true)]);
+
+        // One request a scan for the refused run, and it is not split again.
+        dev.reads.clear();
+        let (got, splits) = scan(&mut dev, &mut blocks, &items);
+        assert_eq!(got, expected);
+        assert!(splits.is_empty());
+        assert_eq!(dev.reads, [(0, 1), (1, 1), (10, 4)]);
+    }
+
+    #[test]
+    fn a_block_longer_than_the_device_serves_is_halved() {
+        let items: Vec<ModbusAddress> = (0..20).map(|i| format!("ir:{i}").parse().unwrap()).collect();
+        let mut blocks = plan(&items, 1, 0);
+        let mut dev = GappyDevice {
+            max_count: 10,
+            ..device(&[])
+        };
+        let (got, _) = scan(&mut dev, &mut blocks, &items);
+        assert!(got.iter().enumerate().all(|(i, g)| *g == Ok(i as u16)), "{got:?}");
+        dev.reads.clear();
+        scan(&mut dev, &mut blocks, &items);
+        assert_eq!(dev.reads, [(0, 10), (10, 10)]);
+    }
+
+    #[test]
+    fn an_unsupported_function_is_not_split() {
+        let items = addrs(&["ir:0", "ir:1", "ir:2"]);
+        let mut blocks = plan(&items, 1, 0);
+        let mut dev = GappyDevice {
+            refuse_all: Some(ExceptionCode::IllegalFunction),
+            ..device(&[])
+        };
+        let (got, splits) = scan(&mut dev, &mut blocks, &items);
+        assert_eq!(got, [Err(ExceptionCode::IllegalFunction); 3]);
+        assert!(splits.is_empty());
+        assert_eq!(dev.reads, [(0, 3)]);
+        assert_eq!(
+            exception_quality(ExceptionCode::IllegalFunction),
+            Quality::Bad(BadReason::ConfigError)
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! Read planning: adjacent addresses of one unit and table are merged into block reads of at most
 //! 125 registers (2000 bits), bridging gaps of up to `max_gap` items, so a poll costs few requests.
+//! A merged block the device refuses is bisected (`bisect`) until each refusal is down to the tags whose
+//! own registers it lacks. Word and byte order are decoding concerns: they never split a block.
 
 use super::address::{ModbusAddress, Table};
 use std::collections::BTreeMap;
@@ -12,6 +14,9 @@ pub struct Block {
     pub count: u16,
     /// Indices into the planned items.
     pub items: Vec<usize>,
+    /// A run of items the device refused one by one while a refused block was bisected: a refusal of the
+    /// whole is then each item's answer, not a reason to split it again.
+    pub isolated: bool,
 }
 
 /// Plans reads for `items` (in any order). `default_unit` applies where an address has none.
@@ -50,6 +55,22 @@ pub fn plan(items: &[ModbusAddress], default_unit: u8, max_gap: u16) -> Vec<Bloc
     blocks
 }
 
+/// Splits a block the device refused into two, each holding half of its items and reading only the span
+/// those items need, so the smaller reads also leave out the gaps the merge bridged. `None` for a block of
+/// one item: nothing is left to split.
+pub fn bisect(b: &Block, items: &[ModbusAddress]) -> Option<(Block, Block)> {
+    if b.items.len() < 2 {
+        return None;
+    }
+    let (left, right) = b.items.split_at(b.items.len() / 2);
+    let tight = |part: &[usize]| {
+        let start = part.iter().map(|&i| u32::from(items[i].offset)).min().unwrap_or(0);
+        let end = part.iter().map(|&i| items[i].end()).max().unwrap_or(start);
+        block(b.unit, b.table, (start, end, part.to_vec()))
+    };
+    Some((tight(left), tight(right)))
+}
+
 fn block(unit: u8, table: Table, (start, end, items): (u32, u32, Vec<usize>)) -> Block {
     // Addresses are validated to end at or below 65536 and blocks to span at most 2000 items.
     Block {
@@ -58,6 +79,7 @@ fn block(unit: u8, table: Table, (start, end, items): (u32, u32, Vec<usize>)) ->
         start: start as u16,
         count: (end - start) as u16,
         items,
+        isolated: false,
     }
 }
 
@@ -102,6 +124,38 @@ mod tests {
         assert!(b.iter().all(|x| x.count <= 125));
     }
 
+    #[test]
+    fn tags_with_different_orders_share_one_read() {
+        let items = addrs(&[
+            "hr:0:f32:abcd",
+            "hr:2:f32:cdab",
+            "hr:4:f64:hgfedcba",
+            "hr:8:u16:ba",
+            "hr:9:f32",
+        ]);
+        let b = plan(&items, 1, 0);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!((b[0].start, b[0].count, b[0].items.len()), (0, 11, 5));
+    }
+
+    #[test]
+    fn bisecting_halves_the_items_and_drops_bridged_gaps() {
+        // hr 0..=1, 5, 6..=7, 20: one read of 21 registers with max_gap 12.
+        let items = addrs(&["hr:0:f32", "hr:5", "hr:6:u32", "hr:20"]);
+        let b = plan(&items, 3, 12);
+        assert_eq!((b.len(), b[0].start, b[0].count), (1, 0, 21));
+        let (left, right) = bisect(&b[0], &items).unwrap();
+        assert_eq!((left.unit, left.table), (3, Table::HoldingRegister));
+        assert_eq!((left.start, left.count), (0, 6));
+        assert_eq!(left.items, [0, 1]);
+        assert_eq!((right.start, right.count), (6, 15));
+        assert_eq!(right.items, [2, 3]);
+        let (one, other) = bisect(&right, &items).unwrap();
+        assert_eq!((one.start, one.count), (6, 2));
+        assert_eq!((other.start, other.count), (20, 1));
+        assert_eq!(bisect(&other, &items), None, "a single item cannot be split");
+    }
+
     proptest! {
         #[test]
         fn every_item_is_covered_once(offsets in proptest::collection::vec((0u16..3000, 0usize..4), 1..80), gap in 0u16..20) {
@@ -117,6 +171,26 @@ mod tests {
                 }
             }
             prop_assert!(seen.iter().all(|&n| n == 1));
+        }
+
+        #[test]
+        fn bisecting_keeps_every_item_inside_its_piece(offsets in proptest::collection::vec((0u16..300, 0usize..4), 2..40), gap in 0u16..20) {
+            let types = ["u16", "f32:cdab", "f64", "str9"];
+            let items: Vec<ModbusAddress> = offsets.iter().map(|(o, t)| format!("hr:{o}:{}", types[*t]).parse().unwrap()).collect();
+            for b in plan(&items, 1, gap) {
+                let Some((left, right)) = bisect(&b, &items) else {
+                    prop_assert_eq!(b.items.len(), 1);
+                    continue;
+                };
+                prop_assert_eq!([left.items.clone(), right.items.clone()].concat(), b.items.clone());
+                for piece in [&left, &right] {
+                    prop_assert!(!piece.items.is_empty());
+                    prop_assert!(piece.start >= b.start && u32::from(piece.start) + u32::from(piece.count) <= u32::from(b.start) + u32::from(b.count));
+                    for &i in &piece.items {
+                        prop_assert!(items[i].offset >= piece.start && items[i].end() <= u32::from(piece.start) + u32::from(piece.count));
+                    }
+                }
+            }
         }
     }
 }

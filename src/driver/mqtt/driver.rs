@@ -12,7 +12,7 @@ use super::sparkplug::topic::state_topic;
 use super::sparkplug::{Host, HostAction};
 use crate::driver::modbus::backoff::Backoff;
 use crate::driver::{DriverCommand, DriverEvent, DriverLink, DriverState};
-use crate::tag::{BadReason, Quality, Sample, TagId, Timestamp, Value};
+use crate::tag::{BadReason, Sample, TagId, Timestamp};
 use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, QoS, SubscribeReasonCode, Transport};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -24,12 +24,6 @@ const FLUSH_EVERY: Duration = Duration::from_millis(1);
 const FLUSH_AT: usize = 2_048;
 /// Outgoing requests (publishes, subscriptions) queued for the connection.
 const REQUEST_QUEUE: usize = 1_024;
-
-struct PendingWrite {
-    tag: TagId,
-    value: Value,
-    deadline: Instant,
-}
 
 #[derive(Default)]
 struct Counters {
@@ -44,7 +38,6 @@ struct Shared {
     host: Host,
     batch: Vec<Sample>,
     actions: Vec<HostAction>,
-    pending: Vec<PendingWrite>,
     connected: bool,
     counters: Counters,
     last_error_logged: Option<Instant>,
@@ -98,7 +91,6 @@ impl MqttDriver {
             host: Host::new(&self.cfg.sparkplug_tags),
             batch: Vec::with_capacity(FLUSH_AT),
             actions: Vec::new(),
-            pending: Vec::new(),
             connected: false,
             counters: Counters::default(),
             last_error_logged: None,
@@ -256,7 +248,6 @@ impl MqttDriver {
         let s = &mut *guard;
         s.counters.messages += 1;
         link.stats.record_message();
-        let first_new = s.batch.len();
         let result = if topic.starts_with("spBv1.0/") && !s.host.is_empty() {
             s.host
                 .handle(topic, payload, now, &mut s.batch, &mut s.actions)
@@ -292,8 +283,8 @@ impl MqttDriver {
             tracing::info!(driver = %link.name, topic = %t, "requesting Sparkplug rebirth");
             let _ = client.try_publish(t, QoS::AtLeastOnce, false, body);
         }
-        if !s.pending.is_empty() {
-            confirm_writes(&mut s.pending, &s.batch[first_new..], link);
+        for e in s.host.drain_outcomes() {
+            link.report(e);
         }
         if s.batch.len() >= FLUSH_AT {
             let batch = std::mem::replace(&mut s.batch, Vec::with_capacity(FLUSH_AT));
@@ -307,12 +298,10 @@ impl MqttDriver {
         link.stats.set_state(DriverState::Failed);
         link.stats.record_error();
         link.stats.set_last_error(Some(reason.to_owned()));
-        for w in s.pending.drain(..) {
-            link.report(DriverEvent::WriteFailed {
-                tag: w.tag,
-                value: w.value,
-                reason: "the broker connection was lost before the write was confirmed".into(),
-            });
+        s.host
+            .abandon_writes("the broker connection was lost before the write was confirmed");
+        for e in s.host.drain_outcomes() {
+            link.report(e);
         }
         if first {
             tracing::warn!(driver = %link.name, error = %reason, "MQTT connection failed");
@@ -344,22 +333,23 @@ impl MqttDriver {
             while let Ok(cmd) = link.commands.try_recv() {
                 self.command(&mut s, client, link, cmd);
             }
+            s.host.expire_writes(Timestamp::now());
+            for e in s.host.drain_outcomes() {
+                link.report(e);
+            }
             let now = Instant::now();
-            let timeout = self.cfg.timeout;
-            s.pending.retain(|w| {
-                if now < w.deadline {
-                    return true;
-                }
-                link.report(DriverEvent::WriteFailed {
-                    tag: w.tag,
-                    value: w.value.clone(),
-                    reason: format!("no read-back of the new value within {} ms", timeout.as_millis()),
-                });
-                false
-            });
             if now.duration_since(last_detail) >= Duration::from_secs(1) {
                 last_detail = now;
                 link.stats.set_detail(Some(self.detail(&s)));
+                if !s.host.is_empty() {
+                    // While disconnected the driver's own state says why there is no data.
+                    let waiting = if s.connected {
+                        s.host.waiting_for_birth()
+                    } else {
+                        Vec::new()
+                    };
+                    link.stats.set_waiting_for_birth(waiting);
+                }
             }
         }
     }
@@ -379,16 +369,15 @@ impl MqttDriver {
             return fail("not connected to the broker".into());
         }
         match s.host.command(tag, &value, Timestamp::now()) {
-            Ok((topic, body)) => {
-                if client.try_publish(topic, QoS::AtLeastOnce, false, body).is_err() {
+            Ok(c) => {
+                if client.try_publish(c.topic, QoS::AtLeastOnce, false, c.payload).is_err() {
                     return fail("the outgoing queue is full".into());
                 }
-                s.pending.retain(|w| w.tag != tag);
-                s.pending.push(PendingWrite {
-                    tag,
-                    value,
-                    deadline: Instant::now() + self.cfg.timeout,
-                });
+                s.host.await_confirmation(c.pending, self.cfg.timeout);
+                // A write of another value still waiting is superseded: its failure is reported now.
+                for e in s.host.drain_outcomes() {
+                    link.report(e);
+                }
             }
             Err(e) => fail(e.to_string()),
         }
@@ -414,31 +403,6 @@ impl MqttDriver {
             d.push_str(&format!(" · unreadable timestamps {}", c.bad_timestamps));
         }
         d
-    }
-}
-
-/// A pending write is confirmed when the device reports the written value back.
-fn confirm_writes(pending: &mut Vec<PendingWrite>, samples: &[Sample], link: &DriverLink) {
-    for s in samples {
-        if s.quality != Quality::Good {
-            continue;
-        }
-        let Some(v) = &s.value else { continue };
-        if let Some(i) = pending.iter().position(|w| w.tag == s.tag && same_value(&w.value, v)) {
-            let w = pending.swap_remove(i);
-            link.report(DriverEvent::WriteConfirmed {
-                tag: w.tag,
-                value: v.clone(),
-            });
-        }
-    }
-}
-
-/// Equal as the device can store it: Sparkplug Float metrics keep about 7 significant digits.
-fn same_value(written: &Value, read: &Value) -> bool {
-    match (written.as_f64(), read.as_f64()) {
-        (Some(a), Some(b)) if !matches!(written, Value::Str(_)) => (a - b).abs() <= 1e-5 * a.abs().max(1.0),
-        _ => written == read,
     }
 }
 
@@ -472,18 +436,5 @@ pub fn tls_client_config(tls: &TlsSettings) -> Result<rustls::ClientConfig, Stri
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| format!("client certificate and key: {e}"))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn write_confirmation_tolerates_float_storage() {
-        assert!(same_value(&Value::F64(52.3), &Value::F64(f64::from(52.3f32))));
-        assert!(!same_value(&Value::F64(52.3), &Value::F64(52.4)));
-        assert!(same_value(&Value::Bool(true), &Value::Bool(true)));
-        assert!(!same_value(&Value::str("A"), &Value::str("B")));
     }
 }

@@ -7,6 +7,12 @@
 //! unknown alias means this host's picture may be wrong, so it asks the node to rebirth. NDEATH (the
 //! broker's last will, matched to its NBIRTH by bdSeq) and DDEATH turn that node's or device's tags
 //! Bad(CommFail) at once: Sparkplug reports by exception, so a quiet metric is not a stale one.
+//!
+//! Writes (NCMD/DCMD): Sparkplug B has no command acknowledgement. A write is confirmed only by the node
+//! reporting that metric, after the command, with exactly the value the command carried and a timestamp no
+//! earlier than the command's; otherwise it fails `timeout` after it was first sent, and sending the same
+//! value again never moves that deadline. Nodes and devices the tags name that have not been seen to birth
+//! are listed, with the rebirths asked of them, so an operator can tell "no data" from "not announced yet".
 
 use super::proto::Payload;
 use super::proto::payload::{Metric, metric};
@@ -16,7 +22,8 @@ use super::{BD_SEQ, REBIRTH};
 use crate::driver::modbus::codec::Scaling;
 use crate::driver::mqtt::address::{MetricPath, SPARKPLUG_NAMESPACE};
 use crate::driver::mqtt::config::SparkplugTag;
-use crate::tag::{BadReason, Sample, TagId, Timestamp, Value, ValueKind};
+use crate::driver::{DriverEvent, WaitingForBirth};
+use crate::tag::{BadReason, Quality, Sample, TagId, Timestamp, Value, ValueKind};
 use prost::Message;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -92,6 +99,60 @@ pub enum CommandError {
     Encode(#[from] EncodeError),
 }
 
+/// An NCMD/DCMD ready to publish, and the write it waits for once it is published
+/// (`Host::await_confirmation`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteCommand {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub pending: PendingWrite,
+}
+
+/// A write sent and not yet seen to come back. All a host can see of a Sparkplug command is the node
+/// reporting the metric with the written value afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingWrite {
+    tag: TagId,
+    /// Index into `Host::bound`.
+    bound: usize,
+    /// As asked, in engineering units: what the outcome names.
+    value: Value,
+    /// As the command carried it, typed by the birth certificate: what must come back.
+    sent: metric::Value,
+    /// The first send: the deadline runs from here.
+    sent_at: Timestamp,
+    timeout: Duration,
+    /// The metric's latest report since the command, as text for the failure reason.
+    last_reported: Option<String>,
+    /// The written value came back, but stamped before the command was sent.
+    stamped_before_send: bool,
+}
+
+impl PendingWrite {
+    fn deadline(&self) -> Timestamp {
+        self.sent_at.plus(self.timeout)
+    }
+
+    /// Why the write failed at its deadline, in terms of what the host saw.
+    fn failure_reason(&self) -> String {
+        let ms = self.timeout.as_millis();
+        let mut why = match &self.last_reported {
+            None => format!(
+                "not reported back within {ms} ms (Sparkplug has no acknowledgement: only the edge node \
+                 reporting the written value confirms a write)"
+            ),
+            Some(last) => format!("not reported back as written within {ms} ms; the edge node last reported {last}"),
+        };
+        if self.stamped_before_send {
+            why.push_str(
+                "; the written value came back stamped before the command was sent (is the edge node's clock \
+                 behind this console's?)",
+            );
+        }
+        why
+    }
+}
+
 struct Bound {
     tag: TagId,
     path: MetricPath,
@@ -119,6 +180,8 @@ struct Node {
     datatypes_by_alias: HashMap<u64, u32>,
     devices: HashMap<String, Device>,
     last_rebirth_request: Option<Timestamp>,
+    /// Rebirth requests since the node's last birth or death.
+    rebirths_asked: u64,
 }
 
 type NodeKey = (String, String);
@@ -132,6 +195,10 @@ pub struct Host {
     device_tags: HashMap<(String, String, String), Vec<usize>>,
     by_tag: HashMap<TagId, usize>,
     nodes: HashMap<NodeKey, Node>,
+    /// Writes waiting for the node to report the written value; at most one per tag.
+    pending: Vec<PendingWrite>,
+    /// Write outcomes not yet taken by the driver.
+    outcomes: Vec<DriverEvent>,
     pub counters: HostCounters,
 }
 
@@ -144,6 +211,8 @@ impl Host {
             device_tags: HashMap::new(),
             by_tag: HashMap::new(),
             nodes: HashMap::new(),
+            pending: Vec::new(),
+            outcomes: Vec::new(),
             counters: HostCounters::default(),
         };
         for t in tags {
@@ -199,6 +268,33 @@ impl Host {
     /// Forgets every node (the host lost its broker connection: births must be seen again).
     pub fn reset(&mut self) {
         self.nodes.clear();
+    }
+
+    /// The nodes the tags name that are not online, and the devices the tags name of nodes that are, each
+    /// with the rebirths asked of its node since the node's last birth or death; sorted by name.
+    pub fn waiting_for_birth(&self) -> Vec<WaitingForBirth> {
+        let mut waiting = Vec::new();
+        for key in self.node_tags.keys() {
+            let node = self.nodes.get(key);
+            let rebirths_asked = node.map_or(0, |n| n.rebirths_asked);
+            let Some(node) = node.filter(|n| n.online) else {
+                waiting.push(WaitingForBirth {
+                    node: format!("{}/{}", key.0, key.1),
+                    rebirths_asked,
+                });
+                continue;
+            };
+            for dk in self.device_tags.keys().filter(|dk| dk.0 == key.0 && dk.1 == key.1) {
+                if !node.devices.get(&dk.2).is_some_and(|d| d.online) {
+                    waiting.push(WaitingForBirth {
+                        node: format!("{}/{}/{}", dk.0, dk.1, dk.2),
+                        rebirths_asked,
+                    });
+                }
+            }
+        }
+        waiting.sort_by(|a, b| a.node.cmp(&b.node));
+        waiting
     }
 
     /// One message from the broker. Samples for bound metrics go to `out`; publications the host needs
@@ -315,6 +411,7 @@ impl Host {
         }
         self.counters.deaths += 1;
         n.online = false;
+        n.rebirths_asked = 0;
         for d in n.devices.values_mut() {
             d.online = false;
         }
@@ -450,7 +547,40 @@ impl Host {
                 source_ts: ts,
             },
         };
+        if !self.pending.is_empty() {
+            self.on_report(i, m, &sample);
+        }
         out.push(sample);
+    }
+
+    /// A report of bound metric `i`: confirms the write waiting on it if the report is good, exactly the value
+    /// the command carried, and stamped no earlier than the command (a report already on its way when the
+    /// command went out says nothing about it). Historical metrics never get here.
+    fn on_report(&mut self, i: usize, m: &Metric, sample: &Sample) {
+        let Some(k) = self.pending.iter().position(|w| w.bound == i) else {
+            return;
+        };
+        let w = &mut self.pending[k];
+        w.last_reported = Some(match &sample.value {
+            Some(v) => v.to_string(),
+            None => "no value".to_owned(),
+        });
+        let exact = sample.quality == Quality::Good
+            && m.is_null != Some(true)
+            && m.value.as_ref().is_some_and(|v| value::reports_sent(v, &w.sent));
+        if !exact {
+            return;
+        }
+        // Compared in ms, the resolution of Sparkplug timestamps (the command carries the same truncation).
+        if now_ms(sample.source_ts) < now_ms(w.sent_at) {
+            w.stamped_before_send = true;
+            return;
+        }
+        let w = self.pending.swap_remove(k);
+        self.outcomes.push(DriverEvent::WriteConfirmed {
+            tag: w.tag,
+            value: w.value,
+        });
     }
 
     fn mark_device(&self, key: &NodeKey, device: &str, now: Timestamp, out: &mut Vec<Sample>) {
@@ -468,6 +598,7 @@ impl Host {
             return;
         }
         n.last_rebirth_request = Some(now);
+        n.rebirths_asked += 1;
         self.counters.rebirths_requested += 1;
         actions.push(HostAction::Rebirth {
             group: key.0.clone(),
@@ -475,8 +606,9 @@ impl Host {
         });
     }
 
-    /// The NCMD/DCMD that writes `value` to the tag's metric, typed as its birth certificate said.
-    pub fn command(&self, tag: TagId, value: &Value, now: Timestamp) -> Result<(String, Vec<u8>), CommandError> {
+    /// The NCMD/DCMD that writes `value` to the tag's metric, typed as its birth certificate said, and the write
+    /// to wait for once it is published.
+    pub fn command(&self, tag: TagId, value: &Value, now: Timestamp) -> Result<WriteCommand, CommandError> {
         let &i = self.by_tag.get(&tag).ok_or(CommandError::NotBound)?;
         let b = &self.bound[i];
         if !b.writable {
@@ -502,6 +634,7 @@ impl Host {
                 p.metric.clone(),
             )
         })?;
+        let sent = value::encode(value, dt, b.scaling)?;
         let ms = now_ms(now);
         let payload = Payload {
             timestamp: Some(ms),
@@ -509,7 +642,7 @@ impl Host {
                 name: Some(p.metric.clone()),
                 timestamp: Some(ms),
                 datatype: Some(dt),
-                value: Some(value::encode(value, dt, b.scaling)?),
+                value: Some(sent.clone()),
                 ..Metric::default()
             }],
             ..Payload::default()
@@ -519,10 +652,72 @@ impl Host {
         } else {
             MessageType::NCmd
         };
-        Ok((
-            message_topic(&p.group, kind, &p.node, p.device.as_deref()),
-            payload.encode_to_vec(),
-        ))
+        Ok(WriteCommand {
+            topic: message_topic(&p.group, kind, &p.node, p.device.as_deref()),
+            payload: payload.encode_to_vec(),
+            pending: PendingWrite {
+                tag,
+                bound: i,
+                value: value.clone(),
+                sent,
+                sent_at: now,
+                timeout: Duration::ZERO,
+                last_reported: None,
+                stamped_before_send: false,
+            },
+        })
+    }
+
+    /// Waits, once its command is published, for the node to report the written value; the outcome comes
+    /// out of `drain_outcomes`. The deadline runs from the first send: the same value sent again while it
+    /// waits (the trip engine resends every 2 s) never extends it. A different value supersedes the waiting
+    /// write, which is failed.
+    pub fn await_confirmation(&mut self, mut w: PendingWrite, timeout: Duration) {
+        if let Some(k) = self.pending.iter().position(|p| p.tag == w.tag) {
+            if self.pending[k].sent == w.sent {
+                return;
+            }
+            let old = self.pending.swap_remove(k);
+            self.outcomes.push(DriverEvent::WriteFailed {
+                tag: old.tag,
+                value: old.value,
+                reason: format!("superseded by a write of {} before it was confirmed", w.value),
+            });
+        }
+        w.timeout = timeout;
+        self.pending.push(w);
+    }
+
+    /// Fails every write whose deadline has come without the written value coming back.
+    pub fn expire_writes(&mut self, now: Timestamp) {
+        let outcomes = &mut self.outcomes;
+        self.pending.retain(|w| {
+            if now < w.deadline() {
+                return true;
+            }
+            outcomes.push(DriverEvent::WriteFailed {
+                tag: w.tag,
+                value: w.value.clone(),
+                reason: w.failure_reason(),
+            });
+            false
+        });
+    }
+
+    /// Fails every waiting write with `reason` (the connection its confirmation would come over is gone).
+    pub fn abandon_writes(&mut self, reason: &str) {
+        for w in self.pending.drain(..) {
+            self.outcomes.push(DriverEvent::WriteFailed {
+                tag: w.tag,
+                value: w.value,
+                reason: reason.to_owned(),
+            });
+        }
+    }
+
+    /// Write outcomes (confirmed or failed) since the last call, for the driver to report.
+    pub fn drain_outcomes(&mut self) -> std::vec::Drain<'_, DriverEvent> {
+        self.outcomes.drain(..)
     }
 }
 

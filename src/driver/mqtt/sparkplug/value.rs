@@ -57,6 +57,19 @@ pub fn decode(m: &Metric, datatype: u32, kind: ValueKind, scaling: Scaling) -> R
     }
 }
 
+/// Whether a reported metric value is exactly the one a command carried, as the metric's type holds it:
+/// integers, booleans and strings equal, a Float equal as the f32 the command carried, a Double as the f64.
+/// Nothing merely near counts: a value on its way somewhere else (a ramp) is not the written one.
+pub fn reports_sent(reported: &metric::Value, sent: &metric::Value) -> bool {
+    use metric::Value as V;
+    match (sent, reported) {
+        // An edge node that puts a Float metric in the double field still holds an f32.
+        (V::FloatValue(s), V::DoubleValue(r)) => (*r as f32) == *s,
+        (V::DoubleValue(s), V::FloatValue(r)) => f64::from(*r) == *s,
+        _ => reported == sent,
+    }
+}
+
 /// Quality a publisher attached as the `Quality` property (OPC DA codes, as Ignition publishes them:
 /// 192 good, 64–191 uncertain, below 64 bad).
 pub fn property_quality(m: &Metric) -> Option<Quality> {
@@ -251,6 +264,36 @@ mod tests {
         );
         let m = metric(metric::Value::IntValue(525));
         assert_eq!(decode(&m, UINT16, ValueKind::F64, tenths), Ok(Value::F64(52.5)));
+    }
+
+    #[test]
+    fn a_report_matches_a_command_only_exactly_as_the_type_holds_it() {
+        use metric::Value as V;
+        // 52.3 is not an f32: the command carried the nearest one, and that is what comes back.
+        let sent = encode(&Value::F64(52.3), FLOAT, Scaling::default()).unwrap();
+        assert_eq!(sent, V::FloatValue(52.3f32));
+        assert!(reports_sent(&V::FloatValue(52.3), &sent));
+        assert!(reports_sent(&V::DoubleValue(f64::from(52.3f32)), &sent));
+        assert!(!reports_sent(&V::FloatValue(52.29999), &sent), "near is not equal");
+        assert!(!reports_sent(&V::FloatValue(52.4), &sent));
+        assert!(reports_sent(&V::DoubleValue(52.3), &V::DoubleValue(52.3)));
+        assert!(!reports_sent(&V::DoubleValue(52.300_000_001), &V::DoubleValue(52.3)));
+        assert!(reports_sent(&V::IntValue(7), &V::IntValue(7)));
+        assert!(!reports_sent(&V::IntValue(8), &V::IntValue(7)));
+        assert!(
+            !reports_sent(&V::LongValue(7), &V::IntValue(7)),
+            "not the field the type travels in"
+        );
+        assert!(reports_sent(&V::BooleanValue(true), &V::BooleanValue(true)));
+        assert!(!reports_sent(&V::BooleanValue(false), &V::BooleanValue(true)));
+        assert!(reports_sent(
+            &V::StringValue("AUTO".into()),
+            &V::StringValue("AUTO".into())
+        ));
+        assert!(!reports_sent(
+            &V::StringValue("auto".into()),
+            &V::StringValue("AUTO".into())
+        ));
     }
 
     #[test]

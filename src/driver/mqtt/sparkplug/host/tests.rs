@@ -114,6 +114,53 @@ impl Run {
     fn values(&self) -> Vec<(u32, Option<Value>, Quality)> {
         self.out.iter().map(|s| (s.tag.0, s.value.clone(), s.quality)).collect()
     }
+
+    /// Writes `hz` to Frequency SP (tag 3, a Float by its birth) as the driver does: the DCMD is built,
+    /// published, and the host waits for the value to come back.
+    fn write_sp(&mut self, hz: f64) {
+        let c = self.host.command(TagId(3), &Value::F64(hz), self.now).unwrap();
+        self.host.await_confirmation(c.pending, WRITE_TIMEOUT);
+    }
+
+    /// esp01 reports Frequency SP by alias in a DDATA, stamped `ms_after` the current time (negative: before).
+    fn report_sp(&mut self, seq: u64, hz: f32, ms_after: i64) {
+        let stamped = u64::try_from(self.now.micros() / 1000 + ms_after).unwrap();
+        let body = Payload {
+            timestamp: Some(stamped),
+            seq: Some(seq),
+            metrics: vec![Metric {
+                alias: Some(12),
+                timestamp: Some(stamped),
+                value: Some(metric::Value::FloatValue(hz)),
+                ..Metric::default()
+            }],
+            ..Payload::default()
+        };
+        self.send("DDATA", Some("esp01"), body.encode_to_vec());
+    }
+
+    /// Moves the clock on and lets the host fail the writes whose time is up.
+    fn later(&mut self, ms: u64) {
+        self.now = self.now.plus(Duration::from_millis(ms));
+        self.host.expire_writes(self.now);
+    }
+
+    fn outcomes(&mut self) -> Vec<DriverEvent> {
+        self.host.drain_outcomes().collect()
+    }
+}
+
+/// The README's `timeout_ms`: longer than the trip engine's 2 s resend.
+const WRITE_TIMEOUT: Duration = Duration::from_millis(3000);
+
+/// The one outcome there is: a failed write of `hz` to tag 3; returns its reason.
+fn failed_sp(outcomes: &[DriverEvent], hz: f64) -> String {
+    match outcomes {
+        [DriverEvent::WriteFailed { tag, value, reason }] if *tag == TagId(3) && *value == Value::F64(hz) => {
+            reason.clone()
+        }
+        other => panic!("expected one failed write of {hz} to tag 3, got {other:?}"),
+    }
 }
 
 #[test]
@@ -259,9 +306,9 @@ fn commands_are_typed_by_the_birth_certificate() {
         r.host.command(TagId(1), &Value::F64(1.0), r.now),
         Err(CommandError::NotWritable)
     );
-    let (topic, body) = r.host.command(TagId(3), &Value::F64(55.5), r.now).unwrap();
-    assert_eq!(topic, "spBv1.0/wellsite/DCMD/edge1/esp01");
-    let p = Payload::decode(body.as_slice()).unwrap();
+    let c = r.host.command(TagId(3), &Value::F64(55.5), r.now).unwrap();
+    assert_eq!(c.topic, "spBv1.0/wellsite/DCMD/edge1/esp01");
+    let p = Payload::decode(c.payload.as_slice()).unwrap();
     assert_eq!(p.metrics[0].name.as_deref(), Some("Frequency SP"));
     assert_eq!(p.metrics[0].datatype, Some(FLOAT));
     assert_eq!(p.metrics[0].value, Some(metric::Value::FloatValue(55.5)));
@@ -319,4 +366,132 @@ proptest::proptest! {
         let device = kind.starts_with('D').then_some("esp01");
         let _ = r.host.handle(&topic(kind, device), &body, r.now, &mut r.out, &mut r.actions);
     }
+}
+
+#[test]
+fn resending_a_write_never_extends_its_deadline() {
+    let mut r = Run::new();
+    r.births();
+    r.write_sp(55.5);
+    // The trip engine sends an unconfirmed output again every 2 s: the deadline still runs from the first send.
+    r.later(2_000);
+    r.write_sp(55.5);
+    r.later(999);
+    assert!(r.outcomes().is_empty(), "2.999 s after the first send");
+    r.later(1);
+    let why = failed_sp(&r.outcomes(), 55.5);
+    assert!(why.contains("not reported back within 3000 ms"), "{why}");
+    assert!(why.contains("no acknowledgement"), "{why}");
+    // The next resend starts a new wait of its own, again not extended.
+    r.later(1_000);
+    r.write_sp(55.5);
+    r.later(2_000);
+    r.write_sp(55.5);
+    r.later(999);
+    assert!(r.outcomes().is_empty());
+    r.later(1);
+    failed_sp(&r.outcomes(), 55.5);
+    // A different value supersedes the waiting one, which fails at once.
+    r.write_sp(50.0);
+    r.later(10);
+    r.write_sp(51.0);
+    let why = failed_sp(&r.outcomes(), 50.0);
+    assert!(why.contains("superseded by a write of 51.000"), "{why}");
+}
+
+/// What esp01 reports of Frequency SP after a write, 100 ms apart, and what becomes of the write by its deadline.
+#[test]
+fn only_the_written_value_reported_after_the_command_confirms_a_write() {
+    // (case, Hz written, reports as (Hz, stamped ms from receipt), None: confirmed, or why it failed)
+    let cases: [(&str, f64, &[(f32, i64)], Option<&str>); 5] = [
+        ("read back", 55.5, &[(54.0, 0), (55.5, 0)], None),
+        // 52.3 is no f32: the DCMD carried the nearest one, and that coming back is the written value.
+        ("read back as the f32 the command carried", 52.3, &[(52.3, 0)], None),
+        (
+            "a ramp past the value, settling elsewhere",
+            55.5,
+            &[(54.0, 0), (55.499_99, 0), (55.500_01, 0), (57.0, 0)],
+            Some("last reported 57.000"),
+        ),
+        (
+            "the value published 1 ms before the command went out, received after it",
+            55.5,
+            &[(55.5, -101)],
+            Some("stamped before the command was sent"),
+        ),
+        ("never reported", 55.5, &[], Some("not reported back within 3000 ms")),
+    ];
+    for (case, hz, reports, failure) in cases {
+        let mut r = Run::new();
+        r.births();
+        r.write_sp(hz);
+        for (seq, &(reported, stamped_ms)) in (2..).zip(reports) {
+            r.later(100);
+            r.report_sp(seq, reported, stamped_ms);
+            assert_eq!(r.out.len(), 1, "{case}: values still flow");
+        }
+        r.later(3_000);
+        let outcomes = r.outcomes();
+        match failure {
+            // The outcome names the value as asked, so whoever asked (the trip engine) recognises it; a confirmed
+            // write does not also fail at its deadline.
+            None => assert_eq!(
+                outcomes,
+                vec![DriverEvent::WriteConfirmed {
+                    tag: TagId(3),
+                    value: Value::F64(hz)
+                }],
+                "{case}"
+            ),
+            Some(why) => {
+                let reason = failed_sp(&outcomes, hz);
+                assert!(reason.contains(why), "{case}: {reason}");
+            }
+        }
+    }
+}
+
+#[test]
+fn nodes_not_yet_born_are_listed_with_the_rebirths_asked_of_them() {
+    let waiting = |name: &str, rebirths_asked: u64| WaitingForBirth {
+        node: name.into(),
+        rebirths_asked,
+    };
+    let mut r = Run::new();
+    assert_eq!(r.host.waiting_for_birth(), vec![waiting("wellsite/edge1", 0)]);
+    // The host started after the edge node: its data arrives, its birth does not; one request per holdoff.
+    for seq in 1..=3 {
+        r.send(
+            "NDATA",
+            None,
+            payload(seq, vec![m(None, 1, FLOAT, metric::Value::FloatValue(411.0))]),
+        );
+        assert_eq!(r.actions.len(), 1);
+        r.now = r.now.plus(REBIRTH_HOLDOFF);
+    }
+    assert_eq!(r.host.waiting_for_birth(), vec![waiting("wellsite/edge1", 3)]);
+    // Born: the node and esp01 are off the list; esp02, named by a tag, has sent no DBIRTH.
+    r.births();
+    assert_eq!(r.host.waiting_for_birth(), vec![waiting("wellsite/edge1/esp02", 0)]);
+    r.send(
+        "DDATA",
+        Some("esp02"),
+        payload(2, vec![m(None, 10, DOUBLE, metric::Value::DoubleValue(1.0))]),
+    );
+    assert_eq!(r.host.waiting_for_birth(), vec![waiting("wellsite/edge1/esp02", 1)]);
+    r.send("DDEATH", Some("esp01"), payload(3, vec![]));
+    assert_eq!(
+        r.host.waiting_for_birth(),
+        vec![waiting("wellsite/edge1/esp01", 1), waiting("wellsite/edge1/esp02", 1)]
+    );
+    // Dead: the node waits for its next birth, counting afresh.
+    r.send(
+        "NDEATH",
+        None,
+        payload(0, vec![m(Some(BD_SEQ), 0, INT64, metric::Value::LongValue(3))]),
+    );
+    assert_eq!(r.host.waiting_for_birth(), vec![waiting("wellsite/edge1", 0)]);
+    r.births();
+    r.host.reset();
+    assert_eq!(r.host.waiting_for_birth(), vec![waiting("wellsite/edge1", 0)]);
 }
