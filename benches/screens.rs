@@ -133,6 +133,7 @@ fn screens(c: &mut Criterion) {
             let cx = DrawCtx {
                 snap: &snap,
                 marks: &marks,
+                alarm_rows: &[],
                 now: Timestamp(support::NOW.0 + frame * 16_000),
                 lang: Lang::En,
                 units,

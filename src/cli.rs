@@ -303,7 +303,8 @@ pub struct BrowseArgs {
     pub trust_server_cert: bool,
     #[arg(long, default_value_t = 5_000, value_name = "MS")]
     pub timeout_ms: u64,
-    /// Print [[tag]] entries for the variables found, bound to this driver name, instead of the tree.
+    /// Print [[tag]] entries for the variables found, bound to this driver name, instead of the tree. Tags are
+    /// named after the node's path from the Objects folder, the same from any --node.
     #[arg(long, value_name = "DRIVER")]
     pub tags_for: Option<String>,
 }

@@ -235,7 +235,8 @@ pub fn write_once(
 fn one_write(runtime: &Runtime, tag: TagId, value: Value, by: Actor, deadline: Instant) -> WriteAnswer {
     const POLL: Duration = Duration::from_millis(20);
     // A person at a screen sees what the device says before writing to it; so does this.
-    while !runtime.snapshot.load().get(tag).is_some_and(|s| s.updates > 0) {
+    let reported = || runtime.snapshot.load().get(tag).is_some_and(|s| s.updates > 0);
+    while !reported() {
         if Instant::now() >= deadline {
             return WriteAnswer::NoData;
         }

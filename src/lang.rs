@@ -165,6 +165,7 @@ mod tests {
             stale_after: std::time::Duration::from_secs(2),
             writable: true,
             history: crate::historian::HistoryMode::default(),
+            label: Default::default(),
         }
     }
 

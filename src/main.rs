@@ -16,6 +16,7 @@ use wellconsole::cli::{
     HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs, UsersArgs,
     UsersCommand, WriteArgs,
 };
+use wellconsole::driver::opcua::library_log::QuietNormalClose;
 use wellconsole::historian::{History, Resolution, export};
 use wellconsole::project::{self, Project, ProjectFiles};
 use wellconsole::records::Records;
@@ -29,6 +30,8 @@ use wellconsole::sim::DemoPlant;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -36,6 +39,8 @@ fn main() -> ExitCode {
             }),
         )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(QuietNormalClose)
         .init();
     let cli = Cli::parse();
     match run(cli) {
@@ -858,7 +863,7 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
             println!(
                 "t={:>8.1}s  CT {:<10} depth {:>7.1} ft  speed {:>6.1} ft/min  weight {:>7.0} lbf  circ {:>5.0} psi  whp {:>5.0} psi | ESP01 {:>5.0} bbl/d {:>5.1} A {:>5.1} °F",
                 plant.time_s(),
-                ct.phase().label(),
+                ct.reported_phase().label(),
                 ct.depth_ft(),
                 ct.speed_fpm(),
                 ct.weight_lbf(),

@@ -118,7 +118,11 @@ impl Runtime {
             let (tx, rx) = bounded(SAMPLE_QUEUE_BATCHES);
             let (ctx, crx) = bounded(COMMAND_QUEUE);
             let (etx, erx) = bounded(COMMAND_QUEUE);
-            let stats = Arc::new(DriverStats::default());
+            let stats = Arc::new(if d.kind.polls() {
+                DriverStats::polling()
+            } else {
+                DriverStats::default()
+            });
             ports.push(DriverPort {
                 name: d.name.clone(),
                 kind: d.kind.label(),

@@ -82,6 +82,11 @@ pub struct DriverStats {
     state: AtomicU8,
     samples_sent: AtomicU64,
     samples_dropped: AtomicU64,
+    /// The driver asks its devices for data (Modbus polls), so its requests are counted. Drivers that are
+    /// sent their data (MQTT and OPC UA subscriptions, the simulator) have no request count: the
+    /// requests they do make (OPC UA publish requests, MQTT SUBSCRIBE) are partly the library's and
+    /// unseen, and their traffic is their samples.
+    polls: bool,
     requests: AtomicU64,
     errors: AtomicU64,
     exceptions: AtomicU64,
@@ -110,6 +115,7 @@ impl Default for DriverStats {
             state: AtomicU8::new(DriverState::Starting.to_u8()),
             samples_sent: AtomicU64::new(0),
             samples_dropped: AtomicU64::new(0),
+            polls: false,
             requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             exceptions: AtomicU64::new(0),
@@ -122,6 +128,14 @@ impl Default for DriverStats {
 }
 
 impl DriverStats {
+    /// The counters of a driver that polls its devices: its requests and their round trips are shown.
+    pub fn polling() -> Self {
+        Self {
+            polls: true,
+            ..Self::default()
+        }
+    }
+
     pub fn state(&self) -> DriverState {
         DriverState::from_u8(self.state.load(Ordering::Relaxed))
     }
@@ -150,18 +164,14 @@ impl DriverStats {
         self.errors.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// A message arrived from a publish/subscribe source (MQTT): counted like a request, no round trip.
-    pub fn record_message(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// The device answered with a protocol exception.
     pub fn record_exception(&self) {
         self.exceptions.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+    /// Requests sent (answered or timed out); `None` for a driver that does not poll.
+    pub fn requests(&self) -> Option<u64> {
+        self.polls.then(|| self.requests.load(Ordering::Relaxed))
     }
 
     pub fn errors(&self) -> u64 {
@@ -303,4 +313,21 @@ pub fn run_on_own_runtime(link: &DriverLink, main: impl std::future::Future<Outp
         }
     }
     link.stats.set_state(DriverState::Stopped);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn requests_are_counted_for_polling_drivers_only() {
+        let polling = DriverStats::polling();
+        assert_eq!(polling.requests(), Some(0));
+        polling.record_request(Duration::from_millis(3));
+        assert_eq!(polling.requests(), Some(1));
+        assert_eq!(polling.last_rtt_us(), 3_000);
+        // MQTT, OPC UA and the simulator are sent their data: no request count to show
+        assert_eq!(DriverStats::default().requests(), None);
+    }
 }

@@ -210,6 +210,67 @@ fn deadband_strings_and_quality_changes_are_stored_as_configured() {
 }
 
 #[test]
+fn a_stale_tag_is_stored_when_the_hub_found_it_and_exports_that_way() {
+    let dir = tempfile::tempdir().unwrap();
+    // w/pressure turns stale 2 s after its last reading
+    let defs: Vec<TagDef> = directory()
+        .iter()
+        .map(|d| TagDef {
+            stale_after: Duration::from_secs(2),
+            ..d.clone()
+        })
+        .collect();
+    let dirs = Arc::new(TagDirectory::new(defs));
+    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs);
+    let at = |us: i64| Timestamp(T0 + us);
+    // read at 0 s by the source's clock and received 1 ms later; the housekeeping tick at 2.5 s finds it
+    let reading = table
+        .apply(&Sample::good(TagId(0), Value::F64(500.0), at(0)), at(1_000))
+        .unwrap();
+    f.on_updates(&[reading], &table);
+    let mut stale = Vec::new();
+    table.mark_stale(at(2_500_000), &mut stale);
+    assert_eq!(stale.len(), 1);
+    f.on_updates(&stale, &table);
+    h.stop();
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    let got: Vec<(i64, Option<Value>, Quality)> = q
+        .raw("w/pressure", T0, T0 + 10_000_000)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.ts - T0, s.value, s.quality.quality))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, Some(Value::F64(500.0)), Quality::Good),
+            (2_500_000, None, Quality::Bad(BadReason::Stale)),
+        ],
+        "STALE is stored at 2.5 s, not 1 ms after the reading"
+    );
+    let req = export::ExportRequest {
+        tags: vec!["w/pressure".into()],
+        from: T0,
+        to: T0 + 10_000_000,
+        resolution: Resolution::Raw,
+    };
+    let mut csv: Vec<u8> = Vec::new();
+    export::export_csv(&q, &req, &mut csv, &mut |_: f64| {}).unwrap();
+    assert_eq!(
+        String::from_utf8(csv).unwrap(),
+        format!(
+            "time,tag,value,quality\n{},w/pressure,500,good\n{},w/pressure,,bad:stale\n",
+            export::format_time(T0),
+            export::format_time(T0 + 2_500_000)
+        )
+    );
+    // the trend's line ends at the reading and the gap starts at the STALE record
+    let t = q.trend("w/pressure", T0, T0 + 10_000_000, 100).unwrap();
+    assert_eq!(t.segments, vec![vec![[T0 as f64 / 1e6, 500.0]]]);
+}
+
+#[test]
 fn retention_removes_expired_raw_and_minute_data_in_slices_and_keeps_hours() {
     let dir = tempfile::tempdir().unwrap();
     let all: Vec<Sample> = (0..3000).map(pressure).collect();

@@ -327,11 +327,12 @@ impl HistorianFeed {
         // Only an out-of-range reading is bad and still a reading.
         let fresh = !st.quality.is_bad() || st.quality == Quality::Bad(BadReason::OutOfRange);
         let value = if fresh { st.value.clone() } else { None };
-        // Staleness is the hub's finding, at its time; the source time is that of the last reading.
-        let ts = if st.quality == Quality::Bad(BadReason::Stale) {
-            st.receive_ts
+        // Staleness is the hub's finding, stored when the hub made it (the housekeeping tick), not at the
+        // last reading: the source and receive times are that reading's, already stored with its value.
+        let (ts, seen) = if st.quality == Quality::Bad(BadReason::Stale) {
+            (st.quality_ts, st.quality_ts)
         } else {
-            st.source_ts
+            (st.source_ts, st.receive_ts)
         };
         (
             HistSample {
@@ -342,7 +343,7 @@ impl HistorianFeed {
                 },
                 value,
             },
-            st.receive_ts.0,
+            seen.0,
         )
     }
 }

@@ -449,7 +449,7 @@ impl Hub {
                 samples_dropped: p.stats.samples_dropped(),
                 rate_per_sec: self.rates[i],
                 requests: p.stats.requests(),
-                requests_per_sec: self.request_rates[i],
+                requests_per_sec: p.stats.requests().map(|_| self.request_rates[i]),
                 errors: p.stats.errors(),
                 exceptions: p.stats.exceptions(),
                 last_rtt_ms: p.stats.last_rtt_us() as f64 / 1e3,
@@ -489,9 +489,10 @@ impl Hub {
             self.rates[i] = (self.samples_in[i] - self.rate_base[i]) as f64 / window_secs;
             self.rate_base[i] = self.samples_in[i];
             total += self.rates[i];
-            let req = self.ports[i].stats.requests();
-            self.request_rates[i] = (req - self.request_base[i]) as f64 / window_secs;
-            self.request_base[i] = req;
+            if let Some(req) = self.ports[i].stats.requests() {
+                self.request_rates[i] = (req - self.request_base[i]) as f64 / window_secs;
+                self.request_base[i] = req;
+            }
         }
         self.counters.samples_per_sec = total;
     }

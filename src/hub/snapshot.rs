@@ -19,9 +19,13 @@ pub struct DriverStatus {
     pub samples_dropped: u64,
     /// Samples per second over the last rate window.
     pub rate_per_sec: f64,
-    /// Protocol requests, transport errors and device exceptions (0 for drivers without requests).
-    pub requests: u64,
-    pub requests_per_sec: f64,
+    /// Requests a polling driver (Modbus) sent, reads and writes, answered or timed out; `None` for a
+    /// driver that is sent its data (MQTT and OPC UA subscriptions) or makes it (the simulator): its
+    /// traffic is `samples_in`.
+    pub requests: Option<u64>,
+    /// Requests per second over the last rate window; `None` where `requests` is.
+    pub requests_per_sec: Option<f64>,
+    /// Transport errors and device exceptions.
     pub errors: u64,
     pub exceptions: u64,
     pub last_rtt_ms: f64,

@@ -312,6 +312,23 @@ fn a_stopped_driver_does_not_make_the_hub_spin() {
 }
 
 #[test]
+fn requests_are_shown_for_polling_drivers_only() {
+    let mut p = ports(2, 4);
+    p.ports[1].stats = Arc::new(DriverStats::polling());
+    p.ports[1].stats.record_request(Duration::from_millis(2));
+    p.ports[1].stats.record_request(Duration::from_millis(2));
+    let (_cmd_tx, cmd_rx) = bounded(4);
+    let mut hub = Hub::new(directory(2, 500), p.ports, cmd_rx);
+    hub.update_rates(2.0);
+    let s = hub.build_snapshot(Timestamp(10_000_000));
+    // a subscription driver is sent its data: its traffic is its samples, not requests
+    assert_eq!(s.drivers[0].requests, None);
+    assert_eq!(s.drivers[0].requests_per_sec, None);
+    assert_eq!(s.drivers[1].requests, Some(2));
+    assert_eq!(s.drivers[1].requests_per_sec, Some(1.0));
+}
+
+#[test]
 fn silent_tags_turn_stale_in_housekeeping() {
     let dir = directory(2, 500);
     let p = ports(4, 4);

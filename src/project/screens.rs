@@ -150,6 +150,8 @@ struct RawPlaced {
     at: Spanned<[f32; 2]>,
     scale: Option<Spanned<f32>>,
     bind: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    /// Per input, the range its parts scale by instead of the tag's (`depth = [0, 9800]`: the well's TD).
+    range: Option<BTreeMap<String, Spanned<[f64; 2]>>>,
     label: Option<Spanned<RawText>>,
     to: Option<Spanned<String>>,
 }
@@ -163,6 +165,8 @@ struct RawValue {
     label: Option<Spanned<RawText>>,
     decimals: Option<usize>,
     size: Option<Spanned<String>>,
+    /// What a text tag's values read as: `{ "SHUT DOWN" = { en = "SHUT DOWN", es = "UNIDAD PARADA" } }`.
+    states: Option<Spanned<BTreeMap<String, Spanned<RawText>>>>,
 }
 
 #[derive(Deserialize)]
@@ -869,12 +873,31 @@ fn value_label(v: Spanned<RawValue>, offset: Pt, cx: &mut Ctx<'_>, what: &str) -
         v.at.span(),
         what,
     );
-    cx.tag(&v.tag).map(|def| ValueLabel {
+    let def = cx.tag(&v.tag)?;
+    let mut states = Vec::new();
+    if let Some(st) = v.states {
+        if !matches!(def.kind, ValueKind::String) {
+            cx.err(
+                st.span(),
+                format!(
+                    "states name what a text tag's values read as; '{}' does not hold text",
+                    def.name
+                ),
+            );
+        }
+        for (sent, t) in st.into_inner() {
+            let outer = t.span();
+            let text = cx.text(Some(t), &format!("states.\"{sent}\""), true, outer);
+            states.push((Arc::from(sent.as_str()), text));
+        }
+    }
+    Some(ValueLabel {
         tag: def.id,
         rect,
         label,
         decimals: v.decimals,
         size,
+        states,
     })
 }
 
@@ -1000,7 +1023,24 @@ fn placed_symbol(s: RawPlaced, offset: Pt, cx: &mut Ctx<'_>) -> Option<PlacedSym
             );
         }
     }
-    let ranges: Vec<Option<(f64, f64)>> = tags.iter().map(|t| cx.tags.get(*t).and_then(|d| d.range)).collect();
+    let mut ranges: Vec<Option<(f64, f64)>> = tags.iter().map(|t| cx.tags.get(*t).and_then(|d| d.range)).collect();
+    for (k, r) in s.range.iter().flatten() {
+        let [lo, hi] = *r.get_ref();
+        match sym.input(k) {
+            _ if !(lo.is_finite() && hi.is_finite() && hi > lo) => {
+                cx.err(r.span(), format!("range of '{k}' is [min, max] with max above min"));
+            }
+            Some(i) if sym.inputs[i].kind == InputKind::Number && tags.len() == sym.inputs.len() => {
+                ranges[i] = Some((lo, hi));
+            }
+            Some(_) if tags.len() != sym.inputs.len() => {} // a binding is wrong; reported above
+            Some(_) => cx.err(
+                r.span(),
+                format!("input '{k}' of symbol '{name}' is a state; only a number input has a range"),
+            ),
+            None => cx.err(r.span(), format!("symbol '{name}' has no input '{k}'")),
+        }
+    }
     if tags.len() == sym.inputs.len() {
         for i in sym.inputs_scaled_by_tag() {
             if ranges[i].is_none() {
@@ -1115,6 +1155,74 @@ mod tests {
             "footage fills the pack by its tag's range"
         );
         assert_eq!(reel.ranges[0], Some((0.0, 20_000.0)));
+    }
+
+    #[test]
+    fn the_well_schematic_is_drawn_to_the_wells_td_over_a_numbered_scale() {
+        let p = Project::demo().expect("demo is valid");
+        let well = p
+            .screens
+            .get("ct01")
+            .unwrap()
+            .elements
+            .iter()
+            .find_map(|e| match e {
+                Element::Symbol(s) if &*s.symbol.id == "well_schematic" => Some(s),
+                _ => None,
+            })
+            .unwrap();
+        let survey = crate::project::survey_csv::parse(&crate::project::SourceFile::new(
+            "ct01_survey.csv",
+            include_str!("../../data/ct01_survey.csv"),
+        ))
+        .unwrap();
+        assert_eq!(
+            well.ranges[0],
+            Some((0.0, survey.total_md_ft())),
+            "the screen's range (the well's TD), not the depth tag's 0–15,000 ft"
+        );
+        assert!(
+            well.symbol
+                .parts
+                .iter()
+                .any(|part| matches!(part.shape, crate::screen::def::Shape::Scale { .. })),
+            "numbered"
+        );
+    }
+
+    #[test]
+    fn a_symbols_range_and_a_values_states_are_checked() {
+        let demo = crate::project::ProjectFiles::embedded_demo();
+        let load = |screen: &str| {
+            let files = demo
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .chain([("screens/t.toml".to_owned(), screen.to_owned())]);
+            match Project::load(crate::project::ProjectFiles::from_memory(files)) {
+                Ok(_) => String::new(),
+                Err(e) => e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            }
+        };
+        let head = "id = \"t\"\ntitle = { en = \"T\", es = \"T\" }\ncanvas = [800, 800]\n";
+        let well = |range: &str| {
+            format!(
+                "{head}[[symbol]]\nuse = \"well_schematic\"\nat = [10, 10]\n\
+                 bind = {{ depth = \"ct01/depth\" }}\nrange = {{ {range} }}\n"
+            )
+        };
+        assert_eq!(load(&well("depth = [0.0, 9800.0]")), "");
+        assert!(
+            load(&well("depth = [9800.0, 0.0]"))
+                .contains("t.toml:8:19: range of 'depth' is [min, max] with max above min")
+        );
+        assert!(load(&well("tip = [0.0, 10.0]")).contains("symbol 'well_schematic' has no input 'tip'"));
+        let phase =
+            |states: &str| format!("{head}[[value]]\ntag = \"ct01/depth\"\nat = [10, 10]\n[value.states]\n{states}\n");
+        assert!(
+            load(&phase("\"RIH\" = { en = \"RIH\", es = \"BAJANDO\" }")).contains("'ct01/depth' does not hold text")
+        );
+        let text = phase("\"RIH\" = { en = \"RIH\" }").replace("ct01/depth", "ct01/job_phase");
+        assert!(load(&text).contains("states.\"RIH\" has no Spanish text"));
     }
 
     #[test]

@@ -109,6 +109,15 @@ impl DriverKind {
         }
     }
 
+    /// The driver asks its devices for each reading (Modbus); the others are sent their data (MQTT and
+    /// OPC UA subscriptions) or make it (the simulator), so they have no requests to count.
+    pub fn polls(&self) -> bool {
+        match self {
+            DriverKind::Modbus(_) => true,
+            DriverKind::Sim(_) | DriverKind::Mqtt(_) | DriverKind::OpcUa(_) => false,
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             DriverKind::Sim(_) => "sim",
@@ -265,6 +274,8 @@ struct RawModbusOptions {
     word_order: Option<Spanned<String>>,
     byte_order: Option<Spanned<String>>,
     max_gap: Option<Spanned<u16>>,
+    /// TCP: requests in flight at once (1, the default: one at a time).
+    pipeline: Option<Spanned<i64>>,
     #[serde(default)]
     poll: Vec<RawPoll>,
 }
@@ -1423,8 +1434,23 @@ fn tcp_endpoint(
         ));
         return None;
     }
-    Some(Transport::Tcp { endpoint })
+    let pipeline = opts.pipeline.as_ref().map_or(1, |p| *p.get_ref());
+    let Ok(pipeline @ 1..=MAX_PIPELINE) = usize::try_from(pipeline) else {
+        let span = opts.pipeline.as_ref().map_or(kind_span, |p| p.span());
+        errs.push(src.at(
+            span,
+            format!(
+                "pipeline must be between 1 (one request at a time, the default) and {MAX_PIPELINE} requests in flight"
+            ),
+        ));
+        return None;
+    };
+    Some(Transport::Tcp { endpoint, pipeline })
 }
+
+/// Most Modbus TCP requests a driver may keep in flight on one connection: devices that pipeline at all
+/// queue a handful (often 4 to 16); more only hides a slow device behind longer queues.
+const MAX_PIPELINE: usize = 32;
 
 fn serial_line(
     opts: &RawModbusOptions,
@@ -1436,6 +1462,12 @@ fn serial_line(
         errs.push(src.at(
             ep.span(),
             "a 'modbus-rtu' driver talks over a serial line: use device, not endpoint",
+        ));
+    }
+    if let Some(p) = &opts.pipeline {
+        errs.push(src.at(
+            p.span(),
+            "pipeline is for 'modbus-tcp' drivers: a serial line carries one request at a time",
         ));
     }
     let Some(device) = &opts.device else {

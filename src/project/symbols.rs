@@ -20,7 +20,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 /// The shapes a part may be, for messages.
-const SHAPES: &str = "line, polyline, polygon, rect, circle, arc, path or text";
+const SHAPES: &str = "line, polyline, polygon, rect, circle, arc, path, text, value or scale";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +48,9 @@ struct RawPart {
     arc: Option<Spanned<[f32; 5]>>,
     path: Option<Spanned<String>>,
     text: Option<Spanned<RawText>>,
+    /// The name of an input whose value the part writes (a meter's reading).
+    value: Option<Spanned<String>>,
+    scale: Option<Spanned<RawScale>>,
     at: Option<Spanned<[f32; 2]>>,
     size: Option<Spanned<f32>>,
     align: Option<Spanned<String>>,
@@ -61,6 +64,17 @@ struct RawPart {
     translate: Option<Spanned<RawTranslate>>,
     colour: Option<Spanned<RawColour>>,
     visible: Option<Spanned<RawVisible>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScale {
+    input: Spanned<String>,
+    from: [f32; 2],
+    to: [f32; 2],
+    min: Option<f64>,
+    max: Option<f64>,
+    numbers: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -326,6 +340,8 @@ fn part(
         p.arc.is_some(),
         p.path.is_some(),
         p.text.is_some(),
+        p.value.is_some(),
+        p.scale.is_some(),
     ]
     .iter()
     .filter(|g| **g)
@@ -390,6 +406,44 @@ fn part(
                 Shape::Polyline(Vec::new())
             }
         }
+    } else if let Some(v) = &p.value {
+        let Some(at) = &p.at else {
+            errs.push(src.at(v.span(), "a value needs at = [x, y]"));
+            return None;
+        };
+        Shape::Value {
+            at: pt(*at.get_ref()),
+            input: input(v, InputKind::Number, inputs, src, errs)?,
+            size: text_size(&p),
+            align: align(&p, src, errs),
+        }
+    } else if let Some(sc) = &p.scale {
+        let r = sc.get_ref();
+        let numbers = match r.numbers.as_ref().map(|n| (n.get_ref().as_str(), n.span())) {
+            None | Some(("right", _)) => Side::Right,
+            Some(("left", _)) => Side::Left,
+            Some(("above", _)) => Side::Top,
+            Some(("below", _)) => Side::Bottom,
+            Some((other, s)) => {
+                errs.push(src.at(s, format!("numbers '{other}': left, right, above or below")));
+                Side::Right
+            }
+        };
+        if r.from == r.to {
+            errs.push(src.at(sc.span(), "a scale runs from one point to another: from and to differ"));
+        }
+        let range = span_range(r.min, r.max, sc.span(), src, errs);
+        let input = input(&r.input, InputKind::Number, inputs, src, errs)?;
+        Shape::Scale {
+            from: pt(r.from),
+            to: pt(r.to),
+            span: Span {
+                input,
+                range: range.ok()?,
+            },
+            size: text_size(&p),
+            numbers,
+        }
     } else {
         let outer = p.text.as_ref().map_or(span.clone(), Spanned::span);
         let t = text(p.text.take(), "text", true, outer.clone(), src, errs);
@@ -397,26 +451,18 @@ fn part(
             errs.push(src.at(outer, "text needs at = [x, y]"));
             return None;
         };
-        let align = match p.align.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
-            None | Some(("center", _)) => Align::Center,
-            Some(("left", _)) => Align::Left,
-            Some(("right", _)) => Align::Right,
-            Some((other, s)) => {
-                errs.push(src.at(s, format!("align '{other}': left, center or right")));
-                Align::Center
-            }
-        };
         Shape::Text {
             at: pt(*at.get_ref()),
             text: t,
-            size: p.size.as_ref().map_or(12.0, |s| *s.get_ref()),
-            align,
+            size: text_size(&p),
+            align: align(&p, src, errs),
         }
     };
+    let writes = matches!(shape, Shape::Text { .. } | Shape::Value { .. } | Shape::Scale { .. });
     if let Some(s) = &p.size
-        && !matches!(shape, Shape::Text { .. })
+        && !writes
     {
-        errs.push(src.at(s.span(), "size is for text parts only"));
+        errs.push(src.at(s.span(), "size is for parts that write: text, value and scale"));
     }
     let stroke = p.stroke.as_ref().and_then(|s| ink(s, src, errs));
     let fill = p.fill.as_ref().and_then(|s| ink(s, src, errs));
@@ -436,7 +482,7 @@ fn part(
         (on, off)
     });
     let bind = bindings(&p, inputs, &shape, src, errs);
-    if stroke.is_none() && fill.is_none() && bind.colour.is_none() && !matches!(shape, Shape::Text { .. }) {
+    if stroke.is_none() && fill.is_none() && bind.colour.is_none() && !writes {
         errs.push(src.at(
             span.clone(),
             "the part draws nothing: give it a stroke, a fill or a colour binding",
@@ -464,6 +510,44 @@ fn part(
     })
 }
 
+/// Text size of a part that writes (default 12, in symbol units).
+fn text_size(p: &RawPart) -> f32 {
+    p.size.as_ref().map_or(12.0, |s| *s.get_ref())
+}
+
+fn align(p: &RawPart, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Align {
+    match p.align.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
+        None | Some(("center", _)) => Align::Center,
+        Some(("left", _)) => Align::Left,
+        Some(("right", _)) => Align::Right,
+        Some((other, s)) => {
+            errs.push(src.at(s, format!("align '{other}': left, center or right")));
+            Align::Center
+        }
+    }
+}
+
+/// A binding's own range: min and max together, or neither (then the bound tag's range applies).
+fn span_range(
+    min: Option<f64>,
+    max: Option<f64>,
+    at: Range<usize>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Result<Option<(f64, f64)>, ()> {
+    match (min, max) {
+        (Some(lo), Some(hi)) if hi != lo => Ok(Some((lo, hi))),
+        (None, None) => Ok(None),
+        _ => {
+            errs.push(src.at(
+                at,
+                "give min and max (different), or neither to use the bound tag's range from site.toml",
+            ));
+            Err(())
+        }
+    }
+}
+
 /// Every turn goes the same way (collinear points allowed).
 fn convex(pts: &[Pt]) -> bool {
     let n = pts.len();
@@ -489,18 +573,7 @@ fn bindings(
     errs: &mut Vec<Diagnostic>,
 ) -> PartBindings {
     let mut b = PartBindings::default();
-    // min and max together, or neither (then the bound tag's range applies).
-    let range = |min: Option<f64>, max: Option<f64>, at: Range<usize>, errs: &mut Vec<Diagnostic>| match (min, max) {
-        (Some(lo), Some(hi)) if hi != lo => Ok(Some((lo, hi))),
-        (None, None) => Ok(None),
-        _ => {
-            errs.push(src.at(
-                at,
-                "give min and max (different), or neither to use the bound tag's range from site.toml",
-            ));
-            Err(())
-        }
-    };
+    let range = |min, max, at, errs: &mut Vec<Diagnostic>| span_range(min, max, at, src, errs);
     if let Some(f) = &p.fill_level {
         let r = f.get_ref();
         let side = match r.from.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {

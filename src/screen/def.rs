@@ -175,6 +175,22 @@ pub enum Shape {
         size: f32,
         align: Align,
     },
+    /// The input's value as a reading: number and unit in the console's units, dimmed when not good.
+    Value {
+        at: Pt,
+        input: usize,
+        size: f32,
+        align: Align,
+    },
+    /// A numbered scale along the line `from` → `to` over the input's range (its minimum at `from`), in
+    /// the console's units with round steps; the numbers on the `numbers` side of the ticks.
+    Scale {
+        from: Pt,
+        to: Pt,
+        span: Span,
+        size: f32,
+        numbers: Side,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -319,6 +335,10 @@ impl Symbol {
                     Some((Rotation::Angle { span, .. }, _)) => Some(*span),
                     _ => None,
                 },
+                match &p.shape {
+                    Shape::Scale { span, .. } => Some(*span),
+                    _ => None,
+                },
             ];
             out.extend(
                 spans
@@ -351,7 +371,8 @@ pub struct PlacedSymbol {
     pub scale: f32,
     /// One tag per symbol input, in the symbol's input order.
     pub tags: Vec<TagId>,
-    /// Those tags' instrument ranges, for parts that scale by them.
+    /// The range each input is scaled by, for parts with no min/max of their own: the screen's `range`
+    /// for that input (a well's TD), else its tag's instrument range.
     pub ranges: Vec<Option<(f64, f64)>>,
     /// A state input bound to a comparison (`running = "ct01/pump_rate > 0.05"`) is that comparison.
     pub conditions: Vec<Option<crate::alarm::def::Comparison>>,
@@ -367,6 +388,19 @@ pub struct ValueLabel {
     pub label: Option<Text>,
     pub decimals: Option<usize>,
     pub size: TextSize,
+    /// What a text tag's values read as, per language (`"SHUT DOWN"` → "UNIDAD PARADA"); a value not
+    /// listed is shown as sent.
+    pub states: Vec<(Arc<str>, Text)>,
+}
+
+impl ValueLabel {
+    /// A text value as this element shows it in `lang` (itself where the file names no text for it).
+    pub fn state_text<'a>(&'a self, sent: &'a str, lang: crate::lang::Lang) -> &'a str {
+        self.states
+            .iter()
+            .find(|(k, _)| &**k == sent)
+            .map_or(sent, |(_, t)| t.get(lang))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

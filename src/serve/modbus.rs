@@ -8,6 +8,10 @@
 //! - discrete inputs *i*: boolean signal *i*.
 //!
 //! `wellconsole sim --modbus-map` prints it; `examples/modbus-site/` is a project that reads it.
+//!
+//! Each connection's requests are answered in the order they come, one at a time; a client may send
+//! several before reading (pipelining): tokio-modbus's server takes frames off a buffer, so requests that
+//! arrive in one read are each answered in turn, and a frame split across reads waits for its rest.
 
 use crate::driver::modbus::address::{DataType, Order};
 use crate::driver::modbus::codec::{self, Scaling};
@@ -329,22 +333,26 @@ pub fn serve_blocking(
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
-        let service = PlantService { image, writes };
-        let on_connected = |stream: tokio::net::TcpStream, peer: SocketAddr| {
-            let service = service.clone();
-            async move {
-                let _ = stream.set_nodelay(true);
-                accept_tcp_connection(stream, peer, |_| Ok(Some(service.clone())))
-            }
-        };
-        Server::new(listener)
-            .serve(
-                &on_connected,
-                |e| tracing::debug!(error = %e, "Modbus client connection ended"),
-            )
-            .await?;
+        serve(listener, PlantService { image, writes }).await?;
         Ok(())
     })
+}
+
+/// Answers the clients of `listener`, each connection on a task of its own, until an accept fails.
+async fn serve(listener: tokio::net::TcpListener, service: PlantService) -> std::io::Result<()> {
+    let on_connected = |stream: tokio::net::TcpStream, peer: SocketAddr| {
+        let service = service.clone();
+        async move {
+            let _ = stream.set_nodelay(true);
+            accept_tcp_connection(stream, peer, |_| Ok(Some(service.clone())))
+        }
+    };
+    Server::new(listener)
+        .serve(
+            &on_connected,
+            |e| tracing::debug!(error = %e, "Modbus client connection ended"),
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -374,8 +382,9 @@ mod tests {
         assert!(csv.contains("hr (write),2010,f32,esp06/frequency_setpoint,Hz"));
     }
 
-    #[test]
-    fn image_serves_values_and_refuses_bad_requests() {
+    /// The server for one CT unit and one ESP well: depth 9123.5 ft (ir/hr 2, f32), job phase "WASH"
+    /// (hr 1000, 16 characters), the ESP's setpoint 55 Hz.
+    fn plant() -> (PlantService, crossbeam_channel::Receiver<PlantWrite>) {
         let specs = crate::sim::catalog(1);
         let map = register_map(&specs);
         let mut image = RegisterImage::new(&map, 1);
@@ -395,6 +404,12 @@ mod tests {
             image: Arc::new(RwLock::new(image)),
             writes: tx,
         };
+        (svc, rx)
+    }
+
+    #[test]
+    fn image_serves_values_and_refuses_bad_requests() {
+        let (svc, rx) = plant();
         let Ok(Response::ReadInputRegisters(r)) = svc.answer(Request::ReadInputRegisters(2, 2)) else {
             panic!()
         };
@@ -432,5 +447,101 @@ mod tests {
             svc.answer(Request::WriteMultipleRegisters(2, hz.into())),
             Err(ExceptionCode::IllegalDataAddress)
         );
+    }
+
+    /// Runs `client` against the plant's server on a free port of 127.0.0.1.
+    fn with_server<F: std::future::Future>(client: impl FnOnce(SocketAddr) -> F) -> F::Output {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::select! {
+                ended = serve(listener, plant().0) => panic!("the server stopped: {ended:?}"),
+                out = client(addr) => out,
+            }
+        })
+    }
+
+    #[test]
+    fn requests_sent_back_to_back_are_each_answered_in_turn() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        with_server(|addr| async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            // Depth (ir 2..4, transaction 0x0101) and job phase (hr 1000..1008, 0x0102) in one write, with
+            // the first 5 bytes of a third request (ir 2..4 again, 0x0103) behind them.
+            let depth = |tid: u8| [0x01, tid, 0, 0, 0, 6, 1, 4, 0, 2, 0, 2];
+            let phase: [u8; 12] = [0x01, 0x02, 0, 0, 0, 6, 1, 3, 0x03, 0xE8, 0, 8];
+            let third = depth(0x03);
+            let mut together = depth(0x01).to_vec();
+            together.extend(phase);
+            together.extend(&third[..5]);
+            s.write_all(&together).await.unwrap();
+
+            let mut a = [0u8; 13];
+            s.read_exact(&mut a).await.unwrap();
+            assert_eq!(a[..9], [0x01, 0x01, 0, 0, 0, 7, 1, 4, 4]);
+            let words = [u16::from_be_bytes([a[9], a[10]]), u16::from_be_bytes([a[11], a[12]])];
+            assert_eq!(
+                codec::decode(&words, DataType::F32, ORDER, Scaling::default()),
+                Ok(Value::F64(9_123.5))
+            );
+            let mut b = [0u8; 25];
+            s.read_exact(&mut b).await.unwrap();
+            assert_eq!(b[..9], [0x01, 0x02, 0, 0, 0, 19, 1, 3, 16]);
+            assert_eq!(&b[9..13], b"WASH");
+
+            // The rest of the third request: the server kept its first bytes.
+            s.write_all(&third[5..]).await.unwrap();
+            let mut c = [0u8; 13];
+            s.read_exact(&mut c).await.unwrap();
+            let mut same_as_first = a;
+            same_as_first[1] = 0x03;
+            assert_eq!(c, same_as_first);
+        });
+    }
+
+    #[test]
+    fn a_pipelined_client_gets_every_answer_right() {
+        use crate::driver::modbus::address::Table;
+        use crate::driver::modbus::mbap;
+        use crate::driver::modbus::pipeline::{PipelinedClient, Transaction};
+        with_server(|addr| async move {
+            let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let mut client = PipelinedClient::new(stream, 8, std::time::Duration::from_secs(5));
+            let read = |table, start, count| mbap::Request::Read { table, start, count };
+            // Depth, job phase, and an address the plant lacks, over and over, eight in flight.
+            let asked: Vec<Transaction> = [
+                read(Table::InputRegister, 2, 2),
+                read(Table::HoldingRegister, STRING_BASE, 8),
+                read(Table::InputRegister, 60_000, 2),
+            ]
+            .into_iter()
+            .cycle()
+            .take(60)
+            .map(|request| Transaction { unit: 1, request })
+            .collect();
+            let outcomes = client.transact(&asked).await;
+            for (tx, o) in asked.iter().zip(outcomes) {
+                let mbap::Request::Read { start, .. } = tx.request else {
+                    unreachable!()
+                };
+                let (ty, expected) = match start {
+                    2 => (DataType::F32, Value::F64(9_123.5)),
+                    STRING_BASE => (DataType::Str(16), Value::str("WASH")),
+                    _ => {
+                        assert_eq!(o.answer, Ok(Err(ExceptionCode::IllegalDataAddress)));
+                        continue;
+                    }
+                };
+                let Ok(Ok(mbap::Response::Items(words))) = o.answer else {
+                    panic!("{start}: {:?}", o.answer)
+                };
+                assert_eq!(codec::decode(&words, ty, ORDER, Scaling::default()), Ok(expected));
+            }
+            assert_eq!(client.take_strays(), 0);
+        });
     }
 }

@@ -1,9 +1,10 @@
 //! A coiled-tubing unit running a clean-out job in a deviated well.
 //!
 //! The job sequencer plays the operator: RIH, tag fill, pick up, wash down, circulate bottoms up, POOH,
-//! and again. Weight indicator = soft-string effective force at surface − wellhead pressure end load
-//! ∓ stripper friction + reel back-tension (ENGINEERING.md §2); circulating pressure = wellhead
-//! pressure + annulus + CT friction (reel part with Schmidt's curved-pipe factor) + BHA nozzle (§3).
+//! and again; the job-phase signal says STOPPED, STUCK or SHUT DOWN instead while the pipe is not doing
+//! what the sequencer's phase says. Weight indicator = soft-string effective force at surface − wellhead
+//! pressure end load ∓ stripper friction + reel back-tension (ENGINEERING.md §2); circulating pressure =
+//! wellhead pressure + annulus + CT friction (reel part with Schmidt's curved-pipe factor) + BHA nozzle (§3).
 
 use super::noise::{Noise, lag, ramp};
 use super::signal::SpecList;
@@ -37,7 +38,40 @@ impl JobPhase {
             JobPhase::PullOutOfHole => "POOH",
         }
     }
+
+    /// Phases in which the sequencer runs the pipe in or out (circulating and waiting at surface do not).
+    pub fn moves_pipe(self) -> bool {
+        !matches!(self, JobPhase::AtSurface | JobPhase::Circulate)
+    }
 }
+
+/// What the job-phase signal reports: the sequencer's phase while the unit does what it says, else why it
+/// does not. A sequencer holding RIH while the injector is braked, stuck or idle would tell the operator
+/// the pipe is moving when it is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportedPhase {
+    Job(JobPhase),
+    /// The phase moves pipe and the pipe is not moving (under `STOPPED_FPM`).
+    Stopped,
+    /// Stuck pipe: the injector works the string and it does not move.
+    Stuck,
+    /// The shutdown output is on (trip or E-stop): injector braked, pumps off.
+    ShutDown,
+}
+
+impl ReportedPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportedPhase::Job(p) => p.label(),
+            ReportedPhase::Stopped => "STOPPED",
+            ReportedPhase::Stuck => "STUCK",
+            ReportedPhase::ShutDown => "SHUT DOWN",
+        }
+    }
+}
+
+/// Pipe speed under which the string counts as stopped, ft/min (the weight model's stationary band).
+const STOPPED_FPM: f64 = 0.5;
 
 /// Job and equipment parameters of the CT unit.
 #[derive(Debug, Clone)]
@@ -264,7 +298,7 @@ impl CtUnit {
         let load = self.weight_lbf.abs();
         let stripper_psi = 400.0 + 1.1 * self.whp_psi;
         out.extend([
-            Value::str(self.phase.label()),
+            Value::str(self.reported_phase().label()),
             Value::F64((self.depth_ft * 10.0).round() / 10.0),
             Value::F64(self.speed_fpm + noise.gauss(0.2)),
             Value::F64(self.weight_lbf + noise.gauss(60.0)),
@@ -287,8 +321,22 @@ impl CtUnit {
         ]);
     }
 
+    /// The sequencer's phase (it holds while the unit is shut down or stuck).
     pub fn phase(&self) -> JobPhase {
         self.phase
+    }
+
+    /// What the unit is doing as its job-phase signal says it: shut down before stuck before stopped.
+    pub fn reported_phase(&self) -> ReportedPhase {
+        if self.shutdown {
+            ReportedPhase::ShutDown
+        } else if matches!(self.stuck, Stuck::Stuck { .. }) {
+            ReportedPhase::Stuck
+        } else if self.phase.moves_pipe() && self.speed_fpm.abs() < STOPPED_FPM {
+            ReportedPhase::Stopped
+        } else {
+            ReportedPhase::Job(self.phase)
+        }
     }
 
     pub fn depth_ft(&self) -> f64 {
@@ -437,9 +485,9 @@ impl CtUnit {
     }
 
     fn motion(&self) -> Motion {
-        if self.speed_fpm > 0.5 {
+        if self.speed_fpm > STOPPED_FPM {
             Motion::RunningIn
-        } else if self.speed_fpm < -0.5 {
+        } else if self.speed_fpm < -STOPPED_FPM {
             Motion::PullingOut
         } else {
             Motion::Stationary
@@ -579,6 +627,49 @@ mod tests {
             puw > sow + 2.0 * (500.0 + 0.4 * u.wellhead_pressure_psi()),
             "PUW {puw} SOW {sow}"
         );
+    }
+
+    #[test]
+    fn the_reported_phase_says_why_the_pipe_is_not_moving() {
+        let mut u = unit();
+        // Not yet up to speed: the sequencer says RIH, the pipe stands.
+        assert_eq!(u.reported_phase(), ReportedPhase::Stopped);
+        u.step(0.1);
+        assert_eq!(u.reported_phase(), ReportedPhase::Job(JobPhase::RunInHole));
+        u.set_shutdown(true);
+        for _ in 0..50 {
+            u.step(0.1);
+        }
+        assert_eq!(u.speed_fpm(), 0.0, "braked");
+        assert_eq!(u.phase(), JobPhase::RunInHole, "the sequencer holds");
+        assert_eq!(u.reported_phase(), ReportedPhase::ShutDown);
+        u.set_stuck(true);
+        assert_eq!(
+            u.reported_phase(),
+            ReportedPhase::ShutDown,
+            "the shutdown is the first thing to know"
+        );
+        u.set_shutdown(false);
+        u.step(0.1);
+        assert_eq!(u.reported_phase(), ReportedPhase::Stuck);
+        u.set_stuck(false);
+        u.step(0.1);
+        assert_eq!(u.reported_phase(), ReportedPhase::Job(JobPhase::RunInHole));
+        // Circulating with the pipe still is what the phase means: not "stopped".
+        u.phase = JobPhase::Circulate;
+        for _ in 0..100 {
+            u.step(0.1);
+        }
+        assert_eq!(u.speed_fpm(), 0.0);
+        assert_eq!(u.reported_phase(), ReportedPhase::Job(JobPhase::Circulate));
+        let labels = [
+            ReportedPhase::Job(JobPhase::PullOutOfHole),
+            ReportedPhase::Stopped,
+            ReportedPhase::Stuck,
+            ReportedPhase::ShutDown,
+        ]
+        .map(ReportedPhase::label);
+        assert_eq!(labels, ["POOH", "STOPPED", "STUCK", "SHUT DOWN"]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod noise;
 mod separator;
 mod signal;
 
-pub use ct_unit::{CtConfig, CtUnit, JobPhase};
+pub use ct_unit::{CtConfig, CtUnit, JobPhase, ReportedPhase};
 pub use esp::{EspParams, EspWell, MAX_FREQUENCY_HZ, MIN_FREQUENCY_HZ};
 pub use fault::{Fault, FaultKind, FaultParseError, ScheduledFault};
 pub use separator::TestSeparator;

@@ -145,6 +145,32 @@ fn stuck_pipe_running_in_stops_the_string_and_sets_down_weight() {
 }
 
 #[test]
+fn the_published_phase_says_shut_down_and_stuck_while_the_sequencer_holds() {
+    let mut p = plant(5, 5_000.0, 9_200.0);
+    let phase = |p: &mut DemoPlant| {
+        let i = p.specs().iter().position(|s| s.address == "ct01/job_phase").unwrap();
+        p.read()[i].as_str().unwrap_or_default().to_owned()
+    };
+    run_until(&mut p, 0.1, 10.0, |_| false);
+    assert_eq!(phase(&mut p), "RIH");
+    p.write("ct01/shutdown", &Value::Bool(true)).unwrap();
+    run_until(&mut p, 0.1, 5.0, |_| false);
+    assert_eq!(phase(&mut p), "SHUT DOWN");
+    p.write("ct01/shutdown", &Value::Bool(false)).unwrap();
+    let stuck = Fault {
+        kind: FaultKind::StuckPipe,
+        target: CT_DEVICE.into(),
+    };
+    p.inject(stuck.clone()).unwrap();
+    run_until(&mut p, 0.1, 5.0, |_| false);
+    assert_eq!(phase(&mut p), "STUCK");
+    assert_eq!(p.ct().phase(), JobPhase::RunInHole, "the sequencer waits");
+    p.clear(&stuck);
+    run_until(&mut p, 0.1, 5.0, |_| false);
+    assert_eq!(phase(&mut p), "RIH", "moving again once freed");
+}
+
+#[test]
 fn overpressure_raises_whp_and_lightens_the_string() {
     let mut p = plant(5, 5_000.0, 9_200.0);
     run_until(&mut p, 0.1, 20.0, |_| false);

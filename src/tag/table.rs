@@ -47,6 +47,10 @@ pub struct TagState {
     pub source_ts: Timestamp,
     /// When the hub received it (hub clock); staleness is judged on this, not on the source clock.
     pub receive_ts: Timestamp,
+    /// When the current quality began, by the hub's clock: the receive time of the sample that brought
+    /// it, or the housekeeping tick that found the tag stale. A STALE tag is dated here; its value keeps
+    /// `source_ts` and `receive_ts` of the last reading (the age the screen shows).
+    pub quality_ts: Timestamp,
     /// Number of updates applied, for "is it moving" checks.
     pub updates: u64,
 }
@@ -58,6 +62,7 @@ impl TagState {
             quality: Quality::Bad(BadReason::WaitingForData),
             source_ts: Timestamp::ZERO,
             receive_ts: Timestamp::ZERO,
+            quality_ts: Timestamp::ZERO,
             updates: 0,
         }
     }
@@ -104,6 +109,9 @@ impl TagTable {
         if value.is_some() {
             state.value = value;
         }
+        if state.quality != quality {
+            state.quality_ts = receive_ts;
+        }
         state.quality = quality;
         state.source_ts = sample.source_ts;
         state.receive_ts = receive_ts;
@@ -114,13 +122,15 @@ impl TagTable {
         })
     }
 
-    /// Turns live tags that missed their expected period into Bad(Stale), keeping their value.
-    /// Tags already bad keep their more specific reason.
+    /// Turns live tags that missed their expected period into Bad(Stale), keeping their value and its
+    /// times. Tags already bad keep their more specific reason. The staleness is dated `now`: the console
+    /// finds it at this check, so that is when history records it.
     pub fn mark_stale(&mut self, now: Timestamp, out: &mut Vec<TagUpdate>) {
         for (def, state) in self.directory.iter().zip(self.states.iter_mut()) {
             let live = matches!(state.quality, Quality::Good | Quality::Uncertain);
             if live && now.saturating_since(state.receive_ts) > def.stale_after {
                 state.quality = Quality::Bad(BadReason::Stale);
+                state.quality_ts = now;
                 out.push(TagUpdate {
                     tag: def.id,
                     state: state.clone(),
@@ -325,6 +335,25 @@ mod tests {
         assert!(out.is_empty(), "a stale tag is reported once");
         t.apply(&Sample::good(TagId(0), Value::F64(501.0), at(5.0)), at(5.0));
         assert_eq!(t.get(TagId(0)).unwrap().quality, Quality::Good);
+    }
+
+    #[test]
+    fn stale_is_dated_when_found_and_the_reading_keeps_its_times() {
+        let mut t = TagTable::new(dir());
+        // read at 0 s by the source's clock, received 1 ms later; stale after 2 s
+        t.apply(&Sample::good(TagId(0), Value::F64(500.0), at(0.0)), at(0.001));
+        assert_eq!(t.get(TagId(0)).unwrap().quality_ts, at(0.001), "good since it arrived");
+        let mut out = Vec::new();
+        t.mark_stale(at(2.5), &mut out);
+        let st = &out[0].state;
+        assert_eq!(st.quality, Quality::Bad(BadReason::Stale));
+        assert_eq!(st.quality_ts, at(2.5), "the housekeeping tick that found it");
+        assert_eq!(st.source_ts, at(0.0), "the last reading's own time");
+        assert_eq!(st.receive_ts, at(0.001));
+        let u = t
+            .apply(&Sample::good(TagId(0), Value::F64(502.0), at(3.0)), at(3.0))
+            .unwrap();
+        assert_eq!(u.state.quality_ts, at(3.0), "good again from the next reading");
     }
 
     #[test]

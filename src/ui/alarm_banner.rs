@@ -247,7 +247,12 @@ pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
     let area = ui.max_rect();
     let h = ((height - 2.0 * sp) / 3.0).max(24.0);
     // Placed, not laid out: each button has exactly its third, whatever the style's paddings add.
-    let place = |k: usize| egui::Rect::from_min_size(area.min + egui::vec2(0.0, k as f32 * (h + sp)), egui::vec2(area.width(), h));
+    let place = |k: usize| {
+        egui::Rect::from_min_size(
+            area.min + egui::vec2(0.0, k as f32 * (h + sp)),
+            egui::vec2(area.width(), h),
+        )
+    };
     let shown = shown(desk);
     let may_ack = desk.may(Action::Acknowledge);
     let not_allowed = format!(

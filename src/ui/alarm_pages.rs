@@ -51,7 +51,8 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Times
         SortKey::State => rows.sort_by_key(|r| (state_rank(r.state), r.def.priority)),
     }
     let lang = desk.lang();
-    ui.horizontal(|ui| {
+    // Wraps onto a second row on a narrow panel rather than run under the edge.
+    ui.horizontal_wrapped(|ui| {
         let l = ui.label(lang.pick("Filter:", "Filtro:"));
         ui.add(
             egui::TextEdit::singleline(&mut desk.filter_text)
@@ -61,6 +62,22 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Times
         .labelled_by(l.id);
         egui::ComboBox::from_label(lang.pick("shown", "mostradas"))
             .selected_text(desk.filter_state.label(lang))
+            // As wide as its longest choice in this language and size, plus the arrow: never overlapped.
+            .width(
+                StateFilter::ALL
+                    .iter()
+                    .map(|f| {
+                        let font = egui::TextStyle::Button.resolve(ui.style());
+                        ui.painter()
+                            .layout_no_wrap(f.label(lang).to_owned(), font, theme::text())
+                            .size()
+                            .x
+                    })
+                    .fold(0.0, f32::max)
+                    + 2.0 * ui.spacing().button_padding.x
+                    + ui.spacing().icon_width
+                    + 8.0,
+            )
             .show_ui(ui, |ui| {
                 for f in StateFilter::ALL {
                     ui.selectable_value(&mut desk.filter_state, f, f.label(lang));

@@ -16,8 +16,8 @@ use super::screen_windows::{ScreenLayout, ScreenWindows};
 use super::session::{self, Session};
 use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
 use super::tag_browser::{TagAction, TagBrowserState, tag_browser_ui};
-use super::trend_page::{TrendPageState, trend_page_ui};
 use super::top_bar::{self, TopAction};
+use super::trend_page::{TrendPageState, trend_page_ui};
 use super::trip_panel::{self, TripDesk};
 use super::{readout, theme};
 use crate::historian::HistorianStats;
@@ -457,8 +457,10 @@ impl ConsoleApp {
                         1 => String::new(),
                         n => format!(" ({} {} {})", lang.pick("and", "y"), n - 1, lang.pick("more", "más")),
                     };
-                    let last_good = lang.pick("showing the last good version", "se muestra la última versión buena");
-                    ui.label(RichText::new(format!("{first}{more}: {last_good}")).monospace())
+                    // A screen added since the start (bound to tags a restart brings in) has no last good
+                    // version: it is not shown until fixed.
+                    let meanwhile = crate::screen::reload::WhileBroken::of(first, screens).text(lang);
+                    ui.label(RichText::new(format!("{first}{more}: {meanwhile}")).monospace())
                         .on_hover_text(problems.join("\n"));
                 });
             }
@@ -490,6 +492,7 @@ impl ConsoleApp {
         let cx = DrawCtx {
             snap,
             marks: &view.tag_marks,
+            alarm_rows: &view.rows,
             now,
             lang: loc.lang,
             units: loc.units,
@@ -508,7 +511,9 @@ impl ConsoleApp {
                 trip_panel::dialog_ui(ui.ctx(), trips, &desk.settings.actor, loc.lang);
             }
         };
-        let action = self.windows.show(ui.ctx(), screens, &self.inputs.site_name, &cx, &mut top);
+        let action = self
+            .windows
+            .show(ui.ctx(), screens, &self.inputs.site_name, &cx, &mut top);
         self.top_action(top_action);
         self.screen_action_ui(ui, action, snap);
     }
@@ -546,6 +551,10 @@ impl ConsoleApp {
     /// The notices showing now (toasts), oldest first.
     pub fn notices(&self) -> &Notices {
         &self.notices
+    }
+
+    pub fn notices_mut(&mut self) -> &mut Notices {
+        &mut self.notices
     }
 
     pub fn screen_windows(&self) -> &ScreenWindows {
@@ -586,6 +595,7 @@ impl ConsoleApp {
     /// menu button naming the page shown, so the bar stays one row high and the screen keeps its space.
     fn nav_ui(&mut self, ui: &mut Ui, now: Timestamp) {
         let lang = self.desk.lang();
+        let touch = self.desk.settings.touch;
         egui::Sides::new().shrink_left().show(
             ui,
             |ui| {
@@ -613,8 +623,20 @@ impl ConsoleApp {
                             self.page = p;
                         }
                     }
+                } else if !touch {
+                    // With a mouse, a second row of tabs costs little and keeps every page one click away.
+                    self.page_menu = false;
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(site);
+                        ui.add_space(16.0);
+                        for p in pages {
+                            if ui.selectable_label(self.page == p, p.label(lang)).clicked() {
+                                self.page = p;
+                            }
+                        }
+                    });
                 } else {
-                    // The menu first: it must always be there; the site's name gets what room is left.
+                    // Touch: the menu first (it must always be there); the site's name gets what room is left.
                     page_menu_ui(ui, &mut self.page, &mut self.page_menu, &pages, lang);
                     ui.add(egui::Label::new(site).truncate());
                 }
@@ -787,6 +809,7 @@ fn draw_ctx<'a>(
     DrawCtx {
         snap,
         marks: &desk.view.tag_marks,
+        alarm_rows: &desk.view.rows,
         now,
         lang: loc.lang,
         units: loc.units,
@@ -819,16 +842,18 @@ fn page_menu_ui(ui: &mut Ui, page: &mut Page, open: &mut bool, pages: &[Page], l
     let button = egui::Button::new(RichText::new(label).strong())
         .selected(*open)
         .wrap_mode(egui::TextWrapMode::Extend);
-    let r = ui
-        .add(button)
-        .on_hover_text(lang.pick("Pages", "Páginas"));
+    let pages_word = lang.pick("Pages", "Páginas");
+    let r = ui.add(button).on_hover_text(pages_word);
+    let name = format!("{pages_word}: {}", page.label(lang));
+    r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, *open, &name));
     let mark = egui::Rect::from_center_size(
         egui::pos2(r.rect.left() + ui.spacing().button_padding.x + 9.0, r.rect.center().y),
         egui::vec2(18.0, 14.0),
     );
     for k in 0..3 {
         let y = mark.top() + k as f32 * mark.height() / 2.0;
-        ui.painter().hline(mark.x_range(), y, egui::Stroke::new(2.5, theme::text()));
+        ui.painter()
+            .hline(mark.x_range(), y, egui::Stroke::new(2.5, theme::text()));
     }
     if r.clicked() {
         *open = !*open;
@@ -839,20 +864,22 @@ fn page_menu_ui(ui: &mut Ui, page: &mut Page, open: &mut bool, pages: &[Page], l
         .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
         .show(|ui| {
             let size = egui::vec2(220.0, ui.spacing().interact_size.y.max(40.0));
-            egui::Grid::new("page_menu").spacing(egui::vec2(8.0, 8.0)).show(ui, |ui| {
-                for (i, p) in pages.iter().enumerate() {
-                    let b = egui::Button::new(p.label(lang))
-                        .selected(*page == *p)
-                        .min_size(size)
-                        .wrap_mode(egui::TextWrapMode::Extend);
-                    if ui.add(b).clicked() {
-                        chosen = Some(*p);
+            egui::Grid::new("page_menu")
+                .spacing(egui::vec2(8.0, 8.0))
+                .show(ui, |ui| {
+                    for (i, p) in pages.iter().enumerate() {
+                        let b = egui::Button::new(p.label(lang))
+                            .selected(*page == *p)
+                            .min_size(size)
+                            .wrap_mode(egui::TextWrapMode::Extend);
+                        if ui.add(b).clicked() {
+                            chosen = Some(*p);
+                        }
+                        if i % 3 == 2 {
+                            ui.end_row();
+                        }
                     }
-                    if i % 3 == 2 {
-                        ui.end_row();
-                    }
-                }
-            });
+                });
         });
     if let Some(p) = chosen {
         *page = p;

@@ -27,7 +27,7 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
                 lang.pick("State", "Estado"),
                 lang.pick("Samples/s", "Muestras/s"),
                 lang.pick("In / dropped", "Entradas / descartadas"),
-                lang.pick("Requests or msgs/s", "Peticiones o msjs/s"),
+                lang.pick("Requests/s", "Peticiones/s"),
                 lang.pick("Round trip", "Ida y vuelta"),
                 lang.pick("Errors / exceptions", "Errores / excepciones"),
             ] {
@@ -40,8 +40,9 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
                 driver_state_ui(ui, d.state, lang);
                 ui.label(format!("{:.0}", d.rate_per_sec));
                 ui.label(format!("{} / {}", d.samples_in, d.samples_dropped));
-                if d.requests > 0 {
-                    ui.label(format!("{:.0}", d.requests_per_sec));
+                // Only polling drivers (Modbus) make requests; the others' traffic is their samples.
+                if let Some(rate) = d.requests_per_sec {
+                    ui.label(format!("{rate:.0}"));
                 } else {
                     ui.label("–");
                 }

@@ -20,6 +20,8 @@ pub struct SetpointEntry {
     pub error: Option<String>,
     /// Checked and waiting for the operator's confirmation.
     pub confirm: Option<Value>,
+    /// The dialog's height while typing, kept for the confirmation so the dialog never changes size.
+    height: f32,
 }
 
 impl SetpointEntry {
@@ -30,6 +32,7 @@ impl SetpointEntry {
             text: String::new(),
             error: None,
             confirm: None,
+            height: 0.0,
         }
     }
 }
@@ -59,7 +62,27 @@ pub fn setpoint_dialog_ui(
     };
     let mut out = EntryOutcome::Open;
     egui::Modal::new(egui::Id::unique("setpoint-entry")).show(ctx, |ui| {
-        ui.set_width((key * 3.0 + 2.0 * ui.spacing().item_spacing.x).max(320.0));
+        // One size from the first frame to the last: the keys, the message slot and the confirmation all
+        // have their places, so nothing moves under the operator's finger (a dialog that re-centres after
+        // the first key sends the second one elsewhere).
+        let sp = ui.spacing().item_spacing.x;
+        let words = [
+            lang.pick("Del", "Borrar"),
+            lang.pick("Clear", "Limpiar"),
+            lang.pick("Cancel", "Cancelar"),
+            lang.pick("Confirm", "Confirmar"),
+            lang.pick("Back", "Volver"),
+        ];
+        let col = words
+            .iter()
+            .map(|w| word_width(ui, w) + 2.0 * ui.spacing().button_padding.x)
+            .fold(key, f32::max);
+        let width = (3.0 * col + 2.0 * sp).max(320.0);
+        let col = (width - 2.0 * sp) / 3.0;
+        ui.set_width(width);
+        if entry.height > 0.0 {
+            ui.set_min_height(entry.height);
+        }
         ui.heading(&entry.label);
         ui.label(RichText::new(&def.name).monospace().color(theme::text_dim()));
         let now = snap.get(entry.tag).map_or_else(
@@ -92,10 +115,10 @@ pub fn setpoint_dialog_ui(
             );
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                if big_button(ui, lang.pick("Confirm", "Confirmar"), key).clicked() {
+                if big_button(ui, lang.pick("Confirm", "Confirmar"), col).clicked() {
                     out = EntryOutcome::Write(entry.tag, v.clone());
                 }
-                if big_button(ui, lang.pick("Back", "Volver"), key).clicked() {
+                if big_button(ui, lang.pick("Back", "Volver"), col).clicked() {
                     entry.confirm = None;
                 }
             });
@@ -111,56 +134,69 @@ pub fn setpoint_dialog_ui(
             .stroke(egui::Stroke::new(1.0, theme::tile_stroke()))
             .inner_margin(8.0)
             .show(ui, |ui| {
-                ui.set_width(key * 3.0 + 8.0);
+                ui.set_width(width - 16.0);
                 ui.label(
                     RichText::new(format!("{typed} {}", shown.unit))
                         .monospace()
                         .size(theme::TEXT_HEADING * 1.4),
                 );
             });
-        if let Some(e) = &entry.error {
-            ui.label(RichText::new(e).color(theme::QUALITY_BAD));
-        }
-        ui.add_space(6.0);
+        // The message slot: two lines high whether or not there is a message.
+        let line = ui.text_style_height(&egui::TextStyle::Body);
+        ui.allocate_ui_with_layout(
+            egui::vec2(width, 2.0 * line + 4.0),
+            egui::Layout::top_down(egui::Align::Min),
+            |ui| {
+                ui.set_min_size(egui::vec2(width, 2.0 * line + 4.0));
+                if let Some(e) = &entry.error {
+                    ui.label(RichText::new(e).color(theme::QUALITY_BAD));
+                }
+            },
+        );
         let mark = loc.decimal_mark().to_string();
         for row in KEYS {
             ui.horizontal(|ui| {
                 for k in row {
                     let k = if k == "." { mark.as_str() } else { k };
-                    if big_button(ui, k, key).clicked() {
+                    if big_button(ui, k, col).clicked() {
                         press(entry, k);
                     }
                 }
             });
         }
         ui.horizontal(|ui| {
-            if big_button(ui, lang.pick("Del", "Borrar"), key).clicked() {
+            if big_button(ui, lang.pick("Del", "Borrar"), col).clicked() {
                 entry.text.pop();
                 entry.error = None;
             }
-            if big_button(ui, lang.pick("Clear", "Limpiar"), key).clicked() {
+            if big_button(ui, lang.pick("Clear", "Limpiar"), col).clicked() {
                 entry.text.clear();
                 entry.error = None;
             }
-            if big_button(ui, lang.pick("Cancel", "Cancelar"), key).clicked() {
+            if big_button(ui, lang.pick("Cancel", "Cancelar"), col).clicked() {
                 out = EntryOutcome::Cancelled;
             }
         });
-        ui.add_space(4.0);
-        if big_button(
-            ui,
-            lang.pick("Enter", "Aceptar"),
-            key * 3.0 + 2.0 * ui.spacing().item_spacing.x,
-        )
-        .clicked()
-        {
+        if big_button(ui, lang.pick("Enter", "Aceptar"), width).clicked() {
             match loc.parse_write(def, &entry.text) {
                 Ok(v) => entry.confirm = Some(v),
                 Err(why) => entry.error = Some(format!("{} {}", lang.pick("Enter", "Ingrese"), with_mark(&why, loc))),
             }
         }
+        entry.height = entry.height.max(ui.min_rect().height());
     });
     out
+}
+
+fn word_width(ui: &Ui, text: &str) -> f32 {
+    ui.painter()
+        .layout_no_wrap(
+            text.to_owned(),
+            egui::FontId::proportional(theme::TEXT_HEADING),
+            theme::text(),
+        )
+        .size()
+        .x
 }
 
 fn press(entry: &mut SetpointEntry, k: &str) {
@@ -194,16 +230,7 @@ fn with_mark(text: &str, loc: Locale) -> String {
 /// A key at least `width` wide, wider where its word needs it ("Cancelar"): a key's word never wraps.
 fn big_button(ui: &mut Ui, text: &str, width: f32) -> egui::Response {
     let height = ui.spacing().interact_size.y.max(width.min(64.0) * 0.8);
-    let word = ui
-        .painter()
-        .layout_no_wrap(
-            text.to_owned(),
-            egui::FontId::proportional(theme::TEXT_HEADING),
-            theme::text(),
-        )
-        .size()
-        .x;
-    let width = width.max(word + 2.0 * ui.spacing().button_padding.x);
+    let width = width.max(word_width(ui, text) + 2.0 * ui.spacing().button_padding.x);
     ui.add_sized(
         [width, height],
         egui::Button::new(RichText::new(text).size(theme::TEXT_HEADING)).wrap_mode(egui::TextWrapMode::Extend),

@@ -90,7 +90,8 @@ impl Notices {
 
     fn push(&mut self, n: Notice) {
         // The same words again (a double tap) renew the notice rather than stack it.
-        self.items.retain(|old| old.text != n.text || old.outcome == Outcome::Pending);
+        self.items
+            .retain(|old| old.text != n.text || old.outcome == Outcome::Pending);
         self.items.push_back(n);
         while self.items.len() > MAX_SHOWN {
             self.items.pop_front();
@@ -145,7 +146,8 @@ impl Notices {
                 n.born = Instant::now();
             }
         }
-        self.items.retain(|n| n.outcome == Outcome::Pending || n.born.elapsed() < n.life());
+        self.items
+            .retain(|n| n.outcome == Outcome::Pending || n.born.elapsed() < n.life());
     }
 
     /// The toasts, over the bottom centre of the window, above `bottom_gap` (the status bar).
@@ -255,11 +257,19 @@ mod tests {
         n.write_sent(w, Lang::En);
         let mut snap = snap_with(vec![record(3, WriteOutcome::Failed("older".into()), before)]);
         n.update(&snap, Lang::En);
-        assert_eq!(n.current().next().unwrap().outcome, Outcome::Pending, "an older write is not its outcome");
+        assert_eq!(
+            n.current().next().unwrap().outcome,
+            Outcome::Pending,
+            "an older write is not its outcome"
+        );
         snap.writes.push(record(4, WriteOutcome::Confirmed, Timestamp::now()));
         snap.writes.push(record(3, WriteOutcome::Sent, Timestamp::now()));
         n.update(&snap, Lang::En);
-        assert_eq!(n.current().next().unwrap().outcome, Outcome::Pending, "sent is not an outcome");
+        assert_eq!(
+            n.current().next().unwrap().outcome,
+            Outcome::Pending,
+            "sent is not an outcome"
+        );
         snap.writes.last_mut().unwrap().outcome = WriteOutcome::Confirmed;
         n.update(&snap, Lang::En);
         let shown = n.current().next().unwrap();

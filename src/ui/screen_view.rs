@@ -17,7 +17,7 @@ use crate::screen::def::{
     Screen, ScreenSet, Shape as PartShape, Side, TextSize, TrendBox, ValueLabel, WellTile,
 };
 use crate::tag::{Quality, TagDef, TagId, TagState, Timestamp, Value};
-use crate::units::UnitSystem;
+use crate::units::{Shown, UnitSystem};
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, Ui, Vec2, pos2, vec2};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -38,6 +38,8 @@ pub enum ScreenAction {
 pub struct DrawCtx<'a> {
     pub snap: &'a Snapshot,
     pub marks: &'a AlarmMarks,
+    /// Every alarm that is not normal (`AlarmView::rows`): a tile writes its asset's most urgent one.
+    pub alarm_rows: &'a [crate::alarm::AlarmRow],
     pub now: Timestamp,
     pub lang: Lang,
     /// Oilfield or SI: values, scales and typed setpoints are shown in these.
@@ -266,7 +268,13 @@ pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawC
         .inner
 }
 
-fn canvas_in(ui: &mut Ui, area: Rect, screen: &Screen, view: &mut ScreenView, cx: &DrawCtx<'_>) -> Option<ScreenAction> {
+fn canvas_in(
+    ui: &mut Ui,
+    area: Rect,
+    screen: &Screen,
+    view: &mut ScreenView,
+    cx: &DrawCtx<'_>,
+) -> Option<ScreenAction> {
     let fit = Fit::new(area, screen.canvas);
     let dt = match view.last_now {
         Some(last) => (cx.now.saturating_since(last).as_secs_f32()).min(0.5),
@@ -424,6 +432,8 @@ fn symbol_ui(
     let quality = worst(&states);
     let live = quality.is_good();
     let mut moving = false;
+    // What the symbol's readings and scales say, for screen readers and tests.
+    let mut details: Vec<String> = Vec::new();
     let place = |p: Pt| s.rect.at + p.scale(s.scale);
     for (j, part) in s.symbol.parts.iter().enumerate() {
         let b = &part.bind;
@@ -489,7 +499,55 @@ fn symbol_ui(
             let travel = if b.motion.is_some() { phase * k } else { 0.0 };
             (on * k >= MIN_DASH_PX).then(|| (on * k, off * k, travel.rem_euclid((on + off) * k)))
         });
-        paint_part(painter, fit, part, &tf, fill, stroke, level, dash, s.scale, cx.lang);
+        match &part.shape {
+            PartShape::Value { at, input, size, align } => {
+                let reading = cx
+                    .snap
+                    .directory
+                    .get(s.tags[*input])
+                    .map_or_else(|| "----".to_owned(), |d| value_text(cx, d, states[*input], None));
+                let good = states[*input].is_some_and(|st| st.quality.is_good());
+                let colour = match fill {
+                    _ if !good => theme::text_dim(),
+                    Some(c) => c,
+                    None => theme::value(),
+                };
+                painter.text(tf(*at), text_anchor(*align), &reading, fit.mono(size * s.scale), colour);
+                details.push(reading);
+            }
+            PartShape::Scale {
+                from,
+                to,
+                span,
+                size,
+                numbers,
+            } => {
+                let unit = cx
+                    .snap
+                    .directory
+                    .get(s.tags[span.input])
+                    .map_or("", |d| d.unit.as_str());
+                let axis = Axis {
+                    from: *from,
+                    to: *to,
+                    size: *size,
+                    numbers: *numbers,
+                };
+                let ink = ScaleInk {
+                    ticks: if stroke.width > 0.0 {
+                        stroke
+                    } else {
+                        Stroke::new(1.0, theme::text_dim())
+                    },
+                    numbers: fill.unwrap_or(theme::text_dim()),
+                };
+                let range = span.range.or(s.ranges[span.input]);
+                if let Some(d) = scale_paint(painter, fit, &tf, &axis, range, cx.units.shown(unit), s.scale, ink) {
+                    details.push(format!("{} {d}", cx.lang.pick("scale", "escala")));
+                }
+            }
+            _ => paint_part(painter, fit, part, &tf, fill, stroke, level, dash, s.scale, cx.lang),
+        }
     }
     let r = fit.r(s.rect);
     if let Some(label) = &s.label {
@@ -512,9 +570,115 @@ fn symbol_ui(
             Some(l) => format!("{l} ({name})"),
             None => name.clone(),
         };
+        let text = if details.is_empty() {
+            text
+        } else {
+            format!("{text}: {}", details.join("; "))
+        };
         egui::WidgetInfo::labeled(egui::Role::Image, true, text)
     });
     moving
+}
+
+/// Where a text part's `at` is on the text.
+fn text_anchor(align: Align) -> Align2 {
+    match align {
+        Align::Left => Align2::LEFT_CENTER,
+        Align::Center => Align2::CENTER_CENTER,
+        Align::Right => Align2::RIGHT_CENTER,
+    }
+}
+
+/// A scale part's line in symbol units, its text size and the side its numbers are written on.
+struct Axis {
+    from: Pt,
+    to: Pt,
+    size: f32,
+    numbers: Side,
+}
+
+/// The colours of a scale part: its ticks (the part's stroke) and numbers (its fill).
+#[derive(Clone, Copy)]
+struct ScaleInk {
+    ticks: Stroke,
+    numbers: Color32,
+}
+
+/// Ticks across the axis every round step of `range` as this console shows it (`shown`), the numbered
+/// ones written on the axis' side, the first with its unit: a depth scale reads "0 ft … 9000" on an
+/// oilfield console and "0 m … 2500" on an SI one. Returns the numbers and unit as text (`None` without
+/// a range to number).
+#[allow(clippy::too_many_arguments)]
+fn scale_paint(
+    painter: &egui::Painter,
+    fit: &Fit,
+    tf: &dyn Fn(Pt) -> Pos2,
+    axis: &Axis,
+    range: Option<(f64, f64)>,
+    shown: Shown<'_>,
+    scale: f32,
+    ink: ScaleInk,
+) -> Option<String> {
+    let (lo, hi) = shown.range(range?);
+    let along = axis.to - axis.from;
+    let length = (along.x * along.x + along.y * along.y).sqrt();
+    if !(hi > lo && length > 0.0 && axis.size > 0.0) {
+        return None;
+    }
+    // Numbers at least four text heights apart; the symbol scales as a whole, so this holds at any size.
+    let most = ((length / (4.0 * axis.size)).floor() as usize).clamp(1, 20);
+    let step = axis_step(hi - lo, most);
+    let across = Pt::new(-along.y / length, along.x / length);
+    let gap = fit.len(axis.size * 0.8 * scale);
+    let mut numbers = Vec::new();
+    let ticks = Scale::new(lo, hi, step, false);
+    for (v, numbered) in ticks.ticks() {
+        let at = axis.from + along.scale(scaled(v, lo, hi));
+        let half = axis.size * if numbered { 0.5 } else { 0.25 };
+        painter.line_segment([tf(at - across.scale(half)), tf(at + across.scale(half))], ink.ticks);
+        if !numbered {
+            continue;
+        }
+        let number = scale_number(v, step);
+        let text = if numbers.is_empty() && !shown.unit.is_empty() {
+            format!("{number} {}", shown.unit)
+        } else {
+            number.clone()
+        };
+        let p = tf(at);
+        let (align, pos) = match axis.numbers {
+            Side::Left => (Align2::RIGHT_CENTER, p - vec2(gap, 0.0)),
+            Side::Right => (Align2::LEFT_CENTER, p + vec2(gap, 0.0)),
+            Side::Top => (Align2::CENTER_BOTTOM, p - vec2(0.0, gap)),
+            Side::Bottom => (Align2::CENTER_TOP, p + vec2(0.0, gap)),
+        };
+        painter.text(pos, align, text, fit.font(axis.size * scale), ink.numbers);
+        numbers.push(number);
+    }
+    Some(format!("{} {}", numbers.join(", "), shown.unit).trim_end().to_owned())
+}
+
+/// A scale's number with the decimals its step needs (0.5 steps: one), never "-0".
+fn scale_number(v: f64, step: f64) -> String {
+    if v.abs() >= 10_000.0 {
+        return tick_text(v);
+    }
+    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
+    format!("{:.decimals$}", v + 0.0)
+}
+
+/// The smallest round step (1, 2 or 5 × 10ⁿ) that divides `span` into at most `most` steps.
+fn axis_step(span: f64, most: usize) -> f64 {
+    let least = span / most.max(1) as f64;
+    if !(least > 0.0 && least.is_finite()) {
+        return least;
+    }
+    let p = 10f64.powi(least.log10().floor() as i32);
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|s| *s >= least * (1.0 - 1e-9))
+        .unwrap_or(10.0 * p)
 }
 
 /// A dashed frame in the quality colour with its code: the symbol is not showing live data.
@@ -534,7 +698,18 @@ fn quality_frame(painter: &egui::Painter, fit: &Fit, r: Rect, q: Quality, lang: 
 
 /// A small filled label (readout::chip_ui's shape, painted), placed by `align` at `anchor`.
 fn chip_paint(painter: &egui::Painter, fit: &Fit, anchor: Pos2, align: Align2, text: &str, fill: Color32) -> Rect {
-    let galley = painter.layout_no_wrap(text.to_owned(), fit.font(11.0), theme::ON_CHIP);
+    chip_with_font(painter, anchor, align, text, fill, fit.font(11.0))
+}
+
+fn chip_with_font(
+    painter: &egui::Painter,
+    anchor: Pos2,
+    align: Align2,
+    text: &str,
+    fill: Color32,
+    font: FontId,
+) -> Rect {
+    let galley = painter.layout_no_wrap(text.to_owned(), font, theme::ON_CHIP);
     let r = align.anchor_size(anchor, galley.size() + vec2(8.0, 2.0));
     painter.rect_filled(r, 3.0, fill);
     painter.galley(r.min + vec2(4.0, 1.0), galley, theme::ON_CHIP);
@@ -569,15 +744,18 @@ fn paint_part(
             .map(tf)
             .collect(),
         PartShape::Text { at, text, size, align } => {
-            let anchor = match align {
-                Align::Left => Align2::LEFT_CENTER,
-                Align::Center => Align2::CENTER_CENTER,
-                Align::Right => Align2::RIGHT_CENTER,
-            };
             let colour = fill.unwrap_or(theme::text());
-            painter.text(tf(*at), anchor, text.get(lang), fit.font(size * scale), colour);
+            painter.text(
+                tf(*at),
+                text_anchor(*align),
+                text.get(lang),
+                fit.font(size * scale),
+                colour,
+            );
             return;
         }
+        // Drawn by `symbol_ui`, which has the tags they show.
+        PartShape::Value { .. } | PartShape::Scale { .. } => return,
     };
     let closed = !matches!(part.shape, PartShape::Polyline(_) | PartShape::Arc { .. });
     if let Some(fill) = fill
@@ -676,7 +854,10 @@ fn value_ui(ui: &Ui, painter: &egui::Painter, fit: &Fit, v: &ValueLabel, i: usiz
     let r = fit.r(v.rect);
     let px = text_px(v.size);
     let good = state.is_some_and(|s| s.quality.is_good());
-    let text = value_text(cx, def, state, v.decimals);
+    let text = match state.and_then(|s| s.value.as_ref()) {
+        Some(Value::Str(sent)) if !v.states.is_empty() => v.state_text(sent, cx.lang).to_owned(),
+        _ => value_text(cx, def, state, v.decimals),
+    };
     painter.rect(
         r,
         2.0,
@@ -813,10 +994,11 @@ impl Scale {
     /// nearest round step (1, 2, 2.5 or 5 × 10ⁿ), so 10,000 lbf ticks read 50 kN rather than 44.48 kN.
     fn new(lo: f64, hi: f64, step: f64, exact: bool) -> Self {
         let step = if exact { step } else { round_step(step) };
+        // `+ 0.0`: a scale from 0 starts at 0, not at the "-0" that rounding up -1e-9 gives.
         let first = if exact || step <= 0.0 {
             lo
         } else {
-            (lo / step - 1e-9).ceil() * step
+            (lo / step - 1e-9).ceil() * step + 0.0
         };
         Self { first, step, hi }
     }
@@ -1050,7 +1232,12 @@ fn pen_names<'a>(defs: &[&'a TagDef], lang: Lang) -> Vec<Cow<'a, str>> {
         .collect()
 }
 
-/// An asset at a glance: title, state, alarm marker, values with sparklines. Click: its screen.
+/// An asset at a glance: title, state, its most urgent alarm (message and value, on the alarm's colour),
+/// values with sparklines (a value in alarm on its alarm's colour). Click: its screen.
+///
+/// Text never shrinks below `theme::TEXT_TILE_MIN` (a size larger in touch mode), whatever the window:
+/// value rows give up their spare height first, names too long for their row end in "…", and nothing is
+/// drawn outside the tile.
 fn tile_ui(
     ui: &Ui,
     painter: &egui::Painter,
@@ -1068,32 +1255,42 @@ fn tile_ui(
         Stroke::new(1.0, theme::tile_stroke()),
         egui::StrokeKind::Inside,
     );
-    let pad = fit.len(8.0);
-    let title = t.title.get(cx.lang);
-    painter.text(
-        r.min + vec2(pad, pad),
-        Align2::LEFT_TOP,
-        title,
-        fit.font(18.0),
-        theme::text(),
-    );
-    // The most urgent alarm among the asset's tags, shown like everywhere else.
-    let worst_alarm = t
+    let painter = painter.with_clip_rect(r);
+    let least = theme::TEXT_TILE_MIN * if cx.touch { theme::TOUCH_TEXT_SCALE } else { 1.0 };
+    let px = |size: f32| fit.len(size).max(least);
+    let body = FontId::proportional(px(12.0));
+    let mono = FontId::monospace(px(13.0));
+    let pad = fit.len(8.0).max(4.0);
+    let gap = fit.len(4.0).max(2.0);
+    let inner = r.shrink(pad);
+
+    // The title, and on its right how many of the asset's tags are not good.
+    let not_good = t
         .asset_tags
         .iter()
-        .filter_map(|id| cx.marks.get(id))
-        .min_by_key(|(p, _)| *p);
-    if let Some((p, st)) = worst_alarm {
-        let s = fit.len(22.0);
-        paint_indicator(
-            painter,
-            Rect::from_min_size(pos2(r.max.x - pad - s, r.min.y + pad), Vec2::splat(s)),
-            *p,
-            *st,
-            cx.now,
+        .filter(|id| cx.snap.get(**id).is_some_and(|s| !s.quality.is_good()))
+        .count();
+    let mut title_right = inner.max.x;
+    let mut head_h = 0.0f32;
+    if not_good > 0 {
+        let chip = chip_with_font(
+            &painter,
+            inner.right_top(),
+            Align2::RIGHT_TOP,
+            &format!("{not_good} {}", cx.lang.pick("NOT GOOD", "CALIDAD MALA")),
+            theme::QUALITY_BAD,
+            body.clone(),
         );
+        title_right = chip.min.x - gap;
+        head_h = chip.height();
     }
-    let mut y = r.min.y + pad + fit.len(26.0);
+    let title = t.title.get(cx.lang);
+    let title_font = FontId::proportional(px(18.0).max(least * 1.2));
+    let g = one_line(&painter, title, title_font, theme::text(), title_right - inner.min.x);
+    head_h = head_h.max(g.size().y);
+    painter.galley(inner.min, g, theme::text());
+    let mut y = inner.min.y + head_h + gap;
+
     if let Some(state) = t.state {
         let st = cx.snap.get(state);
         let (text, fill, colour) = match st.filter(|s| s.quality.is_good()).and_then(|s| input_value(Some(s))) {
@@ -1114,8 +1311,8 @@ fn tile_ui(
                 theme::ON_CHIP,
             ),
         };
-        let g = painter.layout_no_wrap(text.to_owned(), fit.font(12.0), colour);
-        let chip = Rect::from_min_size(pos2(r.min.x + pad, y), g.size() + vec2(10.0, 4.0));
+        let g = painter.layout_no_wrap(text.to_owned(), body.clone(), colour);
+        let chip = Rect::from_min_size(pos2(inner.min.x, y), g.size() + vec2(10.0, 4.0));
         painter.rect(
             chip,
             3.0,
@@ -1124,55 +1321,115 @@ fn tile_ui(
             egui::StrokeKind::Inside,
         );
         painter.galley(chip.min + vec2(5.0, 2.0), g, colour);
-        y = chip.max.y + fit.len(6.0);
+        y = chip.max.y + gap;
     }
-    let not_good = t
-        .asset_tags
+
+    // The asset's most urgent alarm, written out: what it is and the value that raised it.
+    let urgent = cx
+        .alarm_rows
         .iter()
-        .filter(|id| cx.snap.get(**id).is_some_and(|s| !s.quality.is_good()))
-        .count();
-    if not_good > 0 {
-        chip_paint(
-            painter,
-            fit,
-            pos2(r.max.x - pad, r.min.y + pad + fit.len(30.0)),
-            Align2::RIGHT_TOP,
-            &format!("{not_good} {}", cx.lang.pick("NOT GOOD", "CALIDAD MALA")),
-            theme::QUALITY_BAD,
+        .filter(|a| a.state.is_annunciated() && t.asset_tags.contains(&a.def.tag))
+        .min_by_key(|a| (a.def.priority, std::cmp::Reverse(a.state.is_unacked())));
+    if let Some(a) = urgent {
+        let p = a.def.priority;
+        let value = if matches!(a.def.kind, crate::alarm::def::AlarmKind::BadQuality) {
+            // The last value of a failed signal is not news; the message says what failed.
+            String::new()
+        } else {
+            cx.loc()
+                .value_text(&a.def.unit, a.alarm_value.as_ref().or(a.value.as_ref()), a.def.decimals)
+        };
+        let vg = painter.layout_no_wrap(value.clone(), mono.clone(), theme::value());
+        let line_h = vg.size().y.max(px(13.0));
+        let band = Rect::from_min_size(pos2(inner.min.x, y), vec2(inner.width(), line_h + 6.0));
+        painter.rect(
+            band,
+            3.0,
+            theme::alarm_tint(p),
+            Stroke::new(1.5, theme::alarm_colour(p)),
+            egui::StrokeKind::Inside,
         );
+        let mark = Rect::from_min_size(
+            pos2(band.min.x + 3.0, band.center().y - line_h * 0.5),
+            Vec2::splat(line_h),
+        );
+        paint_indicator(&painter, mark, p, a.state, cx.now);
+        let value_left = band.max.x - 4.0 - vg.size().x;
+        painter.galley(
+            pos2(value_left, band.center().y - vg.size().y * 0.5),
+            vg,
+            theme::value(),
+        );
+        let message = a.def.message.get(cx.lang);
+        let left = mark.max.x + gap;
+        let mg = one_line(&painter, message, body.clone(), theme::text(), value_left - gap - left);
+        painter.galley(pos2(left, band.center().y - mg.size().y * 0.5), mg, theme::text());
+        ui.interact(band, ui.scope_id().with(("tile-alarm", i)), Sense::hover())
+            .widget_info(|| {
+                let text = if value.is_empty() {
+                    message.to_owned()
+                } else {
+                    format!("{message}: {value}")
+                };
+                egui::WidgetInfo::labeled(egui::Role::Label, true, text)
+            });
+        y = band.max.y + gap;
     }
-    let row_h = ((r.max.y - pad - y) / t.values.len().max(1) as f32).min(fit.len(40.0));
+
+    let row_h = ((inner.max.y - y) / t.values.len().max(1) as f32)
+        .min(fit.len(40.0))
+        .max(px(13.0) * 1.3);
     let since = cx.now.as_secs_f64() - 600.0;
+    let value_x = inner.min.x + inner.width() * 0.62;
     for (k, tag) in t.values.iter().enumerate() {
+        let top = y + row_h * k as f32;
+        if top + row_h > r.max.y {
+            break; // no room for another row at a readable size
+        }
         let Some(def) = cx.snap.directory.get(*tag) else {
             continue;
         };
         let state = cx.snap.get(*tag);
-        let top = y + row_h * k as f32;
         let mid = top + row_h * 0.5;
         let good = state.is_some_and(|s| s.quality.is_good());
         let text = value_text(cx, def, state, None);
-        let value_x = r.min.x + r.width() * 0.62;
-        let vr = painter.text(
-            pos2(value_x, mid),
-            Align2::RIGHT_CENTER,
-            &text,
-            fit.mono(13.0),
-            if good { theme::value() } else { theme::text_dim() },
-        );
-        text_within(
-            painter,
-            pos2(r.min.x + pad, mid),
-            &def.label_in(cx.lang),
-            fit.font(12.0),
-            theme::text_dim(),
-            vr.min.x - pad - (r.min.x + pad),
-        );
+        let colour = if good { theme::value() } else { theme::text_dim() };
+        let vg = painter.layout_no_wrap(text, mono.clone(), colour);
+        let mut name_right = value_x - vg.size().x - gap;
+        if let Some((p, st)) = cx.marks.get(tag) {
+            // The value in alarm, on its alarm's colour and with its indicator.
+            let row = Rect::from_min_max(pos2(r.min.x + pad * 0.5, top), pos2(r.max.x - pad * 0.5, top + row_h));
+            painter.rect_filled(row, 2.0, theme::alarm_tint(*p));
+            let s = vg.size().y;
+            let at = Rect::from_center_size(pos2(name_right - s * 0.5, mid), Vec2::splat(s));
+            paint_indicator(&painter, at, *p, *st, cx.now);
+            name_right = at.min.x - gap;
+        }
+        painter.galley(pos2(value_x - vg.size().x, mid - vg.size().y * 0.5), vg, colour);
+        let name = def.label_in(cx.lang);
+        if name_right - inner.min.x >= least {
+            let ng = one_line(
+                &painter,
+                &name,
+                body.clone(),
+                theme::text_dim(),
+                name_right - inner.min.x,
+            );
+            painter.galley(pos2(inner.min.x, mid - ng.size().y * 0.5), ng, theme::text_dim());
+        }
         let spark = Rect::from_min_max(
             pos2(value_x + pad, top + row_h * 0.15),
-            pos2(r.max.x - pad, top + row_h * 0.85),
+            pos2(inner.max.x, top + row_h * 0.85),
         );
-        sparkline(painter, spark, cx.history, *tag, since, cx.now.as_secs_f64(), def.range);
+        sparkline(
+            &painter,
+            spark,
+            cx.history,
+            *tag,
+            since,
+            cx.now.as_secs_f64(),
+            def.range,
+        );
     }
     let resp = ui.interact(r, ui.scope_id().with(("tile", i)), Sense::click());
     resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, title));
@@ -1181,6 +1438,13 @@ fn tile_ui(
     {
         view.open(to);
     }
+}
+
+/// `text` on one line, cut to `width` points with "…" when longer.
+fn one_line(painter: &egui::Painter, text: &str, font: FontId, colour: Color32, width: f32) -> Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font, colour);
+    job.wrap = egui::text::TextWrapping::truncate_at_width(width.max(1.0));
+    painter.layout_job(job)
 }
 
 fn sparkline(
@@ -1491,5 +1755,22 @@ mod tests {
             names(&["ct01/weight", "esp01/rate"], Lang::En),
             ["CT01 Weight", "ESP01 Liquid rate"]
         );
+    }
+
+    #[test]
+    fn a_depth_scale_is_numbered_in_round_steps_of_the_units_shown() {
+        // CT-01's 0–9,800 ft with room for 14 numbers: every 1,000 ft; in metres (0–2,987 m) every 500 m.
+        assert_eq!(axis_step(9_800.0, 14), 1_000.0);
+        let (lo, hi) = UnitSystem::Si.shown("ft").range((0.0, 9_800.0));
+        assert_eq!(axis_step(hi - lo, 14), 500.0);
+        assert_eq!(axis_step(100.0, 10), 10.0);
+        assert_eq!(axis_step(1.0, 4), 0.5);
+        let s = Scale::new(lo, hi, axis_step(hi - lo, 14), false);
+        let numbered: Vec<f64> = s.ticks().filter(|t| t.1).map(|t| t.0).collect();
+        assert_eq!(numbered, [0.0, 500.0, 1000.0, 1500.0, 2000.0, 2500.0]);
+        let texts: Vec<String> = numbered.iter().map(|v| scale_number(*v, 500.0)).collect();
+        assert_eq!(texts, ["0", "500", "1000", "1500", "2000", "2500"], "0, never -0");
+        assert_eq!(scale_number(2.5, 0.5), "2.5");
+        assert_eq!(scale_number(20_000.0, 5_000.0), "20k");
     }
 }

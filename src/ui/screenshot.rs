@@ -84,6 +84,7 @@ pub fn screenshot(project: Project, opts: RuntimeOptions, req: &ScreenshotReques
     let cx = DrawCtx {
         snap: &snap,
         marks: &alarms.tag_marks,
+        alarm_rows: &alarms.rows,
         now,
         lang: req.lang,
         units: req.units,

@@ -120,7 +120,7 @@ pub fn tag_browser_ui(
     let row_h = 24.0;
     let (add, added) = (
         lang.pick("+ Trend", "+ Tendencia"),
-        lang.pick("✔ On trend", "✔ En tendencia"),
+        lang.pick("• On trend", "• En tendencia"),
     );
     // As wide as the longer of the two in this language and text size, so neither ever wraps.
     let trend_w = text_width(ui, add).max(text_width(ui, added)) + 2.0 * ui.spacing().button_padding.x + 4.0;
@@ -347,6 +347,7 @@ mod tests {
             stale_after: std::time::Duration::from_secs(2),
             writable: true,
             history: crate::historian::HistoryMode::default(),
+            label: Default::default(),
         }
     }
 

@@ -144,6 +144,12 @@ pub fn alarm_colour(p: crate::alarm::Priority) -> Color32 {
     }
 }
 
+/// The ground of a line that carries an alarm (a tile's alarm, its value in alarm): the priority's colour,
+/// faint enough for dark text on it to read.
+pub fn alarm_tint(p: crate::alarm::Priority) -> Color32 {
+    alarm_colour(p).gamma_multiply(0.3)
+}
+
 /// Trend pens: dark, mutually distinct, and never an alarm colour (red, orange, yellow) or a quality
 /// colour (purple, slate blue), so a pen is never mistaken for an alarm or bad data.
 pub const PENS: [Color32; 8] = [
@@ -196,6 +202,11 @@ pub const TEXT_HEADING: f32 = 20.0;
 pub const TEXT_SMALL: f32 = 12.5;
 /// Large value readouts on tiles.
 pub const TEXT_VALUE: f32 = 16.0;
+/// The least text size on an overview tile, however small the window scales the screen: the overview is
+/// read across a control room.
+pub const TEXT_TILE_MIN: f32 = 13.0;
+/// Touch mode writes every text this much larger.
+pub const TOUCH_TEXT_SCALE: f32 = 1.25;
 
 /// Touch targets for gloved hands on a cab panel: 15 mm, in points (egui's point is 1/96 in at the
 /// display's scale factor: 15 mm × 96 / 25.4 ≈ 56.7).
@@ -237,7 +248,7 @@ pub fn apply(ctx: &egui::Context, touch: bool, sunlight: bool) {
     style.spacing.interact_size.y = 26.0;
     style.spacing.button_padding = egui::vec2(10.0, 4.0);
     if touch {
-        let k = 1.25;
+        let k = TOUCH_TEXT_SCALE;
         for (_, font) in style.text_styles.iter_mut() {
             font.size *= k;
         }

@@ -685,7 +685,7 @@ fn pen_picker_ui(ctx: &egui::Context, st: &mut TrendPageState, snap: &Snapshot, 
                 for def in &found[rows] {
                     let plotted = pens.iter().any(|p| p.tag == def.name);
                     let (mark, verb) = if plotted {
-                        ("✔", lang.pick("On trend", "En tendencia"))
+                        ("•", lang.pick("On trend", "En tendencia"))
                     } else {
                         ("+", lang.pick("Add", "Agregar"))
                     };

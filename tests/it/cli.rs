@@ -319,7 +319,7 @@ fn check_reports_every_problem_of_every_file_in_one_pass() {
         [
             "alarms/a.toml:12:12: invalid type: integer `3`, expected a string",
             "site.toml:16:9: invalid type: string \"wide\", expected a sequence",
-            "site.toml:21:1: unknown field `units`, expected one of `name`, `driver`, `address`, `type`, `unit`, `description`, `range`, `decimals`, `stale_after_ms`, `writable`, `gain`, `offset`, `poll`, `history`, `history_deadband`",
+            "site.toml:21:1: unknown field `units`, expected one of `name`, `driver`, `address`, `type`, `unit`, `description`, `label`, `range`, `decimals`, `stale_after_ms`, `writable`, `gain`, `offset`, `poll`, `history`, `history_deadband`",
             "site.toml:25:10: tag 'esp01/pip' uses driver 'plc9', which is not defined",
         ]
     );
@@ -616,6 +616,18 @@ fn check_reports_modbus_configuration_errors() {
             "endpoint on an RTU line",
             MODBUS_SITE.replace("modbus-tcp", "modbus-rtu"),
             "site.toml:9:12: a 'modbus-rtu' driver talks over a serial line: use device, not endpoint",
+        ),
+        (
+            "no request in flight",
+            MODBUS_SITE.replace("127.0.0.1:502\"", "127.0.0.1:502\"\npipeline = 0"),
+            "site.toml:10:12: pipeline must be between 1 (one request at a time, the default) and 32",
+        ),
+        (
+            "pipeline on an RTU line",
+            MODBUS_SITE
+                .replace("modbus-tcp", "modbus-rtu")
+                .replace("endpoint = \"127.0.0.1:502\"", "device = \"/dev/ttyS0\"\npipeline = 4"),
+            "site.toml:10:12: pipeline is for 'modbus-tcp' drivers: a serial line carries one request at a time",
         ),
         (
             "bad parity",

@@ -223,7 +223,8 @@ fn the_pen_picker_puts_a_tag_found_by_typing_on_the_trend() {
     h.get_by_label("Trends").click();
     h.run();
     h.get_by_label("+ Pen").click();
-    h.run();
+    // The picker opens with its search field focused: a few frames for the caret to settle.
+    h.run_steps(12);
     h.get_by_label("Add a pen");
     h.get_by_label("0 of 16 pens");
     h.get_by_role(Role::TextInput).focus();

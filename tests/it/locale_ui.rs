@@ -39,6 +39,10 @@ fn language_and_units_switch_at_runtime_everywhere() {
     h.get_by_label("Unidad de tubería flexible TF-01");
     // 5,550 ft shown in metres, one more decimal than the foot reading had.
     h.get_by_label_contains("Profundidad: 1691.64 m");
+    // The depth scale in round metres down to the TD (2,987 m), the meter's rate in m³/min, the phase in Spanish.
+    h.get_by_label("Esquema del pozo con TF: escala 0, 500, 1000, 1500, 2000, 2500 m");
+    h.get_by_label("Medidor de caudal: 0.294 m³/min");
+    h.get_by_label("Fase: BAJANDO");
     // The stale wellhead pressure keeps its mark, in Spanish.
     assert!(h.query_all_by_label_contains("OBSOLETO").count() >= 1);
     mask_frame_time(&mut h);

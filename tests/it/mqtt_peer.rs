@@ -33,7 +33,11 @@ fn project(port: u16) -> Project {
             "plant/esp01/telemetry#/motor/temp_f".into(),
             "type = \"f64\"\nunit = \"degF\"",
         ),
-        ("j/running", "plant/esp01/telemetry#/running".into(), "type = \"bool\""),
+        (
+            "j/running",
+            "plant/esp01/telemetry#/running".into(),
+            "type = \"bool\"\nstale_after_ms = 60000",
+        ),
         ("j/mode", "plant/esp01/telemetry#/mode".into(), "type = \"string\""),
         ("j/starts", "plant/esp01/telemetry#/starts".into(), "type = \"i64\""),
         ("j/raw", "plant/flow".into(), "gain = 0.5\nstale_after_ms = 60000"),

@@ -1,7 +1,8 @@
 //! The OPC UA driver and browse command against an independent server on 127.0.0.1: asyncua (PyPI),
 //! with a known address space (tests/peers/opcua_server.py). Types, status codes, subscriptions, writes
 //! with the node's own type and read-back, an unknown node, server loss and restart; a secure session
-//! (Basic256Sha256 SignAndEncrypt) with user name and password, and a refused password.
+//! (Basic256Sha256 SignAndEncrypt) with user name and password, and a refused password; the browse
+//! command's values, its tag names from different start nodes, and its quiet close.
 //!
 //! Skipped without the peers' venv, unless WELLCONSOLE_REQUIRE_PEERS=1 (scripts/test).
 
@@ -259,28 +260,71 @@ fn browse_prints_the_tree_and_tags_that_load() {
         String::from_utf8(o.stdout).unwrap()
     };
     let tree = run(&["--depth", "2"]);
-    assert!(tree.contains("Well1  [ns=2;s=Well1]  Object"), "{tree}");
-    assert!(
-        tree.contains("  Setpoint  [ns=2;s=Well1.Setpoint]  Variable  Double = 50  (writable)"),
-        "{tree}"
-    );
-    assert!(
-        tree.contains("  Mode  [ns=2;s=Well1.Mode]  Variable  String = \"AUTO\""),
-        "{tree}"
-    );
+    for line in [
+        "Well1  [ns=2;s=Well1]  Object",
+        "  Setpoint  [ns=2;s=Well1.Setpoint]  Variable  Double = 50.0  (writable)",
+        "  Mode  [ns=2;s=Well1.Mode]  Variable  String = \"AUTO\"",
+        // A Bad value is its status, not a value.
+        "  Faulty  [ns=2;s=Well1.Faulty]  Variable  Double = BadSensorFailure",
+        "  Profile  [ns=2;s=Well1.Profile]  Variable  Double = [1.5, 2.0, 3.25]",
+    ] {
+        assert!(tree.contains(&format!("{line}\n")), "{line}\n{tree}");
+    }
     let tags = run(&["--node", "ns=2;s=Well1", "--tags-for", "plc"]);
     assert!(
         tags.contains(
-            "name = \"speed\"\ndriver = \"plc\"\naddress = \"ns=2;s=Well1.Speed\"\ntype = \"i64\"\nwritable = true"
+            "name = \"well1/speed\"\ndriver = \"plc\"\naddress = \"ns=2;s=Well1.Speed\"\ntype = \"i64\"\nwritable = true"
         ),
         "{tags}"
     );
-    // Pasted into a project, they load.
+    // A node's tag name does not depend on where the browse started.
+    let from_well = names_by_address(&tags);
+    let from_objects = names_by_address(&run(&["--depth", "3", "--tags-for", "plc"]));
+    let from_pump = names_by_address(&run(&["--node", "ns=2;s=Well1.Pump", "--tags-for", "plc"]));
+    assert_eq!(from_pump["ns=2;s=Well1.Pump.Current"], "well1/pump/current");
+    for (address, name) in from_well.iter().chain(&from_pump) {
+        assert_eq!(from_objects.get(address), Some(name), "{address}");
+    }
+    // Pasted into a project, they load (the array is not a tag).
     let project = format!(
         "[site]\nname = \"pasted\"\n[[driver]]\nname = \"plc\"\nkind = \"opcua\"\n[driver.opcua]\nendpoint = \"{endpoint}\"\n\n{tags}"
     );
     let p = load(project);
-    assert_eq!(p.site.tags.len(), 10);
+    assert_eq!(p.site.tags.len(), 11);
+}
+
+/// Generated `[[tag]]` entries as address → name.
+fn names_by_address(tags: &str) -> std::collections::BTreeMap<String, String> {
+    tags.split("\n\n")
+        .filter_map(|entry| {
+            let field = |key: &str| {
+                entry
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .map(|v| v.trim_matches('"').to_owned())
+            };
+            Some((field("address = ")?, field("name = ")?))
+        })
+        .collect()
+}
+
+#[test]
+fn browse_closes_its_session_without_a_warning() {
+    let Some(python) = python_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _server = start_server(&python, port, &[]);
+    // The default log filter, as an integrator runs it.
+    let o = Command::new(env!("CARGO_BIN_EXE_wellconsole"))
+        .args(["opcua", "browse", &format!("opc.tcp://127.0.0.1:{port}/wellconsole/")])
+        .args(["--node", "ns=2;s=Well1", "--pki-dir"])
+        .arg(tmp.path().join("pki"))
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(!stderr.contains("Transport disconnected"), "{stderr}");
 }
 
 /// A self-signed user certificate and key (PEM) with the given common name, made with openssl.

@@ -375,7 +375,7 @@ fn an_operator_restarts_the_unit_by_writing_its_output_with_confirmation() {
         matches!(&sent[..], [HubCommand::OperatorWrite { value: Value::Bool(false), by, .. }] if by.user == "ana"),
         "{sent:?}"
     );
-    h.get_by_label("write of OFF to ct01/shutdown sent (see Drivers for the outcome)");
+    h.get_by_label("write of OFF to ct01/shutdown sent: waiting for the device");
 
     // A viewer sees the button disabled.
     let (mut h, _rx) = console(

@@ -12,7 +12,8 @@ driver tests and the bench. Listens on 127.0.0.1 only.
 Address space (ns=2, string ids): Well1.Pressure Double 1234.5, Well1.Temp Float 180.25, Well1.Starts
 Int32 -3, Well1.Count UInt16 42, Well1.Running Boolean true, Well1.Mode String "AUTO", Well1.Setpoint
 Double 50.0 (writable), Well1.Speed Int16 7 (writable), Well1.Faulty Double with BadSensorFailure,
-Well1.Counter UInt32 +1 every 200 ms.
+Well1.Counter UInt32 +1 every 200 ms, Well1.Profile Double array [1.5, 2.0, 3.25], and the object
+Well1.Pump with Well1.Pump.Current Double 31.5 (a level deeper, for browsing from a middle node).
 """
 
 import argparse
@@ -105,6 +106,9 @@ async def main():
         ua.DataValue(ua.Variant(0.0, ua.VariantType.Double), StatusCode=ua.StatusCode(ua.StatusCodes.BadSensorFailure))
     )
     counter = await var("Counter", 0, ua.VariantType.UInt32)
+    await var("Profile", [1.5, 2.0, 3.25], ua.VariantType.Double)
+    pump = await well.add_object(ua.NodeId("Well1.Pump", ns), "Pump")
+    await pump.add_variable(ua.NodeId("Well1.Pump.Current", ns), "Current", ua.Variant(31.5, ua.VariantType.Double))
 
     bulk_ids = []
     if a.bulk:

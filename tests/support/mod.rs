@@ -27,8 +27,8 @@ pub fn demo_snapshot() -> Snapshot {
         samples_in: 123_456,
         samples_dropped: 0,
         rate_per_sec: 750.0,
-        requests: 0,
-        requests_per_sec: 0.0,
+        requests: None,
+        requests_per_sec: None,
         errors: 0,
         exceptions: 0,
         last_rtt_ms: 0.0,
@@ -253,4 +253,23 @@ pub fn start_mosquitto(bin: &std::path::Path, dir: &std::path::Path, port: u16) 
     let broker = KillOnDrop(child);
     wait_until_listening(([127, 0, 0, 1], port).into(), "mosquitto");
     broker
+}
+
+/// Opens a page as a person does: its tab where the tabs fit, else through the page menu (touch mode on a
+/// narrow window).
+pub fn open_page(h: &mut egui_kittest::Harness<'static, ConsoleApp>, page: &str) {
+    open_page_in(h, page, "Pages: ");
+}
+
+/// `open_page` on a console whose page menu is named `menu` (its language's "Pages: ").
+pub fn open_page_in(h: &mut egui_kittest::Harness<'static, ConsoleApp>, page: &str, menu: &str) {
+    use egui_kittest::kittest::Queryable;
+    if let Some(tab) = h.query_by_label(page) {
+        tab.click();
+    } else {
+        h.get_by_label_contains(menu).click();
+        h.run();
+        h.get_by_label(page).click();
+    }
+    h.run();
 }

@@ -40,18 +40,23 @@ pub struct SerialLine {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
-    /// `host:port`.
     Tcp {
+        /// `host:port`.
         endpoint: String,
+        /// Requests in flight at once on the connection: 1 (the default) waits for each answer before the
+        /// next request; more sends a poll group's reads together, matched to answers by transaction id.
+        pipeline: usize,
     },
     Rtu(SerialLine),
 }
 
 impl Transport {
-    /// How operators see the link: `127.0.0.1:502` or `/dev/ttyUSB0 9600 8E1`.
+    /// How operators see the link: `127.0.0.1:502` (with the pipeline when it is on) or
+    /// `/dev/ttyUSB0 9600 8E1`.
     pub fn describe(&self) -> String {
         match self {
-            Transport::Tcp { endpoint } => endpoint.clone(),
+            Transport::Tcp { endpoint, pipeline: 1 } => endpoint.clone(),
+            Transport::Tcp { endpoint, pipeline } => format!("{endpoint}, up to {pipeline} requests in flight"),
             Transport::Rtu(l) => {
                 let p = match l.parity {
                     Parity::None => 'N',

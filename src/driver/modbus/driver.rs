@@ -6,11 +6,17 @@
 //! read in halves, down to single tags, and the pieces replace it in the plan for the rest of the
 //! connection: one missing register turns only its own tags `CONFIG ERROR`. A new connection starts from
 //! the merged plan again, since a device that dropped the link may come back with a new register map.
+//!
+//! With `pipeline` > 1 (TCP only) the connection is our pipelined client instead of tokio-modbus's: a poll
+//! group's blocks go out together, up to that many in flight, and are answered in any order; what is
+//! done with each answer (quality, statistics, splitting a refused block) is the same code for both.
 
 use super::address::{DataType, ModbusAddress, Order, Table};
 use super::backoff::Backoff;
 use super::codec;
 use super::config::{ModbusConfig, ModbusTag, Parity, SerialLine, Transport};
+use super::mbap::{Request, Response};
+use super::pipeline::{Outcome, PipelineError, PipelinedClient, Transaction};
 use super::plan::{Block, bisect, plan};
 use crate::driver::{DriverCommand, DriverEvent, DriverLink, DriverState};
 use crate::tag::{BadReason, Quality, Sample, Timestamp, Value};
@@ -46,7 +52,37 @@ struct Reply {
 trait ReadBlock {
     /// Err: a transport failure, which ends the session.
     async fn read_block(&mut self, b: &Block) -> Result<Reply, String>;
+
+    /// Reads several blocks, one reply each, in order: one at a time unless the connection pipelines.
+    async fn read_blocks(&mut self, blocks: &[Block]) -> Result<Vec<Reply>, String> {
+        read_each(self, blocks).await
+    }
 }
+
+/// Reads blocks one after the other.
+async fn read_each<R: ReadBlock + ?Sized>(reader: &mut R, blocks: &[Block]) -> Result<Vec<Reply>, String> {
+    let mut replies = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        replies.push(reader.read_block(b).await?);
+    }
+    Ok(replies)
+}
+
+/// The session's connection: tokio-modbus's client, one request at a time (RTU, and TCP by default), or
+/// our pipelined client (TCP with `pipeline` > 1).
+enum Wire {
+    OneAtATime(Context),
+    Pipelined(PipelinedClient<TcpStream>),
+}
+
+/// A request that got no usable answer. Either ends the session.
+enum Failure {
+    Timeout,
+    Transport(String),
+}
+
+/// What one request came to on either client: the device's answer, or a failure.
+type Exchange = Result<Result<Response, ExceptionCode>, Failure>;
 
 /// A merged read the device refused, and what reading it in pieces found.
 struct Split {
@@ -117,14 +153,14 @@ impl ModbusDriver {
         let mut marked_failed = false;
         while !link.should_stop() {
             let end = match self.connect().await {
-                Ok(ctx) => {
+                Ok(wire) => {
                     backoff.reset();
                     marked_failed = false;
                     link.stats.set_state(DriverState::Running);
                     link.stats
                         .set_detail(Some(format!("connected to {}", self.cfg.transport.describe())));
                     // The merged plan on every connection: splits found on the last one may no longer apply.
-                    self.session(ctx, link, self.plans()).await
+                    self.session(wire, link, self.plans()).await
                 }
                 Err(e) => {
                     // Every failed attempt counts, as every failed request does (and as the OPC UA driver
@@ -150,14 +186,14 @@ impl ModbusDriver {
         }
     }
 
-    async fn connect(&self) -> Result<Context, String> {
+    async fn connect(&self) -> Result<Wire, String> {
         match &self.cfg.transport {
-            Transport::Tcp { endpoint } => self.connect_tcp(endpoint).await,
-            Transport::Rtu(line) => open_serial(line, self.cfg.unit_id),
+            Transport::Tcp { endpoint, pipeline } => self.connect_tcp(endpoint, *pipeline).await,
+            Transport::Rtu(line) => open_serial(line, self.cfg.unit_id).map(Wire::OneAtATime),
         }
     }
 
-    async fn connect_tcp(&self, ep: &str) -> Result<Context, String> {
+    async fn connect_tcp(&self, ep: &str, pipeline: usize) -> Result<Wire, String> {
         let stream = match tokio::time::timeout(self.cfg.timeout, TcpStream::connect(ep)).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => return Err(format!("connect to {ep} failed: {e}")),
@@ -172,26 +208,35 @@ impl ModbusDriver {
         if let Err(e) = stream.set_nodelay(true) {
             tracing::warn!(endpoint = %ep, error = %e, "could not set TCP_NODELAY");
         }
-        Ok(tcp::attach_slave(stream, Slave(self.cfg.unit_id)))
+        Ok(if pipeline > 1 {
+            Wire::Pipelined(PipelinedClient::new(stream, pipeline, self.cfg.timeout))
+        } else {
+            Wire::OneAtATime(tcp::attach_slave(stream, Slave(self.cfg.unit_id)))
+        })
     }
 
-    async fn session(&self, mut ctx: Context, link: &DriverLink, mut plans: Vec<GroupPlan>) -> SessionEnd {
+    async fn session(&self, mut wire: Wire, link: &DriverLink, mut plans: Vec<GroupPlan>) -> SessionEnd {
         let start = Instant::now();
         let mut due: Vec<Instant> = vec![start; plans.len()];
         loop {
             if link.should_stop() {
-                let _ = tokio_modbus::client::Client::disconnect(&mut ctx).await;
+                match &mut wire {
+                    Wire::OneAtATime(ctx) => {
+                        let _ = tokio_modbus::client::Client::disconnect(ctx).await;
+                    }
+                    Wire::Pipelined(client) => client.close().await,
+                }
                 return SessionEnd::Stop;
             }
             while let Ok(cmd) = link.commands.try_recv() {
-                if let Err(e) = self.command(&mut ctx, link, cmd).await {
+                if let Err(e) = self.command(&mut wire, link, cmd).await {
                     return SessionEnd::Broken(e);
                 }
             }
             let now = Instant::now();
             for (g, p) in plans.iter_mut().enumerate() {
                 if due[g] <= now {
-                    if let Err(e) = self.poll(&mut ctx, link, p).await {
+                    if let Err(e) = self.poll(&mut wire, link, p).await {
                         return SessionEnd::Broken(e);
                     }
                     due[g] += p.period;
@@ -207,10 +252,10 @@ impl ModbusDriver {
     }
 
     /// Reads every block of a poll group and sends one batch. Err on a transport failure.
-    async fn poll(&self, ctx: &mut Context, link: &DriverLink, p: &mut GroupPlan) -> Result<(), String> {
+    async fn poll(&self, wire: &mut Wire, link: &DriverLink, p: &mut GroupPlan) -> Result<(), String> {
         let mut connection = Connection {
             driver: self,
-            ctx,
+            wire,
             link,
         };
         let (replies, splits) = read_plan(&mut connection, &mut p.blocks, &p.addrs).await?;
@@ -256,24 +301,97 @@ impl ModbusDriver {
         t.address.order.unwrap_or(self.cfg.order)
     }
 
-    /// One block read. Outer Err: transport failure (session ends); inner Err: the device's exception.
-    async fn read(&self, ctx: &mut Context, link: &DriverLink, b: &Block) -> Result<Answer, String> {
-        ctx.set_slave(Slave(b.unit));
-        let t0 = Instant::now();
-        let bits = |v: Vec<bool>| v.into_iter().map(u16::from).collect::<Vec<u16>>();
+    /// One request on either client, within the driver's timeout.
+    async fn exchange(&self, wire: &mut Wire, link: &DriverLink, unit: u8, req: &Request) -> Exchange {
+        let ctx = match wire {
+            Wire::Pipelined(client) => {
+                let one = [Transaction {
+                    unit,
+                    request: req.clone(),
+                }];
+                let outcome = transact(client, link, &one).await.pop();
+                return outcome.map_or_else(|| Err(Failure::Transport("no outcome".into())), exchanged);
+            }
+            Wire::OneAtATime(ctx) => ctx,
+        };
+        ctx.set_slave(Slave(unit));
+        let bits = |v: Vec<bool>| Response::Items(v.into_iter().map(u16::from).collect());
         let fut = async {
-            match b.table {
-                Table::Coil => ctx.read_coils(b.start, b.count).await.map(|r| r.map(bits)),
-                Table::DiscreteInput => ctx.read_discrete_inputs(b.start, b.count).await.map(|r| r.map(bits)),
-                Table::InputRegister => ctx.read_input_registers(b.start, b.count).await,
-                Table::HoldingRegister => ctx.read_holding_registers(b.start, b.count).await,
+            match req {
+                Request::Read { table, start, count } => match table {
+                    Table::Coil => ctx.read_coils(*start, *count).await.map(|r| r.map(bits)),
+                    Table::DiscreteInput => ctx.read_discrete_inputs(*start, *count).await.map(|r| r.map(bits)),
+                    Table::InputRegister => ctx
+                        .read_input_registers(*start, *count)
+                        .await
+                        .map(|r| r.map(Response::Items)),
+                    Table::HoldingRegister => ctx
+                        .read_holding_registers(*start, *count)
+                        .await
+                        .map(|r| r.map(Response::Items)),
+                },
+                Request::WriteCoil { address, on } => ctx
+                    .write_single_coil(*address, *on)
+                    .await
+                    .map(|r| r.map(|()| Response::Written)),
+                Request::WriteRegister { address, value } => ctx
+                    .write_single_register(*address, *value)
+                    .await
+                    .map(|r| r.map(|()| Response::Written)),
+                Request::WriteRegisters { address, values } => ctx
+                    .write_multiple_registers(*address, values)
+                    .await
+                    .map(|r| r.map(|()| Response::Written)),
             }
         };
-        let result = tokio::time::timeout(self.cfg.timeout, fut).await;
-        link.stats.record_request(t0.elapsed());
+        match tokio::time::timeout(self.cfg.timeout, fut).await {
+            Err(_) => Err(Failure::Timeout),
+            Ok(Err(e)) => Err(Failure::Transport(e.to_string())),
+            Ok(Ok(answer)) => Ok(answer),
+        }
+    }
+
+    /// One block read. Outer Err: transport failure (session ends); inner Err: the device's exception.
+    async fn read(&self, wire: &mut Wire, link: &DriverLink, b: &Block) -> Result<Answer, String> {
+        let t0 = Instant::now();
+        let exchange = self.exchange(wire, link, b.unit, &read_request(b)).await;
+        self.account_read(link, b, t0.elapsed(), exchange)
+    }
+
+    /// Reads `blocks` through the pipelined client, up to its window in flight at once. The answers are
+    /// counted in order as `read` counts them, up to the first block that got no usable answer (Err), as
+    /// reading one at a time would have: one lost connection is one error, not one per request in flight.
+    async fn read_pipelined(
+        &self,
+        client: &mut PipelinedClient<TcpStream>,
+        link: &DriverLink,
+        blocks: &[Block],
+    ) -> Result<Vec<Reply>, String> {
+        let txs: Vec<Transaction> = blocks
+            .iter()
+            .map(|b| Transaction {
+                unit: b.unit,
+                request: read_request(b),
+            })
+            .collect();
+        let outcomes = transact(client, link, &txs).await;
+        let at = Timestamp::now();
+        let mut replies = Vec::with_capacity(blocks.len());
+        for (b, o) in blocks.iter().zip(outcomes) {
+            let rtt = o.rtt;
+            let answer = self.account_read(link, b, rtt, exchanged(o))?;
+            replies.push(Reply { answer, at });
+        }
+        Ok(replies)
+    }
+
+    /// Counts one block read in the statistics and says what it came to. Outer Err: a transport failure
+    /// (session ends); inner Err: the device's exception.
+    fn account_read(&self, link: &DriverLink, b: &Block, rtt: Duration, exchange: Exchange) -> Result<Answer, String> {
+        link.stats.record_request(rtt);
         let what = || describe(b);
-        match result {
-            Err(_) => {
+        match exchange {
+            Err(Failure::Timeout) => {
                 link.stats.record_error();
                 Err(format!(
                     "no answer within {} ms reading {}",
@@ -281,17 +399,21 @@ impl ModbusDriver {
                     what()
                 ))
             }
-            Ok(Err(e)) => {
+            Err(Failure::Transport(e)) => {
                 link.stats.record_error();
                 Err(format!("transport error reading {}: {e}", what()))
             }
-            Ok(Ok(Err(exc))) => {
+            Ok(Err(exc)) => {
                 link.stats.record_exception();
                 link.stats
                     .set_last_error(Some(format!("device exception {exc:?} reading {}", what())));
                 Ok(Err(exc))
             }
-            Ok(Ok(Ok(words))) if words.len() < usize::from(b.count) => {
+            Ok(Ok(Response::Written)) => {
+                link.stats.record_error();
+                Err(format!("a write's echo in answer to reading {}", what()))
+            }
+            Ok(Ok(Response::Items(words))) if words.len() < usize::from(b.count) => {
                 link.stats.record_error();
                 Err(format!(
                     "short answer reading {}: {} of {} items",
@@ -300,11 +422,11 @@ impl ModbusDriver {
                     b.count
                 ))
             }
-            Ok(Ok(Ok(words))) => Ok(Ok(words)),
+            Ok(Ok(Response::Items(words))) => Ok(Ok(words)),
         }
     }
 
-    async fn command(&self, ctx: &mut Context, link: &DriverLink, cmd: DriverCommand) -> Result<(), String> {
+    async fn command(&self, wire: &mut Wire, link: &DriverLink, cmd: DriverCommand) -> Result<(), String> {
         let DriverCommand::Write { tag, value, .. } = cmd else {
             return Ok(());
         };
@@ -324,7 +446,7 @@ impl ModbusDriver {
             });
             return Ok(());
         }
-        match self.write(ctx, link, t, &value).await {
+        match self.write(wire, link, t, &value).await {
             Ok(Ok(read_back)) => {
                 link.report(DriverEvent::WriteConfirmed { tag, value });
                 let _ = link.samples.send(vec![Sample::good(tag, read_back, Timestamp::now())]);
@@ -348,7 +470,7 @@ impl ModbusDriver {
     /// Writes and reads back. Outer Err: transport; inner Err: refused or not confirmed.
     async fn write(
         &self,
-        ctx: &mut Context,
+        wire: &mut Wire,
         link: &DriverLink,
         t: &ModbusTag,
         value: &Value,
@@ -368,14 +490,15 @@ impl ModbusDriver {
             Ok(r) => r,
             Err(e) => return Ok(Err(e.to_string())),
         };
-        ctx.set_slave(Slave(unit));
         let t0 = Instant::now();
-        let timeout = self.cfg.timeout;
-        let written = match (a.table, a.bit) {
-            (Table::Coil, _) => tokio::time::timeout(timeout, ctx.write_single_coil(a.offset, regs[0] != 0)).await,
+        let request = match (a.table, a.bit) {
+            (Table::Coil, _) => Request::WriteCoil {
+                address: a.offset,
+                on: regs[0] != 0,
+            },
             (Table::HoldingRegister, Some(bit)) => {
                 // Read-modify-write of one bit (FC 3 + FC 6): FC 22 is not supported by every device.
-                let current = match self.read(ctx, link, &block).await? {
+                let current = match self.read(wire, link, &block).await? {
                     Ok(w) => w[0],
                     Err(e) => return Ok(Err(format!("could not read the register to change bit {bit}: {e:?}"))),
                 };
@@ -384,34 +507,43 @@ impl ModbusDriver {
                 } else {
                     current & !(1 << bit)
                 };
-                tokio::time::timeout(timeout, ctx.write_single_register(a.offset, new)).await
+                Request::WriteRegister {
+                    address: a.offset,
+                    value: new,
+                }
             }
-            (Table::HoldingRegister, None) if regs.len() == 1 => {
-                tokio::time::timeout(timeout, ctx.write_single_register(a.offset, regs[0])).await
-            }
-            (Table::HoldingRegister, None) => {
-                tokio::time::timeout(timeout, ctx.write_multiple_registers(a.offset, &regs)).await
-            }
+            (Table::HoldingRegister, None) if regs.len() == 1 => Request::WriteRegister {
+                address: a.offset,
+                value: regs[0],
+            },
+            (Table::HoldingRegister, None) => Request::WriteRegisters {
+                address: a.offset,
+                values: regs.clone(),
+            },
             (Table::InputRegister | Table::DiscreteInput, _) => return Ok(Err("input tables are read-only".into())),
         };
+        let written = self.exchange(wire, link, unit, &request).await;
         link.stats.record_request(t0.elapsed());
         match written {
-            Err(_) => {
+            Err(Failure::Timeout) => {
                 link.stats.record_error();
-                return Err(format!("no answer within {} ms writing {a}", timeout.as_millis()));
+                return Err(format!(
+                    "no answer within {} ms writing {a}",
+                    self.cfg.timeout.as_millis()
+                ));
             }
-            Ok(Err(e)) => {
+            Err(Failure::Transport(e)) => {
                 link.stats.record_error();
                 return Err(format!("transport error writing {a}: {e}"));
             }
-            Ok(Ok(Err(exc))) => {
+            Ok(Err(exc)) => {
                 link.stats.record_exception();
                 return Ok(Err(format!("the device refused the write: {exc:?}")));
             }
-            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(_)) => {}
         }
         // Confirmation: read the value back and compare in raw form (exact for every type).
-        match self.read(ctx, link, &block).await? {
+        match self.read(wire, link, &block).await? {
             Ok(words) => {
                 let sample = decode_item(t, &block, &words, order, Timestamp::now());
                 let expected = match (a.bit, a.data_type) {
@@ -522,17 +654,60 @@ fn describe(b: &Block) -> String {
 /// The driver's connection, as `read_plan` reads through it.
 struct Connection<'a> {
     driver: &'a ModbusDriver,
-    ctx: &'a mut Context,
+    wire: &'a mut Wire,
     link: &'a DriverLink,
 }
 
 impl ReadBlock for Connection<'_> {
     async fn read_block(&mut self, b: &Block) -> Result<Reply, String> {
-        let answer = self.driver.read(self.ctx, self.link, b).await?;
+        let answer = self.driver.read(self.wire, self.link, b).await?;
         Ok(Reply {
             answer,
             at: Timestamp::now(),
         })
+    }
+
+    async fn read_blocks(&mut self, blocks: &[Block]) -> Result<Vec<Reply>, String> {
+        if let Wire::Pipelined(client) = &mut *self.wire {
+            return self.driver.read_pipelined(client, self.link, blocks).await;
+        }
+        read_each(self, blocks).await
+    }
+}
+
+/// The request that reads a block.
+fn read_request(b: &Block) -> Request {
+    Request::Read {
+        table: b.table,
+        start: b.start,
+        count: b.count,
+    }
+}
+
+/// Sends requests through the pipelined client. Answers it had to drop (late, duplicated, or for a
+/// transaction never sent) are counted as errors: a device that sends them is not one to pipeline with.
+async fn transact(client: &mut PipelinedClient<TcpStream>, link: &DriverLink, txs: &[Transaction]) -> Vec<Outcome> {
+    let outcomes = client.transact(txs).await;
+    let strays = client.take_strays();
+    if strays > 0 {
+        for _ in 0..strays {
+            link.stats.record_error();
+        }
+        tracing::warn!(
+            driver = %link.name,
+            strays,
+            "dropped answers whose transaction id was not in flight (late, duplicated or never sent)"
+        );
+    }
+    outcomes
+}
+
+/// A pipelined request's outcome as an exchange.
+fn exchanged(o: Outcome) -> Exchange {
+    match o.answer {
+        Ok(answer) => Ok(answer),
+        Err(PipelineError::Timeout(_)) => Err(Failure::Timeout),
+        Err(e) => Err(Failure::Transport(e.to_string())),
     }
 }
 
@@ -543,47 +718,52 @@ fn smaller_read_may_succeed(e: ExceptionCode) -> bool {
     matches!(e, ExceptionCode::IllegalDataAddress | ExceptionCode::IllegalDataValue)
 }
 
-/// Reads every block of a plan. A merged block the device refuses as asked is read in pieces instead
-/// (`read_isolating`) and the pieces replace it in `blocks`, so later scans neither ask for it again nor
-/// lose its good tags. Returns one reply per block of the plan as it now stands, and the splits made.
+/// Reads every block of a plan (together, where the connection pipelines). A merged block the device
+/// refuses as asked is then read in pieces instead (`read_isolating`) and the pieces replace it in
+/// `blocks`, so later scans neither ask for it again nor lose its good tags. Returns one reply per block of
+/// the plan as it now stands, and the splits made.
 async fn read_plan(
     reader: &mut impl ReadBlock,
     blocks: &mut Vec<Block>,
     addrs: &[ModbusAddress],
 ) -> Result<(Vec<Reply>, Vec<Split>), String> {
-    let mut replies = Vec::with_capacity(blocks.len());
+    let replies = reader.read_blocks(blocks).await?;
+    // The halves of a block the device refused as asked, where it has more than one item to split.
+    let halves = |b: &Block, r: &Reply| match &r.answer {
+        Err(e) if smaller_read_may_succeed(*e) && !b.isolated => bisect(b, addrs),
+        _ => None,
+    };
+    if !blocks.iter().zip(&replies).any(|(b, r)| halves(b, r).is_some()) {
+        return Ok((replies, Vec::new()));
+    }
+    // A refusal: rebuild the plan with the refused blocks' pieces in their place.
+    let mut rebuilt = Vec::with_capacity(blocks.len());
+    let mut all = Vec::with_capacity(replies.len());
     let mut splits = Vec::new();
-    let mut n = 0;
-    while n < blocks.len() {
-        let reply = reader.read_block(&blocks[n]).await?;
-        let halves = match &reply.answer {
-            Err(e) if smaller_read_may_succeed(*e) && !blocks[n].isolated => bisect(&blocks[n], addrs),
-            _ => None,
-        };
-        let Some((left, right)) = halves else {
-            replies.push(reply);
-            n += 1;
+    for (b, reply) in blocks.iter().zip(replies) {
+        let Some((left, right)) = halves(b, &reply) else {
+            rebuilt.push(b.clone());
+            all.push(reply);
             continue;
         };
         let pieces = read_isolating(reader, vec![right, left], addrs).await?;
-        let reads = pieces.len();
         let refused = pieces
             .iter()
             .filter(|(_, r)| r.answer.is_err())
             .flat_map(|(b, _)| b.items.iter().copied())
             .collect();
         splits.push(Split {
-            planned: blocks.remove(n),
-            reads,
+            planned: b.clone(),
+            reads: pieces.len(),
             refused,
         });
-        for (k, (b, r)) in pieces.into_iter().enumerate() {
-            blocks.insert(n + k, b);
-            replies.push(r);
+        for (piece, r) in pieces {
+            rebuilt.push(piece);
+            all.push(r);
         }
-        n += reads;
     }
-    Ok((replies, splits))
+    *blocks = rebuilt;
+    Ok((all, splits))
 }
 
 /// Reads the pieces of a refused block (`todo`, a stack: next read on top), halving again each piece the
@@ -684,7 +864,7 @@ mod tests {
     /// One scan: what each item got (its first register, which holds its address, or the exception),
     /// and the splits made.
     fn scan(
-        dev: &mut GappyDevice,
+        dev: &mut impl ReadBlock,
         blocks: &mut Vec<Block>,
         items: &[ModbusAddress],
     ) -> (Vec<Result<u16, ExceptionCode>>, Vec<Split>) {
@@ -793,6 +973,52 @@ mod tests {
         dev.reads.clear();
         scan(&mut dev, &mut blocks, &items);
         assert_eq!(dev.reads, [(0, 10), (10, 10)]);
+    }
+
+    /// A device behind a pipelining connection: how many blocks each read asks for at once.
+    struct Pipelining {
+        device: GappyDevice,
+        batches: Vec<usize>,
+    }
+
+    impl ReadBlock for Pipelining {
+        async fn read_block(&mut self, b: &Block) -> Result<Reply, String> {
+            self.batches.push(1);
+            self.device.read_block(b).await
+        }
+
+        async fn read_blocks(&mut self, blocks: &[Block]) -> Result<Vec<Reply>, String> {
+            self.batches.push(blocks.len());
+            read_each(&mut self.device, blocks).await
+        }
+    }
+
+    #[test]
+    fn a_pipelined_scan_asks_for_every_block_at_once_and_splits_a_refusal_after() {
+        let items = addrs(&["hr:0", "hr:1", "hr:100", "hr:102", "hr:200"]);
+        let mut blocks = plan(&items, 1, 8);
+        assert_eq!(blocks.len(), 3);
+        let mut dev = Pipelining {
+            device: device(&[102]),
+            batches: Vec::new(),
+        };
+        let expected = [Ok(0), Ok(1), Ok(100), REFUSED, Ok(200)];
+        let (got, splits) = scan(&mut dev, &mut blocks, &items);
+        assert_eq!(got, expected);
+        assert_eq!(splits.len(), 1);
+        assert_eq!(splits[0].refused, [3]);
+        assert_eq!(
+            dev.batches,
+            [3, 1, 1],
+            "the plan together, then the refused block's pieces"
+        );
+        assert_eq!(dev.device.reads, [(0, 2), (100, 3), (200, 1), (100, 1), (102, 1)]);
+
+        dev.batches.clear();
+        let (got, splits) = scan(&mut dev, &mut blocks, &items);
+        assert_eq!(got, expected);
+        assert!(splits.is_empty());
+        assert_eq!(dev.batches, [4], "the pieces are part of the plan now");
     }
 
     #[test]

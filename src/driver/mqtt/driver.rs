@@ -247,7 +247,6 @@ impl MqttDriver {
         let mut guard = shared.borrow_mut();
         let s = &mut *guard;
         s.counters.messages += 1;
-        link.stats.record_message();
         let result = if topic.starts_with("spBv1.0/") && !s.host.is_empty() {
             s.host
                 .handle(topic, payload, now, &mut s.batch, &mut s.actions)

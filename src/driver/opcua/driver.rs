@@ -52,8 +52,6 @@ impl OnSubscriptionNotificationCore for Notifications {
         let Some(data) = notification.notification_data else {
             return;
         };
-        // One publish response: the Drivers page shows these as the driver's messages per second.
-        self.samples.stats().record_message();
         let now = Timestamp::now();
         let mut batch = Vec::new();
         for obj in data {

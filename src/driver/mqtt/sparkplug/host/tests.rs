@@ -399,11 +399,14 @@ fn resending_a_write_never_extends_its_deadline() {
     assert!(why.contains("superseded by a write of 51.000"), "{why}");
 }
 
+/// A case: its name, the Hz written, what esp01 reports after (Hz, stamped ms from receipt), and None where
+/// the write is confirmed, else why it failed.
+type ConfirmCase<'a> = (&'a str, f64, &'a [(f32, i64)], Option<&'a str>);
+
 /// What esp01 reports of Frequency SP after a write, 100 ms apart, and what becomes of the write by its deadline.
 #[test]
 fn only_the_written_value_reported_after_the_command_confirms_a_write() {
-    // (case, Hz written, reports as (Hz, stamped ms from receipt), None: confirmed, or why it failed)
-    let cases: [(&str, f64, &[(f32, i64)], Option<&str>); 5] = [
+    let cases: [ConfirmCase; 5] = [
         ("read back", 55.5, &[(54.0, 0), (55.5, 0)], None),
         // 52.3 is no f32: the DCMD carried the nearest one, and that coming back is the written value.
         ("read back as the f32 the command carried", 52.3, &[(52.3, 0)], None),
