@@ -1380,7 +1380,8 @@ fn tile_ui(
         .min(fit.len(40.0))
         .max(px(13.0) * 1.3);
     let since = cx.now.as_secs_f64() - 600.0;
-    let value_x = inner.min.x + inner.width() * 0.62;
+    // The name and the value are what an operator reads; the sparkline gets the last fifth.
+    let value_x = inner.min.x + inner.width() * 0.8;
     for (k, tag) in t.values.iter().enumerate() {
         let top = y + row_h * k as f32;
         if top + row_h > r.max.y {
