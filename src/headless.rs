@@ -247,6 +247,9 @@ fn one_write(runtime: &Runtime, tag: TagId, value: Value, by: Actor, deadline: I
         let why = "the hub's command queue stayed full: not sent";
         return WriteAnswer::Outcome(WriteOutcome::Failed(why.into()));
     }
+    // The hub takes the command within moments; past the deadline it is still given that long to show its
+    // record, so a write that was sent is never reported as one that was not, or the other way round.
+    let deadline = deadline.max(Instant::now() + Duration::from_secs(2));
     loop {
         // This process asks for one write, so the tag's record is that write's.
         let outcome = runtime
@@ -258,7 +261,11 @@ fn one_write(runtime: &Runtime, tag: TagId, value: Value, by: Actor, deadline: I
             .map(|w| w.outcome.clone());
         match outcome {
             Some(o) if o != WriteOutcome::Sent => return WriteAnswer::Outcome(o),
-            _ if Instant::now() >= deadline => return WriteAnswer::Outcome(WriteOutcome::Sent),
+            Some(_) if Instant::now() >= deadline => return WriteAnswer::Outcome(WriteOutcome::Sent),
+            None if Instant::now() >= deadline => {
+                let why = "the hub did not take the write in time: not sent";
+                return WriteAnswer::Outcome(WriteOutcome::Failed(why.into()));
+            }
             _ => std::thread::sleep(POLL),
         }
     }

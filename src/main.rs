@@ -70,7 +70,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Users(UsersArgs { command })) => users(&cli.project, command),
         Some(Command::Audit(AuditArgs { command })) => audit(&cli.project, command),
         Some(Command::Run(args)) => headless(&cli.project, with_history(opts, h), &args),
-        Some(Command::Write(args)) => write(&cli.project, with_history(opts, h), &cli.console, &args),
+        Some(Command::Write(args)) => write(&cli.project, opts, &cli.console, &args),
         Some(Command::History(HistoryArgs { command })) => history(&cli.project, h, command),
         Some(Command::Check) => check(&cli.project),
         Some(Command::Sim(args)) => sim(&cli.project, opts, &args),
@@ -357,25 +357,11 @@ fn write(p: &ProjectArgs, mut opts: RuntimeOptions, c: &ConsoleArgs, args: &Writ
     let Some(def) = project.site.tags.by_name(&args.tag).cloned() else {
         bail!("{}: the project has no tag '{}'", project.files.describe(), args.tag);
     };
-    if !def.writable {
-        println!(
-            "{}: refused, nothing sent: the tag is not writable (`writable = true` in site.toml makes a tag a setpoint or command)",
-            def.name
-        );
-        return Ok(ExitCode::FAILURE);
-    }
     let loc = wellconsole::lang::Locale {
         lang: c.lang,
         units: c.units,
     };
-    let value = match loc.parse_write(&def, &args.value) {
-        Ok(v) => v,
-        Err(want) => {
-            let refused = loc.pick("refused, nothing sent: enter", "rechazado, nada enviado: ingrese");
-            println!("{} = {}: {refused} {want}", def.name, args.value.trim());
-            return Ok(ExitCode::FAILURE);
-        }
-    };
+    // Who asks comes first: a refused write is a person's act too, and recorded with their name.
     let records = keep_records(&project, &mut opts)?;
     let user = args.user.as_deref().or(c.user.as_deref());
     let role = args.role.or(c.role);
@@ -407,6 +393,33 @@ fn write(p: &ProjectArgs, mut opts: RuntimeOptions, c: &ConsoleArgs, args: &Writ
             }
         }
     };
+    let refused = |why: String| -> Result<ExitCode> {
+        let trail = project.audit_trail(&records);
+        let mut conn = audit::open(&trail)?;
+        let detail = format!("value {}: {why}", args.value.trim());
+        let now = wellconsole::tag::Timestamp::now();
+        audit::append(
+            &mut conn,
+            &trail,
+            &audit::AuditEntry::by(now, &by, "write", &def.name, detail, false),
+        )?;
+        Ok(ExitCode::FAILURE)
+    };
+    if !def.writable {
+        println!(
+            "{}: refused, nothing sent: the tag is not writable (`writable = true` in site.toml makes a tag a setpoint or command)",
+            def.name
+        );
+        return refused("the tag is not writable".into());
+    }
+    let value = match loc.parse_write(&def, &args.value) {
+        Ok(v) => v,
+        Err(want) => {
+            let refused_words = loc.pick("refused, nothing sent: enter", "rechazado, nada enviado: ingrese");
+            println!("{} = {}: {refused_words} {want}", def.name, args.value.trim());
+            return refused(format!("not sent: the value must be {want}"));
+        }
+    };
     let what = format!(
         "{} = {} by {} ({})",
         def.name,
@@ -414,6 +427,10 @@ fn write(p: &ProjectArgs, mut opts: RuntimeOptions, c: &ConsoleArgs, args: &Writ
         by.user,
         by.role
     );
+    // The running console keeps history, journal and trip state: this process writes none of them.
+    opts.history = None;
+    opts.alarm_journal = None;
+    opts.write_only = Some(def.id);
     let (code, outcome) = match write_once(project, opts, def.id, value, by, timeout)? {
         WriteAnswer::Outcome(WriteOutcome::Confirmed) => (ExitCode::SUCCESS, "confirmed by the device".to_owned()),
         WriteAnswer::Outcome(WriteOutcome::Refused(why)) => (ExitCode::FAILURE, format!("refused: {why}")),
@@ -758,6 +775,12 @@ fn check(p: &ProjectArgs) -> Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("{} problem(s)", problems.len());
+        if problems.iter().any(|d| d.path.ends_with("site.toml")) {
+            // Said, so a short list is not taken for the whole one.
+            eprintln!(
+                "note: with site.toml broken, alarm, trip and screen files were checked for syntax and fields only; their tags, symbols and conditions are checked once site.toml is valid"
+            );
+        }
         Ok(ExitCode::FAILURE)
     }
 }

@@ -40,6 +40,11 @@ pub struct RuntimeOptions {
     pub alarm_journal: Option<PathBuf>,
     /// The audit trail operator actions are recorded in (`None`: not recorded, e.g. tests).
     pub audit: Option<crate::auth::audit::AuditTrail>,
+    /// A command-line write to this tag (`wellconsole write`): only the tag's own driver runs, beside the
+    /// site's console. No trips or alarms are judged (a second safety system on the same plant would trip
+    /// on its own and drive latched outputs again), no file is watched, and an MQTT driver connects as a
+    /// client of its own without speaking for the site's Sparkplug host.
+    pub write_only: Option<crate::tag::TagId>,
 }
 
 /// The running alarm system, for the console.
@@ -114,6 +119,7 @@ impl Runtime {
         let mut threads = Vec::new();
         let mut ports = Vec::new();
         let mut starts = Vec::new();
+        let only_driver = opts.write_only.and_then(|t| directory.get(t)).map(|t| t.driver);
         for d in &project.site.drivers {
             let (tx, rx) = bounded(SAMPLE_QUEUE_BATCHES);
             let (ctx, crx) = bounded(COMMAND_QUEUE);
@@ -145,7 +151,10 @@ impl Runtime {
                     .map(|t| (t.id, t.address.clone()))
                     .collect(),
             };
-            starts.push((d.clone(), link));
+            // Every driver keeps its port (the hub finds ports by driver id); a write starts only its own.
+            if only_driver.is_none_or(|id| id == d.id) {
+                starts.push((d.clone(), link));
+            }
         }
         let (historian, history) = match &opts.history {
             Some(path) => {
@@ -213,8 +222,10 @@ impl Runtime {
             journal_stats: journal.as_ref().map(JournalWriter::stats),
         };
         // Trips first, then alarms: a sample is judged by the safety logic before anything else sees it.
-        hub.subscribe(Box::new(trips));
-        hub.subscribe(Box::new(service));
+        if opts.write_only.is_none() {
+            hub.subscribe(Box::new(trips));
+            hub.subscribe(Box::new(service));
+        }
         if let Some(feed) = feed {
             hub.subscribe(Box::new(feed));
         }
@@ -231,6 +242,7 @@ impl Runtime {
         let screen_problems: ConfigProblems = Arc::new(arc_swap::ArcSwap::from_pointee(Vec::new()));
         if let Origin::Directory(root) = &project.files.origin
             && root.join("site.toml").is_file()
+            && opts.write_only.is_none()
         {
             let t = crate::screen::reload::watch(
                 root.clone(),
@@ -273,7 +285,13 @@ impl Runtime {
                     let driver = ModbusDriver::new(cfg);
                     threads.push(spawn(&name, move || driver.run(link))?);
                 }
-                DriverKind::Mqtt(cfg) => {
+                DriverKind::Mqtt(mut cfg) => {
+                    if opts.write_only.is_some() {
+                        // A second connection under the console's client id would make the broker drop
+                        // the console's; and only the console is the site's primary host.
+                        cfg.client_id = format!("{}-write-{}", cfg.client_id, std::process::id());
+                        cfg.host_id = None;
+                    }
                     let driver = MqttDriver::new(cfg);
                     threads.push(spawn(&name, move || driver.run(link))?);
                 }

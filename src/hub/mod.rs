@@ -290,8 +290,20 @@ impl Hub {
             .directory()
             .get(tag)
             .map_or_else(|| format!("{tag:?}"), |d| d.name.clone());
+        // A write the tag itself refuses is audited as refused, with the reason, as the record says.
+        let tag_refuses = match self.table.directory().get(tag) {
+            None => Some("no such tag"),
+            Some(d) if !d.writable => Some("the tag is not writable"),
+            Some(_) => None,
+        };
         let outcome = if by.role.may(Action::WriteSetpoint) {
-            self.audit_write(&by, &name, &value, true, String::new());
+            self.audit_write(
+                &by,
+                &name,
+                &value,
+                tag_refuses.is_none(),
+                tag_refuses.unwrap_or_default().into(),
+            );
             self.write(tag, value.clone())
         } else {
             self.counters.commands_failed += 1;

@@ -696,7 +696,13 @@ fn elements_of(raw: RawElements, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Ele
         let g = g.into_inner();
         let label = cx.opt_text(g.label, "label", span);
         let d = *g.diameter.get_ref();
-        let rect = cx.placed(Boxed::new(at(&g.at), Pt::new(d, d)), g.at.span(), "gauge");
+        // A gauge's size is its diameter: a bad one is reported there, by its own name.
+        let rect = if d > 0.0 && d.is_finite() {
+            cx.placed(Boxed::new(at(&g.at), Pt::new(d, d)), g.at.span(), "gauge")
+        } else {
+            cx.err(g.diameter.span(), "a gauge's diameter must be above 0");
+            Boxed::new(at(&g.at), Pt::new(1.0, 1.0))
+        };
         if let Some(id) = cx.numeric_tag(&g.tag, "a gauge")
             && let Some((min, max)) = scale_of(id, g.min, g.max, &g.tag, cx)
         {

@@ -445,6 +445,8 @@ fn validate(
     let mut drivers = Vec::new();
     let mut books = Vec::new();
     let mut driver_ids: HashMap<String, DriverId> = HashMap::new();
+    // The kind of each driver that has problems of its own: its tags' addresses are still checked.
+    let mut broken_kinds: HashMap<String, String> = HashMap::new();
     for d in raw.driver {
         let name = d.name.get_ref().clone();
         if !is_valid_name(&name, false) {
@@ -520,6 +522,7 @@ fn validate(
                 books.push(book);
             }
             None => {
+                broken_kinds.insert(name.clone(), d.kind.get_ref().clone());
                 broken_drivers.insert(name);
             }
         }
@@ -541,6 +544,23 @@ fn validate(
             continue;
         }
         let Some(&driver) = driver_ids.get(t.driver.get_ref()) else {
+            // A driver with problems of its own does not hide its tags' address problems: one pass of
+            // `check` reports both.
+            if let Some(kind) = broken_kinds.get(t.driver.get_ref()) {
+                let address = t.address.as_ref().map_or_else(|| name.clone(), |a| a.get_ref().clone());
+                let span = t.address.as_ref().map_or(t.name.span(), Spanned::span);
+                let why = match kind.as_str() {
+                    "modbus-tcp" | "modbus-rtu" => address.parse::<ModbusAddress>().err().map(|e| e.to_string()),
+                    "mqtt" => address.parse::<MqttAddress>().err().map(|e| e.to_string()),
+                    "opcua" => address.parse::<opcua::types::NodeId>().err().map(|_| {
+                        format!("'{address}' is not an OPC UA node id (e.g. ns=2;s=Well1.Pressure, ns=3;i=1001; find them with `wellconsole opcua browse`)")
+                    }),
+                    _ => None,
+                };
+                if let Some(why) = why {
+                    errs.push(src.at(span, why));
+                }
+            }
             if !broken_drivers.contains(t.driver.get_ref()) {
                 errs.push(src.at(
                     t.driver.span(),

@@ -486,6 +486,7 @@ impl ConsoleApp {
         if self.windows.is_empty() {
             return;
         }
+        let mut top_action = TopAction::None;
         // The screens read the alarm marks from their own handle on the view, so the top bar may hold
         // the desk mutably while they draw.
         let view = self.desk.view.clone();
@@ -500,8 +501,7 @@ impl ConsoleApp {
             may_command: self.desk.settings.actor.role.may(crate::auth::Action::CommandEquipment),
             touch: self.desk.settings.touch,
         };
-        let (desk, trips) = (&mut self.desk, &mut self.trips);
-        let mut top_action = TopAction::None;
+        let (desk, trips, notices) = (&mut self.desk, &mut self.trips, &mut self.notices);
         let mut top = |ui: &mut Ui, window: egui::ViewportId| {
             let a = top_bar::top_panel(ui, ("window_top_bar", window), desk, trips, not_good, now);
             if a != TopAction::None {
@@ -510,6 +510,8 @@ impl ConsoleApp {
             if trips.dialog_viewport() == window {
                 trip_panel::dialog_ui(ui.ctx(), trips, &desk.settings.actor, loc.lang);
             }
+            // What became of an action shows in every window, wherever the operator is looking.
+            notices.show(ui.ctx(), egui::Id::unique(("notices", window)), 8.0);
         };
         let action = self
             .windows
@@ -545,7 +547,7 @@ impl ConsoleApp {
             self.notices.say(n);
         }
         self.notices.update(snap, self.desk.lang());
-        self.notices.show(ctx, bottom_gap);
+        self.notices.show(ctx, egui::Id::unique("notices"), bottom_gap);
     }
 
     /// The notices showing now (toasts), oldest first.
@@ -787,9 +789,15 @@ fn send_write(
         || value.to_string(),
         |d| loc.value_text(&d.unit, Some(&value), d.decimals),
     );
+    let notice = super::notices::WriteNotice {
+        tag,
+        value: value.clone(),
+        name,
+        shown,
+    };
     let cmd = HubCommand::OperatorWrite { tag, value, by };
     match commands.try_send(cmd) {
-        Ok(()) => notices.write_sent(super::notices::WriteNotice { tag, name, shown }, loc.lang),
+        Ok(()) => notices.write_sent(notice, loc.lang),
         Err(_) => notices.say(loc.pick(
             "NOT SENT: the console's command queue is full; try again",
             "NO ENVIADO: la cola de comandos de la consola está llena; intente de nuevo",

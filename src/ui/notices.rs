@@ -48,6 +48,8 @@ pub struct Notice {
 #[derive(Debug, Clone)]
 pub struct WriteNotice {
     pub tag: TagId,
+    /// As sent, in the tag's own unit: with the tag, it tells this write's record from another's.
+    pub value: crate::tag::Value,
     pub name: String,
     /// The value as the operator typed or chose it, in the console's units.
     pub shown: String,
@@ -93,8 +95,17 @@ impl Notices {
         self.items
             .retain(|old| old.text != n.text || old.outcome == Outcome::Pending);
         self.items.push_back(n);
+        // Too many: the oldest that has said all it has to say goes first; a write still waiting for its
+        // outcome stays (its failure must not go unseen).
         while self.items.len() > MAX_SHOWN {
-            self.items.pop_front();
+            match self.items.iter().position(|n| n.outcome != Outcome::Pending) {
+                Some(i) => {
+                    self.items.remove(i);
+                }
+                None => {
+                    self.items.pop_front();
+                }
+            }
         }
     }
 
@@ -110,13 +121,13 @@ impl Notices {
             if n.outcome != Outcome::Pending {
                 continue;
             }
-            // Its record: the newest write to that tag asked for since it was sent.
+            // Its record: the first write of this value to this tag asked for since it was sent (a second
+            // write to the tag, of another value, has a record and a notice of its own).
             let record = snap
                 .writes
                 .iter()
-                .rev()
-                .take_while(|r| r.asked_at >= *sent)
-                .find(|r| r.tag == w.tag);
+                .filter(|r| r.asked_at >= *sent)
+                .find(|r| r.tag == w.tag && r.value == w.value);
             let settled = record.and_then(|r| match &r.outcome {
                 WriteOutcome::Sent => None,
                 WriteOutcome::Confirmed => Some((true, String::new())),
@@ -150,13 +161,14 @@ impl Notices {
             .retain(|n| n.outcome == Outcome::Pending || n.born.elapsed() < n.life());
     }
 
-    /// The toasts, over the bottom centre of the window, above `bottom_gap` (the status bar).
-    pub fn show(&mut self, ctx: &egui::Context, bottom_gap: f32) {
+    /// The toasts, over the bottom centre of the window, above `bottom_gap` (the status bar); `id` is the
+    /// window's own (each window shows them).
+    pub fn show(&mut self, ctx: &egui::Context, id: egui::Id, bottom_gap: f32) {
         if self.items.is_empty() {
             return;
         }
         let mut dismiss = None;
-        egui::Area::new(egui::Id::unique("notices"))
+        egui::Area::new(id)
             .anchor(Align2::CENTER_BOTTOM, egui::vec2(0.0, -bottom_gap - 8.0))
             .order(egui::Order::Foreground)
             .interactable(true)
@@ -251,6 +263,7 @@ mod tests {
         let before = Timestamp(Timestamp::now().0 - 1_000_000);
         let w = WriteNotice {
             tag: TagId(3),
+            value: Value::F64(50.0),
             name: "esp01/frequency_setpoint".into(),
             shown: "50.0 Hz".into(),
         };
@@ -282,6 +295,7 @@ mod tests {
         let mut n = Notices::default();
         let w = WriteNotice {
             tag: TagId(3),
+            value: Value::F64(50.0),
             name: "esp01/frequency_setpoint".into(),
             shown: "50,0 Hz".into(),
         };
@@ -294,6 +308,41 @@ mod tests {
         assert_eq!(
             shown.text,
             format!("RECHAZADA o FALLIDA: escritura de 50,0 Hz en esp01/frequency_setpoint: {why}")
+        );
+    }
+
+    #[test]
+    fn two_writes_to_one_tag_each_get_their_own_outcome_and_a_waiting_one_is_never_crowded_out() {
+        let mut n = Notices::default();
+        let notice = |v: f64| WriteNotice {
+            tag: TagId(3),
+            value: Value::F64(v),
+            name: "esp01/frequency_setpoint".into(),
+            shown: format!("{v:.1} Hz"),
+        };
+        n.write_sent(notice(50.0), Lang::En);
+        n.write_sent(notice(52.0), Lang::En);
+        for i in 0..6 {
+            n.say(format!("acknowledged {i}"));
+        }
+        let waiting = n.current().filter(|x| x.outcome == Outcome::Pending).count();
+        assert_eq!(waiting, 2, "both writes still wait, whatever came after");
+        let now = Timestamp::now();
+        let mut second = record(3, WriteOutcome::Confirmed, now);
+        second.value = Value::F64(52.0);
+        let first = record(3, WriteOutcome::Failed("the device refused the write".into()), now);
+        n.update(&snap_with(vec![first, second]), Lang::En);
+        let texts: Vec<&str> = n
+            .current()
+            .filter(|x| x.text.contains("frequency_setpoint"))
+            .map(|x| x.text.as_str())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "REFUSED or FAILED: write of 50.0 Hz to esp01/frequency_setpoint: the device refused the write",
+                "esp01/frequency_setpoint = 52.0 Hz written and confirmed",
+            ]
         );
     }
 

@@ -263,5 +263,15 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
         assert_eq!(ScreenLayout::read(&path).windows[0].screen, "ct01");
+        // The last window closed is a layout too: nothing comes back at the next start.
+        w.windows.clear();
+        w.save_when_settled();
+        w.changed_at = Some(Instant::now() - SETTLE);
+        w.save_when_settled();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !ScreenLayout::read(&path).windows.is_empty() {
+            assert!(Instant::now() < deadline, "the empty layout was written");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }

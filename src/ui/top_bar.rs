@@ -119,8 +119,14 @@ fn top_ui(ui: &mut Ui, desk: &mut AlarmDesk, trips: &mut TripDesk, not_good: usi
         action = TopAction::ShowNotGood;
     }
     if col_w > 0.0 {
-        let mut column = part(estops, Layout::top_down(Align::Min));
-        trip_panel::estop_column_ui(&mut column, trips, lang);
+        // On a layer of its own above every dialog: an open keypad, login or confirmation (egui's modals
+        // block the layers under them) must never stand between a hand and the E-STOP.
+        let ctx = ui.ctx().clone();
+        egui::Area::new(ui.scope_id().with("estop_column"))
+            .order(egui::Order::Tooltip)
+            .fixed_pos(estops.min)
+            .constrain(false)
+            .show(&ctx, |ui| trip_panel::estop_column_ui(ui, estops, trips, lang));
     }
     action
 }

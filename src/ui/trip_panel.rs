@@ -304,17 +304,16 @@ fn estop_columns(style: &egui::Style, n: usize, height: f32) -> usize {
     if per >= min { 1 } else { 2 }
 }
 
-/// The E-STOP buttons, filling the column `ui` was given: the same place and size on every page and in
-/// every window, drawn last into a rectangle nothing else uses, so no panel or notice covers them. A press
-/// opens the confirmation in the window where it was pressed.
-pub fn estop_column_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) {
+/// The E-STOP buttons, filling `rect`: the same place and size on every page and in every window, in a
+/// rectangle nothing else uses, on a layer above every dialog, so nothing covers them or takes their touch.
+/// A press opens the confirmation in the window where it was pressed, in place of any other trip dialog.
+pub fn estop_column_ui(ui: &mut Ui, rect: egui::Rect, desk: &mut TripDesk, lang: Lang) {
     let view = desk.current.clone();
     let estops = &view.estops;
     let n = estops.len();
     if n == 0 {
         return;
     }
-    let rect = ui.max_rect();
     let sp = ui.spacing().item_spacing;
     let cols = estop_columns(ui.style(), n, rect.height());
     let rows = n.div_ceil(cols);

@@ -194,3 +194,43 @@ fn a_write_notice_floats_over_the_page_and_says_what_became_of_the_write() {
         "a notice moves no control"
     );
 }
+
+#[test]
+fn a_screen_window_has_the_banner_and_the_estops_too_and_its_estop_asks_for_confirmation() {
+    let plant = Plant::alarming();
+    let mut h = cab(&plant, (1920.0, 1080.0), Lang::En);
+    h.key_press(egui::Key::F2);
+    h.run();
+    h.get_by_label("New window").click();
+    h.run();
+    h.run();
+    assert_eq!(h.state().screen_windows().len(), 1);
+    // The harness draws the window inside the main one: every top-bar part is there twice.
+    for e in ESTOPS {
+        assert_eq!(
+            h.query_all_by_label(e).count(),
+            2,
+            "{e} in the main window and in the screen window"
+        );
+    }
+    assert_eq!(h.query_all_by_label("ACK PAGE").count(), 2);
+    assert_eq!(h.query_all_by_label("alarm ct01/wellhead_pressure:HIHI").count(), 2);
+    // The window's own E-STOP: one press asks, nothing more.
+    h.query_all_by_label("CT-01 E-STOP").last().unwrap().click();
+    h.run();
+    h.get_by_label("Confirm CT-01 E-STOP");
+}
+
+#[test]
+fn an_open_dialog_never_stands_between_a_hand_and_the_estop() {
+    let plant = Plant::alarming();
+    let mut h = cab(&plant, (1280.0, 800.0), Lang::En);
+    support::open_page(&mut h, "Tags");
+    crate::alarm_ui::type_into(&mut h, "Search tags:", "esp02/frequency_setpoint");
+    h.get_by_label("Write esp02/frequency_setpoint").click();
+    h.run();
+    h.get_by_label("Enter"); // the keypad is open, with its grey backdrop over the page
+    h.get_by_label("CT-01 E-STOP").click();
+    h.run();
+    h.get_by_label("Confirm CT-01 E-STOP");
+}

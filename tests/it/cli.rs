@@ -323,7 +323,11 @@ fn check_reports_every_problem_of_every_file_in_one_pass() {
             "site.toml:25:10: tag 'esp01/pip' uses driver 'plc9', which is not defined",
         ]
     );
-    assert_eq!(summary, "4 problem(s)");
+    // ... and it says that the other files wait for site.toml before their deeper checks.
+    assert_eq!(
+        summary,
+        "4 problem(s)\nnote: with site.toml broken, alarm, trip and screen files were checked for syntax and fields only; their tags, symbols and conditions are checked once site.toml is valid"
+    );
 
     // A good site: three [[alarm]] entries that do not fit the schema, each reported at its own line,
     // and of the two that do, the one on an unknown tag.
@@ -495,11 +499,22 @@ fn a_write_out_of_range_is_refused_and_nothing_is_sent() {
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     let refused = "esp01/frequency_setpoint = 80: refused, nothing sent: enter a value within the range 35 to 70 Hz";
     assert!(stdout(&o).contains(refused), "{}", stdout(&o));
-    // Refused before anything started: not even the site's records were opened.
-    assert!(!home.path().join("wellconsole").exists());
-    let o = wellconsole_at(home.path(), &["write", "esp01/rate", "100"], &[], "");
+    let o = wellconsole_at(
+        home.path(),
+        &["write", "esp01/rate", "100", "--role", "operator"],
+        &[],
+        "",
+    );
     assert_eq!(o.status.code(), Some(1), "a read-only tag");
     assert!(stdout(&o).contains("the tag is not writable"), "{}", stdout(&o));
+    // Nothing was sent, and both refusals are in the audit trail under the name of whoever asked.
+    let log = stdout(&wellconsole_at(home.path(), &["audit", "list"], &[], ""));
+    for line in [
+        "write esp01/frequency_setpoint REFUSED value 80: not sent: the value must be a value within the range 35 to 70 Hz",
+        "write esp01/rate REFUSED value 100: the tag is not writable",
+    ] {
+        assert!(log.contains(line), "{line}: {log}");
+    }
     let o = wellconsole_at(home.path(), &["write", "esp01/no_such_tag", "1"], &[], "");
     assert_eq!(o.status.code(), Some(2), "a tag the project does not have");
 }
@@ -621,6 +636,13 @@ fn check_reports_modbus_configuration_errors() {
             "no request in flight",
             MODBUS_SITE.replace("127.0.0.1:502\"", "127.0.0.1:502\"\npipeline = 0"),
             "site.toml:10:12: pipeline must be between 1 (one request at a time, the default) and 32",
+        ),
+        (
+            "a driver's own problem does not hide its tags' addresses",
+            MODBUS_SITE
+                .replace("127.0.0.1:502\"", "127.0.0.1:502\"\npipeline = 0")
+                .replace("hr:0:f32", "hr:0:f32:abcdefgh"),
+            "site.toml:16:11: byte order 'abcdefgh' does not fit f32",
         ),
         (
             "pipeline on an RTU line",

@@ -121,6 +121,11 @@ pub struct PendingWrite {
     sent: metric::Value,
     /// The first send: the deadline runs from here.
     sent_at: Timestamp,
+    /// The same moment on the node's clock, as far as its reports tell (no node's clock is trusted to agree
+    /// with this console's; its lag is measured on its latest report before the command).
+    sent_at_node: Timestamp,
+    /// Writes of the same value waiting on this one: each gets the outcome.
+    waiters: usize,
     timeout: Duration,
     /// The metric's latest report since the command, as text for the failure reason.
     last_reported: Option<String>,
@@ -161,6 +166,9 @@ struct Bound {
     writable: bool,
     /// From the latest birth certificate.
     datatype: Option<u32>,
+    /// How far the node's clock stamps lag this console's receipt of its latest report of the metric (µs):
+    /// its clock's offset plus the way here. A command's time is put on the node's clock with it.
+    lag_us: Option<i64>,
 }
 
 #[derive(Default)]
@@ -199,6 +207,8 @@ pub struct Host {
     pending: Vec<PendingWrite>,
     /// Write outcomes not yet taken by the driver.
     outcomes: Vec<DriverEvent>,
+    /// When the message being handled arrived, by this console's clock.
+    received_at: Timestamp,
     pub counters: HostCounters,
 }
 
@@ -213,6 +223,7 @@ impl Host {
             nodes: HashMap::new(),
             pending: Vec::new(),
             outcomes: Vec::new(),
+            received_at: Timestamp::ZERO,
             counters: HostCounters::default(),
         };
         for t in tags {
@@ -234,6 +245,7 @@ impl Host {
                 scaling: t.scaling,
                 writable: t.writable,
                 datatype: None,
+                lag_us: None,
             });
         }
         h
@@ -307,6 +319,7 @@ impl Host {
         out: &mut Vec<Sample>,
         actions: &mut Vec<HostAction>,
     ) -> Result<(), HostError> {
+        self.received_at = now;
         let Some(SpbTopic::Message {
             group,
             kind,
@@ -550,6 +563,9 @@ impl Host {
         if !self.pending.is_empty() {
             self.on_report(i, m, &sample);
         }
+        if self.received_at != Timestamp::ZERO {
+            self.bound[i].lag_us = Some(self.received_at.micros().saturating_sub(sample.source_ts.micros()));
+        }
         out.push(sample);
     }
 
@@ -571,16 +587,19 @@ impl Host {
         if !exact {
             return;
         }
-        // Compared in ms, the resolution of Sparkplug timestamps (the command carries the same truncation).
-        if now_ms(sample.source_ts) < now_ms(w.sent_at) {
+        // On the node's own clock, in ms (the resolution of Sparkplug timestamps): a node whose clock runs
+        // behind this console's still confirms its writes.
+        if now_ms(sample.source_ts) < now_ms(w.sent_at_node) {
             w.stamped_before_send = true;
             return;
         }
         let w = self.pending.swap_remove(k);
-        self.outcomes.push(DriverEvent::WriteConfirmed {
-            tag: w.tag,
-            value: w.value,
-        });
+        for _ in 0..w.waiters {
+            self.outcomes.push(DriverEvent::WriteConfirmed {
+                tag: w.tag,
+                value: w.value.clone(),
+            });
+        }
     }
 
     fn mark_device(&self, key: &NodeKey, device: &str, now: Timestamp, out: &mut Vec<Sample>) {
@@ -661,6 +680,8 @@ impl Host {
                 value: value.clone(),
                 sent,
                 sent_at: now,
+                sent_at_node: Timestamp(now.micros().saturating_sub(b.lag_us.unwrap_or(0))),
+                waiters: 1,
                 timeout: Duration::ZERO,
                 last_reported: None,
                 stamped_before_send: false,
@@ -675,14 +696,18 @@ impl Host {
     pub fn await_confirmation(&mut self, mut w: PendingWrite, timeout: Duration) {
         if let Some(k) = self.pending.iter().position(|p| p.tag == w.tag) {
             if self.pending[k].sent == w.sent {
+                // The same value again: it waits on the first, and gets its outcome too.
+                self.pending[k].waiters += 1;
                 return;
             }
             let old = self.pending.swap_remove(k);
-            self.outcomes.push(DriverEvent::WriteFailed {
-                tag: old.tag,
-                value: old.value,
-                reason: format!("superseded by a write of {} before it was confirmed", w.value),
-            });
+            for _ in 0..old.waiters {
+                self.outcomes.push(DriverEvent::WriteFailed {
+                    tag: old.tag,
+                    value: old.value.clone(),
+                    reason: format!("superseded by a write of {} before it was confirmed", w.value),
+                });
+            }
         }
         w.timeout = timeout;
         self.pending.push(w);
@@ -695,11 +720,13 @@ impl Host {
             if now < w.deadline() {
                 return true;
             }
-            outcomes.push(DriverEvent::WriteFailed {
-                tag: w.tag,
-                value: w.value.clone(),
-                reason: w.failure_reason(),
-            });
+            for _ in 0..w.waiters {
+                outcomes.push(DriverEvent::WriteFailed {
+                    tag: w.tag,
+                    value: w.value.clone(),
+                    reason: w.failure_reason(),
+                });
+            }
             false
         });
     }
@@ -707,11 +734,13 @@ impl Host {
     /// Fails every waiting write with `reason` (the connection its confirmation would come over is gone).
     pub fn abandon_writes(&mut self, reason: &str) {
         for w in self.pending.drain(..) {
-            self.outcomes.push(DriverEvent::WriteFailed {
-                tag: w.tag,
-                value: w.value,
-                reason: reason.to_owned(),
-            });
+            for _ in 0..w.waiters {
+                self.outcomes.push(DriverEvent::WriteFailed {
+                    tag: w.tag,
+                    value: w.value.clone(),
+                    reason: reason.to_owned(),
+                });
+            }
         }
     }
 
