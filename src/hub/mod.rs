@@ -290,21 +290,14 @@ impl Hub {
             .directory()
             .get(tag)
             .map_or_else(|| format!("{tag:?}"), |d| d.name.clone());
-        // A write the tag itself refuses is audited as refused, with the reason, as the record says.
-        let tag_refuses = match self.table.directory().get(tag) {
-            None => Some("no such tag"),
-            Some(d) if !d.writable => Some("the tag is not writable"),
-            Some(_) => None,
-        };
         let outcome = if by.role.may(Action::WriteSetpoint) {
-            self.audit_write(
-                &by,
-                &name,
-                &value,
-                tag_refuses.is_none(),
-                tag_refuses.unwrap_or_default().into(),
-            );
-            self.write(tag, value.clone())
+            let outcome = self.write(tag, value.clone());
+            // A write the tag itself refuses is audited as refused, with the reason, as its record says.
+            match &outcome {
+                WriteOutcome::Refused(why) => self.audit_write(&by, &name, &value, false, why.clone()),
+                _ => self.audit_write(&by, &name, &value, true, String::new()),
+            }
+            outcome
         } else {
             self.counters.commands_failed += 1;
             let why = format!("{} ({}) may not {}", by.user, by.role, Action::WriteSetpoint.label());
@@ -464,7 +457,7 @@ impl Hub {
                 requests_per_sec: p.stats.requests().map(|_| self.request_rates[i]),
                 errors: p.stats.errors(),
                 exceptions: p.stats.exceptions(),
-                last_rtt_ms: p.stats.last_rtt_us() as f64 / 1e3,
+                last_rtt_ms: p.stats.requests().map(|_| p.stats.last_rtt_us() as f64 / 1e3),
                 last_error: p.stats.last_error(),
                 detail: p.stats.detail(),
                 waiting_for_birth: p.stats.waiting_for_birth(),

@@ -28,7 +28,8 @@ pub struct DriverStatus {
     /// Transport errors and device exceptions.
     pub errors: u64,
     pub exceptions: u64,
-    pub last_rtt_ms: f64,
+    /// The latest request's round trip; `None` where `requests` is (no request, no round trip).
+    pub last_rtt_ms: Option<f64>,
     pub last_error: Option<Arc<String>>,
     pub detail: Option<Arc<String>>,
     /// Edge nodes the driver's tags name that it has not seen announce themselves (Sparkplug B births).

@@ -22,16 +22,16 @@ const TOUCH_ROW_HEIGHT: f32 = 36.0;
 
 /// An alarm line's height in this style (touch mode is recognised by its large targets).
 pub fn row_height(style: &egui::Style) -> f32 {
-    if is_touch(style) { TOUCH_ROW_HEIGHT } else { ROW_HEIGHT }
+    if theme::is_touch(style) {
+        TOUCH_ROW_HEIGHT
+    } else {
+        ROW_HEIGHT
+    }
 }
 
 /// The header line's height: the tallest control in it.
 pub fn header_height(style: &egui::Style) -> f32 {
     style.spacing.interact_size.y.max(30.0)
-}
-
-fn is_touch(style: &egui::Style) -> bool {
-    style.spacing.interact_size.y >= theme::TOUCH_TARGET
 }
 
 /// Height of the banner part (header, three lines, the file-problem line when there is one): fixed, so
@@ -72,7 +72,7 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) -> BannerAct
     let mut action = BannerAction::None;
     let shown = shown(desk);
     let lang = desk.lang();
-    let touch = is_touch(ui.style());
+    let touch = theme::is_touch(ui.style());
     ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
     let header = header_height(ui.style());
     ui.horizontal(|ui| {
@@ -236,7 +236,7 @@ pub fn not_good_ui(ui: &mut Ui, lang: Lang, not_good: usize) -> BannerAction {
 
 /// The width of the button column, for the longest label in either language.
 pub fn buttons_width(style: &egui::Style) -> f32 {
-    if is_touch(style) { 190.0 } else { 150.0 }
+    if theme::is_touch(style) { 190.0 } else { 150.0 }
 }
 
 /// ACK, ACK PAGE and SILENCE, one above the other, each a full-width target of a third of `height`:
@@ -255,23 +255,23 @@ pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
     };
     let shown = shown(desk);
     let may_ack = desk.may(Action::Acknowledge);
-    let not_allowed = format!(
-        "{} ({}) {}",
-        desk.settings.actor.user,
-        desk.settings.actor.role,
-        lang.pick("may not acknowledge", "no puede reconocer")
-    );
+    // The role's refusal in the console's words (none where the role allows it).
+    let refusal = super::alarm_pages::role_refusal(desk, Action::Acknowledge);
+    let why_not = |r: egui::Response| match &refusal {
+        Some(why) => r.on_disabled_hover_text(why),
+        None => r,
+    };
     let target = desk
         .selected
         .clone()
         .filter(|id| desk.row(id).is_some_and(|r| r.state.is_unacked()));
     let ack = egui::Button::new(RichText::new(lang.pick("ACK", "RECON")).strong());
-    if ui
-        .add_enabled_ui(may_ack && target.is_some(), |ui| ui.put(place(0), ack))
-        .inner
-        .on_hover_text(lang.pick("Acknowledge the selected alarm", "Reconocer la alarma seleccionada"))
-        .on_disabled_hover_text(&not_allowed)
-        .clicked()
+    if why_not(
+        ui.add_enabled_ui(may_ack && target.is_some(), |ui| ui.put(place(0), ack))
+            .inner,
+    )
+    .on_hover_text(lang.pick("Acknowledge the selected alarm", "Reconocer la alarma seleccionada"))
+    .clicked()
         && let Some(id) = target
     {
         desk.acknowledge(vec![id]);
@@ -282,15 +282,15 @@ pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
         .map(|r| r.def.id.clone())
         .collect();
     let ack_page = egui::Button::new(RichText::new(lang.pick("ACK PAGE", "RECON PÁGINA")).strong());
-    if ui
-        .add_enabled_ui(may_ack && !page.is_empty(), |ui| ui.put(place(1), ack_page))
-        .inner
-        .on_hover_text(lang.pick(
-            "Acknowledge every alarm shown in the banner",
-            "Reconocer todas las alarmas del banner",
-        ))
-        .on_disabled_hover_text(&not_allowed)
-        .clicked()
+    if why_not(
+        ui.add_enabled_ui(may_ack && !page.is_empty(), |ui| ui.put(place(1), ack_page))
+            .inner,
+    )
+    .on_hover_text(lang.pick(
+        "Acknowledge every alarm shown in the banner",
+        "Reconocer todas las alarmas del banner",
+    ))
+    .clicked()
     {
         desk.acknowledge(page);
     }

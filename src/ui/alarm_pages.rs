@@ -292,7 +292,7 @@ fn time_left(now: Timestamp, then: Timestamp, lang: Lang) -> String {
 
 /// Why this console's user may not do `action` ("vic (viewer) may not shelve (allowed: …)"), worded like
 /// the refusal the engine journals; `None` when the role allows it.
-fn role_refusal(desk: &AlarmDesk, action: Action) -> Option<String> {
+pub(super) fn role_refusal(desk: &AlarmDesk, action: Action) -> Option<String> {
     if desk.may(action) {
         return None;
     }
@@ -498,9 +498,6 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagS
                 id: r.def.id.clone(),
                 reason: String::new(),
             });
-        }
-        if let Some(n) = &desk.notice {
-            ui.label(RichText::new(n).color(theme::text_dim()));
         }
     });
     if !why_not.is_empty() {

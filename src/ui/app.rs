@@ -313,8 +313,7 @@ impl ConsoleApp {
                     let marks = &self.desk.view.tag_marks;
                     let actor = self.desk.settings.actor.clone();
                     let may_write = actor.role.may(crate::auth::Action::WriteSetpoint);
-                    let notice = self.trend.notice.as_deref();
-                    match tag_browser_ui(ui, &mut self.tags, &snap, now, notice, marks, may_write) {
+                    match tag_browser_ui(ui, &mut self.tags, &snap, now, marks, may_write) {
                         Some(TagAction::Trend(id)) => {
                             if let Some(def) = snap.directory.get(id) {
                                 self.trend.put_on_trend(&def.name, lang);
@@ -566,7 +565,7 @@ impl ConsoleApp {
     /// What an operator asked for on a screen, in the main window or another one.
     fn screen_action_ui(&mut self, ui: &Ui, action: Option<ScreenAction>, snap: &Snapshot) {
         if action.is_some() {
-            ui.ctx().request_repaint(); // the notice shows on the next frame
+            ui.ctx().request_repaint(); // the page it leads to, or its toast, without waiting for data
         }
         let loc = self.desk.locale();
         match action {
@@ -773,7 +772,7 @@ impl ConsoleApp {
     }
 }
 
-/// Sends an operator's write to the hub (which checks the role and audits it); the notice to show.
+/// Sends an operator's write to the hub (which checks the role and audits it); its toast follows it.
 fn send_write(
     notices: &mut Notices,
     commands: &Sender<HubCommand>,

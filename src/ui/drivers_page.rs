@@ -47,11 +47,10 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
                     ui.label("–");
                 }
                 // Publish/subscribe drivers (MQTT, OPC UA notifications) have messages, not round trips.
-                if d.last_rtt_ms > 0.0 {
-                    ui.label(format!("{:.2} ms", d.last_rtt_ms));
-                } else {
-                    ui.label("–");
-                }
+                match d.last_rtt_ms {
+                    Some(ms) if ms > 0.0 => ui.label(format!("{ms:.2} ms")),
+                    _ => ui.label("–"),
+                };
                 ui.label(format!("{} / {}", d.errors, d.exceptions));
                 ui.end_row();
             }

@@ -61,12 +61,13 @@ pub struct Notices {
 }
 
 impl Notices {
-    /// A notice that needs no follow-up. Texts starting "NOT SENT" or "REFUSED" are shown as failures.
+    /// A notice that needs no follow-up. The desks word a command that did not go out in capitals ("NOT
+    /// SENT", "COMMAND NOT SENT", "REFUSED" and their Spanish): those are shown as failures.
     pub fn say(&mut self, text: impl Into<String>) {
         let text = text.into();
         let failed = ["NOT SENT", "NO ENVIADO", "REFUSED", "RECHAZAD"]
             .iter()
-            .any(|p| text.starts_with(p));
+            .any(|p| text.contains(p));
         let outcome = if failed { Outcome::Failed } else { Outcome::Info };
         self.push(Notice {
             text,
@@ -352,10 +353,16 @@ mod tests {
         n.say("NOT SENT: the console's command queue is full; try again");
         n.say("NOT SENT: the console's command queue is full; try again");
         n.say("acknowledged");
+        n.say("COMANDO NO ENVIADO: la cola de comandos de la consola está llena");
         let all: Vec<_> = n.current().collect();
-        assert_eq!(all.len(), 2);
+        assert_eq!(all.len(), 3);
         assert_eq!(all[0].outcome, Outcome::Failed);
         assert_eq!(all[1].outcome, Outcome::Info);
+        assert_eq!(
+            all[2].outcome,
+            Outcome::Failed,
+            "the alarm desk's words for a command not sent"
+        );
         for i in 0..10 {
             n.say(format!("notice {i}"));
         }

@@ -75,15 +75,13 @@ fn text_width(ui: &Ui, text: &str) -> f32 {
         .x
 }
 
-/// Draws the browser; returns the tag whose "+ Trend" button was pressed, if any.
-/// `notice` (e.g. "added to the trend") shows in the search row, where it never moves the rows below
-/// between a touch and the next.
+/// Draws the browser; returns the tag whose "+ Trend" button was pressed, if any. (What became of it is the
+/// shell's toast, never a line here that would move the rows.)
 pub fn tag_browser_ui(
     ui: &mut Ui,
     state: &mut TagBrowserState,
     snap: &Snapshot,
     now: Timestamp,
-    notice: Option<&str>,
     marks: &AlarmMarks,
     may_write: bool,
 ) -> Option<TagAction> {
@@ -108,10 +106,6 @@ pub fn tag_browser_ui(
             &mut state.only_not_good,
             lang.pick("Only bad, stale or uncertain", "Solo malas, obsoletas o inciertas"),
         );
-        if let Some(n) = notice {
-            ui.separator();
-            ui.label(RichText::new(n).color(theme::text_dim()));
-        }
     });
     let rows = state.matches(snap);
     let of = lang.pick("of", "de");

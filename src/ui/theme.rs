@@ -214,6 +214,11 @@ pub const TOUCH_TARGET: f32 = 57.0;
 
 /// Applies the console theme to a context (`touch`: every control at least `TOUCH_TARGET` high, text a
 /// size larger; `sunlight`: the high-contrast palette) on this UI thread.
+/// Touch mode, as a style shows it: its targets are at least `TOUCH_TARGET` high.
+pub fn is_touch(style: &egui::Style) -> bool {
+    style.spacing.interact_size.y >= TOUCH_TARGET
+}
+
 pub fn apply(ctx: &egui::Context, touch: bool, sunlight: bool) {
     SUNLIGHT_ON.with(|c| c.set(sunlight));
     let mut style = (*ctx.global_style()).clone();

@@ -364,9 +364,6 @@ pub fn trend_page_ui(
             let off = lang.pick("History off: live data only", "Histórico apagado: solo datos en vivo");
             ui.label(RichText::new(off).color(theme::text_dim()));
         }
-        if let Some(n) = &st.notice {
-            ui.label(RichText::new(n).color(theme::text_dim()));
-        }
     });
     match st.tab {
         TrendTab::Time => time_ui(ui, st, snap, now, reader, loc),

@@ -285,11 +285,7 @@ pub fn strip_ui(ui: &mut Ui, desk: &mut TripDesk, lang: Lang) -> StripAction {
 
 /// The E-STOP column's width (one column of buttons; two when they would be shorter than a target).
 pub fn estop_column_width(style: &egui::Style, desk: &TripDesk, height: f32) -> f32 {
-    let one = if style.spacing.interact_size.y >= theme::TOUCH_TARGET {
-        200.0
-    } else {
-        180.0
-    };
+    let one = if theme::is_touch(style) { 200.0 } else { 180.0 };
     match desk.current.estops.len() {
         0 => 0.0,
         n if estop_columns(style, n, height) > 1 => 2.0 * one + style.spacing.item_spacing.x,
@@ -514,9 +510,6 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, directory: &cra
     let view = desk.current.clone();
     let may_reset = actor.role.may(Action::TripReset);
     let may_bypass = actor.role.may(Action::Bypass);
-    if let Some(n) = &desk.notice {
-        ui.label(RichText::new(n).strong());
-    }
     if !may_reset {
         ui.label(
             RichText::new(match lang {

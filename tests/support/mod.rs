@@ -31,7 +31,7 @@ pub fn demo_snapshot() -> Snapshot {
         requests_per_sec: None,
         errors: 0,
         exceptions: 0,
-        last_rtt_ms: 0.0,
+        last_rtt_ms: None,
         last_error: None,
         detail: None,
         waiting_for_birth: Default::default(),
