@@ -147,27 +147,9 @@ impl Text {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tag::{DriverId, TagDef, TagId, Value, ValueKind};
+    use crate::tag::test_setpoint as tag;
+    use crate::tag::{Value, ValueKind};
     use crate::units::UnitSystem;
-
-    fn tag(unit: &str, range: (f64, f64)) -> TagDef {
-        TagDef {
-            id: TagId(0),
-            name: "sep01/pressure_setpoint".into(),
-            description: String::new(),
-            description_es: String::new(),
-            unit: unit.into(),
-            kind: ValueKind::F64,
-            range: Some(range),
-            decimals: 0,
-            driver: DriverId(0),
-            address: String::new(),
-            stale_after: std::time::Duration::from_secs(2),
-            writable: true,
-            history: crate::historian::HistoryMode::default(),
-            label: Default::default(),
-        }
-    }
 
     fn si(lang: Lang) -> Locale {
         Locale {

@@ -166,6 +166,27 @@ impl TagDirectory {
     }
 }
 
+/// A writable f64 setpoint with `unit` and `range`, for unit tests that need a tag and nothing else.
+#[cfg(test)]
+pub(crate) fn test_setpoint(unit: &str, range: (f64, f64)) -> TagDef {
+    TagDef {
+        id: TagId(0),
+        name: "sep01/pressure_setpoint".into(),
+        description: String::new(),
+        description_es: String::new(),
+        label: Default::default(),
+        unit: unit.into(),
+        kind: ValueKind::F64,
+        range: Some(range),
+        decimals: 0,
+        driver: DriverId(0),
+        address: String::new(),
+        stale_after: Duration::from_secs(2),
+        writable: true,
+        history: crate::historian::HistoryMode::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,20 +194,15 @@ mod tests {
 
     fn wellhead_pressure(label: Text) -> TagDef {
         TagDef {
-            id: TagId(0),
             name: "ct01/wellhead_pressure".into(),
-            description: String::new(),
-            description_es: String::new(),
             label,
             unit: "psi".into(),
-            kind: ValueKind::F64,
             range: None,
-            decimals: 0,
-            driver: DriverId(0),
             address: "ct01/wellhead_pressure".into(),
             stale_after: Duration::from_secs(5),
             writable: false,
             history: crate::historian::HistoryMode::All,
+            ..test_setpoint("psi", (0.0, 1.0))
         }
     }
 

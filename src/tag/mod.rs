@@ -9,6 +9,8 @@ mod table;
 mod time;
 mod value;
 
+#[cfg(test)]
+pub(crate) use def::test_setpoint;
 pub use def::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
 pub use quality::{BadReason, Quality};
 pub use table::{Sample, TagState, TagTable, TagUpdate};

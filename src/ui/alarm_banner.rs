@@ -333,12 +333,11 @@ pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timest
     }
 }
 
-/// Indicator, time, first-out, tag, type, message, value and state: the same line in banner and summary.
-pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp) {
-    // The whole line is one touch target (select); selectable text would swallow the touch.
+/// The start of an alarm's line, the same in banner and summary: indicator, time, first-out, tag, type and
+/// message. The whole line is one touch target (select): selectable text would swallow the touch.
+pub fn alarm_head_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp) {
     ui.style_mut().interaction.selectable_labels = false;
-    let loc = desk.locale();
-    let lang = loc.lang;
+    let lang = desk.lang();
     indicator_ui(ui, 20.0, r.def.priority, r.state, now);
     ui.label(RichText::new(r.since.to_local_hms()).monospace());
     if r.first_out {
@@ -347,12 +346,24 @@ pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp
     ui.label(RichText::new(&*r.def.tag_name).monospace().strong());
     ui.label(RichText::new(r.def.kind.label(lang)).monospace());
     ui.label(RichText::new(r.def.message.get(lang)).strong());
+}
+
+/// "at alarm 3400 psi": the value an alarm came in at, marked so it never reads as the value now.
+pub fn at_alarm_text(value: &str, lang: Lang) -> String {
+    format!("{} {value}", lang.pick("at alarm", "al activarse"))
+}
+
+/// The banner's line: the head, the value (marked once the alarm has returned), limit and state.
+pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp) {
+    alarm_head_ui(ui, desk, r, now);
+    let loc = desk.locale();
+    let lang = loc.lang;
     // The value the alarm came in at (none for a bad-quality alarm: the alarm itself says what is wrong).
     // Once the alarm has returned it is history, and marked so: it must not read as the value now.
     if let Some(value) = super::alarm_pages::alarm_value_text(r, loc) {
         if r.state == AlarmState::ReturnedUnacked {
             ui.label(
-                RichText::new(format!("{} {value}", lang.pick("at alarm", "en alarma")))
+                RichText::new(at_alarm_text(&value, lang))
                     .monospace()
                     .color(theme::text_dim()),
             );

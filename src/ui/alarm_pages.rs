@@ -3,7 +3,7 @@
 //! A summary line shows the value at alarm beside the live one from the console's snapshot (a returned
 //! alarm's reading is history), and a disabled action says why, in words a touch panel can read.
 
-use super::alarm_banner::row_height;
+use super::alarm_banner::{alarm_head_ui, at_alarm_text, row_height};
 use super::alarm_desk::{AlarmDesk, Dialog, SortKey, StateFilter};
 use super::alarm_symbol::indicator_ui;
 use super::{readout, theme};
@@ -186,22 +186,12 @@ fn summary_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<
 /// both values): the value at alarm, marked and dimmed, beside the live value with its quality, and a
 /// shelf's start, end, author and reason.
 fn summary_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, live: Option<&TagState>, now: Timestamp) {
-    // The whole line is one touch target (select); selectable text would swallow the touch.
-    ui.style_mut().interaction.selectable_labels = false;
+    alarm_head_ui(ui, desk, r, now);
     let loc = desk.locale();
     let lang = loc.lang;
-    indicator_ui(ui, 20.0, r.def.priority, r.state, now);
-    ui.label(RichText::new(r.since.to_local_hms()).monospace());
-    if r.first_out {
-        readout::chip_ui(ui, lang.pick("1ST OUT", "PRIMERA"), theme::ALARM_OUTLINE);
-    }
-    ui.label(RichText::new(&*r.def.tag_name).monospace().strong());
-    ui.label(RichText::new(r.def.kind.label(lang)).monospace());
-    ui.label(RichText::new(r.def.message.get(lang)).strong());
     if let Some(v) = alarm_value_text(r, loc) {
-        let at_alarm = lang.pick("at alarm", "al activarse");
         ui.label(
-            RichText::new(format!("{at_alarm} {v}"))
+            RichText::new(at_alarm_text(&v, lang))
                 .monospace()
                 .color(theme::text_dim()),
         );

@@ -324,26 +324,8 @@ fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snap
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tag::{DriverId, TagDef};
-
-    fn tag(unit: &str, range: (f64, f64)) -> TagDef {
-        TagDef {
-            id: TagId(0),
-            name: "sep01/pressure_setpoint".into(),
-            description: String::new(),
-            description_es: String::new(),
-            unit: unit.into(),
-            kind: ValueKind::F64,
-            range: Some(range),
-            decimals: 0,
-            driver: DriverId(0),
-            address: String::new(),
-            stale_after: std::time::Duration::from_secs(2),
-            writable: true,
-            history: crate::historian::HistoryMode::default(),
-            label: Default::default(),
-        }
-    }
+    use crate::tag::TagDef;
+    use crate::tag::test_setpoint as tag;
 
     #[test]
     fn search_wants_every_word_in_the_name_or_either_description() {
