@@ -130,7 +130,10 @@ pub struct HeadlessReport {
     pub ran_for_secs: f64,
     pub tags: usize,
     pub samples_in: u64,
-    pub samples_dropped: u64,
+    /// Samples replaced by newer values of the same tag because the hub was behind.
+    pub samples_coalesced: u64,
+    /// Write outcomes drivers could not report (their event queue was full).
+    pub events_lost: u64,
     pub samples_per_sec: f64,
     pub drivers: BTreeMap<String, DriverStatus>,
     pub values: BTreeMap<String, TagReport>,
@@ -169,7 +172,8 @@ impl HeadlessReport {
             ran_for_secs: secs,
             tags: snap.directory.len(),
             samples_in: snap.counters.samples_in,
-            samples_dropped: snap.counters.samples_dropped,
+            samples_coalesced: snap.counters.samples_coalesced,
+            events_lost: snap.counters.events_lost,
             samples_per_sec: snap.counters.samples_in as f64 / secs.max(1e-9),
             drivers: snap.drivers.iter().map(|d| (d.name.clone(), d.clone())).collect(),
             values,

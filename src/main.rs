@@ -510,12 +510,12 @@ fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result
     let duration = secs(args.for_secs.context("--for SECONDS is required with --headless")?)?;
     let report = wellconsole::headless::run_for(project, opts, duration)?;
     println!(
-        "{}: {} tags, {} samples in ({:.0}/s), {} dropped, {:.1} s",
+        "{}: {} tags, {} samples in ({:.0}/s), {} coalesced, {:.1} s",
         report.site,
         report.tags,
         report.samples_in,
         report.samples_per_sec,
-        report.samples_dropped,
+        report.samples_coalesced,
         report.ran_for_secs
     );
     if let Some(h) = &report.history {

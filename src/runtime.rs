@@ -1,6 +1,7 @@
 //! Wiring: turns a loaded project into running threads (one per driver, one hub) and hands out the
 //! two things the rest of the program needs: the snapshot cell to read and the command sender to write.
 
+use crate::alarm::AlarmCommand;
 use crate::alarm::journal::{JournalStats, JournalWriter};
 use crate::alarm::reload::{self, ConfigProblems};
 use crate::alarm::{AlarmEngine, AlarmService, AlarmViewCell};
@@ -9,24 +10,77 @@ use crate::driver::modbus::ModbusDriver;
 use crate::driver::mqtt::MqttDriver;
 use crate::driver::opcua::OpcUaDriver;
 use crate::driver::sim::SimDriver;
-use crate::driver::{DriverLink, DriverStats, SampleSender};
+use crate::driver::{DriverLink, DriverStats, sample_channel};
 use crate::historian::{Historian, HistorianConfig, HistorianStats, WriterTag};
-use crate::hub::{DriverPort, Hub, HubCommand, SnapshotCell, Subscriber};
+use crate::hub::{
+    Carries, CommandSender, DriverPort, Hub, HubCommand, ROUTINE_QUEUE, ServiceCommand, SnapshotCell, Subscriber,
+    URGENT_QUEUE,
+};
 use crate::project::{DriverKind, Origin, Project};
 use crate::sim::ScheduledFault;
 use crate::tag::TagDirectory;
 use crate::trip::store::TripStateWriter;
-use crate::trip::{TripEngine, TripService, TripViewCell};
-use crossbeam_channel::{Sender, bounded};
+use crate::trip::{TripCommand, TripEngine, TripService, TripViewCell};
+use crossbeam_channel::bounded;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
-/// Batches a driver may have queued before its samples are dropped (at 10 Hz: 25 s of backlog).
+/// Batches a driver may have queued before its samples are folded into its overflow slot (newest value
+/// per tag; the hub takes a backlog older than `HubTiming::coalesce_after` whole long before this fills).
 const SAMPLE_QUEUE_BATCHES: usize = 256;
-/// Operator commands queued for the hub, and per driver.
+/// Commands queued per driver, and outcomes per driver back to the hub.
 const COMMAND_QUEUE: usize = 256;
+
+/// The commands of the services this console runs: what `HubCommand::Service` carries here. A new service
+/// with commands of its own adds a variant and a `Carries` impl; the hub does not change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Service {
+    Alarm(AlarmCommand),
+    Trip(TripCommand),
+}
+
+impl ServiceCommand for Service {
+    fn urgent(&self) -> bool {
+        matches!(self, Service::Trip(c) if c.urgent())
+    }
+}
+
+impl Carries<AlarmCommand> for Service {
+    fn carried(&self) -> Option<&AlarmCommand> {
+        match self {
+            Service::Alarm(c) => Some(c),
+            Service::Trip(_) => None,
+        }
+    }
+}
+
+impl Carries<TripCommand> for Service {
+    fn carried(&self) -> Option<&TripCommand> {
+        match self {
+            Service::Trip(c) => Some(c),
+            Service::Alarm(_) => None,
+        }
+    }
+}
+
+impl From<AlarmCommand> for Service {
+    fn from(c: AlarmCommand) -> Self {
+        Service::Alarm(c)
+    }
+}
+
+impl From<TripCommand> for Service {
+    fn from(c: TripCommand) -> Self {
+        Service::Trip(c)
+    }
+}
+
+/// What the console sends the hub.
+pub type Command = HubCommand<Service>;
+/// The console's end of the hub's command lanes.
+pub type Commands = CommandSender<Service>;
 
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeOptions {
@@ -83,7 +137,7 @@ pub enum RuntimeError {
 pub struct Runtime {
     pub project: Arc<Project>,
     pub snapshot: SnapshotCell,
-    pub commands: Sender<HubCommand>,
+    pub commands: Commands,
     pub history: Option<HistoryHandle>,
     pub alarms: AlarmHandle,
     /// Trips and E-stops, for the console.
@@ -105,7 +159,7 @@ impl Runtime {
     pub fn start(
         project: Project,
         opts: RuntimeOptions,
-        subscribers: Vec<Box<dyn Subscriber>>,
+        subscribers: Vec<Box<dyn Subscriber<Service>>>,
         notify: Option<Arc<dyn Fn() + Send + Sync>>,
     ) -> Result<Self, RuntimeError> {
         if let Some(s) = opts.speed
@@ -121,7 +175,6 @@ impl Runtime {
         let mut starts = Vec::new();
         let only_driver = opts.write_only.and_then(|t| directory.get(t)).map(|t| t.driver);
         for d in &project.site.drivers {
-            let (tx, rx) = bounded(SAMPLE_QUEUE_BATCHES);
             let (ctx, crx) = bounded(COMMAND_QUEUE);
             let (etx, erx) = bounded(COMMAND_QUEUE);
             let stats = Arc::new(if d.kind.polls() {
@@ -129,6 +182,7 @@ impl Runtime {
             } else {
                 DriverStats::default()
             });
+            let (tx, rx) = sample_channel(d.id, SAMPLE_QUEUE_BATCHES, stats.clone());
             ports.push(DriverPort {
                 name: d.name.clone(),
                 kind: d.kind.label(),
@@ -140,7 +194,7 @@ impl Runtime {
             let link = DriverLink {
                 id: d.id,
                 name: d.name.clone(),
-                samples: SampleSender::new(d.id, tx, stats.clone()),
+                samples: tx,
                 commands: crx,
                 events: etx,
                 stats,
@@ -208,8 +262,8 @@ impl Runtime {
         if let Some(tx) = trip_state_tx {
             trips = trips.with_store(tx);
         }
-        let (cmd_tx, cmd_rx) = bounded(COMMAND_QUEUE);
-        let mut hub = Hub::new(directory.clone(), ports, cmd_rx);
+        let (cmd_tx, lanes) = crate::hub::command_lanes(ROUTINE_QUEUE, URGENT_QUEUE);
+        let mut hub: Hub<Service> = Hub::new(directory.clone(), ports, lanes);
         if let Some(tx) = audit_tx {
             trips = trips.with_audit(tx.clone());
             hub.set_audit(tx);

@@ -19,7 +19,7 @@ pub use engine::{AlarmCommand, AlarmEngine, PriorityCounts};
 pub use state::{AlarmEvent, AlarmRow, AlarmState, EventKind};
 
 use crate::auth::audit::{AuditEntry, AuditSink};
-use crate::hub::{HubCommand, Subscriber};
+use crate::hub::{Carries, Subscriber};
 use crate::tag::{TagId, TagTable, TagUpdate, Timestamp};
 use arc_swap::ArcSwap;
 use crossbeam_channel::{Sender, TrySendError};
@@ -180,17 +180,14 @@ impl AlarmService {
     }
 }
 
-impl Subscriber for AlarmService {
-    fn name(&self) -> &str {
-        "alarms"
-    }
-
-    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
+/// The alarm system's own calls, which the hub makes through `Subscriber` (and tests make directly).
+impl AlarmService {
+    pub fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
         self.engine.on_updates(updates, table);
         self.journal_events();
     }
 
-    fn on_tick(&mut self, now: Timestamp, _table: &TagTable) {
+    pub fn on_tick(&mut self, now: Timestamp, _table: &TagTable) {
         self.engine.on_tick(now);
         self.journal_events();
         if !self.held.is_empty() {
@@ -201,10 +198,32 @@ impl Subscriber for AlarmService {
         }
     }
 
-    fn on_command(&mut self, cmd: &HubCommand, now: Timestamp, _table: &TagTable) {
-        if let HubCommand::Alarm(c) = cmd {
-            self.engine.command(c.clone(), now);
-            self.journal_events();
+    pub fn on_command(&mut self, c: &AlarmCommand, now: Timestamp) {
+        self.engine.command(c.clone(), now);
+        self.journal_events();
+    }
+
+    pub fn on_publish(&mut self) {
+        self.publish();
+    }
+}
+
+impl<C: Carries<AlarmCommand>> Subscriber<C> for AlarmService {
+    fn name(&self) -> &str {
+        "alarms"
+    }
+
+    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
+        AlarmService::on_updates(self, updates, table);
+    }
+
+    fn on_tick(&mut self, now: Timestamp, table: &TagTable) {
+        AlarmService::on_tick(self, now, table);
+    }
+
+    fn on_command(&mut self, cmd: &C, now: Timestamp, _table: &TagTable) {
+        if let Some(c) = cmd.carried() {
+            AlarmService::on_command(self, c, now);
         }
     }
 

@@ -4,11 +4,9 @@
 //! A file that does not validate never reaches the engine: the console keeps the last good set and shows
 //! the problems (`path:line:col: message`) until the file is fixed. Edits are noticed by `project::watch`.
 
-use crate::hub::HubCommand;
 use crate::project::ProjectFiles;
 use crate::tag::TagDirectory;
 use arc_swap::ArcSwap;
-use crossbeam_channel::Sender;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,7 +68,7 @@ pub fn watch(
     root: PathBuf,
     tags: Arc<TagDirectory>,
     loaded: Vec<(String, String)>,
-    commands: Sender<HubCommand>,
+    commands: crate::runtime::Commands,
     problems: ConfigProblems,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -79,7 +77,7 @@ pub fn watch(
         .stack_size(crate::project::watch::RELOAD_STACK)
         .spawn(move || {
             let mut watched = Watched::new(loaded);
-            let mut pending: Vec<HubCommand> = Vec::new();
+            let mut pending: Vec<crate::runtime::Service> = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 // Short naps so shutdown does not wait a whole poll period.
                 for _ in 0..10 {
@@ -98,8 +96,8 @@ pub fn watch(
                         );
                         problems.store(Arc::new(Vec::new()));
                         pending = vec![
-                            HubCommand::Alarm(crate::alarm::AlarmCommand::Reload(Arc::new(set.alarms))),
-                            HubCommand::Trip(crate::trip::TripCommand::Reload(Arc::new(set.trips))),
+                            crate::alarm::AlarmCommand::Reload(Arc::new(set.alarms)).into(),
+                            crate::trip::TripCommand::Reload(Arc::new(set.trips)).into(),
                         ];
                     }
                     Some(Err(lines)) => {
@@ -111,7 +109,7 @@ pub fn watch(
                     }
                 }
                 while let Some(cmd) = pending.first() {
-                    if commands.try_send(cmd.clone()).is_err() {
+                    if commands.service(cmd.clone()).is_err() {
                         // The hub's queue is full: try again next round rather than lose the edit.
                         break;
                     }

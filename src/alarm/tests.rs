@@ -685,19 +685,16 @@ message = { en = "bad", es = "mala" }
 #[test]
 fn a_sample_that_raises_an_alarm_is_published_with_the_snapshot_that_carries_it() {
     use crate::driver::SampleBatch;
-    use crate::hub::{Hub, HubCommand};
+    use crate::hub::{CommandLanes, Hub, HubCommand};
+    use crate::runtime::Service;
     let dir = directory();
     let service = super::AlarmService::new(AlarmEngine::new(Arc::new(load(HI, &dir))), None);
     let view = service.view_cell();
-    let (_tx, rx) = crossbeam_channel::bounded::<HubCommand>(1);
-    let mut hub = Hub::new(dir, Vec::new(), rx);
+    let mut hub: Hub<Service> = Hub::new(dir, Vec::new(), CommandLanes::closed());
     hub.subscribe(Box::new(service));
     let snaps = hub.snapshot_cell();
     hub.apply_batch(
-        SampleBatch {
-            driver: DriverId(0),
-            samples: vec![Sample::good(TagId(0), Value::F64(150.0), at(0.0))],
-        },
+        SampleBatch::new(DriverId(0), vec![Sample::good(TagId(0), Value::F64(150.0), at(0.0))]),
         at(0.0),
     );
     hub.flush_updates();
@@ -714,11 +711,11 @@ fn a_sample_that_raises_an_alarm_is_published_with_the_snapshot_that_carries_it(
         Some(&(super::Priority::High, ActiveUnacked))
     );
     // Operator commands reach the engine through the hub's command path.
-    hub.handle_command(HubCommand::Alarm(AlarmCommand::Acknowledge {
+    hub.handle_command(HubCommand::Service(Service::Alarm(AlarmCommand::Acknowledge {
         ids: vec!["w1/p:HI".into()],
         by: op(),
         comment: "seen".into(),
-    }));
+    })));
     hub.publish(at(1.0));
     assert_eq!(view.load().rows[0].state, ActiveAcked);
 }
@@ -810,7 +807,8 @@ fn the_journal_keeps_every_event_and_the_state_across_a_restart() {
 #[test]
 fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
     use crate::auth::audit::{self, AuditWriter};
-    use crate::hub::{HubCommand, Subscriber};
+    use crate::hub::Subscriber;
+    use crate::runtime::Service;
     let tmp = tempfile::tempdir().unwrap();
     let trail = audit::AuditTrail {
         path: tmp.path().join("audit.db"),
@@ -825,8 +823,9 @@ fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
         .apply(&Sample::good(TagId(0), Value::F64(150.0), at(0.0)), at(0.0))
         .unwrap();
     service.on_updates(&[u], &table);
-    let act = |c| HubCommand::Alarm(c);
-    service.on_command(
+    let act = Service::Alarm;
+    Subscriber::<Service>::on_command(
+        &mut service,
         &act(AlarmCommand::RemoveFromService {
             id: "w1/p:HI".into(),
             reason: "bypass".into(),
@@ -835,7 +834,8 @@ fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
         at(1.0),
         &table,
     );
-    service.on_command(
+    Subscriber::<Service>::on_command(
+        &mut service,
         &act(AlarmCommand::Acknowledge {
             ids: vec!["w1/p:HI".into()],
             by: op(),

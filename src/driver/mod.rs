@@ -7,21 +7,17 @@
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
+mod samples;
 pub mod sim;
 
-use crate::tag::{DriverId, Sample, TagId, Value};
+pub use samples::{SampleBatch, SampleReceiver, SampleSender, sample_channel};
+
+use crate::tag::{DriverId, TagId, Value};
 use arc_swap::{ArcSwap, ArcSwapOption};
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-
-/// Samples from one driver, in the order they were read.
-#[derive(Debug)]
-pub struct SampleBatch {
-    pub driver: DriverId,
-    pub samples: Vec<Sample>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum DriverState {
@@ -81,7 +77,10 @@ impl DriverState {
 pub struct DriverStats {
     state: AtomicU8,
     samples_sent: AtomicU64,
-    samples_dropped: AtomicU64,
+    /// Samples replaced by a newer value of the same tag before the hub applied them (overload).
+    samples_coalesced: AtomicU64,
+    /// Command outcomes the driver could not report (its event queue to the hub was full).
+    events_lost: AtomicU64,
     /// The driver asks its devices for data (Modbus polls), so its requests are counted. Drivers that are
     /// sent their data (MQTT and OPC UA subscriptions, the simulator) have no request count: the
     /// requests they do make (OPC UA publish requests, MQTT SUBSCRIBE) are partly the library's and
@@ -114,7 +113,8 @@ impl Default for DriverStats {
         Self {
             state: AtomicU8::new(DriverState::Starting.to_u8()),
             samples_sent: AtomicU64::new(0),
-            samples_dropped: AtomicU64::new(0),
+            samples_coalesced: AtomicU64::new(0),
+            events_lost: AtomicU64::new(0),
             polls: false,
             requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
@@ -148,8 +148,18 @@ impl DriverStats {
         self.samples_sent.load(Ordering::Relaxed)
     }
 
-    pub fn samples_dropped(&self) -> u64 {
-        self.samples_dropped.load(Ordering::Relaxed)
+    /// Samples replaced by a newer value of the same tag under overload: counted, never silent.
+    pub fn samples_coalesced(&self) -> u64 {
+        self.samples_coalesced.load(Ordering::Relaxed)
+    }
+
+    pub fn record_coalesced(&self, n: u64) {
+        self.samples_coalesced.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Command outcomes lost because the driver's event queue was full.
+    pub fn events_lost(&self) -> u64 {
+        self.events_lost.load(Ordering::Relaxed)
     }
 
     /// A request answered (or timed out) after `rtt`.
@@ -216,47 +226,6 @@ impl DriverStats {
 #[error("the hub is gone")]
 pub struct HubGone;
 
-/// A driver's end of its sample channel. Never blocks: when the hub falls behind, the batch is
-/// dropped and counted (tag values are "latest wins"; a newer batch follows within one period).
-#[derive(Clone)]
-pub struct SampleSender {
-    driver: DriverId,
-    tx: Sender<SampleBatch>,
-    stats: Arc<DriverStats>,
-}
-
-impl SampleSender {
-    pub fn new(driver: DriverId, tx: Sender<SampleBatch>, stats: Arc<DriverStats>) -> Self {
-        Self { driver, tx, stats }
-    }
-
-    /// The counters this sender writes.
-    pub fn stats(&self) -> &DriverStats {
-        &self.stats
-    }
-
-    pub fn send(&self, samples: Vec<Sample>) -> Result<(), HubGone> {
-        if samples.is_empty() {
-            return Ok(());
-        }
-        let n = samples.len() as u64;
-        match self.tx.try_send(SampleBatch {
-            driver: self.driver,
-            samples,
-        }) {
-            Ok(()) => {
-                self.stats.samples_sent.fetch_add(n, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(TrySendError::Full(_)) => {
-                self.stats.samples_dropped.fetch_add(n, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(TrySendError::Disconnected(_)) => Err(HubGone),
-        }
-    }
-}
-
 /// Commands the hub forwards to a driver. Operator writes arrive here after the hub has routed them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DriverCommand {
@@ -264,8 +233,8 @@ pub enum DriverCommand {
     Sim(sim::SimCommand),
 }
 
-/// What a driver reports besides samples: outcomes of commands. Never dropped silently: a full
-/// event queue is counted as a failed command by the sender.
+/// What a driver reports besides samples: outcomes of commands. Never dropped silently: an outcome that
+/// does not fit in the event queue is counted (`DriverStats::events_lost`, shown on the Drivers page).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DriverEvent {
     WriteConfirmed { tag: TagId, value: Value },
@@ -293,6 +262,7 @@ impl DriverLink {
     /// Reports a command outcome to the hub without blocking.
     pub fn report(&self, event: DriverEvent) {
         if self.events.try_send(event).is_err() {
+            self.stats.events_lost.fetch_add(1, Ordering::Relaxed);
             self.stats
                 .set_last_error(Some("event queue full: a command outcome was not reported".into()));
         }

@@ -4,7 +4,6 @@
 use super::rollup::{Accumulator, Bucket, MINUTE_US, Resolution};
 use super::writer::HistorianStats;
 use super::*;
-use crate::hub::Subscriber;
 use crate::tag::{
     BadReason, DriverId, Quality, Sample, TagDef, TagDirectory, TagId, TagTable, Timestamp, Value, ValueKind,
 };

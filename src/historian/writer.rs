@@ -348,12 +348,19 @@ impl HistorianFeed {
     }
 }
 
-impl Subscriber for HistorianFeed {
+impl<C> Subscriber<C> for HistorianFeed {
     fn name(&self) -> &str {
         "historian"
     }
 
-    fn on_updates(&mut self, updates: &[TagUpdate], _table: &TagTable) {
+    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
+        HistorianFeed::on_updates(self, updates, table);
+    }
+}
+
+impl HistorianFeed {
+    /// Hands a scan's changes to the writer thread without waiting (what does not fit is counted).
+    pub fn on_updates(&mut self, updates: &[TagUpdate], _table: &TagTable) {
         let batch: Vec<(u32, HistSample, i64)> = updates
             .iter()
             .filter(|u| !matches!(self.modes.get(u.tag.index()), Some(HistoryMode::Off) | None))

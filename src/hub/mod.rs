@@ -7,14 +7,22 @@
 //! driver: sends to drivers are `try_send`, and a failure is counted and reported. A person's write is
 //! kept with its outcome (sent, confirmed, refused, failed) until the driver answers, for whoever asked.
 
+mod backlog;
+mod command;
+mod service;
 mod snapshot;
 
+pub use command::{
+    Carries, CommandLanes, CommandSender, HubCommand, NoService, NotSent, ROUTINE_QUEUE, Request, ServiceCommand,
+    URGENT_QUEUE, command_lanes,
+};
+pub use service::{Deriver, Subscriber};
 pub use snapshot::{DriverStatus, EventRecord, HubCounters, Snapshot, SnapshotCell, WriteOutcome, WriteRecord};
 
 use crate::auth::audit::{AuditEntry, AuditSink};
 use crate::auth::{Action, Actor};
-use crate::driver::{DriverCommand, DriverEvent, DriverStats, SampleBatch};
-use crate::tag::{DriverId, TagDirectory, TagId, TagTable, TagUpdate, Timestamp, Value};
+use crate::driver::{DriverCommand, DriverEvent, DriverStats, SampleBatch, SampleReceiver};
+use crate::tag::{DriverId, Sample, TagDirectory, TagId, TagTable, TagUpdate, Timestamp, Value};
 use arc_swap::ArcSwap;
 use crossbeam_channel::{Receiver, Select, Sender, TryRecvError, TrySendError};
 use std::collections::VecDeque;
@@ -22,49 +30,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// A consumer of tag changes, run inline on the hub thread. Must not block: a subscriber that does
-/// I/O hands the work to its own thread through a bounded channel.
-pub trait Subscriber: Send {
-    fn name(&self) -> &str;
-    /// Called once per scan with every change of that scan, in order.
-    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable);
-    /// Called at each housekeeping tick (timers: delays, shelving expiry).
-    fn on_tick(&mut self, _now: Timestamp, _table: &TagTable) {}
-    /// An operator command that is not a write (alarm actions): every subscriber sees it, in order.
-    fn on_command(&mut self, _cmd: &HubCommand, _now: Timestamp, _table: &TagTable) {}
-    /// Called just before the hub publishes a snapshot, so views derived from the same scan go out together.
-    fn on_publish(&mut self) {}
-    /// A driver's answer to a command (write confirmed or failed).
-    fn on_driver_event(&mut self, _event: &DriverEvent, _now: Timestamp) {}
-    /// Commands the subscriber wants routed (a trip's writes). Asked after every call above, and routed in
-    /// the same scan: a trip's write leaves on the scan that brought the sample that tripped it.
-    fn drain_commands(&mut self, _out: &mut Vec<HubCommand>) {}
-}
-
-/// What the UI (or CLI) asks of the plant.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HubCommand {
-    /// Write a value to a tag; routed to the tag's driver.
-    Write { tag: TagId, value: Value },
-    /// A command for one driver (e.g. simulator fault injection).
-    ToDriver { driver: DriverId, command: DriverCommand },
-    /// An alarm action (acknowledge, shelve, …) or new alarm definitions, for the alarm subscriber.
-    Alarm(crate::alarm::AlarmCommand),
-    /// A trip action (reset, bypass, E-stop) or new trip rules, for the trip subscriber.
-    Trip(crate::trip::TripCommand),
-    /// A write asked for by a person: checked against their role and written to the audit trail, then
-    /// routed like `Write`.
-    OperatorWrite { tag: TagId, value: Value, by: Actor },
-    /// An entry for the audit trail from the console (login, logout, hand-over): through the hub so the
-    /// trail has one writer feed and the console never touches its file.
-    Record(AuditEntry),
-}
-
 /// Hub-side end of one driver.
 pub struct DriverPort {
     pub name: String,
     pub kind: &'static str,
-    pub samples: Receiver<SampleBatch>,
+    pub samples: SampleReceiver,
     pub commands: Sender<DriverCommand>,
     pub events: Receiver<DriverEvent>,
     pub stats: Arc<DriverStats>,
@@ -78,6 +48,10 @@ pub struct HubTiming {
     pub min_publish_interval: Duration,
     /// Window over which rates are computed.
     pub rate_window: Duration,
+    /// A batch that waited longer than this in its driver's queue means the hub is behind: it takes that
+    /// driver's whole backlog at once and applies only each tag's newest sample (counted as coalesced), so
+    /// the screen shows the present, not a queue's worth of the past. `None`: every sample, however late.
+    pub coalesce_after: Option<Duration>,
 }
 
 impl Default for HubTiming {
@@ -87,6 +61,8 @@ impl Default for HubTiming {
             // 60 Hz is the fastest a screen refreshes; publishing faster only burns CPU.
             min_publish_interval: Duration::from_millis(16),
             rate_window: Duration::from_secs(1),
+            // A fifth of a second behind is already more than an operator's eye allows for a value.
+            coalesce_after: Some(Duration::from_millis(200)),
         }
     }
 }
@@ -100,7 +76,7 @@ pub const RECENT_WRITES: usize = 50;
 /// At most this many batches are drained before the hub publishes and looks at commands again.
 const DRAIN_BUDGET: usize = 4_096;
 
-pub struct Hub {
+pub struct Hub<C> {
     table: TagTable,
     ports: Vec<DriverPort>,
     samples_in: Vec<u64>,
@@ -110,9 +86,16 @@ pub struct Hub {
     request_rates: Vec<f64>,
     samples_open: Vec<bool>,
     events_open: Vec<bool>,
-    commands_open: bool,
-    commands: Receiver<HubCommand>,
-    subscribers: Vec<Box<dyn Subscriber>>,
+    /// Samples replaced by newer ones of the same tag on the hub (a backlog taken whole), per driver.
+    coalesced: Vec<u64>,
+    routine_open: bool,
+    urgent_open: bool,
+    commands: CommandLanes<C>,
+    subscribers: Vec<Box<dyn Subscriber<C>>>,
+    derivers: Vec<Box<dyn Deriver>>,
+    /// Samples derivers made this scan (reused buffer).
+    derived: Vec<Sample>,
+    backlog: backlog::Coalescer,
     published: SnapshotCell,
     notify: Option<Arc<dyn Fn() + Send + Sync>>,
     counters: HubCounters,
@@ -123,12 +106,12 @@ pub struct Hub {
     writes: VecDeque<WriteRecord>,
     /// Operator writes (and refused ones) go to the audit trail.
     audit: Option<AuditSink>,
-    /// Commands subscribers asked for, waiting to be routed (reused buffer).
-    routed: Vec<HubCommand>,
+    /// What services asked for, waiting to be routed (reused buffer).
+    routed: Vec<Request<C>>,
 }
 
-impl Hub {
-    pub fn new(directory: Arc<TagDirectory>, ports: Vec<DriverPort>, commands: Receiver<HubCommand>) -> Self {
+impl<C: ServiceCommand> Hub<C> {
+    pub fn new(directory: Arc<TagDirectory>, ports: Vec<DriverPort>, commands: CommandLanes<C>) -> Self {
         let n = ports.len();
         let table = TagTable::new(directory.clone());
         let hub = Self {
@@ -141,9 +124,14 @@ impl Hub {
             request_rates: vec![0.0; n],
             samples_open: vec![true; n],
             events_open: vec![true; n],
-            commands_open: true,
+            coalesced: vec![0; n],
+            routine_open: true,
+            urgent_open: true,
             commands,
             subscribers: Vec::new(),
+            derivers: Vec::new(),
+            derived: Vec::new(),
+            backlog: backlog::Coalescer::new(directory.len()),
             published: Arc::new(ArcSwap::from_pointee(Snapshot::empty(directory, Vec::new()))),
             notify: None,
             counters: HubCounters::default(),
@@ -169,8 +157,13 @@ impl Hub {
         self.audit = Some(audit);
     }
 
-    pub fn subscribe(&mut self, s: Box<dyn Subscriber>) {
+    pub fn subscribe(&mut self, s: Box<dyn Subscriber<C>>) {
         self.subscribers.push(s);
+    }
+
+    /// Adds a service that computes tags from tags; derivers run in the order added, before subscribers.
+    pub fn derive(&mut self, d: Box<dyn Deriver>) {
+        self.derivers.push(d);
     }
 
     /// Called after each publication (the UI passes `egui::Context::request_repaint`).
@@ -205,6 +198,13 @@ impl Hub {
         if self.updates.is_empty() {
             return;
         }
+        if !self.derivers.is_empty() {
+            let now = Timestamp::now();
+            for i in 0..self.derivers.len() {
+                self.derivers[i].derive(&self.updates, &self.table, now, &mut self.derived);
+                self.apply_derived(i, now);
+            }
+        }
         for s in &mut self.subscribers {
             s.on_updates(&self.updates, &self.table);
         }
@@ -212,29 +212,68 @@ impl Hub {
         self.route_subscriber_commands();
     }
 
-    /// Routes what subscribers asked for. A routed command can make a subscriber ask for more (an E-stop
+    /// Applies what deriver `i` made (its outputs appended to this scan's changes, so every subscriber sees
+    /// them with their inputs), counted on the deriver's driver.
+    fn apply_derived(&mut self, i: usize, now: Timestamp) {
+        if self.derived.is_empty() {
+            return;
+        }
+        let d = self.derivers[i].driver().index();
+        let n = self.derived.len() as u64;
+        if let Some(c) = self.samples_in.get_mut(d) {
+            *c += n;
+        }
+        for s in self.derived.drain(..) {
+            if let Some(u) = self.table.apply(&s, now) {
+                self.updates.push(u);
+            }
+        }
+    }
+
+    /// Routes what services asked for. A routed request can make a service ask for more (an E-stop
     /// command becomes writes); a few rounds settle it, and a loop that never settles is cut and logged.
     fn route_subscriber_commands(&mut self) {
         for _ in 0..4 {
             let mut out = std::mem::take(&mut self.routed);
             for s in &mut self.subscribers {
-                s.drain_commands(&mut out);
+                s.drain_requests(&mut out);
             }
             if out.is_empty() {
                 self.routed = out;
                 return;
             }
-            for cmd in out.drain(..) {
-                self.route(cmd);
+            for r in out.drain(..) {
+                self.handle_request(r);
             }
             self.routed = out;
         }
-        tracing::error!("subscribers keep asking for commands; the rest waits for the next scan");
+        tracing::error!("services keep asking for commands; the rest waits for the next scan");
+    }
+
+    /// Routes a service's request. Public for tests and benches.
+    pub fn handle_request(&mut self, r: Request<C>) {
+        match r {
+            Request::Write { tag, value } => {
+                self.write(tag, value);
+            }
+            Request::Service(c) => self.service_command(&c),
+        }
+    }
+
+    fn service_command(&mut self, cmd: &C) {
+        let now = Timestamp::now();
+        for s in &mut self.subscribers {
+            s.on_command(cmd, now, &self.table);
+        }
     }
 
     /// Stale checks and timers.
     pub fn housekeeping(&mut self, now: Timestamp) {
         self.table.mark_stale(now, &mut self.updates);
+        for i in 0..self.derivers.len() {
+            self.derivers[i].tick(now, &self.table, &mut self.derived);
+            self.apply_derived(i, now);
+        }
         self.flush_updates();
         for s in &mut self.subscribers {
             s.on_tick(now, &self.table);
@@ -242,7 +281,7 @@ impl Hub {
         self.route_subscriber_commands();
     }
 
-    pub fn handle_command(&mut self, cmd: HubCommand) {
+    pub fn handle_command(&mut self, cmd: HubCommand<C>) {
         self.counters.commands_in += 1;
         self.route(cmd);
         self.route_subscriber_commands();
@@ -258,14 +297,9 @@ impl Hub {
         tx.record(AuditEntry::by(Timestamp::now(), by, "write", target, detail, allowed));
     }
 
-    fn route(&mut self, cmd: HubCommand) {
+    fn route(&mut self, cmd: HubCommand<C>) {
         match cmd {
-            HubCommand::Alarm(_) | HubCommand::Trip(_) => {
-                let now = Timestamp::now();
-                for s in &mut self.subscribers {
-                    s.on_command(&cmd, now, &self.table);
-                }
-            }
+            HubCommand::Service(c) => self.service_command(&c),
             HubCommand::OperatorWrite { tag, value, by } => self.operator_write(tag, value, by),
             HubCommand::Record(entry) => {
                 if let Some(tx) = &self.audit {
@@ -275,9 +309,6 @@ impl Hub {
             HubCommand::ToDriver { driver, command } => {
                 // A command not delivered is counted and logged there; nobody waits on its outcome.
                 let _ = self.send_to_driver(driver, command);
-            }
-            HubCommand::Write { tag, value } => {
-                self.write(tag, value);
             }
         }
     }
@@ -451,7 +482,8 @@ impl Hub {
                 kind: p.kind,
                 state: p.stats.state(),
                 samples_in: self.samples_in[i],
-                samples_dropped: p.stats.samples_dropped(),
+                samples_coalesced: p.stats.samples_coalesced() + self.coalesced[i],
+                events_lost: p.stats.events_lost(),
                 rate_per_sec: self.rates[i],
                 requests: p.stats.requests(),
                 requests_per_sec: p.stats.requests().map(|_| self.request_rates[i]),
@@ -464,7 +496,9 @@ impl Hub {
             })
             .collect();
         let mut counters = self.counters;
-        counters.samples_dropped = self.ports.iter().map(|p| p.stats.samples_dropped()).sum();
+        counters.samples_coalesced =
+            self.ports.iter().map(|p| p.stats.samples_coalesced()).sum::<u64>() + self.coalesced.iter().sum::<u64>();
+        counters.events_lost = self.ports.iter().map(|p| p.stats.events_lost()).sum();
         Snapshot {
             seq: self.seq,
             taken_at: now,
@@ -502,6 +536,100 @@ impl Hub {
         self.counters.samples_per_sec = total;
     }
 
+    /// Takes what waits in every driver's queue, up to the drain budget: in order while the hub keeps up;
+    /// a backlog that waited longer than `coalesce_after` is taken whole, newest sample per tag. A driver's
+    /// overflow slot (newest values that did not fit in its queue) is applied once its queue is empty.
+    fn drain_samples(&mut self, now: Timestamp, shutdown: &AtomicBool) {
+        let mut drained = 0;
+        loop {
+            let mut any = false;
+            for i in 0..self.ports.len() {
+                match self.ports[i].samples.try_recv() {
+                    Ok(batch) => {
+                        drained += 1;
+                        any = true;
+                        if self.timing.coalesce_after.is_some_and(|t| batch.queued.elapsed() > t) {
+                            self.take_backlog(i, batch, now);
+                        } else {
+                            self.apply_batch(batch, now);
+                        }
+                    }
+                    Err(e) => {
+                        // Empty, or closed (a stopped driver's last values may still wait in its slot).
+                        let driver = DriverId(i as u16);
+                        if let Some(batch) = self.ports[i].samples.take_overflow(driver) {
+                            self.apply_batch(batch, now);
+                            any = true;
+                        }
+                        if e == TryRecvError::Disconnected && self.samples_open[i] {
+                            self.samples_open[i] = false;
+                            if !shutdown.load(Ordering::Relaxed) {
+                                tracing::warn!(driver = %self.ports[i].name, "driver stopped sending");
+                            }
+                        }
+                    }
+                }
+                if drained >= DRAIN_BUDGET {
+                    return;
+                }
+            }
+            if !any {
+                return;
+            }
+        }
+    }
+
+    /// The hub is behind on driver `i`: `first` and everything queued behind it become one batch of each
+    /// tag's newest sample. Cheap per sample (an index per tag), so the hub catches up however far behind.
+    fn take_backlog(&mut self, i: usize, first: SampleBatch, now: Timestamp) {
+        let driver = first.driver;
+        let mut received = first.samples.len() as u64;
+        self.backlog.add(first.samples);
+        // Only what is queued now: a driver faster than the hub must not keep it here forever.
+        for _ in 0..self.ports[i].samples.len() {
+            match self.ports[i].samples.try_recv() {
+                Ok(b) => {
+                    received += b.samples.len() as u64;
+                    self.backlog.add(b.samples);
+                }
+                Err(_) => break,
+            }
+        }
+        if let Some(b) = self.ports[i].samples.take_overflow(driver) {
+            received += b.samples.len() as u64;
+            self.backlog.add(b.samples);
+        }
+        let samples = self.backlog.take();
+        // `samples_in` counts what reaches the table (`apply_batch`); the replaced ones are counted here.
+        self.coalesced[i] += received - samples.len() as u64;
+        self.apply_batch(SampleBatch::new(driver, samples), now);
+    }
+
+    /// Commands waiting in the lanes: the urgent lane whole, and again before each routine command, so an
+    /// E-stop pressed while a burst of routine commands is handled goes before the rest of them.
+    fn drain_commands(&mut self) {
+        loop {
+            loop {
+                match self.commands.urgent.try_recv() {
+                    Ok(cmd) => self.handle_command(cmd),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.urgent_open = false;
+                        break;
+                    }
+                }
+            }
+            match self.commands.routine.try_recv() {
+                Ok(cmd) => self.handle_command(cmd),
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => {
+                    self.routine_open = false;
+                    return;
+                }
+            }
+        }
+    }
+
     /// The scan loop; returns when `shutdown` is set.
     pub fn run(mut self, shutdown: Arc<AtomicBool>) {
         let mut last_housekeeping = Instant::now();
@@ -513,57 +641,30 @@ impl Hub {
             let ready = {
                 // A closed channel is always "ready": leave it out, or the hub would spin.
                 let mut sel = Select::new();
+                if self.urgent_open {
+                    sel.recv(&self.commands.urgent);
+                }
                 for (i, p) in self.ports.iter().enumerate() {
                     if self.samples_open[i] {
-                        sel.recv(&p.samples);
+                        sel.recv(p.samples.channel());
                     }
                     if self.events_open[i] {
                         sel.recv(&p.events);
                     }
                 }
-                if self.commands_open {
-                    sel.recv(&self.commands);
+                if self.routine_open {
+                    sel.recv(&self.commands.routine);
                 }
                 sel.ready_timeout(wait).is_ok()
             };
             if ready {
                 let now = Timestamp::now();
-                let mut drained = 0;
-                'drain: loop {
-                    let mut any = false;
-                    for i in 0..self.ports.len() {
-                        match self.ports[i].samples.try_recv() {
-                            Ok(batch) => {
-                                self.apply_batch(batch, now);
-                                drained += 1;
-                                any = true;
-                                if drained >= DRAIN_BUDGET {
-                                    break 'drain;
-                                }
-                            }
-                            Err(TryRecvError::Disconnected) if self.samples_open[i] => {
-                                self.samples_open[i] = false;
-                                if !shutdown.load(Ordering::Relaxed) {
-                                    tracing::warn!(driver = %self.ports[i].name, "driver stopped sending");
-                                }
-                            }
-                            Err(_) => {}
-                        }
-                    }
-                    if !any {
-                        break;
-                    }
+                // E-stops before anything else, then samples, then what people asked.
+                if !self.commands.urgent.is_empty() {
+                    self.drain_commands();
                 }
-                loop {
-                    match self.commands.try_recv() {
-                        Ok(cmd) => self.handle_command(cmd),
-                        Err(TryRecvError::Empty) => break,
-                        Err(TryRecvError::Disconnected) => {
-                            self.commands_open = false;
-                            break;
-                        }
-                    }
-                }
+                self.drain_samples(now, &shutdown);
+                self.drain_commands();
                 self.drain_events();
                 dirty |= !self.updates.is_empty();
                 self.flush_updates();

@@ -16,7 +16,11 @@ pub struct DriverStatus {
     pub kind: &'static str,
     pub state: DriverState,
     pub samples_in: u64,
-    pub samples_dropped: u64,
+    /// Samples replaced by a newer value of the same tag before the hub applied them: the hub (or its
+    /// queue) was behind. The tag's newest value always arrives; history misses the replaced ones.
+    pub samples_coalesced: u64,
+    /// Command outcomes (write confirmations) the driver could not report: its event queue was full.
+    pub events_lost: u64,
     /// Samples per second over the last rate window.
     pub rate_per_sec: f64,
     /// Requests a polling driver (Modbus) sent, reads and writes, answered or timed out; `None` for a
@@ -39,7 +43,10 @@ pub struct DriverStatus {
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct HubCounters {
     pub samples_in: u64,
-    pub samples_dropped: u64,
+    /// Samples replaced by newer values of the same tag under overload (all drivers).
+    pub samples_coalesced: u64,
+    /// Write outcomes drivers could not report (all drivers).
+    pub events_lost: u64,
     pub samples_per_sec: f64,
     pub commands_in: u64,
     /// Commands that could not be delivered to a driver (its queue full or gone).

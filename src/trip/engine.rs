@@ -43,6 +43,13 @@ pub enum TripCommand {
     Reload(Arc<TripSet>),
 }
 
+impl TripCommand {
+    /// An E-stop must reach the hub whatever else people are asking: it takes the urgent lane.
+    pub fn urgent(&self) -> bool {
+        matches!(self, TripCommand::Estop { .. })
+    }
+}
+
 /// Why a trip latched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cause {

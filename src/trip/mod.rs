@@ -17,8 +17,8 @@ pub use engine::{
 
 use crate::auth::audit::{AuditEntry, AuditSink};
 use crate::driver::DriverEvent;
-use crate::hub::{HubCommand, Subscriber};
-use crate::tag::{TagTable, TagUpdate, Timestamp};
+use crate::hub::{Carries, Request, Subscriber};
+use crate::tag::{TagId, TagTable, TagUpdate, Timestamp, Value};
 use arc_swap::ArcSwap;
 use crossbeam_channel::Sender;
 use std::collections::VecDeque;
@@ -168,33 +168,28 @@ impl TripService {
     }
 }
 
-impl Subscriber for TripService {
-    fn name(&self) -> &str {
-        "trips"
-    }
-
-    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
+/// The trip system's own calls, which the hub makes through `Subscriber` (and tests make directly).
+impl TripService {
+    pub fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
         self.engine.on_updates(updates, table);
         self.record_events();
     }
 
-    fn on_tick(&mut self, now: Timestamp, table: &TagTable) {
+    pub fn on_tick(&mut self, now: Timestamp, table: &TagTable) {
         self.engine.on_tick(now, table);
         self.record_events();
     }
 
-    fn on_command(&mut self, cmd: &HubCommand, now: Timestamp, table: &TagTable) {
-        if let HubCommand::Trip(c) = cmd {
-            self.engine.command(c.clone(), now, table);
-            self.record_events();
-        }
+    pub fn on_command(&mut self, c: &TripCommand, now: Timestamp, table: &TagTable) {
+        self.engine.command(c.clone(), now, table);
+        self.record_events();
     }
 
-    fn on_publish(&mut self) {
+    pub fn on_publish(&mut self) {
         self.publish();
     }
 
-    fn on_driver_event(&mut self, event: &DriverEvent, now: Timestamp) {
+    pub fn on_driver_event(&mut self, event: &DriverEvent, now: Timestamp) {
         match event {
             DriverEvent::WriteConfirmed { tag, value } => self.engine.on_write_outcome(*tag, value, None, now),
             DriverEvent::WriteFailed { tag, value, reason } => {
@@ -204,12 +199,41 @@ impl Subscriber for TripService {
         self.record_events();
     }
 
-    fn drain_commands(&mut self, out: &mut Vec<HubCommand>) {
-        out.extend(
-            self.engine
-                .drain_writes()
-                .map(|(tag, value)| HubCommand::Write { tag, value }),
-        );
+    /// The writes the trip outputs ask for, oldest first.
+    pub fn drain_writes(&mut self) -> impl Iterator<Item = (TagId, Value)> + '_ {
+        self.engine.drain_writes()
+    }
+}
+
+impl<C: Carries<TripCommand>> Subscriber<C> for TripService {
+    fn name(&self) -> &str {
+        "trips"
+    }
+
+    fn on_updates(&mut self, updates: &[TagUpdate], table: &TagTable) {
+        TripService::on_updates(self, updates, table);
+    }
+
+    fn on_tick(&mut self, now: Timestamp, table: &TagTable) {
+        TripService::on_tick(self, now, table);
+    }
+
+    fn on_command(&mut self, cmd: &C, now: Timestamp, table: &TagTable) {
+        if let Some(c) = cmd.carried() {
+            TripService::on_command(self, c, now, table);
+        }
+    }
+
+    fn on_publish(&mut self) {
+        self.publish();
+    }
+
+    fn on_driver_event(&mut self, event: &DriverEvent, now: Timestamp) {
+        TripService::on_driver_event(self, event, now);
+    }
+
+    fn drain_requests(&mut self, out: &mut Vec<Request<C>>) {
+        out.extend(self.drain_writes().map(|(tag, value)| Request::Write { tag, value }));
     }
 }
 

@@ -14,7 +14,6 @@ use crate::hub::HubCommand;
 use crate::lang::Lang;
 use crate::runtime::AlarmHandle;
 use crate::tag::Timestamp;
-use crossbeam_channel::Sender;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -139,7 +138,7 @@ pub struct AlarmDesk {
     annunciator: Annunciator,
     horn: Option<Horn>,
     pub settings: ConsoleSettings,
-    commands: Sender<HubCommand>,
+    commands: crate::runtime::Commands,
     /// The last action's outcome, shown where the operator acted.
     pub notice: Option<String>,
     /// The comment typed in the detail panel, sent with its Acknowledge.
@@ -165,7 +164,7 @@ pub struct AlarmDesk {
 pub const LOG_LIMIT: usize = 2_000;
 
 impl AlarmDesk {
-    pub fn new(alarms: Option<&AlarmHandle>, settings: ConsoleSettings, commands: Sender<HubCommand>) -> Self {
+    pub fn new(alarms: Option<&AlarmHandle>, settings: ConsoleSettings, commands: crate::runtime::Commands) -> Self {
         let reader = alarms.and_then(|a| a.journal.clone()).and_then(|p| {
             JournalReader::start(p)
                 .map_err(|e| tracing::error!(error = %e, "alarm history unavailable"))
@@ -263,7 +262,7 @@ impl AlarmDesk {
     fn send(&mut self, cmd: AlarmCommand, action: Action, done: String) {
         let allowed = self.may(action);
         let lang = self.settings.lang;
-        self.notice = Some(match self.commands.try_send(HubCommand::Alarm(cmd)) {
+        self.notice = Some(match self.commands.try_send(HubCommand::Service(cmd.into())) {
             Ok(()) if allowed => done,
             Ok(()) => format!(
                 "{}: {} ({}) {} {}",
@@ -313,7 +312,7 @@ impl AlarmDesk {
         if self.annunciator.silence(&self.view.rows) {
             let by = self.settings.actor.clone();
             let cmd = AlarmCommand::Silenced { by };
-            if self.commands.try_send(HubCommand::Alarm(cmd)).is_err() {
+            if self.commands.try_send(HubCommand::Service(cmd.into())).is_err() {
                 tracing::warn!("silence not journaled: the command queue is full");
             }
             self.notice = Some(self.settings.lang.pick("horn silenced", "bocina silenciada").to_owned());

@@ -29,7 +29,6 @@ use crate::screen::{ScreenCell, ScreenSet};
 use crate::tag::Timestamp;
 use crate::trip::TripViewCell;
 use crate::units::UnitSystem;
-use crossbeam_channel::Sender;
 use egui::{RichText, Ui};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -106,7 +105,7 @@ const HUB_SILENT_AFTER: Duration = Duration::from_secs(2);
 pub struct ConsoleInputs {
     pub site_name: String,
     pub snapshot: SnapshotCell,
-    pub commands: Sender<HubCommand>,
+    pub commands: crate::runtime::Commands,
     pub simulator: Option<SimulatorInfo>,
     /// The console's clock (injected so tests and snapshots are deterministic).
     pub clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
@@ -717,8 +716,8 @@ impl ConsoleApp {
                     "{} {} · {} {}",
                     lang.pick("in", "entradas"),
                     c.samples_in,
-                    lang.pick("dropped", "descartadas"),
-                    c.samples_dropped
+                    lang.pick("coalesced", "fusionadas"),
+                    c.samples_coalesced
                 ))
                 .color(theme::text_dim()),
             );
@@ -775,7 +774,7 @@ impl ConsoleApp {
 /// Sends an operator's write to the hub (which checks the role and audits it); its toast follows it.
 fn send_write(
     notices: &mut Notices,
-    commands: &Sender<HubCommand>,
+    commands: &crate::runtime::Commands,
     snap: &Snapshot,
     tag: crate::tag::TagId,
     value: crate::tag::Value,

@@ -26,7 +26,7 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
                 lang.pick("Kind", "Tipo"),
                 lang.pick("State", "Estado"),
                 lang.pick("Samples/s", "Muestras/s"),
-                lang.pick("In / dropped", "Entradas / descartadas"),
+                lang.pick("In / coalesced", "Entradas / fusionadas"),
                 lang.pick("Requests/s", "Peticiones/s"),
                 lang.pick("Round trip", "Ida y vuelta"),
                 lang.pick("Errors / exceptions", "Errores / excepciones"),
@@ -39,7 +39,15 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
                 ui.label(d.kind);
                 driver_state_ui(ui, d.state, lang);
                 ui.label(format!("{:.0}", d.rate_per_sec));
-                ui.label(format!("{} / {}", d.samples_in, d.samples_dropped));
+                // Coalesced: replaced by a newer value of the same tag while the hub was behind (the newest always
+                // arrives; history misses the replaced ones).
+                let coalesced = ui.label(format!("{} / {}", d.samples_in, d.samples_coalesced));
+                if d.samples_coalesced > 0 {
+                    coalesced.on_hover_text(lang.pick(
+                        "Samples replaced by a newer value of the same tag while the console was behind: the newest value always arrives, history misses the replaced ones.",
+                        "Muestras reemplazadas por un valor más nuevo de la misma señal mientras la consola estaba atrasada: el valor más nuevo siempre llega, el histórico pierde las reemplazadas.",
+                    ));
+                }
                 // Only polling drivers (Modbus) make requests; the others' traffic is their samples.
                 if let Some(rate) = d.requests_per_sec {
                     ui.label(format!("{rate:.0}"));
@@ -58,11 +66,9 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
     // Details and errors below the table: inside it, one long line would widen a column and push the
     // counters off screen.
     ui.add_space(8.0);
-    for d in snap
-        .drivers
-        .iter()
-        .filter(|d| d.last_error.is_some() || d.detail.is_some() || !d.waiting_for_birth.is_empty())
-    {
+    for d in snap.drivers.iter().filter(|d| {
+        d.last_error.is_some() || d.detail.is_some() || !d.waiting_for_birth.is_empty() || d.events_lost > 0
+    }) {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(&d.name).monospace());
             ui.vertical(|ui| {
@@ -71,6 +77,10 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
                 }
                 if let Some(detail) = &d.detail {
                     ui.label(detail.as_str());
+                }
+                if d.events_lost > 0 {
+                    // A write's confirmation that never came back: its toast waits until it times out.
+                    ui.label(RichText::new(events_lost_text(d.events_lost, lang)).color(theme::QUALITY_BAD));
                 }
                 // Without this an edge node that has not announced itself is just tags with no data.
                 for w in d.waiting_for_birth.iter() {
@@ -84,12 +94,12 @@ fn drivers_contents_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {
     let c = snap.counters;
     ui.label(match lang {
         Lang::En => format!(
-            "Hub: {} samples in ({:.0}/s), {} dropped at the driver queues, {} operator commands ({} not delivered).",
-            c.samples_in, c.samples_per_sec, c.samples_dropped, c.commands_in, c.commands_failed
+            "Hub: {} samples in ({:.0}/s), {} coalesced while behind, {} operator commands ({} not delivered), {} write outcomes lost.",
+            c.samples_in, c.samples_per_sec, c.samples_coalesced, c.commands_in, c.commands_failed, c.events_lost
         ),
         Lang::Es => format!(
-            "Hub: {} muestras recibidas ({:.0}/s), {} descartadas en las colas de los drivers, {} comandos de operador ({} no entregados).",
-            c.samples_in, c.samples_per_sec, c.samples_dropped, c.commands_in, c.commands_failed
+            "Hub: {} muestras recibidas ({:.0}/s), {} fusionadas por atraso, {} comandos de operador ({} no entregados), {} resultados de escritura perdidos.",
+            c.samples_in, c.samples_per_sec, c.samples_coalesced, c.commands_in, c.commands_failed, c.events_lost
         ),
     });
     ui.add_space(12.0);
@@ -140,5 +150,13 @@ pub fn driver_state_ui(ui: &mut Ui, state: DriverState, lang: Lang) {
         }
         DriverState::Starting | DriverState::Degraded => readout::chip_ui(ui, label, theme::QUALITY_UNCERTAIN),
         DriverState::Failed | DriverState::Stopped => readout::chip_ui(ui, label, theme::QUALITY_BAD),
+    }
+}
+
+/// A driver whose event queue was full lost the outcomes of some writes.
+fn events_lost_text(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{n} write outcomes lost: the driver's event queue was full"),
+        Lang::Es => format!("{n} resultados de escritura perdidos: la cola de eventos del driver estaba llena"),
     }
 }

@@ -14,7 +14,7 @@ use crate::auth::{Actor, Role};
 use crate::hub::HubCommand;
 use crate::lang::Lang;
 use crate::tag::Timestamp;
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, TryRecvError};
 use egui::{RichText, Ui};
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ pub struct Session {
     pub dialog: Option<LoginDialog>,
     checking: Option<(String, Receiver<Result<Actor, UserError>>)>,
     last_activity: Timestamp,
-    commands: Sender<HubCommand>,
+    commands: crate::runtime::Commands,
     /// The console's language (set by the shell each frame): the dialog's messages are worded in it; the
     /// audit trail keeps English.
     pub lang: Lang,
@@ -62,7 +62,7 @@ impl Session {
         users: Option<UserStoreConfig>,
         idle_logout: Duration,
         backoff_after: u32,
-        commands: Sender<HubCommand>,
+        commands: crate::runtime::Commands,
     ) -> Self {
         Self {
             users,

@@ -8,7 +8,6 @@ use crate::hub::{HubCommand, Snapshot};
 use crate::lang::Lang;
 use crate::sim::{Fault, FaultKind};
 use crate::tag::DriverId;
-use crossbeam_channel::Sender;
 use egui::{RichText, Ui};
 
 /// What the console knows about the simulator it can command.
@@ -76,7 +75,7 @@ pub fn simulator_ui(
     ui: &mut Ui,
     state: &mut SimulatorPageState,
     info: Option<&SimulatorInfo>,
-    commands: &Sender<HubCommand>,
+    commands: &crate::runtime::Commands,
     snap: &Snapshot,
     actor: &crate::auth::Actor,
     loc: crate::lang::Locale,

@@ -12,7 +12,6 @@ use crate::lang::{Lang, Locale};
 use crate::tag::Timestamp;
 use crate::trip::{Cause, OutputStatus, TripCommand, TripRow, TripStatus, TripView, TripViewCell};
 use crate::units::UnitSystem;
-use crossbeam_channel::Sender;
 use egui::{Color32, RichText, Ui};
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,7 +42,7 @@ pub enum TripDialog {
 pub struct TripDesk {
     view: Option<TripViewCell>,
     pub current: Arc<TripView>,
-    commands: Sender<HubCommand>,
+    commands: crate::runtime::Commands,
     pub dialog: Option<TripDialog>,
     pub notice: Option<String>,
     /// The window an E-STOP was pressed in: its confirmation opens there, in front of the person.
@@ -53,7 +52,7 @@ pub struct TripDesk {
 }
 
 impl TripDesk {
-    pub fn new(view: Option<TripViewCell>, commands: Sender<HubCommand>) -> Self {
+    pub fn new(view: Option<TripViewCell>, commands: crate::runtime::Commands) -> Self {
         let current = view.as_ref().map_or_else(Default::default, |v| v.load_full());
         Self {
             view,
@@ -85,7 +84,7 @@ impl TripDesk {
     }
 
     fn send(&mut self, cmd: TripCommand, done: String) {
-        self.notice = Some(match self.commands.try_send(HubCommand::Trip(cmd)) {
+        self.notice = Some(match self.commands.try_send(HubCommand::Service(cmd.into())) {
             Ok(()) => done,
             Err(_) => self
                 .loc

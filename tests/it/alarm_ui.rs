@@ -6,16 +6,16 @@
 
 use crate::console_ui::{harness, mask_frame_time};
 use crate::support::{self, NOW};
-use crossbeam_channel::Receiver;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::sync::Arc;
 use std::time::Duration;
 use wellconsole::alarm::journal::{JournalRecord, JournalWriter};
 use wellconsole::alarm::{AlarmCommand, AlarmEngine, AlarmService, AlarmState};
-use wellconsole::hub::{HubCommand, Subscriber};
+use wellconsole::hub::{CommandLanes, HubCommand, Subscriber};
 use wellconsole::project::Project;
 use wellconsole::runtime::AlarmHandle;
+use wellconsole::runtime::Service;
 use wellconsole::tag::{Sample, TagTable, Timestamp, Value};
 use wellconsole::ui::ConsoleApp;
 
@@ -51,7 +51,7 @@ impl Plant {
     }
 
     /// Hands the console's commands to the engine, as the hub does.
-    fn serve(&mut self, rx: &Receiver<HubCommand>) -> Vec<HubCommand> {
+    fn serve(&mut self, rx: &CommandLanes<Service>) -> Vec<HubCommand<Service>> {
         serve(&mut self.service, &self.table, rx)
     }
 
@@ -60,7 +60,7 @@ impl Plant {
     }
 }
 
-fn console(plant: &Plant) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>) {
+fn console(plant: &Plant) -> (Harness<'static, ConsoleApp>, CommandLanes<Service>) {
     let (app, rx) = support::console_full(
         None,
         None,
@@ -74,10 +74,16 @@ fn console(plant: &Plant) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>
 /// Focuses the text field labelled `label` and types into it, as a person does.
 /// Hands the console's commands to a service as the hub does (each command, then a publication); returns
 /// them. Shared by the alarm and trip UI tests.
-pub(crate) fn serve(service: &mut dyn Subscriber, table: &TagTable, rx: &Receiver<HubCommand>) -> Vec<HubCommand> {
-    let cmds: Vec<HubCommand> = rx.try_iter().collect();
+pub(crate) fn serve(
+    service: &mut dyn Subscriber<Service>,
+    table: &TagTable,
+    rx: &CommandLanes<Service>,
+) -> Vec<HubCommand<Service>> {
+    let cmds: Vec<HubCommand<Service>> = rx.try_iter().collect();
     for c in &cmds {
-        service.on_command(c, NOW, table);
+        if let HubCommand::Service(c) = c {
+            service.on_command(c, NOW, table);
+        }
     }
     service.on_publish();
     cmds
@@ -133,7 +139,7 @@ fn an_alarm_appears_in_the_banner_and_ack_acknowledges_it() {
     h.run();
     let sent = plant.serve(&rx);
     assert!(
-        matches!(&sent[..], [HubCommand::Alarm(AlarmCommand::Acknowledge { ids, by, .. })]
+        matches!(&sent[..], [HubCommand::Service(Service::Alarm(AlarmCommand::Acknowledge { ids, by, .. }))]
             if ids.len() == 1 && &*ids[0] == "ct01/wellhead_pressure:HIHI" && by.user == "ana"),
         "{sent:?}"
     );
@@ -181,7 +187,10 @@ fn silence_stops_the_horn_until_a_new_alarm() {
     h.run();
     let sent = plant.serve(&rx);
     assert!(
-        matches!(&sent[..], [HubCommand::Alarm(AlarmCommand::Silenced { .. })]),
+        matches!(
+            &sent[..],
+            [HubCommand::Service(Service::Alarm(AlarmCommand::Silenced { .. }))]
+        ),
         "{sent:?}"
     );
     assert_eq!(h.state_mut().alarms_mut().wants_sound(), None);
@@ -223,7 +232,7 @@ fn shelving_from_the_summary_page_takes_a_reason_and_a_time() {
     h.run();
     let sent = plant.serve(&rx);
     assert!(
-        matches!(&sent[..], [HubCommand::Alarm(AlarmCommand::Shelve { id, duration, reason, .. })]
+        matches!(&sent[..], [HubCommand::Service(Service::Alarm(AlarmCommand::Shelve { id, duration, reason, .. }))]
             if &**id == "esp02/motor_temp:HI" && *duration == Duration::from_secs(7200) && reason == "sensor recalibration"),
         "{sent:?}"
     );
@@ -268,7 +277,7 @@ fn a_shelved_alarm_says_since_when_until_when_by_whom_and_why_in_spanish() {
         reason: "recalibración del sensor".into(),
         by: wellconsole::auth::Actor::new("sara", wellconsole::auth::Role::Supervisor),
     };
-    plant.service.on_command(&HubCommand::Alarm(shelve), at, &plant.table);
+    plant.service.on_command(&shelve, at);
     plant.service.on_publish();
     h.run();
     h.get_by_label("Alarmas").click();
@@ -505,7 +514,7 @@ fn an_acknowledgement_can_carry_a_comment_into_the_journal() {
     h.run();
     let sent = plant.serve(&rx);
     assert!(
-        matches!(&sent[..], [HubCommand::Alarm(AlarmCommand::Acknowledge { ids, comment, .. })]
+        matches!(&sent[..], [HubCommand::Service(Service::Alarm(AlarmCommand::Acknowledge { ids, comment, .. }))]
             if &*ids[0] == "ct01/wellhead_pressure:HIHI" && comment == "choke closed, supervisor called"),
         "{sent:?}"
     );

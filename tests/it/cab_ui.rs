@@ -11,7 +11,6 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use std::sync::Arc;
 use wellconsole::alarm::{AlarmEngine, AlarmService};
-use wellconsole::hub::Subscriber;
 use wellconsole::lang::Lang;
 use wellconsole::project::Project;
 use wellconsole::runtime::AlarmHandle;

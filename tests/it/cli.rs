@@ -412,7 +412,7 @@ fn headless_run_writes_stats_with_every_tag() {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
     assert_eq!(v["tags"], 82);
     assert!(v["samples_in"].as_u64().unwrap() > 75 * 10, "{}", v["samples_in"]);
-    assert_eq!(v["samples_dropped"], 0);
+    assert_eq!(v["samples_coalesced"], 0);
     assert_eq!(v["drivers"]["sim"]["state"], "Running");
     assert!(v["drivers"]["sim"]["rate_per_sec"].as_f64().unwrap() > 0.0);
     // Sparkplug drivers list the edge nodes they wait for; the simulator waits for none.

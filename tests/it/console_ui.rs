@@ -365,7 +365,7 @@ fn record_weight(db: &std::path::Path, start: i64, value: impl Fn(i64) -> f64) -
         .map(|i| Sample::good(weight, Value::F64(value(i)), Timestamp(start + i * 100_000)))
         .collect();
     let updates: Vec<_> = samples.iter().filter_map(|s| table.apply(s, s.source_ts)).collect();
-    wellconsole::hub::Subscriber::on_updates(&mut feed, &updates, &table);
+    feed.on_updates(&updates, &table);
     hist.stop();
     weight
 }

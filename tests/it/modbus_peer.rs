@@ -133,9 +133,10 @@ fn pymodbus_server_types_orders_writes_and_recovery() {
         ("p/coil3", Value::Bool(true)),
     ] {
         rt.commands
-            .send(HubCommand::Write {
+            .try_send(HubCommand::OperatorWrite {
                 tag: id(name),
                 value: value.clone(),
+                by: support::engineer(),
             })
             .unwrap();
         wait_for(&rt, &format!("{name} confirmed"), |s| {
@@ -152,9 +153,10 @@ fn pymodbus_server_types_orders_writes_and_recovery() {
         Some(Value::Bool(false))
     );
     rt.commands
-        .send(HubCommand::Write {
+        .try_send(HubCommand::OperatorWrite {
             tag: id("p/counter_sp"),
             value: Value::F64(70_000.0),
+            by: support::engineer(),
         })
         .unwrap();
     wait_for(&rt, "unrepresentable write refused", |s| {
@@ -291,9 +293,10 @@ fn rtu_over_a_serial_line_to_a_pymodbus_device() {
     assert_eq!(s.by_name("r/name").unwrap().value, Some(Value::str("WELL-01")));
     let sp = rt.project.site.tags.id_of("r/setpoint").unwrap();
     rt.commands
-        .send(HubCommand::Write {
+        .try_send(HubCommand::OperatorWrite {
             tag: sp,
             value: Value::F64(12.25),
+            by: support::engineer(),
         })
         .unwrap();
     wait_for(&rt, "RTU write confirmed", |s| {
@@ -357,9 +360,10 @@ fn a_trip_writes_a_coil_on_a_real_modbus_server_and_records_it() {
     let rt = Runtime::start(project, opts, Vec::new(), None).unwrap();
     let id = |n: &str| rt.project.site.tags.id_of(n).unwrap();
     rt.commands
-        .send(HubCommand::Write {
+        .try_send(HubCommand::OperatorWrite {
             tag: id("w/pressure"),
             value: Value::I64(100),
+            by: support::engineer(),
         })
         .unwrap();
     wait_for(&rt, "pressure 100, coil off", |s| {
@@ -370,9 +374,10 @@ fn a_trip_writes_a_coil_on_a_real_modbus_server_and_records_it() {
 
     // The pressure rises past the limit: the trip writes coil 3 on the server, and the poll reads it back.
     rt.commands
-        .send(HubCommand::Write {
+        .try_send(HubCommand::OperatorWrite {
             tag: id("w/pressure"),
             value: Value::I64(900),
+            by: support::engineer(),
         })
         .unwrap();
     wait_for(&rt, "the trip's coil on in the server", |s| {

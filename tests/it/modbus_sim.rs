@@ -134,9 +134,10 @@ fn reads_writes_and_rides_through_a_server_restart(pipeline: Option<usize>) {
     // A setpoint write is confirmed by read-back and the plant follows it.
     let sp = rt.project.site.tags.id_of("esp02/frequency_setpoint").unwrap();
     rt.commands
-        .send(HubCommand::Write {
+        .try_send(HubCommand::OperatorWrite {
             tag: sp,
             value: Value::F64(62.5),
+            by: support::engineer(),
         })
         .unwrap();
     wait_for(&rt, "write confirmed", |s| {
@@ -151,9 +152,10 @@ fn reads_writes_and_rides_through_a_server_restart(pipeline: Option<usize>) {
     });
     // Out of the drive's range: the device refuses, the operator is told.
     rt.commands
-        .send(HubCommand::Write {
+        .try_send(HubCommand::OperatorWrite {
             tag: sp,
             value: Value::F64(90.0),
+            by: support::engineer(),
         })
         .unwrap();
     wait_for(&rt, "refused write reported", |s| {
@@ -162,9 +164,10 @@ fn reads_writes_and_rides_through_a_server_restart(pipeline: Option<usize>) {
     // Read-only tags never reach the device.
     let depth = rt.project.site.tags.id_of("ct01/depth").unwrap();
     rt.commands
-        .send(HubCommand::Write {
+        .try_send(HubCommand::OperatorWrite {
             tag: depth,
             value: Value::F64(1.0),
+            by: support::engineer(),
         })
         .unwrap();
     wait_for(&rt, "read-only write refused", |s| {

@@ -164,7 +164,13 @@ fn detail(s: &Snapshot) -> String {
 
 fn write(rt: &Runtime, name: &str, value: Value) {
     let tag = rt.project.site.tags.id_of(name).unwrap();
-    rt.commands.send(HubCommand::Write { tag, value }).unwrap();
+    rt.commands
+        .try_send(HubCommand::OperatorWrite {
+            tag,
+            value,
+            by: support::engineer(),
+        })
+        .unwrap();
 }
 
 #[test]
@@ -598,7 +604,7 @@ fn the_audit_head_on_a_broker_catches_a_records_folder_rolled_back_whole() {
         };
         let rt = Runtime::start(project, opts, Vec::new(), None).unwrap();
         rt.commands
-            .send(HubCommand::Record(AuditEntry::system(
+            .try_send(HubCommand::Record(AuditEntry::system(
                 Timestamp::now(),
                 "test",
                 "audit",

@@ -78,9 +78,10 @@ fn console_reads_the_simulator_over_sparkplug_and_json() {
     // A setpoint written through DCMD, confirmed by the DDATA read-back, followed by the drive.
     let sp = rt.project.site.tags.id_of("esp02/frequency_setpoint").unwrap();
     rt.commands
-        .send(HubCommand::Write {
+        .try_send(HubCommand::OperatorWrite {
             tag: sp,
             value: Value::F64(62.5),
+            by: support::engineer(),
         })
         .unwrap();
     wait_for(&rt, "write confirmed", |s| {

@@ -7,7 +7,7 @@
 use crate::alarm_ui::type_into;
 use crate::console_ui::harness;
 use crate::support::{self, NOW};
-use crossbeam_channel::Receiver;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use std::sync::Arc;
@@ -15,9 +15,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use wellconsole::auth::users::{Lockout, UserStoreConfig};
 use wellconsole::auth::{Actor, Role};
-use wellconsole::hub::{HubCommand, Subscriber};
+use wellconsole::hub::{CommandLanes, HubCommand};
 use wellconsole::project::Project;
-use wellconsole::tag::{Sample, TagTable, Timestamp, Value};
+use wellconsole::runtime::Service;
+use wellconsole::tag::{Sample, TagId, TagTable, Timestamp, Value};
 use wellconsole::trip::{TripCommand, TripEngine, TripService, TripStatus};
 use wellconsole::ui::{ConsoleApp, ConsoleSettings};
 
@@ -43,18 +44,17 @@ impl Plant {
     }
 
     /// Hands the console's commands to the engine, as the hub does; returns them.
-    fn serve(&mut self, rx: &Receiver<HubCommand>) -> Vec<HubCommand> {
+    fn serve(&mut self, rx: &CommandLanes<Service>) -> Vec<HubCommand<Service>> {
         crate::alarm_ui::serve(&mut self.service, &self.table, rx)
     }
 
-    fn writes(&mut self) -> Vec<HubCommand> {
-        let mut out = Vec::new();
-        self.service.drain_commands(&mut out);
-        out
+    /// The writes the trip outputs ask the hub for.
+    fn writes(&mut self) -> Vec<(TagId, Value)> {
+        self.service.drain_writes().collect()
     }
 }
 
-fn console(plant: &Plant, settings: ConsoleSettings) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>) {
+fn console(plant: &Plant, settings: ConsoleSettings) -> (Harness<'static, ConsoleApp>, CommandLanes<Service>) {
     console_clocked(plant, settings, Arc::new(|| NOW))
 }
 
@@ -62,7 +62,7 @@ fn console_clocked(
     plant: &Plant,
     settings: ConsoleSettings,
     clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
-) -> (Harness<'static, ConsoleApp>, Receiver<HubCommand>) {
+) -> (Harness<'static, ConsoleApp>, CommandLanes<Service>) {
     let (app, rx) = support::console_with_trips(
         None,
         None,
@@ -98,17 +98,11 @@ fn estop_needs_a_second_confirming_press_and_then_stops_the_unit() {
     h.run();
     let sent = plant.serve(&rx);
     assert!(
-        matches!(&sent[..], [HubCommand::Trip(TripCommand::Estop { id, by })] if &**id == "ct01.estop" && by.user == "ana"),
+        matches!(&sent[..], [HubCommand::Service(Service::Trip(TripCommand::Estop { id, by }))] if &**id == "ct01.estop" && by.user == "ana"),
         "{sent:?}"
     );
     assert!(
-        matches!(
-            &plant.writes()[..],
-            [HubCommand::Write {
-                value: Value::Bool(true),
-                ..
-            }]
-        ),
+        matches!(&plant.writes()[..], [(_, Value::Bool(true))]),
         "the E-stop's output goes to the hub's command path"
     );
     h.run();
@@ -160,7 +154,9 @@ fn a_trip_shows_on_every_page_and_only_a_supervisor_resets_it() {
     h.get_by_label("Confirm reset").click();
     h.run();
     let sent = plant.serve(&rx2);
-    assert!(matches!(&sent[..], [HubCommand::Trip(TripCommand::Reset { by, .. })] if by.user == "sara"));
+    assert!(
+        matches!(&sent[..], [HubCommand::Service(Service::Trip(TripCommand::Reset { by, .. }))] if by.user == "sara")
+    );
     assert_eq!(plant.service.engine().status("ct01.overpull"), Some(TripStatus::Normal));
     h.run();
     assert!(h.query_by_label("TRIPPED: CT-01 overpull  1ST OUT").is_none());
@@ -243,7 +239,7 @@ fn the_trips_page_lists_first_outs_then_other_trips_then_what_needs_watching_the
     assert!(tops.windows(2).all(|w| w[0] < w[1]), "{order:?} drawn at {tops:?}");
 }
 
-fn records(rx: &Receiver<HubCommand>) -> Vec<(String, String, bool)> {
+fn records(rx: &CommandLanes<Service>) -> Vec<(String, String, bool)> {
     rx.try_iter()
         .filter_map(|c| match c {
             HubCommand::Record(e) => Some((e.user, e.action, e.allowed)),
@@ -370,7 +366,7 @@ fn an_operator_restarts_the_unit_by_writing_its_output_with_confirmation() {
     assert!(rx.try_recv().is_err(), "nothing is sent before the confirmation");
     h.get_by_label("Confirm write").click();
     h.run();
-    let sent: Vec<HubCommand> = rx.try_iter().collect();
+    let sent: Vec<HubCommand<Service>> = rx.try_iter().collect();
     assert!(
         matches!(&sent[..], [HubCommand::OperatorWrite { value: Value::Bool(false), by, .. }] if by.user == "ana"),
         "{sent:?}"
@@ -414,10 +410,10 @@ fn an_estop_is_still_active_after_the_console_restarts() {
     };
     let rt = Runtime::start(Project::demo().unwrap(), opts.clone(), Vec::new(), None).unwrap();
     rt.commands
-        .send(HubCommand::Trip(TripCommand::Estop {
+        .try_send(HubCommand::Service(Service::Trip(TripCommand::Estop {
             id: "ct01.estop".into(),
             by: Actor::new("ana", Role::Operator),
-        }))
+        })))
         .unwrap();
     wait(&rt, "the E-stop confirmed by the simulator", &|v| {
         v.active_estops().count() == 1 && v.unconfirmed_outputs() == 0

@@ -3,13 +3,13 @@
 #![allow(dead_code)] // each includer uses a different part
 
 use arc_swap::ArcSwap;
-use crossbeam_channel::{Receiver, bounded};
 use std::sync::Arc;
 use wellconsole::auth::{Actor, Role};
 use wellconsole::driver::DriverState;
-use wellconsole::hub::{DriverStatus, HubCommand, Snapshot};
+use wellconsole::hub::{CommandLanes, DriverStatus, Snapshot, command_lanes};
 use wellconsole::project::Project;
 use wellconsole::runtime::AlarmHandle;
+use wellconsole::runtime::Service;
 use wellconsole::tag::{BadReason, DriverId, Quality, Timestamp, Value};
 use wellconsole::ui::{ConsoleApp, ConsoleInputs, ConsoleSettings, MeasureOptions, SimulatorInfo};
 
@@ -25,7 +25,8 @@ pub fn demo_snapshot() -> Snapshot {
         kind: "sim",
         state: DriverState::Running,
         samples_in: 123_456,
-        samples_dropped: 0,
+        samples_coalesced: 0,
+        events_lost: 0,
         rate_per_sec: 750.0,
         requests: None,
         requests_per_sec: None,
@@ -67,12 +68,12 @@ pub fn demo_snapshot() -> Snapshot {
     snap
 }
 
-pub fn console() -> (ConsoleApp, Receiver<HubCommand>) {
+pub fn console() -> (ConsoleApp, CommandLanes<Service>) {
     console_with_history(None)
 }
 
 /// The console over the demo snapshot, reading trends from the history database at `history`.
-pub fn console_with_history(history: Option<std::path::PathBuf>) -> (ConsoleApp, Receiver<HubCommand>) {
+pub fn console_with_history(history: Option<std::path::PathBuf>) -> (ConsoleApp, CommandLanes<Service>) {
     console_with(history, None)
 }
 
@@ -80,7 +81,7 @@ pub fn console_with_history(history: Option<std::path::PathBuf>) -> (ConsoleApp,
 pub fn console_with(
     history: Option<std::path::PathBuf>,
     history_stats: Option<Arc<wellconsole::historian::HistorianStats>>,
-) -> (ConsoleApp, Receiver<HubCommand>) {
+) -> (ConsoleApp, CommandLanes<Service>) {
     console_full(history, history_stats, None, demo_snapshot(), test_settings())
 }
 
@@ -99,7 +100,7 @@ pub fn console_full(
     alarms: Option<AlarmHandle>,
     snap: Snapshot,
     settings: ConsoleSettings,
-) -> (ConsoleApp, Receiver<HubCommand>) {
+) -> (ConsoleApp, CommandLanes<Service>) {
     console_with_trips(history, history_stats, alarms, None, Arc::new(|| NOW), snap, settings)
 }
 
@@ -112,10 +113,10 @@ pub fn console_with_trips(
     clock: Arc<dyn Fn() -> wellconsole::tag::Timestamp + Send + Sync>,
     snap: Snapshot,
     settings: ConsoleSettings,
-) -> (ConsoleApp, Receiver<HubCommand>) {
+) -> (ConsoleApp, CommandLanes<Service>) {
     let devices = snap.directory.devices().into_iter().map(str::to_owned).collect();
     let signals = snap.directory.iter().map(|d| d.address.clone()).collect();
-    let (tx, rx) = bounded(16);
+    let (tx, rx) = command_lanes(16, 16);
     let inputs = ConsoleInputs {
         site_name: "Campo Escuela (demo)".into(),
         snapshot: Arc::new(ArcSwap::from_pointee(snap)),
@@ -139,8 +140,8 @@ pub fn console_with_trips(
 
 /// The console over the demo snapshot while the screen files on disk have `problems` (the demo's screens
 /// stay on display, as after a failed reload).
-pub fn console_with_screen_problems(problems: Vec<String>) -> (ConsoleApp, Receiver<HubCommand>) {
-    let (tx, rx) = bounded(16);
+pub fn console_with_screen_problems(problems: Vec<String>) -> (ConsoleApp, CommandLanes<Service>) {
+    let (tx, rx) = command_lanes(16, 16);
     let inputs = ConsoleInputs {
         site_name: "Campo Escuela (demo)".into(),
         snapshot: Arc::new(ArcSwap::from_pointee(demo_snapshot())),
@@ -272,4 +273,9 @@ pub fn open_page_in(h: &mut egui_kittest::Harness<'static, ConsoleApp>, page: &s
         h.get_by_label(page).click();
     }
     h.run();
+}
+
+/// A person allowed to write setpoints: driver tests write through the hub as people do.
+pub fn engineer() -> Actor {
+    Actor::new("test-engineer", Role::Engineer)
 }
