@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use wellconsole::alarm::def::{AlarmDef, AlarmKind, AlarmSet, CmpOp, Comparison, Priority, Side, Suppression};
 use wellconsole::alarm::{AlarmEngine, AlarmService};
-use wellconsole::hub::Subscriber;
 use wellconsole::lang::Text;
 use wellconsole::tag::{Sample, TagId, TagTable, TagUpdate, Timestamp, Value};
 

@@ -37,7 +37,7 @@ pub fn port(name: String, samples: crossbeam_channel::Receiver<SampleBatch>) -> 
     DriverPort {
         name,
         kind: "bench",
-        samples,
+        samples: samples.into(),
         commands: bounded(1).0,
         events: bounded(1).1,
         stats: Arc::new(DriverStats::default()),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use wellconsole::driver::SampleBatch;
-use wellconsole::hub::{Hub, Subscriber};
+use wellconsole::hub::{CommandLanes, Hub, NoService, Subscriber};
 use wellconsole::tag::{DriverId, Sample, TagId, TagTable, TagUpdate, Timestamp, Value};
 
 const TAGS: u32 = 10_000;
@@ -22,7 +22,7 @@ const SAMPLES_PER_ITER: u64 = PRODUCERS as u64 * BATCHES_PER_PRODUCER as u64 * B
 /// Counts what the hub fans out, so the bench knows when every sample went through.
 struct Counter(Arc<AtomicU64>);
 
-impl Subscriber for Counter {
+impl<C> Subscriber<C> for Counter {
     fn name(&self) -> &str {
         "counter"
     }
@@ -53,8 +53,7 @@ fn hub_throughput(c: &mut Criterion) {
         senders.push(tx);
         ports.push(common::port(format!("d{d}"), rx));
     }
-    let (_cmd_tx, cmd_rx) = bounded(1);
-    let mut hub = Hub::new(dir.clone(), ports, cmd_rx);
+    let mut hub: Hub<NoService> = Hub::new(dir.clone(), ports, CommandLanes::closed());
     let applied = Arc::new(AtomicU64::new(0));
     hub.subscribe(Box::new(Counter(applied.clone())));
     let shutdown = Arc::new(AtomicBool::new(false));
@@ -76,11 +75,7 @@ fn hub_throughput(c: &mut Criterion) {
                     s.spawn(move || {
                         for _ in 0..iters {
                             for batch in batches.iter().cycle().take(BATCHES_PER_PRODUCER) {
-                                tx.send(SampleBatch {
-                                    driver: DriverId(0),
-                                    samples: batch.clone(),
-                                })
-                                .unwrap();
+                                tx.send(SampleBatch::new(DriverId(0), batch.clone())).unwrap();
                             }
                         }
                     });

@@ -49,7 +49,7 @@ struct LatencyProbe {
     lat_us: Arc<Mutex<Vec<i64>>>,
 }
 
-impl Subscriber for LatencyProbe {
+impl<C> Subscriber<C> for LatencyProbe {
     fn name(&self) -> &str {
         "latency-probe"
     }
@@ -205,7 +205,7 @@ fn mqtt(c: &mut Criterion) {
     let d = &rt.snapshot.load().drivers[0];
     eprintln!(
         "  after the floods: {} samples in, {} dropped",
-        d.samples_in, d.samples_dropped
+        d.samples_in, d.samples_coalesced
     );
 
     armed.store(true, Ordering::Relaxed);

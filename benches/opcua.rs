@@ -28,7 +28,7 @@ const WINDOW: Duration = Duration::from_secs(10);
 /// (receive µs, lag µs) of every update.
 struct Probe(Arc<Mutex<Vec<(i64, i64)>>>);
 
-impl Subscriber for Probe {
+impl<C> Subscriber<C> for Probe {
     fn name(&self) -> &str {
         "lag-probe"
     }
@@ -118,7 +118,7 @@ fn soak() {
     let d = &rt.snapshot.load().drivers[0];
     eprintln!(
         "  driver: {:?}, {} samples in, {} dropped",
-        d.state, d.samples_in, d.samples_dropped
+        d.state, d.samples_in, d.samples_coalesced
     );
     rt.shutdown();
     drop(server);

@@ -6,10 +6,10 @@ mod common;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossbeam_channel::bounded;
 use wellconsole::driver::SampleBatch;
-use wellconsole::hub::Hub;
+use wellconsole::hub::{CommandLanes, Hub, NoService};
 use wellconsole::tag::{DriverId, Sample, TagId, Timestamp, Value};
 
-fn hub_with(tags: u32) -> Hub {
+fn hub_with(tags: u32) -> Hub<NoService> {
     let dir = common::directory(tags, 2);
     let ports = (0..2)
         .map(|d| {
@@ -17,8 +17,7 @@ fn hub_with(tags: u32) -> Hub {
             common::port(format!("d{d}"), rx)
         })
         .collect();
-    let (_c, crx) = bounded(1);
-    let mut hub = Hub::new(dir, ports, crx);
+    let mut hub: Hub<NoService> = Hub::new(dir, ports, CommandLanes::closed());
     // Every tag has a value; one in ten is a string (job phases, states), which clones by Arc.
     let samples = (0..tags)
         .map(|t| {

@@ -18,10 +18,11 @@ use wellconsole::alarm::{AlarmEngine, AlarmService};
 use wellconsole::auth::audit::AuditEntry;
 use wellconsole::auth::{Actor, Role};
 use wellconsole::driver::sim::SimDriver;
-use wellconsole::driver::{DriverCommand, DriverEvent, DriverLink, DriverStats, SampleBatch, SampleSender};
+use wellconsole::driver::{DriverCommand, DriverEvent, DriverLink, DriverStats, SampleBatch, sample_channel};
 use wellconsole::historian::{Historian, HistorianConfig, WriterTag};
-use wellconsole::hub::{DriverPort, Hub, HubCommand};
+use wellconsole::hub::{CommandSender, DriverPort, Hub, HubCommand, command_lanes};
 use wellconsole::project::{DriverKind, Project, ProjectFiles};
+use wellconsole::runtime::Service;
 use wellconsole::tag::{DriverId, Sample, TagDef, TagDirectory, TagId, Timestamp, Value, ValueKind};
 use wellconsole::trip::{TripCommand, TripEngine, TripService};
 
@@ -42,7 +43,7 @@ struct Rig {
     /// The trip engine's audit feed: a reset is known to have landed when its record comes out.
     audit: Receiver<AuditEntry>,
     writes: Receiver<DriverCommand>,
-    commands: Sender<HubCommand>,
+    commands: CommandSender<Service>,
     weight: TagId,
     shutdown: Arc<AtomicBool>,
     threads: Vec<std::thread::JoinHandle<()>>,
@@ -60,7 +61,7 @@ fn port(
     DriverPort {
         name: name.into(),
         kind: "bench",
-        samples,
+        samples: samples.into(),
         commands,
         events,
         stats,
@@ -106,10 +107,10 @@ fn rig() -> Rig {
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
 
-    let (sim_tx, sim_rx) = bounded(256);
     let (sim_ctx, sim_crx) = bounded(256);
     let (sim_etx, sim_erx) = bounded(256);
     let sim_stats = Arc::new(DriverStats::default());
+    let (sim_tx, sim_rx) = sample_channel(DriverId(0), 256, sim_stats.clone());
     let DriverKind::Sim(mut cfg) = project.site.drivers[0].kind.clone() else {
         panic!("the demo's first driver is the simulator")
     };
@@ -117,7 +118,7 @@ fn rig() -> Rig {
     let link = DriverLink {
         id: DriverId(0),
         name: "sim".into(),
-        samples: SampleSender::new(DriverId(0), sim_tx, sim_stats.clone()),
+        samples: sim_tx,
         commands: sim_crx,
         events: sim_etx,
         stats: sim_stats.clone(),
@@ -156,7 +157,14 @@ fn rig() -> Rig {
 
     let (probe_etx, probe_erx) = bounded(256);
     let ports = vec![
-        port("sim", sim_rx, sim_ctx, sim_erx, sim_stats),
+        DriverPort {
+            name: "sim".into(),
+            kind: "bench",
+            samples: sim_rx,
+            commands: sim_ctx,
+            events: sim_erx,
+            stats: sim_stats,
+        },
         port(
             "probe",
             probe_rx,
@@ -172,8 +180,8 @@ fn rig() -> Rig {
             Arc::new(DriverStats::default()),
         ),
     ];
-    let (cmd_tx, cmd_rx) = bounded(256);
-    let mut hub = Hub::new(dir.clone(), ports, cmd_rx);
+    let (cmd_tx, cmd_rx) = command_lanes(256, 64);
+    let mut hub: Hub<Service> = Hub::new(dir.clone(), ports, cmd_rx);
     // The demo's rules plus a delay-free overpull, so the figure is the machinery's, not a configured delay.
     let rules = format!("{}\n{BENCH_RULE}", include_str!("../alarms/trips.toml"));
     let files = ProjectFiles::from_memory([("alarms/trips.toml".to_owned(), rules)]);
@@ -211,10 +219,10 @@ fn rig() -> Rig {
 
 impl Rig {
     fn send_weight(&self, lbf: f64) {
-        let batch = SampleBatch {
-            driver: DriverId(1),
-            samples: vec![Sample::good(self.weight, Value::F64(lbf), Timestamp::now())],
-        };
+        let batch = SampleBatch::new(
+            DriverId(1),
+            vec![Sample::good(self.weight, Value::F64(lbf), Timestamp::now())],
+        );
         self.samples.send(batch).unwrap();
     }
 
@@ -238,10 +246,10 @@ impl Rig {
         // The reset lands after the weight is back (the hub drains samples before commands); its audit
         // record says when, so the next trip starts from a clean state without sleeping.
         self.commands
-            .send(HubCommand::Trip(TripCommand::Reset {
+            .try_send(HubCommand::Service(Service::Trip(TripCommand::Reset {
                 id: "bench.overpull".into(),
                 by: Actor::new("bench", Role::Supervisor),
-            }))
+            })))
             .unwrap();
         loop {
             let e = self

@@ -1,7 +1,14 @@
 //! Command-line interface (clap): every subcommand and option, with the help text people read.
+//!
+//! Each subcommand takes only the options it uses, so its `--help` lists those alone and clap refuses any
+//! other. The console's options (no subcommand, or `run`) may also stand before a subcommand's name, as
+//! scripts write `wellconsole --project DIR users list`: `Cli::parse_args` reads them as if written after
+//! the name, so they reach a subcommand that takes them and are refused by one that does not, wherever
+//! they stand. (clap's `global = true` would have listed every console option under every subcommand.)
 
 use crate::sim::ScheduledFault;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -12,6 +19,77 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     #[command(flatten)]
+    pub console: ConsoleOptions,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses a command line (`args[0]` is the program's name). Use this, not clap's own `parse`: console
+    /// options written before a subcommand's name are read as the subcommand's, so `wellconsole --project
+    /// DIR users list` works, and `wellconsole --speed 5 history stats` is refused as `history stats --speed
+    /// 5` is.
+    pub fn parse_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let cli = Self::try_parse_from(&args)?;
+        if cli.command.is_none() {
+            return Ok(cli);
+        }
+        match subcommand_at(&args) {
+            Some(at) if at > 1 => {
+                let mut moved = Vec::with_capacity(args.len());
+                moved.push(args[0].clone());
+                moved.push(args[at].clone());
+                moved.extend_from_slice(&args[1..at]);
+                moved.extend_from_slice(&args[at + 1..]);
+                Self::try_parse_from(moved)
+            }
+            _ => Ok(cli),
+        }
+    }
+
+    /// What to run: the subcommand, or the console (`run` without `--headless`) when there is none.
+    pub fn into_command(self) -> Command {
+        match self.command {
+            Some(command) => command,
+            None => Command::Run(RunArgs {
+                headless: false,
+                for_secs: None,
+                stats_json: None,
+                console: self.console,
+            }),
+        }
+    }
+}
+
+/// Where the subcommand's name stands in `args`: the first word after the program's name that is neither
+/// a top-level option nor the value of one (every top-level option is a `--long` one).
+fn subcommand_at(args: &[OsString]) -> Option<usize> {
+    let mut top = Cli::command();
+    top.build();
+    let mut at = 1;
+    while let Some(word) = args.get(at) {
+        let word = word.to_string_lossy();
+        let Some(long) = word.strip_prefix("--") else {
+            return Some(at);
+        };
+        let value_follows = !long.contains('=')
+            && top
+                .get_arguments()
+                .any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
+        at += if value_follows { 2 } else { 1 };
+    }
+    None
+}
+
+// Everything the console takes: with no subcommand, or after `run`.
+#[derive(Debug, Args, Clone)]
+pub struct ConsoleOptions {
+    #[command(flatten)]
     pub project: ProjectArgs,
     #[command(flatten)]
     pub plant: PlantArgs,
@@ -20,26 +98,26 @@ pub struct Cli {
     #[command(flatten)]
     pub history: HistoryDbArgs,
     #[command(flatten)]
-    pub console: ConsoleArgs,
-    #[command(subcommand)]
-    pub command: Option<Command>,
+    pub locale: LocaleArgs,
+    #[command(flatten)]
+    pub settings: ConsoleArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct ProjectArgs {
     /// Project directory (site.toml, data/, screens/, symbols/, alarms/). Default: the built-in demo.
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct PlantArgs {
     /// Simulator speed, times real time (overrides site.toml).
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, value_name = "N")]
     pub speed: Option<f64>,
     /// Inject a simulator fault: KIND[:TARGET][@SECONDS], e.g. stuck-pipe:ct01@120, comm-loss:esp03,
     /// sensor-fail:ct01/weight@30. Kinds: sensor-fail, overpressure, comm-loss, stuck-pipe, gas-lock.
-    #[arg(long = "fault", global = true, value_name = "SPEC")]
+    #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<ScheduledFault>,
 }
 
@@ -47,22 +125,26 @@ pub struct PlantArgs {
 pub struct HistoryDbArgs {
     /// History database (default: the project's; see [historian] in site.toml). Moves history only:
     /// the site's records (users, audit trail, alarm journal) stay where the project keeps them.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub history_db: Option<PathBuf>,
     /// Run without keeping history.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_history: bool,
 }
 
 #[derive(Debug, Args, Clone)]
-pub struct ConsoleArgs {
+pub struct LocaleArgs {
     /// Language of the console and of alarm texts: en or es.
-    #[arg(long, global = true, default_value = "en")]
+    #[arg(long, default_value = "en")]
     pub lang: crate::lang::Lang,
     /// Units people read and type at this console: oilfield (psi, lbf, ft, bbl, °F) or si (kPa, kN, m,
     /// m³, °C). Tags, history, alarm limits and writes keep the tags' own units. Switchable in the console.
-    #[arg(long, global = true, default_value = "oilfield")]
+    #[arg(long, default_value = "oilfield")]
     pub units: crate::units::UnitSystem,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ConsoleArgs {
     /// Name recorded for this console's operator actions on a site with no users (default: the OS user).
     /// Refused on a site with users: there people log in.
     #[arg(long, value_name = "NAME")]
@@ -81,8 +163,8 @@ pub struct ConsoleArgs {
     /// Start in touch mode (cab panels: 15 mm targets, large keypad); switchable in the console.
     #[arg(long)]
     pub touch: bool,
-    /// Start with the high-contrast sunlight colours (also for `screenshot`); switchable in the console.
-    #[arg(long, global = true)]
+    /// Start with the high-contrast sunlight colours; switchable in the console.
+    #[arg(long)]
     pub sunlight: bool,
 }
 
@@ -105,7 +187,7 @@ pub enum Command {
     /// time; 2: a usage or project problem.
     Write(WriteArgs),
     /// Validate every project file; prints path:line:col: message per problem, exit 1 if any.
-    Check,
+    Check(ProjectArgs),
     /// Run the demo plant alone and print a summary line every interval.
     Sim(SimArgs),
     /// OPC UA tools for engineers mapping tags.
@@ -137,10 +219,25 @@ pub struct ScreenshotArgs {
     /// Seconds the project runs before the picture is taken (values, alarms and trends fill in).
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     pub after: f64,
+    /// Draw it in the high-contrast sunlight colours.
+    #[arg(long)]
+    pub sunlight: bool,
+    #[command(flatten)]
+    pub locale: LocaleArgs,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub plant: PlantArgs,
 }
 
+// A group of subcommands reads one project: `--project` is global within the group, so it may stand before
+// or after the subcommand's name (`users --project DIR list`, `users list --project DIR`).
+
 #[derive(Debug, Args)]
+#[command(mut_arg("project", |a| a.global(true)))]
 pub struct UsersArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
     #[command(subcommand)]
     pub command: UsersCommand,
 }
@@ -182,7 +279,10 @@ pub enum UsersCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("project", |a| a.global(true)))]
 pub struct AuditArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
     #[command(subcommand)]
     pub command: AuditCommand,
 }
@@ -199,7 +299,10 @@ pub enum AuditCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("project", |a| a.global(true)))]
 pub struct AlarmsArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
     #[command(subcommand)]
     pub command: AlarmsCommand,
 }
@@ -227,7 +330,13 @@ pub struct AlarmReportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("project", |a| a.global(true)))]
 pub struct HistoryArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// History database to read (default: the project's; see [historian] in site.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub history_db: Option<PathBuf>,
     #[command(subcommand)]
     pub command: HistoryCommand,
 }
@@ -331,6 +440,13 @@ pub struct WriteArgs {
     /// user's own role counts.
     #[arg(long)]
     pub role: Option<crate::auth::Role>,
+    #[command(flatten)]
+    pub locale: LocaleArgs,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    // The tag's own driver runs for the write: for the simulator, at this speed and with these faults.
+    #[command(flatten)]
+    pub plant: PlantArgs,
 }
 
 #[derive(Debug, Args)]
@@ -344,6 +460,9 @@ pub struct RunArgs {
     /// Write run statistics and every tag's last value as JSON.
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,
+    // `run` without --headless is the console: it takes all of the console's options.
+    #[command(flatten)]
+    pub console: ConsoleOptions,
 }
 
 #[derive(Debug, Args)]
@@ -369,4 +488,108 @@ pub struct SimArgs {
     /// Print a project (site.toml) that reads the simulator's MQTT publications via HOST:PORT, and exit.
     #[arg(long, value_name = "HOST:PORT")]
     pub mqtt_site_for: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub plant: PlantArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use crate::lang::Lang;
+    use clap::error::ErrorKind;
+    use std::path::Path;
+
+    fn parse(words: &str) -> Result<Command, clap::Error> {
+        Cli::parse_args(std::iter::once("wellconsole").chain(words.split_whitespace())).map(Cli::into_command)
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn with_no_subcommand_the_console_runs_with_its_options() {
+        let Ok(Command::Run(run)) = parse("--speed 20 --sunlight --exit-after 8 --sound-profile cab") else {
+            panic!("the console")
+        };
+        assert!(!run.headless);
+        assert_eq!(run.console.plant.speed, Some(20.0));
+        assert!(run.console.settings.sunlight);
+        assert_eq!(run.console.measure.exit_after, Some(8.0));
+        assert_eq!(run.console.settings.sound_profile, "cab");
+    }
+
+    #[test]
+    fn console_options_before_a_subcommand_reach_it() {
+        let Ok(Command::Run(run)) = parse(
+            "--history-db h.db --speed 50 --fault=comm-loss:esp02 run --headless --for 3 --fault stuck-pipe:ct01",
+        ) else {
+            panic!("run")
+        };
+        assert!(run.headless);
+        assert_eq!(run.for_secs, Some(3.0));
+        assert_eq!(run.console.history.history_db.as_deref(), Some(Path::new("h.db")));
+        assert_eq!(run.console.plant.speed, Some(50.0));
+        assert_eq!(run.console.plant.faults.len(), 2);
+
+        let Ok(Command::History(history)) = parse("--history-db h.db history stats") else {
+            panic!("history")
+        };
+        assert_eq!(history.history_db.as_deref(), Some(Path::new("h.db")));
+        let Ok(Command::History(history)) = parse("history export --tag ct01/weight --history-db h.db") else {
+            panic!("history")
+        };
+        assert_eq!(history.history_db.as_deref(), Some(Path::new("h.db")));
+
+        for words in [
+            "--project site users list",
+            "users --project site list",
+            "users add ana --role operator --project site",
+        ] {
+            let Ok(Command::Users(users)) = parse(words) else {
+                panic!("{words}")
+            };
+            assert_eq!(users.project.project.as_deref(), Some(Path::new("site")), "{words}");
+        }
+
+        let Ok(Command::Write(write)) = parse("--user ana --role operator --lang es write esp01/frequency_setpoint -5")
+        else {
+            panic!("write")
+        };
+        assert_eq!(write.user.as_deref(), Some("ana"));
+        assert_eq!(write.role, Some(Role::Operator));
+        assert_eq!(write.locale.lang, Lang::Es);
+        assert_eq!(write.value, "-5");
+
+        // An option's value that reads like a subcommand's name is a value.
+        let Ok(Command::Check(project)) = parse("--project check check") else {
+            panic!("check")
+        };
+        assert_eq!(project.project.as_deref(), Some(Path::new("check")));
+    }
+
+    #[test]
+    fn an_option_a_subcommand_does_not_use_is_refused_wherever_it_stands() {
+        for words in [
+            "history stats --speed 5",
+            "--speed 5 history stats",
+            "--fault stuck-pipe:ct01 history export --tag ct01/weight",
+            "history stats --sunlight",
+            "--sunlight check",
+            "check --lang es",
+            "--history-db h.db users list",
+            "--no-history sim",
+            "screenshot --screen ct01 --out a.png --history-db h.db",
+            "write esp01/frequency_setpoint 50 --touch",
+            "opcua browse opc.tcp://127.0.0.1:4840/ --project site",
+            "--sound-profile check check",
+        ] {
+            let e = parse(words).expect_err(words);
+            assert_eq!(e.kind(), ErrorKind::UnknownArgument, "{words}: {e}");
+        }
+    }
 }

@@ -1,11 +1,19 @@
 //! wellconsole: a native HMI/SCADA operator console for oil & gas wells.
 //!
 //! Data flows one way (DESIGN.md): driver → channel → hub → tag table / subscribers → UI snapshot.
-//! Rooms: `tag` (the data model), `driver` (protocols and the simulator driver), `hub` (the scan loop),
-//! `sim` (the demo plant models), `calc` (engineering calculations), `historian` (SQLite history),
-//! `alarm` (ISA-18.2 alarm management), `auth` (roles, users, audit trail), `project` (loading and
-//! checking project files), `records` (opening the record databases), `screen` (P&ID screen and symbol definitions), `runtime` (wiring a project into
-//! running threads) and `ui` (egui).
+//! Rooms, each understandable from the rooms below it (roughly bottom to top):
+//! - `lang` (English and Spanish words and texts; imports no room), `calc` (engineering calculations),
+//!   `records` (opening the record databases);
+//! - `tag` (the data model: values, quality, time, tag definitions with how each is historized, the table);
+//! - `units` (display units and conversions), `locale` (a console's language and units: values shown and
+//!   typed), `auth` (roles, users, audit trail);
+//! - `sim` (the demo plant models), `driver` (protocols and the simulator driver), `serve` (the demo plant
+//!   served to other programs);
+//! - `hub` (the scan loop), `historian` (SQLite history), `alarm` (ISA-18.2 alarm management), `trip`
+//!   (trips and E-stops), `screen` (P&ID screen and symbol definitions);
+//! - `project` (loading, checking and hot-reloading project files into those rooms' definitions);
+//! - `runtime` (wiring a project into running threads: the only room that knows every service),
+//!   `headless` (running without a UI), `ui` (egui) and `cli` (the command line).
 
 pub mod alarm;
 pub mod auth;
@@ -16,6 +24,7 @@ pub mod headless;
 pub mod historian;
 pub mod hub;
 pub mod lang;
+pub mod locale;
 pub mod project;
 pub mod records;
 pub mod runtime;

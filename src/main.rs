@@ -2,7 +2,6 @@
 //! that uses `anyhow` (errors here are reported to a person, not matched on).
 
 use anyhow::{Context, Result, anyhow, bail};
-use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
@@ -12,9 +11,9 @@ use wellconsole::auth::audit;
 use wellconsole::auth::users::{FailReason, UserError, UserStoreConfig};
 use wellconsole::auth::{Actor, Role};
 use wellconsole::cli::{
-    AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleArgs,
-    HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, ProjectArgs, RunArgs, SimArgs, UsersArgs,
-    UsersCommand, WriteArgs,
+    AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleOptions,
+    HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, PlantArgs, ProjectArgs, RunArgs,
+    ScreenshotArgs, SimArgs, UsersArgs, UsersCommand, WriteArgs,
 };
 use wellconsole::driver::opcua::library_log::QuietNormalClose;
 use wellconsole::historian::{History, Resolution, export};
@@ -42,7 +41,7 @@ fn main() -> ExitCode {
         .finish()
         .with(QuietNormalClose)
         .init();
-    let cli = Cli::parse();
+    let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -53,61 +52,56 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let opts = RuntimeOptions {
-        speed: cli.plant.speed,
-        faults: cli.plant.faults.clone(),
-        ..RuntimeOptions::default()
-    };
-    let h = &cli.history;
-    match cli.command {
-        None => gui(&cli.project, with_history(opts, h), &cli.measure, &cli.console),
-        Some(Command::Run(args)) if !args.headless => {
-            gui(&cli.project, with_history(opts, h), &cli.measure, &cli.console)
-        }
-        Some(Command::Alarms(AlarmsArgs {
+    match cli.into_command() {
+        Command::Run(args) if args.headless => headless(&args),
+        Command::Run(args) => gui(&args.console),
+        Command::Alarms(AlarmsArgs {
+            project,
             command: AlarmsCommand::Report(args),
-        })) => alarm_report(&cli.project, &args),
-        Some(Command::Users(UsersArgs { command })) => users(&cli.project, command),
-        Some(Command::Audit(AuditArgs { command })) => audit(&cli.project, command),
-        Some(Command::Run(args)) => headless(&cli.project, with_history(opts, h), &args),
-        Some(Command::Write(args)) => write(&cli.project, opts, &cli.console, &args),
-        Some(Command::History(HistoryArgs { command })) => history(&cli.project, h, command),
-        Some(Command::Check) => check(&cli.project),
-        Some(Command::Sim(args)) => sim(&cli.project, opts, &args),
-        Some(Command::Opcua(OpcuaArgs {
+        }) => alarm_report(&project, &args),
+        Command::Users(UsersArgs { project, command }) => users(&project, command),
+        Command::Audit(AuditArgs { project, command }) => audit(&project, command),
+        Command::Write(args) => write(&args),
+        Command::History(HistoryArgs {
+            project,
+            history_db,
+            command,
+        }) => history(&project, history_db, command),
+        Command::Check(project) => check(&project),
+        Command::Sim(args) => sim(&args),
+        Command::Opcua(OpcuaArgs {
             command: OpcuaCommand::Browse(args),
-        })) => opcua_browse(&args),
-        Some(Command::Screenshot(args)) => screenshot(&cli.project, &cli.plant, &cli.console, &args),
+        }) => opcua_browse(&args),
+        Command::Screenshot(args) => screenshot(&args),
+    }
+}
+
+/// The simulator's speed and faults as the command line sets them; nothing else started or kept yet.
+fn plant_options(plant: &PlantArgs) -> RuntimeOptions {
+    RuntimeOptions {
+        speed: plant.speed,
+        faults: plant.faults.clone(),
+        ..RuntimeOptions::default()
     }
 }
 
 /// A picture keeps no records: no history, journal or audit, only the plant running for a moment.
-fn screenshot(
-    p: &ProjectArgs,
-    plant: &wellconsole::cli::PlantArgs,
-    c: &ConsoleArgs,
-    args: &wellconsole::cli::ScreenshotArgs,
-) -> Result<ExitCode> {
+fn screenshot(args: &ScreenshotArgs) -> Result<ExitCode> {
     use wellconsole::ui::screenshot::{ScreenshotRequest, screenshot};
-    let project = load(p)?;
+    let project = load(&args.project)?;
     if !(args.after.is_finite() && (0.0..=3600.0).contains(&args.after)) {
         bail!("--after {}: seconds between 0 and 3600", args.after);
     }
-    let opts = RuntimeOptions {
-        speed: plant.speed,
-        faults: plant.faults.clone(),
-        ..RuntimeOptions::default()
-    };
     let req = ScreenshotRequest {
         screen: args.screen.clone(),
         width: args.width,
         height: args.height,
-        lang: c.lang,
-        units: c.units,
-        sunlight: c.sunlight,
+        lang: args.locale.lang,
+        units: args.locale.units,
+        sunlight: args.sunlight,
         warm_up: Duration::from_secs_f64(args.after),
     };
-    let image = screenshot(project, opts, &req)?;
+    let image = screenshot(project, plant_options(&args.plant), &req)?;
     image.write_png(&args.out)?;
     println!(
         "{}: {} x {} ({})",
@@ -143,9 +137,9 @@ fn keep_records(project: &Project, opts: &mut RuntimeOptions) -> Result<Records>
     Ok(records)
 }
 
-fn history(p: &ProjectArgs, h: &HistoryDbArgs, command: HistoryCommand) -> Result<ExitCode> {
-    let path = match &h.history_db {
-        Some(db) => db.clone(),
+fn history(p: &ProjectArgs, history_db: Option<std::path::PathBuf>, command: HistoryCommand) -> Result<ExitCode> {
+    let path = match history_db {
+        Some(db) => db,
         None => load(p)?.history_path(),
     };
     if !path.exists() {
@@ -261,18 +255,15 @@ fn load(p: &ProjectArgs) -> Result<Project> {
     })
 }
 
-fn gui(
-    p: &ProjectArgs,
-    mut opts: RuntimeOptions,
-    m: &wellconsole::cli::MeasureArgs,
-    c: &ConsoleArgs,
-) -> Result<ExitCode> {
-    let project = load(p)?;
+fn gui(options: &ConsoleOptions) -> Result<ExitCode> {
+    let project = load(&options.project)?;
+    let mut opts = with_history(plant_options(&options.plant), &options.history);
     let records = keep_records(&project, &mut opts)?;
     let measure = wellconsole::ui::MeasureOptions {
-        exit_after: m.exit_after.map(secs).transpose()?,
-        frame_stats: m.frame_stats.clone(),
+        exit_after: options.measure.exit_after.map(secs).transpose()?,
+        frame_stats: options.measure.frame_stats.clone(),
     };
+    let c = &options.settings;
     // With any user in the store, people log in and the console starts view-only.
     let users = logins(&project, &records)?;
     if let Some(u) = &users
@@ -289,7 +280,7 @@ fn gui(
     }
     let console = wellconsole::ui::ConsoleSettings {
         actor,
-        lang: c.lang,
+        lang: options.locale.lang,
         sound: project.alarms.sound(&c.sound_profile),
         horn: true,
         users,
@@ -306,7 +297,7 @@ fn gui(
         backoff_after: project.site.security.backoff_after,
         touch: c.touch,
         sunlight: c.sunlight,
-        units: c.units,
+        units: options.locale.units,
     };
     wellconsole::ui::run(project, opts, measure, console)
         .map_err(|e| anyhow!("the console window could not run: {e}"))?;
@@ -346,10 +337,11 @@ fn named_actor(user: Option<&str>, role: Option<Role>) -> Actor {
 /// starts them. The value is read as the console's keypad reads it; the hub checks the role and records the
 /// write in the audit trail as for one from a screen. Exit 0: the device confirmed it; 1: refused (the value,
 /// the tag, the login or the role), failed, or no answer in time; 2 (an `Err`): usage or project problems.
-fn write(p: &ProjectArgs, mut opts: RuntimeOptions, c: &ConsoleArgs, args: &WriteArgs) -> Result<ExitCode> {
+fn write(args: &WriteArgs) -> Result<ExitCode> {
     use wellconsole::headless::{WriteAnswer, write_once};
     use wellconsole::hub::WriteOutcome;
-    let project = load(p)?;
+    let project = load(&args.project)?;
+    let mut opts = plant_options(&args.plant);
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         bail!("--timeout {}: seconds, more than 0 and at most 3600", args.timeout);
     }
@@ -357,14 +349,14 @@ fn write(p: &ProjectArgs, mut opts: RuntimeOptions, c: &ConsoleArgs, args: &Writ
     let Some(def) = project.site.tags.by_name(&args.tag).cloned() else {
         bail!("{}: the project has no tag '{}'", project.files.describe(), args.tag);
     };
-    let loc = wellconsole::lang::Locale {
-        lang: c.lang,
-        units: c.units,
+    let loc = wellconsole::locale::Locale {
+        lang: args.locale.lang,
+        units: args.locale.units,
     };
     // Who asks comes first: a refused write is a person's act too, and recorded with their name.
     let records = keep_records(&project, &mut opts)?;
-    let user = args.user.as_deref().or(c.user.as_deref());
-    let role = args.role.or(c.role);
+    let user = args.user.as_deref();
+    let role = args.role;
     let by = match logins(&project, &records)? {
         None => {
             if args.password_env.is_some() {
@@ -504,8 +496,10 @@ fn cli_login(
     outcome
 }
 
-fn headless(p: &ProjectArgs, mut opts: RuntimeOptions, args: &RunArgs) -> Result<ExitCode> {
-    let project = load(p)?;
+fn headless(args: &RunArgs) -> Result<ExitCode> {
+    let c = &args.console;
+    let project = load(&c.project)?;
+    let mut opts = with_history(plant_options(&c.plant), &c.history);
     keep_records(&project, &mut opts)?;
     let duration = secs(args.for_secs.context("--for SECONDS is required with --headless")?)?;
     let report = wellconsole::headless::run_for(project, opts, duration)?;
@@ -785,12 +779,12 @@ fn check(p: &ProjectArgs) -> Result<ExitCode> {
     }
 }
 
-fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode> {
-    let project = load(p)?;
+fn sim(args: &SimArgs) -> Result<ExitCode> {
+    let project = load(&args.project)?;
     let Some(cfg) = project.site.drivers.iter().find_map(|d| d.kind.as_sim().cloned()) else {
         bail!("the project has no simulator driver");
     };
-    let speed = opts.speed.unwrap_or(cfg.speed);
+    let speed = args.plant.speed.unwrap_or(cfg.speed);
     if !(speed.is_finite() && speed > 0.0) {
         bail!("--speed must be a positive number");
     }
@@ -868,7 +862,7 @@ fn sim(p: &ProjectArgs, opts: RuntimeOptions, args: &SimArgs) -> Result<ExitCode
     };
     drop(write_tx);
     let dt = cfg.period.as_secs_f64();
-    let mut faults = opts.faults;
+    let mut faults = args.plant.faults.clone();
     faults.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
     let started = std::time::Instant::now();
     let mut next_print = 0.0;

@@ -3,7 +3,6 @@
 
 use crate::alarm::AlarmCommand;
 use crate::alarm::journal::{JournalStats, JournalWriter};
-use crate::alarm::reload::{self, ConfigProblems};
 use crate::alarm::{AlarmEngine, AlarmService, AlarmViewCell};
 use crate::auth::audit::AuditWriter;
 use crate::driver::modbus::ModbusDriver;
@@ -16,7 +15,9 @@ use crate::hub::{
     Carries, CommandSender, DriverPort, Hub, HubCommand, ROUTINE_QUEUE, ServiceCommand, SnapshotCell, Subscriber,
     URGENT_QUEUE,
 };
-use crate::project::{DriverKind, Origin, Project};
+use crate::project::reload::{AlarmsAndTrips, NewSet, Screens};
+use crate::project::watch::ProjectWatch;
+use crate::project::{ConfigProblems, DriverKind, Origin, Project};
 use crate::sim::ScheduledFault;
 use crate::tag::TagDirectory;
 use crate::trip::store::TripStateWriter;
@@ -298,29 +299,29 @@ impl Runtime {
             && root.join("site.toml").is_file()
             && opts.write_only.is_none()
         {
-            let t = crate::screen::reload::watch(
-                root.clone(),
-                directory.clone(),
-                crate::screen::reload::screen_texts(&project.files),
-                screens.clone(),
+            // One watcher for every definition folder; the new alarm and trip sets reach their engines as hub
+            // commands (the watcher does not know the hub).
+            let commands = cmd_tx.clone();
+            let to_engines = move |set: &NewSet| {
+                let cmd = match set {
+                    NewSet::Alarms(a) => Service::Alarm(AlarmCommand::Reload(a.clone())),
+                    NewSet::Trips(t) => Service::Trip(TripCommand::Reload(t.clone())),
+                };
+                commands.service(cmd).is_ok()
+            };
+            let mut watch = ProjectWatch::new(root.clone());
+            watch.add(
+                Screens::new(directory.clone(), screens.clone()),
+                &project.files,
                 screen_problems.clone(),
-                shutdown.clone(),
-            )
-            .map_err(|source| RuntimeError::Spawn {
-                name: "screen-reload".into(),
-                source,
-            })?;
-            threads.push(t);
-            let t = reload::watch(
-                root.clone(),
-                directory,
-                reload::alarm_texts(&project.files),
-                cmd_tx.clone(),
+            );
+            watch.add(
+                AlarmsAndTrips::new(directory, to_engines),
+                &project.files,
                 alarms.problems.clone(),
-                shutdown.clone(),
-            )
-            .map_err(|source| RuntimeError::Spawn {
-                name: "alarm-reload".into(),
+            );
+            let t = watch.spawn(shutdown.clone()).map_err(|source| RuntimeError::Spawn {
+                name: "project-watch".into(),
                 source,
             })?;
             threads.push(t);

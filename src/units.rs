@@ -5,6 +5,9 @@
 //! types is converted, here, at the edge: readouts, scales, trend axes, limits as text, keypad entry. A unit
 //! this table does not know (Hz, A, %, rpm, g) is shown as it is in both systems.
 //!
+//! Owns `UnitSystem` and `Shown` (one unit's way onto the screen). Uses only `lang` (the ON/OFF words) and
+//! `tag` (`Value`); a console's language and units together are `locale`.
+//!
 //! Must not touch: tag values in the table or the historian.
 
 use crate::lang::Lang;

@@ -4,6 +4,9 @@
 //! `AlarmService` plugs the pure `AlarmEngine` into the hub as a subscriber: it evaluates inline on the
 //! hub thread, hands every event to the journal writer without waiting, and publishes an immutable
 //! `AlarmView` for the console together with the hub's own snapshot. It never imports egui.
+//!
+//! Its definitions are built from the project's files by `project::alarms`, and an edit reaches the engine
+//! as `AlarmCommand::Reload` (from `project::reload`, through the wiring); this room never imports `project`.
 
 pub mod annunciator;
 pub mod def;
@@ -11,7 +14,6 @@ pub mod engine;
 pub mod journal;
 pub mod kpi;
 pub mod reader;
-pub mod reload;
 pub mod state;
 
 pub use def::{AlarmDef, AlarmSet, Priority};

@@ -200,6 +200,17 @@ impl SampleReceiver {
     }
 }
 
+/// A receiving end over a bare channel, with no overflow slot: for benches and tests that feed the hub
+/// batches themselves (blocking on a full queue, to measure what the hub can take).
+impl From<Receiver<SampleBatch>> for SampleReceiver {
+    fn from(rx: Receiver<SampleBatch>) -> Self {
+        Self {
+            rx,
+            overflow: Arc::new(Overflow::default()),
+        }
+    }
+}
+
 impl Drop for SampleReceiver {
     fn drop(&mut self) {
         self.overflow.receiver_gone.store(true, Ordering::Release);

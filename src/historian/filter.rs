@@ -3,23 +3,7 @@
 //! the first sample after one are always stored. Pure: the writer feeds samples, this says which to keep.
 
 use super::codec::StoredQuality;
-use crate::tag::Value;
-
-/// A tag's storage option (site.toml: `history`, `history_deadband`).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub enum HistoryMode {
-    /// Every sample (lossless).
-    #[default]
-    All,
-    /// A sample when its value moved more than the deadband from the last stored one (any change for
-    /// text and on/off tags).
-    Change { deadband: f64 },
-    /// Swinging door: a sample is stored only when a straight line from the last stored one can no longer
-    /// stay within ± deviation of the samples in between.
-    SwingingDoor { deviation: f64 },
-    /// Not stored.
-    Off,
-}
+use crate::tag::{HistoryMode, Value};
 
 /// One sample as the historian sees it.
 #[derive(Debug, Clone, PartialEq)]

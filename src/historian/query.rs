@@ -249,7 +249,7 @@ impl History {
             "SELECT t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto FROM rollups
              WHERE res = ?1 AND tag = ?2 AND t >= ?3 AND t <= ?4 ORDER BY t",
         )?;
-        let rows = stmt.query_map(params![res.code(), id, first, to], super::writer::bucket_from_row)?;
+        let rows = stmt.query_map(params![res.code(), id, first, to], store::bucket_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -11,6 +11,7 @@
 //! - `rollups`: 1 min and 1 h buckets (`res` = width in seconds). Closed buckets, and checkpoints of the
 //!   open one every few seconds; `upto` is the last sample counted, so a restart replays what followed.
 
+use super::rollup::Bucket;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::Path;
 use std::time::Duration;
@@ -41,6 +42,23 @@ pub fn sealed_upto(conn: &Connection, tag: i64) -> Result<i64, rusqlite::Error> 
         .query_row(params![tag], |r| r.get(0))
         .optional()?
         .unwrap_or(0))
+}
+
+/// A `rollups` row (columns t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto) as a bucket.
+pub(super) fn bucket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Bucket> {
+    let hold_t: Option<i64> = r.get(7)?;
+    let hold_v: Option<f64> = r.get(8)?;
+    Ok(Bucket {
+        start: r.get(0)?,
+        count: r.get::<_, i64>(1)? as u64,
+        min: r.get::<_, Option<f64>>(2)?.unwrap_or(f64::INFINITY),
+        max: r.get::<_, Option<f64>>(3)?.unwrap_or(f64::NEG_INFINITY),
+        sum: r.get(4)?,
+        integral: r.get(5)?,
+        covered_us: r.get(6)?,
+        hold: hold_t.zip(hold_v),
+        last_t: r.get(9)?,
+    })
 }
 
 const SCHEMA: &str = "

@@ -5,7 +5,8 @@ use super::rollup::{Accumulator, Bucket, MINUTE_US, Resolution};
 use super::writer::HistorianStats;
 use super::*;
 use crate::tag::{
-    BadReason, DriverId, Quality, Sample, TagDef, TagDirectory, TagId, TagTable, Timestamp, Value, ValueKind,
+    BadReason, DriverId, HistoryMode, Quality, Sample, TagDef, TagDirectory, TagId, TagTable, Timestamp, Value,
+    ValueKind,
 };
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -4,12 +4,12 @@
 //! channel is full the batch is dropped and counted, and the console says so.
 
 use super::codec::{Chunk, StoredQuality};
-use super::filter::{Filter, HistSample, HistoryMode};
+use super::filter::{Filter, HistSample};
 use super::retention::Retention;
 use super::rollup::{Accumulator, Bucket, Resolution};
 use super::store::{self, StoreError};
 use crate::hub::Subscriber;
-use crate::tag::{BadReason, Quality, TagDirectory, TagTable, TagUpdate, Timestamp, Value, ValueKind};
+use crate::tag::{BadReason, HistoryMode, Quality, TagDirectory, TagTable, TagUpdate, Timestamp, Value, ValueKind};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::PathBuf;
@@ -483,7 +483,7 @@ impl WriterState {
                         "SELECT t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto, closed FROM rollups
                          WHERE res = ?1 AND tag = ?2 ORDER BY t DESC LIMIT 1",
                         params![res.code(), id],
-                        |r| Ok((bucket_from_row(r)?, r.get::<_, i64>(10)? != 0)),
+                        |r| Ok((store::bucket_from_row(r)?, r.get::<_, i64>(10)? != 0)),
                     )
                     .optional()?;
                 let acc = match saved {
@@ -1052,23 +1052,6 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
-    })
-}
-
-/// A `rollups` row (columns t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto) as a bucket.
-pub(super) fn bucket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Bucket> {
-    let hold_t: Option<i64> = r.get(7)?;
-    let hold_v: Option<f64> = r.get(8)?;
-    Ok(Bucket {
-        start: r.get(0)?,
-        count: r.get::<_, i64>(1)? as u64,
-        min: r.get::<_, Option<f64>>(2)?.unwrap_or(f64::INFINITY),
-        max: r.get::<_, Option<f64>>(3)?.unwrap_or(f64::NEG_INFINITY),
-        sum: r.get(4)?,
-        integral: r.get(5)?,
-        covered_us: r.get(6)?,
-        hold: hold_t.zip(hold_v),
-        last_t: r.get(9)?,
     })
 }
 

@@ -519,3 +519,64 @@ action = [{ tag = "dev1/t1", value = 1.0 }]
         "routed in the same scan, before the hub publishes"
     );
 }
+
+/// Sees service commands, and how many writes had reached driver 1's queue when each came.
+struct Order {
+    writes: Receiver<DriverCommand>,
+    seen: Arc<Mutex<Vec<(String, usize)>>>,
+}
+
+impl Subscriber<Service> for Order {
+    fn name(&self) -> &str {
+        "order"
+    }
+    fn on_updates(&mut self, _: &[TagUpdate], _: &TagTable) {}
+    fn on_command(&mut self, cmd: &Service, _: Timestamp, _: &TagTable) {
+        let what = match cmd {
+            Service::Trip(crate::trip::TripCommand::Estop { .. }) => "estop",
+            _ => "other",
+        };
+        self.seen.lock().unwrap().push((what.to_owned(), self.writes.len()));
+    }
+}
+
+#[test]
+fn an_estop_gets_through_when_people_filled_the_command_queue_and_goes_first() {
+    let dir = directory(8, 60_000); // odd tags are writable
+    let mut p = ports(4, 4);
+    // Room for every write at the driver, so the order the hub handled them in can be seen there.
+    let (ctx, crx) = bounded(64);
+    p.ports[1].commands = ctx;
+    let (tx, lanes) = command_lanes::<Service>(8, 2);
+    let ana = Actor::new("ana", crate::auth::Role::Operator);
+    let write = || HubCommand::OperatorWrite {
+        tag: TagId(1),
+        value: Value::F64(1.0),
+        by: ana.clone(),
+    };
+    while tx.try_send(write()).is_ok() {}
+    assert_eq!(
+        tx.try_send(write()),
+        Err(NotSent::Full),
+        "routine traffic filled its queue"
+    );
+    let estop = crate::trip::TripCommand::Estop {
+        id: "ct01.estop".into(),
+        by: ana.clone(),
+    };
+    tx.service(Service::Trip(estop))
+        .expect("an E-stop is never refused because people's commands filled the queue");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut hub = Hub::new(dir, p.ports, lanes);
+    hub.subscribe(Box::new(Order {
+        writes: crx.clone(),
+        seen: seen.clone(),
+    }));
+    hub.drain_commands();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![("estop".to_owned(), 0)],
+        "the E-stop is handled before any of the writes queued ahead of it"
+    );
+    assert_eq!(crx.len(), 8, "and the writes still go, after it");
+}

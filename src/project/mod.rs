@@ -1,10 +1,17 @@
 //! Projects: a directory (or the embedded demo) with `site.toml`, `data/`, `screens/`, `symbols/`
-//! and `alarms/`. Owns reading, validating and reporting problems in them; it starts nothing.
+//! and `alarms/`. Owns reading, validating and reporting problems in them (`path:line:col`), and reloading
+//! them while a console runs: `watch` notices edits (one thread, started by `runtime` when asked), `reload`
+//! says what is reloaded and where a good set goes.
+//!
+//! The loaders build the definitions of the rooms below (`tag`, `alarm`, `trip`, `screen`, `sim`, the
+//! drivers' configurations); those rooms never import `project`. It names no running service: a reload hands
+//! its set to a cell or a function the wiring gives it, never to the hub or the UI.
 
 pub mod alarms;
 pub mod diag;
 pub mod files;
 mod parts;
+pub mod reload;
 pub mod screens;
 pub mod site;
 pub mod survey_csv;
@@ -15,6 +22,7 @@ pub mod watch;
 pub use diag::{Diagnostic, SourceFile, listing};
 pub use files::{FilesError, Origin, ProjectFiles};
 pub use site::{DriverConfig, DriverKind, Site};
+pub use watch::ConfigProblems;
 
 /// A loaded, validated project.
 #[derive(Debug, Clone)]

@@ -17,9 +17,8 @@ use crate::driver::mqtt::config::{
 };
 use crate::driver::opcua::config::{Identity, OpcUaConfig, OpcUaTag, SecurityMode, SecurityPolicy, SubscriptionGroup};
 use crate::driver::sim::SimDriverConfig;
-use crate::historian::HistoryMode;
 use crate::sim::{self, PlantConfig, SignalSpec};
-use crate::tag::{DriverId, TagDef, TagDirectory, TagId, ValueKind};
+use crate::tag::{DriverId, HistoryMode, TagDef, TagDirectory, TagId, ValueKind};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -64,7 +64,24 @@ pub struct TagDef {
     pub writable: bool,
     /// What the historian keeps of it.
     #[serde(skip)]
-    pub history: crate::historian::HistoryMode,
+    pub history: HistoryMode,
+}
+
+/// What the historian keeps of a tag's stream (site.toml: `history`, `history_deadband`). Part of the tag's
+/// definition, like its unit and range: the historian applies it, the project loader reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum HistoryMode {
+    /// Every sample (lossless).
+    #[default]
+    All,
+    /// A sample when its value moved more than the deadband from the last stored one (any change for
+    /// text and on/off tags).
+    Change { deadband: f64 },
+    /// Swinging door: a sample is stored only when a straight line from the last stored one can no longer
+    /// stay within ± deviation of the samples in between.
+    SwingingDoor { deviation: f64 },
+    /// Not stored.
+    Off,
 }
 
 impl TagDef {
@@ -183,7 +200,7 @@ pub(crate) fn test_setpoint(unit: &str, range: (f64, f64)) -> TagDef {
         address: String::new(),
         stale_after: Duration::from_secs(2),
         writable: true,
-        history: crate::historian::HistoryMode::default(),
+        history: HistoryMode::default(),
     }
 }
 
@@ -201,7 +218,7 @@ mod tests {
             address: "ct01/wellhead_pressure".into(),
             stale_after: Duration::from_secs(5),
             writable: false,
-            history: crate::historian::HistoryMode::All,
+            history: HistoryMode::All,
             ..test_setpoint("psi", (0.0, 1.0))
         }
     }

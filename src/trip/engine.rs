@@ -103,6 +103,34 @@ pub struct Bypass {
     pub reason: String,
 }
 
+/// What of the engine's state survives a restart: every latch and running bypass (`TripEngine::saved`,
+/// `TripEngine::restore`). The engine says what it is; `store` keeps it on disk.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SavedTrips {
+    pub latches: Vec<SavedLatch>,
+    pub bypasses: Vec<SavedBypass>,
+}
+
+/// A latched trip or E-stop, as saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedLatch {
+    pub id: String,
+    pub estop: bool,
+    pub at: Timestamp,
+    pub cause: Cause,
+    pub first_out: bool,
+    pub by: Option<Actor>,
+}
+
+/// A running bypass, as saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedBypass {
+    pub id: String,
+    pub until: Timestamp,
+    pub by: Actor,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TripStatus {
     Normal,
@@ -774,9 +802,8 @@ impl TripEngine {
     }
 
     /// What must survive a restart: every latch and running bypass.
-    pub fn saved(&self) -> super::store::SavedTrips {
-        use super::store::{SavedBypass, SavedLatch};
-        let mut out = super::store::SavedTrips::default();
+    pub fn saved(&self) -> SavedTrips {
+        let mut out = SavedTrips::default();
         let latch = |id: &Arc<str>, estop: bool, l: &Latch| SavedLatch {
             id: id.to_string(),
             estop,
@@ -809,7 +836,7 @@ impl TripEngine {
     /// Puts back what a previous run saved. A latch comes back latched and drives its outputs again (the
     /// plant may have been restarted by hand meanwhile: the trip is not reset until someone resets it); a
     /// bypass comes back only if its time is not over. Rules no longer defined are reported, not guessed.
-    pub fn restore(&mut self, saved: super::store::SavedTrips, now: Timestamp) {
+    pub fn restore(&mut self, saved: SavedTrips, now: Timestamp) {
         for l in saved.latches {
             let (idx, outputs) = if l.estop {
                 let Some(i) = self.set.estop_index(&l.id) else {

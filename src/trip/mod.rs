@@ -5,6 +5,10 @@
 //! `TripService` plugs the pure `TripEngine` into the hub: it evaluates inline on the hub thread (never the
 //! UI's), hands its writes to the hub's one command path, sends every trip, reset, bypass and E-stop to the
 //! audit trail without waiting, and publishes a `TripView` with each hub snapshot. It never imports egui.
+//!
+//! `def` holds the validated rules (built from the project's files by `project::trips`; this room never
+//! imports `project`), `engine` the pure state machine and what of it survives a restart (`SavedTrips`),
+//! `store` the thread that keeps that on disk (it depends on `engine`, never the other way).
 
 pub mod def;
 pub mod engine;
@@ -12,7 +16,7 @@ pub mod store;
 
 pub use def::{Cond, EstopDef, OnBad, Output, TripDef, TripSet};
 pub use engine::{
-    Cause, EstopRow, OutputStatus, TripCommand, TripEngine, TripEvent, TripEventKind, TripRow, TripStatus,
+    Cause, EstopRow, OutputStatus, SavedTrips, TripCommand, TripEngine, TripEvent, TripEventKind, TripRow, TripStatus,
 };
 
 use crate::auth::audit::{AuditEntry, AuditSink};
@@ -73,8 +77,8 @@ pub struct TripService {
     recent: VecDeque<TripEvent>,
     seq: u64,
     /// Where latches and bypasses are saved, and a snapshot the writer had no room for.
-    store: Option<Sender<store::SavedTrips>>,
-    unsaved: Option<store::SavedTrips>,
+    store: Option<Sender<SavedTrips>>,
+    unsaved: Option<SavedTrips>,
 }
 
 impl TripService {
@@ -102,7 +106,7 @@ impl TripService {
     }
 
     /// Saves latches and bypasses through the trip state writer whenever they change.
-    pub fn with_store(mut self, tx: Sender<store::SavedTrips>) -> Self {
+    pub fn with_store(mut self, tx: Sender<SavedTrips>) -> Self {
         self.store = Some(tx);
         self
     }

@@ -5,7 +5,7 @@
 //! The hub never waits on it: the trip service hands whole snapshots (a handful of rows) to one writer thread,
 //! which keeps only the newest and replaces the table in one transaction.
 
-use super::engine::Cause;
+use super::engine::{Cause, SavedBypass, SavedLatch, SavedTrips};
 use crate::auth::{Actor, Role};
 use crate::tag::Timestamp;
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
@@ -30,30 +30,6 @@ CREATE TABLE IF NOT EXISTS trip_bypass(
     reason TEXT NOT NULL
 );
 ";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SavedLatch {
-    pub id: String,
-    pub estop: bool,
-    pub at: Timestamp,
-    pub cause: Cause,
-    pub first_out: bool,
-    pub by: Option<Actor>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SavedBypass {
-    pub id: String,
-    pub until: Timestamp,
-    pub by: Actor,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SavedTrips {
-    pub latches: Vec<SavedLatch>,
-    pub bypasses: Vec<SavedBypass>,
-}
 
 fn cause_name(c: Cause) -> &'static str {
     match c {

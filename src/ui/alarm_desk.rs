@@ -131,7 +131,7 @@ pub enum SortKey {
 
 pub struct AlarmDesk {
     cell: Option<AlarmViewCell>,
-    problems: Option<crate::alarm::reload::ConfigProblems>,
+    problems: Option<crate::project::ConfigProblems>,
     pub view: Arc<AlarmView>,
     pub config_problems: Arc<Vec<String>>,
     pub selected: Option<Arc<str>>,
@@ -228,8 +228,8 @@ impl AlarmDesk {
     }
 
     /// Language and units together.
-    pub fn locale(&self) -> crate::lang::Locale {
-        crate::lang::Locale {
+    pub fn locale(&self) -> crate::locale::Locale {
+        crate::locale::Locale {
             lang: self.settings.lang,
             units: self.settings.units,
         }

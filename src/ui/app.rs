@@ -23,7 +23,8 @@ use super::{readout, theme};
 use crate::historian::HistorianStats;
 use crate::historian::reader::TrendReader;
 use crate::hub::{HubCommand, Snapshot, SnapshotCell};
-use crate::lang::{Lang, Locale};
+use crate::lang::Lang;
+use crate::locale::Locale;
 use crate::runtime::AlarmHandle;
 use crate::screen::{ScreenCell, ScreenSet};
 use crate::tag::Timestamp;
@@ -120,7 +121,7 @@ pub struct ConsoleInputs {
     /// The project's screens (empty: the console opens on the generic overview).
     pub screens: ScreenCell,
     /// Problems in edited screen files, shown over the screen (`None`: files are not watched).
-    pub screen_problems: Option<crate::alarm::reload::ConfigProblems>,
+    pub screen_problems: Option<crate::project::ConfigProblems>,
     pub settings: ConsoleSettings,
 }
 
@@ -457,7 +458,7 @@ impl ConsoleApp {
                     };
                     // A screen added since the start (bound to tags a restart brings in) has no last good
                     // version: it is not shown until fixed.
-                    let meanwhile = crate::screen::reload::WhileBroken::of(first, screens).text(lang);
+                    let meanwhile = crate::screen::WhileBroken::of(first, screens).text(lang);
                     ui.label(RichText::new(format!("{first}{more}: {meanwhile}")).monospace())
                         .on_hover_text(problems.join("\n"));
                 });

@@ -5,7 +5,7 @@
 
 use super::theme;
 use crate::hub::Snapshot;
-use crate::lang::Locale;
+use crate::locale::Locale;
 use crate::tag::{TagId, Value};
 use egui::{RichText, Ui};
 

@@ -5,7 +5,7 @@
 use super::alarm_symbol::{AlarmMarks, indicator_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
-use crate::lang::Locale;
+use crate::locale::Locale;
 use crate::tag::Timestamp;
 use egui::{RichText, Ui};
 

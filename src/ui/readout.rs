@@ -2,7 +2,8 @@
 //! other quality dims the value and puts a labelled chip beside it (COMM FAIL, STALE, ...).
 
 use super::theme;
-use crate::lang::{Lang, Locale};
+use crate::lang::Lang;
+use crate::locale::Locale;
 use crate::tag::{BadReason, Quality, TagDef, TagState, Timestamp};
 use egui::{Align, Layout, RichText, Ui};
 

@@ -11,7 +11,8 @@ use super::keypad::{EntryOutcome, SetpointEntry, setpoint_dialog_ui};
 use super::screen_history::LiveHistory;
 use super::{drivers_page, readout, theme};
 use crate::hub::Snapshot;
-use crate::lang::{Lang, Locale};
+use crate::lang::Lang;
+use crate::locale::Locale;
 use crate::screen::def::{
     Align, BarGraph, Boxed, CommandButton, CommandValue, Element, Gauge, Label, Part, PlacedSymbol, Pt, Rotation,
     Screen, ScreenSet, Shape as PartShape, Side, TextSize, TrendBox, ValueLabel, WellTile,

@@ -78,7 +78,7 @@ pub fn simulator_ui(
     commands: &crate::runtime::Commands,
     snap: &Snapshot,
     actor: &crate::auth::Actor,
-    loc: crate::lang::Locale,
+    loc: crate::locale::Locale,
 ) {
     let lang = loc.lang;
     ui.heading(lang.pick("Simulator: fault injection", "Simulador: inyección de fallas"));

@@ -8,7 +8,7 @@ use super::alarm_symbol::{AlarmMarks, indicator_ui};
 use super::keypad::{EntryOutcome, SetpointEntry, setpoint_dialog_ui};
 use super::{readout, theme};
 use crate::hub::Snapshot;
-use crate::lang::Locale;
+use crate::locale::Locale;
 use crate::tag::{TagDef, TagDirectory, TagId, Timestamp, Value, ValueKind};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};

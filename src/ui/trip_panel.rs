@@ -8,7 +8,8 @@
 use super::theme;
 use crate::auth::{Action, Actor};
 use crate::hub::HubCommand;
-use crate::lang::{Lang, Locale};
+use crate::lang::Lang;
+use crate::locale::Locale;
 use crate::tag::Timestamp;
 use crate::trip::{Cause, OutputStatus, TripCommand, TripRow, TripStatus, TripView, TripViewCell};
 use crate::units::UnitSystem;

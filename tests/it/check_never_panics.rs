@@ -14,8 +14,9 @@ fn files(site: String, survey: String) -> ProjectFiles {
     ])
 }
 
-/// Replaces `len` characters at a position (as a fraction of the text) with `insert`.
-fn mutate(text: &str, at: f64, len: usize, insert: &str) -> String {
+/// Replaces `len` characters at a position (as a fraction of the text) with `insert` (also the edits of
+/// `files_never_panic`).
+pub(crate) fn mutate(text: &str, at: f64, len: usize, insert: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let i = ((chars.len() as f64) * at) as usize;
     let j = (i + len).min(chars.len());

@@ -573,6 +573,137 @@ fn bad_arguments_are_refused_with_a_reason() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// The options a `--help` lists: `--speed` from `      --speed <N>  Simulator speed…` (description lines,
+/// indented further, are not options).
+fn options_listed(help: &str) -> Vec<&str> {
+    help.lines()
+        .filter(|l| l.len() - l.trim_start().len() <= 6)
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("-h, ").or_else(|| l.strip_prefix("-V, ")).unwrap_or(l);
+            l.starts_with("--")
+                .then(|| l.split([' ', '=', '<']).next().unwrap_or(l))
+        })
+        .collect()
+}
+
+#[test]
+fn each_subcommand_lists_only_its_own_options() {
+    // (command line, options its help lists, options it must not list)
+    let cases = [
+        (
+            "--help",
+            "--project --speed --fault --history-db --no-history --lang --units --user --role --sound-profile",
+            "--headless --screen --timeout",
+        ),
+        (
+            "--help",
+            "--idle-logout-min --touch --sunlight --exit-after --frame-stats",
+            "--stats-json --tag",
+        ),
+        (
+            "run --help",
+            "--headless --for --stats-json --project --speed --fault --history-db --no-history --lang --sunlight",
+            "--screen --timeout",
+        ),
+        (
+            "history stats --help",
+            "--history-db --project",
+            "--fault --speed --sunlight --no-history --lang --units --touch --user",
+        ),
+        (
+            "history export --help",
+            "--tag --from --to --resolution --out --history-db --project",
+            "--fault --speed --sunlight --no-history --lang",
+        ),
+        (
+            "check --help",
+            "--project",
+            "--fault --speed --sunlight --history-db --lang --user",
+        ),
+        (
+            "sim --help",
+            "--for --every --modbus --mqtt --speed --fault --project",
+            "--sunlight --history-db --no-history --lang --touch --exit-after",
+        ),
+        (
+            "write --help",
+            "--timeout --user --password-env --role --lang --units --project --speed",
+            "--sunlight --history-db --no-history --touch --exit-after --sound-profile",
+        ),
+        (
+            "screenshot --help",
+            "--screen --out --after --sunlight --lang --units --speed --fault --project",
+            "--history-db --no-history --touch --user --role --exit-after",
+        ),
+        (
+            "users add --help",
+            "--role --password-env --project",
+            "--fault --speed --sunlight --lang --history-db --user",
+        ),
+        (
+            "audit list --help",
+            "--limit --project",
+            "--fault --speed --sunlight --lang --history-db",
+        ),
+        (
+            "alarms report --help",
+            "--from --to --csv --out --project",
+            "--fault --speed --sunlight --lang --history-db",
+        ),
+        (
+            "opcua browse --help",
+            "--node --depth --pki-dir --tags-for",
+            "--project --fault --speed --sunlight --lang",
+        ),
+    ];
+    for (line, listed, absent) in cases {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let o = wellconsole(&args);
+        assert!(o.status.success(), "{line}: {}", stderr(&o));
+        let help = stdout(&o);
+        let options = options_listed(&help);
+        for opt in listed.split_whitespace() {
+            assert!(options.contains(&opt), "`{line}` does not list {opt}:\n{help}");
+        }
+        for opt in absent.split_whitespace() {
+            assert!(
+                !options.contains(&opt),
+                "`{line}` lists {opt}, which it does not use:\n{help}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_option_a_subcommand_does_not_use_is_refused_before_or_after_its_name() {
+    for args in [
+        &["history", "stats", "--speed", "5"][..],
+        &["--speed", "5", "history", "stats"],
+        &["history", "stats", "--sunlight"],
+        &["--history-db", "h.db", "users", "list"],
+        &["check", "--fault", "stuck-pipe:ct01"],
+        &["--lang", "es", "check"],
+    ] {
+        let o = wellconsole(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        let flag = args.iter().find(|a| a.starts_with("--")).expect("a flag");
+        assert!(
+            stderr(&o).contains(&format!("unexpected argument '{flag}'")),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    // Options written before the subcommand's name that it does take still reach it.
+    let o = wellconsole(&["--project", env!("CARGO_MANIFEST_DIR"), "check"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("{}: ok", env!("CARGO_MANIFEST_DIR"))),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn sim_prints_the_job() {
     let o = wellconsole(&["sim", "--speed", "1000", "--for", "60", "--every", "30"]);
@@ -1185,14 +1316,13 @@ fn a_running_console_reloads_edited_alarm_files_and_keeps_the_last_good_set() {
 #[test]
 fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
     let tmp = tempfile::tempdir().unwrap();
-    // The demo keeps its records in the user's data folder; `--history-db` moves history only.
+    // The demo keeps its records in the user's data folder; `--history-db` moves history only (and only the
+    // console, `run` and `history` take it).
     let elsewhere = tmp.path().join("elsewhere").join("history.db");
     let records = tmp.path().join("wellconsole").join("demo");
     let run = |args: &[&str], password: Option<&str>| {
-        let mut all = vec!["--history-db", elsewhere.to_str().unwrap()];
-        all.extend_from_slice(args);
         let mut c = Command::new(env!("CARGO_BIN_EXE_wellconsole"));
-        c.args(&all).env("RUST_LOG", "error").env("XDG_DATA_HOME", tmp.path());
+        c.args(args).env("RUST_LOG", "error").env("XDG_DATA_HOME", tmp.path());
         if let Some(pw) = password {
             c.env("NEW_PASSWORD", pw);
         }
@@ -1246,7 +1376,8 @@ fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
     }
 
     // The console refuses --user/--role on a site with users, wherever --history-db points.
-    let bypass = run(&["--user", "x", "--role", "admin"], None);
+    let history = elsewhere.to_str().unwrap();
+    let bypass = run(&["--history-db", history, "--user", "x", "--role", "admin"], None);
     assert_eq!(bypass.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&bypass.stderr).contains("--user and --role apply only to a site with no users"),
@@ -1260,7 +1391,7 @@ fn users_are_managed_from_the_command_line_and_every_change_is_audited() {
     for f in ["users.db-wal", "users.db-shm"] {
         let _ = std::fs::remove_file(records.join(f));
     }
-    let gone = run(&["--role", "admin"], None);
+    let gone = run(&["--history-db", history, "--role", "admin"], None);
     assert_eq!(gone.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&gone.stderr).contains("the user store is missing or empty"),

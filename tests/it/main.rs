@@ -10,6 +10,7 @@ mod cab_ui;
 mod check_never_panics;
 mod cli;
 mod console_ui;
+mod files_never_panic;
 mod locale_ui;
 mod modbus_peer;
 mod modbus_sim;
