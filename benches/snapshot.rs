@@ -29,13 +29,7 @@ fn hub_with(tags: u32) -> Hub<NoService> {
             Sample::good(TagId(t), v, Timestamp(1))
         })
         .collect();
-    hub.apply_batch(
-        SampleBatch {
-            driver: DriverId(0),
-            samples,
-        },
-        Timestamp(1),
-    );
+    hub.apply_batch(SampleBatch::new(DriverId(0), samples), Timestamp(1));
     hub.flush_updates();
     hub
 }

@@ -145,10 +145,7 @@ fn rig() -> Rig {
             let samples = (0..FLOOD_TAGS)
                 .map(|i| Sample::good(TagId(n + i), Value::F64((k % 1000) as f64 + f64::from(i) * 0.1), t))
                 .collect();
-            let _ = flood_tx.try_send(SampleBatch {
-                driver: DriverId(2),
-                samples,
-            });
+            let _ = flood_tx.try_send(SampleBatch::new(DriverId(2), samples));
             k += 1;
             let due = start + Duration::from_secs_f64(k as f64 * f64::from(FLOOD_TAGS) / FLOOD_PER_SEC as f64);
             std::thread::sleep(due.saturating_duration_since(Instant::now()));
