@@ -48,8 +48,8 @@ pub struct HubTiming {
     pub min_publish_interval: Duration,
     /// Window over which rates are computed.
     pub rate_window: Duration,
-    /// A batch that waited longer than this in its driver's queue means the hub is behind: it takes that
-    /// driver's whole backlog at once and applies only each tag's newest sample (counted as coalesced), so
+    /// A batch that waited longer than this in its driver's queue (or a scan past `ROUND_SAMPLES`) means the
+    /// hub is behind: it takes that driver's whole backlog at once and applies only each tag's newest sample (counted as coalesced), so
     /// the screen shows the present, not a queue's worth of the past. `None`: every sample, however late.
     pub coalesce_after: Option<Duration>,
 }
@@ -61,8 +61,8 @@ impl Default for HubTiming {
             // 60 Hz is the fastest a screen refreshes; publishing faster only burns CPU.
             min_publish_interval: Duration::from_millis(16),
             rate_window: Duration::from_secs(1),
-            // A fifth of a second behind is already more than an operator's eye allows for a value.
-            coalesce_after: Some(Duration::from_millis(200)),
+            // A tenth of a second behind is already more than an operator's eye allows for a value.
+            coalesce_after: Some(Duration::from_millis(100)),
         }
     }
 }
@@ -75,6 +75,11 @@ pub const RECENT_WRITES: usize = 50;
 
 /// At most this many batches are drained before the hub publishes and looks at commands again.
 const DRAIN_BUDGET: usize = 4_096;
+
+/// Samples one scan applies in order before it coalesces the rest (with `coalesce_after` set): a scan that
+/// big means the hub is behind, whatever the age of the batches. A busy site that keeps up (100,000
+/// samples/s over millisecond scans) stays far below it; one driver's birth of unique tags loses nothing.
+const ROUND_SAMPLES: usize = 10_000;
 
 pub struct Hub<C> {
     table: TagTable,
@@ -541,6 +546,7 @@ impl<C: ServiceCommand> Hub<C> {
     /// overflow slot (newest values that did not fit in its queue) is applied once its queue is empty.
     fn drain_samples(&mut self, now: Timestamp, shutdown: &AtomicBool) {
         let mut drained = 0;
+        let mut in_order = 0;
         loop {
             let mut any = false;
             for i in 0..self.ports.len() {
@@ -548,9 +554,14 @@ impl<C: ServiceCommand> Hub<C> {
                     Ok(batch) => {
                         drained += 1;
                         any = true;
-                        if self.timing.coalesce_after.is_some_and(|t| batch.queued.elapsed() > t) {
+                        let late = self.timing.coalesce_after.is_some_and(|t| batch.queued.elapsed() > t);
+                        // A round that already holds this much will keep subscribers busy long enough for
+                        // the queues to refill: the rest of it is coalesced, or each round outgrows the last.
+                        let full = self.timing.coalesce_after.is_some() && in_order >= ROUND_SAMPLES;
+                        if late || full {
                             self.take_backlog(i, batch, now);
                         } else {
+                            in_order += batch.samples.len();
                             self.apply_batch(batch, now);
                         }
                     }
