@@ -11,8 +11,9 @@ mod common;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
 use std::time::Duration;
-use wellconsole::alarm::def::{AlarmDef, AlarmKind, AlarmSet, CmpOp, Comparison, Priority, Side, Suppression};
+use wellconsole::alarm::def::{AlarmDef, AlarmKind, AlarmSet, Priority, Side, Suppression};
 use wellconsole::alarm::{AlarmEngine, AlarmService};
+use wellconsole::expr::{CmpOp, Comparison};
 use wellconsole::lang::Text;
 use wellconsole::tag::{Sample, TagId, TagTable, TagUpdate, Timestamp, Value};
 

@@ -6,11 +6,13 @@
 //!   `records` (opening the record databases);
 //! - `tag` (the data model: values, quality, time, tag definitions with how each is historized, the table);
 //! - `units` (display units and conversions), `locale` (a console's language and units: values shown and
-//!   typed), `auth` (roles, users, audit trail);
+//!   typed), `auth` (roles, users, audit trail), `expr` (the expression language: comparisons, conditions
+//!   and calculated tags' expressions);
 //! - `sim` (the demo plant models), `driver` (protocols and the simulator driver), `serve` (the demo plant
 //!   served to other programs);
-//! - `hub` (the scan loop), `historian` (SQLite history), `alarm` (ISA-18.2 alarm management), `trip`
-//!   (trips and E-stops), `screen` (P&ID screen and symbol definitions);
+//! - `hub` (the scan loop and the traits services plug in by), `historian` (SQLite history), `alarm`
+//!   (ISA-18.2 alarm management), `trip` (trips and E-stops), `calculated` (calculated tags, derived on the
+//!   hub), `screen` (P&ID screen and symbol definitions);
 //! - `project` (loading, checking and hot-reloading project files into those rooms' definitions);
 //! - `runtime` (wiring a project into running threads: the only room that knows every service),
 //!   `headless` (running without a UI), `ui` (egui) and `cli` (the command line).
@@ -18,8 +20,10 @@
 pub mod alarm;
 pub mod auth;
 pub mod calc;
+pub mod calculated;
 pub mod cli;
 pub mod driver;
+pub mod expr;
 pub mod headless;
 pub mod historian;
 pub mod hub;

@@ -5,6 +5,7 @@ use crate::alarm::AlarmCommand;
 use crate::alarm::journal::{JournalStats, JournalWriter};
 use crate::alarm::{AlarmEngine, AlarmService, AlarmViewCell};
 use crate::auth::audit::AuditWriter;
+use crate::calculated::CalcService;
 use crate::driver::modbus::ModbusDriver;
 use crate::driver::mqtt::MqttDriver;
 use crate::driver::opcua::OpcUaDriver;
@@ -174,6 +175,7 @@ impl Runtime {
         let mut threads = Vec::new();
         let mut ports = Vec::new();
         let mut starts = Vec::new();
+        let mut calc_link = None;
         let only_driver = opts.write_only.and_then(|t| directory.get(t)).map(|t| t.driver);
         for d in &project.site.drivers {
             let (ctx, crx) = bounded(COMMAND_QUEUE);
@@ -207,7 +209,9 @@ impl Runtime {
                     .collect(),
             };
             // Every driver keeps its port (the hub finds ports by driver id); a write starts only its own.
-            if only_driver.is_none_or(|id| id == d.id) {
+            if matches!(d.kind, DriverKind::Calc) {
+                calc_link = Some(link);
+            } else if only_driver.is_none_or(|id| id == d.id) {
                 starts.push((d.clone(), link));
             }
         }
@@ -284,6 +288,11 @@ impl Runtime {
         if let Some(feed) = feed {
             hub.subscribe(Box::new(feed));
         }
+        if let Some(link) = calc_link
+            && opts.write_only.is_none()
+        {
+            hub.derive(Box::new(CalcService::new(project.site.calculated.clone(), link)));
+        }
         for s in subscribers {
             hub.subscribe(s);
         }
@@ -354,6 +363,8 @@ impl Runtime {
                     let driver = OpcUaDriver::new(cfg);
                     threads.push(spawn(&name, move || driver.run(link))?);
                 }
+                // Kept aside above: calculated tags are derived on the hub thread (`CalcService`).
+                DriverKind::Calc => {}
             }
         }
         Ok(Self {

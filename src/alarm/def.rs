@@ -3,6 +3,7 @@
 //! One `AlarmDef` is one ISA-18.2 alarm point (a tag's HI and its HIHI are two points, each with its own
 //! priority and response). Built by `project::alarms` from the files; nothing here parses text.
 
+use crate::expr::Comparison;
 use crate::lang::Text;
 use crate::tag::{TagId, Value};
 use serde::{Deserialize, Serialize};
@@ -101,58 +102,6 @@ impl AlarmKind {
             AlarmKind::State { .. } => lang.pick("STATE", "ESTADO"),
             AlarmKind::BadQuality => lang.pick("BAD PV", "PV MALA"),
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CmpOp {
-    /// As written in the files.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
-    }
-}
-
-/// `TAG OP VALUE`, e.g. `esp01/running == false`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Comparison {
-    pub tag: TagId,
-    pub op: CmpOp,
-    pub value: Value,
-}
-
-impl Comparison {
-    /// `None` when it cannot be decided (bad quality, no value, a string against a number).
-    pub fn holds(&self, v: Option<&Value>) -> Option<bool> {
-        let v = v?;
-        let ord = match (v, &self.value) {
-            (Value::Str(a), Value::Str(b)) => a.cmp(b),
-            (a, b) => a.as_f64()?.partial_cmp(&b.as_f64()?)?,
-        };
-        use std::cmp::Ordering::*;
-        Some(match self.op {
-            CmpOp::Eq => ord == Equal,
-            CmpOp::Ne => ord != Equal,
-            CmpOp::Lt => ord == Less,
-            CmpOp::Le => ord != Greater,
-            CmpOp::Gt => ord == Greater,
-            CmpOp::Ge => ord != Less,
-        })
     }
 }
 

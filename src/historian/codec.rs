@@ -47,6 +47,8 @@ impl StoredQuality {
                 BadReason::SensorFail => 5,
                 BadReason::ConfigError => 6,
                 BadReason::OutOfRange => 7,
+                // Codes are stored in history: a new reason takes the next number, never an old one.
+                BadReason::MathError => 8,
             },
         };
         q | if self.has_value { 0 } else { 0x80 }
@@ -62,6 +64,7 @@ impl StoredQuality {
             5 => Quality::Bad(BadReason::SensorFail),
             6 => Quality::Bad(BadReason::ConfigError),
             7 => Quality::Bad(BadReason::OutOfRange),
+            8 => Quality::Bad(BadReason::MathError),
             _ => return Err(CodecError::Corrupt("quality code")),
         };
         Ok(Self {

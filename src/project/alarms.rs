@@ -7,7 +7,8 @@
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
 use super::parts::Parts;
-use crate::alarm::def::{AlarmDef, AlarmKind, AlarmSet, CmpOp, Comparison, Priority, Side, SoundProfile, Suppression};
+use crate::alarm::def::{AlarmDef, AlarmKind, AlarmSet, Priority, Side, SoundProfile, Suppression};
+use crate::expr::{CmpOp, Comparison};
 use crate::lang::Text;
 use crate::tag::{TagDirectory, Value, ValueKind};
 use serde::Deserialize;

@@ -95,6 +95,18 @@ impl<'a> SourceFile<'a> {
         }
     }
 
+    /// A problem at byte range `inner` of a string value whose token (quotes included) is at `token`: the
+    /// column is the problem's own inside the string, escapes and multi-line forms accounted for, so an
+    /// expression's unknown tag is pointed at, not the expression's opening quote.
+    pub fn at_in_string(&self, token: Range<usize>, inner: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let offset = self
+            .text
+            .get(token.clone())
+            .and_then(|raw| string_offset(raw, inner.start))
+            .map_or(token.start, |o| token.start + o);
+        self.at(offset..offset, message)
+    }
+
     /// A TOML syntax or schema error, located by its span when the parser gives one.
     pub fn toml_error(&self, e: &toml::de::Error) -> Diagnostic {
         let message = e.message().trim().to_owned();
@@ -103,6 +115,61 @@ impl<'a> SourceFile<'a> {
             None => self.at_line(1, 1, message),
         }
     }
+}
+
+/// Where byte `decoded` of a TOML string's value lies in its token `raw` (quotes included); `None` when
+/// `raw` is not a string token or is shorter.
+fn string_offset(raw: &str, decoded: usize) -> Option<usize> {
+    let (open, literal) = [("\"\"\"", false), ("'''", true), ("\"", false), ("'", true)]
+        .into_iter()
+        .find(|(q, _)| raw.starts_with(*q))?;
+    let b = raw.as_bytes();
+    let mut i = open.len();
+    if open.len() == 3 {
+        // A newline right after a multi-line string's opening quotes is not part of the string.
+        i += ["\r\n", "\n"]
+            .into_iter()
+            .find(|nl| raw[i..].starts_with(*nl))
+            .map_or(0, str::len);
+    }
+    let mut out = 0;
+    while i < b.len() {
+        // A line-ending backslash (multi-line strings): it and the blank space after it vanish.
+        if !literal && b[i] == b'\\' && matches!(b.get(i + 1), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            i += 1;
+            while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            }
+            continue;
+        }
+        if out >= decoded {
+            return Some(i);
+        }
+        if literal || b[i] != b'\\' {
+            let len = raw[i..].chars().next().map_or(1, char::len_utf8);
+            out += len;
+            i += len;
+            continue;
+        }
+        // An escape: what it stands for, and how long it is written.
+        let (made, written) = match *b.get(i + 1)? {
+            b'u' => (hex_char(raw.get(i + 2..i + 6)?)?, 6),
+            b'U' => (hex_char(raw.get(i + 2..i + 10)?)?, 10),
+            b'x' => (hex_char(raw.get(i + 2..i + 4)?)?, 4),
+            _ => (1, 2),
+        };
+        out += made;
+        i += written;
+    }
+    None
+}
+
+/// The UTF-8 length of the character a `\u`, `\U` or `\x` escape's hex digits stand for.
+fn hex_char(hex: &str) -> Option<usize> {
+    u32::from_str_radix(hex, 16)
+        .ok()
+        .and_then(char::from_u32)
+        .map(char::len_utf8)
 }
 
 #[cfg(test)]
@@ -134,6 +201,35 @@ mod tests {
         );
         assert_eq!(lines[MAX_LISTED_PER_FILE + 2], "c.toml:3:1: wrong");
         assert_eq!(listing(&problems[..MAX_LISTED_PER_FILE]).len(), MAX_LISTED_PER_FILE);
+    }
+
+    #[test]
+    fn a_place_inside_a_string_is_found_through_escapes_and_multi_line_forms() {
+        // (TOML value, the text to point at inside it)
+        for (value, target) in [
+            ("\"a / b\"", "b"),
+            ("'if x == \"RIH\" then y else z'", "z"),
+            ("\"if x == \\\"RIH\\\" then y else z\"", "z"),
+            ("\"\\u00f1 + zz\"", "zz"),
+            ("\"\\U0001F600 + zz\"", "zz"),
+            ("\"\\t\\\\ + zz\"", "zz"),
+            ("\"\"\"\nsep01/gas_rate\n  / sep01/oil_rat\"\"\"", "sep01/oil_rat"),
+            ("\"\"\"a + \\\n    bb\"\"\"", "bb"),
+            ("'''\r\nx * yy'''", "yy"),
+        ] {
+            let text = format!("expr = {value}\n");
+            let decoded: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{value}: {e}"));
+            let decoded = decoded["expr"].as_str().expect("a string").to_owned();
+            let inner = decoded.rfind(target).expect("the target is in the value");
+            let f = SourceFile::new("site.toml", &text);
+            let token = 7..text.len() - 1;
+            let d = f.at_in_string(token, inner..inner + target.len(), "here");
+            let want = text.rfind(target).expect("written in the file");
+            assert_eq!((d.line, d.col), f.line_col(want), "{value}");
+        }
+        // Not a string token: the token's own start.
+        let f = SourceFile::new("site.toml", "x = 12\n");
+        assert_eq!(f.at_in_string(4..6, 1..2, "here").col, 5);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! its set to a cell or a function the wiring gives it, never to the hub or the UI.
 
 pub mod alarms;
+mod calc_tags;
 pub mod diag;
 pub mod files;
 mod parts;

@@ -3,11 +3,16 @@
 //! Parsed in two steps ("parse, don't validate"): serde reads a raw form that keeps every field's
 //! span, then `validate` builds the typed `Site` or returns every problem found, each at
 //! `path:line:col`. Nothing past this module sees a raw string where a typed id belongs.
+//!
+//! A `[[tag]]` with `expr = "…"` is a calculated tag: it belongs to the implicit driver `calc` (made only
+//! when the site has one), and its expression is compiled by `calc_tags` once every tag is known.
 
+use super::calc_tags::{self, PendingCalc};
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
 use super::parts::Parts;
 use super::survey_csv;
+use crate::calculated::CalcSet;
 use crate::driver::modbus::address::{DataType, ModbusAddress, Order};
 use crate::driver::modbus::codec::Scaling;
 use crate::driver::modbus::config::{ModbusConfig, ModbusTag, Parity, PollGroup, SerialLine, Transport};
@@ -31,6 +36,8 @@ pub struct Site {
     pub description: String,
     pub drivers: Vec<DriverConfig>,
     pub tags: Arc<TagDirectory>,
+    /// The calculated tags (`[[tag]] expr = "…"`), compiled, in dependency order.
+    pub calculated: Arc<CalcSet>,
     pub historian: HistorySettings,
     pub records: RecordsSettings,
     pub security: SecuritySettings,
@@ -97,23 +104,29 @@ pub enum DriverKind {
     Modbus(ModbusConfig),
     Mqtt(MqttConfig),
     OpcUa(OpcUaConfig),
+    /// The implicit driver of calculated tags: no thread and no options; the hub computes its tags from
+    /// the others (`crate::calculated`).
+    Calc,
 }
+
+/// The name of the calculated tags' implicit driver (a `[[driver]]` may not take it).
+pub const CALC_DRIVER: &str = "calc";
 
 impl DriverKind {
     /// The simulator settings, when this is the simulator driver.
     pub fn as_sim(&self) -> Option<&SimDriverConfig> {
         match self {
             DriverKind::Sim(c) => Some(c),
-            DriverKind::Modbus(_) | DriverKind::Mqtt(_) | DriverKind::OpcUa(_) => None,
+            DriverKind::Modbus(_) | DriverKind::Mqtt(_) | DriverKind::OpcUa(_) | DriverKind::Calc => None,
         }
     }
 
     /// The driver asks its devices for each reading (Modbus); the others are sent their data (MQTT and
-    /// OPC UA subscriptions) or make it (the simulator), so they have no requests to count.
+    /// OPC UA subscriptions) or make it (the simulator, calculated tags), so they have no requests to count.
     pub fn polls(&self) -> bool {
         match self {
             DriverKind::Modbus(_) => true,
-            DriverKind::Sim(_) | DriverKind::Mqtt(_) | DriverKind::OpcUa(_) => false,
+            DriverKind::Sim(_) | DriverKind::Mqtt(_) | DriverKind::OpcUa(_) | DriverKind::Calc => false,
         }
     }
 
@@ -126,6 +139,7 @@ impl DriverKind {
             },
             DriverKind::Mqtt(_) => "mqtt",
             DriverKind::OpcUa(_) => "opcua",
+            DriverKind::Calc => CALC_DRIVER,
         }
     }
 }
@@ -311,7 +325,8 @@ fn default_seed() -> u64 {
 #[serde(deny_unknown_fields)]
 struct RawTag {
     name: Spanned<String>,
-    driver: Spanned<String>,
+    /// Absent for a calculated tag (`expr`).
+    driver: Option<Spanned<String>>,
     address: Option<Spanned<String>>,
     #[serde(rename = "type")]
     kind: Option<Spanned<String>>,
@@ -325,8 +340,7 @@ struct RawTag {
     range: Option<Spanned<Vec<f64>>>,
     decimals: Option<Spanned<i64>>,
     stale_after_ms: Option<Spanned<u64>>,
-    #[serde(default)]
-    writable: bool,
+    writable: Option<Spanned<bool>>,
     /// Linear scaling of raw device values: engineering = raw × gain + offset.
     gain: Option<Spanned<f64>>,
     offset: Option<Spanned<f64>>,
@@ -336,6 +350,8 @@ struct RawTag {
     history: Option<Spanned<String>>,
     /// Deadband ("change") or deviation ("swinging-door"), in the tag's unit.
     history_deadband: Option<Spanned<f64>>,
+    /// A calculated tag's expression (the `expr` room's language), instead of a driver and an address.
+    expr: Option<Spanned<String>>,
 }
 
 /// A tag's description: `"…"` (English only) or `{ en = "…", es = "…" }`.
@@ -454,6 +470,15 @@ fn validate(
                 format!("driver name '{name}' must be letters, digits, '_' or '-'"),
             ));
         }
+        if name == CALC_DRIVER {
+            errs.push(src.at(
+                d.name.span(),
+                "the driver name 'calc' is kept for calculated tags (tags with expr = \"…\"); give this driver another name",
+            ));
+            // Its tags are not reported as using an undefined driver as well.
+            broken_drivers.insert(name);
+            continue;
+        }
         if driver_ids.contains_key(&name) {
             errs.push(src.at(d.name.span(), format!("driver '{name}' is defined twice")));
             continue;
@@ -504,6 +529,13 @@ fn validate(
                     None
                 }
             },
+            "calc" => {
+                errs.push(src.at(
+                    d.kind.span(),
+                    "calculated tags need no [[driver]]: give each of them expr = \"…\" and no driver",
+                ));
+                None
+            }
             other => {
                 errs.push(src.at(
                     d.kind.span(),
@@ -530,6 +562,9 @@ fn validate(
     let mut defs = Vec::new();
     let mut tag_names: HashMap<String, ()> = HashMap::new();
     let mut spb_bound: HashMap<(DriverId, String), String> = HashMap::new();
+    // The calculated tags' driver, made with the first of them; their expressions, compiled after the loop.
+    let mut calc_driver: Option<DriverId> = None;
+    let mut pending: Vec<PendingCalc> = Vec::new();
     for t in raw.tag {
         let name = t.name.get_ref().clone();
         if !is_valid_name(&name, true) {
@@ -542,10 +577,51 @@ fn validate(
             errs.push(src.at(t.name.span(), format!("tag '{name}' is defined twice")));
             continue;
         }
-        let Some(&driver) = driver_ids.get(t.driver.get_ref()) else {
+        if let Some(expr) = t.expr.clone() {
+            let driver = match calc_driver {
+                Some(id) => id,
+                None => {
+                    let Ok(index) = u16::try_from(drivers.len()) else {
+                        errs.push(src.at(t.name.span(), "too many drivers (at most 65,535)"));
+                        break;
+                    };
+                    let id = DriverId(index);
+                    drivers.push(DriverConfig {
+                        id,
+                        name: CALC_DRIVER.to_owned(),
+                        kind: DriverKind::Calc,
+                    });
+                    calc_driver = Some(id);
+                    id
+                }
+            };
+            let Ok(index) = u32::try_from(defs.len()) else {
+                errs.push(src.at(t.name.span(), "too many tags"));
+                break;
+            };
+            let (def, declared) = calculated_def(t, name, TagId(index), driver, src, &mut errs);
+            pending.push(PendingCalc {
+                tag: def.id,
+                expr,
+                declared,
+            });
+            defs.push(def);
+            continue;
+        }
+        let Some(driver_name) = t.driver.clone() else {
+            errs.push(src.at(
+                t.name.span(),
+                format!(
+                    "tag '{name}' needs driver = \"…\" (where its value comes from), or expr = \"…\" to be calculated"
+                ),
+            ));
+            continue;
+        };
+        let writable = t.writable.as_ref().is_some_and(|w| *w.get_ref());
+        let Some(&driver) = driver_ids.get(driver_name.get_ref()) else {
             // A driver with problems of its own does not hide its tags' address problems: one pass of
             // `check` reports both.
-            if let Some(kind) = broken_kinds.get(t.driver.get_ref()) {
+            if let Some(kind) = broken_kinds.get(driver_name.get_ref()) {
                 let address = t.address.as_ref().map_or_else(|| name.clone(), |a| a.get_ref().clone());
                 let span = t.address.as_ref().map_or(t.name.span(), Spanned::span);
                 let why = match kind.as_str() {
@@ -560,14 +636,18 @@ fn validate(
                     errs.push(src.at(span, why));
                 }
             }
-            if !broken_drivers.contains(t.driver.get_ref()) {
-                errs.push(src.at(
-                    t.driver.span(),
+            if !broken_drivers.contains(driver_name.get_ref()) {
+                let why = if driver_name.get_ref() == CALC_DRIVER {
+                    format!(
+                        "'calc' is the driver of calculated tags: give tag '{name}' expr = \"…\" instead of a driver"
+                    )
+                } else {
                     format!(
                         "tag '{name}' uses driver '{}', which is not defined",
-                        t.driver.get_ref()
-                    ),
-                ));
+                        driver_name.get_ref()
+                    )
+                };
+                errs.push(src.at(driver_name.span(), why));
             }
             continue;
         };
@@ -607,7 +687,7 @@ fn validate(
                     for f in [&t.gain, &t.offset].into_iter().flatten() {
                         errs.push(src.at(f.span(), "gain and offset scale raw device values; simulator signals are already in engineering units"));
                     }
-                    if t.writable && !spec.writable {
+                    if writable && !spec.writable {
                         errs.push(src.at(address_span.clone(), format!("tag '{name}' is writable but sim signal '{address}' is a measurement; the demo plant takes writes on ct01/shutdown and espNN/running")));
                     }
                     (spec.kind, Some(spec))
@@ -652,7 +732,7 @@ fn validate(
                 let Some(poll) = group_index(&t, polls, "poll group", src, &mut errs) else {
                     continue;
                 };
-                if t.writable && !parsed.table.is_writable() {
+                if writable && !parsed.table.is_writable() {
                     errs.push(src.at(address_span, format!("tag '{name}' is writable but '{address}' is read-only (input registers and discrete inputs cannot be written)")));
                 }
                 modbus = Some((parsed, scaling, poll));
@@ -695,7 +775,7 @@ fn validate(
                         .map_or(t.name.span(), Spanned::span);
                     errs.push(src.at(span, "gain and offset apply to numeric tags only"));
                 }
-                if t.writable && matches!(parsed, MqttAddress::Json { .. }) {
+                if writable && matches!(parsed, MqttAddress::Json { .. }) {
                     errs.push(src.at(
                         address_span.clone(),
                         format!("tag '{name}' is writable but JSON topics are read-only here; write through a Sparkplug B metric (DCMD/NCMD) instead"),
@@ -727,35 +807,8 @@ fn validate(
                 "poll names a Modbus poll group or an OPC UA subscription; this tag's driver has neither",
             ));
         }
-        let range = match &t.range {
-            Some(r) => match r.get_ref().as_slice() {
-                &[lo, hi] => {
-                    if !(lo.is_finite() && hi.is_finite() && lo < hi && (hi - lo).is_finite()) {
-                        errs.push(src.at(
-                            r.span(),
-                            format!("range [{lo}, {hi}] must be two finite numbers, low < high"),
-                        ));
-                    }
-                    Some((lo, hi))
-                }
-                other => {
-                    errs.push(src.at(
-                        r.span(),
-                        format!("range is [low, high]: two numbers, not {}", other.len()),
-                    ));
-                    None
-                }
-            },
-            None => signal.and_then(|s| s.range),
-        };
-        let decimals = match &t.decimals {
-            Some(d) if !(0..=9).contains(d.get_ref()) => {
-                errs.push(src.at(d.span(), "decimals must be between 0 and 9"));
-                0
-            }
-            Some(d) => usize::try_from(*d.get_ref()).unwrap_or(0),
-            None => signal.map_or(2, |s| s.decimals),
-        };
+        let range = tag_range(&t, signal, src, &mut errs);
+        let decimals = tag_decimals(&t, signal, src, &mut errs);
         let stale_after = match &t.stale_after_ms {
             Some(ms) if *ms.get_ref() == 0 => {
                 errs.push(src.at(ms.span(), "stale_after_ms must be greater than 0"));
@@ -773,13 +826,7 @@ fn validate(
         } else {
             t.unit
         };
-        let (description, description_es) = match t.description {
-            RawDescription::Plain(d) if d.is_empty() => {
-                (signal.map_or(String::new(), |s| s.description.clone()), String::new())
-            }
-            RawDescription::Plain(d) => (d, String::new()),
-            RawDescription::Both { en, es } => (en, es),
-        };
+        let (description, description_es) = tag_description(t.description, signal);
         let Ok(index) = u32::try_from(defs.len()) else {
             errs.push(src.at(t.name.span(), "too many tags"));
             break;
@@ -797,7 +844,7 @@ fn validate(
             driver,
             address,
             stale_after,
-            writable: t.writable,
+            writable,
             history,
         });
         if let (Some((address, scaling, poll)), Some(DriverKind::Modbus(cfg))) = (
@@ -809,7 +856,7 @@ fn validate(
                 address,
                 scaling,
                 poll,
-                writable: t.writable,
+                writable,
             });
         }
         if let (Some((node, scaling, group)), Some(DriverKind::OpcUa(cfg))) = (
@@ -822,7 +869,7 @@ fn validate(
                 kind,
                 scaling,
                 group,
-                writable: t.writable,
+                writable,
             });
         }
         if let (Some((address, scaling)), Some(DriverKind::Mqtt(cfg))) = (
@@ -842,12 +889,14 @@ fn validate(
                     path,
                     kind,
                     scaling,
-                    writable: t.writable,
+                    writable,
                 }),
             }
         }
     }
 
+    // Every tag is known now: calculated tags may read any of them, other calculated tags included.
+    let calculated = calc_tags::compile(pending, &mut defs, src, &mut errs);
     let historian = history_settings(raw.historian.as_ref(), src, &mut errs);
     let records = records_settings(raw.records.as_ref(), raw.site.name.get_ref(), src, &mut errs);
     let security = security_settings(raw.security.as_ref(), src, &mut errs);
@@ -857,6 +906,7 @@ fn validate(
             description: raw.site.description,
             drivers,
             tags: Arc::new(TagDirectory::new(defs)),
+            calculated: Arc::new(calculated),
             historian,
             records,
             security,
@@ -1213,7 +1263,7 @@ fn group_index(
             format!(
                 "{label} '{}' is not defined for driver '{}' (defined: {})",
                 p.get_ref(),
-                t.driver.get_ref(),
+                t.driver.as_ref().map_or("", |d| d.get_ref().as_str()),
                 names.join(", ")
             ),
         ));
@@ -1535,6 +1585,141 @@ fn serial_line(
     })
 }
 
+/// A calculated tag's definition, and its declared type with where it is written (its expression is
+/// compiled once every tag is known). The fields it cannot have are reported; it is made all the same, so
+/// the calculated tags that read it are checked against it.
+fn calculated_def(
+    t: RawTag,
+    name: String,
+    id: TagId,
+    driver: DriverId,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> (TagDef, Option<(ValueKind, std::ops::Range<usize>)>) {
+    let misplaced = [
+        (
+            t.driver.as_ref().map(Spanned::span),
+            "a calculated tag (one with expr) has no driver: leave driver out",
+        ),
+        (
+            t.address.as_ref().map(Spanned::span),
+            "a calculated tag has no address: its expression is where its value comes from",
+        ),
+        (
+            t.gain.as_ref().or(t.offset.as_ref()).map(Spanned::span),
+            "gain and offset scale device values; a calculated tag scales in its expression, e.g. expr = \"x * 0.1\"",
+        ),
+        (
+            t.poll.as_ref().map(Spanned::span),
+            "a calculated tag is not polled: it is computed when one of its inputs changes",
+        ),
+        (
+            t.writable.as_ref().map(Spanned::span),
+            "a calculated tag cannot be written: its value comes from its expression",
+        ),
+        (
+            t.stale_after_ms.as_ref().map(Spanned::span),
+            "a calculated tag does not go stale on its own: it is STALE when an input it needs is",
+        ),
+    ];
+    for (span, why) in misplaced {
+        if let Some(span) = span {
+            errs.push(src.at(span, why));
+        }
+    }
+    let declared = t.kind.as_ref().and_then(|k| match parse_kind(k.get_ref()) {
+        Some(kind) => Some((kind, k.span())),
+        None => {
+            errs.push(src.at(
+                k.span(),
+                format!(
+                    "unknown type '{}' (expected f64, bool or string; or leave type out: the expression decides)",
+                    k.get_ref()
+                ),
+            ));
+            None
+        }
+    });
+    let range = tag_range(&t, None, src, errs);
+    let decimals = tag_decimals(&t, None, src, errs);
+    let history = history_mode(&t, src, errs);
+    let address = t.expr.as_ref().map_or_else(String::new, |e| e.get_ref().clone());
+    let (description, description_es) = tag_description(t.description, None);
+    let def = TagDef {
+        id,
+        name,
+        description,
+        description_es,
+        label: t.label.map(Into::into).unwrap_or_default(),
+        unit: t.unit,
+        // Settled when the expression is compiled.
+        kind: declared.as_ref().map_or(ValueKind::F64, |(k, _)| *k),
+        range,
+        decimals,
+        driver,
+        // The tag browser shows where a value comes from: for a calculated tag, its expression.
+        address,
+        // Never stale from silence: an input's staleness reaches it through the expression.
+        stale_after: Duration::MAX,
+        writable: false,
+        history,
+    };
+    (def, declared)
+}
+
+/// The tag's `range`, checked; else the simulator signal's.
+fn tag_range(
+    t: &RawTag,
+    signal: Option<&SignalSpec>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<(f64, f64)> {
+    let Some(r) = &t.range else {
+        return signal.and_then(|s| s.range);
+    };
+    match r.get_ref().as_slice() {
+        &[lo, hi] => {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi && (hi - lo).is_finite()) {
+                errs.push(src.at(
+                    r.span(),
+                    format!("range [{lo}, {hi}] must be two finite numbers, low < high"),
+                ));
+            }
+            Some((lo, hi))
+        }
+        other => {
+            errs.push(src.at(
+                r.span(),
+                format!("range is [low, high]: two numbers, not {}", other.len()),
+            ));
+            None
+        }
+    }
+}
+
+/// The tag's `decimals`, checked; else the simulator signal's, else 2.
+fn tag_decimals(t: &RawTag, signal: Option<&SignalSpec>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> usize {
+    match &t.decimals {
+        Some(d) if !(0..=9).contains(d.get_ref()) => {
+            errs.push(src.at(d.span(), "decimals must be between 0 and 9"));
+            0
+        }
+        Some(d) => usize::try_from(*d.get_ref()).unwrap_or(0),
+        None => signal.map_or(2, |s| s.decimals),
+    }
+}
+
+/// The description in English and Spanish; the simulator signal's when none is given.
+fn tag_description(d: RawDescription, signal: Option<&SignalSpec>) -> (String, String) {
+    match d {
+        RawDescription::Plain(d) if d.is_empty() => {
+            (signal.map_or(String::new(), |s| s.description.clone()), String::new())
+        }
+        RawDescription::Plain(d) => (d, String::new()),
+        RawDescription::Both { en, es } => (en, es),
+    }
+}
+
 fn history_mode(t: &RawTag, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> HistoryMode {
     let deadband = match &t.history_deadband {
         Some(d) if !(d.get_ref().is_finite() && *d.get_ref() >= 0.0) => {
@@ -1717,7 +1902,7 @@ fn security_settings(raw: Option<&RawSecurity>, src: &SourceFile<'_>, errs: &mut
     out
 }
 
-fn parse_kind(s: &str) -> Option<ValueKind> {
+pub(super) fn parse_kind(s: &str) -> Option<ValueKind> {
     match s {
         "f64" => Some(ValueKind::F64),
         "i64" => Some(ValueKind::I64),
@@ -1727,7 +1912,7 @@ fn parse_kind(s: &str) -> Option<ValueKind> {
     }
 }
 
-fn kind_name(k: ValueKind) -> &'static str {
+pub(super) fn kind_name(k: ValueKind) -> &'static str {
     match k {
         ValueKind::F64 => "f64",
         ValueKind::I64 => "i64",

@@ -9,7 +9,7 @@ use super::alarms::{RawText, alarm_files, comparison, text};
 use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
 use super::parts::Parts;
-use crate::alarm::def::CmpOp;
+use crate::expr::CmpOp;
 use crate::tag::{TagDirectory, Value, ValueKind};
 use crate::trip::{Cond, EstopDef, OnBad, Output, TripDef, TripSet};
 use serde::Deserialize;

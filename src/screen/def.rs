@@ -375,7 +375,7 @@ pub struct PlacedSymbol {
     /// for that input (a well's TD), else its tag's instrument range.
     pub ranges: Vec<Option<(f64, f64)>>,
     /// A state input bound to a comparison (`running = "ct01/pump_rate > 0.05"`) is that comparison.
-    pub conditions: Vec<Option<crate::alarm::def::Comparison>>,
+    pub conditions: Vec<Option<crate::expr::Comparison>>,
     pub label: Option<Text>,
     /// Clicking the symbol opens this screen.
     pub to: Option<Arc<str>>,

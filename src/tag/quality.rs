@@ -20,6 +20,9 @@ pub enum BadReason {
     ConfigError,
     /// Value beyond the instrument's range (NAMUR NE 43 limits: below -1.25 % or above +103.125 % of span).
     OutOfRange,
+    /// A calculated tag's expression has no valid result: division by zero, the square root of a negative
+    /// number, a result too large to hold. The inputs are fine; the value is not a number to show.
+    MathError,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -52,6 +55,7 @@ impl Quality {
             Quality::Bad(BadReason::SensorFail) => "FALLA SENSOR",
             Quality::Bad(BadReason::ConfigError) => "ERROR CONFIG",
             Quality::Bad(BadReason::OutOfRange) => "FUERA DE RANGO",
+            Quality::Bad(BadReason::MathError) => "ERROR CÁLCULO",
         }
     }
 
@@ -66,6 +70,7 @@ impl Quality {
             Quality::Bad(BadReason::SensorFail) => "SENSOR FAIL",
             Quality::Bad(BadReason::ConfigError) => "CONFIG ERROR",
             Quality::Bad(BadReason::OutOfRange) => "OUT OF RANGE",
+            Quality::Bad(BadReason::MathError) => "MATH ERROR",
         }
     }
 }

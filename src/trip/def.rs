@@ -1,7 +1,7 @@
 //! Trip rules and emergency stops as loaded from `alarms/*.toml`: the condition tree, its outputs and
 //! limits on bypassing. Immutable once built; the engine keeps all run-time state.
 
-use crate::alarm::def::{CmpOp, Comparison};
+use crate::expr::{CmpOp, Comparison};
 use crate::lang::Text;
 use crate::tag::{TagId, TagState, TagTable, Value};
 use std::sync::Arc;

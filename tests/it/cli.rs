@@ -319,7 +319,7 @@ fn check_reports_every_problem_of_every_file_in_one_pass() {
         [
             "alarms/a.toml:12:12: invalid type: integer `3`, expected a string",
             "site.toml:16:9: invalid type: string \"wide\", expected a sequence",
-            "site.toml:21:1: unknown field `units`, expected one of `name`, `driver`, `address`, `type`, `unit`, `description`, `label`, `range`, `decimals`, `stale_after_ms`, `writable`, `gain`, `offset`, `poll`, `history`, `history_deadband`",
+            "site.toml:21:1: unknown field `units`, expected one of `name`, `driver`, `address`, `type`, `unit`, `description`, `label`, `range`, `decimals`, `stale_after_ms`, `writable`, `gain`, `offset`, `poll`, `history`, `history_deadband`, `expr`",
             "site.toml:25:10: tag 'esp01/pip' uses driver 'plc9', which is not defined",
         ]
     );
@@ -410,7 +410,7 @@ fn headless_run_writes_stats_with_every_tag() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
-    assert_eq!(v["tags"], 82);
+    assert_eq!(v["tags"], 87);
     assert!(v["samples_in"].as_u64().unwrap() > 75 * 10, "{}", v["samples_in"]);
     assert_eq!(v["samples_coalesced"], 0);
     assert_eq!(v["drivers"]["sim"]["state"], "Running");

@@ -8,6 +8,7 @@ fn quality_strategy() -> impl Strategy<Value = Quality> {
         1 => Just(Quality::Bad(BadReason::CommFail)),
         1 => Just(Quality::Bad(BadReason::OutOfRange)),
         1 => Just(Quality::Bad(BadReason::Stale)),
+        1 => Just(Quality::Bad(BadReason::MathError)),
     ]
 }
 
