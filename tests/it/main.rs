@@ -7,6 +7,7 @@ mod support;
 
 mod alarm_ui;
 mod cab_ui;
+mod calculated;
 mod check_never_panics;
 mod cli;
 mod console_ui;
