@@ -148,6 +148,22 @@ pub struct HeadlessReport {
 }
 
 impl HeadlessReport {
+    /// What `run --headless` says at the end: the run in one line, then what the historian stored and did
+    /// not (when it kept history). The whole report goes to `--stats-json`.
+    pub fn summary(&self) -> String {
+        let mut text = format!(
+            "{}: {} tags, {} samples in ({:.0}/s), {} coalesced, {:.1} s",
+            self.site, self.tags, self.samples_in, self.samples_per_sec, self.samples_coalesced, self.ran_for_secs
+        );
+        if let Some(h) = &self.history {
+            text.push_str(&format!(
+                "\nhistory: {} samples stored, {} NOT stored ({} dropped at the queue, {} lost by the writer)",
+                h.samples_stored, h.samples_not_stored, h.samples_dropped, h.samples_lost
+            ));
+        }
+        text
+    }
+
     pub fn from_snapshot(site: &str, ran_for: Duration, snap: &Snapshot) -> Self {
         let values = snap
             .directory

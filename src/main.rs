@@ -4,11 +4,11 @@
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use wellconsole::alarm::{journal, kpi};
+use wellconsole::auth::admin::{self, UserChange};
 use wellconsole::auth::audit;
-use wellconsole::auth::users::{FailReason, UserError, UserStoreConfig};
+use wellconsole::auth::users::{UserError, UserStoreConfig};
 use wellconsole::auth::{Actor, Role};
 use wellconsole::cli::{
     AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleOptions,
@@ -20,8 +20,7 @@ use wellconsole::historian::{History, Resolution, export};
 use wellconsole::project::{self, Project, ProjectFiles};
 use wellconsole::records::Records;
 use wellconsole::runtime::RuntimeOptions;
-use wellconsole::serve::{PlantWrite, modbus, mqtt};
-use wellconsole::sim::DemoPlant;
+use wellconsole::serve::{Broker, ServedPlant, SimError, SimRun};
 
 /// egui rebuilds its vertex buffers every frame; mimalloc keeps those pages instead of handing them back
 /// to the kernel and faulting them in again (Cargo.toml says more).
@@ -446,11 +445,8 @@ fn write(args: &WriteArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
-/// Logs `name` in at the command line, as the console's login does: the store's lockout, an answer that
-/// takes the same time whatever the cause, and the try in the audit trail with its real cause (the person
-/// reads the same words whatever it was). The console's back-off counts failures in a row at one console;
-/// each command line is one try, and the store's lockout counts them all. `None`: refused (said on
-/// standard output).
+/// Logs `name` in at the command line (`admin::command_line_login`), the password from `password_env` or
+/// standard input. `None`: refused (said on standard output).
 fn cli_login(
     project: &Project,
     records: &Records,
@@ -464,36 +460,13 @@ fn cli_login(
         bail!("no password given (standard input was empty)");
     }
     let trail = project.audit_trail(records);
-    let mut conn = audit::open(&trail)?;
-    let answer = store.check_login(name, &password, Duration::ZERO);
-    let now = wellconsole::tag::Timestamp::now();
-    let attempted = Actor::new(name, Role::Viewer);
-    let entry = |by: &Actor, action: &str, detail: String, allowed: bool| {
-        audit::AuditEntry::by(now, by, action, "command line", detail, allowed)
-    };
-    let mut entries = Vec::new();
-    let outcome = match answer {
-        Ok(actor) => {
-            entries.push(entry(&actor, "login", "wellconsole write".into(), true));
-            Ok(Some(actor))
-        }
-        Err(UserError::LoginFailed(why)) => {
-            entries.push(entry(&attempted, "login", why.to_string(), false));
-            if matches!(why, FailReason::LockedNow { .. }) {
-                entries.push(entry(&attempted, "account locked", why.to_string(), true));
-            }
+    match admin::command_line_login(store, &trail, name, &password, "wellconsole write")? {
+        Ok(actor) => Ok(Some(actor)),
+        Err(why) => {
             println!("{name}: login refused: {}", UserError::LoginFailed(why));
             Ok(None)
         }
-        Err(e) => {
-            entries.push(entry(&attempted, "login", e.to_string(), false));
-            Err(anyhow::Error::from(e).context(format!("{}: the user store cannot be read", store.path.display())))
-        }
-    };
-    for e in &entries {
-        audit::append(&mut conn, &trail, e)?;
     }
-    outcome
 }
 
 fn headless(args: &RunArgs) -> Result<ExitCode> {
@@ -503,21 +476,7 @@ fn headless(args: &RunArgs) -> Result<ExitCode> {
     keep_records(&project, &mut opts)?;
     let duration = secs(args.for_secs.context("--for SECONDS is required with --headless")?)?;
     let report = wellconsole::headless::run_for(project, opts, duration)?;
-    println!(
-        "{}: {} tags, {} samples in ({:.0}/s), {} coalesced, {:.1} s",
-        report.site,
-        report.tags,
-        report.samples_in,
-        report.samples_per_sec,
-        report.samples_coalesced,
-        report.ran_for_secs
-    );
-    if let Some(h) = &report.history {
-        println!(
-            "history: {} samples stored, {} NOT stored ({} dropped at the queue, {} lost by the writer)",
-            h.samples_stored, h.samples_not_stored, h.samples_dropped, h.samples_lost
-        );
-    }
+    println!("{}", report.summary());
     if let Some(path) = &args.stats_json {
         let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
@@ -607,8 +566,8 @@ fn users(p: &ProjectArgs, command: UsersCommand) -> Result<ExitCode> {
     let trail = project.audit_trail(&records);
     let mut audit_db = audit::open(&trail)?;
     let now = wellconsole::tag::Timestamp::now();
-    let by = cli_actor();
-    let (action, target, outcome) = match command {
+    let new_password = |env: &Option<String>, name: &str| password_from(env, &format!("new password for {name}"));
+    let change = match command {
         UsersCommand::List => {
             for u in store.list(now)? {
                 let state = match (u.sealed, u.disabled, u.locked_until) {
@@ -626,69 +585,35 @@ fn users(p: &ProjectArgs, command: UsersCommand) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        UsersCommand::Unlock { name } => (
-            "user unlocked",
-            name.clone(),
-            store.unlock(&name).map(|n| format!("failed logins of {n} forgotten")),
-        ),
+        UsersCommand::Unlock { name } => UserChange::Unlock { name },
         UsersCommand::Add {
             name,
             role,
             password_env,
-        } => {
-            let pw = password_from(&password_env, &format!("new password for {name}"))?;
-            (
-                "user added",
-                name.clone(),
-                store.add(&name, role, &pw, now).map(|()| format!("role {role}")),
-            )
-        }
-        UsersCommand::Passwd { name, password_env } => {
-            let pw = password_from(&password_env, &format!("new password for {name}"))?;
-            (
-                "password changed",
-                name.clone(),
-                store.set_password(&name, &pw, now).map(|()| String::new()),
-            )
-        }
+        } => UserChange::Add {
+            password: new_password(&password_env, &name)?,
+            name,
+            role,
+        },
+        UsersCommand::Passwd { name, password_env } => UserChange::SetPassword {
+            password: new_password(&password_env, &name)?,
+            name,
+        },
         UsersCommand::Restore {
             name,
             role,
             password_env,
-        } => {
-            let pw = password_from(&password_env, &format!("new password for {name}"))?;
-            (
-                "user record restored",
-                name.clone(),
-                store
-                    .restore(&name, role, &pw, now)
-                    .map(|()| format!("role {role}, new password, sealed again")),
-            )
-        }
-        UsersCommand::Disable { name } => (
-            "user disabled",
-            name.clone(),
-            store.set_disabled(&name, true, now).map(|()| String::new()),
-        ),
-        UsersCommand::Enable { name } => (
-            "user enabled",
-            name.clone(),
-            store.set_disabled(&name, false, now).map(|()| String::new()),
-        ),
+        } => UserChange::Restore {
+            password: new_password(&password_env, &name)?,
+            name,
+            role,
+        },
+        UsersCommand::Disable { name } => UserChange::Disable { name },
+        UsersCommand::Enable { name } => UserChange::Enable { name },
     };
-    let entry =
-        |allowed: bool, detail: String| audit::AuditEntry::by(now, &by, action, target.clone(), detail, allowed);
-    match outcome {
-        Ok(detail) => {
-            audit::append(&mut audit_db, &trail, &entry(true, detail))?;
-            println!("{action}: {target}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            audit::append(&mut audit_db, &trail, &entry(false, e.to_string()))?;
-            Err(e.into())
-        }
-    }
+    admin::change_user(&store, &trail, &mut audit_db, &cli_actor(), &change, now)?;
+    println!("{}: {}", change.action(), change.user());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn audit(p: &ProjectArgs, command: AuditCommand) -> Result<ExitCode> {
@@ -791,144 +716,39 @@ fn sim(args: &SimArgs) -> Result<ExitCode> {
     if !(args.every.is_finite() && args.every > 0.0) {
         bail!("--every must be a positive number of seconds");
     }
-    let esp_wells = cfg.plant.esp_wells;
-    let mut plant = DemoPlant::new(cfg.plant);
-    // The servers offer setpoints through writable registers and metrics of their own.
-    let served = wellconsole::sim::served_specs(plant.specs()).to_vec();
-    let map = modbus::register_map(&served);
+    let plant = ServedPlant::new(cfg);
     if args.modbus_map {
-        print!("{}", modbus::map_csv(&map, esp_wells));
+        print!("{}", plant.modbus_map_csv());
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(endpoint) = &args.modbus_site_for {
-        print!("{}", modbus::example_site_toml(&map, esp_wells, endpoint));
+        print!("{}", plant.modbus_site_toml(endpoint));
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(broker) = &args.mqtt_site_for {
-        print!("{}", mqtt::example_site_toml(&served, esp_wells, broker));
+        print!("{}", plant.mqtt_site_toml(broker));
         return Ok(ExitCode::SUCCESS);
     }
-    // Writes from either server reach the plant through one queue.
-    let (write_tx, writes) = crossbeam_channel::bounded::<PlantWrite>(64);
-    let image = match args.modbus {
-        Some(addr) => {
-            let image = Arc::new(RwLock::new(modbus::RegisterImage::new(&map, esp_wells)));
-            let server_image = image.clone();
-            let tx = write_tx.clone();
-            std::thread::Builder::new()
-                .name("modbus-server".into())
-                .spawn(move || {
-                    if let Err(e) = modbus::serve_blocking(addr, server_image, tx) {
-                        eprintln!("wellconsole sim: {e}");
-                        std::process::exit(2);
-                    }
-                })?;
-            eprintln!("serving the demo plant on Modbus TCP {addr} (register map: wellconsole sim --modbus-map)");
-            Some(image)
-        }
+    let mqtt = match &args.mqtt {
+        Some(broker) => Some(Broker::parse(broker).with_context(|| format!("--mqtt {broker}: expected HOST:PORT"))?),
         None => None,
     };
-    let frames = match &args.mqtt {
-        Some(broker) => {
-            let (host, port) = broker
-                .rsplit_once(':')
-                .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
-                .with_context(|| format!("--mqtt {broker}: expected HOST:PORT"))?;
-            let cfg = mqtt::EdgeConfig {
-                host,
-                port,
-                group: mqtt::DEFAULT_GROUP.into(),
-                node: mqtt::DEFAULT_NODE.into(),
-                json_prefix: mqtt::DEFAULT_JSON_PREFIX.into(),
-            };
-            let (ftx, frx) = crossbeam_channel::bounded(8);
-            let specs = served.clone();
-            let tx = write_tx.clone();
-            std::thread::Builder::new().name("mqtt-edge".into()).spawn(move || {
-                if let Err(e) = mqtt::publish_blocking(cfg, specs, esp_wells, frx, tx) {
-                    eprintln!("wellconsole sim: {e}");
-                    std::process::exit(2);
-                }
-            })?;
-            eprintln!(
-                "publishing the demo plant to MQTT {broker}: Sparkplug B group '{}' node '{}', JSON under '{}/<device>'",
-                mqtt::DEFAULT_GROUP,
-                mqtt::DEFAULT_NODE,
-                mqtt::DEFAULT_JSON_PREFIX
-            );
-            Some(ftx)
-        }
-        None => None,
+    let run = SimRun {
+        speed,
+        every_secs: args.every,
+        for_secs: args.for_secs,
+        faults: args.plant.faults.clone(),
+        modbus: args.modbus,
+        mqtt,
     };
-    drop(write_tx);
-    let dt = cfg.period.as_secs_f64();
-    let mut faults = args.plant.faults.clone();
-    faults.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs));
-    let started = std::time::Instant::now();
-    let mut next_print = 0.0;
-    loop {
-        while faults.first().is_some_and(|f| f.at_secs <= plant.time_s()) {
-            let f = faults.remove(0);
-            plant
-                .inject(f.fault.clone())
-                .map_err(|e| anyhow!("fault {}: {e}", f.fault))?;
-            println!("t={:>8.1}s  fault injected: {}", plant.time_s(), f.fault);
+    match plant.run(run, &mut std::io::stdout(), &mut std::io::stderr()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A server that stops takes the simulator down, in the server's own words.
+        Err(e @ (SimError::Modbus(_) | SimError::Mqtt(_))) => {
+            eprintln!("wellconsole sim: {e}");
+            Ok(ExitCode::from(2))
         }
-        if plant.time_s() >= next_print {
-            let ct = plant.ct();
-            let esp = plant.esp(0);
-            println!(
-                "t={:>8.1}s  CT {:<10} depth {:>7.1} ft  speed {:>6.1} ft/min  weight {:>7.0} lbf  circ {:>5.0} psi  whp {:>5.0} psi | ESP01 {:>5.0} bbl/d {:>5.1} A {:>5.1} °F",
-                plant.time_s(),
-                ct.reported_phase().label(),
-                ct.depth_ft(),
-                ct.speed_fpm(),
-                ct.weight_lbf(),
-                ct.circ_pressure_psi(),
-                ct.wellhead_pressure_psi(),
-                esp.map_or(0.0, |w| w.rate_bpd()),
-                esp.map_or(0.0, |w| w.motor_current_a()),
-                esp.map_or(0.0, |w| w.motor_temp_f()),
-            );
-            next_print += args.every;
-        }
-        if args.for_secs.is_some_and(|t| plant.time_s() >= t) {
-            return Ok(ExitCode::SUCCESS);
-        }
-        plant.step(dt);
-        while let Ok(PlantWrite::EspFrequency { index, hz }) = writes.try_recv() {
-            plant.set_esp_frequency(index, hz);
-            println!(
-                "t={:>8.1}s  ESP{:02} frequency setpoint {hz:.1} Hz (written by a client)",
-                plant.time_s(),
-                index + 1
-            );
-        }
-        if image.is_some() || frames.is_some() {
-            let setpoints: Vec<f64> = (0..esp_wells)
-                .filter_map(|i| plant.esp(i).map(|w| w.frequency_setpoint_hz()))
-                .collect();
-            let readings = plant.read().to_vec();
-            if let Some(image) = &image
-                && let Ok(mut img) = image.write()
-            {
-                img.update(&map, &readings, &setpoints);
-            }
-            if let Some(frames) = &frames {
-                let frame = mqtt::Frame {
-                    time_ms: u64::try_from(wellconsole::tag::Timestamp::now().micros() / 1000).unwrap_or(0),
-                    values: readings,
-                    qualities: (0..plant.specs().len()).map(|i| plant.signal_quality(i)).collect(),
-                    setpoints_hz: setpoints,
-                };
-                // The publisher keeps only the newest frame; a full queue means it is behind.
-                let _ = frames.try_send(frame);
-            }
-        }
-        let due = Duration::from_secs_f64(plant.time_s() / speed);
-        if let Some(wait) = due.checked_sub(started.elapsed()) {
-            std::thread::sleep(wait);
-        }
+        Err(e) => Err(e.into()),
     }
 }
 

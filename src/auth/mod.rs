@@ -1,9 +1,11 @@
 //! Who is acting and what their role allows: roles and the permission table (checked by every room that
-//! takes an operator action), the local user store (`users`) and the hash-chained audit trail (`audit`).
+//! takes an operator action), the local user store (`users`), the hash-chained audit trail (`audit`), and
+//! user changes and logins made from the command line, recorded in that trail (`admin`).
 //!
 //! Pure: no I/O, no clocks. Every room that accepts an operator action asks `Role::may` before acting and
 //! records a refusal as an event, so a refused action is as visible as a performed one.
 
+pub mod admin;
 pub mod audit;
 pub mod policy;
 pub mod users;

@@ -72,10 +72,20 @@ fn calculated_tags_agree_with_their_inputs_in_every_snapshot_and_alarm_and_trip_
         .find(|d| d.name == "calc")
         .cloned()
         .expect("a calc driver");
-    assert!(calc.samples_in > 0, "what the engine makes is counted on the calc driver");
+    assert!(
+        calc.samples_in > 0,
+        "what the engine makes is counted on the calc driver"
+    );
     // The alarm and the trip on it act.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !rt.alarms.view.load().rows.iter().any(|r| &*r.def.id == "esp01/pump_dp:HI") {
+    while !rt
+        .alarms
+        .view
+        .load()
+        .rows
+        .iter()
+        .any(|r| &*r.def.id == "esp01/pump_dp:HI")
+    {
         assert!(Instant::now() < deadline, "the alarm on a calculated tag never came in");
         std::thread::sleep(Duration::from_millis(50));
     }
