@@ -2,14 +2,18 @@
 //! then newest) with first-out marked, one-touch ACK (selected alarm), ACK PAGE (the alarms shown) and
 //! SILENCE, and the alarm system's own chips (flood, journal backlog, no sound). The shell's top bar
 //! (`top_bar`) places these parts; this module draws them and owns no layout of its own beyond a part.
+//! Reads the desk; its actions go out through the console's context, which also says who acts and in
+//! which language and units.
 
 use super::alarm_desk::AlarmDesk;
 use super::alarm_symbol::indicator_ui;
+use super::context::Console;
 use super::{readout, theme};
 use crate::alarm::annunciator::HornState;
 use crate::alarm::{AlarmRow, AlarmState, Priority};
 use crate::auth::Action;
 use crate::lang::Lang;
+use crate::locale::Locale;
 use crate::tag::Timestamp;
 use egui::{RichText, Sense, Ui};
 use std::sync::Arc;
@@ -68,10 +72,10 @@ fn shown(desk: &AlarmDesk) -> Vec<AlarmRow> {
 /// The banner's lines: the header (title, counts, summary), three alarm lines and, after a failed reload
 /// of an alarm file, its problem. Each line is clipped to the part's width: a long message never runs
 /// under the buttons beside it.
-pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) -> BannerAction {
+pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, loc: Locale, now: Timestamp) -> BannerAction {
     let mut action = BannerAction::None;
     let shown = shown(desk);
-    let lang = desk.lang();
+    let lang = loc.lang;
     let touch = theme::is_touch(ui.style());
     ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
     let header = header_height(ui.style());
@@ -134,7 +138,7 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) -> BannerAct
         });
     });
     for r in &shown {
-        alarm_row_ui(ui, desk, r, now);
+        alarm_row_ui(ui, desk, r, now, loc);
     }
     let row = row_height(ui.style());
     for _ in shown.len()..BANNER_ROWS {
@@ -171,8 +175,7 @@ pub fn banner_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) -> BannerAct
 
 /// The alarm system's own state as chips: a flood, a journal backlog, no sound device. Drawn in the
 /// top bar's status line (never dropped for room: they come first there).
-pub fn system_chips_ui(ui: &mut Ui, desk: &AlarmDesk) {
-    let lang = desk.lang();
+pub fn system_chips_ui(ui: &mut Ui, desk: &AlarmDesk, lang: Lang) {
     if desk.view.flood {
         readout::chip_ui(
             ui,
@@ -241,8 +244,8 @@ pub fn buttons_width(style: &egui::Style) -> f32 {
 
 /// ACK, ACK PAGE and SILENCE, one above the other, each a full-width target of a third of `height`:
 /// always in the same place, whatever the alarms say.
-pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
-    let lang = desk.lang();
+pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, console: &mut Console, height: f32) {
+    let lang = console.lang();
     let sp = ui.spacing().item_spacing.y;
     let area = ui.max_rect();
     let h = ((height - 2.0 * sp) / 3.0).max(24.0);
@@ -254,9 +257,9 @@ pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
         )
     };
     let shown = shown(desk);
-    let may_ack = desk.may(Action::Acknowledge);
+    let may_ack = console.may(Action::Acknowledge);
     // The role's refusal in the console's words (none where the role allows it).
-    let refusal = super::alarm_pages::role_refusal(desk, Action::Acknowledge);
+    let refusal = super::alarm_pages::role_refusal(console, Action::Acknowledge);
     let why_not = |r: egui::Response| match &refusal {
         Some(why) => r.on_disabled_hover_text(why),
         None => r,
@@ -274,7 +277,7 @@ pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
     .clicked()
         && let Some(id) = target
     {
-        desk.acknowledge(vec![id]);
+        desk.acknowledge(console, vec![id]);
     }
     let page: Vec<Arc<str>> = shown
         .iter()
@@ -292,7 +295,7 @@ pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
     ))
     .clicked()
     {
-        desk.acknowledge(page);
+        desk.acknowledge(console, page);
     }
     let sounding = desk.wants_sound().is_some();
     let silence = egui::Button::new(RichText::new(lang.pick("SILENCE", "SILENCIO")).strong());
@@ -305,12 +308,12 @@ pub fn buttons_ui(ui: &mut Ui, desk: &mut AlarmDesk, height: f32) {
         ))
         .clicked()
     {
-        desk.silence();
+        desk.silence(console);
     }
 }
 
 /// One alarm line; a touch selects it (for ACK and the summary page's actions) or clears the selection.
-pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp) {
+pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timestamp, loc: Locale) {
     let selected = desk.selected.as_deref() == Some(&*r.def.id);
     let height = row_height(ui.style());
     let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), Sense::hover());
@@ -323,7 +326,7 @@ pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timest
             .layout(egui::Layout::left_to_right(egui::Align::Center)),
     );
     child.set_clip_rect(rect.intersect(ui.clip_rect()));
-    alarm_line_ui(&mut child, desk, r, now);
+    alarm_line_ui(&mut child, r, now, loc);
     // Registered after the line's contents, so a touch anywhere on the line selects it.
     let resp = ui.interact(rect, ui.scope_id().with(("alarm_row", &*r.def.id)), Sense::click());
     let id = r.def.id.clone();
@@ -335,9 +338,8 @@ pub fn alarm_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, now: Timest
 
 /// The start of an alarm's line, the same in banner and summary: indicator, time, first-out, tag, type and
 /// message. The whole line is one touch target (select): selectable text would swallow the touch.
-pub fn alarm_head_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp) {
+pub fn alarm_head_ui(ui: &mut Ui, r: &AlarmRow, now: Timestamp, lang: Lang) {
     ui.style_mut().interaction.selectable_labels = false;
-    let lang = desk.lang();
     indicator_ui(ui, 20.0, r.def.priority, r.state, now);
     ui.label(RichText::new(r.since.to_local_hms()).monospace());
     if r.first_out {
@@ -354,10 +356,9 @@ pub fn at_alarm_text(value: &str, lang: Lang) -> String {
 }
 
 /// The banner's line: the head, the value (marked once the alarm has returned), limit and state.
-pub fn alarm_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, now: Timestamp) {
-    alarm_head_ui(ui, desk, r, now);
-    let loc = desk.locale();
+pub fn alarm_line_ui(ui: &mut Ui, r: &AlarmRow, now: Timestamp, loc: Locale) {
     let lang = loc.lang;
+    alarm_head_ui(ui, r, now, lang);
     // The value the alarm came in at (none for a bad-quality alarm: the alarm itself says what is wrong).
     // Once the alarm has returned it is history, and marked so: it must not read as the value now.
     if let Some(value) = super::alarm_pages::alarm_value_text(r, loc) {

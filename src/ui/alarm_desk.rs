@@ -1,69 +1,23 @@
 //! The console's side of the alarm system: the view it shows this frame, the operator's selection, the
-//! annunciator (which tone the horn plays), and the actions an operator takes, sent to the hub as
-//! commands. It never waits: views are loaded from an `ArcSwap`, commands are `try_send`, journal queries
-//! go to their own thread.
+//! annunciator (which tone the horn plays), the alarm pages' own state, and the actions an operator takes.
+//! It never waits: views are loaded from an `ArcSwap`, journal queries go to their own thread, and the
+//! actions go out through the console's context (`Console::alarm`), which sends them, says what became of
+//! them, and knows who is acting and in which language. The desk keeps no copy of either.
 
+use super::context::Console;
 use crate::alarm::annunciator::{Annunciator, Horn, HornState};
 use crate::alarm::def::SoundProfile;
 use crate::alarm::journal::{JournalQuery, JournalRow};
 use crate::alarm::kpi::KpiReport;
 use crate::alarm::reader::{JournalAnswer, JournalReader, JournalRequest};
 use crate::alarm::{AlarmCommand, AlarmRow, AlarmView, AlarmViewCell};
-use crate::auth::{Action, Actor};
+use crate::auth::Action;
 use crate::hub::HubCommand;
 use crate::lang::Lang;
 use crate::runtime::AlarmHandle;
 use crate::tag::Timestamp;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// A console nobody touches for this long goes back to view-only (a shift change left unattended).
-pub const DEFAULT_IDLE_LOGOUT: Duration = Duration::from_secs(15 * 60);
-
-/// Who sits at this console and how it sounds.
-#[derive(Debug, Clone)]
-pub struct ConsoleSettings {
-    pub actor: Actor,
-    pub lang: Lang,
-    pub sound: SoundProfile,
-    /// Open the audio device (off in tests: no horn is shown as SOUND UNAVAILABLE).
-    pub horn: bool,
-    /// The user store: with one, the console starts view-only and people log in (`None`: `actor` acts).
-    pub users: Option<crate::auth::users::UserStoreConfig>,
-    /// A logged-in user with no input for this long is logged out (zero: never).
-    pub idle_logout: Duration,
-    /// The audit trail the Audit page reads (`None`: not kept).
-    pub audit: Option<crate::auth::audit::AuditTrail>,
-    /// Where this console remembers its screen windows (`None`: not remembered).
-    pub layout: Option<std::path::PathBuf>,
-    /// Failed logins in a row at this console after which each further try waits longer.
-    pub backoff_after: u32,
-    /// Touch mode (cab panels): large targets and the keypad's large keys. Switchable at runtime.
-    pub touch: bool,
-    /// The high-contrast sunlight palette. Switchable at runtime.
-    pub sunlight: bool,
-    /// Oilfield or SI units for what people read and type. Switchable at runtime.
-    pub units: crate::units::UnitSystem,
-}
-
-impl Default for ConsoleSettings {
-    fn default() -> Self {
-        Self {
-            actor: Actor::from_os(crate::auth::Role::Operator),
-            lang: Lang::En,
-            sound: SoundProfile::default_for("control-room"),
-            horn: false,
-            users: None,
-            idle_logout: DEFAULT_IDLE_LOGOUT,
-            audit: None,
-            layout: None,
-            backoff_after: 3,
-            touch: false,
-            sunlight: false,
-            units: crate::units::UnitSystem::Oilfield,
-        }
-    }
-}
 
 /// An open dialog on the alarm summary page.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,10 +91,6 @@ pub struct AlarmDesk {
     pub selected: Option<Arc<str>>,
     annunciator: Annunciator,
     horn: Option<Horn>,
-    pub settings: ConsoleSettings,
-    commands: crate::runtime::Commands,
-    /// The last action's outcome, shown where the operator acted.
-    pub notice: Option<String>,
     /// The comment typed in the detail panel, sent with its Acknowledge.
     pub ack_comment: String,
     pub filter_text: String,
@@ -164,24 +114,22 @@ pub struct AlarmDesk {
 pub const LOG_LIMIT: usize = 2_000;
 
 impl AlarmDesk {
-    pub fn new(alarms: Option<&AlarmHandle>, settings: ConsoleSettings, commands: crate::runtime::Commands) -> Self {
+    /// The desk of one console: its horn opened when `horn` (sounding as `sound` says).
+    pub fn new(alarms: Option<&AlarmHandle>, sound: SoundProfile, horn: bool) -> Self {
         let reader = alarms.and_then(|a| a.journal.clone()).and_then(|p| {
             JournalReader::start(p)
                 .map_err(|e| tracing::error!(error = %e, "alarm history unavailable"))
                 .ok()
         });
-        let horn = settings.horn.then(|| Horn::start(settings.sound.volume));
+        let horn = horn.then(|| Horn::start(sound.volume));
         Self {
             cell: alarms.map(|a| a.view.clone()),
             problems: alarms.map(|a| a.problems.clone()),
             view: Arc::new(AlarmView::default()),
             config_problems: Arc::new(Vec::new()),
             selected: None,
-            annunciator: Annunciator::new(settings.sound.clone()),
+            annunciator: Annunciator::new(sound),
             horn,
-            settings,
-            commands,
-            notice: None,
             ack_comment: String::new(),
             filter_text: String::new(),
             filter_state: StateFilter::default(),
@@ -223,18 +171,6 @@ impl AlarmDesk {
         }
     }
 
-    pub fn lang(&self) -> Lang {
-        self.settings.lang
-    }
-
-    /// Language and units together.
-    pub fn locale(&self) -> crate::locale::Locale {
-        crate::locale::Locale {
-            lang: self.settings.lang,
-            units: self.settings.units,
-        }
-    }
-
     /// Whether the horn is sounding now (or would, where there is no device).
     pub fn wants_sound(&mut self) -> Option<crate::alarm::Priority> {
         self.annunciator.wanted(&self.view.rows)
@@ -252,52 +188,23 @@ impl AlarmDesk {
         self.view.rows.iter().find(|r| &*r.def.id == id)
     }
 
-    /// Whether this console's user may do `action` (buttons are disabled when not).
-    pub fn may(&self, action: Action) -> bool {
-        self.settings.actor.role.may(action)
-    }
-
-    /// Sends an action. One the role does not allow is still sent, so the engine journals the refusal,
-    /// and the notice says it was refused rather than done.
-    fn send(&mut self, cmd: AlarmCommand, action: Action, done: String) {
-        let allowed = self.may(action);
-        let lang = self.settings.lang;
-        self.notice = Some(match self.commands.try_send(HubCommand::Service(cmd.into())) {
-            Ok(()) if allowed => done,
-            Ok(()) => format!(
-                "{}: {} ({}) {} {}",
-                lang.pick("REFUSED", "RECHAZADO"),
-                self.settings.actor.user,
-                self.settings.actor.role.label(lang),
-                lang.pick("may not", "no puede"),
-                action.label_in(lang)
-            ),
-            Err(_) => lang
-                .pick(
-                    "COMMAND NOT SENT: the command queue is full or closed; try again",
-                    "COMANDO NO ENVIADO: la cola de comandos está llena o cerrada; intente de nuevo",
-                )
-                .to_owned(),
-        });
-    }
-
-    pub fn acknowledge(&mut self, ids: Vec<Arc<str>>) {
-        self.acknowledge_with(ids, String::new());
+    pub fn acknowledge(&mut self, console: &mut Console, ids: Vec<Arc<str>>) {
+        self.acknowledge_with(console, ids, String::new());
     }
 
     /// Acknowledges with the operator's comment (journaled with the acknowledgement).
-    pub fn acknowledge_with(&mut self, ids: Vec<Arc<str>>, comment: String) {
+    pub fn acknowledge_with(&mut self, console: &mut Console, ids: Vec<Arc<str>>, comment: String) {
         if ids.is_empty() {
             return;
         }
-        let done = match (self.settings.lang, ids.len()) {
+        let done = match (console.lang(), ids.len()) {
             (Lang::En, 1) => format!("acknowledged {}", ids[0]),
             (Lang::En, n) => format!("acknowledged {n} alarms"),
             (Lang::Es, 1) => format!("{} reconocida", ids[0]),
             (Lang::Es, n) => format!("{n} alarmas reconocidas"),
         };
-        let by = self.settings.actor.clone();
-        self.send(
+        let by = console.actor.clone();
+        console.alarm(
             AlarmCommand::Acknowledge {
                 ids,
                 by,
@@ -308,27 +215,30 @@ impl AlarmDesk {
         );
     }
 
-    pub fn silence(&mut self) {
+    /// Silences the horn here at once; the silence is journaled when the queue takes it (the horn must
+    /// stop whether or not it does).
+    pub fn silence(&mut self, console: &mut Console) {
         if self.annunciator.silence(&self.view.rows) {
-            let by = self.settings.actor.clone();
+            let by = console.actor.clone();
             let cmd = AlarmCommand::Silenced { by };
-            if self.commands.try_send(HubCommand::Service(cmd.into())).is_err() {
+            if console.send_quietly(HubCommand::Service(cmd.into())).is_err() {
                 tracing::warn!("silence not journaled: the command queue is full");
             }
-            self.notice = Some(self.settings.lang.pick("horn silenced", "bocina silenciada").to_owned());
+            let silenced = console.lang().pick("horn silenced", "bocina silenciada");
+            console.notices.say(silenced);
             if let Some(h) = &self.horn {
                 h.sound(None);
             }
         }
     }
 
-    pub fn shelve(&mut self, id: Arc<str>, minutes: u64, reason: String) {
-        let by = self.settings.actor.clone();
+    pub fn shelve(&mut self, console: &mut Console, id: Arc<str>, minutes: u64, reason: String) {
+        let by = console.actor.clone();
         let done = format!(
             "{id} {} {minutes} min",
-            self.settings.lang.pick("shelved for", "archivada por")
+            console.lang().pick("shelved for", "archivada por")
         );
-        self.send(
+        console.alarm(
             AlarmCommand::Shelve {
                 id,
                 duration: Duration::from_secs(minutes * 60),
@@ -340,47 +250,36 @@ impl AlarmDesk {
         );
     }
 
-    pub fn unshelve(&mut self, id: Arc<str>) {
-        let by = self.settings.actor.clone();
-        let done = format!("{id} {}", self.settings.lang.pick("unshelved", "desarchivada"));
-        self.send(AlarmCommand::Unshelve { id, by }, Action::Shelve, done);
+    pub fn unshelve(&mut self, console: &mut Console, id: Arc<str>) {
+        let by = console.actor.clone();
+        let done = format!("{id} {}", console.lang().pick("unshelved", "desarchivada"));
+        console.alarm(AlarmCommand::Unshelve { id, by }, Action::Shelve, done);
     }
 
-    pub fn remove_from_service(&mut self, id: Arc<str>, reason: String) {
-        let by = self.settings.actor.clone();
-        let done = format!(
-            "{id} {}",
-            self.settings.lang.pick("out of service", "fuera de servicio")
-        );
-        self.send(
+    pub fn remove_from_service(&mut self, console: &mut Console, id: Arc<str>, reason: String) {
+        let by = console.actor.clone();
+        let done = format!("{id} {}", console.lang().pick("out of service", "fuera de servicio"));
+        console.alarm(
             AlarmCommand::RemoveFromService { id, reason, by },
             Action::OutOfService,
             done,
         );
     }
 
-    pub fn return_to_service(&mut self, id: Arc<str>) {
-        let by = self.settings.actor.clone();
+    pub fn return_to_service(&mut self, console: &mut Console, id: Arc<str>) {
+        let by = console.actor.clone();
         let done = format!(
             "{id} {}",
-            self.settings.lang.pick("back in service", "de nuevo en servicio")
+            console.lang().pick("back in service", "de nuevo en servicio")
         );
-        self.send(AlarmCommand::ReturnToService { id, by }, Action::OutOfService, done);
+        console.alarm(AlarmCommand::ReturnToService { id, by }, Action::OutOfService, done);
     }
 
-    /// Asks for the journal page's rows when the question changed (or every 5 s, to follow new events).
-    fn no_journal(&self) -> String {
-        let lang = self.settings.lang;
-        lang.pick(
-            "no alarm journal in this console",
-            "esta consola no tiene diario de alarmas",
-        )
-        .to_owned()
-    }
-
-    pub fn ask_log(&mut self, now: Timestamp) {
+    /// Asks for the journal page's rows when the question changed (or every 5 s, to follow new events);
+    /// without a journal, the page says so in `lang`.
+    pub fn ask_log(&mut self, now: Timestamp, lang: Lang) {
         let Some(r) = &self.reader else {
-            self.log = Some(Err(self.no_journal()));
+            self.log = Some(Err(no_journal(lang)));
             return;
         };
         let slot = (now.0 / 5_000_000) as u64;
@@ -400,9 +299,10 @@ impl AlarmDesk {
         }
     }
 
-    pub fn ask_kpi(&mut self, now: Timestamp) {
+    /// Asks for the KPI page's report when its window changed (or every 30 s).
+    pub fn ask_kpi(&mut self, now: Timestamp, lang: Lang) {
         let Some(r) = &self.reader else {
-            self.kpi = Some(Err(self.no_journal()));
+            self.kpi = Some(Err(no_journal(lang)));
             return;
         };
         let slot = (now.0 / 30_000_000) as u64;
@@ -419,4 +319,12 @@ impl AlarmDesk {
             self.asked_kpi = Some(key);
         }
     }
+}
+
+fn no_journal(lang: Lang) -> String {
+    lang.pick(
+        "no alarm journal in this console",
+        "esta consola no tiene diario de alarmas",
+    )
+    .to_owned()
 }

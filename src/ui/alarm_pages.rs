@@ -1,11 +1,15 @@
 //! Alarm pages: the summary (filter, sort, acknowledge, shelve, out-of-service), the journal (search),
-//! and the performance KPIs. Actions go through `AlarmDesk`; the hub decides (and journals) the outcome.
+//! and the performance KPIs. Each page is a view of the one `AlarmDesk` (`AlarmSummary`, `AlarmLog`,
+//! `AlarmKpis`): the banner's selection is the summary's, and one journal reader serves both queries.
+//! Actions go through the desk and the console's context; the hub decides (and journals) the outcome.
 //! A summary line shows the value at alarm beside the live one from the console's snapshot (a returned
 //! alarm's reading is history), and a disabled action says why, in words a touch panel can read.
 
 use super::alarm_banner::{alarm_head_ui, at_alarm_text, row_height};
 use super::alarm_desk::{AlarmDesk, Dialog, SortKey, StateFilter};
 use super::alarm_symbol::indicator_ui;
+use super::context::Console;
+use super::page::{FrameInputs, PageView, ShellAction};
 use super::{readout, theme};
 use crate::alarm::def::AlarmKind;
 use crate::alarm::journal::{decode_value, display_value};
@@ -36,7 +40,37 @@ fn matches(desk: &AlarmDesk, r: &AlarmRow) -> bool {
     words.iter().all(|w| hay.contains(w.as_str()))
 }
 
-pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Timestamp) {
+/// The summary page: every alarm not normal, with the selected one's detail and actions.
+pub struct AlarmSummary<'d>(pub &'d mut AlarmDesk);
+
+impl PageView for AlarmSummary<'_> {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        summary_ui(ui, self.0, console, frame.snap, frame.now);
+        None
+    }
+}
+
+/// The journal page.
+pub struct AlarmLog<'d>(pub &'d mut AlarmDesk);
+
+impl PageView for AlarmLog<'_> {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        log_ui(ui, self.0, console.locale(), frame.now, &frame.snap.directory);
+        None
+    }
+}
+
+/// The KPI page.
+pub struct AlarmKpis<'d>(pub &'d mut AlarmDesk);
+
+impl PageView for AlarmKpis<'_> {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        kpi_ui(ui, self.0, console.lang(), frame.now);
+        None
+    }
+}
+
+fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, console: &mut Console, snap: &Snapshot, now: Timestamp) {
     let mut rows: Vec<AlarmRow> = desk
         .view
         .rows
@@ -51,7 +85,8 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Times
         SortKey::Tag => rows.sort_by(|a, b| a.def.tag_name.cmp(&b.def.tag_name)),
         SortKey::State => rows.sort_by_key(|r| (state_rank(r.state), r.def.priority)),
     }
-    let lang = desk.lang();
+    let loc = console.locale();
+    let lang = loc.lang;
     // Wraps onto a second row on a narrow panel rather than run under the edge.
     ui.horizontal_wrapped(|ui| {
         let l = ui.label(lang.pick("Filter:", "Filtro:"));
@@ -99,7 +134,7 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Times
             .filter(|r| r.state.is_unacked())
             .map(|r| r.def.id.clone())
             .collect();
-        let ack_refusal = role_refusal(desk, Action::Acknowledge);
+        let ack_refusal = role_refusal(console, Action::Acknowledge);
         let button = ui.add_enabled(
             ack_refusal.is_none() && !page.is_empty(),
             egui::Button::new(format!(
@@ -113,11 +148,11 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Times
             None => button,
         };
         if button.clicked() {
-            desk.acknowledge(page);
+            desk.acknowledge(console, page);
         }
     });
     let (shown, total, points) = (rows.len(), desk.view.rows.len(), desk.view.points);
-    let (user, role) = (&desk.settings.actor.user, desk.settings.actor.role.label(lang));
+    let (user, role) = (&console.actor.user, console.actor.role.label(lang));
     let mut line = match lang {
         Lang::En => {
             format!("{shown} of {total} alarms not normal · {points} points configured · acting as {user} ({role})")
@@ -127,7 +162,7 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Times
         }
     };
     // Said where a touch panel can read it, not only in the disabled button's hover text.
-    if let Some(why) = role_refusal(desk, Action::Acknowledge) {
+    if let Some(why) = role_refusal(console, Action::Acknowledge) {
         line = format!("{line} · {why}");
     }
     ui.label(RichText::new(line).color(theme::text_dim()));
@@ -140,21 +175,21 @@ pub fn summary_ui(ui: &mut Ui, desk: &mut AlarmDesk, snap: &Snapshot, now: Times
             .auto_shrink([false, false])
             .show_rows(ui, row_h, rows.len(), |ui, range| {
                 for r in &rows[range] {
-                    summary_row_ui(ui, desk, r, snap.get(r.def.tag), now);
+                    summary_row_ui(ui, desk, r, snap.get(r.def.tag), now, loc);
                 }
             });
     });
     if let Some(id) = desk.selected.clone() {
         ui.separator();
         match desk.row(&id).cloned() {
-            Some(r) => detail_ui(ui, desk, &r, snap.get(r.def.tag), now),
+            Some(r) => detail_ui(ui, desk, console, &r, snap.get(r.def.tag), now),
             None => {
                 let back = lang.pick("has returned to normal", "volvió a la normalidad");
                 ui.label(RichText::new(format!("{id} {back}")).color(theme::text_dim()));
             }
         }
     }
-    dialog_ui(ui, desk);
+    dialog_ui(ui, desk, console);
 }
 
 fn state_rank(s: AlarmState) -> u8 {
@@ -162,7 +197,14 @@ fn state_rank(s: AlarmState) -> u8 {
 }
 
 /// One alarm on the summary page; a touch selects it (for the actions below) or clears the selection.
-fn summary_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagState>, now: Timestamp) {
+fn summary_row_ui(
+    ui: &mut Ui,
+    desk: &mut AlarmDesk,
+    r: &AlarmRow,
+    live: Option<&TagState>,
+    now: Timestamp,
+    loc: Locale,
+) {
     let selected = desk.selected.as_deref() == Some(&*r.def.id);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), row_height(ui.style())), Sense::hover());
     if selected {
@@ -173,7 +215,7 @@ fn summary_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<
             .max_rect(rect.shrink2(egui::vec2(4.0, 1.0)))
             .layout(egui::Layout::left_to_right(egui::Align::Center)),
     );
-    summary_line_ui(&mut line, desk, r, live, now);
+    summary_line_ui(&mut line, r, live, now, loc);
     // Registered after the line's contents, so a touch anywhere on the line selects it.
     let resp = ui.interact(rect, ui.scope_id().with(("summary_row", &*r.def.id)), Sense::click());
     let id = r.def.id.clone();
@@ -186,10 +228,9 @@ fn summary_row_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<
 /// The summary's line: the banner's facts, plus what the summary is read for (ISA-18.2 summaries show
 /// both values): the value at alarm, marked and dimmed, beside the live value with its quality, and a
 /// shelf's start, end, author and reason.
-fn summary_line_ui(ui: &mut Ui, desk: &AlarmDesk, r: &AlarmRow, live: Option<&TagState>, now: Timestamp) {
-    alarm_head_ui(ui, desk, r, now);
-    let loc = desk.locale();
+fn summary_line_ui(ui: &mut Ui, r: &AlarmRow, live: Option<&TagState>, now: Timestamp, loc: Locale) {
     let lang = loc.lang;
+    alarm_head_ui(ui, r, now, lang);
     if let Some(v) = alarm_value_text(r, loc) {
         ui.label(
             RichText::new(at_alarm_text(&v, lang))
@@ -283,12 +324,12 @@ fn time_left(now: Timestamp, then: Timestamp, lang: Lang) -> String {
 
 /// Why this console's user may not do `action` ("vic (viewer) may not shelve (allowed: …)"), worded like
 /// the refusal the engine journals; `None` when the role allows it.
-pub(super) fn role_refusal(desk: &AlarmDesk, action: Action) -> Option<String> {
-    if desk.may(action) {
+pub(super) fn role_refusal(console: &Console, action: Action) -> Option<String> {
+    if console.may(action) {
         return None;
     }
-    let lang = desk.lang();
-    let actor = &desk.settings.actor;
+    let lang = console.lang();
+    let actor = &console.actor;
     let allowed: Vec<&str> = Role::ALL
         .into_iter()
         .filter(|r| r.may(action))
@@ -340,8 +381,15 @@ fn detail_row_ui(ui: &mut Ui, name: &str, value: impl Into<egui::WidgetText>) {
     ui.end_row();
 }
 
-fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagState>, now: Timestamp) {
-    let loc = desk.locale();
+fn detail_ui(
+    ui: &mut Ui,
+    desk: &mut AlarmDesk,
+    console: &mut Console,
+    r: &AlarmRow,
+    live: Option<&TagState>,
+    now: Timestamp,
+) {
+    let loc = console.locale();
     let lang = loc.lang;
     ui.horizontal(|ui| {
         indicator_ui(ui, 28.0, r.def.priority, r.state, now);
@@ -428,7 +476,7 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagS
     let mut why_not: Vec<String> = Vec::new();
     ui.horizontal(|ui| {
         let unacked = r.state.is_unacked();
-        let ack_refusal: Vec<String> = role_refusal(desk, Action::Acknowledge).into_iter().collect();
+        let ack_refusal: Vec<String> = role_refusal(console, Action::Acknowledge).into_iter().collect();
         let can_ack = unacked && ack_refusal.is_empty();
         if guarded_button_ui(
             ui,
@@ -438,7 +486,7 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagS
             &mut why_not,
         ) {
             let comment = std::mem::take(&mut desk.ack_comment);
-            desk.acknowledge_with(vec![r.def.id.clone()], comment);
+            desk.acknowledge_with(console, vec![r.def.id.clone()], comment);
         }
         if can_ack {
             let l = ui.label(lang.pick("Comment:", "Comentario:"));
@@ -449,12 +497,12 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagS
             )
             .labelled_by(l.id);
         }
-        let shelve_refusal = role_refusal(desk, Action::Shelve);
+        let shelve_refusal = role_refusal(console, Action::Shelve);
         match r.state {
             AlarmState::Shelved => {
                 let refusals = shelve_refusal.into_iter().collect();
                 if guarded_button_ui(ui, lang.pick("Unshelve", "Desarchivar"), true, refusals, &mut why_not) {
-                    desk.unshelve(r.def.id.clone());
+                    desk.unshelve(console, r.def.id.clone());
                 }
             }
             AlarmState::OutOfService => {}
@@ -472,11 +520,11 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagS
                 }
             }
         }
-        let oos_refusals: Vec<String> = role_refusal(desk, Action::OutOfService).into_iter().collect();
+        let oos_refusals: Vec<String> = role_refusal(console, Action::OutOfService).into_iter().collect();
         if r.state == AlarmState::OutOfService {
             let label = lang.pick("Return to service", "Volver a servicio");
             if guarded_button_ui(ui, label, true, oos_refusals, &mut why_not) {
-                desk.return_to_service(r.def.id.clone());
+                desk.return_to_service(console, r.def.id.clone());
             }
         } else if guarded_button_ui(
             ui,
@@ -500,7 +548,7 @@ fn detail_ui(ui: &mut Ui, desk: &mut AlarmDesk, r: &AlarmRow, live: Option<&TagS
     }
 }
 
-fn dialog_ui(ui: &mut Ui, desk: &mut AlarmDesk) {
+fn dialog_ui(ui: &mut Ui, desk: &mut AlarmDesk, console: &mut Console) {
     let Some(mut d) = desk.dialog.take() else { return };
     let max_min = match &d {
         Dialog::Shelve { id, .. } | Dialog::OutOfService { id, .. } => {
@@ -509,7 +557,7 @@ fn dialog_ui(ui: &mut Ui, desk: &mut AlarmDesk) {
     };
     let mut keep = true;
     let mut confirm = false;
-    let lang = desk.lang();
+    let lang = console.lang();
     egui::Modal::new(egui::Id::unique("alarm_dialog")).show(ui.ctx(), |ui| {
         ui.set_width(460.0);
         match &mut d {
@@ -554,8 +602,8 @@ fn dialog_ui(ui: &mut Ui, desk: &mut AlarmDesk) {
     });
     if confirm {
         match d {
-            Dialog::Shelve { id, reason, minutes } => desk.shelve(id, minutes, reason),
-            Dialog::OutOfService { id, reason } => desk.remove_from_service(id, reason),
+            Dialog::Shelve { id, reason, minutes } => desk.shelve(console, id, minutes, reason),
+            Dialog::OutOfService { id, reason } => desk.remove_from_service(console, id, reason),
         }
     } else if keep {
         desk.dialog = Some(d);
@@ -578,8 +626,7 @@ fn confirm_row(ui: &mut Ui, ready: bool, label: &str, confirm: &mut bool, keep: 
 
 /// The journal's rows. A value is shown in the console's units when its tag is still in the directory
 /// (the journal keeps the number as the tag gave it).
-pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp, directory: &crate::tag::TagDirectory) {
-    let loc = desk.locale();
+fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, loc: Locale, now: Timestamp, directory: &crate::tag::TagDirectory) {
     let lang = loc.lang;
     ui.horizontal(|ui| {
         let l = ui.label(lang.pick("Search the journal:", "Buscar en el diario:"));
@@ -601,7 +648,7 @@ pub fn log_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp, directory: &cra
             ui.selectable_value(&mut desk.log_hours, h, label);
         }
     });
-    desk.ask_log(now);
+    desk.ask_log(now, lang);
     let rows = match &desk.log {
         None => {
             ui.label(RichText::new(lang.pick("reading the journal…", "leyendo el diario…")).color(theme::text_dim()));
@@ -712,8 +759,7 @@ fn local_time(t: Timestamp) -> String {
         .unwrap_or_default()
 }
 
-pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
-    let lang = desk.lang();
+fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, lang: Lang, now: Timestamp) {
     ui.horizontal(|ui| {
         ui.label(lang.pick("Window:", "Ventana:"));
         let last = lang.pick("last", "últimas");
@@ -726,7 +772,7 @@ pub fn kpi_ui(ui: &mut Ui, desk: &mut AlarmDesk, now: Timestamp) {
             ui.selectable_value(&mut desk.kpi_hours, h, label);
         }
     });
-    desk.ask_kpi(now);
+    desk.ask_kpi(now, lang);
     let k = match &desk.kpi {
         None => {
             ui.label(RichText::new(lang.pick("computing…", "calculando…")).color(theme::text_dim()));

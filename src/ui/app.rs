@@ -1,30 +1,36 @@
-//! The console shell: alarm banner strip, navigation, status bar and the page in the middle.
+//! The console shell: alarm banner strip, navigation, status bar and the page in the middle, in the main
+//! window and in every screen window.
 //!
-//! Reads one snapshot per frame (`ArcSwap::load_full`, never blocks) and sends operator commands over
-//! a bounded channel (`try_send`, never blocks). It owns only view state.
+//! Reads one snapshot per frame (`ArcSwap::load_full`, never blocks) and hands it, with the clock and the
+//! alarm view, to the page shown (`PageView::ui`) together with the console's context (`Console`: who acts,
+//! language and units, touch and sunlight, the one command sender and its notices). It owns the pages and
+//! desks, picks the page by `Page`, and does what a page asks of it (`ShellAction`). Commands go out only
+//! through the console's context; the shell keeps no copy of a setting.
 
-use super::alarm_desk::{AlarmDesk, ConsoleSettings};
-use super::alarm_pages::{kpi_ui, log_ui, summary_ui};
-use super::audit_page::{AuditPage, audit_ui};
-use super::drivers_page::{driver_state_ui, drivers_ui};
+use super::alarm_desk::AlarmDesk;
+use super::alarm_pages::{AlarmKpis, AlarmLog, AlarmSummary};
+use super::audit_page::AuditPage;
+use super::context::{Console, ConsoleSettings};
+use super::display_page::{self, DisplayPage};
+use super::drivers_page::{DriversPage, driver_state_ui};
 use super::frame_stats::FrameStats;
 use super::notices::Notices;
-use super::overview::overview_ui;
+use super::overview::OverviewPage;
+use super::page::{FrameInputs, Page, PageView, ShellAction};
 use super::screen_history::LiveHistory;
-use super::screen_view::{DrawCtx, ScreenAction, ScreenView, screen_page_ui};
+use super::screen_view::ScreenView;
 use super::screen_windows::{ScreenLayout, ScreenWindows};
 use super::session::{self, Session};
-use super::simulator_page::{SimulatorInfo, SimulatorPageState, simulator_ui};
-use super::tag_browser::{TagAction, TagBrowserState, tag_browser_ui};
+use super::simulator_page::{SimulatorInfo, SimulatorPage};
+use super::tag_browser::TagBrowserState;
 use super::top_bar::{self, TopAction};
-use super::trend_page::{TrendPageState, trend_page_ui};
+use super::trend_page::TrendPageState;
 use super::trip_panel::{self, TripDesk};
 use super::{readout, theme};
 use crate::historian::HistorianStats;
 use crate::historian::reader::TrendReader;
-use crate::hub::{HubCommand, Snapshot, SnapshotCell};
+use crate::hub::{Snapshot, SnapshotCell};
 use crate::lang::Lang;
-use crate::locale::Locale;
 use crate::runtime::AlarmHandle;
 use crate::screen::{ScreenCell, ScreenSet};
 use crate::tag::Timestamp;
@@ -34,70 +40,6 @@ use egui::{RichText, Ui};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
-    /// The project's P&ID screens (`screens/`).
-    Display,
-    Overview,
-    Alarms,
-    AlarmLog,
-    AlarmKpi,
-    Tags,
-    Trends,
-    Drivers,
-    Simulator,
-    Trips,
-    Audit,
-}
-
-impl Page {
-    const ALL: [Page; 11] = [
-        Page::Display,
-        Page::Overview,
-        Page::Alarms,
-        Page::AlarmLog,
-        Page::AlarmKpi,
-        Page::Trips,
-        Page::Tags,
-        Page::Trends,
-        Page::Drivers,
-        Page::Simulator,
-        Page::Audit,
-    ];
-
-    fn label(self, lang: Lang) -> &'static str {
-        match self {
-            Page::Display => lang.pick("Displays", "Pantallas"),
-            Page::Overview => lang.pick("Overview", "Vista general"),
-            Page::Alarms => lang.pick("Alarms", "Alarmas"),
-            Page::AlarmLog => lang.pick("Alarm log", "Diario de alarmas"),
-            Page::AlarmKpi => lang.pick("Alarm KPIs", "KPI de alarmas"),
-            Page::Tags => "Tags",
-            Page::Trends => lang.pick("Trends", "Tendencias"),
-            Page::Drivers => lang.pick("Drivers", "Drivers"),
-            Page::Simulator => lang.pick("Simulator", "Simulador"),
-            Page::Trips => lang.pick("Trips", "Disparos"),
-            Page::Audit => lang.pick("Audit", "Auditoría"),
-        }
-    }
-}
-
-/// F1 … F12, in order: the screens' shortcuts.
-const F_KEYS: [egui::Key; 12] = [
-    egui::Key::F1,
-    egui::Key::F2,
-    egui::Key::F3,
-    egui::Key::F4,
-    egui::Key::F5,
-    egui::Key::F6,
-    egui::Key::F7,
-    egui::Key::F8,
-    egui::Key::F9,
-    egui::Key::F10,
-    egui::Key::F11,
-    egui::Key::F12,
-];
 
 /// A hub that has not published for this long is shown as not updating.
 const HUB_SILENT_AFTER: Duration = Duration::from_secs(2);
@@ -142,16 +84,19 @@ pub struct MeasureOptions {
 pub struct ConsoleApp {
     themed: bool,
     inputs: ConsoleInputs,
+    /// What every page shares: settings, the command sender and its notices.
+    console: Console,
     page: Page,
-    tags: TagBrowserState,
-    trend: TrendPageState,
-    reader: Option<TrendReader>,
-    simulator: SimulatorPageState,
+    display: DisplayPage,
+    overview: OverviewPage,
     desk: AlarmDesk,
     trips: TripDesk,
-    session: Session,
+    tags: TagBrowserState,
+    trend: TrendPageState,
+    drivers: DriversPage,
+    simulator: SimulatorPage,
     audit: AuditPage,
-    display: ScreenView,
+    session: Session,
     windows: ScreenWindows,
     /// Recent values of the screens' tags (sparklines, embedded trends), for this set of screens.
     live: LiveHistory,
@@ -159,7 +104,6 @@ pub struct ConsoleApp {
     /// The screens' recent history, asked for once after a start or a new set of screens.
     seed: Option<Seed>,
     seed_wanted: bool,
-    notices: Notices,
     /// The page menu is open (cab panels: the pages do not fit on one row).
     page_menu: bool,
     frames: FrameStats,
@@ -174,49 +118,48 @@ impl ConsoleApp {
                 .map_err(|e| tracing::error!(error = %e, "trend queries unavailable"))
                 .ok()
         });
-        let mut settings = inputs.settings.clone();
+        let settings = &inputs.settings;
+        let mut console = Console::new(settings, inputs.commands.clone());
         if settings.users.is_some() {
             // Logins: nobody acts until someone logs in.
-            settings.actor = session::view_only();
+            console.actor = session::view_only();
         }
-        let session = Session::new(
-            settings.users.clone(),
-            settings.idle_logout,
-            settings.backoff_after,
-            inputs.commands.clone(),
-        );
+        let session = Session::new(settings.users.clone(), settings.idle_logout, settings.backoff_after);
         let audit = AuditPage::new(settings.audit.clone());
-        let desk = AlarmDesk::new(inputs.alarms.as_ref(), settings, inputs.commands.clone());
-        let trips = TripDesk::new(inputs.trips.clone(), inputs.commands.clone());
+        let desk = AlarmDesk::new(inputs.alarms.as_ref(), settings.sound.clone(), settings.horn);
+        let trips = TripDesk::new(inputs.trips.clone());
+        let layout_file = settings.layout.clone();
+        let layout = layout_file.as_deref().map(ScreenLayout::read).unwrap_or_default();
+        let windows = ScreenWindows::new(layout, layout_file);
         let screens = inputs.screens.load_full();
         let page = if screens.is_empty() {
             Page::Overview
         } else {
             Page::Display
         };
-        let layout_file = inputs.settings.layout.clone();
-        let layout = layout_file.as_deref().map(ScreenLayout::read).unwrap_or_default();
-        let windows = ScreenWindows::new(layout, layout_file);
+        let display = DisplayPage::new(inputs.screen_problems.clone());
+        let simulator = SimulatorPage::new(inputs.simulator.clone());
         Self {
             themed: false,
+            console,
             desk,
             trips,
             session,
             audit,
-            inputs,
             page,
-            display: ScreenView::default(),
+            display,
+            overview: OverviewPage,
             windows,
             live: live_history(&screens),
             live_for: screens,
             seed: None,
             seed_wanted: true,
-            notices: Notices::default(),
             page_menu: false,
             tags: TagBrowserState::default(),
-            trend: TrendPageState::default(),
-            reader,
-            simulator: SimulatorPageState::default(),
+            trend: TrendPageState::with_reader(reader),
+            drivers: DriversPage,
+            simulator,
+            inputs,
             frames: FrameStats::default(),
             started: Instant::now(),
             measure,
@@ -247,16 +190,21 @@ impl ConsoleApp {
         &self.session
     }
 
+    /// The console's context: who acts, language and units, touch and sunlight, the notices.
+    pub fn console(&self) -> &Console {
+        &self.console
+    }
+
     /// The user acting at this console now.
     pub fn actor(&self) -> &crate::auth::Actor {
-        &self.desk.settings.actor
+        &self.console.actor
     }
 
     /// Draws one frame of the whole console into `ui`.
     pub fn console_ui(&mut self, ui: &mut Ui) {
         let t0 = Instant::now();
         if !self.themed {
-            theme::apply(ui.ctx(), self.desk.settings.touch, self.desk.settings.sunlight);
+            theme::apply(ui.ctx(), self.console.touch, self.console.sunlight);
             self.themed = true;
         }
         let snap = self.inputs.snapshot.load_full();
@@ -269,17 +217,21 @@ impl ConsoleApp {
         }
         self.live.collect(&snap);
         self.seed_live_history(&snap, now);
-        self.screen_keys_ui(ui, &screens);
+        self.display.keys_ui(ui, &screens, &mut self.page);
         self.trend.collect(&snap);
         self.desk.begin_frame();
         self.trips.begin_frame();
-        self.trips.loc = self.desk.locale();
-        self.session.lang = self.desk.lang();
-        self.session.tick(ui, &mut self.desk.settings.actor, now);
-        let loc = self.desk.locale();
-        let lang = loc.lang;
+        self.session.tick(ui, &mut self.console, now);
         let not_good = snap.tags.iter().filter(|t| !t.quality.is_good()).count();
-        let top = top_bar::top_panel(ui, "top_bar", &mut self.desk, &mut self.trips, not_good, now);
+        let top = top_bar::top_panel(
+            ui,
+            "top_bar",
+            &mut self.console,
+            &mut self.desk,
+            &mut self.trips,
+            not_good,
+            now,
+        );
         self.top_action(top);
         egui::Panel::top("navigation")
             .frame(
@@ -298,60 +250,52 @@ impl ConsoleApp {
             .response
             .rect
             .height();
-        egui::CentralPanel::default()
+        // Taken before the page draws (it may act on the desk or the trend): the frame's one alarm view,
+        // and the trend's pens as the frame began.
+        let alarms = self.desk.view.clone();
+        let on_trend: Vec<String> = self.trend.pens().map(str::to_owned).collect();
+        let frame = FrameInputs {
+            snap: &snap,
+            now,
+            alarms: &alarms,
+            screens: &screens,
+            live: &self.live,
+            on_trend: &on_trend,
+        };
+        let page = self.page;
+        let asked = egui::CentralPanel::default()
             .frame(egui::Frame::default().fill(theme::background()).inner_margin(10.0))
-            .show(ui, |ui| match self.page {
-                Page::Display => self.display_ui(ui, &screens, &snap, now, loc),
-                Page::Overview => overview_ui(ui, &snap, &self.desk.view.tag_marks, now, loc),
-                Page::Alarms => summary_ui(ui, &mut self.desk, &snap, now),
-                Page::AlarmLog => log_ui(ui, &mut self.desk, now, &snap.directory),
-                Page::AlarmKpi => kpi_ui(ui, &mut self.desk, now),
-                Page::Tags => {
-                    self.tags.touch = self.desk.settings.touch;
-                    self.tags.loc = loc;
-                    self.tags.on_trend = self.trend.pens().map(str::to_owned).collect();
-                    let marks = &self.desk.view.tag_marks;
-                    let actor = self.desk.settings.actor.clone();
-                    let may_write = actor.role.may(crate::auth::Action::WriteSetpoint);
-                    match tag_browser_ui(ui, &mut self.tags, &snap, now, marks, may_write) {
-                        Some(TagAction::Trend(id)) => {
-                            if let Some(def) = snap.directory.get(id) {
-                                self.trend.put_on_trend(&def.name, lang);
-                            }
-                        }
-                        Some(TagAction::Write(tag, value)) => {
-                            send_write(&mut self.notices, &self.inputs.commands, &snap, tag, value, actor, loc);
-                        }
-                        None => {}
-                    }
+            .show(ui, |ui| {
+                let console = &mut self.console;
+                match page {
+                    Page::Display => self.display.ui(ui, console, &frame),
+                    Page::Overview => self.overview.ui(ui, console, &frame),
+                    Page::Alarms => AlarmSummary(&mut self.desk).ui(ui, console, &frame),
+                    Page::AlarmLog => AlarmLog(&mut self.desk).ui(ui, console, &frame),
+                    Page::AlarmKpi => AlarmKpis(&mut self.desk).ui(ui, console, &frame),
+                    Page::Tags => self.tags.ui(ui, console, &frame),
+                    Page::Trends => self.trend.ui(ui, console, &frame),
+                    Page::Drivers => self.drivers.ui(ui, console, &frame),
+                    Page::Simulator => self.simulator.ui(ui, console, &frame),
+                    Page::Trips => self.trips.ui(ui, console, &frame),
+                    Page::Audit => self.audit.ui(ui, console, &frame),
                 }
-                Page::Trends => trend_page_ui(ui, &mut self.trend, &snap, now, self.reader.as_ref(), loc),
-                Page::Drivers => drivers_ui(ui, &snap, lang),
-                Page::Trips => {
-                    trip_panel::trips_ui(ui, &mut self.trips, &self.desk.settings.actor, &snap.directory, now)
-                }
-                Page::Audit => audit_ui(ui, &mut self.audit, lang),
-                Page::Simulator => simulator_ui(
-                    ui,
-                    &mut self.simulator,
-                    self.inputs.simulator.as_ref(),
-                    &self.inputs.commands,
-                    &snap,
-                    &self.desk.settings.actor,
-                    loc,
-                ),
-            });
-        self.screen_windows_ui(ui, &screens, &snap, now, loc, not_good);
-        if self.trips.dialog_viewport() == egui::ViewportId::ROOT {
-            trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &self.desk.settings.actor, lang);
+            })
+            .inner;
+        if let Some(a) = asked {
+            self.shell_action(a, &snap);
         }
-        self.session.dialog_ui(ui.ctx(), &self.desk.settings.actor, lang);
+        self.screen_windows_ui(ui, &screens, &snap, now, not_good);
+        if self.trips.dialog_viewport() == egui::ViewportId::ROOT {
+            trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &mut self.console);
+        }
+        self.session.dialog_ui(ui.ctx(), &self.console);
         self.notices_ui(ui.ctx(), &snap, status_h);
         self.frames.record(t0.elapsed());
     }
 
     pub fn display(&self) -> &ScreenView {
-        &self.display
+        self.display.view()
     }
 
     /// What the screens' sparklines and embedded trends hold.
@@ -411,76 +355,9 @@ impl ConsoleApp {
         self.seed = Some(Seed { reader, tags });
     }
 
-    /// F1–F12 open the screens that name them (from any page); Alt+Left goes back, Alt+Up to the parent.
-    fn screen_keys_ui(&mut self, ui: &Ui, screens: &ScreenSet) {
-        if screens.is_empty() {
-            return;
-        }
-        let (f, back, up) = ui.input(|i| {
-            let f = F_KEYS.iter().position(|k| i.key_pressed(*k)).map(|n| n as u8 + 1);
-            let alt = i.modifiers.alt;
-            (
-                f,
-                alt && i.key_pressed(egui::Key::ArrowLeft),
-                alt && i.key_pressed(egui::Key::ArrowUp),
-            )
-        });
-        if let Some(n) = f
-            && let Some(s) = screens.by_shortcut(crate::screen::def::Shortcut::F(n))
-        {
-            self.display.open(&s.id);
-            self.page = Page::Display;
-        }
-        if self.page == Page::Display {
-            if back {
-                self.display.go_back();
-            }
-            if up {
-                self.display.go_up(screens);
-            }
-        }
-    }
-
-    fn display_ui(&mut self, ui: &mut Ui, screens: &ScreenSet, snap: &Snapshot, now: Timestamp, loc: Locale) {
-        let lang = loc.lang;
-        if let Some(p) = &self.inputs.screen_problems {
-            let problems = p.load_full();
-            if let Some(first) = problems.first() {
-                ui.horizontal(|ui| {
-                    readout::chip_ui(
-                        ui,
-                        lang.pick("SCREEN FILE PROBLEM", "PROBLEMA EN ARCHIVO DE PANTALLA"),
-                        theme::QUALITY_BAD,
-                    );
-                    let more = match problems.len() {
-                        1 => String::new(),
-                        n => format!(" ({} {} {})", lang.pick("and", "y"), n - 1, lang.pick("more", "más")),
-                    };
-                    // A screen added since the start (bound to tags a restart brings in) has no last good
-                    // version: it is not shown until fixed.
-                    let meanwhile = crate::screen::WhileBroken::of(first, screens).text(lang);
-                    ui.label(RichText::new(format!("{first}{more}: {meanwhile}")).monospace())
-                        .on_hover_text(problems.join("\n"));
-                });
-            }
-        }
-        let cx = draw_ctx(&self.desk, &self.live, snap, now, loc);
-        let action = screen_page_ui(ui, screens, &mut self.display, &cx);
-        self.screen_action_ui(ui, action, snap);
-    }
-
-    /// The screens open in windows of their own (drawn after the main window's panels).
     /// The screens open in windows of their own (drawn after the main window's panels), each with the
     /// same top bar as the main window: alarms, trips and the E-STOP buttons are in every window.
-    fn screen_windows_ui(
-        &mut self,
-        ui: &Ui,
-        screens: &ScreenSet,
-        snap: &Snapshot,
-        now: Timestamp,
-        loc: Locale,
-        not_good: usize,
-    ) {
+    fn screen_windows_ui(&mut self, ui: &Ui, screens: &ScreenSet, snap: &Snapshot, now: Timestamp, not_good: usize) {
         self.windows.save_when_settled();
         if self.windows.is_empty() {
             return;
@@ -488,35 +365,37 @@ impl ConsoleApp {
         let mut top_action = TopAction::None;
         // The screens read the alarm marks from their own handle on the view, so the top bar may hold
         // the desk mutably while they draw.
-        let view = self.desk.view.clone();
-        let cx = DrawCtx {
+        let alarms = self.desk.view.clone();
+        let frame = FrameInputs {
             snap,
-            marks: &view.tag_marks,
-            alarm_rows: &view.rows,
             now,
-            lang: loc.lang,
-            units: loc.units,
-            history: &self.live,
-            may_command: self.desk.settings.actor.role.may(crate::auth::Action::CommandEquipment),
-            touch: self.desk.settings.touch,
+            alarms: &alarms,
+            screens,
+            live: &self.live,
+            on_trend: &[],
         };
-        let (desk, trips, notices) = (&mut self.desk, &mut self.trips, &mut self.notices);
+        let cx = display_page::draw_ctx(&self.console, &frame);
+        let (console, desk, trips) = (&mut self.console, &mut self.desk, &mut self.trips);
         let mut top = |ui: &mut Ui, window: egui::ViewportId| {
-            let a = top_bar::top_panel(ui, ("window_top_bar", window), desk, trips, not_good, now);
+            let a = top_bar::top_panel(ui, ("window_top_bar", window), console, desk, trips, not_good, now);
             if a != TopAction::None {
                 top_action = a;
             }
             if trips.dialog_viewport() == window {
-                trip_panel::dialog_ui(ui.ctx(), trips, &desk.settings.actor, loc.lang);
+                trip_panel::dialog_ui(ui.ctx(), trips, console);
             }
             // What became of an action shows in every window, wherever the operator is looking.
-            notices.show(ui.ctx(), egui::Id::unique(("notices", window)), 8.0);
+            console
+                .notices
+                .show(ui.ctx(), egui::Id::unique(("notices", window)), 8.0);
         };
         let action = self
             .windows
             .show(ui.ctx(), screens, &self.inputs.site_name, &cx, &mut top);
         self.top_action(top_action);
-        self.screen_action_ui(ui, action, snap);
+        if let Some(a) = display_page::screen_action(ui, &mut self.console, snap, action) {
+            self.shell_action(a, snap);
+        }
     }
 
     /// What the top bar (of any window) asked for.
@@ -533,70 +412,61 @@ impl ConsoleApp {
         }
     }
 
-    /// Every desk's newest notice becomes a toast; the toasts follow their writes and fade.
-    fn notices_ui(&mut self, ctx: &egui::Context, snap: &Snapshot, bottom_gap: f32) {
-        for n in [
-            self.desk.notice.take(),
-            self.trips.notice.take(),
-            self.trend.notice.take(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            self.notices.say(n);
+    /// What a page or a screen window asked of the shell.
+    fn shell_action(&mut self, action: ShellAction, snap: &Snapshot) {
+        let lang = self.console.lang();
+        match action {
+            ShellAction::AddPen(id) => {
+                if let Some(def) = snap.directory.get(id) {
+                    self.trend.put_on_trend(&def.name, lang);
+                }
+            }
+            ShellAction::Trend(tags) => {
+                let mut added = Vec::new();
+                for id in tags {
+                    if let Some(def) = snap.directory.get(id)
+                        && self.trend.add_pen(&def.name, lang).is_ok()
+                    {
+                        added.push(def.name.clone());
+                    }
+                }
+                let from = lang.pick("from the screen", "desde la pantalla");
+                self.trend.notice = Some(format!("{from}: {}", added.join(", ")));
+                self.page = Page::Trends;
+            }
+            ShellAction::NewWindow(screen) => self.windows.open(&screen),
         }
-        self.notices.update(snap, self.desk.lang());
-        self.notices.show(ctx, egui::Id::unique("notices"), bottom_gap);
+    }
+
+    /// The trend's notice joins the console's; the toasts follow their writes and fade.
+    fn notices_ui(&mut self, ctx: &egui::Context, snap: &Snapshot, bottom_gap: f32) {
+        if let Some(n) = self.trend.notice.take() {
+            self.console.notices.say(n);
+        }
+        let lang = self.console.lang();
+        self.console.notices.update(snap, lang);
+        self.console.notices.show(ctx, egui::Id::unique("notices"), bottom_gap);
     }
 
     /// The notices showing now (toasts), oldest first.
     pub fn notices(&self) -> &Notices {
-        &self.notices
+        &self.console.notices
     }
 
     pub fn notices_mut(&mut self) -> &mut Notices {
-        &mut self.notices
+        &mut self.console.notices
     }
 
     pub fn screen_windows(&self) -> &ScreenWindows {
         &self.windows
     }
 
-    /// What an operator asked for on a screen, in the main window or another one.
-    fn screen_action_ui(&mut self, ui: &Ui, action: Option<ScreenAction>, snap: &Snapshot) {
-        if action.is_some() {
-            ui.ctx().request_repaint(); // the page it leads to, or its toast, without waiting for data
-        }
-        let loc = self.desk.locale();
-        match action {
-            Some(ScreenAction::Write { tag, value }) => {
-                let by = self.desk.settings.actor.clone();
-                send_write(&mut self.notices, &self.inputs.commands, snap, tag, value, by, loc);
-            }
-            Some(ScreenAction::Trend(tags)) => {
-                let mut added = Vec::new();
-                for id in tags {
-                    if let Some(def) = snap.directory.get(id)
-                        && self.trend.add_pen(&def.name, loc.lang).is_ok()
-                    {
-                        added.push(def.name.clone());
-                    }
-                }
-                let from = loc.pick("from the screen", "desde la pantalla");
-                self.trend.notice = Some(format!("{from}: {}", added.join(", ")));
-                self.page = Page::Trends;
-            }
-            Some(ScreenAction::NewWindow(screen)) => self.windows.open(&screen),
-            None => {}
-        }
-    }
-
     /// Site, pages, and on the right the session, touch switch and clock. The pages are one row of tabs
     /// where they fit; where they do not (touch mode's large targets on a cab panel) they fold into one
     /// menu button naming the page shown, so the bar stays one row high and the screen keeps its space.
     fn nav_ui(&mut self, ui: &mut Ui, now: Timestamp) {
-        let lang = self.desk.lang();
-        let touch = self.desk.settings.touch;
+        let lang = self.console.lang();
+        let touch = self.console.touch;
         egui::Sides::new().shrink_left().show(
             ui,
             |ui| {
@@ -645,7 +515,7 @@ impl ConsoleApp {
             |ui| {
                 ui.label(RichText::new(now.to_local_hms()).monospace().size(theme::TEXT_HEADING));
                 ui.separator();
-                let units = self.desk.settings.units;
+                let units = self.console.locale.units;
                 let (units_label, other) = match units {
                     UnitSystem::Oilfield => (lang.pick("Oilfield", "Petroleras"), UnitSystem::Si),
                     UnitSystem::Si => ("SI", UnitSystem::Oilfield),
@@ -658,7 +528,7 @@ impl ConsoleApp {
                     ))
                     .clicked()
                 {
-                    self.desk.settings.units = other;
+                    self.console.locale.units = other;
                 }
                 let next = match lang {
                     Lang::En => Lang::Es,
@@ -672,11 +542,11 @@ impl ConsoleApp {
                     ))
                     .clicked()
                 {
-                    self.desk.settings.lang = next;
+                    self.console.locale.lang = next;
                 }
                 let sunlight = switch_ui(
                     ui,
-                    &mut self.desk.settings.sunlight,
+                    &mut self.console.sunlight,
                     lang.pick("Sunlight", "Luz solar"),
                     lang.pick(
                         "High-contrast colours for a panel in daylight",
@@ -685,7 +555,7 @@ impl ConsoleApp {
                 );
                 let touch = switch_ui(
                     ui,
-                    &mut self.desk.settings.touch,
+                    &mut self.console.touch,
                     lang.pick("Touch", "Táctil"),
                     lang.pick(
                         "Touch mode for cab panels: 15 mm targets and a large keypad",
@@ -697,13 +567,13 @@ impl ConsoleApp {
                     ui.ctx().request_repaint();
                 }
                 ui.separator();
-                self.session.corner_ui(ui, &mut self.desk.settings.actor, now, lang);
+                self.session.corner_ui(ui, &mut self.console, now);
             },
         );
     }
 
     fn status_ui(&mut self, ui: &mut Ui, snap: &Snapshot, now: Timestamp) {
-        let lang = self.desk.lang();
+        let lang = self.console.lang();
         ui.horizontal(|ui| {
             for d in &snap.drivers {
                 ui.label(RichText::new(&d.name).monospace());
@@ -769,60 +639,6 @@ impl ConsoleApp {
             }
         }
         true
-    }
-}
-
-/// Sends an operator's write to the hub (which checks the role and audits it); its toast follows it.
-fn send_write(
-    notices: &mut Notices,
-    commands: &crate::runtime::Commands,
-    snap: &Snapshot,
-    tag: crate::tag::TagId,
-    value: crate::tag::Value,
-    by: crate::auth::Actor,
-    loc: Locale,
-) {
-    let def = snap.directory.get(tag);
-    let name = def.map_or("?", |d| d.name.as_str()).to_owned();
-    let shown = def.map_or_else(
-        || value.to_string(),
-        |d| loc.value_text(&d.unit, Some(&value), d.decimals),
-    );
-    let notice = super::notices::WriteNotice {
-        tag,
-        value: value.clone(),
-        name,
-        shown,
-    };
-    let cmd = HubCommand::OperatorWrite { tag, value, by };
-    match commands.try_send(cmd) {
-        Ok(()) => notices.write_sent(notice, loc.lang),
-        Err(_) => notices.say(loc.pick(
-            "NOT SENT: the console's command queue is full; try again",
-            "NO ENVIADO: la cola de comandos de la consola está llena; intente de nuevo",
-        )),
-    }
-}
-
-/// What a screen is drawn from this frame, in the main window or another (fields, not `&self`: the view
-/// state beside them is borrowed mutably while drawing).
-fn draw_ctx<'a>(
-    desk: &'a AlarmDesk,
-    live: &'a LiveHistory,
-    snap: &'a Snapshot,
-    now: Timestamp,
-    loc: Locale,
-) -> DrawCtx<'a> {
-    DrawCtx {
-        snap,
-        marks: &desk.view.tag_marks,
-        alarm_rows: &desk.view.rows,
-        now,
-        lang: loc.lang,
-        units: loc.units,
-        history: live,
-        may_command: desk.settings.actor.role.may(crate::auth::Action::CommandEquipment),
-        touch: desk.settings.touch,
     }
 }
 

@@ -2,6 +2,8 @@
 //! thread of its own (the UI asks without waiting and shows the last answer). Read-only: the page cannot
 //! change the trail.
 
+use super::context::Console;
+use super::page::{FrameInputs, PageView, ShellAction};
 use super::theme;
 use crate::auth::audit::{self, AuditRecord, AuditTrail};
 use crate::lang::Lang;
@@ -89,9 +91,16 @@ impl AuditPage {
     }
 }
 
+impl PageView for AuditPage {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, _frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        audit_ui(ui, self, console.lang());
+        None
+    }
+}
+
 /// The trail as recorded: actions, targets and details are the record's own words (English), as they
 /// were signed into the chain; the page around them speaks the console's language.
-pub fn audit_ui(ui: &mut Ui, page: &mut AuditPage, lang: Lang) {
+fn audit_ui(ui: &mut Ui, page: &mut AuditPage, lang: Lang) {
     if page.trail.is_none() {
         ui.label(lang.pick(
             "This console keeps no audit trail (started without one).",

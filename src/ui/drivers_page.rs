@@ -1,10 +1,23 @@
-//! Driver health: state, rate, counters and the last error of every driver.
+//! Driver health: state, rate, counters and the last error of every driver (a page, and a part a screen
+//! may embed).
 
+use super::context::Console;
+use super::page::{FrameInputs, PageView, ShellAction};
 use super::{readout, theme};
 use crate::driver::{DriverState, WaitingForBirth};
 use crate::hub::Snapshot;
 use crate::lang::Lang;
 use egui::{RichText, Ui};
+
+/// The Drivers page: it keeps no state of its own.
+pub struct DriversPage;
+
+impl PageView for DriversPage {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        drivers_ui(ui, frame.snap, console.lang());
+        None
+    }
+}
 
 /// Driver health. Error and detail texts are the drivers' own (protocol and OS messages, in English).
 pub fn drivers_ui(ui: &mut Ui, snap: &Snapshot, lang: Lang) {

@@ -1,5 +1,11 @@
 //! The operator console (egui/eframe on wgpu). The only room that imports egui: it reads hub
 //! snapshots and sends operator commands; it never touches drivers, sockets or files directly.
+//!
+//! The shell (`app`) owns the pages and desks and hands each page, every frame, the console's context
+//! (`context::Console`: who acts, language and units, touch and sunlight, the one command sender with its
+//! notices) and what the frame is drawn from (`page::FrameInputs`); every page has the one shape
+//! `page::PageView`. The P&ID painter (`screen_view`) needs neither: a screen draws the same in the console,
+//! a screenshot and a bench.
 
 mod alarm_banner;
 pub mod alarm_desk;
@@ -7,12 +13,15 @@ mod alarm_pages;
 pub mod alarm_symbol;
 mod app;
 mod audit_page;
+pub mod context;
+mod display_page;
 mod drivers_page;
 mod frame_stats;
 pub mod keypad;
 pub mod notices;
 pub mod offscreen;
 mod overview;
+pub mod page;
 pub mod readout;
 pub mod screen_history;
 pub mod screen_view;
@@ -26,9 +35,10 @@ mod top_bar;
 pub mod trend_page;
 pub mod trip_panel;
 
-pub use alarm_desk::ConsoleSettings;
-pub use app::{ConsoleApp, ConsoleInputs, MeasureOptions, Page};
+pub use app::{ConsoleApp, ConsoleInputs, MeasureOptions};
+pub use context::ConsoleSettings;
 pub use frame_stats::{FrameReport, FrameStats};
+pub use page::Page;
 pub use simulator_page::SimulatorInfo;
 pub use tag_browser::TagBrowserState;
 

@@ -61,8 +61,9 @@ pub struct Notices {
 }
 
 impl Notices {
-    /// A notice that needs no follow-up. The desks word a command that did not go out in capitals ("NOT
-    /// SENT", "COMMAND NOT SENT", "REFUSED" and their Spanish): those are shown as failures.
+    /// A notice that needs no follow-up. The console's sender (`context::Console`) words a command that did
+    /// not go out, or was refused, in capitals ("NOT SENT", "COMMAND NOT SENT", "REFUSED" and their
+    /// Spanish): those are shown as failures.
     pub fn say(&mut self, text: impl Into<String>) {
         let text = text.into();
         let failed = ["NOT SENT", "NO ENVIADO", "REFUSED", "RECHAZAD"]

@@ -3,6 +3,8 @@
 //! this stays as the generic fallback for any project.)
 
 use super::alarm_symbol::{AlarmMarks, indicator_ui};
+use super::context::Console;
+use super::page::{FrameInputs, PageView, ShellAction};
 use super::{readout, theme};
 use crate::hub::Snapshot;
 use crate::locale::Locale;
@@ -15,7 +17,17 @@ const TILE_GAP: f32 = 10.0;
 /// Frame margin and stroke on both sides of a tile.
 const TILE_CHROME: f32 = 22.0;
 
-pub fn overview_ui(ui: &mut Ui, snap: &Snapshot, marks: &AlarmMarks, now: Timestamp, loc: Locale) {
+/// The Overview page: it keeps no state of its own.
+pub struct OverviewPage;
+
+impl PageView for OverviewPage {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        overview_ui(ui, frame.snap, &frame.alarms.tag_marks, frame.now, console.locale());
+        None
+    }
+}
+
+fn overview_ui(ui: &mut Ui, snap: &Snapshot, marks: &AlarmMarks, now: Timestamp, loc: Locale) {
     let devices = snap.directory.devices();
     let per_row = ((ui.available_width() + TILE_GAP) / (TILE_WIDTH + TILE_CHROME + TILE_GAP))
         .floor()

@@ -6,12 +6,15 @@
 //! the hub. Failed logins in a row at this console make each further try wait longer before it is
 //! answered (`backoff`), whatever the name typed; the store locks an account on its own count. Without a
 //! user store the console acts as the one user given on the command line, as before logins existed.
+//!
+//! Who is acting is the console's (`Console::actor`): the session changes it on a login, a hand-over or a
+//! logout and sends its audit records through the console's sender; it keeps no copy of either.
 
+use super::context::Console;
 use super::theme;
 use crate::auth::audit::AuditEntry;
 use crate::auth::users::{FailReason, UserError, UserStoreConfig};
 use crate::auth::{Actor, Role};
-use crate::hub::HubCommand;
 use crate::lang::Lang;
 use crate::tag::Timestamp;
 use crossbeam_channel::{Receiver, TryRecvError};
@@ -51,19 +54,19 @@ pub struct Session {
     pub dialog: Option<LoginDialog>,
     checking: Option<(String, Receiver<Result<Actor, UserError>>)>,
     last_activity: Timestamp,
-    commands: crate::runtime::Commands,
-    /// The console's language (set by the shell each frame): the dialog's messages are worded in it; the
-    /// audit trail keeps English.
-    pub lang: Lang,
+}
+
+/// An audit record of a session event, through the hub (the dialog's messages are worded in the console's
+/// language; the audit trail keeps English).
+fn record(console: &Console, by: &Actor, action: &str, detail: String, allowed: bool, now: Timestamp) {
+    let entry = AuditEntry::by(now, by, action, "console", detail, allowed);
+    if console.record(entry).is_err() {
+        tracing::error!(user = %by.user, action, "command queue full: this session event is in the log only");
+    }
 }
 
 impl Session {
-    pub fn new(
-        users: Option<UserStoreConfig>,
-        idle_logout: Duration,
-        backoff_after: u32,
-        commands: crate::runtime::Commands,
-    ) -> Self {
+    pub fn new(users: Option<UserStoreConfig>, idle_logout: Duration, backoff_after: u32) -> Self {
         Self {
             users,
             idle_logout,
@@ -71,9 +74,7 @@ impl Session {
             backoff_after,
             dialog: None,
             checking: None,
-            lang: Lang::En,
             last_activity: Timestamp::ZERO,
-            commands,
         }
     }
 
@@ -85,24 +86,19 @@ impl Session {
         self.checking.is_some()
     }
 
-    fn record(&self, by: &Actor, action: &str, detail: String, allowed: bool, now: Timestamp) {
-        let entry = AuditEntry::by(now, by, action, "console", detail, allowed);
-        if self.commands.try_send(HubCommand::Record(entry)).is_err() {
-            tracing::error!(user = %by.user, action, "command queue full: this session event is in the log only");
-        }
-    }
-
-    pub fn logout(&mut self, actor: &mut Actor, why: &str, now: Timestamp) {
-        if actor.user == VIEW_ONLY {
+    /// Logs the console's user out (recorded); the console goes view-only.
+    pub fn logout(&self, console: &mut Console, why: &str, now: Timestamp) {
+        if console.actor.user == VIEW_ONLY {
             return;
         }
-        self.record(actor, "logout", why.to_owned(), true, now);
-        tracing::info!(user = %actor.user, "{why}");
-        *actor = view_only();
+        record(console, &console.actor, "logout", why.to_owned(), true, now);
+        tracing::info!(user = %console.actor.user, "{why}");
+        console.actor = view_only();
     }
 
-    /// Starts checking the dialog's name and password off the UI thread.
-    fn submit(&mut self) {
+    /// Starts checking the dialog's name and password off the UI thread (a failure to start is said in
+    /// `lang`).
+    fn submit(&mut self, lang: Lang) {
         let (Some(store), Some(d)) = (&self.users, &mut self.dialog) else {
             return;
         };
@@ -119,30 +115,28 @@ impl Session {
         match spawned {
             Ok(_) => self.checking = Some((name, rx)),
             Err(e) => {
-                let cannot = self
-                    .lang
-                    .pick("could not check the password", "no se pudo verificar la contraseña");
+                let cannot = lang.pick("could not check the password", "no se pudo verificar la contraseña");
                 d.error = Some(format!("{cannot}: {e}"));
             }
         }
     }
 
     /// Once per frame: idle logout, and the answer of a password check.
-    pub fn tick(&mut self, ui: &Ui, actor: &mut Actor, now: Timestamp) {
+    pub fn tick(&mut self, ui: &Ui, console: &mut Console, now: Timestamp) {
         let active = ui.input(|i| !i.events.is_empty() || i.pointer.is_moving() || i.pointer.any_down());
         if active || self.last_activity == Timestamp::ZERO {
             self.last_activity = now;
         }
         if self.logins()
-            && actor.user != VIEW_ONLY
+            && console.actor.user != VIEW_ONLY
             && !self.idle_logout.is_zero()
             && now.saturating_since(self.last_activity) >= self.idle_logout
         {
             let mins = self.idle_logout.as_secs() / 60;
-            self.logout(actor, &format!("no input for {mins} min: logged out"), now);
+            self.logout(console, &format!("no input for {mins} min: logged out"), now);
         }
         let Some((name, rx)) = &self.checking else { return };
-        let lang = self.lang;
+        let lang = console.lang();
         let mut locked = None;
         let answer = match rx.try_recv() {
             Ok(Ok(a)) => Ok(a),
@@ -185,24 +179,24 @@ impl Session {
         match answer {
             Ok(new) => {
                 self.failures = 0;
-                if actor.user == VIEW_ONLY {
-                    self.record(&new, "login", String::new(), true, now);
+                if console.actor.user == VIEW_ONLY {
+                    record(console, &new, "login", String::new(), true, now);
                 } else {
                     // Hand-over: the outgoing user stays logged in until the incoming one is verified.
-                    let detail = format!("from {} ({})", actor.user, actor.role);
-                    self.record(&new, "hand-over", detail, true, now);
+                    let detail = format!("from {} ({})", console.actor.user, console.actor.role);
+                    record(console, &new, "hand-over", detail, true, now);
                 }
                 tracing::info!(user = %new.user, role = %new.role, "logged in");
-                *actor = new;
+                console.actor = new;
                 self.dialog = None;
                 self.last_activity = now;
             }
             Err((why, shown)) => {
                 self.failures = self.failures.saturating_add(1);
                 let attempted = Actor::new(name, Role::Viewer);
-                self.record(&attempted, "login", why, false, now);
+                record(console, &attempted, "login", why, false, now);
                 if let Some(detail) = locked {
-                    self.record(&attempted, "account locked", detail, true, now);
+                    record(console, &attempted, "account locked", detail, true, now);
                 }
                 if let Some(d) = &mut self.dialog {
                     d.error = Some(shown);
@@ -212,13 +206,14 @@ impl Session {
     }
 
     /// The user's corner of the navigation bar: who is logged in and the session buttons.
-    pub fn corner_ui(&mut self, ui: &mut Ui, actor: &mut Actor, now: Timestamp, lang: Lang) {
-        let who = format!("{} ({})", actor.user, actor.role.label(lang));
+    pub fn corner_ui(&mut self, ui: &mut Ui, console: &mut Console, now: Timestamp) {
+        let lang = console.lang();
+        let who = format!("{} ({})", console.actor.user, console.actor.role.label(lang));
         if !self.logins() {
             ui.label(RichText::new(who).color(theme::text_dim()));
             return;
         }
-        if actor.user == VIEW_ONLY {
+        if console.actor.user == VIEW_ONLY {
             if ui
                 .button(RichText::new(lang.pick("Log in…", "Iniciar sesión…")).strong())
                 .clicked()
@@ -232,7 +227,7 @@ impl Session {
             );
         } else {
             if ui.button(lang.pick("Log out", "Cerrar sesión")).clicked() {
-                self.logout(actor, "logged out", now);
+                self.logout(console, "logged out", now);
             }
             if ui
                 .button(lang.pick("Hand over", "Relevo"))
@@ -248,7 +243,8 @@ impl Session {
         }
     }
 
-    pub fn dialog_ui(&mut self, ctx: &egui::Context, actor: &Actor, lang: Lang) {
+    pub fn dialog_ui(&mut self, ctx: &egui::Context, console: &Console) {
+        let (actor, lang) = (&console.actor, console.lang());
         let Some(mut d) = self.dialog.take() else { return };
         let mut keep = true;
         let mut submit = false;
@@ -310,7 +306,7 @@ impl Session {
             d.error = if submit { None } else { d.error };
             self.dialog = Some(d);
             if submit {
-                self.submit();
+                self.submit(lang);
             }
         }
     }

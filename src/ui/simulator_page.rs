@@ -1,10 +1,13 @@
 //! Fault injection for the demo plant: pick a fault and a target, inject it, clear it.
-//! Sends commands to the simulator driver through the hub; never touches the plant directly.
+//! Sends commands to the simulator driver through the hub (the console's sender), and records who did it
+//! in the audit trail; never touches the plant directly. What became of a command is said on the page.
 
+use super::context::Console;
+use super::page::{FrameInputs, PageView, ShellAction};
 use super::theme;
 use crate::driver::DriverCommand;
 use crate::driver::sim::{SimCommand, active_faults};
-use crate::hub::{HubCommand, Snapshot};
+use crate::hub::HubCommand;
 use crate::lang::Lang;
 use crate::sim::{Fault, FaultKind};
 use crate::tag::DriverId;
@@ -18,7 +21,30 @@ pub struct SimulatorInfo {
     pub signals: Vec<String>,
 }
 
-pub struct SimulatorPageState {
+/// The Simulator page: what this console knows of the simulator, and the operator's choices.
+pub struct SimulatorPage {
+    info: Option<SimulatorInfo>,
+    state: SimulatorPageState,
+}
+
+impl SimulatorPage {
+    /// The page for the project's simulator (`None`: the project has none, and the page says so).
+    pub fn new(info: Option<SimulatorInfo>) -> Self {
+        Self {
+            info,
+            state: SimulatorPageState::default(),
+        }
+    }
+}
+
+impl PageView for SimulatorPage {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        simulator_ui(ui, &mut self.state, self.info.as_ref(), console, frame.snap);
+        None
+    }
+}
+
+struct SimulatorPageState {
     kind: FaultKind,
     target: String,
     /// Faults this console injected and has not cleared.
@@ -71,16 +97,14 @@ fn fault_text(f: &Fault, lang: Lang) -> String {
     }
 }
 
-pub fn simulator_ui(
+fn simulator_ui(
     ui: &mut Ui,
     state: &mut SimulatorPageState,
     info: Option<&SimulatorInfo>,
-    commands: &crate::runtime::Commands,
-    snap: &Snapshot,
-    actor: &crate::auth::Actor,
-    loc: crate::locale::Locale,
+    console: &Console,
+    snap: &crate::hub::Snapshot,
 ) {
-    let lang = loc.lang;
+    let lang = console.lang();
     ui.heading(lang.pick("Simulator: fault injection", "Simulador: inyección de fallas"));
     let Some(info) = info else {
         ui.label(lang.pick(
@@ -103,8 +127,8 @@ pub fn simulator_ui(
             SimCommand::Clear(f) => format!("clear {f}"),
             SimCommand::ClearAll => "clear all faults".to_owned(),
         };
-        let ok = commands
-            .try_send(HubCommand::ToDriver {
+        let ok = console
+            .send_quietly(HubCommand::ToDriver {
                 driver: info.driver,
                 command: DriverCommand::Sim(cmd),
             })
@@ -112,8 +136,11 @@ pub fn simulator_ui(
         if ok {
             // A fault changes what every console shows: who injected it belongs in the record.
             let now = crate::tag::Timestamp::now();
-            let entry = crate::auth::audit::AuditEntry::by(now, actor, "simulator command", "sim", detail, true);
-            let _ = commands.try_send(HubCommand::Record(entry));
+            let entry =
+                crate::auth::audit::AuditEntry::by(now, &console.actor, "simulator command", "sim", detail, true);
+            if console.record(entry).is_err() {
+                tracing::warn!("simulator command not recorded: the command queue is full");
+            }
         } else {
             let full = lang.pick(
                 "Command queue full: command not sent. Try again.",

@@ -3,10 +3,16 @@
 //! confirmation dialog; the write goes to the hub with the user, which checks the role and records it.
 //! A tag already on the trend is marked on its row instead of offered again. `search` is how the console
 //! finds tags by typing, here and in the trend's pen picker.
+//!
+//! Owns only the page's own state (query, filter, the open dialog); language, units, touch mode and the
+//! user come from the console's context, the write goes out through it, and a "+ Trend" is the shell's.
 
 use super::alarm_symbol::{AlarmMarks, indicator_ui};
+use super::context::Console;
 use super::keypad::{EntryOutcome, SetpointEntry, setpoint_dialog_ui};
+use super::page::{FrameInputs, PageView, ShellAction};
 use super::{readout, theme};
+use crate::auth::Action;
 use crate::hub::Snapshot;
 use crate::locale::Locale;
 use crate::tag::{TagDef, TagDirectory, TagId, Timestamp, Value, ValueKind};
@@ -19,18 +25,44 @@ pub struct TagBrowserState {
     pub only_not_good: bool,
     /// The write dialog: the tag and the value being typed.
     pub write: Option<(TagId, String)>,
-    /// Touch mode: numbers are written through the keypad instead of typed.
-    pub touch: bool,
-    /// The console's language and units (set by the shell each frame).
-    pub loc: Locale,
-    /// The tags that are pens on the trend, marked on their rows (set by the shell each frame).
-    pub on_trend: Vec<String>,
     entry: Option<SetpointEntry>,
+}
+
+impl PageView for TagBrowserState {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        let view = TagView {
+            loc: console.locale(),
+            touch: console.touch,
+            may_write: console.may(Action::WriteSetpoint),
+            marks: &frame.alarms.tag_marks,
+            on_trend: frame.on_trend,
+        };
+        match tag_browser_ui(ui, self, frame.snap, frame.now, &view) {
+            Some(TagAction::Trend(id)) => Some(ShellAction::AddPen(id)),
+            Some(TagAction::Write(tag, value)) => {
+                console.write(frame.snap, tag, value);
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+/// How this console shows the tags this frame.
+struct TagView<'a> {
+    loc: Locale,
+    /// Touch mode: numbers are written through the keypad instead of typed.
+    touch: bool,
+    /// The user may write (role); the Write buttons are disabled otherwise.
+    may_write: bool,
+    marks: &'a AlarmMarks,
+    /// The tags that are pens on the trend, marked on their rows.
+    on_trend: &'a [String],
 }
 
 /// What the operator asked for on the tag page.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TagAction {
+enum TagAction {
     Trend(TagId),
     /// Confirmed in the dialog; the hub checks the role and records it.
     Write(TagId, Value),
@@ -77,16 +109,15 @@ fn text_width(ui: &Ui, text: &str) -> f32 {
 
 /// Draws the browser; returns the tag whose "+ Trend" button was pressed, if any. (What became of it is the
 /// shell's toast, never a line here that would move the rows.)
-pub fn tag_browser_ui(
+fn tag_browser_ui(
     ui: &mut Ui,
     state: &mut TagBrowserState,
     snap: &Snapshot,
     now: Timestamp,
-    marks: &AlarmMarks,
-    may_write: bool,
+    view: &TagView<'_>,
 ) -> Option<TagAction> {
     let mut action = None;
-    let loc = state.loc;
+    let (loc, marks, may_write) = (view.loc, view.marks, view.may_write);
     let lang = loc.lang;
     ui.horizontal(|ui| {
         let label = ui.label(lang.pick("Search tags:", "Buscar tags:"));
@@ -150,7 +181,7 @@ pub fn tag_browser_ui(
                     return;
                 };
                 row.col(|ui| {
-                    if state.on_trend.contains(&def.name) {
+                    if view.on_trend.contains(&def.name) {
                         // A mark, not a control: a pen is removed beside it on the Trends page.
                         let mark = ui
                             .add(
@@ -212,7 +243,7 @@ pub fn tag_browser_ui(
                             )
                         });
                         if b.clicked() {
-                            if state.touch && matches!(def.kind, ValueKind::F64 | ValueKind::I64) {
+                            if view.touch && matches!(def.kind, ValueKind::F64 | ValueKind::I64) {
                                 state.entry = Some(SetpointEntry::new(id, def.name.clone()));
                             } else {
                                 state.write = Some((id, String::new()));
@@ -241,7 +272,7 @@ pub fn tag_browser_ui(
                 });
             });
         });
-    if let Some(w) = write_dialog_ui(ui.ctx(), state, snap) {
+    if let Some(w) = write_dialog_ui(ui.ctx(), state, snap, loc) {
         action = Some(w);
     }
     if let Some(entry) = &mut state.entry {
@@ -257,10 +288,14 @@ pub fn tag_browser_ui(
     action
 }
 
-fn write_dialog_ui(ctx: &egui::Context, state: &mut TagBrowserState, snap: &Snapshot) -> Option<TagAction> {
+fn write_dialog_ui(
+    ctx: &egui::Context,
+    state: &mut TagBrowserState,
+    snap: &Snapshot,
+    loc: Locale,
+) -> Option<TagAction> {
     let (id, mut text) = state.write.take()?;
     let def = snap.directory.get(id)?;
-    let loc = state.loc;
     let lang = loc.lang;
     let current = snap
         .get(id)

@@ -3,11 +3,13 @@
 //!
 //! Its height is fixed for the console's mode, so pages never jump when alarms come and go. Every part has
 //! a rectangle of its own, so nothing overlaps at any window size, and the E-STOP buttons are always whole
-//! and in the same place, in the main window and in every screen window. Draws through the desks; owns no
-//! state and never decides what an action does (the shell does).
+//! and in the same place, in the main window and in every screen window. Draws through the desks and the
+//! console's context (which sends their actions); owns no state and never decides where an action leads
+//! (the shell does).
 
 use super::alarm_banner::{self, BannerAction};
 use super::alarm_desk::AlarmDesk;
+use super::context::Console;
 use super::theme;
 use super::trip_panel::{self, StripAction, TripDesk};
 use crate::tag::Timestamp;
@@ -43,6 +45,7 @@ pub fn top_height(style: &egui::Style, desk: &AlarmDesk) -> f32 {
 pub fn top_panel(
     ui: &mut Ui,
     id: impl egui::AsIdSalt,
+    console: &mut Console,
     desk: &mut AlarmDesk,
     trips: &mut TripDesk,
     not_good: usize,
@@ -56,15 +59,23 @@ pub fn top_panel(
                 .fill(theme::banner())
                 .inner_margin(egui::Margin::symmetric(MARGIN_X, MARGIN_Y)),
         )
-        .show(ui, |ui| top_ui(ui, desk, trips, not_good, now))
+        .show(ui, |ui| top_ui(ui, console, desk, trips, not_good, now))
         .inner
 }
 
-fn top_ui(ui: &mut Ui, desk: &mut AlarmDesk, trips: &mut TripDesk, not_good: usize, now: Timestamp) -> TopAction {
+fn top_ui(
+    ui: &mut Ui,
+    console: &mut Console,
+    desk: &mut AlarmDesk,
+    trips: &mut TripDesk,
+    not_good: usize,
+    now: Timestamp,
+) -> TopAction {
     let mut action = TopAction::None;
     let style = ui.style().clone();
     let sp = style.spacing.item_spacing;
-    let lang = desk.lang();
+    let loc = console.locale();
+    let lang = loc.lang;
     let full = ui.max_rect();
     let col_w = trip_panel::estop_column_width(&style, trips, full.height());
     let gap = if col_w > 0.0 { ESTOP_GAP } else { 0.0 };
@@ -85,20 +96,20 @@ fn top_ui(ui: &mut Ui, desk: &mut AlarmDesk, trips: &mut TripDesk, not_good: usi
         child
     };
     let mut rows_ui = part(rows, Layout::top_down(Align::Min));
-    match alarm_banner::banner_ui(&mut rows_ui, desk, now) {
+    match alarm_banner::banner_ui(&mut rows_ui, desk, loc, now) {
         BannerAction::OpenSummary => action = TopAction::OpenSummary,
         BannerAction::ShowNotGood => action = TopAction::ShowNotGood,
         BannerAction::None => {}
     }
     let mut buttons_ui = part(buttons, Layout::top_down_justified(Align::Min));
-    alarm_banner::buttons_ui(&mut buttons_ui, desk, banner_h);
+    alarm_banner::buttons_ui(&mut buttons_ui, desk, console, banner_h);
     let mut status_ui = part(status, Layout::left_to_right(Align::Center));
     // The buttons at the right first, so the chips get what is left and are clipped, never the buttons.
     let has_trips = trips.has_any();
     let (left, right) = egui::Sides::new().shrink_left().truncate().show(
         &mut status_ui,
         |ui| {
-            alarm_banner::system_chips_ui(ui, desk);
+            alarm_banner::system_chips_ui(ui, desk, lang);
             trip_panel::strip_ui(ui, trips, lang)
         },
         |ui| {

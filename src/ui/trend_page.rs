@@ -6,8 +6,11 @@
 //! Each pen is drawn on its own scale (its instrument range, else its data) with its own axis.
 //! Pens come from the pen picker here or a tag's row on the Tags page, both through `add_pen`.
 //! The view state (`View`) is the one truth for the time axis: the plot is told it every frame and what the
-//! operator does to the plot (drag, wheel, pinch) comes back into it the same frame.
+//! operator does to the plot (drag, wheel, pinch) comes back into it the same frame. Language and units
+//! are the console's (its context), read as the page draws.
 
+use super::context::Console;
+use super::page::{FrameInputs, PageView, ShellAction};
 use super::tag_browser::search;
 use super::theme;
 use crate::historian::Resolution;
@@ -80,6 +83,8 @@ pub struct TrendPageState {
     depth_answer: Option<TrendAnswer>,
     pub notice: Option<String>,
     picker: Option<PenPicker>,
+    /// The historian's query thread (`None`: live data only).
+    reader: Option<TrendReader>,
 }
 
 /// The pen picker while it is open.
@@ -105,11 +110,30 @@ impl Default for TrendPageState {
             depth_answer: None,
             notice: None,
             picker: None,
+            reader: None,
         }
     }
 }
 
+impl PageView for TrendPageState {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        // Taken out while the page draws (the page's state is borrowed whole), then put back.
+        let reader = self.reader.take();
+        trend_page_ui(ui, self, frame.snap, frame.now, reader.as_ref(), console.locale());
+        self.reader = reader;
+        None
+    }
+}
+
 impl TrendPageState {
+    /// A trend reading history through `reader` (`None`: live data only).
+    pub fn with_reader(reader: Option<TrendReader>) -> Self {
+        Self {
+            reader,
+            ..Self::default()
+        }
+    }
+
     pub fn pens(&self) -> impl Iterator<Item = &str> {
         self.pens.iter().map(|p| p.tag.as_str())
     }
@@ -330,7 +354,7 @@ fn local_time(secs: f64, with_seconds: bool) -> String {
     if with_seconds { full } else { full[..5].to_owned() }
 }
 
-pub fn trend_page_ui(
+fn trend_page_ui(
     ui: &mut Ui,
     st: &mut TrendPageState,
     snap: &Snapshot,

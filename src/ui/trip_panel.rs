@@ -2,14 +2,15 @@
 //! buttons), the two-step E-stop and reset confirmations, and the Trips page (reset, bypass, outputs, recent
 //! events), which lists what acted first on top.
 //!
-//! Reads the published `TripView` and sends `HubCommand::Trip` without waiting; the trip engine on the hub
-//! thread decides, checks roles and records. Owns only view state (which dialog is open).
+//! Reads the published `TripView`; its actions go out through the console's context (`Console::trip`),
+//! without waiting, as the console's user; the trip engine on the hub thread decides, checks roles and
+//! records. Owns only view state (which dialog is open, and in which window).
 
+use super::context::Console;
+use super::page::{FrameInputs, PageView, ShellAction};
 use super::theme;
-use crate::auth::{Action, Actor};
-use crate::hub::HubCommand;
+use crate::auth::Action;
 use crate::lang::Lang;
-use crate::locale::Locale;
 use crate::tag::Timestamp;
 use crate::trip::{Cause, OutputStatus, TripCommand, TripRow, TripStatus, TripView, TripViewCell};
 use crate::units::UnitSystem;
@@ -43,26 +44,19 @@ pub enum TripDialog {
 pub struct TripDesk {
     view: Option<TripViewCell>,
     pub current: Arc<TripView>,
-    commands: crate::runtime::Commands,
     pub dialog: Option<TripDialog>,
-    pub notice: Option<String>,
     /// The window an E-STOP was pressed in: its confirmation opens there, in front of the person.
     pub estop_in: egui::ViewportId,
-    /// The console's language and units, set by the shell each frame (notices are worded in it).
-    pub loc: Locale,
 }
 
 impl TripDesk {
-    pub fn new(view: Option<TripViewCell>, commands: crate::runtime::Commands) -> Self {
+    pub fn new(view: Option<TripViewCell>) -> Self {
         let current = view.as_ref().map_or_else(Default::default, |v| v.load_full());
         Self {
             view,
             current,
-            commands,
             dialog: None,
-            notice: None,
             estop_in: egui::ViewportId::ROOT,
-            loc: Locale::default(),
         }
     }
 
@@ -83,44 +77,34 @@ impl TripDesk {
     pub fn has_any(&self) -> bool {
         !(self.current.trips.is_empty() && self.current.estops.is_empty())
     }
+}
 
-    fn send(&mut self, cmd: TripCommand, done: String) {
-        self.notice = Some(match self.commands.try_send(HubCommand::Service(cmd.into())) {
-            Ok(()) => done,
-            Err(_) => self
-                .loc
-                .pick(
-                    "NOT SENT: the console's command queue is full; try again",
-                    "NO ENVIADO: la cola de comandos de la consola está llena; intente de nuevo",
-                )
-                .to_owned(),
-        });
-    }
+/// E-stop `id`, as the console's user (urgent: the sender puts it in a lane routine traffic cannot fill).
+pub fn estop(console: &mut Console, id: Arc<str>) {
+    let by = console.actor.clone();
+    let sent = console.lang().pick("sent", "enviado");
+    console.trip(TripCommand::Estop { id: id.clone(), by }, format!("E-STOP {id} {sent}"));
+}
 
-    pub fn estop(&mut self, id: Arc<str>, by: &Actor) {
-        let by = by.clone();
-        let sent = self.loc.pick("sent", "enviado");
-        self.send(TripCommand::Estop { id: id.clone(), by }, format!("E-STOP {id} {sent}"));
+fn reset_sent(id: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("reset of {id} sent"),
+        Lang::Es => format!("restablecimiento de {id} enviado"),
     }
+}
 
-    fn reset_sent(&self, id: &str) -> String {
-        match self.loc.lang {
-            Lang::En => format!("reset of {id} sent"),
-            Lang::Es => format!("restablecimiento de {id} enviado"),
-        }
-    }
+/// Resets trip rule `id`'s latch (the engine refuses while its condition holds).
+pub fn reset(console: &mut Console, id: Arc<str>) {
+    let by = console.actor.clone();
+    let done = reset_sent(&id, console.lang());
+    console.trip(TripCommand::Reset { id, by }, done);
+}
 
-    pub fn reset(&mut self, id: Arc<str>, by: &Actor) {
-        let by = by.clone();
-        let done = self.reset_sent(&id);
-        self.send(TripCommand::Reset { id, by }, done);
-    }
-
-    pub fn reset_estop(&mut self, id: Arc<str>, by: &Actor) {
-        let by = by.clone();
-        let done = self.reset_sent(&id);
-        self.send(TripCommand::ResetEstop { id, by }, done);
-    }
+/// Resets E-stop `id`'s latch.
+pub fn reset_estop(console: &mut Console, id: Arc<str>) {
+    let by = console.actor.clone();
+    let done = reset_sent(&id, console.lang());
+    console.trip(TripCommand::ResetEstop { id, by }, done);
 }
 
 fn status_colour(s: TripStatus, lang: Lang) -> (Color32, &'static str) {
@@ -341,7 +325,8 @@ pub fn estop_column_ui(ui: &mut Ui, rect: egui::Rect, desk: &mut TripDesk, lang:
 }
 
 /// The open trip dialog, if any (the E-stop confirmation is shown over every page).
-pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: Lang) {
+pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, console: &mut Console) {
+    let lang = console.lang();
     let Some(mut d) = desk.dialog.take() else { return };
     let mut keep = true;
     let mut confirm = false;
@@ -482,13 +467,13 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
     });
     if confirm {
         match d {
-            TripDialog::ConfirmEstop { id } => desk.estop(id, actor),
-            TripDialog::ConfirmReset { id, estop: false } => desk.reset(id, actor),
-            TripDialog::ConfirmReset { id, estop: true } => desk.reset_estop(id, actor),
+            TripDialog::ConfirmEstop { id } => estop(console, id),
+            TripDialog::ConfirmReset { id, estop: false } => reset(console, id),
+            TripDialog::ConfirmReset { id, estop: true } => reset_estop(console, id),
             TripDialog::Bypass { id, reason, minutes } => {
                 let cmd = TripCommand::Bypass {
                     id: id.clone(),
-                    by: actor.clone(),
+                    by: console.actor.clone(),
                     reason,
                     duration: Duration::from_secs(minutes * 60),
                 };
@@ -496,7 +481,7 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
                     Lang::En => format!("bypass of {id} sent"),
                     Lang::Es => format!("puente de {id} enviado"),
                 };
-                desk.send(cmd, done);
+                console.trip(cmd, done);
             }
         }
     } else if keep {
@@ -504,12 +489,27 @@ pub fn dialog_ui(ctx: &egui::Context, desk: &mut TripDesk, actor: &Actor, lang: 
     }
 }
 
+/// The Trips page is the desk's view.
+impl PageView for TripDesk {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        trips_ui(ui, self, console, &frame.snap.directory, frame.now);
+        None
+    }
+}
+
 /// The Trips page: every rule with its state, outputs and actions; E-stops; recent events.
-pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, directory: &crate::tag::TagDirectory, now: Timestamp) {
-    let lang = desk.loc.lang;
+fn trips_ui(
+    ui: &mut Ui,
+    desk: &mut TripDesk,
+    console: &mut Console,
+    directory: &crate::tag::TagDirectory,
+    now: Timestamp,
+) {
+    let lang = console.lang();
     let view = desk.current.clone();
-    let may_reset = actor.role.may(Action::TripReset);
-    let may_bypass = actor.role.may(Action::Bypass);
+    let may_reset = console.may(Action::TripReset);
+    let may_bypass = console.may(Action::Bypass);
+    let actor = &console.actor;
     if !may_reset {
         ui.label(
             RichText::new(match lang {
@@ -576,7 +576,7 @@ pub fn trips_ui(ui: &mut Ui, desk: &mut TripDesk, actor: &Actor, directory: &cra
                 .inner_margin(egui::Margin::symmetric(8, 4))
                 .show(ui, |ui| {
                     ui.set_width(ui.available_width());
-                    trip_row_ui(ui, desk, t, actor, directory, now, may_reset, may_bypass);
+                    trip_row_ui(ui, desk, console, t, directory, now, may_reset, may_bypass);
                 });
             ui.add_space(3.0);
         }
@@ -616,14 +616,15 @@ fn page_rank(t: &TripRow) -> u8 {
 fn trip_row_ui(
     ui: &mut Ui,
     desk: &mut TripDesk,
+    console: &mut Console,
     t: &TripRow,
-    actor: &Actor,
     directory: &crate::tag::TagDirectory,
     now: Timestamp,
     may_reset: bool,
     may_bypass: bool,
 ) {
-    let lang = desk.loc.lang;
+    let loc = console.locale();
+    let lang = loc.lang;
     ui.horizontal(|ui| {
         let (c, label) = status_colour(t.status, lang);
         if t.status == TripStatus::Normal {
@@ -649,13 +650,13 @@ fn trip_row_ui(
                 {
                     let cmd = TripCommand::RemoveBypass {
                         id: t.def.id.clone(),
-                        by: actor.clone(),
+                        by: console.actor.clone(),
                     };
                     let done = match lang {
                         Lang::En => format!("bypass of {} removed", t.def.id),
                         Lang::Es => format!("puente de {} retirado", t.def.id),
                     };
-                    desk.send(cmd, done);
+                    console.trip(cmd, done);
                 }
             } else if !t.def.bypass_max.is_zero()
                 && ui
@@ -681,7 +682,7 @@ fn trip_row_ui(
         });
     });
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(condition_text(&t.def, directory, desk.loc.units)).monospace());
+        ui.label(RichText::new(condition_text(&t.def, directory, loc.units)).monospace());
         let held = lang.pick("for", "durante");
         ui.label(RichText::new(format!("{held} {:.1} s", t.def.delay.as_secs_f64())).color(theme::text_dim()));
         ui.label(RichText::new(match t.condition {
