@@ -6,6 +6,9 @@
 //! rate of change, bad quality. Steady state (no transitions), 1 % of points crossing their limit each
 //! scan (events journaled through the service), and raise → published view with 200 standing alarms.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

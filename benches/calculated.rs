@@ -7,6 +7,9 @@
 //! calculated tag that reads one of them, in dependency order (measured). The steady figure is the time of
 //! one scan's `on_updates`; a second figure is the once-a-second `on_tick` that moves the averages.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::sync::Arc;

@@ -6,6 +6,9 @@
 //! - query: 24 h × 8 tags × 10 Hz decimated to 2,000 px, cold (fresh connection) and warm;
 //! - render: the Trends page with 8 pens × 1M points per frame (CPU), vs plain egui_plot on the points.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

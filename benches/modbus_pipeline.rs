@@ -13,6 +13,9 @@
 //! every request of a pipeline is reported instead. pymodbus 3.16's server is one: it answers the first
 //! request of what it reads and drops whatever queued behind it, which is why `pipeline` is off by default.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

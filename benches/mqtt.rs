@@ -12,6 +12,9 @@
 //!
 //! The broker benches skip without Mosquitto (scripts/test installs it).
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

@@ -6,6 +6,9 @@
 //!
 //! The soak needs .venv-peers with asyncua (scripts/test creates it); it skips without.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

@@ -8,6 +8,9 @@
 //! `HubTiming::coalesce_after` is taken whole. Criterion's time is the mean age of the values sampled in an
 //! iteration; the p50 / p99 over the whole run are printed.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};

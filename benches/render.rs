@@ -2,6 +2,9 @@
 //! (layout and widgets, CPU), and the pass plus rendering and read-back of the image (GPU where there is
 //! one: llvmpipe on CI, a real GPU on a device machine). The adapter in use is printed first.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

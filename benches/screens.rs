@@ -3,6 +3,9 @@
 //! its trends. One frame = egui's pass over the screen (layout, painting, hit-testing) plus tessellation
 //! into triangles, at 1920×1080; the GPU's part is the render bench's. Goal: under 2 ms.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

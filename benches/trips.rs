@@ -9,6 +9,9 @@
 //! channel, then the trip is reset and the weight brought back, and again. The end-to-end figure through a
 //! Modbus device adds the driver's own command pick-up (≤ 10 ms) and the network round trip.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use std::sync::Arc;

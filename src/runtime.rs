@@ -173,48 +173,12 @@ impl Runtime {
         let directory: Arc<TagDirectory> = project.site.tags.clone();
         let shutdown = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
-        let mut ports = Vec::new();
-        let mut starts = Vec::new();
-        let mut calc_link = None;
         let only_driver = opts.write_only.and_then(|t| directory.get(t)).map(|t| t.driver);
-        for d in &project.site.drivers {
-            let (ctx, crx) = bounded(COMMAND_QUEUE);
-            let (etx, erx) = bounded(COMMAND_QUEUE);
-            let stats = Arc::new(if d.kind.polls() {
-                DriverStats::polling()
-            } else {
-                DriverStats::default()
-            });
-            let (tx, rx) = sample_channel(d.id, SAMPLE_QUEUE_BATCHES, stats.clone());
-            ports.push(DriverPort {
-                name: d.name.clone(),
-                kind: d.kind.label(),
-                samples: rx,
-                commands: ctx,
-                events: erx,
-                stats: stats.clone(),
-            });
-            let link = DriverLink {
-                id: d.id,
-                name: d.name.clone(),
-                samples: tx,
-                commands: crx,
-                events: etx,
-                stats,
-                shutdown: shutdown.clone(),
-                tags: directory
-                    .iter()
-                    .filter(|t| t.driver == d.id)
-                    .map(|t| (t.id, t.address.clone()))
-                    .collect(),
-            };
-            // Every driver keeps its port (the hub finds ports by driver id); a write starts only its own.
-            if matches!(d.kind, DriverKind::Calc) {
-                calc_link = Some(link);
-            } else if only_driver.is_none_or(|id| id == d.id) {
-                starts.push((d.clone(), link));
-            }
-        }
+        let Wired {
+            ports,
+            starts,
+            calc_link,
+        } = wire_drivers(&project, &directory, &shutdown, only_driver);
         let (historian, history) = match &opts.history {
             Some(path) => {
                 let cfg = HistorianConfig {
@@ -308,27 +272,8 @@ impl Runtime {
             && root.join("site.toml").is_file()
             && opts.write_only.is_none()
         {
-            // One watcher for every definition folder; the new alarm and trip sets reach their engines as hub
-            // commands (the watcher does not know the hub).
-            let commands = cmd_tx.clone();
-            let to_engines = move |set: &NewSet| {
-                let cmd = match set {
-                    NewSet::Alarms(a) => Service::Alarm(AlarmCommand::Reload(a.clone())),
-                    NewSet::Trips(t) => Service::Trip(TripCommand::Reload(t.clone())),
-                };
-                commands.service(cmd).is_ok()
-            };
-            let mut watch = ProjectWatch::new(root.clone());
-            watch.add(
-                Screens::new(directory.clone(), screens.clone()),
-                &project.files,
-                screen_problems.clone(),
-            );
-            watch.add(
-                AlarmsAndTrips::new(directory, to_engines),
-                &project.files,
-                alarms.problems.clone(),
-            );
+            let problems = (screen_problems.clone(), alarms.problems.clone());
+            let watch = watch_project(root, &project, &screens, problems, cmd_tx.clone());
             let t = watch.spawn(shutdown.clone()).map_err(|source| RuntimeError::Spawn {
                 name: "project-watch".into(),
                 source,
@@ -336,36 +281,7 @@ impl Runtime {
             threads.push(t);
         }
         for (d, link) in starts {
-            let name = format!("driver-{}", d.name);
-            match d.kind {
-                DriverKind::Sim(mut cfg) => {
-                    if let Some(speed) = opts.speed {
-                        cfg.speed = speed;
-                    }
-                    let driver = SimDriver::new(cfg, opts.faults.clone());
-                    threads.push(spawn(&name, move || driver.run(link))?);
-                }
-                DriverKind::Modbus(cfg) => {
-                    let driver = ModbusDriver::new(cfg);
-                    threads.push(spawn(&name, move || driver.run(link))?);
-                }
-                DriverKind::Mqtt(mut cfg) => {
-                    if opts.write_only.is_some() {
-                        // A second connection under the console's client id would make the broker drop
-                        // the console's; and only the console is the site's primary host.
-                        cfg.client_id = format!("{}-write-{}", cfg.client_id, std::process::id());
-                        cfg.host_id = None;
-                    }
-                    let driver = MqttDriver::new(cfg);
-                    threads.push(spawn(&name, move || driver.run(link))?);
-                }
-                DriverKind::OpcUa(cfg) => {
-                    let driver = OpcUaDriver::new(cfg);
-                    threads.push(spawn(&name, move || driver.run(link))?);
-                }
-                // Kept aside above: calculated tags are derived on the hub thread (`CalcService`).
-                DriverKind::Calc => {}
-            }
+            threads.extend(start_driver(d, link, &opts)?);
         }
         Ok(Self {
             project,
@@ -430,6 +346,135 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         let _ = self.stop_and_join();
     }
+}
+
+/// Every driver's two ends: the hub's ports (one per driver, found by driver id), the links of the drivers
+/// to start (all, or a command-line write's own), and the `calc` driver's link for the calculated tags.
+struct Wired {
+    ports: Vec<DriverPort>,
+    starts: Vec<(crate::project::DriverConfig, DriverLink)>,
+    calc_link: Option<DriverLink>,
+}
+
+fn wire_drivers(
+    project: &Project,
+    directory: &Arc<TagDirectory>,
+    shutdown: &Arc<AtomicBool>,
+    only_driver: Option<crate::tag::DriverId>,
+) -> Wired {
+    let mut wired = Wired {
+        ports: Vec::new(),
+        starts: Vec::new(),
+        calc_link: None,
+    };
+    for d in &project.site.drivers {
+        let (ctx, crx) = bounded(COMMAND_QUEUE);
+        let (etx, erx) = bounded(COMMAND_QUEUE);
+        let stats = Arc::new(if d.kind.polls() {
+            DriverStats::polling()
+        } else {
+            DriverStats::default()
+        });
+        let (tx, rx) = sample_channel(d.id, SAMPLE_QUEUE_BATCHES, stats.clone());
+        wired.ports.push(DriverPort {
+            name: d.name.clone(),
+            kind: d.kind.label(),
+            samples: rx,
+            commands: ctx,
+            events: erx,
+            stats: stats.clone(),
+        });
+        let link = DriverLink {
+            id: d.id,
+            name: d.name.clone(),
+            samples: tx,
+            commands: crx,
+            events: etx,
+            stats,
+            shutdown: shutdown.clone(),
+            tags: directory
+                .iter()
+                .filter(|t| t.driver == d.id)
+                .map(|t| (t.id, t.address.clone()))
+                .collect(),
+        };
+        // Every driver keeps its port (the hub finds ports by driver id); a write starts only its own.
+        if matches!(d.kind, DriverKind::Calc) {
+            wired.calc_link = Some(link);
+        } else if only_driver.is_none_or(|id| id == d.id) {
+            wired.starts.push((d.clone(), link));
+        }
+    }
+    wired
+}
+
+/// Starts one driver's thread (none for the `calc` driver: its tags are derived on the hub thread).
+fn start_driver(
+    d: crate::project::DriverConfig,
+    link: DriverLink,
+    opts: &RuntimeOptions,
+) -> Result<Option<JoinHandle<()>>, RuntimeError> {
+    let name = format!("driver-{}", d.name);
+    let thread = match d.kind {
+        DriverKind::Sim(mut cfg) => {
+            if let Some(speed) = opts.speed {
+                cfg.speed = speed;
+            }
+            let driver = SimDriver::new(cfg, opts.faults.clone());
+            spawn(&name, move || driver.run(link))
+        }
+        DriverKind::Modbus(cfg) => {
+            let driver = ModbusDriver::new(cfg);
+            spawn(&name, move || driver.run(link))
+        }
+        DriverKind::Mqtt(mut cfg) => {
+            if opts.write_only.is_some() {
+                // A second connection under the console's client id would make the broker drop
+                // the console's; and only the console is the site's primary host.
+                cfg.client_id = format!("{}-write-{}", cfg.client_id, std::process::id());
+                cfg.host_id = None;
+            }
+            let driver = MqttDriver::new(cfg);
+            spawn(&name, move || driver.run(link))
+        }
+        DriverKind::OpcUa(cfg) => {
+            let driver = OpcUaDriver::new(cfg);
+            spawn(&name, move || driver.run(link))
+        }
+        DriverKind::Calc => return Ok(None),
+    };
+    thread.map(Some)
+}
+
+/// One watcher for every definition folder; the new alarm and trip sets reach their engines as hub commands
+/// (the watcher does not know the hub).
+fn watch_project(
+    root: &std::path::Path,
+    project: &Project,
+    screens: &crate::screen::ScreenCell,
+    (screen_problems, alarm_problems): (ConfigProblems, ConfigProblems),
+    commands: Commands,
+) -> ProjectWatch {
+    let to_engines = move |set: &NewSet| {
+        let cmd = match set {
+            NewSet::Alarms(a) => Service::Alarm(AlarmCommand::Reload(a.clone())),
+            NewSet::Trips(t) => Service::Trip(TripCommand::Reload(t.clone())),
+        };
+        commands.service(cmd).is_ok()
+    };
+    let directory = project.site.tags.clone();
+    let mut watch = ProjectWatch::new(root.to_path_buf());
+    watch.add(
+        Screens::new(directory.clone(), screens.clone()),
+        &project.files,
+        screen_problems,
+    );
+    watch.add(
+        AlarmsAndTrips::new(directory, to_engines),
+        &project.files,
+        alarm_problems,
+    );
+    watch
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, RuntimeError> {

@@ -21,9 +21,9 @@ pub struct Ordered {
 pub fn dependency_order<'d>(n: usize, deps: impl Fn(usize) -> &'d [usize]) -> Ordered {
     let mut waiting = vec![0usize; n];
     let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for i in 0..n {
+    for (i, w) in waiting.iter_mut().enumerate() {
         for &d in deps(i).iter().filter(|&&d| d < n) {
-            waiting[i] += 1;
+            *w += 1;
             readers[d].push(i);
         }
     }

@@ -336,10 +336,11 @@ fn encode_times(w: &mut BitWriter, ts: &[i64]) {
             w.put(0, 1);
         } else {
             let bits = width(dod);
+            // The last class is 64 bits wide: every delta-of-delta fits one.
             let &(pl, p, payload) = TIME_CLASSES
                 .iter()
                 .find(|c| bits <= c.2)
-                .expect("64-bit class fits all");
+                .unwrap_or(&TIME_CLASSES[TIME_CLASSES.len() - 1]);
             w.put(p, pl);
             w.put_wide(dod, payload);
         }

@@ -76,10 +76,11 @@ impl Filter {
     }
 
     fn swinging_door(&mut self, s: HistSample, dev: f64, out: &mut Vec<HistSample>) {
-        let comparable = self.stored.as_ref().is_some_and(|a| {
-            a.quality == s.quality && a.number().is_some() && s.number().is_some_and(f64::is_finite) && s.ts > a.ts
+        let comparable = self.stored.as_ref().and_then(|a| {
+            let (va, vs) = (a.number()?, s.number().filter(|v| v.is_finite())?);
+            (a.quality == s.quality && s.ts > a.ts).then_some((a.ts, va, vs))
         });
-        if !comparable {
+        let Some((ta, va, vs)) = comparable else {
             // quality or type change: the held sample and this one are both stored, the doors start anew
             self.flush(out);
             self.stored = Some(s.clone());
@@ -87,18 +88,16 @@ impl Filter {
             self.lower = f64::INFINITY;
             out.push(s);
             return;
-        }
-        let a = self.stored.as_ref().expect("comparable");
-        let (ta, va) = (a.ts, a.number().expect("comparable"));
-        // Doors over the samples strictly between the stored one and `s`: the held one joins them now.
+        };
+        // Doors over the samples strictly between the stored one and `s`: the held one joins them now
+        // (held samples are numbers: only comparable ones are held).
         let (mut upper, mut lower) = (self.upper, self.lower);
-        if let Some(h) = &self.held {
-            let (th, vh) = (h.ts, h.number().expect("held samples are numbers"));
+        if let Some((th, vh)) = self.held.as_ref().and_then(|h| Some((h.ts, h.number()?))) {
             let dt = (th - ta) as f64;
             upper = upper.max((vh - (va + dev)) / dt);
             lower = lower.min((vh - (va - dev)) / dt);
         }
-        let slope = (s.number().expect("comparable") - va) / (s.ts - ta) as f64;
+        let slope = (vs - va) / (s.ts - ta) as f64;
         if upper <= slope && slope <= lower {
             // A straight line from the stored sample to `s` passes within ± deviation of every sample
             // in between: `s` is the new candidate end, nothing is stored yet.

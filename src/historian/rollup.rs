@@ -143,12 +143,12 @@ impl Accumulator {
     /// Samples must come in time order; the writer guarantees it.
     pub fn push(&mut self, t: i64, value: Option<f64>, closed: &mut Vec<Bucket>) {
         let start = t.div_euclid(self.width) * self.width;
-        if let Some(b) = self.open.as_mut()
-            && b.start < start
+        if self.open.as_ref().is_some_and(|b| b.start < start)
+            && let Some(mut b) = self.open.take()
         {
             b.hold_until(b.start + self.width);
             self.carry = b.hold;
-            closed.push(self.open.take().expect("checked above"));
+            closed.push(b);
         }
         let carry = self.carry.take();
         let b = self.open.get_or_insert_with(|| {

@@ -10,7 +10,7 @@ use super::parts::Parts;
 use crate::alarm::def::{AlarmDef, AlarmKind, AlarmSet, Priority, Side, SoundProfile, Suppression};
 use crate::expr::{CmpOp, Comparison};
 use crate::lang::Text;
-use crate::tag::{TagDirectory, Value, ValueKind};
+use crate::tag::{TagDef, TagDirectory, TagId, Value, ValueKind};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -259,245 +259,22 @@ fn alarm(a: RawAlarm, src: &SourceFile<'_>, tags: &TagDirectory, errs: &mut Vec<
         ));
         return None;
     };
-    let numeric = matches!(def.kind, ValueKind::F64 | ValueKind::I64);
-    let need_limit = |errs: &mut Vec<Diagnostic>| match &a.limit {
-        Some(l) if l.get_ref().is_finite() => Some(*l.get_ref()),
-        Some(l) => {
-            errs.push(src.at(l.span(), "limit must be a finite number"));
-            None
-        }
-        None => {
-            errs.push(src.at(
-                a.kind.span(),
-                format!(
-                    "a '{}' alarm needs limit = NUMBER (in {})",
-                    a.kind.get_ref(),
-                    unit_or(def.unit.as_str())
-                ),
-            ));
-            None
-        }
-    };
-    let need_numeric = |errs: &mut Vec<Diagnostic>| {
-        if !numeric {
-            errs.push(src.at(
-                a.kind.span(),
-                format!(
-                    "a '{}' alarm needs a numeric tag; '{tag_name}' holds {}",
-                    a.kind.get_ref(),
-                    kind_word(def.kind)
-                ),
-            ));
-        }
-    };
-    let unused = |field: &str, present: bool, errs: &mut Vec<Diagnostic>| {
-        if present {
-            errs.push(src.at(
-                a.kind.span(),
-                format!("{field} has no meaning for a '{}' alarm", a.kind.get_ref()),
-            ));
-        }
-    };
-    let limit_kind = |code: &'static str, side: Side, errs: &mut Vec<Diagnostic>| {
-        need_numeric(errs);
-        need_limit(errs).map(|limit| AlarmKind::Limit { code, side, limit })
-    };
-    let kind = match a.kind.get_ref().as_str() {
-        "hihi" => limit_kind("HIHI", Side::High, errs),
-        "hi" => limit_kind("HI", Side::High, errs),
-        "lo" => limit_kind("LO", Side::Low, errs),
-        "lolo" => limit_kind("LOLO", Side::Low, errs),
-        "deviation" => {
-            need_numeric(errs);
-            let limit = need_limit(errs);
-            let setpoint = match &a.setpoint {
-                None => {
-                    errs.push(src.at(a.kind.span(), "a 'deviation' alarm needs setpoint = \"TAG\""));
-                    None
-                }
-                Some(s) => match tags.by_name(s.get_ref()) {
-                    Some(sp) if matches!(sp.kind, ValueKind::F64 | ValueKind::I64) => Some(sp.id),
-                    Some(sp) => {
-                        errs.push(src.at(
-                            s.span(),
-                            format!("setpoint '{}' holds {}, not a number", sp.name, kind_word(sp.kind)),
-                        ));
-                        None
-                    }
-                    None => {
-                        errs.push(src.at(
-                            s.span(),
-                            format!("unknown tag '{}' (not defined in site.toml)", s.get_ref()),
-                        ));
-                        None
-                    }
-                },
-            };
-            match (limit, setpoint) {
-                (Some(l), _) if l <= 0.0 => {
-                    errs.push(src.at(
-                        a.limit.as_ref().map_or(a.kind.span(), Spanned::span),
-                        "a deviation limit must be greater than 0",
-                    ));
-                    None
-                }
-                (Some(limit), Some(setpoint)) => Some(AlarmKind::Deviation { setpoint, limit }),
-                _ => None,
-            }
-        }
-        "rate" => {
-            need_numeric(errs);
-            let window = match &a.rate_window_s {
-                None => DEFAULT_RATE_WINDOW,
-                Some(w) if *w.get_ref() >= 0.1 && *w.get_ref() <= 3600.0 => Duration::from_secs_f64(*w.get_ref()),
-                Some(w) => {
-                    errs.push(src.at(w.span(), "rate_window_s must be between 0.1 and 3600 seconds"));
-                    DEFAULT_RATE_WINDOW
-                }
-            };
-            match need_limit(errs) {
-                Some(l) if l <= 0.0 => {
-                    errs.push(src.at(
-                        a.limit.as_ref().map_or(a.kind.span(), Spanned::span),
-                        "a rate limit (units per minute) must be greater than 0",
-                    ));
-                    None
-                }
-                Some(per_min) => Some(AlarmKind::Rate { per_min, window }),
-                None => None,
-            }
-        }
-        "state" => match &a.state {
-            None => {
-                errs.push(src.at(
-                    a.kind.span(),
-                    "a 'state' alarm needs state = VALUE (true/false, a number or a string)",
-                ));
-                None
-            }
-            Some(s) => match state_value(s.get_ref(), def.kind) {
-                Some(value) => Some(AlarmKind::State { value }),
-                None => {
-                    errs.push(src.at(
-                        s.span(),
-                        format!(
-                            "state {} cannot be compared with '{tag_name}', which holds {}",
-                            s.get_ref(),
-                            kind_word(def.kind)
-                        ),
-                    ));
-                    None
-                }
-            },
-        },
-        "bad-quality" => Some(AlarmKind::BadQuality),
-        other => {
-            errs.push(src.at(
-                a.kind.span(),
-                format!("unknown alarm type '{other}' (hihi, hi, lo, lolo, deviation, rate, state, bad-quality)"),
-            ));
-            None
-        }
-    };
+    // Every check below runs even after one fails, in file order, so one load reports every problem.
+    let kind = alarm_kind(&a, def, tags, src, errs);
     if let Some(k) = &kind {
-        unused(
-            "limit",
-            a.limit.is_some() && matches!(k, AlarmKind::State { .. } | AlarmKind::BadQuality),
-            errs,
-        );
-        unused(
-            "setpoint",
-            a.setpoint.is_some() && !matches!(k, AlarmKind::Deviation { .. }),
-            errs,
-        );
-        unused(
-            "state",
-            a.state.is_some() && !matches!(k, AlarmKind::State { .. }),
-            errs,
-        );
-        unused(
-            "rate_window_s",
-            a.rate_window_s.is_some() && !matches!(k, AlarmKind::Rate { .. }),
-            errs,
-        );
+        unused_fields(&a, k, src, errs);
     }
     let priority = priority(&a.priority, src, errs);
-    let deadband = match &a.deadband {
-        None => 0.0,
-        Some(d) if d.get_ref().is_finite() && *d.get_ref() >= 0.0 => {
-            let db = *d.get_ref();
-            // A deadband wider than what it is a band around keeps the alarm in for ever.
-            let widest = match (&kind, def.range) {
-                (Some(AlarmKind::Deviation { limit, .. }), _) => Some((*limit, "the deviation limit")),
-                (Some(AlarmKind::Rate { per_min, .. }), _) => Some((*per_min, "the rate limit")),
-                (_, Some((lo, hi))) => Some((hi - lo, "the tag's range span")),
-                _ => None,
-            };
-            match widest {
-                Some((w, what)) if db >= w => {
-                    errs.push(src.at(d.span(), format!("deadband must be less than {what} ({w})")));
-                    0.0
-                }
-                _ if db > MAX_DEADBAND => {
-                    errs.push(src.at(
-                        d.span(),
-                        format!("deadband is beyond any instrument's reach (at most {MAX_DEADBAND:e}); give the tag a range to bound it"),
-                    ));
-                    0.0
-                }
-                _ => db,
-            }
-        }
-        Some(d) => {
-            errs.push(src.at(d.span(), "deadband must be 0 or more, in the tag's unit"));
-            0.0
-        }
-    };
+    let deadband = alarm_deadband(&a, kind.as_ref(), def, src, errs);
     let on_delay = seconds(&a.on_delay_s, "on_delay_s", src, errs);
     let off_delay = seconds(&a.off_delay_s, "off_delay_s", src, errs);
     let outer = a.tag.span();
     let message = text(Some(a.message), "message", true, outer.clone(), src, errs);
     let consequence = text(a.consequence, "consequence", false, outer.clone(), src, errs);
     let response = text(a.response, "response", false, outer, src, errs);
-    let suppression = match &a.suppress_when {
-        None => {
-            if let Some(r) = &a.suppress_release_s {
-                errs.push(src.at(r.span(), "suppress_release_s needs suppress_when"));
-            }
-            None
-        }
-        Some(w) => {
-            let list = match w.get_ref() {
-                OneOrMany::One(s) => vec![s.clone()],
-                OneOrMany::Many(v) => v.clone(),
-            };
-            let mut when = Vec::new();
-            for s in &list {
-                match comparison(s, tags) {
-                    Ok(c) => when.push(c),
-                    Err(why) => errs.push(src.at(w.span(), format!("suppress_when '{s}': {why}"))),
-                }
-            }
-            if list.is_empty() {
-                errs.push(src.at(
-                    w.span(),
-                    "suppress_when needs at least one condition, e.g. \"esp01/running == false\"",
-                ));
-            }
-            Some(Suppression {
-                when,
-                release: seconds(&a.suppress_release_s, "suppress_release_s", src, errs),
-            })
-        }
-    };
-    let max_shelve = match &a.max_shelve_h {
-        None => DEFAULT_MAX_SHELVE,
-        Some(h) if *h.get_ref() > 0.0 && *h.get_ref() <= 24.0 * 30.0 => Duration::from_secs_f64(h.get_ref() * 3600.0),
-        Some(h) => {
-            errs.push(src.at(h.span(), "max_shelve_h must be more than 0 and at most 720 hours"));
-            DEFAULT_MAX_SHELVE
-        }
-    };
+    // The texts are moved out of `a` above: the checks left take only the fields they read.
+    let suppression = alarm_suppression(&a.suppress_when, &a.suppress_release_s, tags, src, errs);
+    let max_shelve = alarm_max_shelve(&a.max_shelve_h, src, errs);
     let kind = kind?;
     let priority = priority?;
     if errs.len() > before {
@@ -529,6 +306,302 @@ fn alarm(a: RawAlarm, src: &SourceFile<'_>, tags: &TagDirectory, errs: &mut Vec<
         shelvable: a.shelvable.unwrap_or(true),
         max_shelve,
     })
+}
+
+/// The alarm's type (`type = "hi"`, …) with what that type needs: a limit, a setpoint, a state. `None`
+/// (with the problems pushed) when the type is unknown or what it needs is missing or wrong.
+fn alarm_kind(
+    a: &RawAlarm,
+    def: &TagDef,
+    tags: &TagDirectory,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<AlarmKind> {
+    let limit_kind = |code: &'static str, side: Side, errs: &mut Vec<Diagnostic>| {
+        need_numeric(a, def, src, errs);
+        need_limit(a, def, src, errs).map(|limit| AlarmKind::Limit { code, side, limit })
+    };
+    match a.kind.get_ref().as_str() {
+        "hihi" => limit_kind("HIHI", Side::High, errs),
+        "hi" => limit_kind("HI", Side::High, errs),
+        "lo" => limit_kind("LO", Side::Low, errs),
+        "lolo" => limit_kind("LOLO", Side::Low, errs),
+        "deviation" => deviation_kind(a, def, tags, src, errs),
+        "rate" => rate_kind(a, def, src, errs),
+        "state" => state_kind(a, def, src, errs),
+        "bad-quality" => Some(AlarmKind::BadQuality),
+        other => {
+            errs.push(src.at(
+                a.kind.span(),
+                format!("unknown alarm type '{other}' (hihi, hi, lo, lolo, deviation, rate, state, bad-quality)"),
+            ));
+            None
+        }
+    }
+}
+
+/// The `limit` a limit, deviation or rate alarm compares against, in the tag's unit: present and finite.
+fn need_limit(a: &RawAlarm, def: &TagDef, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<f64> {
+    match &a.limit {
+        Some(l) if l.get_ref().is_finite() => Some(*l.get_ref()),
+        Some(l) => {
+            errs.push(src.at(l.span(), "limit must be a finite number"));
+            None
+        }
+        None => {
+            errs.push(src.at(
+                a.kind.span(),
+                format!(
+                    "a '{}' alarm needs limit = NUMBER (in {})",
+                    a.kind.get_ref(),
+                    unit_or(def.unit.as_str())
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Limit, deviation and rate alarms compare numbers: a true/false or text tag cannot carry one.
+fn need_numeric(a: &RawAlarm, def: &TagDef, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) {
+    if !matches!(def.kind, ValueKind::F64 | ValueKind::I64) {
+        errs.push(src.at(
+            a.kind.span(),
+            format!(
+                "a '{}' alarm needs a numeric tag; '{}' holds {}",
+                a.kind.get_ref(),
+                a.tag.get_ref(),
+                kind_word(def.kind)
+            ),
+        ));
+    }
+}
+
+/// `type = "deviation"`: the tag drifting more than `limit` from another (numeric) tag, the setpoint.
+fn deviation_kind(
+    a: &RawAlarm,
+    def: &TagDef,
+    tags: &TagDirectory,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<AlarmKind> {
+    need_numeric(a, def, src, errs);
+    let limit = need_limit(a, def, src, errs);
+    let setpoint = deviation_setpoint(a, tags, src, errs);
+    match (limit, setpoint) {
+        (Some(l), _) if l <= 0.0 => {
+            errs.push(src.at(
+                a.limit.as_ref().map_or(a.kind.span(), Spanned::span),
+                "a deviation limit must be greater than 0",
+            ));
+            None
+        }
+        (Some(limit), Some(setpoint)) => Some(AlarmKind::Deviation { setpoint, limit }),
+        _ => None,
+    }
+}
+
+/// The setpoint tag of a deviation alarm: named, defined in `site.toml`, and holding a number.
+fn deviation_setpoint(
+    a: &RawAlarm,
+    tags: &TagDirectory,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<TagId> {
+    match &a.setpoint {
+        None => {
+            errs.push(src.at(a.kind.span(), "a 'deviation' alarm needs setpoint = \"TAG\""));
+            None
+        }
+        Some(s) => match tags.by_name(s.get_ref()) {
+            Some(sp) if matches!(sp.kind, ValueKind::F64 | ValueKind::I64) => Some(sp.id),
+            Some(sp) => {
+                errs.push(src.at(
+                    s.span(),
+                    format!("setpoint '{}' holds {}, not a number", sp.name, kind_word(sp.kind)),
+                ));
+                None
+            }
+            None => {
+                errs.push(src.at(
+                    s.span(),
+                    format!("unknown tag '{}' (not defined in site.toml)", s.get_ref()),
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// `type = "rate"`: the tag changing faster than `limit` units per minute, measured over a window.
+fn rate_kind(a: &RawAlarm, def: &TagDef, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<AlarmKind> {
+    need_numeric(a, def, src, errs);
+    let window = match &a.rate_window_s {
+        None => DEFAULT_RATE_WINDOW,
+        Some(w) if *w.get_ref() >= 0.1 && *w.get_ref() <= 3600.0 => Duration::from_secs_f64(*w.get_ref()),
+        Some(w) => {
+            errs.push(src.at(w.span(), "rate_window_s must be between 0.1 and 3600 seconds"));
+            DEFAULT_RATE_WINDOW
+        }
+    };
+    match need_limit(a, def, src, errs) {
+        Some(l) if l <= 0.0 => {
+            errs.push(src.at(
+                a.limit.as_ref().map_or(a.kind.span(), Spanned::span),
+                "a rate limit (units per minute) must be greater than 0",
+            ));
+            None
+        }
+        Some(per_min) => Some(AlarmKind::Rate { per_min, window }),
+        None => None,
+    }
+}
+
+/// `type = "state"`: the tag equal to one value, which must be comparable with what the tag holds.
+fn state_kind(a: &RawAlarm, def: &TagDef, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<AlarmKind> {
+    match &a.state {
+        None => {
+            errs.push(src.at(
+                a.kind.span(),
+                "a 'state' alarm needs state = VALUE (true/false, a number or a string)",
+            ));
+            None
+        }
+        Some(s) => match state_value(s.get_ref(), def.kind) {
+            Some(value) => Some(AlarmKind::State { value }),
+            None => {
+                errs.push(src.at(
+                    s.span(),
+                    format!(
+                        "state {} cannot be compared with '{}', which holds {}",
+                        s.get_ref(),
+                        a.tag.get_ref(),
+                        kind_word(def.kind)
+                    ),
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// A field the alarm's type does not use is most likely a mistake (a setpoint on a `hi` alarm): say so
+/// rather than ignore it.
+fn unused_fields(a: &RawAlarm, kind: &AlarmKind, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) {
+    let unused = [
+        (
+            "limit",
+            a.limit.is_some() && matches!(kind, AlarmKind::State { .. } | AlarmKind::BadQuality),
+        ),
+        (
+            "setpoint",
+            a.setpoint.is_some() && !matches!(kind, AlarmKind::Deviation { .. }),
+        ),
+        ("state", a.state.is_some() && !matches!(kind, AlarmKind::State { .. })),
+        (
+            "rate_window_s",
+            a.rate_window_s.is_some() && !matches!(kind, AlarmKind::Rate { .. }),
+        ),
+    ];
+    for (field, present) in unused {
+        if present {
+            errs.push(src.at(
+                a.kind.span(),
+                format!("{field} has no meaning for a '{}' alarm", a.kind.get_ref()),
+            ));
+        }
+    }
+}
+
+/// The deadband, in the tag's unit: 0 or more, and narrower than what it is a band around.
+fn alarm_deadband(
+    a: &RawAlarm,
+    kind: Option<&AlarmKind>,
+    def: &TagDef,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> f64 {
+    match &a.deadband {
+        None => 0.0,
+        Some(d) if d.get_ref().is_finite() && *d.get_ref() >= 0.0 => {
+            let db = *d.get_ref();
+            // A deadband wider than what it is a band around keeps the alarm in for ever.
+            let widest = match (kind, def.range) {
+                (Some(AlarmKind::Deviation { limit, .. }), _) => Some((*limit, "the deviation limit")),
+                (Some(AlarmKind::Rate { per_min, .. }), _) => Some((*per_min, "the rate limit")),
+                (_, Some((lo, hi))) => Some((hi - lo, "the tag's range span")),
+                _ => None,
+            };
+            match widest {
+                Some((w, what)) if db >= w => {
+                    errs.push(src.at(d.span(), format!("deadband must be less than {what} ({w})")));
+                    0.0
+                }
+                _ if db > MAX_DEADBAND => {
+                    errs.push(src.at(
+                        d.span(),
+                        format!("deadband is beyond any instrument's reach (at most {MAX_DEADBAND:e}); give the tag a range to bound it"),
+                    ));
+                    0.0
+                }
+                _ => db,
+            }
+        }
+        Some(d) => {
+            errs.push(src.at(d.span(), "deadband must be 0 or more, in the tag's unit"));
+            0.0
+        }
+    }
+}
+
+/// `suppress_when` (one condition or a list) and its release delay: the alarm is kept out while a
+/// condition holds (a stopped pump's low-flow alarm), and for the release delay after.
+fn alarm_suppression(
+    suppress_when: &Option<Spanned<OneOrMany>>,
+    suppress_release_s: &Option<Spanned<f64>>,
+    tags: &TagDirectory,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Suppression> {
+    let Some(w) = suppress_when else {
+        if let Some(r) = suppress_release_s {
+            errs.push(src.at(r.span(), "suppress_release_s needs suppress_when"));
+        }
+        return None;
+    };
+    let list = match w.get_ref() {
+        OneOrMany::One(s) => vec![s.clone()],
+        OneOrMany::Many(v) => v.clone(),
+    };
+    let mut when = Vec::new();
+    for s in &list {
+        match comparison(s, tags) {
+            Ok(c) => when.push(c),
+            Err(why) => errs.push(src.at(w.span(), format!("suppress_when '{s}': {why}"))),
+        }
+    }
+    if list.is_empty() {
+        errs.push(src.at(
+            w.span(),
+            "suppress_when needs at least one condition, e.g. \"esp01/running == false\"",
+        ));
+    }
+    Some(Suppression {
+        when,
+        release: seconds(suppress_release_s, "suppress_release_s", src, errs),
+    })
+}
+
+/// The longest an operator may shelve the alarm: at most 30 days, 12 hours when not set.
+fn alarm_max_shelve(max_shelve_h: &Option<Spanned<f64>>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Duration {
+    match max_shelve_h {
+        None => DEFAULT_MAX_SHELVE,
+        Some(h) if *h.get_ref() > 0.0 && *h.get_ref() <= 24.0 * 30.0 => Duration::from_secs_f64(h.get_ref() * 3600.0),
+        Some(h) => {
+            errs.push(src.at(h.span(), "max_shelve_h must be more than 0 and at most 720 hours"));
+            DEFAULT_MAX_SHELVE
+        }
+    }
 }
 
 fn unit_or(u: &str) -> &str {

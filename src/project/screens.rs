@@ -628,16 +628,11 @@ fn text_size(s: &Option<Spanned<String>>, cx: &mut Ctx<'_>) -> TextSize {
     }
 }
 
+/// Every element of a screen or group, in kind order (the caller sorts by layer), each checked and
+/// placed `offset` from the canvas origin (a group's corner for a group's elements).
 fn elements_of(raw: RawElements, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Element>) {
-    let at = |a: &Spanned<[f32; 2]>| pt(*a.get_ref()) + offset;
     for g in raw.group {
-        let span = g.span();
-        let mut g = g.into_inner();
-        let rect = cx.placed(Boxed::new(at(&g.at), pt(*g.size.get_ref())), g.at.span(), "group");
-        let title = cx.opt_text(g.title.take(), "title", span);
-        out.push(Element::Frame(Frame { rect, title }));
-        let inner = g.take_elements();
-        elements_of(inner, rect.at, cx, out);
+        group_of(g, offset, cx, out);
     }
     for s in raw.symbol {
         let s = s.into_inner();
@@ -651,219 +646,306 @@ fn elements_of(raw: RawElements, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Ele
         }
     }
     for v in raw.setpoint {
-        let tag = v.get_ref().tag.clone();
-        let Some(v) = value_label(v, offset, cx, "setpoint") else {
-            continue;
-        };
-        let def = cx.tags.get(v.tag);
-        match def {
-            Some(d) if !d.writable => cx.err(
+        if let Some(v) = setpoint_of(v, offset, cx) {
+            out.push(Element::Setpoint(v));
+        }
+    }
+    for b in raw.bar {
+        if let Some(b) = bar_of(b, offset, cx) {
+            out.push(Element::Bar(b));
+        }
+    }
+    for g in raw.gauge {
+        if let Some(g) = gauge_of(g, offset, cx) {
+            out.push(Element::Gauge(g));
+        }
+    }
+    for t in raw.trend {
+        out.push(Element::Trend(trend_of(t, offset, cx)));
+    }
+    for t in raw.tile {
+        out.push(Element::Tile(tile_of(t, offset, cx)));
+    }
+    for n in raw.nav {
+        out.push(Element::Nav(nav_of(n, offset, cx)));
+    }
+    for c in raw.command {
+        if let Some(c) = command_of(c, offset, cx) {
+            out.push(Element::Command(c));
+        }
+    }
+    for l in raw.label {
+        out.push(Element::Label(label_of(l, offset, cx)));
+    }
+    for d in raw.drivers {
+        out.push(Element::Drivers(drivers_of(d, offset, cx)));
+    }
+}
+
+/// Where an element's `at` puts it on the canvas: inside a group, `at` counts from the group's corner.
+fn at_offset(at: &Spanned<[f32; 2]>, offset: Pt) -> Pt {
+    pt(*at.get_ref()) + offset
+}
+
+/// A group: its frame, then its own elements placed from its corner.
+fn group_of(g: Spanned<RawGroup>, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Element>) {
+    let span = g.span();
+    let mut g = g.into_inner();
+    let rect = cx.placed(
+        Boxed::new(at_offset(&g.at, offset), pt(*g.size.get_ref())),
+        g.at.span(),
+        "group",
+    );
+    let title = cx.opt_text(g.title.take(), "title", span);
+    out.push(Element::Frame(Frame { rect, title }));
+    let inner = g.take_elements();
+    elements_of(inner, rect.at, cx, out);
+}
+
+/// A setpoint: a value row the operator writes from a keypad, so its tag must be writable and numeric.
+fn setpoint_of(v: Spanned<RawValue>, offset: Pt, cx: &mut Ctx<'_>) -> Option<ValueLabel> {
+    let tag = v.get_ref().tag.clone();
+    let v = value_label(v, offset, cx, "setpoint")?;
+    match cx.tags.get(v.tag) {
+        Some(d) if !d.writable => {
+            cx.err(
                 tag.span(),
                 format!(
                     "'{}' is not writable; a setpoint needs a tag with writable = true",
                     d.name
                 ),
-            ),
-            Some(d) if !matches!(d.kind, ValueKind::F64 | ValueKind::I64) => cx.err(
+            );
+            None
+        }
+        Some(d) if !matches!(d.kind, ValueKind::F64 | ValueKind::I64) => {
+            cx.err(
                 tag.span(),
                 format!(
                     "'{}' is not a number; a setpoint is entered on a keypad (use a command button)",
                     d.name
                 ),
+            );
+            None
+        }
+        _ => Some(v),
+    }
+}
+
+/// A bar graph over a numeric tag, scaled as written or by the tag's range.
+fn bar_of(b: Spanned<RawBar>, offset: Pt, cx: &mut Ctx<'_>) -> Option<BarGraph> {
+    let span = b.span();
+    let b = b.into_inner();
+    let label = cx.opt_text(b.label, "label", span);
+    let rect = cx.placed(
+        Boxed::new(at_offset(&b.at, offset), pt(*b.size.get_ref())),
+        b.at.span(),
+        "bar",
+    );
+    let id = cx.numeric_tag(&b.tag, "a bar graph")?;
+    let (min, max) = scale_of(id, b.min, b.max, &b.tag, cx)?;
+    Some(BarGraph {
+        tag: id,
+        rect,
+        label,
+        min,
+        max,
+    })
+}
+
+/// A round gauge over a numeric tag, with numbered ticks every `major` (at most 20 of them).
+fn gauge_of(g: Spanned<RawGauge>, offset: Pt, cx: &mut Ctx<'_>) -> Option<Gauge> {
+    let span = g.span();
+    let g = g.into_inner();
+    let label = cx.opt_text(g.label, "label", span);
+    let d = *g.diameter.get_ref();
+    // A gauge's size is its diameter: a bad one is reported there, by its own name.
+    let rect = if d > 0.0 && d.is_finite() {
+        cx.placed(
+            Boxed::new(at_offset(&g.at, offset), Pt::new(d, d)),
+            g.at.span(),
+            "gauge",
+        )
+    } else {
+        cx.err(g.diameter.span(), "a gauge's diameter must be above 0");
+        Boxed::new(at_offset(&g.at, offset), Pt::new(1.0, 1.0))
+    };
+    let id = cx.numeric_tag(&g.tag, "a gauge")?;
+    let (min, max) = scale_of(id, g.min, g.max, &g.tag, cx)?;
+    let major = match &g.major {
+        Some(m) if *m.get_ref() > 0.0 && (max - min) / m.get_ref() <= 20.0 => *m.get_ref(),
+        Some(m) => {
+            cx.err(
+                m.span(),
+                "major is the step between numbered ticks: above 0, at most 20 ticks",
+            );
+            return None;
+        }
+        None => nice_step((max - min) / 8.0),
+    };
+    Some(Gauge {
+        tag: id,
+        rect,
+        label,
+        min,
+        max,
+        major,
+    })
+}
+
+/// A trend box: 1 to 8 numeric tags over the last `minutes` (10 when not set).
+fn trend_of(t: Spanned<RawTrend>, offset: Pt, cx: &mut Ctx<'_>) -> TrendBox {
+    let span = t.span();
+    let t = t.into_inner();
+    let label = cx.opt_text(t.label, "label", span);
+    let rect = cx.placed(
+        Boxed::new(at_offset(&t.at, offset), pt(*t.size.get_ref())),
+        t.at.span(),
+        "trend",
+    );
+    let minutes = match &t.minutes {
+        None => 10.0,
+        Some(m) if *m.get_ref() > 0.0 && *m.get_ref() <= MAX_TREND_MINUTES => *m.get_ref(),
+        Some(m) => {
+            cx.err(
+                m.span(),
+                format!("minutes must be above 0 and at most {MAX_TREND_MINUTES}"),
+            );
+            10.0
+        }
+    };
+    if t.tags.get_ref().is_empty() || t.tags.get_ref().len() > 8 {
+        cx.err(t.tags.span(), "a trend shows 1 to 8 tags");
+    }
+    let tags: Vec<TagId> = t
+        .tags
+        .get_ref()
+        .iter()
+        .filter_map(|n| cx.numeric_tag(n, "a trend"))
+        .collect();
+    TrendBox {
+        tags,
+        rect,
+        label,
+        minutes,
+    }
+}
+
+/// A well tile: one asset at a glance (its state, a few values), standing for every tag of that asset.
+fn tile_of(t: Spanned<RawTile>, offset: Pt, cx: &mut Ctx<'_>) -> WellTile {
+    let span = t.span();
+    let t = t.into_inner();
+    let title = cx.text(t.title, "title", true, span);
+    let rect = cx.placed(
+        Boxed::new(at_offset(&t.at, offset), pt(*t.size.get_ref())),
+        t.at.span(),
+        "tile",
+    );
+    let asset = cx.sub(t.asset.get_ref());
+    let asset_tags: Vec<TagId> = cx.tags.iter().filter(|d| d.device() == asset).map(|d| d.id).collect();
+    if asset_tags.is_empty() {
+        cx.err(
+            t.asset.span(),
+            format!("asset '{asset}' has no tags (tags are named asset/signal)"),
+        );
+    }
+    let state = t.state.as_ref().and_then(|s| cx.tag(s).map(|d| d.id));
+    let values = t
+        .values
+        .iter()
+        .filter_map(|v| cx.numeric_tag(v, "a tile value"))
+        .collect();
+    let to = t.to.as_ref().map(|to| cx.reference(to, "to"));
+    WellTile {
+        rect,
+        title,
+        state,
+        values,
+        asset_tags,
+        to,
+    }
+}
+
+/// A navigation button to another screen (checked to exist once every screen is read).
+fn nav_of(n: Spanned<RawNav>, offset: Pt, cx: &mut Ctx<'_>) -> NavButton {
+    let span = n.span();
+    let n = n.into_inner();
+    let label = cx.opt_text(n.label, "label", span);
+    let rect = cx.placed(
+        Boxed::new(at_offset(&n.at, offset), pt(n.size.unwrap_or(DEFAULT_BUTTON))),
+        n.at.span(),
+        "nav button",
+    );
+    let to = cx.reference(&n.to, "to");
+    NavButton { to, rect, label }
+}
+
+/// A command button: writes one value to (or toggles) a writable tag, after the operator confirms.
+fn command_of(c: Spanned<RawCommand>, offset: Pt, cx: &mut Ctx<'_>) -> Option<CommandButton> {
+    let span = c.span();
+    let c = c.into_inner();
+    let label = cx.text(c.label, "label", true, span.clone());
+    let confirm = cx.text(c.confirm, "confirm", true, span.clone());
+    let rect = cx.placed(
+        Boxed::new(at_offset(&c.at, offset), pt(c.size.unwrap_or(DEFAULT_BUTTON))),
+        c.at.span(),
+        "command button",
+    );
+    let def = cx.tag(&c.tag)?;
+    if !def.writable {
+        cx.err(
+            c.tag.span(),
+            format!(
+                "'{}' is not writable; a command button needs a tag with writable = true",
+                def.name
             ),
-            _ => out.push(Element::Setpoint(v)),
-        }
+        );
+        return None;
     }
-    for b in raw.bar {
-        let span = b.span();
-        let b = b.into_inner();
-        let label = cx.opt_text(b.label, "label", span);
-        let rect = cx.placed(Boxed::new(at(&b.at), pt(*b.size.get_ref())), b.at.span(), "bar");
-        if let Some(id) = cx.numeric_tag(&b.tag, "a bar graph")
-            && let Some((min, max)) = scale_of(id, b.min, b.max, &b.tag, cx)
-        {
-            out.push(Element::Bar(BarGraph {
-                tag: id,
-                rect,
-                label,
-                min,
-                max,
-            }));
-        }
-    }
-    for g in raw.gauge {
-        let span = g.span();
-        let g = g.into_inner();
-        let label = cx.opt_text(g.label, "label", span);
-        let d = *g.diameter.get_ref();
-        // A gauge's size is its diameter: a bad one is reported there, by its own name.
-        let rect = if d > 0.0 && d.is_finite() {
-            cx.placed(Boxed::new(at(&g.at), Pt::new(d, d)), g.at.span(), "gauge")
-        } else {
-            cx.err(g.diameter.span(), "a gauge's diameter must be above 0");
-            Boxed::new(at(&g.at), Pt::new(1.0, 1.0))
-        };
-        if let Some(id) = cx.numeric_tag(&g.tag, "a gauge")
-            && let Some((min, max)) = scale_of(id, g.min, g.max, &g.tag, cx)
-        {
-            let major = match &g.major {
-                Some(m) if *m.get_ref() > 0.0 && (max - min) / m.get_ref() <= 20.0 => *m.get_ref(),
-                Some(m) => {
-                    cx.err(
-                        m.span(),
-                        "major is the step between numbered ticks: above 0, at most 20 ticks",
-                    );
-                    continue;
-                }
-                None => nice_step((max - min) / 8.0),
-            };
-            out.push(Element::Gauge(Gauge {
-                tag: id,
-                rect,
-                label,
-                min,
-                max,
-                major,
-            }));
-        }
-    }
-    for t in raw.trend {
-        let span = t.span();
-        let t = t.into_inner();
-        let label = cx.opt_text(t.label, "label", span);
-        let rect = cx.placed(Boxed::new(at(&t.at), pt(*t.size.get_ref())), t.at.span(), "trend");
-        let minutes = match &t.minutes {
-            None => 10.0,
-            Some(m) if *m.get_ref() > 0.0 && *m.get_ref() <= MAX_TREND_MINUTES => *m.get_ref(),
-            Some(m) => {
-                cx.err(
-                    m.span(),
-                    format!("minutes must be above 0 and at most {MAX_TREND_MINUTES}"),
-                );
-                10.0
+    let value = match (&c.value, c.toggle) {
+        (Some(v), false) => match written_value(v.get_ref(), def) {
+            Ok(v) => CommandValue::Set(v),
+            Err(why) => {
+                cx.err(v.span(), why);
+                return None;
             }
-        };
-        if t.tags.get_ref().is_empty() || t.tags.get_ref().len() > 8 {
-            cx.err(t.tags.span(), "a trend shows 1 to 8 tags");
-        }
-        let tags: Vec<TagId> = t
-            .tags
-            .get_ref()
-            .iter()
-            .filter_map(|n| cx.numeric_tag(n, "a trend"))
-            .collect();
-        out.push(Element::Trend(TrendBox {
-            tags,
-            rect,
-            label,
-            minutes,
-        }));
-    }
-    for t in raw.tile {
-        let span = t.span();
-        let t = t.into_inner();
-        let title = cx.text(t.title, "title", true, span);
-        let rect = cx.placed(Boxed::new(at(&t.at), pt(*t.size.get_ref())), t.at.span(), "tile");
-        let asset = cx.sub(t.asset.get_ref());
-        let asset_tags: Vec<TagId> = cx.tags.iter().filter(|d| d.device() == asset).map(|d| d.id).collect();
-        if asset_tags.is_empty() {
+        },
+        (None, true) => CommandValue::Toggle,
+        _ => {
             cx.err(
-                t.asset.span(),
-                format!("asset '{asset}' has no tags (tags are named asset/signal)"),
+                span,
+                "a command either sets a value (value = …) or toggles (toggle = true)",
             );
+            return None;
         }
-        let state = t.state.as_ref().and_then(|s| cx.tag(s).map(|d| d.id));
-        let values = t
-            .values
-            .iter()
-            .filter_map(|v| cx.numeric_tag(v, "a tile value"))
-            .collect();
-        let to = t.to.as_ref().map(|to| cx.reference(to, "to"));
-        out.push(Element::Tile(WellTile {
-            rect,
-            title,
-            state,
-            values,
-            asset_tags,
-            to,
-        }));
-    }
-    for n in raw.nav {
-        let span = n.span();
-        let n = n.into_inner();
-        let label = cx.opt_text(n.label, "label", span);
-        let rect = cx.placed(
-            Boxed::new(at(&n.at), pt(n.size.unwrap_or(DEFAULT_BUTTON))),
-            n.at.span(),
-            "nav button",
-        );
-        let to = cx.reference(&n.to, "to");
-        out.push(Element::Nav(NavButton { to, rect, label }));
-    }
-    for c in raw.command {
-        let span = c.span();
-        let c = c.into_inner();
-        let label = cx.text(c.label, "label", true, span.clone());
-        let confirm = cx.text(c.confirm, "confirm", true, span.clone());
-        let rect = cx.placed(
-            Boxed::new(at(&c.at), pt(c.size.unwrap_or(DEFAULT_BUTTON))),
-            c.at.span(),
-            "command button",
-        );
-        let Some(def) = cx.tag(&c.tag) else { continue };
-        if !def.writable {
-            cx.err(
-                c.tag.span(),
-                format!(
-                    "'{}' is not writable; a command button needs a tag with writable = true",
-                    def.name
-                ),
-            );
-            continue;
-        }
-        let value = match (&c.value, c.toggle) {
-            (Some(v), false) => match written_value(v.get_ref(), def) {
-                Ok(v) => CommandValue::Set(v),
-                Err(why) => {
-                    cx.err(v.span(), why);
-                    continue;
-                }
-            },
-            (None, true) => CommandValue::Toggle,
-            _ => {
-                cx.err(
-                    span,
-                    "a command either sets a value (value = …) or toggles (toggle = true)",
-                );
-                continue;
-            }
-        };
-        out.push(Element::Command(CommandButton {
-            tag: def.id,
-            rect,
-            label,
-            value,
-            confirm,
-        }));
-    }
-    for l in raw.label {
-        let span = l.span();
-        let l = l.into_inner();
-        let text = cx.text(l.text, "text", true, span);
-        let size = text_size(&l.size, cx);
-        let at = at(&l.at);
-        cx.placed(Boxed::new(at, Pt::new(1.0, 1.0)), l.at.span(), "label");
-        out.push(Element::Label(Label { at, text, size }));
-    }
-    for d in raw.drivers {
-        let d = d.into_inner();
-        let rect = cx.placed(
-            Boxed::new(at(&d.at), pt(*d.size.get_ref())),
-            d.at.span(),
-            "driver table",
-        );
-        out.push(Element::Drivers(rect));
-    }
+    };
+    Some(CommandButton {
+        tag: def.id,
+        rect,
+        label,
+        value,
+        confirm,
+    })
+}
+
+/// A fixed text on the canvas; only its corner is checked to lie on it (its width depends on the language).
+fn label_of(l: Spanned<RawLabel>, offset: Pt, cx: &mut Ctx<'_>) -> Label {
+    let span = l.span();
+    let l = l.into_inner();
+    let text = cx.text(l.text, "text", true, span);
+    let size = text_size(&l.size, cx);
+    let at = at_offset(&l.at, offset);
+    cx.placed(Boxed::new(at, Pt::new(1.0, 1.0)), l.at.span(), "label");
+    Label { at, text, size }
+}
+
+/// The drivers table's box: the console fills it with every driver's state.
+fn drivers_of(d: Spanned<RawDrivers>, offset: Pt, cx: &mut Ctx<'_>) -> Boxed {
+    let d = d.into_inner();
+    cx.placed(
+        Boxed::new(at_offset(&d.at, offset), pt(*d.size.get_ref())),
+        d.at.span(),
+        "driver table",
+    )
 }
 
 /// A value row (also a setpoint's): its box from the text size and width, and its tag.

@@ -350,114 +350,7 @@ fn part(
         errs.push(src.at(span, format!("a part is exactly one shape: {SHAPES} ({given} given)")));
         return None;
     }
-    let shape = if let Some(l) = &p.line {
-        if l.get_ref().len() != 2 {
-            errs.push(src.at(
-                l.span(),
-                "a line is two points [[x1, y1], [x2, y2]] (use polyline for more)",
-            ));
-        }
-        Shape::Polyline(l.get_ref().iter().copied().map(pt).collect())
-    } else if let Some(l) = &p.polyline {
-        Shape::Polyline(points(l, "polyline", 2, src, errs))
-    } else if let Some(l) = &p.polygon {
-        Shape::Polygon(points(l, "polygon", 3, src, errs))
-    } else if let Some(r) = &p.rect {
-        let [x, y, w, h] = *r.get_ref();
-        if !(w > 0.0 && h > 0.0) {
-            errs.push(src.at(r.span(), "rect is [x, y, width, height] with width and height above 0"));
-        }
-        Shape::Rect {
-            min: Pt::new(x, y),
-            size: Pt::new(w, h),
-            rounding: p.rounding.unwrap_or(0.0).max(0.0),
-        }
-    } else if let Some(c) = &p.circle {
-        let [x, y, r] = *c.get_ref();
-        if r <= 0.0 {
-            errs.push(src.at(c.span(), "circle is [cx, cy, radius] with a radius above 0"));
-        }
-        Shape::Circle {
-            center: Pt::new(x, y),
-            radius: r,
-        }
-    } else if let Some(a) = &p.arc {
-        let [x, y, r, from_deg, to_deg] = *a.get_ref();
-        if r <= 0.0 || from_deg == to_deg {
-            errs.push(src.at(
-                a.span(),
-                "arc is [cx, cy, radius, from_deg, to_deg] with a radius above 0 and two different angles",
-            ));
-        }
-        Shape::Arc {
-            center: Pt::new(x, y),
-            radius: r,
-            from_deg,
-            to_deg,
-        }
-    } else if let Some(d) = &p.path {
-        // +1: the span includes the opening quote.
-        match path::flatten(d.get_ref()) {
-            Ok(f) if f.closed => Shape::Polygon(f.points),
-            Ok(f) => Shape::Polyline(f.points),
-            Err(e) => {
-                let at = d.span().start + 1 + e.offset;
-                errs.push(src.at(at..at, format!("path: {e}")));
-                Shape::Polyline(Vec::new())
-            }
-        }
-    } else if let Some(v) = &p.value {
-        let Some(at) = &p.at else {
-            errs.push(src.at(v.span(), "a value needs at = [x, y]"));
-            return None;
-        };
-        Shape::Value {
-            at: pt(*at.get_ref()),
-            input: input(v, InputKind::Number, inputs, src, errs)?,
-            size: text_size(&p),
-            align: align(&p, src, errs),
-        }
-    } else if let Some(sc) = &p.scale {
-        let r = sc.get_ref();
-        let numbers = match r.numbers.as_ref().map(|n| (n.get_ref().as_str(), n.span())) {
-            None | Some(("right", _)) => Side::Right,
-            Some(("left", _)) => Side::Left,
-            Some(("above", _)) => Side::Top,
-            Some(("below", _)) => Side::Bottom,
-            Some((other, s)) => {
-                errs.push(src.at(s, format!("numbers '{other}': left, right, above or below")));
-                Side::Right
-            }
-        };
-        if r.from == r.to {
-            errs.push(src.at(sc.span(), "a scale runs from one point to another: from and to differ"));
-        }
-        let range = span_range(r.min, r.max, sc.span(), src, errs);
-        let input = input(&r.input, InputKind::Number, inputs, src, errs)?;
-        Shape::Scale {
-            from: pt(r.from),
-            to: pt(r.to),
-            span: Span {
-                input,
-                range: range.ok()?,
-            },
-            size: text_size(&p),
-            numbers,
-        }
-    } else {
-        let outer = p.text.as_ref().map_or(span.clone(), Spanned::span);
-        let t = text(p.text.take(), "text", true, outer.clone(), src, errs);
-        let Some(at) = &p.at else {
-            errs.push(src.at(outer, "text needs at = [x, y]"));
-            return None;
-        };
-        Shape::Text {
-            at: pt(*at.get_ref()),
-            text: t,
-            size: text_size(&p),
-            align: align(&p, src, errs),
-        }
-    };
+    let shape = part_shape(&mut p, &span, inputs, src, errs)?;
     let writes = matches!(shape, Shape::Text { .. } | Shape::Value { .. } | Shape::Scale { .. });
     if let Some(s) = &p.size
         && !writes
@@ -507,6 +400,178 @@ fn part(
         fill,
         dash,
         bind,
+    })
+}
+
+/// The one shape a part is (`part` has checked that exactly one is given), in symbol units. `None` when a
+/// part that writes has no place to write or nothing bound to write (the problem is pushed).
+fn part_shape(
+    p: &mut RawPart,
+    span: &Range<usize>,
+    inputs: &[SymbolInput],
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Shape> {
+    let shape = if let Some(l) = &p.line {
+        line_shape(l, src, errs)
+    } else if let Some(l) = &p.polyline {
+        Shape::Polyline(points(l, "polyline", 2, src, errs))
+    } else if let Some(l) = &p.polygon {
+        Shape::Polygon(points(l, "polygon", 3, src, errs))
+    } else if let Some(r) = &p.rect {
+        rect_shape(r, p.rounding, src, errs)
+    } else if let Some(c) = &p.circle {
+        circle_shape(c, src, errs)
+    } else if let Some(a) = &p.arc {
+        arc_shape(a, src, errs)
+    } else if let Some(d) = &p.path {
+        path_shape(d, src, errs)
+    } else if let Some(v) = &p.value {
+        value_shape(v, p, inputs, src, errs)?
+    } else if let Some(sc) = &p.scale {
+        scale_shape(sc, p, inputs, src, errs)?
+    } else {
+        text_shape(p, span, src, errs)?
+    };
+    Some(shape)
+}
+
+/// `line = [[x1, y1], [x2, y2]]`: exactly two points, so a longer one reads as the polyline it is.
+fn line_shape(l: &Spanned<Vec<[f32; 2]>>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Shape {
+    if l.get_ref().len() != 2 {
+        errs.push(src.at(
+            l.span(),
+            "a line is two points [[x1, y1], [x2, y2]] (use polyline for more)",
+        ));
+    }
+    Shape::Polyline(l.get_ref().iter().copied().map(pt).collect())
+}
+
+/// `rect = [x, y, width, height]`, with optional corner rounding (never negative).
+fn rect_shape(r: &Spanned<[f32; 4]>, rounding: Option<f32>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Shape {
+    let [x, y, w, h] = *r.get_ref();
+    if !(w > 0.0 && h > 0.0) {
+        errs.push(src.at(r.span(), "rect is [x, y, width, height] with width and height above 0"));
+    }
+    Shape::Rect {
+        min: Pt::new(x, y),
+        size: Pt::new(w, h),
+        rounding: rounding.unwrap_or(0.0).max(0.0),
+    }
+}
+
+/// `circle = [cx, cy, radius]`.
+fn circle_shape(c: &Spanned<[f32; 3]>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Shape {
+    let [x, y, r] = *c.get_ref();
+    if r <= 0.0 {
+        errs.push(src.at(c.span(), "circle is [cx, cy, radius] with a radius above 0"));
+    }
+    Shape::Circle {
+        center: Pt::new(x, y),
+        radius: r,
+    }
+}
+
+/// `arc = [cx, cy, radius, from_deg, to_deg]`: an arc of no angle draws nothing, so it is a mistake.
+fn arc_shape(a: &Spanned<[f32; 5]>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Shape {
+    let [x, y, r, from_deg, to_deg] = *a.get_ref();
+    if r <= 0.0 || from_deg == to_deg {
+        errs.push(src.at(
+            a.span(),
+            "arc is [cx, cy, radius, from_deg, to_deg] with a radius above 0 and two different angles",
+        ));
+    }
+    Shape::Arc {
+        center: Pt::new(x, y),
+        radius: r,
+        from_deg,
+        to_deg,
+    }
+}
+
+/// `path = "M … L … Z"` (SVG path data), flattened to points: a polygon when closed, else a polyline.
+fn path_shape(d: &Spanned<String>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Shape {
+    // +1: the span includes the opening quote.
+    match path::flatten(d.get_ref()) {
+        Ok(f) if f.closed => Shape::Polygon(f.points),
+        Ok(f) => Shape::Polyline(f.points),
+        Err(e) => {
+            let at = d.span().start + 1 + e.offset;
+            errs.push(src.at(at..at, format!("path: {e}")));
+            Shape::Polyline(Vec::new())
+        }
+    }
+}
+
+/// `value = "INPUT"`: writes a number input's reading at `at`.
+fn value_shape(
+    v: &Spanned<String>,
+    p: &RawPart,
+    inputs: &[SymbolInput],
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Shape> {
+    let Some(at) = &p.at else {
+        errs.push(src.at(v.span(), "a value needs at = [x, y]"));
+        return None;
+    };
+    Some(Shape::Value {
+        at: pt(*at.get_ref()),
+        input: input(v, InputKind::Number, inputs, src, errs)?,
+        size: text_size(p),
+        align: align(p, src, errs),
+    })
+}
+
+/// `scale = { input, from, to, … }`: a numbered scale for a number input, its numbers on one side.
+fn scale_shape(
+    sc: &Spanned<RawScale>,
+    p: &RawPart,
+    inputs: &[SymbolInput],
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Shape> {
+    let r = sc.get_ref();
+    let numbers = match r.numbers.as_ref().map(|n| (n.get_ref().as_str(), n.span())) {
+        None | Some(("right", _)) => Side::Right,
+        Some(("left", _)) => Side::Left,
+        Some(("above", _)) => Side::Top,
+        Some(("below", _)) => Side::Bottom,
+        Some((other, s)) => {
+            errs.push(src.at(s, format!("numbers '{other}': left, right, above or below")));
+            Side::Right
+        }
+    };
+    if r.from == r.to {
+        errs.push(src.at(sc.span(), "a scale runs from one point to another: from and to differ"));
+    }
+    let range = span_range(r.min, r.max, sc.span(), src, errs);
+    let input = input(&r.input, InputKind::Number, inputs, src, errs)?;
+    Some(Shape::Scale {
+        from: pt(r.from),
+        to: pt(r.to),
+        span: Span {
+            input,
+            range: range.ok()?,
+        },
+        size: text_size(p),
+        numbers,
+    })
+}
+
+/// `text = { en = "…", es = "…" }` at `at`: the one shape left when no other is given.
+fn text_shape(p: &mut RawPart, span: &Range<usize>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<Shape> {
+    let outer = p.text.as_ref().map_or(span.clone(), Spanned::span);
+    let t = text(p.text.take(), "text", true, outer.clone(), src, errs);
+    let Some(at) = &p.at else {
+        errs.push(src.at(outer, "text needs at = [x, y]"));
+        return None;
+    };
+    Some(Shape::Text {
+        at: pt(*at.get_ref()),
+        text: t,
+        size: text_size(p),
+        align: align(p, src, errs),
     })
 }
 

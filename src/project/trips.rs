@@ -242,16 +242,19 @@ fn trip(
     }
     let delay = secs(&t.delay_s, "delay_s", 3600.0, src, errs).unwrap_or_default();
     let bad_delay = secs(&t.bad_delay_s, "bad_delay_s", 3600.0, src, errs).unwrap_or(delay.max(MIN_BAD_DELAY));
-    let on_bad = match t.on_bad.as_ref().map(|s| s.get_ref().as_str()) {
-        None | Some("trip") => OnBad::Trip,
-        Some("alarm") => OnBad::Alarm,
-        Some(other) => {
-            errs.push(src.at(
-                t.on_bad.as_ref().expect("checked").span(),
-                format!("on_bad '{other}': expected \"trip\" (go to the safe state) or \"alarm\" (announce only)"),
-            ));
-            OnBad::Trip
-        }
+    let on_bad = match t.on_bad.as_ref() {
+        None => OnBad::Trip,
+        Some(s) => match s.get_ref().as_str() {
+            "trip" => OnBad::Trip,
+            "alarm" => OnBad::Alarm,
+            other => {
+                errs.push(src.at(
+                    s.span(),
+                    format!("on_bad '{other}': expected \"trip\" (go to the safe state) or \"alarm\" (announce only)"),
+                ));
+                OnBad::Trip
+            }
+        },
     };
     let bypass_max = match &t.bypass_max_h {
         None => DEFAULT_BYPASS_MAX,
@@ -443,10 +446,9 @@ impl Parser<'_> {
             self.pos += 1;
             v.push(self.and()?);
         }
-        Ok(if v.len() == 1 {
-            v.pop().expect("one")
-        } else {
-            Cond::Any(v)
+        Ok(match v.len() {
+            1 => v.swap_remove(0),
+            _ => Cond::Any(v),
         })
     }
 
@@ -456,10 +458,9 @@ impl Parser<'_> {
             self.pos += 1;
             v.push(self.atom()?);
         }
-        Ok(if v.len() == 1 {
-            v.pop().expect("one")
-        } else {
-            Cond::All(v)
+        Ok(match v.len() {
+            1 => v.swap_remove(0),
+            _ => Cond::All(v),
         })
     }
 

@@ -356,10 +356,9 @@ impl TripEngine {
     /// Delays, fail-safe timers, bypass expiry and output retries.
     pub fn on_tick(&mut self, now: Timestamp, table: &TagTable) {
         for i in 0..self.trips.len() {
-            if let Some(b) = &self.trips[i].bypass
-                && now >= b.until
+            if self.trips[i].bypass.as_ref().is_some_and(|b| now >= b.until)
+                && let Some(b) = self.trips[i].bypass.take()
             {
-                let b = self.trips[i].bypass.take().expect("checked");
                 self.event(
                     now,
                     TripEventKind::BypassExpired,
@@ -608,7 +607,9 @@ impl TripEngine {
                 if self.estops[i].is_some() {
                     // Pressed again: drive the outputs again, in case the first writes were lost.
                     let writes = self.send_outputs(&def.outputs, now);
-                    self.estops[i].as_mut().expect("checked").outputs = writes;
+                    if let Some(latch) = self.estops[i].as_mut() {
+                        latch.outputs = writes;
+                    }
                     self.event(
                         now,
                         TripEventKind::Estop,

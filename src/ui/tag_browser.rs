@@ -107,6 +107,27 @@ fn text_width(ui: &Ui, text: &str) -> f32 {
         .x
 }
 
+/// The search row: the text to match, clearing it, and the filter to tags that are not good.
+fn search_ui(ui: &mut Ui, state: &mut TagBrowserState, lang: crate::lang::Lang) {
+    let label = ui.label(lang.pick("Search tags:", "Buscar tags:"));
+    ui.add(
+        egui::TextEdit::singleline(&mut state.query)
+            .hint_text(lang.pick(
+                "name or description, e.g. esp03 temp",
+                "nombre o descripción, p. ej. esp03 temp",
+            ))
+            .desired_width(360.0),
+    )
+    .labelled_by(label.id);
+    if ui.button(lang.pick("Clear", "Borrar")).clicked() {
+        state.query.clear();
+    }
+    ui.checkbox(
+        &mut state.only_not_good,
+        lang.pick("Only bad, stale or uncertain", "Solo malas, obsoletas o inciertas"),
+    );
+}
+
 /// Draws the browser; returns the tag whose "+ Trend" button was pressed, if any. (What became of it is the
 /// shell's toast, never a line here that would move the rows.)
 fn tag_browser_ui(
@@ -119,25 +140,7 @@ fn tag_browser_ui(
     let mut action = None;
     let (loc, marks, may_write) = (view.loc, view.marks, view.may_write);
     let lang = loc.lang;
-    ui.horizontal(|ui| {
-        let label = ui.label(lang.pick("Search tags:", "Buscar tags:"));
-        ui.add(
-            egui::TextEdit::singleline(&mut state.query)
-                .hint_text(lang.pick(
-                    "name or description, e.g. esp03 temp",
-                    "nombre o descripción, p. ej. esp03 temp",
-                ))
-                .desired_width(360.0),
-        )
-        .labelled_by(label.id);
-        if ui.button(lang.pick("Clear", "Borrar")).clicked() {
-            state.query.clear();
-        }
-        ui.checkbox(
-            &mut state.only_not_good,
-            lang.pick("Only bad, stale or uncertain", "Solo malas, obsoletas o inciertas"),
-        );
-    });
+    ui.horizontal(|ui| search_ui(ui, state, lang));
     let rows = state.matches(snap);
     let of = lang.pick("of", "de");
     ui.label(RichText::new(format!("{} {of} {} tags", rows.len(), snap.directory.len())).color(theme::text_dim()));

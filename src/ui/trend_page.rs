@@ -397,6 +397,76 @@ fn trend_page_ui(
     pen_picker_ui(ui.ctx(), st, snap, lang);
 }
 
+/// The row above the plot: add a pen, the time window, live or paused, the cursor, the history's resolution.
+fn toolbar_ui(ui: &mut Ui, st: &mut TrendPageState, now_s: f64, lang: Lang) {
+    if ui
+        .button(lang.pick("+ Pen", "+ Pluma"))
+        .on_hover_text(lang.pick(
+            "Find a tag by name or description and plot it",
+            "Buscar un tag por nombre o descripción y graficarlo",
+        ))
+        .clicked()
+    {
+        st.picker = Some(PenPicker {
+            query: String::new(),
+            focus_wanted: true,
+        });
+    }
+    ui.separator();
+    for (label, secs) in WINDOWS {
+        if ui.selectable_label((st.window_s - secs).abs() < 0.5, label).clicked() {
+            st.window_s = secs;
+            if let View::Paused { to, .. } = st.view {
+                st.view = View::Paused { from: to - secs, to };
+            }
+            st.asked = None;
+        }
+    }
+    ui.separator();
+    match st.view {
+        View::Live => {
+            if ui
+                .button(lang.pick("Pause", "Pausa"))
+                .on_hover_text(lang.pick(
+                    "Freeze the view; drag or zoom to look back",
+                    "Congela la vista; arrastre o haga zoom para mirar atrás",
+                ))
+                .clicked()
+            {
+                st.view = View::Paused {
+                    from: now_s - st.window_s,
+                    to: now_s,
+                };
+            }
+            ui.label(RichText::new(lang.pick("LIVE", "EN VIVO")).strong());
+        }
+        View::Paused { .. } => {
+            if ui.button(lang.pick("Resume live", "Volver a en vivo")).clicked() {
+                st.view = View::Live;
+                st.asked = None;
+            }
+            ui.label(
+                RichText::new(lang.pick("PAUSED", "EN PAUSA"))
+                    .color(theme::text_dim())
+                    .strong(),
+            );
+        }
+    }
+    if st.cursor.is_some() && ui.button(lang.pick("Clear cursor", "Quitar cursor")).clicked() {
+        st.cursor = None;
+    }
+    if let Some(a) = &st.answer
+        && let Some(Ok(PenData::Time { resolution, .. })) = a.pens.first()
+    {
+        let history = lang.pick("history", "histórico");
+        let resolution = match resolution {
+            Resolution::Raw => lang.pick("raw", "sin agregar"),
+            other => other.label(),
+        };
+        ui.label(RichText::new(format!("{history}: {resolution}")).color(theme::text_dim()));
+    }
+}
+
 fn time_ui(
     ui: &mut Ui,
     st: &mut TrendPageState,
@@ -407,74 +477,7 @@ fn time_ui(
 ) {
     let lang = loc.lang;
     let now_s = now.as_secs_f64();
-    ui.horizontal(|ui| {
-        if ui
-            .button(lang.pick("+ Pen", "+ Pluma"))
-            .on_hover_text(lang.pick(
-                "Find a tag by name or description and plot it",
-                "Buscar un tag por nombre o descripción y graficarlo",
-            ))
-            .clicked()
-        {
-            st.picker = Some(PenPicker {
-                query: String::new(),
-                focus_wanted: true,
-            });
-        }
-        ui.separator();
-        for (label, secs) in WINDOWS {
-            if ui.selectable_label((st.window_s - secs).abs() < 0.5, label).clicked() {
-                st.window_s = secs;
-                if let View::Paused { to, .. } = st.view {
-                    st.view = View::Paused { from: to - secs, to };
-                }
-                st.asked = None;
-            }
-        }
-        ui.separator();
-        match st.view {
-            View::Live => {
-                if ui
-                    .button(lang.pick("Pause", "Pausa"))
-                    .on_hover_text(lang.pick(
-                        "Freeze the view; drag or zoom to look back",
-                        "Congela la vista; arrastre o haga zoom para mirar atrás",
-                    ))
-                    .clicked()
-                {
-                    st.view = View::Paused {
-                        from: now_s - st.window_s,
-                        to: now_s,
-                    };
-                }
-                ui.label(RichText::new(lang.pick("LIVE", "EN VIVO")).strong());
-            }
-            View::Paused { .. } => {
-                if ui.button(lang.pick("Resume live", "Volver a en vivo")).clicked() {
-                    st.view = View::Live;
-                    st.asked = None;
-                }
-                ui.label(
-                    RichText::new(lang.pick("PAUSED", "EN PAUSA"))
-                        .color(theme::text_dim())
-                        .strong(),
-                );
-            }
-        }
-        if st.cursor.is_some() && ui.button(lang.pick("Clear cursor", "Quitar cursor")).clicked() {
-            st.cursor = None;
-        }
-        if let Some(a) = &st.answer
-            && let Some(Ok(PenData::Time { resolution, .. })) = a.pens.first()
-        {
-            let history = lang.pick("history", "histórico");
-            let resolution = match resolution {
-                Resolution::Raw => lang.pick("raw", "sin agregar"),
-                other => other.label(),
-            };
-            ui.label(RichText::new(format!("{history}: {resolution}")).color(theme::text_dim()));
-        }
-    });
+    ui.horizontal(|ui| toolbar_ui(ui, st, now_s, lang));
     if st.pens.is_empty() {
         ui.add_space(24.0);
         ui.label(lang.pick(

@@ -2,6 +2,9 @@
 //! (minutes on a 2-core CI machine). Each module is what an engineer or operator does with one part:
 //! the CLI, the console UI, the real window, and each protocol against real peers on 127.0.0.1.
 
+// Tests and benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -43,7 +43,8 @@ impl WriterState {
                  ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, unit = excluded.unit",
                 params![t.name, kind_label(t.kind), t.unit],
             )?;
-            let id = store::tag_id(&conn, &t.name)?.expect("just inserted");
+            // Just inserted or updated, so present; a row that vanished reads as SQLite's "no rows".
+            let id = store::tag_id(&conn, &t.name)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             let last_ts: Option<i64> =
                 conn.query_row("SELECT MAX(t1) FROM chunks WHERE tag = ?1", params![id], |r| r.get(0))?;
             let pending = Chunk::new(t.kind);

@@ -14,7 +14,7 @@ use crate::sim::SignalSpec;
 use crate::tag::{DriverId, HistoryMode, TagDef, TagId, ValueKind};
 use serde::Deserialize;
 use std::collections::HashSet;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::time::Duration;
 use toml::Spanned;
 
@@ -177,22 +177,8 @@ pub(super) fn check(
             continue;
         }
         if let Some(expr) = t.expr.clone() {
-            let driver = match calc_driver {
-                Some(id) => id,
-                None => {
-                    let Ok(index) = u16::try_from(drivers.configs.len()) else {
-                        errs.push(src.at(t.name.span(), "too many drivers (at most 65,535)"));
-                        break;
-                    };
-                    let id = DriverId(index);
-                    drivers.configs.push(DriverConfig {
-                        id,
-                        name: CALC_DRIVER.to_owned(),
-                        kind: DriverKind::Calc,
-                    });
-                    calc_driver = Some(id);
-                    id
-                }
+            let Some(driver) = calc_driver_id(&mut calc_driver, drivers, t.name.span(), src, errs) else {
+                break;
             };
             let Ok(index) = u32::try_from(defs.len()) else {
                 errs.push(src.at(t.name.span(), "too many tags"));
@@ -207,134 +193,225 @@ pub(super) fn check(
             defs.push(def);
             continue;
         }
-        let Some(driver_name) = t.driver.clone() else {
-            errs.push(src.at(
-                t.name.span(),
-                format!(
-                    "tag '{name}' needs driver = \"…\" (where its value comes from), or expr = \"…\" to be calculated"
-                ),
-            ));
-            continue;
-        };
-        let writable = t.writable.as_ref().is_some_and(|w| *w.get_ref());
-        let address = t.address.as_ref().map_or_else(|| name.clone(), |a| a.get_ref().clone());
-        let address_span = t.address.as_ref().map_or(t.name.span(), Spanned::span);
-        let Some(&driver) = drivers.ids.get(driver_name.get_ref()) else {
-            // A driver with problems of its own does not hide its tags' address problems: one pass of
-            // `check` reports both.
-            if let Some(why) = drivers
-                .broken_kinds
-                .get(driver_name.get_ref())
-                .and_then(|kind| address_problem(kind, &address))
-            {
-                errs.push(src.at(address_span, why));
-            }
-            if !drivers.broken.contains(driver_name.get_ref()) {
-                let why = if driver_name.get_ref() == CALC_DRIVER {
-                    format!(
-                        "'calc' is the driver of calculated tags: give tag '{name}' expr = \"…\" instead of a driver"
-                    )
-                } else {
-                    format!(
-                        "tag '{name}' uses driver '{}', which is not defined",
-                        driver_name.get_ref()
-                    )
-                };
-                errs.push(src.at(driver_name.span(), why));
-            }
-            continue;
-        };
-        let declared = match &t.kind {
-            Some(k) => match parse_kind(k.get_ref()) {
-                Some(kind) => Some(kind),
-                None => {
-                    errs.push(src.at(
-                        k.span(),
-                        format!("unknown type '{}' (expected f64, i64, bool or string)", k.get_ref()),
-                    ));
-                    continue;
-                }
-            },
-            None => None,
-        };
-        let entry = TagEntry {
-            raw: &t,
-            name: &name,
-            address: &address,
-            address_span,
-            declared,
-            writable,
-        };
-        let bound = match &drivers.books[driver.index()] {
-            AddressBook::Sim(signals) => sim::bind(&entry, signals, src, errs).map(|s| (s.kind, Binding::Sim(s))),
-            AddressBook::Modbus(polls) => modbus::bind(&entry, polls, src, errs).map(|(k, b)| (k, Binding::Modbus(b))),
-            AddressBook::OpcUa(groups) => opcua::bind(&entry, groups, src, errs).map(|(k, b)| (k, Binding::OpcUa(b))),
-            AddressBook::Mqtt => {
-                mqtt::bind(&entry, driver, &mut metrics, src, errs).map(|(k, b)| (k, Binding::Mqtt(b)))
-            }
-        };
-        let Some((kind, binding)) = bound else {
-            continue;
-        };
-        if let Some(p) = &t.poll
-            && !binding.has_groups()
-        {
-            errs.push(src.at(
-                p.span(),
-                "poll names a Modbus poll group or an OPC UA subscription; this tag's driver has neither",
-            ));
-        }
-        let signal = binding.signal();
-        let range = tag_range(&t, signal, src, errs);
-        let decimals = tag_decimals(&t, signal, src, errs);
-        let stale_after = match &t.stale_after_ms {
-            Some(ms) if *ms.get_ref() == 0 => {
-                errs.push(src.at(ms.span(), "stale_after_ms must be greater than 0"));
-                DEFAULT_STALE_AFTER
-            }
-            Some(ms) => Duration::from_millis(*ms.get_ref()),
-            None if binding.reports_by_exception() => Duration::MAX,
-            None => DEFAULT_STALE_AFTER,
-        };
-        let history = history_mode(&t, src, errs);
-        let unit = if t.unit.is_empty() {
-            signal.map_or(String::new(), |s| s.unit.to_owned())
-        } else {
-            t.unit
-        };
-        let (description, description_es) = tag_description(t.description, signal);
-        let Ok(index) = u32::try_from(defs.len()) else {
-            errs.push(src.at(t.name.span(), "too many tags"));
+        if driver_tag(t, name, &mut defs, drivers, &mut metrics, src, errs).is_break() {
             break;
-        };
-        let tag = TagId(index);
-        defs.push(TagDef {
-            id: tag,
-            name,
-            description,
-            description_es,
-            label: t.label.map(Into::into).unwrap_or_default(),
-            unit,
-            kind,
-            range,
-            decimals,
-            driver,
-            address,
-            stale_after,
-            writable,
-            history,
-        });
-        binding.attach(
-            drivers
-                .configs
-                .get_mut(driver.index())
-                .map(|d: &mut DriverConfig| &mut d.kind),
-            tag,
-            kind,
-            writable,
-        );
+        }
     }
     (defs, pending)
+}
+
+/// The calculated tags' driver: made with the first calculated tag and shared by the rest. `None` when
+/// driver ids have run out (reported): no later tag can be made either.
+fn calc_driver_id(
+    calc_driver: &mut Option<DriverId>,
+    drivers: &mut Drivers,
+    at: Range<usize>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<DriverId> {
+    if let Some(id) = *calc_driver {
+        return Some(id);
+    }
+    let Ok(index) = u16::try_from(drivers.configs.len()) else {
+        errs.push(src.at(at, "too many drivers (at most 65,535)"));
+        return None;
+    };
+    let id = DriverId(index);
+    drivers.configs.push(DriverConfig {
+        id,
+        name: CALC_DRIVER.to_owned(),
+        kind: DriverKind::Calc,
+    });
+    *calc_driver = Some(id);
+    Some(id)
+}
+
+/// A tag on a driver made into a `TagDef`, appended to `defs` and attached to its driver's settings; left
+/// out when it has a problem (reported). `Break` when tag ids have run out: no later tag can be made either.
+fn driver_tag(
+    t: RawTag,
+    name: String,
+    defs: &mut Vec<TagDef>,
+    drivers: &mut Drivers,
+    metrics: &mut mqtt::BoundMetrics,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> ControlFlow<()> {
+    let Some(driver_name) = t.driver.clone() else {
+        errs.push(src.at(
+            t.name.span(),
+            format!("tag '{name}' needs driver = \"…\" (where its value comes from), or expr = \"…\" to be calculated"),
+        ));
+        return ControlFlow::Continue(());
+    };
+    let writable = t.writable.as_ref().is_some_and(|w| *w.get_ref());
+    let address = t.address.as_ref().map_or_else(|| name.clone(), |a| a.get_ref().clone());
+    let address_span = t.address.as_ref().map_or(t.name.span(), Spanned::span);
+    let Some(driver) = tag_driver(&driver_name, &name, &address, &address_span, drivers, src, errs) else {
+        return ControlFlow::Continue(());
+    };
+    let Ok(declared) = declared_kind(&t.kind, src, errs) else {
+        return ControlFlow::Continue(());
+    };
+    let entry = TagEntry {
+        raw: &t,
+        name: &name,
+        address: &address,
+        address_span,
+        declared,
+        writable,
+    };
+    // Only the address books are borrowed here: the driver's settings are written below (`attach`).
+    let book = &drivers.books[driver.index()];
+    let Some((kind, binding)) = bind_address(&entry, book, driver, metrics, src, errs) else {
+        return ControlFlow::Continue(());
+    };
+    if let Some(p) = &t.poll
+        && !binding.has_groups()
+    {
+        errs.push(src.at(
+            p.span(),
+            "poll names a Modbus poll group or an OPC UA subscription; this tag's driver has neither",
+        ));
+    }
+    let signal = binding.signal();
+    let range = tag_range(&t, signal, src, errs);
+    let decimals = tag_decimals(&t, signal, src, errs);
+    let stale_after = stale_after(&t.stale_after_ms, &binding, src, errs);
+    let history = history_mode(&t, src, errs);
+    let unit = if t.unit.is_empty() {
+        signal.map_or(String::new(), |s| s.unit.to_owned())
+    } else {
+        t.unit
+    };
+    let (description, description_es) = tag_description(t.description, signal);
+    let Ok(index) = u32::try_from(defs.len()) else {
+        errs.push(src.at(t.name.span(), "too many tags"));
+        return ControlFlow::Break(());
+    };
+    let tag = TagId(index);
+    defs.push(TagDef {
+        id: tag,
+        name,
+        description,
+        description_es,
+        label: t.label.map(Into::into).unwrap_or_default(),
+        unit,
+        kind,
+        range,
+        decimals,
+        driver,
+        address,
+        stale_after,
+        writable,
+        history,
+    });
+    binding.attach(
+        drivers
+            .configs
+            .get_mut(driver.index())
+            .map(|d: &mut DriverConfig| &mut d.kind),
+        tag,
+        kind,
+        writable,
+    );
+    ControlFlow::Continue(())
+}
+
+/// The driver a tag names. `None` when there is no such driver, reported unless that driver has problems
+/// of its own (reported with it).
+fn tag_driver(
+    driver_name: &Spanned<String>,
+    tag_name: &str,
+    address: &str,
+    address_span: &Range<usize>,
+    drivers: &Drivers,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<DriverId> {
+    if let Some(&driver) = drivers.ids.get(driver_name.get_ref()) {
+        return Some(driver);
+    }
+    // A driver with problems of its own does not hide its tags' address problems: one pass of
+    // `check` reports both.
+    if let Some(why) = drivers
+        .broken_kinds
+        .get(driver_name.get_ref())
+        .and_then(|kind| address_problem(kind, address))
+    {
+        errs.push(src.at(address_span.clone(), why));
+    }
+    if !drivers.broken.contains(driver_name.get_ref()) {
+        let why = if driver_name.get_ref() == CALC_DRIVER {
+            format!("'calc' is the driver of calculated tags: give tag '{tag_name}' expr = \"…\" instead of a driver")
+        } else {
+            format!(
+                "tag '{tag_name}' uses driver '{}', which is not defined",
+                driver_name.get_ref()
+            )
+        };
+        errs.push(src.at(driver_name.span(), why));
+    }
+    None
+}
+
+/// The `type` a driver tag declares, if any (its driver may also infer one from the address). `Err` when
+/// the type is unknown (reported): the tag is left out.
+fn declared_kind(
+    kind: &Option<Spanned<String>>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Result<Option<ValueKind>, ()> {
+    let Some(k) = kind else {
+        return Ok(None);
+    };
+    match parse_kind(k.get_ref()) {
+        Some(kind) => Ok(Some(kind)),
+        None => {
+            errs.push(src.at(
+                k.span(),
+                format!("unknown type '{}' (expected f64, i64, bool or string)", k.get_ref()),
+            ));
+            Err(())
+        }
+    }
+}
+
+/// The tag's address read by its driver kind's module: the type of value it holds and the driver's half
+/// of the tag. `None` when the address does not fit (reported).
+fn bind_address<'b>(
+    entry: &TagEntry<'_>,
+    book: &'b AddressBook,
+    driver: DriverId,
+    metrics: &mut mqtt::BoundMetrics,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<(ValueKind, Binding<'b>)> {
+    match book {
+        AddressBook::Sim(signals) => sim::bind(entry, signals, src, errs).map(|s| (s.kind, Binding::Sim(s))),
+        AddressBook::Modbus(polls) => modbus::bind(entry, polls, src, errs).map(|(k, b)| (k, Binding::Modbus(b))),
+        AddressBook::OpcUa(groups) => opcua::bind(entry, groups, src, errs).map(|(k, b)| (k, Binding::OpcUa(b))),
+        AddressBook::Mqtt => mqtt::bind(entry, driver, metrics, src, errs).map(|(k, b)| (k, Binding::Mqtt(b))),
+    }
+}
+
+/// How long the tag may go without a new value before it reads STALE: as set, else the default, else
+/// never for a driver that reports by exception (silence there means no change).
+fn stale_after(
+    stale_after_ms: &Option<Spanned<u64>>,
+    binding: &Binding<'_>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Duration {
+    match stale_after_ms {
+        Some(ms) if *ms.get_ref() == 0 => {
+            errs.push(src.at(ms.span(), "stale_after_ms must be greater than 0"));
+            DEFAULT_STALE_AFTER
+        }
+        Some(ms) => Duration::from_millis(*ms.get_ref()),
+        None if binding.reports_by_exception() => Duration::MAX,
+        None => DEFAULT_STALE_AFTER,
+    }
 }
 
 /// A calculated tag's definition, and its declared type with where it is written (its expression is
@@ -536,8 +613,7 @@ fn history_mode(t: &RawTag, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) ->
         return HistoryMode::All;
     };
     match mode.get_ref().as_str() {
-        "all" | "off" if deadband.is_some() => {
-            let (_, span) = deadband.expect("checked");
+        "all" | "off" if let Some((_, span)) = deadband => {
             errs.push(src.at(
                 span,
                 format!("history_deadband does not apply to history = \"{}\"", mode.get_ref()),

@@ -139,15 +139,65 @@ pub(super) fn tile_ui(
         egui::StrokeKind::Inside,
     );
     let painter = painter.with_clip_rect(r);
-    let least = theme::TEXT_TILE_MIN * if cx.touch { theme::TOUCH_TEXT_SCALE } else { 1.0 };
-    let px = |size: f32| fit.len(size).max(least);
-    let body = FontId::proportional(px(12.0));
-    let mono = FontId::monospace(px(13.0));
-    let pad = fit.len(8.0).max(4.0);
-    let gap = fit.len(4.0).max(2.0);
-    let inner = r.shrink(pad);
+    let m = TileMetrics::new(fit, r, cx.touch);
+    let title = t.title.get(cx.lang);
+    // Top to bottom, each part starting where the one above ended.
+    let mut y = paint_tile_head(&painter, &m, t, title, cx);
+    if let Some(state) = t.state {
+        y = paint_tile_state(&painter, &m, state, y, cx);
+    }
+    y = tile_alarm_ui(ui, &painter, &m, t, i, y, cx);
+    paint_tile_values(&painter, &m, t, y, cx);
+    let resp = ui.interact(r, ui.scope_id().with(("tile", i)), Sense::click());
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, title));
+    if resp.clicked()
+        && let Some(to) = &t.to
+    {
+        view.open(to);
+    }
+}
 
-    // The title, and on its right how many of the asset's tags are not good.
+/// A tile's box and the sizes its parts share. Text sizes go through `px`, so none falls below `least`.
+struct TileMetrics<'f> {
+    fit: &'f Fit,
+    /// The tile on the screen.
+    r: Rect,
+    /// The tile less its padding: where text goes.
+    inner: Rect,
+    /// The smallest text size: `theme::TEXT_TILE_MIN`, larger in touch mode.
+    least: f32,
+    pad: f32,
+    gap: f32,
+    body: FontId,
+    mono: FontId,
+}
+
+impl<'f> TileMetrics<'f> {
+    fn new(fit: &'f Fit, r: Rect, touch: bool) -> Self {
+        let least = theme::TEXT_TILE_MIN * if touch { theme::TOUCH_TEXT_SCALE } else { 1.0 };
+        let px = |size: f32| fit.len(size).max(least);
+        let pad = fit.len(8.0).max(4.0);
+        Self {
+            fit,
+            r,
+            inner: r.shrink(pad),
+            least,
+            pad,
+            gap: fit.len(4.0).max(2.0),
+            body: FontId::proportional(px(12.0)),
+            mono: FontId::monospace(px(13.0)),
+        }
+    }
+
+    /// A text size in canvas units on the screen, never below `least`.
+    fn px(&self, size: f32) -> f32 {
+        self.fit.len(size).max(self.least)
+    }
+}
+
+/// The title, and on its right how many of the asset's tags are not good. Returns the top of the next part.
+fn paint_tile_head(painter: &egui::Painter, m: &TileMetrics<'_>, t: &WellTile, title: &str, cx: &DrawCtx<'_>) -> f32 {
+    let inner = m.inner;
     let not_good = t
         .asset_tags
         .iter()
@@ -157,111 +207,130 @@ pub(super) fn tile_ui(
     let mut head_h = 0.0f32;
     if not_good > 0 {
         let chip = chip_with_font(
-            &painter,
+            painter,
             inner.right_top(),
             Align2::RIGHT_TOP,
             &format!("{not_good} {}", cx.lang.pick("NOT GOOD", "CALIDAD MALA")),
             theme::QUALITY_BAD,
-            body.clone(),
+            m.body.clone(),
         );
-        title_right = chip.min.x - gap;
+        title_right = chip.min.x - m.gap;
         head_h = chip.height();
     }
-    let title = t.title.get(cx.lang);
-    let title_font = FontId::proportional(px(18.0).max(least * 1.2));
-    let g = one_line(&painter, title, title_font, theme::text(), title_right - inner.min.x);
+    let title_font = FontId::proportional(m.px(18.0).max(m.least * 1.2));
+    let g = one_line(painter, title, title_font, theme::text(), title_right - inner.min.x);
     head_h = head_h.max(g.size().y);
     painter.galley(inner.min, g, theme::text());
-    let mut y = inner.min.y + head_h + gap;
+    inner.min.y + head_h + m.gap
+}
 
-    if let Some(state) = t.state {
-        let st = cx.snap.get(state);
-        let (text, fill, colour) = match st.filter(|s| s.quality.is_good()).and_then(|s| input_value(Some(s))) {
-            Some(v) if v != 0.0 => (
-                cx.lang.pick("RUNNING", "EN MARCHA"),
-                theme::ink(crate::screen::Ink::Running),
-                theme::ON_CHIP,
-            ),
-            Some(_) => (
-                cx.lang.pick("STOPPED", "PARADO"),
-                theme::ink(crate::screen::Ink::Stopped),
-                theme::text(),
-            ),
-            None => (
-                st.map_or(cx.lang.pick("NO DATA", "SIN DATOS"), |s| s.quality.label(cx.lang)),
-                st.and_then(|s| readout::chip_colour(s.quality))
-                    .unwrap_or(theme::QUALITY_BAD),
-                theme::ON_CHIP,
-            ),
-        };
-        let g = painter.layout_no_wrap(text.to_owned(), body.clone(), colour);
-        let chip = Rect::from_min_size(pos2(inner.min.x, y), g.size() + vec2(10.0, 4.0));
-        painter.rect(
-            chip,
-            3.0,
-            fill,
-            Stroke::new(1.0, theme::text_dim()),
-            egui::StrokeKind::Inside,
-        );
-        painter.galley(chip.min + vec2(5.0, 2.0), g, colour);
-        y = chip.max.y + gap;
-    }
+/// The asset's running state as a chip at `y` (its quality when the state tag is not good). Returns the top
+/// of the next part.
+fn paint_tile_state(painter: &egui::Painter, m: &TileMetrics<'_>, state: TagId, y: f32, cx: &DrawCtx<'_>) -> f32 {
+    let st = cx.snap.get(state);
+    let (text, fill, colour) = match st.filter(|s| s.quality.is_good()).and_then(|s| input_value(Some(s))) {
+        Some(v) if v != 0.0 => (
+            cx.lang.pick("RUNNING", "EN MARCHA"),
+            theme::ink(crate::screen::Ink::Running),
+            theme::ON_CHIP,
+        ),
+        Some(_) => (
+            cx.lang.pick("STOPPED", "PARADO"),
+            theme::ink(crate::screen::Ink::Stopped),
+            theme::text(),
+        ),
+        None => (
+            st.map_or(cx.lang.pick("NO DATA", "SIN DATOS"), |s| s.quality.label(cx.lang)),
+            st.and_then(|s| readout::chip_colour(s.quality))
+                .unwrap_or(theme::QUALITY_BAD),
+            theme::ON_CHIP,
+        ),
+    };
+    let g = painter.layout_no_wrap(text.to_owned(), m.body.clone(), colour);
+    let chip = Rect::from_min_size(pos2(m.inner.min.x, y), g.size() + vec2(10.0, 4.0));
+    painter.rect(
+        chip,
+        3.0,
+        fill,
+        Stroke::new(1.0, theme::text_dim()),
+        egui::StrokeKind::Inside,
+    );
+    painter.galley(chip.min + vec2(5.0, 2.0), g, colour);
+    chip.max.y + m.gap
+}
 
-    // The asset's most urgent alarm, written out: what it is and the value that raised it.
+/// The asset's most urgent alarm, written out at `y`: what it is and the value that raised it, readable by
+/// its text (a widget of its own). Returns the top of the next part (`y` when no alarm is in).
+fn tile_alarm_ui(
+    ui: &Ui,
+    painter: &egui::Painter,
+    m: &TileMetrics<'_>,
+    t: &WellTile,
+    i: usize,
+    y: f32,
+    cx: &DrawCtx<'_>,
+) -> f32 {
     let urgent = cx
         .alarm_rows
         .iter()
         .filter(|a| a.state.is_annunciated() && t.asset_tags.contains(&a.def.tag))
         .min_by_key(|a| (a.def.priority, std::cmp::Reverse(a.state.is_unacked())));
-    if let Some(a) = urgent {
-        let p = a.def.priority;
-        let value = if matches!(a.def.kind, crate::alarm::def::AlarmKind::BadQuality) {
-            // The last value of a failed signal is not news; the message says what failed.
-            String::new()
-        } else {
-            cx.loc()
-                .value_text(&a.def.unit, a.alarm_value.as_ref().or(a.value.as_ref()), a.def.decimals)
-        };
-        let vg = painter.layout_no_wrap(value.clone(), mono.clone(), theme::value());
-        let line_h = vg.size().y.max(px(13.0));
-        let band = Rect::from_min_size(pos2(inner.min.x, y), vec2(inner.width(), line_h + 6.0));
-        painter.rect(
-            band,
-            3.0,
-            theme::alarm_tint(p),
-            Stroke::new(1.5, theme::alarm_colour(p)),
-            egui::StrokeKind::Inside,
-        );
-        let mark = Rect::from_min_size(
-            pos2(band.min.x + 3.0, band.center().y - line_h * 0.5),
-            Vec2::splat(line_h),
-        );
-        paint_indicator(&painter, mark, p, a.state, cx.now);
-        let value_left = band.max.x - 4.0 - vg.size().x;
-        painter.galley(
-            pos2(value_left, band.center().y - vg.size().y * 0.5),
-            vg,
-            theme::value(),
-        );
-        let message = a.def.message.get(cx.lang);
-        let left = mark.max.x + gap;
-        let mg = one_line(&painter, message, body.clone(), theme::text(), value_left - gap - left);
-        painter.galley(pos2(left, band.center().y - mg.size().y * 0.5), mg, theme::text());
-        ui.interact(band, ui.scope_id().with(("tile-alarm", i)), Sense::hover())
-            .widget_info(|| {
-                let text = if value.is_empty() {
-                    message.to_owned()
-                } else {
-                    format!("{message}: {value}")
-                };
-                egui::WidgetInfo::labeled(egui::Role::Label, true, text)
-            });
-        y = band.max.y + gap;
-    }
+    let Some(a) = urgent else {
+        return y;
+    };
+    let (inner, gap) = (m.inner, m.gap);
+    let p = a.def.priority;
+    let value = if matches!(a.def.kind, crate::alarm::def::AlarmKind::BadQuality) {
+        // The last value of a failed signal is not news; the message says what failed.
+        String::new()
+    } else {
+        cx.loc()
+            .value_text(&a.def.unit, a.alarm_value.as_ref().or(a.value.as_ref()), a.def.decimals)
+    };
+    let vg = painter.layout_no_wrap(value.clone(), m.mono.clone(), theme::value());
+    let line_h = vg.size().y.max(m.px(13.0));
+    let band = Rect::from_min_size(pos2(inner.min.x, y), vec2(inner.width(), line_h + 6.0));
+    painter.rect(
+        band,
+        3.0,
+        theme::alarm_tint(p),
+        Stroke::new(1.5, theme::alarm_colour(p)),
+        egui::StrokeKind::Inside,
+    );
+    let mark = Rect::from_min_size(
+        pos2(band.min.x + 3.0, band.center().y - line_h * 0.5),
+        Vec2::splat(line_h),
+    );
+    paint_indicator(painter, mark, p, a.state, cx.now);
+    let value_left = band.max.x - 4.0 - vg.size().x;
+    painter.galley(
+        pos2(value_left, band.center().y - vg.size().y * 0.5),
+        vg,
+        theme::value(),
+    );
+    let message = a.def.message.get(cx.lang);
+    let left = mark.max.x + gap;
+    let mg = one_line(painter, message, m.body.clone(), theme::text(), value_left - gap - left);
+    painter.galley(pos2(left, band.center().y - mg.size().y * 0.5), mg, theme::text());
+    ui.interact(band, ui.scope_id().with(("tile-alarm", i)), Sense::hover())
+        .widget_info(|| {
+            let text = if value.is_empty() {
+                message.to_owned()
+            } else {
+                format!("{message}: {value}")
+            };
+            egui::WidgetInfo::labeled(egui::Role::Label, true, text)
+        });
+    band.max.y + gap
+}
 
+/// The tile's values from `y` down, one row each: name, value (on its alarm's colour when in alarm) and a
+/// sparkline of the last ten minutes. Rows that no longer fit at a readable size are left out.
+fn paint_tile_values(painter: &egui::Painter, m: &TileMetrics<'_>, t: &WellTile, y: f32, cx: &DrawCtx<'_>) {
+    let (r, inner, pad, gap) = (m.r, m.inner, m.pad, m.gap);
     let row_h = ((inner.max.y - y) / t.values.len().max(1) as f32)
-        .min(fit.len(40.0))
-        .max(px(13.0) * 1.3);
+        .min(m.fit.len(40.0))
+        .max(m.px(13.0) * 1.3);
     let since = cx.now.as_secs_f64() - 600.0;
     // The name and the value are what an operator reads; the sparkline gets the last fifth.
     let value_x = inner.min.x + inner.width() * 0.8;
@@ -278,7 +347,7 @@ pub(super) fn tile_ui(
         let good = state.is_some_and(|s| s.quality.is_good());
         let text = value_text(cx, def, state, None);
         let colour = if good { theme::value() } else { theme::text_dim() };
-        let vg = painter.layout_no_wrap(text, mono.clone(), colour);
+        let vg = painter.layout_no_wrap(text, m.mono.clone(), colour);
         let mut name_right = value_x - vg.size().x - gap;
         if let Some((p, st)) = cx.marks.get(tag) {
             // The value in alarm, on its alarm's colour and with its indicator.
@@ -286,16 +355,16 @@ pub(super) fn tile_ui(
             painter.rect_filled(row, 2.0, theme::alarm_tint(*p));
             let s = vg.size().y;
             let at = Rect::from_center_size(pos2(name_right - s * 0.5, mid), Vec2::splat(s));
-            paint_indicator(&painter, at, *p, *st, cx.now);
+            paint_indicator(painter, at, *p, *st, cx.now);
             name_right = at.min.x - gap;
         }
         painter.galley(pos2(value_x - vg.size().x, mid - vg.size().y * 0.5), vg, colour);
         let name = def.label_in(cx.lang);
-        if name_right - inner.min.x >= least {
+        if name_right - inner.min.x >= m.least {
             let ng = one_line(
-                &painter,
+                painter,
                 &name,
-                body.clone(),
+                m.body.clone(),
                 theme::text_dim(),
                 name_right - inner.min.x,
             );
@@ -305,22 +374,7 @@ pub(super) fn tile_ui(
             pos2(value_x + pad, top + row_h * 0.15),
             pos2(inner.max.x, top + row_h * 0.85),
         );
-        sparkline(
-            &painter,
-            spark,
-            cx.history,
-            *tag,
-            since,
-            cx.now.as_secs_f64(),
-            def.range,
-        );
-    }
-    let resp = ui.interact(r, ui.scope_id().with(("tile", i)), Sense::click());
-    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, title));
-    if resp.clicked()
-        && let Some(to) = &t.to
-    {
-        view.open(to);
+        sparkline(painter, spark, cx.history, *tag, since, cx.now.as_secs_f64(), def.range);
     }
 }
 
