@@ -11,6 +11,22 @@ use AlarmState::*;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The console's command type as far as these tests need it: the alarm system's commands.
+#[derive(Debug, Clone, PartialEq)]
+enum Service {
+    Alarm(AlarmCommand),
+}
+
+impl crate::hub::ServiceCommand for Service {}
+
+impl crate::hub::Carries<AlarmCommand> for Service {
+    fn carried(&self) -> Option<&AlarmCommand> {
+        match self {
+            Service::Alarm(c) => Some(c),
+        }
+    }
+}
+
 const T0: i64 = 1_795_000_000_000_000;
 
 fn at(secs: f64) -> Timestamp {
@@ -686,7 +702,6 @@ message = { en = "bad", es = "mala" }
 fn a_sample_that_raises_an_alarm_is_published_with_the_snapshot_that_carries_it() {
     use crate::driver::SampleBatch;
     use crate::hub::{CommandLanes, Hub, HubCommand};
-    use crate::runtime::Service;
     let dir = directory();
     let service = super::AlarmService::new(AlarmEngine::new(Arc::new(load(HI, &dir))), None);
     let view = service.view_cell();
@@ -808,7 +823,6 @@ fn the_journal_keeps_every_event_and_the_state_across_a_restart() {
 fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
     use crate::auth::audit::{self, AuditWriter};
     use crate::hub::Subscriber;
-    use crate::runtime::Service;
     let tmp = tempfile::tempdir().unwrap();
     let trail = audit::AuditTrail {
         path: tmp.path().join("audit.db"),

@@ -207,9 +207,20 @@ impl Inputs for Overlay<'_> {
         if let Some(i) = self.set.calc_index(tag)
             && let Some(Some(l)) = self.last.get(i)
         {
+            // Out of the tag's declared range, the table shows it OUT OF RANGE: readers see the same.
+            let band = self.table.directory().get(tag).and_then(|d| d.valid_band());
+            let out_of_band = match (&l.value, band) {
+                (Ok(v), Some((lo, hi))) => v.as_f64().is_some_and(|x| x < lo || x > hi),
+                _ => false,
+            };
+            let quality = if out_of_band && !l.quality().is_bad() {
+                Quality::Bad(BadReason::OutOfRange)
+            } else {
+                l.quality()
+            };
             return Some(Input {
                 value: l.value.as_ref().ok(),
-                quality: l.quality(),
+                quality,
                 ts: l.ts,
             });
         }

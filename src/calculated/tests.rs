@@ -266,3 +266,36 @@ fn a_calculated_tag_without_inputs_is_computed_on_the_first_tick() {
     engine.on_tick(at(5.0), &table, &mut out);
     assert!(out.is_empty(), "computed once: it does not change with time");
 }
+
+#[test]
+fn a_calculated_input_out_of_its_range_is_out_of_range_to_its_readers_too() {
+    let (dir, exprs) = site();
+    // GOR declared 0..10: the table shows 50 as OUT OF RANGE, and so must the tags that read it.
+    let defs = dir
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            if d.id == GOR {
+                d.range = Some((0.0, 10.0));
+            }
+            d
+        })
+        .collect();
+    let dir = Arc::new(TagDirectory::new(defs));
+    let set = set_of(&dir, &exprs).expect("no cycle");
+    let mut r = Rig {
+        table: TagTable::new(dir),
+        engine: CalcEngine::new(Arc::new(set)),
+    };
+    r.scan(
+        &[good(GAS, 50.0, 0.0), good(OIL, 1.0, 0.0), good(WATER, 1.0, 0.0)],
+        at(0.0),
+    );
+    assert_eq!(r.quality(GOR), Quality::Bad(BadReason::OutOfRange));
+    assert_eq!(r.quality(GOR_X2), Quality::Bad(BadReason::OutOfRange));
+    assert_eq!(r.quality(HIGH), Quality::Bad(BadReason::OutOfRange));
+    // Back in range: good again down the chain.
+    r.scan(&[good(GAS, 5.0, 1.0)], at(1.0));
+    assert_eq!(r.quality(GOR_X2), Quality::Good);
+    assert_eq!(r.value(GOR_X2), Some(Value::F64(10.0)));
+}

@@ -226,11 +226,27 @@ impl DriverStats {
 #[error("the hub is gone")]
 pub struct HubGone;
 
-/// Commands the hub forwards to a driver. Operator writes arrive here after the hub has routed them.
+/// Commands the hub forwards to a driver. Writes arrive here only from the hub, after it has routed them
+/// (a person's checked against their role and audited, or a service's).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DriverCommand {
     Write { tag: TagId, address: String, value: Value },
     Sim(sim::SimCommand),
+}
+
+/// What the console may ask of a driver directly (`HubCommand::ToDriver`): anything but a write, which only
+/// the hub makes, so no write can go around the role check and the audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriverControl {
+    Sim(sim::SimCommand),
+}
+
+impl From<DriverControl> for DriverCommand {
+    fn from(c: DriverControl) -> Self {
+        match c {
+            DriverControl::Sim(s) => DriverCommand::Sim(s),
+        }
+    }
 }
 
 /// What a driver reports besides samples: outcomes of commands. Never dropped silently: an outcome that

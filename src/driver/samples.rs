@@ -169,8 +169,9 @@ impl SampleReceiver {
         self.rx.is_empty() && !self.overflow.pending.load(Ordering::Acquire)
     }
 
-    /// The channel, for `crossbeam_channel::Select`: it is ready whenever the slot has something too,
-    /// because the slot only fills while the channel is full.
+    /// The channel, for `crossbeam_channel::Select`. The slot fills only while the channel is full, so the
+    /// hub is awake when it starts; the hub also looks at every slot at housekeeping, so a slot the hub
+    /// missed waits 100 ms at most.
     pub fn channel(&self) -> &Receiver<SampleBatch> {
         &self.rx
     }
@@ -178,10 +179,12 @@ impl SampleReceiver {
     /// The overflow slot's samples, one per tag, newest values, as one batch; `None` when empty, or while
     /// the channel still holds batches queued before the slot filled (they are older and go first).
     pub fn take_overflow(&self, driver: DriverId) -> Option<SampleBatch> {
+        // Under the lock before looking: a sender folding right now sets `pending` only when its copy is
+        // done, and a look without the lock would miss the slot it is filling.
+        let mut held = self.overflow.lock();
         if !self.overflow.pending.load(Ordering::Acquire) {
             return None;
         }
-        let mut held = self.overflow.lock();
         // While the slot is pending nothing enters the channel, so once it is empty it stays so until the
         // slot is taken.
         if !self.rx.is_empty() {

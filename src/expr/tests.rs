@@ -591,3 +591,17 @@ fn a_window_keeps_watching_while_its_branch_is_not_taken() {
     assert_eq!(value_at(&r, 59), Ok(0.0));
     assert_eq!(value_at(&r, 60), Ok(100.0));
 }
+
+#[test]
+fn a_short_rate_window_on_a_steady_input_is_never_no_data_for_the_ticks_jitter() {
+    // A steady input is evaluated only by the 1 s tick, which runs a little late each time (here 1.02 s).
+    let c = compiled("rate(sep01/oil_rate, 10s)");
+    let mut state = c.new_state();
+    for k in 0..60u32 {
+        let t = at(f64::from(k) * 1.02);
+        let o = c.eval(&mut state, &Fake::new().value(OIL, 100.0), t);
+        if k >= 12 {
+            assert_eq!(o.value, Ok(Value::F64(0.0)), "evaluation {k}");
+        }
+    }
+}

@@ -184,7 +184,10 @@ impl Window {
                     .map(|k| last[Self::slot(k)])
                     .find(|&(t, _)| t != i64::MIN)?;
                 let span = (t1 - t0) as f64;
-                (span > 0.0 && span >= window_us - self.width as f64).then(|| (x1 - x0) / span * 60e6)
+                // A whole window, give or take a bucket or the 1 s tick that evaluates a steady input (its
+                // jitter must not make a good rate read as no data); the slope is over the span really held.
+                let least = (window_us - (self.width as f64).max(1.5e6)).max(window_us / 2.0);
+                (span > 0.0 && span >= least).then(|| (x1 - x0) / span * 60e6)
             }
         }
     }

@@ -11,7 +11,7 @@
 
 use crate::auth::Actor;
 use crate::auth::audit::AuditEntry;
-use crate::driver::DriverCommand;
+use crate::driver::DriverControl;
 use crate::tag::{DriverId, TagId, Value};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
@@ -48,8 +48,8 @@ pub enum HubCommand<C> {
     /// A write asked for by a person: checked against their role and written to the audit trail, then
     /// routed to the tag's driver.
     OperatorWrite { tag: TagId, value: Value, by: Actor },
-    /// A command for one driver (e.g. simulator fault injection).
-    ToDriver { driver: DriverId, command: DriverCommand },
+    /// A command for one driver (simulator fault injection); never a write (`DriverControl` has none).
+    ToDriver { driver: DriverId, command: DriverControl },
     /// An entry for the audit trail from the console (login, logout, hand-over): through the hub so the
     /// trail has one writer feed and the console never touches its file.
     Record(AuditEntry),

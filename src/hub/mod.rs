@@ -228,6 +228,7 @@ impl<C: ServiceCommand> Hub<C> {
         if let Some(c) = self.samples_in.get_mut(d) {
             *c += n;
         }
+        self.counters.samples_in += n;
         for s in self.derived.drain(..) {
             if let Some(u) = self.table.apply(&s, now) {
                 self.updates.push(u);
@@ -259,7 +260,16 @@ impl<C: ServiceCommand> Hub<C> {
     pub fn handle_request(&mut self, r: Request<C>) {
         match r {
             Request::Write { tag, value } => {
-                self.write(tag, value);
+                // A safety output that could not even be handed to its driver (queue full, no such driver)
+                // is told to the service at once, as a driver's failure would be, so it shows failed and is
+                // sent again, not left "sent" until its retry timer.
+                if let WriteOutcome::Failed(reason) | WriteOutcome::Refused(reason) = self.write(tag, value.clone()) {
+                    let event = DriverEvent::WriteFailed { tag, value, reason };
+                    let now = Timestamp::now();
+                    for s in &mut self.subscribers {
+                        s.on_driver_event(&event, now);
+                    }
+                }
             }
             Request::Service(c) => self.service_command(&c),
         }
@@ -313,7 +323,7 @@ impl<C: ServiceCommand> Hub<C> {
             }
             HubCommand::ToDriver { driver, command } => {
                 // A command not delivered is counted and logged there; nobody waits on its outcome.
-                let _ = self.send_to_driver(driver, command);
+                let _ = self.send_to_driver(driver, command.into());
             }
         }
     }
@@ -584,6 +594,10 @@ impl<C: ServiceCommand> Hub<C> {
                     return;
                 }
             }
+            // An E-stop pressed while a long backlog is taken waits for one pass over the drivers at most.
+            if !self.commands.urgent.is_empty() {
+                self.drain_urgent();
+            }
             if !any {
                 return;
             }
@@ -620,21 +634,26 @@ impl<C: ServiceCommand> Hub<C> {
     /// E-stop pressed while a burst of routine commands is handled goes before the rest of them.
     fn drain_commands(&mut self) {
         loop {
-            loop {
-                match self.commands.urgent.try_recv() {
-                    Ok(cmd) => self.handle_command(cmd),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        self.urgent_open = false;
-                        break;
-                    }
-                }
-            }
+            self.drain_urgent();
             match self.commands.routine.try_recv() {
                 Ok(cmd) => self.handle_command(cmd),
                 Err(TryRecvError::Empty) => return,
                 Err(TryRecvError::Disconnected) => {
                     self.routine_open = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Every urgent command waiting (E-stops).
+    fn drain_urgent(&mut self) {
+        loop {
+            match self.commands.urgent.try_recv() {
+                Ok(cmd) => self.handle_command(cmd),
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => {
+                    self.urgent_open = false;
                     return;
                 }
             }
@@ -675,6 +694,10 @@ impl<C: ServiceCommand> Hub<C> {
                     self.drain_commands();
                 }
                 self.drain_samples(now, &shutdown);
+                // Services (and calculated tags) see the samples before people's commands are judged: a
+                // trip reset is decided on the values that came with it, calculated ones included.
+                dirty |= !self.updates.is_empty();
+                self.flush_updates();
                 self.drain_commands();
                 self.drain_events();
                 dirty |= !self.updates.is_empty();
@@ -682,6 +705,8 @@ impl<C: ServiceCommand> Hub<C> {
             }
             if last_housekeeping.elapsed() >= self.timing.housekeeping {
                 last_housekeeping = Instant::now();
+                // A driver's overflow slot the hub was not woken for is taken here at the latest.
+                self.drain_samples(Timestamp::now(), &shutdown);
                 self.housekeeping(Timestamp::now());
                 dirty = true;
             }

@@ -1,10 +1,21 @@
 use super::*;
 use crate::driver::{DriverStats, SampleSender, sample_channel};
-use crate::runtime::Service;
 use crate::tag::{BadReason, Quality, Sample, TagDef, ValueKind};
 use crossbeam_channel::bounded;
 
-/// Command lanes for a hub under test (the console's service commands).
+/// A service command type for the hub under test: an urgent one.
+#[derive(Debug, Clone, PartialEq)]
+enum Service {
+    Estop,
+}
+
+impl ServiceCommand for Service {
+    fn urgent(&self) -> bool {
+        *self == Service::Estop
+    }
+}
+
+/// Command lanes for a hub under test.
 fn lanes() -> (CommandSender<Service>, CommandLanes<Service>) {
     command_lanes(4, 4)
 }
@@ -484,42 +495,6 @@ fn a_persons_write_is_kept_with_its_outcome_until_the_driver_answers() {
     );
 }
 
-#[test]
-fn a_trips_write_leaves_on_the_scan_that_brought_the_sample() {
-    use crate::project::ProjectFiles;
-    use crate::trip::{TripEngine, TripService};
-    let dir = directory(8, 60_000);
-    let rules = r#"
-[[trip]]
-id = "hi"
-name = { en = "High", es = "Alto" }
-when = "dev0/t0 > 100"
-action = [{ tag = "dev1/t1", value = 1.0 }]
-"#;
-    let files = ProjectFiles::from_memory([("alarms/t.toml".to_owned(), rules.to_owned())]);
-    let set = Arc::new(crate::project::trips::load(&files, &dir).unwrap());
-    let p = ports(4, 4);
-    let (_cmd_tx, cmd_rx) = lanes();
-    let mut hub = Hub::new(dir, p.ports, cmd_rx);
-    hub.subscribe(Box::new(TripService::new(TripEngine::new(set))));
-    let t = Timestamp::now();
-    let batch = |v: f64| SampleBatch::new(DriverId(0), vec![Sample::good(TagId(0), Value::F64(v), t)]);
-    hub.apply_batch(batch(50.0), t);
-    hub.flush_updates();
-    assert!(p.cmd_rx[1].try_recv().is_err());
-    hub.apply_batch(batch(150.0), t);
-    hub.flush_updates();
-    assert_eq!(
-        p.cmd_rx[1].try_recv().unwrap(),
-        DriverCommand::Write {
-            tag: TagId(1),
-            address: "a1".into(),
-            value: Value::F64(1.0)
-        },
-        "routed in the same scan, before the hub publishes"
-    );
-}
-
 /// Sees service commands, and how many writes had reached driver 1's queue when each came.
 struct Order {
     writes: Receiver<DriverCommand>,
@@ -533,8 +508,7 @@ impl Subscriber<Service> for Order {
     fn on_updates(&mut self, _: &[TagUpdate], _: &TagTable) {}
     fn on_command(&mut self, cmd: &Service, _: Timestamp, _: &TagTable) {
         let what = match cmd {
-            Service::Trip(crate::trip::TripCommand::Estop { .. }) => "estop",
-            _ => "other",
+            Service::Estop => "estop",
         };
         self.seen.lock().unwrap().push((what.to_owned(), self.writes.len()));
     }
@@ -560,11 +534,7 @@ fn an_estop_gets_through_when_people_filled_the_command_queue_and_goes_first() {
         Err(NotSent::Full),
         "routine traffic filled its queue"
     );
-    let estop = crate::trip::TripCommand::Estop {
-        id: "ct01.estop".into(),
-        by: ana.clone(),
-    };
-    tx.service(Service::Trip(estop))
+    tx.service(Service::Estop)
         .expect("an E-stop is never refused because people's commands filled the queue");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut hub = Hub::new(dir, p.ports, lanes);

@@ -5,7 +5,6 @@
 use super::context::Console;
 use super::page::{FrameInputs, PageView, ShellAction};
 use super::theme;
-use crate::driver::DriverCommand;
 use crate::driver::sim::{SimCommand, active_faults};
 use crate::hub::HubCommand;
 use crate::lang::Lang;
@@ -130,7 +129,7 @@ fn simulator_ui(
         let ok = console
             .send_quietly(HubCommand::ToDriver {
                 driver: info.driver,
-                command: DriverCommand::Sim(cmd),
+                command: crate::driver::DriverControl::Sim(cmd),
             })
             .is_ok();
         if ok {

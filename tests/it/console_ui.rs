@@ -7,7 +7,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use support::{NOW, console, console_with_history};
-use wellconsole::driver::DriverCommand;
+use wellconsole::driver::DriverControl;
 use wellconsole::driver::sim::SimCommand;
 use wellconsole::hub::HubCommand;
 use wellconsole::sim::{Fault, FaultKind};
@@ -93,7 +93,7 @@ fn simulator_page_injects_a_fault_through_the_hub() {
         cmd,
         HubCommand::ToDriver {
             driver: DriverId(0),
-            command: DriverCommand::Sim(SimCommand::Inject(Fault {
+            command: DriverControl::Sim(SimCommand::Inject(Fault {
                 kind: FaultKind::StuckPipe,
                 target: "ct01".into()
             })),
@@ -111,7 +111,7 @@ fn simulator_page_injects_a_fault_through_the_hub() {
         rx.try_recv().unwrap(),
         HubCommand::ToDriver {
             driver: DriverId(0),
-            command: DriverCommand::Sim(SimCommand::ClearAll)
+            command: DriverControl::Sim(SimCommand::ClearAll)
         }
     );
 }
