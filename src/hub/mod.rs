@@ -646,6 +646,15 @@ impl<C: ServiceCommand> Hub<C> {
         }
     }
 
+    /// Applies every driver's overflow slot that waits behind an empty queue.
+    fn take_overflows(&mut self, now: Timestamp) {
+        for i in 0..self.ports.len() {
+            if let Some(batch) = self.ports[i].samples.take_overflow(DriverId(i as u16)) {
+                self.apply_batch(batch, now);
+            }
+        }
+    }
+
     /// Every urgent command waiting (E-stops).
     fn drain_urgent(&mut self) {
         loop {
@@ -705,8 +714,10 @@ impl<C: ServiceCommand> Hub<C> {
             }
             if last_housekeeping.elapsed() >= self.timing.housekeeping {
                 last_housekeeping = Instant::now();
-                // A driver's overflow slot the hub was not woken for is taken here at the latest.
-                self.drain_samples(Timestamp::now(), &shutdown);
+                // A driver's overflow slot the hub was not woken for is taken here at the latest (only a slot
+                // behind an empty queue: a busy queue is the next pass's, and a pass here would delay the
+                // snapshot by a whole round of work).
+                self.take_overflows(Timestamp::now());
                 self.housekeeping(Timestamp::now());
                 dirty = true;
             }
