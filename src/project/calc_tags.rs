@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(gor.driver, calc.id);
         assert_eq!(gor.kind, ValueKind::F64);
         assert_eq!(
-            gor.address, "sep01/gas_rate * 1000 / sep01/oil_rate",
+            gor.address, "avg(sep01/gas_rate, 10min) * 1000 / avg(sep01/oil_rate, 10min)",
             "the browser shows the expression"
         );
         assert_eq!(gor.stale_after, Duration::MAX);

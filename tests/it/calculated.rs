@@ -19,7 +19,7 @@ message = { en = "Pump dP high (test)", es = "dP de la bomba alto (prueba)" }
 [[trip]]
 id = "test.pump_dp"
 name = { en = "Pump dP (test)", es = "dP de la bomba (prueba)" }
-when = "esp01/pump_dp > 10 and sep01/gor_avg >= 0"
+when = "esp01/pump_dp > 10 and esp01/hydraulic_hp >= 0"
 action = [{ tag = "ct01/shutdown", value = true }]
 "#;
 
