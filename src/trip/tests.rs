@@ -528,10 +528,13 @@ fn latches_and_bypasses_survive_a_restart_and_drive_their_outputs_again() {
     assert_eq!(late.status("overpull"), TripStatus::Normal);
 }
 
-#[test]
-fn a_trips_write_leaves_on_the_scan_that_brought_the_sample() {
-    use crate::driver::{DriverCommand, DriverStats, SampleBatch, sample_channel};
-    use crate::hub::{CommandLanes, DriverPort, Hub, NoService};
+/// A hub running one trip (`ct/weight > 100` → `ct/shutdown = true`) over one driver whose commands go to
+/// `commands`; and the trip view it publishes.
+fn hub_with_one_trip(
+    commands: crossbeam_channel::Sender<crate::driver::DriverCommand>,
+) -> (crate::hub::Hub<crate::hub::NoService>, super::TripViewCell) {
+    use crate::driver::{DriverStats, sample_channel};
+    use crate::hub::{CommandLanes, DriverPort, Hub};
     let dir = directory();
     let rules = r#"
 [[trip]]
@@ -542,53 +545,6 @@ action = [{ tag = "ct/shutdown", value = true }]
 "#;
     let stats = Arc::new(DriverStats::default());
     let (_samples_tx, samples) = sample_channel(DriverId(0), 4, stats.clone());
-    let (commands, writes) = crossbeam_channel::bounded(4);
-    let port = DriverPort {
-        name: "d0".into(),
-        kind: "test",
-        samples,
-        commands,
-        events: crossbeam_channel::bounded(1).1,
-        stats,
-    };
-    let mut hub: Hub<NoService> = Hub::new(dir.clone(), vec![port], CommandLanes::closed());
-    hub.subscribe(Box::new(super::TripService::new(TripEngine::new(Arc::new(load(
-        rules, &dir,
-    ))))));
-    let t = Timestamp::now();
-    let batch = |v: f64| SampleBatch::new(DriverId(0), vec![Sample::good(WEIGHT, Value::F64(v), t)]);
-    hub.apply_batch(batch(50.0), t);
-    hub.flush_updates();
-    assert!(writes.try_recv().is_err());
-    hub.apply_batch(batch(150.0), t);
-    hub.flush_updates();
-    assert_eq!(
-        writes.try_recv().unwrap(),
-        DriverCommand::Write {
-            tag: SHUTDOWN,
-            address: "ct/shutdown".into(),
-            value: Value::Bool(true)
-        },
-        "routed in the same scan, before the hub publishes"
-    );
-}
-
-#[test]
-fn a_trip_output_its_driver_cannot_take_shows_failed_at_once() {
-    use crate::driver::{DriverStats, SampleBatch, sample_channel};
-    use crate::hub::{CommandLanes, DriverPort, Hub, NoService};
-    let dir = directory();
-    let rules = r#"
-[[trip]]
-id = "hi"
-name = { en = "High", es = "Alto" }
-when = "ct/weight > 100"
-action = [{ tag = "ct/shutdown", value = true }]
-"#;
-    let stats = Arc::new(DriverStats::default());
-    let (_samples_tx, samples) = sample_channel(DriverId(0), 4, stats.clone());
-    // A queue with no room at all: every command to this driver is refused.
-    let (commands, _writes) = crossbeam_channel::bounded(0);
     let port = DriverPort {
         name: "d0".into(),
         kind: "test",
@@ -599,13 +555,43 @@ action = [{ tag = "ct/shutdown", value = true }]
     };
     let service = super::TripService::new(TripEngine::new(Arc::new(load(rules, &dir))));
     let view = service.view_cell();
-    let mut hub: Hub<NoService> = Hub::new(dir.clone(), vec![port], CommandLanes::closed());
+    let mut hub = Hub::new(dir, vec![port], CommandLanes::closed());
     hub.subscribe(Box::new(service));
+    (hub, view)
+}
+
+fn weight(v: f64, t: Timestamp) -> crate::driver::SampleBatch {
+    crate::driver::SampleBatch::new(DriverId(0), vec![Sample::good(WEIGHT, Value::F64(v), t)])
+}
+
+#[test]
+fn a_trips_write_leaves_on_the_scan_that_brought_the_sample() {
+    let (commands, writes) = crossbeam_channel::bounded(4);
+    let (mut hub, _) = hub_with_one_trip(commands);
     let t = Timestamp::now();
-    hub.apply_batch(
-        SampleBatch::new(DriverId(0), vec![Sample::good(WEIGHT, Value::F64(150.0), t)]),
-        t,
+    hub.apply_batch(weight(50.0, t), t);
+    hub.flush_updates();
+    assert!(writes.try_recv().is_err());
+    hub.apply_batch(weight(150.0, t), t);
+    hub.flush_updates();
+    assert_eq!(
+        writes.try_recv().unwrap(),
+        crate::driver::DriverCommand::Write {
+            tag: SHUTDOWN,
+            address: "ct/shutdown".into(),
+            value: Value::Bool(true)
+        },
+        "routed in the same scan, before the hub publishes"
     );
+}
+
+#[test]
+fn a_trip_output_its_driver_cannot_take_shows_failed_at_once() {
+    // A queue with no room at all: every command to this driver is refused.
+    let (commands, _writes) = crossbeam_channel::bounded(0);
+    let (mut hub, view) = hub_with_one_trip(commands);
+    let t = Timestamp::now();
+    hub.apply_batch(weight(150.0, t), t);
     hub.flush_updates();
     hub.publish(t);
     let v = view.load();

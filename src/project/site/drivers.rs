@@ -151,11 +151,18 @@ pub(super) fn check(
             break;
         };
         let id = DriverId(index);
+        let span = d.kind.span();
         let kind = match d.kind.get_ref().as_str() {
-            "sim" => sim::driver(d.sim, d.kind.span(), src, files, errs),
-            kind @ ("modbus-tcp" | "modbus-rtu") => modbus::driver(d.modbus, kind, d.kind.span(), src, errs),
-            "mqtt" => mqtt::driver(d.mqtt, &name, d.kind.span(), src, files, errs),
-            "opcua" => opcua::driver(d.opcua, d.kind.span(), src, files, errs),
+            "sim" => table(d.sim, &span, sim::NEEDS, src, errs).and_then(|o| sim::driver(o, src, files, errs)),
+            kind @ ("modbus-tcp" | "modbus-rtu") => {
+                let needs =
+                    format!("a '{kind}' driver needs a [driver.modbus] table (endpoint for TCP, device for RTU)");
+                table(d.modbus, &span, &needs, src, errs).and_then(|o| modbus::driver(o, kind, span, src, errs))
+            }
+            "mqtt" => {
+                table(d.mqtt, &span, mqtt::NEEDS, src, errs).and_then(|o| mqtt::driver(o, &name, src, files, errs))
+            }
+            "opcua" => table(d.opcua, &span, opcua::NEEDS, src, errs).and_then(|o| opcua::driver(o, src, files, errs)),
             "calc" => {
                 errs.push(src.at(
                     d.kind.span(),
@@ -197,5 +204,23 @@ pub(super) fn address_problem(kind: &str, address: &str) -> Option<String> {
         "mqtt" => address.parse::<MqttAddress>().err().map(|e| e.to_string()),
         "opcua" => opcua::node_id(address).err().map(|e| e.to_string()),
         _ => None,
+    }
+}
+
+/// A driver kind's own table, or the problem that it is missing, at its `kind = …` and saying what it
+/// needs at least.
+fn table<T>(
+    opts: Option<toml::Spanned<T>>,
+    kind_span: &std::ops::Range<usize>,
+    needs: &str,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    match opts {
+        Some(o) => Some(o.into_inner()),
+        None => {
+            errs.push(src.at(kind_span.clone(), needs));
+            None
+        }
     }
 }

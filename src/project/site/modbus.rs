@@ -54,20 +54,12 @@ struct RawPoll {
 /// A Modbus driver (`kind`: `modbus-tcp` or `modbus-rtu`, written at `kind_span`) from its
 /// `[driver.modbus]` table, with its poll group names as the address book; `None` after any problem.
 pub(super) fn driver(
-    opts: Option<Spanned<RawModbusOptions>>,
+    opts: RawModbusOptions,
     kind: &str,
     kind_span: Range<usize>,
     src: &SourceFile<'_>,
     errs: &mut Vec<Diagnostic>,
 ) -> Option<(DriverKind, AddressBook)> {
-    let Some(opts) = opts else {
-        errs.push(src.at(
-            kind_span,
-            format!("a '{kind}' driver needs a [driver.modbus] table (endpoint for TCP, device for RTU)"),
-        ));
-        return None;
-    };
-    let opts = opts.into_inner();
     let before = errs.len();
     let transport = if kind == "modbus-rtu" {
         serial_line(&opts, kind_span, src, errs)

@@ -18,7 +18,6 @@ use crate::project::files::ProjectFiles;
 use crate::tag::{DriverId, TagId, ValueKind};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::ops::Range;
 use std::time::Duration;
 use toml::Spanned;
 
@@ -82,25 +81,18 @@ fn host_port(s: &str) -> Result<(String, u16), BrokerError> {
     Ok((host.to_owned(), port))
 }
 
-/// An MQTT driver named `driver_name` from its `[driver.mqtt]` table (`kind_span`: where `kind = "mqtt"` is
-/// written, for a missing table); `None` after any problem.
+/// What a missing `[driver.mqtt]` table needs at least.
+pub(super) const NEEDS: &str = "an 'mqtt' driver needs a [driver.mqtt] table (at least broker = \"HOST:PORT\")";
+
+/// An MQTT driver named `driver_name` from its `[driver.mqtt]` table; `None` after any problem.
 pub(super) fn driver(
-    opts: Option<Spanned<RawMqttOptions>>,
+    opts: RawMqttOptions,
     driver_name: &str,
-    kind_span: Range<usize>,
     src: &SourceFile<'_>,
     files: &ProjectFiles,
     errs: &mut Vec<Diagnostic>,
 ) -> Option<(DriverKind, AddressBook)> {
     use crate::driver::mqtt::topic;
-    let Some(opts) = opts else {
-        errs.push(src.at(
-            kind_span,
-            "an 'mqtt' driver needs a [driver.mqtt] table (at least broker = \"HOST:PORT\")",
-        ));
-        return None;
-    };
-    let opts = opts.into_inner();
     let before = errs.len();
     let (host, port) = match host_port(opts.broker.get_ref()) {
         Ok(hp) => hp,

@@ -15,7 +15,6 @@ use crate::tag::{TagId, ValueKind};
 // The async-opcua library, not this module.
 use ::opcua::types::NodeId;
 use serde::Deserialize;
-use std::ops::Range;
 use std::time::Duration;
 use toml::Spanned;
 
@@ -61,23 +60,18 @@ pub(super) fn node_id(address: &str) -> Result<NodeId, NodeIdError> {
     address.parse::<NodeId>().map_err(|_| NodeIdError(address.to_owned()))
 }
 
-/// An OPC UA driver from its `[driver.opcua]` table (`kind_span`: where `kind = "opcua"` is written, for a
-/// missing table), with its subscription names as the address book; `None` after any problem.
+/// What a missing `[driver.opcua]` table needs at least.
+pub(super) const NEEDS: &str =
+    "an 'opcua' driver needs a [driver.opcua] table (at least endpoint = \"opc.tcp://HOST:PORT\")";
+
+/// An OPC UA driver from its `[driver.opcua]` table, with its subscription names as the address book; `None`
+/// after any problem.
 pub(super) fn driver(
-    opts: Option<Spanned<RawOpcUaOptions>>,
-    kind_span: Range<usize>,
+    opts: RawOpcUaOptions,
     src: &SourceFile<'_>,
     files: &ProjectFiles,
     errs: &mut Vec<Diagnostic>,
 ) -> Option<(DriverKind, AddressBook)> {
-    let Some(opts) = opts else {
-        errs.push(src.at(
-            kind_span,
-            "an 'opcua' driver needs a [driver.opcua] table (at least endpoint = \"opc.tcp://HOST:PORT\")",
-        ));
-        return None;
-    };
-    let opts = opts.into_inner();
     let before = errs.len();
     let endpoint = opts.endpoint.get_ref().clone();
     if !endpoint.starts_with("opc.tcp://") || endpoint.len() <= "opc.tcp://".len() {

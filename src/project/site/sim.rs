@@ -13,7 +13,6 @@ use crate::project::survey_csv;
 use crate::sim::{self, PlantConfig, SignalSpec};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::ops::Range;
 use std::time::Duration;
 use toml::Spanned;
 
@@ -34,23 +33,17 @@ fn default_seed() -> u64 {
     42
 }
 
-/// The simulator driver from its `[driver.sim]` table (`kind_span`: where `kind = "sim"` is written, for
-/// a missing table), with its signals as the address book; `None` after any problem.
+/// What a missing `[driver.sim]` table needs at least.
+pub(super) const NEEDS: &str = "a 'sim' driver needs a [driver.sim] table (at least ct_survey)";
+
+/// The simulator driver from its `[driver.sim]` table, with its signals as the address book; `None` after
+/// any problem.
 pub(super) fn driver(
-    opts: Option<Spanned<RawSimOptions>>,
-    kind_span: Range<usize>,
+    opts: RawSimOptions,
     src: &SourceFile<'_>,
     files: &ProjectFiles,
     errs: &mut Vec<Diagnostic>,
 ) -> Option<(DriverKind, AddressBook)> {
-    let Some(opts) = opts else {
-        errs.push(src.at(
-            kind_span,
-            "a 'sim' driver needs a [driver.sim] table (at least ct_survey)",
-        ));
-        return None;
-    };
-    let opts = opts.into_inner();
     let before = errs.len();
     let speed = opts.speed.as_ref().map_or(1.0, |s| *s.get_ref());
     if let Some(s) = &opts.speed
