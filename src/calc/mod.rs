@@ -1,8 +1,10 @@
 //! Engineering calculations in oilfield units (see ../shared/ENGINEERING.md for the formulas and sources).
 //!
 //! Pure functions and small value types only: no I/O, no threads, no tags. The simulator uses them to
-//! produce physically plausible data, and later the console uses them on live data.
+//! produce physically plausible data, the `ctstring` room runs them on live data, and `wellconsole calc` runs
+//! them on JSON. Every function validates its inputs and answers `CalcError` naming the field, never NaN.
 
+pub mod error;
 pub mod hydraulics;
 pub mod ipr;
 pub mod softstring;
@@ -17,3 +19,5 @@ pub const STEEL_DENSITY_PPG: f64 = 65.5;
 pub const WATER_PPG: f64 = 8.33;
 /// Hydrostatic gradient factor: psi per ft per ppg.
 pub const PSI_PER_FT_PER_PPG: f64 = 0.052;
+
+pub use error::CalcError;

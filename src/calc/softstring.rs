@@ -121,7 +121,7 @@ mod tests {
     use crate::calc::tubular::Tubular;
 
     fn ct_in_4in_hole(mu: f64, element_ft: f64) -> StringInHole {
-        let ct = Tubular::new(1.75, 0.156);
+        let ct = Tubular::new(1.75, 0.156).unwrap();
         StringInHole {
             buoyed_weight_lb_ft: ct.weight_buoyed_lb_ft(8.33, 8.33),
             ei_lbf_in2: ct.ei_lbf_in2(),

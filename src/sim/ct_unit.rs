@@ -11,7 +11,7 @@ use super::signal::SpecList;
 use crate::calc::hydraulics::{self, GPM_PER_BPM};
 use crate::calc::softstring::{self, Motion, StringInHole};
 use crate::calc::survey::Survey;
-use crate::calc::tubular::Tubular;
+use crate::calc::tubular::{CT_1_75_X_0_156, Tubular};
 use crate::tag::Value;
 use std::f64::consts::PI;
 
@@ -96,7 +96,7 @@ impl CtConfig {
         let td = survey.total_md_ft();
         Self {
             survey,
-            tubing: Tubular::new(1.75, 0.156),
+            tubing: CT_1_75_X_0_156,
             hole_id_in: 3.958,
             string_length_ft: 14_000.0,
             reel_core_diameter_in: 96.0,
@@ -165,7 +165,7 @@ impl CtUnit {
         let pipe = StringInHole {
             buoyed_weight_lb_ft: t.weight_buoyed_lb_ft(cfg.fluid_ppg, cfg.fluid_ppg),
             ei_lbf_in2: t.ei_lbf_in2(),
-            clearance_in: (cfg.hole_id_in - t.od_in) / 2.0,
+            clearance_in: (cfg.hole_id_in - t.od_in()) / 2.0,
             friction_coefficient: cfg.friction_coefficient,
             element_ft: 100.0,
         };
@@ -479,7 +479,7 @@ impl CtUnit {
 
     /// Bottoms-up time at the current rate: annular volume / pump rate.
     fn bottoms_up_secs(&self) -> f64 {
-        let bbl_per_ft = (self.cfg.hole_id_in.powi(2) - self.cfg.tubing.od_in.powi(2)) / 1029.4;
+        let bbl_per_ft = (self.cfg.hole_id_in.powi(2) - self.cfg.tubing.od_in().powi(2)) / 1029.4;
         let rate = self.pump_bpm.max(0.5);
         bbl_per_ft * self.depth_ft / rate * 60.0
     }
@@ -525,11 +525,11 @@ impl CtUnit {
             1.0
         };
         let ct_loss = grad * (in_well + on_reel * reel_factor);
-        let ann_loss = hydraulics::newtonian_annulus_gradient(q, self.cfg.hole_id_in, t.od_in, self.cfg.fluid_ppg, 1.0)
+        let ann_loss = hydraulics::newtonian_annulus_gradient(q, self.cfg.hole_id_in, t.od_in(), self.cfg.fluid_ppg, 1.0)
             * self.depth_ft;
         let nozzle = hydraulics::nozzle_pressure_drop(q, self.cfg.fluid_ppg, self.cfg.nozzle_tfa_in2);
         self.circ_psi = self.whp_psi + ann_loss + ct_loss + nozzle;
-        self.annular_velocity_fpm = hydraulics::annular_velocity_fps(q, self.cfg.hole_id_in, t.od_in) * 60.0;
+        self.annular_velocity_fpm = hydraulics::annular_velocity_fps(q, self.cfg.hole_id_in, t.od_in()) * 60.0;
     }
 
     fn on_reel_ft(&self) -> f64 {
@@ -538,7 +538,7 @@ impl CtUnit {
 
     /// Outer layer number (1 = on the core) and its centreline diameter, in.
     fn reel_layer(&self) -> (i64, f64) {
-        let od = self.cfg.tubing.od_in;
+        let od = self.cfg.tubing.od_in();
         let wraps_per_layer = (self.cfg.reel_width_in / od).floor().max(1.0);
         let mut remaining = self.on_reel_ft();
         let mut layer = 1;
