@@ -12,7 +12,8 @@
 //!   served to other programs);
 //! - `hub` (the scan loop and the traits services plug in by), `historian` (SQLite history), `alarm`
 //!   (ISA-18.2 alarm management), `trip` (trips and E-stops), `calculated` (calculated tags, derived on the
-//!   hub), `screen` (P&ID screen and symbol definitions);
+//!   hub), `ctstring` (coiled-tubing strings: fatigue per cell, running feet and cuts, live from depth
+//!   samples), `screen` (P&ID screen and symbol definitions);
 //! - `project` (loading, checking and hot-reloading project files into those rooms' definitions);
 //! - `runtime` (wiring a project into running threads: the only room that knows every service),
 //!   `headless` (running without a UI), `ui` (egui) and `cli` (the command line).
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod calc;
 pub mod calculated;
 pub mod cli;
+pub mod ctstring;
 pub mod driver;
 pub mod expr;
 pub mod headless;

@@ -132,6 +132,7 @@ fn keep_records(project: &Project, opts: &mut RuntimeOptions) -> Result<Records>
     let records = project.records()?;
     tracing::info!(path = %records.dir.display(), "keeping records");
     opts.alarm_journal = Some(records.alarm_journal());
+    opts.ct_records = Some(records.ct_strings());
     opts.audit = Some(project.audit_trail(&records));
     Ok(records)
 }
@@ -421,6 +422,7 @@ fn write(args: &WriteArgs) -> Result<ExitCode> {
     // The running console keeps history, journal and trip state: this process writes none of them.
     opts.history = None;
     opts.alarm_journal = None;
+    opts.ct_records = None;
     opts.write_only = Some(def.id);
     let (code, outcome) = match write_once(project, opts, def.id, value, by, timeout)? {
         WriteAnswer::Outcome(WriteOutcome::Confirmed) => (ExitCode::SUCCESS, "confirmed by the device".to_owned()),

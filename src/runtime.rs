@@ -94,6 +94,9 @@ pub struct RuntimeOptions {
     pub history: Option<PathBuf>,
     /// Journal alarms (and keep their state across restarts) in this database (`None`: not kept).
     pub alarm_journal: Option<PathBuf>,
+    /// Keep the CT strings' fatigue, running feet and cuts in this database (`None`: kept in memory only,
+    /// e.g. tests that do not restart).
+    pub ct_records: Option<PathBuf>,
     /// The audit trail operator actions are recorded in (`None`: not recorded, e.g. tests).
     pub audit: Option<crate::auth::audit::AuditTrail>,
     /// A command-line write to this tag (`wellconsole write`): only the tag's own driver runs, beside the
@@ -132,6 +135,8 @@ pub enum RuntimeError {
     Journal(#[from] crate::alarm::journal::JournalError),
     #[error(transparent)]
     Audit(#[from] crate::auth::audit::AuditError),
+    #[error(transparent)]
+    CtString(#[from] crate::ctstring::restore::StartError),
     #[error("trip state {path}: {source}")]
     TripState { path: PathBuf, source: rusqlite::Error },
 }
@@ -148,6 +153,9 @@ pub struct Runtime {
     pub screens: crate::screen::ScreenCell,
     /// Problems in edited screen or symbol files (the screens shown are the last good ones).
     pub screen_problems: ConfigProblems,
+    /// The CT strings' engineering, for the console's CT string page (`None`: no `[ct.<unit>]`).
+    pub ct_strings: Option<crate::ctstring::CtStringViewCell>,
+    ct_store: Option<crate::ctstring::store::StoreWriter>,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     trip_state: Option<TripStateWriter>,
@@ -178,6 +186,7 @@ impl Runtime {
             ports,
             starts,
             calc_link,
+            ct_link,
         } = wire_drivers(&project, &directory, &shutdown, only_driver);
         let (historian, history) = match &opts.history {
             Some(path) => {
@@ -257,6 +266,17 @@ impl Runtime {
         {
             hub.derive(Box::new(CalcService::new(project.site.calculated.clone(), link)));
         }
+        // After the calculated tags: the string's engineering may read them, they never read its tags.
+        let (ct_strings, ct_store) = match ct_link {
+            Some(link) if opts.write_only.is_none() => {
+                let (service, writer) =
+                    crate::ctstring::restore::start(&project.site.ct_units, link, opts.ct_records.as_deref())?;
+                let views = service.view_cell();
+                hub.derive(Box::new(service));
+                (Some(views), writer)
+            }
+            _ => (None, None),
+        };
         for s in subscribers {
             hub.subscribe(s);
         }
@@ -292,6 +312,8 @@ impl Runtime {
             trips: trip_view,
             screens,
             screen_problems,
+            ct_strings,
+            ct_store,
             historian,
             journal,
             trip_state,
@@ -335,6 +357,11 @@ impl Runtime {
         if let Some(t) = self.trip_state.take() {
             t.stop();
         }
+        if let Some(w) = self.ct_store.take()
+            && let Err(e) = w.shutdown(std::time::Instant::now() + std::time::Duration::from_secs(3))
+        {
+            tracing::error!(error = %e, "CT string records: not all saved at shutdown");
+        }
         if let Some(a) = self.audit.take() {
             a.stop();
         }
@@ -354,6 +381,7 @@ struct Wired {
     ports: Vec<DriverPort>,
     starts: Vec<(crate::project::DriverConfig, DriverLink)>,
     calc_link: Option<DriverLink>,
+    ct_link: Option<DriverLink>,
 }
 
 fn wire_drivers(
@@ -366,6 +394,7 @@ fn wire_drivers(
         ports: Vec::new(),
         starts: Vec::new(),
         calc_link: None,
+        ct_link: None,
     };
     for d in &project.site.drivers {
         let (ctx, crx) = bounded(COMMAND_QUEUE);
@@ -401,6 +430,8 @@ fn wire_drivers(
         // Every driver keeps its port (the hub finds ports by driver id); a write starts only its own.
         if matches!(d.kind, DriverKind::Calc) {
             wired.calc_link = Some(link);
+        } else if matches!(d.kind, DriverKind::CtString) {
+            wired.ct_link = Some(link);
         } else if only_driver.is_none_or(|id| id == d.id) {
             wired.starts.push((d.clone(), link));
         }
@@ -441,7 +472,7 @@ fn start_driver(
             let driver = OpcUaDriver::new(cfg);
             spawn(&name, move || driver.run(link))
         }
-        DriverKind::Calc => return Ok(None),
+        DriverKind::Calc | DriverKind::CtString => return Ok(None),
     };
     thread.map(Some)
 }

@@ -27,7 +27,12 @@ impl CalcError {
 }
 
 /// Checks one input: finite and satisfying `ok`, or `CalcError::Invalid` with the rule in words.
-pub fn check(field: &'static str, value: f64, ok: impl FnOnce(f64) -> bool, rule: &'static str) -> Result<f64, CalcError> {
+pub fn check(
+    field: &'static str,
+    value: f64,
+    ok: impl FnOnce(f64) -> bool,
+    rule: &'static str,
+) -> Result<f64, CalcError> {
     if value.is_finite() && ok(value) {
         Ok(value)
     } else {

@@ -4,9 +4,13 @@
 //! produce physically plausible data, the `ctstring` room runs them on live data, and `wellconsole calc` runs
 //! them on JSON. Every function validates its inputs and answers `CalcError` naming the field, never NaN.
 
+pub mod broomstick;
 pub mod error;
+pub mod fatigue;
 pub mod hydraulics;
 pub mod ipr;
+pub mod limits;
+pub mod reel;
 pub mod softstring;
 pub mod survey;
 pub mod tubular;

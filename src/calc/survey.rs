@@ -2,7 +2,8 @@
 
 use std::f64::consts::PI;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Station {
     pub md_ft: f64,
     pub inc_deg: f64,

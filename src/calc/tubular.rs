@@ -26,7 +26,9 @@ impl Tubular {
         if wall_in * 2.0 >= od_in {
             return Err(CalcError::Inconsistent {
                 field: "wall_in",
-                reason: format!("a wall of {wall_in} in is not less than half the OD ({od_in} in): the pipe has no bore"),
+                reason: format!(
+                    "a wall of {wall_in} in is not less than half the OD ({od_in} in): the pipe has no bore"
+                ),
             });
         }
         Ok(Self { od_in, wall_in })

@@ -12,10 +12,11 @@ static DEMO_DATA: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/data");
 static DEMO_SCREENS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/screens");
 static DEMO_SYMBOLS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/symbols");
 static DEMO_ALARMS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/alarms");
+static DEMO_REELS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/reels");
 
 /// Project folders whose files are loaded (besides `site.toml`). `certs` (TLS material for drivers) comes
 /// last: the embedded demo has none.
-pub const PROJECT_DIRS: [&str; 5] = ["data", "screens", "symbols", "alarms", "certs"];
+pub const PROJECT_DIRS: [&str; 6] = ["data", "screens", "symbols", "alarms", "reels", "certs"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -46,9 +47,10 @@ impl ProjectFiles {
         let mut files = BTreeMap::new();
         files.insert("site.toml".to_owned(), DEMO_SITE.to_owned());
         let mut unreadable = Vec::new();
-        for (name, dir) in PROJECT_DIRS
-            .iter()
-            .zip([&DEMO_DATA, &DEMO_SCREENS, &DEMO_SYMBOLS, &DEMO_ALARMS])
+        for (name, dir) in
+            PROJECT_DIRS
+                .iter()
+                .zip([&DEMO_DATA, &DEMO_SCREENS, &DEMO_SYMBOLS, &DEMO_ALARMS, &DEMO_REELS])
         {
             collect_embedded(name, dir, &mut files, &mut unreadable);
         }

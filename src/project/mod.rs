@@ -12,6 +12,7 @@ mod calc_tags;
 pub mod diag;
 pub mod files;
 mod parts;
+pub mod reels;
 pub mod reload;
 pub mod screens;
 pub mod site;

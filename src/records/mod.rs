@@ -194,6 +194,11 @@ impl Records {
         self.dir.join("alarms.db")
     }
 
+    /// CT strings: fatigue per cell, running feet, cuts and the fatigue cycles log (`crate::ctstring`).
+    pub fn ct_strings(&self) -> PathBuf {
+        self.dir.join("ctstring.db")
+    }
+
     pub fn screen_layout(&self) -> PathBuf {
         self.dir.join("screen-layout.json")
     }

@@ -4,11 +4,16 @@
 //! and again; the job-phase signal says STOPPED, STUCK or SHUT DOWN instead while the pipe is not doing
 //! what the sequencer's phase says. Weight indicator = soft-string effective force at surface − wellhead
 //! pressure end load ∓ stripper friction + reel back-tension (ENGINEERING.md §2); circulating pressure =
-//! wellhead pressure + annulus + CT friction (reel part with Schmidt's curved-pipe factor) + BHA nozzle (§3).
+//! wellhead pressure + annulus + CT friction + BHA nozzle (§3, `hydraulics::circulate`, water at 1 cp, nozzle
+//! Cd 0.95), with the pipe on the reel split into its layers so each wrap takes its own curvature.
 
 use super::noise::{Noise, lag, ramp};
 use super::signal::SpecList;
-use crate::calc::hydraulics::{self, GPM_PER_BPM};
+use crate::calc::CalcError;
+use crate::calc::hydraulics::{
+    self, Circuit, CircuitResult, DEFAULT_MIN_CLEANING_VELOCITY_FPM, DEFAULT_NOZZLE_CD, Fluid, GPM_PER_BPM,
+};
+use crate::calc::reel::{REEL_96_X_64_FOR_1_75, ReelGeometry, ReelLayer};
 use crate::calc::softstring::{self, Motion, StringInHole};
 use crate::calc::survey::Survey;
 use crate::calc::tubular::{CT_1_75_X_0_156, Tubular};
@@ -80,8 +85,8 @@ pub struct CtConfig {
     pub tubing: Tubular,
     pub hole_id_in: f64,
     pub string_length_ft: f64,
-    pub reel_core_diameter_in: f64,
-    pub reel_width_in: f64,
+    /// The reel the string is spooled on (its OD is the string's).
+    pub reel: ReelGeometry,
     pub fluid_ppg: f64,
     pub friction_coefficient: f64,
     pub start_depth_ft: f64,
@@ -99,8 +104,7 @@ impl CtConfig {
             tubing: CT_1_75_X_0_156,
             hole_id_in: 3.958,
             string_length_ft: 14_000.0,
-            reel_core_diameter_in: 96.0,
-            reel_width_in: 64.0,
+            reel: REEL_96_X_64_FOR_1_75,
             fluid_ppg: 8.4,
             friction_coefficient: 0.28,
             start_depth_ft: 2_500.0,
@@ -134,7 +138,8 @@ enum Stuck {
 
 pub struct CtUnit {
     cfg: CtConfig,
-    pipe: StringInHole,
+    /// Err for a config with no soft-string answer (e.g. fluid heavy enough to float the pipe).
+    pipe: Result<StringInHole, crate::calc::CalcError>,
     phase: JobPhase,
     phase_secs: f64,
     phase_start_depth_ft: f64,
@@ -157,18 +162,21 @@ pub struct CtUnit {
     circ_psi: f64,
     annular_velocity_fpm: f64,
     helical_ft: f64,
+    /// Outermost layer of pipe on the reel.
+    reel_outer: ReelLayer,
 }
 
 impl CtUnit {
     pub fn new(cfg: CtConfig) -> Self {
         let t = cfg.tubing;
-        let pipe = StringInHole {
-            buoyed_weight_lb_ft: t.weight_buoyed_lb_ft(cfg.fluid_ppg, cfg.fluid_ppg),
-            ei_lbf_in2: t.ei_lbf_in2(),
-            clearance_in: (cfg.hole_id_in - t.od_in()) / 2.0,
-            friction_coefficient: cfg.friction_coefficient,
-            element_ft: 100.0,
-        };
+        let pipe = StringInHole::for_tubular(
+            &t,
+            cfg.hole_id_in,
+            cfg.fluid_ppg,
+            cfg.fluid_ppg,
+            cfg.friction_coefficient,
+            100.0,
+        );
         let depth = cfg.start_depth_ft.clamp(0.0, cfg.fill_top_ft);
         let mut unit = Self {
             pipe,
@@ -196,6 +204,12 @@ impl CtUnit {
             circ_psi: 0.0,
             annular_velocity_fpm: 0.0,
             helical_ft: 0.0,
+            // replaced by the first `update_loads` below
+            reel_outer: ReelLayer {
+                layer: 1,
+                diameter_in: cfg.reel.core_diameter_in() + cfg.reel.od_in(),
+                length_ft: 0.0,
+            },
             cfg,
         };
         unit.update_loads();
@@ -497,8 +511,12 @@ impl CtUnit {
     fn update_loads(&mut self) {
         let t = self.cfg.tubing;
         let motion = self.motion();
-        let drag = softstring::drag(&self.cfg.survey, &self.pipe, self.depth_ft, self.tip_force_lbf, motion);
-        self.helical_ft = drag.helical_ft;
+        // No soft-string answer (an invalid string, a tip below the survey, a string locked up past any push):
+        // the weight and the helical length hold their last values rather than show a number the model lacks.
+        let drag = match &self.pipe {
+            Ok(pipe) => softstring::drag(&self.cfg.survey, pipe, self.depth_ft, self.tip_force_lbf, motion).ok(),
+            Err(_) => None,
+        };
         let stripper_friction = 500.0 + 0.4 * self.whp_psi;
         let friction = match motion {
             Motion::RunningIn => -stripper_friction,
@@ -509,48 +527,61 @@ impl CtUnit {
             Stuck::Free => 0.0,
             Stuck::Stuck { delta_lbf, .. } => delta_lbf,
         };
-        self.weight_lbf =
-            drag.surface_force_lbf - self.whp_psi * t.outer_area_in2() + friction + REEL_BACK_TENSION_LBF + stuck_delta;
+        if let Some(drag) = drag {
+            self.helical_ft = drag.helical_ft;
+            self.weight_lbf = drag.surface_force_lbf - self.whp_psi * t.outer_area_in2()
+                + friction
+                + REEL_BACK_TENSION_LBF
+                + stuck_delta;
+        }
 
-        let q = self.pump_bpm * GPM_PER_BPM;
-        let id = t.id_in();
-        let in_well = self.depth_ft + SURFACE_RUN_FT;
+        // Every input of the circuit is either the unit's configuration or a state the sequencer keeps in
+        // range, so only a bad configuration fails here; it keeps the last readings rather than publishing
+        // NaN, and the demo's is checked by `the_demo_configuration_circulates`.
+        let circulation = self.circulation();
+        debug_assert!(
+            circulation.is_ok(),
+            "the CT unit's configuration does not circulate: {circulation:?}"
+        );
+        if let Ok((result, outer)) = circulation {
+            self.circ_psi = result.pump_pressure_psi;
+            self.annular_velocity_fpm = result.annular_velocity_fpm;
+            self.reel_outer = outer;
+        }
+    }
+
+    /// The circulating system at the current rate and depth (the pipe on the reel layer by layer), and the
+    /// outermost reel layer.
+    fn circulation(&self) -> Result<(CircuitResult, ReelLayer), CalcError> {
+        let t = self.cfg.tubing;
         let on_reel = self.on_reel_ft();
-        let (_, reel_diam) = self.reel_layer();
-        let grad = hydraulics::newtonian_pipe_gradient(q, id, self.cfg.fluid_ppg, 1.0, 0.0);
-        let re = hydraulics::reynolds_pipe(self.cfg.fluid_ppg, hydraulics::pipe_velocity_fps(q, id), id, 1.0);
-        let reel_factor = if re > hydraulics::RE_TURBULENT {
-            hydraulics::schmidt_curved_factor(re, id, reel_diam)
-        } else {
-            1.0
+        let circuit = Circuit {
+            rate_gpm: self.pump_bpm * GPM_PER_BPM,
+            fluid: Fluid::WATER,
+            density_ppg: self.cfg.fluid_ppg,
+            ct_od_in: t.od_in(),
+            ct_wall_in: t.wall_in(),
+            ct_in_well_ft: self.depth_ft + SURFACE_RUN_FT,
+            reel_layers: self.cfg.reel.layers(on_reel)?,
+            hole_id_in: self.cfg.hole_id_in,
+            annulus_length_ft: self.depth_ft,
+            tvd_ft: self.cfg.survey.tvd_at(self.depth_ft),
+            nozzle_tfa_in2: self.cfg.nozzle_tfa_in2,
+            nozzle_cd: DEFAULT_NOZZLE_CD,
+            wellhead_pressure_psi: self.whp_psi,
+            min_cleaning_velocity_fpm: DEFAULT_MIN_CLEANING_VELOCITY_FPM,
+            rel_roughness: 0.0,
         };
-        let ct_loss = grad * (in_well + on_reel * reel_factor);
-        let ann_loss = hydraulics::newtonian_annulus_gradient(q, self.cfg.hole_id_in, t.od_in(), self.cfg.fluid_ppg, 1.0)
-            * self.depth_ft;
-        let nozzle = hydraulics::nozzle_pressure_drop(q, self.cfg.fluid_ppg, self.cfg.nozzle_tfa_in2);
-        self.circ_psi = self.whp_psi + ann_loss + ct_loss + nozzle;
-        self.annular_velocity_fpm = hydraulics::annular_velocity_fps(q, self.cfg.hole_id_in, t.od_in()) * 60.0;
+        Ok((hydraulics::circulate(&circuit)?, self.cfg.reel.outer_layer(on_reel)?))
     }
 
     fn on_reel_ft(&self) -> f64 {
         (self.cfg.string_length_ft - self.depth_ft - SURFACE_RUN_FT).max(0.0)
     }
 
-    /// Outer layer number (1 = on the core) and its centreline diameter, in.
+    /// Outer layer number (1 = on the core) and its centreline diameter, in, as of the last update.
     fn reel_layer(&self) -> (i64, f64) {
-        let od = self.cfg.tubing.od_in();
-        let wraps_per_layer = (self.cfg.reel_width_in / od).floor().max(1.0);
-        let mut remaining = self.on_reel_ft();
-        let mut layer = 1;
-        loop {
-            let diam = self.cfg.reel_core_diameter_in + (2.0 * layer as f64 - 1.0) * od;
-            let layer_len = wraps_per_layer * PI * diam / 12.0;
-            if remaining <= layer_len || layer >= 60 {
-                return (layer, diam);
-            }
-            remaining -= layer_len;
-            layer += 1;
-        }
+        (i64::from(self.reel_outer.layer), self.reel_outer.diameter_in)
     }
 }
 
@@ -676,9 +707,29 @@ mod tests {
     fn reel_layers_fill_from_the_core() {
         let mut u = unit();
         let (outer_layer, outer_d) = u.reel_layer();
+        assert_eq!(outer_d, u.cfg.reel.layer_diameter_in(outer_layer as u32).unwrap());
         u.depth_ft = 13_900.0;
-        let (inner_layer, inner_d) = u.reel_layer();
-        assert!(outer_layer > inner_layer && outer_d > inner_d);
-        assert_eq!(inner_layer, 1);
+        let (_, inner) = u.circulation().unwrap();
+        assert!(outer_layer > i64::from(inner.layer) && outer_d > inner.diameter_in);
+        assert_eq!(inner.layer, 1);
+    }
+
+    #[test]
+    fn the_demo_configuration_circulates() {
+        let mut u = unit();
+        u.pump_bpm = 2.0;
+        u.update_loads();
+        let (c, outer) = u.circulation().unwrap();
+        assert_eq!(u.circ_pressure_psi(), c.pump_pressure_psi);
+        assert!(c.pump_pressure_psi > u.wellhead_pressure_psi() + c.nozzle_psi);
+        assert_eq!(u.reel_layer(), (i64::from(outer.layer), outer.diameter_in));
+        // the jetting nozzle at Cd 0.95 (Bourgoyne), not the Cd = 1 constant
+        let nozzle = hydraulics::nozzle_pressure_drop_psi(2.0 * GPM_PER_BPM, u.cfg.fluid_ppg, 0.15, 0.95).unwrap();
+        assert_eq!(c.nozzle_psi, nozzle);
+        // the reel's pipe is split layer by layer: each wrap takes its own curvature
+        let on_reel = u.on_reel_ft();
+        let layers = u.cfg.reel.layers(on_reel).unwrap();
+        assert_eq!(layers.last(), Some(&outer));
+        assert!(layers.len() > 1 && c.reel_psi > 0.0);
     }
 }

@@ -11,6 +11,7 @@ use super::alarm_desk::AlarmDesk;
 use super::alarm_pages::{AlarmKpis, AlarmLog, AlarmSummary};
 use super::audit_page::AuditPage;
 use super::context::{Console, ConsoleSettings};
+use super::ct_string::CtStringPage;
 use super::display_page::{self, DisplayPage};
 use super::drivers_page::{DriversPage, driver_state_ui};
 use super::frame_stats::FrameStats;
@@ -60,6 +61,8 @@ pub struct ConsoleInputs {
     pub alarms: Option<AlarmHandle>,
     /// Trips and E-stops (`None`: no trip engine).
     pub trips: Option<TripViewCell>,
+    /// The CT strings' views: fatigue, forces, hydraulics, limits (`None`: no CT string service).
+    pub ct_strings: Option<crate::ctstring::view::CtStringViewCell>,
     /// The project's screens (empty: the console opens on the generic overview).
     pub screens: ScreenCell,
     /// Problems in edited screen files, shown over the screen (`None`: files are not watched).
@@ -93,6 +96,7 @@ pub struct ConsoleApp {
     trips: TripDesk,
     tags: TagBrowserState,
     trend: TrendPageState,
+    ct_string: CtStringPage,
     drivers: DriversPage,
     simulator: SimulatorPage,
     audit: AuditPage,
@@ -139,6 +143,7 @@ impl ConsoleApp {
         };
         let display = DisplayPage::new(inputs.screen_problems.clone());
         let simulator = SimulatorPage::new(inputs.simulator.clone());
+        let ct_string = CtStringPage::new(inputs.ct_strings.clone());
         Self {
             themed: false,
             console,
@@ -157,6 +162,7 @@ impl ConsoleApp {
             page_menu: false,
             tags: TagBrowserState::default(),
             trend: TrendPageState::with_reader(reader),
+            ct_string,
             drivers: DriversPage,
             simulator,
             inputs,
@@ -275,6 +281,7 @@ impl ConsoleApp {
                     Page::AlarmKpi => AlarmKpis(&mut self.desk).ui(ui, console, &frame),
                     Page::Tags => self.tags.ui(ui, console, &frame),
                     Page::Trends => self.trend.ui(ui, console, &frame),
+                    Page::CtString => self.ct_string.ui(ui, console, &frame),
                     Page::Drivers => self.drivers.ui(ui, console, &frame),
                     Page::Simulator => self.simulator.ui(ui, console, &frame),
                     Page::Trips => self.trips.ui(ui, console, &frame),

@@ -14,6 +14,7 @@ pub mod alarm_symbol;
 mod app;
 mod audit_page;
 pub mod context;
+mod ct_string;
 mod display_page;
 mod drivers_page;
 mod frame_stats;
@@ -115,6 +116,7 @@ pub fn run(
                 history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
                 alarms: Some(runtime.alarms.clone()),
                 trips: Some(runtime.trips.clone()),
+                ct_strings: runtime.ct_strings.clone(),
                 screens: runtime.screens.clone(),
                 screen_problems: Some(runtime.screen_problems.clone()),
                 settings,

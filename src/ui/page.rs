@@ -26,6 +26,8 @@ pub enum Page {
     AlarmKpi,
     Tags,
     Trends,
+    /// CT string engineering: fatigue map, depth plot with its broomstick, pipe limits, hydraulics.
+    CtString,
     Drivers,
     Simulator,
     Trips,
@@ -34,7 +36,7 @@ pub enum Page {
 
 impl Page {
     /// Every page, in the navigation's order.
-    pub const ALL: [Page; 11] = [
+    pub const ALL: [Page; 12] = [
         Page::Display,
         Page::Overview,
         Page::Alarms,
@@ -43,6 +45,7 @@ impl Page {
         Page::Trips,
         Page::Tags,
         Page::Trends,
+        Page::CtString,
         Page::Drivers,
         Page::Simulator,
         Page::Audit,
@@ -57,6 +60,7 @@ impl Page {
             Page::AlarmKpi => lang.pick("Alarm KPIs", "KPI de alarmas"),
             Page::Tags => "Tags",
             Page::Trends => lang.pick("Trends", "Tendencias"),
+            Page::CtString => lang.pick("CT string", "Sarta de TF"),
             Page::Drivers => lang.pick("Drivers", "Drivers"),
             Page::Simulator => lang.pick("Simulator", "Simulador"),
             Page::Trips => lang.pick("Trips", "Disparos"),

@@ -168,6 +168,40 @@ pub const PASS_OUT: Color32 = Color32::from_rgb(0x00, 0x6D, 0x5B);
 /// Trend cursor line.
 pub const CURSOR: Color32 = Color32::from_rgb(0x20, 0x20, 0x20);
 
+// The CT string page. Quiet inks (ISA-101): the data dark, the model lighter, where the pipe is a faint
+// ground; only the fatigue thresholds and the alarm fraction of yield wear alarm colours.
+
+/// Fatigue along the string now, and predicted after a planned job.
+pub const FATIGUE: Color32 = Color32::from_rgb(0x1F, 0x4E, 0x79);
+pub const FATIGUE_PLANNED: Color32 = Color32::from_rgb(0x7A, 0x4E, 0x1D);
+/// Weld markers on the fatigue map.
+pub const WELD: Color32 = Color32::from_rgb(0x3B, 0x3B, 0x3B);
+/// The live weight (trail and current point) and the pipe's operating point: on top of every model line.
+pub const LIVE: Color32 = Color32::from_rgb(0x10, 0x10, 0x10);
+/// Free-hanging weight and the 100 % yield envelope: references, not data.
+pub const REFERENCE: Color32 = Color32::from_rgb(0x5C, 0x5C, 0x5C);
+
+/// Where the string is now, shaded behind the fatigue map: in the well (the P&ID's ground), on the guide
+/// arch (equipment grey), on the reel (the P&ID's liquid blue-grey).
+pub fn span_well() -> Color32 {
+    Color32::from_rgb(0xC9, 0xC2, 0xB4).gamma_multiply(0.55)
+}
+pub fn span_arch() -> Color32 {
+    Color32::from_rgb(0x80, 0x80, 0x80).gamma_multiply(0.45)
+}
+pub fn span_reel() -> Color32 {
+    Color32::from_rgb(0x9F, 0xB3, 0xC4).gamma_multiply(0.45)
+}
+
+/// A broomstick model curve, `k` of `n` friction factors (lowest first): pick-up in the pulling-out ink,
+/// slack-off in the running-in ink, lighter than the live weight and darker as μ rises, so the fan reads
+/// in order without a legend.
+pub fn model_curve(pick_up: bool, k: usize, n: usize) -> Color32 {
+    let base = if pick_up { PASS_OUT } else { PASS_IN };
+    let t = if n > 1 { k as f32 / (n - 1) as f32 } else { 1.0 };
+    base.gamma_multiply(0.35 + 0.4 * t)
+}
+
 /// P&ID drawing inks (`screen::Ink`): greys for equipment, muted blues/browns for fluids (ISA-101: the
 /// process is quiet; only alarms are loud). Running is a dark fill, stopped a white one, so state reads
 /// without colour.

@@ -14,6 +14,7 @@ mod calculated;
 mod check_never_panics;
 mod cli;
 mod console_ui;
+mod ct_string_ui;
 mod files_never_panic;
 mod locale_ui;
 mod modbus_peer;

@@ -36,6 +36,9 @@ pub enum DriverKind {
     /// The implicit driver of calculated tags: no thread and no options; the hub computes its tags from
     /// the others (`crate::calculated`).
     Calc,
+    /// The implicit driver of the CT string service's tags (`[ct.<unit>]`): no thread, computed on the hub
+    /// (`crate::ctstring`).
+    CtString,
 }
 
 /// The name of the calculated tags' implicit driver (a `[[driver]]` may not take it).
@@ -46,7 +49,11 @@ impl DriverKind {
     pub fn as_sim(&self) -> Option<&SimDriverConfig> {
         match self {
             DriverKind::Sim(c) => Some(c),
-            DriverKind::Modbus(_) | DriverKind::Mqtt(_) | DriverKind::OpcUa(_) | DriverKind::Calc => None,
+            DriverKind::Modbus(_)
+            | DriverKind::Mqtt(_)
+            | DriverKind::OpcUa(_)
+            | DriverKind::Calc
+            | DriverKind::CtString => None,
         }
     }
 
@@ -55,7 +62,11 @@ impl DriverKind {
     pub fn polls(&self) -> bool {
         match self {
             DriverKind::Modbus(_) => true,
-            DriverKind::Sim(_) | DriverKind::Mqtt(_) | DriverKind::OpcUa(_) | DriverKind::Calc => false,
+            DriverKind::Sim(_)
+            | DriverKind::Mqtt(_)
+            | DriverKind::OpcUa(_)
+            | DriverKind::Calc
+            | DriverKind::CtString => false,
         }
     }
 
@@ -69,6 +80,7 @@ impl DriverKind {
             DriverKind::Mqtt(_) => "mqtt",
             DriverKind::OpcUa(_) => "opcua",
             DriverKind::Calc => CALC_DRIVER,
+            DriverKind::CtString => super::CT_DRIVER,
         }
     }
 }

@@ -11,9 +11,11 @@
 //! problems to the list it is given: the order they are listed in is the order of the checks here.
 //!
 //! A `[[tag]]` with `expr = "…"` is a calculated tag: it belongs to the implicit driver `calc` (made only
-//! when the site has one), and its expression is compiled by `calc_tags` once every tag is known.
+//! when the site has one), and its expression is compiled by `calc_tags` once every tag is known. A
+//! `[ct.<unit>]` table (`ct`) adds the tags the CT string service computes, on the implicit driver `ctstring`.
 
 mod credentials;
+mod ct;
 mod drivers;
 mod historian;
 mod modbus;
@@ -24,6 +26,7 @@ mod security;
 mod sim;
 mod tags;
 
+pub use ct::CT_DRIVER;
 pub use drivers::{CALC_DRIVER, DriverConfig, DriverKind};
 pub use historian::HistorySettings;
 pub use records::RecordsSettings;
@@ -50,6 +53,8 @@ pub struct Site {
     pub tags: Arc<TagDirectory>,
     /// The calculated tags (`[[tag]] expr = "…"`), compiled, in dependency order.
     pub calculated: Arc<CalcSet>,
+    /// CT units whose string the console engineers live (`[ct.<unit>]`).
+    pub ct_units: Vec<crate::ctstring::config::CtUnitConfig>,
     pub historian: HistorySettings,
     pub records: RecordsSettings,
     pub security: SecuritySettings,
@@ -68,6 +73,8 @@ struct RawSite {
     historian: Option<historian::RawHistorian>,
     records: Option<records::RawRecords>,
     security: Option<security::RawSecurity>,
+    #[serde(default)]
+    ct: std::collections::BTreeMap<String, Spanned<ct::RawCtUnit>>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +140,7 @@ fn validate(
     let (mut defs, pending) = tags::check(raw.tag, &mut drivers, src, &mut errs);
     // Every tag is known now: calculated tags may read any of them, other calculated tags included.
     let calculated = calc_tags::compile(pending, &mut defs, src, &mut errs);
+    let ct_units = ct::check(raw.ct, &mut defs, &mut drivers, src, files, &mut errs);
     let historian = historian::settings(raw.historian.as_ref(), src, &mut errs);
     let records = records::settings(raw.records.as_ref(), raw.site.name.get_ref(), src, &mut errs);
     let security = security::settings(raw.security.as_ref(), src, &mut errs);
@@ -143,6 +151,7 @@ fn validate(
             drivers: drivers.configs,
             tags: Arc::new(TagDirectory::new(defs)),
             calculated: Arc::new(calculated),
+            ct_units,
             historian,
             records,
             security,

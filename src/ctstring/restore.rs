@@ -1,0 +1,130 @@
+//! Starting the CT string service: each unit's string as the records have it (its sections after cuts, its
+//! damage and running feet), else as the reel record and its history CSV give it on first use, in which
+//! case the records are given the whole string before any progress. Owns that choice and nothing else.
+
+use super::config::CtUnitConfig;
+use super::csv::{self, CsvError};
+use super::layout::StringLayout;
+use super::service::CtStringService;
+use super::store::{self, StoreError, StoreMsg, StoreWriter, StringStore};
+use super::tracker::FatigueTracker;
+use crate::calc::CalcError;
+use crate::driver::DriverLink;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("CT string records: {0}")]
+    Store(#[from] StoreError),
+    #[error("[ct.{unit}] reel {reel}: {source}")]
+    Layout {
+        unit: String,
+        reel: String,
+        source: CalcError,
+    },
+    #[error("[ct.{unit}] reel {reel}: history CSV {source}")]
+    History {
+        unit: String,
+        reel: String,
+        source: CsvError,
+    },
+    #[error(
+        "[ct.{unit}] reel {reel}: the records hold {saved} cells but the string has {cells} at {cell_ft} ft each (was cell_ft changed?)"
+    )]
+    CellsChanged {
+        unit: String,
+        reel: String,
+        saved: usize,
+        cells: usize,
+        cell_ft: f64,
+    },
+}
+
+/// The service with every unit's string restored, and the records' writer when `records` names a file.
+pub fn start(
+    units: &[CtUnitConfig],
+    link: DriverLink,
+    records: Option<&Path>,
+) -> Result<(CtStringService, Option<StoreWriter>), StartError> {
+    let (writer, sender) = match records {
+        Some(path) => {
+            let (w, s) = StringStore::open(path)?;
+            (Some(w), Some(s))
+        }
+        None => (None, None),
+    };
+    let mut restored = Vec::with_capacity(units.len());
+    for cfg in units {
+        let (tracker, first_use) = restore(cfg, records)?;
+        if first_use && let Some(s) = &sender {
+            let layout = tracker.layout();
+            let msg = StoreMsg::Replace {
+                reel_id: cfg.reel.id.clone(),
+                sections: layout.sections().to_vec(),
+                welds: layout.welds().to_vec(),
+                damage: tracker.damage().to_vec(),
+                running_ft: tracker.running_ft(),
+                reason: match &cfg.reel.history_csv {
+                    Some(csv) => format!("first use: reel record with history {csv}"),
+                    None => "first use: new reel record".to_owned(),
+                },
+            };
+            // The queue is empty at start: a refusal here means the writer is gone, which its stats say.
+            let _ = s.send(msg);
+        }
+        restored.push((Arc::new(cfg.clone()), tracker));
+    }
+    Ok((CtStringService::new(restored, link, sender), writer))
+}
+
+/// A unit's tracker, and whether this is the string's first use (nothing in the records yet).
+fn restore(cfg: &CtUnitConfig, records: Option<&Path>) -> Result<(FatigueTracker, bool), StartError> {
+    let layout_err = |source| StartError::Layout {
+        unit: cfg.unit.clone(),
+        reel: cfg.reel.id.clone(),
+        source,
+    };
+    let saved = match records {
+        Some(path) => store::load(path, &cfg.reel.id)?,
+        None => None,
+    };
+    if let Some(saved) = saved {
+        let first = cfg.reel.layout(cfg.cell_ft).map_err(layout_err)?;
+        let layout = StringLayout::new(
+            &saved.sections,
+            &saved.welds,
+            *first.reel(),
+            first.guide_arch_radius_in(),
+            first.path().clone(),
+            first.pressure_factor().clone(),
+            cfg.cell_ft,
+        )
+        .map_err(layout_err)?;
+        if saved.damage.len() != layout.cells().len() {
+            return Err(StartError::CellsChanged {
+                unit: cfg.unit.clone(),
+                reel: cfg.reel.id.clone(),
+                saved: saved.damage.len(),
+                cells: layout.cells().len(),
+                cell_ft: cfg.cell_ft,
+            });
+        }
+        let tracker = FatigueTracker::new(Arc::new(layout), saved.damage, saved.running_ft).map_err(layout_err)?;
+        return Ok((tracker, false));
+    }
+    let layout = cfg.reel.layout(cfg.cell_ft).map_err(layout_err)?;
+    let (damage, running_ft) = match &cfg.history_csv {
+        Some(text) => {
+            let imported = csv::import(text, &layout).map_err(|source| StartError::History {
+                unit: cfg.unit.clone(),
+                reel: cfg.reel.id.clone(),
+                source,
+            })?;
+            (imported.damage, imported.running_ft.unwrap_or(0.0))
+        }
+        None => (Vec::new(), 0.0),
+    };
+    let tracker = FatigueTracker::new(Arc::new(layout), damage, running_ft).map_err(layout_err)?;
+    Ok((tracker, true))
+}

@@ -1,0 +1,298 @@
+//! The CT string service on the hub: for each `[ct.<unit>]` it counts the string's bending events from
+//! every depth sample (fatigue per cell, Miner's rule), compares the live weight with the broomstick at the
+//! live depth (early warning of stuck pipe or an unexpected set-down), predicts the pump pressure and the
+//! pipe's von Mises load, and makes those results tags (so alarms, history and screens use them as any
+//! other), a view for the console's CT string page, and records for the string's store.
+//!
+//! Runs as a `Deriver` on the hub thread: per sample only closed forms and O(cells crossed) work; the
+//! broomstick sweep runs on a thread of its own; the store writes on its own thread behind a bounded
+//! channel (a full channel is counted, never waited on). Fail-safe: an output whose inputs are not good is
+//! bad with the input's reason, never a number computed from a stale or failed reading.
+
+use super::config::CtUnitConfig;
+use super::live::{self, Derived, Readings};
+use super::model::{self, ModelCell};
+use super::store::{StoreMsg, StoreSender};
+use super::tracker::{FatigueEvent, FatigueTracker};
+use super::view::{CtStringView, CtStringViewCell, CtStringViews};
+use super::whatif_view::TrackerWhatIf;
+use crate::driver::{DriverLink, DriverState};
+use crate::hub::Deriver;
+use crate::tag::{DriverId, Sample, TagTable, TagUpdate, Timestamp};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The console's view is rebuilt at most this often (the fatigue map is 20,000 cells).
+const VIEW_EVERY: Duration = Duration::from_millis(500);
+/// Outputs are recomputed from the table at least this often, so a quiet input never leaves them old.
+const REFRESH_EVERY: Duration = Duration::from_secs(5);
+/// Points of the live weight trail on the depth plot, and the depth step between two of them.
+const TRAIL_POINTS: usize = 2_000;
+const TRAIL_STEP_FT: f64 = 5.0;
+
+/// One unit's live state.
+struct Unit {
+    cfg: Arc<CtUnitConfig>,
+    tracker: FatigueTracker,
+    model: ModelCell,
+    events: Vec<FatigueEvent>,
+    changed_cells: Vec<u32>,
+    trail: VecDeque<[f64; 2]>,
+    derived: Derived,
+    /// What the what-if of the view runs on: the tracker as it was at the last view.
+    whatif: Option<Arc<TrackerWhatIf>>,
+    dirty_view: bool,
+}
+
+pub struct CtStringService {
+    units: Vec<Unit>,
+    driver: DriverId,
+    /// The `ctstring` driver's link, held so its channels stay open and the Drivers page counts what the
+    /// service makes on it.
+    _link: DriverLink,
+    views: CtStringViewCell,
+    store: Option<StoreSender>,
+    store_full: u64,
+    last_view: Option<Timestamp>,
+    last_refresh: Option<Timestamp>,
+}
+
+impl CtStringService {
+    /// `trackers` are the units' fatigue trackers as restored from the store (or new), in `units` order.
+    pub fn new(units: Vec<(Arc<CtUnitConfig>, FatigueTracker)>, link: DriverLink, store: Option<StoreSender>) -> Self {
+        link.stats.set_state(DriverState::Running);
+        let units = units
+            .into_iter()
+            .map(|(cfg, tracker)| Unit {
+                model: model::start(&cfg),
+                cfg,
+                tracker,
+                events: Vec::new(),
+                changed_cells: Vec::new(),
+                trail: VecDeque::new(),
+                derived: Derived::default(),
+                whatif: None,
+                dirty_view: true,
+            })
+            .collect();
+        Self {
+            units,
+            driver: link.id,
+            _link: link,
+            views: Arc::new(arc_swap::ArcSwap::from_pointee(CtStringViews::default())),
+            store,
+            store_full: 0,
+            last_view: None,
+            last_refresh: None,
+        }
+    }
+
+    /// The views the console's CT string page reads.
+    pub fn view_cell(&self) -> CtStringViewCell {
+        self.views.clone()
+    }
+
+    /// Store messages that did not fit the store's queue (each is counted; the next progress message
+    /// carries the cells again).
+    pub fn store_full(&self) -> u64 {
+        self.store_full
+    }
+
+    fn flush_store(&mut self) {
+        let Some(store) = &self.store else {
+            for u in &mut self.units {
+                u.events.clear();
+                u.changed_cells.clear();
+            }
+            return;
+        };
+        for u in &mut self.units {
+            let reel_id = u.cfg.reel.id.clone();
+            if !u.events.is_empty() {
+                let events = std::mem::take(&mut u.events);
+                if store
+                    .send(StoreMsg::Events {
+                        reel_id: reel_id.clone(),
+                        events,
+                    })
+                    .is_err()
+                {
+                    self.store_full += 1;
+                }
+            }
+            if !u.changed_cells.is_empty() {
+                u.changed_cells.sort_unstable();
+                u.changed_cells.dedup();
+                let damage = u.tracker.damage();
+                let changed = u
+                    .changed_cells
+                    .iter()
+                    .filter_map(|&c| damage.get(c as usize).map(|&d| (c, d)))
+                    .collect();
+                let msg = StoreMsg::Progress {
+                    reel_id,
+                    changed,
+                    running_ft: u.tracker.running_ft(),
+                };
+                if store.send(msg).is_err() {
+                    // Kept: the same cells go again with the next flush.
+                    self.store_full += 1;
+                } else {
+                    u.changed_cells.clear();
+                }
+            }
+        }
+    }
+
+    fn publish_views(&mut self) {
+        let mut views = Vec::with_capacity(self.units.len());
+        for u in &mut self.units {
+            if u.dirty_view || u.whatif.is_none() {
+                u.whatif = Some(Arc::new(TrackerWhatIf::new(u.tracker.clone())));
+                u.dirty_view = false;
+            }
+            views.push(Arc::new(view_of(u)));
+        }
+        self.views.store(Arc::new(CtStringViews { units: views }));
+    }
+}
+
+impl Deriver for CtStringService {
+    fn name(&self) -> &str {
+        "ctstring"
+    }
+
+    fn driver(&self) -> DriverId {
+        self.driver
+    }
+
+    fn derive(&mut self, updates: &[TagUpdate], table: &TagTable, now: Timestamp, out: &mut Vec<Sample>) {
+        for u in &mut self.units {
+            let i = u.cfg.inputs;
+            let touched = updates
+                .iter()
+                .any(|up| [i.depth, i.weight, i.circ_pressure, i.wellhead_pressure, i.pump_rate].contains(&up.tag));
+            if !touched {
+                continue;
+            }
+            let r = Readings::read(&u.cfg, table);
+            if updates.iter().any(|up| up.tag == i.depth)
+                && let Ok(depth) = r.depth
+            {
+                let before = u.events.len();
+                let pressure = r.circ_pressure.unwrap_or(f64::NAN);
+                u.tracker.on_depth(depth, pressure, &mut u.events);
+                if u.events.len() > before {
+                    u.dirty_view = true;
+                    u.changed_cells
+                        .extend(u.events[before..].iter().filter_map(|e| u32::try_from(e.cell).ok()));
+                }
+                if let Ok(weight) = r.weight {
+                    push_trail(&mut u.trail, depth, weight);
+                }
+            }
+            u.derived = live::derive(&u.cfg, &u.tracker, &u.model.load(), &r);
+            u.derived.samples(&u.cfg, now, out);
+        }
+    }
+
+    fn tick(&mut self, now: Timestamp, table: &TagTable, out: &mut Vec<Sample>) {
+        if self
+            .last_refresh
+            .is_none_or(|t| now.saturating_since(t) >= REFRESH_EVERY)
+        {
+            self.last_refresh = Some(now);
+            for u in &mut self.units {
+                let r = Readings::read(&u.cfg, table);
+                u.derived = live::derive(&u.cfg, &u.tracker, &u.model.load(), &r);
+                u.derived.samples(&u.cfg, now, out);
+            }
+        }
+        self.flush_store();
+        if self.last_view.is_none_or(|t| now.saturating_since(t) >= VIEW_EVERY) {
+            self.last_view = Some(now);
+            self.publish_views();
+        }
+    }
+}
+
+/// Adds a point to the weight trail when the depth has moved a step from the last one (the newest point is
+/// always the live one).
+fn push_trail(trail: &mut VecDeque<[f64; 2]>, depth_ft: f64, weight_lbf: f64) {
+    let moved = trail.back().is_none_or(|p| (p[0] - depth_ft).abs() >= TRAIL_STEP_FT);
+    if moved {
+        if trail.len() >= TRAIL_POINTS {
+            trail.pop_front();
+        }
+        trail.push_back([depth_ft, weight_lbf]);
+    } else if let Some(last) = trail.back_mut() {
+        *last = [last[0], weight_lbf];
+    }
+}
+
+fn view_of(u: &Unit) -> CtStringView {
+    let t = &u.tracker;
+    let layout = t.layout();
+    let cfg = &u.cfg;
+    let fatigue_pct: Vec<f32> = t.damage().iter().map(|d| (d * 100.0) as f32).collect();
+    let (max_pct, max_at) = t.max_fatigue();
+    let depth = u.derived.depth_ft;
+    let path = layout.path();
+    let at = depth.unwrap_or(0.0);
+    let model = u.model.load();
+    CtStringView {
+        unit: cfg.unit.clone(),
+        unit_label: cfg.label.clone(),
+        reel_id: cfg.reel.id.clone(),
+        cell_ft: layout.cell_ft(),
+        fatigue_pct: Arc::new(fatigue_pct),
+        welds: layout
+            .welds_from_tip()
+            .into_iter()
+            .map(|(position_ft, kind)| super::view::WeldMark {
+                position_ft,
+                kind: kind.label(),
+                factor: kind.life_factor(),
+            })
+            .collect(),
+        string_length_ft: layout.length_ft(),
+        running_ft: t.running_ft(),
+        running_ft_limit: cfg.reel.running_ft_limit,
+        max_fatigue_pct: max_pct,
+        max_fatigue_at_ft: max_at,
+        warning_pct: 75.0,
+        critical_pct: 85.0,
+        depth_ft: depth,
+        arch_from_ft: at + path.arch_exit_offset_ft,
+        arch_to_ft: at + path.arch_exit_offset_ft + path.arch_length_ft,
+        reel_from_ft: at + path.surface_run_ft,
+        broomstick: model::broomstick_view(&model, u.derived.loads.as_ref()),
+        weight_lbf: u.derived.weight_lbf,
+        weight_trail: u.trail.iter().copied().collect(),
+        band: u.derived.band,
+        hydraulics: u.derived.hydraulics.clone(),
+        limits: u.derived.limits.clone(),
+        whatif: u.whatif.clone().map(|w| w as Arc<dyn super::view::WhatIf>),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trail_keeps_one_point_per_depth_step_and_the_live_weight_last() {
+        let mut trail = VecDeque::new();
+        push_trail(&mut trail, 100.0, 1_000.0);
+        push_trail(&mut trail, 101.0, 1_100.0);
+        assert_eq!(trail.len(), 1);
+        assert_eq!(trail[0], [100.0, 1_100.0]);
+        push_trail(&mut trail, 106.0, 1_200.0);
+        assert_eq!(trail.len(), 2);
+        for i in 0..(TRAIL_POINTS + 10) {
+            push_trail(&mut trail, 200.0 + i as f64 * 10.0, 0.0);
+        }
+        assert_eq!(trail.len(), TRAIL_POINTS);
+    }
+}
