@@ -769,6 +769,7 @@ mod tests {
             change(&mut i);
             broomstick(&i).unwrap_err().field()
         };
+        #[allow(clippy::type_complexity)]
         let cases: [(fn(&mut BroomstickInput), &str); 18] = [
             (|i| i.step_ft = 0.0, "step_ft"),
             (|i| i.step_ft = 0.5, "step_ft"),

@@ -407,9 +407,14 @@ mod tests {
             torque_ft_lbf: 0.0,
         })
         .unwrap();
+        // Barlow on the OD is the thin-wall limit: Lamé differs from it by about 3t/D at the outer wall.
         let barlow = 1_000.0 * 100.0 / (2.0 * 0.1);
-        assert!(rel(l.hoop_inner_psi, barlow) < 2e-3, "{}", l.hoop_inner_psi);
-        assert!(rel(l.hoop_outer_psi, barlow) < 2e-3, "{}", l.hoop_outer_psi);
+        assert!(rel(l.hoop_inner_psi, barlow) < 4e-3, "{}", l.hoop_inner_psi);
+        assert!(rel(l.hoop_outer_psi, barlow) < 4e-3, "{}", l.hoop_outer_psi);
+        assert!(
+            l.hoop_inner_psi > l.hoop_outer_psi,
+            "hoop stress is largest at the bore"
+        );
     }
 
     #[test]

@@ -645,6 +645,7 @@ mod tests {
             sinusoidal_buckling_lbf(ei, w, 0.0, r).unwrap() > 100.0,
             "not zero at θ = 0"
         );
+        #[allow(clippy::type_complexity)]
         let onsets: [fn(f64, f64, f64, f64) -> Result<f64, CalcError>; 3] =
             [sinusoidal_buckling_lbf, helical_buckling_lbf, helical_buckling_wu_lbf];
         for f in onsets {

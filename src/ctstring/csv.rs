@@ -371,8 +371,8 @@ fn plain(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ctstring::reel;
     use crate::project::diag::SourceFile;
+    use crate::project::reels as reel;
 
     const DEMO: &str = include_str!("../../reels/ct01.toml");
 
@@ -384,9 +384,9 @@ mod tests {
     /// A 100-ft string of one section, in 1-ft cells.
     fn short_layout() -> StringLayout {
         let text = DEMO
-            .replace("length_ft = 3000.0", "length_ft = 40.0")
-            .replace("length_ft = 5000.0", "length_ft = 30.0")
-            .replace("length_ft = 9000.0", "length_ft = 30.0")
+            .replace("length_ft = 2000.0", "length_ft = 40.0")
+            .replace("length_ft = 4000.0", "length_ft = 30.0")
+            .replace("length_ft = 8000.0", "length_ft = 30.0")
             .replace("from_core_ft = 9500.0", "from_core_ft = 50.0");
         let r = reel::parse(&SourceFile::new("reels/short.toml", &text)).unwrap_or_else(|e| panic!("{e:#?}"));
         r.layout(1.0).expect("lays out")
@@ -425,8 +425,8 @@ mod tests {
         let rows = &lines[header + 1..];
         assert_eq!(rows.len(), n);
         assert_eq!(rows[0], "0,1.75,0.156,CT90,,50", "the free end: the thin-wall section");
-        assert!(rows[n - 1].starts_with("16999,1.75,0.19,CT90,"), "{}", rows[n - 1]);
-        // The repair weld is 11,200 ft from the core of a 17,000-ft string: 5,800 ft from the free end.
+        assert!(rows[n - 1].starts_with("13999,1.75,0.19,CT90,"), "{}", rows[n - 1]);
+        // The repair weld is 9,500 ft from the core of a 14,000-ft string: 4,500 ft from the free end.
         let welded: Vec<&str> = rows
             .iter()
             .copied()
@@ -436,7 +436,7 @@ mod tests {
         assert!(
             welded
                 .iter()
-                .any(|r| r.starts_with("5800,") && r.contains(",orbital_butt,")),
+                .any(|r| r.starts_with("4500,") && r.contains(",orbital_butt,")),
             "{welded:?}"
         );
     }

@@ -114,6 +114,9 @@ pub struct Cell {
     pub arch_damage0: f64,
 }
 
+/// (section, reel layer) → (reel strain, reel life): the last reel life solved while laying out.
+type ReelMemo = ((usize, u32), (f64, Option<f64>));
+
 /// The string in cells, with the reel, guide arch and surface path it runs through.
 #[derive(Debug, Clone)]
 pub struct StringLayout {
@@ -180,7 +183,7 @@ impl StringLayout {
         let last = self.sections.len() - 1;
         let mut cells = Vec::with_capacity(count);
         // Neighbouring cells share section and layer: reuse the last reel life instead of re-solving Manson.
-        let mut reel_memo: Option<((usize, u32), (f64, Option<f64>))> = None;
+        let mut reel_memo: Option<ReelMemo> = None;
         for i in 0..count {
             let from_core = (self.length_ft - self.centre_ft(i)).max(0.0);
             let section = ends.partition_point(|&e| e <= from_core).min(last);

@@ -121,7 +121,7 @@ impl ReelRecord {
             &self.welds,
             reel,
             self.guide_arch_radius_in,
-            self.path.clone(),
+            self.path,
             self.pressure_factor.clone(),
             cell_ft,
         )

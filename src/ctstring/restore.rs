@@ -96,7 +96,7 @@ fn restore(cfg: &CtUnitConfig, records: Option<&Path>) -> Result<(FatigueTracker
             &saved.welds,
             *first.reel(),
             first.guide_arch_radius_in(),
-            first.path().clone(),
+            *first.path(),
             first.pressure_factor().clone(),
             cfg.cell_ft,
         )

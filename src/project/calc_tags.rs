@@ -175,11 +175,13 @@ mod tests {
 
     const SITE: &str = include_str!("../../site.toml");
     const SURVEY: &str = include_str!("../../data/ct01_survey.csv");
+    const REEL: &str = include_str!("../../reels/ct01.toml");
 
     fn load(site_text: &str) -> Result<Site, Vec<Diagnostic>> {
         site::load(&ProjectFiles::from_memory([
             ("site.toml".to_owned(), site_text.to_owned()),
             ("data/ct01_survey.csv".to_owned(), SURVEY.to_owned()),
+            ("reels/ct01.toml".to_owned(), REEL.to_owned()),
         ]))
     }
 
@@ -209,8 +211,11 @@ mod tests {
     fn the_demo_has_calculated_tags_on_their_own_driver() {
         let site = load(SITE).expect("the demo is valid");
         assert!(site.calculated.len() >= 4, "GOR, WOR, pump ΔP and an average");
-        let calc = site.drivers.last().expect("drivers");
-        assert!(matches!(calc.kind, DriverKind::Calc));
+        let calc = site
+            .drivers
+            .iter()
+            .find(|d| matches!(d.kind, DriverKind::Calc))
+            .expect("the calc driver");
         assert_eq!(
             (calc.name.as_str(), calc.kind.label(), calc.kind.polls()),
             (CALC_DRIVER, "calc", false)

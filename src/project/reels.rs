@@ -463,6 +463,7 @@ fn field_span(field: &str, r: &RawReel, reel_span: &Range<usize>, od: Option<&Ra
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ctstring::reel::weld_code;
 
     const DEMO: &str = include_str!("../../reels/ct01.toml");
     const PATH: &str = "reels/ct01.toml";
@@ -588,8 +589,8 @@ mod tests {
     #[test]
     fn an_invalid_grade_is_refused_at_the_grade() {
         let text = DEMO.replacen(
-            "{ name = \"CT90\", yield_psi = 90000.0, tensile_psi = 97000.0 }\nlength_ft = 5000.0",
-            "{ name = \"CT90\", yield_psi = -90000.0, tensile_psi = 97000.0 }\nlength_ft = 5000.0",
+            "{ name = \"CT90\", yield_psi = 90000.0, tensile_psi = 97000.0 }\nlength_ft = 4000.0",
+            "{ name = \"CT90\", yield_psi = -90000.0, tensile_psi = 97000.0 }\nlength_ft = 4000.0",
             1,
         );
         expect_one(
@@ -603,7 +604,7 @@ mod tests {
 
     #[test]
     fn a_section_without_length_is_refused() {
-        let text = DEMO.replace("length_ft = 3000.0", "length_ft = 0.0");
+        let text = DEMO.replace("length_ft = 2000.0", "length_ft = 0.0");
         expect_one(
             &text,
             &value_at(&text, "length_ft = 0.0"),
@@ -613,7 +614,7 @@ mod tests {
 
     #[test]
     fn a_string_in_the_wrong_units_is_refused() {
-        let text = DEMO.replace("length_ft = 9000.0", "length_ft = 90000.0");
+        let text = DEMO.replace("length_ft = 8000.0", "length_ft = 90000.0");
         let found = problems(&text);
         assert!(
             found
@@ -627,7 +628,7 @@ mod tests {
     fn a_missing_weld_is_refused_at_the_section() {
         let text = DEMO.replacen("weld = \"tapered_bias\"\n", "", 1);
         expect_one(&text, &section_header(&text, 1), "section 2 needs weld = \"…\"");
-        let text = DEMO.replacen("length_ft = 3000.0\n", "length_ft = 3000.0\nweld = \"bias\"\n", 1);
+        let text = DEMO.replacen("length_ft = 2000.0\n", "length_ft = 2000.0\nweld = \"bias\"\n", 1);
         expect_one(&text, &place_of(&text, "\"bias\""), "section 1 is the one on the core");
     }
 
@@ -646,7 +647,7 @@ mod tests {
         let text = DEMO.replace("from_core_ft = 9500.0", "from_core_ft = 14500.0");
         expect_one(
             &text,
-            &value_at(&text, "from_core_ft = 17500.0"),
+            &value_at(&text, "from_core_ft = 14500.0"),
             "between 0 and 14000 ft from the core end",
         );
     }
