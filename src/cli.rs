@@ -7,7 +7,7 @@
 //! they stand. (clap's `global = true` would have listed every console option under every subcommand.)
 
 use crate::sim::ScheduledFault;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -202,6 +202,39 @@ pub enum Command {
     Audit(AuditArgs),
     /// Render one screen with live data to a PNG, offscreen (no window or display needed).
     Screenshot(ScreenshotArgs),
+    /// Engineering calculations on JSON from a file or standard input: CT fatigue, soft-string forces, the
+    /// broomstick plot, circulating hydraulics, pipe limits. Prints JSON (a table with --table). Exit 1: an
+    /// invalid input, its field named; 2: the input could not be read or the result written.
+    Calc(CalcArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalcArgs {
+    /// The calculation.
+    #[arg(value_enum)]
+    pub kind: CalcKind,
+    /// The input, JSON (at most 16 MiB); `-` or none: standard input.
+    #[arg(value_name = "FILE.json")]
+    pub input: Option<PathBuf>,
+    /// Aligned tables with units for people, instead of JSON.
+    #[arg(long)]
+    pub table: bool,
+}
+
+/// What `wellconsole calc` computes (README: "Engineering calculations from the command line").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CalcKind {
+    /// CT low-cycle fatigue: bending events on a pipe ("mode": "events") or a reel's string through a
+    /// planned job ("mode": "string").
+    Fatigue,
+    /// One soft-string drag run at a tip depth, with the buckling onsets and the buoyed weight.
+    Forces,
+    /// Pick-up and slack-off weight versus depth per friction factor, lockup and maximum reach.
+    Broomstick,
+    /// A CT circulating system: reel, pipe, annulus and nozzle losses, pump pressure, ECD.
+    Hydraulics,
+    /// Stresses and ratings of a pipe under a combined load (von Mises, burst, collapse), and its envelope.
+    Limits,
 }
 
 #[derive(Debug, Args)]
@@ -573,6 +606,25 @@ mod tests {
     }
 
     #[test]
+    fn calc_takes_a_kind_an_optional_input_and_table() {
+        let Ok(Command::Calc(calc)) = parse("calc limits load.json --table") else {
+            panic!("calc")
+        };
+        assert_eq!(calc.kind, CalcKind::Limits);
+        assert_eq!(calc.input.as_deref(), Some(Path::new("load.json")));
+        assert!(calc.table);
+        let Ok(Command::Calc(calc)) = parse("calc hydraulics -") else {
+            panic!("calc -")
+        };
+        assert_eq!(calc.input.as_deref(), Some(Path::new("-")));
+        let Ok(Command::Calc(calc)) = parse("calc fatigue") else {
+            panic!("calc")
+        };
+        assert!(calc.input.is_none() && !calc.table);
+        assert_eq!(parse("calc stress").unwrap_err().kind(), ErrorKind::InvalidValue);
+    }
+
+    #[test]
     fn an_option_a_subcommand_does_not_use_is_refused_wherever_it_stands() {
         for words in [
             "history stats --speed 5",
@@ -587,6 +639,9 @@ mod tests {
             "write esp01/frequency_setpoint 50 --touch",
             "opcua browse opc.tcp://127.0.0.1:4840/ --project site",
             "--sound-profile check check",
+            "calc limits --speed 5",
+            "--project site calc hydraulics",
+            "calc fatigue --sunlight",
         ] {
             let e = parse(words).expect_err(words);
             assert_eq!(e.kind(), ErrorKind::UnknownArgument, "{words}: {e}");

@@ -16,11 +16,13 @@
 //!   samples), `screen` (P&ID screen and symbol definitions);
 //! - `project` (loading, checking and hot-reloading project files into those rooms' definitions);
 //! - `runtime` (wiring a project into running threads: the only room that knows every service),
-//!   `headless` (running without a UI), `ui` (egui) and `cli` (the command line).
+//!   `headless` (running without a UI), `ui` (egui), `cli` (the command line) and `calc_cli` (`wellconsole
+//!   calc`: the calc room's functions on JSON).
 
 pub mod alarm;
 pub mod auth;
 pub mod calc;
+pub mod calc_cli;
 pub mod calculated;
 pub mod cli;
 pub mod ctstring;

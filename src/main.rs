@@ -72,6 +72,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             command: OpcuaCommand::Browse(args),
         }) => opcua_browse(&args),
         Command::Screenshot(args) => screenshot(&args),
+        Command::Calc(args) => Ok(wellconsole::calc_cli::run(&args)),
     }
 }
 

@@ -112,8 +112,9 @@ impl Default for Derived {
 }
 
 impl Derived {
-    /// The unit's output tags as samples.
-    pub fn samples(&self, cfg: &CtUnitConfig, now: Timestamp, out: &mut Vec<Sample>) {
+    /// The unit's output tags as samples, those that differ from `last` (what was sent before, updated):
+    /// a tag that holds still sends nothing, and the history keeps every value the tag had.
+    pub fn samples(&self, cfg: &CtUnitConfig, last: &mut [Option<Reading>; 10], now: Timestamp, out: &mut Vec<Sample>) {
         let o = cfg.outputs;
         let values: [(TagId, Reading); 10] = [
             (o.fatigue_max, Ok(self.fatigue_max_pct)),
@@ -127,7 +128,16 @@ impl Derived {
             (o.pipe_load, self.pipe_load),
             (o.cleaning_velocity_short, self.cleaning_velocity_short),
         ];
-        for (tag, v) in values {
+        for ((tag, v), sent) in values.into_iter().zip(last.iter_mut()) {
+            let same = match (*sent, v) {
+                (Some(Ok(a)), Ok(b)) => a.to_bits() == b.to_bits(),
+                (Some(Err(a)), Err(b)) => a == b,
+                _ => false,
+            };
+            if same {
+                continue;
+            }
+            *sent = Some(v);
             out.push(match v {
                 Ok(v) if v.is_finite() => Sample::good(tag, Value::F64(v), now),
                 Ok(_) => Sample::bad(tag, BadReason::MathError, now),

@@ -40,6 +40,8 @@ struct Unit {
     changed_cells: Vec<u32>,
     trail: VecDeque<[f64; 2]>,
     derived: Derived,
+    /// What each output tag was last sent as.
+    sent: [Option<live::Reading>; 10],
     /// What the what-if of the view runs on: the tracker as it was at the last view.
     whatif: Option<Arc<TrackerWhatIf>>,
     dirty_view: bool,
@@ -72,6 +74,7 @@ impl CtStringService {
                 changed_cells: Vec::new(),
                 trail: VecDeque::new(),
                 derived: Derived::default(),
+                sent: [None; 10],
                 whatif: None,
                 dirty_view: true,
             })
@@ -193,7 +196,7 @@ impl Deriver for CtStringService {
                 }
             }
             u.derived = live::derive(&u.cfg, &u.tracker, &u.model.load(), &r);
-            u.derived.samples(&u.cfg, now, out);
+            u.derived.samples(&u.cfg, &mut u.sent, now, out);
         }
     }
 
@@ -206,7 +209,7 @@ impl Deriver for CtStringService {
             for u in &mut self.units {
                 let r = Readings::read(&u.cfg, table);
                 u.derived = live::derive(&u.cfg, &u.tracker, &u.model.load(), &r);
-                u.derived.samples(&u.cfg, now, out);
+                u.derived.samples(&u.cfg, &mut u.sent, now, out);
             }
         }
         self.flush_store();

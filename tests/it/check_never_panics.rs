@@ -11,6 +11,10 @@ fn files(site: String, survey: String) -> ProjectFiles {
     ProjectFiles::from_memory([
         ("site.toml".to_owned(), site),
         ("data/ct01_survey.csv".to_owned(), survey),
+        (
+            "reels/ct01.toml".to_owned(),
+            include_str!("../../reels/ct01.toml").to_owned(),
+        ),
     ])
 }
 

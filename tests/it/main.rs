@@ -10,10 +10,12 @@ mod support;
 
 mod alarm_ui;
 mod cab_ui;
+mod calc_cli;
 mod calculated;
 mod check_never_panics;
 mod cli;
 mod console_ui;
+mod ct_string;
 mod ct_string_ui;
 mod files_never_panic;
 mod locale_ui;

@@ -494,9 +494,7 @@ fn outputs(
             // Like a calculated tag's: never stale on its own, bad when an input it needs is.
             stale_after: Duration::MAX,
             writable: false,
-            history: HistoryMode::Change {
-                deadband: (o.range.1 - o.range.0) * 0.001,
-            },
+            history: HistoryMode::All,
         });
         ids.push(id);
     }

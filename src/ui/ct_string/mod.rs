@@ -116,12 +116,14 @@ impl PageView for CtStringPage {
             .auto_shrink([false, false])
             .show(ui, |ui| match self.section {
                 Section::Fatigue => {
-                    let planned = self.whatif.planned_for(&view.unit).map(|p| p.cells.as_slice());
-                    // The what-if row under the map: two rows of inputs where touch targets do not fit one.
-                    let below = if touch { 2.0 * theme::TOUCH_TARGET + 60.0 } else { 90.0 };
-                    let height = (room - below).max(240.0);
-                    fatigue_map::fatigue_map_ui(ui, &mut self.map, &view, planned, loc, height);
+                    // The what-if row above the map: on a cab panel the map gives up height, never the
+                    // inputs their place on screen.
+                    let top = ui.cursor().top();
                     whatif::whatif_ui(ui, &mut self.whatif, &view, loc, touch);
+                    ui.separator();
+                    let planned = self.whatif.planned_for(&view.unit).map(|p| p.cells.as_slice());
+                    let height = (room - (ui.cursor().top() - top)).max(180.0);
+                    fatigue_map::fatigue_map_ui(ui, &mut self.map, &view, planned, loc, height);
                 }
                 Section::Forces => forces_ui(ui, &view, loc, room),
                 Section::Pressures => pressures_ui(ui, &view, loc, room),
