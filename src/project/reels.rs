@@ -524,7 +524,7 @@ mod tests {
             (r.path.arch_exit_offset_ft, r.path.arch_length_ft, r.path.surface_run_ft),
             (12.0, 9.4, 40.0)
         );
-        assert_eq!(r.history_csv, None);
+        assert_eq!(r.history_csv.as_deref(), Some("reels/ct01_history.csv"));
         let walls: Vec<f64> = r.sections.iter().map(|s| s.wall_in).collect();
         assert_eq!(walls, [0.190, 0.175, 0.156], "from the core out");
         assert_eq!(r.length_ft(), 14_000.0);
@@ -547,11 +547,10 @@ mod tests {
 
     #[test]
     fn a_history_csv_inside_the_project_is_kept() {
-        let text = DEMO.replace("# history_csv =", "history_csv =");
-        let r = parse(&SourceFile::new(PATH, &text)).unwrap_or_else(|e| panic!("{e:#?}"));
+        let r = parse(&SourceFile::new(PATH, DEMO)).unwrap_or_else(|e| panic!("{e:#?}"));
         assert_eq!(r.history_csv.as_deref(), Some("reels/ct01_history.csv"));
         let text = DEMO.replace(
-            "# history_csv = \"reels/ct01_history.csv\"",
+            "history_csv = \"reels/ct01_history.csv\"",
             "history_csv = \"../../etc/x.csv\"",
         );
         expect_one(

@@ -15,6 +15,10 @@ fn files(site: String, survey: String) -> ProjectFiles {
             "reels/ct01.toml".to_owned(),
             include_str!("../../reels/ct01.toml").to_owned(),
         ),
+        (
+            "reels/ct01_history.csv".to_owned(),
+            include_str!("../../reels/ct01_history.csv").to_owned(),
+        ),
     ])
 }
 

@@ -113,17 +113,12 @@ fn fatigue_alarms_act_at_75_and_85_percent_of_life() {
         (90.0, "ct01/fatigue_max:HIHI", ""),
     ] {
         let mut files = demo_files();
-        for (rel, text) in &mut files {
-            if rel == "reels/ct01.toml" {
-                *text = text.replace("# history_csv = ", "history_csv = ");
-                assert!(text.contains("\nhistory_csv = \"reels/ct01_history.csv\""), "{text}");
-            }
-        }
-        // A string that arrives with a worn foot 3,000 ft from its free end.
-        files.push((
-            "reels/ct01_history.csv".to_owned(),
-            format!("position_ft,fatigue_pct\n0,10\n2990,10\n3000,{pct}\n3010,10\n13999,5\n"),
-        ));
+        // The demo reel arrives with its history; here, a string with a worn foot 3,000 ft from its free end.
+        let history = files
+            .iter_mut()
+            .find(|(rel, _)| rel == "reels/ct01_history.csv")
+            .expect("the demo reel has a history");
+        history.1 = format!("position_ft,fatigue_pct\n0,10\n2990,10\n3000,{pct}\n3010,10\n13999,5\n");
         let rt = Runtime::start(load(files), RuntimeOptions::default(), Vec::new(), None).unwrap();
         wait_until(expected, 30, || {
             standing(&rt).iter().any(|id| id == expected) && view(&rt).is_some()
