@@ -6,6 +6,7 @@ use crate::alarm::journal::{JournalStats, JournalWriter};
 use crate::alarm::{AlarmEngine, AlarmService, AlarmViewCell};
 use crate::auth::audit::AuditWriter;
 use crate::calculated::CalcService;
+use crate::ctstring::command::CtCommand;
 use crate::driver::modbus::ModbusDriver;
 use crate::driver::mqtt::MqttDriver;
 use crate::driver::opcua::OpcUaDriver;
@@ -41,6 +42,8 @@ const COMMAND_QUEUE: usize = 256;
 pub enum Service {
     Alarm(AlarmCommand),
     Trip(TripCommand),
+    /// A cut or import on a CT string's record.
+    CtString(CtCommand),
 }
 
 impl ServiceCommand for Service {
@@ -53,7 +56,7 @@ impl Carries<AlarmCommand> for Service {
     fn carried(&self) -> Option<&AlarmCommand> {
         match self {
             Service::Alarm(c) => Some(c),
-            Service::Trip(_) => None,
+            Service::Trip(_) | Service::CtString(_) => None,
         }
     }
 }
@@ -62,7 +65,16 @@ impl Carries<TripCommand> for Service {
     fn carried(&self) -> Option<&TripCommand> {
         match self {
             Service::Trip(c) => Some(c),
-            Service::Alarm(_) => None,
+            Service::Alarm(_) | Service::CtString(_) => None,
+        }
+    }
+}
+
+impl Carries<CtCommand> for Service {
+    fn carried(&self) -> Option<&CtCommand> {
+        match self {
+            Service::CtString(c) => Some(c),
+            Service::Alarm(_) | Service::Trip(_) => None,
         }
     }
 }
@@ -76,6 +88,12 @@ impl From<AlarmCommand> for Service {
 impl From<TripCommand> for Service {
     fn from(c: TripCommand) -> Self {
         Service::Trip(c)
+    }
+}
+
+impl From<CtCommand> for Service {
+    fn from(c: CtCommand) -> Self {
+        Service::CtString(c)
     }
 }
 
@@ -242,9 +260,9 @@ impl Runtime {
         }
         let (cmd_tx, lanes) = crate::hub::command_lanes(ROUTINE_QUEUE, URGENT_QUEUE);
         let mut hub: Hub<Service> = Hub::new(directory.clone(), ports, lanes);
-        if let Some(tx) = audit_tx {
+        if let Some(tx) = &audit_tx {
             trips = trips.with_audit(tx.clone());
-            hub.set_audit(tx);
+            hub.set_audit(tx.clone());
         }
         let trip_view = trips.view_cell();
         let alarms = AlarmHandle {
@@ -269,10 +287,7 @@ impl Runtime {
         // After the calculated tags: the string's engineering may read them, they never read its tags.
         let (ct_strings, ct_store) = match ct_link {
             Some(link) if opts.write_only.is_none() => {
-                let (service, writer) =
-                    crate::ctstring::restore::start(&project.site.ct_units, link, opts.ct_records.as_deref())?;
-                let views = service.view_cell();
-                hub.derive(Box::new(service));
+                let (views, writer) = start_ct_strings(&mut hub, &project, link, &opts, audit_tx.as_ref())?;
                 (Some(views), writer)
             }
             _ => (None, None),
@@ -373,6 +388,34 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         let _ = self.stop_and_join();
     }
+}
+
+/// The CT strings' service, restored from the records, with the port people's cuts and imports come through
+/// (a deriver takes no commands), both on `hub`; the views for the console and the records' writer.
+fn start_ct_strings(
+    hub: &mut Hub<Service>,
+    project: &Project,
+    link: DriverLink,
+    opts: &RuntimeOptions,
+    audit: Option<&crate::auth::audit::AuditSink>,
+) -> Result<
+    (
+        crate::ctstring::CtStringViewCell,
+        Option<crate::ctstring::store::StoreWriter>,
+    ),
+    RuntimeError,
+> {
+    let (service, writer) = crate::ctstring::restore::start(&project.site.ct_units, link, opts.ct_records.as_deref())?;
+    let (port, inbox) = crate::ctstring::command::command_port();
+    let (mut service, mut port) = (service.with_commands(inbox), port);
+    if let Some(tx) = audit {
+        service = service.with_audit(tx.clone());
+        port = port.with_audit(tx.clone());
+    }
+    let views = service.view_cell();
+    hub.derive(Box::new(service));
+    hub.subscribe(Box::new(port));
+    Ok((views, writer))
 }
 
 /// Every driver's two ends: the hub's ports (one per driver, found by driver id), the links of the drivers

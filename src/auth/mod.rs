@@ -35,6 +35,9 @@ pub enum Action {
     TripReset,
     Bypass,
     EditConfiguration,
+    /// Changing what a CT string's record says: cutting pipe off an end, importing fatigue from a CSV,
+    /// exporting the string as CSV (the record leaves the console).
+    EditStringRecord,
     ManageUsers,
 }
 
@@ -49,6 +52,7 @@ impl Action {
             Action::TripReset => "reset a trip",
             Action::Bypass => "bypass a trip",
             Action::EditConfiguration => "edit screens or alarms",
+            Action::EditStringRecord => "edit CT string records (cut pipe, import or export a string)",
             Action::ManageUsers => "manage users",
         }
     }
@@ -64,6 +68,10 @@ impl Action {
             Action::TripReset => lang.pick("reset a trip", "restablecer un disparo"),
             Action::Bypass => lang.pick("bypass a trip", "puentear un disparo"),
             Action::EditConfiguration => lang.pick("edit screens or alarms", "editar pantallas o alarmas"),
+            Action::EditStringRecord => lang.pick(
+                "edit CT string records (cut pipe, import or export a string)",
+                "editar los registros de la sarta de TF (cortar tubería, importar o exportar una sarta)",
+            ),
             Action::ManageUsers => lang.pick("manage users", "administrar usuarios"),
         }
     }
@@ -80,12 +88,14 @@ impl Role {
 
     /// The permission table. Out-of-service removes an alarm from the operator's protection for an
     /// unbounded time (ISA-18.2 §16), so it needs a supervisor or an engineer, not the operator on shift.
+    /// A CT string's record (its cuts and fatigue) decides when pipe is retired: the crew cuts the pipe,
+    /// the supervisor or engineer who answers for the string records it.
     pub fn may(self, action: Action) -> bool {
         use Action::*;
         use Role::*;
         match action {
             Acknowledge | Shelve | WriteSetpoint | CommandEquipment => self != Viewer,
-            TripReset | Bypass | OutOfService => matches!(self, Admin | Supervisor | Engineer),
+            TripReset | Bypass | OutOfService | EditStringRecord => matches!(self, Admin | Supervisor | Engineer),
             EditConfiguration => matches!(self, Admin | Engineer),
             ManageUsers => self == Admin,
         }
@@ -170,6 +180,10 @@ mod tests {
             (Role::Supervisor, Action::OutOfService, true),
             (Role::Engineer, Action::OutOfService, true),
             (Role::Engineer, Action::EditConfiguration, true),
+            (Role::Operator, Action::EditStringRecord, false),
+            (Role::Viewer, Action::EditStringRecord, false),
+            (Role::Supervisor, Action::EditStringRecord, true),
+            (Role::Engineer, Action::EditStringRecord, true),
             (Role::Supervisor, Action::ManageUsers, false),
             (Role::Admin, Action::ManageUsers, true),
         ];

@@ -13,8 +13,11 @@
 //!   CSV; `store`: damage, running feet and cut history in SQLite across jobs and restarts;
 //! - `config`: a unit's settings (`[ct.<unit>]`); `service`: the hub service that runs it all live, with
 //!   `live` (per-sample weight band, hydraulics and pipe load), `model` (the broomstick, computed in the
-//!   background) and `view` (what the console's CT string page reads).
+//!   background) and `view` (what the console's CT string page reads);
+//! - `command`: people's cuts and imports, role-checked and audited, and the port that brings them from the
+//!   hub to the service.
 
+pub mod command;
 pub mod config;
 pub mod csv;
 pub mod layout;

@@ -8,14 +8,23 @@
 //! broomstick sweep runs on a thread of its own; the store writes on its own thread behind a bounded
 //! channel (a full channel is counted, never waited on). Fail-safe: an output whose inputs are not good is
 //! bad with the input's reason, never a number computed from a stale or failed reading.
+//!
+//! People's changes to a string's record (a cut, an import: `command`) reach it through `CtCommandPort`'s
+//! inbox, taken at the start of each `derive` and `tick`: role-checked, applied, sent whole to the store
+//! and audited here, done or refused. A cut or import the store had no room for waits here, in order,
+//! and holds its reel's progress behind it (progress counts the new string's cells).
 
+use super::command::{self, CtCommand, CtCommandInbox};
 use super::config::CtUnitConfig;
+use super::csv;
+use super::layout::StringLayout;
 use super::live::{self, Derived, Readings};
 use super::model::{self, ModelCell};
-use super::store::{StoreMsg, StoreSender};
+use super::store::{CutRecord, StoreFull, StoreMsg, StoreSender};
 use super::tracker::{FatigueEvent, FatigueTracker};
-use super::view::{CtStringView, CtStringViewCell, CtStringViews};
+use super::view::{CtStringView, CtStringViewCell, CtStringViews, RecordNote, StringExport};
 use super::whatif_view::TrackerWhatIf;
+use crate::auth::audit::{AuditEntry, AuditSink};
 use crate::driver::{DriverLink, DriverState};
 use crate::hub::Deriver;
 use crate::tag::{DriverId, Sample, TagTable, TagUpdate, Timestamp};
@@ -44,6 +53,10 @@ struct Unit {
     sent: [Option<live::Reading>; 10],
     /// What the what-if of the view runs on: the tracker as it was at the last view.
     whatif: Option<Arc<TrackerWhatIf>>,
+    /// The string as the view's Export writes it: as it was at the last view, like the what-if.
+    export: Option<Arc<StringCsv>>,
+    /// The last cut or import asked of this string, for the view.
+    last_record: Option<RecordNote>,
     dirty_view: bool,
 }
 
@@ -56,6 +69,10 @@ pub struct CtStringService {
     views: CtStringViewCell,
     store: Option<StoreSender>,
     store_full: u64,
+    /// Cuts and imports the store had no room for yet, oldest first: sent before anything else.
+    unsaved: VecDeque<StoreMsg>,
+    commands: Option<CtCommandInbox>,
+    audit: Option<AuditSink>,
     last_view: Option<Timestamp>,
     last_refresh: Option<Timestamp>,
 }
@@ -76,6 +93,8 @@ impl CtStringService {
                 derived: Derived::default(),
                 sent: [None; 10],
                 whatif: None,
+                export: None,
+                last_record: None,
                 dirty_view: true,
             })
             .collect();
@@ -86,9 +105,24 @@ impl CtStringService {
             views: Arc::new(arc_swap::ArcSwap::from_pointee(CtStringViews::default())),
             store,
             store_full: 0,
+            unsaved: VecDeque::new(),
+            commands: None,
+            audit: None,
             last_view: None,
             last_refresh: None,
         }
+    }
+
+    /// Takes people's cuts and imports from `inbox` (the other end of the `CtCommandPort` the hub feeds).
+    pub fn with_commands(mut self, inbox: CtCommandInbox) -> Self {
+        self.commands = Some(inbox);
+        self
+    }
+
+    /// Every cut and import, done or refused, also goes to the audit trail.
+    pub fn with_audit(mut self, audit: AuditSink) -> Self {
+        self.audit = Some(audit);
+        self
     }
 
     /// The views the console's CT string page reads.
@@ -110,8 +144,17 @@ impl CtStringService {
             }
             return;
         };
+        // A cut or import first, in order; one that still finds no room holds its reel's progress.
+        while let Some(msg) = self.unsaved.pop_front() {
+            if let Err(StoreFull(back)) = store.send(msg) {
+                self.unsaved.push_front(*back);
+                self.store_full += 1;
+                break;
+            }
+        }
         for u in &mut self.units {
             let reel_id = u.cfg.reel.id.clone();
+            let held = self.unsaved.iter().any(|m| m.reel_id() == reel_id);
             if !u.events.is_empty() {
                 let events = std::mem::take(&mut u.events);
                 if store
@@ -124,7 +167,7 @@ impl CtStringService {
                     self.store_full += 1;
                 }
             }
-            if !u.changed_cells.is_empty() {
+            if !held && !u.changed_cells.is_empty() {
                 u.changed_cells.sort_unstable();
                 u.changed_cells.dedup();
                 let damage = u.tracker.damage();
@@ -153,11 +196,146 @@ impl CtStringService {
         for u in &mut self.units {
             if u.dirty_view || u.whatif.is_none() {
                 u.whatif = Some(Arc::new(TrackerWhatIf::new(u.tracker.clone())));
+                u.export = Some(Arc::new(StringCsv {
+                    reel_id: u.cfg.reel.id.clone(),
+                    layout: Arc::clone(u.tracker.layout()),
+                    damage: u.tracker.damage().to_vec(),
+                    running_ft: u.tracker.running_ft(),
+                }));
                 u.dirty_view = false;
             }
             views.push(Arc::new(view_of(u)));
         }
         self.views.store(Arc::new(CtStringViews { units: views }));
+    }
+
+    /// Applies the cuts and imports people asked for since the last call: the progress counted on the
+    /// string before them is handed to the store first, the whole new string after them.
+    fn take_commands(&mut self) {
+        let Some(inbox) = &self.commands else { return };
+        let commands = inbox.take();
+        if commands.is_empty() {
+            return;
+        }
+        self.flush_store();
+        for (at, cmd) in &commands {
+            self.apply_command(*at, cmd);
+        }
+        self.flush_store();
+        // The page shows the new string at the next tick, not up to `VIEW_EVERY` later.
+        self.last_view = None;
+    }
+
+    /// One cut or import: applied, or refused with the string unchanged; recorded either way.
+    pub fn apply_command(&mut self, at: Timestamp, cmd: &CtCommand) {
+        let (done, detail) = match self.applied(at, cmd) {
+            Ok(what) => (true, format!("{what}; reason: {}", cmd.reason().trim())),
+            Err(why) => (
+                false,
+                format!(
+                    "refused: {why}; asked: {}; reason: {}",
+                    cmd.asked(),
+                    cmd.reason().trim()
+                ),
+            ),
+        };
+        if let Some(u) = self.units.iter_mut().find(|u| u.cfg.unit == cmd.unit()) {
+            u.last_record = Some(RecordNote {
+                at,
+                user: cmd.by().user.clone(),
+                text: detail.clone(),
+                done,
+            });
+            u.dirty_view = true;
+        }
+        match &self.audit {
+            Some(a) => a.record(AuditEntry::by(
+                at,
+                cmd.by(),
+                cmd.audit_action(),
+                cmd.unit(),
+                detail,
+                done,
+            )),
+            None => tracing::info!(user = %cmd.by().user, unit = cmd.unit(), "{}: {detail}", cmd.audit_action()),
+        }
+    }
+
+    /// What `cmd` did to its unit's string, or why it did nothing.
+    fn applied(&mut self, at: Timestamp, cmd: &CtCommand) -> Result<String, String> {
+        if let Some(why) = command::refusal(cmd) {
+            return Err(why);
+        }
+        let Some(u) = self.units.iter_mut().find(|u| u.cfg.unit == cmd.unit()) else {
+            return Err(format!("this console has no CT unit '{}'", cmd.unit()));
+        };
+        let reel_id = u.cfg.reel.id.clone();
+        let (what, msg) = match cmd {
+            CtCommand::Cut {
+                end,
+                length_ft,
+                reason,
+                by,
+                ..
+            } => {
+                let what = command::cut(&mut u.tracker, *end, *length_ft)?;
+                let record = CutRecord {
+                    at,
+                    end: *end,
+                    length_ft: *length_ft,
+                    user: by.user.clone(),
+                    reason: reason.trim().to_owned(),
+                };
+                let layout = u.tracker.layout();
+                let msg = StoreMsg::Cut {
+                    reel_id,
+                    record,
+                    sections: layout.sections().to_vec(),
+                    welds: layout.welds().to_vec(),
+                    damage: u.tracker.damage().to_vec(),
+                    running_ft: u.tracker.running_ft(),
+                };
+                (what, msg)
+            }
+            CtCommand::Import {
+                csv_text, reason, by, ..
+            } => {
+                let (tracker, what) = command::imported(&u.tracker, &reel_id, csv_text)?;
+                u.tracker = tracker;
+                let layout = u.tracker.layout();
+                let msg = StoreMsg::Replace {
+                    reel_id,
+                    sections: layout.sections().to_vec(),
+                    welds: layout.welds().to_vec(),
+                    damage: u.tracker.damage().to_vec(),
+                    running_ft: u.tracker.running_ft(),
+                    reason: format!("CSV import by {}: {}", by.user, reason.trim()),
+                };
+                (what, msg)
+            }
+        };
+        // The message carries every cell of the new string: progress on the old cells means nothing now.
+        u.changed_cells.clear();
+        u.dirty_view = true;
+        if self.store.is_some() {
+            self.unsaved.push_back(msg);
+        }
+        Ok(what)
+    }
+}
+
+/// The string as it was at a view, written as CSV when the page asks.
+#[derive(Debug)]
+struct StringCsv {
+    reel_id: String,
+    layout: Arc<StringLayout>,
+    damage: Vec<f64>,
+    running_ft: f64,
+}
+
+impl StringExport for StringCsv {
+    fn csv(&self) -> String {
+        csv::export(&self.reel_id, &self.layout, &self.damage, self.running_ft)
     }
 }
 
@@ -171,6 +349,7 @@ impl Deriver for CtStringService {
     }
 
     fn derive(&mut self, updates: &[TagUpdate], table: &TagTable, now: Timestamp, out: &mut Vec<Sample>) {
+        self.take_commands();
         for u in &mut self.units {
             let i = u.cfg.inputs;
             let touched = updates
@@ -201,6 +380,7 @@ impl Deriver for CtStringService {
     }
 
     fn tick(&mut self, now: Timestamp, table: &TagTable, out: &mut Vec<Sample>) {
+        self.take_commands();
         if self
             .last_refresh
             .is_none_or(|t| now.saturating_since(t) >= REFRESH_EVERY)
@@ -277,6 +457,8 @@ fn view_of(u: &Unit) -> CtStringView {
         hydraulics: u.derived.hydraulics.clone(),
         limits: u.derived.limits.clone(),
         whatif: u.whatif.clone().map(|w| w as Arc<dyn super::view::WhatIf>),
+        export: u.export.clone().map(|e| e as Arc<dyn StringExport>),
+        last_record: u.last_record.clone(),
     }
 }
 

@@ -76,6 +76,28 @@ pub struct CtStringView {
     pub limits: Option<LimitsView>,
     /// The planned-job prediction the page asks for (`None`: no model for this string).
     pub whatif: Option<Arc<dyn WhatIf>>,
+    /// The string as CSV, made when the page's Export asks (`None`: nothing to export).
+    pub export: Option<Arc<dyn StringExport>>,
+    /// What became of the last cut or import asked of this string since the console started.
+    pub last_record: Option<RecordNote>,
+}
+
+/// The string as a CSV file for the office (`ctstring::csv`'s format), made only when asked: a long string
+/// is a few MB of text, so the page asks off its UI thread.
+pub trait StringExport: Send + Sync + std::fmt::Debug {
+    /// One row per cell from the tip, with the reel, length, cell size and running feet as `#` lines.
+    fn csv(&self) -> String;
+}
+
+/// A cut or import the string service applied or refused, as the audit trail has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordNote {
+    pub at: crate::tag::Timestamp,
+    pub user: String,
+    /// What was asked and what came of it (the audit record's own words, English).
+    pub text: String,
+    /// False for a refusal (the string is unchanged).
+    pub done: bool,
 }
 
 /// A weld on the string: where it is and how it derates life.

@@ -1,12 +1,14 @@
 //! The CT string page as a CT engineer uses it: opened from the navigation, the header's reel, length,
 //! running feet and worst cell, a planned-job prediction (mouse and a cab panel's touch keys), a model that
 //! cannot predict, the depth plot with its broomstick and the pressures, the page in Spanish, the sentence
-//! that says how to configure a string, and snapshot images of the fatigue map and the depth plot.
+//! that says how to configure a string, snapshot images of the fatigue map and the depth plot, and the
+//! string's records: a cut confirmed with a reason goes to the string service as the engineer's command.
 //!
 //! The view is built by hand as the string service would publish it: a 14,000-ft 1.75-in string whose
 //! fatigue rises toward the tip with spikes at its welds, in a well that kicks off at 3,000 ft and is
 //! horizontal from 6,000 ft, with a broomstick for μ 0.1–0.4 (the higher two lock up before the string's end).
 
+use crate::alarm_ui::type_into;
 use crate::console_ui::{harness, mask_frame_time};
 use crate::support::{self, NOW};
 
@@ -14,11 +16,14 @@ use arc_swap::ArcSwap;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use std::sync::Arc;
+use wellconsole::auth::{Actor, Role};
+use wellconsole::ctstring::command::CtCommand;
+use wellconsole::ctstring::layout::StringEnd;
 use wellconsole::ctstring::view::{
     BandView, BroomstickView, CtStringView, CtStringViewCell, CtStringViews, FrictionCurve, HydraulicsView, LimitsView,
     WeldMark, WhatIf,
 };
-use wellconsole::hub::{CommandLanes, command_lanes};
+use wellconsole::hub::{CommandLanes, HubCommand, command_lanes};
 use wellconsole::lang::Lang;
 use wellconsole::project::Project;
 use wellconsole::runtime::Service;
@@ -229,6 +234,8 @@ fn ct01(whatif: Option<Arc<dyn WhatIf>>) -> CtStringView {
             problem: None,
         }),
         whatif,
+        export: None,
+        last_record: None,
     }
 }
 
@@ -449,4 +456,74 @@ fn with_two_units_the_picker_switches_the_string_shown() {
     // Its depth is bad: the positions are said to be unknown, never drawn from a stale depth.
     h.get_by_label("DEPTH BAD: positions unknown");
     assert!(h.query_by_label("Reel R-2291-A").is_none());
+}
+
+#[test]
+fn an_engineer_cuts_pipe_only_with_a_reason_and_the_cut_goes_to_the_string_service() {
+    let (view, _) = with_model();
+    let settings = ConsoleSettings {
+        actor: Actor::new("eva", Role::Engineer),
+        ..support::test_settings()
+    };
+    let (mut h, rx) = console(Some(vec![view]), settings);
+    support::open_page(&mut h, "CT string");
+    h.get_by_label("String records:");
+    assert!(!h.get_by_label("Cut pipe…").accesskit_node().is_disabled());
+    h.get_by_label("Cut pipe…").click_accesskit();
+    h.run();
+    h.get_by_label("Cut pipe off the string of CT-01");
+    assert!(
+        h.get_by_label("Confirm cut").accesskit_node().is_disabled(),
+        "no length and no reason: nothing to confirm"
+    );
+    type_into(&mut h, "Length to cut (ft):", "100");
+    h.get_by_label("New string length: 13900.0 ft");
+    assert!(
+        h.get_by_label("Confirm cut").accesskit_node().is_disabled(),
+        "a cut needs a reason"
+    );
+    type_into(&mut h, "Reason (required):", "   ");
+    assert!(
+        h.get_by_label("Confirm cut").accesskit_node().is_disabled(),
+        "spaces are no reason"
+    );
+    h.get_by_label("Confirm cut").click();
+    h.run();
+    assert!(rx.try_recv().is_err(), "a cut without a reason is not sent");
+    type_into(&mut h, "Reason (required):", "tip worn after milling");
+    h.get_by_label("Confirm cut").click();
+    h.run();
+    let sent: Vec<HubCommand<Service>> = rx.try_iter().collect();
+    let [HubCommand::Service(Service::CtString(cut))] = &sent[..] else {
+        panic!("one CT string command is sent: {sent:?}");
+    };
+    assert_eq!(
+        *cut,
+        CtCommand::Cut {
+            unit: "ct01".into(),
+            end: StringEnd::Downhole,
+            length_ft: 100.0,
+            reason: "tip worn after milling".into(),
+            by: Actor::new("eva", Role::Engineer),
+        }
+    );
+    assert!(h.query_by_label("Confirm cut").is_none(), "the dialog closed");
+}
+
+#[test]
+fn an_operator_sees_the_string_records_but_may_not_change_them() {
+    let (view, _) = with_model();
+    let (mut h, rx) = console(Some(vec![view]), support::test_settings());
+    support::open_page(&mut h, "CT string");
+    for button in ["Cut pipe…", "Import CSV…", "Export CSV…"] {
+        assert!(
+            h.get_by_label(button).accesskit_node().is_disabled(),
+            "{button} is greyed for an operator"
+        );
+    }
+    h.get_by_label_contains("ana (operator) may not edit CT string records");
+    h.get_by_label("Cut pipe…").click_accesskit();
+    h.run();
+    assert!(h.query_by_label("Confirm cut").is_none(), "no dialog opens");
+    assert!(rx.try_recv().is_err());
 }

@@ -7,15 +7,18 @@
 //! (`hydraulics`, `limits_plot`).
 //!
 //! Reads the published `CtStringViews` once a frame and draws them; it calculates nothing but what drawing
-//! needs (per-pixel aggregation, interpolation at a marker) and sends nothing to the hub. The one thing it
-//! asks of the string service is a what-if prediction, on the operator's Predict. Values are kept in
-//! oilfield units in the view and shown in the console's units; every word is in English and Spanish.
-//! Owns only view state: the unit shown, the section, the what-if inputs and result, the map's span.
+//! needs (per-pixel aggregation, interpolation at a marker). It asks the string service for a what-if
+//! prediction on the operator's Predict, and under the fatigue map sends the string's record changes (a cut,
+//! an import) as the console's user and writes its export (`records`), files always off the UI thread.
+//! Values are kept in oilfield units in the view and shown in the console's units; every word is in English
+//! and Spanish. Owns only view state: the unit shown, the section, the what-if inputs and result, the map's
+//! span, the records' dialog and file job.
 
 mod depth_plot;
 mod fatigue_map;
 mod hydraulics;
 mod limits_plot;
+mod records;
 mod whatif;
 
 use super::context::Console;
@@ -55,6 +58,7 @@ pub struct CtStringPage {
     section: Section,
     whatif: whatif::WhatIfState,
     map: fatigue_map::MapState,
+    records: records::RecordsState,
 }
 
 impl CtStringPage {
@@ -65,12 +69,15 @@ impl CtStringPage {
             section: Section::default(),
             whatif: whatif::WhatIfState::default(),
             map: fatigue_map::MapState::default(),
+            records: records::RecordsState::default(),
         }
     }
 }
 
 impl PageView for CtStringPage {
-    fn ui(&mut self, ui: &mut Ui, console: &mut Console, _frame: &FrameInputs<'_>) -> Option<ShellAction> {
+    fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        // A file read or written for the records is answered whatever the section shown.
+        self.records.poll(console, ui.ctx(), frame.now);
         let loc = console.locale();
         let views = self.cell.as_ref().map(|c| c.load_full()).unwrap_or_default();
         if views.units.is_empty() {
@@ -116,12 +123,14 @@ impl PageView for CtStringPage {
             .auto_shrink([false, false])
             .show(ui, |ui| match self.section {
                 Section::Fatigue => {
-                    // The what-if row above the map: on a cab panel the map gives up height, never the
-                    // inputs their place on screen.
+                    // The what-if and records rows above the map: on a cab panel the map gives up height,
+                    // never the inputs their place on screen.
                     let top = ui.cursor().top();
                     whatif::whatif_ui(ui, &mut self.whatif, &view, loc, touch);
                     ui.separator();
                     let planned = self.whatif.planned_for(&view.unit).map(|p| p.cells.as_slice());
+                    records::records_ui(ui, &mut self.records, &view, console);
+                    ui.separator();
                     let height = (room - (ui.cursor().top() - top)).max(180.0);
                     fatigue_map::fatigue_map_ui(ui, &mut self.map, &view, planned, loc, height);
                 }
