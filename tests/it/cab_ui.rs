@@ -85,7 +85,7 @@ fn cab(plant: &Plant, size: (f32, f32), lang: Lang) -> Harness<'static, ConsoleA
     h
 }
 
-const PAGES: [&str; 11] = [
+const PAGES: [&str; 12] = [
     "Displays",
     "Overview",
     "Alarms",
@@ -94,6 +94,7 @@ const PAGES: [&str; 11] = [
     "Trips",
     "Tags",
     "Trends",
+    "CT string",
     "Drivers",
     "Simulator",
     "Audit",
