@@ -194,7 +194,7 @@ impl Records {
         self.dir.join("alarms.db")
     }
 
-    /// CT strings: fatigue per cell, running feet, cuts and the fatigue cycles log (`crate::ctstring`).
+    /// CT strings: fatigue per cell, running feet, cuts and the fatigue cycles log.
     pub fn ct_strings(&self) -> PathBuf {
         self.dir.join("ctstring.db")
     }
