@@ -153,8 +153,6 @@ pub enum RuntimeError {
     Journal(#[from] crate::alarm::journal::JournalError),
     #[error(transparent)]
     Audit(#[from] crate::auth::audit::AuditError),
-    #[error(transparent)]
-    CtString(#[from] crate::ctstring::restore::StartError),
     #[error("trip state {path}: {source}")]
     TripState { path: PathBuf, source: rusqlite::Error },
 }
@@ -287,7 +285,7 @@ impl Runtime {
         // After the calculated tags: the string's engineering may read them, they never read its tags.
         let (ct_strings, ct_store) = match ct_link {
             Some(link) if opts.write_only.is_none() => {
-                let (views, writer) = start_ct_strings(&mut hub, &project, link, &opts, audit_tx.as_ref())?;
+                let (views, writer) = start_ct_strings(&mut hub, &project, link, &opts, audit_tx.as_ref());
                 (Some(views), writer)
             }
             _ => (None, None),
@@ -391,21 +389,31 @@ impl Drop for Runtime {
 }
 
 /// The CT strings' service, restored from the records, with the port people's cuts and imports come through
-/// (a deriver takes no commands), both on `hub`; the views for the console and the records' writer.
+/// (a deriver takes no commands), both on `hub`; the views for the console and the records' writer. A
+/// string that cannot be restored (records locked or from another string, a bad history) leaves the CT
+/// string engineering off, said on its page and in the log: never the console, its alarms and E-stops.
 fn start_ct_strings(
     hub: &mut Hub<Service>,
     project: &Project,
     link: DriverLink,
     opts: &RuntimeOptions,
     audit: Option<&crate::auth::audit::AuditSink>,
-) -> Result<
-    (
-        crate::ctstring::CtStringViewCell,
-        Option<crate::ctstring::store::StoreWriter>,
-    ),
-    RuntimeError,
-> {
-    let (service, writer) = crate::ctstring::restore::start(&project.site.ct_units, link, opts.ct_records.as_deref())?;
+) -> (
+    crate::ctstring::CtStringViewCell,
+    Option<crate::ctstring::store::StoreWriter>,
+) {
+    let started = crate::ctstring::restore::start(&project.site.ct_units, link, opts.ct_records.as_deref());
+    let (service, writer) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "CT string engineering is off");
+            let views = crate::ctstring::CtStringViews {
+                units: Vec::new(),
+                problem: Some(e.to_string()),
+            };
+            return (Arc::new(arc_swap::ArcSwap::from_pointee(views)), None);
+        }
+    };
     let (port, inbox) = crate::ctstring::command::command_port();
     let (mut service, mut port) = (service.with_commands(inbox), port);
     if let Some(tx) = audit {
@@ -415,7 +423,7 @@ fn start_ct_strings(
     let views = service.view_cell();
     hub.derive(Box::new(service));
     hub.subscribe(Box::new(port));
-    Ok((views, writer))
+    (views, writer)
 }
 
 /// Every driver's two ends: the hub's ports (one per driver, found by driver id), the links of the drivers

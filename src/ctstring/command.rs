@@ -237,10 +237,16 @@ pub(super) fn imported(
 ) -> Result<(FatigueTracker, String), String> {
     let layout = Arc::clone(tracker.layout());
     let got = csv::import(text, &layout).map_err(|e| format!("the CSV at {e}"))?;
-    if let Some(id) = &got.reel_id
-        && id != reel_id
-    {
-        return Err(format!("the CSV is the string of reel {id}, not of reel {reel_id}"));
+    // Into a running string only a CSV that says whose it is: another reel's fatigue would retire the wrong
+    // pipe, or keep fatigued pipe in service.
+    match &got.reel_id {
+        Some(id) if id != reel_id => return Err(format!("the CSV is the string of reel {id}, not of reel {reel_id}")),
+        Some(_) => {}
+        None => {
+            return Err(format!(
+                "the CSV does not say which reel it is: add a line '# reel,{reel_id}'"
+            ));
+        }
     }
     let was_ft = tracker.running_ft();
     let running_ft = got.running_ft.unwrap_or(was_ft);
@@ -519,12 +525,12 @@ mod tests {
             a[0].detail
         );
         // A file that is not a string CSV (said with its line), and one too large to take: refused too.
-        r.ask(import(eva(), "position_ft,fatigue_pct\n0,abc\n"));
+        r.ask(import(eva(), "# reel,CT-4471\nposition_ft,fatigue_pct\n0,abc\n"));
         r.ask(import(eva(), &"x".repeat(MAX_CSV_BYTES + 1)));
         let a = r.audited();
         assert_eq!(a.len(), 2, "{a:?}");
         assert!(a.iter().all(|e| !e.allowed), "{a:?}");
-        assert!(a[0].detail.contains("the CSV at line 2"), "{}", a[0].detail);
+        assert!(a[0].detail.contains("the CSV at line 3"), "{}", a[0].detail);
         assert!(a[1].detail.contains("more than the"), "{}", a[1].detail);
         assert_eq!(r.view().fatigue_pct[0], 0.0);
     }

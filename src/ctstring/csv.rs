@@ -19,7 +19,8 @@
 //! 0 to 100 %. Each row lands on the cell that holds its position (the cell whose centre is nearest); cells
 //! between two rows take the straight line between them, cells before the first row or after the last the
 //! nearest row's value. Two rows on one cell: the larger (fatigue is never understated). `# running_ft,N`
-//! and `# reel,ID` are read when present; other `#` lines are comments.
+//! and `# reel,ID` are read when present, and `# length_ft,N` must be this string's length (an export from
+//! before a cut would not line up); other `#` lines are comments.
 //!
 //! A strict, small format with no quoting: numbers and plain words, so a quote is refused rather than half
 //! understood. Bounded: at most 200,000 rows, 1 kB a line. Errors read `line N: message`.
@@ -150,6 +151,19 @@ pub fn import(text: &str, layout: &StringLayout) -> Result<ImportedFatigue, CsvE
                 return Err(at(line, format!("more than {MAX_COMMENT_LINES} # lines")));
             }
             comment(c, line, &mut running_ft, &mut reel_id)?;
+            // An export of this string taken before a cut would put every foot's fatigue off by the cut.
+            if let Some(("length_ft", v)) = c.split_once(',').map(|(k, v)| (k.trim(), v.trim())) {
+                let was = number(v, line, "length_ft")?;
+                if (was - length_ft).abs() > layout.cell_ft() / 2.0 {
+                    return Err(at(
+                        line,
+                        format!(
+                            "this CSV is of a string {was} ft long and this string is {length_ft} ft: the positions \
+                             would not line up (was pipe cut since it was exported?)"
+                        ),
+                    ));
+                }
+            }
             continue;
         }
         if header.is_none() {

@@ -4,7 +4,7 @@
 
 use super::config::CtUnitConfig;
 use super::csv::{self, CsvError};
-use super::layout::StringLayout;
+use super::layout::{SectionSpec, StringLayout};
 use super::service::CtStringService;
 use super::store::{self, StoreError, StoreMsg, StoreWriter, StringStore};
 use super::tracker::FatigueTracker;
@@ -29,6 +29,13 @@ pub enum StartError {
         reel: String,
         source: CsvError,
     },
+    #[error("[ct.{unit}] reel {reel}: the history CSV is reel {other}'s: fix history_csv in the reel record")]
+    HistoryOfAnotherReel { unit: String, reel: String, other: String },
+    #[error(
+        "[ct.{unit}] reel {reel}: the records hold a string that the reel record cannot have become by cutting \
+         its ends ({why}); a new string on this reel needs a new reel id"
+    )]
+    RecordChanged { unit: String, reel: String, why: String },
     #[error(
         "[ct.{unit}] reel {reel}: the records hold {saved} cells but the string has {cells} at {cell_ft} ft each (was cell_ft changed?)"
     )]
@@ -90,6 +97,13 @@ fn restore(cfg: &CtUnitConfig, records: Option<&Path>) -> Result<(FatigueTracker
         None => None,
     };
     if let Some(saved) = saved {
+        if let Err(why) = cut_from(&cfg.reel.sections, &saved.sections) {
+            return Err(StartError::RecordChanged {
+                unit: cfg.unit.clone(),
+                reel: cfg.reel.id.clone(),
+                why,
+            });
+        }
         let first = cfg.reel.layout(cfg.cell_ft).map_err(layout_err)?;
         let layout = StringLayout::new(
             &saved.sections,
@@ -121,10 +135,85 @@ fn restore(cfg: &CtUnitConfig, records: Option<&Path>) -> Result<(FatigueTracker
                 reel: cfg.reel.id.clone(),
                 source,
             })?;
+            if let Some(other) = imported.reel_id.filter(|r| *r != cfg.reel.id) {
+                return Err(StartError::HistoryOfAnotherReel {
+                    unit: cfg.unit.clone(),
+                    reel: cfg.reel.id.clone(),
+                    other,
+                });
+            }
             (imported.damage, imported.running_ft.unwrap_or(0.0))
         }
         None => (Vec::new(), 0.0),
     };
     let tracker = FatigueTracker::new(Arc::new(layout), damage, running_ft).map_err(layout_err)?;
     Ok((tracker, true))
+}
+
+/// Whether `saved` (the string in the records) is `record`'s string with pipe cut off its ends: the same
+/// sections in the same order (OD, wall, grade), only the end ones shorter or gone.
+fn cut_from(record: &[SectionSpec], saved: &[SectionSpec]) -> Result<(), String> {
+    let same = |a: &SectionSpec, b: &SectionSpec| a.od_in == b.od_in && a.wall_in == b.wall_in && a.grade == b.grade;
+    let n = saved.len();
+    if n == 0 || n > record.len() {
+        return Err(format!("{n} sections saved, {} in the record", record.len()));
+    }
+    for start in 0..=(record.len() - n) {
+        let window = &record[start..start + n];
+        let matches = window.iter().zip(saved).enumerate().all(|(i, (r, s))| {
+            let inner = i > 0 && i + 1 < n;
+            same(r, s) && s.length_ft <= r.length_ft + 1e-6 && (!inner || (s.length_ft - r.length_ft).abs() < 1e-6)
+        });
+        // A window is contiguous: sections cut off whole are the record's end ones.
+        if matches {
+            return Ok(());
+        }
+    }
+    Err("the sections differ in size, grade or order".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calc::fatigue::Grade;
+
+    fn section(wall_in: f64, length_ft: f64) -> SectionSpec {
+        SectionSpec {
+            od_in: 1.75,
+            wall_in,
+            grade: Grade::ct90(),
+            length_ft,
+        }
+    }
+
+    #[test]
+    fn a_saved_string_must_be_the_record_with_its_ends_cut() {
+        let record = [section(0.19, 2000.0), section(0.175, 4000.0), section(0.156, 8000.0)];
+        assert!(cut_from(&record, &record).is_ok());
+        assert!(
+            cut_from(
+                &record,
+                &[section(0.19, 2000.0), section(0.175, 4000.0), section(0.156, 7500.0)]
+            )
+            .is_ok()
+        );
+        assert!(
+            cut_from(&record, &[section(0.175, 3000.0), section(0.156, 8000.0)]).is_ok(),
+            "core end cut off"
+        );
+        assert!(
+            cut_from(&record, &[section(0.19, 2000.0), section(0.175, 4000.0)]).is_ok(),
+            "downhole section gone"
+        );
+        assert!(cut_from(&record, &[section(0.156, 14000.0)]).is_err(), "a new string");
+        assert!(
+            cut_from(
+                &record,
+                &[section(0.19, 2000.0), section(0.175, 3000.0), section(0.156, 8000.0)]
+            )
+            .is_err(),
+            "an inner section cannot be shorter"
+        );
+        assert!(cut_from(&record, &[]).is_err());
+    }
 }

@@ -27,7 +27,7 @@ use super::whatif_view::TrackerWhatIf;
 use crate::auth::audit::{AuditEntry, AuditSink};
 use crate::driver::{DriverLink, DriverState};
 use crate::hub::Deriver;
-use crate::tag::{DriverId, Sample, TagTable, TagUpdate, Timestamp};
+use crate::tag::{DriverId, Quality, Sample, TagTable, TagUpdate, Timestamp, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +36,10 @@ use std::time::Duration;
 const VIEW_EVERY: Duration = Duration::from_millis(500);
 /// Outputs are recomputed from the table at least this often, so a quiet input never leaves them old.
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
+/// The fastest a CT injector runs pipe, ft/s (about 400 ft/min), and what a depth reading may differ from
+/// that on top (encoder resolution, sample timing): a reading farther away is not a move.
+const MAX_PIPE_SPEED_FT_S: f64 = 400.0 / 60.0;
+const JUMP_ALLOWANCE_FT: f64 = 5.0;
 /// Points of the live weight trail on the depth plot, and the depth step between two of them.
 const TRAIL_POINTS: usize = 2_000;
 const TRAIL_STEP_FT: f64 = 5.0;
@@ -58,6 +62,14 @@ struct Unit {
     /// The last cut or import asked of this string, for the view.
     last_record: Option<RecordNote>,
     dirty_view: bool,
+    /// The last depth reading and when it was taken (by the source's clock).
+    last_depth: Option<(f64, Timestamp)>,
+    /// Depth readings refused as not a move of the pipe.
+    glitches: u64,
+    /// The highest pump pressure seen: what an event is costed at while the pressure reading is bad.
+    max_pressure_psi: f64,
+    /// Running feet grew since the last progress sent to the store (even with no cell changed).
+    running_changed: bool,
 }
 
 pub struct CtStringService {
@@ -96,6 +108,10 @@ impl CtStringService {
                 export: None,
                 last_record: None,
                 dirty_view: true,
+                last_depth: None,
+                glitches: 0,
+                max_pressure_psi: 0.0,
+                running_changed: false,
             })
             .collect();
         Self {
@@ -167,7 +183,7 @@ impl CtStringService {
                     self.store_full += 1;
                 }
             }
-            if !held && !u.changed_cells.is_empty() {
+            if !held && (!u.changed_cells.is_empty() || u.running_changed) {
                 u.changed_cells.sort_unstable();
                 u.changed_cells.dedup();
                 let damage = u.tracker.damage();
@@ -186,6 +202,7 @@ impl CtStringService {
                     self.store_full += 1;
                 } else {
                     u.changed_cells.clear();
+                    u.running_changed = false;
                 }
             }
         }
@@ -206,7 +223,10 @@ impl CtStringService {
             }
             views.push(Arc::new(view_of(u)));
         }
-        self.views.store(Arc::new(CtStringViews { units: views }));
+        self.views.store(Arc::new(CtStringViews {
+            units: views,
+            problem: None,
+        }));
     }
 
     /// Applies the cuts and imports people asked for since the last call: the progress counted on the
@@ -359,23 +379,34 @@ impl Deriver for CtStringService {
                 continue;
             }
             let r = Readings::read(&u.cfg, table);
-            if updates.iter().any(|up| up.tag == i.depth)
-                && let Ok(depth) = r.depth
-            {
-                let before = u.events.len();
-                let pressure = r.circ_pressure.unwrap_or(f64::NAN);
-                u.tracker.on_depth(depth, pressure, &mut u.events);
-                if u.events.len() > before {
-                    u.dirty_view = true;
-                    u.changed_cells
-                        .extend(u.events[before..].iter().filter_map(|e| u32::try_from(e.cell).ok()));
-                }
-                if let Ok(weight) = r.weight {
-                    push_trail(&mut u.trail, depth, weight);
-                }
+            // Every depth sample of the scan in its order: a hub that drained several batches at once must
+            // not lose a reversal between them.
+            for up in updates.iter().filter(|up| up.tag == i.depth) {
+                let good = matches!(up.state.quality, Quality::Good | Quality::Uncertain);
+                let Some(depth) = up.state.value.as_ref().and_then(Value::as_f64).filter(|_| good) else {
+                    continue;
+                };
+                u.on_depth(depth, up.state.source_ts, r.circ_pressure.ok());
+            }
+            if let (Ok(depth), Ok(weight)) = (r.depth, r.weight) {
+                push_trail(&mut u.trail, depth, weight);
             }
             u.derived = live::derive(&u.cfg, &u.tracker, &u.model.load(), &r);
             u.derived.samples(&u.cfg, &mut u.sent, now, out);
+        }
+    }
+
+    fn stop(&mut self) {
+        // Commands that came in last, then everything counted since the last tick, for the records' writer
+        // (it stops after the hub and commits what it was handed).
+        self.take_commands();
+        self.flush_store();
+        if self.store_full > 0 || !self.unsaved.is_empty() {
+            tracing::error!(
+                refused = self.store_full,
+                unsaved_records = self.unsaved.len(),
+                "CT string records: the writer's queue was full; not everything was handed to it"
+            );
         }
     }
 
@@ -396,6 +427,52 @@ impl Deriver for CtStringService {
         if self.last_view.is_none_or(|t| now.saturating_since(t) >= VIEW_EVERY) {
             self.last_view = Some(now);
             self.publish_views();
+        }
+    }
+}
+
+impl Unit {
+    /// One depth reading into the fatigue tracker, unless it cannot be a move of the pipe: deeper than the
+    /// string reaches, or farther from the last reading than pipe travels in the time between (an encoder
+    /// re-zeroed with the pipe in the hole, a register read as 0 for a moment). Such a reading is taken as
+    /// the new reference and counts nothing: a glitch must never add bending events or running feet that
+    /// stay in the records for good. A bad pump pressure is costed at the highest pressure seen (never less
+    /// damage than may have been done).
+    fn on_depth(&mut self, depth_ft: f64, at: Timestamp, pressure_psi: Option<f64>) {
+        if let Some(p) = pressure_psi.filter(|p| p.is_finite() && *p >= 0.0) {
+            self.max_pressure_psi = self.max_pressure_psi.max(p);
+        }
+        let pressure = pressure_psi.unwrap_or(self.max_pressure_psi);
+        let layout = self.tracker.layout();
+        let deepest = layout.length_ft() - layout.path().surface_run_ft;
+        let plausible = match (self.last_depth, self.tracker.depth_ft()) {
+            (Some((_, t0)), Some(d0)) => {
+                let secs = at.saturating_since(t0).as_secs_f64();
+                (depth_ft - d0).abs() <= MAX_PIPE_SPEED_FT_S * secs + JUMP_ALLOWANCE_FT
+            }
+            _ => true,
+        };
+        self.last_depth = Some((depth_ft, at));
+        if !(depth_ft.is_finite() && (0.0..=deepest).contains(&depth_ft)) {
+            self.glitches += 1;
+            return;
+        }
+        if !plausible {
+            self.glitches += 1;
+            tracing::warn!(unit = %self.cfg.unit, depth_ft, "CT depth jumped faster than pipe moves: taken as a new reference, nothing counted");
+            self.tracker.rereference(depth_ft);
+            return;
+        }
+        let before = self.events.len();
+        let running_before = self.tracker.running_ft();
+        self.tracker.on_depth(depth_ft, pressure, &mut self.events);
+        if self.events.len() > before {
+            self.dirty_view = true;
+            self.changed_cells
+                .extend(self.events[before..].iter().filter_map(|e| u32::try_from(e.cell).ok()));
+        }
+        if self.tracker.running_ft() != running_before {
+            self.running_changed = true;
         }
     }
 }

@@ -155,6 +155,16 @@ impl FatigueTracker {
         Ok(tracker)
     }
 
+    /// Takes `depth_ft` as where the pipe is without counting the way there: after a depth the caller knows is
+    /// not a move (an encoder re-zeroed, a reading that jumped faster than pipe can travel). Counted as an
+    /// ignored sample.
+    pub fn rereference(&mut self, depth_ft: f64) {
+        self.ignored_samples += 1;
+        if depth_ft.is_finite() && depth_ft >= 0.0 {
+            self.committed_ft = Some(depth_ft);
+        }
+    }
+
     /// One depth sample (tip depth, ft) with the pipe's internal pressure (psi). Appends the events it
     /// counts to `out`. The first sample (and the first after a cut) only sets the position.
     pub fn on_depth(&mut self, depth_ft: f64, pressure_psi: f64, out: &mut Vec<FatigueEvent>) {

@@ -22,6 +22,9 @@ pub type CtStringViewCell = Arc<arc_swap::ArcSwap<CtStringViews>>;
 #[derive(Debug, Clone, Default)]
 pub struct CtStringViews {
     pub units: Vec<Arc<CtStringView>>,
+    /// Why the CT string engineering is off (the records could not be read, a history did not import), in
+    /// words for the engineer; `None` while it runs.
+    pub problem: Option<String>,
 }
 
 impl CtStringViews {

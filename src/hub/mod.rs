@@ -732,6 +732,9 @@ impl<C: ServiceCommand> Hub<C> {
             }
         }
         self.publish(Timestamp::now());
+        for d in &mut self.derivers {
+            d.stop();
+        }
     }
 }
 

@@ -37,4 +37,6 @@ pub trait Deriver: Send {
     fn derive(&mut self, updates: &[TagUpdate], table: &TagTable, now: Timestamp, out: &mut Vec<Sample>);
     /// New values that depend on time alone (averages, rates over windows), at housekeeping.
     fn tick(&mut self, _now: Timestamp, _table: &TagTable, _out: &mut Vec<Sample>) {}
+    /// The hub is stopping: hand over what is not yet handed to a writer (the writers stop after the hub).
+    fn stop(&mut self) {}
 }

@@ -2,9 +2,12 @@
 //! fatigue alarms at their thresholds, and the string's fatigue and running feet kept across a restart.
 
 use std::time::{Duration, Instant};
+use wellconsole::driver::DriverControl;
+use wellconsole::driver::sim::SimCommand;
+use wellconsole::hub::HubCommand;
 use wellconsole::project::{Project, ProjectFiles};
 use wellconsole::runtime::{Runtime, RuntimeOptions};
-use wellconsole::sim::{Fault, FaultKind, ScheduledFault};
+use wellconsole::sim::{Fault, FaultKind};
 
 fn demo_files() -> Vec<(String, String)> {
     let demo = ProjectFiles::from_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the demo reads");
@@ -54,16 +57,17 @@ fn ct_view(rt: &Runtime) -> std::sync::Arc<wellconsole::ctstring::CtStringView> 
 fn a_stuck_pipe_raises_the_early_warning_named_as_such_and_not_before() {
     let opts = RuntimeOptions {
         speed: Some(10.0),
-        faults: vec![ScheduledFault {
-            fault: Fault {
-                kind: FaultKind::StuckPipe,
-                target: "ct01".into(),
-            },
-            at_secs: 120.0,
-        }],
         ..RuntimeOptions::default()
     };
-    let rt = Runtime::start(load(demo_files()), opts, Vec::new(), None).unwrap();
+    let project = load(demo_files());
+    let sim = project
+        .site
+        .drivers
+        .iter()
+        .find(|d| d.name == "sim")
+        .map(|d| d.id)
+        .expect("the demo's simulator");
+    let rt = Runtime::start(project, opts, Vec::new(), None).unwrap();
     let early = |rt: &Runtime| {
         standing(rt)
             .into_iter()
@@ -80,7 +84,7 @@ fn a_stuck_pipe_raises_the_early_warning_named_as_such_and_not_before() {
     });
     let band = ct_view(&rt).band.expect("a band at the live depth");
     assert!(band.pick_up_lbf > band.slack_off_lbf, "{band:?}");
-    // Running in before the fault (plant time < 120 s): no early warning.
+    // Running in free for a while (80 s of plant time): no early warning.
     let fault_at = Instant::now() + Duration::from_secs(8);
     while Instant::now() < fault_at {
         assert_eq!(
@@ -90,6 +94,16 @@ fn a_stuck_pipe_raises_the_early_warning_named_as_such_and_not_before() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Then the pipe sticks (the simulator's fault, injected as the Simulator page does).
+    rt.commands
+        .try_send(HubCommand::ToDriver {
+            driver: sim,
+            command: DriverControl::Sim(SimCommand::Inject(Fault {
+                kind: FaultKind::StuckPipe,
+                target: "ct01".into(),
+            })),
+        })
+        .expect("the fault is sent");
     // Stuck while running in: the operator sets down on it, and the alarm says what it is.
     wait_until("the early warning on the stuck pipe", 60, || !early(&rt).is_empty());
     let rows = rt.alarms.view.load();

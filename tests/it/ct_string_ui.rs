@@ -255,6 +255,7 @@ fn console(
     let cell: Option<CtStringViewCell> = views.map(|v| {
         Arc::new(ArcSwap::from_pointee(CtStringViews {
             units: v.into_iter().map(Arc::new).collect(),
+            problem: None,
         }))
     });
     let (tx, rx) = command_lanes(16, 16);

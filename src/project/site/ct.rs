@@ -234,6 +234,16 @@ pub(super) fn check(
         let Some(outputs) = outputs(&unit, id, defs, span.clone(), src, errs) else {
             continue;
         };
+        if let Some(other) = units.iter().find(|u: &&CtUnitConfig| u.reel.id == reel.id) {
+            errs.push(src.at(
+                t.reel.span(),
+                format!(
+                    "reel {} is already on [ct.{}]: one string cannot run on two units at once",
+                    reel.id, other.unit
+                ),
+            ));
+            continue;
+        }
         let mut friction_factors = t.friction_factors.into_inner();
         friction_factors.sort_by(f64::total_cmp);
         units.push(CtUnitConfig {
@@ -417,8 +427,8 @@ fn numbers(t: &RawCtUnit, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> O
     if let Some(c) = &t.cell_ft {
         need(
             c,
-            (0.1..=100.0).contains(c.get_ref()),
-            "cell_ft must be between 0.1 and 100 ft",
+            (0.5..=100.0).contains(c.get_ref()),
+            "cell_ft must be between 0.5 and 100 ft (a 60,000-ft string at 0.5 ft is 120,000 cells, still a CSV the console reads back)",
         );
     }
     need(

@@ -80,6 +80,14 @@ impl PageView for CtStringPage {
         self.records.poll(console, ui.ctx(), frame.now);
         let loc = console.locale();
         let views = self.cell.as_ref().map(|c| c.load_full()).unwrap_or_default();
+        if let Some(problem) = &views.problem {
+            ui.heading(loc.lang.pick(
+                "CT string engineering is off",
+                "La ingeniería de la sarta de TF está apagada",
+            ));
+            ui.label(RichText::new(problem).color(theme::QUALITY_BAD));
+            return None;
+        }
         if views.units.is_empty() {
             not_configured_ui(ui, loc.lang);
             return None;

@@ -63,6 +63,10 @@ impl WhatIfState {
     }
 }
 
+/// The most round trips a prediction runs: it runs in the frame (a few milliseconds a trip in a release
+/// build), so a cab panel never freezes; a longer plan is the `wellconsole calc fatigue` command's.
+const MAX_TRIPS: f64 = 50.0;
+
 /// The what-if row: inputs, Predict, and the answer.
 pub fn whatif_ui(ui: &mut Ui, st: &mut WhatIfState, v: &CtStringView, loc: Locale, touch: bool) {
     let lang = loc.lang;
@@ -81,13 +85,13 @@ pub fn whatif_ui(ui: &mut Ui, st: &mut WhatIfState, v: &CtStringView, loc: Local
             ui,
             lang.pick("Trips", "Viajes"),
             &mut trips,
-            1.0..=999.0,
+            1.0..=MAX_TRIPS,
             1.0,
             "",
             touch,
             lang,
         );
-        st.trips = trips.round().clamp(1.0, 999.0) as u32;
+        st.trips = trips.round().clamp(1.0, MAX_TRIPS) as u32;
         let ft = loc.units.shown("ft");
         let mut depth = ft.value(st.depth_ft);
         let deepest = ft.value(v.string_length_ft.max(0.0));
