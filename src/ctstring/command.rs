@@ -24,8 +24,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Commands waiting for the service: people ask one at a time, and the service takes them every 100 ms.
 pub const INBOX: usize = 16;
-/// The largest CSV an import takes: a 60,000-ft string in 0.3-ft cells with every column is about 8 MB.
-pub const MAX_CSV_BYTES: usize = 8 * 1024 * 1024;
+/// The largest CSV an import takes. The import is parsed on the hub thread (between two scans), so it is
+/// bounded to what parses in a few milliseconds: 2 MiB holds a 40,000-ft string's export in 1-ft cells (the
+/// longest strings run about 30,000 ft); a longer, finer one is imported with fewer rows (the importer
+/// interpolates between rows).
+pub const MAX_CSV_BYTES: usize = 2 * 1024 * 1024;
 /// A reason is a sentence or two for the audit trail, not a document.
 pub const MAX_REASON_CHARS: usize = 500;
 
@@ -533,6 +536,20 @@ mod tests {
         assert!(a[0].detail.contains("the CSV at line 3"), "{}", a[0].detail);
         assert!(a[1].detail.contains("more than the"), "{}", a[1].detail);
         assert_eq!(r.view().fatigue_pct[0], 0.0);
+    }
+
+    #[test]
+    fn records_that_were_not_saved_are_said_on_the_page() {
+        let mut r = rig(&[], None);
+        assert_eq!(r.view().records_problem, None, "all saved");
+        let stats = Arc::new(super::super::store::StoreStats::default());
+        let service = std::mem::replace(&mut r.service, rig(&[], None).service);
+        r.service = service.with_store_stats(stats.clone());
+        stats.commit_errors.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+        // The next view (the rig's clock stands still: a view is due when a command came or at start).
+        r.ask(cut(eva(), StringEnd::Downhole, 10.0, "worn end"));
+        let problem = r.view().records_problem.clone().expect("said");
+        assert!(problem.contains("2 failed or refused"), "{problem}");
     }
 
     #[test]

@@ -237,30 +237,33 @@ fn regime_word(r: FlowRegime) -> &'static str {
     }
 }
 
-/// The circulating system at the live rate and depth: the pipe on the reel layer by layer, the rest of the
-/// string, the annulus to the tip, the nozzle, the wellhead pressure.
-fn circuit(
+/// The circulating system at the live rate and depth with no CT friction in it (wellhead, annulus to the
+/// tip, nozzle), and the CT's friction section by section: each section of the string as it is now (after
+/// cuts) with its own bore, its pipe on the reel layer by layer and its pipe off the reel. A tapered string's
+/// thick core sections lose more per foot than its downhole section.
+fn circulate_string(
     cfg: &CtUnitConfig,
     tracker: &FatigueTracker,
     depth: f64,
     rate_bpm: f64,
     whp: f64,
-) -> Result<Circuit, CalcError> {
+) -> Result<hydraulics::CircuitResult, CalcError> {
     let layout = tracker.layout();
     let path = layout.path();
-    // The downhole section (the pipe in the well) sets the bore; a tapered string's thicker core sections are
-    // on the reel, where their extra loss is small beside the curved-pipe factor.
-    let (od, wall) = cfg.reel.sections.last().map_or((0.0, 0.0), |s| (s.od_in, s.wall_in));
+    let sections = layout.sections();
+    let (od, tip_wall) = sections.last().map_or((0.0, 0.0), |s| (s.od_in, s.wall_in));
     let depth = depth.clamp(0.0, cfg.survey.total_md_ft());
-    let on_reel = (layout.length_ft() - depth - path.surface_run_ft).max(0.0);
-    Ok(Circuit {
+    let length = layout.length_ft();
+    let on_reel = (length - depth - path.surface_run_ft).clamp(0.0, length);
+    let layers = layout.reel().layers(on_reel)?;
+    let base = Circuit {
         rate_gpm: rate_bpm.max(0.0) * GPM_PER_BPM,
         fluid: cfg.fluid,
         density_ppg: cfg.fluid_ppg,
         ct_od_in: od,
-        ct_wall_in: wall,
-        ct_in_well_ft: layout.length_ft() - on_reel,
-        reel_layers: layout.reel().layers(on_reel)?,
+        ct_wall_in: tip_wall,
+        ct_in_well_ft: 0.0,
+        reel_layers: Vec::new(),
         hole_id_in: cfg.hole_id_in,
         annulus_length_ft: depth,
         tvd_ft: cfg.survey.tvd_at(depth).min(depth),
@@ -269,7 +272,38 @@ fn circuit(
         wellhead_pressure_psi: whp.max(0.0),
         min_cleaning_velocity_fpm: cfg.min_cleaning_velocity_fpm,
         rel_roughness: 0.0,
-    })
+    };
+    let mut result = hydraulics::circulate(&base)?;
+    // Sections from the core out: [from, to) ft from the core end; the reel holds [0, on_reel) of that.
+    let mut from = 0.0;
+    for s in sections {
+        let to = from + s.length_ft;
+        let off_reel_ft = (to - from.max(on_reel)).max(0.0);
+        let mut reel_layers = Vec::new();
+        let mut at = 0.0;
+        for l in &layers {
+            let (lo, hi) = (at, at + l.length_ft);
+            let piece = (hi.min(to).min(on_reel) - lo.max(from)).max(0.0);
+            if piece > 0.0 {
+                reel_layers.push(crate::calc::reel::ReelLayer { length_ft: piece, ..*l });
+            }
+            at = hi;
+        }
+        let part = hydraulics::circulate(&Circuit {
+            ct_wall_in: s.wall_in,
+            ct_in_well_ft: off_reel_ft,
+            reel_layers,
+            ..base.clone()
+        })?;
+        result.reel_psi += part.reel_psi;
+        result.ct_in_well_psi += part.ct_in_well_psi;
+        result.pump_pressure_psi += part.reel_psi + part.ct_in_well_psi;
+        if std::ptr::eq(s, sections.last().unwrap_or(s)) {
+            result.pipe = part.pipe;
+        }
+        from = to;
+    }
+    Ok(result)
 }
 
 fn hydraulics_at(cfg: &CtUnitConfig, tracker: &FatigueTracker, r: &Readings, d: &mut Derived) {
@@ -281,7 +315,7 @@ fn hydraulics_at(cfg: &CtUnitConfig, tracker: &FatigueTracker, r: &Readings, d: 
             return;
         }
     };
-    let result = circuit(cfg, tracker, depth, rate, whp).and_then(|c| hydraulics::circulate(&c));
+    let result = circulate_string(cfg, tracker, depth, rate, whp);
     match result {
         Ok(h) => {
             d.circ_pressure_model = Ok(h.pump_pressure_psi);
@@ -403,5 +437,43 @@ fn pipe_load(cfg: &CtUnitConfig, tracker: &FatigueTracker, r: &Readings, d: &mut
                 ..LimitsView::default()
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn tracker_for(reel: &crate::ctstring::reel::ReelRecord) -> FatigueTracker {
+        FatigueTracker::new(Arc::new(reel.layout(1.0).unwrap()), Vec::new(), 0.0).unwrap()
+    }
+
+    #[test]
+    fn a_tapered_strings_thick_sections_lose_more_than_its_downhole_bore_would() {
+        let project = crate::project::Project::demo().unwrap();
+        let cfg = project.site.ct_units[0].clone();
+        let tapered = circulate_string(&cfg, &tracker_for(&cfg.reel), 3_000.0, 2.0, 300.0).unwrap();
+        let mut uniform_reel = (*cfg.reel).clone();
+        for s in &mut uniform_reel.sections {
+            s.wall_in = 0.156;
+        }
+        let uniform = circulate_string(&cfg, &tracker_for(&uniform_reel), 3_000.0, 2.0, 300.0).unwrap();
+        // The parts add up, and a uniform string's pipe off the reel loses its gradient times its length.
+        for r in [&tapered, &uniform] {
+            let sum = 300.0 + r.annulus_psi + r.nozzle_psi + r.reel_psi + r.ct_in_well_psi;
+            assert!((r.pump_pressure_psi - sum).abs() < 1e-9, "{r:?}");
+        }
+        let off_reel_ft = 3_000.0 + 40.0;
+        assert!((uniform.ct_in_well_psi - uniform.pipe.gradient_psi_ft * off_reel_ft).abs() < 1e-6);
+        // Thicker walls on the core sections (on the reel at 3,000 ft): more loss there, none off the reel.
+        assert!(
+            tapered.reel_psi > 1.05 * uniform.reel_psi,
+            "{} vs {}",
+            tapered.reel_psi,
+            uniform.reel_psi
+        );
+        assert!((tapered.ct_in_well_psi - uniform.ct_in_well_psi).abs() < 1e-9);
+        assert_eq!(tapered.annulus_psi, uniform.annulus_psi);
     }
 }

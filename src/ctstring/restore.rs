@@ -82,7 +82,11 @@ pub fn start(
         }
         restored.push((Arc::new(cfg.clone()), tracker));
     }
-    Ok((CtStringService::new(restored, link, sender), writer))
+    let mut service = CtStringService::new(restored, link, sender);
+    if let Some(w) = &writer {
+        service = service.with_store_stats(w.stats());
+    }
+    Ok((service, writer))
 }
 
 /// A unit's tracker, and whether this is the string's first use (nothing in the records yet).

@@ -20,7 +20,7 @@ use super::csv;
 use super::layout::StringLayout;
 use super::live::{self, Derived, Readings};
 use super::model::{self, ModelCell};
-use super::store::{CutRecord, StoreFull, StoreMsg, StoreSender};
+use super::store::{CutRecord, StoreFull, StoreMsg, StoreSender, StoreStats};
 use super::tracker::{FatigueEvent, FatigueTracker};
 use super::view::{CtStringView, CtStringViewCell, CtStringViews, RecordNote, StringExport};
 use super::whatif_view::TrackerWhatIf;
@@ -64,8 +64,6 @@ struct Unit {
     dirty_view: bool,
     /// The last depth reading and when it was taken (by the source's clock).
     last_depth: Option<(f64, Timestamp)>,
-    /// Depth readings refused as not a move of the pipe.
-    glitches: u64,
     /// The highest pump pressure seen: what an event is costed at while the pressure reading is bad.
     max_pressure_psi: f64,
     /// Running feet grew since the last progress sent to the store (even with no cell changed).
@@ -80,6 +78,8 @@ pub struct CtStringService {
     _link: DriverLink,
     views: CtStringViewCell,
     store: Option<StoreSender>,
+    /// The records writer's counters, shown on the page when something was not saved.
+    store_stats: Option<Arc<StoreStats>>,
     store_full: u64,
     /// Cuts and imports the store had no room for yet, oldest first: sent before anything else.
     unsaved: VecDeque<StoreMsg>,
@@ -109,7 +109,6 @@ impl CtStringService {
                 last_record: None,
                 dirty_view: true,
                 last_depth: None,
-                glitches: 0,
                 max_pressure_psi: 0.0,
                 running_changed: false,
             })
@@ -120,6 +119,7 @@ impl CtStringService {
             _link: link,
             views: Arc::new(arc_swap::ArcSwap::from_pointee(CtStringViews::default())),
             store,
+            store_stats: None,
             store_full: 0,
             unsaved: VecDeque::new(),
             commands: None,
@@ -138,6 +138,12 @@ impl CtStringService {
     /// Every cut and import, done or refused, also goes to the audit trail.
     pub fn with_audit(mut self, audit: AuditSink) -> Self {
         self.audit = Some(audit);
+        self
+    }
+
+    /// The records writer's counters, for the page.
+    pub fn with_store_stats(mut self, stats: Arc<StoreStats>) -> Self {
+        self.store_stats = Some(stats);
         self
     }
 
@@ -208,7 +214,23 @@ impl CtStringService {
         }
     }
 
+    /// What the records could not save, in words (atomics first: the writer's last error is read, under
+    /// its lock, only once something went wrong).
+    fn records_problem(&self) -> Option<String> {
+        let errors = self.store_stats.as_ref().map_or(0, |s| s.errors());
+        if self.store_full == 0 && errors == 0 {
+            return None;
+        }
+        let last = self.store_stats.as_ref().and_then(|s| s.last_error());
+        Some(format!(
+            "records: {} message(s) found the writer's queue full, {errors} failed or refused{}",
+            self.store_full,
+            last.map(|e| format!("; last: {e}")).unwrap_or_default()
+        ))
+    }
+
     fn publish_views(&mut self) {
+        let problem = self.records_problem();
         let mut views = Vec::with_capacity(self.units.len());
         for u in &mut self.units {
             if u.dirty_view || u.whatif.is_none() {
@@ -221,7 +243,7 @@ impl CtStringService {
                 }));
                 u.dirty_view = false;
             }
-            views.push(Arc::new(view_of(u)));
+            views.push(Arc::new(view_of(u, problem.as_deref())));
         }
         self.views.store(Arc::new(CtStringViews {
             units: views,
@@ -454,11 +476,9 @@ impl Unit {
         };
         self.last_depth = Some((depth_ft, at));
         if !(depth_ft.is_finite() && (0.0..=deepest).contains(&depth_ft)) {
-            self.glitches += 1;
             return;
         }
         if !plausible {
-            self.glitches += 1;
             tracing::warn!(unit = %self.cfg.unit, depth_ft, "CT depth jumped faster than pipe moves: taken as a new reference, nothing counted");
             self.tracker.rereference(depth_ft);
             return;
@@ -491,7 +511,7 @@ fn push_trail(trail: &mut VecDeque<[f64; 2]>, depth_ft: f64, weight_lbf: f64) {
     }
 }
 
-fn view_of(u: &Unit) -> CtStringView {
+fn view_of(u: &Unit, records_problem: Option<&str>) -> CtStringView {
     let t = &u.tracker;
     let layout = t.layout();
     let cfg = &u.cfg;
@@ -536,6 +556,7 @@ fn view_of(u: &Unit) -> CtStringView {
         whatif: u.whatif.clone().map(|w| w as Arc<dyn super::view::WhatIf>),
         export: u.export.clone().map(|e| e as Arc<dyn StringExport>),
         last_record: u.last_record.clone(),
+        records_problem: records_problem.map(str::to_owned),
     }
 }
 

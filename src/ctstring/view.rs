@@ -83,6 +83,9 @@ pub struct CtStringView {
     pub export: Option<Arc<dyn StringExport>>,
     /// What became of the last cut or import asked of this string since the console started.
     pub last_record: Option<RecordNote>,
+    /// What the string's records could not save (a full queue, failed commits), in words; `None` while every
+    /// count and cut is saved.
+    pub records_problem: Option<String>,
 }
 
 /// The string as a CSV file for the office (`ctstring::csv`'s format), made only when asked: a long string

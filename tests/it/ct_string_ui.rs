@@ -236,6 +236,7 @@ fn ct01(whatif: Option<Arc<dyn WhatIf>>) -> CtStringView {
         whatif,
         export: None,
         last_record: None,
+        records_problem: None,
     }
 }
 

@@ -227,6 +227,14 @@ pub(super) fn check(
         else {
             continue;
         };
+        let od = reel.sections.first().map_or(0.0, |s| s.od_in);
+        if *t.hole_id_in.get_ref() <= od {
+            errs.push(src.at(
+                t.hole_id_in.span(),
+                format!("hole_id_in must be larger than the string's OD ({od} in): the pipe has to fit the hole"),
+            ));
+            continue;
+        }
         let Some(id) = driver.or_else(|| ct_driver(drivers, span.clone(), src, errs)) else {
             break;
         };
@@ -520,4 +528,93 @@ fn outputs(
         pipe_load: ids[8],
         cleaning_velocity_short: ids[9],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::project::files::ProjectFiles;
+    use crate::project::site;
+
+    const SITE: &str = include_str!("../../../site.toml");
+
+    fn problems(site_text: &str) -> Vec<String> {
+        let files = ProjectFiles::from_memory([
+            ("site.toml".to_owned(), site_text.to_owned()),
+            (
+                "data/ct01_survey.csv".to_owned(),
+                include_str!("../../../data/ct01_survey.csv").to_owned(),
+            ),
+            (
+                "reels/ct01.toml".to_owned(),
+                include_str!("../../../reels/ct01.toml").to_owned(),
+            ),
+            (
+                "reels/ct01_history.csv".to_owned(),
+                include_str!("../../../reels/ct01_history.csv").to_owned(),
+            ),
+        ]);
+        match site::load(&files) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|d| d.message.clone()).collect(),
+        }
+    }
+
+    fn edited(from: &str, to: &str) -> String {
+        assert_eq!(SITE.matches(from).count(), 1, "'{from}' is in the demo once");
+        SITE.replace(from, to)
+    }
+
+    #[test]
+    fn the_demo_unit_makes_its_tags_on_the_ctstring_driver() {
+        assert_eq!(problems(SITE), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_bad_setting_is_named() {
+        let cases = [
+            (
+                edited("weight = \"ct01/weight\"", "weight = \"ct01/wieght\""),
+                "weight = \"ct01/wieght\": no such tag in site.toml",
+            ),
+            (
+                edited("depth = \"ct01/depth\"", "depth = \"ct01/job_phase\""),
+                "depth = \"ct01/job_phase\": the tag is not a number",
+            ),
+            (
+                edited("hole_id_in = 3.958", "hole_id_in = 1.5"),
+                "hole_id_in must be larger than the string's OD (1.75 in)",
+            ),
+            (
+                edited(
+                    "friction_factors = [0.1, 0.2, 0.3, 0.4]",
+                    "friction_factors = [0.1, 1.4]",
+                ),
+                "friction_factors: 1 to 8 values, each between 0 and 1",
+            ),
+            (
+                edited("reel = \"reels/ct01.toml\"", "reel = \"reels/nope.toml\""),
+                "reel file 'reels/nope.toml' not found",
+            ),
+            (
+                edited("pipe_load_alarm_pct = 80.0", "pipe_load_alarm_pct = 180.0"),
+                "pipe_load_alarm_pct must be greater than 0 and at most 100",
+            ),
+        ];
+        for (text, expected) in cases {
+            let found = problems(&text);
+            assert!(found.iter().any(|p| p.contains(expected)), "{expected}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn one_reel_cannot_run_on_two_units() {
+        let i = SITE.find("[ct.ct01]").expect("the demo's unit");
+        let unit = &SITE[i..];
+        let second = unit.replacen("[ct.ct01]", "[ct.ct02]", 1);
+        let found = problems(&format!("{SITE}\n{second}"));
+        assert!(
+            found.iter().any(|p| p.contains("reel CT-4471 is already on [ct.ct01]")),
+            "{found:?}"
+        );
+    }
 }

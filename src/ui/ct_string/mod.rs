@@ -182,6 +182,14 @@ fn header_ui(ui: &mut Ui, v: &CtStringView, loc: Locale) {
         ))
         .strong(),
     );
+    if let Some(problem) = &v.records_problem {
+        readout::chip_ui(
+            ui,
+            lang.pick("RECORDS NOT SAVED", "REGISTROS NO GUARDADOS"),
+            theme::QUALITY_BAD,
+        );
+        ui.label(RichText::new(problem).small().color(theme::QUALITY_BAD));
+    }
     match v.depth_ft {
         Some(d) => {
             ui.label(format!(
