@@ -562,11 +562,10 @@ mod tests {
             let c = Carried(cut(eva(), StringEnd::Downhole, length_ft, "trim"));
             Subscriber::<Carried>::on_command(port, &c, T0, &table);
         };
-        let started = Instant::now();
+        // Nobody drains the inbox: a port that waited for room would never come back from the 17th offer.
         for k in 0..INBOX + 3 {
             offer(&mut port, 1.0 + k as f64);
         }
-        assert!(started.elapsed() < Duration::from_secs(1), "the port never waits");
         assert_eq!((port.refused_busy(), inbox.refused_busy()), (3, 3));
         let refused: Vec<AuditEntry> = audit.try_iter().collect();
         assert_eq!(refused.len(), 3, "{refused:?}");

@@ -6,7 +6,7 @@
 //!
 //! Owns the table's checks and the computed tags' definitions. It starts nothing and computes nothing.
 
-use super::drivers::{DriverConfig, DriverKind, Drivers};
+use super::drivers::{DriverKind, Drivers};
 use crate::calc::hydraulics::Fluid;
 use crate::calc::survey::Survey;
 use crate::ctstring::config::{CtInputs, CtOutputs, CtUnitConfig};
@@ -235,7 +235,9 @@ pub(super) fn check(
             ));
             continue;
         }
-        let Some(id) = driver.or_else(|| ct_driver(drivers, span.clone(), src, errs)) else {
+        let Some(id) =
+            driver.or_else(|| drivers.add_implicit(CT_DRIVER, DriverKind::CtString, span.clone(), src, errs))
+        else {
             break;
         };
         driver = Some(id);
@@ -452,25 +454,6 @@ fn numbers(t: &RawCtUnit, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> O
         ));
     }
     (errs.len() == before).then_some(())
-}
-
-fn ct_driver(
-    drivers: &mut Drivers,
-    at: Range<usize>,
-    src: &SourceFile<'_>,
-    errs: &mut Vec<Diagnostic>,
-) -> Option<DriverId> {
-    let Ok(index) = u16::try_from(drivers.configs.len()) else {
-        errs.push(src.at(at, "too many drivers (at most 65,535)"));
-        return None;
-    };
-    let id = DriverId(index);
-    drivers.configs.push(DriverConfig {
-        id,
-        name: CT_DRIVER.to_owned(),
-        kind: DriverKind::CtString,
-    });
-    Some(id)
 }
 
 /// The unit's computed tags, appended to `defs`; `None` when one of their names is taken.

@@ -121,6 +121,31 @@ pub(super) struct Drivers {
     pub(super) broken_kinds: HashMap<String, String>,
 }
 
+impl Drivers {
+    /// Adds an implicit driver (one no `[[driver]]` names: the calculated tags', the CT string service's) with
+    /// the next id; `None` when driver ids have run out (reported at `at`).
+    pub(super) fn add_implicit(
+        &mut self,
+        name: &str,
+        kind: DriverKind,
+        at: std::ops::Range<usize>,
+        src: &SourceFile<'_>,
+        errs: &mut Vec<Diagnostic>,
+    ) -> Option<DriverId> {
+        let Ok(index) = u16::try_from(self.configs.len()) else {
+            errs.push(src.at(at, "too many drivers (at most 65,535)"));
+            return None;
+        };
+        let id = DriverId(index);
+        self.configs.push(DriverConfig {
+            id,
+            name: name.to_owned(),
+            kind,
+        });
+        Some(id)
+    }
+}
+
 /// Reads every `[[driver]]`, each kind's options by its own module. `broken` names the entries that did
 /// not even read; the drivers found to have problems here are added to them.
 pub(super) fn check(

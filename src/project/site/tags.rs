@@ -212,18 +212,8 @@ fn calc_driver_id(
     if let Some(id) = *calc_driver {
         return Some(id);
     }
-    let Ok(index) = u16::try_from(drivers.configs.len()) else {
-        errs.push(src.at(at, "too many drivers (at most 65,535)"));
-        return None;
-    };
-    let id = DriverId(index);
-    drivers.configs.push(DriverConfig {
-        id,
-        name: CALC_DRIVER.to_owned(),
-        kind: DriverKind::Calc,
-    });
-    *calc_driver = Some(id);
-    Some(id)
+    *calc_driver = drivers.add_implicit(CALC_DRIVER, DriverKind::Calc, at, src, errs);
+    *calc_driver
 }
 
 /// A tag on a driver made into a `TagDef`, appended to `defs` and attached to its driver's settings; left
