@@ -30,6 +30,7 @@ pub mod driver;
 pub mod expr;
 pub mod headless;
 pub mod historian;
+pub mod job;
 pub mod hub;
 pub mod lang;
 pub mod locale;

@@ -38,6 +38,14 @@ pub enum Action {
     /// Changing what a CT string's record says: cutting pipe off an end, importing fatigue from a CSV,
     /// exporting the string as CSV (the record leaves the console).
     EditStringRecord,
+    /// Creating, editing, planning, cancelling or deleting a CT job (the office's plan).
+    PlanJob,
+    /// Approving a planned job for the crew to run.
+    ApproveJob,
+    /// Running a job from the cab: start and complete it, its operations log, fluid stages, BHA and NPT.
+    RunJob,
+    /// Issuing a job's ticket for signatures and signing it (the signature's capacity is checked apart).
+    SignTicket,
     ManageUsers,
 }
 
@@ -53,6 +61,10 @@ impl Action {
             Action::Bypass => "bypass a trip",
             Action::EditConfiguration => "edit screens or alarms",
             Action::EditStringRecord => "edit CT string records (cut pipe, import or export a string)",
+            Action::PlanJob => "plan CT jobs",
+            Action::ApproveJob => "approve CT jobs",
+            Action::RunJob => "run CT jobs (start, complete, operations, fluids, BHA, NPT)",
+            Action::SignTicket => "sign job tickets",
             Action::ManageUsers => "manage users",
         }
     }
@@ -72,6 +84,13 @@ impl Action {
                 "edit CT string records (cut pipe, import or export a string)",
                 "editar los registros de la sarta de TF (cortar tubería, importar o exportar una sarta)",
             ),
+            Action::PlanJob => lang.pick("plan CT jobs", "planificar trabajos de TF"),
+            Action::ApproveJob => lang.pick("approve CT jobs", "aprobar trabajos de TF"),
+            Action::RunJob => lang.pick(
+                "run CT jobs (start, complete, operations, fluids, BHA, NPT)",
+                "ejecutar trabajos de TF (iniciar, completar, operaciones, fluidos, BHA, TNP)",
+            ),
+            Action::SignTicket => lang.pick("sign job tickets", "firmar boletas de trabajo"),
             Action::ManageUsers => lang.pick("manage users", "administrar usuarios"),
         }
     }
@@ -94,8 +113,13 @@ impl Role {
         use Action::*;
         use Role::*;
         match action {
-            Acknowledge | Shelve | WriteSetpoint | CommandEquipment => self != Viewer,
-            TripReset | Bypass | OutOfService | EditStringRecord => matches!(self, Admin | Supervisor | Engineer),
+            Acknowledge | Shelve | WriteSetpoint | CommandEquipment | RunJob => self != Viewer,
+            TripReset | Bypass | OutOfService | EditStringRecord | PlanJob | ApproveJob => {
+                matches!(self, Admin | Supervisor | Engineer)
+            }
+            // A client's representative signs with an account of their own, usually a viewer's: which
+            // capacity a user may sign in is checked by the ticket (`job::workflow::may_sign_as`).
+            SignTicket => true,
             EditConfiguration => matches!(self, Admin | Engineer),
             ManageUsers => self == Admin,
         }
