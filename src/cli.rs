@@ -202,10 +202,202 @@ pub enum Command {
     Audit(AuditArgs),
     /// Render one screen with live data to a PNG, offscreen (no window or display needed).
     Screenshot(ScreenshotArgs),
+    /// Replay a finished job (--job) or any window of history through the console, at 1 to 60 times real
+    /// time, with pause, step and a time slider. No driver runs and no write leaves; nothing is written to
+    /// history or the site's records (the audit trail still records people's acts).
+    Replay(ReplayArgs),
     /// Engineering calculations on JSON from a file or standard input: CT fatigue, soft-string forces, the
     /// broomstick plot, circulating hydraulics, pipe limits. Prints JSON (a table with --table). Exit 1: an
     /// invalid input, its field named; 2: the input could not be read or the result written.
     Calc(CalcArgs),
+    /// CT jobs for the office: list and show them, create and move them through their workflow (draft,
+    /// planned, approved, in progress, completed, cancelled), issue and print the ticket, export a job as
+    /// JSON. A change is checked against the role and audited as at the console: on a site with users
+    /// --user logs in; on one with none, --user and --role name who acts. Exit 1: refused or invalid (the
+    /// reason is said); 2: the project, the records or a file could not be read or written.
+    Job(JobArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("project", |a| a.global(true)))]
+pub struct JobArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// History database the ticket's charts are read from (default: the project's).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub history_db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: JobCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// The site's jobs, newest first.
+    List {
+        /// Only jobs in this state: draft, planned, approved, in_progress, completed or cancelled.
+        #[arg(long, value_parser = parse_job_status)]
+        status: Option<crate::job::model::JobStatus>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One job: its fields, operations, fluids, BHA, NPT, signatures, statistics and the ticket's check.
+    Show {
+        number: String,
+        /// JSON (as `job export` writes it) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A new job, saved as a draft: from options, or whole from a JSON file (--from).
+    New(JobNewArgs),
+    /// DRAFT → PLANNED: the plan is complete (type, well, unit, reel, supervisor and client).
+    Plan(JobActArgs),
+    /// PLANNED → APPROVED, for the crew to run (a supervisor or an engineer).
+    Approve(JobActArgs),
+    /// APPROVED → IN_PROGRESS: the unit's detected operations are recorded from now.
+    Start(JobActArgs),
+    /// IN_PROGRESS → COMPLETED: the job's statistics are frozen.
+    Complete(JobActArgs),
+    /// Cancel a job not yet completed.
+    Cancel(JobActArgs),
+    /// Delete a DRAFT job.
+    Delete(JobActArgs),
+    /// Issue a completed job's ticket for signatures: its content and SHA-256 are frozen.
+    Issue(JobActArgs),
+    /// Write the ticket as a PDF: the issued one with its signatures, or a DRAFT of what it says now.
+    Ticket(JobTicketArgs),
+    /// The whole job as JSON: fields, operations, fluids, BHA, NPT, signatures, statistics.
+    Export(JobExportArgs),
+}
+
+impl JobCommand {
+    /// Who acts, for a command that changes the records; None for one that only reads them.
+    pub fn login(&self) -> Option<&JobLoginArgs> {
+        match self {
+            JobCommand::New(a) => Some(&a.login),
+            JobCommand::Plan(a)
+            | JobCommand::Approve(a)
+            | JobCommand::Start(a)
+            | JobCommand::Complete(a)
+            | JobCommand::Cancel(a)
+            | JobCommand::Delete(a)
+            | JobCommand::Issue(a) => Some(&a.login),
+            JobCommand::List { .. } | JobCommand::Show { .. } | JobCommand::Ticket(_) | JobCommand::Export(_) => None,
+        }
+    }
+}
+
+/// Who makes a change to the job records (as `wellconsole write` names who writes).
+#[derive(Debug, Args, Clone, Default)]
+pub struct JobLoginArgs {
+    /// On a site with users: who logs in (the password from standard input, or --password-env). On a site
+    /// with no users at all: the name recorded (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Environment variable holding the password (never on the command line); only on a site with users.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// The role on a site with no users at all (default: operator; planning and approving need supervisor
+    /// or engineer). Refused on a site with users: there the user's own role counts.
+    #[arg(long)]
+    pub role: Option<crate::auth::Role>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobActArgs {
+    /// The job number, e.g. CT-2026-0142.
+    pub number: String,
+    #[command(flatten)]
+    pub login: JobLoginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JobNewArgs {
+    /// The job number (unique on the site): 1-32 letters, digits, '-', '_', '/' or '.'.
+    pub number: String,
+    /// The job's fields as JSON (job_type "CLN", well, field, unit, reel, supervisor, operator, client,
+    /// client_rep, objective, well_depth_ft, target_depth_ft, estimated_hours, planned_start and planned_end
+    /// in microseconds since 1970, description, notes) instead of the options.
+    #[arg(long, value_name = "FILE.json", conflicts_with_all = [
+        "job_type", "well", "unit", "reel", "field", "client", "client_rep", "supervisor", "operator",
+        "objective", "well_depth", "target_depth", "hours", "planned_start", "planned_end",
+    ])]
+    pub from: Option<PathBuf>,
+    /// CLN, N2L, ACT, MIL, FSH, LOG, PER or CTD.
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_job_type, required_unless_present = "from")]
+    pub job_type: Option<crate::job::model::JobType>,
+    #[arg(long, required_unless_present = "from")]
+    pub well: Option<String>,
+    /// The CT unit (`[ct.<unit>]` in site.toml), e.g. ct01.
+    #[arg(long, required_unless_present = "from")]
+    pub unit: Option<String>,
+    /// The reel record's id (reels/*.toml).
+    #[arg(long, required_unless_present = "from")]
+    pub reel: Option<String>,
+    #[arg(long)]
+    pub field: Option<String>,
+    #[arg(long)]
+    pub client: Option<String>,
+    /// The client's representative (who signs the ticket last).
+    #[arg(long, value_name = "NAME")]
+    pub client_rep: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub supervisor: Option<String>,
+    /// The CT operator.
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub objective: Option<String>,
+    /// The well's depth, ft.
+    #[arg(long, value_name = "FT")]
+    pub well_depth: Option<f64>,
+    /// The depth the job must reach, ft.
+    #[arg(long, value_name = "FT")]
+    pub target_depth: Option<f64>,
+    /// Estimated hours.
+    #[arg(long, value_name = "HOURS")]
+    pub hours: Option<f64>,
+    /// Planned start: RFC 3339 or local 'YYYY-MM-DD HH:MM'.
+    #[arg(long, value_name = "TIME")]
+    pub planned_start: Option<String>,
+    /// Planned end (same forms as --planned-start).
+    #[arg(long, value_name = "TIME")]
+    pub planned_end: Option<String>,
+    #[command(flatten)]
+    pub login: JobLoginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JobTicketArgs {
+    pub number: String,
+    /// The PDF file to write.
+    #[arg(long, value_name = "FILE.pdf")]
+    pub pdf: PathBuf,
+    /// The ticket's language: en or es.
+    #[arg(long, default_value = "en")]
+    pub lang: crate::lang::Lang,
+    /// SI units (kPa, kN, m, m³) instead of oilfield.
+    #[arg(long)]
+    pub si: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JobExportArgs {
+    pub number: String,
+    /// Write JSON to FILE; `-` or no FILE: standard output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub json: PathBuf,
+}
+
+fn parse_job_status(s: &str) -> Result<crate::job::model::JobStatus, String> {
+    crate::job::model::JobStatus::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a job state (draft, planned, approved, in_progress, completed or cancelled)")
+    })
+}
+
+fn parse_job_type(s: &str) -> Result<crate::job::model::JobType, String> {
+    crate::job::model::JobType::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a job type (CLN, N2L, ACT, MIL, FSH, LOG, PER or CTD)"))
 }
 
 #[derive(Debug, Args)]
@@ -499,6 +691,48 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Start: RFC 3339, local 'YYYY-MM-DD HH:MM[:SS]', 'now' or an offset like -2h. Required without --job.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        required_unless_present = "job",
+        conflicts_with = "job"
+    )]
+    pub from: Option<String>,
+    /// End (same forms as --from; default: now).
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "job")]
+    pub to: Option<String>,
+    /// The job to replay, from its actual start to its actual end (to now while it is in progress).
+    #[arg(long, value_name = "NUMBER")]
+    pub job: Option<String>,
+    /// Times real time, 1 to 60 (changeable in the console).
+    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    pub speed: f64,
+    /// History database to replay (default: the project's; see [historian] in site.toml). Read only.
+    #[arg(long, value_name = "FILE")]
+    pub history_db: Option<PathBuf>,
+    /// No window: replay for --for seconds (wall time, or until the window's end) and report what the hub
+    /// saw, as `run --headless` does.
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: seconds to run (wall time).
+    #[arg(long = "for", value_name = "SECONDS", required_if_eq("headless", "true"))]
+    pub for_secs: Option<f64>,
+    /// With --headless: write the report and every tag's last value as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub measure: MeasureArgs,
+    #[command(flatten)]
+    pub locale: LocaleArgs,
+    #[command(flatten)]
+    pub settings: ConsoleArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct SimArgs {
     /// Plant time to simulate, seconds (default: run until interrupted).
     #[arg(long = "for", value_name = "SECONDS")]
@@ -603,6 +837,36 @@ mod tests {
             panic!("check")
         };
         assert_eq!(project.project.as_deref(), Some(Path::new("check")));
+    }
+
+    #[test]
+    fn replay_takes_a_window_or_a_job_and_the_consoles_options() {
+        let Ok(Command::Replay(r)) = parse("replay --from -2h --speed 10 --headless --for 5 --lang es") else {
+            panic!("replay")
+        };
+        assert_eq!(r.from.as_deref(), Some("-2h"));
+        assert_eq!(r.to, None);
+        assert_eq!(r.speed, 10.0);
+        assert!(r.headless);
+        assert_eq!(r.for_secs, Some(5.0));
+        assert_eq!(r.locale.lang, Lang::Es);
+        let Ok(Command::Replay(r)) = parse("--history-db h.db --speed 30 replay --job CT-2026-0142") else {
+            panic!("replay --job")
+        };
+        assert_eq!(r.job.as_deref(), Some("CT-2026-0142"));
+        assert_eq!(r.speed, 30.0, "the console's --speed before the name is the replay's");
+        assert_eq!(r.history_db.as_deref(), Some(Path::new("h.db")));
+        assert_eq!(parse("replay").unwrap_err().kind(), ErrorKind::MissingRequiredArgument);
+        assert_eq!(
+            parse("replay --job J1 --from -1h").unwrap_err().kind(),
+            ErrorKind::ArgumentConflict
+        );
+        for words in [
+            "replay --from -1h --no-history",
+            "replay --from -1h --fault comm-loss:esp01",
+        ] {
+            assert_eq!(parse(words).unwrap_err().kind(), ErrorKind::UnknownArgument, "{words}");
+        }
     }
 
     #[test]

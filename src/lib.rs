@@ -16,8 +16,9 @@
 //!   samples), `screen` (P&ID screen and symbol definitions);
 //! - `project` (loading, checking and hot-reloading project files into those rooms' definitions);
 //! - `runtime` (wiring a project into running threads: the only room that knows every service),
-//!   `headless` (running without a UI), `ui` (egui), `cli` (the command line) and `calc_cli` (`wellconsole
-//!   calc`: the calc room's functions on JSON).
+//!   `headless` (running without a UI), `ui` (egui), `cli` (the command line), `calc_cli` (`wellconsole
+//!   calc`: the calc room's functions on JSON) and `job_cli` (`wellconsole job`: the office's side of the CT
+//!   job records).
 
 pub mod alarm;
 pub mod auth;
@@ -31,6 +32,7 @@ pub mod expr;
 pub mod headless;
 pub mod historian;
 pub mod job;
+pub mod job_cli;
 pub mod hub;
 pub mod lang;
 pub mod locale;

@@ -12,7 +12,8 @@ use wellconsole::auth::users::{UserError, UserStoreConfig};
 use wellconsole::auth::{Actor, Role};
 use wellconsole::cli::{
     AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleOptions,
-    HistoryArgs, HistoryCommand, HistoryDbArgs, OpcuaArgs, OpcuaCommand, PlantArgs, ProjectArgs, RunArgs,
+    HistoryArgs, HistoryCommand, HistoryDbArgs, JobArgs, OpcuaArgs, OpcuaCommand, PlantArgs, ProjectArgs, ReplayArgs,
+    RunArgs,
     ScreenshotArgs, SimArgs, UsersArgs, UsersCommand, WriteArgs,
 };
 use wellconsole::driver::opcua::library_log::QuietNormalClose;
@@ -73,6 +74,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }) => opcua_browse(&args),
         Command::Screenshot(args) => screenshot(&args),
         Command::Calc(args) => Ok(wellconsole::calc_cli::run(&args)),
+        Command::Job(args) => job(args),
+        Command::Replay(args) => replay(&args),
+    }
+}
+
+/// `wellconsole job …`: the office's side of the job records (`job_cli`). Reading needs no login; a change
+/// is made as at the console, by the person `command_line_actor` settles. Exit 1: refused or invalid.
+fn job(args: JobArgs) -> Result<ExitCode> {
+    let project = load(&args.project)?;
+    let records = project.records()?;
+    let by = match args.command.login() {
+        Some(login) => {
+            let who = Who {
+                user: login.user.as_deref(),
+                password_env: &login.password_env,
+                role: login.role,
+            };
+            match command_line_actor(&project, &records, &who, "wellconsole job")? {
+                Some(actor) => Some(actor),
+                None => return Ok(ExitCode::FAILURE),
+            }
+        }
+        None => None,
+    };
+    let office = wellconsole::job_cli::Office {
+        project: &project,
+        records: &records,
+        history: args.history_db.clone().unwrap_or_else(|| project.history_path()),
+    };
+    match wellconsole::job_cli::run(&office, args.command, by.as_ref()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.refused() => {
+            eprintln!("wellconsole job: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -134,6 +171,7 @@ fn keep_records(project: &Project, opts: &mut RuntimeOptions) -> Result<Records>
     tracing::info!(path = %records.dir.display(), "keeping records");
     opts.alarm_journal = Some(records.alarm_journal());
     opts.ct_records = Some(records.ct_strings());
+    opts.job_records = Some(records.jobs());
     opts.audit = Some(project.audit_trail(&records));
     Ok(records)
 }
@@ -260,13 +298,24 @@ fn gui(options: &ConsoleOptions) -> Result<ExitCode> {
     let project = load(&options.project)?;
     let mut opts = with_history(plant_options(&options.plant), &options.history);
     let records = keep_records(&project, &mut opts)?;
+    console_window(project, opts, &records, options)
+}
+
+/// The console window over a started project (live, or a replay): its settings from the command line.
+fn console_window(
+    project: Project,
+    mut opts: RuntimeOptions,
+    records: &Records,
+    options: &ConsoleOptions,
+) -> Result<ExitCode> {
     let measure = wellconsole::ui::MeasureOptions {
         exit_after: options.measure.exit_after.map(secs).transpose()?,
         frame_stats: options.measure.frame_stats.clone(),
     };
     let c = &options.settings;
     // With any user in the store, people log in and the console starts view-only.
-    let users = logins(&project, &records)?;
+    let users = logins(&project, records)?;
+    opts.users = users.clone();
     if let Some(u) = &users
         && (c.user.is_some() || c.role.is_some())
     {
@@ -356,35 +405,13 @@ fn write(args: &WriteArgs) -> Result<ExitCode> {
     };
     // Who asks comes first: a refused write is a person's act too, and recorded with their name.
     let records = keep_records(&project, &mut opts)?;
-    let user = args.user.as_deref();
-    let role = args.role;
-    let by = match logins(&project, &records)? {
-        None => {
-            if args.password_env.is_some() {
-                bail!(
-                    "--password-env applies only to a site with users, and this one has none: --user and --role name who acts"
-                );
-            }
-            named_actor(user, role)
-        }
-        Some(store) => {
-            if role.is_some() {
-                bail!(
-                    "--role applies only to a site with no users; this site has users in {}: the user's own role counts",
-                    store.path.display()
-                );
-            }
-            let Some(name) = user else {
-                bail!(
-                    "this site has users in {}: --user NAME logs in (the password from standard input or --password-env VAR)",
-                    store.path.display()
-                );
-            };
-            match cli_login(&project, &records, &store, name, &args.password_env)? {
-                Some(actor) => actor,
-                None => return Ok(ExitCode::FAILURE),
-            }
-        }
+    let who = Who {
+        user: args.user.as_deref(),
+        password_env: &args.password_env,
+        role: args.role,
+    };
+    let Some(by) = command_line_actor(&project, &records, &who, "wellconsole write")? else {
+        return Ok(ExitCode::FAILURE);
     };
     let refused = |why: String| -> Result<ExitCode> {
         let trail = project.audit_trail(&records);
@@ -424,6 +451,7 @@ fn write(args: &WriteArgs) -> Result<ExitCode> {
     opts.history = None;
     opts.alarm_journal = None;
     opts.ct_records = None;
+    opts.job_records = None;
     opts.write_only = Some(def.id);
     let (code, outcome) = match write_once(project, opts, def.id, value, by, timeout)? {
         WriteAnswer::Outcome(WriteOutcome::Confirmed) => (ExitCode::SUCCESS, "confirmed by the device".to_owned()),
@@ -448,14 +476,53 @@ fn write(args: &WriteArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
-/// Logs `name` in at the command line (`admin::command_line_login`), the password from `password_env` or
-/// standard input. `None`: refused (said on standard output).
+/// Who a command line names as acting: `--user`, `--password-env`, `--role`.
+struct Who<'a> {
+    user: Option<&'a str>,
+    password_env: &'a Option<String>,
+    role: Option<Role>,
+}
+
+/// Who acts at the command line, as the console would have them act: on a site with users, `--user` logs in
+/// (`cli_login`; None: refused, and said); on a site with none, the name and role given (`named_actor`).
+/// `command` is what the login is for, as the audit trail records it.
+fn command_line_actor(project: &Project, records: &Records, who: &Who, command: &str) -> Result<Option<Actor>> {
+    match logins(project, records)? {
+        None => {
+            if who.password_env.is_some() {
+                bail!(
+                    "--password-env applies only to a site with users, and this one has none: --user and --role name who acts"
+                );
+            }
+            Ok(Some(named_actor(who.user, who.role)))
+        }
+        Some(store) => {
+            if who.role.is_some() {
+                bail!(
+                    "--role applies only to a site with no users; this site has users in {}: the user's own role counts",
+                    store.path.display()
+                );
+            }
+            let Some(name) = who.user else {
+                bail!(
+                    "this site has users in {}: --user NAME logs in (the password from standard input or --password-env VAR)",
+                    store.path.display()
+                );
+            };
+            cli_login(project, records, &store, name, who.password_env, command)
+        }
+    }
+}
+
+/// Logs `name` in at the command line (`admin::command_line_login`) for `command`, the password from
+/// `password_env` or standard input. `None`: refused (said on standard output).
 fn cli_login(
     project: &Project,
     records: &Records,
     store: &UserStoreConfig,
     name: &str,
     password_env: &Option<String>,
+    command: &str,
 ) -> Result<Option<Actor>> {
     let password = password_from(password_env, &format!("password for {name}"))?;
     if password.is_empty() {
@@ -463,13 +530,138 @@ fn cli_login(
         bail!("no password given (standard input was empty)");
     }
     let trail = project.audit_trail(records);
-    match admin::command_line_login(store, &trail, name, &password, "wellconsole write")? {
+    match admin::command_line_login(store, &trail, name, &password, command)? {
         Ok(actor) => Ok(Some(actor)),
         Err(why) => {
             println!("{name}: login refused: {}", UserError::LoginFailed(why));
             Ok(None)
         }
     }
+}
+
+/// `wellconsole replay`: the project's console (or a headless run) over a window of its history instead of
+/// its drivers. The records are opened as for the console (logins, the audit trail); the runtime writes
+/// no history, journal, trip state or CT record in replay.
+fn replay(args: &ReplayArgs) -> Result<ExitCode> {
+    use wellconsole::driver::replay::ReplaySpec;
+    let project = load(&args.project)?;
+    let history = args.history_db.clone().unwrap_or_else(|| project.history_path());
+    if !history.is_file() {
+        bail!(
+            "{}: no history database there (run the console first, or pass --history-db FILE)",
+            history.display()
+        );
+    }
+    let mut opts = RuntimeOptions::default();
+    let records = keep_records(&project, &mut opts)?;
+    let (from, to) = replay_window(args, &records)?;
+    let spec = ReplaySpec {
+        history,
+        from,
+        to,
+        speed: args.speed,
+    };
+    spec.check()?;
+    println!(
+        "replaying {} from {} to {} at {}x: no driver runs, no write leaves",
+        spec.history.display(),
+        from.to_rfc3339(),
+        to.to_rfc3339(),
+        spec.speed
+    );
+    opts.replay = Some(spec);
+    if args.headless {
+        return replay_headless(project, opts, args);
+    }
+    let options = ConsoleOptions {
+        project: args.project.clone(),
+        plant: PlantArgs::default(),
+        measure: args.measure.clone(),
+        history: HistoryDbArgs {
+            history_db: None,
+            no_history: true,
+        },
+        locale: args.locale.clone(),
+        settings: args.settings.clone(),
+    };
+    console_window(project, opts, &records, &options)
+}
+
+/// The window to replay: the job's actual start and end (to now while it runs), or --from and --to.
+fn replay_window(
+    args: &ReplayArgs,
+    records: &Records,
+) -> Result<(wellconsole::tag::Timestamp, wellconsole::tag::Timestamp)> {
+    let now = wellconsole::tag::Timestamp::now();
+    if let Some(number) = &args.job {
+        let path = records.jobs();
+        if !path.is_file() {
+            bail!("{}: no job records here (jobs are kept by the console)", path.display());
+        }
+        let store = wellconsole::job::store::JobStore::open(&path)?;
+        let job = store.job(number)?;
+        let Some(from) = job.actual_start else {
+            bail!("job {number} has not started: there is nothing of it to replay");
+        };
+        let to = job.actual_end.unwrap_or(now);
+        if to <= from {
+            bail!("job {number} ended when it started: there is nothing of it to replay");
+        }
+        return Ok((from, to));
+    }
+    let from = export::parse_time(args.from.as_deref().unwrap_or("-1h"), now).map_err(|e| anyhow!("--from: {e}"))?;
+    let to = export::parse_time(args.to.as_deref().unwrap_or("now"), now).map_err(|e| anyhow!("--to: {e}"))?;
+    if to <= from {
+        bail!("--to must be after --from");
+    }
+    Ok((from, to))
+}
+
+/// A replay without a window, for --for seconds or until the window's end, reported as `run --headless`
+/// reports, with what the replay did.
+fn replay_headless(project: Project, opts: RuntimeOptions, args: &ReplayArgs) -> Result<ExitCode> {
+    use wellconsole::headless::{HeadlessReport, TripsReport};
+    let duration = secs(args.for_secs.context("--for SECONDS is required with --headless")?)?;
+    let site = project.site.name.clone();
+    let runtime = wellconsole::runtime::Runtime::start(project, opts, Vec::new(), None)?;
+    let started = std::time::Instant::now();
+    let status = runtime.replay.as_ref().map(|r| r.status.clone());
+    while started.elapsed() < duration && !status.as_ref().is_some_and(|s| s.finished()) {
+        std::thread::sleep((duration.saturating_sub(started.elapsed())).min(Duration::from_millis(100)));
+    }
+    // Let the hub publish what arrived in the last instant before reading the final picture.
+    std::thread::sleep(Duration::from_millis(50));
+    let snap = runtime.snapshot.load_full();
+    let mut report = HeadlessReport::from_snapshot(&site, started.elapsed(), &snap);
+    report.alarms = runtime
+        .alarms
+        .view
+        .load()
+        .rows
+        .iter()
+        .map(|r| (r.def.id.to_string(), r.state.code().to_owned()))
+        .collect();
+    report.trips = TripsReport::from_view(&runtime.trips.load());
+    report.history = runtime.shutdown();
+    println!("{}", report.summary());
+    if let Some(s) = &status {
+        println!(
+            "replay: reached {}{}, {} samples of {} tags replayed, {} writes refused",
+            s.position().to_rfc3339(),
+            if s.finished() { " (the end)" } else { "" },
+            s.samples_replayed(),
+            s.tags(),
+            s.writes_refused()
+        );
+        if let Some(why) = s.problem() {
+            println!("replay stopped: the history could not be read: {why}");
+        }
+    }
+    if let Some(path) = &args.stats_json {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn headless(args: &RunArgs) -> Result<ExitCode> {

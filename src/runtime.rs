@@ -10,6 +10,7 @@ use crate::ctstring::command::CtCommand;
 use crate::driver::modbus::ModbusDriver;
 use crate::driver::mqtt::MqttDriver;
 use crate::driver::opcua::OpcUaDriver;
+use crate::driver::replay::{ReplayDriver, ReplayError, ReplayHandle, ReplaySource, ReplaySpec, SourceError, Stored};
 use crate::driver::sim::SimDriver;
 use crate::driver::{DriverLink, DriverStats, sample_channel};
 use crate::historian::{Historian, HistorianConfig, HistorianStats, WriterTag};
@@ -21,7 +22,7 @@ use crate::project::reload::{AlarmsAndTrips, NewSet, Screens};
 use crate::project::watch::ProjectWatch;
 use crate::project::{ConfigProblems, DriverKind, Origin, Project};
 use crate::sim::ScheduledFault;
-use crate::tag::TagDirectory;
+use crate::tag::{TagDirectory, Timestamp};
 use crate::trip::store::TripStateWriter;
 use crate::trip::{TripCommand, TripEngine, TripService, TripViewCell};
 use crossbeam_channel::bounded;
@@ -115,6 +116,11 @@ pub struct RuntimeOptions {
     /// Keep the CT strings' fatigue, running feet and cuts in this database (`None`: kept in memory only,
     /// e.g. tests that do not restart).
     pub ct_records: Option<PathBuf>,
+    /// Keep the CT jobs (operations logs, fluids, BHA, tickets) in this database (`None`: no job record,
+    /// e.g. tests that do not need one).
+    pub job_records: Option<PathBuf>,
+    /// The site's logins, when it has users: a ticket signature is confirmed against them.
+    pub users: Option<crate::auth::users::UserStoreConfig>,
     /// The audit trail operator actions are recorded in (`None`: not recorded, e.g. tests).
     pub audit: Option<crate::auth::audit::AuditTrail>,
     /// A command-line write to this tag (`wellconsole write`): only the tag's own driver runs, beside the
@@ -122,6 +128,11 @@ pub struct RuntimeOptions {
     /// on its own and drive latched outputs again), no file is watched, and an MQTT driver connects as a
     /// client of its own without speaking for the site's Sparkplug host.
     pub write_only: Option<crate::tag::TagId>,
+    /// Replay this window of history in the place of the site's drivers (`wellconsole replay`): no driver
+    /// starts (nothing touches the network), no write leaves, and nothing is written about the plant (no
+    /// history, alarm journal, trip state or CT records: those files are the real job's). The audit trail
+    /// still records people's acts.
+    pub replay: Option<ReplaySpec>,
 }
 
 /// The running alarm system, for the console.
@@ -155,6 +166,8 @@ pub enum RuntimeError {
     Audit(#[from] crate::auth::audit::AuditError),
     #[error("trip state {path}: {source}")]
     TripState { path: PathBuf, source: rusqlite::Error },
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
 }
 
 pub struct Runtime {
@@ -171,7 +184,12 @@ pub struct Runtime {
     pub screen_problems: ConfigProblems,
     /// The CT strings' engineering, for the console's CT string page (`None`: no `[ct.<unit>]`).
     pub ct_strings: Option<crate::ctstring::CtStringViewCell>,
+    /// The replay playing in the place of the drivers: its controls and status (`None`: live).
+    pub replay: Option<ReplayHandle>,
     ct_store: Option<crate::ctstring::store::StoreWriter>,
+    /// The CT jobs, for the console's Jobs page (`None`: no `[ct.<unit>]`, or no job records kept).
+    pub jobs: Option<crate::job::JobPort>,
+    job_writer: Option<crate::job::writer::JobWriter>,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     trip_state: Option<TripStateWriter>,
@@ -188,6 +206,7 @@ impl Runtime {
         subscribers: Vec<Box<dyn Subscriber<Service>>>,
         notify: Option<Arc<dyn Fn() + Send + Sync>>,
     ) -> Result<Self, RuntimeError> {
+        let opts = replay_options(opts)?;
         if let Some(s) = opts.speed
             && !(s.is_finite() && s > 0.0 && s <= 1_000.0)
         {
@@ -203,6 +222,7 @@ impl Runtime {
             starts,
             calc_link,
             ct_link,
+            job_link,
         } = wire_drivers(&project, &directory, &shutdown, only_driver);
         let (historian, history) = match &opts.history {
             Some(path) => {
@@ -246,7 +266,7 @@ impl Runtime {
                     path: path.clone(),
                     source,
                 })?;
-                trip_engine.restore(saved, crate::tag::Timestamp::now());
+                trip_engine.restore(saved, Timestamp::now());
                 Some((writer, tx))
             }
             None => None,
@@ -290,6 +310,18 @@ impl Runtime {
             }
             _ => (None, None),
         };
+        // In replay the job tags come from history like the plant's (no job is detected or recorded again).
+        let mut replayed_links = Vec::new();
+        let (jobs, job_writer) = match job_link {
+            Some(link) if opts.replay.is_some() => {
+                replayed_links.push(link);
+                (None, None)
+            }
+            Some(link) if opts.write_only.is_none() => {
+                start_jobs(&mut hub, &project, link, &opts, audit_tx.as_ref()).unzip()
+            }
+            _ => (None, None),
+        };
         for s in subscribers {
             hub.subscribe(s);
         }
@@ -313,9 +345,20 @@ impl Runtime {
             })?;
             threads.push(t);
         }
-        for (d, link) in starts {
-            threads.extend(start_driver(d, link, &opts)?);
-        }
+        let replay = match &opts.replay {
+            Some(spec) => {
+                let links = starts.into_iter().map(|(_, link)| link).chain(replayed_links).collect();
+                let (thread, handle) = start_replay(spec, &directory, links, &shutdown)?;
+                threads.push(thread);
+                Some(handle)
+            }
+            None => {
+                for (d, link) in starts {
+                    threads.extend(start_driver(d, link, &opts)?);
+                }
+                None
+            }
+        };
         Ok(Self {
             project,
             snapshot,
@@ -326,7 +369,10 @@ impl Runtime {
             screens,
             screen_problems,
             ct_strings,
+            replay,
             ct_store,
+            jobs,
+            job_writer,
             historian,
             journal,
             trip_state,
@@ -375,6 +421,9 @@ impl Runtime {
         {
             tracing::error!(error = %e, "CT string records: not all saved at shutdown");
         }
+        if let Some(j) = self.job_writer.take() {
+            j.stop();
+        }
         if let Some(a) = self.audit.take() {
             a.stop();
         }
@@ -385,6 +434,39 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         let _ = self.stop_and_join();
+    }
+}
+
+/// The CT jobs' writer (jobs.db) and the job service on `hub`. A job record that cannot be opened leaves
+/// the job record off, said in the log: never the console, its alarms and E-stops.
+fn start_jobs(
+    hub: &mut Hub<Service>,
+    project: &Project,
+    link: DriverLink,
+    opts: &RuntimeOptions,
+    audit: Option<&crate::auth::audit::AuditSink>,
+) -> Option<(crate::job::JobPort, crate::job::writer::JobWriter)> {
+    let path = opts.job_records.clone()?;
+    let cfg = crate::job::writer::WriterConfig {
+        path,
+        catalog: crate::job::catalog::Catalog::from_project(project),
+        audit: audit.cloned(),
+        users: opts.users.clone(),
+        site: project.site.name.clone(),
+        history: opts.history.clone(),
+        journal: opts.alarm_journal.clone(),
+        unit_tags: crate::job::writer::unit_tags(project),
+        audit_db: opts.audit.as_ref().map(|a| a.path.clone()),
+    };
+    match crate::job::writer::JobWriter::start(cfg) {
+        Ok((writer, port)) => {
+            hub.derive(Box::new(crate::job::JobService::new(&project.site.ct_units, link, port.clone())));
+            Some((port, writer))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "CT job records cannot be opened: the console runs without its job record");
+            None
+        }
     }
 }
 
@@ -433,6 +515,7 @@ struct Wired {
     starts: Vec<(crate::project::DriverConfig, DriverLink)>,
     calc_link: Option<DriverLink>,
     ct_link: Option<DriverLink>,
+    job_link: Option<DriverLink>,
 }
 
 fn wire_drivers(
@@ -446,6 +529,7 @@ fn wire_drivers(
         starts: Vec::new(),
         calc_link: None,
         ct_link: None,
+        job_link: None,
     };
     for d in &project.site.drivers {
         let (ctx, crx) = bounded(COMMAND_QUEUE);
@@ -483,6 +567,8 @@ fn wire_drivers(
             wired.calc_link = Some(link);
         } else if matches!(d.kind, DriverKind::CtString) {
             wired.ct_link = Some(link);
+        } else if matches!(d.kind, DriverKind::Job) {
+            wired.job_link = Some(link);
         } else if only_driver.is_none_or(|id| id == d.id) {
             wired.starts.push((d.clone(), link));
         }
@@ -523,9 +609,79 @@ fn start_driver(
             let driver = OpcUaDriver::new(cfg);
             spawn(&name, move || driver.run(link))
         }
-        DriverKind::Calc | DriverKind::CtString => return Ok(None),
+        DriverKind::Calc | DriverKind::CtString | DriverKind::Job => return Ok(None),
     };
     thread.map(Some)
+}
+
+/// In replay nothing is written about the plant: history, the alarm journal with the trip state, and the
+/// CT records are the real job's files, and a replay is not the job (its alarms, trips and fatigue are
+/// judged again, in memory). Nor is a simulator told anything: none runs.
+fn replay_options(opts: RuntimeOptions) -> Result<RuntimeOptions, RuntimeError> {
+    if opts.replay.is_none() {
+        return Ok(opts);
+    }
+    if let Some(spec) = &opts.replay {
+        spec.check()?;
+    }
+    Ok(RuntimeOptions {
+        speed: None,
+        faults: Vec::new(),
+        history: None,
+        alarm_journal: None,
+        ct_records: None,
+        job_records: None,
+        write_only: None,
+        ..opts
+    })
+}
+
+/// The replay thread in the place of the drivers: it holds their links and plays `spec`'s history through
+/// them. The history is opened (read-only) here, so a missing or unreadable file stops the start.
+fn start_replay(
+    spec: &ReplaySpec,
+    directory: &TagDirectory,
+    links: Vec<DriverLink>,
+    shutdown: &Arc<AtomicBool>,
+) -> Result<(JoinHandle<()>, ReplayHandle), RuntimeError> {
+    let history = crate::historian::History::open(&spec.history).map_err(|e| ReplayError::History {
+        path: spec.history.clone(),
+        source: Box::new(e),
+    })?;
+    let source = HistorySource(history);
+    let (driver, handle) = ReplayDriver::new(spec.clone(), source, directory, links, shutdown.clone())?;
+    let thread = spawn("replay", move || driver.run())?;
+    Ok((thread, handle))
+}
+
+/// The historian's database, read-only, as what a replay plays (the driver room does not know the
+/// historian; the wiring does).
+struct HistorySource(crate::historian::History);
+
+impl ReplaySource for HistorySource {
+    fn tag_names(&self) -> Result<Vec<String>, SourceError> {
+        Ok(self.0.tags()?.into_iter().map(|t| t.name).collect())
+    }
+
+    fn each(&self, tag: &str, from: Timestamp, to: Timestamp, f: &mut dyn FnMut(Stored)) -> Result<(), SourceError> {
+        self.0.each_raw(tag, from.0, to.0, |ts, value, q| {
+            f(Stored {
+                ts: Timestamp(ts),
+                value,
+                quality: q.quality,
+            });
+        })?;
+        Ok(())
+    }
+
+    fn last_at(&self, tag: &str, at: Timestamp) -> Result<Option<Stored>, SourceError> {
+        let last = self.0.raw(tag, at.0, at.0)?.pop();
+        Ok(last.map(|s| Stored {
+            ts: Timestamp(s.ts),
+            value: s.value,
+            quality: s.quality.quality,
+        }))
+    }
 }
 
 /// One watcher for every definition folder; the new alarm and trip sets reach their engines as hub commands

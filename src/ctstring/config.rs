@@ -17,6 +17,21 @@ pub struct CtInputs {
     pub wellhead_pressure: TagId,
     /// Pump rate in bbl/min.
     pub pump_rate: TagId,
+    /// Pipe speed, ft/min (running in positive): the job's operations log reads it. Without it the job
+    /// service derives the speed from the depth.
+    pub speed: Option<TagId>,
+    /// The pump's running total, bbl: what a job's fluid volumes count. Without it the rate is integrated.
+    pub fluid_total: Option<TagId>,
+}
+
+/// The tags the job service makes for a unit (`<unit>/job_number`, `job_operation`, `job_footage`,
+/// `job_volume`), on the implicit `jobs` driver: the job strip on the CT screen and the trends read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobTags {
+    pub number: TagId,
+    pub operation: TagId,
+    pub footage: TagId,
+    pub volume: TagId,
 }
 
 /// The tags a unit's engineering makes, in `CT_OUTPUTS` order.
@@ -49,6 +64,7 @@ pub struct CtUnitConfig {
     pub hole_id_in: f64,
     pub inputs: CtInputs,
     pub outputs: CtOutputs,
+    pub job_tags: JobTags,
     pub fluid: Fluid,
     pub fluid_ppg: f64,
     pub nozzle_tfa_in2: f64,

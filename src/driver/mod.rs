@@ -7,6 +7,7 @@
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
+pub mod replay;
 mod samples;
 pub mod sim;
 

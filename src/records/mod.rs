@@ -199,6 +199,11 @@ impl Records {
         self.dir.join("ctstring.db")
     }
 
+    /// CT jobs: jobs, operations logs, fluids, BHA, NPT and the tickets' signatures.
+    pub fn jobs(&self) -> PathBuf {
+        self.dir.join("jobs.db")
+    }
+
     pub fn screen_layout(&self) -> PathBuf {
         self.dir.join("screen-layout.json")
     }

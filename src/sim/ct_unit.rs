@@ -373,6 +373,16 @@ impl CtUnit {
         self.whp_psi
     }
 
+    /// Fluid pump rate, bbl/min (noise-free; `write` publishes it with measurement noise).
+    pub fn pump_rate_bpm(&self) -> f64 {
+        self.pump_bpm
+    }
+
+    /// Fluid pumped this job, bbl: the pump's totaliser.
+    pub fn fluid_total_bbl(&self) -> f64 {
+        self.fluid_total_bbl
+    }
+
     pub fn set_stuck(&mut self, stuck: bool) {
         self.stuck = match (stuck, self.stuck) {
             (true, Stuck::Free) => Stuck::Stuck {

@@ -15,9 +15,11 @@ use super::ct_string::CtStringPage;
 use super::display_page::{self, DisplayPage};
 use super::drivers_page::{DriversPage, driver_state_ui};
 use super::frame_stats::FrameStats;
+use super::job::JobPage;
 use super::notices::Notices;
 use super::overview::OverviewPage;
 use super::page::{FrameInputs, Page, PageView, ShellAction};
+use super::replay_bar::ReplayBar;
 use super::screen_history::LiveHistory;
 use super::screen_view::ScreenView;
 use super::screen_windows::{ScreenLayout, ScreenWindows};
@@ -63,6 +65,9 @@ pub struct ConsoleInputs {
     pub trips: Option<TripViewCell>,
     /// The CT strings' views: fatigue, forces, hydraulics, limits (`None`: no CT string service).
     pub ct_strings: Option<crate::ctstring::view::CtStringViewCell>,
+    /// The CT job records' writer: the Job page, and the job marks on the trends and the depth plot
+    /// (`None`: no job records).
+    pub jobs: Option<crate::job::writer::JobPort>,
     /// The project's screens (empty: the console opens on the generic overview).
     pub screens: ScreenCell,
     /// Problems in edited screen files, shown over the screen (`None`: files are not watched).
@@ -97,6 +102,7 @@ pub struct ConsoleApp {
     tags: TagBrowserState,
     trend: TrendPageState,
     ct_string: CtStringPage,
+    job: JobPage,
     drivers: DriversPage,
     simulator: SimulatorPage,
     audit: AuditPage,
@@ -110,6 +116,8 @@ pub struct ConsoleApp {
     seed_wanted: bool,
     /// The page menu is open (cab panels: the pages do not fit on one row).
     page_menu: bool,
+    /// The REPLAY strip and its controls while a replay plays in the place of the drivers (`None`: live).
+    replay: Option<ReplayBar>,
     frames: FrameStats,
     started: Instant,
     measure: MeasureOptions,
@@ -143,7 +151,9 @@ impl ConsoleApp {
         };
         let display = DisplayPage::new(inputs.screen_problems.clone());
         let simulator = SimulatorPage::new(inputs.simulator.clone());
-        let ct_string = CtStringPage::new(inputs.ct_strings.clone());
+        let jobs = inputs.jobs.clone();
+        let ct_string = CtStringPage::new(inputs.ct_strings.clone()).with_jobs(jobs.clone());
+        let job = JobPage::new(jobs.clone());
         Self {
             themed: false,
             console,
@@ -160,9 +170,11 @@ impl ConsoleApp {
             seed: None,
             seed_wanted: true,
             page_menu: false,
+            replay: None,
             tags: TagBrowserState::default(),
-            trend: TrendPageState::with_reader(reader),
+            trend: TrendPageState::with_reader(reader).with_jobs(jobs),
             ct_string,
+            job,
             drivers: DriversPage,
             simulator,
             inputs,
@@ -170,6 +182,13 @@ impl ConsoleApp {
             started: Instant::now(),
             measure,
         }
+    }
+
+    /// The console over a replay: the REPLAY strip under every top bar, and the screens and trends drawn at
+    /// the replay's plant time.
+    pub fn with_replay(mut self, replay: crate::driver::replay::ReplayHandle) -> Self {
+        self.replay = Some(ReplayBar::new(replay));
+        self
     }
 
     pub fn page(&self) -> Page {
@@ -214,15 +233,14 @@ impl ConsoleApp {
             self.themed = true;
         }
         let snap = self.inputs.snapshot.load_full();
+        // The console's clock stamps what people do (sessions, alarm handling) and ages what the hub stamps;
+        // in replay what is drawn against time (screens, trends) is drawn at the replay's plant time.
         let now = (self.inputs.clock)();
+        let plant = self.replay.as_ref().map_or(now, ReplayBar::position);
         let screens = self.inputs.screens.load_full();
-        if !Arc::ptr_eq(&screens, &self.live_for) {
-            self.live = live_history(&screens);
-            self.live_for = screens.clone();
-            self.seed_wanted = true;
-        }
+        self.restart_live_when_needed(&screens);
         self.live.collect(&snap);
-        self.seed_live_history(&snap, now);
+        self.seed_live_history(&snap, plant);
         self.display.keys_ui(ui, &screens, &mut self.page);
         self.trend.collect(&snap);
         self.desk.begin_frame();
@@ -239,6 +257,9 @@ impl ConsoleApp {
             now,
         );
         self.top_action(top);
+        if let Some(bar) = &mut self.replay {
+            bar.panel_ui(ui, "replay_bar", &mut self.console);
+        }
         egui::Panel::top("navigation")
             .frame(
                 egui::Frame::default()
@@ -260,15 +281,15 @@ impl ConsoleApp {
         // and the trend's pens as the frame began.
         let alarms = self.desk.view.clone();
         let on_trend: Vec<String> = self.trend.pens().map(str::to_owned).collect();
+        let page = self.page;
         let frame = FrameInputs {
             snap: &snap,
-            now,
+            now: if plant_timed(page) { plant } else { now },
             alarms: &alarms,
             screens: &screens,
             live: &self.live,
             on_trend: &on_trend,
         };
-        let page = self.page;
         let asked = egui::CentralPanel::default()
             .frame(egui::Frame::default().fill(theme::background()).inner_margin(10.0))
             .show(ui, |ui| {
@@ -282,6 +303,7 @@ impl ConsoleApp {
                     Page::Tags => self.tags.ui(ui, console, &frame),
                     Page::Trends => self.trend.ui(ui, console, &frame),
                     Page::CtString => self.ct_string.ui(ui, console, &frame),
+                    Page::Job => self.job.ui(ui, console, &frame),
                     Page::Drivers => self.drivers.ui(ui, console, &frame),
                     Page::Simulator => self.simulator.ui(ui, console, &frame),
                     Page::Trips => self.trips.ui(ui, console, &frame),
@@ -292,7 +314,7 @@ impl ConsoleApp {
         if let Some(a) = asked {
             self.shell_action(a, &snap);
         }
-        self.screen_windows_ui(ui, &screens, &snap, now, not_good);
+        self.screen_windows_ui(ui, &screens, &snap, (plant, now), not_good);
         if self.trips.dialog_viewport() == egui::ViewportId::ROOT {
             trip_panel::dialog_ui(ui.ctx(), &mut self.trips, &mut self.console);
         }
@@ -308,6 +330,17 @@ impl ConsoleApp {
     /// What the screens' sparklines and embedded trends hold.
     pub fn live_history(&self) -> &LiveHistory {
         &self.live
+    }
+
+    /// The screens' recent values start again for a new set of screens, or after a replay's seek (what was
+    /// collected is from another stretch of the job); history fills them in again.
+    fn restart_live_when_needed(&mut self, screens: &Arc<ScreenSet>) {
+        let seeked = self.replay.as_mut().is_some_and(ReplayBar::take_seek);
+        if seeked || !Arc::ptr_eq(screens, &self.live_for) {
+            self.live = live_history(screens);
+            self.live_for = screens.clone();
+            self.seed_wanted = true;
+        }
     }
 
     /// Asks the historian (on a query thread of its own) for the span the screens' sparklines and trends
@@ -363,8 +396,16 @@ impl ConsoleApp {
     }
 
     /// The screens open in windows of their own (drawn after the main window's panels), each with the
-    /// same top bar as the main window: alarms, trips and the E-STOP buttons are in every window.
-    fn screen_windows_ui(&mut self, ui: &Ui, screens: &ScreenSet, snap: &Snapshot, now: Timestamp, not_good: usize) {
+    /// same top bar as the main window: alarms, trips and the E-STOP buttons are in every window, and the
+    /// REPLAY strip in replay. The screens are drawn at `plant` time, the top bar at the console's `now`.
+    fn screen_windows_ui(
+        &mut self,
+        ui: &Ui,
+        screens: &ScreenSet,
+        snap: &Snapshot,
+        (plant, now): (Timestamp, Timestamp),
+        not_good: usize,
+    ) {
         self.windows.save_when_settled();
         if self.windows.is_empty() {
             return;
@@ -375,7 +416,7 @@ impl ConsoleApp {
         let alarms = self.desk.view.clone();
         let frame = FrameInputs {
             snap,
-            now,
+            now: plant,
             alarms: &alarms,
             screens,
             live: &self.live,
@@ -383,10 +424,14 @@ impl ConsoleApp {
         };
         let cx = display_page::draw_ctx(&self.console, &frame);
         let (console, desk, trips) = (&mut self.console, &mut self.desk, &mut self.trips);
+        let replay = &mut self.replay;
         let mut top = |ui: &mut Ui, window: egui::ViewportId| {
             let a = top_bar::top_panel(ui, ("window_top_bar", window), console, desk, trips, not_good, now);
             if a != TopAction::None {
                 top_action = a;
+            }
+            if let Some(bar) = replay.as_mut() {
+                bar.panel_ui(ui, ("replay_bar", window), console);
             }
             if trips.dialog_viewport() == window {
                 trip_panel::dialog_ui(ui.ctx(), trips, console);
@@ -647,6 +692,13 @@ impl ConsoleApp {
         }
         true
     }
+}
+
+/// Pages that draw plant data against time (screens with their embedded trends and sparklines, the
+/// overview, the trends and the depth plot): in replay they are drawn at the replay's plant time. The
+/// others show what the console and the hub stamp with their own clock (alarms, trips, sessions, audit).
+fn plant_timed(page: Page) -> bool {
+    matches!(page, Page::Display | Page::Overview | Page::Trends)
 }
 
 /// Recent values for every tag some screen shows, as long as the longest embedded trend (10 min at least:

@@ -18,12 +18,14 @@ mod ct_string;
 mod display_page;
 mod drivers_page;
 mod frame_stats;
+mod job;
 pub mod keypad;
 pub mod notices;
 pub mod offscreen;
 mod overview;
 pub mod page;
 pub mod readout;
+mod replay_bar;
 pub mod screen_history;
 pub mod screen_view;
 pub mod screen_windows;
@@ -78,7 +80,14 @@ pub fn run(
     measure: MeasureOptions,
     settings: ConsoleSettings,
 ) -> Result<(), eframe::Error> {
-    let title = format!("wellconsole — {}", project.site.name);
+    let title = match opts.replay {
+        Some(_) => format!(
+            "wellconsole — {} — {}",
+            settings.lang.pick("REPLAY", "REPRODUCCIÓN"),
+            project.site.name
+        ),
+        None => format!("wellconsole — {}", project.site.name),
+    };
     // The hub starts before the window exists; it reaches egui through this slot once it does.
     let repaint: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
     let notify = {
@@ -106,25 +115,35 @@ pub fn run(
         native,
         Box::new(move |cc| {
             let _ = repaint.set(cc.egui_ctx.clone());
+            let replay = runtime.replay.clone();
+            // In replay no simulator runs (nothing to inject faults into), and the trends read the history
+            // replayed, read-only: no historian runs.
+            let history = match &replay {
+                Some(r) => Some(r.status.history().to_path_buf()),
+                None => runtime.history.as_ref().map(|h| h.path.clone()),
+            };
             let inputs = ConsoleInputs {
                 site_name: runtime.project.site.name.clone(),
                 snapshot: runtime.snapshot.clone(),
                 commands: runtime.commands.clone(),
-                simulator: simulator_info(&runtime),
+                simulator: simulator_info(&runtime).filter(|_| replay.is_none()),
                 clock: Arc::new(Timestamp::now),
-                history: runtime.history.as_ref().map(|h| h.path.clone()),
+                history,
                 history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
                 alarms: Some(runtime.alarms.clone()),
                 trips: Some(runtime.trips.clone()),
                 ct_strings: runtime.ct_strings.clone(),
+                jobs: runtime.jobs.clone(),
                 screens: runtime.screens.clone(),
                 screen_problems: Some(runtime.screen_problems.clone()),
                 settings,
             };
-            Ok(Box::new(RunningConsole {
-                app: ConsoleApp::new(inputs, measure),
-                _runtime: runtime,
-            }))
+            let app = ConsoleApp::new(inputs, measure);
+            let app = match replay {
+                Some(r) => app.with_replay(r),
+                None => app,
+            };
+            Ok(Box::new(RunningConsole { app, _runtime: runtime }))
         }),
     )
 }

@@ -28,6 +28,8 @@ pub enum Page {
     Trends,
     /// CT string engineering: fatigue map, depth plot with its broomstick, pipe limits, hydraulics.
     CtString,
+    /// CT jobs: planned in the office, run from the cab, closed with a signed ticket.
+    Job,
     Drivers,
     Simulator,
     Trips,
@@ -36,7 +38,7 @@ pub enum Page {
 
 impl Page {
     /// Every page, in the navigation's order.
-    pub const ALL: [Page; 12] = [
+    pub const ALL: [Page; 13] = [
         Page::Display,
         Page::Overview,
         Page::Alarms,
@@ -46,6 +48,7 @@ impl Page {
         Page::Tags,
         Page::Trends,
         Page::CtString,
+        Page::Job,
         Page::Drivers,
         Page::Simulator,
         Page::Audit,
@@ -61,6 +64,7 @@ impl Page {
             Page::Tags => "Tags",
             Page::Trends => lang.pick("Trends", "Tendencias"),
             Page::CtString => lang.pick("CT string", "Sarta de TF"),
+            Page::Job => lang.pick("Jobs", "Trabajos"),
             Page::Drivers => lang.pick("Drivers", "Drivers"),
             Page::Simulator => lang.pick("Simulator", "Simulador"),
             Page::Trips => lang.pick("Trips", "Disparos"),

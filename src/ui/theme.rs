@@ -132,6 +132,9 @@ pub const ESTOP: Color32 = Color32::from_rgb(0xC0, 0x00, 0x00);
 pub const ESTOP_RING: Color32 = Color32::from_rgb(0xF5, 0xD0, 0x00);
 /// Flood and "sound unavailable": system conditions about the alarm system itself.
 pub const ALARM_SYSTEM: Color32 = Color32::from_rgb(0x8B, 0x00, 0x00);
+/// The REPLAY strip: a magenta no plant state or alarm priority uses, so replayed values are never taken
+/// for the plant's.
+pub const REPLAY: Color32 = Color32::from_rgb(0xA3, 0x1A, 0x8F);
 
 pub fn alarm_colour(p: crate::alarm::Priority) -> Color32 {
     use crate::alarm::Priority::*;
@@ -201,6 +204,20 @@ pub fn model_curve(pick_up: bool, k: usize, n: usize) -> Color32 {
     let t = if n > 1 { k as f32 / (n - 1) as f32 } else { 1.0 };
     base.gamma_multiply(0.35 + 0.4 * t)
 }
+
+// The Job page and the job marks. What became of a person's request: done in a dark green no alarm or
+// quality wears; refused in the critical red, as the login dialog says a refusal (the person must read
+// it). A ticket that no longer matches its signatures is said in the same red.
+
+/// A job request done.
+pub const JOB_DONE: Color32 = Color32::from_rgb(0x2E, 0x6B, 0x30);
+/// A job request refused, or a ticket tampered with.
+pub const JOB_REFUSED: Color32 = ALARM_CRITICAL;
+/// An operation's start on a trend and a TAG depth on the depth plot: a quiet reference ink, so the marks
+/// never compete with the pens.
+pub const JOB_OP_MARK: Color32 = Color32::from_rgb(0x6E, 0x5A, 0x46);
+/// A job's actual start and end, and its deepest point: darker and heavier than an operation's mark.
+pub const JOB_MARK: Color32 = Color32::from_rgb(0x2A, 0x2A, 0x2A);
 
 /// P&ID drawing inks (`screen::Ink`): greys for equipment, muted blues/browns for fluids (ISA-101: the
 /// process is quiet; only alarms are loud). Running is a dark fill, stopped a white one, so state reads

@@ -7,7 +7,8 @@
 //! Pens come from the pen picker here or a tag's row on the Tags page, both through `add_pen`.
 //! The view state (`View`) is the one truth for the time axis: the plot is told it every frame and what the
 //! operator does to the plot (drag, wheel, pinch) comes back into it the same frame. Language and units
-//! are the console's (its context), read as the page draws.
+//! are the console's (its context), read as the page draws. Where the console keeps CT jobs, the jobs'
+//! operation starts and actual start and end are marked on the time axis (`ui::job::marks`).
 
 use super::context::Console;
 use super::page::{FrameInputs, PageView, ShellAction};
@@ -85,6 +86,8 @@ pub struct TrendPageState {
     picker: Option<PenPicker>,
     /// The historian's query thread (`None`: live data only).
     reader: Option<TrendReader>,
+    /// The job records, whose operations and jobs are marked on the time axis (`None`: no marks).
+    jobs: Option<crate::job::writer::JobPort>,
 }
 
 /// The pen picker while it is open.
@@ -111,6 +114,7 @@ impl Default for TrendPageState {
             notice: None,
             picker: None,
             reader: None,
+            jobs: None,
         }
     }
 }
@@ -132,6 +136,11 @@ impl TrendPageState {
             reader,
             ..Self::default()
         }
+    }
+
+    /// The same, marking the jobs of `jobs` on the time axis.
+    pub fn with_jobs(self, jobs: Option<crate::job::writer::JobPort>) -> Self {
+        Self { jobs, ..self }
     }
 
     pub fn pens(&self) -> impl Iterator<Item = &str> {
@@ -561,6 +570,7 @@ fn time_ui(
         .show_grid([true, true]);
     let live = st.view == View::Live;
     let cursor = st.cursor;
+    let jobs = st.jobs.as_ref().map(|p| p.view.load_full());
     // The plain wheel zooms the time axis about the pointer, at egui's Ctrl+wheel speed: egui_plot's own
     // wheel only scrolls, and a vertical scroll means nothing where every pen has its own fixed scale.
     // Shift+wheel (a sideways scroll) pans and Ctrl+wheel or a pinch zooms, as egui_plot does them.
@@ -592,6 +602,9 @@ fn time_ui(
         }
         if let Some(c) = cursor {
             pu.vline(VLine::new("cursor", c).color(theme::CURSOR).width(1.0));
+        }
+        if let Some(view) = &jobs {
+            super::job::marks::trend_marks(pu, view, from, to, loc.lang);
         }
         pu.pointer_coordinate()
     });

@@ -85,7 +85,7 @@ fn cab(plant: &Plant, size: (f32, f32), lang: Lang) -> Harness<'static, ConsoleA
     h
 }
 
-const PAGES: [&str; 12] = [
+const PAGES: [&str; 13] = [
     "Displays",
     "Overview",
     "Alarms",
@@ -95,6 +95,7 @@ const PAGES: [&str; 12] = [
     "Tags",
     "Trends",
     "CT string",
+    "Jobs",
     "Drivers",
     "Simulator",
     "Audit",

@@ -271,6 +271,7 @@ fn console(
         alarms: None,
         trips: None,
         ct_strings: cell,
+        jobs: None,
         screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
         screen_problems: None,
         settings,

@@ -9,7 +9,7 @@
 use super::drivers::{DriverKind, Drivers};
 use crate::calc::hydraulics::Fluid;
 use crate::calc::survey::Survey;
-use crate::ctstring::config::{CtInputs, CtOutputs, CtUnitConfig};
+use crate::ctstring::config::{CtInputs, CtOutputs, CtUnitConfig, JobTags};
 use crate::ctstring::reel::ReelRecord;
 use crate::project::diag::{Diagnostic, SourceFile};
 use crate::project::files::ProjectFiles;
@@ -24,6 +24,8 @@ use toml::Spanned;
 
 /// The name of the CT string service's implicit driver (a `[[driver]]` may not take it).
 pub const CT_DRIVER: &str = "ctstring";
+/// The name of the CT job service's implicit driver.
+pub const JOB_DRIVER: &str = "jobs";
 
 /// At most this many CT units on one site.
 const MAX_UNITS: usize = 16;
@@ -40,6 +42,10 @@ pub(super) struct RawCtUnit {
     circ_pressure: Spanned<String>,
     wellhead_pressure: Spanned<String>,
     pump_rate: Spanned<String>,
+    #[serde(default)]
+    speed: Option<Spanned<String>>,
+    #[serde(default)]
+    fluid_total: Option<Spanned<String>>,
     fluid: Spanned<Fluid>,
     fluid_ppg: Spanned<f64>,
     nozzle_tfa_in2: Spanned<f64>,
@@ -203,6 +209,7 @@ pub(super) fn check(
 ) -> Vec<CtUnitConfig> {
     let mut units = Vec::new();
     let mut driver: Option<DriverId> = None;
+    let mut job_driver: Option<DriverId> = None;
     for (index, (unit, table)) in raw.into_iter().enumerate() {
         let span = table.span();
         if index >= MAX_UNITS {
@@ -244,6 +251,15 @@ pub(super) fn check(
         let Some(outputs) = outputs(&unit, id, defs, span.clone(), src, errs) else {
             continue;
         };
+        let Some(jid) =
+            job_driver.or_else(|| drivers.add_implicit(JOB_DRIVER, DriverKind::Job, span.clone(), src, errs))
+        else {
+            break;
+        };
+        job_driver = Some(jid);
+        let Some(job_tags) = job_tags(&unit, jid, defs, span.clone(), src, errs) else {
+            continue;
+        };
         if let Some(other) = units.iter().find(|u: &&CtUnitConfig| u.reel.id == reel.id) {
             errs.push(src.at(
                 t.reel.span(),
@@ -265,6 +281,7 @@ pub(super) fn check(
             hole_id_in: t.hole_id_in.into_inner(),
             inputs,
             outputs,
+            job_tags,
             fluid: t.fluid.into_inner(),
             fluid_ppg: t.fluid_ppg.into_inner(),
             nozzle_tfa_in2: t.nozzle_tfa_in2.into_inner(),
@@ -311,7 +328,11 @@ fn inputs(t: &RawCtUnit, defs: &[TagDef], src: &SourceFile<'_>, errs: &mut Vec<D
     let circ_pressure = find("circ_pressure", &t.circ_pressure);
     let wellhead_pressure = find("wellhead_pressure", &t.wellhead_pressure);
     let pump_rate = find("pump_rate", &t.pump_rate);
+    let speed = t.speed.as_ref().map(|n| find("speed", n));
+    let fluid_total = t.fluid_total.as_ref().map(|n| find("fluid_total", n));
     Some(CtInputs {
+        speed: speed.map(|s| s.ok_or(())).transpose().ok()?,
+        fluid_total: fluid_total.map(|s| s.ok_or(())).transpose().ok()?,
         depth: depth?,
         weight: weight?,
         circ_pressure: circ_pressure?,
@@ -457,6 +478,65 @@ fn numbers(t: &RawCtUnit, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> O
 }
 
 /// The unit's computed tags, appended to `defs`; `None` when one of their names is taken.
+/// A job tag: signal, kind, unit, decimals, label (en, es).
+const JOB_OUTPUTS: [(&str, ValueKind, &str, usize, (&str, &str)); 4] = [
+    ("job_number", ValueKind::String, "", 0, ("Job in progress", "Trabajo en curso")),
+    ("job_operation", ValueKind::String, "", 0, ("Operation", "Operación")),
+    ("job_footage", ValueKind::F64, "ft", 0, ("Job footage run", "Pies corridos en el trabajo")),
+    ("job_volume", ValueKind::F64, "bbl", 1, ("Job volume pumped", "Volumen bombeado en el trabajo")),
+];
+
+/// The tags the job service makes for `unit` on the implicit `jobs` driver.
+fn job_tags(
+    unit: &str,
+    driver: DriverId,
+    defs: &mut Vec<TagDef>,
+    at: Range<usize>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<JobTags> {
+    let mut ids = Vec::with_capacity(JOB_OUTPUTS.len());
+    for (signal, kind, unit_label, decimals, label) in JOB_OUTPUTS {
+        let name = format!("{unit}/{signal}");
+        if defs.iter().any(|d| d.name == name) {
+            errs.push(src.at(
+                at.clone(),
+                format!("[ct.{unit}] makes the tag '{name}', and site.toml already has a tag by that name"),
+            ));
+            return None;
+        }
+        let Ok(index) = u32::try_from(defs.len()) else {
+            errs.push(src.at(at.clone(), "too many tags"));
+            return None;
+        };
+        let id = TagId(index);
+        defs.push(TagDef {
+            id,
+            name,
+            description: format!("{} (CT job record)", label.0),
+            description_es: format!("{} (registro de trabajos de TF)", label.1),
+            label: crate::lang::Text::new(label.0, label.1),
+            unit: unit_label.to_owned(),
+            kind,
+            range: (kind == ValueKind::F64).then_some((0.0, 1.0e6)),
+            decimals,
+            driver,
+            address: signal.to_owned(),
+            stale_after: Duration::MAX,
+            writable: false,
+            // The operation tag's history is the operations log on the trends.
+            history: HistoryMode::All,
+        });
+        ids.push(id);
+    }
+    Some(JobTags {
+        number: ids[0],
+        operation: ids[1],
+        footage: ids[2],
+        volume: ids[3],
+    })
+}
+
 fn outputs(
     unit: &str,
     driver: DriverId,

@@ -39,6 +39,9 @@ pub enum DriverKind {
     /// The implicit driver of the CT string service's tags (`[ct.<unit>]`): no thread, computed on the hub
     /// (`crate::ctstring`).
     CtString,
+    /// The implicit driver of the CT job service's tags (`<unit>/job_number`, …): computed on the hub
+    /// (`crate::job`).
+    Job,
 }
 
 /// The name of the calculated tags' implicit driver (a `[[driver]]` may not take it).
@@ -53,7 +56,8 @@ impl DriverKind {
             | DriverKind::Mqtt(_)
             | DriverKind::OpcUa(_)
             | DriverKind::Calc
-            | DriverKind::CtString => None,
+            | DriverKind::CtString
+            | DriverKind::Job => None,
         }
     }
 
@@ -66,7 +70,8 @@ impl DriverKind {
             | DriverKind::Mqtt(_)
             | DriverKind::OpcUa(_)
             | DriverKind::Calc
-            | DriverKind::CtString => false,
+            | DriverKind::CtString
+            | DriverKind::Job => false,
         }
     }
 
@@ -81,6 +86,7 @@ impl DriverKind {
             DriverKind::OpcUa(_) => "opcua",
             DriverKind::Calc => CALC_DRIVER,
             DriverKind::CtString => super::CT_DRIVER,
+            DriverKind::Job => super::JOB_DRIVER,
         }
     }
 }

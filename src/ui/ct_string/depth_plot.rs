@@ -5,10 +5,12 @@
 //! the lockup and reach table.
 //!
 //! The curves are the string service's, computed in the background; while a new sweep is being computed
-//! the previous one stays drawn and the page says so. Draws only.
+//! the previous one stays drawn and the page says so. With the unit's job in progress, its TAG depths and
+//! deepest point are marked across the plot (`ui::job::marks`). Draws only.
 
 use super::{finite_runs, mu_text, problem_ui, qty};
 use crate::ctstring::view::{CtStringView, FrictionCurve};
+use crate::job::view::JobDetail;
 use crate::lang::Lang;
 use crate::locale::Locale;
 use crate::ui::theme;
@@ -24,8 +26,9 @@ fn curve_word(pick_up: bool, lang: Lang) -> &'static str {
     }
 }
 
-/// The plot, `size` points, with its heading and what is missing from it.
-pub fn depth_plot_ui(ui: &mut Ui, v: &CtStringView, loc: Locale, size: egui::Vec2) {
+/// The plot, `size` points, with its heading and what is missing from it; `job`: the unit's job in
+/// progress, whose marks it carries.
+pub fn depth_plot_ui(ui: &mut Ui, v: &CtStringView, loc: Locale, size: egui::Vec2, job: Option<&JobDetail>) {
     let lang = loc.lang;
     ui.heading(lang.pick("Depth plot", "Gráfico de profundidad"));
     ui.label(
@@ -157,6 +160,9 @@ pub fn depth_plot_ui(ui: &mut Ui, v: &CtStringView, loc: Locale, size: egui::Vec
                         .radius(6.0)
                         .color(theme::LIVE),
                 );
+            }
+            if let Some(d) = job {
+                crate::ui::job::marks::depth_marks(pu, d, ds, lang);
             }
         });
     response.response.widget_info(|| {

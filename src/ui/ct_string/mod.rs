@@ -10,6 +10,8 @@
 //! needs (per-pixel aggregation, interpolation at a marker). It asks the string service for a what-if
 //! prediction on the operator's Predict, and under the fatigue map sends the string's record changes (a cut,
 //! an import) as the console's user and writes its export (`records`), files always off the UI thread.
+//! Where the console keeps CT jobs, the depth plot marks the unit's job in progress: its TAG depths and its
+//! deepest point (`ui::job::marks`).
 //! Values are kept in oilfield units in the view and shown in the console's units; every word is in English
 //! and Spanish. Owns only view state: the unit shown, the section, the what-if inputs and result, the map's
 //! span, the records' dialog and file job.
@@ -25,6 +27,7 @@ use super::context::Console;
 use super::page::{FrameInputs, PageView, ShellAction};
 use super::{readout, theme};
 use crate::ctstring::view::{CtStringView, CtStringViewCell};
+use crate::job::view::JobDetail;
 use crate::lang::Lang;
 use crate::locale::Locale;
 use egui::{RichText, Ui};
@@ -59,6 +62,8 @@ pub struct CtStringPage {
     whatif: whatif::WhatIfState,
     map: fatigue_map::MapState,
     records: records::RecordsState,
+    /// The job records, for the marks of the unit's job in progress (`None`: no marks).
+    jobs: Option<crate::job::writer::JobPort>,
 }
 
 impl CtStringPage {
@@ -70,7 +75,13 @@ impl CtStringPage {
             whatif: whatif::WhatIfState::default(),
             map: fatigue_map::MapState::default(),
             records: records::RecordsState::default(),
+            jobs: None,
         }
+    }
+
+    /// The same, marking each unit's job in progress from `jobs` on the depth plot.
+    pub fn with_jobs(self, jobs: Option<crate::job::writer::JobPort>) -> Self {
+        Self { jobs, ..self }
     }
 }
 
@@ -123,6 +134,10 @@ impl PageView for CtStringPage {
         });
         ui.separator();
         let touch = console.touch;
+        let jobs = self.jobs.as_ref().map(|p| p.view.load_full());
+        let job = jobs
+            .as_deref()
+            .and_then(|j| super::job::marks::unit_job(j, &view.unit, &view.unit_label));
         // Taken outside the scroll area: the plots fill what the window has, and scroll only where a
         // cab panel's large targets do not fit.
         let room = ui.available_height();
@@ -142,7 +157,7 @@ impl PageView for CtStringPage {
                     let height = (room - (ui.cursor().top() - top)).max(180.0);
                     fatigue_map::fatigue_map_ui(ui, &mut self.map, &view, planned, loc, height);
                 }
-                Section::Forces => forces_ui(ui, &view, loc, room),
+                Section::Forces => forces_ui(ui, &view, loc, room, job),
                 Section::Pressures => pressures_ui(ui, &view, loc, room),
             });
         None
@@ -223,8 +238,9 @@ fn not_configured_ui(ui: &mut Ui, lang: Lang) {
     ));
 }
 
-/// The depth plot with its broomstick, and beside it the band at the live depth and the lockup table.
-fn forces_ui(ui: &mut Ui, v: &CtStringView, loc: Locale, room: f32) {
+/// The depth plot with its broomstick (and the marks of the unit's job in progress, if any), and beside it
+/// the band at the live depth and the lockup table.
+fn forces_ui(ui: &mut Ui, v: &CtStringView, loc: Locale, room: f32, job: Option<&JobDetail>) {
     let height = (room - 8.0).max(320.0);
     let gap = ui.spacing().item_spacing.x;
     let plot_w = ((ui.available_width() - gap) * 0.62).max(320.0);
@@ -232,7 +248,7 @@ fn forces_ui(ui: &mut Ui, v: &CtStringView, loc: Locale, room: f32) {
     let top_down = egui::Layout::top_down(egui::Align::LEFT);
     ui.horizontal_top(|ui| {
         ui.allocate_ui_with_layout(egui::vec2(plot_w, height), top_down, |ui| {
-            depth_plot::depth_plot_ui(ui, v, loc, egui::vec2(plot_w, height));
+            depth_plot::depth_plot_ui(ui, v, loc, egui::vec2(plot_w, height), job);
         });
         ui.allocate_ui_with_layout(egui::vec2(side_w, height), top_down, |ui| {
             ui.set_width(side_w);
