@@ -249,7 +249,7 @@ pub enum JobCommand {
         json: bool,
     },
     /// A new job, saved as a draft: from options, or whole from a JSON file (--from).
-    New(JobNewArgs),
+    New(Box<JobNewArgs>),
     /// DRAFT → PLANNED: the plan is complete (type, well, unit, reel, supervisor and client).
     Plan(JobActArgs),
     /// PLANNED → APPROVED, for the crew to run (a supervisor or an engineer).

@@ -62,7 +62,10 @@ pub enum JobCliError {
 impl JobCliError {
     /// The person must change the request (exit 1), rather than the records or a file failing (exit 2).
     pub fn refused(&self) -> bool {
-        matches!(self, JobCliError::Job(_) | JobCliError::Json { .. } | JobCliError::Usage(_))
+        matches!(
+            self,
+            JobCliError::Job(_) | JobCliError::Json { .. } | JobCliError::Usage(_)
+        )
     }
 }
 
@@ -95,7 +98,9 @@ pub fn run(office: &Office, command: JobCommand, by: Option<&Actor>) -> Result<(
         JobCommand::Issue(a) => JobRequest::IssueTicket { number: a.number },
     };
     let Some(by) = by else {
-        return Err(JobCliError::Usage("a change to the job records needs the person who makes it".into()));
+        return Err(JobCliError::Usage(
+            "a change to the job records needs the person who makes it".into(),
+        ));
     };
     let message = act(office, &mut store, by, &req)?;
     say(&format!("{message}\n"))
@@ -355,11 +360,18 @@ fn fields_text(d: &JobDetail) -> String {
         ("client", format!("{} (representative {})", f.client, f.client_rep)),
         ("supervisor", f.supervisor.clone()),
         ("operator", f.operator.clone()),
-        ("planned", format!("{} to {}", time(f.planned_start), time(f.planned_end))),
+        (
+            "planned",
+            format!("{} to {}", time(f.planned_start), time(f.planned_end)),
+        ),
         ("actual", format!("{} to {}", time(j.actual_start), time(j.actual_end))),
         (
             "depths",
-            format!("well {} ft, target {} ft", num(f.well_depth_ft, 0), num(f.target_depth_ft, 0)),
+            format!(
+                "well {} ft, target {} ft",
+                num(f.well_depth_ft, 0),
+                num(f.target_depth_ft, 0)
+            ),
         ),
         ("estimated", format!("{} h", num(f.estimated_hours, 1))),
         ("objective", f.objective.clone()),

@@ -13,8 +13,7 @@ use wellconsole::auth::{Actor, Role};
 use wellconsole::cli::{
     AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleOptions,
     HistoryArgs, HistoryCommand, HistoryDbArgs, JobArgs, OpcuaArgs, OpcuaCommand, PlantArgs, ProjectArgs, ReplayArgs,
-    RunArgs,
-    ScreenshotArgs, SimArgs, UsersArgs, UsersCommand, WriteArgs,
+    RunArgs, ScreenshotArgs, SimArgs, UsersArgs, UsersCommand, WriteArgs,
 };
 use wellconsole::driver::opcua::library_log::QuietNormalClose;
 use wellconsole::historian::{History, Resolution, export};

@@ -297,9 +297,7 @@ impl Runtime {
         if let Some(feed) = feed {
             hub.subscribe(Box::new(feed));
         }
-        if let Some(link) = calc_link
-            && opts.write_only.is_none()
-        {
+        if let Some(link) = calc_link.filter(|_| opts.write_only.is_none()) {
             hub.derive(Box::new(CalcService::new(project.site.calculated.clone(), link)));
         }
         // After the calculated tags: the string's engineering may read them, they never read its tags.
@@ -310,18 +308,7 @@ impl Runtime {
             }
             _ => (None, None),
         };
-        // In replay the job tags come from history like the plant's (no job is detected or recorded again).
-        let mut replayed_links = Vec::new();
-        let (jobs, job_writer) = match job_link {
-            Some(link) if opts.replay.is_some() => {
-                replayed_links.push(link);
-                (None, None)
-            }
-            Some(link) if opts.write_only.is_none() => {
-                start_jobs(&mut hub, &project, link, &opts, audit_tx.as_ref()).unzip()
-            }
-            _ => (None, None),
-        };
+        let (jobs, job_writer, replayed_links) = wire_jobs(&mut hub, &project, job_link, &opts, audit_tx.as_ref());
         for s in subscribers {
             hub.subscribe(s);
         }
@@ -437,6 +424,29 @@ impl Drop for Runtime {
     }
 }
 
+/// The CT jobs on `hub`: their writer and service; in replay, the job driver's link for the replay (the job
+/// tags come from history like the plant's: no job is detected or recorded again).
+fn wire_jobs(
+    hub: &mut Hub<Service>,
+    project: &Project,
+    link: Option<DriverLink>,
+    opts: &RuntimeOptions,
+    audit: Option<&crate::auth::audit::AuditSink>,
+) -> (
+    Option<crate::job::JobPort>,
+    Option<crate::job::writer::JobWriter>,
+    Vec<DriverLink>,
+) {
+    match link {
+        Some(link) if opts.replay.is_some() => (None, None, vec![link]),
+        Some(link) if opts.write_only.is_none() => {
+            let (port, writer) = start_jobs(hub, project, link, opts, audit).unzip();
+            (port, writer, Vec::new())
+        }
+        _ => (None, None, Vec::new()),
+    }
+}
+
 /// The CT jobs' writer (jobs.db) and the job service on `hub`. A job record that cannot be opened leaves
 /// the job record off, said in the log: never the console, its alarms and E-stops.
 fn start_jobs(
@@ -460,7 +470,11 @@ fn start_jobs(
     };
     match crate::job::writer::JobWriter::start(cfg) {
         Ok((writer, port)) => {
-            hub.derive(Box::new(crate::job::JobService::new(&project.site.ct_units, link, port.clone())));
+            hub.derive(Box::new(crate::job::JobService::new(
+                &project.site.ct_units,
+                link,
+                port.clone(),
+            )));
             Some((port, writer))
         }
         Err(e) => {

@@ -29,10 +29,10 @@ impl Catalog {
         if !f.well.is_empty() && !self.wells.is_empty() && self.well(&f.well).is_none() {
             return Err(unknown("well", &f.well));
         }
-        if !f.unit.is_empty() && !self.units.iter().any(|u| *u == f.unit) {
+        if !f.unit.is_empty() && !self.units.contains(&f.unit) {
             return Err(unknown("CT unit", &f.unit));
         }
-        if !f.reel.is_empty() && !self.reels.iter().any(|r| *r == f.reel) {
+        if !f.reel.is_empty() && !self.reels.contains(&f.reel) {
             return Err(unknown("reel", &f.reel));
         }
         Ok(())
@@ -83,9 +83,27 @@ mod tests {
     fn unknown_names_are_refused_each_by_what_it_is() {
         let c = catalog();
         for (f, what) in [
-            (JobFields { well: "W-9".into(), ..JobFields::default() }, "well"),
-            (JobFields { unit: "ct9".into(), ..JobFields::default() }, "CT unit"),
-            (JobFields { reel: "R-9".into(), ..JobFields::default() }, "reel"),
+            (
+                JobFields {
+                    well: "W-9".into(),
+                    ..JobFields::default()
+                },
+                "well",
+            ),
+            (
+                JobFields {
+                    unit: "ct9".into(),
+                    ..JobFields::default()
+                },
+                "CT unit",
+            ),
+            (
+                JobFields {
+                    reel: "R-9".into(),
+                    ..JobFields::default()
+                },
+                "reel",
+            ),
         ] {
             assert!(matches!(c.check(&f), Err(JobError::Unknown { what: w, .. }) if w == what));
         }

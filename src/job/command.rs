@@ -26,26 +26,76 @@ use std::path::Path;
 /// What a person asks of the job records.
 #[derive(Debug, Clone)]
 pub enum JobRequest {
-    Create { number: String, fields: JobFields },
-    Update { number: String, fields: JobFields },
-    Transition { number: String, to: JobStatus },
-    Delete { number: String },
-    SetOpType { op_id: i64, op_type: OpType },
-    SplitOp { op_id: i64, at: Timestamp },
-    MergeOp { op_id: i64 },
-    AnnotateOp { op_id: i64, text: String },
-    AddOp { number: String, op: Operation },
-    AddFluid { number: String, stage: FluidStage },
-    UpdateFluid { stage: FluidStage },
-    RemoveFluid { stage_id: i64 },
-    StartStage { stage_id: i64 },
-    EndStage { stage_id: i64 },
-    SetBha { number: String, components: Vec<BhaComponent> },
-    AddNpt { number: String, npt: Npt },
-    RemoveNpt { npt_id: i64 },
-    IssueTicket { number: String },
+    Create {
+        number: String,
+        fields: JobFields,
+    },
+    Update {
+        number: String,
+        fields: JobFields,
+    },
+    Transition {
+        number: String,
+        to: JobStatus,
+    },
+    Delete {
+        number: String,
+    },
+    SetOpType {
+        op_id: i64,
+        op_type: OpType,
+    },
+    SplitOp {
+        op_id: i64,
+        at: Timestamp,
+    },
+    MergeOp {
+        op_id: i64,
+    },
+    AnnotateOp {
+        op_id: i64,
+        text: String,
+    },
+    AddOp {
+        number: String,
+        op: Operation,
+    },
+    AddFluid {
+        number: String,
+        stage: FluidStage,
+    },
+    UpdateFluid {
+        stage: FluidStage,
+    },
+    RemoveFluid {
+        stage_id: i64,
+    },
+    StartStage {
+        stage_id: i64,
+    },
+    EndStage {
+        stage_id: i64,
+    },
+    SetBha {
+        number: String,
+        components: Vec<BhaComponent>,
+    },
+    AddNpt {
+        number: String,
+        npt: Npt,
+    },
+    RemoveNpt {
+        npt_id: i64,
+    },
+    IssueTicket {
+        number: String,
+    },
     /// A login-confirmed signature: the password is checked by the caller before this is applied.
-    Sign { number: String, role: SignRole, name: String },
+    Sign {
+        number: String,
+        role: SignRole,
+        name: String,
+    },
 }
 
 /// What an action needs besides the store and the person: the site's catalog, the audit trail, the time,
@@ -88,7 +138,14 @@ pub fn apply(store: &mut JobStore, actor: &Actor, req: &JobRequest, cx: &Context
         }
     };
     if let Some(sink) = cx.audit {
-        sink.record(AuditEntry::by(cx.now, actor, audit_action(req), target, detail, allowed));
+        sink.record(AuditEntry::by(
+            cx.now,
+            actor,
+            audit_action(req),
+            target,
+            detail,
+            allowed,
+        ));
     }
     answer
 }
@@ -244,9 +301,7 @@ fn run(store: &mut JobStore, actor: &Actor, req: &JobRequest, cx: &Context) -> R
         | JobRequest::RemoveFluid { .. }
         | JobRequest::StartStage { .. }
         | JobRequest::EndStage { .. } => run_fluid(store, req, cx.now),
-        JobRequest::SetBha { .. } | JobRequest::AddNpt { .. } | JobRequest::RemoveNpt { .. } => {
-            run_bha_npt(store, req)
-        }
+        JobRequest::SetBha { .. } | JobRequest::AddNpt { .. } | JobRequest::RemoveNpt { .. } => run_bha_npt(store, req),
         JobRequest::IssueTicket { number } => issue(store, actor, number, cx),
         JobRequest::Sign { number, role, name } => sign(store, actor, number, *role, name, cx.now),
     }
@@ -381,7 +436,11 @@ fn run_operation(store: &mut JobStore, req: &JobRequest) -> Result<Done, JobErro
             let end = op.end.map_or_else(|| "now".to_owned(), when);
             Ok(Done::new(
                 "Operations merged.".into(),
-                format!("operation {op_id} and the next: {} from {} to {end}", op.op_type, when(op.start)),
+                format!(
+                    "operation {op_id} and the next: {} from {} to {end}",
+                    op.op_type,
+                    when(op.start)
+                ),
             ))
         }
         JobRequest::AnnotateOp { op_id, text } => {
@@ -427,7 +486,10 @@ fn run_fluid(store: &mut JobStore, req: &JobRequest, now: Timestamp) -> Result<D
             };
             let id = store.add_fluid(&stage)?;
             let saved = store.fluid(id)?;
-            Ok(Done::new(format!("Fluid stage '{}' added.", stage.name), described(&saved)))
+            Ok(Done::new(
+                format!("Fluid stage '{}' added.", stage.name),
+                described(&saved),
+            ))
         }
         JobRequest::UpdateFluid { stage } => {
             let before = store.fluid(stage.id)?;
@@ -436,12 +498,18 @@ fn run_fluid(store: &mut JobStore, req: &JobRequest, now: Timestamp) -> Result<D
                 ..stage.clone()
             };
             store.update_fluid(&stage)?;
-            Ok(Done::new(format!("Fluid stage '{}' saved.", stage.name), described(&stage)))
+            Ok(Done::new(
+                format!("Fluid stage '{}' saved.", stage.name),
+                described(&stage),
+            ))
         }
         JobRequest::RemoveFluid { stage_id } => {
             let before = store.fluid(*stage_id)?;
             store.remove_fluid(*stage_id)?;
-            Ok(Done::new(format!("Fluid stage '{}' removed.", before.name), described(&before)))
+            Ok(Done::new(
+                format!("Fluid stage '{}' removed.", before.name),
+                described(&before),
+            ))
         }
         JobRequest::StartStage { stage_id } => {
             let before = store.fluid(*stage_id)?;
@@ -452,7 +520,11 @@ fn run_fluid(store: &mut JobStore, req: &JobRequest, now: Timestamp) -> Result<D
             store.end_stage(*stage_id, now)?;
             let after = store.fluid(*stage_id)?;
             // Nitrogen is counted in scf, liquids in bbl (`FluidStage::actual_bbl`).
-            let unit = if after.kind == FluidKind::Nitrogen { "scf" } else { "bbl" };
+            let unit = if after.kind == FluidKind::Nitrogen {
+                "scf"
+            } else {
+                "bbl"
+            };
             let detail = format!("{}: {:.1} {unit} pumped", described(&after), after.actual_bbl);
             Ok(Done::new(format!("Stage '{}' ended.", after.name), detail))
         }
@@ -572,7 +644,10 @@ fn sign(
     };
     let state = store.sign(job.id, &sig)?;
     let message = if state == TicketState::Completed {
-        format!("Ticket of job {number} signed as {}: every signature is in.", role.name())
+        format!(
+            "Ticket of job {number} signed as {}: every signature is in.",
+            role.name()
+        )
     } else {
         format!("Ticket of job {number} signed as {}.", role.name())
     };
@@ -776,7 +851,10 @@ mod tests {
         let e = b.apply("vic", Role::Viewer, create("CT-1")).unwrap_err();
         assert!(matches!(e, JobError::NotPermitted { .. }), "{e}");
         let a = b.last_audit();
-        assert_eq!((a.action.as_str(), a.target.as_str(), a.allowed), ("job created", "CT-1", false));
+        assert_eq!(
+            (a.action.as_str(), a.target.as_str(), a.allowed),
+            ("job created", "CT-1", false)
+        );
         assert_eq!(a.user, "vic");
         assert!(matches!(b.store.job("CT-1"), Err(JobError::NoSuchJob(_))));
     }
@@ -791,7 +869,10 @@ mod tests {
         let e = b.to("otto", Role::Operator, "CT-2", JobStatus::Approved).unwrap_err();
         assert!(matches!(e, JobError::NotPermitted { .. }), "{e}");
         let a = b.last_audit();
-        assert_eq!((a.action.as_str(), a.target.as_str(), a.allowed), ("job approved", "CT-2", false));
+        assert_eq!(
+            (a.action.as_str(), a.target.as_str(), a.allowed),
+            ("job approved", "CT-2", false)
+        );
         assert_eq!(b.store.job("CT-2").unwrap().status, JobStatus::Planned);
 
         b.to("eve", Role::Engineer, "CT-2", JobStatus::Approved).unwrap();
@@ -812,7 +893,10 @@ mod tests {
         let e = b.apply("otto", Role::Operator, sign).unwrap_err();
         assert!(matches!(e, JobError::NotPermitted { .. }), "{e}");
         let a = b.last_audit();
-        assert_eq!((a.action.as_str(), a.target.as_str(), a.allowed), ("ticket signed", "CT-3", false));
+        assert_eq!(
+            (a.action.as_str(), a.target.as_str(), a.allowed),
+            ("ticket signed", "CT-3", false)
+        );
         assert!(a.detail.contains("as supervisor"), "{}", a.detail);
     }
 
@@ -826,19 +910,31 @@ mod tests {
         for to in [JobStatus::InProgress, JobStatus::Completed] {
             b.to("otto", Role::Operator, "CT-4", to).unwrap();
         }
-        b.apply("otto", Role::Operator, JobRequest::IssueTicket { number: "CT-4".into() }).unwrap();
+        b.apply(
+            "otto",
+            Role::Operator,
+            JobRequest::IssueTicket { number: "CT-4".into() },
+        )
+        .unwrap();
         assert_eq!(b.last_audit().action, "ticket issued");
         let sign = |role, name: &str| JobRequest::Sign {
             number: "CT-4".into(),
             role,
             name: name.into(),
         };
-        b.apply("otto", Role::Operator, sign(SignRole::Operator, "Otto")).unwrap();
-        b.apply("sara", Role::Supervisor, sign(SignRole::Supervisor, "Sara")).unwrap();
-        b.apply("acme", Role::Viewer, sign(SignRole::ClientRep, "A. Client")).unwrap();
+        b.apply("otto", Role::Operator, sign(SignRole::Operator, "Otto"))
+            .unwrap();
+        b.apply("sara", Role::Supervisor, sign(SignRole::Supervisor, "Sara"))
+            .unwrap();
+        b.apply("acme", Role::Viewer, sign(SignRole::ClientRep, "A. Client"))
+            .unwrap();
         let a = b.last_audit();
         assert_eq!((a.action.as_str(), a.allowed), ("ticket signed", true));
-        assert!(a.detail.starts_with("as client_rep (A. Client), sha256 "), "{}", a.detail);
+        assert!(
+            a.detail.starts_with("as client_rep (A. Client), sha256 "),
+            "{}",
+            a.detail
+        );
         let job = b.store.job("CT-4").unwrap();
         assert_eq!(job.ticket, TicketState::Completed);
         let (json, sha) = b.store.ticket(job.id).unwrap().unwrap();
@@ -846,6 +942,9 @@ mod tests {
         assert_eq!(sigs.len(), 3);
         verify_ticket(&json, &sha, &sigs).unwrap();
         let edited = json.replacen("Acme Oil", "Acme 0il", 1);
-        assert!(matches!(verify_ticket(&edited, &sha, &sigs), Err(JobError::Tampered { .. })));
+        assert!(matches!(
+            verify_ticket(&edited, &sha, &sigs),
+            Err(JobError::Tampered { .. })
+        ));
     }
 }

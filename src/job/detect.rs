@@ -187,11 +187,7 @@ impl Bands {
         self.running_in = schmitt(self.running_in, v > cfg.moving_fpm, v < cfg.stopped_fpm);
         self.pulling_out = schmitt(self.pulling_out, v < -cfg.moving_fpm, v > -cfg.stopped_fpm);
         let q = s.pump_bpm;
-        self.wash_rate = schmitt(
-            self.wash_rate,
-            q >= cfg.wash_bpm,
-            q < cfg.wash_bpm - cfg.rate_band_bpm,
-        );
+        self.wash_rate = schmitt(self.wash_rate, q >= cfg.wash_bpm, q < cfg.wash_bpm - cfg.rate_band_bpm);
         self.circulate_rate = schmitt(
             self.circulate_rate,
             q >= cfg.circulate_bpm,
@@ -718,13 +714,22 @@ mod tests {
         ];
         for ((speed, pump), (blip_speed, blip_pump), want) in cases {
             let mut tr = Trace::new(unsmoothed(), 5_000.0);
-            tr.hold(60.0, speed, pump).hold(1.0, blip_speed, blip_pump).hold(60.0, speed, pump);
+            tr.hold(60.0, speed, pump)
+                .hold(1.0, blip_speed, blip_pump)
+                .hold(60.0, speed, pump);
             let run_ft = tr.run_ft;
             let ops = tr.finish();
-            assert_eq!(types(&ops), [want.clone()], "{want} with a blip of ({blip_speed}, {blip_pump})");
+            assert_eq!(
+                types(&ops),
+                std::slice::from_ref(&want),
+                "{want} with a blip of ({blip_speed}, {blip_pump})"
+            );
             let op = &ops[0];
             assert!((op.start - 0.1).abs() < 1e-9 && (op.end - 121.0).abs() < 1e-9, "{op:?}");
-            assert!((op.footage_ft - run_ft).abs() < 1e-9, "the blip's feet are in the operation: {op:?}");
+            assert!(
+                (op.footage_ft - run_ft).abs() < 1e-9,
+                "the blip's feet are in the operation: {op:?}"
+            );
         }
     }
 
@@ -737,7 +742,10 @@ mod tests {
         // Picking up reads heavier.
         tr.weight_lbf = 15_000.0;
         tr.hold(5.0, -60.0, 0.5);
-        assert!(tr.closed.is_empty(), "the 50th sample is 4.9 s after the first: not yet confirmed");
+        assert!(
+            tr.closed.is_empty(),
+            "the 50th sample is 4.9 s after the first: not yet confirmed"
+        );
         let open = tr.det.current().unwrap();
         assert_eq!(open.op_type, OpType::Rih);
         assert_eq!(open.max_weight_lbf, Some(8_000.0), "the pending samples are kept apart");
@@ -756,7 +764,10 @@ mod tests {
         let open = tr.det.current().unwrap();
         assert_eq!(open.op_type, OpType::Pooh);
         assert_eq!((open.start, open.start_depth_ft), (rih.end, rih.end_depth_ft));
-        assert_eq!((open.min_weight_lbf, open.max_weight_lbf), (Some(15_000.0), Some(15_000.0)));
+        assert_eq!(
+            (open.min_weight_lbf, open.max_weight_lbf),
+            (Some(15_000.0), Some(15_000.0))
+        );
         tr.hold(10.0, -60.0, 0.5);
         let run_ft = tr.run_ft;
         let ops = tr.finish();
@@ -769,7 +780,10 @@ mod tests {
         // Picking up, a stop, slow running in while the pump comes up, then washing down: the wash starts at
         // the first sample that was not picking up.
         let mut tr = Trace::new(unsmoothed(), 5_000.0);
-        tr.hold(30.0, -10.0, 0.5).hold(0.5, 0.0, 0.6).hold(2.0, 4.0, 0.8).hold(30.0, 4.0, 2.0);
+        tr.hold(30.0, -10.0, 0.5)
+            .hold(0.5, 0.0, 0.6)
+            .hold(2.0, 4.0, 0.8)
+            .hold(30.0, 4.0, 2.0);
         let ops = tr.finish();
         assert_eq!(types(&ops), [OpType::Pooh, OpType::Wash]);
         assert!((ops[1].start - 30.1).abs() < 1e-9, "{:?}", ops[1]);
@@ -821,7 +835,11 @@ mod tests {
                 }
             }
             tr.hold(10.0, speed, pump);
-            assert_eq!(types(&tr.finish()), [want.clone()], "{want} hovering over {hover:?}");
+            assert_eq!(
+                types(&tr.finish()),
+                std::slice::from_ref(&want),
+                "{want} hovering over {hover:?}"
+            );
         }
         // Without a band (the pump falling to the threshold's other side) the same detector does split.
         let mut tr = Trace::new(cfg, 5_000.0);
@@ -899,13 +917,23 @@ mod tests {
         let rated = run(&|_: u32| None::<f64>);
         assert!((rated.volume_bbl - 2.0).abs() < 1e-9, "{rated:?}");
         // Reset to zero half way: the interval across the reset is the rate integrated, the rest metered.
-        let reset = run(&|k: u32| Some(if k < 300 { 10.0 + metered_bbl(k) } else { metered_bbl(k - 300) }));
+        let reset = run(&|k: u32| {
+            Some(if k < 300 {
+                10.0 + metered_bbl(k)
+            } else {
+                metered_bbl(k - 300)
+            })
+        });
         let want = metered_bbl(299) + 2.0 * DT / 60.0 + metered_bbl(300);
         assert!((reset.volume_bbl - want).abs() < 1e-9, "{} vs {want}", reset.volume_bbl);
         // Missing for ten seconds: those intervals (and the two on their edges) are the rate integrated.
         let patchy = run(&|k: u32| (!(100..200).contains(&k)).then(|| metered_bbl(k)));
         let want = metered_bbl(99) + 2.0 * 10.1 / 60.0 + metered_bbl(600) - metered_bbl(200);
-        assert!((patchy.volume_bbl - want).abs() < 1e-9, "{} vs {want}", patchy.volume_bbl);
+        assert!(
+            (patchy.volume_bbl - want).abs() < 1e-9,
+            "{} vs {want}",
+            patchy.volume_bbl
+        );
     }
 
     #[test]
@@ -918,7 +946,10 @@ mod tests {
         let op = &ops[0];
         assert!((op.start - 0.1).abs() < 1e-9 && (op.end - 120.0).abs() < 1e-9);
         assert!((op.volume_bbl - 2.0 * (29.9 + 29.9) / 60.0).abs() < 1e-9, "{op:?}");
-        assert!((op.avg_rate_bpm.unwrap() - 2.0).abs() < 1e-12, "the gap does not dilute the rate");
+        assert!(
+            (op.avg_rate_bpm.unwrap() - 2.0).abs() < 1e-12,
+            "the gap does not dilute the rate"
+        );
     }
 
     #[test]
@@ -1228,7 +1259,10 @@ mod tests {
         assert!(circulate.footage_ft < 0.1, "{circulate:?}");
         assert!(near(circulate.avg_rate_bpm, 2.0, 0.02), "{circulate:?}");
         let minutes = (circulate.end - circulate.start) / 60.0;
-        assert!((circulate.volume_bbl / (2.0 * minutes) - 1.0).abs() < 0.01, "{circulate:?}");
+        assert!(
+            (circulate.volume_bbl / (2.0 * minutes) - 1.0).abs() < 0.01,
+            "{circulate:?}"
+        );
         assert_eq!(circulate.max_depth_ft, wash.end_depth_ft);
         // Pulling out to surface at 1 bbl/min; the pick-up weight is heavier than slacking off.
         assert!(near(pooh.avg_rate_bpm, 1.0, 0.02), "{pooh:?}");

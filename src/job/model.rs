@@ -76,7 +76,9 @@ impl JobType {
     }
 
     pub fn parse(s: &str) -> Option<JobType> {
-        JobType::ALL.into_iter().find(|t| t.code().eq_ignore_ascii_case(s.trim()))
+        JobType::ALL
+            .into_iter()
+            .find(|t| t.code().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -126,12 +128,17 @@ impl JobStatus {
     }
 
     pub fn parse(s: &str) -> Option<JobStatus> {
-        JobStatus::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(s.trim()))
+        JobStatus::ALL
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(s.trim()))
     }
 
     /// The job's fields may still change (a running job's notes and NPT do, through their own actions).
     pub fn editable(self) -> bool {
-        matches!(self, JobStatus::Draft | JobStatus::Planned | JobStatus::Approved | JobStatus::InProgress)
+        matches!(
+            self,
+            JobStatus::Draft | JobStatus::Planned | JobStatus::Approved | JobStatus::InProgress
+        )
     }
 }
 
@@ -169,9 +176,13 @@ impl TicketState {
     }
 
     pub fn parse(s: &str) -> Option<TicketState> {
-        [TicketState::Draft, TicketState::PendingSignatures, TicketState::Completed]
-            .into_iter()
-            .find(|t| t.name() == s)
+        [
+            TicketState::Draft,
+            TicketState::PendingSignatures,
+            TicketState::Completed,
+        ]
+        .into_iter()
+        .find(|t| t.name() == s)
     }
 }
 
@@ -461,7 +472,9 @@ pub fn text(field: &'static str, v: &str, max: usize) -> Result<(), JobError> {
             reason: format!("is longer than {max} characters"),
         });
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && (max == MAX_TEXT || c != '\t')) {
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && (max == MAX_TEXT || c != '\t'))
+    {
         return Err(JobError::Invalid {
             field,
             reason: "holds control characters".into(),
@@ -499,7 +512,8 @@ pub struct Job {
 pub fn check_number(n: &str) -> Result<(), JobError> {
     let ok = !n.is_empty()
         && n.len() <= 32
-        && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'));
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'));
     if ok {
         Ok(())
     } else {
@@ -816,7 +830,11 @@ pub enum JobError {
     #[error("job number {0} is already used on this site")]
     DuplicateNumber(String),
     #[error("job {number} is {status}: {why}")]
-    WrongState { number: String, status: JobStatus, why: String },
+    WrongState {
+        number: String,
+        status: JobStatus,
+        why: String,
+    },
     #[error("unit {unit} already has job {other} in progress")]
     UnitBusy { unit: String, other: String },
     #[error("reel {reel} is already on job {other}, in progress")]

@@ -38,6 +38,8 @@ struct UnitJob {
     /// The last depth reading (plant seconds, ft): the speed when the unit has no speed tag.
     last_depth: Option<(f64, f64)>,
     sent_number: Option<String>,
+    /// The job tags have been sent once (before, they wait for data like any tag).
+    announced: bool,
     sent_op: Option<String>,
     last_totals: f64,
 }
@@ -88,6 +90,7 @@ impl JobService {
                 running: None,
                 last_depth: None,
                 sent_number: None,
+                announced: false,
                 sent_op: None,
                 last_totals: f64::NEG_INFINITY,
             })
@@ -288,11 +291,19 @@ impl Deriver for JobService {
         self.follow_view();
         for u in &mut self.units {
             let number = u.running.as_ref().map(|r| r.number.clone());
-            if number != u.sent_number {
-                out.push(Sample::good(u.tags.number, Value::str(number.as_deref().unwrap_or("")), now));
+            if !u.announced || number != u.sent_number {
+                u.announced = true;
+                out.push(Sample::good(
+                    u.tags.number,
+                    Value::str(number.as_deref().unwrap_or("")),
+                    now,
+                ));
                 u.sent_number = number;
                 if u.running.is_none() {
+                    // No job: nothing run or pumped on one (good zeros, not a tag waiting for data forever).
                     out.push(Sample::good(u.tags.operation, Value::str(""), now));
+                    out.push(Sample::good(u.tags.footage, Value::F64(0.0), now));
+                    out.push(Sample::good(u.tags.volume, Value::F64(0.0), now));
                     u.sent_op = None;
                 }
             }
@@ -333,10 +344,9 @@ impl JobService {
         } else {
             None
         };
-        let (cur_op, cur_foot, cur_vol) = r
-            .detector
-            .current()
-            .map_or((None, 0.0, 0.0), |o| (Some(o.op_type.clone()), o.footage_ft, o.volume_bbl));
+        let (cur_op, cur_foot, cur_vol) = r.detector.current().map_or((None, 0.0, 0.0), |o| {
+            (Some(o.op_type.clone()), o.footage_ft, o.volume_bbl)
+        });
         let totals = (r.closed_footage + cur_foot, r.closed_volume + cur_vol);
         let number = r.number.clone();
         let ts = Timestamp::from_secs_f64(s.t);

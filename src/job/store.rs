@@ -138,8 +138,8 @@ pub struct JobStore {
 
 impl JobStore {
     pub fn open(path: &Path) -> Result<Self, JobError> {
-        let conn = crate::records::open(path, SCHEMA)
-            .map_err(|e| JobError::Store(format!("{}: {e}", path.display())))?;
+        let conn =
+            crate::records::open(path, SCHEMA).map_err(|e| JobError::Store(format!("{}: {e}", path.display())))?;
         Ok(Self { conn })
     }
 
@@ -254,13 +254,17 @@ impl JobStore {
         let tx = self.conn.transaction().map_err(db)?;
         let job = job_by_number(&tx, number)?;
         if job.status != JobStatus::Draft {
-            return Err(wrong(&job, "only a draft may be deleted; cancel the job instead, it stays in the record"));
+            return Err(wrong(
+                &job,
+                "only a draft may be deleted; cancel the job instead, it stays in the record",
+            ));
         }
         for table in CHILD_TABLES {
             tx.execute(&format!("DELETE FROM {table} WHERE job_id = ?1"), params![job.id])
                 .map_err(db)?;
         }
-        tx.execute("DELETE FROM jobs WHERE id = ?1", params![job.id]).map_err(db)?;
+        tx.execute("DELETE FROM jobs WHERE id = ?1", params![job.id])
+            .map_err(db)?;
         tx.commit().map_err(db)
     }
 
@@ -414,10 +418,16 @@ impl JobStore {
         let stage = load_stage(&tx, stage_id)?;
         let job = job_by_id(&tx, stage.job_id)?;
         if job.status != JobStatus::InProgress {
-            return Err(wrong(&job, "stage volumes are counted only while the job is in progress"));
+            return Err(wrong(
+                &job,
+                "stage volumes are counted only while the job is in progress",
+            ));
         }
         if stage.start.is_none() {
-            return Err(wrong(&job, format!("fluid stage '{}' has not been started", stage.name)));
+            return Err(wrong(
+                &job,
+                format!("fluid stage '{}' has not been started", stage.name),
+            ));
         }
         tx.execute(
             "UPDATE fluids SET actual_bbl = ?1, avg_rate_bpm = ?2, max_pressure_psi = ?3 WHERE id = ?4",
@@ -453,7 +463,10 @@ impl JobStore {
         let job = job_by_id(&tx, op.job_id)?;
         check_correctable(&job)?;
         let Some(end) = op.end else {
-            return Err(wrong(&job, "the operation is still running; split it once it has ended"));
+            return Err(wrong(
+                &job,
+                "the operation is still running; split it once it has ended",
+            ));
         };
         if at <= op.start || at >= end {
             return Err(JobError::Invalid {
@@ -496,7 +509,10 @@ impl JobStore {
             reason: "it is the job's last operation: there is none after it to merge with".into(),
         })?;
         if next.end.is_none() {
-            return Err(wrong(&job, "the next operation is still running; merge once it has ended"));
+            return Err(wrong(
+                &job,
+                "the next operation is still running; merge once it has ended",
+            ));
         }
         let merged = merged_ops(&op, &next);
         update_op(&tx, &merged)?;
@@ -642,7 +658,8 @@ impl JobStore {
                 format!("fluid stage '{}' has been pumped; it stays in the record", stage.name),
             ));
         }
-        tx.execute("DELETE FROM fluids WHERE id = ?1", params![stage_id]).map_err(db)?;
+        tx.execute("DELETE FROM fluids WHERE id = ?1", params![stage_id])
+            .map_err(db)?;
         tx.execute(
             "UPDATE fluids SET seq = seq - 1 WHERE job_id = ?1 AND seq > ?2",
             params![stage.job_id, stage.seq],
@@ -657,14 +674,23 @@ impl JobStore {
         let stage = load_stage(&tx, stage_id)?;
         let job = job_by_id(&tx, stage.job_id)?;
         if job.status != JobStatus::InProgress {
-            return Err(wrong(&job, "a fluid stage is started only while the job is in progress"));
+            return Err(wrong(
+                &job,
+                "a fluid stage is started only while the job is in progress",
+            ));
         }
         if stage.start.is_some() {
-            return Err(wrong(&job, format!("fluid stage '{}' has already been started", stage.name)));
+            return Err(wrong(
+                &job,
+                format!("fluid stage '{}' has already been started", stage.name),
+            ));
         }
         end_running_stages(&tx, job.id, now)?;
-        tx.execute("UPDATE fluids SET start_at = ?1 WHERE id = ?2", params![now.0, stage_id])
-            .map_err(db)?;
+        tx.execute(
+            "UPDATE fluids SET start_at = ?1 WHERE id = ?2",
+            params![now.0, stage_id],
+        )
+        .map_err(db)?;
         touch(&tx, job.id, now)?;
         tx.commit().map_err(db)
     }
@@ -708,7 +734,8 @@ impl JobStore {
         let tx = self.conn.transaction().map_err(db)?;
         let job = job_by_id(&tx, job_id)?;
         check_editable(&job, "its BHA")?;
-        tx.execute("DELETE FROM bha WHERE job_id = ?1", params![job_id]).map_err(db)?;
+        tx.execute("DELETE FROM bha WHERE job_id = ?1", params![job_id])
+            .map_err(db)?;
         for (seq, c) in (1i64..).zip(components) {
             tx.execute(
                 &format!(
@@ -739,7 +766,9 @@ impl JobStore {
         let job = job_by_id(&tx, npt.job_id)?;
         check_editable(&job, "its NPT")?;
         let count: i64 = tx
-            .query_row("SELECT COUNT(*) FROM npt WHERE job_id = ?1", params![job.id], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM npt WHERE job_id = ?1", params![job.id], |r| {
+                r.get(0)
+            })
             .map_err(db)?;
         if count >= MAX_NPT as i64 {
             return Err(JobError::Invalid {
@@ -759,14 +788,17 @@ impl JobStore {
 
     pub fn remove_npt(&mut self, npt_id: i64) -> Result<(), JobError> {
         let tx = self.conn.transaction().map_err(db)?;
-        let job_id: i64 = query_one(&tx, "SELECT job_id FROM npt WHERE id = ?1", params![npt_id], |r| r.get(0))?
-            .ok_or_else(|| JobError::Invalid {
-                field: "NPT",
-                reason: format!("entry #{npt_id} does not exist"),
-            })?;
+        let job_id: i64 = query_one(&tx, "SELECT job_id FROM npt WHERE id = ?1", params![npt_id], |r| {
+            r.get(0)
+        })?
+        .ok_or_else(|| JobError::Invalid {
+            field: "NPT",
+            reason: format!("entry #{npt_id} does not exist"),
+        })?;
         let job = job_by_id(&tx, job_id)?;
         check_editable(&job, "its NPT")?;
-        tx.execute("DELETE FROM npt WHERE id = ?1", params![npt_id]).map_err(db)?;
+        tx.execute("DELETE FROM npt WHERE id = ?1", params![npt_id])
+            .map_err(db)?;
         tx.commit().map_err(db)
     }
 }
@@ -853,7 +885,15 @@ impl JobStore {
         tx.execute(
             "INSERT INTO signatures(job_id, ord, role, user_name, signed_name, signed_at, content_sha256) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![job_id, ord as i64, sig.role.name(), sig.user, sig.name, sig.at.0, sig.content_sha256],
+            params![
+                job_id,
+                ord as i64,
+                sig.role.name(),
+                sig.user,
+                sig.name,
+                sig.at.0,
+                sig.content_sha256
+            ],
         )
         .map_err(db)?;
         let state = if signed.len() + 1 >= SignRole::ORDER.len() {
@@ -861,8 +901,11 @@ impl JobStore {
         } else {
             TicketState::PendingSignatures
         };
-        tx.execute("UPDATE jobs SET ticket = ?1 WHERE id = ?2", params![state.name(), job_id])
-            .map_err(db)?;
+        tx.execute(
+            "UPDATE jobs SET ticket = ?1 WHERE id = ?2",
+            params![state.name(), job_id],
+        )
+        .map_err(db)?;
         tx.commit().map_err(db)?;
         Ok(state)
     }
@@ -881,7 +924,10 @@ fn wrong(job: &Job, why: impl Into<String>) -> JobError {
 /// Fields, fluids, BHA and NPT change only until the job is completed, and never once its ticket is issued.
 fn check_editable(job: &Job, what: &str) -> Result<(), JobError> {
     if job.ticket != TicketState::Draft {
-        return Err(wrong(job, format!("its ticket has been issued; {what} can no longer change")));
+        return Err(wrong(
+            job,
+            format!("its ticket has been issued; {what} can no longer change"),
+        ));
     }
     if !job.status.editable() {
         return Err(wrong(job, format!("{what} can no longer change")));
@@ -892,7 +938,10 @@ fn check_editable(job: &Job, what: &str) -> Result<(), JobError> {
 /// The operations log is corrected while the job runs and after it is completed, until the ticket is issued.
 fn check_correctable(job: &Job) -> Result<(), JobError> {
     if job.ticket != TicketState::Draft {
-        return Err(wrong(job, "its ticket has been issued; the operations log can no longer change"));
+        return Err(wrong(
+            job,
+            "its ticket has been issued; the operations log can no longer change",
+        ));
     }
     if !matches!(job.status, JobStatus::InProgress | JobStatus::Completed) {
         return Err(wrong(job, "the operations log is kept once the job has started"));
@@ -908,7 +957,10 @@ fn check_sign_order(signed: &[Signature], role: SignRole) -> Result<(), JobError
     }
     for earlier in SignRole::ORDER.into_iter().take_while(|r| *r != role) {
         if !has(earlier) {
-            return Err(JobError::SignOrder(role_words(role).to_owned(), role_words(earlier).to_owned()));
+            return Err(JobError::SignOrder(
+                role_words(role).to_owned(),
+                role_words(earlier).to_owned(),
+            ));
         }
     }
     Ok(())
@@ -985,10 +1037,7 @@ fn checked_op(op: &Operation) -> Result<Operation, JobError> {
     }
     text("fluid", op.fluid.as_deref().unwrap_or(""), MAX_TEXT)?;
     text("observations", &op.observations, MAX_LONG_TEXT)?;
-    Ok(Operation {
-        op_type,
-        ..op.clone()
-    })
+    Ok(Operation { op_type, ..op.clone() })
 }
 
 /// The two halves of `op` split at `at` (start < at < end); see `JobStore::split_op`.
@@ -1123,8 +1172,11 @@ fn write_stats(
     let fluids = load_fluids(conn, job_id)?;
     let npt = load_npt(conn, job_id)?;
     let s = stats::compute(&ops, &fluids, &npt, start, end, alarms, trips);
-    conn.execute("UPDATE jobs SET stats_json = ?1 WHERE id = ?2", params![to_json(&s)?, job_id])
-        .map_err(db)?;
+    conn.execute(
+        "UPDATE jobs SET stats_json = ?1 WHERE id = ?2",
+        params![to_json(&s)?, job_id],
+    )
+    .map_err(db)?;
     Ok(())
 }
 
@@ -1455,8 +1507,8 @@ fn signature_from_row(r: &Row<'_>) -> rusqlite::Result<Signature> {
 mod tests {
     use super::*;
     use crate::job::catalog::WellInfo;
-    use crate::job::model::JobType;
     use crate::job::model::JobStatus::{Approved, Completed, Draft, InProgress, Planned};
+    use crate::job::model::JobType;
 
     const T0: i64 = 1_800_000_000_000_000;
 
@@ -1640,7 +1692,13 @@ mod tests {
         assert_eq!(st.hours_by_op, vec![("RIH".to_owned(), 0.5), ("WASH".to_owned(), 0.5)]);
 
         // Frozen: the live records, the fields and the status no longer change.
-        assert!(refused(s.upsert_detected(&op(job.id, OpType::Rih, 3700, None, (0.0, 1.0)))));
+        assert!(refused(s.upsert_detected(&op(
+            job.id,
+            OpType::Rih,
+            3700,
+            None,
+            (0.0, 1.0)
+        ))));
         assert!(refused(s.stage_progress(water, 30.0, None, None)));
         assert!(refused(s.update_fields(n, &fields("ct1", "R-1"), at(4000))));
         for to in JobStatus::ALL {
@@ -1662,7 +1720,8 @@ mod tests {
         // Back to edit, then cancelled: closed for good.
         s.transition("J-1", Planned, &catalog(), at(1), 0, 0).unwrap();
         s.transition("J-1", Draft, &catalog(), at(2), 0, 0).unwrap();
-        s.transition("J-1", JobStatus::Cancelled, &catalog(), at(3), 0, 0).unwrap();
+        s.transition("J-1", JobStatus::Cancelled, &catalog(), at(3), 0, 0)
+            .unwrap();
         assert!(refused(s.transition("J-1", Planned, &catalog(), at(4), 0, 0)));
         assert_eq!(
             s.transition("J-9", Planned, &catalog(), at(4), 0, 0),
@@ -1757,7 +1816,14 @@ mod tests {
     fn unknown_well_unit_or_reel_is_refused_at_plan() {
         let mut s = JobStore::open_in_memory().unwrap();
         for (number, f, what) in [
-            ("J-1", JobFields { well: "W-9".into(), ..fields("ct1", "R-1") }, "well"),
+            (
+                "J-1",
+                JobFields {
+                    well: "W-9".into(),
+                    ..fields("ct1", "R-1")
+                },
+                "well",
+            ),
             ("J-2", fields("ct9", "R-1"), "CT unit"),
             ("J-3", fields("ct1", "R-9"), "reel"),
         ] {
@@ -1787,13 +1853,22 @@ mod tests {
         assert_eq!((a.id, a.end, b.start), (id, Some(at(350)), at(350)));
         assert_ne!(b.id, id);
         assert!((a.end_depth_ft - 1250.0).abs() < 1e-9 && (b.start_depth_ft - 1250.0).abs() < 1e-9);
-        assert_eq!((a.max_depth_ft, b.max_depth_ft, b.end_depth_ft), (5000.0, 5000.0, 5000.0));
+        assert_eq!(
+            (a.max_depth_ft, b.max_depth_ft, b.end_depth_ft),
+            (5000.0, 5000.0, 5000.0)
+        );
         assert!(!a.detected && !b.detected);
         assert_eq!(s.operations(job.id).unwrap().len(), 3);
 
         let m = s.merge_with_next(id).unwrap();
-        assert_eq!((m.id, m.op_type.clone(), m.start, m.end), (id, OpType::Rih, at(100), Some(at(1100))));
-        assert_eq!((m.start_depth_ft, m.end_depth_ft, m.max_depth_ft), (0.0, 5000.0, 5000.0));
+        assert_eq!(
+            (m.id, m.op_type.clone(), m.start, m.end),
+            (id, OpType::Rih, at(100), Some(at(1100)))
+        );
+        assert_eq!(
+            (m.start_depth_ft, m.end_depth_ft, m.max_depth_ft),
+            (0.0, 5000.0, 5000.0)
+        );
         assert!((m.volume_bbl - 10.0).abs() < 1e-9 && (m.footage_ft - 5000.0).abs() < 1e-9);
         assert!((m.avg_rate_bpm.unwrap() - 2.0).abs() < 1e-9);
         assert_eq!(m.observations, "slow at 4000 ft");
@@ -1849,21 +1924,36 @@ mod tests {
         assert!(refused(s.issue_ticket(job.id, "{}", &sha(), "ana", at(4001))));
 
         for out_of_turn in [SignRole::Supervisor, SignRole::ClientRep] {
-            assert!(matches!(s.sign(job.id, &sig(out_of_turn)), Err(JobError::SignOrder(..))));
+            assert!(matches!(
+                s.sign(job.id, &sig(out_of_turn)),
+                Err(JobError::SignOrder(..))
+            ));
         }
         let other = Signature {
             content_sha256: "cd".repeat(32),
             ..sig(SignRole::Operator)
         };
         assert!(matches!(s.sign(job.id, &other), Err(JobError::Tampered { .. })));
-        assert_eq!(s.sign(job.id, &sig(SignRole::Operator)), Ok(TicketState::PendingSignatures));
-        assert!(matches!(s.sign(job.id, &sig(SignRole::Operator)), Err(JobError::AlreadySigned(_))));
-        assert_eq!(s.sign(job.id, &sig(SignRole::Supervisor)), Ok(TicketState::PendingSignatures));
+        assert_eq!(
+            s.sign(job.id, &sig(SignRole::Operator)),
+            Ok(TicketState::PendingSignatures)
+        );
+        assert!(matches!(
+            s.sign(job.id, &sig(SignRole::Operator)),
+            Err(JobError::AlreadySigned(_))
+        ));
+        assert_eq!(
+            s.sign(job.id, &sig(SignRole::Supervisor)),
+            Ok(TicketState::PendingSignatures)
+        );
         assert_eq!(s.sign(job.id, &sig(SignRole::ClientRep)), Ok(TicketState::Completed));
         assert_eq!(s.job_by_id(job.id).unwrap().ticket, TicketState::Completed);
         let roles: Vec<SignRole> = s.signatures(job.id).unwrap().iter().map(|g| g.role).collect();
         assert_eq!(roles, SignRole::ORDER);
-        assert!(matches!(s.sign(job.id, &sig(SignRole::ClientRep)), Err(JobError::AlreadySigned(_))));
+        assert!(matches!(
+            s.sign(job.id, &sig(SignRole::ClientRep)),
+            Err(JobError::AlreadySigned(_))
+        ));
     }
 
     #[test]
@@ -1872,7 +1962,8 @@ mod tests {
         let job = completed(&mut s, "J-1");
         let ops = s.operations(job.id).unwrap();
         assert_eq!(ops[1].end, Some(at(1000)));
-        s.set_op_type(ops[0].id, &OpType::Custom("pressure test".into())).unwrap();
+        s.set_op_type(ops[0].id, &OpType::Custom("pressure test".into()))
+            .unwrap();
         let st = s.job("J-1").unwrap().stats.unwrap();
         assert_eq!(st.hours_by_op[0].0, "PRESSURE TEST");
         assert_eq!(st.alarms, 3, "the counts given at completion stay");

@@ -124,11 +124,7 @@ impl ActiveJob {
             job_type: d.job.fields.job_type?,
             started: d.job.actual_start.unwrap_or(d.job.updated_at),
             stage: d.fluids.iter().find(|s| s.running()).map(|s| (s.id, s.name.clone())),
-            open_op: d
-                .operations
-                .last()
-                .filter(|o| o.end.is_none() && o.detected)
-                .cloned(),
+            open_op: d.operations.last().filter(|o| o.end.is_none() && o.detected).cloned(),
         })
     }
 }

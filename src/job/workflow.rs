@@ -122,6 +122,9 @@ mod tests {
         assert!(may_sign_as(&op, SignRole::Operator));
         assert!(!may_sign_as(&op, SignRole::Supervisor));
         assert!(permit(&op, Action::RunJob).is_ok());
-        assert!(matches!(permit(&op, Action::ApproveJob), Err(JobError::NotPermitted { .. })));
+        assert!(matches!(
+            permit(&op, Action::ApproveJob),
+            Err(JobError::NotPermitted { .. })
+        ));
     }
 }

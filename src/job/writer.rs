@@ -145,7 +145,11 @@ impl JobPort {
             Err(e) => {
                 let why = self.refusal(&e);
                 if let JobMsg::Sign {
-                    user, role, name, number, ..
+                    user,
+                    role,
+                    name,
+                    number,
+                    ..
                 } = e.into_inner()
                 {
                     let req = JobRequest::Sign { number, role, name };
@@ -561,7 +565,14 @@ impl Writer {
             false,
         ));
         if let Some(w @ FailReason::LockedNow { .. }) = why {
-            a.record(AuditEntry::by(now, &attempted, "account locked", "job ticket", w.to_string(), true));
+            a.record(AuditEntry::by(
+                now,
+                &attempted,
+                "account locked",
+                "job ticket",
+                w.to_string(),
+                true,
+            ));
         }
     }
 

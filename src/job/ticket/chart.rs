@@ -47,8 +47,8 @@ impl Axis {
     /// A time axis (seconds since the epoch) stepping in whole minutes or hours.
     pub fn time(min_s: f64, max_s: f64, ticks: usize) -> Axis {
         const STEPS: [f64; 14] = [
-            60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10_800.0, 14_400.0, 21_600.0, 43_200.0,
-            86_400.0, 172_800.0,
+            60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10_800.0, 14_400.0, 21_600.0, 43_200.0, 86_400.0,
+            172_800.0,
         ];
         if !(min_s.is_finite() && max_s.is_finite()) {
             return Axis::nice(min_s, max_s, ticks);
@@ -163,8 +163,20 @@ impl Plot {
 /// points, the frame and `empty` (why there is nothing to draw).
 pub fn line_chart(sheet: &mut Sheet, plot: &Plot, points: &[[f64; 2]], pen: Rgb, empty: &str) {
     let (ax, ay, aw, ah) = plot.area();
-    sheet.text(plot.x, plot.y + 9.0, TITLE, Align::Left, &fit(&plot.title, TITLE, plot.w));
-    sheet.text(ax, ay - 5.0, AXIS_TITLE, Align::Left, &fit(&plot.y_title, AXIS_TITLE, aw));
+    sheet.text(
+        plot.x,
+        plot.y + 9.0,
+        TITLE,
+        Align::Left,
+        &fit(&plot.title, TITLE, plot.w),
+    );
+    sheet.text(
+        ax,
+        ay - 5.0,
+        AXIS_TITLE,
+        Align::Left,
+        &fit(&plot.y_title, AXIS_TITLE, aw),
+    );
     sheet.text(ax + aw / 2.0, ay + ah + 22.0, AXIS_TITLE, Align::Center, &plot.x_title);
     if points.is_empty() {
         sheet.frame(ax, ay, aw, ah, RULE, 0.6);
@@ -263,14 +275,37 @@ pub fn bha_schematic(sheet: &mut Sheet, x: f32, y: f32, w: f32, h: f32, parts: &
             }
         }
         let mid = top + share / 2.0;
-        sheet.dashed(vec![[axis_x + body_w / 2.0 + 1.0, mid], [label_x - 2.0, mid]], RULE, 0.4);
+        sheet.dashed(
+            vec![[axis_x + body_w / 2.0 + 1.0, mid], [label_x - 2.0, mid]],
+            RULE,
+            0.4,
+        );
         let title = format!("{}. {}", i + 1, part.title);
-        sheet.text(label_x, mid + 0.5, PART_TITLE, Align::Left, &fit(&title, PART_TITLE, label_w));
-        sheet.text(label_x, mid + 7.0, PART_DETAIL, Align::Left, &fit(&part.detail, PART_DETAIL, label_w));
+        sheet.text(
+            label_x,
+            mid + 0.5,
+            PART_TITLE,
+            Align::Left,
+            &fit(&title, PART_TITLE, label_w),
+        );
+        sheet.text(
+            label_x,
+            mid + 7.0,
+            PART_DETAIL,
+            Align::Left,
+            &fit(&part.detail, PART_DETAIL, label_w),
+        );
         top += share;
     }
     // The bottom of the string.
-    sheet.line(vec![[axis_x - BODY_MAX_W / 2.0, top + 3.0], [axis_x + BODY_MAX_W / 2.0, top + 3.0]], BAND, 0.8);
+    sheet.line(
+        vec![
+            [axis_x - BODY_MAX_W / 2.0, top + 3.0],
+            [axis_x + BODY_MAX_W / 2.0, top + 3.0],
+        ],
+        BAND,
+        0.8,
+    );
 }
 
 #[cfg(test)]

@@ -246,10 +246,7 @@ impl Linear {
             return Linear::SAME;
         }
         if let Some((_, _, k)) = MULTIPLES.iter().find(|(s, k, _)| *s == stored && *k == kept) {
-            return Linear {
-                scale: *k,
-                offset: 0.0,
-            };
+            return Linear { scale: *k, offset: 0.0 };
         }
         let shown = UnitSystem::Oilfield.shown(stored);
         if shown.unit == kept {

@@ -9,8 +9,8 @@
 
 use super::sections;
 use super::sheet::{
-    self, ALERT, Align, BAND, BOTTOM, CONTENT_W, GRID, HEAD, INK, Item, MARGIN, MUTED, PAGE_H, PAGE_W, RULE,
-    SECTION, STAMP, Sheet, Style, WHITE, ZEBRA, fit, wrap,
+    self, ALERT, Align, BAND, BOTTOM, CONTENT_W, GRID, HEAD, INK, Item, MARGIN, MUTED, PAGE_H, PAGE_W, RULE, SECTION,
+    STAMP, Sheet, Style, WHITE, ZEBRA, fit, wrap,
 };
 use super::{TicketContent, content_sha256};
 use crate::job::model::{FluidKind, JobError, Signature, TicketState};
@@ -28,7 +28,11 @@ pub fn render_pdf(
     units: UnitSystem,
 ) -> Result<Vec<u8>, JobError> {
     let pages = layout(c, sigs, state, lang, units);
-    let title = format!("{} {}", lang.pick("CT job ticket", "Boleta de trabajo de TF"), c.job.number);
+    let title = format!(
+        "{} {}",
+        lang.pick("CT job ticket", "Boleta de trabajo de TF"),
+        c.job.number
+    );
     sheet::emit(&pages, &title, lang.code())
 }
 
@@ -83,7 +87,11 @@ impl Cx<'_> {
     /// The unit a kept one is printed in.
     pub fn unit(&self, kept: &'static str) -> &'static str {
         let s = self.shown(kept);
-        if kept == "bpm" && s.is_identity() { "bpm" } else { s.unit }
+        if kept == "bpm" && s.is_identity() {
+            "bpm"
+        } else {
+            s.unit
+        }
     }
 
     /// A value kept in `kept`, converted, with the decimals that keep its resolution; no unit.
@@ -138,7 +146,11 @@ impl Cx<'_> {
 
     fn mark(&self, s: String) -> String {
         let mark = self.decimal_mark();
-        if mark == '.' { s } else { s.replace('.', &mark.to_string()) }
+        if mark == '.' {
+            s
+        } else {
+            s.replace('.', &mark.to_string())
+        }
     }
 
     /// The kept unit of a fluid stage's volume: nitrogen is counted in scf, liquids in bbl.
@@ -468,7 +480,13 @@ fn header_band(page: &mut Sheet, cx: &Cx, n: usize, count: usize) {
     page.fill(MARGIN, top, CONTENT_W, h, BAND);
     let left = MARGIN + 10.0;
     let right = MARGIN + CONTENT_W - 10.0;
-    page.text(left, top + 19.0, BAND_TITLE, Align::Left, cx.t("CT JOB TICKET", "BOLETA DE TRABAJO DE TF"));
+    page.text(
+        left,
+        top + 19.0,
+        BAND_TITLE,
+        Align::Left,
+        cx.t("CT JOB TICKET", "BOLETA DE TRABAJO DE TF"),
+    );
     let f = &cx.c.job.fields;
     let mut about = vec![cx.c.site.clone()];
     for (label, v) in [(cx.t("Client", "Cliente"), &f.client), (cx.t("Well", "Pozo"), &f.well)] {
@@ -476,9 +494,21 @@ fn header_band(page: &mut Sheet, cx: &Cx, n: usize, count: usize) {
             about.push(format!("{label}: {v}"));
         }
     }
-    page.text(left, top + 34.0, BAND_TEXT, Align::Left, &fit(&about.join("  ·  "), BAND_TEXT, 330.0));
+    page.text(
+        left,
+        top + 34.0,
+        BAND_TEXT,
+        Align::Left,
+        &fit(&about.join("  ·  "), BAND_TEXT, 330.0),
+    );
     let number = format!("{} {}", cx.t("Job No.", "Trabajo N.º"), cx.c.job.number);
-    page.text(right, top + 19.0, BAND_TITLE, Align::Right, &fit(&number, BAND_TITLE, 170.0));
+    page.text(
+        right,
+        top + 19.0,
+        BAND_TITLE,
+        Align::Right,
+        &fit(&number, BAND_TITLE, 170.0),
+    );
     let page_of = format!("{} {n} {} {count}", cx.t("Page", "Página"), cx.t("of", "de"));
     page.text(right, top + 34.0, BAND_TEXT, Align::Right, &page_of);
 }
@@ -490,8 +520,23 @@ fn footer(page: &mut Sheet, cx: &Cx, state: TicketState) {
     let hash = format!("{} SHA-256 {short}", cx.t("Content", "Contenido"));
     page.text(MARGIN, y + 11.0, FOOT, Align::Left, &hash);
     let colour = if state == TicketState::Completed { INK } else { ALERT };
-    let status = Style { color: colour, ..FOOT_BOLD };
-    page.text(PAGE_W / 2.0, y + 11.0, status, Align::Center, &state.label(cx.lang).to_uppercase());
+    let status = Style {
+        color: colour,
+        ..FOOT_BOLD
+    };
+    page.text(
+        PAGE_W / 2.0,
+        y + 11.0,
+        status,
+        Align::Center,
+        &state.label(cx.lang).to_uppercase(),
+    );
     let times = cx.t("Times in UTC", "Horas en UTC");
-    page.text(MARGIN + CONTENT_W, y + 11.0, FOOT, Align::Right, &format!("{times}  ·  wellconsole"));
+    page.text(
+        MARGIN + CONTENT_W,
+        y + 11.0,
+        FOOT,
+        Align::Right,
+        &format!("{times}  ·  wellconsole"),
+    );
 }

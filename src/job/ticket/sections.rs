@@ -19,7 +19,11 @@ const MAX_PRINTED_EVENTS: usize = 300;
 
 /// Text as typed, or "—" when empty.
 fn typed(s: &str) -> String {
-    if s.trim().is_empty() { NONE.to_owned() } else { s.to_owned() }
+    if s.trim().is_empty() {
+        NONE.to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 pub fn job_data(sheet: &mut Sheet, cx: &Cx) {
@@ -34,21 +38,45 @@ pub fn job_data(sheet: &mut Sheet, cx: &Cx) {
     let pairs = [
         (cx.t("Job number", "Número de trabajo"), job.number.clone()),
         (cx.t("Job type", "Tipo de trabajo"), job_type),
-        (cx.t("Job status", "Estado del trabajo"), job.status.label(cx.lang).to_owned()),
+        (
+            cx.t("Job status", "Estado del trabajo"),
+            job.status.label(cx.lang).to_owned(),
+        ),
         (cx.t("Well", "Pozo"), typed(&f.well)),
         (cx.t("Field", "Campo"), typed(&f.field)),
         (cx.t("CT unit", "Unidad de TF"), typed(&f.unit)),
         (cx.t("Reel", "Carrete"), typed(&f.reel)),
         (cx.t("Client", "Cliente"), typed(&f.client)),
-        (cx.t("Client representative", "Representante del cliente"), typed(&f.client_rep)),
-        (cx.t("Service supervisor", "Supervisor de servicio"), typed(&f.supervisor)),
+        (
+            cx.t("Client representative", "Representante del cliente"),
+            typed(&f.client_rep),
+        ),
+        (
+            cx.t("Service supervisor", "Supervisor de servicio"),
+            typed(&f.supervisor),
+        ),
         (cx.t("CT operator", "Operador de TF"), typed(&f.operator)),
-        (cx.t("Planned start (UTC)", "Inicio planificado (UTC)"), when_opt(f.planned_start)),
-        (cx.t("Planned end (UTC)", "Fin planificado (UTC)"), when_opt(f.planned_end)),
-        (cx.t("Actual start (UTC)", "Inicio real (UTC)"), when_opt(job.actual_start)),
+        (
+            cx.t("Planned start (UTC)", "Inicio planificado (UTC)"),
+            when_opt(f.planned_start),
+        ),
+        (
+            cx.t("Planned end (UTC)", "Fin planificado (UTC)"),
+            when_opt(f.planned_end),
+        ),
+        (
+            cx.t("Actual start (UTC)", "Inicio real (UTC)"),
+            when_opt(job.actual_start),
+        ),
         (cx.t("Actual end (UTC)", "Fin real (UTC)"), when_opt(job.actual_end)),
-        (cx.t("Well depth", "Profundidad del pozo"), cx.qty_opt("ft", f.well_depth_ft, 0)),
-        (cx.t("Target depth", "Profundidad objetivo"), cx.qty_opt("ft", f.target_depth_ft, 0)),
+        (
+            cx.t("Well depth", "Profundidad del pozo"),
+            cx.qty_opt("ft", f.well_depth_ft, 0),
+        ),
+        (
+            cx.t("Target depth", "Profundidad objetivo"),
+            cx.qty_opt("ft", f.target_depth_ft, 0),
+        ),
         (cx.t("Estimated / actual hours", "Horas estimadas / reales"), hours),
     ];
     key_values(sheet, &pairs);
@@ -71,14 +99,35 @@ pub fn statistics(sheet: &mut Sheet, cx: &Cx) {
             format!("{} ({} h)", hms(s.duration_h * 3600.0), cx.plain(s.duration_h, 2)),
         ),
         (cx.t("Operations", "Operaciones"), s.operations.to_string()),
-        (cx.t("Max depth reached", "Prof. máxima alcanzada"), cx.qty("ft", s.max_depth_ft, 0)),
-        (cx.t("Footage run (in + out)", "Tubería corrida"), cx.qty("ft", s.footage_ft, 0)),
-        (cx.t("Total volume pumped", "Volumen total bombeado"), cx.qty("bbl", s.total_volume_bbl, 1)),
-        (cx.t("Non-productive time", "Tiempo no productivo"), format!("{} h", cx.plain(s.npt_h, 2))),
-        (cx.t("Efficiency", "Eficiencia"), format!("{} %", cx.plain(s.efficiency_pct, 1))),
+        (
+            cx.t("Max depth reached", "Prof. máxima alcanzada"),
+            cx.qty("ft", s.max_depth_ft, 0),
+        ),
+        (
+            cx.t("Footage run (in + out)", "Tubería corrida"),
+            cx.qty("ft", s.footage_ft, 0),
+        ),
+        (
+            cx.t("Total volume pumped", "Volumen total bombeado"),
+            cx.qty("bbl", s.total_volume_bbl, 1),
+        ),
+        (
+            cx.t("Non-productive time", "Tiempo no productivo"),
+            format!("{} h", cx.plain(s.npt_h, 2)),
+        ),
+        (
+            cx.t("Efficiency", "Eficiencia"),
+            format!("{} %", cx.plain(s.efficiency_pct, 1)),
+        ),
         (cx.t("Max / min weight", "Peso máx. / mín."), weights),
-        (cx.t("Max circulating pressure", "Presión de circ. máx."), cx.qty_opt("psi", s.max_circ_psi, 0)),
-        (cx.t("Max wellhead pressure", "Presión máx. en cabeza"), cx.qty_opt("psi", s.max_whp_psi, 0)),
+        (
+            cx.t("Max circulating pressure", "Presión de circ. máx."),
+            cx.qty_opt("psi", s.max_circ_psi, 0),
+        ),
+        (
+            cx.t("Max wellhead pressure", "Presión máx. en cabeza"),
+            cx.qty_opt("psi", s.max_whp_psi, 0),
+        ),
         (cx.t("Alarms annunciated", "Alarmas anunciadas"), s.alarms.to_string()),
         (cx.t("Trips", "Disparos"), s.trips.to_string()),
     ];
@@ -109,8 +158,16 @@ fn breakdowns(sheet: &mut Sheet, cx: &Cx) {
         .hours_by_op
         .iter()
         .map(|(code, h)| {
-            let share = if s.duration_h > 0.0 { h / s.duration_h * 100.0 } else { 0.0 };
-            Row::new(vec![op_name(cx, code), cx.plain(*h, 2), format!("{} %", cx.plain(share, 0))])
+            let share = if s.duration_h > 0.0 {
+                h / s.duration_h * 100.0
+            } else {
+                0.0
+            };
+            Row::new(vec![
+                op_name(cx, code),
+                cx.plain(*h, 2),
+                format!("{} %", cx.plain(share, 0)),
+            ])
         })
         .collect();
     let mut npt: Vec<Row> = s
@@ -133,7 +190,12 @@ fn breakdowns(sheet: &mut Sheet, cx: &Cx) {
         ),
         (
             vec![
-                Col::new(cx.t("Time per operation", "Tiempo por operación"), "", w * 0.56, Align::Left),
+                Col::new(
+                    cx.t("Time per operation", "Tiempo por operación"),
+                    "",
+                    w * 0.56,
+                    Align::Left,
+                ),
                 Col::new(cx.t("Hours", "Horas"), "h", w * 0.24, Align::Right),
                 Col::new("%", "", w * 0.2, Align::Right),
             ],
@@ -234,7 +296,11 @@ fn op_end(cx: &Cx, op: &Operation) -> crate::tag::Timestamp {
 
 fn op_row(cx: &Cx, i: usize, op: &Operation) -> Row {
     let code = op.op_type.code();
-    let code = if op.detected { code.to_owned() } else { format!("{code}*") };
+    let code = if op.detected {
+        code.to_owned()
+    } else {
+        format!("{code}*")
+    };
     let observations = op.observations.trim();
     Row {
         cells: vec![
@@ -262,7 +328,10 @@ pub fn fluids(sheet: &mut Sheet, cx: &Cx) {
     section(sheet, cx.t("4. Fluids pumped", "4. Fluidos bombeados"), 40.0);
     let stages = &cx.c.fluids;
     if stages.is_empty() {
-        note(sheet, cx.t("No fluid stages recorded.", "No se registraron etapas de fluido."));
+        note(
+            sheet,
+            cx.t("No fluid stages recorded.", "No se registraron etapas de fluido."),
+        );
         return;
     }
     let bbl = cx.unit("bbl");
@@ -314,7 +383,11 @@ pub fn fluids(sheet: &mut Sheet, cx: &Cx) {
         if of_kind.is_empty() {
             continue;
         }
-        let kind = if kind_is_n2 { FluidKind::Nitrogen } else { FluidKind::Water };
+        let kind = if kind_is_n2 {
+            FluidKind::Nitrogen
+        } else {
+            FluidKind::Water
+        };
         let mut cells = vec![String::new(); 11];
         cells[1] = label.to_owned();
         cells[5] = volume(kind, of_kind.iter().filter_map(|st| st.planned_bbl).sum());
@@ -379,7 +452,12 @@ pub fn bha(sheet: &mut Sheet, cx: &Cx) {
         .iter()
         .map(|p| BhaPart {
             title: p.kind.clone(),
-            detail: format!("{} {} · {}", cx.t("OD", "DE"), cx.qty("in", p.od_in, 3), cx.qty("ft", p.length_ft, 2)),
+            detail: format!(
+                "{} {} · {}",
+                cx.t("OD", "DE"),
+                cx.qty("in", p.od_in, 3),
+                cx.qty("ft", p.length_ft, 2)
+            ),
             length_ft: p.length_ft,
             od_in: p.od_in,
             id_in: p.id_in,
@@ -406,10 +484,20 @@ pub fn bha(sheet: &mut Sheet, cx: &Cx) {
 }
 
 pub fn npt(sheet: &mut Sheet, cx: &Cx) {
-    section(sheet, cx.t("6. Non-productive time (NPT)", "6. Tiempo no productivo (NPT)"), 40.0);
+    section(
+        sheet,
+        cx.t("6. Non-productive time (NPT)", "6. Tiempo no productivo (NPT)"),
+        40.0,
+    );
     let npt = &cx.c.npt;
     if npt.is_empty() {
-        note(sheet, cx.t("No non-productive time recorded.", "No se registró tiempo no productivo."));
+        note(
+            sheet,
+            cx.t(
+                "No non-productive time recorded.",
+                "No se registró tiempo no productivo.",
+            ),
+        );
         return;
     }
     let cols = vec![
@@ -443,7 +531,14 @@ pub fn npt(sheet: &mut Sheet, cx: &Cx) {
 }
 
 pub fn events(sheet: &mut Sheet, cx: &Cx) {
-    section(sheet, cx.t("7. Alarms and trips during the job", "7. Alarmas y disparos durante el trabajo"), 40.0);
+    section(
+        sheet,
+        cx.t(
+            "7. Alarms and trips during the job",
+            "7. Alarmas y disparos durante el trabajo",
+        ),
+        40.0,
+    );
     let events = &cx.c.events;
     let trips = events.iter().filter(|e| e.kind == "trip").count();
     let summary = format!(
@@ -486,7 +581,14 @@ pub fn events(sheet: &mut Sheet, cx: &Cx) {
             } else {
                 e.message.clone()
             };
-            Row::new(vec![(i + 1).to_string(), when(e.at), kind, typed(&e.name), priority, typed(&message)])
+            Row::new(vec![
+                (i + 1).to_string(),
+                when(e.at),
+                kind,
+                typed(&e.name),
+                priority,
+                typed(&message),
+            ])
         })
         .collect();
     table(sheet, MARGIN, &cols, &rows, TS);
@@ -513,7 +615,10 @@ pub fn charts(sheet: &mut Sheet, cx: &Cx) {
         sheet.new_page();
     }
     section(sheet, cx.t("8. Charts", "8. Gráficos"), 280.0);
-    let empty = cx.t("No history recorded for this job", "No hay historial registrado para este trabajo");
+    let empty = cx.t(
+        "No history recorded for this job",
+        "No hay historial registrado para este trabajo",
+    );
     let depth_title = format!("{} ({})", cx.t("Depth", "Profundidad"), cx.unit("ft"));
     let points: Vec<[f64; 2]> = cx.c.depth_time.iter().map(|[t, d]| [*t, cx.value("ft", *d)]).collect();
     let (t0, t1) = extent(points.iter().map(|p| p[0]));
@@ -542,7 +647,12 @@ pub fn charts(sheet: &mut Sheet, cx: &Cx) {
     sheet.need(h);
     let w = (CONTENT_W - 14.0) / 2.0;
     let against = [
-        (cx.t("Weight vs depth", "Peso vs profundidad"), cx.t("Weight", "Peso"), "lbf", &cx.c.weight_depth),
+        (
+            cx.t("Weight vs depth", "Peso vs profundidad"),
+            cx.t("Weight", "Peso"),
+            "lbf",
+            &cx.c.weight_depth,
+        ),
         (
             cx.t("Circulating pressure vs depth", "Presión de circulación vs profundidad"),
             cx.t("Circulating pressure", "Presión de circulación"),
@@ -553,7 +663,10 @@ pub fn charts(sheet: &mut Sheet, cx: &Cx) {
     let y = sheet.y;
     for (k, (title, name, kept, series)) in against.into_iter().enumerate() {
         // x: the value, y: depth growing downwards.
-        let points: Vec<[f64; 2]> = series.iter().map(|[d, v]| [cx.value(kept, *v), cx.value("ft", *d)]).collect();
+        let points: Vec<[f64; 2]> = series
+            .iter()
+            .map(|[d, v]| [cx.value(kept, *v), cx.value("ft", *d)])
+            .collect();
         let (v0, v1) = extent(points.iter().map(|p| p[0]));
         let (d0, d1) = extent(points.iter().map(|p| p[1]));
         let plot = Plot {
@@ -618,17 +731,37 @@ fn signature_box(sheet: &mut Sheet, cx: &Cx, [x, y, w, h]: [f32; 4], role: SignR
         Some(s) => {
             field(sheet, y + 27.0, cx.t("Name", "Nombre"), s.name.as_str());
             field(sheet, y + 39.0, cx.t("User", "Usuario"), s.user.as_str());
-            field(sheet, y + 51.0, cx.t("Signed (UTC)", "Firmó (UTC)"), when(s.at).as_str());
-            sheet.text(x + 5.0, y + 65.0, LABEL, Align::Left, cx.t("SHA-256 signed", "SHA-256 firmado"));
+            field(
+                sheet,
+                y + 51.0,
+                cx.t("Signed (UTC)", "Firmó (UTC)"),
+                when(s.at).as_str(),
+            );
+            sheet.text(
+                x + 5.0,
+                y + 65.0,
+                LABEL,
+                Align::Left,
+                cx.t("SHA-256 signed", "SHA-256 firmado"),
+            );
             let head: String = s.content_sha256.chars().take(32).collect();
             let tail: String = s.content_sha256.chars().skip(32).collect();
             sheet.text(x + 5.0, y + 75.0, HASH, Align::Left, &fit(&head, HASH, w - 10.0));
             sheet.text(x + 5.0, y + 83.0, HASH, Align::Left, &fit(&tail, HASH, w - 10.0));
             let (verdict, colour) = if s.content_sha256 == cx.sha {
-                (cx.t("Matches this ticket's content.", "Coincide con el contenido de esta boleta."), INK)
+                (
+                    cx.t(
+                        "Matches this ticket's content.",
+                        "Coincide con el contenido de esta boleta.",
+                    ),
+                    INK,
+                )
             } else {
                 (
-                    cx.t("DOES NOT MATCH this ticket's content.", "NO COINCIDE con el contenido de esta boleta."),
+                    cx.t(
+                        "DOES NOT MATCH this ticket's content.",
+                        "NO COINCIDE con el contenido de esta boleta.",
+                    ),
                     ALERT,
                 )
             };
@@ -649,7 +782,10 @@ fn signature_box(sheet: &mut Sheet, cx: &Cx, [x, y, w, h]: [f32; 4], role: SignR
             field(sheet, y + 27.0, cx.t("Name", "Nombre"), expected.as_str());
             let style = Style::new(7.0, true, ALERT);
             sheet.text(x + 5.0, y + 41.0, style, Align::Left, cx.t("Not signed", "Sin firmar"));
-            for (line, label) in [(y + h - 40.0, cx.t("Signature", "Firma")), (y + h - 14.0, cx.t("Date", "Fecha"))] {
+            for (line, label) in [
+                (y + h - 40.0, cx.t("Signature", "Firma")),
+                (y + h - 14.0, cx.t("Date", "Fecha")),
+            ] {
                 sheet.rule(x + 8.0, line, w - 16.0, INK, 0.5);
                 sheet.text(x + 8.0, line + 8.0, LABEL, Align::Left, label);
             }

@@ -24,16 +24,44 @@ fn plan() -> Vec<(OpType, f64, f64, f64, f64, &'static str)> {
                 on the short trips; weight back to the pre-fill trend at 10,150 ft.";
     vec![
         (OpType::Rih, 95.0, 0.0, 9_500.0, 0.5, ""),
-        (OpType::Circulate, 30.0, 9_500.0, 9_500.0, 2.5, "Bottoms up before the wash; sand in the returns."),
+        (
+            OpType::Circulate,
+            30.0,
+            9_500.0,
+            9_500.0,
+            2.5,
+            "Bottoms up before the wash; sand in the returns.",
+        ),
         (OpType::Wash, 60.0, 9_500.0, 10_020.0, 2.5, ""),
-        (OpType::Tag, 5.0, 10_020.0, 10_050.0, 0.0, "Tagged hard fill at 10,050 ft; set down 4,000 lbf."),
+        (
+            OpType::Tag,
+            5.0,
+            10_020.0,
+            10_050.0,
+            0.0,
+            "Tagged hard fill at 10,050 ft; set down 4,000 lbf.",
+        ),
         (OpType::Wash, 45.0, 10_050.0, 10_180.0, 2.8, long),
         (OpType::Circulate, 40.0, 10_180.0, 10_180.0, 3.0, ""),
-        (OpType::Stationary, 20.0, 10_180.0, 10_180.0, 0.0, "Waiting on the vacuum truck."),
+        (
+            OpType::Stationary,
+            20.0,
+            10_180.0,
+            10_180.0,
+            0.0,
+            "Waiting on the vacuum truck.",
+        ),
         (OpType::Pump, 25.0, 10_180.0, 10_180.0, 2.0, "HEC gel sweep pumped."),
         (OpType::Circulate, 30.0, 10_180.0, 10_180.0, 2.6, ""),
         (OpType::Pooh, 110.0, 10_180.0, 500.0, 0.5, ""),
-        (OpType::Custom("FLOW CHECK".into()), 15.0, 500.0, 500.0, 0.0, "Well static."),
+        (
+            OpType::Custom("FLOW CHECK".into()),
+            15.0,
+            500.0,
+            500.0,
+            0.0,
+            "Well static.",
+        ),
         (OpType::Pooh, 12.0, 500.0, 0.0, 0.0, ""),
     ]
 }
@@ -114,14 +142,37 @@ fn bha() -> Vec<BhaComponent> {
     vec![
         part(1, "jet wash tool", "NOV", "JWT-213", "JW-88213", 1.2, 2.125, 0.75, 18.0),
         part(2, "check valve", "Baker", "DFCV", "DFCV-4471", 1.6, 2.125, 1.0, 22.0),
-        part(3, "hydraulic disconnect", "Baker", "HD-2", "HD-3307", 1.9, 2.125, 0.69, 26.0),
-        part(4, "circulating sub", "Tempress", "CS-21", "CS-1150", 1.4, 2.125, 0.81, 20.0),
+        part(
+            3,
+            "hydraulic disconnect",
+            "Baker",
+            "HD-2",
+            "HD-3307",
+            1.9,
+            2.125,
+            0.69,
+            26.0,
+        ),
+        part(
+            4,
+            "circulating sub",
+            "Tempress",
+            "CS-21",
+            "CS-1150",
+            1.4,
+            2.125,
+            0.81,
+            20.0,
+        ),
         part(5, "jar", "NOV", "HJ-212", "HJ-7781", 6.5, 2.125, 0.75, 95.0),
         part(6, "connector", "Baker", "RC-150", "RC-0921", 0.9, 2.25, 1.0, 12.0),
     ]
 }
 
-fn series() -> (Vec<[f64; 2]>, Vec<[f64; 2]>, Vec<[f64; 2]>) {
+/// Depth vs time, weight vs depth, circulating pressure vs depth.
+type Series = (Vec<[f64; 2]>, Vec<[f64; 2]>, Vec<[f64; 2]>);
+
+fn series() -> Series {
     let ops = operations();
     let end = ops.last().and_then(|o| o.end).unwrap().as_secs_f64();
     let depth_at = |t: f64| {
@@ -143,7 +194,11 @@ fn series() -> (Vec<[f64; 2]>, Vec<[f64; 2]>, Vec<[f64; 2]>) {
         time.push([round(t, 3), round(d, 1)]);
         // Going in the string is lighter than coming out (drag acts against the motion).
         let going_in = t < T0 + 95.0 * 60.0;
-        let w = if going_in { 4_000.0 + d * 0.9 } else { 6_000.0 + d * 1.45 };
+        let w = if going_in {
+            4_000.0 + d * 0.9
+        } else {
+            6_000.0 + d * 1.45
+        };
         weight.push([round(d, 1), round(w, 1)]);
         if t > T0 + 95.0 * 60.0 && t < T0 + 350.0 * 60.0 {
             circ.push([round(d, 1), round(1_900.0 + d * 0.11, 1)]);
@@ -163,7 +218,11 @@ fn stats() -> JobStats {
             ("Nitrogen".into(), 142_500.0),
         ],
         total_volume_bbl: 738.4,
-        hours_by_op: vec![("POOH".into(), 2.033), ("CIRCULATE".into(), 1.667), ("WASH".into(), 1.75)],
+        hours_by_op: vec![
+            ("POOH".into(), 2.033),
+            ("CIRCULATE".into(), 1.667),
+            ("WASH".into(), 1.75),
+        ],
         npt_h: 0.333,
         npt_by_reason: vec![("waiting_on_materials".into(), 0.333)],
         efficiency_pct: 96.1,
@@ -187,10 +246,38 @@ fn events() -> Vec<TicketEvent> {
         message_es: es.into(),
     };
     vec![
-        event(140.0, "alarm", "ct01_circ_p_hi", "high", "Circulating pressure high", "Presión de circulación alta"),
-        event(182.0, "alarm", "ct01_wt_low", "medium", "Weight low: set down", "Peso bajo: apoyo"),
-        event(260.0, "alarm", "ct01_returns", "low", "Returns flow low", "Caudal de retorno bajo"),
-        event(262.0, "trip", "ct01_whp_trip", "trip", "WHP over 1,500 psi; first out", ""),
+        event(
+            140.0,
+            "alarm",
+            "ct01_circ_p_hi",
+            "high",
+            "Circulating pressure high",
+            "Presión de circulación alta",
+        ),
+        event(
+            182.0,
+            "alarm",
+            "ct01_wt_low",
+            "medium",
+            "Weight low: set down",
+            "Peso bajo: apoyo",
+        ),
+        event(
+            260.0,
+            "alarm",
+            "ct01_returns",
+            "low",
+            "Returns flow low",
+            "Caudal de retorno bajo",
+        ),
+        event(
+            262.0,
+            "trip",
+            "ct01_whp_trip",
+            "trip",
+            "WHP over 1,500 psi; first out",
+            "",
+        ),
     ]
 }
 
@@ -289,7 +376,10 @@ fn the_english_oilfield_draft_says_what_the_job_did() {
     let text = texts(&pages);
     let all = text.join("\n");
     for page in &text {
-        assert!(page.contains("CT JOB TICKET") && page.contains("CT-2026-0142"), "a page without its header");
+        assert!(
+            page.contains("CT JOB TICKET") && page.contains("CT-2026-0142"),
+            "a page without its header"
+        );
         assert!(page.contains("DRAFT"), "a draft page without its mark");
     }
     assert!(text[0].contains(&format!("Page 1 of {}", pages.len())));
@@ -348,7 +438,14 @@ fn a_signature_of_other_content_is_shown_as_not_matching() {
     let c = content();
     let mut sigs = signed(&c, &[SignRole::Operator]);
     sigs[0].content_sha256 = "0".repeat(64);
-    let all = texts(&layout(&c, &sigs, TicketState::PendingSignatures, Lang::En, UnitSystem::Oilfield)).join("\n");
+    let all = texts(&layout(
+        &c,
+        &sigs,
+        TicketState::PendingSignatures,
+        Lang::En,
+        UnitSystem::Oilfield,
+    ))
+    .join("\n");
     assert!(all.contains("DOES NOT MATCH"));
     assert!(all.contains("PENDING SIGNATURES"));
 }
@@ -356,8 +453,13 @@ fn a_signature_of_other_content_is_shown_as_not_matching() {
 #[test]
 fn a_long_table_repeats_its_header_on_every_page() {
     let mut sheet = Sheet::new();
-    let cols = [Col::new("Type", "", 60.0, Align::Left), Col::new("Depth", "ft", 60.0, Align::Right)];
-    let rows: Vec<Row> = (0..300).map(|i| Row::new(vec![format!("op {i}"), i.to_string()])).collect();
+    let cols = [
+        Col::new("Type", "", 60.0, Align::Left),
+        Col::new("Depth", "ft", 60.0, Align::Right),
+    ];
+    let rows: Vec<Row> = (0..300)
+        .map(|i| Row::new(vec![format!("op {i}"), i.to_string()]))
+        .collect();
     table(&mut sheet, MARGIN, &cols, &rows, TableStyle::NORMAL);
     let pages = sheet.into_pages();
     assert!(pages.len() >= 3);
@@ -373,7 +475,11 @@ fn the_content_hash_is_stable_and_follows_every_change() {
     assert_eq!(sha.len(), 64);
     assert_eq!(sha, content_sha256(&c.clone()));
     let json = content_json(&c).unwrap();
-    assert_eq!(sha256_hex(json.as_bytes()), sha, "the stored text hashes to the signed hash");
+    assert_eq!(
+        sha256_hex(json.as_bytes()),
+        sha,
+        "the stored text hashes to the signed hash"
+    );
     let back: TicketContent = serde_json::from_str(&json).unwrap();
     assert_eq!(back, c);
     assert_eq!(content_sha256(&back), sha);
@@ -405,13 +511,29 @@ fn the_pdf_renders_and_reads_back() {
         };
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let words: &[&str] = match lang {
-            Lang::En => &["CT-2026-0142", "LP-1047H", "Petrolera Andina S.A.", "POOH", "JW-88213", "Signatures"],
-            Lang::Es => &["CT-2026-0142", "LP-1047H", "Registro de operaciones", "CIRCULATE", "HD-3307", "Firmas"],
+            Lang::En => &[
+                "CT-2026-0142",
+                "LP-1047H",
+                "Petrolera Andina S.A.",
+                "POOH",
+                "JW-88213",
+                "Signatures",
+            ],
+            Lang::Es => &[
+                "CT-2026-0142",
+                "LP-1047H",
+                "Registro de operaciones",
+                "CIRCULATE",
+                "HD-3307",
+                "Firmas",
+            ],
         };
         for word in words {
             assert!(text.contains(word), "'{word}' is not in the PDF's text");
         }
-        let pages = text.matches(lang.pick("CT JOB TICKET", "BOLETA DE TRABAJO DE TF")).count();
+        let pages = text
+            .matches(lang.pick("CT JOB TICKET", "BOLETA DE TRABAJO DE TF"))
+            .count();
         assert!(pages >= 4, "{pages} page headers");
     }
 }
@@ -424,6 +546,10 @@ fn pdftotext(path: &std::path::Path) -> Option<String> {
         .arg("-")
         .output()
         .ok()?;
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }

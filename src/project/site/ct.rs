@@ -477,13 +477,38 @@ fn numbers(t: &RawCtUnit, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> O
     (errs.len() == before).then_some(())
 }
 
-/// The unit's computed tags, appended to `defs`; `None` when one of their names is taken.
 /// A job tag: signal, kind, unit, decimals, label (en, es).
-const JOB_OUTPUTS: [(&str, ValueKind, &str, usize, (&str, &str)); 4] = [
-    ("job_number", ValueKind::String, "", 0, ("Job in progress", "Trabajo en curso")),
+type JobOutput = (
+    &'static str,
+    ValueKind,
+    &'static str,
+    usize,
+    (&'static str, &'static str),
+);
+
+const JOB_OUTPUTS: [JobOutput; 4] = [
+    (
+        "job_number",
+        ValueKind::String,
+        "",
+        0,
+        ("Job in progress", "Trabajo en curso"),
+    ),
     ("job_operation", ValueKind::String, "", 0, ("Operation", "Operación")),
-    ("job_footage", ValueKind::F64, "ft", 0, ("Job footage run", "Pies corridos en el trabajo")),
-    ("job_volume", ValueKind::F64, "bbl", 1, ("Job volume pumped", "Volumen bombeado en el trabajo")),
+    (
+        "job_footage",
+        ValueKind::F64,
+        "ft",
+        0,
+        ("Job footage run", "Pies corridos en el trabajo"),
+    ),
+    (
+        "job_volume",
+        ValueKind::F64,
+        "bbl",
+        1,
+        ("Job volume pumped", "Volumen bombeado en el trabajo"),
+    ),
 ];
 
 /// The tags the job service makes for `unit` on the implicit `jobs` driver.
@@ -537,6 +562,7 @@ fn job_tags(
     })
 }
 
+/// The unit's computed tags, appended to `defs`; `None` when one of their names is taken.
 fn outputs(
     unit: &str,
     driver: DriverId,

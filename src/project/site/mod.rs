@@ -94,7 +94,11 @@ struct RawWell {
 /// At most this many wells on one site.
 const MAX_WELLS: usize = 2_000;
 
-fn wells(raw: Vec<Spanned<RawWell>>, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Vec<crate::job::catalog::WellInfo> {
+fn wells(
+    raw: Vec<Spanned<RawWell>>,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Vec<crate::job::catalog::WellInfo> {
     let mut out: Vec<crate::job::catalog::WellInfo> = Vec::new();
     for (i, w) in raw.into_iter().enumerate() {
         let span = w.span();
@@ -105,13 +109,21 @@ fn wells(raw: Vec<Spanned<RawWell>>, src: &SourceFile<'_>, errs: &mut Vec<Diagno
         let w = w.into_inner();
         let id_ok = !w.id.is_empty()
             && w.id.len() <= 64
-            && w.id.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ' | '/'));
+            && w.id
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ' | '/'));
         if !id_ok {
-            errs.push(src.at(span, format!("[[well]] id '{}': 1-64 letters, digits, spaces, - _ . /", w.id)));
+            errs.push(src.at(
+                span,
+                format!("[[well]] id '{}': 1-64 letters, digits, spaces, - _ . /", w.id),
+            ));
             continue;
         }
         if w.depth_ft.is_some_and(|d| !(d.is_finite() && d > 0.0 && d <= 60_000.0)) {
-            errs.push(src.at(span, format!("[[well]] {}: depth_ft must be greater than 0 and at most 60,000", w.id)));
+            errs.push(src.at(
+                span,
+                format!("[[well]] {}: depth_ft must be greater than 0 and at most 60,000", w.id),
+            ));
             continue;
         }
         if out.iter().any(|o| o.id == w.id) {
