@@ -186,28 +186,40 @@ fn table_ui(ui: &mut Ui, st: &mut BhaState, desk: &Desk<'_>) {
     ];
     let n = st.rows.len();
     let mut act: Option<(usize, Edit)> = None;
+    // A column is at least a field wide: a grid sizes its columns from the last frame, and the first frame's
+    // would clip the fields to their heads.
     egui::Grid::new("job_bha_grid")
         .striped(true)
+        .min_col_width(84.0)
         .num_columns(heads.len())
         .spacing(egui::vec2(8.0, 6.0))
         .show(ui, |ui| {
-            for h in heads {
-                ui.strong(h);
-            }
+            // Each cell's field is named by its column's head (screen readers, the UI tests).
+            let ids: Vec<egui::Id> = heads.iter().map(|h| ui.strong(h).id).collect();
             ui.end_row();
             for (i, r) in st.rows.iter_mut().enumerate() {
                 ui.label((i + 1).to_string());
-                ui.horizontal(|ui| kind_ui(ui, &mut r.kind, i, lang));
-                for text in [&mut r.manufacturer, &mut r.model, &mut r.serial] {
-                    ui.add(egui::TextEdit::singleline(text).desired_width(100.0));
+                ui.horizontal(|ui| kind_ui(ui, &mut r.kind, i, ids[1], lang));
+                for (k, text) in [&mut r.manufacturer, &mut r.model, &mut r.serial]
+                    .into_iter()
+                    .enumerate()
+                {
+                    ui.add(egui::TextEdit::singleline(text).desired_width(100.0))
+                        .labelled_by(ids[2 + k]);
                 }
-                for (title, text, unit) in [
+                for (k, (title, text, unit)) in [
                     (lang.pick("Length", "Longitud"), &mut r.length, "ft"),
                     ("OD", &mut r.od, "in"),
                     ("ID", &mut r.id, "in"),
                     (lang.pick("Weight", "Peso"), &mut r.weight, "lb"),
-                ] {
-                    form::number_ui(ui, text, &Num { title, unit, row: i }, cx);
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    // One cell: the field and its unit.
+                    ui.horizontal(|ui| {
+                        form::number_ui(ui, text, &Num { title, unit, row: i }, cx).labelled_by(ids[5 + k]);
+                    });
                 }
                 ui.horizontal(|ui| {
                     if ui
@@ -248,12 +260,13 @@ enum Edit {
 }
 
 /// A component's name: typed, or one of the usual ones picked from the list beside it.
-fn kind_ui(ui: &mut Ui, kind: &mut String, row: usize, lang: crate::lang::Lang) {
+fn kind_ui(ui: &mut Ui, kind: &mut String, row: usize, label: egui::Id, lang: crate::lang::Lang) {
     ui.add(
         egui::TextEdit::singleline(kind)
             .hint_text(lang.pick("component", "componente"))
             .desired_width(130.0),
-    );
+    )
+    .labelled_by(label);
     egui::ComboBox::from_id_salt(("job_bha_kind", row))
         .selected_text("…")
         .width(40.0)
@@ -263,6 +276,14 @@ fn kind_ui(ui: &mut Ui, kind: &mut String, row: usize, lang: crate::lang::Lang) 
                     *kind = k.to_owned();
                 }
             }
+        })
+        .response
+        .widget_info(|| {
+            egui::WidgetInfo::labeled(
+                egui::WidgetType::ComboBox,
+                true,
+                lang.pick("Usual components", "Componentes usuales"),
+            )
         });
 }
 

@@ -228,14 +228,16 @@ fn add_ui(ctx: &egui::Context, d: &JobDetail, st: &mut FluidsState, desk: &mut D
             .num_columns(2)
             .spacing(egui::vec2(12.0, 8.0))
             .show(ui, |ui| {
-                ui.label(lang.pick("Kind", "Tipo"));
+                let l = ui.label(lang.pick("Kind", "Tipo"));
                 egui::ComboBox::from_id_salt("job_fluid_kind")
                     .selected_text(a.kind.label(lang))
                     .show_ui(ui, |ui| {
                         for k in FluidKind::ALL {
                             ui.selectable_value(&mut a.kind, k, k.label(lang));
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label(lang.pick("Name", "Nombre"));
                 ui.add(egui::TextEdit::singleline(&mut a.name).desired_width(260.0))

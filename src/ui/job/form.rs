@@ -512,7 +512,9 @@ fn input_ui(ui: &mut Ui, input: Input<'_>, title: &str, label: egui::Id, cx: For
                     for k in JobType::ALL {
                         ui.selectable_value(t, Some(k), format!("{} {}", k.code(), k.label(lang)));
                     }
-                });
+                })
+                .response
+                .labelled_by(label);
         }
     }
 }

@@ -169,13 +169,13 @@ pub fn new_job_ui(ctx: &egui::Context, st: &mut Option<NewJob>, desk: &mut Desk<
             .max_height((ctx.content_rect().height() * 0.65).max(200.0))
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
+                    // No hint text: a screen reader (and the UI tests) names the field by its label.
                     let l = ui.label(lang.pick("Job number", "Número de trabajo"));
-                    ui.add(
-                        egui::TextEdit::singleline(&mut f.number)
-                            .hint_text("CT-2026-0142")
-                            .desired_width(220.0),
-                    )
-                    .labelled_by(l.id);
+                    ui.add(egui::TextEdit::singleline(&mut f.number).desired_width(220.0))
+                        .labelled_by(l.id);
+                    ui.label(
+                        RichText::new(lang.pick("e.g. CT-2026-0142", "p. ej. CT-2026-0142")).color(theme::text_dim()),
+                    );
                 });
                 form::fields_form_ui(ui, &mut f.draft, "new", cx);
             });

@@ -124,6 +124,14 @@ fn add_ui(ui: &mut Ui, d: &JobDetail, st: &mut NptState, desk: &mut Desk<'_>) {
                 for r in NptReason::ALL {
                     ui.selectable_value(&mut st.reason, r, r.label(lang));
                 }
+            })
+            .response
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::WidgetType::ComboBox,
+                    true,
+                    lang.pick("NPT reason", "Motivo del TNP"),
+                )
             });
         ui.add(
             egui::TextEdit::singleline(&mut st.note)

@@ -213,7 +213,7 @@ impl Correct {
 }
 
 /// The type chooser: the detected types, or one typed (a pressure test, a BHA change).
-fn op_type_ui(ui: &mut Ui, salt: &str, choice: &mut Option<OpType>, custom: &mut String, lang: Lang) {
+fn op_type_ui(ui: &mut Ui, salt: &str, label: egui::Id, choice: &mut Option<OpType>, custom: &mut String, lang: Lang) {
     let other = lang.pick("Other (type it)", "Otra (escríbala)");
     let shown = choice
         .as_ref()
@@ -227,7 +227,9 @@ fn op_type_ui(ui: &mut Ui, salt: &str, choice: &mut Option<OpType>, custom: &mut
                 ui.selectable_value(choice, Some(t), text);
             }
             ui.selectable_value(choice, None, other);
-        });
+        })
+        .response
+        .labelled_by(label);
     if choice.is_none() {
         ui.add(
             egui::TextEdit::singleline(custom)
@@ -320,9 +322,9 @@ fn type_split_ui(ui: &mut Ui, c: &mut Correct, end: Timestamp, desk: &Desk<'_>) 
     let op_id = c.op.id;
     let mut req = None;
     ui.separator();
-    ui.strong(lang.pick("Type", "Tipo"));
+    let label = ui.strong(lang.pick("Type", "Tipo")).id;
     ui.horizontal_wrapped(|ui| {
-        op_type_ui(ui, "correct", &mut c.choice, &mut c.custom, lang);
+        op_type_ui(ui, "correct", label, &mut c.choice, &mut c.custom, lang);
         if ui
             .add(egui::Button::new(lang.pick("Change type", "Cambiar tipo")).min_size(wide(desk)))
             .clicked()
@@ -382,8 +384,8 @@ fn add_ui(ctx: &egui::Context, d: &JobDetail, st: &mut OpsState, desk: &mut Desk
             .num_columns(2)
             .spacing(egui::vec2(12.0, 8.0))
             .show(ui, |ui| {
-                ui.label(lang.pick("Type", "Tipo"));
-                ui.horizontal_wrapped(|ui| op_type_ui(ui, "add", &mut a.choice, &mut a.custom, lang));
+                let label = ui.label(lang.pick("Type", "Tipo")).id;
+                ui.horizontal_wrapped(|ui| op_type_ui(ui, "add", label, &mut a.choice, &mut a.custom, lang));
                 ui.end_row();
                 ui.label(lang.pick("Start", "Inicio"));
                 ui.horizontal(|ui| form::time_ui(ui, &mut a.start, cx));
