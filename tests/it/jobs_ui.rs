@@ -2,7 +2,6 @@
 //! page's form, a running job opened from the list with its detected operations, its BHA drawn bottom up, and
 //! the job completed through its confirm dialog; snapshot images of the operations log and the BHA.
 
-use crate::alarm_ui::type_into;
 use crate::console_ui::{harness, mask_frame_time};
 use crate::support::{self, NOW};
 use arc_swap::ArcSwap;

@@ -280,7 +280,7 @@ fn kind_ui(ui: &mut Ui, kind: &mut String, row: usize, label: egui::Id, lang: cr
         .response
         .widget_info(|| {
             egui::WidgetInfo::labeled(
-                egui::WidgetType::ComboBox,
+                egui::Role::ComboBox,
                 true,
                 lang.pick("Usual components", "Componentes usuales"),
             )

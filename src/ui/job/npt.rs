@@ -127,11 +127,7 @@ fn add_ui(ui: &mut Ui, d: &JobDetail, st: &mut NptState, desk: &mut Desk<'_>) {
             })
             .response
             .widget_info(|| {
-                egui::WidgetInfo::labeled(
-                    egui::WidgetType::ComboBox,
-                    true,
-                    lang.pick("NPT reason", "Motivo del TNP"),
-                )
+                egui::WidgetInfo::labeled(egui::Role::ComboBox, true, lang.pick("NPT reason", "Motivo del TNP"))
             });
         ui.add(
             egui::TextEdit::singleline(&mut st.note)
