@@ -521,6 +521,7 @@ fn signatures_text(d: &JobDetail) -> String {
     match (&d.ticket_sha, &d.ticket_check) {
         (Some(sha), Some(Ok(()))) => s.push_str(&format!("  issued, sha256 {sha}: matches its signatures\n")),
         (Some(sha), Some(Err(why))) => s.push_str(&format!("  issued, sha256 {sha}: TAMPERED: {why}\n")),
+        (None, Some(Err(why))) => s.push_str(&format!("  TAMPERED: {why}\n")),
         _ => s.push_str("  not issued (a draft until the job is completed and the ticket issued)\n"),
     }
     for g in &d.signatures {

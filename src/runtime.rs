@@ -224,22 +224,7 @@ impl Runtime {
             ct_link,
             job_link,
         } = wire_drivers(&project, &directory, &shutdown, only_driver);
-        let (historian, history) = match &opts.history {
-            Some(path) => {
-                let cfg = HistorianConfig {
-                    commit_every: project.site.historian.commit_every,
-                    retention: project.site.historian.retention.clone(),
-                    ..HistorianConfig::new(path.clone())
-                };
-                let (h, feed) = Historian::start(cfg, WriterTag::from_directory(&directory))?;
-                let handle = HistoryHandle {
-                    path: path.clone(),
-                    stats: h.stats(),
-                };
-                (Some((h, feed)), Some(handle))
-            }
-            None => (None, None),
-        };
+        let (historian, history) = start_historian(&project, &directory, &opts)?;
         let (historian, feed) = historian.unzip();
         let mut engine = AlarmEngine::new(project.alarms.clone());
         let (journal, journal_tx) = match &opts.alarm_journal {
@@ -278,8 +263,12 @@ impl Runtime {
         }
         let (cmd_tx, lanes) = crate::hub::command_lanes(ROUTINE_QUEUE, URGENT_QUEUE);
         let mut hub: Hub<Service> = Hub::new(directory.clone(), ports, lanes);
-        if let Some(tx) = &audit_tx {
+        // In replay the trips are judged on recorded data: a sandbox, kept out of the site's trail (a job's
+        // ticket counts the trips it finds there).
+        if let Some(tx) = audit_tx.as_ref().filter(|_| opts.replay.is_none()) {
             trips = trips.with_audit(tx.clone());
+        }
+        if let Some(tx) = &audit_tx {
             hub.set_audit(tx.clone());
         }
         let trip_view = trips.view_cell();
@@ -422,6 +411,38 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         let _ = self.stop_and_join();
     }
+}
+
+/// The historian's writer and its handle for the console, when the run keeps history.
+// (The writer with its feed, and the handle: two optional halves the caller takes apart.)
+#[allow(clippy::type_complexity)]
+fn start_historian(
+    project: &Project,
+    directory: &Arc<TagDirectory>,
+    opts: &RuntimeOptions,
+) -> Result<
+    (
+        Option<(Historian, crate::historian::HistorianFeed)>,
+        Option<HistoryHandle>,
+    ),
+    RuntimeError,
+> {
+    Ok(match &opts.history {
+        Some(path) => {
+            let cfg = HistorianConfig {
+                commit_every: project.site.historian.commit_every,
+                retention: project.site.historian.retention.clone(),
+                ..HistorianConfig::new(path.clone())
+            };
+            let (h, feed) = Historian::start(cfg, WriterTag::from_directory(directory))?;
+            let handle = HistoryHandle {
+                path: path.clone(),
+                stats: h.stats(),
+            };
+            (Some((h, feed)), Some(handle))
+        }
+        None => (None, None),
+    })
 }
 
 /// The CT jobs on `hub`: their writer and service; in replay, the job driver's link for the replay (the job

@@ -13,13 +13,7 @@ pub struct Catalog {
     pub reels: Vec<String>,
 }
 
-/// A well of the site, as site.toml lists it.
-#[derive(Debug, Clone)]
-pub struct WellInfo {
-    pub id: String,
-    pub field: String,
-    pub depth_ft: Option<f64>,
-}
+pub use crate::project::site::WellInfo;
 
 impl Catalog {
     /// Unknown well, unit or reel → JobError::Unknown{what: "well"|"CT unit"|"reel", name}. Empty strings are

@@ -10,8 +10,8 @@
 
 use super::catalog::Catalog;
 use super::model::{
-    BhaComponent, FluidKind, FluidStage, JobError, JobFields, JobStatus, MAX_TEXT, Npt, OpType, Operation, SignRole,
-    Signature, TicketState, bha_totals, text,
+    BhaComponent, FluidKind, FluidStage, Job, JobError, JobFields, JobStatus, MAX_TEXT, Npt, OpType, Operation,
+    SignRole, Signature, TicketState, bha_totals, text,
 };
 use super::store::JobStore;
 use super::ticket::{self, Sources, TicketContent};
@@ -630,7 +630,7 @@ fn sign(
         });
     };
     let signatures = store.signatures(job.id)?;
-    verify_ticket(&json, &sha, &signatures)?;
+    check_ticket_records(&job, Some((&json, &sha)), &signatures)?;
     let name = match name.trim() {
         "" => actor.user.clone(),
         n => n.to_owned(),
@@ -651,10 +651,7 @@ fn sign(
     } else {
         format!("Ticket of job {number} signed as {}.", role.name())
     };
-    Ok(Done::new(
-        message,
-        format!("as {} ({name}), sha256 {}", role.name(), short(&sha)),
-    ))
+    Ok(Done::new(message, format!("as {} ({name}), sha256 {sha}", role.name())))
 }
 
 /// SHA-256 of bytes, in hex.
@@ -668,6 +665,36 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// is compared first; only when it differs is the content read back and hashed again (a store that
 /// re-encoded the same content is not tampering; floats read back from JSON may differ in the last bit, which
 /// is why the bytes come first). Every signature must name the same hash.
+/// A job's ticket records as they must stand together: no ticket row means no ticket issued (the job's
+/// ticket state DRAFT, no signature); an issued ticket's content matches its hash and every signature's
+/// (`verify_ticket`), and its state matches its signatures (COMPLETED: all three, in order; PENDING: fewer).
+/// A missing row or signature is reported like a changed one, never taken for "not issued".
+pub fn check_ticket_records(job: &Job, ticket: Option<(&str, &str)>, signatures: &[Signature]) -> Result<(), JobError> {
+    let broken = |why: &str| JobError::TicketRecords {
+        number: job.number.clone(),
+        why: why.to_owned(),
+    };
+    let Some((json, sha)) = ticket else {
+        if job.ticket != TicketState::Draft || !signatures.is_empty() {
+            return Err(broken("its issued ticket is missing"));
+        }
+        return Ok(());
+    };
+    verify_ticket(json, sha, signatures)?;
+    let in_order = signatures.iter().zip(SignRole::ORDER).all(|(s, r)| s.role == r);
+    let consistent = in_order
+        && match job.ticket {
+            TicketState::Draft => false,
+            TicketState::PendingSignatures => signatures.len() < SignRole::ORDER.len(),
+            TicketState::Completed => signatures.len() == SignRole::ORDER.len(),
+        };
+    if consistent {
+        Ok(())
+    } else {
+        Err(broken("its signatures do not match its state"))
+    }
+}
+
 pub fn verify_ticket(content_json: &str, sha256: &str, signatures: &[Signature]) -> Result<(), JobError> {
     let mut now = sha256_hex(content_json.as_bytes());
     if now != sha256
@@ -701,10 +728,15 @@ pub fn ticket_pdf(
     units: UnitSystem,
 ) -> Result<Vec<u8>, JobError> {
     let job = store.job(number)?;
-    match store.ticket(job.id)? {
-        Some((json, sha)) => {
-            let signatures = store.signatures(job.id)?;
-            verify_ticket(&json, &sha, &signatures)?;
+    let ticket = store.ticket(job.id)?;
+    let signatures = store.signatures(job.id)?;
+    check_ticket_records(
+        &job,
+        ticket.as_ref().map(|(j, s)| (j.as_str(), s.as_str())),
+        &signatures,
+    )?;
+    match ticket {
+        Some((json, _)) => {
             let content: TicketContent = serde_json::from_str(&json)
                 .map_err(|e| JobError::Store(format!("the ticket of job {number} cannot be read: {e}")))?;
             ticket::render_pdf(&content, &signatures, job.ticket, lang, units)

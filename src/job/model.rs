@@ -851,6 +851,8 @@ pub enum JobError {
     Login(String),
     #[error("the signed ticket no longer matches its signatures: content hash {now}, signed {signed}")]
     Tampered { now: String, signed: String },
+    #[error("job {number}: {why}: the ticket's records were changed outside the console")]
+    TicketRecords { number: String, why: String },
     #[error("job records: {0}")]
     Store(String),
 }

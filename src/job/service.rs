@@ -58,11 +58,16 @@ struct Running {
     last_stage_sent: f64,
     last_total: Option<f64>,
     last_t: Option<f64>,
+    /// Operations closed and sent, not yet seen closed in the view.
+    unacked: Vec<Operation>,
 }
 
 struct StageTally {
     id: i64,
     name: String,
+    /// A nitrogen stage is counted in scf from an N2 total the unit does not give the service: its volume is
+    /// the crew's to type, the liquid pump's barrels are not its.
+    counted: bool,
     volume: f64,
     rate_time: f64,
     time: f64,
@@ -115,15 +120,16 @@ impl JobService {
                 (Some(a), Some(r)) if r.job_id == a.job_id => {
                     let want = a.stage.as_ref().map(|(id, _)| *id);
                     if r.stage.as_ref().map(|s| s.id) != want {
-                        r.stage = a.stage.as_ref().map(|(id, name)| StageTally {
-                            id: *id,
-                            name: name.clone(),
-                            volume: stage_volume(&view, a.job_id, *id),
-                            rate_time: 0.0,
-                            time: 0.0,
-                            max_psi: None,
-                        });
+                        // The ended stage's last seconds are sent before its tally goes.
+                        if let Some(old) = r.stage.take()
+                            && !send_stage(&self.port, &old)
+                        {
+                            self.dropped += 1;
+                        }
+                        r.stage = a.stage.as_ref().map(|(id, name)| tally(&view, a.job_id, *id, name));
                     }
+                    // A closed operation is sent until the view shows it closed (a full queue, a busy store).
+                    r.unacked.retain(|op| !closed_in_view(&view, op));
                 }
                 (Some(a), _) => {
                     let cfg = DetectConfig {
@@ -146,14 +152,8 @@ impl JobService {
                         closed_footage,
                         closed_volume,
                         last_open_sent: f64::NEG_INFINITY,
-                        stage: a.stage.as_ref().map(|(id, name)| StageTally {
-                            id: *id,
-                            name: name.clone(),
-                            volume: stage_volume(&view, a.job_id, *id),
-                            rate_time: 0.0,
-                            time: 0.0,
-                            max_psi: None,
-                        }),
+                        stage: a.stage.as_ref().map(|(id, name)| tally(&view, a.job_id, *id, name)),
+                        unacked: Vec::new(),
                         last_stage_sent: f64::NEG_INFINITY,
                         last_total: None,
                         last_t: None,
@@ -178,12 +178,48 @@ fn job_totals(view: &super::view::JobsView, job_id: i64) -> (f64, f64) {
         })
 }
 
+/// The tally of stage `id` as the view shows it (a restart or a new stage continues from the store's count).
+fn tally(view: &super::view::JobsView, job_id: i64, id: i64, name: &str) -> StageTally {
+    let nitrogen = view
+        .details
+        .iter()
+        .find(|d| d.job.id == job_id)
+        .and_then(|d| d.fluids.iter().find(|f| f.id == id))
+        .is_some_and(|f| f.kind == super::model::FluidKind::Nitrogen);
+    StageTally {
+        id,
+        name: name.to_owned(),
+        counted: !nitrogen,
+        volume: stage_volume(view, job_id, id),
+        rate_time: 0.0,
+        time: 0.0,
+        max_psi: None,
+    }
+}
+
 fn stage_volume(view: &super::view::JobsView, job_id: i64, stage_id: i64) -> f64 {
     view.details
         .iter()
         .find(|d| d.job.id == job_id)
         .and_then(|d| d.fluids.iter().find(|f| f.id == stage_id))
         .map_or(0.0, |f| f.actual_bbl)
+}
+
+/// Sends a stage's tally (not a nitrogen stage's); false when the queue is full.
+fn send_stage(port: &JobPort, st: &StageTally) -> bool {
+    if !st.counted {
+        return true;
+    }
+    let avg = (st.time > 0.0).then(|| st.rate_time / st.time);
+    port.stage(st.id, st.volume, avg, st.max_psi)
+}
+
+/// Whether the view shows `op` (by its job and start) closed.
+fn closed_in_view(view: &super::view::JobsView, op: &Operation) -> bool {
+    view.details
+        .iter()
+        .find(|d| d.job.id == op.job_id)
+        .is_none_or(|d| d.operations.iter().any(|o| o.start == op.start && o.end.is_some()))
 }
 
 fn good_f64(table: &TagTable, id: TagId) -> Option<f64> {
@@ -219,12 +255,33 @@ fn record(job_id: i64, d: &DetectedOp, closed: bool, fluid: Option<String>) -> O
 }
 
 impl UnitJob {
+    /// The tags a reading is made of.
+    fn input_ids(&self) -> impl Iterator<Item = TagId> + use<> {
+        let i = self.inputs;
+        [
+            Some(i.depth),
+            i.speed,
+            Some(i.weight),
+            Some(i.pump_rate),
+            Some(i.circ_pressure),
+            Some(i.wellhead_pressure),
+            i.fluid_total,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// The unit's reading at this scan, when its depth is good (no depth, no operation: the detector
     /// holds what it has rather than guess).
     fn sample(&mut self, table: &TagTable) -> Option<DetectSample> {
-        let depth_state = table.get(self.inputs.depth)?;
         let depth = good_f64(table, self.inputs.depth)?;
-        let t = depth_state.source_ts.as_secs_f64();
+        // The reading is as of the newest of its inputs: a still string on a report-by-exception source sends
+        // no new depth while the pump starts, and the pump's time is the reading's.
+        let t = self
+            .input_ids()
+            .filter_map(|id| table.get(id).filter(|s| s.quality == Quality::Good))
+            .map(|s| s.source_ts.as_secs_f64())
+            .fold(f64::NEG_INFINITY, f64::max);
         let speed = match self.inputs.speed {
             Some(id) => good_f64(table, id),
             None => match self.last_depth {
@@ -257,7 +314,7 @@ impl Running {
         let pumped = by_total.unwrap_or(s.pump_bpm.max(0.0) * dt / 60.0);
         self.last_t = Some(s.t);
         self.last_total = s.fluid_total_bbl.or(self.last_total);
-        if let Some(st) = &mut self.stage {
+        if let Some(st) = self.stage.as_mut().filter(|st| st.counted) {
             st.volume += pumped;
             st.rate_time += s.pump_bpm.max(0.0) * dt;
             st.time += dt;
@@ -280,9 +337,35 @@ impl Deriver for JobService {
     fn derive(&mut self, updates: &[TagUpdate], table: &TagTable, now: Timestamp, out: &mut Vec<Sample>) {
         self.follow_view();
         for i in 0..self.units.len() {
-            let depth = self.units[i].inputs.depth;
-            if updates.iter().any(|u| u.tag == depth) {
+            let touched = {
+                let u = &self.units[i];
+                updates.iter().any(|up| u.input_ids().any(|id| id == up.tag))
+            };
+            if touched {
                 self.step_unit(i, table, now, out);
+            }
+        }
+    }
+
+    /// The hub stops: the running operations end at their last reading and the stages' tallies are sent, so
+    /// a restart continues from a log that says where each unit was (not an operation spanning the downtime).
+    fn stop(&mut self) {
+        for u in &mut self.units {
+            let Some(r) = &mut u.running else { continue };
+            let fluid = r.stage.as_ref().map(|st| st.name.clone());
+            let mut sends = r.unacked.clone();
+            if let Some(last) = r.detector.finish() {
+                sends.push(record(r.job_id, &last, true, fluid));
+            }
+            for op in sends {
+                if !self.port.op(op) {
+                    self.dropped += 1;
+                }
+            }
+            if let Some(st) = &r.stage
+                && !send_stage(&self.port, st)
+            {
+                self.dropped += 1;
             }
         }
     }
@@ -326,24 +409,24 @@ impl JobService {
         if let Some(closed) = r.detector.push(&s) {
             r.closed_footage += closed.footage_ft;
             r.closed_volume += closed.volume_bbl;
-            sends.push(record(r.job_id, &closed, true, fluid.clone()));
+            let op = record(r.job_id, &closed, true, fluid.clone());
+            r.unacked.push(op.clone());
+            sends.push(op);
             r.last_open_sent = f64::NEG_INFINITY;
         }
-        if s.t - r.last_open_sent >= OPEN_EVERY_S
-            && let Some(open) = r.detector.current()
-        {
-            sends.push(record(r.job_id, open, false, fluid));
+        if s.t - r.last_open_sent >= OPEN_EVERY_S {
+            // Closed ones not seen stored yet go again with the open one.
+            let again: Vec<Operation> = r.unacked.iter().filter(|op| !sends.contains(op)).cloned().collect();
+            sends.extend(again);
+            if let Some(open) = r.detector.current() {
+                sends.push(record(r.job_id, open, false, fluid));
+            }
             r.last_open_sent = s.t;
         }
-        let stage = if s.t - r.last_stage_sent >= STAGE_EVERY_S {
+        let stage_due = s.t - r.last_stage_sent >= STAGE_EVERY_S;
+        if stage_due {
             r.last_stage_sent = s.t;
-            r.stage.as_ref().map(|st| {
-                let avg = (st.time > 0.0).then(|| st.rate_time / st.time);
-                (st.id, st.volume, avg, st.max_psi)
-            })
-        } else {
-            None
-        };
+        }
         let (cur_op, cur_foot, cur_vol) = r.detector.current().map_or((None, 0.0, 0.0), |o| {
             (Some(o.op_type.clone()), o.footage_ft, o.volume_bbl)
         });
@@ -369,8 +452,9 @@ impl JobService {
                 self.dropped += 1;
             }
         }
-        if let Some((id, bbl, avg, p)) = stage
-            && !self.port.stage(id, bbl, avg, p)
+        if stage_due
+            && let Some(st) = self.units[i].running.as_ref().and_then(|r| r.stage.as_ref())
+            && !send_stage(&self.port, st)
         {
             self.dropped += 1;
         }

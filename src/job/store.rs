@@ -445,6 +445,16 @@ impl JobStore {
     /// Sets the type people say the operation was (detected=false from then on).
     pub fn set_op_type(&mut self, op_id: i64, t: &OpType) -> Result<Operation, JobError> {
         let t = OpType::parse(t.code())?;
+        // A corrected operation is the crew's from then on, and the detector no longer updates it: while it
+        // runs, that would leave it without an end (the detector closes it, the store keeps the crew's).
+        let running = load_op(&self.conn, op_id)?;
+        if running.end.is_none() {
+            let job = job_by_id(&self.conn, running.job_id)?;
+            return Err(wrong(
+                &job,
+                "the operation is still running; correct its type once it has ended",
+            ));
+        }
         self.correct_op(op_id, |op| {
             op.op_type = t;
             op.detected = false;
@@ -875,6 +885,17 @@ impl JobStore {
         };
         let signed = load_signatures(&tx, job_id)?;
         check_sign_order(&signed, sig.role)?;
+        // Three signatures are three people: one login signs a ticket once.
+        if let Some(other) = signed.iter().find(|s| s.user == sig.user) {
+            return Err(JobError::Invalid {
+                field: "signer",
+                reason: format!(
+                    "{} already signed this ticket as the {}: each capacity is signed by another person",
+                    sig.user,
+                    role_words(other.role)
+                ),
+            });
+        }
         if sha != sig.content_sha256 {
             return Err(JobError::Tampered {
                 now: sha,
@@ -1888,8 +1909,14 @@ mod tests {
     fn peoples_corrections_win_over_the_detector() {
         let mut s = JobStore::open_in_memory().unwrap();
         let job = started(&mut s, "J-1", "ct1", "R-1");
-        let detected = op(job.id, OpType::Wash, 100, None, (9000.0, 9100.0));
-        let id = s.upsert_detected(&detected).unwrap();
+        let running = op(job.id, OpType::Wash, 100, None, (9000.0, 9100.0));
+        let id = s.upsert_detected(&running).unwrap();
+        assert!(
+            refused(s.set_op_type(id, &OpType::Mill)),
+            "a running operation's type is corrected once it has ended (the detector still closes it)"
+        );
+        let detected = op(job.id, OpType::Wash, 100, Some(200), (9000.0, 9100.0));
+        assert_eq!(s.upsert_detected(&detected).unwrap(), id);
         let typed = s.set_op_type(id, &OpType::Custom("mill".into())).unwrap();
         assert_eq!((typed.op_type, typed.detected), (OpType::Mill, false));
         s.annotate_op(id, "junk in the hole").unwrap();
@@ -1911,7 +1938,7 @@ mod tests {
         let job = completed(&mut s, "J-1");
         let sig = |role: SignRole| Signature {
             role,
-            user: "ana".into(),
+            user: role.name().into(),
             name: "Ana Pérez".into(),
             at: at(5000),
             content_sha256: sha(),
@@ -1942,6 +1969,17 @@ mod tests {
             s.sign(job.id, &sig(SignRole::Operator)),
             Err(JobError::AlreadySigned(_))
         ));
+        let same_person = Signature {
+            user: "operator".into(),
+            ..sig(SignRole::Supervisor)
+        };
+        assert!(
+            matches!(
+                s.sign(job.id, &same_person),
+                Err(JobError::Invalid { field: "signer", .. })
+            ),
+            "the operator who signed may not sign again as the supervisor"
+        );
         assert_eq!(
             s.sign(job.id, &sig(SignRole::Supervisor)),
             Ok(TicketState::PendingSignatures)

@@ -6,7 +6,7 @@
 //!
 //! Read-only on the store; owns no rule and writes nothing. Must not import `ui`.
 
-use super::command::verify_ticket;
+use super::command::check_ticket_records;
 use super::model::{BhaComponent, FluidStage, Job, JobError, JobStatus, JobType, Npt, Operation, Signature};
 use super::store::JobStore;
 use crate::tag::Timestamp;
@@ -74,12 +74,16 @@ impl JobDetail {
         let bha = store.bha(job.id)?;
         let npt = store.npt(job.id)?;
         let signatures = store.signatures(job.id)?;
-        let (ticket_sha, ticket_check) = match store.ticket(job.id)? {
-            Some((json, sha)) => {
-                let check = verify_ticket(&json, &sha, &signatures).map_err(|e| e.to_string());
-                (Some(sha), Some(check))
-            }
-            None => (None, None),
+        let ticket = store.ticket(job.id)?;
+        let check = check_ticket_records(
+            &job,
+            ticket.as_ref().map(|(j, s)| (j.as_str(), s.as_str())),
+            &signatures,
+        )
+        .map_err(|e| e.to_string());
+        let (ticket_sha, ticket_check) = match ticket {
+            Some((_, sha)) => (Some(sha), Some(check)),
+            None => (None, check.err().map(Err)),
         };
         Ok(Self {
             job,

@@ -62,11 +62,13 @@ pub enum JobMsg {
         avg_rate_bpm: Option<f64>,
         max_pressure_psi: Option<f64>,
     },
-    /// Writes the ticket PDF to `path` (0600, replace_file) in `lang`/`units`: the stored ticket content
-    /// once issued (refused with JobError::Tampered if its hash no longer matches), else a DRAFT rendering
-    /// from gather(). Anyone may export.
+    /// Writes the ticket PDF to a new file `path` (0600; an existing file is never replaced, nor is anything
+    /// written in the records' folder) in `lang`/`units`: the stored ticket content once issued (refused with
+    /// JobError::Tampered if its hash no longer matches), else a DRAFT rendering from gather(). A file written
+    /// on the console's machine: anyone but a viewer, audited done or refused.
     ExportPdf {
         id: u64,
+        by: Actor,
         number: String,
         path: PathBuf,
         lang: Lang,
@@ -189,10 +191,11 @@ impl JobPort {
     }
 
     /// Writes job `number`'s ticket PDF to `path` (see `JobMsg::ExportPdf`).
-    pub fn export_pdf(&self, number: String, path: PathBuf, lang: Lang, units: UnitSystem) -> Option<u64> {
+    pub fn export_pdf(&self, by: Actor, number: String, path: PathBuf, lang: Lang, units: UnitSystem) -> Option<u64> {
         let id = self.next_id();
         self.offer(JobMsg::ExportPdf {
             id,
+            by,
             number,
             path,
             lang,
@@ -222,6 +225,10 @@ impl JobPort {
     }
 }
 
+/// Why nobody signs on a site without user accounts.
+const NO_ACCOUNTS: &str = "signing a ticket needs user accounts on this site (wellconsole users add): a signature is \
+                           confirmed with the signer's own password";
+
 /// What the writer needs: the store's file, the site's catalog, the audit trail, the user store (for
 /// signatures), and where a ticket's content comes from.
 #[derive(Clone)]
@@ -230,7 +237,7 @@ pub struct WriterConfig {
     pub path: PathBuf,
     pub catalog: Catalog,
     pub audit: Option<AuditSink>,
-    /// None on a site with no users: there a signature is the console's named user's act.
+    /// None on a site with no users: there nobody signs (a signature is confirmed with a password).
     pub users: Option<UserStoreConfig>,
     pub site: String,
     pub history: Option<PathBuf>,
@@ -441,12 +448,28 @@ impl Writer {
             }
             JobMsg::ExportPdf {
                 id,
+                by,
                 number,
                 path,
                 lang,
                 units,
             } => {
-                let answer = self.export_pdf(&number, &path, lang, units);
+                let answer = self.export_pdf(&by, &number, &path, lang, units);
+                if let Some(a) = &self.cfg.audit {
+                    let detail = match &answer {
+                        Ok(_) => format!("to {}", path.display()),
+                        Err(e) => format!("to {}: refused: {e}", path.display()),
+                    };
+                    let entry = AuditEntry::by(
+                        Timestamp::now(),
+                        &by,
+                        "ticket exported",
+                        &number,
+                        detail,
+                        answer.is_ok(),
+                    );
+                    a.record(entry);
+                }
                 self.answer(id, answer);
             }
         }
@@ -466,13 +489,16 @@ impl Writer {
     /// A person's request through `command::apply`. A signature sent as a plain request is refused on a
     /// site with users: there it must come with the signer's password (`JobMsg::Sign`).
     fn request(&mut self, actor: &Actor, req: &JobRequest) -> Result<String, JobError> {
-        if let JobRequest::Sign { role, .. } = req
-            && let Some(users) = &self.cfg.users
-        {
-            let why = format!(
-                "on a site with users ({}) a signature is confirmed with the signer's password",
-                users.path.display()
-            );
+        if let JobRequest::Sign { role, .. } = req {
+            // A signature is a login-confirmed act: with the signer's password (`JobMsg::Sign`), and so only
+            // on a site with user accounts.
+            let why = match &self.cfg.users {
+                Some(users) => format!(
+                    "on a site with users ({}) a signature is confirmed with the signer's password",
+                    users.path.display()
+                ),
+                None => NO_ACCOUNTS.to_owned(),
+            };
             if let Some(a) = &self.cfg.audit {
                 let detail = format!("as {}: refused: {why}", role.name());
                 let target = command::target_hint(req);
@@ -524,8 +550,7 @@ impl Writer {
         let req = JobRequest::Sign { number, role, name };
         let Some(users) = self.cfg.users.clone() else {
             drop(password);
-            // No accounts to log in with: the console's named user signs (`JobMsg::Request`).
-            let why = "this site has no user accounts to confirm a signature with".to_owned();
+            let why = NO_ACCOUNTS.to_owned();
             self.login_refused(user, &req, why.clone(), None);
             return Err(JobError::Login(why));
         };
@@ -578,16 +603,24 @@ impl Writer {
 
     fn export_pdf(
         &self,
+        by: &Actor,
         number: &str,
         path: &std::path::Path,
         lang: Lang,
         units: UnitSystem,
     ) -> Result<String, JobError> {
+        if by.role == Role::Viewer {
+            return Err(JobError::NotPermitted {
+                user: by.user.clone(),
+                role: by.role.name().into(),
+                action: "write a ticket PDF on this console".into(),
+            });
+        }
+        check_export_path(path, &self.cfg.path)?;
         let unit = self.store.job(number)?.fields.unit;
         let sources = sources_for(&self.cfg, Some(unit.as_str()));
         let bytes = command::ticket_pdf(&self.store, number, &sources, lang, units)?;
-        crate::records::replace_file(path, &bytes)
-            .map_err(|e| JobError::Store(format!("the ticket PDF {}: {e}", path.display())))?;
+        write_new(path, &bytes).map_err(|e| JobError::Store(format!("the ticket PDF {}: {e}", path.display())))?;
         Ok(format!(
             "Ticket of job {number} written to {} ({} KiB).",
             path.display(),
@@ -657,4 +690,41 @@ impl Writer {
         };
         self.view.store(Arc::new(view));
     }
+}
+
+/// Where a console may write a ticket: a `.pdf` file, not in the records' folder (a typed path must never
+/// reach the job, user or audit databases).
+fn check_export_path(path: &std::path::Path, records_db: &std::path::Path) -> Result<(), JobError> {
+    let bad = |reason: &str| JobError::Invalid {
+        field: "PDF file",
+        reason: format!("{}: {reason}", path.display()),
+    };
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
+        return Err(bad("the file name must end in .pdf"));
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let records = records_db.parent().unwrap_or(std::path::Path::new("."));
+    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a.starts_with(b),
+        _ => false,
+    };
+    if same(dir, records) {
+        return Err(bad("the records' folder holds only the site's records"));
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a file that must not exist yet (0600): an export never replaces a file.
+fn write_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, crate::records::FILE_MODE);
+    let mut f = o.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }

@@ -186,6 +186,36 @@ fn a_job_goes_from_plan_to_signed_off_paper_from_the_command_line() {
         }
     }
 
+    // A ticket changed outside the console is reported, and no PDF is made of it.
+    let db = home.join("wellconsole/demo/jobs.db");
+    let conn = rusqlite::Connection::open(&db).expect("the job records");
+    conn.execute(
+        "UPDATE tickets SET content_json = replace(content_json, 'Operadora del Sur', 'Otra Operadora')",
+        [],
+    )
+    .unwrap();
+    let shown = ok(&wellconsole(home, &["job", "show", n]));
+    assert!(shown.contains("TAMPERED"), "{shown}");
+    let again = home.join("again.pdf");
+    let why = refused(&wellconsole(
+        home,
+        &["job", "ticket", n, "--pdf", again.to_str().unwrap()],
+    ));
+    assert!(why.contains("no longer matches"), "{why}");
+    assert!(!again.exists(), "no PDF of a changed ticket");
+    conn.execute("DELETE FROM tickets", []).unwrap();
+    let shown = ok(&wellconsole(home, &["job", "show", n]));
+    assert!(
+        shown.contains("TAMPERED") && shown.contains("missing"),
+        "a deleted ticket is not 'not issued': {shown}"
+    );
+    let why = refused(&wellconsole(
+        home,
+        &["job", "ticket", n, "--pdf", again.to_str().unwrap()],
+    ));
+    assert!(why.contains("missing"), "{why}");
+    drop(conn);
+
     let json = ok(&wellconsole(home, &["job", "export", n, "--json"]));
     let v: serde_json::Value = serde_json::from_str(&json).expect("job export --json is JSON");
     assert_eq!(v["job"]["number"], n, "{v}");

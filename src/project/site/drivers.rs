@@ -40,7 +40,7 @@ pub enum DriverKind {
     /// (`crate::ctstring`).
     CtString,
     /// The implicit driver of the CT job service's tags (`<unit>/job_number`, …): computed on the hub
-    /// (`crate::job`).
+    /// (the job room).
     Job,
 }
 

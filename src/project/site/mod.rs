@@ -25,6 +25,7 @@ mod records;
 mod security;
 mod sim;
 mod tags;
+mod wells;
 
 pub use ct::{CT_DRIVER, JOB_DRIVER};
 pub use drivers::{CALC_DRIVER, DriverConfig, DriverKind};
@@ -32,6 +33,7 @@ pub use historian::HistorySettings;
 pub use records::RecordsSettings;
 pub use security::SecuritySettings;
 pub use tags::DEFAULT_STALE_AFTER;
+pub use wells::WellInfo;
 // Calculated tags' type errors name types as site.toml writes them.
 pub(super) use tags::kind_name;
 
@@ -56,7 +58,7 @@ pub struct Site {
     /// CT units whose string the console engineers live (`[ct.<unit>]`).
     pub ct_units: Vec<crate::ctstring::config::CtUnitConfig>,
     /// The site's wells (`[[well]]`): what a job may name.
-    pub wells: Vec<crate::job::catalog::WellInfo>,
+    pub wells: Vec<wells::WellInfo>,
     pub historian: HistorySettings,
     pub records: RecordsSettings,
     pub security: SecuritySettings,
@@ -78,65 +80,7 @@ struct RawSite {
     #[serde(default)]
     ct: std::collections::BTreeMap<String, Spanned<ct::RawCtUnit>>,
     #[serde(default)]
-    well: Vec<Spanned<RawWell>>,
-}
-
-/// `[[well]]`: a well jobs may be run on.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWell {
-    id: String,
-    #[serde(default)]
-    field: String,
-    depth_ft: Option<f64>,
-}
-
-/// At most this many wells on one site.
-const MAX_WELLS: usize = 2_000;
-
-fn wells(
-    raw: Vec<Spanned<RawWell>>,
-    src: &SourceFile<'_>,
-    errs: &mut Vec<Diagnostic>,
-) -> Vec<crate::job::catalog::WellInfo> {
-    let mut out: Vec<crate::job::catalog::WellInfo> = Vec::new();
-    for (i, w) in raw.into_iter().enumerate() {
-        let span = w.span();
-        if i >= MAX_WELLS {
-            errs.push(src.at(span, format!("at most {MAX_WELLS} [[well]] entries")));
-            break;
-        }
-        let w = w.into_inner();
-        let id_ok = !w.id.is_empty()
-            && w.id.len() <= 64
-            && w.id
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ' | '/'));
-        if !id_ok {
-            errs.push(src.at(
-                span,
-                format!("[[well]] id '{}': 1-64 letters, digits, spaces, - _ . /", w.id),
-            ));
-            continue;
-        }
-        if w.depth_ft.is_some_and(|d| !(d.is_finite() && d > 0.0 && d <= 60_000.0)) {
-            errs.push(src.at(
-                span,
-                format!("[[well]] {}: depth_ft must be greater than 0 and at most 60,000", w.id),
-            ));
-            continue;
-        }
-        if out.iter().any(|o| o.id == w.id) {
-            errs.push(src.at(span, format!("[[well]] {} is listed twice", w.id)));
-            continue;
-        }
-        out.push(crate::job::catalog::WellInfo {
-            id: w.id,
-            field: w.field,
-            depth_ft: w.depth_ft,
-        });
-    }
-    out
+    well: Vec<Spanned<wells::RawWell>>,
 }
 
 #[derive(Deserialize)]
@@ -203,7 +147,7 @@ fn validate(
     // Every tag is known now: calculated tags may read any of them, other calculated tags included.
     let calculated = calc_tags::compile(pending, &mut defs, src, &mut errs);
     let ct_units = ct::check(raw.ct, &mut defs, &mut drivers, src, files, &mut errs);
-    let wells = wells(raw.well, src, &mut errs);
+    let wells = wells::check(raw.well, src, &mut errs);
     let historian = historian::settings(raw.historian.as_ref(), src, &mut errs);
     let records = records::settings(raw.records.as_ref(), raw.site.name.get_ref(), src, &mut errs);
     let security = security::settings(raw.security.as_ref(), src, &mut errs);

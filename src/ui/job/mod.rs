@@ -365,7 +365,9 @@ impl Desk<'_> {
             Lang::En => format!("ticket PDF of {number} to {}", path.display()),
             Lang::Es => format!("PDF de la boleta de {number} en {}", path.display()),
         };
-        let id = self.port.export_pdf(number, path, loc.lang, loc.units);
+        let id = self
+            .port
+            .export_pdf(self.console.actor.clone(), number, path, loc.lang, loc.units);
         self.track(id, what)
     }
 
