@@ -16,8 +16,9 @@ use std::time::Duration;
 use wellconsole::job::catalog::{Catalog, WellInfo};
 use wellconsole::job::detect::{DetectConfig, DetectSample, OpDetector};
 use wellconsole::job::model::{
-    BhaComponent, FluidKind, FluidStage, JobFields, JobStatus, JobType, Operation, SignRole, Signature, TicketState,
+    BhaComponent, FluidKind, FluidStage, JobFields, JobStatus, JobType, SignRole, Signature, TicketState,
 };
+use wellconsole::job::service::record;
 use wellconsole::job::store::JobStore;
 use wellconsole::job::ticket::{Sources, content_sha256, gather, render_pdf};
 use wellconsole::lang::Lang;
@@ -162,26 +163,7 @@ fn job_store(samples: &[DetectSample]) -> JobStore {
         store.transition("CT-2026-0142", to, &catalog, t0, 0, 0).unwrap();
     }
     for d in detect(samples) {
-        let op = Operation {
-            id: 0,
-            job_id: job.id,
-            op_type: d.op_type.clone(),
-            start: Timestamp::from_secs_f64(d.start),
-            end: Some(Timestamp::from_secs_f64(d.end)),
-            start_depth_ft: d.start_depth_ft,
-            end_depth_ft: d.end_depth_ft,
-            max_depth_ft: d.max_depth_ft,
-            max_weight_lbf: d.max_weight_lbf,
-            min_weight_lbf: d.min_weight_lbf,
-            max_circ_psi: d.max_circ_psi,
-            max_whp_psi: d.max_whp_psi,
-            avg_rate_bpm: d.avg_rate_bpm,
-            volume_bbl: d.volume_bbl,
-            footage_ft: d.footage_ft,
-            fluid: Some("Fresh water".into()),
-            detected: true,
-            observations: String::new(),
-        };
+        let op = record(job.id, &d, true, Some("Fresh water".into()));
         store.upsert_detected(&op).unwrap();
     }
     let end = Timestamp::from_secs_f64(samples[samples.len() - 1].t);

@@ -230,8 +230,8 @@ fn good_f64(table: &TagTable, id: TagId) -> Option<f64> {
     s.value.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite())
 }
 
-/// The operation record of what the detector found, for job `job_id`.
-fn record(job_id: i64, d: &DetectedOp, closed: bool, fluid: Option<String>) -> Operation {
+/// The operation record of what the detector found, for job `job_id`: closed (with its end) or running.
+pub fn record(job_id: i64, d: &DetectedOp, closed: bool, fluid: Option<String>) -> Operation {
     Operation {
         id: 0,
         job_id,

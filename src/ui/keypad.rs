@@ -153,31 +153,14 @@ pub fn setpoint_dialog_ui(
                 }
             },
         );
-        let mark = loc.decimal_mark().to_string();
-        for row in KEYS {
-            ui.horizontal(|ui| {
-                for k in row {
-                    let k = if k == "." { mark.as_str() } else { k };
-                    if big_button(ui, k, col).clicked() {
-                        press(entry, k);
-                    }
-                }
-            });
+        let (key, changed) = keys_ui(ui, &mut entry.text, loc, col, width);
+        if changed {
+            entry.error = None;
         }
-        ui.horizontal(|ui| {
-            if big_button(ui, lang.pick("Del", "Borrar"), col).clicked() {
-                entry.text.pop();
-                entry.error = None;
-            }
-            if big_button(ui, lang.pick("Clear", "Limpiar"), col).clicked() {
-                entry.text.clear();
-                entry.error = None;
-            }
-            if big_button(ui, lang.pick("Cancel", "Cancelar"), col).clicked() {
-                out = EntryOutcome::Cancelled;
-            }
-        });
-        if big_button(ui, lang.pick("Enter", "Aceptar"), width).clicked() {
+        if key == PadKey::Cancel {
+            out = EntryOutcome::Cancelled;
+        }
+        if key == PadKey::Enter {
             match loc.parse_write(def, &entry.text) {
                 Ok(v) => entry.confirm = Some(v),
                 Err(why) => entry.error = Some(format!("{} {}", lang.pick("Enter", "Ingrese"), with_mark(&why, loc))),
@@ -199,17 +182,60 @@ fn word_width(ui: &Ui, text: &str) -> f32 {
         .x
 }
 
-fn press(entry: &mut SetpointEntry, k: &str) {
-    entry.error = None;
+/// What a number pad's Cancel and Enter keys did this frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PadKey {
+    None,
+    Cancel,
+    Enter,
+}
+
+/// A number pad's keys under what is typed: digits, the sign, the locale's decimal mark, Del, Clear and
+/// Cancel (each `col` wide), then Enter (`width`). Edits `text`; says which of Cancel and Enter was pressed,
+/// and whether `text` changed. The setpoint dialog and the job forms' number fields share it.
+pub fn keys_ui(ui: &mut Ui, text: &mut String, loc: Locale, col: f32, width: f32) -> (PadKey, bool) {
+    let lang = loc.lang;
+    let before = text.clone();
+    let mut key = PadKey::None;
+    let mark = loc.decimal_mark().to_string();
+    for row in KEYS {
+        ui.horizontal(|ui| {
+            for k in row {
+                let k = if k == "." { mark.as_str() } else { k };
+                if big_button(ui, k, col).clicked() {
+                    press(text, k);
+                }
+            }
+        });
+    }
+    ui.horizontal(|ui| {
+        if big_button(ui, lang.pick("Del", "Borrar"), col).clicked() {
+            text.pop();
+        }
+        if big_button(ui, lang.pick("Clear", "Limpiar"), col).clicked() {
+            text.clear();
+        }
+        if big_button(ui, lang.pick("Cancel", "Cancelar"), col).clicked() {
+            key = PadKey::Cancel;
+        }
+    });
+    if big_button(ui, lang.pick("Enter", "Aceptar"), width).clicked() {
+        key = PadKey::Enter;
+    }
+    let changed = *text != before;
+    (key, changed)
+}
+
+fn press(text: &mut String, k: &str) {
     match k {
         // The sign goes in front, and toggles.
-        "-" => match entry.text.strip_prefix('-') {
-            Some(rest) => entry.text = rest.to_owned(),
-            None => entry.text.insert(0, '-'),
+        "-" => match text.strip_prefix('-') {
+            Some(rest) => *text = rest.to_owned(),
+            None => text.insert(0, '-'),
         },
         // One decimal mark, whichever was typed: parse_write reads "52,5" in Spanish and "52.5" always.
-        "." | "," if entry.text.contains(['.', ',']) => {}
-        _ if entry.text.len() < 16 => entry.text.push_str(k),
+        "." | "," if text.contains(['.', ',']) => {}
+        _ if text.len() < 16 => text.push_str(k),
         _ => {}
     }
 }
@@ -245,10 +271,10 @@ mod tests {
     fn keys_build_a_number_with_one_point_and_a_leading_sign() {
         let mut e = SetpointEntry::new(TagId(0), "x".into());
         for k in ["5", ".", "2", ".", "5", "-"] {
-            press(&mut e, k);
+            press(&mut e.text, k);
         }
         assert_eq!(e.text, "-5.25");
-        press(&mut e, "-");
+        press(&mut e.text, "-");
         assert_eq!(e.text, "5.25");
     }
 
@@ -256,7 +282,7 @@ mod tests {
     fn a_spanish_keypad_types_one_decimal_comma() {
         let mut e = SetpointEntry::new(TagId(0), "x".into());
         for k in ["5", "2", ",", "5", ",", "."] {
-            press(&mut e, k);
+            press(&mut e.text, k);
         }
         assert_eq!(e.text, "52,5");
     }

@@ -223,13 +223,9 @@ enum Pad {
     Enter,
 }
 
-/// The keys, row by row: digits, sign and decimal mark (shown as the locale's: "," in Spanish).
-const KEYS: [[&str; 3]; 4] = [["7", "8", "9"], ["4", "5", "6"], ["1", "2", "3"], ["-", "0", "."]];
-
 /// The number pad over the page: what is typed, the keys, Delete, Clear, Cancel and Enter, every key a
 /// gloved finger's size. What is typed is checked when the form is sent, where the field is named.
 fn pad_ui(ctx: &egui::Context, typed: &mut String, title: &str, unit: &str, loc: Locale) -> Pad {
-    let lang = loc.lang;
     let mut out = Pad::Open;
     let key = theme::TOUCH_TARGET * 1.4;
     egui::Modal::new(egui::Id::unique(("job_number_pad_modal", title))).show(ctx, |ui| {
@@ -250,54 +246,13 @@ fn pad_ui(ctx: &egui::Context, typed: &mut String, title: &str, unit: &str, loc:
                         .size(theme::TEXT_HEADING * 1.4),
                 );
             });
-        let mark = loc.decimal_mark().to_string();
-        for row in KEYS {
-            ui.horizontal(|ui| {
-                for k in row {
-                    let k = if k == "." { mark.as_str() } else { k };
-                    if pad_key(ui, k, key).clicked() {
-                        press(typed, k);
-                    }
-                }
-            });
-        }
-        ui.horizontal(|ui| {
-            if pad_key(ui, lang.pick("Del", "Borrar"), key).clicked() {
-                typed.pop();
-            }
-            if pad_key(ui, lang.pick("Clear", "Limpiar"), key).clicked() {
-                typed.clear();
-            }
-            if pad_key(ui, lang.pick("Cancel", "Cancelar"), key).clicked() {
-                out = Pad::Cancel;
-            }
-        });
-        if pad_key(ui, lang.pick("Enter", "Aceptar"), width).clicked() {
-            out = Pad::Enter;
+        match crate::ui::keypad::keys_ui(ui, typed, loc, key, width).0 {
+            crate::ui::keypad::PadKey::Cancel => out = Pad::Cancel,
+            crate::ui::keypad::PadKey::Enter => out = Pad::Enter,
+            crate::ui::keypad::PadKey::None => {}
         }
     });
     out
-}
-
-fn pad_key(ui: &mut Ui, text: &str, width: f32) -> egui::Response {
-    ui.add(
-        egui::Button::new(RichText::new(text).size(theme::TEXT_HEADING))
-            .min_size(egui::vec2(width, theme::TOUCH_TARGET))
-            .wrap_mode(egui::TextWrapMode::Extend),
-    )
-}
-
-/// One key on the pad: the sign goes in front and toggles; one decimal mark, whichever was typed.
-fn press(typed: &mut String, k: &str) {
-    match k {
-        "-" => match typed.strip_prefix('-') {
-            Some(rest) => *typed = rest.to_owned(),
-            None => typed.insert(0, '-'),
-        },
-        "." | "," if typed.contains(['.', ',']) => {}
-        _ if typed.len() < 16 => typed.push_str(k),
-        _ => {}
-    }
 }
 
 /// A job's fields as typed: numbers and times as text (in the console's units and local time).
@@ -566,12 +521,7 @@ mod tests {
     }
 
     #[test]
-    fn the_pad_types_one_decimal_mark_and_a_leading_sign() {
-        let mut s = String::new();
-        for k in ["5", ",", "2", ".", "5", "-"] {
-            press(&mut s, k);
-        }
-        assert_eq!(s, "-5,25");
+    fn durations_read_as_hours_minutes_seconds() {
         assert_eq!(duration_text(3_909.4), "1:05:09");
     }
 }
