@@ -114,21 +114,30 @@ pub struct Confirm {
 
 /// The job's number, type and states, and where and when it ran.
 pub fn header_ui(ui: &mut Ui, d: &JobDetail, loc: Locale) {
+    ui.horizontal_wrapped(|ui| title_ui(ui, d, loc));
+    facts_ui(ui, d, loc);
+}
+
+/// The job's number, type, status and ticket state, in the row it is given.
+pub fn title_ui(ui: &mut Ui, d: &JobDetail, loc: Locale) {
     let (job, lang) = (&d.job, loc.lang);
-    ui.horizontal_wrapped(|ui| {
-        ui.label(
-            RichText::new(&job.number)
-                .monospace()
-                .strong()
-                .size(theme::TEXT_HEADING),
-        );
-        if let Some(t) = job.fields.job_type {
-            ui.label(RichText::new(format!("{} {}", t.code(), t.label(lang))).size(theme::TEXT_HEADING));
-        }
-        readout::chip_ui(ui, job.status.label(lang), theme::STATE_OK);
-        let ticket = format!("{} {}", lang.pick("Ticket", "Boleta"), job.ticket.label(lang));
-        readout::chip_ui(ui, &ticket, theme::STATE_OK);
-    });
+    ui.label(
+        RichText::new(&job.number)
+            .monospace()
+            .strong()
+            .size(theme::TEXT_HEADING),
+    );
+    if let Some(t) = job.fields.job_type {
+        ui.label(RichText::new(format!("{} {}", t.code(), t.label(lang))).size(theme::TEXT_HEADING));
+    }
+    readout::chip_ui(ui, job.status.label(lang), theme::STATE_OK);
+    let ticket = format!("{} {}", lang.pick("Ticket", "Boleta"), job.ticket.label(lang));
+    readout::chip_ui(ui, &ticket, theme::STATE_OK);
+}
+
+/// The job's well, unit, reel, client and times, a row of their own.
+pub fn facts_ui(ui: &mut Ui, d: &JobDetail, loc: Locale) {
+    let (job, lang) = (&d.job, loc.lang);
     ui.horizontal_wrapped(|ui| {
         let f = &job.fields;
         for (what, v) in [

@@ -178,11 +178,27 @@ impl JobPage {
     /// One job: the way back, its header and workflow, the tabs, the tab shown.
     fn job_ui(&mut self, ui: &mut Ui, view: &JobsView, number: &str, desk: &mut Desk<'_>) {
         let lang = desk.lang();
-        if ui.button(lang.pick("< All jobs", "< Todos los trabajos")).clicked() {
+        let d = view.details.iter().find(|d| d.job.number == number).cloned();
+        // On a cab panel (touch, 1280 × 800) the way back shares the job's title row and the workflow its
+        // tabs' row, so the tab's content keeps the height it needs under the banner and the touch keys.
+        let compact = desk.touch() && d.is_some();
+        let back = if compact {
+            ui.horizontal_wrapped(|ui| {
+                let back = ui.button(lang.pick("< All jobs", "< Todos los trabajos")).clicked();
+                if let Some(d) = &d {
+                    detail::title_ui(ui, d, desk.loc());
+                }
+                back
+            })
+            .inner
+        } else {
+            ui.button(lang.pick("< All jobs", "< Todos los trabajos")).clicked()
+        };
+        if back {
             self.select(None, desk);
             return;
         }
-        let Some(d) = view.details.iter().find(|d| d.job.number == number).cloned() else {
+        let Some(d) = d else {
             if view.jobs.iter().any(|j| j.number == number) {
                 ui.horizontal(|ui| {
                     ui.spinner();
@@ -200,13 +216,21 @@ impl JobPage {
             }
             return;
         };
-        detail::header_ui(ui, &d, desk.loc());
-        detail::workflow_ui(ui, &d.job, desk, &mut self.confirm);
+        if compact {
+            detail::facts_ui(ui, &d, desk.loc());
+        } else {
+            detail::header_ui(ui, &d, desk.loc());
+            detail::workflow_ui(ui, &d.job, desk, &mut self.confirm);
+        }
         ui.horizontal_wrapped(|ui| {
             for t in Tab::ALL {
                 if ui.selectable_label(self.tab == t, t.label(lang)).clicked() {
                     self.tab = t;
                 }
+            }
+            if compact {
+                ui.separator();
+                detail::workflow_ui(ui, &d.job, desk, &mut self.confirm);
             }
         });
         ui.separator();
