@@ -41,6 +41,7 @@ fn readings() -> Vec<DetectSample> {
         seed: 42,
         esp_wells: 0,
         ct: CtConfig::demo(survey),
+        test_rotation_s: 0.0,
     });
     let index = |name: &str| {
         plant

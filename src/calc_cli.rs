@@ -1,19 +1,24 @@
-//! `wellconsole calc fatigue|forces|broomstick|hydraulics|limits`: the calc room's functions on JSON, for an
-//! engineer who scripts a job design or checks a number without the console.
+//! `wellconsole calc fatigue|forces|broomstick|hydraulics|limits|ipr|decline|esp`: the calc room's functions on
+//! JSON, for an engineer who scripts a job design, fits a well's inflow or decline, or checks a number without
+//! the console.
 //!
 //! Owns the JSON shapes no calc type already is (the two fatigue modes, one soft-string run, the limits'
-//! envelope request, and their results), the dispatch from a `CalcKind` to the same functions the console
-//! runs, and the tables printed with `--table`. Invariants: input is bounded (`MAX_INPUT_BYTES`) and read
-//! whole before anything is computed; every input type refuses unknown fields; an invalid input is reported
-//! once, naming its field (serde's message with line and column, or `<field>: ...` from a `CalcError`), and
-//! exits 1, while an input that cannot be read or a result that cannot be written exits 2. Computes no
-//! engineering number itself: every one comes from `calc` or `ctstring`. Must not import `ui`.
+//! envelope request, an IPR fit with the rates asked for, a decline fit with its forecast, and their
+//! results), the dispatch from a `CalcKind` to the same functions the console runs, and the tables printed
+//! with `--table`. Invariants: input is bounded (`MAX_INPUT_BYTES`) and read whole before anything is
+//! computed; every input type refuses unknown fields; an invalid input is reported once, naming its field
+//! (serde's message with line and column, or `<field>: ...` from a `CalcError`), and exits 1, while an input
+//! that cannot be read or a result that cannot be written exits 2. Computes no engineering number itself:
+//! every one comes from `calc` or `ctstring`. Must not import `ui`.
 
 use crate::calc::CalcError;
 use crate::calc::broomstick::{self, Broomstick, BroomstickInput, ReachLimit};
+use crate::calc::decline::{self, DeclineFit, DeclineKind, FitOptions, Forecast};
 use crate::calc::error::check;
+use crate::calc::esp::{self, EspInput, EspPerformance, PumpZone};
 use crate::calc::fatigue::{self, Grade, PressureFactor, WeldType};
 use crate::calc::hydraulics::{self, Circuit, CircuitResult, FlowRegime};
+use crate::calc::ipr::{self, FitMethod, IprModel, TestPoint};
 use crate::calc::limits::{self, PipeLimits, PipeLoad, Wall};
 use crate::calc::reel::ReelGeometry;
 use crate::calc::softstring::{self, DragResult, Motion, StringInHole};
@@ -57,6 +62,19 @@ fn default_step_ft() -> f64 {
 fn default_profile_every_ft() -> f64 {
     100.0
 }
+
+/// Enough to see the curve's shape in a plot or a table.
+fn default_curve_points() -> usize {
+    20
+}
+
+/// A hyperbolic fit's b at most 1 unless a terminal decline is given (ENGINEERING.md §5: b > 1, infinite EUR).
+fn default_b_max() -> f64 {
+    1.0
+}
+
+/// The most rates one decline fit takes: over 270 years of daily rates; more is not one well's history.
+const MAX_DECLINE_POINTS: usize = 100_000;
 
 /// Why `wellconsole calc` did not answer.
 #[derive(Debug)]
@@ -211,6 +229,18 @@ pub fn calc(kind: CalcKind, input: &str, json: &[u8], table: bool) -> Result<Str
                 FatigueInput::StringRun(string_run) => FatigueOutput::StringRun(string_fatigue(string_run)?),
             };
             present(&result, table, fatigue_table)
+        }
+        CalcKind::Ipr => {
+            let request: IprInput = parse(input, json)?;
+            present(&inflow(&request)?, table, ipr_table)
+        }
+        CalcKind::Decline => {
+            let request: DeclineInput = parse(input, json)?;
+            present(&decline_forecast(&request)?, table, decline_table)
+        }
+        CalcKind::Esp => {
+            let request: EspInput = parse(input, json)?;
+            present(&esp::performance(&request)?, table, esp_table)
         }
     }
 }
@@ -679,6 +709,156 @@ fn string_fatigue(input: &StringRunInput) -> Result<StringFatigue, CalcError> {
     })
 }
 
+// ---- ipr ----
+
+/// A well's tests and the model to fit them with, and the flowing pressures to read rates at.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IprInput {
+    pub model: IprModel,
+    /// Average reservoir pressure p̄, psi.
+    pub p_res_psi: f64,
+    /// Bubble point, psi: needed by the composite model only.
+    #[serde(default)]
+    pub p_b_psi: Option<f64>,
+    /// Stabilised tests: one → the one-point method; several → least squares.
+    pub tests: Vec<TestPoint>,
+    /// Flowing bottomhole pressures to answer the rate at, psi.
+    #[serde(default)]
+    pub at_p_wf_psi: Vec<f64>,
+    /// Intervals of the curve from p̄ down to 0 (1 to 1,000).
+    #[serde(default = "default_curve_points")]
+    pub curve_points: usize,
+}
+
+/// The fitted inflow: its parameters, the rate at each pressure asked for, and the curve for a plot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IprOutput {
+    pub model: IprModel,
+    pub method: FitMethod,
+    /// Tests used.
+    pub points: usize,
+    pub j_stb_d_psi: f64,
+    pub aof_stb_d: f64,
+    /// J·p_b/1.8: the Vogel q_max of the part below the bubble point.
+    pub vogel_qmax_stb_d: f64,
+    pub p_res_psi: f64,
+    /// The bubble point the model used (0 for linear, p̄ for Vogel).
+    pub p_b_psi: f64,
+    /// RMS of test rate − fitted rate (0 for one test).
+    pub rms_residual_stb_d: f64,
+    pub at: Vec<IprAt>,
+    /// (q STB/d, p_wf psi) from p_wf = p̄ down to 0.
+    pub curve: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IprAt {
+    pub p_wf_psi: f64,
+    pub q_stb_d: f64,
+}
+
+fn inflow(input: &IprInput) -> Result<IprOutput, CalcCliError> {
+    check(
+        "curve_points",
+        input.curve_points as f64,
+        |n| (1.0..=1_000.0).contains(&n),
+        "must be 1 to 1,000",
+    )?;
+    let fitted = ipr::fit(input.model, input.p_res_psi, input.p_b_psi, &input.tests)?;
+    let well = &fitted.ipr;
+    let at = input
+        .at_p_wf_psi
+        .iter()
+        .enumerate()
+        .map(|(i, &p_wf_psi)| {
+            well.rate(p_wf_psi)
+                .map(|q_stb_d| IprAt { p_wf_psi, q_stb_d })
+                .map_err(|error| CalcCliError::Calc {
+                    at: Some(format!("at_p_wf_psi[{i}]")),
+                    error,
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(IprOutput {
+        model: fitted.model,
+        method: fitted.method,
+        points: fitted.points,
+        j_stb_d_psi: well.j_stb_d_psi,
+        aof_stb_d: well.aof_stb_d(),
+        vogel_qmax_stb_d: well.vogel_qmax_stb_d(),
+        p_res_psi: well.p_res_psi,
+        p_b_psi: well.p_b_psi,
+        rms_residual_stb_d: fitted.rms_residual_stb_d,
+        at,
+        curve: well.curve(input.curve_points),
+    })
+}
+
+// ---- decline ----
+
+/// A well's rates in time (any one volume unit per day) and the fit and forecast wanted.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineInput {
+    /// Days, non-decreasing (up to `MAX_DECLINE_POINTS`).
+    pub t_days: Vec<f64>,
+    /// The rate at each time, volume unit per day; 0 or less is left out of the fit.
+    pub q_rate: Vec<f64>,
+    /// `true` leaves that point out (an outlier); empty: none left out, else one per point.
+    #[serde(default)]
+    pub excluded: Vec<bool>,
+    pub kind: DeclineKind,
+    /// Upper bound for b in a hyperbolic fit; above 1 needs `d_min_per_year`.
+    #[serde(default = "default_b_max")]
+    pub b_max: f64,
+    /// Terminal decline, nominal per year (e.g. 0.06).
+    #[serde(default)]
+    pub d_min_per_year: Option<f64>,
+    /// The economic limit, in the rates' unit.
+    pub q_el: f64,
+    /// The day "now" is; default: the last time given.
+    #[serde(default)]
+    pub t_now_days: Option<f64>,
+    /// Measured cumulative to now, when known (else the fit's): remaining = EUR − it.
+    #[serde(default)]
+    pub produced_to_now: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeclineOutput {
+    pub fit: DeclineFit,
+    pub forecast: Forecast,
+}
+
+fn decline_forecast(input: &DeclineInput) -> Result<DeclineOutput, CalcError> {
+    check(
+        "t_days",
+        input.t_days.len() as f64,
+        |n| n <= MAX_DECLINE_POINTS as f64,
+        "at most 100,000 points (ten years of daily rates is 3,653)",
+    )?;
+    let none_excluded;
+    let excluded = if input.excluded.is_empty() {
+        none_excluded = vec![false; input.t_days.len()];
+        &none_excluded
+    } else {
+        &input.excluded
+    };
+    let opts = FitOptions {
+        kind: input.kind,
+        b_max: input.b_max,
+        d_min_per_year: input.d_min_per_year,
+    };
+    let fit = decline::fit(&input.t_days, &input.q_rate, excluded, &opts)?;
+    let t_now_days = input
+        .t_now_days
+        .or_else(|| input.t_days.last().copied())
+        .unwrap_or(fit.t0_days);
+    let forecast = decline::forecast(&fit, t_now_days, input.q_el, input.produced_to_now)?;
+    Ok(DeclineOutput { fit, forecast })
+}
+
 // ---- tables ----
 
 /// Columns for people: a header, a rule, then the rows. Columns of numbers (after the first, which holds
@@ -1050,6 +1230,142 @@ fn string_table(s: &StringFatigue) -> String {
     parts.join("\n")
 }
 
+fn ipr_model_words(m: IprModel) -> &'static str {
+    match m {
+        IprModel::Linear => "linear (constant PI)",
+        IprModel::Vogel => "Vogel",
+        IprModel::Composite => "composite (PI above p_b, Vogel below)",
+    }
+}
+
+fn ipr_table(o: &IprOutput) -> String {
+    let method = match o.method {
+        FitMethod::OnePoint => "one point",
+        FitMethod::LeastSquares => "least squares",
+    };
+    let summary = quantities(
+        "Inflow (IPR)",
+        &[
+            ("Model", ipr_model_words(o.model).to_owned()),
+            ("Fit", method.to_owned()),
+            ("Tests used", o.points.to_string()),
+            ("Reservoir pressure p̄, psi", fixed(o.p_res_psi, 0)),
+            ("Bubble point p_b, psi", fixed(o.p_b_psi, 0)),
+            ("Productivity index J, STB/d/psi", sig(o.j_stb_d_psi)),
+            ("AOF, STB/d", fixed(o.aof_stb_d, 1)),
+            ("Vogel q_max below p_b, STB/d", fixed(o.vogel_qmax_stb_d, 1)),
+            ("RMS residual of the tests, STB/d", sig(o.rms_residual_stb_d)),
+        ],
+    );
+    let mut parts = vec![summary];
+    if !o.at.is_empty() {
+        let mut at = Table::new(&["p_wf psi", "q STB/d"]);
+        for a in &o.at {
+            at.row(vec![fixed(a.p_wf_psi, 0), fixed(a.q_stb_d, 1)]);
+        }
+        parts.push(format!("Rates asked for\n{}", at.render()));
+    }
+    let mut curve = Table::new(&["q STB/d", "p_wf psi"]);
+    for &[q, p_wf] in &o.curve {
+        curve.row(vec![fixed(q, 1), fixed(p_wf, 0)]);
+    }
+    parts.push(format!("Curve\n{}", curve.render()));
+    parts.join("\n")
+}
+
+/// About this many rows of a forecast curve in a table (the JSON has every point).
+const FORECAST_ROWS: f64 = 20.0;
+
+fn decline_table(o: &DeclineOutput) -> String {
+    let (arps, f) = (&o.fit.arps, &o.forecast);
+    let kind = match arps.kind() {
+        DeclineKind::Exponential => "exponential",
+        DeclineKind::Harmonic => "harmonic",
+        DeclineKind::Hyperbolic => "hyperbolic",
+    };
+    let fit = quantities(
+        "Arps fit (rates in the input's unit per day)",
+        &[
+            ("Decline", kind.to_owned()),
+            ("b", sig(arps.b)),
+            ("Initial rate q_i", sig(arps.qi)),
+            ("Initial decline D_i, nominal 1/day", sig(arps.di_per_day)),
+            (
+                "Terminal decline, nominal 1/day",
+                arps.d_min_per_day.map_or_else(|| "-".to_owned(), sig),
+            ),
+            ("Fit starts (t = 0), day", sig(o.fit.t0_days)),
+            ("Points used", o.fit.used.to_string()),
+            ("Points left out", o.fit.excluded.to_string()),
+            ("R² of ln q", fixed(o.fit.r2_log, 4)),
+            ("RMS residual, rate", sig(o.fit.rms_residual)),
+        ],
+    );
+    let forecast = quantities(
+        "Forecast",
+        &[
+            ("Rate now", sig(f.q_now)),
+            ("Days to the economic limit", fixed(f.days_to_limit, 0)),
+            ("Cumulative by the fit to now, rate·day", sig(f.np_fit_to_now)),
+            ("EUR, rate·day", sig(f.eur)),
+            ("Remaining, rate·day", sig(f.remaining)),
+            ("Nominal decline at t0, %/year", fixed(100.0 * f.d_nom_per_year, 2)),
+            (
+                "Secant-effective decline at t0, %/year",
+                fixed(100.0 * f.d_sec_per_year, 2),
+            ),
+        ],
+    );
+    let days: Vec<f64> = f.curve.iter().map(|p| p[0]).collect();
+    let span = match (days.first(), days.last()) {
+        (Some(first), Some(last)) => last - first,
+        _ => 0.0,
+    };
+    let rows = if span > 0.0 {
+        rows_every(&days, span / FORECAST_ROWS)
+    } else {
+        (0..days.len()).collect()
+    };
+    let mut curve = Table::new(&["Day", "Rate"]);
+    for i in rows {
+        if let Some(&[t, q]) = f.curve.get(i) {
+            curve.row(vec![fixed(t, 0), sig(q)]);
+        }
+    }
+    [
+        fit,
+        forecast,
+        format!("Forecast to the economic limit\n{}", curve.render()),
+    ]
+    .join("\n")
+}
+
+fn esp_table(p: &EspPerformance) -> String {
+    let zone = p.zone.map_or("-", |z| match z {
+        PumpZone::Downthrust => "down-thrust (below the range)",
+        PumpZone::Recommended => "in the recommended range",
+        PumpZone::Upthrust => "up-thrust (above the range)",
+    });
+    let range = p.range_bpd.map_or_else(
+        || "-".to_owned(),
+        |(lo, hi)| format!("{} to {}", fixed(lo, 0), fixed(hi, 0)),
+    );
+    quantities(
+        "ESP at the live point",
+        &[
+            ("Total dynamic head, ft", fixed(p.tdh_ft, 1)),
+            ("Hydraulic power, hp", fixed(p.hhp, 2)),
+            ("Brake power (motor output), hp", opt(p.bhp, 2)),
+            ("Pump efficiency, %", opt(p.efficiency.map(|e| 100.0 * e), 1)),
+            ("Motor load, %", opt(p.motor_load.map(|l| 100.0 * l), 1)),
+            ("Catalogue head at this point, ft", opt(p.catalog_head_ft, 1)),
+            ("Measured / catalogue head", opt(p.head_ratio, 3)),
+            ("Operating zone", zone.to_owned()),
+            ("Recommended range at this frequency, bpd", range),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1293,5 +1609,68 @@ Depth ft  PU lbf  Regime
         assert!(e.to_string().contains("16 MiB"), "{e}");
         let exact = std::io::repeat(b' ').take(1_000);
         assert_eq!(read_bounded(exact, "x").unwrap().len(), 1_000);
+    }
+
+    /// ENGINEERING.md §5: 65 B/D at 1,500 psi, p̄ 2,000 psi → q_max 162.5 B/D, q(500 psi) 146.25.
+    const VOGEL: &str = r#"{"model": "vogel", "p_res_psi": 2000, "tests": [{"q_stb_d": 65, "p_wf_psi": 1500}],
+        "at_p_wf_psi": [500, 0]}"#;
+
+    #[test]
+    fn ipr_fits_the_vogel_example_and_names_a_pressure_asked_for_by_its_place() {
+        let v = run_json(CalcKind::Ipr, VOGEL);
+        assert!(rel(v["aof_stb_d"].as_f64().unwrap(), 162.5) < 1e-9, "{v}");
+        assert!(rel(v["at"][0]["q_stb_d"].as_f64().unwrap(), 146.25) < 1e-9, "{v}");
+        assert!(rel(v["at"][1]["q_stb_d"].as_f64().unwrap(), 162.5) < 1e-9, "{v}");
+        assert_eq!(v["method"], "one_point");
+        assert_eq!(v["model"], "vogel");
+        assert_eq!(v["curve"].as_array().map(Vec::len), Some(21), "{v}");
+        let json = VOGEL.replace("[500, 0]", "[500, 2500]");
+        let e = calc(CalcKind::Ipr, "test", json.as_bytes(), false).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().starts_with("at_p_wf_psi[1]: p_wf_psi: "), "{e}");
+        let json = VOGEL.replace("\"at_p_wf_psi\"", "\"curve_points\": 0, \"at_p_wf_psi\"");
+        let e = calc(CalcKind::Ipr, "test", json.as_bytes(), false).unwrap_err();
+        assert!(e.to_string().starts_with("curve_points: "), "{e}");
+        let table = calc(CalcKind::Ipr, "test", VOGEL.as_bytes(), true).unwrap();
+        assert!(
+            table.contains("AOF, STB/d") && table.contains("162.5") && table.contains("p_wf psi"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn a_decline_is_bounded_in_points_and_names_the_rates_when_too_few() {
+        let zeros = vec!["0"; MAX_DECLINE_POINTS + 1].join(",");
+        let json = format!(r#"{{"t_days": [{zeros}], "q_rate": [{zeros}], "kind": "exponential", "q_el": 1}}"#);
+        let e = calc(CalcKind::Decline, "test", json.as_bytes(), false).unwrap_err();
+        assert!(e.to_string().starts_with("t_days: "), "{e}");
+        let two = r#"{"t_days": [0, 1], "q_rate": [100, 90], "kind": "exponential", "q_el": 1}"#;
+        let e = calc(CalcKind::Decline, "test", two.as_bytes(), false).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().starts_with("q_rate: "), "{e}");
+        let misspelt = two.replace("q_rate", "q_stb_d");
+        let e = calc(CalcKind::Decline, "test", misspelt.as_bytes(), false).unwrap_err();
+        assert!(e.to_string().contains("unknown field `q_stb_d`"), "{e}");
+    }
+
+    /// ENGINEERING.md §5: 200 gpm (6,857.14 bpd) against 100 ft of water → 5.05 hhp.
+    const ESP: &str = r#"{"q_bpd": 6857.14, "p_intake_psi": 1000, "p_discharge_psi": 1043.2900432900433,
+        "sg": 1, "frequency_hz": 60}"#;
+
+    #[test]
+    fn esp_gives_the_hydraulic_power_example_and_refuses_a_discharge_below_the_intake() {
+        let v = run_json(CalcKind::Esp, ESP);
+        assert!(rel(v["tdh_ft"].as_f64().unwrap(), 100.0) < 1e-6, "{v}");
+        assert!(rel(v["hhp"].as_f64().unwrap(), 5.05) < 5e-3, "{v}");
+        assert!(v["bhp"].is_null() && v["zone"].is_null(), "no motor or pump given: {v}");
+        let table = calc(CalcKind::Esp, "test", ESP.as_bytes(), true).unwrap();
+        assert!(
+            table.contains("Hydraulic power, hp") && table.contains("5.05"),
+            "{table}"
+        );
+        let json = ESP.replace("1043.2900432900433", "990");
+        let e = calc(CalcKind::Esp, "test", json.as_bytes(), false).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().starts_with("p_discharge_psi: "), "{e}");
     }
 }

@@ -427,6 +427,13 @@ pub enum CalcKind {
     Hydraulics,
     /// Stresses and ratings of a pipe under a combined load (von Mises, burst, collapse), and its envelope.
     Limits,
+    /// A well's inflow (linear PI, Vogel or composite IPR) fitted to its tests: PI, AOF, rates, the curve.
+    Ipr,
+    /// Arps decline (exponential, harmonic, hyperbolic) fitted to daily rates: forecast, EUR, remaining.
+    Decline,
+    /// ESP performance at a live point: TDH, hydraulic and brake horsepower, efficiency, motor load, and
+    /// the catalogue pump curve at the live frequency.
+    Esp,
 }
 
 #[derive(Debug, Args)]
@@ -885,6 +892,16 @@ mod tests {
             panic!("calc")
         };
         assert!(calc.input.is_none() && !calc.table);
+        for (words, kind) in [
+            ("calc ipr", CalcKind::Ipr),
+            ("calc decline rates.json", CalcKind::Decline),
+            ("calc esp --table", CalcKind::Esp),
+        ] {
+            let Ok(Command::Calc(calc)) = parse(words) else {
+                panic!("{words}")
+            };
+            assert_eq!(calc.kind, kind, "{words}");
+        }
         assert_eq!(parse("calc stress").unwrap_err().kind(), ErrorKind::InvalidValue);
     }
 

@@ -7,7 +7,8 @@
 //! - `tag` (the data model: values, quality, time, tag definitions with how each is historized, the table);
 //! - `units` (display units and conversions), `locale` (a console's language and units: values shown and
 //!   typed), `auth` (roles, users, audit trail), `expr` (the expression language: comparisons, conditions
-//!   and calculated tags' expressions);
+//!   and calculated tags' expressions), `report` (printed documents' paper: A4 pages, fonts, tables, charts
+//!   and the PDF, shared by the job ticket and the production test certificate);
 //! - `sim` (the demo plant models), `driver` (protocols and the simulator driver), `serve` (the demo plant
 //!   served to other programs);
 //! - `hub` (the scan loop and the traits services plug in by), `historian` (SQLite history), `alarm`
@@ -36,8 +37,10 @@ pub mod job;
 pub mod job_cli;
 pub mod lang;
 pub mod locale;
+pub mod production;
 pub mod project;
 pub mod records;
+pub mod report;
 pub mod runtime;
 pub mod screen;
 pub mod serve;

@@ -644,7 +644,7 @@ fn start_driver(
             let driver = OpcUaDriver::new(cfg);
             spawn(&name, move || driver.run(link))
         }
-        DriverKind::Calc | DriverKind::CtString | DriverKind::Job => return Ok(None),
+        DriverKind::Calc | DriverKind::CtString | DriverKind::Job | DriverKind::Production => return Ok(None),
     };
     thread.map(Some)
 }

@@ -107,6 +107,10 @@ static PAIRS: &[Pair] = &[
     pair("scf/min", "m³/min", SCF, false),
     pair("Mscf/d", "m³/d", SCF * 1000.0, false),
     pair("MMscf/d", "10³ m³/d", SCF * 1000.0, true),
+    // Production: stock-tank oil is counted in barrels too; GOR and the productivity index.
+    pair("STB/d", "m³/d", BBL, false),
+    pair("scf/STB", "m³/m³", SCF / BBL, false),
+    pair("STB/d/psi", "m³/d/kPa", BBL / PSI, true),
     pair("ppg", "kg/m³", 0.453_592_37 / GAL, true),
     pair("lb", "kg", 0.453_592_37, true),
     pair("ft·lbf", "N·m", LBF * FT, true),
@@ -220,6 +224,10 @@ mod tests {
         close(si.shown("°F").delta(18.0), 10.0, 1e-9);
         close(si.shown("ppg").value(10.0), 1198.264, 1e-3);
         close(si.shown("Mscf/d").value(1.0), 28.3168, 1e-4);
+        // 1,000 scf/STB is 178.1 m³/m³; 1 STB/d/psi is 0.02306 m³/d/kPa.
+        close(si.shown("scf/STB").value(1000.0), 178.108, 1e-3);
+        close(si.shown("STB/d").value(1000.0), 158.987, 1e-3);
+        close(si.shown("STB/d/psi").value(1.0), 0.023_059, 1e-6);
         assert_eq!(si.shown("psi").unit, "kPa");
         assert_eq!(si.shown("Hz").unit, "Hz");
         assert!(si.shown("Hz").is_identity());

@@ -46,6 +46,10 @@ pub enum Action {
     RunJob,
     /// Issuing a job's ticket for signatures and signing it (the signature's capacity is checked apart).
     SignTicket,
+    /// Signing a well test as its tester (the one who witnessed it on the separator).
+    SignWellTest,
+    /// Approving or rejecting a well test: only approved tests make a well's inflow curve.
+    ApproveWellTest,
     ManageUsers,
 }
 
@@ -65,6 +69,8 @@ impl Action {
             Action::ApproveJob => "approve CT jobs",
             Action::RunJob => "run CT jobs (start, complete, operations, fluids, BHA, NPT)",
             Action::SignTicket => "sign job tickets",
+            Action::SignWellTest => "sign well tests as the tester",
+            Action::ApproveWellTest => "approve or reject well tests",
             Action::ManageUsers => "manage users",
         }
     }
@@ -91,6 +97,8 @@ impl Action {
                 "ejecutar trabajos de TF (iniciar, completar, operaciones, fluidos, BHA, TNP)",
             ),
             Action::SignTicket => lang.pick("sign job tickets", "firmar boletas de trabajo"),
+            Action::SignWellTest => lang.pick("sign well tests as the tester", "firmar pruebas de pozo como probador"),
+            Action::ApproveWellTest => lang.pick("approve or reject well tests", "aprobar o rechazar pruebas de pozo"),
             Action::ManageUsers => lang.pick("manage users", "administrar usuarios"),
         }
     }
@@ -113,8 +121,8 @@ impl Role {
         use Action::*;
         use Role::*;
         match action {
-            Acknowledge | Shelve | WriteSetpoint | CommandEquipment | RunJob => self != Viewer,
-            TripReset | Bypass | OutOfService | EditStringRecord | PlanJob | ApproveJob => {
+            Acknowledge | Shelve | WriteSetpoint | CommandEquipment | RunJob | SignWellTest => self != Viewer,
+            TripReset | Bypass | OutOfService | EditStringRecord | PlanJob | ApproveJob | ApproveWellTest => {
                 matches!(self, Admin | Supervisor | Engineer)
             }
             // A client's representative signs with an account of their own, usually a viewer's: which

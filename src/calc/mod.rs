@@ -5,11 +5,14 @@
 //! them on JSON. Every function validates its inputs and answers `CalcError` naming the field, never NaN.
 
 pub mod broomstick;
+pub mod decline;
 pub mod error;
+pub mod esp;
 pub mod fatigue;
 pub mod hydraulics;
 pub mod ipr;
 pub mod limits;
+pub mod ratios;
 pub mod reel;
 pub mod softstring;
 pub mod survey;

@@ -1044,6 +1044,7 @@ mod tests {
             seed: 20,
             esp_wells: 0,
             ct,
+            test_rotation_s: 0.0,
         })
     }
 

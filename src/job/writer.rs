@@ -620,7 +620,8 @@ impl Writer {
         let unit = self.store.job(number)?.fields.unit;
         let sources = sources_for(&self.cfg, Some(unit.as_str()));
         let bytes = command::ticket_pdf(&self.store, number, &sources, lang, units)?;
-        write_new(path, &bytes).map_err(|e| JobError::Store(format!("the ticket PDF {}: {e}", path.display())))?;
+        crate::records::write_new(path, &bytes)
+            .map_err(|e| JobError::Store(format!("the ticket PDF {}: {e}", path.display())))?;
         Ok(format!(
             "Ticket of job {number} written to {} ({} KiB).",
             path.display(),
@@ -692,39 +693,13 @@ impl Writer {
     }
 }
 
-/// Where a console may write a ticket: a `.pdf` file, not in the records' folder (a typed path must never
-/// reach the job, user or audit databases).
+/// Where a console may write a ticket (`records::export_refusal`): never over a site record.
 fn check_export_path(path: &std::path::Path, records_db: &std::path::Path) -> Result<(), JobError> {
-    let bad = |reason: &str| JobError::Invalid {
-        field: "PDF file",
-        reason: format!("{}: {reason}", path.display()),
-    };
-    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
-        return Err(bad("the file name must end in .pdf"));
+    match crate::records::export_refusal(path, records_db) {
+        Some(reason) => Err(JobError::Invalid {
+            field: "PDF file",
+            reason: format!("{}: {reason}", path.display()),
+        }),
+        None => Ok(()),
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let records = records_db.parent().unwrap_or(std::path::Path::new("."));
-    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a.starts_with(b),
-        _ => false,
-    };
-    if same(dir, records) {
-        return Err(bad("the records' folder holds only the site's records"));
-    }
-    Ok(())
-}
-
-/// Writes `bytes` to a file that must not exist yet (0600): an export never replaces a file.
-fn write_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, crate::records::FILE_MODE);
-    let mut f = o.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }

@@ -69,6 +69,37 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+/// Why a console may not write an export (a PDF) at `path`, or None when it may: a `.pdf` file, not in the
+/// records' folder (the folder of `records_db`), so a typed path never reaches the job, user or audit
+/// databases.
+pub fn export_refusal(path: &Path, records_db: &Path) -> Option<&'static str> {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
+        return Some("the file name must end in .pdf");
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let records = records_db.parent().unwrap_or(Path::new("."));
+    let inside = match (dir.canonicalize(), records.canonicalize()) {
+        (Ok(a), Ok(b)) => a.starts_with(b),
+        _ => false,
+    };
+    inside.then_some("the records' folder holds only the site's records")
+}
+
+/// Writes `bytes` to a file that must not exist yet (0600): an export never replaces a file.
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, FILE_MODE);
+    let mut f = o.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
 /// Opens (creating 0600 if needed) a record database with its schema.
 pub fn open(path: &Path, schema: &str) -> rusqlite::Result<Connection> {
     // A failure shows up as the open's own error just below, with the path.
@@ -202,6 +233,11 @@ impl Records {
     /// CT jobs: jobs, operations logs, fluids, BHA, NPT and the tickets' signatures.
     pub fn jobs(&self) -> PathBuf {
         self.dir.join("jobs.db")
+    }
+
+    /// Well tests on the test separator, their approvals and rejections.
+    pub fn production(&self) -> PathBuf {
+        self.dir.join("production.db")
     }
 
     pub fn screen_layout(&self) -> PathBuf {

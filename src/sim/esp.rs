@@ -143,6 +143,29 @@ impl EspWell {
         );
     }
 
+    /// The wellhead (tubing) pressure: catalogued after every other measurement of the plant, so adding it
+    /// moved no earlier register of the demo's Modbus map.
+    pub fn late_specs(prefix: &str, out: &mut Vec<super::SignalSpec>) {
+        let mut s = SpecList::new(prefix, out);
+        s.f64("wellhead_pressure", "psi", (0.0, 3_000.0), 1, "Wellhead (tubing) pressure");
+    }
+
+    pub fn write_late(&self, noise: &mut Noise, out: &mut Vec<Value>) {
+        out.push(Value::F64(self.wellhead_psi() + noise.gauss(0.5)));
+    }
+
+    /// Wellhead pressure with the flowline's wander, psi.
+    pub fn wellhead_psi(&self) -> f64 {
+        self.p.wellhead_psi + self.whp_wander_psi
+    }
+
+    /// The produced fluid's temperature at surface, °F: the bottomhole temperature less what a flowing
+    /// column loses on the way up (less at high rate).
+    pub fn surface_temp_f(&self) -> f64 {
+        let loss = 0.55 - 0.15 * (self.rate_bpd / 3_000.0).min(1.0);
+        self.p.bottomhole_temp_f - loss * (self.p.bottomhole_temp_f - 80.0)
+    }
+
     pub fn write(&self, noise: &mut Noise, out: &mut Vec<Value>) {
         out.extend([
             Value::Bool(self.running || self.p.frequency_hz > 0.5),

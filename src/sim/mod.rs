@@ -23,14 +23,17 @@ use noise::Noise;
 
 pub const CT_DEVICE: &str = "ct01";
 pub const SEPARATOR_DEVICE: &str = "sep01";
-/// Well routed to the test separator.
-pub const WELL_ON_TEST: usize = 0;
+/// The demo's test manifold routes each ESP well to the separator for this long, in turn (plant seconds).
+pub const DEMO_TEST_ROTATION_S: f64 = 45.0 * 60.0;
 
 #[derive(Debug, Clone)]
 pub struct PlantConfig {
     pub seed: u64,
     pub esp_wells: usize,
     pub ct: CtConfig,
+    /// The test manifold routes esp01, esp02, … to the separator in turn for this long each (plant
+    /// seconds); 0 keeps esp01 on test.
+    pub test_rotation_s: f64,
 }
 
 impl PlantConfig {
@@ -39,6 +42,7 @@ impl PlantConfig {
             seed,
             esp_wells: 6,
             ct: CtConfig::demo(survey),
+            test_rotation_s: DEMO_TEST_ROTATION_S,
         }
     }
 }
@@ -61,6 +65,10 @@ pub fn catalog(esp_wells: usize) -> Vec<SignalSpec> {
         EspWell::specs(&esp_device(i), &mut out);
     }
     TestSeparator::specs(SEPARATOR_DEVICE, &mut out);
+    TestSeparator::total_specs(SEPARATOR_DEVICE, &mut out);
+    for i in 0..esp_wells {
+        EspWell::late_specs(&esp_device(i), &mut out);
+    }
     CtUnit::output_specs(CT_DEVICE, &mut out);
     for i in 0..esp_wells {
         EspWell::output_specs(&esp_device(i), &mut out);
@@ -93,6 +101,7 @@ pub struct DemoPlant {
     readings: Vec<Value>,
     faults: Vec<Fault>,
     time_s: f64,
+    test_rotation_s: f64,
 }
 
 impl DemoPlant {
@@ -114,6 +123,7 @@ impl DemoPlant {
             specs,
             faults: Vec::new(),
             time_s: 0.0,
+            test_rotation_s: cfg.test_rotation_s,
         }
     }
 
@@ -201,10 +211,26 @@ impl DemoPlant {
         for esp in &mut self.esps {
             esp.step(dt, &mut self.noise);
         }
-        if let Some(test_well) = self.esps.get(WELL_ON_TEST) {
+        if let Some(test_well) = self.esps.get(self.well_on_test_index()) {
             let p = test_well.params();
-            self.separator
-                .step(dt, test_well.rate_bpd(), p.water_cut, p.gor_scf_stb);
+            self.separator.step(
+                dt,
+                test_well.rate_bpd(),
+                p.water_cut,
+                p.gor_scf_stb,
+                test_well.surface_temp_f(),
+            );
+        }
+    }
+
+    /// The ESP well the test manifold routes to the separator now.
+    pub fn well_on_test_index(&self) -> usize {
+        let n = self.esps.len().max(1);
+        if self.test_rotation_s > 0.0 {
+            // Whole periods of plant time; the float-to-int cast saturates for absurd times.
+            ((self.time_s / self.test_rotation_s) as usize) % n
+        } else {
+            0
         }
     }
 
@@ -215,8 +241,12 @@ impl DemoPlant {
         for esp in &self.esps {
             esp.write(&mut self.noise, &mut self.readings);
         }
-        let well = esp_device(WELL_ON_TEST);
+        let well = esp_device(self.well_on_test_index());
         self.separator.write(&well, &mut self.noise, &mut self.readings);
+        self.separator.write_totals(&mut self.noise, &mut self.readings);
+        for esp in &self.esps {
+            esp.write_late(&mut self.noise, &mut self.readings);
+        }
         self.readings.push(Value::Bool(self.ct.is_shut_down()));
         for esp in &self.esps {
             self.readings.push(Value::F64(esp.frequency_setpoint_hz()));

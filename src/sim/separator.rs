@@ -20,6 +20,12 @@ pub struct TestSeparator {
     oil_rate_bpd: f64,
     water_rate_bpd: f64,
     gas_rate_mscfd: f64,
+    /// The flow computer's totalizers of the dump-line meters (bbl, bbl, Mscf): exact, unlike the smoothed
+    /// rates, so a test's volumes come from them.
+    oil_total_bbl: f64,
+    water_total_bbl: f64,
+    gas_total_mscf: f64,
+    temperature_f: f64,
     blocked_outlet: bool,
 }
 
@@ -35,6 +41,10 @@ impl Default for TestSeparator {
             oil_rate_bpd: 0.0,
             water_rate_bpd: 0.0,
             gas_rate_mscfd: 0.0,
+            oil_total_bbl: 0.0,
+            water_total_bbl: 0.0,
+            gas_total_mscf: 0.0,
+            temperature_f: 105.0,
             blocked_outlet: false,
         }
     }
@@ -50,6 +60,26 @@ impl TestSeparator {
         s.f64("oil_rate", "bbl/d", (0.0, 5_000.0), 0, "Oil rate (metered)");
         s.f64("water_rate", "bbl/d", (0.0, 8_000.0), 0, "Water rate (metered)");
         s.f64("gas_rate", "Mscf/d", (0.0, 5_000.0), 1, "Gas rate (metered)");
+    }
+
+    /// The totalizers and the vessel temperature: catalogued after every other measurement of the plant, so
+    /// adding them moved no earlier register of the demo's Modbus map.
+    pub fn total_specs(prefix: &str, out: &mut Vec<super::SignalSpec>) {
+        let mut s = SpecList::new(prefix, out);
+        s.f64("oil_total", "bbl", (0.0, 1.0e7), 2, "Oil meter totalizer");
+        s.f64("water_total", "bbl", (0.0, 1.0e7), 2, "Water meter totalizer");
+        s.f64("gas_total", "Mscf", (0.0, 1.0e7), 2, "Gas meter totalizer");
+        s.f64("temperature", "°F", (0.0, 300.0), 1, "Separator temperature");
+    }
+
+    /// Totalizers count pulses: no noise, only the meter's resolution (the catalogue's decimals).
+    pub fn write_totals(&self, noise: &mut Noise, out: &mut Vec<Value>) {
+        out.extend([
+            Value::F64(self.oil_total_bbl),
+            Value::F64(self.water_total_bbl),
+            Value::F64(self.gas_total_mscf),
+            Value::F64(self.temperature_f + noise.gauss(0.2)),
+        ]);
     }
 
     pub fn write(&self, well: &str, noise: &mut Noise, out: &mut Vec<Value>) {
@@ -72,8 +102,8 @@ impl TestSeparator {
         self.blocked_outlet = on;
     }
 
-    /// Advances with the test well's liquid rate, water cut and GOR.
-    pub fn step(&mut self, dt: f64, liquid_bpd: f64, water_cut: f64, gor_scf_stb: f64) {
+    /// Advances with the test well's liquid rate, water cut, GOR and flowing temperature.
+    pub fn step(&mut self, dt: f64, liquid_bpd: f64, water_cut: f64, gor_scf_stb: f64, fluid_temp_f: f64) {
         let oil_in = liquid_bpd * (1.0 - water_cut);
         let water_in = liquid_bpd * water_cut;
         let gas_in_mscfd = oil_in * gor_scf_stb / 1_000.0;
@@ -91,6 +121,8 @@ impl TestSeparator {
         self.oil_dumping = snap(self.oil_dumping, self.oil_level_in, 22.0, 30.0);
         let oil_out = if self.oil_dumping { oil_in * 4.0 + 2_500.0 } else { 0.0 };
         self.oil_level_in += per_sec(oil_in - oil_out) * dt / BBL_PER_INCH;
+        self.oil_total_bbl += per_sec(oil_out) * dt;
+        self.water_total_bbl += per_sec(water_out) * dt;
 
         self.water_level_in = self.water_level_in.clamp(0.0, 48.0);
         self.oil_level_in = self.oil_level_in.clamp(self.water_level_in, 48.0);
@@ -108,6 +140,9 @@ impl TestSeparator {
         self.pressure_psi = lag(self.pressure_psi, pressure_target, tau, dt);
         let gas_out = if self.blocked_outlet { 0.0 } else { gas_in_mscfd };
         self.gas_rate_mscfd = lag(self.gas_rate_mscfd, gas_out, 20.0, dt);
+        self.gas_total_mscf += per_sec(gas_out) * dt;
+        // The vessel sits in the sun: the fluid arrives cooled along the flowline.
+        self.temperature_f = lag(self.temperature_f, fluid_temp_f, 600.0, dt);
     }
 }
 

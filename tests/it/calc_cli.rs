@@ -244,3 +244,138 @@ fn calc_help_lists_its_own_options_only() {
     assert!(help.contains("--table") && help.contains("hydraulics"), "{help}");
     assert!(!help.contains("--project") && !help.contains("--speed"), "{help}");
 }
+
+/// ENGINEERING.md §5: Vogel, 65 B/D at p_wf 1,500 psi with p̄ 2,000 psi → q_max 162.5 B/D, q(500 psi) 146.25.
+const VOGEL_TEST: &str = r#"{
+    "model": "vogel", "p_res_psi": 2000,
+    "tests": [{"q_stb_d": 65, "p_wf_psi": 1500}],
+    "at_p_wf_psi": [500]
+}"#;
+
+#[test]
+fn ipr_gives_the_vogel_example() {
+    let v = json(&calc(&["ipr"], VOGEL_TEST));
+    assert!(rel(num(&v["aof_stb_d"]), 162.5) < 1e-9, "{v}");
+    assert!(rel(num(&v["vogel_qmax_stb_d"]), 162.5) < 1e-9, "{v}");
+    assert_eq!(num(&v["at"][0]["p_wf_psi"]), 500.0, "{v}");
+    assert!(rel(num(&v["at"][0]["q_stb_d"]), 146.25) < 1e-9, "{v}");
+    assert_eq!(v["model"], "vogel");
+    assert_eq!(v["method"], "one_point");
+    assert_eq!(num(&v["points"]), 1.0);
+    // The curve runs from p̄ (no flow) down to p_wf 0 (the AOF).
+    let curve = v["curve"].as_array().unwrap();
+    let (first, last) = (&curve[0], &curve[curve.len() - 1]);
+    assert!(
+        num(&first[0]).abs() < 1e-9 && rel(num(&first[1]), 2_000.0) < 1e-12,
+        "{v}"
+    );
+    assert!(rel(num(&last[0]), 162.5) < 1e-9 && num(&last[1]).abs() < 1e-9, "{v}");
+}
+
+#[test]
+fn ipr_with_a_flowing_pressure_above_the_reservoir_exits_1_naming_it() {
+    // Asked for a rate above p̄: the entry is named by its place in the list.
+    let o = calc(&["ipr"], &VOGEL_TEST.replace("[500]", "[500, 2100]"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error: at_p_wf_psi[1]: p_wf_psi: "),
+        "{}",
+        stderr(&o)
+    );
+    assert!(o.stdout.is_empty());
+    // A test above p̄ has no drawdown to fit.
+    let o = calc(
+        &["ipr"],
+        &VOGEL_TEST.replace("\"p_wf_psi\": 1500", "\"p_wf_psi\": 2100"),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error: tests: "), "{}", stderr(&o));
+}
+
+/// A noise-free exponential decline: q_i 1,000 a day, D 0.001 a day nominal, 400 daily rates.
+fn exponential_rates(days: u32) -> Value {
+    let t: Vec<f64> = (0..days).map(f64::from).collect();
+    let q: Vec<f64> = t.iter().map(|t| 1_000.0 * (-0.001 * t).exp()).collect();
+    serde_json::json!({"t_days": t, "q_rate": q, "kind": "exponential", "q_el": 10})
+}
+
+#[test]
+fn decline_recovers_an_exponential_and_forecasts_to_the_limit() {
+    let v = json(&calc(&["decline"], &exponential_rates(400).to_string()));
+    let (fit, forecast) = (&v["fit"], &v["forecast"]);
+    assert!(rel(num(&fit["arps"]["di_per_day"]), 0.001) < 1e-6, "{v}");
+    assert!(rel(num(&fit["arps"]["qi"]), 1_000.0) < 1e-6, "{v}");
+    assert_eq!(num(&fit["used"]), 400.0);
+    // Exponential: EUR = (q_i − q_el)/D from t = 0; now is the last day (399), the limit ln(q_now/q_el)/D on.
+    let eur = num(&forecast["eur"]);
+    assert!(eur.is_finite() && rel(eur, 990_000.0) < 1e-3, "{v}");
+    let q_now = 1_000.0 * (-0.399_f64).exp();
+    assert!(rel(num(&forecast["q_now"]), q_now) < 1e-4, "{v}");
+    assert!(
+        rel(num(&forecast["days_to_limit"]), (q_now / 10.0).ln() / 0.001) < 1e-3,
+        "{v}"
+    );
+    assert!(num(&forecast["remaining"]) > 0.0, "{v}");
+}
+
+#[test]
+fn decline_on_two_points_exits_1_naming_the_rates() {
+    let two = r#"{"t_days": [0, 1], "q_rate": [100, 90], "kind": "exponential", "q_el": 1}"#;
+    let o = calc(&["decline"], two);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("q_rate"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+/// ENGINEERING.md §5: 200 gpm (6,857.14 bpd) against 100 ft TDH of water, given as the pressures a
+/// gauge reads (Δp = 100 ft / 2.31 ft/psi) → 5.05 hydraulic hp.
+const ESP_POINT: &str = r#"{"q_bpd": 6857.14, "p_intake_psi": 1000, "p_discharge_psi": 1043.2900432900433,
+    "sg": 1, "frequency_hz": 60}"#;
+
+#[test]
+fn esp_gives_the_hydraulic_power_example() {
+    let v = json(&calc(&["esp"], ESP_POINT));
+    assert!(rel(num(&v["tdh_ft"]), 100.0) < 1e-6, "{v}");
+    assert!(rel(num(&v["hhp"]), 5.05) < 5e-3, "{v}");
+    // No motor readings, no pump: nothing made up for them.
+    assert!(
+        v["bhp"].is_null() && v["efficiency"].is_null() && v["zone"].is_null(),
+        "{v}"
+    );
+}
+
+#[test]
+fn esp_with_the_discharge_below_the_intake_exits_1() {
+    let o = calc(&["esp"], &ESP_POINT.replace("1043.2900432900433", "950"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error: p_discharge_psi: "), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn production_tables_print_with_units() {
+    for (kind, input, words) in [
+        ("ipr", VOGEL_TEST.to_owned(), ["AOF, STB/d", "162.5", "p_wf psi"]),
+        (
+            "decline",
+            exponential_rates(400).to_string(),
+            ["EUR, rate·day", "Days to the economic limit", "exponential"],
+        ),
+        (
+            "esp",
+            ESP_POINT.to_owned(),
+            ["Total dynamic head, ft", "Hydraulic power, hp", "5.05"],
+        ),
+    ] {
+        let o = calc(&[kind, "--table"], &input);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        let text = stdout(&o);
+        for w in words {
+            assert!(text.contains(w), "{kind}: {w} missing in\n{text}");
+        }
+        assert!(
+            serde_json::from_str::<Value>(&text).is_err(),
+            "{kind}: a table, not JSON"
+        );
+    }
+}

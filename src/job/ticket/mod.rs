@@ -3,14 +3,15 @@
 //! journal and the audit trail's trips), and the PDF the console makes of it (`render_pdf`), in English or
 //! Spanish, oilfield or SI units.
 //!
-//! Owns the ticket's content and its drawing. Reads the store, history, journal and audit trail; must not
-//! write any of them, nor decide who may issue or sign (that is `job::command`).
+//! Owns the ticket's content and its drawing (`pdf`, `sections`, `bha_chart`); the paper, fonts, tables,
+//! charts and PDF writing are `crate::report`'s, shared with the production test certificate. Reads the
+//! store, history, journal and audit trail; must not write any of them, nor decide who may issue or sign
+//! (that is `job::command`).
 
-mod chart;
+mod bha_chart;
 mod gather;
 mod pdf;
 mod sections;
-mod sheet;
 #[cfg(test)]
 mod tests;
 

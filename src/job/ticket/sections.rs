@@ -2,16 +2,19 @@
 //! (table and schematic), non-productive time, alarms and trips, charts, signatures.
 //!
 //! Each turns part of the content into rows, pairs and drawings in the reader's language and units, using
-//! the building blocks of `pdf`. Prints what the content holds; computes only totals of what it lists.
+//! the building blocks and charts of `crate::report` and the BHA schematic of `bha_chart`. Prints what the
+//! content holds; computes only totals of what it lists.
 
-use super::chart::{self, Axis, BhaPart, Plot};
-use super::pdf::{
-    BODY, BODY_BOLD, Col, Cx, LABEL, NONE, Row, TableStyle, hms, key_values, note, paragraph, section, table,
-    table_height, when, when_opt,
-};
-use super::sheet::{ALERT, Align, BOTTOM, CONTENT_W, INK, MARGIN, PENS, RULE, SECTION, Sheet, Style, TOP, fit, wrap};
+use super::bha_chart::{BhaPart, bha_schematic};
+use super::pdf::Cx;
 use crate::alarm::Priority;
 use crate::job::model::{FluidKind, NptReason, OpType, Operation, SignRole, Signature, bha_totals};
+use crate::report::blocks::{
+    BODY, BODY_BOLD, Col, LABEL, NONE, Row, TableStyle, hms, key_values, note, paragraph, section, signature_box,
+    signature_lines, table, table_height, when, when_opt,
+};
+use crate::report::chart::{self, Axis, Plot, extent};
+use crate::report::sheet::{ALERT, Align, BOTTOM, CONTENT_W, INK, MARGIN, PENS, Sheet, Style, TOP, fit, wrap};
 
 const TS: TableStyle = TableStyle::NORMAL;
 /// Alarms and trips printed in full; more are counted (the journal keeps them all).
@@ -472,13 +475,13 @@ pub fn bha(sheet: &mut Sheet, cx: &Cx) {
         sheet.need(table_h.max(draw_h));
         let y = sheet.y;
         table(sheet, MARGIN, &cols, &rows, TS);
-        chart::bha_schematic(sheet, draw_x, y, draw_w, draw_h, &drawing, ct);
+        bha_schematic(sheet, draw_x, y, draw_w, draw_h, &drawing, ct);
         sheet.y = sheet.y.max(y + draw_h + 6.0);
     } else {
         table(sheet, MARGIN, &cols, &rows, TS);
         sheet.need(draw_h);
         let y = sheet.y;
-        chart::bha_schematic(sheet, MARGIN, y, CONTENT_W / 2.0, draw_h, &drawing, ct);
+        bha_schematic(sheet, MARGIN, y, CONTENT_W / 2.0, draw_h, &drawing, ct);
         sheet.y = y + draw_h + 6.0;
     }
 }
@@ -603,13 +606,6 @@ pub fn events(sheet: &mut Sheet, cx: &Cx) {
     }
 }
 
-/// The lowest and highest of some values ((∞, −∞) for none).
-fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
-}
-
 pub fn charts(sheet: &mut Sheet, cx: &Cx) {
     if sheet.y > TOP + 1.0 {
         sheet.new_page();
@@ -623,10 +619,7 @@ pub fn charts(sheet: &mut Sheet, cx: &Cx) {
     let points: Vec<[f64; 2]> = cx.c.depth_time.iter().map(|[t, d]| [*t, cx.value("ft", *d)]).collect();
     let (t0, t1) = extent(points.iter().map(|p| p[0]));
     let (d0, d1) = extent(points.iter().map(|p| p[1]));
-    let start = chrono::DateTime::from_timestamp(t0.floor() as i64, 0)
-        .filter(|_| t0.is_finite())
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default();
+    let start = chart::utc_minute(t0);
     let time_plot = Plot {
         x: MARGIN,
         y: sheet.y,
@@ -711,17 +704,15 @@ pub fn signatures(sheet: &mut Sheet, cx: &Cx, sigs: &[Signature]) {
     for (k, role) in SignRole::ORDER.into_iter().enumerate() {
         let x = MARGIN + k as f32 * (w + 10.0);
         let sig = sigs.iter().find(|s| s.role == role);
-        signature_box(sheet, cx, [x, y, w, BOX_H], role, sig);
+        signed_box(sheet, cx, [x, y, w, BOX_H], role, sig);
     }
     sheet.y = y + BOX_H + 8.0;
 }
 
 const HASH: Style = Style::new(6.0, false, INK);
 
-fn signature_box(sheet: &mut Sheet, cx: &Cx, [x, y, w, h]: [f32; 4], role: SignRole, sig: Option<&Signature>) {
-    sheet.frame(x, y, w, h, RULE, 0.6);
-    sheet.fill(x, y, w, 14.0, SECTION);
-    sheet.text(x + 5.0, y + 10.0, BODY_BOLD, Align::Left, role.label(cx.lang));
+fn signed_box(sheet: &mut Sheet, cx: &Cx, [x, y, w, h]: [f32; 4], role: SignRole, sig: Option<&Signature>) {
+    signature_box(sheet, [x, y, w, h], role.label(cx.lang));
     let field = |sheet: &mut Sheet, line: f32, label: &str, value: &str| {
         sheet.text(x + 5.0, line, LABEL, Align::Left, label);
         sheet.text(x + 52.0, line, BODY, Align::Left, &fit(value, BODY, w - 57.0));
@@ -782,13 +773,7 @@ fn signature_box(sheet: &mut Sheet, cx: &Cx, [x, y, w, h]: [f32; 4], role: SignR
             field(sheet, y + 27.0, cx.t("Name", "Nombre"), expected.as_str());
             let style = Style::new(7.0, true, ALERT);
             sheet.text(x + 5.0, y + 41.0, style, Align::Left, cx.t("Not signed", "Sin firmar"));
-            for (line, label) in [
-                (y + h - 40.0, cx.t("Signature", "Firma")),
-                (y + h - 14.0, cx.t("Date", "Fecha")),
-            ] {
-                sheet.rule(x + 8.0, line, w - 16.0, INK, 0.5);
-                sheet.text(x + 8.0, line + 8.0, LABEL, Align::Left, label);
-            }
+            signature_lines(sheet, [x, y, w, h], cx.lang);
         }
     }
 }

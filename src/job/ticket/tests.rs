@@ -2,13 +2,13 @@
 //! Spanish/SI, its text checked (in the layout, and in the PDF through `pdftotext` where it is installed),
 //! and its content hash stable and sensitive to every change.
 
-use super::pdf::{Col, Row, TableStyle, layout, table};
-use super::sheet::{Align, Item, MARGIN, Sheet};
+use super::pdf::layout;
 use super::*;
 use crate::job::model::{
     FluidKind, JobFields, JobStatus, JobType, NptReason, OpType, SignRole, Signature, TicketState,
 };
 use crate::lang::Lang;
+use crate::report::sheet::Item;
 use crate::units::UnitSystem;
 
 const T0: f64 = 1_795_000_000.0;
@@ -448,24 +448,6 @@ fn a_signature_of_other_content_is_shown_as_not_matching() {
     .join("\n");
     assert!(all.contains("DOES NOT MATCH"));
     assert!(all.contains("PENDING SIGNATURES"));
-}
-
-#[test]
-fn a_long_table_repeats_its_header_on_every_page() {
-    let mut sheet = Sheet::new();
-    let cols = [
-        Col::new("Type", "", 60.0, Align::Left),
-        Col::new("Depth", "ft", 60.0, Align::Right),
-    ];
-    let rows: Vec<Row> = (0..300)
-        .map(|i| Row::new(vec![format!("op {i}"), i.to_string()]))
-        .collect();
-    table(&mut sheet, MARGIN, &cols, &rows, TableStyle::NORMAL);
-    let pages = sheet.into_pages();
-    assert!(pages.len() >= 3);
-    for page in texts(&pages) {
-        assert!(page.starts_with("Type Depth (ft)"), "{}", &page[..40.min(page.len())]);
-    }
 }
 
 #[test]

@@ -42,6 +42,9 @@ pub enum DriverKind {
     /// The implicit driver of the CT job service's tags (`<unit>/job_number`, …): computed on the hub
     /// (the job room).
     Job,
+    /// The implicit driver of the production service's tags (`sep01/test_state`, `<well>/tdh`, …): computed
+    /// on the hub (the production room).
+    Production,
 }
 
 /// The name of the calculated tags' implicit driver (a `[[driver]]` may not take it).
@@ -57,7 +60,8 @@ impl DriverKind {
             | DriverKind::OpcUa(_)
             | DriverKind::Calc
             | DriverKind::CtString
-            | DriverKind::Job => None,
+            | DriverKind::Job
+            | DriverKind::Production => None,
         }
     }
 
@@ -71,7 +75,8 @@ impl DriverKind {
             | DriverKind::OpcUa(_)
             | DriverKind::Calc
             | DriverKind::CtString
-            | DriverKind::Job => false,
+            | DriverKind::Job
+            | DriverKind::Production => false,
         }
     }
 
@@ -87,6 +92,7 @@ impl DriverKind {
             DriverKind::Calc => CALC_DRIVER,
             DriverKind::CtString => super::CT_DRIVER,
             DriverKind::Job => super::JOB_DRIVER,
+            DriverKind::Production => crate::production::config::PRODUCTION_DRIVER,
         }
     }
 }
@@ -138,6 +144,13 @@ impl Drivers {
         src: &SourceFile<'_>,
         errs: &mut Vec<Diagnostic>,
     ) -> Option<DriverId> {
+        if self.configs.iter().any(|c| c.name == name) {
+            errs.push(src.at(
+                at,
+                format!("a [[driver]] is named '{name}', the name of the console's own service for these tags: rename that driver"),
+            ));
+            return None;
+        }
         let Ok(index) = u16::try_from(self.configs.len()) else {
             errs.push(src.at(at, "too many drivers (at most 65,535)"));
             return None;

@@ -25,6 +25,7 @@ mod records;
 mod security;
 mod sim;
 mod tags;
+mod production;
 mod wells;
 
 pub use ct::{CT_DRIVER, JOB_DRIVER};
@@ -59,6 +60,8 @@ pub struct Site {
     pub ct_units: Vec<crate::ctstring::config::CtUnitConfig>,
     /// The site's wells (`[[well]]`): what a job may name.
     pub wells: Vec<wells::WellInfo>,
+    /// The test separator, producing wells and pump catalogue (`[production]`), when the site has them.
+    pub production: Option<Arc<crate::production::config::ProductionConfig>>,
     pub historian: HistorySettings,
     pub records: RecordsSettings,
     pub security: SecuritySettings,
@@ -81,6 +84,7 @@ struct RawSite {
     ct: std::collections::BTreeMap<String, Spanned<ct::RawCtUnit>>,
     #[serde(default)]
     well: Vec<Spanned<wells::RawWell>>,
+    production: Option<Spanned<production::RawProduction>>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +152,7 @@ fn validate(
     let calculated = calc_tags::compile(pending, &mut defs, src, &mut errs);
     let ct_units = ct::check(raw.ct, &mut defs, &mut drivers, src, files, &mut errs);
     let wells = wells::check(raw.well, src, &mut errs);
+    let production = production::check(raw.production, &mut defs, &mut drivers, src, &mut errs).map(Arc::new);
     let historian = historian::settings(raw.historian.as_ref(), src, &mut errs);
     let records = records::settings(raw.records.as_ref(), raw.site.name.get_ref(), src, &mut errs);
     let security = security::settings(raw.security.as_ref(), src, &mut errs);
@@ -160,6 +165,7 @@ fn validate(
             calculated: Arc::new(calculated),
             ct_units,
             wells,
+            production,
             historian,
             records,
             security,

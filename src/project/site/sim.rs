@@ -27,6 +27,8 @@ pub(super) struct RawSimOptions {
     ct_survey: Spanned<String>,
     ct_start_depth_ft: Option<Spanned<f64>>,
     ct_fill_top_ft: Option<Spanned<f64>>,
+    /// Minutes each ESP well spends routed to the test separator before the next (0: esp01 stays).
+    test_rotation_min: Option<Spanned<f64>>,
 }
 
 fn default_seed() -> u64 {
@@ -90,6 +92,17 @@ pub(super) fn driver(
     let td = survey.total_md_ft();
     let mut plant = PlantConfig::demo(opts.seed, survey);
     plant.esp_wells = usize::try_from(esp_wells).unwrap_or(6);
+    if let Some(r) = &opts.test_rotation_min {
+        let min = *r.get_ref();
+        if min.is_finite() && (min == 0.0 || (5.0..=10_080.0).contains(&min)) {
+            plant.test_rotation_s = min * 60.0;
+        } else {
+            errs.push(src.at(
+                r.span(),
+                "test_rotation_min must be 0 (esp01 stays on test) or between 5 and 10080 minutes (a week)",
+            ));
+        }
+    }
     for (field, target) in [
         (&opts.ct_start_depth_ft, &mut plant.ct.start_depth_ft),
         (&opts.ct_fill_top_ft, &mut plant.ct.fill_top_ft),

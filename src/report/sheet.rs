@@ -1,11 +1,12 @@
-//! The ticket's paper: A4 pages as display lists (text, rectangles, lines) laid out top to bottom, text
+//! The printed page: A4 pages as display lists (text, rectangles, lines) laid out top to bottom, text
 //! measured with the embedded DejaVu Sans Condensed's own advance widths so columns fit, and the PDF made
 //! from them with krilla.
 //!
 //! Pages are laid out first and drawn after, so every page's header knows how many pages there are. Owns
-//! the fonts and the ticket's print colours (paper, not the console's screen tokens); knows nothing of jobs.
+//! the fonts and the print colours (paper, not the console's screen tokens) of every document the console
+//! prints (the CT job ticket, the production test certificate); knows nothing of what they say.
 
-use crate::job::model::JobError;
+use super::ReportError;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Transform};
 use krilla::metadata::Metadata;
@@ -49,7 +50,7 @@ const BOLD_ASCII: [u16; 95] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
 
-// The ticket's print colours: dark ink on white, one blue for bands and headings, red only for what is
+// The print colours: dark ink on white, one blue for bands and headings, red only for what is
 // wrong or unsigned, pens that stay apart when printed in grey.
 pub const INK: Rgb = Rgb(22, 26, 33);
 pub const MUTED: Rgb = Rgb(98, 106, 118);
@@ -342,8 +343,8 @@ fn prefix_within(s: &str, style: Style, max_w: f32) -> &str {
 }
 
 /// The PDF of the laid-out pages.
-pub fn emit(pages: &[Vec<Item>], title: &str, language: &str) -> Result<Vec<u8>, JobError> {
-    let fault = |what: String| JobError::Store(format!("ticket PDF: {what}"));
+pub fn emit(pages: &[Vec<Item>], title: &str, language: &str) -> Result<Vec<u8>, ReportError> {
+    let fault = ReportError::Pdf;
     let fonts = Fonts {
         regular: Font::new(Data::from(REGULAR), 0).ok_or_else(|| fault("the embedded font is unreadable".into()))?,
         bold: Font::new(Data::from(BOLD), 0).ok_or_else(|| fault("the embedded bold font is unreadable".into()))?,
