@@ -171,6 +171,7 @@ fn keep_records(project: &Project, opts: &mut RuntimeOptions) -> Result<Records>
     opts.alarm_journal = Some(records.alarm_journal());
     opts.ct_records = Some(records.ct_strings());
     opts.job_records = Some(records.jobs());
+    opts.production_records = Some(records.production());
     opts.audit = Some(project.audit_trail(&records));
     Ok(records)
 }
@@ -451,6 +452,7 @@ fn write(args: &WriteArgs) -> Result<ExitCode> {
     opts.alarm_journal = None;
     opts.ct_records = None;
     opts.job_records = None;
+    opts.production_records = None;
     opts.write_only = Some(def.id);
     let (code, outcome) = match write_once(project, opts, def.id, value, by, timeout)? {
         WriteAnswer::Outcome(WriteOutcome::Confirmed) => (ExitCode::SUCCESS, "confirmed by the device".to_owned()),

@@ -119,6 +119,9 @@ pub struct RuntimeOptions {
     /// Keep the CT jobs (operations logs, fluids, BHA, tickets) in this database (`None`: no job record,
     /// e.g. tests that do not need one).
     pub job_records: Option<PathBuf>,
+    /// Keep the well tests in this database (`None`: tests are measured and shown live but not kept, e.g.
+    /// tests that do not need them).
+    pub production_records: Option<PathBuf>,
     /// The site's logins, when it has users: a ticket signature is confirmed against them.
     pub users: Option<crate::auth::users::UserStoreConfig>,
     /// The audit trail operator actions are recorded in (`None`: not recorded, e.g. tests).
@@ -190,6 +193,11 @@ pub struct Runtime {
     /// The CT jobs, for the console's Jobs page (`None`: no `[ct.<unit>]`, or no job records kept).
     pub jobs: Option<crate::job::JobPort>,
     job_writer: Option<crate::job::writer::JobWriter>,
+    /// The well tests, for the console's Production page (`None`: no `[production]`, or no records kept).
+    pub production: Option<crate::production::ProductionPort>,
+    production_writer: Option<crate::production::ProductionWriter>,
+    /// Decline fits on demand, off the UI thread (`None`: no `[production]`).
+    pub decline: Option<Arc<crate::production::decline::DeclineWorker>>,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     trip_state: Option<TripStateWriter>,
@@ -223,6 +231,7 @@ impl Runtime {
             calc_link,
             ct_link,
             job_link,
+            production_link,
         } = wire_drivers(&project, &directory, &shutdown, only_driver);
         let (historian, history) = start_historian(&project, &directory, &opts)?;
         let (historian, feed) = historian.unzip();
@@ -297,7 +306,9 @@ impl Runtime {
             }
             _ => (None, None),
         };
-        let (jobs, job_writer, replayed_links) = wire_jobs(&mut hub, &project, job_link, &opts, audit_tx.as_ref());
+        let (jobs, job_writer, mut replayed_links) = wire_jobs(&mut hub, &project, job_link, &opts, audit_tx.as_ref());
+        let production = wire_production(&mut hub, &project, production_link, &opts, audit_tx.as_ref());
+        replayed_links.extend(production.replayed);
         for s in subscribers {
             hub.subscribe(s);
         }
@@ -349,6 +360,9 @@ impl Runtime {
             ct_store,
             jobs,
             job_writer,
+            production: production.port,
+            production_writer: production.writer,
+            decline: production.decline,
             historian,
             journal,
             trip_state,
@@ -400,6 +414,9 @@ impl Runtime {
         if let Some(j) = self.job_writer.take() {
             j.stop();
         }
+        if let Some(p) = self.production_writer.take() {
+            p.stop();
+        }
         if let Some(a) = self.audit.take() {
             a.stop();
         }
@@ -443,6 +460,74 @@ fn start_historian(
         }
         None => (None, None),
     })
+}
+
+/// The production room's parts a run holds.
+#[derive(Default)]
+struct ProductionParts {
+    port: Option<crate::production::ProductionPort>,
+    writer: Option<crate::production::ProductionWriter>,
+    decline: Option<Arc<crate::production::decline::DeclineWorker>>,
+    /// In replay, the production driver's link for the replay (its tags come from history).
+    replayed: Option<DriverLink>,
+}
+
+/// The well tests' writer (production.db), the production service on `hub` and the decline worker. Records
+/// that cannot be opened leave the tests unrecorded (the service still runs and shows them live), said in the
+/// log: never the console, its alarms and E-stops.
+fn wire_production(
+    hub: &mut Hub<Service>,
+    project: &Project,
+    link: Option<DriverLink>,
+    opts: &RuntimeOptions,
+    audit: Option<&crate::auth::audit::AuditSink>,
+) -> ProductionParts {
+    let (Some(link), Some(cfg)) = (link, project.site.production.clone()) else {
+        return ProductionParts::default();
+    };
+    if opts.replay.is_some() {
+        return ProductionParts {
+            replayed: Some(link),
+            ..ProductionParts::default()
+        };
+    }
+    if opts.write_only.is_some() {
+        return ProductionParts::default();
+    }
+    let history = opts.history.clone().map(|h| (h, project.site.tags.clone()));
+    let (port, writer) = match &opts.production_records {
+        Some(path) => {
+            let wcfg = crate::production::writer::WriterConfig {
+                path: path.clone(),
+                audit: audit.cloned(),
+                site: project.site.name.clone(),
+                production: Some(cfg.clone()),
+                history: history.clone(),
+            };
+            match crate::production::ProductionWriter::start(wcfg) {
+                Ok((writer, port)) => (Some(port), Some(writer)),
+                Err(e) => {
+                    tracing::error!(error = %e, "well test records cannot be opened: tests are shown, not kept");
+                    (None, None)
+                }
+            }
+        }
+        None => (None, None),
+    };
+    hub.derive(Box::new(crate::production::service::ProductionService::new(
+        cfg.clone(),
+        link,
+        port.clone(),
+    )));
+    let view = port.as_ref().map_or_else(crate::production::ProductionView::cell, |p| p.view.clone());
+    let _ = (view, history);
+    let decline = None; // TEMP
+    ProductionParts {
+        port,
+        writer,
+        decline,
+        replayed: None,
+    }
 }
 
 /// The CT jobs on `hub`: their writer and service; in replay, the job driver's link for the replay (the job
@@ -551,6 +636,7 @@ struct Wired {
     calc_link: Option<DriverLink>,
     ct_link: Option<DriverLink>,
     job_link: Option<DriverLink>,
+    production_link: Option<DriverLink>,
 }
 
 fn wire_drivers(
@@ -565,6 +651,7 @@ fn wire_drivers(
         calc_link: None,
         ct_link: None,
         job_link: None,
+        production_link: None,
     };
     for d in &project.site.drivers {
         let (ctx, crx) = bounded(COMMAND_QUEUE);
@@ -604,6 +691,8 @@ fn wire_drivers(
             wired.ct_link = Some(link);
         } else if matches!(d.kind, DriverKind::Job) {
             wired.job_link = Some(link);
+        } else if matches!(d.kind, DriverKind::Production) {
+            wired.production_link = Some(link);
         } else if only_driver.is_none_or(|id| id == d.id) {
             wired.starts.push((d.clone(), link));
         }

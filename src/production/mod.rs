@@ -12,11 +12,14 @@ pub mod certificate;
 mod certificate_series;
 pub mod command;
 pub mod config;
+pub mod decline;
 pub mod field;
 pub mod model;
 pub mod perf;
 pub mod store;
+pub mod service;
 pub mod view;
+pub mod welltest;
 pub mod writer;
 
 pub use view::{ProductionView, ProductionViewCell};

@@ -126,8 +126,17 @@ impl ProductionService {
             .and_then(|e| good_f64(table, e.frequency));
         let whp_psi = well.and_then(|w| w.whp).and_then(|id| good_f64(table, id));
         let opt = |id: Option<TagId>| id.and_then(|id| good_f64(table, id));
+        // Plant time: the newest of the separator's readings (a simulator running faster than real time, a
+        // replay), not the hub's clock.
+        let t_s = self
+            .test_inputs
+            .iter()
+            .filter_map(|&id| table.get(id).filter(|v| v.quality == Quality::Good))
+            .map(|v| v.source_ts.as_secs_f64())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let t_s = if t_s.is_finite() { t_s } else { now.as_secs_f64() };
         let reading = TestReading {
-            t_s: now.as_secs_f64(),
+            t_s,
             well: well_name.as_deref(),
             oil_bpd: good_f64(table, s.oil_rate),
             water_bpd: good_f64(table, s.water_rate),
@@ -204,14 +213,17 @@ impl ProductionService {
     }
 
     fn step_esp(&mut self, i: usize, table: &TagTable, now: Timestamp, out: &mut Vec<Sample>) {
-        let t = now.as_secs_f64();
         let st = &mut self.esps[i];
+        let well = &self.cfg.wells[st.well];
+        let Some(e) = &well.esp else { return };
+        // Plant time, as the test's: the drive's reading says when.
+        let t = table
+            .get(e.frequency)
+            .map_or_else(|| now.as_secs_f64(), |v| v.source_ts.as_secs_f64());
         if t - st.last_s < ESP_EVERY_S {
             return;
         }
         st.last_s = t;
-        let well = &self.cfg.wells[st.well];
-        let Some(e) = &well.esp else { return };
         let tags = e.tags;
         let all = [tags.tdh, tags.efficiency, tags.motor_load, tags.head_ratio, tags.zone, tags.out_of_range];
         let needed = [Some(e.frequency), Some(e.intake), Some(e.discharge), well.rate];

@@ -120,7 +120,8 @@ impl TestSeparator {
         // Oil spills over the weir into the oil bucket.
         self.oil_dumping = snap(self.oil_dumping, self.oil_level_in, 22.0, 30.0);
         let oil_out = if self.oil_dumping { oil_in * 4.0 + 2_500.0 } else { 0.0 };
-        self.oil_level_in += per_sec(oil_in - oil_out) * dt / BBL_PER_INCH;
+        // The oil level is the total liquid's: water in and out moves it as much as oil does.
+        self.oil_level_in += per_sec(oil_in - oil_out + water_in - water_out) * dt / BBL_PER_INCH;
         self.oil_total_bbl += per_sec(oil_out) * dt;
         self.water_total_bbl += per_sec(water_out) * dt;
 
