@@ -216,6 +216,13 @@ pub enum Command {
     /// --user logs in; on one with none, --user and --role name who acts. Exit 1: refused or invalid (the
     /// reason is said); 2: the project, the records or a file could not be read or written.
     Job(JobArgs),
+    /// Well tests on the site's test separator, for the office: list and show them (with the well's inflow
+    /// curve), sign one as its tester, approve or reject it, write its certificate as a PDF, export them as
+    /// JSON or CSV. A change (and a certificate) is checked against the role and audited as at the console:
+    /// on a site with users --user logs in; on one with none, --user and --role name who acts. Exit 1:
+    /// refused or invalid (the reason is said); 2: the project, the records or a file could not be read or
+    /// written.
+    Production(ProductionArgs),
 }
 
 #[derive(Debug, Args)]
@@ -387,6 +394,163 @@ pub struct JobExportArgs {
     /// Write JSON to FILE; `-` or no FILE: standard output.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("project", |a| a.global(true)))]
+pub struct ProductionArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// History database the certificate's charts are read from (default: the project's).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub history_db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: ProductionCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProductionCommand {
+    /// The site's well tests, newest first: rates, ratios, flowing pressure, status, who signed and decided.
+    Tests {
+        /// Only this well's tests (its id as the routing names it, e.g. esp01).
+        #[arg(long)]
+        well: Option<String>,
+        /// Only tests in this state: pending, approved or rejected.
+        #[arg(long, value_parser = parse_test_status)]
+        status: Option<crate::production::model::TestStatus>,
+        /// At most this many tests, 1 to 100000.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 100,
+            value_parser = clap::value_parser!(u64).range(1..=100_000)
+        )]
+        limit: u64,
+        /// JSON (an array of tests; an undefined ratio is null) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One test, every field, and the well's inflow curve as of that test (fitted to its approved tests up
+    /// to it) when the site's production configuration has the well.
+    Show {
+        /// The test's number (the first column of `production tests`).
+        id: i64,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a pending test as its tester, who witnessed it on the separator (anyone but a viewer).
+    Sign(ProductionActArgs),
+    /// Approve a pending test: it counts for the well's inflow curve from now on (a supervisor or an
+    /// engineer).
+    Approve(ProductionApproveArgs),
+    /// Reject a pending test, or an approved one found wrong later: kept, never counted (a supervisor or an
+    /// engineer; the reason is required).
+    Reject(ProductionRejectArgs),
+    /// Write one test's certificate as a PDF (--pdf: a new file, never over one; audited, and a login is
+    /// needed), or the tests as JSON (--json) or CSV (--csv, one row per test) to FILE or standard output.
+    Export(ProductionExportArgs),
+}
+
+impl ProductionCommand {
+    /// Who acts, for a command that changes the records or writes a certificate; None for one that only
+    /// reads them.
+    pub fn login(&self) -> Option<&ProductionLoginArgs> {
+        match self {
+            ProductionCommand::Sign(a) => Some(&a.login),
+            ProductionCommand::Approve(a) => Some(&a.login),
+            ProductionCommand::Reject(a) => Some(&a.login),
+            ProductionCommand::Export(a) if a.pdf.is_some() => Some(&a.login),
+            ProductionCommand::Export(_) | ProductionCommand::Tests { .. } | ProductionCommand::Show { .. } => None,
+        }
+    }
+}
+
+/// Who acts on a well test (as `wellconsole write` names who writes).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProductionLoginArgs {
+    /// On a site with users: who logs in (the password from standard input, or --password-env). On a site
+    /// with no users at all: the name recorded (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Environment variable holding the password (never on the command line); only on a site with users.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// The role on a site with no users at all (default: operator; approving and rejecting need supervisor
+    /// or engineer). Refused on a site with users: there the user's own role counts.
+    #[arg(long)]
+    pub role: Option<crate::auth::Role>,
+}
+
+impl ProductionLoginArgs {
+    /// Whether any of the options was given.
+    pub fn given(&self) -> bool {
+        self.user.is_some() || self.password_env.is_some() || self.role.is_some()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ProductionActArgs {
+    /// The test's number.
+    pub id: i64,
+    #[command(flatten)]
+    pub login: ProductionLoginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProductionApproveArgs {
+    /// The test's number.
+    pub id: i64,
+    /// A note kept with the test (replaces its note; none keeps it).
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    #[command(flatten)]
+    pub login: ProductionLoginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProductionRejectArgs {
+    /// The test's number.
+    pub id: i64,
+    /// What was wrong with it (slugging, a meter out of calibration …), kept with the test.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    #[command(flatten)]
+    pub login: ProductionLoginArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("format").required(true).args(["pdf", "json", "csv"])))]
+pub struct ProductionExportArgs {
+    /// The test: required with --pdf; with --json or --csv, that test alone.
+    #[arg(conflicts_with = "well")]
+    pub id: Option<i64>,
+    /// Write the test's certificate to this new PDF file (never over a file, never into the records' folder).
+    #[arg(long, value_name = "FILE.pdf", requires = "id")]
+    pub pdf: Option<PathBuf>,
+    /// The tests as JSON (an array, as `production tests --json`) to FILE; `-` or no FILE: standard output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub json: Option<PathBuf>,
+    /// The tests as CSV (a header with units, one row per test) to FILE; `-` or no FILE: standard output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub csv: Option<PathBuf>,
+    /// With --json or --csv: only this well's tests (newest first; all of them, up to 100000).
+    #[arg(long, conflicts_with = "pdf")]
+    pub well: Option<String>,
+    /// The certificate's language: en or es.
+    #[arg(long, requires = "pdf")]
+    pub lang: Option<crate::lang::Lang>,
+    /// The certificate's units: oilfield (STB/d, psi, °F) or si (m³/d, kPa, °C).
+    #[arg(long, requires = "pdf")]
+    pub units: Option<crate::units::UnitSystem>,
+    // With --pdf: who writes the certificate.
+    #[command(flatten)]
+    pub login: ProductionLoginArgs,
+}
+
+fn parse_test_status(s: &str) -> Result<crate::production::model::TestStatus, String> {
+    crate::production::model::TestStatus::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a well test's state (pending, approved or rejected)"))
 }
 
 fn parse_job_status(s: &str) -> Result<crate::job::model::JobStatus, String> {
@@ -903,6 +1067,111 @@ mod tests {
             assert_eq!(calc.kind, kind, "{words}");
         }
         assert_eq!(parse("calc stress").unwrap_err().kind(), ErrorKind::InvalidValue);
+    }
+
+    #[test]
+    fn production_takes_its_subcommands_and_a_login_only_where_it_acts() {
+        use crate::production::model::TestStatus;
+        use crate::units::UnitSystem;
+        let Ok(Command::Production(p)) = parse("production tests --well esp01 --status approved --limit 5 --json")
+        else {
+            panic!("production tests")
+        };
+        let ProductionCommand::Tests {
+            well,
+            status,
+            limit,
+            json,
+        } = &p.command
+        else {
+            panic!("tests")
+        };
+        assert_eq!(
+            (well.as_deref(), *status, *limit, *json),
+            (Some("esp01"), Some(TestStatus::Approved), 5, true)
+        );
+        assert!(p.command.login().is_none(), "reading needs no login");
+        let Ok(Command::Production(p)) = parse("production tests") else {
+            panic!("production tests")
+        };
+        assert!(matches!(
+            p.command,
+            ProductionCommand::Tests {
+                well: None,
+                status: None,
+                limit: 100,
+                json: false
+            }
+        ));
+
+        let Ok(Command::Production(p)) = parse("--project site --history-db h.db production show 7 --json") else {
+            panic!("production show")
+        };
+        assert_eq!(p.project.project.as_deref(), Some(Path::new("site")));
+        assert_eq!(p.history_db.as_deref(), Some(Path::new("h.db")));
+        assert!(matches!(p.command, ProductionCommand::Show { id: 7, json: true }));
+
+        let Ok(Command::Production(p)) = parse("production approve 3 --note good --user eve --role engineer") else {
+            panic!("production approve")
+        };
+        let login = p.command.login().expect("approving needs a login");
+        assert_eq!((login.user.as_deref(), login.role), (Some("eve"), Some(Role::Engineer)));
+        let ProductionCommand::Approve(a) = &p.command else {
+            panic!("approve")
+        };
+        assert_eq!((a.id, a.note.as_deref()), (3, Some("good")));
+        let Ok(Command::Production(p)) = parse("production reject 3 --reason slugging --user sara") else {
+            panic!("production reject")
+        };
+        assert!(matches!(&p.command, ProductionCommand::Reject(r) if r.reason == "slugging" && r.id == 3));
+        let Ok(Command::Production(p)) = parse("production sign 3 --role operator") else {
+            panic!("production sign")
+        };
+        assert_eq!(p.command.login().and_then(|l| l.role), Some(Role::Operator));
+
+        let Ok(Command::Production(p)) = parse("production export 3 --pdf c.pdf --lang es --units si --role engineer")
+        else {
+            panic!("production export --pdf")
+        };
+        assert!(p.command.login().is_some(), "a certificate is written by someone");
+        let ProductionCommand::Export(e) = &p.command else {
+            panic!("export")
+        };
+        assert_eq!(
+            (e.id, e.pdf.as_deref(), e.lang, e.units),
+            (Some(3), Some(Path::new("c.pdf")), Some(Lang::Es), Some(UnitSystem::Si))
+        );
+        let Ok(Command::Production(p)) = parse("production export --csv") else {
+            panic!("production export --csv")
+        };
+        assert!(p.command.login().is_none());
+        assert!(matches!(&p.command, ProductionCommand::Export(e) if e.csv.as_deref() == Some(Path::new("-"))));
+        let Ok(Command::Production(p)) = parse("production export --json out.json --well esp01") else {
+            panic!("production export --json")
+        };
+        let ProductionCommand::Export(e) = &p.command else {
+            panic!("export")
+        };
+        assert_eq!(
+            (e.json.as_deref(), e.well.as_deref(), e.id),
+            (Some(Path::new("out.json")), Some("esp01"), None)
+        );
+
+        for (words, kind) in [
+            ("production reject 3", ErrorKind::MissingRequiredArgument),
+            ("production tests --limit 0", ErrorKind::ValueValidation),
+            ("production tests --limit 100001", ErrorKind::ValueValidation),
+            ("production tests --status done", ErrorKind::ValueValidation),
+            ("production export 3", ErrorKind::MissingRequiredArgument),
+            ("production export --pdf c.pdf", ErrorKind::MissingRequiredArgument),
+            ("production export --csv --lang es", ErrorKind::MissingRequiredArgument),
+            ("production export 3 --json --csv", ErrorKind::ArgumentConflict),
+            ("production export 3 --csv --well esp01", ErrorKind::ArgumentConflict),
+            ("production tests --speed 5", ErrorKind::UnknownArgument),
+            ("production show 3 --role engineer", ErrorKind::UnknownArgument),
+        ] {
+            assert_eq!(parse(words).unwrap_err().kind(), kind, "{words}");
+        }
     }
 
     #[test]

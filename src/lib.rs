@@ -18,8 +18,8 @@
 //! - `project` (loading, checking and hot-reloading project files into those rooms' definitions);
 //! - `runtime` (wiring a project into running threads: the only room that knows every service),
 //!   `headless` (running without a UI), `ui` (egui), `cli` (the command line), `calc_cli` (`wellconsole
-//!   calc`: the calc room's functions on JSON) and `job_cli` (`wellconsole job`: the office's side of the CT
-//!   job records).
+//!   calc`: the calc room's functions on JSON), `job_cli` (`wellconsole job`: the office's side of the CT
+//!   job records) and `production_cli` (`wellconsole production`: the office's side of the well tests).
 
 pub mod alarm;
 pub mod auth;
@@ -38,6 +38,7 @@ pub mod job_cli;
 pub mod lang;
 pub mod locale;
 pub mod production;
+pub mod production_cli;
 pub mod project;
 pub mod records;
 pub mod report;

@@ -12,8 +12,8 @@ use wellconsole::auth::users::{UserError, UserStoreConfig};
 use wellconsole::auth::{Actor, Role};
 use wellconsole::cli::{
     AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleOptions,
-    HistoryArgs, HistoryCommand, HistoryDbArgs, JobArgs, OpcuaArgs, OpcuaCommand, PlantArgs, ProjectArgs, ReplayArgs,
-    RunArgs, ScreenshotArgs, SimArgs, UsersArgs, UsersCommand, WriteArgs,
+    HistoryArgs, HistoryCommand, HistoryDbArgs, JobArgs, OpcuaArgs, OpcuaCommand, PlantArgs, ProductionArgs,
+    ProjectArgs, ReplayArgs, RunArgs, ScreenshotArgs, SimArgs, UsersArgs, UsersCommand, WriteArgs,
 };
 use wellconsole::driver::opcua::library_log::QuietNormalClose;
 use wellconsole::historian::{History, Resolution, export};
@@ -74,6 +74,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Screenshot(args) => screenshot(&args),
         Command::Calc(args) => Ok(wellconsole::calc_cli::run(&args)),
         Command::Job(args) => job(args),
+        Command::Production(args) => production(args),
         Command::Replay(args) => replay(&args),
     }
 }
@@ -106,6 +107,41 @@ fn job(args: JobArgs) -> Result<ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.refused() => {
             eprintln!("wellconsole job: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `wellconsole production …`: the office's side of the well tests (`production_cli`). Reading needs no
+/// login; a change, and a certificate written to a file, is made as at the console, by the person
+/// `command_line_actor` settles. Exit 1: refused or invalid.
+fn production(args: ProductionArgs) -> Result<ExitCode> {
+    let project = load(&args.project)?;
+    let records = project.records()?;
+    let by = match args.command.login() {
+        Some(login) => {
+            let who = Who {
+                user: login.user.as_deref(),
+                password_env: &login.password_env,
+                role: login.role,
+            };
+            match command_line_actor(&project, &records, &who, "wellconsole production")? {
+                Some(actor) => Some(actor),
+                None => return Ok(ExitCode::FAILURE),
+            }
+        }
+        None => None,
+    };
+    let office = wellconsole::production_cli::Office {
+        project: &project,
+        records: &records,
+        history: args.history_db.clone().unwrap_or_else(|| project.history_path()),
+    };
+    match wellconsole::production_cli::run(&office, args.command, by.as_ref()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.refused() => {
+            eprintln!("wellconsole production: {e}");
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(e.into()),

@@ -520,8 +520,14 @@ fn wire_production(
         port.clone(),
     )));
     let view = port.as_ref().map_or_else(crate::production::ProductionView::cell, |p| p.view.clone());
-    let _ = (view, history);
-    let decline = None; // TEMP
+    let csv = cfg.wells.iter().map(|w| (w.id.clone(), w.history.clone())).collect();
+    let decline = match crate::production::decline::DeclineWorker::start(cfg, csv, history, view) {
+        Ok(w) => Some(Arc::new(w)),
+        Err(e) => {
+            tracing::error!(error = %e, "the decline worker did not start: decline fits are off");
+            None
+        }
+    };
     ProductionParts {
         port,
         writer,

@@ -144,8 +144,8 @@ pub struct ProducerConfig {
     /// The well's own liquid rate meter (bbl/d), for the live operating point and decline.
     pub rate: Option<TagId>,
     pub esp: Option<EspConfig>,
-    /// Daily allocated rates from before the console (`date,oil,water,gas` CSV), for decline.
-    pub history_csv: Option<String>,
+    /// Daily allocated rates from before the console (`history_csv`: a `date,oil,water,gas` CSV), for decline.
+    pub history: std::sync::Arc<Vec<super::decline::DailyRate>>,
 }
 
 /// A well's ESP: its pump (from the catalogue), stages, motor and the tags that measure it.

@@ -4,15 +4,18 @@
 //! Rooms inside: `config` (what site.toml says of the separator, the producing wells and the pump
 //! catalogue), `model` (a well test and its approval), `welltest` (the pure test runner: purge,
 //! stabilization, averages), `store` (production.db), `command` (people's acts on a test, role-checked and
-//! audited), `writer` (the thread that owns the store), `view` (what the UI reads), `service` (the hub's
-//! `Deriver`: test and ESP tags), `perf` (a well's inflow curve, live point and summary), `field` (the
-//! field table's rows). The engineering numbers come from `crate::calc`; nothing here draws.
+//! audited), `export` (a test's certificate written to a file: its context, who may, where; shared by the
+//! writer and the command line), `writer` (the thread that owns the store), `view` (what the UI reads),
+//! `service` (the hub's `Deriver`: test and ESP tags), `perf` (a well's inflow curve, live point and
+//! summary), `field` (the field table's rows), `decline` (a well's daily rates and their Arps fit, on a
+//! worker thread). The engineering numbers come from `crate::calc`; nothing here draws on screen.
 
 pub mod certificate;
 mod certificate_series;
 pub mod command;
 pub mod config;
 pub mod decline;
+pub mod export;
 pub mod field;
 pub mod model;
 pub mod perf;

@@ -146,7 +146,7 @@ mod tests {
             whp: None,
             rate: None,
             esp: None,
-            history_csv: None,
+            history: std::sync::Arc::default(),
         }
     }
 

@@ -9,14 +9,14 @@
 //! thread ends; a certificate is written only to a new `.pdf` file outside the records' folder, by anyone
 //! but a viewer, audited done or refused. Must not import `ui`; nothing here reads the hub.
 
-use super::certificate::{self, CertificateContext};
 use super::command::{self, ProductionRequest};
-use super::model::{Measured, ProductionError, WellTest};
+use super::config::ProductionConfig;
+use super::export::{self, CertificateSources, EXPORT};
+use super::model::{Measured, ProductionError};
 use super::store::ProductionStore;
 use super::view::{self, MAX_RESULTS, ProductionView, ProductionViewCell};
+use crate::auth::Actor;
 use crate::auth::audit::{AuditEntry, AuditSink};
-use crate::auth::{Actor, Role};
-use super::config::ProductionConfig;
 use crate::lang::Lang;
 use crate::tag::Timestamp;
 use crate::units::UnitSystem;
@@ -33,9 +33,6 @@ use std::time::{Duration, Instant};
 pub const QUEUE: usize = 256;
 /// How often the writer looks for another process's commits (`ProductionStore::data_version`).
 const POLL: Duration = Duration::from_secs(1);
-
-/// The audit trail's name for a certificate written to a file.
-const EXPORT: &str = "well_test.export";
 
 /// What reaches the writer.
 #[derive(Debug)]
@@ -154,7 +151,6 @@ impl ProductionPort {
         self.refused.load(Ordering::Relaxed)
     }
 }
-
 
 /// What the writer needs: the store's file, the audit trail, and what a certificate names.
 #[derive(Clone)]
@@ -317,18 +313,13 @@ impl Writer {
             } => {
                 let answer = self.export_pdf(&by, test, &path, lang, units);
                 if let Some(a) = &self.cfg.audit {
-                    let detail = match &answer {
-                        Ok(_) => format!("to {}", path.display()),
-                        Err(e) => format!("to {}: refused: {e}", path.display()),
-                    };
-                    let target = command::target(&self.store, test);
-                    a.record(AuditEntry::by(
-                        Timestamp::now(),
+                    a.record(export::audit_entry(
+                        &self.store,
                         &by,
-                        EXPORT,
-                        target,
-                        detail,
-                        answer.is_ok(),
+                        test,
+                        &path,
+                        &answer,
+                        Timestamp::now(),
                     ));
                 }
                 self.answer(id, answer);
@@ -366,6 +357,7 @@ impl Writer {
         }
     }
 
+    /// The certificate of `test` to the new file `path` (`export::write_pdf`: who may, and where).
     fn export_pdf(
         &self,
         by: &Actor,
@@ -374,59 +366,12 @@ impl Writer {
         lang: Lang,
         units: UnitSystem,
     ) -> Result<String, ProductionError> {
-        if by.role == Role::Viewer {
-            return Err(ProductionError::NotPermitted {
-                user: by.user.clone(),
-                role: by.role.name().into(),
-                action: "write a well test certificate PDF on this console".into(),
-            });
-        }
-        if let Some(reason) = crate::records::export_refusal(path, &self.cfg.path) {
-            return Err(ProductionError::Invalid {
-                field: "PDF file",
-                reason: format!("{}: {reason}", path.display()),
-            });
-        }
-        let t = self.store.get(test)?;
-        let cx = self.certificate_context(&t)?;
-        let bytes = certificate::render_pdf(&t, &cx, lang, units)?;
-        crate::records::write_new(path, &bytes)
-            .map_err(|e| ProductionError::Store(format!("the certificate PDF {}: {e}", path.display())))?;
-        Ok(format!(
-            "Certificate of well test {test} ({}) written to {} ({} KiB).",
-            t.m.well,
-            path.display(),
-            bytes.len().div_ceil(1024)
-        ))
-    }
-
-    /// The site, the well's label, its inflow curve as of this test (fitted to the approved tests up to it)
-    /// and the test window's history.
-    fn certificate_context(&self, t: &WellTest) -> Result<CertificateContext, ProductionError> {
-        let well = self.cfg.production.as_ref().and_then(|p| p.well(&t.m.well));
-        let well_label = well.map_or_else(|| t.m.well.clone(), |w| w.label.clone());
-        let ipr = match well {
-            Some(w) => {
-                let upto: Vec<WellTest> = self
-                    .store
-                    .approved_for(&t.m.well)?
-                    .into_iter()
-                    .filter(|a| a.m.end.0 <= t.m.end.0)
-                    .collect();
-                super::perf::well_ipr(w, &upto).current
-            }
-            None => None,
+        let src = CertificateSources {
+            site: &self.cfg.site,
+            production: self.cfg.production.as_deref(),
+            history: self.cfg.history.as_ref().map(|(h, tags)| (h.as_path(), &**tags)),
         };
-        let series = match (&self.cfg.history, &self.cfg.production) {
-            (Some((h, tags)), Some(p)) => super::certificate_series::series(h, tags, p, t),
-            _ => Vec::new(),
-        };
-        Ok(CertificateContext {
-            site: self.cfg.site.clone(),
-            well_label,
-            ipr,
-            series,
-        })
+        export::write_pdf(&self.store, &self.cfg.path, &src, by, test, path, lang, units)
     }
 
     /// Rebuilds the view from the store and swaps it in; a store that cannot be read keeps the last view,
@@ -459,6 +404,7 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Role;
     use crate::production::model::TestStatus;
     use crate::production::store::sample;
 

@@ -174,17 +174,9 @@ mod tests {
     use std::time::Duration;
 
     const SITE: &str = include_str!("../../site.toml");
-    const SURVEY: &str = include_str!("../../data/ct01_survey.csv");
-    const REEL: &str = include_str!("../../reels/ct01.toml");
-    const HISTORY: &str = include_str!("../../reels/ct01_history.csv");
 
     fn load(site_text: &str) -> Result<Site, Vec<Diagnostic>> {
-        site::load(&ProjectFiles::from_memory([
-            ("site.toml".to_owned(), site_text.to_owned()),
-            ("data/ct01_survey.csv".to_owned(), SURVEY.to_owned()),
-            ("reels/ct01.toml".to_owned(), REEL.to_owned()),
-            ("reels/ct01_history.csv".to_owned(), HISTORY.to_owned()),
-        ]))
+        site::load(&ProjectFiles::demo_with_site(site_text))
     }
 
     /// The demo site with `extra` appended.

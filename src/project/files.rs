@@ -61,6 +61,14 @@ impl ProjectFiles {
         }
     }
 
+    /// The demo project's files with `site_text` for its site.toml (tests of site.toml's checks).
+    #[cfg(test)]
+    pub fn demo_with_site(site_text: &str) -> Self {
+        let mut files = Self::embedded_demo().files;
+        files.insert("site.toml".to_owned(), site_text.to_owned());
+        Self::from_memory(files)
+    }
+
     pub fn from_dir(root: &Path) -> Result<Self, FilesError> {
         let site = root.join("site.toml");
         if !site.is_file() {

@@ -410,7 +410,7 @@ fn headless_run_writes_stats_with_every_tag() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
-    assert_eq!(v["tags"], 101);
+    assert_eq!(v["tags"], 151);
     assert!(v["samples_in"].as_u64().unwrap() > 75 * 10, "{}", v["samples_in"]);
     assert_eq!(v["samples_coalesced"], 0);
     assert_eq!(v["drivers"]["sim"]["state"], "Running");

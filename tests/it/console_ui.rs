@@ -62,7 +62,7 @@ fn tag_browser_finds_a_tag_by_typing_its_name() {
         "non-matching tags are filtered out"
     );
     assert!(h.query_by_label("esp04/motor_current").is_none());
-    h.get_by_label("1 of 101 tags");
+    h.get_by_label("1 of 151 tags");
     assert_eq!(h.state().page(), wellconsole::ui::Page::Tags);
 }
 
@@ -71,9 +71,9 @@ fn banner_leads_to_the_tags_that_are_not_good() {
     let (app, _rx) = console();
     let mut h = harness(app);
     h.run();
-    h.get_by_label("10 tags not good").click();
+    h.get_by_label("17 tags not good").click();
     h.run();
-    h.get_by_label("10 of 101 tags");
+    h.get_by_label("17 of 151 tags");
     h.get_by_label("esp03/rate");
     h.get_by_label("ct01/wellhead_pressure");
     assert!(h.query_by_label("ct01/depth").is_none());
@@ -231,7 +231,7 @@ fn the_pen_picker_puts_a_tag_found_by_typing_on_the_trend() {
     h.run();
     h.get_by_role(Role::TextInput).type_text("esp04/motor_t");
     h.run();
-    h.get_by_label("1 of 101 tags");
+    h.get_by_label("1 of 151 tags");
     assert!(
         h.query_by_label("Add ct01/depth").is_none(),
         "non-matching tags are filtered out"

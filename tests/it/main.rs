@@ -27,6 +27,7 @@ mod modbus_sim;
 mod mqtt_peer;
 mod mqtt_sim;
 mod opcua_peer;
+mod production_cli;
 mod replay;
 mod screens_ui;
 mod trip_ui;

@@ -627,21 +627,7 @@ mod tests {
     const SITE: &str = include_str!("../../../site.toml");
 
     fn problems(site_text: &str) -> Vec<String> {
-        let files = ProjectFiles::from_memory([
-            ("site.toml".to_owned(), site_text.to_owned()),
-            (
-                "data/ct01_survey.csv".to_owned(),
-                include_str!("../../../data/ct01_survey.csv").to_owned(),
-            ),
-            (
-                "reels/ct01.toml".to_owned(),
-                include_str!("../../../reels/ct01.toml").to_owned(),
-            ),
-            (
-                "reels/ct01_history.csv".to_owned(),
-                include_str!("../../../reels/ct01_history.csv").to_owned(),
-            ),
-        ]);
+        let files = ProjectFiles::demo_with_site(site_text);
         match site::load(&files) {
             Ok(_) => Vec::new(),
             Err(e) => e.iter().map(|d| d.message.clone()).collect(),

@@ -152,7 +152,7 @@ fn validate(
     let calculated = calc_tags::compile(pending, &mut defs, src, &mut errs);
     let ct_units = ct::check(raw.ct, &mut defs, &mut drivers, src, files, &mut errs);
     let wells = wells::check(raw.well, src, &mut errs);
-    let production = production::check(raw.production, &mut defs, &mut drivers, src, &mut errs).map(Arc::new);
+    let production = production::check(raw.production, &mut defs, &mut drivers, src, files, &mut errs).map(Arc::new);
     let historian = historian::settings(raw.historian.as_ref(), src, &mut errs);
     let records = records::settings(raw.records.as_ref(), raw.site.name.get_ref(), src, &mut errs);
     let security = security::settings(raw.security.as_ref(), src, &mut errs);

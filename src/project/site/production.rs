@@ -13,7 +13,10 @@ use crate::production::config::{
     EspConfig, EspTags, PRODUCTION_DRIVER, ProducerConfig, ProductionConfig, PwfSource, SeparatorConfig,
     ServiceTags, TestSettings,
 };
+use crate::production::decline::{DailyRate, parse_history_csv};
 use crate::project::diag::{Diagnostic, SourceFile};
+use crate::project::files::ProjectFiles;
+use std::sync::Arc;
 use crate::tag::{DriverId, HistoryMode, TagDef, TagId, ValueKind};
 use serde::Deserialize;
 use std::ops::Range;
@@ -136,6 +139,7 @@ pub(super) fn check(
     defs: &mut Vec<TagDef>,
     drivers: &mut Drivers,
     src: &SourceFile<'_>,
+    files: &ProjectFiles,
     errs: &mut Vec<Diagnostic>,
 ) -> Option<ProductionConfig> {
     let raw = raw?;
@@ -155,7 +159,7 @@ pub(super) fn check(
     let mut numbers = Numbers { src, errs };
     let overdue_days = numbers.range(&p.overdue_days, 1.0, 3_650.0, "overdue_days (days)");
     let economic_limit_stb_d = numbers.range(&p.economic_limit_stb_d, 0.01, 100_000.0, "economic_limit_stb_d");
-    let wells = wells(&p.well, &pumps, defs, src, errs);
+    let wells = wells(&p.well, &pumps, defs, src, files, errs);
     if errs.len() > before {
         return None;
     }
@@ -415,6 +419,7 @@ fn wells(
     pumps: &[PumpCurve],
     defs: &[TagDef],
     src: &SourceFile<'_>,
+    files: &ProjectFiles,
     errs: &mut Vec<Diagnostic>,
 ) -> Vec<(ProducerConfig, Option<EspConfig>)> {
     let mut out: Vec<(ProducerConfig, Option<EspConfig>)> = Vec::new();
@@ -424,7 +429,7 @@ fn wells(
             break;
         }
         let before = errs.len();
-        let well = well(w.get_ref(), pumps, defs, src, errs);
+        let well = well(w.get_ref(), pumps, defs, src, files, errs);
         let id = w.get_ref().id.get_ref();
         if out.iter().any(|(o, _)| o.id == *id) {
             errs.push(src.at(w.get_ref().id.span(), format!("[[production.well]] {id} is listed twice")));
@@ -442,6 +447,7 @@ fn well(
     pumps: &[PumpCurve],
     defs: &[TagDef],
     src: &SourceFile<'_>,
+    files: &ProjectFiles,
     errs: &mut Vec<Diagnostic>,
 ) -> Option<(ProducerConfig, Option<EspConfig>)> {
     let id = w.id.get_ref().clone();
@@ -506,9 +512,39 @@ fn well(
         whp,
         rate,
         esp: None,
-        history_csv: w.history_csv.as_ref().map(|h| h.get_ref().clone()),
+        history: history(w.history_csv.as_ref(), files, src, errs)?,
     };
     Some((producer, esp))
+}
+
+/// The well's daily allocated rates from `history_csv` (a project file), checked.
+fn history(
+    rel: Option<&Spanned<String>>,
+    files: &ProjectFiles,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<Arc<Vec<DailyRate>>> {
+    let Some(rel) = rel else {
+        return Some(Arc::default());
+    };
+    let Some(text) = files.get(rel.get_ref()) else {
+        errs.push(src.at(
+            rel.span(),
+            format!(
+                "history_csv '{}' not found in the project (paths are relative to the project directory, e.g. data/production/esp01.csv)",
+                rel.get_ref()
+            ),
+        ));
+        return None;
+    };
+    let path = files.display_path(rel.get_ref());
+    match parse_history_csv(&SourceFile::new(&path, text)) {
+        Ok(rates) => Some(Arc::new(rates)),
+        Err(mut e) => {
+            errs.append(&mut e);
+            None
+        }
+    }
 }
 
 fn pwf_source(w: &RawWell, defs: &[TagDef], src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<PwfSource> {
