@@ -1,4 +1,4 @@
-//! Production engineering (issue 21): fitting Arps declines to ten years of daily rates.
+//! Production engineering (issue 21): fitting Arps declines to ten years of daily rates, and the field table.
 //!
 //! The wells are synthetic, made once before timing: 100 wells of 3,650 daily rates each, hyperbolic with qi
 //! 100–2,000 per day, b from 0 (every tenth well exponential) to 1 (every tenth harmonic), the initial decline
@@ -6,6 +6,10 @@
 //! 1 % outliers (three times the rate, or a third of it) marked excluded, as an engineer would. The figure:
 //! - `arps_fit_100_wells_10y`: every well fitted (hyperbolic, b up to 1, the exponential compared) and
 //!   forecast from its last day to an economic limit of 5 a day (EUR, remaining, curve for the plot).
+//! - `field_table_500_wells`: the Production page's field table over 500 wells (the demo's six ESP wells'
+//!   configuration repeated, each with an approved test and an inflow curve in the writer's view, its live
+//!   rate, zone and out-of-range flag in the hub's snapshot), filtered and sorted by oil rate: what the page
+//!   does once a second.
 
 // Benches may unwrap (a panic is their failure report) and be long (a scenario reads top to bottom).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
@@ -14,6 +18,12 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use wellconsole::calc::decline::{Arps, DeclineKind, FitOptions, fit, forecast};
+use wellconsole::hub::Snapshot;
+use wellconsole::production::field::{FieldQuery, FieldRow, SortKey, rows};
+use wellconsole::production::model::{Measured, TestStatus, WellTest};
+use wellconsole::production::perf::{WellSummary, well_ipr};
+use wellconsole::project::Project;
+use wellconsole::tag::{Sample, TagTable, Timestamp, Value};
 
 const WELLS: usize = 100;
 const DAYS: usize = 3_650;
@@ -121,5 +131,111 @@ fn arps_fit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, arps_fit);
+const FIELD_WELLS: usize = 500;
+
+/// An approved test of `well` ending on `day` (days since 1970).
+fn approved(id: i64, well: &str, day: i64, liquid: f64, pwf: f64) -> WellTest {
+    let end = Timestamp(day * 86_400_000_000);
+    WellTest {
+        id,
+        m: Measured {
+            well: well.to_owned(),
+            separator: "sep01".into(),
+            routed_at: end,
+            stable_at: end,
+            start: end,
+            end,
+            oil_stb_d: liquid * 0.45,
+            water_bbl_d: liquid * 0.55,
+            gas_mscf_d: liquid * 0.45 * 0.3,
+            gor_scf_stb: Some(300.0),
+            wor: Some(0.55 / 0.45),
+            water_cut: Some(0.55),
+            bsw: None,
+            separator_psi: 120.0,
+            separator_temp_f: Some(105.0),
+            whp_psi: Some(160.0),
+            pwf_psi: Some(pwf),
+            esp_hz: Some(55.0),
+            meter_factors: [1.0; 3],
+            shrinkage: 1.0,
+            totalized: true,
+            level_compensated: true,
+            bad_input_s: 0.0,
+        },
+        status: TestStatus::Approved,
+        tested_by: Some("oscar".into()),
+        tested_at: Some(end),
+        decided_by: Some("eve".into()),
+        decided_at: Some(end),
+        reason: String::new(),
+        note: String::new(),
+    }
+}
+
+fn field_table(c: &mut Criterion) {
+    let project = Project::demo().unwrap();
+    let demo = project.site.production.clone().unwrap();
+    let mut cfg = (*demo).clone();
+    cfg.wells = (0..FIELD_WELLS)
+        .map(|i| {
+            let mut w = demo.wells[i % demo.wells.len()].clone();
+            w.id = format!("w{i:03}");
+            w.label = format!("W-{i:03}");
+            w
+        })
+        .collect();
+    let today = 20_425;
+    let summaries: Vec<WellSummary> = cfg
+        .wells
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let tests = vec![
+                approved(2 * i as i64, &w.id, today - 60 - (i as i64 % 30), 1_200.0 + i as f64, 1_500.0),
+                approved(2 * i as i64 + 1, &w.id, today - (i as i64 % 45), 1_150.0 + i as f64, 1_450.0),
+            ];
+            WellSummary {
+                well: w.id.clone(),
+                last_test: tests.last().cloned(),
+                last_approved: tests.last().cloned(),
+                pending: i % 3,
+                ipr: well_ipr(w, &tests),
+            }
+        })
+        .collect();
+    // The live values: the demo's tags (every configured well reads them), good and current.
+    let mut table = TagTable::new(project.site.tags.clone());
+    let now = Timestamp(today * 86_400_000_000);
+    for d in project.site.tags.iter() {
+        let v = match d.kind {
+            wellconsole::tag::ValueKind::F64 => Value::F64(1_000.0),
+            wellconsole::tag::ValueKind::Bool => Value::Bool(false),
+            wellconsole::tag::ValueKind::String => Value::str("recommended"),
+            _ => continue,
+        };
+        table.apply(&Sample::good(d.id, v, now), now);
+    }
+    let mut snap = Snapshot::empty(project.site.tags.clone(), Vec::new());
+    snap.tags = table.states().to_vec();
+    let query = FieldQuery {
+        text: String::new(),
+        overdue_only: false,
+        sort: SortKey::Oil,
+        descending: true,
+    };
+    let mut out: Vec<FieldRow> = Vec::with_capacity(FIELD_WELLS);
+    let mut g = c.benchmark_group("production");
+    g.throughput(Throughput::Elements(FIELD_WELLS as u64));
+    g.bench_function("field_table_500_wells", |b| {
+        b.iter(|| {
+            rows(&cfg, &summaries, &snap, now, &query, &mut out);
+            black_box(out.len())
+        });
+    });
+    g.finish();
+    assert_eq!(out.len(), FIELD_WELLS);
+}
+
+criterion_group!(benches, arps_fit, field_table);
 criterion_main!(benches);

@@ -108,7 +108,9 @@ static PAIRS: &[Pair] = &[
     pair("Mscf/d", "m³/d", SCF * 1000.0, false),
     pair("MMscf/d", "10³ m³/d", SCF * 1000.0, true),
     // Production: stock-tank oil is counted in barrels too; GOR and the productivity index.
+    pair("STB", "m³", BBL, false),
     pair("STB/d", "m³/d", BBL, false),
+    pair("Mscf", "m³", SCF * 1000.0, false),
     pair("scf/STB", "m³/m³", SCF / BBL, false),
     pair("STB/d/psi", "m³/d/kPa", BBL / PSI, true),
     pair("ppg", "kg/m³", 0.453_592_37 / GAL, true),

@@ -20,6 +20,8 @@ pub mod field;
 pub mod model;
 pub mod perf;
 pub mod store;
+#[cfg(test)]
+mod tests;
 pub mod service;
 pub mod view;
 pub mod welltest;

@@ -19,6 +19,7 @@ use super::job::JobPage;
 use super::notices::Notices;
 use super::overview::OverviewPage;
 use super::page::{FrameInputs, Page, PageView, ShellAction};
+use super::production::ProductionPage;
 use super::replay_bar::ReplayBar;
 use super::screen_history::LiveHistory;
 use super::screen_view::ScreenView;
@@ -68,6 +69,13 @@ pub struct ConsoleInputs {
     /// The CT job records' writer: the Job page, and the job marks on the trends and the depth plot
     /// (`None`: no job records).
     pub jobs: Option<crate::job::writer::JobPort>,
+    /// The production writer: well tests, their approvals and certificates, and the wells' summaries
+    /// (`None`: no production records).
+    pub production: Option<crate::production::ProductionPort>,
+    /// The site's `[production]` (`None`: a site without producing wells: no Production page).
+    pub production_cfg: Option<Arc<crate::production::config::ProductionConfig>>,
+    /// The decline fits' worker thread (`None`: no decline on this console).
+    pub decline: Option<Arc<crate::production::decline::DeclineWorker>>,
     /// The project's screens (empty: the console opens on the generic overview).
     pub screens: ScreenCell,
     /// Problems in edited screen files, shown over the screen (`None`: files are not watched).
@@ -103,6 +111,7 @@ pub struct ConsoleApp {
     trend: TrendPageState,
     ct_string: CtStringPage,
     job: JobPage,
+    production: ProductionPage,
     drivers: DriversPage,
     simulator: SimulatorPage,
     audit: AuditPage,
@@ -154,6 +163,11 @@ impl ConsoleApp {
         let jobs = inputs.jobs.clone();
         let ct_string = CtStringPage::new(inputs.ct_strings.clone()).with_jobs(jobs.clone());
         let job = JobPage::new(jobs.clone());
+        let production = ProductionPage::new(
+            inputs.production.clone(),
+            inputs.production_cfg.clone(),
+            inputs.decline.clone(),
+        );
         Self {
             themed: false,
             console,
@@ -175,6 +189,7 @@ impl ConsoleApp {
             trend: TrendPageState::with_reader(reader).with_jobs(jobs),
             ct_string,
             job,
+            production,
             drivers: DriversPage,
             simulator,
             inputs,
@@ -304,6 +319,7 @@ impl ConsoleApp {
                     Page::Trends => self.trend.ui(ui, console, &frame),
                     Page::CtString => self.ct_string.ui(ui, console, &frame),
                     Page::Job => self.job.ui(ui, console, &frame),
+                    Page::Production => self.production.ui(ui, console, &frame),
                     Page::Drivers => self.drivers.ui(ui, console, &frame),
                     Page::Simulator => self.simulator.ui(ui, console, &frame),
                     Page::Trips => self.trips.ui(ui, console, &frame),
@@ -524,9 +540,12 @@ impl ConsoleApp {
             |ui| {
                 let site = RichText::new(&self.inputs.site_name).size(theme::TEXT_HEADING).strong();
                 let has_screens = !self.live_for.is_empty();
+                // Production only on a site with producing wells (`[production]`): the CT sites never see it.
+                let has_production = self.inputs.production_cfg.is_some();
                 let pages: Vec<Page> = Page::ALL
                     .into_iter()
                     .filter(|p| *p != Page::Display || has_screens)
+                    .filter(|p| *p != Page::Production || has_production)
                     .collect();
                 let site_w = ui.ctx().fonts_mut(|f| {
                     f.layout_no_wrap(

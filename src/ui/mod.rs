@@ -24,6 +24,7 @@ pub mod notices;
 pub mod offscreen;
 mod overview;
 pub mod page;
+mod production;
 pub mod readout;
 mod replay_bar;
 pub mod screen_history;
@@ -134,6 +135,9 @@ pub fn run(
                 trips: Some(runtime.trips.clone()),
                 ct_strings: runtime.ct_strings.clone(),
                 jobs: runtime.jobs.clone(),
+                production: runtime.production.clone(),
+                production_cfg: runtime.project.site.production.clone(),
+                decline: runtime.decline.clone(),
                 screens: runtime.screens.clone(),
                 screen_problems: Some(runtime.screen_problems.clone()),
                 settings,

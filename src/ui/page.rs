@@ -30,6 +30,9 @@ pub enum Page {
     CtString,
     /// CT jobs: planned in the office, run from the cab, closed with a signed ticket.
     Job,
+    /// Producing wells: the field table, well tests, inflow curves, ESPs on their curves, decline (only on a
+    /// site with `[production]`).
+    Production,
     Drivers,
     Simulator,
     Trips,
@@ -38,7 +41,7 @@ pub enum Page {
 
 impl Page {
     /// Every page, in the navigation's order.
-    pub const ALL: [Page; 13] = [
+    pub const ALL: [Page; 14] = [
         Page::Display,
         Page::Overview,
         Page::Alarms,
@@ -49,6 +52,7 @@ impl Page {
         Page::Trends,
         Page::CtString,
         Page::Job,
+        Page::Production,
         Page::Drivers,
         Page::Simulator,
         Page::Audit,
@@ -65,6 +69,7 @@ impl Page {
             Page::Trends => lang.pick("Trends", "Tendencias"),
             Page::CtString => lang.pick("CT string", "Sarta de TF"),
             Page::Job => lang.pick("Jobs", "Trabajos"),
+            Page::Production => lang.pick("Production", "Producción"),
             Page::Drivers => lang.pick("Drivers", "Drivers"),
             Page::Simulator => lang.pick("Simulator", "Simulador"),
             Page::Trips => lang.pick("Trips", "Disparos"),

@@ -219,6 +219,35 @@ pub const JOB_OP_MARK: Color32 = Color32::from_rgb(0x6E, 0x5A, 0x46);
 /// A job's actual start and end, and its deepest point: darker and heavier than an operation's mark.
 pub const JOB_MARK: Color32 = Color32::from_rgb(0x2A, 0x2A, 0x2A);
 
+// The Production page. The curves are quiet inks like the CT string page's; what needs a person's eye but is
+// no alarm (a well test overdue, a pump out of its range before its alarm) wears one attention ink, always
+// with a word beside it, so it reads without colour vision and is never taken for an alarm colour.
+
+/// Needs attention, not an alarm: a dark ochre, well darker than the alarm orange and yellow.
+pub const ATTENTION: Color32 = Color32::from_rgb(0x8A, 0x5A, 0x00);
+/// A well's inflow curve now and a pump's curve at the live frequency; a decline fit and its forecast.
+pub const PROD_CURVE: Color32 = Color32::from_rgb(0x1F, 0x4E, 0x79);
+/// The well tests an inflow curve is fitted to.
+pub const PROD_TEST: Color32 = Color32::from_rgb(0x00, 0x6D, 0x5B);
+/// A well's measured daily rates on the decline plot.
+pub const PROD_RATE: Color32 = Color32::from_rgb(0x3B, 0x3B, 0x3B);
+
+/// A pump's down-thrust zone (left of its recommended range) and up-thrust zone (right of it), shaded behind
+/// its curve: the P&ID's liquid blue-grey and its ground, faint.
+pub fn esp_downthrust() -> Color32 {
+    Color32::from_rgb(0x9F, 0xB3, 0xC4).gamma_multiply(0.45)
+}
+pub fn esp_upthrust() -> Color32 {
+    Color32::from_rgb(0xC9, 0xC2, 0xB4).gamma_multiply(0.6)
+}
+
+/// The `i`-th other well overlaid on a decline plot: the trend pens, less the two inks the well's own rates
+/// and fit wear.
+pub fn decline_overlay(i: usize) -> Color32 {
+    const OTHERS: [usize; 6] = [1, 3, 4, 5, 6, 7];
+    PENS[OTHERS[i % OTHERS.len()]]
+}
+
 /// P&ID drawing inks (`screen::Ink`): greys for equipment, muted blues/browns for fluids (ISA-101: the
 /// process is quiet; only alarms are loud). Running is a dark fill, stopped a white one, so state reads
 /// without colour.

@@ -28,6 +28,7 @@ mod mqtt_peer;
 mod mqtt_sim;
 mod opcua_peer;
 mod production_cli;
+mod production_ui;
 mod replay;
 mod screens_ui;
 mod trip_ui;

@@ -1,0 +1,155 @@
+//! The production room end to end on the demo site: the demo's simulator stepped through its test
+//! manifold's rotation, its readings applied to a tag table as the hub applies them, the production service
+//! deriving from them, and the writer recording the completed tests in production.db. The tests it records
+//! are compared with the simulator's own rates; the ESP tags with the simulator's pump.
+
+use super::ProductionView;
+use super::config::ProductionConfig;
+use super::model::TestStatus;
+use super::service::ProductionService;
+use super::writer::{ProductionWriter, WriterConfig};
+use crate::driver::{DriverLink, DriverStats, sample_channel};
+use crate::hub::Deriver;
+use crate::project::Project;
+use crate::sim::DemoPlant;
+use crate::tag::{Sample, TagId, TagTable, TagUpdate, Timestamp, Value};
+use crossbeam_channel::bounded;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+/// 2026-12-01T00:00:00Z, µs: where the plant's clock starts.
+const T0_US: i64 = 1_796_083_200_000_000;
+
+fn link(cfg: &ProductionConfig) -> DriverLink {
+    let stats = Arc::new(DriverStats::default());
+    let (samples, _) = sample_channel(cfg.driver, 4, stats.clone());
+    let (_, commands) = bounded(1);
+    let (events, _) = bounded(1);
+    DriverLink {
+        id: cfg.driver,
+        name: "production".into(),
+        samples,
+        commands,
+        events,
+        stats,
+        shutdown: Arc::new(AtomicBool::new(false)),
+        tags: Vec::new(),
+    }
+}
+
+struct Truth {
+    oil: f64,
+    water: f64,
+    gas: f64,
+    n: f64,
+}
+
+#[test]
+fn the_demo_tests_its_wells_in_turn_and_records_what_the_simulator_produced() {
+    let project = Project::demo().expect("the demo loads");
+    let cfg = project.site.production.clone().expect("the demo has [production]");
+    let sim = project.site.drivers.iter().find_map(|d| d.kind.as_sim()).expect("the demo runs its simulator");
+    let mut plant = DemoPlant::new(sim.plant.clone());
+    let directory = project.site.tags.clone();
+    // Each simulator signal's tag, in the plant's reading order.
+    let by_signal: Vec<Option<TagId>> = plant
+        .specs()
+        .iter()
+        .map(|s| directory.iter().find(|d| d.address == s.address && d.driver.0 == 0).map(|d| d.id))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, port) = ProductionWriter::start(WriterConfig {
+        path: dir.path().join("production.db"),
+        audit: None,
+        site: project.site.name.clone(),
+        production: Some(cfg.clone()),
+        history: None,
+    })
+    .unwrap();
+    let mut service = ProductionService::new(cfg.clone(), link(&cfg), Some(port.clone()));
+    let mut table = TagTable::new(directory.clone());
+    let mut updates: Vec<TagUpdate> = Vec::new();
+    let mut out: Vec<Sample> = Vec::new();
+    // The simulator's own rates of the well on test, over each test period as the runner reports it later.
+    let mut truth: Vec<(f64, Truth)> = Vec::new();
+    let rotation_s = sim.plant.test_rotation_s;
+    assert!(rotation_s > 0.0, "the demo rotates its wells through the separator");
+    let mut t = 0.0;
+    while t < 2.0 * rotation_s - 60.0 {
+        plant.step(1.0);
+        t += 1.0;
+        let now = Timestamp(T0_US + (t * 1e6) as i64);
+        updates.clear();
+        for (v, tag) in plant.read().to_vec().into_iter().zip(&by_signal) {
+            if let Some(tag) = tag
+                && let Some(u) = table.apply(&Sample::good(*tag, v, now), now)
+            {
+                updates.push(u);
+            }
+        }
+        out.clear();
+        service.derive(&updates, &table, now, &mut out);
+        for s in &out {
+            table.apply(s, now);
+        }
+        let i = plant.well_on_test_index();
+        let w = plant.esp(i).unwrap();
+        let p = w.params();
+        let oil = w.rate_bpd() * (1.0 - p.water_cut);
+        let slot = (t / rotation_s) as usize;
+        if truth.len() <= slot {
+            truth.push((t, Truth { oil: 0.0, water: 0.0, gas: 0.0, n: 0.0 }));
+        }
+        // The last 20 minutes before the test ends are the test period of the demo (test_min = 20).
+        let tr = &mut truth[slot].1;
+        tr.oil += oil;
+        tr.water += w.rate_bpd() * p.water_cut;
+        tr.gas += oil * p.gor_scf_stb / 1000.0;
+        tr.n += 1.0;
+    }
+    service.stop();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let view: Arc<ProductionView> = loop {
+        let v = port.view.load_full();
+        if v.tests.len() >= 2 || Instant::now() > deadline {
+            break v;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    writer.stop();
+    let mut tests = view.tests.clone();
+    tests.sort_by_key(|t| t.m.start.0);
+    let wells: Vec<&str> = tests.iter().map(|t| t.m.well.as_str()).collect();
+    assert_eq!(wells, ["esp01", "esp02"], "one test per well routed");
+    for (test, (_, tr)) in tests.iter().zip(&truth) {
+        let m = &test.m;
+        assert_eq!(test.status, TestStatus::Pending);
+        let close = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 0.02 * want,
+                "{}: {what} {got:.1} against the simulator's {want:.1}",
+                m.well
+            );
+        };
+        // The wells' rates barely move over a rotation, so the rotation's mean is the test's truth.
+        close(m.oil_stb_d, tr.oil / tr.n, "oil");
+        close(m.water_bbl_d, tr.water / tr.n, "water");
+        close(m.gas_mscf_d, tr.gas / tr.n, "gas");
+        assert!(m.totalized && m.level_compensated);
+        assert!(m.pwf_psi.is_some() && m.whp_psi.is_some() && m.esp_hz.is_some());
+        assert!(m.duration_h() > 0.33 - 1e-6, "a 20-minute test period");
+    }
+    // Every ESP's figures: the demo's pumps run in their range, on their catalogue curve.
+    for w in &cfg.wells {
+        let e = w.esp.as_ref().unwrap();
+        let zone = table.get(e.tags.zone).and_then(|s| s.value.clone());
+        assert_eq!(zone, Some(Value::str("recommended")), "{}", w.id);
+        let ratio = table.get(e.tags.head_ratio).and_then(|s| s.value.as_ref().and_then(Value::as_f64)).unwrap();
+        assert!((ratio - 100.0).abs() < 3.0, "{}: head {ratio:.1} % of the catalogue's", w.id);
+        let eff = table.get(e.tags.efficiency).and_then(|s| s.value.as_ref().and_then(Value::as_f64)).unwrap();
+        assert!(eff > 10.0 && eff < 90.0, "{}: efficiency {eff:.1} %", w.id);
+        let oor = table.get(e.tags.out_of_range).and_then(|s| s.value.clone());
+        assert_eq!(oor, Some(Value::Bool(false)));
+    }
+}
