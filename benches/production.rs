@@ -192,8 +192,20 @@ fn field_table(c: &mut Criterion) {
         .enumerate()
         .map(|(i, w)| {
             let tests = vec![
-                approved(2 * i as i64, &w.id, today - 60 - (i as i64 % 30), 1_200.0 + i as f64, 1_500.0),
-                approved(2 * i as i64 + 1, &w.id, today - (i as i64 % 45), 1_150.0 + i as f64, 1_450.0),
+                approved(
+                    2 * i as i64,
+                    &w.id,
+                    today - 60 - (i as i64 % 30),
+                    1_200.0 + i as f64,
+                    1_500.0,
+                ),
+                approved(
+                    2 * i as i64 + 1,
+                    &w.id,
+                    today - (i as i64 % 45),
+                    1_150.0 + i as f64,
+                    1_450.0,
+                ),
             ];
             WellSummary {
                 well: w.id.clone(),

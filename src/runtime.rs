@@ -519,7 +519,9 @@ fn wire_production(
         link,
         port.clone(),
     )));
-    let view = port.as_ref().map_or_else(crate::production::ProductionView::cell, |p| p.view.clone());
+    let view = port
+        .as_ref()
+        .map_or_else(crate::production::ProductionView::cell, |p| p.view.clone());
     let csv = cfg.wells.iter().map(|w| (w.id.clone(), w.history.clone())).collect();
     let decline = match crate::production::decline::DeclineWorker::start(cfg, csv, history, view) {
         Ok(w) => Some(Arc::new(w)),

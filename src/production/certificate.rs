@@ -331,7 +331,7 @@ fn inflow(sheet: &mut Sheet, d: &Doc, n: usize, curve: &IprFit) {
         (f.t("Tests fitted", "Pruebas ajustadas"), curve.points.to_string()),
         (
             f.t("RMS residual", "Residuo RMS"),
-            f.qty("STB/d", curve.rms_residual_stb_d, 1),
+            f.qty("bbl/d", curve.rms_residual_stb_d, 1),
         ),
         (
             f.t("Reservoir pressure", "Presión de yacimiento"),
@@ -345,7 +345,7 @@ fn inflow(sheet: &mut Sheet, d: &Doc, n: usize, curve: &IprFit) {
             f.t("Productivity index J", "Índice de productividad"),
             f.qty("STB/d/psi", ipr.j_stb_d_psi, 3),
         ),
-        ("AOF", f.qty("STB/d", ipr.aof_stb_d(), 0)),
+        ("AOF", f.qty("bbl/d", ipr.aof_stb_d(), 0)),
     ];
     key_values(sheet, &pairs);
 }
@@ -844,5 +844,17 @@ mod tests {
         let mut decided = t;
         decided.status = TestStatus::Rejected;
         assert_eq!(content_sha256(&decided.m), sha);
+    }
+
+    /// The certificate as a person sees it: an approved test with its inflow curve and charts, rendered by
+    /// poppler and compared with tests/snapshots/certificate_page*.png.
+    #[test]
+    fn the_pages_render_as_the_snapshots() {
+        let mut t = sample_test();
+        t.status = TestStatus::Approved;
+        t.decided_by = Some("eve".into());
+        t.decided_at = Some(t.m.end);
+        let pdf = render_pdf(&t, &sample_context(), Lang::En, UnitSystem::Oilfield).unwrap();
+        crate::report::testing::pages_match_snapshots(&pdf, "certificate_page", 1);
     }
 }

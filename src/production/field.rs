@@ -115,10 +115,7 @@ pub fn rows(
         .and_then(Value::as_str);
     let needle = q.text.trim().to_lowercase();
     for (index, w) in cfg.wells.iter().enumerate() {
-        if !needle.is_empty()
-            && !w.id.to_lowercase().contains(&needle)
-            && !w.label.to_lowercase().contains(&needle)
-        {
+        if !needle.is_empty() && !w.id.to_lowercase().contains(&needle) && !w.label.to_lowercase().contains(&needle) {
             continue;
         }
         let summary = summaries.get(index).filter(|s| s.well == w.id);
@@ -207,7 +204,12 @@ mod tests {
 
     #[test]
     fn sorting_puts_missing_numbers_last_in_either_direction() {
-        let mut rows = vec![row("b", Some(5.0)), row("a", None), row("c", Some(9.0)), row("d", Some(5.0))];
+        let mut rows = vec![
+            row("b", Some(5.0)),
+            row("a", None),
+            row("c", Some(9.0)),
+            row("d", Some(5.0)),
+        ];
         sort(&mut rows, SortKey::Oil, false);
         let ids: Vec<&str> = rows.iter().map(|r| r.well.as_str()).collect();
         assert_eq!(ids, ["b", "d", "c", "a"]);

@@ -19,10 +19,10 @@ pub mod export;
 pub mod field;
 pub mod model;
 pub mod perf;
+pub mod service;
 pub mod store;
 #[cfg(test)]
 mod tests;
-pub mod service;
 pub mod view;
 pub mod welltest;
 pub mod writer;

@@ -208,8 +208,14 @@ mod tests {
         let ipr = well_ipr(&w, &more);
         assert_eq!(ipr.tests_used, vec![1, 4]);
         let prev = ipr.previous.unwrap();
-        assert!((prev.ipr.aof_stb_d() - 162.5).abs() < 1e-6, "the previous curve is test 1's alone");
-        assert!(ipr.current.unwrap().ipr.aof_stb_d() < 162.5, "the newer, lower test pulls the curve down");
+        assert!(
+            (prev.ipr.aof_stb_d() - 162.5).abs() < 1e-6,
+            "the previous curve is test 1's alone"
+        );
+        assert!(
+            ipr.current.unwrap().ipr.aof_stb_d() < 162.5,
+            "the newer, lower test pulls the curve down"
+        );
     }
 
     #[test]

@@ -194,7 +194,11 @@ impl ProductionService {
         let t = now.as_secs_f64();
         if self.sent_phase.as_ref() != Some(&phase) {
             out.push(Sample::good(tags.state, Value::str(phase.0.code()), now));
-            out.push(Sample::good(tags.well, Value::str(phase.1.as_deref().unwrap_or("")), now));
+            out.push(Sample::good(
+                tags.well,
+                Value::str(phase.1.as_deref().unwrap_or("")),
+                now,
+            ));
             self.sent_phase = Some(phase);
             self.last_test_tags_s = f64::NEG_INFINITY;
         }
@@ -216,16 +220,25 @@ impl ProductionService {
         let st = &mut self.esps[i];
         let well = &self.cfg.wells[st.well];
         let Some(e) = &well.esp else { return };
-        // Plant time, as the test's: the drive's reading says when.
-        let t = table
-            .get(e.frequency)
-            .map_or_else(|| now.as_secs_f64(), |v| v.source_ts.as_secs_f64());
+        // Plant time, as the test's: the newest of the pump's readings says when.
+        let t = Self::esp_inputs(e, well.rate)
+            .filter_map(|id| table.get(id))
+            .map(|v| v.source_ts.as_secs_f64())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let t = if t.is_finite() { t } else { now.as_secs_f64() };
         if t - st.last_s < ESP_EVERY_S {
             return;
         }
         st.last_s = t;
         let tags = e.tags;
-        let all = [tags.tdh, tags.efficiency, tags.motor_load, tags.head_ratio, tags.zone, tags.out_of_range];
+        let all = [
+            tags.tdh,
+            tags.efficiency,
+            tags.motor_load,
+            tags.head_ratio,
+            tags.zone,
+            tags.out_of_range,
+        ];
         let needed = [Some(e.frequency), Some(e.intake), Some(e.discharge), well.rate];
         if let Some(reason) = needed.into_iter().flatten().find_map(|id| bad_reason(table, id)) {
             st.outside_since = None;
@@ -340,9 +353,11 @@ impl Deriver for ProductionService {
         for i in 0..self.esps.len() {
             let touched = {
                 let w = &self.cfg.wells[self.esps[i].well];
-                w.esp
-                    .as_ref()
-                    .is_some_and(|e| updates.iter().any(|u| Self::esp_inputs(e, w.rate).any(|id| id == u.tag)))
+                w.esp.as_ref().is_some_and(|e| {
+                    updates
+                        .iter()
+                        .any(|u| Self::esp_inputs(e, w.rate).any(|id| id == u.tag))
+                })
             };
             if touched {
                 self.step_esp(i, table, now, out);
@@ -362,7 +377,10 @@ impl Deriver for ProductionService {
     fn stop(&mut self) {
         self.flush_pending();
         if !self.pending.is_empty() {
-            tracing::warn!(tests = self.pending.len(), "completed well tests not handed to the production records at stop");
+            tracing::warn!(
+                tests = self.pending.len(),
+                "completed well tests not handed to the production records at stop"
+            );
         }
     }
 }

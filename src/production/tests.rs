@@ -49,14 +49,24 @@ struct Truth {
 fn the_demo_tests_its_wells_in_turn_and_records_what_the_simulator_produced() {
     let project = Project::demo().expect("the demo loads");
     let cfg = project.site.production.clone().expect("the demo has [production]");
-    let sim = project.site.drivers.iter().find_map(|d| d.kind.as_sim()).expect("the demo runs its simulator");
+    let sim = project
+        .site
+        .drivers
+        .iter()
+        .find_map(|d| d.kind.as_sim())
+        .expect("the demo runs its simulator");
     let mut plant = DemoPlant::new(sim.plant.clone());
     let directory = project.site.tags.clone();
     // Each simulator signal's tag, in the plant's reading order.
     let by_signal: Vec<Option<TagId>> = plant
         .specs()
         .iter()
-        .map(|s| directory.iter().find(|d| d.address == s.address && d.driver.0 == 0).map(|d| d.id))
+        .map(|s| {
+            directory
+                .iter()
+                .find(|d| d.address == s.address && d.driver.0 == 0)
+                .map(|d| d.id)
+        })
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let (writer, port) = ProductionWriter::start(WriterConfig {
@@ -99,7 +109,15 @@ fn the_demo_tests_its_wells_in_turn_and_records_what_the_simulator_produced() {
         let oil = w.rate_bpd() * (1.0 - p.water_cut);
         let slot = (t / rotation_s) as usize;
         if truth.len() <= slot {
-            truth.push((t, Truth { oil: 0.0, water: 0.0, gas: 0.0, n: 0.0 }));
+            truth.push((
+                t,
+                Truth {
+                    oil: 0.0,
+                    water: 0.0,
+                    gas: 0.0,
+                    n: 0.0,
+                },
+            ));
         }
         // The last 20 minutes before the test ends are the test period of the demo (test_min = 20).
         let tr = &mut truth[slot].1;
@@ -145,11 +163,92 @@ fn the_demo_tests_its_wells_in_turn_and_records_what_the_simulator_produced() {
         let e = w.esp.as_ref().unwrap();
         let zone = table.get(e.tags.zone).and_then(|s| s.value.clone());
         assert_eq!(zone, Some(Value::str("recommended")), "{}", w.id);
-        let ratio = table.get(e.tags.head_ratio).and_then(|s| s.value.as_ref().and_then(Value::as_f64)).unwrap();
-        assert!((ratio - 100.0).abs() < 3.0, "{}: head {ratio:.1} % of the catalogue's", w.id);
-        let eff = table.get(e.tags.efficiency).and_then(|s| s.value.as_ref().and_then(Value::as_f64)).unwrap();
+        let ratio = table
+            .get(e.tags.head_ratio)
+            .and_then(|s| s.value.as_ref().and_then(Value::as_f64))
+            .unwrap();
+        assert!(
+            (ratio - 100.0).abs() < 3.0,
+            "{}: head {ratio:.1} % of the catalogue's",
+            w.id
+        );
+        let eff = table
+            .get(e.tags.efficiency)
+            .and_then(|s| s.value.as_ref().and_then(Value::as_f64))
+            .unwrap();
         assert!(eff > 10.0 && eff < 90.0, "{}: efficiency {eff:.1} %", w.id);
         let oor = table.get(e.tags.out_of_range).and_then(|s| s.value.clone());
         assert_eq!(oor, Some(Value::Bool(false)));
     }
+}
+
+/// Sets a tag's value in `table` at `now`, as the hub applies a driver's sample, and returns its update.
+fn set(table: &mut TagTable, name: &str, v: f64, now: Timestamp) -> TagUpdate {
+    let id = table
+        .directory()
+        .id_of(name)
+        .unwrap_or_else(|| panic!("the demo has {name}"));
+    table.apply(&Sample::good(id, Value::F64(v), now), now).unwrap()
+}
+
+#[test]
+fn a_pump_run_left_of_its_range_raises_the_out_of_range_flag_after_the_configured_time() {
+    let project = Project::demo().expect("the demo loads");
+    let cfg = project.site.production.clone().unwrap();
+    let w = cfg.well("esp01").unwrap();
+    let e = w.esp.as_ref().unwrap();
+    let mut service = ProductionService::new(cfg.clone(), link(&cfg), None);
+    let mut table = TagTable::new(project.site.tags.clone());
+    let mut out = Vec::new();
+    let zone_and_flag = |table: &TagTable| {
+        (
+            table.get(e.tags.zone).and_then(|s| s.value.clone()),
+            table.get(e.tags.out_of_range).and_then(|s| s.value.clone()),
+        )
+    };
+    // 300 bbl/d at 56 Hz is far left of DEMO-2287's range (35–78 % of its 2,287 bbl/d runout, scaled).
+    let mut feed = |t: f64, rate: f64, table: &mut TagTable| {
+        let now = Timestamp(T0_US + (t * 1e6) as i64);
+        let updates = vec![
+            set(table, "esp01/frequency", 56.0, now),
+            set(table, "esp01/intake_pressure", 1_900.0, now),
+            set(table, "esp01/discharge_pressure", 3_400.0, now),
+            set(table, "esp01/motor_current", 25.0, now),
+            set(table, "esp01/rate", rate, now),
+        ];
+        out.clear();
+        service.derive(&updates, table, now, &mut out);
+        for s in &out {
+            table.apply(s, now);
+        }
+    };
+    feed(0.0, 300.0, &mut table);
+    assert_eq!(
+        zone_and_flag(&table),
+        (Some(Value::str("downthrust")), Some(Value::Bool(false))),
+        "outside at once, the flag waits"
+    );
+    let delay = e.out_of_range_s;
+    assert!(delay > 0.0);
+    feed(delay - 1.0, 300.0, &mut table);
+    assert_eq!(zone_and_flag(&table).1, Some(Value::Bool(false)), "not yet");
+    feed(delay + 1.0, 300.0, &mut table);
+    assert_eq!(
+        zone_and_flag(&table).1,
+        Some(Value::Bool(true)),
+        "after out_of_range_min"
+    );
+    feed(delay + 3.0, 1_300.0, &mut table);
+    assert_eq!(
+        zone_and_flag(&table),
+        (Some(Value::str("recommended")), Some(Value::Bool(false))),
+        "back in range: the flag drops"
+    );
+    // Discharge below intake is a gauge fault: every ESP figure goes bad, none is made up.
+    let now = Timestamp(T0_US + ((delay + 5.0) * 1e6) as i64);
+    let updates = vec![set(&mut table, "esp01/discharge_pressure", 1_000.0, now)];
+    out.clear();
+    service.derive(&updates, &table, now, &mut out);
+    assert!(out.iter().filter(|s| s.tag == e.tags.tdh).all(|s| s.value.is_none()));
+    assert!(out.iter().any(|s| s.tag == e.tags.tdh), "the TDH tag is told");
 }

@@ -20,3 +20,6 @@ pub enum ReportError {
     #[error("PDF: {0}")]
     Pdf(String),
 }
+
+#[cfg(test)]
+pub mod testing;

@@ -147,7 +147,13 @@ impl EspWell {
     /// moved no earlier register of the demo's Modbus map.
     pub fn late_specs(prefix: &str, out: &mut Vec<super::SignalSpec>) {
         let mut s = SpecList::new(prefix, out);
-        s.f64("wellhead_pressure", "psi", (0.0, 3_000.0), 1, "Wellhead (tubing) pressure");
+        s.f64(
+            "wellhead_pressure",
+            "psi",
+            (0.0, 3_000.0),
+            1,
+            "Wellhead (tubing) pressure",
+        );
     }
 
     pub fn write_late(&self, noise: &mut Noise, out: &mut Vec<Value>) {

@@ -21,11 +21,11 @@ mod historian;
 mod modbus;
 mod mqtt;
 mod opcua;
+mod production;
 mod records;
 mod security;
 mod sim;
 mod tags;
-mod production;
 mod wells;
 
 pub use ct::{CT_DRIVER, JOB_DRIVER};

@@ -10,16 +10,16 @@ use super::drivers::{DriverKind, Drivers};
 use crate::calc::esp::PumpCurve;
 use crate::calc::ipr::IprModel;
 use crate::production::config::{
-    EspConfig, EspTags, PRODUCTION_DRIVER, ProducerConfig, ProductionConfig, PwfSource, SeparatorConfig,
-    ServiceTags, TestSettings,
+    EspConfig, EspTags, PRODUCTION_DRIVER, ProducerConfig, ProductionConfig, PwfSource, SeparatorConfig, ServiceTags,
+    TestSettings,
 };
 use crate::production::decline::{DailyRate, parse_history_csv};
 use crate::project::diag::{Diagnostic, SourceFile};
 use crate::project::files::ProjectFiles;
-use std::sync::Arc;
 use crate::tag::{DriverId, HistoryMode, TagDef, TagId, ValueKind};
 use serde::Deserialize;
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::Duration;
 use toml::Spanned;
 
@@ -172,10 +172,41 @@ pub(super) fn check(
         errs,
     };
     let tags = ServiceTags {
-        state: made.tag(&sep_name, "test_state", ValueKind::String, "", 0, ("Well test", "Prueba de pozo"))?,
-        well: made.tag(&sep_name, "test_well", ValueKind::String, "", 0, ("Well on test", "Pozo en prueba"))?,
-        elapsed_min: made.tag(&sep_name, "test_elapsed", ValueKind::F64, "min", 1, ("Test phase time", "Tiempo en la fase de prueba"))?,
-        stability_pct: made.tag(&sep_name, "test_stability", ValueKind::F64, "%", 1, ("Rate change between halves of the window", "Cambio de caudal entre mitades de la ventana"))?,
+        state: made.tag(
+            &sep_name,
+            "test_state",
+            ValueKind::String,
+            "",
+            0,
+            ("Well test", "Prueba de pozo"),
+        )?,
+        well: made.tag(
+            &sep_name,
+            "test_well",
+            ValueKind::String,
+            "",
+            0,
+            ("Well on test", "Pozo en prueba"),
+        )?,
+        elapsed_min: made.tag(
+            &sep_name,
+            "test_elapsed",
+            ValueKind::F64,
+            "min",
+            1,
+            ("Test phase time", "Tiempo en la fase de prueba"),
+        )?,
+        stability_pct: made.tag(
+            &sep_name,
+            "test_stability",
+            ValueKind::F64,
+            "%",
+            1,
+            (
+                "Rate change between halves of the window",
+                "Cambio de caudal entre mitades de la ventana",
+            ),
+        )?,
     };
     let mut out_wells = Vec::with_capacity(wells.len());
     for (w, esp) in wells {
@@ -183,12 +214,54 @@ pub(super) fn check(
             Some(e) => {
                 let id = w.id.clone();
                 let tags = EspTags {
-                    tdh: made.tag(&id, "tdh", ValueKind::F64, "ft", 0, ("Total dynamic head", "Altura dinámica total"))?,
-                    efficiency: made.tag(&id, "pump_efficiency", ValueKind::F64, "%", 1, ("Pump efficiency", "Eficiencia de la bomba"))?,
-                    motor_load: made.tag(&id, "motor_load", ValueKind::F64, "%", 1, ("Motor load", "Carga del motor"))?,
-                    head_ratio: made.tag(&id, "head_ratio", ValueKind::F64, "%", 1, ("Head vs catalogue curve", "Altura frente a la curva de catálogo"))?,
-                    zone: made.tag(&id, "pump_zone", ValueKind::String, "", 0, ("Pump operating zone", "Zona de operación de la bomba"))?,
-                    out_of_range: made.tag(&id, "pump_out_of_range", ValueKind::Bool, "", 0, ("Pump outside its range", "Bomba fuera de su rango"))?,
+                    tdh: made.tag(
+                        &id,
+                        "tdh",
+                        ValueKind::F64,
+                        "ft",
+                        0,
+                        ("Total dynamic head", "Altura dinámica total"),
+                    )?,
+                    efficiency: made.tag(
+                        &id,
+                        "pump_efficiency",
+                        ValueKind::F64,
+                        "%",
+                        1,
+                        ("Pump efficiency", "Eficiencia de la bomba"),
+                    )?,
+                    motor_load: made.tag(
+                        &id,
+                        "motor_load",
+                        ValueKind::F64,
+                        "%",
+                        1,
+                        ("Motor load", "Carga del motor"),
+                    )?,
+                    head_ratio: made.tag(
+                        &id,
+                        "head_ratio",
+                        ValueKind::F64,
+                        "%",
+                        1,
+                        ("Head vs catalogue curve", "Altura frente a la curva de catálogo"),
+                    )?,
+                    zone: made.tag(
+                        &id,
+                        "pump_zone",
+                        ValueKind::String,
+                        "",
+                        0,
+                        ("Pump operating zone", "Zona de operación de la bomba"),
+                    )?,
+                    out_of_range: made.tag(
+                        &id,
+                        "pump_out_of_range",
+                        ValueKind::Bool,
+                        "",
+                        0,
+                        ("Pump outside its range", "Bomba fuera de su rango"),
+                    )?,
                 };
                 Some(EspConfig { tags, ..e })
             }
@@ -303,14 +376,23 @@ fn separator(
     let water_level = find_opt(defs, "water_level", p.water_level.as_ref(), src, errs);
     let bsw = find_opt(defs, "bsw", p.bsw.as_ref(), src, errs);
     let mut n = Numbers { src, errs };
-    let bbl_per_inch = p
-        .bbl_per_inch
-        .as_ref()
-        .map(|b| n.range(b, 0.001, 100.0, "bbl_per_inch (the vessel's liquid volume per inch of level)"));
+    let bbl_per_inch = p.bbl_per_inch.as_ref().map(|b| {
+        n.range(
+            b,
+            0.001,
+            100.0,
+            "bbl_per_inch (the vessel's liquid volume per inch of level)",
+        )
+    });
     let oil_mf = n.range(&p.oil_meter_factor, 0.5, 1.5, "oil_meter_factor");
     let water_mf = n.range(&p.water_meter_factor, 0.5, 1.5, "water_meter_factor");
     let gas_mf = n.range(&p.gas_meter_factor, 0.5, 1.5, "gas_meter_factor");
-    let shrinkage = n.range(&p.shrinkage, 0.5, 1.0, "shrinkage (stock-tank barrels per separator barrel)");
+    let shrinkage = n.range(
+        &p.shrinkage,
+        0.5,
+        1.0,
+        "shrinkage (stock-tank barrels per separator barrel)",
+    );
     if bbl_per_inch.is_some() && (p.oil_level.is_none() || p.water_level.is_none()) {
         if let Some(b) = &p.bbl_per_inch {
             errs.push(src.at(
@@ -432,7 +514,10 @@ fn wells(
         let well = well(w.get_ref(), pumps, defs, src, files, errs);
         let id = w.get_ref().id.get_ref();
         if out.iter().any(|(o, _)| o.id == *id) {
-            errs.push(src.at(w.get_ref().id.span(), format!("[[production.well]] {id} is listed twice")));
+            errs.push(src.at(
+                w.get_ref().id.span(),
+                format!("[[production.well]] {id} is listed twice"),
+            ));
             continue;
         }
         if let (Some(well), true) = (well, errs.len() == before) {
@@ -609,7 +694,10 @@ fn esp(
     if pump.is_none() {
         errs.push(src.at(
             e.pump.span(),
-            format!("pump \"{}\" is not in the catalogue ([[production.pump]] model = …)", e.pump.get_ref()),
+            format!(
+                "pump \"{}\" is not in the catalogue ([[production.pump]] model = …)",
+                e.pump.get_ref()
+            ),
         ));
     }
     let frequency = find(defs, "frequency", &e.frequency, Want::Number, src, errs);

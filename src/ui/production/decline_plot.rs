@@ -215,11 +215,7 @@ fn drawn(a: &DeclineAnswer, y_of: impl Fn(f64) -> Option<f64>) -> Drawn {
             .chain(fc.curve.iter().copied().filter(|p| p[0] > end && p[0] <= shown_until))
             .filter_map(|p| y_of(p[1]).map(|v| [p[0], v]))
             .collect();
-        d.limit = fc
-            .curve
-            .last()
-            .filter(|p| p[0] <= shown_until)
-            .and_then(|p| y_of(p[1]));
+        d.limit = fc.curve.last().filter(|p| p[0] <= shown_until).and_then(|p| y_of(p[1]));
     }
     d
 }

@@ -9,8 +9,8 @@
 //! zero reads "undefined", never infinity. Draws and keeps view state only.
 
 use super::{Desk, num, pct_text, ratio_text};
-use crate::locale::Locale;
 use crate::lang::Lang;
+use crate::locale::Locale;
 use crate::production::field::{self as table, FieldQuery, FieldRow, SortKey};
 use crate::production::view::ProductionView;
 use crate::ui::theme;
