@@ -7,19 +7,21 @@ use wellconsole::project::{self, ProjectFiles};
 const SITE: &str = include_str!("../../site.toml");
 const SURVEY: &str = include_str!("../../data/ct01_survey.csv");
 
+/// The demo's files (reels, production histories, screens…) with `site` and `survey` in the place of its own.
 fn files(site: String, survey: String) -> ProjectFiles {
-    ProjectFiles::from_memory([
-        ("site.toml".to_owned(), site),
-        ("data/ct01_survey.csv".to_owned(), survey),
-        (
-            "reels/ct01.toml".to_owned(),
-            include_str!("../../reels/ct01.toml").to_owned(),
-        ),
-        (
-            "reels/ct01_history.csv".to_owned(),
-            include_str!("../../reels/ct01_history.csv").to_owned(),
-        ),
-    ])
+    let demo = ProjectFiles::embedded_demo();
+    let files: Vec<(String, String)> = demo
+        .iter()
+        .map(|(rel, text)| {
+            let text = match rel {
+                "site.toml" => site.clone(),
+                "data/ct01_survey.csv" => survey.clone(),
+                _ => text.to_owned(),
+            };
+            (rel.to_owned(), text)
+        })
+        .collect();
+    ProjectFiles::from_memory(files)
 }
 
 /// Replaces `len` characters at a position (as a fraction of the text) with `insert` (also the edits of
