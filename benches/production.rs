@@ -213,6 +213,7 @@ fn field_table(c: &mut Criterion) {
                 last_approved: tests.last().cloned(),
                 pending: i % 3,
                 ipr: well_ipr(w, &tests),
+                approved: tests,
             }
         })
         .collect();

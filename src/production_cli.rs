@@ -462,7 +462,7 @@ fn inflow_text(inflow: &Inflow) -> String {
         fit.rms_residual_stb_d
     ));
     s.push_str(&format!(
-        "  reservoir {:.0} psi, bubble point {:.0} psi, J {:.4} STB/d/psi, AOF {:.1} STB/d\n",
+        "  reservoir {:.0} psi, bubble point {:.0} psi, J {:.4} bbl/d/psi, AOF {:.1} bbl/d (liquid)\n",
         ipr.p_res_psi,
         ipr.p_b_psi,
         ipr.j_stb_d_psi,

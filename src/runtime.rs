@@ -514,10 +514,12 @@ fn wire_production(
         }
         None => (None, None),
     };
+    let time_scale = plant_time_scale(project, cfg.separator.oil_rate, opts);
     hub.derive(Box::new(crate::production::service::ProductionService::new(
         cfg.clone(),
         link,
         port.clone(),
+        time_scale,
     )));
     let view = port
         .as_ref()
@@ -535,6 +537,23 @@ fn wire_production(
         writer,
         decline,
         replayed: None,
+    }
+}
+
+/// Plant seconds per second of a tag's timestamps: the simulator stamps its readings at the wall time it
+/// reaches them, so at `--speed 12` twelve plant minutes pass in one stamped minute; any other driver is
+/// the plant itself.
+fn plant_time_scale(project: &Project, tag: crate::tag::TagId, opts: &RuntimeOptions) -> f64 {
+    let driver = project.site.tags.get(tag).map(|d| d.driver);
+    let sim = project
+        .site
+        .drivers
+        .iter()
+        .find(|d| Some(d.id) == driver)
+        .and_then(|d| d.kind.as_sim());
+    match sim {
+        Some(sim) => opts.speed.unwrap_or(sim.speed),
+        None => 1.0,
     }
 }
 

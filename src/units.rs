@@ -113,6 +113,7 @@ static PAIRS: &[Pair] = &[
     pair("Mscf", "m³", SCF * 1000.0, false),
     pair("scf/STB", "m³/m³", SCF / BBL, false),
     pair("STB/d/psi", "m³/d/kPa", BBL / PSI, true),
+    pair("bbl/d/psi", "m³/d/kPa", BBL / PSI, false),
     pair("ppg", "kg/m³", 0.453_592_37 / GAL, true),
     pair("lb", "kg", 0.453_592_37, true),
     pair("ft·lbf", "N·m", LBF * FT, true),

@@ -343,7 +343,7 @@ fn inflow(sheet: &mut Sheet, d: &Doc, n: usize, curve: &IprFit) {
         ),
         (
             f.t("Productivity index J", "Índice de productividad"),
-            f.qty("STB/d/psi", ipr.j_stb_d_psi, 3),
+            f.qty("bbl/d/psi", ipr.j_stb_d_psi, 3),
         ),
         ("AOF", f.qty("bbl/d", ipr.aof_stb_d(), 0)),
     ];

@@ -112,11 +112,13 @@ pub fn target(store: &ProductionStore, id: i64) -> String {
 }
 
 /// A refused request's audit detail: what it asked (the reason or note typed), then why it was refused.
+/// Text too long to be a note (refused for that) is cut to the note's bound in the record.
 pub fn refused_detail(req: &ProductionRequest, e: &ProductionError) -> String {
+    let bounded = |s: &str| s.trim().chars().take(super::model::MAX_TEXT).collect::<String>();
     match req {
-        ProductionRequest::Reject { reason, .. } => format!("reason '{}': refused: {e}", reason.trim()),
+        ProductionRequest::Reject { reason, .. } => format!("reason '{}': refused: {e}", bounded(reason)),
         ProductionRequest::Approve { note, .. } | ProductionRequest::Note { note, .. } if !note.trim().is_empty() => {
-            format!("note '{}': refused: {e}", note.trim())
+            format!("note '{}': refused: {e}", bounded(note))
         }
         _ => format!("refused: {e}"),
     }

@@ -7,7 +7,7 @@
 //! Units: days are days since 1970-01-01 UTC; oil STB/d, water and liquid bbl/d, gas Mscf/d; cumulatives are
 //! the rate's volume (STB, bbl, Mscf).
 //!
-//! `parse_history_csv`, `daily_rates` and `analyse` are pure (`daily_rates` reads only the `History` it is
+//! `daily_rates` and `analyse` are pure (`daily_rates` reads only the `History` it is
 //! given). Fitting is "on demand / background" work (ENGINEERING.md §6): the `DeclineWorker` thread does it,
 //! never the UI's; it opens the historian read-only per request and only reads the production view. Must
 //! not write anything, nor import `ui`.
@@ -18,12 +18,10 @@ use super::view::ProductionViewCell;
 use crate::calc::decline::{self as arps, DeclineFit, DeclineKind, FitOptions, Forecast};
 use crate::historian::query::{History, QueryError};
 use crate::historian::rollup::{Bucket, HOUR_US, Resolution};
-use crate::lang::Lang;
-use crate::project::diag::{Diagnostic, SourceFile};
+pub use crate::project::production_csv::{DailyRate, MAX_HISTORY_ROWS, RatePhase, iso_date, parse_day};
 use crate::tag::{TagDirectory, Timestamp};
-use chrono::Datelike;
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,8 +30,6 @@ use std::time::{Duration, Instant};
 
 /// Microseconds in a day (UTC days: the historian's timestamps are UTC).
 pub const DAY_US: i64 = 86_400_000_000;
-/// Rows of a history CSV at most: 100 years of days.
-pub const MAX_HISTORY_ROWS: usize = 36_600;
 /// Days an engineer may exclude from one fit at most.
 pub const MAX_EXCLUDED_DAYS: usize = 10_000;
 /// A day from the historian counts when its rate was known for at least half of it: a day mostly
@@ -41,78 +37,6 @@ pub const MAX_EXCLUDED_DAYS: usize = 10_000;
 const MIN_COVERED_US: i64 = 12 * HOUR_US;
 /// Requests and answers waiting at most (each channel).
 const QUEUE: usize = 16;
-/// `chrono`'s day number (days from 0001-01-01 as day 1) of 1970-01-01.
-const UNIX_EPOCH_CE_DAYS: i64 = 719_163;
-/// The columns of a history CSV, in order.
-const HEADER: [&str; 4] = ["date", "oil_stb_d", "water_bbl_d", "gas_mscf_d"];
-
-/// One day's rates of a well (day = days since 1970-01-01 UTC).
-///
-/// A day from the historian before the well's first approved test has its liquid rate but not its split:
-/// then `oil_stb_d` and `gas_mscf_d` are NaN (serialised as null) and `water_bbl_d` holds the whole liquid.
-/// Read a phase with `rate`, which knows this.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct DailyRate {
-    pub day: i64,
-    /// Stock-tank oil, STB/d (NaN: unknown).
-    #[serde(deserialize_with = "nan_from_null")]
-    pub oil_stb_d: f64,
-    /// Water, bbl/d (the whole liquid when the oil is unknown).
-    pub water_bbl_d: f64,
-    /// Gas, Mscf/d (NaN: unknown).
-    #[serde(deserialize_with = "nan_from_null")]
-    pub gas_mscf_d: f64,
-}
-
-/// serde_json writes NaN as null: read it back as NaN.
-fn nan_from_null<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-}
-
-impl DailyRate {
-    /// The day's rate of `phase` in its unit (`RatePhase::unit`), when known (finite, ≥ 0).
-    pub fn rate(&self, phase: RatePhase) -> Option<f64> {
-        let q = match phase {
-            RatePhase::Oil => self.oil_stb_d,
-            RatePhase::Gas => self.gas_mscf_d,
-            RatePhase::Liquid if self.oil_stb_d.is_nan() => self.water_bbl_d,
-            RatePhase::Liquid => self.oil_stb_d + self.water_bbl_d,
-        };
-        (q.is_finite() && q >= 0.0).then_some(q)
-    }
-}
-
-/// Which rate a decline is fitted to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RatePhase {
-    /// Stock-tank oil, STB/d.
-    Oil,
-    /// Oil + water, bbl/d (what the pump lifts).
-    Liquid,
-    /// Gas, Mscf/d.
-    Gas,
-}
-
-impl RatePhase {
-    pub const ALL: [RatePhase; 3] = [RatePhase::Oil, RatePhase::Liquid, RatePhase::Gas];
-
-    pub fn unit(self) -> &'static str {
-        match self {
-            RatePhase::Oil => "STB/d",
-            RatePhase::Liquid => "bbl/d",
-            RatePhase::Gas => "Mscf/d",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            RatePhase::Oil => lang.pick("Oil", "Petróleo"),
-            RatePhase::Liquid => lang.pick("Liquid", "Líquido"),
-            RatePhase::Gas => lang.pick("Gas", "Gas"),
-        }
-    }
-}
 
 /// What the engineer chose for one well's decline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,129 +135,6 @@ pub struct DeclineAnswer {
     /// in the phase's volume, from the first day of the series) or why not.
     pub result: Result<(DeclineFit, Forecast), String>,
     pub computed_in: Duration,
-}
-
-// ---- the history CSV ----
-
-/// Days since 1970-01-01 of an ISO date (`2026-11-30`).
-pub fn parse_day(text: &str) -> Option<i64> {
-    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-    Some(i64::from(date.num_days_from_ce()) - UNIX_EPOCH_CE_DAYS)
-}
-
-/// The ISO date of a day since 1970-01-01 (`day N` outside the calendar's range).
-pub fn iso_date(day: i64) -> String {
-    i32::try_from(day.saturating_add(UNIX_EPOCH_CE_DAYS))
-        .ok()
-        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
-        .map_or_else(|| format!("day {day}"), |d| d.to_string())
-}
-
-/// `date,oil_stb_d,water_bbl_d,gas_mscf_d` (ISO dates, header line required, blank lines and '#' comments
-/// allowed), the daily allocated rates from before the console (production accounting): oil STB/d, water
-/// bbl/d, gas Mscf/d. At most `MAX_HISTORY_ROWS` rows; dates strictly increasing; rates finite and ≥ 0.
-/// Errors at file:line:col, every bad line listed.
-pub fn parse_history_csv(src: &SourceFile<'_>) -> Result<Vec<DailyRate>, Vec<Diagnostic>> {
-    let header = || format!("expected the header '{}'", HEADER.join(","));
-    let mut errors = Vec::new();
-    let mut rates = Vec::new();
-    let mut header_seen = false;
-    let mut rows = 0;
-    // The previous row's day and line.
-    let mut last: Option<(i64, usize)> = None;
-    for (i, raw) in src.text.lines().enumerate() {
-        let line_no = i + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if !header_seen {
-            header_seen = true;
-            let cols: Vec<_> = line.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
-            if cols != HEADER {
-                errors.push(src.at_line(line_no, 1, header()));
-                return Err(errors);
-            }
-            continue;
-        }
-        rows += 1;
-        if rows > MAX_HISTORY_ROWS {
-            errors.push(src.at_line(
-                line_no,
-                1,
-                format!("more than {MAX_HISTORY_ROWS} rows (100 years of days): a history file holds at most that"),
-            ));
-            return Err(errors);
-        }
-        match parse_row(src, line_no, raw) {
-            Ok(r) => {
-                if let Some((day, at)) = last
-                    && r.day <= day
-                {
-                    errors.push(src.at_line(
-                        line_no,
-                        1,
-                        format!(
-                            "{} does not come after {} (line {at}): dates must increase, one row a day",
-                            iso_date(r.day),
-                            iso_date(day)
-                        ),
-                    ));
-                }
-                last = Some((r.day, line_no));
-                rates.push(r);
-            }
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-    if !header_seen {
-        errors.push(src.at_line(1, 1, header()));
-    }
-    if errors.is_empty() { Ok(rates) } else { Err(errors) }
-}
-
-/// One data row; columns counted as `survey_csv` counts them (from the raw field, commas included).
-fn parse_row(src: &SourceFile<'_>, line_no: usize, raw: &str) -> Result<DailyRate, Vec<Diagnostic>> {
-    let fields: Vec<&str> = raw.split(',').collect();
-    if fields.len() != HEADER.len() {
-        return Err(vec![src.at_line(
-            line_no,
-            1,
-            format!("expected 4 values ({}), found {}", HEADER.join(","), fields.len()),
-        )]);
-    }
-    let mut errors = Vec::new();
-    let mut day = 0;
-    let mut values = [0.0; 3];
-    let mut col = 1;
-    for (k, field) in fields.iter().enumerate() {
-        let text = field.trim();
-        if k == 0 {
-            match parse_day(text) {
-                Some(d) => day = d,
-                None => errors.push(src.at_line(line_no, col, format!("'{text}' is not a date (YYYY-MM-DD)"))),
-            }
-        } else {
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 0.0 => values[k - 1] = v,
-                Ok(v) if v.is_finite() => {
-                    errors.push(src.at_line(line_no, col, format!("'{text}' is below 0: a rate is 0 or more")));
-                }
-                _ => errors.push(src.at_line(line_no, col, format!("'{text}' is not a number"))),
-            }
-        }
-        col += field.chars().count() + 1;
-    }
-    if errors.is_empty() {
-        Ok(DailyRate {
-            day,
-            oil_stb_d: values[0],
-            water_bbl_d: values[1],
-            gas_mscf_d: values[2],
-        })
-    } else {
-        Err(errors)
-    }
 }
 
 // ---- daily rates from the historian ----
@@ -456,6 +257,30 @@ fn split_by_tests(well: &str, days: &[(i64, f64)], tests: &[WellTest]) -> Vec<Da
 }
 
 // ---- the fit ----
+
+/// The economic limit in `phase`'s unit: the site's limit is an oil rate (STB/d); the well's liquid and gas at
+/// that oil rate follow its latest day with oil (the water and gas that come with each barrel then).
+pub fn phase_limit(rates: &[DailyRate], phase: RatePhase, oil_limit_stb_d: f64) -> f64 {
+    let latest = rates
+        .iter()
+        .rev()
+        .find(|r| r.oil_stb_d.is_finite() && r.oil_stb_d > 0.0);
+    let per_oil = |q: Option<f64>| {
+        latest
+            .zip(q)
+            .map(|(r, q)| q / r.oil_stb_d)
+            .filter(|k| k.is_finite() && *k > 0.0)
+    };
+    match phase {
+        RatePhase::Oil => oil_limit_stb_d,
+        RatePhase::Liquid => {
+            per_oil(latest.and_then(|r| r.rate(RatePhase::Liquid))).map_or(oil_limit_stb_d, |k| oil_limit_stb_d * k)
+        }
+        RatePhase::Gas => {
+            per_oil(latest.and_then(|r| r.rate(RatePhase::Gas))).map_or(oil_limit_stb_d, |k| oil_limit_stb_d * k)
+        }
+    }
+}
 
 /// The series to fit for `settings` (the phase's known days, flagged for the window and the exclusions) and
 /// the fit of its days in the window not excluded, with its forecast to `q_el` (the economic limit in the
@@ -653,7 +478,11 @@ impl Fitter {
         let started = Instant::now();
         let now_day = Timestamp::now().0.div_euclid(DAY_US);
         let (points, result) = match self.cfg.well(&r.well) {
-            Some(w) => analyse(&self.rates(w, now_day), &r.settings, self.cfg.economic_limit_stb_d),
+            Some(w) => {
+                let rates = self.rates(w, now_day);
+                let q_el = phase_limit(&rates, r.settings.phase, self.cfg.economic_limit_stb_d);
+                analyse(&rates, &r.settings, q_el)
+            }
             None => (
                 Vec::new(),
                 Err(format!("no well '{}' in the site's production configuration", r.well)),
@@ -678,13 +507,13 @@ impl Fitter {
             .find(|(id, _)| *id == w.id)
             .map(|(_, rates)| rates.as_slice())
             .unwrap_or_default();
-        let tests: Vec<WellTest> = self
-            .view
-            .load()
-            .for_well(&w.id)
-            .filter(|t| t.status == TestStatus::Approved)
-            .cloned()
-            .collect();
+        // The summary's approved tests come from the store, not the view's newest tests.
+        let view = self.view.load();
+        let tests: Vec<WellTest> = view
+            .wells
+            .iter()
+            .find(|s| s.well == w.id)
+            .map_or_else(Vec::new, |s| s.approved.clone());
         let history = self.history.as_ref().and_then(|(path, tags)| {
             let name = tags.get(w.rate?)?.name.clone();
             if !path.exists() {
@@ -723,6 +552,8 @@ mod tests {
     use crate::calc::ipr::IprModel;
     use crate::production::config::{PwfSource, SeparatorConfig, ServiceTags, TestSettings};
     use crate::production::view::ProductionView;
+    use crate::project::diag::SourceFile;
+    use crate::project::production_csv::parse_history_csv;
     use crate::tag::{DriverId, TagId};
 
     fn rel(a: f64, b: f64) -> f64 {
@@ -1223,5 +1054,26 @@ mod tests {
         let kept = newest_per_well(vec![r(1, "a"), r(2, "b"), r(3, "a"), r(4, "c"), r(5, "b")]);
         let ids: Vec<u64> = kept.iter().map(|k| k.id).collect();
         assert_eq!(ids, [3_u64, 4, 5]);
+    }
+
+    #[test]
+    fn the_economic_limit_is_an_oil_rate_carried_to_the_liquid_and_gas_that_come_with_it() {
+        let day = |oil: f64, water: f64, gas: f64| DailyRate {
+            day: 1,
+            oil_stb_d: oil,
+            water_bbl_d: water,
+            gas_mscf_d: gas,
+        };
+        // 100 STB/d with 300 bbl/d of water and 40 Mscf/d: at 5 STB/d, 20 bbl/d of liquid and 2 Mscf/d.
+        let rates = [
+            day(80.0, 10.0, 1.0),
+            day(100.0, 300.0, 40.0),
+            day(f64::NAN, 500.0, f64::NAN),
+        ];
+        assert_eq!(phase_limit(&rates, RatePhase::Oil, 5.0), 5.0);
+        assert!((phase_limit(&rates, RatePhase::Liquid, 5.0) - 20.0).abs() < 1e-12);
+        assert!((phase_limit(&rates, RatePhase::Gas, 5.0) - 2.0).abs() < 1e-12);
+        // No day with oil: the oil figure, as given.
+        assert_eq!(phase_limit(&[day(f64::NAN, 500.0, f64::NAN)], RatePhase::Gas, 5.0), 5.0);
     }
 }

@@ -13,8 +13,8 @@ use super::command;
 use super::config::ProductionConfig;
 use super::model::{ProductionError, WellTest};
 use super::store::ProductionStore;
+use crate::auth::Actor;
 use crate::auth::audit::AuditEntry;
-use crate::auth::{Actor, Role};
 use crate::lang::Lang;
 use crate::tag::{TagDirectory, Timestamp};
 use crate::units::UnitSystem;
@@ -84,7 +84,8 @@ pub fn write_pdf(
     lang: Lang,
     units: UnitSystem,
 ) -> Result<String, ProductionError> {
-    if by.role == Role::Viewer {
+    // Who may sign a test may write its certificate (anyone but a viewer), as the Production page says.
+    if !by.role.may(crate::auth::Action::SignWellTest) {
         return Err(ProductionError::NotPermitted {
             user: by.user.clone(),
             role: by.role.name().into(),
@@ -149,6 +150,7 @@ pub fn audit_entry(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Role;
     use crate::production::store::sample;
 
     fn bare() -> CertificateSources<'static> {

@@ -27,7 +27,7 @@ pub struct FieldRow {
     pub wor: Option<f64>,
     pub water_cut: Option<f64>,
     pub bsw: Option<f64>,
-    /// The current inflow curve's productivity index (STB/d/psi) and AOF (STB/d).
+    /// The current inflow curve's productivity index of liquid (bbl/d/psi) and AOF (bbl/d).
     pub pi: Option<f64>,
     pub aof_stb_d: Option<f64>,
     /// Days since the last approved test ended (None: never tested).

@@ -13,7 +13,7 @@
 pub mod certificate;
 mod certificate_series;
 pub mod command;
-pub mod config;
+pub use crate::project::production_config as config;
 pub mod decline;
 pub mod export;
 pub mod field;
@@ -21,8 +21,7 @@ pub mod model;
 pub mod perf;
 pub mod service;
 pub mod store;
-#[cfg(test)]
-mod tests;
+
 pub mod view;
 pub mod welltest;
 pub mod writer;

@@ -6,7 +6,8 @@
 //! the liquid rate's (oil + water: what the pump lifts) against the flowing bottomhole pressure.
 
 use super::config::{ProducerConfig, ProductionConfig, PwfSource};
-use super::model::{TestStatus, WellTest};
+use super::model::{ProductionError, TestStatus, WellTest};
+use super::store::{ProductionStore, TestFilter};
 use crate::calc::ipr::{self, IprFit, TestPoint};
 use crate::hub::Snapshot;
 use crate::tag::{Quality, TagId, Value};
@@ -34,6 +35,8 @@ pub struct WellSummary {
     pub last_approved: Option<WellTest>,
     pub pending: usize,
     pub ipr: WellIpr,
+    /// The well's approved tests, oldest first (at most `MAX_SUMMARY_APPROVED`, the newest).
+    pub approved: Vec<WellTest>,
 }
 
 /// The liquid rate and flowing pressure of a test, when it has a flowing pressure.
@@ -86,25 +89,36 @@ pub fn well_ipr(w: &ProducerConfig, tests: &[WellTest]) -> WellIpr {
     }
 }
 
-/// Every configured well's summary from the tests (newest first, as the view lists them).
-pub fn summaries(cfg: &ProductionConfig, tests: &[WellTest]) -> Vec<WellSummary> {
+/// Approved tests a summary keeps for the decline's phase split, at most (the newest).
+pub const MAX_SUMMARY_APPROVED: usize = 500;
+
+/// Every configured well's summary, from the store itself (not the view's newest tests: a well tested
+/// long ago on a busy field still has its last test and its curve).
+pub fn summaries(cfg: &ProductionConfig, store: &ProductionStore) -> Result<Vec<WellSummary>, ProductionError> {
     cfg.wells
         .iter()
         .map(|w| {
-            let mine: Vec<WellTest> = tests.iter().filter(|t| t.m.well == w.id).cloned().collect();
-            let newest = |status: Option<TestStatus>| {
-                mine.iter()
-                    .filter(|t| status.is_none_or(|s| t.status == s))
-                    .max_by_key(|t| t.m.end.0)
-                    .cloned()
-            };
-            WellSummary {
-                well: w.id.clone(),
-                last_test: newest(None),
-                last_approved: newest(Some(TestStatus::Approved)),
-                pending: mine.iter().filter(|t| t.status == TestStatus::Pending).count(),
-                ipr: well_ipr(w, &mine),
+            let mut approved = store.approved_for(&w.id)?;
+            if approved.len() > MAX_SUMMARY_APPROVED {
+                approved.drain(..approved.len() - MAX_SUMMARY_APPROVED);
             }
+            let newest = |status: Option<TestStatus>, limit: usize| {
+                store.list(&TestFilter {
+                    well: Some(w.id.clone()),
+                    status,
+                    limit,
+                })
+            };
+            let last_test = newest(None, 1)?.pop();
+            let pending = newest(Some(TestStatus::Pending), 10_000)?.len();
+            Ok(WellSummary {
+                well: w.id.clone(),
+                last_test,
+                last_approved: approved.iter().max_by_key(|t| t.m.end.0).cloned(),
+                pending,
+                ipr: well_ipr(w, &approved),
+                approved,
+            })
         })
         .collect()
 }
@@ -233,21 +247,24 @@ mod tests {
     }
 
     #[test]
-    fn summaries_pick_the_newest_and_count_pending() {
-        let w = well();
-        let cfg_tests = vec![
-            test(1, 10, 65.0, 1500.0, TestStatus::Approved),
-            test(2, 20, 80.0, 1400.0, TestStatus::Pending),
-        ];
-        let mine: Vec<WellTest> = cfg_tests.clone();
-        let s = WellSummary {
-            well: w.id.clone(),
-            last_test: mine.iter().max_by_key(|t| t.m.end.0).cloned(),
-            last_approved: Some(cfg_tests[0].clone()),
-            pending: 1,
-            ipr: well_ipr(&w, &mine),
-        };
-        assert_eq!(s.last_test.unwrap().id, 2);
-        assert_eq!(s.last_approved.unwrap().id, 1);
+    fn summaries_come_from_the_store_with_the_newest_tests_and_the_pending_count() {
+        use crate::production::store::{ProductionStore, sample};
+        let project = crate::project::Project::demo().unwrap();
+        let cfg = project.site.production.clone().unwrap();
+        let mut store = ProductionStore::open_in_memory().unwrap();
+        let a = store.insert_measured(&sample("esp01", 0)).unwrap();
+        let b = store.insert_measured(&sample("esp01", 20_000)).unwrap();
+        let c = store.insert_measured(&sample("esp01", 40_000)).unwrap();
+        store.approve(a, "eve", Timestamp(1), "").unwrap();
+        store.approve(b, "eve", Timestamp(2), "").unwrap();
+        let s = summaries(&cfg, &store).unwrap();
+        assert_eq!(s.len(), cfg.wells.len(), "one per configured well");
+        let esp01 = &s[0];
+        assert_eq!(esp01.well, "esp01");
+        assert_eq!(esp01.last_test.as_ref().map(|t| t.id), Some(c));
+        assert_eq!(esp01.last_approved.as_ref().map(|t| t.id), Some(b));
+        assert_eq!(esp01.pending, 1);
+        assert_eq!(esp01.approved.iter().map(|t| t.id).collect::<Vec<_>>(), [a, b]);
+        assert!(s[1].last_test.is_none() && s[1].pending == 0 && s[1].ipr.current.is_none());
     }
 }

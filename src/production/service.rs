@@ -23,7 +23,7 @@ const ESP_EVERY_S: f64 = 1.0;
 /// The test's elapsed-time and stability tags change at most this often (plant seconds).
 const TEST_TAGS_EVERY_S: f64 = 5.0;
 /// Below this drive frequency the pump is stopped: no zone, no efficiency.
-const STOPPED_HZ: f64 = 10.0;
+pub const STOPPED_HZ: f64 = 10.0;
 /// Completed tests waiting for room in the writer's queue, at most.
 const MAX_PENDING: usize = 64;
 
@@ -49,10 +49,19 @@ pub struct ProductionService {
     pending: Vec<Measured>,
     /// Completed tests dropped because the writer's queue stayed full.
     pub dropped: u64,
+    /// Plant seconds per second of the readings' timestamps: 1 for a real plant; a simulator run faster
+    /// than real time stamps its readings at the wall time it reaches them, so its minutes pass quicker.
+    time_scale: f64,
+    /// The first reading's timestamp (s): plant time is counted from it.
+    origin: Option<f64>,
+    /// ESP inputs → the ESPs that read them, so a scan looks up each update once.
+    esp_by_input: std::collections::HashMap<TagId, Vec<usize>>,
 }
 
 impl ProductionService {
-    pub fn new(cfg: Arc<ProductionConfig>, link: DriverLink, port: Option<ProductionPort>) -> Self {
+    /// The service for `cfg`; `time_scale` is plant seconds per timestamp second (the simulator's speed when
+    /// the separator is simulated, else 1).
+    pub fn new(cfg: Arc<ProductionConfig>, link: DriverLink, port: Option<ProductionPort>, time_scale: f64) -> Self {
         link.stats.set_state(DriverState::Running);
         let s = &cfg.separator;
         let runner = TestRunner::new(RunnerSettings {
@@ -90,8 +99,24 @@ impl ProductionService {
                 last_s: f64::NEG_INFINITY,
                 outside_since: None,
             })
-            .collect();
+            .collect::<Vec<EspState>>();
+        let mut esp_by_input: std::collections::HashMap<TagId, Vec<usize>> = std::collections::HashMap::new();
+        for (i, st) in esps.iter().enumerate() {
+            let w = &cfg.wells[st.well];
+            if let Some(e) = &w.esp {
+                for id in Self::esp_inputs(e, w.rate) {
+                    esp_by_input.entry(id).or_default().push(i);
+                }
+            }
+        }
         Self {
+            time_scale: if time_scale.is_finite() && time_scale > 0.0 {
+                time_scale
+            } else {
+                1.0
+            },
+            origin: None,
+            esp_by_input,
             driver: link.id,
             _link: link,
             port,
@@ -109,7 +134,8 @@ impl ProductionService {
 
     /// The test's reading at this scan: the routed well's own tags come from its configuration.
     fn step_test(&mut self, table: &TagTable, now: Timestamp, out: &mut Vec<Sample>) {
-        let s = &self.cfg.separator;
+        let cfg = self.cfg.clone();
+        let s = &cfg.separator;
         let well_name = table
             .get(s.well_on_test)
             .filter(|v| v.quality == Quality::Good)
@@ -134,7 +160,7 @@ impl ProductionService {
             .filter_map(|&id| table.get(id).filter(|v| v.quality == Quality::Good))
             .map(|v| v.source_ts.as_secs_f64())
             .fold(f64::NEG_INFINITY, f64::max);
-        let t_s = if t_s.is_finite() { t_s } else { now.as_secs_f64() };
+        let t_s = self.plant_s(t_s, now);
         let reading = TestReading {
             t_s,
             well: well_name.as_deref(),
@@ -154,7 +180,11 @@ impl ProductionService {
             esp_hz,
         };
         match self.runner.step(&reading) {
-            Some(RunnerEvent::Completed(m)) => {
+            Some(RunnerEvent::Completed(mut m)) => {
+                // Back to the readings' clock: the records and their history window are on it.
+                for t in [&mut m.routed_at, &mut m.stable_at, &mut m.start, &mut m.end] {
+                    *t = Timestamp::from_secs_f64(self.stamp_s(t.as_secs_f64()));
+                }
                 tracing::info!(well = %m.well, oil = m.oil_stb_d, water = m.water_bbl_d, gas = m.gas_mscf_d, "well test completed");
                 if self.pending.len() >= MAX_PENDING {
                     self.pending.remove(0);
@@ -217,15 +247,16 @@ impl ProductionService {
     }
 
     fn step_esp(&mut self, i: usize, table: &TagTable, now: Timestamp, out: &mut Vec<Sample>) {
-        let st = &mut self.esps[i];
-        let well = &self.cfg.wells[st.well];
+        let cfg = self.cfg.clone();
+        let well = &cfg.wells[self.esps[i].well];
         let Some(e) = &well.esp else { return };
         // Plant time, as the test's: the newest of the pump's readings says when.
-        let t = Self::esp_inputs(e, well.rate)
+        let newest = Self::esp_inputs(e, well.rate)
             .filter_map(|id| table.get(id))
             .map(|v| v.source_ts.as_secs_f64())
             .fold(f64::NEG_INFINITY, f64::max);
-        let t = if t.is_finite() { t } else { now.as_secs_f64() };
+        let t = self.plant_s(newest, now);
+        let st = &mut self.esps[i];
         if t - st.last_s < ESP_EVERY_S {
             return;
         }
@@ -282,9 +313,21 @@ impl ProductionService {
             }
         };
         out.push(Sample::good(tags.tdh, Value::F64(perf.tdh_ft), now));
-        push_opt(out, tags.efficiency, perf.efficiency.map(|x| x * 100.0), now);
-        push_opt(out, tags.motor_load, perf.motor_load.map(|x| x * 100.0), now);
-        push_opt(out, tags.head_ratio, perf.head_ratio.map(|x| x * 100.0), now);
+        // Without the motor's current the efficiency and load are the current meter's fault (its own
+        // reason), or the configuration's when the well names none.
+        let motor = e
+            .current
+            .and_then(|id| bad_reason(table, id))
+            .unwrap_or(BadReason::ConfigError);
+        push_opt(out, tags.efficiency, perf.efficiency.map(|x| x * 100.0), motor, now);
+        push_opt(out, tags.motor_load, perf.motor_load.map(|x| x * 100.0), motor, now);
+        push_opt(
+            out,
+            tags.head_ratio,
+            perf.head_ratio.map(|x| x * 100.0),
+            BadReason::ConfigError,
+            now,
+        );
         let zone = perf.zone.unwrap_or(PumpZone::Recommended);
         out.push(Sample::good(tags.zone, Value::str(zone_code(zone)), now));
         let outside = zone != PumpZone::Recommended;
@@ -295,6 +338,28 @@ impl ProductionService {
         };
         let flag = st.outside_since.is_some_and(|since| t - since >= e.out_of_range_s);
         out.push(Sample::good(tags.out_of_range, Value::Bool(flag), now));
+    }
+
+    /// Plant seconds of a reading stamped `stamp_s` (NEG_INFINITY: none; then the hub's clock). A stamp from
+    /// a device clock running ahead is taken as the hub's time plus a minute at most, so one wrong clock
+    /// cannot freeze the tests until real time catches up.
+    fn plant_s(&mut self, stamp_s: f64, now: Timestamp) -> f64 {
+        let now_s = now.as_secs_f64();
+        let stamp = if stamp_s.is_finite() {
+            stamp_s.min(now_s + 60.0)
+        } else {
+            now_s
+        };
+        let origin = *self.origin.get_or_insert(stamp);
+        origin + (stamp - origin) * self.time_scale
+    }
+
+    /// The readings' clock of a plant time (the inverse of `plant_s`).
+    fn stamp_s(&self, plant_s: f64) -> f64 {
+        match self.origin {
+            Some(origin) => origin + (plant_s - origin) / self.time_scale,
+            None => plant_s,
+        }
     }
 
     fn esp_inputs(e: &EspConfig, rate: Option<TagId>) -> impl Iterator<Item = TagId> {
@@ -313,10 +378,10 @@ pub fn zone_code(z: PumpZone) -> &'static str {
     }
 }
 
-fn push_opt(out: &mut Vec<Sample>, id: TagId, v: Option<f64>, now: Timestamp) {
+fn push_opt(out: &mut Vec<Sample>, id: TagId, v: Option<f64>, why: BadReason, now: Timestamp) {
     out.push(match v {
         Some(x) => Sample::good(id, Value::F64(x), now),
-        None => Sample::bad(id, BadReason::ConfigError, now),
+        None => Sample::bad(id, why, now),
     });
 }
 
@@ -350,18 +415,16 @@ impl Deriver for ProductionService {
         if updates.iter().any(|u| self.test_inputs.binary_search(&u.tag).is_ok()) {
             self.step_test(table, now, out);
         }
-        for i in 0..self.esps.len() {
-            let touched = {
-                let w = &self.cfg.wells[self.esps[i].well];
-                w.esp.as_ref().is_some_and(|e| {
-                    updates
-                        .iter()
-                        .any(|u| Self::esp_inputs(e, w.rate).any(|id| id == u.tag))
-                })
-            };
-            if touched {
-                self.step_esp(i, table, now, out);
-            }
+        let mut touched: Vec<usize> = updates
+            .iter()
+            .filter_map(|u| self.esp_by_input.get(&u.tag))
+            .flatten()
+            .copied()
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for i in touched {
+            self.step_esp(i, table, now, out);
         }
     }
 

@@ -76,7 +76,10 @@ pub fn build(
         status: None,
         limit: MAX_VIEW_TESTS,
     })?;
-    let wells = production.map_or_else(Vec::new, |p| super::perf::summaries(p, &tests));
+    let wells = match production {
+        Some(p) => super::perf::summaries(p, store)?,
+        None => Vec::new(),
+    };
     Ok(ProductionView {
         tests,
         results,

@@ -4,9 +4,9 @@
 //! (the command line) has committed, it rebuilds the `ProductionView` and swaps it in.
 //!
 //! Invariants: a sender never waits (a full queue refuses the message, counted, and a person's refused
-//! request is audited as refused); a measured test the store refuses is counted and logged, never a panic,
-//! and the service may send one again (the store keeps it once); `stop` handles what is queued before the
-//! thread ends; a certificate is written only to a new `.pdf` file outside the records' folder, by anyone
+//! request is audited as refused); a measured test the store refuses as invalid is counted and logged,
+//! never a panic, and one a busy or failing store could not write is kept (bounded) and written again at
+//! each poll (the store keeps a test once); `stop` handles what is queued before the thread ends; a certificate is written only to a new `.pdf` file outside the records' folder, by anyone
 //! but a viewer, audited done or refused. Must not import `ui`; nothing here reads the hub.
 
 use super::command::{self, ProductionRequest};
@@ -33,6 +33,8 @@ use std::time::{Duration, Instant};
 pub const QUEUE: usize = 256;
 /// How often the writer looks for another process's commits (`ProductionStore::data_version`).
 const POLL: Duration = Duration::from_secs(1);
+/// Tests kept for another try when the store cannot write, at most (a day of tests on a busy separator).
+const MAX_UNWRITTEN: usize = 64;
 
 /// What reaches the writer.
 #[derive(Debug)]
@@ -197,6 +199,7 @@ impl ProductionWriter {
             published: 0,
             record_errors: 0,
             problem: None,
+            unwritten: VecDeque::new(),
         };
         writer.publish();
         let thread = std::thread::Builder::new()
@@ -233,6 +236,8 @@ struct Writer {
     published: u64,
     record_errors: u64,
     problem: Option<String>,
+    /// Tests the store could not write (busy, disk full), tried again at each poll: a test took hours.
+    unwritten: VecDeque<Measured>,
     /// The store's `data_version` when last looked at: it changes when another process commits.
     version: Option<i64>,
 }
@@ -267,12 +272,17 @@ impl Writer {
                 for m in rx.try_iter().take(QUEUE) {
                     self.handle(m);
                 }
+                self.retry_unwritten();
+                for m in &self.unwritten {
+                    tracing::error!(well = %m.well, start = %m.start.to_rfc3339(), "well test lost at stop: the production records could not be written");
+                }
                 self.publish();
                 return;
             }
             if polled.elapsed() >= POLL {
                 polled = Instant::now();
                 changed |= self.committed_elsewhere();
+                changed |= self.retry_unwritten();
             }
             if changed {
                 self.publish();
@@ -335,7 +345,8 @@ impl Writer {
     }
 
     /// A measured test from the service. A store that cannot write is the view's problem until a write
-    /// succeeds again; a test the store refuses is counted and logged.
+    /// succeeds again, and the test waits to be written (`retry_unwritten`); a test the store refuses as
+    /// invalid is counted and logged.
     fn record(&mut self, m: &Measured) {
         match self.store.insert_measured(m) {
             Ok(id) => {
@@ -346,15 +357,29 @@ impl Writer {
             }
             Err(e) => {
                 self.record_errors += 1;
-                // The service sends it again: said at 1, 2, 4, 8 … errors.
+                // Said at 1, 2, 4, 8 … errors.
                 if self.record_errors.is_power_of_two() {
                     tracing::warn!(error = %e, errors = self.record_errors, well = %m.well, "well test not recorded");
                 }
                 if matches!(e, ProductionError::Store(_)) {
                     self.problem = Some(e.to_string());
+                    if self.unwritten.len() >= MAX_UNWRITTEN {
+                        self.unwritten.pop_front();
+                    }
+                    self.unwritten.push_back(m.clone());
                 }
             }
         }
+    }
+
+    /// Writes the tests a busy or failing store left; true when one was written.
+    fn retry_unwritten(&mut self) -> bool {
+        let waiting = std::mem::take(&mut self.unwritten);
+        let before = waiting.len();
+        for m in &waiting {
+            self.record(m);
+        }
+        self.unwritten.len() < before
     }
 
     /// The certificate of `test` to the new file `path` (`export::write_pdf`: who may, and where).

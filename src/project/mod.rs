@@ -12,6 +12,8 @@ mod calc_tags;
 pub mod diag;
 pub mod files;
 mod parts;
+pub mod production_config;
+pub mod production_csv;
 pub mod reels;
 pub mod reload;
 pub mod screens;

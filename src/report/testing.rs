@@ -23,9 +23,6 @@ fn png_rgb(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
     (info.width, info.height, rgb)
 }
 
-/// The ticket's pages as a person sees them: rendered by poppler (`pdftoppm`) and compared with the
-/// images in tests/snapshots (`UPDATE_SNAPSHOTS=1` writes them). A page may differ in a few pixels (font
-/// hinting between poppler builds), not in its layout.
 /// Renders `pdf` at 50 dpi and compares each page with `tests/snapshots/<prefix><n>.png`; at least
 /// `min_pages` pages.
 pub fn pages_match_snapshots(pdf: &[u8], prefix: &str, min_pages: usize) {

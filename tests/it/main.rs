@@ -27,6 +27,7 @@ mod modbus_sim;
 mod mqtt_peer;
 mod mqtt_sim;
 mod opcua_peer;
+mod production;
 mod production_cli;
 mod production_ui;
 mod replay;

@@ -92,7 +92,7 @@ impl DriverKind {
             DriverKind::Calc => CALC_DRIVER,
             DriverKind::CtString => super::CT_DRIVER,
             DriverKind::Job => super::JOB_DRIVER,
-            DriverKind::Production => crate::production::config::PRODUCTION_DRIVER,
+            DriverKind::Production => crate::project::production_config::PRODUCTION_DRIVER,
         }
     }
 }

@@ -61,7 +61,7 @@ pub struct Site {
     /// The site's wells (`[[well]]`): what a job may name.
     pub wells: Vec<wells::WellInfo>,
     /// The test separator, producing wells and pump catalogue (`[production]`), when the site has them.
-    pub production: Option<Arc<crate::production::config::ProductionConfig>>,
+    pub production: Option<Arc<crate::project::production_config::ProductionConfig>>,
     pub historian: HistorySettings,
     pub records: RecordsSettings,
     pub security: SecuritySettings,

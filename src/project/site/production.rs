@@ -4,18 +4,19 @@
 //! `production`, so history, alarms, screens and trends treat them as any other tag.
 //!
 //! Owns the table's checks and the computed tags' definitions; the validated result is
-//! `crate::production::config::ProductionConfig`. It starts nothing and computes nothing.
+//! `crate::project::production_config::ProductionConfig`. It starts nothing and computes nothing.
 
 use super::drivers::{DriverKind, Drivers};
 use crate::calc::esp::PumpCurve;
 use crate::calc::ipr::IprModel;
-use crate::production::config::{
+use crate::project::diag::{Diagnostic, SourceFile};
+use crate::project::files::ProjectFiles;
+use crate::project::production_config::{
     EspConfig, EspTags, PRODUCTION_DRIVER, ProducerConfig, ProductionConfig, PwfSource, SeparatorConfig, ServiceTags,
     TestSettings,
 };
-use crate::production::decline::{DailyRate, parse_history_csv};
-use crate::project::diag::{Diagnostic, SourceFile};
-use crate::project::files::ProjectFiles;
+use crate::project::production_csv::DailyRate;
+use crate::project::production_csv::parse_history_csv;
 use crate::tag::{DriverId, HistoryMode, TagDef, TagId, ValueKind};
 use serde::Deserialize;
 use std::ops::Range;
@@ -584,6 +585,15 @@ fn well(
     let rate = find_opt(defs, "rate", w.rate.as_ref(), src, errs).ok()?;
     let whp = find_opt(defs, "whp", w.whp.as_ref(), src, errs).ok()?;
     let esp = match &w.esp {
+        // The pump's zone is the rate's place on its curve: without the well's rate meter every pump would
+        // read down-thrust and raise its alarm.
+        Some(e) if rate.is_none() => {
+            errs.push(src.at(
+                e.span(),
+                "[production.well.esp] needs the well's rate tag (rate = \"…\"): the pump's operating point is its rate on the curve",
+            ));
+            return None;
+        }
         Some(e) => Some(esp(e.get_ref(), pumps, defs, src, errs)?),
         None => None,
     };

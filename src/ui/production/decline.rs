@@ -216,14 +216,11 @@ impl DeclineDesk {
             .inner;
         if let Some(day) = touched {
             // A point touched is left out of the fit, or taken back, and the fit asked again.
-            let excluded = &mut self.settings.excluded_days;
-            match excluded.iter().position(|d| *d == day) {
-                Some(i) => {
-                    excluded.remove(i);
-                }
-                None => excluded.push(day),
+            let leave_out = !self.settings.is_excluded(day);
+            // A full list (10,000 days) takes no more: the engineer narrows the window instead.
+            if self.settings.set_excluded(day, leave_out) {
+                self.refit(desk, false);
             }
-            self.refit(desk, false);
         }
     }
 
@@ -374,14 +371,9 @@ impl DeclineDesk {
     }
 }
 
-/// The settings a well starts with. A derived default would leave b max at 0: the calc room's default
-/// bound is 1.
+/// The settings a well starts with: oil, hyperbolic, the whole history, b up to 1.
 fn default_settings() -> DeclineSettings {
-    let mut s = DeclineSettings::default();
-    if s.b_max.is_nan() || s.b_max <= 0.0 {
-        s.b_max = 1.0;
-    }
-    s
+    DeclineSettings::default()
 }
 
 /// Another well's settings: this well's phase, model and window, none of its excluded days.

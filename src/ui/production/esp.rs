@@ -20,9 +20,6 @@ use crate::ui::theme;
 use egui::{RichText, Ui};
 use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, MarkerShape, Plot, Points, Span};
 
-/// Below this drive frequency the pump is stopped (as the production service judges it): the curve is
-/// drawn at the catalogue's base frequency.
-const STOPPED_HZ: f64 = 10.0;
 /// Points on a drawn curve.
 const CURVE_POINTS: usize = 60;
 /// Room beside the plot for its numbers.
@@ -48,7 +45,7 @@ pub fn esp_ui(ui: &mut Ui, w: &ProducerConfig, cfg: &ProductionConfig, snap: &Sn
         return;
     };
     let live_hz = good_f64(snap, e.frequency);
-    let running_hz = live_hz.filter(|hz| *hz >= STOPPED_HZ);
+    let running_hz = live_hz.filter(|hz| *hz >= crate::production::service::STOPPED_HZ);
     let hz = running_hz.unwrap_or(pump.base_hz);
     let heading = match (running_hz, lang) {
         (Some(_), Lang::En) => format!("{} · {:.0} stages · curve at {hz:.1} Hz", pump.model, e.stages),

@@ -155,7 +155,7 @@ fn headers_ui(ui: &mut Ui, q: &mut FieldQuery, desk: &Desk<'_>) {
         lang,
     );
     ui.strong(lang.pick("BS&W %", "BS&W %"));
-    sort_header_ui(ui, q, SortKey::Pi, with_unit(lang.pick("PI", "IP"), "STB/d/psi"), lang);
+    sort_header_ui(ui, q, SortKey::Pi, with_unit(lang.pick("PI", "IP"), "bbl/d/psi"), lang);
     ui.strong(with_unit("AOF", "bbl/d"));
     sort_header_ui(
         ui,
@@ -232,7 +232,7 @@ fn row_ui(ui: &mut Ui, r: &FieldRow, desk: &Desk<'_>) -> bool {
     mono(ui, pct_text(lang, r.water_cut, measured));
     // No BS&W is no sampler on the separator, not a zero divisor.
     mono(ui, pct_text(lang, r.bsw, false));
-    mono(ui, num(loc, "STB/d/psi", r.pi, 3));
+    mono(ui, num(loc, "bbl/d/psi", r.pi, 3));
     mono(ui, num(loc, "bbl/d", r.aof_stb_d, 0));
     days_ui(ui, r, lang);
     if r.pending_tests > 0 {

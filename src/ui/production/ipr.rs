@@ -31,9 +31,23 @@ pub fn ipr_ui(ui: &mut Ui, view: &ProductionView, w: &ProducerConfig, snap: &Sna
     let current = ipr.and_then(|i| i.current);
     let previous = ipr.and_then(|i| i.previous);
     if current.is_none() {
-        let why = ipr
-            .and_then(|i| i.problem.clone())
-            .unwrap_or_else(|| "no approved test yet".to_owned());
+        // The fit's own words are the calculation's (English, naming the test); the reason is said here.
+        let why = match ipr.filter(|i| !i.tests_used.is_empty()) {
+            Some(i) => format!(
+                "{} ({})",
+                lang.pick(
+                    "the approved tests do not fit the well's model",
+                    "las pruebas aprobadas no se ajustan al modelo del pozo"
+                ),
+                i.problem.as_deref().unwrap_or("")
+            ),
+            None => lang
+                .pick(
+                    "no approved test with a flowing bottomhole pressure yet",
+                    "aún no hay una prueba aprobada con presión de fondo fluyente",
+                )
+                .to_owned(),
+        };
         ui.label(
             RichText::new(format!(
                 "{}: {why}",
@@ -177,7 +191,7 @@ fn numbers_ui(
     let rows: [(&str, String); 10] = [
         (
             lang.pick("J (PI)", "J (IP)"),
-            qty(loc, "STB/d/psi", fit.map(|f| f.ipr.j_stb_d_psi), 3),
+            qty(loc, "bbl/d/psi", fit.map(|f| f.ipr.j_stb_d_psi), 3),
         ),
         ("AOF", qty(loc, "bbl/d", aof, 0)),
         (

@@ -226,8 +226,12 @@ fn decision_ui(ui: &mut Ui, t: &WellTest, well_label: &str, st: &mut TestsState,
             desk.request(ProductionRequest::Approve { id, note }, what);
         }
         let l = ui.label(lang.pick("Note (optional):", "Nota (opcional):"));
-        ui.add(egui::TextEdit::singleline(&mut st.note).desired_width(280.0))
-            .labelled_by(l.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut st.note)
+                .char_limit(crate::production::model::MAX_TEXT)
+                .desired_width(280.0),
+        )
+        .labelled_by(l.id);
     });
     reject_ui(ui, t, well_label, st, desk);
 }
@@ -240,6 +244,7 @@ fn reject_ui(ui: &mut Ui, t: &WellTest, well_label: &str, st: &mut TestsState, d
         let l = ui.label(lang.pick("Reason (required to reject):", "Motivo (obligatorio para rechazar):"));
         ui.add(
             egui::TextEdit::singleline(&mut st.reason)
+                .char_limit(crate::production::model::MAX_TEXT)
                 .hint_text(lang.pick("e.g. oil meter drifted", "p. ej. el medidor de petróleo derivó"))
                 .desired_width(320.0),
         )
@@ -282,8 +287,12 @@ fn pdf_ui(ui: &mut Ui, t: &WellTest, st: &mut TestsState, desk: &mut Desk<'_>) {
     }
     ui.horizontal_wrapped(|ui| {
         let l = ui.label(lang.pick("Certificate PDF:", "PDF del certificado:"));
-        ui.add(egui::TextEdit::singleline(&mut st.pdf_path).desired_width(420.0))
-            .labelled_by(l.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut st.pdf_path)
+                .char_limit(4096)
+                .desired_width(420.0),
+        )
+        .labelled_by(l.id);
         let may = desk.may(Action::SignWellTest);
         let hover = if may {
             lang.pick("Type the file's path first", "Escriba primero la ruta del archivo")

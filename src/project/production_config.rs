@@ -3,8 +3,9 @@
 //! shrinkage), the producing wells (reservoir and bubble-point pressure, where the flowing bottomhole
 //! pressure comes from, their ESP) and the catalogue of pump curves.
 //!
-//! Plain validated data: `project::site::production` parses and checks it, the services read it. Holds no
-//! state and starts nothing.
+//! Plain validated data, in the project room because the project reads it (`site::production` parses and
+//! checks it); the production room's services read it (as `production::config`). Holds no state and
+//! starts nothing.
 
 use crate::calc::esp::PumpCurve;
 use crate::calc::ipr::IprModel;
@@ -145,7 +146,7 @@ pub struct ProducerConfig {
     pub rate: Option<TagId>,
     pub esp: Option<EspConfig>,
     /// Daily allocated rates from before the console (`history_csv`: a `date,oil,water,gas` CSV), for decline.
-    pub history: std::sync::Arc<Vec<super::decline::DailyRate>>,
+    pub history: std::sync::Arc<Vec<super::production_csv::DailyRate>>,
 }
 
 /// A well's ESP: its pump (from the catalogue), stages, motor and the tags that measure it.

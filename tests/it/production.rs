@@ -3,20 +3,20 @@
 //! deriving from them, and the writer recording the completed tests in production.db. The tests it records
 //! are compared with the simulator's own rates; the ESP tags with the simulator's pump.
 
-use super::ProductionView;
-use super::config::ProductionConfig;
-use super::model::TestStatus;
-use super::service::ProductionService;
-use super::writer::{ProductionWriter, WriterConfig};
-use crate::driver::{DriverLink, DriverStats, sample_channel};
-use crate::hub::Deriver;
-use crate::project::Project;
-use crate::sim::DemoPlant;
-use crate::tag::{Sample, TagId, TagTable, TagUpdate, Timestamp, Value};
 use crossbeam_channel::bounded;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+use wellconsole::driver::{DriverLink, DriverStats, sample_channel};
+use wellconsole::hub::Deriver;
+use wellconsole::production::ProductionView;
+use wellconsole::production::config::ProductionConfig;
+use wellconsole::production::model::TestStatus;
+use wellconsole::production::service::ProductionService;
+use wellconsole::production::writer::{ProductionWriter, WriterConfig};
+use wellconsole::project::Project;
+use wellconsole::sim::DemoPlant;
+use wellconsole::tag::{Sample, TagId, TagTable, TagUpdate, Timestamp, Value};
 
 /// 2026-12-01T00:00:00Z, µs: where the plant's clock starts.
 const T0_US: i64 = 1_796_083_200_000_000;
@@ -38,11 +38,17 @@ fn link(cfg: &ProductionConfig) -> DriverLink {
     }
 }
 
-struct Truth {
-    oil: f64,
-    water: f64,
-    gas: f64,
-    n: f64,
+/// The simulator's own rates of the well on test at one plant second: (t s, oil STB/d, water bbl/d, gas
+/// Mscf/d).
+type Truth = (f64, f64, f64, f64);
+
+/// The simulator's mean rates over `[from, to]` plant seconds.
+fn mean_over(log: &[Truth], from: f64, to: f64) -> (f64, f64, f64) {
+    let inside: Vec<&Truth> = log.iter().filter(|r| r.0 >= from && r.0 <= to).collect();
+    let n = inside.len() as f64;
+    assert!(n > 60.0, "the test period has the simulator's seconds");
+    let sum = |f: fn(&Truth) -> f64| inside.iter().map(|r| f(r)).sum::<f64>() / n;
+    (sum(|r| r.1), sum(|r| r.2), sum(|r| r.3))
 }
 
 #[test]
@@ -77,12 +83,12 @@ fn the_demo_tests_its_wells_in_turn_and_records_what_the_simulator_produced() {
         history: None,
     })
     .unwrap();
-    let mut service = ProductionService::new(cfg.clone(), link(&cfg), Some(port.clone()));
+    let mut service = ProductionService::new(cfg.clone(), link(&cfg), Some(port.clone()), 1.0);
     let mut table = TagTable::new(directory.clone());
     let mut updates: Vec<TagUpdate> = Vec::new();
     let mut out: Vec<Sample> = Vec::new();
-    // The simulator's own rates of the well on test, over each test period as the runner reports it later.
-    let mut truth: Vec<(f64, Truth)> = Vec::new();
+    // The simulator's own rates of the well on test, each second: averaged later over each test's period.
+    let mut truth: Vec<Truth> = Vec::new();
     let rotation_s = sim.plant.test_rotation_s;
     assert!(rotation_s > 0.0, "the demo rotates its wells through the separator");
     let mut t = 0.0;
@@ -107,24 +113,7 @@ fn the_demo_tests_its_wells_in_turn_and_records_what_the_simulator_produced() {
         let w = plant.esp(i).unwrap();
         let p = w.params();
         let oil = w.rate_bpd() * (1.0 - p.water_cut);
-        let slot = (t / rotation_s) as usize;
-        if truth.len() <= slot {
-            truth.push((
-                t,
-                Truth {
-                    oil: 0.0,
-                    water: 0.0,
-                    gas: 0.0,
-                    n: 0.0,
-                },
-            ));
-        }
-        // The last 20 minutes before the test ends are the test period of the demo (test_min = 20).
-        let tr = &mut truth[slot].1;
-        tr.oil += oil;
-        tr.water += w.rate_bpd() * p.water_cut;
-        tr.gas += oil * p.gor_scf_stb / 1000.0;
-        tr.n += 1.0;
+        truth.push((t, oil, w.rate_bpd() * p.water_cut, oil * p.gor_scf_stb / 1000.0));
     }
     service.stop();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -140,8 +129,10 @@ fn the_demo_tests_its_wells_in_turn_and_records_what_the_simulator_produced() {
     tests.sort_by_key(|t| t.m.start.0);
     let wells: Vec<&str> = tests.iter().map(|t| t.m.well.as_str()).collect();
     assert_eq!(wells, ["esp01", "esp02"], "one test per well routed");
-    for (test, (_, tr)) in tests.iter().zip(&truth) {
+    let plant_s = |ts: Timestamp| (ts.0 - T0_US) as f64 / 1e6;
+    for test in &tests {
         let m = &test.m;
+        let (oil, water, gas) = mean_over(&truth, plant_s(m.start), plant_s(m.end));
         assert_eq!(test.status, TestStatus::Pending);
         let close = |got: f64, want: f64, what: &str| {
             assert!(
@@ -150,10 +141,9 @@ fn the_demo_tests_its_wells_in_turn_and_records_what_the_simulator_produced() {
                 m.well
             );
         };
-        // The wells' rates barely move over a rotation, so the rotation's mean is the test's truth.
-        close(m.oil_stb_d, tr.oil / tr.n, "oil");
-        close(m.water_bbl_d, tr.water / tr.n, "water");
-        close(m.gas_mscf_d, tr.gas / tr.n, "gas");
+        close(m.oil_stb_d, oil, "oil");
+        close(m.water_bbl_d, water, "water");
+        close(m.gas_mscf_d, gas, "gas");
         assert!(m.totalized && m.level_compensated);
         assert!(m.pwf_psi.is_some() && m.whp_psi.is_some() && m.esp_hz.is_some());
         assert!(m.duration_h() > 0.33 - 1e-6, "a 20-minute test period");
@@ -197,7 +187,7 @@ fn a_pump_run_left_of_its_range_raises_the_out_of_range_flag_after_the_configure
     let cfg = project.site.production.clone().unwrap();
     let w = cfg.well("esp01").unwrap();
     let e = w.esp.as_ref().unwrap();
-    let mut service = ProductionService::new(cfg.clone(), link(&cfg), None);
+    let mut service = ProductionService::new(cfg.clone(), link(&cfg), None, 1.0);
     let mut table = TagTable::new(project.site.tags.clone());
     let mut out = Vec::new();
     let zone_and_flag = |table: &TagTable| {
@@ -251,4 +241,87 @@ fn a_pump_run_left_of_its_range_raises_the_out_of_range_flag_after_the_configure
     service.derive(&updates, &table, now, &mut out);
     assert!(out.iter().filter(|s| s.tag == e.tags.tdh).all(|s| s.value.is_none()));
     assert!(out.iter().any(|s| s.tag == e.tags.tdh), "the TDH tag is told");
+}
+
+/// The demo's project with its test manifold and test settings shortened, so a whole test fits in minutes
+/// of plant time: rotation 10 min, purge 1, window 2, test 5.
+fn quick_demo() -> Project {
+    let demo = wellconsole::project::ProjectFiles::embedded_demo();
+    let files: Vec<(String, String)> = demo
+        .iter()
+        .map(|(rel, text)| {
+            let text = if rel == "site.toml" {
+                let edits = [
+                    ("test_rotation_min = 45.0", "test_rotation_min = 10.0"),
+                    ("purge_min = 5.0", "purge_min = 1.0"),
+                    ("stabilization_window_min = 10.0", "stabilization_window_min = 2.0"),
+                    ("test_min = 20.0", "test_min = 5.0"),
+                    ("max_stabilization_min = 20.0", "max_stabilization_min = 8.0"),
+                ];
+                edits.iter().fold(text.to_owned(), |t, (from, to)| {
+                    assert!(t.contains(from), "the demo says {from}");
+                    t.replace(from, to)
+                })
+            } else {
+                text.to_owned()
+            };
+            (rel.to_owned(), text)
+        })
+        .collect();
+    Project::load(wellconsole::project::ProjectFiles::from_memory(files)).expect("the shortened demo loads")
+}
+
+/// The whole console at 60 times real time: the simulator stamps its readings at the wall time it reaches
+/// them, the service counts the test's minutes in plant time, and the rates it records are the plant's (not
+/// 60 times them).
+#[test]
+fn a_console_running_the_demo_fast_records_a_test_at_the_plant_s_rates() {
+    use wellconsole::runtime::{Runtime, RuntimeOptions};
+    let project = quick_demo();
+    let sim = project
+        .site
+        .drivers
+        .iter()
+        .find_map(|d| d.kind.as_sim())
+        .unwrap()
+        .clone();
+    // The simulator's own esp01 over the first test's 8 plant minutes.
+    let mut plant = DemoPlant::new(sim.plant.clone());
+    let (mut oil, mut n) = (0.0, 0.0);
+    for _ in 0..480 {
+        plant.step(1.0);
+        let w = plant.esp(0).unwrap();
+        oil += w.rate_bpd() * (1.0 - w.params().water_cut);
+        n += 1.0;
+    }
+    let oil = oil / n;
+    let dir = tempfile::tempdir().unwrap();
+    let opts = RuntimeOptions {
+        speed: Some(60.0),
+        production_records: Some(dir.path().join("production.db")),
+        ..RuntimeOptions::default()
+    };
+    let rt = Runtime::start(project, opts, Vec::new(), None).unwrap();
+    let port = rt.production.clone().expect("the demo keeps its well tests");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let test = loop {
+        if let Some(t) = port.view.load().tests.first().cloned() {
+            break t;
+        }
+        assert!(Instant::now() < deadline, "no test recorded in 120 s (2 plant hours)");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(rt);
+    assert_eq!(test.m.well, "esp01");
+    assert!(
+        (test.m.oil_stb_d - oil).abs() <= 0.03 * oil,
+        "oil {:.1} STB/d against the simulator's {oil:.1}",
+        test.m.oil_stb_d
+    );
+    // On the readings' clock: 5 plant minutes are 5 seconds at 60x.
+    let secs = (test.m.end.0 - test.m.start.0) as f64 / 1e6;
+    assert!(
+        (4.0..=6.5).contains(&secs),
+        "the test period took {secs:.1} s of stamps"
+    );
 }
