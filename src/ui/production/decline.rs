@@ -210,7 +210,10 @@ impl DeclineDesk {
                     (ui.available_height() - 12.0).clamp(240.0, 440.0),
                 );
                 let touched = decline_plot::plot_ui(ui, size, &self.main, &self.overlays, self.log_scale, loc);
-                ui.vertical(|ui| decline_plot::numbers_ui(ui, &self.main, loc));
+                ui.vertical(|ui| {
+                    ui.set_max_width(NUMBERS_W - 16.0);
+                    decline_plot::numbers_ui(ui, &self.main, loc);
+                });
                 touched
             })
             .inner;

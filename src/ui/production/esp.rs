@@ -69,7 +69,10 @@ pub fn esp_ui(ui: &mut Ui, w: &ProducerConfig, cfg: &ProductionConfig, snap: &Sn
             (ui.available_height() - 12.0).clamp(240.0, 420.0),
         );
         plot_ui(ui, size, pump, e.stages, hz, live, loc);
-        ui.vertical(|ui| numbers_ui(ui, pump, e, (live_hz, rate, hz), snap, loc));
+        ui.vertical(|ui| {
+            ui.set_max_width(NUMBERS_W - 16.0);
+            numbers_ui(ui, pump, e, (live_hz, rate, hz), snap, loc);
+        });
     });
 }
 
@@ -107,7 +110,7 @@ fn plot_ui(ui: &mut Ui, size: egui::Vec2, pump: &PumpCurve, stages: f64, hz: f64
         .y_axis_label(format!("{} [{h_unit}]", lang.pick("head", "altura")))
         .include_x(0.0)
         .include_y(0.0)
-        .legend(Legend::default().position(Corner::RightTop))
+        .legend(Legend::default().position(Corner::LeftBottom))
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .label_formatter(move |h| {

@@ -73,7 +73,10 @@ pub fn ipr_ui(ui: &mut Ui, view: &ProductionView, w: &ProducerConfig, snap: &Sna
             (ui.available_height() - 12.0).clamp(240.0, 420.0),
         );
         plot_ui(ui, size, current, previous, &tests, live, loc);
-        ui.vertical(|ui| numbers_ui(ui, w, current, previous, live, loc));
+        ui.vertical(|ui| {
+            ui.set_max_width(NUMBERS_W - 16.0);
+            numbers_ui(ui, w, current, previous, live, loc);
+        });
     });
 }
 
