@@ -44,6 +44,7 @@ pub struct ProductionService {
     /// Every input tag of the test, to skip scans that changed none.
     test_inputs: Vec<TagId>,
     announced: bool,
+    stability_sent: bool,
     sent_phase: Option<(Phase, Option<String>)>,
     last_test_tags_s: f64,
     pending: Vec<Measured>,
@@ -124,6 +125,7 @@ impl ProductionService {
             esps,
             test_inputs,
             announced: false,
+            stability_sent: false,
             sent_phase: None,
             last_test_tags_s: f64::NEG_INFINITY,
             pending: Vec::new(),
@@ -239,9 +241,12 @@ impl ProductionService {
                 Value::F64(self.runner.elapsed_s() / 60.0),
                 now,
             ));
-            match self.runner.stability() {
-                Some(st) => out.push(Sample::good(tags.stability_pct, Value::F64(st.worst_rate_pct), now)),
-                None => out.push(Sample::bad(tags.stability_pct, BadReason::WaitingForData, now)),
+            // Outside stabilization there is nothing to compare: the tag keeps its last figure (0 before the
+            // first), rather than reading as a failed instrument on every overview for most of each test.
+            let stability = self.runner.stability().map(|st| st.worst_rate_pct);
+            if let Some(pct) = stability.or((!self.stability_sent).then_some(0.0)) {
+                out.push(Sample::good(tags.stability_pct, Value::F64(pct), now));
+                self.stability_sent = true;
             }
         }
     }
