@@ -572,7 +572,7 @@ mod tests {
             refused: Arc::new(AtomicU64::new(0)),
             audit: Some(sink),
         };
-        let started = Instant::now();
+        // A send that waited on the full queue (nobody reads it) would hang this test: returning is the proof.
         assert!(port.measured(sample("esp01", 0)));
         assert!(!port.measured(sample("esp01", 20_000)));
         let otto = Actor::new("otto", Role::Operator);
@@ -582,7 +582,6 @@ mod tests {
         );
         let path = PathBuf::from("/tmp/test-4.pdf");
         assert_eq!(port.export_pdf(otto, 4, path, Lang::En, UnitSystem::Oilfield), None);
-        assert!(started.elapsed() < Duration::from_secs(1), "never waits");
         assert_eq!(port.refused(), 3);
         let a: Vec<AuditEntry> = audited.try_iter().collect();
         let seen: Vec<(&str, &str, bool)> = a
