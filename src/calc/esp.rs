@@ -350,6 +350,15 @@ pub struct EspPerformance {
 /// TDH, HHP, and where the data allow: motor BHP, pump efficiency, motor load, the catalogue head at the live
 /// frequency and how the measured head compares, the zone and the recommended range at the live frequency.
 pub fn performance(input: &EspInput) -> Result<EspPerformance, CalcError> {
+    if let Some(pump) = &input.pump {
+        pump.check()?;
+    }
+    performance_on(input, input.pump.as_ref())
+}
+
+/// `performance` on a catalogue curve checked already (a site's, at load): `input.pump` is not read. The
+/// console's service runs this every second per pump, without copying or checking the curve again.
+pub fn performance_on(input: &EspInput, pump: Option<&PumpCurve>) -> Result<EspPerformance, CalcError> {
     let q = non_negative("q_bpd", input.q_bpd)?;
     let hz = positive("frequency_hz", input.frequency_hz)?;
     let tdh = tdh_ft(input.p_discharge_psi, input.p_intake_psi, input.sg)?;
@@ -366,8 +375,7 @@ pub fn performance(input: &EspInput) -> Result<EspPerformance, CalcError> {
     let motor_load = motor_load_fraction(input, bhp)?;
     let stages = input.stages.map(|s| positive("stages", s)).transpose()?;
     let (mut catalog_head_ft, mut head_ratio, mut zone, mut range_bpd) = (None, None, None, None);
-    if let Some(pump) = &input.pump {
-        pump.check()?;
+    if let Some(pump) = pump {
         range_bpd = Some(pump.range_bpd(hz));
         zone = Some(pump.zone(q, hz));
         catalog_head_ft = stages.and_then(|s| pump.head_ft(q, hz, s));

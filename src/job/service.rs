@@ -223,11 +223,7 @@ fn closed_in_view(view: &super::view::JobsView, op: &Operation) -> bool {
 }
 
 fn good_f64(table: &TagTable, id: TagId) -> Option<f64> {
-    let s = table.get(id)?;
-    if s.quality != Quality::Good {
-        return None;
-    }
-    s.value.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite())
+    table.get(id)?.good_f64()
 }
 
 /// The operation record of what the detector found, for job `job_id`: closed (with its end) or running.

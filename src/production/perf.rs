@@ -5,12 +5,12 @@
 //! Pure: the writer calls `summaries` when it rebuilds its view, the UI calls `live_point`. The curve is
 //! the liquid rate's (oil + water: what the pump lifts) against the flowing bottomhole pressure.
 
-use super::config::{ProducerConfig, ProductionConfig, PwfSource};
+use super::config::{ProducerConfig, ProductionConfig};
 use super::model::{ProductionError, TestStatus, WellTest};
 use super::store::{ProductionStore, TestFilter};
 use crate::calc::ipr::{self, IprFit, TestPoint};
 use crate::hub::Snapshot;
-use crate::tag::{Quality, TagId, Value};
+use crate::tag::TagId;
 
 /// The inflow curve is fitted to at most this many of the newest approved tests: older ones describe a
 /// reservoir that has since depleted.
@@ -98,19 +98,15 @@ pub fn summaries(cfg: &ProductionConfig, store: &ProductionStore) -> Result<Vec<
     cfg.wells
         .iter()
         .map(|w| {
-            let mut approved = store.approved_for(&w.id)?;
-            if approved.len() > MAX_SUMMARY_APPROVED {
-                approved.drain(..approved.len() - MAX_SUMMARY_APPROVED);
-            }
-            let newest = |status: Option<TestStatus>, limit: usize| {
-                store.list(&TestFilter {
+            let approved = store.approved_newest(&w.id, MAX_SUMMARY_APPROVED)?;
+            let last_test = store
+                .list(&TestFilter {
                     well: Some(w.id.clone()),
-                    status,
-                    limit,
-                })
-            };
-            let last_test = newest(None, 1)?.pop();
-            let pending = newest(Some(TestStatus::Pending), 10_000)?.len();
+                    status: None,
+                    limit: 1,
+                })?
+                .pop();
+            let pending = store.pending_count(&w.id)?;
             Ok(WellSummary {
                 well: w.id.clone(),
                 last_test,
@@ -125,20 +121,13 @@ pub fn summaries(cfg: &ProductionConfig, store: &ProductionStore) -> Result<Vec<
 
 /// A good number from the snapshot.
 pub fn good_f64(snap: &Snapshot, id: TagId) -> Option<f64> {
-    let s = snap.get(id)?;
-    if s.quality != Quality::Good {
-        return None;
-    }
-    s.value.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite())
+    snap.get(id)?.good_f64()
 }
 
 /// The live operating point (liquid bbl/d, flowing bottomhole psi) from the well's rate and gauge tags.
 pub fn live_point(w: &ProducerConfig, snap: &Snapshot) -> Option<[f64; 2]> {
     let q = good_f64(snap, w.rate?)?;
-    let pwf = match &w.pwf {
-        PwfSource::Gauge { tag, .. } => w.pwf.pwf_psi(good_f64(snap, *tag)?),
-        PwfSource::Fixed(p) => *p,
-    };
+    let pwf = w.pwf.pwf_psi(|tag| good_f64(snap, tag))?;
     Some([q, pwf])
 }
 
@@ -146,6 +135,7 @@ pub fn live_point(w: &ProducerConfig, snap: &Snapshot) -> Option<[f64; 2]> {
 mod tests {
     use super::*;
     use crate::calc::ipr::IprModel;
+    use crate::production::config::PwfSource;
     use crate::production::model::Measured;
     use crate::tag::Timestamp;
 

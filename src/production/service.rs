@@ -8,7 +8,7 @@
 //! never touches the store. Inputs with bad quality make bad outputs with the input's reason, never a
 //! number computed from a stale or failed reading.
 
-use super::config::{EspConfig, ProductionConfig, PwfSource};
+use super::config::{EspConfig, ProductionConfig};
 use super::model::Measured;
 use super::welltest::{Phase, RunnerEvent, RunnerSettings, TestReading, TestRunner};
 use super::writer::ProductionPort;
@@ -145,10 +145,7 @@ impl ProductionService {
             .and_then(|v| v.as_str().map(str::to_owned))
             .filter(|w| !w.is_empty());
         let well = well_name.as_deref().and_then(|w| self.cfg.well(w));
-        let pwf_psi = well.and_then(|w| match &w.pwf {
-            PwfSource::Gauge { tag, .. } => good_f64(table, *tag).map(|g| w.pwf.pwf_psi(g)),
-            PwfSource::Fixed(p) => Some(*p),
-        });
+        let pwf_psi = well.and_then(|w| w.pwf.pwf_psi(|tag| good_f64(table, tag)));
         let esp_hz = well
             .and_then(|w| w.esp.as_ref())
             .and_then(|e| good_f64(table, e.frequency));
@@ -181,8 +178,23 @@ impl ProductionService {
             pwf_psi,
             esp_hz,
         };
-        match self.runner.step(&reading) {
-            Some(RunnerEvent::Completed(mut m)) => {
+        let resets = self.runner.totalizer_resets();
+        // A scan may make two events (a test abandoned by the next well's routing): both are handled.
+        let mut event = self.runner.step(&reading);
+        while let Some(e) = event.take() {
+            self.on_event(e);
+            event = self.runner.next_event();
+        }
+        if self.runner.totalizer_resets() > resets {
+            tracing::warn!(separator = %cfg.separator.name, "a totalizer went backwards (reset or rollover): counted on from its new value");
+        }
+        self.flush_pending();
+        self.test_tags(now, out);
+    }
+
+    fn on_event(&mut self, event: RunnerEvent) {
+        match event {
+            RunnerEvent::Completed(mut m) => {
                 // Back to the readings' clock: the records and their history window are on it.
                 for t in [&mut m.routed_at, &mut m.stable_at, &mut m.start, &mut m.end] {
                     *t = Timestamp::from_secs_f64(self.stamp_s(t.as_secs_f64()));
@@ -194,15 +206,12 @@ impl ProductionService {
                 }
                 self.pending.push(m);
             }
-            Some(RunnerEvent::Aborted { well, phase, why }) => {
+            RunnerEvent::Aborted { well, phase, why } => {
                 tracing::info!(%well, phase = phase.code(), %why, "well test abandoned");
             }
-            Some(RunnerEvent::Routed { well }) => tracing::info!(%well, "well routed to the test separator"),
-            Some(RunnerEvent::Stable { well }) => tracing::info!(%well, "well test stable: test period starts"),
-            None => {}
+            RunnerEvent::Routed { well } => tracing::info!(%well, "well routed to the test separator"),
+            RunnerEvent::Stable { well } => tracing::info!(%well, "well test stable: test period starts"),
         }
-        self.flush_pending();
-        self.test_tags(now, out);
     }
 
     /// Hands completed tests to the writer; what its queue cannot take waits for the next scan.
@@ -290,7 +299,7 @@ impl ProductionService {
             sg: e.sg,
             frequency_hz: hz,
             stages: Some(e.stages),
-            pump: self.cfg.pumps.get(e.pump).cloned(),
+            pump: None,
             volts: e.current.map(|_| e.motor_volts),
             amps: e.current.and_then(|id| good_f64(table, id)),
             power_factor: e.power_factor,
@@ -307,7 +316,8 @@ impl ProductionService {
             }
             return;
         }
-        let perf = match esp::performance(&input) {
+        // The site's curve was checked when the site loaded.
+        let perf = match esp::performance_on(&input, cfg.pumps.get(e.pump)) {
             Ok(p) => p,
             Err(err) => {
                 // Discharge below intake, efficiency above 1: a gauge is wrong, not the pump.
@@ -391,11 +401,7 @@ fn push_opt(out: &mut Vec<Sample>, id: TagId, v: Option<f64>, why: BadReason, no
 }
 
 fn good_f64(table: &TagTable, id: TagId) -> Option<f64> {
-    let s = table.get(id)?;
-    if s.quality != Quality::Good {
-        return None;
-    }
-    s.value.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite())
+    table.get(id)?.good_f64()
 }
 
 /// Why an input is not good (uncertain counts as good enough to compute from, as the trends do).

@@ -245,6 +245,34 @@ impl ProductionStore {
         )
     }
 
+    /// A well's newest `n` approved tests, oldest first (a summary's: its curve and its phase split).
+    pub fn approved_newest(&self, well: &str, n: usize) -> Result<Vec<WellTest>, ProductionError> {
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let mut newest = query_all(
+            &self.conn,
+            &format!(
+                "SELECT {COLS} FROM well_tests WHERE well = ?1 AND status = ?2 ORDER BY start_at DESC, id DESC LIMIT ?3"
+            ),
+            params![well.trim(), TestStatus::Approved.code(), limit],
+            test_from_row,
+        )?;
+        newest.reverse();
+        Ok(newest)
+    }
+
+    /// How many of a well's tests wait for a decision.
+    pub fn pending_count(&self, well: &str) -> Result<usize, ProductionError> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM well_tests WHERE well = ?1 AND status = ?2",
+                params![well.trim(), TestStatus::Pending.code()],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// How many tests the file holds.
     pub fn count(&self) -> Result<usize, ProductionError> {
         let n: i64 = self

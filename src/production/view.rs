@@ -4,7 +4,7 @@
 //!
 //! Read-only on the store; owns no rule and writes nothing. Must not import `ui`.
 
-use super::model::{ProductionError, TestStatus, WellTest};
+use super::model::{ProductionError, WellTest};
 use super::store::{ProductionStore, TestFilter};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -50,17 +50,6 @@ impl ProductionView {
     /// A well's tests in the view, newest first.
     pub fn for_well<'a>(&'a self, well: &'a str) -> impl Iterator<Item = &'a WellTest> + 'a {
         self.tests.iter().filter(move |t| t.m.well == well)
-    }
-
-    /// A well's approved tests in the view, oldest first (its inflow curve's points; the store's
-    /// `approved_for` has them all when the view's window is too short).
-    pub fn approved_for<'a>(&'a self, well: &'a str) -> Vec<&'a WellTest> {
-        let mut v: Vec<&WellTest> = self
-            .for_well(well)
-            .filter(|t| t.status == TestStatus::Approved)
-            .collect();
-        v.reverse();
-        v
     }
 }
 
@@ -111,8 +100,6 @@ mod tests {
         assert_eq!(v.result(2), Some(&Err("refused".to_owned())));
         assert_eq!(v.result(3), None);
         assert_eq!(v.test(b).map(|t| t.m.well.as_str()), Some("esp02"));
-        let approved: Vec<i64> = v.approved_for("esp01").iter().map(|t| t.id).collect();
-        assert_eq!(approved, [a, c]);
         assert_eq!(v.for_well("esp02").count(), 1);
     }
 }

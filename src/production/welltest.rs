@@ -114,13 +114,14 @@ impl Phase {
         Phase::ALL.into_iter().find(|p| p.code() == s)
     }
 
+    /// The phase as the operator reads it.
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            Phase::Idle => lang.pick("no test", "sin prueba"),
-            Phase::Purge => lang.pick("purge", "purga"),
-            Phase::Stabilizing => lang.pick("stabilizing", "estabilizando"),
-            Phase::Testing => lang.pick("testing", "en prueba"),
-            Phase::Done => lang.pick("done", "terminada"),
+            Phase::Idle => lang.pick("Idle: no well on test", "En espera: ningún pozo en prueba"),
+            Phase::Purge => lang.pick("Purging the separator", "Purgando el separador"),
+            Phase::Stabilizing => lang.pick("Stabilizing", "Estabilizando"),
+            Phase::Testing => lang.pick("Testing", "En prueba"),
+            Phase::Done => lang.pick("Test done", "Prueba terminada"),
         }
     }
 }
@@ -475,10 +476,6 @@ impl TestRunner {
             tally: Tally::default(),
             events: VecDeque::with_capacity(4),
         }
-    }
-
-    pub fn settings(&self) -> &RunnerSettings {
-        &self.settings
     }
 
     /// Feeds one scan; returns what happened (usually nothing). When a scan makes two events (a test
@@ -1455,8 +1452,8 @@ mod tests {
             assert_eq!(Phase::parse(p.code()), Some(p));
             assert!(!p.label(Lang::En).is_empty());
         }
-        assert_eq!(Phase::Idle.label(Lang::Es), "sin prueba");
-        assert_eq!(Phase::Testing.label(Lang::Es), "en prueba");
+        assert_eq!(Phase::Idle.label(Lang::Es), "En espera: ningún pozo en prueba");
+        assert_eq!(Phase::Testing.label(Lang::Es), "En prueba");
         assert_eq!(Phase::parse("running"), None);
         assert_eq!(duration_text(45.0), "45 s");
         assert_eq!(duration_text(1_500.0), "25 min");

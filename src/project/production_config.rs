@@ -116,16 +116,16 @@ pub enum PwfSource {
 }
 
 impl PwfSource {
-    /// p_wf from the gauge's reading (ignored for a fixed figure).
-    pub fn pwf_psi(&self, gauge_psi: f64) -> f64 {
+    /// p_wf now: the gauge's good reading (from `read`) corrected to the perforations, or the fixed figure.
+    pub fn pwf_psi(&self, read: impl FnOnce(TagId) -> Option<f64>) -> Option<f64> {
         match self {
             PwfSource::Gauge {
+                tag,
                 gauge_tvd_ft,
                 perf_tvd_ft,
                 gradient_psi_ft,
-                ..
-            } => gauge_psi + gradient_psi_ft * (perf_tvd_ft - gauge_tvd_ft),
-            PwfSource::Fixed(p) => *p,
+            } => read(*tag).map(|gauge_psi| gauge_psi + gradient_psi_ft * (perf_tvd_ft - gauge_tvd_ft)),
+            PwfSource::Fixed(p) => Some(*p),
         }
     }
 }

@@ -66,6 +66,15 @@ pub enum RatePhase {
 impl RatePhase {
     pub const ALL: [RatePhase; 3] = [RatePhase::Oil, RatePhase::Liquid, RatePhase::Gas];
 
+    /// The unit of a volume of this phase (a cumulative, an EUR).
+    pub fn volume_unit(self) -> &'static str {
+        match self {
+            RatePhase::Oil => "STB",
+            RatePhase::Liquid => "bbl",
+            RatePhase::Gas => "Mscf",
+        }
+    }
+
     pub fn unit(self) -> &'static str {
         match self {
             RatePhase::Oil => "STB/d",

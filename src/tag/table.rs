@@ -66,6 +66,14 @@ impl TagState {
             updates: 0,
         }
     }
+
+    /// The number it holds when its quality is good and the number finite: what a computation may use.
+    pub fn good_f64(&self) -> Option<f64> {
+        if self.quality != Quality::Good {
+            return None;
+        }
+        self.value.as_ref().and_then(Value::as_f64).filter(|v| v.is_finite())
+    }
 }
 
 /// A change of one tag, as fanned out to subscribers (historian, alarms, interlocks).

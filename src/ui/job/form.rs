@@ -90,10 +90,12 @@ pub fn num(loc: Locale, unit: &str, v: Option<f64>, decimals: usize) -> String {
     }
 }
 
-/// The same with its unit: "14000 ft", "4267.2 m".
+/// The same with its unit: "14000 ft", "4267.2 m" (a bare number for a unitless value).
 pub fn qty(loc: Locale, unit: &str, v: Option<f64>, decimals: usize) -> String {
+    let shown = loc.units.shown(unit).unit;
     match v {
-        Some(x) if x.is_finite() => format!("{} {}", num(loc, unit, v, decimals), loc.units.shown(unit).unit),
+        Some(x) if x.is_finite() && shown.is_empty() => num(loc, unit, v, decimals),
+        Some(x) if x.is_finite() => format!("{} {shown}", num(loc, unit, v, decimals)),
         _ => "----".to_owned(),
     }
 }

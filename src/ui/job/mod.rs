@@ -15,7 +15,7 @@
 mod bha;
 mod detail;
 mod fluids;
-mod form;
+pub(super) mod form;
 mod list;
 pub mod marks;
 mod npt;

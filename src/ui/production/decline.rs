@@ -409,23 +409,27 @@ fn read_typed(t: &Typed, lang: Lang) -> Result<Read, String> {
             )
             .to_owned());
     }
-    let b_max = number(&t.b_max).filter(|b| *b > 0.0 && *b <= 5.0).ok_or_else(|| {
-        lang.pick(
-            "b max: a number above 0, at most 5",
-            "b máx: un número mayor que 0, como mucho 5",
-        )
-        .to_owned()
-    })?;
-    let d_min_per_year = if t.d_min_pct.trim().is_empty() {
-        None
-    } else {
-        let pct = number(&t.d_min_pct).filter(|d| *d > 0.0 && *d < 100.0).ok_or_else(|| {
+    let b_max = crate::ui::job::form::parse_number(&t.b_max, lang)
+        .filter(|b| *b > 0.0 && *b <= 5.0)
+        .ok_or_else(|| {
             lang.pick(
-                "D min: a percentage per year above 0 and below 100, or empty",
-                "D mín: un porcentaje por año mayor que 0 y menor que 100, o vacío",
+                "b max: a number above 0, at most 5",
+                "b máx: un número mayor que 0, como mucho 5",
             )
             .to_owned()
         })?;
+    let d_min_per_year = if t.d_min_pct.trim().is_empty() {
+        None
+    } else {
+        let pct = crate::ui::job::form::parse_number(&t.d_min_pct, lang)
+            .filter(|d| *d > 0.0 && *d < 100.0)
+            .ok_or_else(|| {
+                lang.pick(
+                    "D min: a percentage per year above 0 and below 100, or empty",
+                    "D mín: un porcentaje por año mayor que 0 y menor que 100, o vacío",
+                )
+                .to_owned()
+            })?;
         Some(pct / 100.0)
     };
     Ok(Read {
@@ -436,24 +440,15 @@ fn read_typed(t: &Typed, lang: Lang) -> Result<Read, String> {
     })
 }
 
-/// A number typed with a point or a comma as its decimal mark.
-fn number(text: &str) -> Option<f64> {
-    text.trim()
-        .replace(',', ".")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-}
-
 /// A day typed as YYYY-MM-DD, as days since 1970-01-01 (UTC); empty: none.
 fn day_of(text: &str, field: &str, lang: Lang) -> Result<Option<i64>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    match chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        Ok(d) => Ok(Some(d.signed_duration_since(chrono::NaiveDate::default()).num_days())),
-        Err(_) => Err(match lang {
+    match crate::production::decline::parse_day(t) {
+        Some(day) => Ok(Some(day)),
+        None => Err(match lang {
             Lang::En => format!("{field}: '{t}' is not a date as YYYY-MM-DD"),
             Lang::Es => format!("{field}: '{t}' no es una fecha AAAA-MM-DD"),
         }),
@@ -475,7 +470,8 @@ mod tests {
 
     #[test]
     fn the_controls_read_as_days_and_fractions_or_say_what_is_wrong() {
-        let r = read_typed(&typed("1970-01-11", "", "1,5", "6"), Lang::En).unwrap();
+        // A decimal comma is read in Spanish (in English "1,5" could be a thousands mark).
+        let r = read_typed(&typed("1970-01-11", "", "1,5", "6"), Lang::Es).unwrap();
         assert_eq!((r.from_day, r.to_day), (Some(10), None));
         assert!((r.b_max - 1.5).abs() < 1e-12);
         assert!((r.d_min_per_year.unwrap() - 0.06).abs() < 1e-12);

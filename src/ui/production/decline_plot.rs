@@ -347,11 +347,7 @@ pub fn numbers_ui(ui: &mut Ui, main: &Fit, loc: Locale) {
 
 /// A phase's rate and volume units, as kept.
 fn units_of(phase: &RatePhase) -> (&'static str, &'static str) {
-    match phase {
-        RatePhase::Oil => ("STB/d", "STB"),
-        RatePhase::Liquid => ("bbl/d", "bbl"),
-        RatePhase::Gas => ("Mscf/d", "Mscf"),
-    }
+    (phase.unit(), phase.volume_unit())
 }
 
 /// A rate on a log axis' tick or in a hover: as many decimals as its size needs.
@@ -369,8 +365,7 @@ fn rate_tick(v: f64) -> String {
 
 /// Days since 1970-01-01 as a date, YYYY-MM-DD (UTC).
 pub(super) fn day_text(day: i64) -> String {
-    chrono::DateTime::from_timestamp(day.saturating_mul(86_400), 0)
-        .map_or_else(|| "----".to_owned(), |d| d.format("%Y-%m-%d").to_string())
+    crate::production::decline::iso_date(day)
 }
 
 /// A day on the plot's axis (a fraction of a day is the nearest day).
@@ -383,11 +378,7 @@ fn day_text_f(x: f64) -> String {
 }
 
 pub(super) fn phase_text(p: &RatePhase, lang: Lang) -> &'static str {
-    match p {
-        RatePhase::Oil => lang.pick("oil", "petróleo"),
-        RatePhase::Liquid => lang.pick("liquid", "líquido"),
-        RatePhase::Gas => "gas",
-    }
+    p.label(lang)
 }
 
 pub(super) fn kind_text(k: DeclineKind, lang: Lang) -> &'static str {

@@ -22,6 +22,7 @@ mod separator;
 mod well_tests;
 
 use super::context::Console;
+use super::job::form::{local_text, num, qty};
 use super::page::{FrameInputs, PageView, ShellAction};
 use super::theme;
 use crate::auth::Action;
@@ -389,34 +390,6 @@ impl Desk<'_> {
     }
 }
 
-/// A number kept in `unit`, shown in the console's units with its unit (none for a ratio, `unit` empty);
-/// "----" when there is none.
-fn qty(loc: Locale, unit: &str, kept: Option<f64>, decimals: usize) -> String {
-    match kept.filter(|v| v.is_finite()) {
-        Some(v) => {
-            let s = loc.units.shown(unit);
-            let n = format!("{:.d$}", s.value(v), d = s.decimals(decimals));
-            if s.unit.is_empty() {
-                n
-            } else {
-                format!("{n} {}", s.unit)
-            }
-        }
-        None => "----".to_owned(),
-    }
-}
-
-/// A value kept in `unit`, converted to the console's units, without the unit (a table's header says it).
-fn num(loc: Locale, unit: &str, kept: Option<f64>, decimals: usize) -> String {
-    match kept.filter(|v| v.is_finite()) {
-        Some(v) => {
-            let s = loc.units.shown(unit);
-            format!("{:.d$}", s.value(v), d = s.decimals(decimals))
-        }
-        None => "----".to_owned(),
-    }
-}
-
 /// A ratio of a measured test (GOR, WOR, water cut): its divisor was zero when it is `None`, which is said
 /// as "undefined", never infinity; "----" when there is no test at all (`measured` false). In a table's
 /// cell (`with_unit` false) the unit is the header's.
@@ -435,14 +408,6 @@ fn pct_text(lang: Lang, fraction: Option<f64>, measured: bool) -> String {
         None if measured => lang.pick("undefined", "indefinido").to_owned(),
         None => "----".to_owned(),
     }
-}
-
-/// Local date and time to the minute, as people read a test's times: "2026-11-18 08:06".
-fn local_text(t: Timestamp) -> String {
-    chrono::DateTime::from_timestamp_micros(t.0).map_or_else(
-        || "----".to_owned(),
-        |d| d.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
-    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::hub::Snapshot;
 use crate::lang::Lang;
 use crate::production::config::ProductionConfig;
 use crate::production::perf::good_f64;
+use crate::production::welltest::Phase;
 use crate::tag::{TagId, Value};
 use crate::ui::theme;
 use egui::{RichText, Ui};
@@ -98,15 +99,7 @@ fn good_text(snap: &Snapshot, id: TagId) -> Option<String> {
 
 /// A test phase's code in words (an unknown code is shown as it came).
 pub fn phase_text(code: &str, lang: Lang) -> String {
-    match code {
-        "idle" => lang.pick("Idle: no well on test", "En espera: ningún pozo en prueba"),
-        "purge" => lang.pick("Purging the separator", "Purgando el separador"),
-        "stabilizing" => lang.pick("Stabilizing", "Estabilizando"),
-        "testing" => lang.pick("Testing", "En prueba"),
-        "done" => lang.pick("Test done", "Prueba terminada"),
-        other => return other.to_owned(),
-    }
-    .to_owned()
+    Phase::parse(code).map_or_else(|| code.to_owned(), |p| p.label(lang).to_owned())
 }
 
 #[cfg(test)]
