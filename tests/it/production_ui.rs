@@ -338,8 +338,11 @@ fn the_decline_of_a_well_is_fitted_and_drawn() {
     open_esp01(&mut h, "Decline");
     h.get_by_label("Fit").click();
     h.run();
-    run_until(&mut h, "the decline worker's answer", |h| {
-        h.query_by_label("EUR").is_some() || h.query_by_label_contains("No fit: ").is_some()
+    // The tab's first showing asked a fit by itself: its answer may already be drawn (with "Fitting…"
+    // above it) while Fit's own is awaited. The picture is taken once nothing is awaited.
+    run_until(&mut h, "the decline worker's answer to Fit", |h| {
+        (h.query_by_label("EUR").is_some() || h.query_by_label_contains("No fit: ").is_some())
+            && h.query_by_label("Fitting…").is_none()
     });
     assert!(
         h.query_by_label("EUR").is_some(),
