@@ -14,8 +14,9 @@ use super::symbols::valid_id;
 use super::trips::written_value;
 use crate::lang::Text;
 use crate::screen::def::{
-    BarGraph, Boxed, CommandButton, CommandValue, Element, Frame, Gauge, InputKind, Label, NavButton, PlacedSymbol, Pt,
-    Screen, ScreenSet, Shortcut, Symbol, TextSize, TrendBox, ValueLabel, WellTile,
+    Align, Arrows, BarGraph, Boxed, CommandButton, CommandValue, Element, Frame, Gauge, Ink, InputKind, Label,
+    LineStyle, NavButton, PlacedSymbol, PortRef, ProcessLine, Pt, RectShape, Screen, ScreenSet, Shortcut, StaticText,
+    Symbol, TextSize, TrendBox, ValueLabel, WellTile,
 };
 use crate::tag::{TagDef, TagDirectory, TagId, ValueKind};
 use serde::Deserialize;
@@ -29,6 +30,10 @@ use toml::de::{DeValue, ValueDeserializer};
 pub const VALUE_HEIGHT: [f32; 3] = [22.0, 28.0, 40.0];
 const DEFAULT_VALUE_WIDTH: f32 = 220.0;
 const DEFAULT_BUTTON: [f32; 2] = [160.0, 40.0];
+/// Vertices per line, at most: a pipe with a few bends needs a handful.
+const MAX_LINE_POINTS: usize = 256;
+/// The widest stroke a line or box takes, in canvas units.
+const MAX_STROKE: f32 = 20.0;
 /// Trend windows longer than this belong on the Trends page, with history behind them.
 const MAX_TREND_MINUTES: f32 = 120.0;
 
@@ -62,6 +67,12 @@ macro_rules! with_elements {
             #[serde(default)]
             drivers: Vec<Spanned<RawDrivers>>,
             #[serde(default)]
+            line: Vec<Spanned<RawLine>>,
+            #[serde(default)]
+            rect: Vec<Spanned<RawRect>>,
+            #[serde(default)]
+            text: Vec<Spanned<RawStaticText>>,
+            #[serde(default)]
             group: Vec<Spanned<RawGroup>>,
         }
 
@@ -79,6 +90,9 @@ macro_rules! with_elements {
                     command: std::mem::take(&mut self.command),
                     label: std::mem::take(&mut self.label),
                     drivers: std::mem::take(&mut self.drivers),
+                    line: std::mem::take(&mut self.line),
+                    rect: std::mem::take(&mut self.rect),
+                    text: std::mem::take(&mut self.text),
                     group: std::mem::take(&mut self.group),
                 }
             }
@@ -95,6 +109,9 @@ macro_rules! with_elements {
                 self.command = e.command;
                 self.label = e.label;
                 self.drivers = e.drivers;
+                self.line = e.line;
+                self.rect = e.rect;
+                self.text = e.text;
                 self.group = e.group;
             }
         }
@@ -115,6 +132,9 @@ struct RawElements {
     command: Vec<Spanned<RawCommand>>,
     label: Vec<Spanned<RawLabel>>,
     drivers: Vec<Spanned<RawDrivers>>,
+    line: Vec<Spanned<RawLine>>,
+    rect: Vec<Spanned<RawRect>>,
+    text: Vec<Spanned<RawStaticText>>,
     group: Vec<Spanned<RawGroup>>,
 }
 
@@ -145,6 +165,8 @@ with_elements! {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPlaced {
+    /// The element's name on the screen, for lines' `from` and `to`.
+    id: Option<Spanned<String>>,
     #[serde(rename = "use")]
     symbol: Spanned<String>,
     at: Spanned<[f32; 2]>,
@@ -252,6 +274,52 @@ struct RawDrivers {
     size: Spanned<[f32; 2]>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine {
+    /// Vertices in canvas units (inside a group, from its corner); with `from`/`to`, the bends between.
+    points: Option<Spanned<Vec<[f32; 2]>>>,
+    /// `"symbol.port"`: the line starts (or ends) on that port of the placed symbol with that `id`.
+    from: Option<Spanned<String>>,
+    to: Option<Spanned<String>>,
+    style: Option<Spanned<String>>,
+    width: Option<Spanned<f32>>,
+    ink: Option<Spanned<String>>,
+    arrow: Option<Spanned<String>>,
+    flowing: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRect {
+    at: Spanned<[f32; 2]>,
+    size: Spanned<[f32; 2]>,
+    stroke: Option<Spanned<String>>,
+    fill: Option<Spanned<String>>,
+    width: Option<Spanned<f32>>,
+    #[serde(default)]
+    dashed: bool,
+    rounding: Option<Spanned<f32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStaticText {
+    text: Option<Spanned<RawText>>,
+    at: Spanned<[f32; 2]>,
+    size: Option<Spanned<String>>,
+    align: Option<Spanned<String>>,
+    ink: Option<Spanned<String>>,
+}
+
+/// A line's ends that name symbol ports, resolved once every element of the screen is placed.
+struct LineEnds {
+    /// The line's index in the screen's elements (before they are sorted by layer).
+    at: usize,
+    from: Option<Spanned<String>>,
+    to: Option<Spanned<String>>,
+}
+
 /// Where a name was written, to report a reference that turns out to point nowhere.
 struct Reference {
     target: String,
@@ -273,6 +341,9 @@ struct Ctx<'a> {
     refs: Vec<Reference>,
     /// Set when an element was left out for a problem reported elsewhere (a broken symbol).
     failed: bool,
+    /// The `id`s placed symbols were given, with where (`path:line:col`), whether or not they placed.
+    symbol_ids: Vec<(String, String)>,
+    lines: Vec<LineEnds>,
 }
 
 impl<'a> Ctx<'a> {
@@ -393,6 +464,9 @@ fn read_elements(parts: &mut Parts<'_>, src: &SourceFile<'_>, errs: &mut Vec<Dia
         command: parts.list("command", src, errs),
         label: parts.list("label", src, errs),
         drivers: parts.list("drivers", src, errs),
+        line: parts.list("line", src, errs),
+        rect: parts.list("rect", src, errs),
+        text: parts.list("text", src, errs),
         group,
     }
 }
@@ -482,6 +556,8 @@ pub fn load(files: &ProjectFiles, tags: &TagDirectory) -> Result<ScreenSet, Vec<
                 errs: Vec::new(),
                 refs: Vec::new(),
                 failed: false,
+                symbol_ids: Vec::new(),
+                lines: Vec::new(),
             };
             let id: Arc<str> = cx.sub(raw.id.get_ref().trim()).into();
             let id_span = raw.id.span();
@@ -601,6 +677,7 @@ fn screen(mut raw: RawScreen, cx: &mut Ctx<'_>) -> Option<Screen> {
     });
     let mut elements = Vec::new();
     elements_of(raw.take_elements(), Pt::default(), cx, &mut elements);
+    resolve_line_ends(&mut elements, cx);
     // Stable: within a layer, elements keep the order the file gives them.
     elements.sort_by_key(Element::layer);
     let (line, col) = cx.src.line_col(raw.id.span().start);
@@ -679,6 +756,18 @@ fn elements_of(raw: RawElements, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Ele
     }
     for d in raw.drivers {
         out.push(Element::Drivers(drivers_of(d, offset, cx)));
+    }
+    for r in raw.rect {
+        out.push(Element::Rect(rect_of(r, offset, cx)));
+    }
+    for l in raw.line {
+        let at = out.len();
+        if let Some(l) = line_of(l, offset, at, cx) {
+            out.push(Element::Line(l));
+        }
+    }
+    for t in raw.text {
+        out.push(Element::Text(static_text_of(t, offset, cx)));
     }
 }
 
@@ -948,6 +1037,277 @@ fn drivers_of(d: Spanned<RawDrivers>, offset: Pt, cx: &mut Ctx<'_>) -> Boxed {
     )
 }
 
+/// A placed symbol's `id`: a valid name, once per screen.
+fn symbol_id(raw: &Spanned<String>, cx: &mut Ctx<'_>) -> Option<Arc<str>> {
+    let id = cx.sub(raw.get_ref().trim());
+    if !valid_id(&id) {
+        cx.err(
+            raw.span(),
+            format!("symbol id '{id}': use lower-case letters, digits, '_' and '-' only"),
+        );
+        return None;
+    }
+    if let Some((_, first)) = cx.symbol_ids.iter().find(|(i, _)| *i == id) {
+        let first = first.clone();
+        cx.err(
+            raw.span(),
+            format!("symbol id '{id}' is used twice on this screen (first at {first})"),
+        );
+        return None;
+    }
+    let (line, col) = cx.src.line_col(raw.span().start);
+    cx.symbol_ids
+        .push((id.clone(), format!("{}:{line}:{col}", cx.src.path)));
+    Some(id.into())
+}
+
+/// A drawing ink by name (`none`: no ink, where `none_ok`).
+fn ink_of(raw: &Spanned<String>, none_ok: bool, cx: &mut Ctx<'_>) -> Option<Ink> {
+    let name = raw.get_ref().as_str();
+    if let Some(i) = Ink::from_name(name) {
+        return Some(i);
+    }
+    if !(none_ok && name == "none") {
+        let none = if none_ok { ", none" } else { "" };
+        cx.err(raw.span(), format!("ink '{name}': one of {}{none}", Ink::names()));
+    }
+    None
+}
+
+/// A width in canvas units: above 0, at most `MAX_STROKE`.
+fn stroke_width(raw: &Option<Spanned<f32>>, default: f32, cx: &mut Ctx<'_>) -> f32 {
+    match raw {
+        None => default,
+        Some(w) if *w.get_ref() > 0.0 && *w.get_ref() <= MAX_STROKE => *w.get_ref(),
+        Some(w) => {
+            cx.err(w.span(), format!("width must be above 0 and at most {MAX_STROKE}"));
+            default
+        }
+    }
+}
+
+/// A static box: outlined in `line` ink unless told otherwise, filled only when given a fill.
+fn rect_of(r: Spanned<RawRect>, offset: Pt, cx: &mut Ctx<'_>) -> RectShape {
+    let r = r.into_inner();
+    let rect = cx.placed(
+        Boxed::new(at_offset(&r.at, offset), pt(*r.size.get_ref())),
+        r.at.span(),
+        "rect",
+    );
+    let stroke = match &r.stroke {
+        None => Some(Ink::Line),
+        Some(s) => ink_of(s, true, cx),
+    };
+    let fill = r.fill.as_ref().and_then(|f| ink_of(f, true, cx));
+    let width = stroke_width(&r.width, 1.0, cx);
+    let rounding = match &r.rounding {
+        None => 0.0,
+        Some(k) if (0.0..=rect.size.x.min(rect.size.y) / 2.0).contains(k.get_ref()) => *k.get_ref(),
+        Some(k) => {
+            cx.err(k.span(), "rounding is 0 up to half the box's smaller side");
+            0.0
+        }
+    };
+    RectShape {
+        rect,
+        stroke,
+        fill,
+        width,
+        dashed: r.dashed,
+        rounding,
+    }
+}
+
+/// A static text in both languages; only its anchor is checked to lie on the canvas (its width depends
+/// on the language).
+fn static_text_of(t: Spanned<RawStaticText>, offset: Pt, cx: &mut Ctx<'_>) -> StaticText {
+    let span = t.span();
+    let t = t.into_inner();
+    let text = cx.text(t.text, "text", true, span);
+    let size = text_size(&t.size, cx);
+    let align = match t.align.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
+        None | Some(("left", _)) => Align::Left,
+        Some(("center", _)) => Align::Center,
+        Some(("right", _)) => Align::Right,
+        Some((other, span)) => {
+            cx.err(span, format!("align '{other}': left, center or right"));
+            Align::Left
+        }
+    };
+    let ink = t.ink.as_ref().and_then(|i| ink_of(i, false, cx)).unwrap_or(Ink::Text);
+    let at = at_offset(&t.at, offset);
+    cx.placed(Boxed::new(at, Pt::new(1.0, 1.0)), t.at.span(), "text");
+    StaticText {
+        at,
+        text,
+        size,
+        align,
+        ink,
+    }
+}
+
+/// A process or signal line: its own vertices now (checked on the canvas), its port ends once every
+/// symbol is placed (`resolve_line_ends`); `at` is where it goes in the screen's elements.
+fn line_of(l: Spanned<RawLine>, offset: Pt, at: usize, cx: &mut Ctx<'_>) -> Option<ProcessLine> {
+    let span = l.span();
+    let l = l.into_inner();
+    let before = cx.errs.len();
+    let style = match &l.style {
+        None => LineStyle::Process,
+        Some(s) => LineStyle::from_name(s.get_ref()).unwrap_or_else(|| {
+            cx.err(s.span(), format!("style '{}': process or signal", s.get_ref()));
+            LineStyle::Process
+        }),
+    };
+    let width = stroke_width(&l.width, style.default_width(), cx);
+    let ink = l
+        .ink
+        .as_ref()
+        .and_then(|i| ink_of(i, false, cx))
+        .unwrap_or(style.default_ink());
+    let arrows = match &l.arrow {
+        None => Arrows::None,
+        Some(a) => Arrows::from_name(a.get_ref()).unwrap_or_else(|| {
+            cx.err(a.span(), format!("arrow '{}': none, start, end or both", a.get_ref()));
+            Arrows::None
+        }),
+    };
+    let flowing = l
+        .flowing
+        .as_ref()
+        .and_then(|f| match super::alarms::comparison(&cx.sub(f.get_ref()), cx.tags) {
+            Ok(c) => Some(c),
+            Err(why) => {
+                cx.err(f.span(), format!("flowing: {why}"));
+                None
+            }
+        });
+    let mut points = Vec::new();
+    if let Some(p) = &l.points {
+        if p.get_ref().len() > MAX_LINE_POINTS {
+            cx.err(p.span(), format!("a line has at most {MAX_LINE_POINTS} points"));
+        }
+        for xy in p.get_ref().iter().take(MAX_LINE_POINTS) {
+            let q = pt(*xy) + offset;
+            if !(q.x.is_finite() && q.y.is_finite() && Boxed::new(Pt::default(), cx.canvas).contains(q)) {
+                cx.err(
+                    p.span(),
+                    format!(
+                        "point [{}, {}] of this line is off the canvas [{}, {}]",
+                        q.x, q.y, cx.canvas.x, cx.canvas.y
+                    ),
+                );
+            }
+            points.push(q);
+        }
+    }
+    let ends = usize::from(l.from.is_some()) + usize::from(l.to.is_some());
+    if points.len() + ends < 2 {
+        cx.err(
+            span,
+            "a line needs two points at least: points = [[x, y], …], and/or from/to = \"symbol.port\"",
+        );
+    }
+    if cx.errs.len() > before {
+        return None;
+    }
+    if l.from.is_some() || l.to.is_some() {
+        cx.lines.push(LineEnds {
+            at,
+            from: l.from,
+            to: l.to,
+        });
+    }
+    Some(ProcessLine {
+        points,
+        from: None,
+        to: None,
+        style,
+        width,
+        ink,
+        arrows,
+        flowing,
+    })
+}
+
+/// Puts each line's port ends on its points: the port of the placed symbol the end names, where that
+/// symbol is now. A symbol that failed for problems of its own is not reported again.
+fn resolve_line_ends(elements: &mut [Element], cx: &mut Ctx<'_>) {
+    let pending = std::mem::take(&mut cx.lines);
+    for p in pending {
+        let mut ends: [Option<(PortRef, Pt)>; 2] = [None, None];
+        for (k, end) in [&p.from, &p.to].into_iter().enumerate() {
+            if let Some(end) = end {
+                ends[k] = port_end(elements, end, cx);
+            }
+        }
+        let Some(Element::Line(line)) = elements.get_mut(p.at) else {
+            continue;
+        };
+        let [from, to] = ends;
+        if let Some((r, q)) = from {
+            line.points.insert(0, q);
+            line.from = Some(r);
+        }
+        if let Some((r, q)) = to {
+            line.points.push(q);
+            line.to = Some(r);
+        }
+    }
+}
+
+/// `"symbol.port"` on this screen: the reference and where the port is on the canvas.
+fn port_end(elements: &[Element], end: &Spanned<String>, cx: &mut Ctx<'_>) -> Option<(PortRef, Pt)> {
+    let text = cx.sub(end.get_ref().trim());
+    let Some((sym, port)) = text.split_once('.') else {
+        cx.err(
+            end.span(),
+            format!("'{text}': a line's end is \"symbol.port\" (a placed symbol's id, a port it declares)"),
+        );
+        return None;
+    };
+    let placed = elements.iter().find_map(|e| match e {
+        Element::Symbol(s) if s.id.as_deref() == Some(sym) => Some(s),
+        _ => None,
+    });
+    let Some(placed) = placed else {
+        if !cx.symbol_ids.iter().any(|(i, _)| i == sym) {
+            let mut known: Vec<&str> = cx.symbol_ids.iter().map(|(i, _)| i.as_str()).collect();
+            known.sort_unstable();
+            let known = if known.is_empty() {
+                "none has an id".to_owned()
+            } else {
+                known.join(", ")
+            };
+            cx.err(
+                end.span(),
+                format!("no symbol with id '{sym}' on this screen (symbol ids: {known})"),
+            );
+        }
+        return None;
+    };
+    match placed.port_at(port) {
+        Some(q) => Some((
+            PortRef {
+                symbol: sym.into(),
+                port: port.into(),
+            },
+            q,
+        )),
+        None => {
+            cx.err(
+                end.span(),
+                format!(
+                    "symbol '{sym}' ({}) has no port '{port}' (its ports: {})",
+                    placed.symbol.id,
+                    placed.symbol.port_names()
+                ),
+            );
+            None
+        }
+    }
+}
+
 /// A value row (also a setpoint's): its box from the text size and width, and its tag.
 fn value_label(v: Spanned<RawValue>, offset: Pt, cx: &mut Ctx<'_>, what: &str) -> Option<ValueLabel> {
     let span = v.span();
@@ -1026,6 +1386,9 @@ fn nice_step(raw: f64) -> f64 {
 }
 
 fn placed_symbol(s: RawPlaced, offset: Pt, cx: &mut Ctx<'_>) -> Option<PlacedSymbol> {
+    // Named before anything else is checked: a symbol that fails still names itself, so the lines ending
+    // on it are not reported as well.
+    let id = s.id.as_ref().and_then(|i| symbol_id(i, cx));
     let name = s.symbol.get_ref().as_str();
     if cx.broken.iter().any(|b| b == name) {
         cx.failed = true;
@@ -1143,6 +1506,7 @@ fn placed_symbol(s: RawPlaced, offset: Pt, cx: &mut Ctx<'_>) -> Option<PlacedSym
     }
     let to = s.to.as_ref().map(|t| cx.reference(t, "to"));
     (cx.errs.len() == before).then_some(PlacedSymbol {
+        id,
         symbol: sym,
         rect,
         scale,
@@ -1311,6 +1675,172 @@ mod tests {
         );
         let text = phase("\"RIH\" = { en = \"RIH\" }").replace("ct01/depth", "ct01/job_phase");
         assert!(load(&text).contains("states.\"RIH\" has no Spanish text"));
+    }
+
+    /// The demo's files with one more screen: the loaded project, or every problem, one per line.
+    fn with_screen(screen: &str) -> Result<Project, String> {
+        let files = crate::project::ProjectFiles::embedded_demo()
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .chain([("screens/t.toml".to_owned(), screen.to_owned())])
+            .collect::<Vec<_>>();
+        Project::load(crate::project::ProjectFiles::from_memory(files))
+            .map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+    }
+
+    const HEAD: &str = "id = \"t\"\ntitle = { en = \"T\", es = \"T\" }\ncanvas = [800, 800]\n";
+    const PUMP_AND_METER: &str = "[[symbol]]\nid = \"p1\"\nuse = \"pump\"\nat = [100, 100]\n\
+        bind = { running = \"ct01/pump_rate > 0.05\" }\n\
+        [[symbol]]\nid = \"fm\"\nuse = \"flow_meter\"\nat = [300, 300]\nbind = { rate = \"ct01/pump_rate\" }\n";
+
+    fn first_line(p: &Project) -> crate::screen::def::ProcessLine {
+        let s = p.screens.get("t").expect("screen t");
+        s.elements
+            .iter()
+            .find_map(|e| match e {
+                Element::Line(l) => Some(l.clone()),
+                _ => None,
+            })
+            .expect("a line")
+    }
+
+    #[test]
+    fn a_lines_ends_sit_on_its_symbols_ports_and_follow_them() {
+        use crate::screen::def::{Arrows, LineStyle};
+        let line = "[[line]]\nfrom = \"p1.discharge\"\npoints = [[200, 98], [200, 300]]\nto = \"fm.inlet\"\n\
+                    arrow = \"end\"\nflowing = \"ct01/pump_rate > 0.05\"\n";
+        let p = with_screen(&format!("{HEAD}{PUMP_AND_METER}{line}")).expect("valid");
+        let l = first_line(&p);
+        // The pump's anchor is [40, 40] and its discharge [70, 38]; the meter's anchor and inlet are [0, 40].
+        assert_eq!(
+            l.points,
+            [
+                Pt::new(130.0, 98.0),
+                Pt::new(200.0, 98.0),
+                Pt::new(200.0, 300.0),
+                Pt::new(300.0, 300.0)
+            ]
+        );
+        assert_eq!(
+            l.from.as_ref().map(|r| (&*r.symbol, &*r.port)),
+            Some(("p1", "discharge"))
+        );
+        assert_eq!(l.to.as_ref().map(|r| (&*r.symbol, &*r.port)), Some(("fm", "inlet")));
+        assert_eq!((l.style, l.arrows, l.width), (LineStyle::Process, Arrows::End, 3.0));
+        let pump_rate = p.site.tags.by_name("ct01/pump_rate").unwrap().id;
+        assert_eq!(l.flowing.as_ref().map(|c| c.tag), Some(pump_rate));
+        let s = p.screens.get("t").unwrap();
+        assert!(s.tags().contains(&pump_rate));
+        // Drawn under the symbols it joins.
+        let first_symbol = s.elements.iter().position(|e| matches!(e, Element::Symbol(_)));
+        let the_line = s.elements.iter().position(|e| matches!(e, Element::Line(_)));
+        assert!(the_line < first_symbol);
+        // Moved and scaled, the pump takes the line's end with it.
+        let moved = PUMP_AND_METER.replace("at = [100, 100]", "at = [100, 150]\nscale = 2");
+        let l = first_line(&with_screen(&format!("{HEAD}{moved}{line}")).expect("valid"));
+        assert_eq!(l.points[0], Pt::new(100.0 - 80.0 + 140.0, 150.0 - 80.0 + 76.0));
+        // A signal line inside a group counts its points from the group's corner.
+        let group = "[[group]]\nat = [400, 400]\nsize = [300, 300]\n[[group.line]]\nstyle = \"signal\"\n\
+                     points = [[10, 10], [100, 10]]\n";
+        let l = first_line(&with_screen(&format!("{HEAD}{group}")).expect("valid"));
+        assert_eq!(l.points, [Pt::new(410.0, 410.0), Pt::new(500.0, 410.0)]);
+        assert_eq!((l.style, l.width, l.from.is_none()), (LineStyle::Signal, 1.5, true));
+    }
+
+    #[test]
+    fn every_mistake_in_a_line_a_box_or_a_text_is_located_and_named() {
+        let bad = |what: &str| {
+            with_screen(&format!("{HEAD}{PUMP_AND_METER}{what}"))
+                .err()
+                .unwrap_or_default()
+        };
+        let line = |rest: &str| format!("[[line]]\nfrom = \"p1.discharge\"\n{rest}\n");
+        assert!(
+            bad(&line("to = \"fm.outlet2\""))
+                .contains("t.toml:16:6: symbol 'fm' (flow_meter) has no port 'outlet2' (its ports: inlet, outlet)"),
+            "{}",
+            bad(&line("to = \"fm.outlet2\""))
+        );
+        assert!(
+            bad(&line("to = \"nope.inlet\"")).contains("no symbol with id 'nope' on this screen (symbol ids: fm, p1)")
+        );
+        assert!(bad(&line("to = \"fm\"")).contains("a line's end is \"symbol.port\""));
+        assert!(bad(&line("to = \"fm.inlet\"\nstyle = \"dotted\"")).contains("style 'dotted': process or signal"));
+        assert!(bad(&line("to = \"fm.inlet\"\narrow = \"up\"")).contains("arrow 'up': none, start, end or both"));
+        assert!(bad(&line("to = \"fm.inlet\"\nwidth = 0")).contains("width must be above 0 and at most 20"));
+        assert!(bad(&line("to = \"fm.inlet\"\nink = \"red\"")).contains("ink 'red': one of line, equipment"));
+        assert!(
+            bad(&line("points = [[900, 10]]")).contains("point [900, 10] of this line is off the canvas [800, 800]")
+        );
+        assert!(bad(&line("")).contains("a line needs two points at least"));
+        assert!(
+            bad(&line("to = \"fm.inlet\"\nflowing = \"ct01/nope > 1\"")).contains("flowing: unknown tag 'ct01/nope'")
+        );
+        let many: Vec<String> = (0..300).map(|i| format!("[{}, 5]", i % 700)).collect();
+        assert!(bad(&line(&format!("points = [{}]", many.join(", ")))).contains("a line has at most 256 points"));
+        let twice = "[[symbol]]\nid = \"p1\"\nuse = \"pump\"\nat = [500, 500]\nbind = { running = \"ct01/pump_rate > 0.05\" }\n";
+        assert!(
+            bad(twice).contains("symbol id 'p1' is used twice on this screen (first at <memory>/screens/t.toml:5:6)"),
+            "{}",
+            bad(twice)
+        );
+        assert!(bad("[[symbol]]\nid = \"P 1\"\nuse = \"pump\"\nat = [500, 500]\nbind = { running = \"ct01/pump_rate > 0.05\" }\n")
+            .contains("symbol id 'P 1': use lower-case letters"));
+        // A symbol that fails for its own reasons is reported once, not again by the lines ending on it.
+        let broken = PUMP_AND_METER.replace("at = [300, 300]", "at = [790, 300]");
+        let found = with_screen(&format!("{HEAD}{broken}{}", line("to = \"fm.inlet\""))).unwrap_err();
+        assert_eq!(found.lines().count(), 1, "{found}");
+        assert!(found.contains("reaches outside the canvas"), "{found}");
+        // Boxes and texts.
+        assert!(bad("[[rect]]\nat = [10, 10]\nsize = [100, 50]\nfill = \"red\"\n").contains("ink 'red'"));
+        assert!(bad("[[rect]]\nat = [10, 10]\nsize = [100, 50]\nrounding = 30\n").contains("rounding is 0 up to half"));
+        assert!(
+            bad("[[rect]]\nat = [750, 10]\nsize = [100, 50]\n")
+                .contains("rect at [750, 10] size [100, 50] reaches outside")
+        );
+        assert!(bad("[[text]]\nat = [10, 10]\ntext = { en = \"A\" }\n").contains("has no Spanish text"));
+        assert!(
+            bad("[[text]]\nat = [10, 10]\ntext = { en = \"A\", es = \"A\" }\nalign = \"middle\"\n")
+                .contains("align 'middle': left, center or right")
+        );
+    }
+
+    #[test]
+    fn boxes_and_texts_are_static_elements_drawn_where_written() {
+        use crate::screen::def::{Align, Ink};
+        let p = with_screen(&format!(
+            "{HEAD}[[rect]]\nat = [10, 20]\nsize = [100, 50]\nfill = \"ground\"\nstroke = \"none\"\ndashed = true\n\
+             [[text]]\nat = [400, 30]\ntext = {{ en = \"To flare\", es = \"A la tea\" }}\nalign = \"center\"\nink = \"text_dim\"\n"
+        ))
+        .expect("valid");
+        let s = p.screens.get("t").unwrap();
+        let (rects, texts): (Vec<_>, Vec<_>) = (
+            s.elements
+                .iter()
+                .filter_map(|e| match e {
+                    Element::Rect(r) => Some(r.clone()),
+                    _ => None,
+                })
+                .collect(),
+            s.elements
+                .iter()
+                .filter_map(|e| match e {
+                    Element::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+        );
+        assert_eq!(rects.len(), 1);
+        assert_eq!(
+            (rects[0].fill, rects[0].stroke, rects[0].dashed),
+            (Some(Ink::Ground), None, true)
+        );
+        assert_eq!(rects[0].rect.at, Pt::new(10.0, 20.0));
+        assert_eq!(texts.len(), 1);
+        assert_eq!(
+            (&*texts[0].text.es, texts[0].align, texts[0].ink),
+            ("A la tea", Align::Center, Ink::TextDim)
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use super::diag::{Diagnostic, SourceFile};
 use super::files::ProjectFiles;
 use super::parts::Parts;
 use crate::screen::def::{
-    Align, ColourBy, Ink, InputKind, Part, PartBindings, Pt, Rotation, Shape, Side, Span, Symbol, SymbolInput,
-    Translate,
+    Align, Boxed, ColourBy, Ink, InputKind, Part, PartBindings, Port, Pt, Rotation, Shape, Side, Span, Symbol,
+    SymbolInput, Translate,
 };
 use crate::screen::path;
 use serde::Deserialize;
@@ -21,6 +21,8 @@ use toml::Spanned;
 
 /// The shapes a part may be, for messages.
 const SHAPES: &str = "line, polyline, polygon, rect, circle, arc, path, text, value or scale";
+/// Connection points per symbol, at most: a manifold has a handful, not hundreds.
+const MAX_PORTS: usize = 32;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +33,9 @@ struct RawSymbol {
     anchor: Option<Spanned<[f32; 2]>>,
     #[serde(default)]
     inputs: BTreeMap<String, Spanned<String>>,
+    /// Connection points for process lines: `ports = { suction = [8, 40], discharge = [72, 40] }`.
+    #[serde(default)]
+    ports: BTreeMap<String, Spanned<[f32; 2]>>,
     /// Read entry by entry before the rest (see `load`).
     #[serde(default)]
     part: Vec<Spanned<RawPart>>,
@@ -233,6 +238,7 @@ fn symbol(raw: RawSymbol, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> O
             kind,
         });
     }
+    let ports = ports(&raw.ports, size, src, errs);
     let parts: Vec<Part> = raw
         .part
         .into_iter()
@@ -246,8 +252,46 @@ fn symbol(raw: RawSymbol, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> O
         anchor,
         inputs,
         parts,
+        ports,
         defined_at: format!("{}:{line}:{col}", src.path),
     })
+}
+
+/// A symbol's connection points: named like ids, on the symbol's box (its edge included), at most
+/// `MAX_PORTS`.
+fn ports(
+    raw: &BTreeMap<String, Spanned<[f32; 2]>>,
+    size: Pt,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Vec<Port> {
+    let mut out = Vec::new();
+    for (name, at) in raw {
+        let p = pt(*at.get_ref());
+        if !valid_id(name) {
+            errs.push(src.at(
+                at.span(),
+                format!("port '{name}': use lower-case letters, digits, '_' and '-' only"),
+            ));
+        } else if !(p.x.is_finite() && p.y.is_finite() && Boxed::new(Pt::default(), size).contains(p)) {
+            errs.push(src.at(
+                at.span(),
+                format!(
+                    "port '{name}' at [{}, {}] is off the symbol (its box is [0, 0] to [{}, {}])",
+                    p.x, p.y, size.x, size.y
+                ),
+            ));
+        } else if out.len() == MAX_PORTS {
+            errs.push(src.at(at.span(), format!("a symbol has at most {MAX_PORTS} ports")));
+            break;
+        } else {
+            out.push(Port {
+                name: name.as_str().into(),
+                at: p,
+            });
+        }
+    }
+    out
 }
 
 pub(super) fn valid_id(id: &str) -> bool {
@@ -753,4 +797,60 @@ fn bindings(
         b.visible = input(&v.get_ref().input, InputKind::State, inputs, src, errs).map(|i| (i, v.get_ref().is));
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded(ports: &str) -> Loaded {
+        let text = format!(
+            "id = \"s\"\nname = {{ en = \"S\", es = \"S\" }}\nsize = [100, 50]\n{ports}\n[[part]]\nrect = [0, 0, 100, 50]\nstroke = \"line\"\n"
+        );
+        load(&ProjectFiles::from_memory([("symbols/s.toml".to_owned(), text)]))
+    }
+
+    #[test]
+    fn ports_are_named_points_on_the_symbols_box() {
+        let ok = loaded("ports = { inlet = [0, 25], outlet = [100, 25] }");
+        assert!(ok.problems.is_empty(), "{:?}", ok.problems);
+        let s = &ok.symbols[0];
+        assert_eq!(s.port("outlet"), Some(Pt::new(100.0, 25.0)));
+        assert_eq!(s.port("drain"), None);
+        assert_eq!(s.port_names(), "inlet, outlet");
+        let problems =
+            |ports: &str| -> Vec<String> { loaded(ports).problems.iter().map(ToString::to_string).collect() };
+        assert_eq!(
+            problems("ports = { inlet = [0, 25], outlet = [101, 25] }"),
+            [
+                "<memory>/symbols/s.toml:4:37: port 'outlet' at [101, 25] is off the symbol (its box is [0, 0] to [100, 50])"
+            ]
+        );
+        assert_eq!(
+            problems("ports = { Inlet = [0, 25] }"),
+            ["<memory>/symbols/s.toml:4:19: port 'Inlet': use lower-case letters, digits, '_' and '-' only"]
+        );
+        let many: Vec<String> = (0..40).map(|i| format!("p{i:02} = [{i}, 0]")).collect();
+        assert!(
+            problems(&format!("ports = {{ {} }}", many.join(", ")))
+                .iter()
+                .any(|p| p.contains("a symbol has at most 32 ports"))
+        );
+    }
+
+    #[test]
+    fn every_shipped_symbol_a_line_can_join_has_its_ports() {
+        let demo = crate::project::Project::demo().expect("demo is valid");
+        let ports = |id: &str| {
+            demo.screens
+                .symbols
+                .iter()
+                .find(|s| &*s.id == id)
+                .map(|s| s.port_names())
+                .unwrap_or_default()
+        };
+        assert_eq!(ports("pump"), "discharge, suction");
+        assert_eq!(ports("separator_3phase"), "gas, inlet, oil, water");
+        assert_eq!(ports("wellhead"), "bottom, top, wing");
+    }
 }

@@ -64,6 +64,12 @@ impl Boxed {
         self.at + self.size
     }
 
+    /// True when `p` lies on the box or its edge (a tolerance of half a unit for rounding).
+    pub fn contains(&self, p: Pt) -> bool {
+        let m = self.max();
+        p.x >= self.at.x - 0.5 && p.y >= self.at.y - 0.5 && p.x <= m.x + 0.5 && p.y <= m.y + 0.5
+    }
+
     /// True when the whole box lies inside `0..canvas` (a tolerance of half a unit for rounding).
     pub fn inside(&self, canvas: Pt) -> bool {
         let m = self.max();
@@ -304,6 +310,14 @@ pub struct Part {
     pub bind: PartBindings,
 }
 
+/// A connection point a symbol declares (`ports = { discharge = [72, 38] }`): where process lines end on
+/// it, in symbol units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Port {
+    pub name: Arc<str>,
+    pub at: Pt,
+}
+
 /// A reusable drawing with named inputs, from `symbols/*.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Symbol {
@@ -314,6 +328,8 @@ pub struct Symbol {
     pub anchor: Pt,
     pub inputs: Vec<SymbolInput>,
     pub parts: Vec<Part>,
+    /// Connection points, by name.
+    pub ports: Vec<Port>,
     /// Where it was defined (`path:line:col`), for messages.
     pub defined_at: String,
 }
@@ -321,6 +337,18 @@ pub struct Symbol {
 impl Symbol {
     pub fn input(&self, name: &str) -> Option<usize> {
         self.inputs.iter().position(|i| &*i.name == name)
+    }
+
+    pub fn port(&self, name: &str) -> Option<Pt> {
+        self.ports.iter().find(|p| &*p.name == name).map(|p| p.at)
+    }
+
+    /// The port names, comma-separated (or "none"), for messages.
+    pub fn port_names(&self) -> String {
+        if self.ports.is_empty() {
+            return "none".to_owned();
+        }
+        self.ports.iter().map(|p| &*p.name).collect::<Vec<_>>().join(", ")
     }
 
     /// Inputs some part scales by the bound tag's range (no min/max in the symbol).
@@ -365,6 +393,8 @@ pub enum TextSize {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlacedSymbol {
+    /// The element's own name on its screen (`id = "pump"`): what lines' `from`/`to` name.
+    pub id: Option<Arc<str>>,
     pub symbol: Arc<Symbol>,
     /// The box the symbol occupies on the canvas (anchor and scale applied).
     pub rect: Boxed,
@@ -379,6 +409,124 @@ pub struct PlacedSymbol {
     pub label: Option<Text>,
     /// Clicking the symbol opens this screen.
     pub to: Option<Arc<str>>,
+}
+
+impl PlacedSymbol {
+    /// Where the symbol's port `name` is on the canvas.
+    pub fn port_at(&self, name: &str) -> Option<Pt> {
+        self.symbol.port(name).map(|p| self.rect.at + p.scale(self.scale))
+    }
+}
+
+/// ISA-5.1 line types: a process line is solid; a signal line (electrical, instrument) is dashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineStyle {
+    #[default]
+    Process,
+    Signal,
+}
+
+impl LineStyle {
+    pub const ALL: [(&'static str, LineStyle); 2] = [("process", LineStyle::Process), ("signal", LineStyle::Signal)];
+
+    pub fn from_name(name: &str) -> Option<LineStyle> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, s)| *s == self).map_or("process", |(n, _)| n)
+    }
+
+    /// The width a line of this style has when the file gives none (canvas units).
+    pub fn default_width(self) -> f32 {
+        match self {
+            LineStyle::Process => 3.0,
+            LineStyle::Signal => 1.5,
+        }
+    }
+
+    pub fn default_ink(self) -> Ink {
+        match self {
+            LineStyle::Process => Ink::Pipe,
+            LineStyle::Signal => Ink::Line,
+        }
+    }
+}
+
+/// Which ends of a line carry an arrowhead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Arrows {
+    #[default]
+    None,
+    End,
+    Start,
+    Both,
+}
+
+impl Arrows {
+    pub const ALL: [(&'static str, Arrows); 4] = [
+        ("none", Arrows::None),
+        ("end", Arrows::End),
+        ("start", Arrows::Start),
+        ("both", Arrows::Both),
+    ];
+
+    pub fn from_name(name: &str) -> Option<Arrows> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+    }
+
+    pub fn at_start(self) -> bool {
+        matches!(self, Arrows::Start | Arrows::Both)
+    }
+
+    pub fn at_end(self) -> bool {
+        matches!(self, Arrows::End | Arrows::Both)
+    }
+}
+
+/// One end of a line tied to a symbol's port: the line follows the symbol wherever it is placed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortRef {
+    /// The placed symbol's `id` on the screen.
+    pub symbol: Arc<str>,
+    pub port: Arc<str>,
+}
+
+/// A process or signal line (`[[line]]`): a polyline in canvas units whose ends may sit on symbol ports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessLine {
+    /// Every vertex on the canvas, the ports' positions included: at least two.
+    pub points: Vec<Pt>,
+    pub from: Option<PortRef>,
+    pub to: Option<PortRef>,
+    pub style: LineStyle,
+    pub width: f32,
+    pub ink: Ink,
+    pub arrows: Arrows,
+    /// While this holds the line shows its flow direction (small chevrons moving from the first point to
+    /// the last, in the line's own ink: ISA-101 keeps colour for abnormal states).
+    pub flowing: Option<crate::expr::Comparison>,
+}
+
+/// A static box (`[[rect]]`): grouping outlines and backgrounds, no data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RectShape {
+    pub rect: Boxed,
+    pub stroke: Option<Ink>,
+    pub fill: Option<Ink>,
+    pub width: f32,
+    pub dashed: bool,
+    pub rounding: f32,
+}
+
+/// A static annotation (`[[text]]`), in both languages; `at` is where `align` puts the text's top edge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaticText {
+    pub at: Pt,
+    pub text: Text,
+    pub size: TextSize,
+    pub align: Align,
+    pub ink: Ink,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -484,11 +632,13 @@ pub struct Label {
     pub size: TextSize,
 }
 
-/// Elements in drawing order: group frames first, then symbols, bars, gauges, trends, tiles, values,
-/// labels, and buttons on top.
+/// Elements in drawing order: group frames and boxes first, then process lines (under the symbols they
+/// join), symbols, bars, gauges, trends, tiles, values, labels and texts, and buttons on top.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Element {
     Frame(Frame),
+    Rect(RectShape),
+    Line(ProcessLine),
     Symbol(PlacedSymbol),
     Bar(BarGraph),
     Gauge(Gauge),
@@ -496,6 +646,7 @@ pub enum Element {
     Tile(WellTile),
     Value(ValueLabel),
     Label(Label),
+    Text(StaticText),
     Drivers(Boxed),
     Nav(NavButton),
     Command(CommandButton),
@@ -507,11 +658,12 @@ impl Element {
     /// Drawing layer (lower first).
     pub fn layer(&self) -> u8 {
         match self {
-            Element::Frame(_) => 0,
-            Element::Symbol(_) => 1,
-            Element::Bar(_) | Element::Gauge(_) | Element::Trend(_) | Element::Tile(_) | Element::Drivers(_) => 2,
-            Element::Value(_) | Element::Label(_) => 3,
-            Element::Nav(_) | Element::Command(_) | Element::Setpoint(_) => 4,
+            Element::Frame(_) | Element::Rect(_) => 0,
+            Element::Line(_) => 1,
+            Element::Symbol(_) => 2,
+            Element::Bar(_) | Element::Gauge(_) | Element::Trend(_) | Element::Tile(_) | Element::Drivers(_) => 3,
+            Element::Value(_) | Element::Label(_) | Element::Text(_) => 4,
+            Element::Nav(_) | Element::Command(_) | Element::Setpoint(_) => 5,
         }
     }
 
@@ -525,7 +677,13 @@ impl Element {
             Element::Trend(t) => t.tags.clone(),
             Element::Tile(t) => t.state.into_iter().chain(t.values.iter().copied()).collect(),
             Element::Command(c) => vec![c.tag],
-            Element::Frame(_) | Element::Label(_) | Element::Drivers(_) | Element::Nav(_) => Vec::new(),
+            Element::Line(l) => l.flowing.iter().map(|c| c.tag).collect(),
+            Element::Frame(_)
+            | Element::Rect(_)
+            | Element::Label(_)
+            | Element::Text(_)
+            | Element::Drivers(_)
+            | Element::Nav(_) => Vec::new(),
         }
     }
 }

@@ -362,3 +362,41 @@ fn sunlight_switches_the_whole_picture_to_high_contrast() {
     h.run();
     assert_eq!(ground(&mut h), [0xD6, 0xD6, 0xD6]);
 }
+
+#[test]
+fn process_lines_show_their_flow_and_say_when_they_cannot_tell() {
+    // The demo snapshot: CT-01's pump runs (1.85 bbl/min); ESP03's link is down.
+    let (app, _rx) = console();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("CT-01 coiled tubing").click();
+    h.run();
+    h.get_by_label("Line pump.discharge → meter.inlet: flowing");
+    h.get_by_label("Line meter.outlet → reel.inlet: flowing");
+    h.get_by_label("Campo Escuela field overview").click();
+    h.run();
+    h.get_by_label("ESP03 well").click();
+    h.run();
+    assert_eq!(showing(&h), "esp03");
+    let unknown = h
+        .get_by_label_contains("Line tree.wing → meter.inlet: flow unknown (")
+        .accesskit_node()
+        .label()
+        .unwrap_or_default();
+    assert!(unknown.contains("COMM"), "the line names why it cannot tell: {unknown}");
+
+    // A stopped pump: the same lines are still, and say so.
+    let mut snap = support::demo_snapshot();
+    let rate = snap.directory.by_name("ct01/pump_rate").unwrap().id;
+    snap.tags[rate.index()].value = Some(Value::F64(0.0));
+    let (app, _rx) = support::console_full(None, None, None, snap, support::test_settings());
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("CT-01 coiled tubing").click();
+    h.run();
+    h.get_by_label("Line pump.discharge → meter.inlet: no flow");
+    // In Spanish.
+    h.get_by_label("EN").click();
+    h.run();
+    h.get_by_label("Línea pump.discharge → meter.inlet: sin flujo");
+}

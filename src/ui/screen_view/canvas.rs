@@ -7,6 +7,7 @@
 
 use super::commands::{command_ui, confirm_ui, entry_ui, setpoint_ui};
 use super::instruments::{bar_ui, gauge_ui, value_ui};
+use super::lines::{line_ui, rect_paint, text_paint};
 use super::navigation::ScreenView;
 use super::symbol::{symbol_click, symbol_ui};
 use super::tile_trends::{tile_ui, trend_ui};
@@ -134,6 +135,18 @@ fn canvas_in(
                         theme::text_dim(),
                     );
                 }
+                None
+            }
+            Element::Rect(r) => {
+                rect_paint(&painter, &fit, r);
+                None
+            }
+            Element::Line(l) => {
+                animating |= line_ui(ui, &painter, &fit, l, i, view, cx, dt);
+                None
+            }
+            Element::Text(t) => {
+                text_paint(&painter, &fit, t, cx.lang);
                 None
             }
             Element::Symbol(s) => {

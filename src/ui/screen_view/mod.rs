@@ -8,7 +8,7 @@
 //!
 //! One job per module: `navigation` (which screen, the way back, breadcrumbs), `canvas` (fitting a screen
 //! to its space, the elements in order, and the small painted parts every element uses), `symbol` (the
-//! symbol painter: parts, bindings, motion), `scale` (ticks and numbers in round steps of the units
+//! symbol painter: parts, bindings, motion), `lines` (process lines with their flow, static boxes and texts), `scale` (ticks and numbers in round steps of the units
 //! shown), `instruments` (value boxes, bars, gauges), `tile_trends` (well tiles, sparklines and embedded
 //! trends, drawn from recent history) and `commands` (command buttons, setpoints and their confirmation).
 //! None of them imports the console's context: a screen is drawn the same in the console, a screenshot
@@ -17,6 +17,7 @@
 mod canvas;
 mod commands;
 mod instruments;
+mod lines;
 mod navigation;
 mod scale;
 mod symbol;
