@@ -29,6 +29,7 @@ pub mod calculated;
 pub mod cli;
 pub mod ctstring;
 pub mod driver;
+pub mod editor;
 pub mod expr;
 pub mod headless;
 pub mod historian;

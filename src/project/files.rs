@@ -99,6 +99,13 @@ impl ProjectFiles {
         }
     }
 
+    /// These files with `rel`'s text replaced (or added): what a project would be once an edit is saved.
+    pub fn with_file(&self, rel: &str, text: &str) -> Self {
+        let mut out = self.clone();
+        out.files.insert(rel.to_owned(), text.to_owned());
+        out
+    }
+
     pub fn get(&self, rel: &str) -> Option<&str> {
         self.files.get(rel).map(String::as_str)
     }
