@@ -94,6 +94,15 @@ impl ElementRef {
         }
     }
 
+    /// The element a loaded screen's element came from (`Screen::written`).
+    pub fn of(w: &crate::screen::def::Written) -> Option<Self> {
+        Some(Self {
+            groups: w.groups.clone(),
+            kind: ElementKind::from_key(w.key)?,
+            index: w.index,
+        })
+    }
+
     /// The group this element is, as the container of its own elements.
     fn as_container(&self) -> Option<Vec<usize>> {
         (self.kind == ElementKind::Group).then(|| {
@@ -721,6 +730,59 @@ at = [10, 70]
             text.ends_with("[group.value.states]\n\"RIH\" = { en = \"RIH\", es = \"BAJANDO\" }\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn every_element_of_every_shipped_screen_leads_back_to_its_table() {
+        use crate::screen::def::Element;
+        let project = crate::project::Project::demo().expect("demo is valid");
+        let files = crate::project::ProjectFiles::embedded_demo();
+        for screen in &project.screens.screens {
+            let rel = screen
+                .defined_at
+                .split(':')
+                .next()
+                .unwrap()
+                .trim_start_matches("<demo>/");
+            let d = ScreenDoc::parse(files.get(rel).expect("its file")).unwrap();
+            assert_eq!(screen.written.len(), screen.elements.len());
+            assert_eq!(
+                d.elements().len(),
+                screen.elements.len(),
+                "{}: one element per table",
+                screen.id
+            );
+            for (e, w) in screen.elements.iter().zip(&screen.written) {
+                let r = ElementRef::of(w).expect("a known kind");
+                assert!(d.table(&r).is_some(), "{}: {r}", screen.id);
+                let kind = match e {
+                    Element::Frame(_) => ElementKind::Group,
+                    Element::Rect(_) => ElementKind::Rect,
+                    Element::Line(_) => ElementKind::Line,
+                    Element::Symbol(_) => ElementKind::Symbol,
+                    Element::Bar(_) => ElementKind::Bar,
+                    Element::Gauge(_) => ElementKind::Gauge,
+                    Element::Trend(_) => ElementKind::Trend,
+                    Element::Tile(_) => ElementKind::Tile,
+                    Element::Value(_) => ElementKind::Value,
+                    Element::Label(_) => ElementKind::Label,
+                    Element::Text(_) => ElementKind::Text,
+                    Element::Drivers(_) => ElementKind::Drivers,
+                    Element::Nav(_) => ElementKind::Nav,
+                    Element::Command(_) => ElementKind::Command,
+                    Element::Setpoint(_) => ElementKind::Setpoint,
+                };
+                assert_eq!(r.kind, kind, "{}: {r}", screen.id);
+                // Where the file puts it is where it is drawn (a group's elements from its corner).
+                if let (Some(at), Element::Value(v)) = (d.at(&r), e) {
+                    let corner = r
+                        .groups
+                        .first()
+                        .and_then(|g| d.at(&ElementRef::top(ElementKind::Group, *g)));
+                    assert_eq!(v.rect.at, at + corner.unwrap_or_default(), "{}: {r}", screen.id);
+                }
+            }
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::lang::Text;
 use crate::screen::def::{
     Align, Arrows, BarGraph, Boxed, CommandButton, CommandValue, Element, Frame, Gauge, Ink, InputKind, Label,
     LineStyle, NavButton, PlacedSymbol, PortRef, ProcessLine, Pt, RectShape, Screen, ScreenSet, Shortcut, StaticText,
-    Symbol, TextSize, TrendBox, ValueLabel, WellTile,
+    Symbol, TextSize, TrendBox, ValueLabel, WellTile, Written,
 };
 use crate::tag::{TagDef, TagDirectory, TagId, ValueKind};
 use serde::Deserialize;
@@ -675,11 +675,14 @@ fn screen(mut raw: RawScreen, cx: &mut Ctx<'_>) -> Option<Screen> {
         }
         found
     });
-    let mut elements = Vec::new();
-    elements_of(raw.take_elements(), Pt::default(), cx, &mut elements);
+    let mut placed = Vec::new();
+    elements_of(raw.take_elements(), Pt::default(), &[], cx, &mut placed);
+    let (mut elements, written): (Vec<Element>, Vec<Written>) = placed.into_iter().unzip();
     resolve_line_ends(&mut elements, cx);
     // Stable: within a layer, elements keep the order the file gives them.
-    elements.sort_by_key(Element::layer);
+    let mut placed: Vec<(Element, Written)> = elements.into_iter().zip(written).collect();
+    placed.sort_by_key(|(e, _)| e.layer());
+    let (elements, written): (Vec<Element>, Vec<Written>) = placed.into_iter().unzip();
     let (line, col) = cx.src.line_col(raw.id.span().start);
     (cx.errs.is_empty() && !cx.failed).then(|| Screen {
         id: id.as_str().into(),
@@ -689,6 +692,7 @@ fn screen(mut raw: RawScreen, cx: &mut Ctx<'_>) -> Option<Screen> {
         key,
         canvas: cx.canvas,
         elements,
+        written,
         defined_at: format!("{}:{line}:{col}", cx.src.path),
     })
 }
@@ -707,67 +711,71 @@ fn text_size(s: &Option<Spanned<String>>, cx: &mut Ctx<'_>) -> TextSize {
 
 /// Every element of a screen or group, in kind order (the caller sorts by layer), each checked and
 /// placed `offset` from the canvas origin (a group's corner for a group's elements).
-fn elements_of(raw: RawElements, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Element>) {
-    for g in raw.group {
-        group_of(g, offset, cx, out);
+fn elements_of(raw: RawElements, offset: Pt, groups: &[usize], cx: &mut Ctx<'_>, out: &mut Vec<(Element, Written)>) {
+    let w = |key: &'static str, index: usize| Written {
+        groups: groups.to_vec(),
+        key,
+        index,
+    };
+    for (i, g) in raw.group.into_iter().enumerate() {
+        group_of(g, offset, groups, i, cx, out);
     }
-    for s in raw.symbol {
-        let s = s.into_inner();
-        if let Some(p) = placed_symbol(s, offset, cx) {
-            out.push(Element::Symbol(p));
+    for (i, s) in raw.symbol.into_iter().enumerate() {
+        if let Some(p) = placed_symbol(s.into_inner(), offset, cx) {
+            out.push((Element::Symbol(p), w("symbol", i)));
         }
     }
-    for v in raw.value {
+    for (i, v) in raw.value.into_iter().enumerate() {
         if let Some(v) = value_label(v, offset, cx, "value") {
-            out.push(Element::Value(v));
+            out.push((Element::Value(v), w("value", i)));
         }
     }
-    for v in raw.setpoint {
+    for (i, v) in raw.setpoint.into_iter().enumerate() {
         if let Some(v) = setpoint_of(v, offset, cx) {
-            out.push(Element::Setpoint(v));
+            out.push((Element::Setpoint(v), w("setpoint", i)));
         }
     }
-    for b in raw.bar {
+    for (i, b) in raw.bar.into_iter().enumerate() {
         if let Some(b) = bar_of(b, offset, cx) {
-            out.push(Element::Bar(b));
+            out.push((Element::Bar(b), w("bar", i)));
         }
     }
-    for g in raw.gauge {
+    for (i, g) in raw.gauge.into_iter().enumerate() {
         if let Some(g) = gauge_of(g, offset, cx) {
-            out.push(Element::Gauge(g));
+            out.push((Element::Gauge(g), w("gauge", i)));
         }
     }
-    for t in raw.trend {
-        out.push(Element::Trend(trend_of(t, offset, cx)));
+    for (i, t) in raw.trend.into_iter().enumerate() {
+        out.push((Element::Trend(trend_of(t, offset, cx)), w("trend", i)));
     }
-    for t in raw.tile {
-        out.push(Element::Tile(tile_of(t, offset, cx)));
+    for (i, t) in raw.tile.into_iter().enumerate() {
+        out.push((Element::Tile(tile_of(t, offset, cx)), w("tile", i)));
     }
-    for n in raw.nav {
-        out.push(Element::Nav(nav_of(n, offset, cx)));
+    for (i, n) in raw.nav.into_iter().enumerate() {
+        out.push((Element::Nav(nav_of(n, offset, cx)), w("nav", i)));
     }
-    for c in raw.command {
+    for (i, c) in raw.command.into_iter().enumerate() {
         if let Some(c) = command_of(c, offset, cx) {
-            out.push(Element::Command(c));
+            out.push((Element::Command(c), w("command", i)));
         }
     }
-    for l in raw.label {
-        out.push(Element::Label(label_of(l, offset, cx)));
+    for (i, l) in raw.label.into_iter().enumerate() {
+        out.push((Element::Label(label_of(l, offset, cx)), w("label", i)));
     }
-    for d in raw.drivers {
-        out.push(Element::Drivers(drivers_of(d, offset, cx)));
+    for (i, d) in raw.drivers.into_iter().enumerate() {
+        out.push((Element::Drivers(drivers_of(d, offset, cx)), w("drivers", i)));
     }
-    for r in raw.rect {
-        out.push(Element::Rect(rect_of(r, offset, cx)));
+    for (i, r) in raw.rect.into_iter().enumerate() {
+        out.push((Element::Rect(rect_of(r, offset, cx)), w("rect", i)));
     }
-    for l in raw.line {
+    for (i, l) in raw.line.into_iter().enumerate() {
         let at = out.len();
         if let Some(l) = line_of(l, offset, at, cx) {
-            out.push(Element::Line(l));
+            out.push((Element::Line(l), w("line", i)));
         }
     }
-    for t in raw.text {
-        out.push(Element::Text(static_text_of(t, offset, cx)));
+    for (i, t) in raw.text.into_iter().enumerate() {
+        out.push((Element::Text(static_text_of(t, offset, cx)), w("text", i)));
     }
 }
 
@@ -777,7 +785,14 @@ fn at_offset(at: &Spanned<[f32; 2]>, offset: Pt) -> Pt {
 }
 
 /// A group: its frame, then its own elements placed from its corner.
-fn group_of(g: Spanned<RawGroup>, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<Element>) {
+fn group_of(
+    g: Spanned<RawGroup>,
+    offset: Pt,
+    groups: &[usize],
+    index: usize,
+    cx: &mut Ctx<'_>,
+    out: &mut Vec<(Element, Written)>,
+) {
     let span = g.span();
     let mut g = g.into_inner();
     let rect = cx.placed(
@@ -786,9 +801,18 @@ fn group_of(g: Spanned<RawGroup>, offset: Pt, cx: &mut Ctx<'_>, out: &mut Vec<El
         "group",
     );
     let title = cx.opt_text(g.title.take(), "title", span);
-    out.push(Element::Frame(Frame { rect, title }));
+    out.push((
+        Element::Frame(Frame { rect, title }),
+        Written {
+            groups: groups.to_vec(),
+            key: "group",
+            index,
+        },
+    ));
     let inner = g.take_elements();
-    elements_of(inner, rect.at, cx, out);
+    let mut path = groups.to_vec();
+    path.push(index);
+    elements_of(inner, rect.at, &path, cx, out);
 }
 
 /// A setpoint: a value row the operator writes from a keypad, so its tag must be writable and numeric.

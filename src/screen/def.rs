@@ -688,6 +688,15 @@ impl Element {
     }
 }
 
+/// Where an element is written in its screen file: the `index`-th table of the `[[key]]` array inside the
+/// groups `groups` (indexes into each level's `[[group]]`); a group's frame is its own `[[group]]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Written {
+    pub groups: Vec<usize>,
+    pub key: &'static str,
+    pub index: usize,
+}
+
 /// A keyboard shortcut that opens a screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shortcut {
@@ -719,6 +728,8 @@ pub struct Screen {
     pub canvas: Pt,
     /// In drawing order (see `Element::layer`).
     pub elements: Vec<Element>,
+    /// Where each element is written in the screen's file, in `elements`' order (the editor's handle).
+    pub written: Vec<Written>,
     pub defined_at: String,
 }
 
