@@ -244,7 +244,15 @@ impl ScreenDoc {
     }
 
     /// Moves the elements by `d`: their `at`, a line's own points (its ends on ports follow the symbols).
+    /// An element inside a group that is moved as well moves with its group, once. All or nothing.
     pub fn translate(&mut self, refs: &[ElementRef], d: Pt) -> Result<(), EditError> {
+        let mut next = self.clone();
+        next.translate_each(&outermost(refs), d)?;
+        *self = next;
+        Ok(())
+    }
+
+    fn translate_each(&mut self, refs: &[ElementRef], d: Pt) -> Result<(), EditError> {
         for r in refs {
             let name = r.to_string();
             let t = self.table_mut(r)?;
@@ -301,78 +309,69 @@ impl ScreenDoc {
         })
     }
 
-    /// Deletes the elements (a group with everything in it).
+    /// Deletes the elements (a group with everything in it). All or nothing.
     pub fn delete(&mut self, refs: &[ElementRef]) -> Result<(), EditError> {
-        let mut refs = refs.to_vec();
-        // Deepest and last first, so no index is shifted before it is used; a group's own elements go
-        // with it (and are skipped when selected as well).
+        let mut refs = outermost(refs);
+        // Deepest and last first, so no index is shifted before it is used.
         refs.sort();
-        refs.dedup();
         refs.reverse();
+        let mut next = self.clone();
         for r in &refs {
-            if refs
-                .iter()
-                .any(|g| g.as_container().is_some_and(|c| r.groups.starts_with(&c)))
-            {
-                continue;
-            }
             let name = r.to_string();
-            let arr = self.array_mut(&r.groups, r.kind)?;
+            let arr = next.array_mut(&r.groups, r.kind)?;
             if r.index >= arr.len() {
                 return Err(EditError::NoElement(name));
             }
             arr.remove(r.index);
             if arr.is_empty()
-                && let Some(c) = self.container_mut(&r.groups)
+                && let Some(c) = next.container_mut(&r.groups)
             {
                 c.remove(r.kind.key());
             }
         }
+        *self = next;
         Ok(())
     }
 
-    /// Copies of the elements, moved by `offset`, each after the last of its kind; the copies' symbol
-    /// ids are made unique (`pump` → `pump_2`). The copies' references, in the order given.
+    /// Copies of the elements (an element inside a copied group comes with its group), moved by
+    /// `offset`, each after the last of its kind. Every copied symbol gets an id of its own (`pump` →
+    /// `pump_2`), and a line copied with the symbols it joins is joined to the copies. The copies'
+    /// references, in the order given. All or nothing.
     pub fn duplicate(&mut self, refs: &[ElementRef], offset: Pt) -> Result<Vec<ElementRef>, EditError> {
+        let refs = outermost(refs);
+        let mut used: Vec<String> = self.symbol_ids();
+        let mut renamed: Vec<(String, String)> = Vec::new();
         let mut copies = Vec::with_capacity(refs.len());
-        for r in refs {
+        for r in &refs {
             let mut t = self
                 .table(r)
                 .cloned()
                 .ok_or_else(|| EditError::NoElement(r.to_string()))?;
-            if r.kind == ElementKind::Symbol
-                && let Some(id) = t.get("id").and_then(Item::as_str).map(str::to_owned)
-            {
-                let fresh = self.fresh_symbol_id(&id);
-                set_keeping_decor(&mut t, "id", Value::from(fresh));
-            }
+            rename_symbols(&mut t, r.kind, &mut used, &mut renamed);
             copies.push((r.groups.clone(), r.kind, t));
         }
+        // Lines copied with their symbols end on the copies.
+        for (_, kind, t) in &mut copies {
+            relink_lines(t, *kind, &renamed);
+        }
+        let mut next = self.clone();
         let mut out = Vec::with_capacity(copies.len());
         for (groups, kind, t) in copies {
-            let new = self.insert(&groups, kind, t)?;
-            self.translate(std::slice::from_ref(&new), offset)?;
+            let new = next.insert(&groups, kind, t)?;
+            next.translate_each(std::slice::from_ref(&new), offset)?;
             out.push(new);
         }
+        *self = next;
         Ok(out)
     }
 
-    /// `base_2`, `base_3`, …: the first symbol id not used anywhere on the screen.
-    fn fresh_symbol_id(&self, base: &str) -> String {
-        let used: Vec<String> = self
-            .elements()
+    /// Every placed symbol's id, in groups too.
+    fn symbol_ids(&self) -> Vec<String> {
+        self.elements()
             .into_iter()
             .filter(|r| r.kind == ElementKind::Symbol)
             .filter_map(|r| self.get(&r, "id").and_then(Item::as_str).map(str::to_owned))
-            .collect();
-        let stem = match base.rsplit_once('_') {
-            Some((s, n)) if n.parse::<u32>().is_ok() => s,
-            _ => base,
-        };
-        (2..)
-            .map(|n| format!("{stem}_{n}"))
-            .find(|c| !used.contains(c))
-            .unwrap_or_else(|| format!("{stem}_copy"))
+            .collect()
     }
 
     /// Moves the element in its kind's stack (file order is drawing order within a layer); where it is now.
@@ -402,6 +401,86 @@ impl ScreenDoc {
             kind: r.kind,
             index: to,
         })
+    }
+}
+
+/// The elements without those inside a group that is among them (they go with their group), once each.
+fn outermost(refs: &[ElementRef]) -> Vec<ElementRef> {
+    let mut out: Vec<ElementRef> = Vec::with_capacity(refs.len());
+    for r in refs {
+        let inside_selected_group = refs
+            .iter()
+            .any(|g| g.as_container().is_some_and(|c| r.groups.starts_with(&c)));
+        if !inside_selected_group && !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// `base_2`, `base_3`, …: the first id not in `used` (which then holds it).
+fn fresh_id(base: &str, used: &mut Vec<String>) -> String {
+    let stem = match base.rsplit_once('_') {
+        Some((s, n)) if n.parse::<u32>().is_ok() => s,
+        _ => base,
+    };
+    let fresh = (2..)
+        .map(|n| format!("{stem}_{n}"))
+        .find(|c| !used.contains(c))
+        .unwrap_or_else(|| format!("{stem}_copy"));
+    used.push(fresh.clone());
+    fresh
+}
+
+/// Gives a copied symbol (or every symbol in a copied group) a fresh id; `renamed` collects old → new.
+fn rename_symbols(t: &mut Table, kind: ElementKind, used: &mut Vec<String>, renamed: &mut Vec<(String, String)>) {
+    match kind {
+        ElementKind::Symbol => {
+            if let Some(id) = t.get("id").and_then(Item::as_str).map(str::to_owned) {
+                let fresh = fresh_id(&id, used);
+                set_keeping_decor(t, "id", Value::from(fresh.clone()));
+                renamed.push((id, fresh));
+            }
+        }
+        ElementKind::Group => {
+            for k in ElementKind::ALL {
+                if let Some(arr) = t.get_mut(k.key()).and_then(Item::as_array_of_tables_mut) {
+                    for sub in arr.iter_mut() {
+                        rename_symbols(sub, k, used, renamed);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Points a copied line's ends (or every line's in a copied group) at the copies of the symbols they
+/// named, where those were copied too.
+fn relink_lines(t: &mut Table, kind: ElementKind, renamed: &[(String, String)]) {
+    match kind {
+        ElementKind::Line => {
+            for end in ["from", "to"] {
+                let Some(text) = t.get(end).and_then(Item::as_str).map(str::to_owned) else {
+                    continue;
+                };
+                if let Some((sym, port)) = text.split_once('.')
+                    && let Some((_, new)) = renamed.iter().find(|(old, _)| old == sym)
+                {
+                    set_keeping_decor(t, end, Value::from(format!("{new}.{port}")));
+                }
+            }
+        }
+        ElementKind::Group => {
+            for k in ElementKind::ALL {
+                if let Some(arr) = t.get_mut(k.key()).and_then(Item::as_array_of_tables_mut) {
+                    for sub in arr.iter_mut() {
+                        relink_lines(sub, k, renamed);
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -730,6 +809,62 @@ at = [10, 70]
             text.ends_with("[group.value.states]\n\"RIH\" = { en = \"RIH\", es = \"BAJANDO\" }\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn copying_symbols_with_their_line_gives_each_its_own_id_and_joins_the_copies() {
+        let mut d = doc();
+        let pump = ElementRef::top(ElementKind::Symbol, 0);
+        let meter = ElementRef::top(ElementKind::Symbol, 1);
+        let line = ElementRef::top(ElementKind::Line, 0);
+        let copies = d.duplicate(&[pump.clone(), meter, line], Pt::new(0.0, 200.0)).unwrap();
+        let id = |d: &ScreenDoc, r: &ElementRef| d.get(r, "id").and_then(Item::as_str).map(str::to_owned);
+        assert_eq!(
+            (id(&d, &copies[0]), id(&d, &copies[1])),
+            (Some("pump_2".into()), Some("meter_2".into()))
+        );
+        let end = |k: &str| d.get(&copies[2], k).and_then(Item::as_str).map(str::to_owned);
+        assert_eq!(
+            (end("from"), end("to")),
+            (Some("pump_2.discharge".into()), Some("meter_2.inlet".into()))
+        );
+        // Again, with an earlier copy among them: no id is handed out twice.
+        let again = d.duplicate(&[pump, copies[0].clone()], Pt::new(5.0, 5.0)).unwrap();
+        assert_eq!(
+            (id(&d, &again[0]), id(&d, &again[1])),
+            (Some("pump_3".into()), Some("pump_4".into()))
+        );
+    }
+
+    #[test]
+    fn a_group_and_what_is_in_it_move_and_copy_once_and_a_failed_change_changes_nothing() {
+        let mut d = doc();
+        let group = ElementRef::top(ElementKind::Group, 0);
+        let inner = ElementRef {
+            groups: vec![0],
+            kind: ElementKind::Value,
+            index: 1,
+        };
+        d.translate(&[inner.clone(), group.clone()], Pt::new(10.0, 0.0))
+            .unwrap();
+        assert_eq!(d.at(&group), Some(Pt::new(410.0, 400.0)));
+        assert_eq!(
+            d.at(&inner),
+            Some(Pt::new(10.0, 70.0)),
+            "moved with its group, not again"
+        );
+        let copies = d.duplicate(&[group, inner], Pt::new(0.0, 0.0)).unwrap();
+        assert_eq!(copies, [ElementRef::top(ElementKind::Group, 1)]);
+        // One element that is not there: none of the others moves either.
+        let before = d.text();
+        let pump = ElementRef::top(ElementKind::Symbol, 0);
+        let missing = ElementRef::top(ElementKind::Gauge, 3);
+        assert!(
+            d.translate(&[pump.clone(), missing.clone()], Pt::new(1.0, 1.0))
+                .is_err()
+        );
+        assert!(d.delete(&[pump, missing]).is_err());
+        assert_eq!(d.text(), before);
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct Saved {
 pub enum SaveError {
     #[error("'{0}' is not a screen file: the editor writes screens/NAME.toml")]
     NotAScreen(String),
+    #[error("{0} is a link: the editor writes the screen file itself, not what a link points to")]
+    Link(PathBuf),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error(
@@ -72,10 +74,23 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SaveError + '_ {
     }
 }
 
+/// Refuses a link where the screen file (or the screens directory) should be: saving renames a new file
+/// over the path, which would replace the link and leave what it points to as it was.
+fn not_a_link(root: &Path, path: &Path) -> Result<(), SaveError> {
+    for p in [root.join("screens"), path.to_path_buf()] {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => return Err(SaveError::Link(p)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Reads `rel` of the project at `root` for editing.
 pub fn open(root: &Path, rel: &str) -> Result<OpenedScreen, SaveError> {
     screen_rel(rel)?;
     let path = root.join(rel);
+    not_a_link(root, &path)?;
     let text = std::fs::read_to_string(&path).map_err(io(&path))?;
     Ok(OpenedScreen {
         root: root.to_path_buf(),
@@ -100,11 +115,12 @@ pub fn save(
     over_disk_change: bool,
 ) -> Result<Saved, SaveError> {
     let name = screen_rel(&opened.rel)?.to_owned();
+    let path = opened.root.join(&opened.rel);
+    not_a_link(&opened.root, &path)?;
     let problems = check(files, &opened.rel, text);
     if !problems.is_empty() {
         return Err(SaveError::Invalid(problems));
     }
-    let path = opened.root.join(&opened.rel);
     let on_disk = match std::fs::read_to_string(&path) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -118,15 +134,25 @@ pub fn save(
         });
     }
     let dir = path.parent().unwrap_or(&opened.root).to_path_buf();
+    // Nothing changed: nothing is written, and the backup keeps the version before the last real change.
+    if on_disk.as_deref() == Some(text) {
+        return Ok(Saved {
+            hash: opened.hash.clone(),
+            bytes: text.len(),
+            backup: None,
+        });
+    }
+    // The backup and the new file get the screen file's permissions (or a plain file's).
+    let mode = std::fs::metadata(&path).ok().map(|m| m.permissions());
     let backup = match &on_disk {
         Some(old) => {
             let b = dir.join(format!("{name}.bak"));
-            write_atomically(&dir, &b, old)?;
+            write_atomically(&dir, &b, old, mode.clone())?;
             Some(b)
         }
         None => None,
     };
-    write_atomically(&dir, &path, text)?;
+    write_atomically(&dir, &path, text, mode)?;
     opened.text = text.to_owned();
     opened.hash = hash(text);
     Ok(Saved {
@@ -138,17 +164,29 @@ pub fn save(
 
 /// `text` into a temporary file in `dir`, flushed to disk, then renamed over `path`: a reader (or a crash)
 /// sees the old file or the new one, never half of one.
-fn write_atomically(dir: &Path, path: &Path, text: &str) -> Result<(), SaveError> {
+fn write_atomically(dir: &Path, path: &Path, text: &str, mode: Option<std::fs::Permissions>) -> Result<(), SaveError> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".wellconsole-edit-")
         .tempfile_in(dir)
         .map_err(io(dir))?;
     tmp.write_all(text.as_bytes()).map_err(io(tmp.path()))?;
     tmp.as_file().sync_all().map_err(io(path))?;
-    // Keep the file's permissions (a screen file is read by every console of the site).
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io(path))?;
-    }
+    // A screen file is read by every console of the site: not the temporary file's owner-only mode.
+    let mode = mode.unwrap_or_else(|| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o644)
+        }
+        #[cfg(not(unix))]
+        {
+            tmp.as_file()
+                .metadata()
+                .map(|m| m.permissions())
+                .unwrap_or_else(|_| unreachable!())
+        }
+    });
+    std::fs::set_permissions(tmp.path(), mode).map_err(io(path))?;
     tmp.persist(path).map_err(|e| io(path)(e.error))?;
     // The rename itself is durable once the directory is.
     if let Ok(d) = std::fs::File::open(dir) {
@@ -227,8 +265,8 @@ mod tests {
     }
 
     #[test]
-    fn the_editor_writes_screen_files_only() {
-        let (dir, _) = demo_dir();
+    fn the_editor_writes_screen_files_only_and_never_through_a_link() {
+        let (dir, files) = demo_dir();
         for rel in [
             "site.toml",
             "screens/../site.toml",
@@ -237,6 +275,48 @@ mod tests {
             "screens/x.txt",
         ] {
             assert!(matches!(open(dir.path(), rel), Err(SaveError::NotAScreen(_))), "{rel}");
+            let mut forged = open(dir.path(), "screens/sep01.toml").unwrap();
+            forged.rel = rel.to_owned();
+            let text = forged.text.clone();
+            assert!(
+                matches!(save(&mut forged, &files, &text, true), Err(SaveError::NotAScreen(_))),
+                "{rel}"
+            );
         }
+        #[cfg(unix)]
+        {
+            let outside = dir.path().join("outside.toml");
+            std::fs::write(&outside, "x").unwrap();
+            std::os::unix::fs::symlink(&outside, dir.path().join("screens/linked.toml")).unwrap();
+            assert!(matches!(
+                open(dir.path(), "screens/linked.toml"),
+                Err(SaveError::Link(_))
+            ));
+            let mut opened = open(dir.path(), "screens/sep01.toml").unwrap();
+            opened.rel = "screens/linked.toml".into();
+            let text = opened.text.clone();
+            assert!(matches!(
+                save(&mut opened, &files, &text, true),
+                Err(SaveError::Link(_))
+            ));
+            assert_eq!(std::fs::read_to_string(&outside).unwrap(), "x");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_saved_screen_keeps_its_readable_mode_and_an_unchanged_save_writes_nothing() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, files) = demo_dir();
+        let path = dir.path().join("screens/sep01.toml");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let mut opened = open(dir.path(), "screens/sep01.toml").unwrap();
+        let text = opened.text.clone();
+        let same = save(&mut opened, &files, &text, false).unwrap();
+        assert_eq!(same.backup, None, "nothing changed, nothing written");
+        let edited = text.replace("at = [920, 400]", "at = [920, 410]");
+        let saved = save(&mut opened, &files, &edited, false).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(&path), mode(saved.backup.as_ref().unwrap())), (0o640, 0o640));
     }
 }

@@ -16,6 +16,8 @@ pub struct Undo {
     bytes: usize,
     /// Steps dropped for room (the start is then no longer reachable).
     forgotten: usize,
+    /// The text the file on disk holds (as opened, or as last saved).
+    saved: String,
 }
 
 impl Undo {
@@ -23,6 +25,7 @@ impl Undo {
     pub fn new(text: String) -> Self {
         Self {
             bytes: text.len(),
+            saved: text.clone(),
             past: vec![text],
             future: Vec::new(),
             forgotten: 0,
@@ -77,17 +80,21 @@ impl Undo {
         self.future.len()
     }
 
-    /// True when the text now is the one the file was opened (or last saved) with.
+    /// True when undo can go back no further: the text the file was opened with (unless the oldest
+    /// steps were forgotten for room).
     pub fn at_start(&self) -> bool {
         self.forgotten == 0 && self.past.len() == 1
     }
 
-    /// The text now becomes the start (after a save): what was undone can no longer be redone; earlier
-    /// steps stay undoable.
+    /// True when the text now is what the file on disk holds: closing the editor loses nothing.
+    pub fn is_saved(&self) -> bool {
+        self.current() == self.saved
+    }
+
+    /// The text now was saved. Every step stays undoable and redoable (an undone save is a change to
+    /// save again).
     pub fn saved(&mut self) {
-        for f in self.future.drain(..) {
-            self.bytes -= f.len();
-        }
+        self.saved = self.current().to_owned();
     }
 }
 
@@ -113,6 +120,22 @@ mod tests {
         assert_eq!(u.redo(), None);
         assert_eq!(u.undo(), Some("ab"));
         assert_eq!(u.current(), "ab");
+    }
+
+    #[test]
+    fn what_is_saved_is_known_whichever_way_the_history_went() {
+        let mut u = Undo::new("a".into());
+        assert!(u.is_saved());
+        u.record("ab".into());
+        assert!(!u.is_saved());
+        u.saved();
+        assert!(u.is_saved());
+        // Back to the text the file was opened with: the file on disk now holds "ab", so that is a change.
+        assert_eq!(u.undo(), Some("a"));
+        assert!(u.at_start());
+        assert!(!u.is_saved());
+        assert_eq!(u.redo(), Some("ab"));
+        assert!(u.is_saved());
     }
 
     #[test]

@@ -23,6 +23,10 @@ const SIGNAL_DASH: (f32, f32) = (8.0, 5.0);
 const MIN_DASH_PX: f32 = 3.0;
 /// The key of a line's flow phase among the view's motion phases (a symbol's parts use their own index).
 const FLOW_PHASE: usize = usize::MAX;
+/// Chevrons are never closer than this on screen (a long line on a small window keeps a few, readable)…
+const MIN_CHEVRON_GAP_PX: f32 = 24.0;
+/// …nor more than this many on one line, however long a file makes it.
+const MAX_CHEVRONS: usize = 200;
 
 /// Whether the line's flow condition holds: `None` when it cannot be told (its tag is not good, or no
 /// value yet).
@@ -61,29 +65,27 @@ pub(super) fn line_ui(
         }
     }
     let head = (3.0 * l.width).max(9.0);
-    if l.arrows.at_end() && l.points.len() >= 2 {
-        arrowhead(
-            painter,
-            fit,
-            l.points[l.points.len() - 2],
-            l.points[l.points.len() - 1],
-            head,
-            colour,
-        );
+    if l.arrows.at_end()
+        && let Some((from, to)) = last_segment(l.points.iter().rev())
+    {
+        arrowhead(painter, fit, from, to, head, colour);
     }
-    if l.arrows.at_start() && l.points.len() >= 2 {
-        arrowhead(painter, fit, l.points[1], l.points[0], head, colour);
+    if l.arrows.at_start()
+        && let Some((from, to)) = last_segment(l.points.iter())
+    {
+        arrowhead(painter, fit, from, to, head, colour);
     }
     let flow = flow_state(l, cx);
     let mut moving = false;
     if flow == Some(Some(true)) {
         let key = (i, FLOW_PHASE);
-        let phase = (view.phases.get(&key).copied().unwrap_or(0.0) + CHEVRON_SPEED * dt).rem_euclid(CHEVRON_SPACING);
+        let spacing = CHEVRON_SPACING.max(MIN_CHEVRON_GAP_PX / fit.len(1.0).max(1e-3));
+        let phase = (view.phases.get(&key).copied().unwrap_or(0.0) + CHEVRON_SPEED * dt).rem_euclid(spacing);
         view.phases.insert(key, phase);
         moving = true;
         let size = (1.5 * l.width).max(4.5);
         let chevron = Stroke::new(fit.len(1.5).max(1.0), chevron_ink(l, colour));
-        for (at, dir) in marks_along(&l.points, CHEVRON_SPACING, phase) {
+        for (at, dir) in marks_along(&l.points, spacing, phase, MAX_CHEVRONS) {
             let normal = Pt::new(-dir.y, dir.x);
             let tip = at + dir.scale(size * 0.5);
             let back = at - dir.scale(size * 0.5);
@@ -94,15 +96,8 @@ pub(super) fn line_ui(
     if let Some(state) = flow {
         let (mid, _) = midpoint(&l.points);
         if state.is_none() {
-            let q = l
-                .flowing
-                .as_ref()
-                .and_then(|c| cx.snap.get(c.tag))
-                .map_or(crate::tag::Quality::Bad(crate::tag::BadReason::WaitingForData), |s| {
-                    s.quality
-                });
-            let fill = readout::chip_colour(q).unwrap_or(theme::QUALITY_BAD);
-            chip_paint(painter, fit, fit.p(mid), Align2::CENTER_BOTTOM, q.label(cx.lang), fill);
+            let (text, fill) = unknown_why(l, cx);
+            chip_paint(painter, fit, fit.p(mid), Align2::CENTER_BOTTOM, &text, fill);
         }
         // What the line says, for screen readers and tests.
         let text = flow_text(l, state, cx);
@@ -111,6 +106,31 @@ pub(super) fn line_ui(
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &text));
     }
     moving
+}
+
+/// Why a line's flow cannot be told, and the chip's colour: its tag's quality (STALE, COMM FAIL, …), or
+/// "no value" for a good tag whose value the condition cannot decide.
+fn unknown_why(l: &ProcessLine, cx: &DrawCtx<'_>) -> (String, Color32) {
+    let state = l.flowing.as_ref().and_then(|c| cx.snap.get(c.tag));
+    let q = state.map_or(crate::tag::Quality::Bad(crate::tag::BadReason::WaitingForData), |s| {
+        s.quality
+    });
+    if q.is_good() {
+        return (cx.lang.pick("NO VALUE", "SIN VALOR").to_owned(), theme::QUALITY_BAD);
+    }
+    (
+        q.label(cx.lang).to_owned(),
+        readout::chip_colour(q).unwrap_or(theme::QUALITY_BAD),
+    )
+}
+
+/// The last segment of some length at one end of a line (`points` from that end inwards), as (from, to)
+/// with `to` at the end: a bend written on the port itself does not lose the arrowhead.
+fn last_segment<'a>(mut points: impl Iterator<Item = &'a Pt>) -> Option<(Pt, Pt)> {
+    let end = *points.next()?;
+    points
+        .find(|p| (**p - end).x.abs() + (**p - end).y.abs() > 1e-3)
+        .map(|p| (*p, end))
 }
 
 /// On a thick process line the chevrons are cut into it (background ink); on a thin one they sit on it.
@@ -129,13 +149,8 @@ fn flow_text(l: &ProcessLine, state: Option<bool>, cx: &DrawCtx<'_>) -> String {
         Some(true) => lang.pick("flowing", "con flujo").to_owned(),
         Some(false) => lang.pick("no flow", "sin flujo").to_owned(),
         None => {
-            let q = l
-                .flowing
-                .as_ref()
-                .and_then(|c| cx.snap.get(c.tag))
-                .map(|s| s.quality.label(lang).to_owned())
-                .unwrap_or_else(|| lang.pick("no data", "sin datos").to_owned());
-            format!("{} ({q})", lang.pick("flow unknown", "flujo desconocido"))
+            let (why, _) = unknown_why(l, cx);
+            format!("{} ({why})", lang.pick("flow unknown", "flujo desconocido"))
         }
     };
     format!(
@@ -165,8 +180,8 @@ fn arrowhead(painter: &egui::Painter, fit: &Fit, from: Pt, to: Pt, len: f32, col
 }
 
 /// Points every `spacing` along a polyline, starting `phase` from its first point, each with the unit
-/// direction of its segment. Segments of zero length are skipped.
-pub(super) fn marks_along(points: &[Pt], spacing: f32, phase: f32) -> Vec<(Pt, Pt)> {
+/// direction of its segment, `max` at most. Segments of zero length are skipped.
+pub(super) fn marks_along(points: &[Pt], spacing: f32, phase: f32, max: usize) -> Vec<(Pt, Pt)> {
     let mut out = Vec::new();
     if spacing <= 0.0 {
         return out;
@@ -181,6 +196,9 @@ pub(super) fn marks_along(points: &[Pt], spacing: f32, phase: f32) -> Vec<(Pt, P
         }
         let dir = Pt::new(d.x / len, d.y / len);
         while next <= len {
+            if out.len() == max {
+                return out;
+            }
             out.push((w[0] + dir.scale(next), dir));
             next += spacing;
         }
@@ -198,7 +216,7 @@ fn midpoint(points: &[Pt]) -> (Pt, Pt) {
             (d.x * d.x + d.y * d.y).sqrt()
         })
         .sum();
-    marks_along(points, total.max(1e-3), total / 2.0)
+    marks_along(points, total.max(1e-3), total / 2.0, 1)
         .first()
         .copied()
         .unwrap_or((points.first().copied().unwrap_or_default(), Pt::new(1.0, 0.0)))
@@ -252,22 +270,34 @@ mod tests {
     fn chevrons_fall_every_spacing_along_the_bends_in_order() {
         // An L: 100 right, then 50 down.
         let pts = [Pt::new(0.0, 0.0), Pt::new(100.0, 0.0), Pt::new(100.0, 50.0)];
-        let marks = marks_along(&pts, 40.0, 10.0);
+        let marks = marks_along(&pts, 40.0, 10.0, 100);
+        assert_eq!(marks_along(&pts, 40.0, 10.0, 2).len(), 2);
         let at: Vec<(f32, f32)> = marks.iter().map(|(p, _)| (p.x, p.y)).collect();
         assert_eq!(at, [(10.0, 0.0), (50.0, 0.0), (90.0, 0.0), (100.0, 30.0)]);
         assert_eq!(marks[0].1, Pt::new(1.0, 0.0));
         assert_eq!(marks[3].1, Pt::new(0.0, 1.0));
         // The phase moves every mark forward; a phase past the spacing wraps.
-        let later = marks_along(&pts, 40.0, 50.0);
+        let later = marks_along(&pts, 40.0, 50.0, 100);
         assert_eq!(later[0].0, Pt::new(10.0, 0.0));
-        assert!(marks_along(&pts, 0.0, 0.0).is_empty());
+        assert!(marks_along(&pts, 0.0, 0.0, 100).is_empty());
+    }
+
+    #[test]
+    fn an_arrowhead_sits_on_the_last_segment_of_some_length() {
+        let pts = [Pt::new(0.0, 0.0), Pt::new(50.0, 0.0), Pt::new(50.0, 0.0)];
+        assert_eq!(
+            last_segment(pts.iter().rev()),
+            Some((Pt::new(0.0, 0.0), Pt::new(50.0, 0.0)))
+        );
+        assert_eq!(last_segment(pts.iter()), Some((Pt::new(50.0, 0.0), Pt::new(0.0, 0.0))));
+        assert_eq!(last_segment([Pt::new(1.0, 1.0), Pt::new(1.0, 1.0)].iter()), None);
     }
 
     #[test]
     fn a_line_of_one_point_or_repeated_points_has_no_marks_and_a_midpoint() {
-        assert!(marks_along(&[Pt::new(5.0, 5.0)], 10.0, 0.0).is_empty());
+        assert!(marks_along(&[Pt::new(5.0, 5.0)], 10.0, 0.0, 100).is_empty());
         let same = [Pt::new(5.0, 5.0), Pt::new(5.0, 5.0)];
-        assert!(marks_along(&same, 10.0, 0.0).is_empty());
+        assert!(marks_along(&same, 10.0, 0.0, 100).is_empty());
         assert_eq!(midpoint(&same).0, Pt::new(5.0, 5.0));
         let pts = [Pt::new(0.0, 0.0), Pt::new(100.0, 0.0), Pt::new(100.0, 100.0)];
         assert_eq!(midpoint(&pts), (Pt::new(100.0, 0.0), Pt::new(1.0, 0.0)));
