@@ -87,8 +87,13 @@ pub struct ElementRef {
 
 impl ElementRef {
     pub fn top(kind: ElementKind, index: usize) -> Self {
+        Self::inside(&[], kind, index)
+    }
+
+    /// The `index`-th element of `kind` inside the groups `groups`.
+    pub fn inside(groups: &[usize], kind: ElementKind, index: usize) -> Self {
         Self {
-            groups: Vec::new(),
+            groups: groups.to_vec(),
             kind,
             index,
         }
@@ -432,6 +437,17 @@ fn fresh_id(base: &str, used: &mut Vec<String>) -> String {
     fresh
 }
 
+/// `f` on every element table a group table holds, with its kind (one level: `f` recurses into groups).
+fn each_in_group(t: &mut Table, f: &mut dyn FnMut(&mut Table, ElementKind)) {
+    for k in ElementKind::ALL {
+        if let Some(arr) = t.get_mut(k.key()).and_then(Item::as_array_of_tables_mut) {
+            for sub in arr.iter_mut() {
+                f(sub, k);
+            }
+        }
+    }
+}
+
 /// Gives a copied symbol (or every symbol in a copied group) a fresh id; `renamed` collects old → new.
 fn rename_symbols(t: &mut Table, kind: ElementKind, used: &mut Vec<String>, renamed: &mut Vec<(String, String)>) {
     match kind {
@@ -442,15 +458,7 @@ fn rename_symbols(t: &mut Table, kind: ElementKind, used: &mut Vec<String>, rena
                 renamed.push((id, fresh));
             }
         }
-        ElementKind::Group => {
-            for k in ElementKind::ALL {
-                if let Some(arr) = t.get_mut(k.key()).and_then(Item::as_array_of_tables_mut) {
-                    for sub in arr.iter_mut() {
-                        rename_symbols(sub, k, used, renamed);
-                    }
-                }
-            }
-        }
+        ElementKind::Group => each_in_group(t, &mut |sub, k| rename_symbols(sub, k, used, renamed)),
         _ => {}
     }
 }
@@ -471,15 +479,7 @@ fn relink_lines(t: &mut Table, kind: ElementKind, renamed: &[(String, String)]) 
                 }
             }
         }
-        ElementKind::Group => {
-            for k in ElementKind::ALL {
-                if let Some(arr) = t.get_mut(k.key()).and_then(Item::as_array_of_tables_mut) {
-                    for sub in arr.iter_mut() {
-                        relink_lines(sub, k, renamed);
-                    }
-                }
-            }
-        }
+        ElementKind::Group => each_in_group(t, &mut |sub, k| relink_lines(sub, k, renamed)),
         _ => {}
     }
 }
@@ -678,11 +678,7 @@ at = [10, 70]
             d.at(&ElementRef::top(ElementKind::Symbol, 1)),
             Some(Pt::new(300.0, 300.0))
         );
-        let inner = ElementRef {
-            groups: vec![0],
-            kind: ElementKind::Value,
-            index: 1,
-        };
+        let inner = ElementRef::inside(&[0], ElementKind::Value, 1);
         assert_eq!(d.at(&inner), Some(Pt::new(10.0, 70.0)));
     }
 
@@ -768,11 +764,7 @@ at = [10, 70]
     fn a_group_is_deleted_with_what_it_holds() {
         let mut d = doc();
         let group = ElementRef::top(ElementKind::Group, 0);
-        let inner = ElementRef {
-            groups: vec![0],
-            kind: ElementKind::Value,
-            index: 1,
-        };
+        let inner = ElementRef::inside(&[0], ElementKind::Value, 1);
         d.delete(&[inner, group]).unwrap();
         let text = d.text();
         assert!(!text.contains("group"), "{text}");
@@ -783,11 +775,7 @@ at = [10, 70]
     fn copies_follow_their_originals_with_fresh_ids_and_their_own_sub_tables() {
         let mut d = doc();
         let pump = ElementRef::top(ElementKind::Symbol, 0);
-        let op = ElementRef {
-            groups: vec![0],
-            kind: ElementKind::Value,
-            index: 0,
-        };
+        let op = ElementRef::inside(&[0], ElementKind::Value, 0);
         let copies = d.duplicate(&[pump, op], Pt::new(20.0, 20.0)).unwrap();
         assert_eq!(copies[0], ElementRef::top(ElementKind::Symbol, 2));
         assert_eq!(d.at(&copies[0]), Some(Pt::new(120.0, 120.0)));
@@ -840,11 +828,7 @@ at = [10, 70]
     fn a_group_and_what_is_in_it_move_and_copy_once_and_a_failed_change_changes_nothing() {
         let mut d = doc();
         let group = ElementRef::top(ElementKind::Group, 0);
-        let inner = ElementRef {
-            groups: vec![0],
-            kind: ElementKind::Value,
-            index: 1,
-        };
+        let inner = ElementRef::inside(&[0], ElementKind::Value, 1);
         d.translate(&[inner.clone(), group.clone()], Pt::new(10.0, 0.0))
             .unwrap();
         assert_eq!(d.at(&group), Some(Pt::new(410.0, 400.0)));
@@ -923,11 +907,7 @@ at = [10, 70]
     #[test]
     fn restacking_swaps_neighbours_and_leaves_the_rest_where_it_was() {
         let mut d = doc();
-        let first = ElementRef {
-            groups: vec![0],
-            kind: ElementKind::Value,
-            index: 0,
-        };
+        let first = ElementRef::inside(&[0], ElementKind::Value, 0);
         let now = d.restack(&first, Restack::ToFront).unwrap();
         assert_eq!(now.index, 1);
         let text = d.text();
