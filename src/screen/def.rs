@@ -26,6 +26,11 @@ impl Pt {
         Pt::new(self.x * k, self.y * k)
     }
 
+    /// The vector's length.
+    pub fn length(self) -> f32 {
+        self.x.hypot(self.y)
+    }
+
     /// Rotated by `deg` degrees (clockwise on screen, where y grows downwards) around `about`.
     pub fn rotated(self, about: Pt, deg: f32) -> Pt {
         let (s, c) = deg.to_radians().sin_cos();

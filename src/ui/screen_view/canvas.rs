@@ -224,6 +224,12 @@ pub(super) fn input_value(state: Option<&TagState>) -> Option<f64> {
 pub(super) fn quality_frame(painter: &egui::Painter, fit: &Fit, r: Rect, q: Quality, lang: Lang) {
     let colour = readout::chip_colour(q).unwrap_or(theme::QUALITY_BAD);
     let r = r.expand(fit.len(3.0));
+    dashed_rect(painter, r, Stroke::new(2.0, colour), 6.0, 4.0);
+    chip_paint(painter, fit, r.left_top(), Align2::LEFT_TOP, q.label(lang), colour);
+}
+
+/// A rectangle's outline in dashes (`dash` long, `gap` apart, in screen points).
+pub(super) fn dashed_rect(painter: &egui::Painter, r: Rect, stroke: Stroke, dash: f32, gap: f32) {
     let pts = [
         r.left_top(),
         r.right_top(),
@@ -231,8 +237,7 @@ pub(super) fn quality_frame(painter: &egui::Painter, fit: &Fit, r: Rect, q: Qual
         r.left_bottom(),
         r.left_top(),
     ];
-    painter.extend(Shape::dashed_line(&pts, Stroke::new(2.0, colour), 6.0, 4.0));
-    chip_paint(painter, fit, r.left_top(), Align2::LEFT_TOP, q.label(lang), colour);
+    painter.extend(Shape::dashed_line(&pts, stroke, dash, gap));
 }
 
 /// A small filled label (readout::chip_ui's shape, painted), placed by `align` at `anchor`.

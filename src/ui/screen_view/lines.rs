@@ -7,7 +7,7 @@
 //! touches is the display's motion phases.
 
 use super::DrawCtx;
-use super::canvas::{Fit, chip_paint, text_px};
+use super::canvas::{Fit, chip_paint, dashed_rect, text_px};
 use super::navigation::ScreenView;
 use crate::lang::Lang;
 use crate::screen::def::{Align, LineStyle, ProcessLine, Pt, RectShape, StaticText};
@@ -164,7 +164,7 @@ fn flow_text(l: &ProcessLine, state: Option<bool>, cx: &DrawCtx<'_>) -> String {
 /// A filled arrowhead on the segment `from` → `to`, its tip at `to`.
 fn arrowhead(painter: &egui::Painter, fit: &Fit, from: Pt, to: Pt, len: f32, colour: Color32) {
     let d = to - from;
-    let n = (d.x * d.x + d.y * d.y).sqrt();
+    let n = d.length();
     if n < 1e-3 {
         return;
     }
@@ -190,7 +190,7 @@ pub(super) fn marks_along(points: &[Pt], spacing: f32, phase: f32, max: usize) -
     let mut next = phase.rem_euclid(spacing);
     for w in points.windows(2) {
         let d = w[1] - w[0];
-        let len = (d.x * d.x + d.y * d.y).sqrt();
+        let len = d.length();
         if len < 1e-6 {
             continue;
         }
@@ -209,13 +209,7 @@ pub(super) fn marks_along(points: &[Pt], spacing: f32, phase: f32, max: usize) -
 
 /// The point halfway along a polyline and its direction there.
 fn midpoint(points: &[Pt]) -> (Pt, Pt) {
-    let total: f32 = points
-        .windows(2)
-        .map(|w| {
-            let d = w[1] - w[0];
-            (d.x * d.x + d.y * d.y).sqrt()
-        })
-        .sum();
+    let total: f32 = points.windows(2).map(|w| (w[1] - w[0]).length()).sum();
     marks_along(points, total.max(1e-3), total / 2.0, 1)
         .first()
         .copied()
@@ -234,14 +228,7 @@ pub(super) fn rect_paint(painter: &egui::Painter, fit: &Fit, r: &RectShape) {
     let stroke = Stroke::new(fit.len(r.width).max(1.0), theme::ink(ink));
     let dash = (fit.len(SIGNAL_DASH.0), fit.len(SIGNAL_DASH.1));
     if r.dashed && dash.0 >= MIN_DASH_PX {
-        let pts = [
-            rect.left_top(),
-            rect.right_top(),
-            rect.right_bottom(),
-            rect.left_bottom(),
-            rect.left_top(),
-        ];
-        painter.extend(Shape::dashed_line(&pts, stroke, dash.0, dash.1));
+        dashed_rect(painter, rect, stroke, dash.0, dash.1);
     } else {
         painter.rect_stroke(rect, rounding, stroke, egui::StrokeKind::Middle);
     }

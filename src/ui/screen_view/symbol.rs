@@ -264,7 +264,7 @@ fn scale_paint(
 ) -> Option<String> {
     let (lo, hi) = shown.range(range?);
     let along = axis.to - axis.from;
-    let length = (along.x * along.x + along.y * along.y).sqrt();
+    let length = along.length();
     if !(hi > lo && length > 0.0 && axis.size > 0.0) {
         return None;
     }
