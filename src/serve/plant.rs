@@ -236,8 +236,30 @@ impl ServedPlant {
                 return Ok(());
             }
             plant.step(dt);
+            // The Modbus server stores a written setpoint in the image and queues it for the plant under
+            // the image's write lock, and a client reads it back at once to confirm. Taking that lock before
+            // draining the queue means every write stored so far is applied before the image is refreshed,
+            // so the refresh can never put back the setpoint a client has just written.
+            let mut img = image.as_ref().and_then(|i| i.write().ok());
+            let mut applied = Vec::new();
             while let Ok(PlantWrite::EspFrequency { index, hz }) = writes.try_recv() {
                 plant.set_esp_frequency(index, hz);
+                applied.push((index, hz));
+            }
+            let published = if img.is_some() || frames.is_some() {
+                let setpoints: Vec<f64> = (0..esp_wells)
+                    .filter_map(|i| plant.esp(i).map(|w| w.frequency_setpoint_hz()))
+                    .collect();
+                let readings = plant.read().to_vec();
+                if let Some(img) = img.as_mut() {
+                    img.update(&map, &readings, &setpoints);
+                }
+                Some((readings, setpoints))
+            } else {
+                None
+            };
+            drop(img);
+            for (index, hz) in applied {
                 writeln!(
                     progress,
                     "t={:>8.1}s  ESP{:02} frequency setpoint {hz:.1} Hz (written by a client)",
@@ -246,26 +268,17 @@ impl ServedPlant {
                 )
                 .map_err(SimError::Output)?;
             }
-            if image.is_some() || frames.is_some() {
-                let setpoints: Vec<f64> = (0..esp_wells)
-                    .filter_map(|i| plant.esp(i).map(|w| w.frequency_setpoint_hz()))
-                    .collect();
-                let readings = plant.read().to_vec();
-                if let Some(image) = &image
-                    && let Ok(mut img) = image.write()
-                {
-                    img.update(&map, &readings, &setpoints);
-                }
-                if let Some(frames) = &frames {
-                    let frame = mqtt::Frame {
-                        time_ms: u64::try_from(crate::tag::Timestamp::now().micros() / 1000).unwrap_or(0),
-                        values: readings,
-                        qualities: (0..plant.specs().len()).map(|i| plant.signal_quality(i)).collect(),
-                        setpoints_hz: setpoints,
-                    };
-                    // The publisher keeps only the newest frame; a full queue means it is behind.
-                    let _ = frames.try_send(frame);
-                }
+            if let Some((readings, setpoints)) = published
+                && let Some(frames) = &frames
+            {
+                let frame = mqtt::Frame {
+                    time_ms: u64::try_from(crate::tag::Timestamp::now().micros() / 1000).unwrap_or(0),
+                    values: readings,
+                    qualities: (0..plant.specs().len()).map(|i| plant.signal_quality(i)).collect(),
+                    setpoints_hz: setpoints,
+                };
+                // The publisher keeps only the newest frame; a full queue means it is behind.
+                let _ = frames.try_send(frame);
             }
             let due = Duration::from_secs_f64(plant.time_s() / run.speed);
             if let Some(wait) = due.checked_sub(started.elapsed())

@@ -182,7 +182,22 @@ pub fn free_port() -> u16 {
 pub fn wait_for(rt: &wellconsole::runtime::Runtime, what: &str, cond: impl Fn(&Snapshot) -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !cond(&rt.snapshot.load()) {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        if std::time::Instant::now() >= deadline {
+            // What the operator would see: the recent events and each driver's state, so a failure on a
+            // loaded runner says why and not only what.
+            let s = rt.snapshot.load();
+            let events: Vec<String> = s
+                .events
+                .iter()
+                .map(|e| format!("{} ok={} {}", e.source, e.ok, e.text))
+                .collect();
+            let drivers: Vec<String> = s
+                .drivers
+                .iter()
+                .map(|d| format!("{} {:?} last_error={:?}", d.name, d.state, d.last_error))
+                .collect();
+            panic!("timed out waiting for: {what}\nevents: {events:#?}\ndrivers: {drivers:#?}");
+        }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
