@@ -143,6 +143,7 @@ fn screens(c: &mut Criterion) {
                 history: &history,
                 may_command: true,
                 touch: false,
+                editable: false,
             };
             let input = egui::RawInput {
                 screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1920.0, 1080.0))),

@@ -693,6 +693,114 @@ impl Element {
     }
 }
 
+impl Element {
+    /// The box the element occupies on the canvas (the editor's selection and hit-testing). Text has no
+    /// box of its own: it is estimated from its length at the size it is drawn.
+    pub fn bounds(&self) -> Boxed {
+        fn text_box(at: Pt, text: &crate::lang::Text, size: TextSize, align: Align) -> Boxed {
+            let px = match size {
+                TextSize::Small => 13.0,
+                TextSize::Normal => 16.0,
+                TextSize::Large => 26.0,
+            };
+            let chars = text.en.chars().count().max(text.es.chars().count()).max(1) as f32;
+            let w = chars * px * 0.55;
+            let x = match align {
+                Align::Left => at.x,
+                Align::Center => at.x - w / 2.0,
+                Align::Right => at.x - w,
+            };
+            Boxed::new(Pt::new(x, at.y), Pt::new(w, px * 1.25))
+        }
+        match self {
+            Element::Frame(f) => f.rect,
+            Element::Rect(r) => r.rect,
+            Element::Symbol(s) => s.rect,
+            Element::Bar(b) => b.rect,
+            Element::Gauge(g) => g.rect,
+            Element::Trend(t) => t.rect,
+            Element::Tile(t) => t.rect,
+            Element::Value(v) | Element::Setpoint(v) => v.rect,
+            Element::Drivers(b) => *b,
+            Element::Nav(n) => n.rect,
+            Element::Command(c) => c.rect,
+            Element::Label(l) => text_box(l.at, &l.text, l.size, Align::Left),
+            Element::Text(t) => text_box(t.at, &t.text, t.size, t.align),
+            Element::Line(l) => {
+                let (mut lo, mut hi) = (Pt::new(f32::MAX, f32::MAX), Pt::new(f32::MIN, f32::MIN));
+                for p in &l.points {
+                    lo = Pt::new(lo.x.min(p.x), lo.y.min(p.y));
+                    hi = Pt::new(hi.x.max(p.x), hi.y.max(p.y));
+                }
+                if l.points.is_empty() {
+                    return Boxed::default();
+                }
+                // A straight line still has a box a pointer can find.
+                let pad = (l.width / 2.0).max(3.0);
+                Boxed::new(lo - Pt::new(pad, pad), hi - lo + Pt::new(2.0 * pad, 2.0 * pad))
+            }
+        }
+    }
+
+    /// Moves the element by `d` on the canvas, as it is drawn (the editor's drag before the file changes).
+    pub fn translate(&mut self, d: Pt) {
+        let boxed = |b: &mut Boxed| b.at = b.at + d;
+        match self {
+            Element::Frame(f) => boxed(&mut f.rect),
+            Element::Rect(r) => boxed(&mut r.rect),
+            Element::Symbol(s) => boxed(&mut s.rect),
+            Element::Bar(b) => boxed(&mut b.rect),
+            Element::Gauge(g) => boxed(&mut g.rect),
+            Element::Trend(t) => boxed(&mut t.rect),
+            Element::Tile(t) => boxed(&mut t.rect),
+            Element::Value(v) | Element::Setpoint(v) => boxed(&mut v.rect),
+            Element::Drivers(b) => boxed(b),
+            Element::Nav(n) => boxed(&mut n.rect),
+            Element::Command(c) => boxed(&mut c.rect),
+            Element::Label(l) => l.at = l.at + d,
+            Element::Text(t) => t.at = t.at + d,
+            Element::Line(l) => l.points.iter_mut().for_each(|p| *p = *p + d),
+        }
+    }
+}
+
+impl Screen {
+    /// This screen with the elements at `moved` (indexes into `elements`) moved by `d`, and the ends of
+    /// lines tied to a moved symbol's port moved with it: what a drag shows before it is written.
+    pub fn with_moved(&self, moved: &[usize], d: Pt) -> Screen {
+        let mut out = self.clone();
+        let mut ids: Vec<Arc<str>> = Vec::new();
+        for &i in moved {
+            if let Some(e) = out.elements.get_mut(i) {
+                e.translate(d);
+                if let Element::Symbol(s) = e
+                    && let Some(id) = &s.id
+                {
+                    ids.push(id.clone());
+                }
+            }
+        }
+        for (i, e) in out.elements.iter_mut().enumerate() {
+            if moved.contains(&i) {
+                continue;
+            }
+            if let Element::Line(l) = e {
+                let on = |end: &Option<PortRef>| end.as_ref().is_some_and(|p| ids.contains(&p.symbol));
+                let n = l.points.len();
+                if on(&l.from)
+                    && let Some(p) = l.points.first_mut()
+                {
+                    *p = *p + d;
+                }
+                if on(&l.to) && n > 0 {
+                    l.points[n - 1] = l.points[n - 1] + d;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Where an element is written in its screen file: the `index`-th table of the `[[key]]` array inside the
 /// groups `groups` (indexes into each level's `[[group]]`); a group's frame is its own `[[group]]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

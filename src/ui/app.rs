@@ -80,6 +80,8 @@ pub struct ConsoleInputs {
     pub screens: ScreenCell,
     /// Problems in edited screen files, shown over the screen (`None`: files are not watched).
     pub screen_problems: Option<crate::project::ConfigProblems>,
+    /// The project directory, where the screen editor writes (`None`: the built-in demo: nothing to write).
+    pub project_root: Option<PathBuf>,
     pub settings: ConsoleSettings,
 }
 
@@ -158,7 +160,7 @@ impl ConsoleApp {
         } else {
             Page::Display
         };
-        let display = DisplayPage::new(inputs.screen_problems.clone());
+        let display = DisplayPage::new(inputs.screen_problems.clone(), inputs.project_root.clone());
         let simulator = SimulatorPage::new(inputs.simulator.clone());
         let jobs = inputs.jobs.clone();
         let ct_string = CtStringPage::new(inputs.ct_strings.clone()).with_jobs(jobs.clone());
@@ -341,6 +343,11 @@ impl ConsoleApp {
 
     pub fn display(&self) -> &ScreenView {
         self.display.view()
+    }
+
+    /// The screen editor, while one is open on the Displays page.
+    pub fn screen_editor(&self) -> Option<&super::screen_edit::ScreenEditor> {
+        self.display.editor()
     }
 
     /// What the screens' sparklines and embedded trends hold.

@@ -9,12 +9,15 @@
 
 use super::context::Console;
 use super::page::{FrameInputs, Page, PageView, ShellAction};
+use super::screen_edit::{self, ScreenEditor};
 use super::screen_view::{DrawCtx, ScreenAction, ScreenView, screen_page_ui};
 use super::{readout, theme};
 use crate::auth::Action;
+use crate::auth::audit::AuditEntry;
 use crate::hub::Snapshot;
 use crate::screen::ScreenSet;
 use egui::{RichText, Ui};
+use std::path::PathBuf;
 
 /// F1 … F12, in order: the screens' shortcuts.
 const F_KEYS: [egui::Key; 12] = [
@@ -32,19 +35,79 @@ const F_KEYS: [egui::Key; 12] = [
     egui::Key::F12,
 ];
 
-/// The Displays page: the main display's view state and the screen files' problems.
+/// The Displays page: the main display's view state, the screen files' problems, and the screen editor
+/// while one is open.
 pub struct DisplayPage {
     view: ScreenView,
     /// Problems in edited screen files (`None`: files are not watched).
     problems: Option<crate::project::ConfigProblems>,
+    /// The project directory the screens are read from (`None`: the built-in demo, which has none).
+    root: Option<PathBuf>,
+    editor: Option<ScreenEditor>,
 }
 
 impl DisplayPage {
-    pub fn new(problems: Option<crate::project::ConfigProblems>) -> Self {
+    pub fn new(problems: Option<crate::project::ConfigProblems>, root: Option<PathBuf>) -> Self {
         Self {
             view: ScreenView::default(),
             problems,
+            root,
+            editor: None,
         }
+    }
+
+    /// The screen editor, while one is open.
+    pub fn editor(&self) -> Option<&ScreenEditor> {
+        self.editor.as_ref()
+    }
+
+    /// Opens the editor on screen `id` for a user whose role may edit; a refusal is audited and said.
+    fn edit(&mut self, ui: &Ui, id: &str, console: &mut Console, frame: &FrameInputs<'_>) {
+        let lang = console.lang();
+        if let Some(why) = screen_edit::refusal(console) {
+            let entry = AuditEntry::by(
+                frame.now,
+                &console.actor,
+                "screen edit",
+                id,
+                "refused: the role may not edit screens",
+                false,
+            );
+            let _ = console.record(entry);
+            console.notices.say(why);
+            return;
+        }
+        let Some(root) = &self.root else {
+            console.notices.say(lang.pick(
+                "The built-in demo has no project directory to write: run with --project DIR to edit its screens",
+                "La demo integrada no tiene directorio de proyecto: ejecute con --project DIR para editar sus pantallas",
+            ));
+            return;
+        };
+        // The file the screen was loaded from: screens/NAME.toml (the editor writes nothing else).
+        let Some(rel) = frame.screens.get(id).and_then(|s| {
+            let path = s.defined_at.rsplitn(3, ':').nth(2)?;
+            let name = std::path::Path::new(path).file_name()?.to_str()?;
+            Some(format!("screens/{name}"))
+        }) else {
+            return;
+        };
+        let read_only = console.touch.then(|| {
+            lang.pick(
+                "Touch mode: the editor is read-only on a touch panel; edit with a mouse and keyboard.",
+                "Modo táctil: el editor es de solo lectura en un panel táctil; edite con ratón y teclado.",
+            )
+            .to_owned()
+        });
+        let ctx = ui.ctx().clone();
+        let notify: crate::editor::worker::Notify = std::sync::Arc::new(move || ctx.request_repaint());
+        self.editor = Some(ScreenEditor::open(
+            root.clone(),
+            rel,
+            id.to_owned(),
+            read_only,
+            Some(notify),
+        ));
     }
 
     /// The main display's view state (which screen, the way back).
@@ -111,9 +174,24 @@ impl DisplayPage {
 
 impl PageView for DisplayPage {
     fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
+        if let Some(ed) = &mut self.editor {
+            ed.ui(ui, console, frame);
+            if ed.is_closed() {
+                self.editor = None;
+            }
+            return None;
+        }
         self.problems_ui(ui, frame.screens, console);
-        let cx = draw_ctx(console, frame);
+        let cx = DrawCtx {
+            editable: true,
+            ..draw_ctx(console, frame)
+        };
         let action = screen_page_ui(ui, frame.screens, &mut self.view, &cx);
+        if let Some(ScreenAction::Edit(id)) = &action {
+            let id = id.clone();
+            self.edit(ui, &id, console, frame);
+            return None;
+        }
         screen_action(ui, console, frame.snap, action)
     }
 }
@@ -131,6 +209,7 @@ pub fn draw_ctx<'a>(console: &Console, frame: &FrameInputs<'a>) -> DrawCtx<'a> {
         history: frame.live,
         may_command: console.may(Action::CommandEquipment),
         touch: console.touch,
+        editable: false,
     }
 }
 
@@ -151,5 +230,7 @@ pub fn screen_action(
         }
         ScreenAction::Trend(tags) => Some(ShellAction::Trend(tags)),
         ScreenAction::NewWindow(screen) => Some(ShellAction::NewWindow(screen)),
+        // Only the main display offers Edit, and it opens the editor itself.
+        ScreenAction::Edit(_) => None,
     }
 }

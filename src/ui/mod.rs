@@ -27,6 +27,7 @@ pub mod page;
 mod production;
 pub mod readout;
 mod replay_bar;
+pub mod screen_edit;
 pub mod screen_history;
 pub mod screen_view;
 pub mod screen_windows;
@@ -140,6 +141,10 @@ pub fn run(
                 decline: runtime.decline.clone(),
                 screens: runtime.screens.clone(),
                 screen_problems: Some(runtime.screen_problems.clone()),
+                project_root: match &runtime.project.files.origin {
+                    crate::project::Origin::Directory(root) => Some(root.clone()),
+                    crate::project::Origin::EmbeddedDemo => None,
+                },
                 settings,
             };
             let app = ConsoleApp::new(inputs, measure);

@@ -92,6 +92,7 @@ pub fn screenshot(project: Project, opts: RuntimeOptions, req: &ScreenshotReques
         // Drawn as an operator sees it; nothing in a picture can be pressed.
         may_command: true,
         touch: false,
+        editable: false,
     };
     // A few frames: fonts and layout settle on the second; every frame's texture changes are kept.
     let mut textures = egui::TexturesDelta::default();

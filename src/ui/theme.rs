@@ -135,6 +135,11 @@ pub const ALARM_SYSTEM: Color32 = Color32::from_rgb(0x8B, 0x00, 0x00);
 /// The REPLAY strip: a magenta no plant state or alarm priority uses, so replayed values are never taken
 /// for the plant's.
 pub const REPLAY: Color32 = Color32::from_rgb(0xA3, 0x1A, 0x8F);
+/// The screen editor's frame and bar: a screen being edited is never mistaken for the live one (a blue no
+/// alarm and no quality state uses).
+pub const EDITING: Color32 = Color32::from_rgb(0x00, 0x5A, 0xB5);
+/// The editor's snap guides: a magenta line while a moved edge lines up with another element's.
+pub const GUIDE: Color32 = Color32::from_rgb(0xE0, 0x30, 0xB0);
 
 pub fn alarm_colour(p: crate::alarm::Priority) -> Color32 {
     use crate::alarm::Priority::*;

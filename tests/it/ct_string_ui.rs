@@ -277,6 +277,7 @@ fn console(
         decline: None,
         screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
         screen_problems: None,
+        project_root: None,
         settings,
     };
     let mut h = harness(ConsoleApp::new(inputs, MeasureOptions::default()));

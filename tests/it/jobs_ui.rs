@@ -143,6 +143,7 @@ fn console(port: JobPort, settings: ConsoleSettings) -> Harness<'static, Console
         decline: None,
         screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
         screen_problems: None,
+        project_root: None,
         settings,
     };
     let mut h = harness(ConsoleApp::new(inputs, MeasureOptions::default()));

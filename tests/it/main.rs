@@ -17,6 +17,7 @@ mod cli;
 mod console_ui;
 mod ct_string;
 mod ct_string_ui;
+mod editor_ui;
 mod files_never_panic;
 mod job_cli;
 mod jobs;

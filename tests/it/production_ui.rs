@@ -172,6 +172,7 @@ fn console(
         decline,
         screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
         screen_problems: None,
+        project_root: None,
         settings,
     };
     let mut h = harness(ConsoleApp::new(inputs, MeasureOptions::default()));

@@ -138,6 +138,36 @@ pub fn console_with_trips(
         decline: None,
         screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
         screen_problems: None,
+        project_root: None,
+        settings,
+    };
+    (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
+}
+
+/// The console over the demo snapshot with its screens read from the project at `root` (a copy of the
+/// demo written to a directory), where the screen editor writes.
+pub fn console_for_project(root: &std::path::Path, settings: ConsoleSettings) -> (ConsoleApp, CommandLanes<Service>) {
+    let project = Project::load(wellconsole::project::ProjectFiles::from_dir(root).expect("a project directory"))
+        .expect("the project loads");
+    let (tx, rx) = command_lanes(16, 16);
+    let inputs = ConsoleInputs {
+        site_name: "Campo Escuela (demo)".into(),
+        snapshot: Arc::new(ArcSwap::from_pointee(demo_snapshot())),
+        commands: tx,
+        simulator: None,
+        clock: Arc::new(|| NOW),
+        history: None,
+        history_stats: None,
+        alarms: None,
+        trips: None,
+        ct_strings: None,
+        jobs: None,
+        production: None,
+        production_cfg: None,
+        decline: None,
+        screens: Arc::new(ArcSwap::new(project.screens.clone())),
+        screen_problems: None,
+        project_root: Some(root.to_path_buf()),
         settings,
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
@@ -164,6 +194,7 @@ pub fn console_with_screen_problems(problems: Vec<String>) -> (ConsoleApp, Comma
         decline: None,
         screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
         screen_problems: Some(Arc::new(ArcSwap::from_pointee(problems))),
+        project_root: None,
         settings: test_settings(),
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)

@@ -36,6 +36,26 @@ impl Fit {
         }
     }
 
+    /// Where canvas point `p` is on the screen.
+    pub fn to_screen(&self, p: Pt) -> Pos2 {
+        self.p(p)
+    }
+
+    /// The canvas point under screen position `pos`.
+    pub fn to_canvas(&self, pos: Pos2) -> Pt {
+        Pt::new((pos.x - self.origin.x) / self.k, (pos.y - self.origin.y) / self.k)
+    }
+
+    /// Where box `b` is on the screen.
+    pub fn rect_of(&self, b: Boxed) -> Rect {
+        self.r(b)
+    }
+
+    /// Screen points per canvas unit.
+    pub fn scale(&self) -> f32 {
+        self.k
+    }
+
     pub(super) fn p(&self, p: Pt) -> Pos2 {
         pos2(self.origin.x + p.x * self.k, self.origin.y + p.y * self.k)
     }
@@ -94,7 +114,8 @@ pub fn canvas_ui(ui: &mut Ui, screen: &Screen, view: &mut ScreenView, cx: &DrawC
         .inner
 }
 
-fn canvas_in(
+/// The screen drawn in `area` (fitted, centred), as `canvas_ui` draws it when it fits.
+pub fn canvas_in(
     ui: &mut Ui,
     area: Rect,
     screen: &Screen,

@@ -23,8 +23,9 @@ mod scale;
 mod symbol;
 mod tile_trends;
 
-pub use canvas::{Fit, canvas_ui};
+pub use canvas::{Fit, canvas_in, canvas_ui};
 pub use navigation::{ScreenView, screen_page_ui};
+pub use symbol::symbol_preview;
 
 use super::alarm_symbol::AlarmMarks;
 use super::screen_history::LiveHistory;
@@ -43,6 +44,8 @@ pub enum ScreenAction {
     Trend(Vec<TagId>),
     /// Open this screen in a window of its own (another monitor).
     NewWindow(String),
+    /// Open this screen in the editor (the page checks the role).
+    Edit(String),
 }
 
 /// Everything a screen is drawn from in one frame.
@@ -60,6 +63,8 @@ pub struct DrawCtx<'a> {
     pub may_command: bool,
     /// Touch mode: keypad keys of at least 15 mm.
     pub touch: bool,
+    /// The header offers Edit (the main display; not a screen window or a screenshot).
+    pub editable: bool,
 }
 
 impl DrawCtx<'_> {

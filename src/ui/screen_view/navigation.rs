@@ -133,6 +133,17 @@ pub fn screen_page_ui(ui: &mut Ui, set: &ScreenSet, view: &mut ScreenView, cx: &
             {
                 window = Some(ScreenAction::NewWindow(screen.id.to_string()));
             }
+            if cx.editable
+                && ui
+                    .button(cx.lang.pick("Edit", "Editar"))
+                    .on_hover_text(cx.lang.pick(
+                        "Edit this screen's file (engineers and administrators)",
+                        "Editar el archivo de esta pantalla (ingenieros y administradores)",
+                    ))
+                    .clicked()
+            {
+                window = Some(ScreenAction::Edit(screen.id.to_string()));
+            }
         });
     });
     ui.add_space(4.0);

@@ -420,3 +420,24 @@ fn circle_points(center: Pt, radius: f32, from_deg: f32, to_deg: f32, radius_px:
         Pt::new(center.x + radius * a.cos(), center.y + radius * a.sin())
     })
 }
+
+/// `symbol` drawn in `area` as it looks with no data (the editor's palette): its shapes in their own inks,
+/// no readings, no scales, no quality marks.
+pub fn symbol_preview(painter: &egui::Painter, area: egui::Rect, symbol: &crate::screen::def::Symbol, lang: Lang) {
+    let fit = Fit::new(area, symbol.size);
+    let k = fit.k;
+    let tf = |p: Pt| fit.p(p);
+    for part in &symbol.parts {
+        if matches!(part.shape, PartShape::Value { .. } | PartShape::Scale { .. }) {
+            continue;
+        }
+        let fill = match &part.bind.colour {
+            Some(c) => Some(theme::ink(c.otherwise)),
+            None => part.fill.map(theme::ink),
+        };
+        let stroke = part
+            .stroke
+            .map_or(Stroke::NONE, |c| Stroke::new((part.width * k).max(0.6), theme::ink(c)));
+        paint_part(painter, &fit, part, &tf, fill, stroke, None, None, 1.0, lang);
+    }
+}

@@ -1,0 +1,725 @@
+//! The screen editor, inside the console: the screen being edited drawn with live data under a blue
+//! EDITING frame, the palette on the left, the inspector on the right, and a bar of what can be done to
+//! the selection (save, undo, redo, duplicate, delete, restack, align, distribute).
+//!
+//! Select by click (Shift or Ctrl adds), by dragging a box on empty canvas; move by dragging (snapped to
+//! a 10-unit grid and to the other elements' edges, with the guides drawn) or with the arrow keys (1
+//! unit, Shift: 10); resize from the corner handle. Ctrl+Z, Ctrl+Y (Ctrl+Shift+Z), Ctrl+D, Ctrl+C,
+//! Ctrl+V, Delete, Ctrl+S, Esc.
+//!
+//! Owns the page's state only; the file and its checks are `editor::session`'s, the disk is
+//! `editor::worker`'s thread (the UI never waits on it), and the caller checks the role before it opens
+//! one and audits each save with the hash it answers.
+
+mod canvas;
+mod inspector;
+mod palette;
+
+use crate::auth::audit::AuditEntry;
+use crate::editor::doc::{ElementKind, ElementRef, Restack, number, point_value};
+use crate::editor::worker::{Reply, Request};
+use crate::editor::{EditSession, SaveError, Worker};
+use crate::lang::Lang;
+use crate::screen::def::{Pt, Screen};
+use crate::ui::context::Console;
+use crate::ui::page::FrameInputs;
+use crate::ui::screen_view::ScreenView;
+use crate::ui::theme;
+use canvas::Drag;
+use egui::{RichText, Ui};
+use inspector::{Change, Inspector};
+use palette::PaletteItem;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use canvas::{Align, Guide, drag_frame_ui, snap_move};
+
+/// What is being opened: the file and which of its screens to show.
+#[derive(Debug, Clone)]
+struct Target {
+    root: PathBuf,
+    rel: String,
+    screen_id: String,
+}
+
+/// The editor page (see the module's doc).
+pub struct ScreenEditor {
+    target: Target,
+    worker: Option<Worker>,
+    session: Option<EditSession>,
+    /// Why nothing can be edited (the file could not be opened, touch mode).
+    failed: Option<String>,
+    read_only: Option<String>,
+    selection: Vec<ElementRef>,
+    drag: Option<Drag>,
+    /// A palette item being dragged onto the canvas.
+    carrying: Option<PaletteItem>,
+    inspector: Inspector,
+    /// The save was refused over a change made on disk: the engineer chooses.
+    conflict: Option<String>,
+    /// The last thing said in the bar: (good, text).
+    status: Option<(bool, String)>,
+    /// Snap to the grid and to other elements' edges while dragging.
+    pub snap: bool,
+    view: ScreenView,
+    /// Copied elements: each one's kind and table.
+    clipboard: Vec<(ElementKind, toml_edit::Table)>,
+    /// The engineer closed the editor.
+    closed: bool,
+}
+
+/// The grid moves and drops snap to (canvas units).
+pub const GRID: f32 = 10.0;
+
+impl ScreenEditor {
+    /// Opens `rel` of the project at `root` (its screen `screen_id`), read-only with `read_only`'s note.
+    /// The file is read on the editor's own thread; `notify` wakes the UI when it answers.
+    pub fn open(
+        root: PathBuf,
+        rel: String,
+        screen_id: String,
+        read_only: Option<String>,
+        notify: Option<crate::editor::worker::Notify>,
+    ) -> Self {
+        let target = Target { root, rel, screen_id };
+        let (worker, failed) = match Worker::start(notify) {
+            Ok(mut w) => {
+                w.send(Request::Open {
+                    root: target.root.clone(),
+                    rel: target.rel.clone(),
+                });
+                (Some(w), None)
+            }
+            Err(e) => (None, Some(format!("the editor's file thread did not start: {e}"))),
+        };
+        Self {
+            target,
+            worker,
+            session: None,
+            failed,
+            read_only,
+            selection: Vec::new(),
+            drag: None,
+            carrying: None,
+            inspector: Inspector::default(),
+            conflict: None,
+            status: None,
+            snap: true,
+            view: ScreenView::default(),
+            clipboard: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// The editor was closed (the page goes back to the screens).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The file being edited, once open.
+    pub fn session(&self) -> Option<&EditSession> {
+        self.session.as_ref()
+    }
+
+    /// The last thing the editor's bar said (a refusal, a save), if any.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_ref().map(|(_, t)| t.as_str())
+    }
+
+    /// A palette item is being dragged onto the canvas.
+    pub fn carrying(&self) -> bool {
+        self.carrying.is_some()
+    }
+
+    /// The elements selected now.
+    pub fn selection(&self) -> &[ElementRef] {
+        &self.selection
+    }
+
+    fn editable(&self) -> bool {
+        self.read_only.is_none() && self.session.is_some() && !self.worker.as_ref().is_some_and(Worker::busy)
+    }
+
+    fn say(&mut self, ok: bool, text: impl Into<String>) {
+        self.status = Some((ok, text.into()));
+    }
+
+    /// Makes a change through the session; a refusal is said in the bar. True when made.
+    fn apply<T>(
+        &mut self,
+        edit: impl FnOnce(&mut crate::editor::ScreenDoc) -> Result<T, crate::editor::doc::EditError>,
+    ) -> Option<T> {
+        let s = self.session.as_mut()?;
+        match s.apply(edit) {
+            Ok(t) => {
+                self.status = None;
+                Some(t)
+            }
+            Err(e) => {
+                self.say(false, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Picks up what the file thread answered.
+    fn replies(&mut self, console: &mut Console, frame: &FrameInputs<'_>) {
+        let lang = console.lang();
+        while let Some(reply) = self.worker.as_mut().and_then(Worker::try_reply) {
+            match reply {
+                Reply::Opened(Ok((opened, files))) => {
+                    let tags = frame.snap.directory.clone();
+                    match &mut self.session {
+                        // Reopened after a conflict: the disk's version replaces the edits.
+                        Some(s) => {
+                            if let Err(e) = s.reopen(opened, files) {
+                                self.failed = Some(e.to_string());
+                            }
+                            self.selection.clear();
+                            self.inspector.clear();
+                        }
+                        None => match EditSession::open(opened, files, tags, &self.target.screen_id) {
+                            Ok(s) => self.session = Some(s),
+                            Err(e) => self.failed = Some(e.to_string()),
+                        },
+                    }
+                }
+                Reply::Opened(Err(e)) => self.failed = Some(e.to_string()),
+                Reply::Saved { text, result } => match result {
+                    Ok((opened, saved)) => {
+                        let hash = saved.hash.clone();
+                        let detail = format!(
+                            "sha256 {hash}, {} bytes{}",
+                            saved.bytes,
+                            saved
+                                .backup
+                                .as_ref()
+                                .map(|b| format!(", previous version kept as {}", b.display()))
+                                .unwrap_or_default()
+                        );
+                        let entry = AuditEntry::by(frame.now, &console.actor, "screen save", &opened.rel, detail, true);
+                        if console.record(entry).is_err() {
+                            console.notices.say(lang.pick(
+                                "NOT RECORDED: the audit trail's queue is full",
+                                "NO REGISTRADO: la cola de auditoría está llena",
+                            ));
+                        }
+                        let rel = opened.rel.clone();
+                        if let Some(s) = &mut self.session
+                            && s.text() == text
+                        {
+                            s.saved(opened);
+                        }
+                        self.conflict = None;
+                        self.say(
+                            true,
+                            format!("{} {rel} (sha256 {})", lang.pick("Saved", "Guardado"), &hash[..12]),
+                        );
+                    }
+                    Err(SaveError::Conflict { .. }) => {
+                        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
+                        self.conflict = Some(e);
+                    }
+                    Err(e) => self.say(false, e.to_string()),
+                },
+            }
+        }
+    }
+
+    fn save(&mut self, over_disk_change: bool) {
+        let Some(s) = &self.session else { return };
+        let req = Request::Save {
+            opened: s.opened().clone(),
+            text: s.text().to_owned(),
+            over_disk_change,
+        };
+        if let Some(w) = &mut self.worker {
+            w.send(req);
+        }
+    }
+
+    /// Draws the editor; the caller shows the screens again once `is_closed`.
+    pub fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) {
+        self.replies(console, frame);
+        let lang = console.lang();
+        if self.worker.as_ref().is_some_and(Worker::busy) {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        self.bar_ui(ui, lang);
+        if let Some(note) = &self.read_only {
+            ui.label(RichText::new(note).color(theme::EDITING));
+        }
+        self.conflict_ui(ui, lang);
+        if let Some(why) = &self.failed {
+            ui.label(RichText::new(why).color(theme::ALARM_CRITICAL));
+            return;
+        }
+        let Some(screen) = self.session.as_ref().and_then(|s| s.screen().cloned()) else {
+            ui.label(lang.pick("Opening the screen file…", "Abriendo el archivo de pantalla…"));
+            return;
+        };
+        self.keys_ui(ui, &screen);
+        let full = ui.available_rect_before_wrap();
+        let left = full.with_max_x(full.min.x + 200.0);
+        let right = full.with_min_x(full.max.x - 330.0);
+        let middle = egui::Rect::from_min_max(
+            egui::pos2(left.max.x + 6.0, full.min.y),
+            egui::pos2(right.min.x - 6.0, full.max.y),
+        );
+        ui.allocate_rect(full, egui::Sense::hover());
+        let editable = self.editable();
+        let mut palette_pick = None;
+        {
+            let mut child = ui.new_child(egui::UiBuilder::new().max_rect(left).id_salt("editor-palette-area"));
+            if let Some(s) = &self.session {
+                palette_pick = palette::palette_ui(&mut child, s.screen_set(), lang, editable);
+            }
+        }
+        match palette_pick {
+            Some((item, true)) => {
+                let at = Pt::new(screen.canvas.x / 2.0, screen.canvas.y / 2.0);
+                self.insert(&item, at, &screen, frame, lang);
+            }
+            Some((item, false)) => self.carrying = Some(item),
+            None => {}
+        }
+        {
+            let mut child = ui.new_child(egui::UiBuilder::new().max_rect(middle).id_salt("editor-canvas-area"));
+            let cx = crate::ui::screen_view::DrawCtx {
+                may_command: false,
+                editable: false,
+                ..crate::ui::display_page::draw_ctx(console, frame)
+            };
+            let dropped = canvas::canvas_ui(&mut child, self, &screen, &cx, editable);
+            if let Some((item, at)) = dropped {
+                self.insert(&item, at, &screen, frame, lang);
+            }
+        }
+        {
+            let mut child = ui.new_child(egui::UiBuilder::new().max_rect(right).id_salt("editor-inspector-area"));
+            self.inspector_ui(&mut child, &screen, frame, lang, editable);
+        }
+    }
+
+    fn bar_ui(&mut self, ui: &mut Ui, lang: Lang) {
+        let editable = self.editable();
+        let frame = egui::Frame::new()
+            .fill(theme::EDITING)
+            .inner_margin(egui::Margin::symmetric(8, 4));
+        frame.show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(lang.pick("EDITING", "EDITANDO"))
+                        .strong()
+                        .color(theme::ON_CHIP),
+                );
+                ui.label(RichText::new(&self.target.rel).monospace().color(theme::ON_CHIP));
+                let saved = self.session.as_ref().is_none_or(EditSession::is_saved);
+                if !saved {
+                    ui.label(
+                        RichText::new(lang.pick("· unsaved changes", "· cambios sin guardar")).color(theme::ON_CHIP),
+                    );
+                }
+                ui.separator();
+                let can_save = editable && !saved;
+                if ui
+                    .add_enabled(can_save, egui::Button::new(lang.pick("Save", "Guardar")))
+                    .on_hover_text("Ctrl+S")
+                    .clicked()
+                {
+                    self.save(false);
+                }
+                let (undo, redo) = self
+                    .session
+                    .as_ref()
+                    .map_or((0, 0), |s| (s.undo_steps(), s.redo_steps()));
+                if ui
+                    .add_enabled(editable && undo > 0, egui::Button::new(lang.pick("Undo", "Deshacer")))
+                    .on_hover_text("Ctrl+Z")
+                    .clicked()
+                {
+                    self.undo();
+                }
+                if ui
+                    .add_enabled(editable && redo > 0, egui::Button::new(lang.pick("Redo", "Rehacer")))
+                    .on_hover_text("Ctrl+Y")
+                    .clicked()
+                {
+                    self.redo();
+                }
+                let some = editable && !self.selection.is_empty();
+                if ui
+                    .add_enabled(some, egui::Button::new(lang.pick("Duplicate", "Duplicar")))
+                    .on_hover_text("Ctrl+D")
+                    .clicked()
+                {
+                    self.duplicate();
+                }
+                if ui
+                    .add_enabled(some, egui::Button::new(lang.pick("Delete", "Eliminar")))
+                    .on_hover_text("Delete")
+                    .clicked()
+                {
+                    self.delete();
+                }
+                let one = editable && self.selection.len() == 1;
+                if ui
+                    .add_enabled(one, egui::Button::new(lang.pick("Forward", "Adelante")))
+                    .clicked()
+                {
+                    self.restack(Restack::Forward);
+                }
+                if ui
+                    .add_enabled(one, egui::Button::new(lang.pick("Backward", "Atrás")))
+                    .clicked()
+                {
+                    self.restack(Restack::Backward);
+                }
+                let many = editable && self.selection.len() > 1;
+                ui.add_enabled_ui(many, |ui| {
+                    ui.menu_button(lang.pick("Align", "Alinear"), |ui| {
+                        for a in canvas::Align::ALL {
+                            if ui.button(a.label(lang)).clicked() {
+                                self.align(a);
+                            }
+                        }
+                    });
+                });
+                ui.checkbox(&mut self.snap, lang.pick("Snap", "Ajustar"));
+                ui.separator();
+                if ui.button(lang.pick("Close editor", "Cerrar editor")).clicked() {
+                    self.closed = true;
+                }
+                if let Some((ok, text)) = &self.status {
+                    let c = if *ok { theme::ON_CHIP } else { theme::ALARM_MEDIUM };
+                    ui.label(RichText::new(text).color(c));
+                }
+                if self.worker.as_ref().is_some_and(Worker::busy) {
+                    ui.label(RichText::new(lang.pick("working…", "trabajando…")).color(theme::ON_CHIP));
+                }
+            });
+        });
+    }
+
+    fn conflict_ui(&mut self, ui: &mut Ui, lang: Lang) {
+        let Some(why) = self.conflict.clone() else { return };
+        egui::Frame::new()
+            .fill(theme::ALARM_MEDIUM)
+            .inner_margin(egui::Margin::symmetric(8, 4))
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(why).color(egui::Color32::BLACK));
+                    if ui
+                        .button(lang.pick("Save over the change", "Guardar sobre el cambio"))
+                        .clicked()
+                    {
+                        self.save(true);
+                    }
+                    if ui
+                        .button(lang.pick(
+                            "Reload from disk (drop my changes)",
+                            "Recargar del disco (descartar mis cambios)",
+                        ))
+                        .clicked()
+                        && let Some(w) = &mut self.worker
+                    {
+                        w.send(Request::Open {
+                            root: self.target.root.clone(),
+                            rel: self.target.rel.clone(),
+                        });
+                        self.conflict = None;
+                    }
+                    if ui.button(lang.pick("Cancel", "Cancelar")).clicked() {
+                        self.conflict = None;
+                    }
+                });
+            });
+    }
+
+    fn inspector_ui(&mut self, ui: &mut Ui, screen: &Screen, frame: &FrameInputs<'_>, lang: Lang, editable: bool) {
+        ui.label(RichText::new(lang.pick("Inspector", "Inspector")).strong());
+        let Some(s) = &self.session else { return };
+        if !s.problems().is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "{} {}",
+                    s.problems().len(),
+                    lang.pick("problem(s) in the file:", "problema(s) en el archivo:")
+                ))
+                .color(theme::ALARM_MEDIUM),
+            );
+            for p in s.problems().iter().take(3) {
+                ui.label(RichText::new(p.to_string()).small().monospace());
+            }
+        }
+        match self.selection.as_slice() {
+            [] => {
+                ui.label(format!("{} — {}", screen.id, screen.title.get(lang)));
+                ui.label(
+                    RichText::new(lang.pick(
+                        "Nothing selected: click an element.",
+                        "Nada seleccionado: haga clic en un elemento.",
+                    ))
+                    .color(theme::text_dim()),
+                );
+            }
+            [r] => {
+                let r = r.clone();
+                let Some(table) = s.doc().table(&r).cloned() else {
+                    return;
+                };
+                ui.label(RichText::new(format!("{} · {r}", palette::kind_name(r.kind, lang))).monospace());
+                let set = Arc::new(s.screen_set().clone());
+                let change = egui::ScrollArea::vertical()
+                    .id_salt("editor-inspector")
+                    .show(ui, |ui| {
+                        ui.add_enabled_ui(editable, |ui| {
+                            self.inspector.ui(ui, r.kind, &table, &set, &frame.snap.directory, lang)
+                        })
+                        .inner
+                    })
+                    .inner;
+                if let Some(c) = change {
+                    let made = self.session.as_mut().map(|s| {
+                        s.apply(|d| match &c {
+                            Change::Set(k, v) => d.set(&r, k, v.clone()),
+                            Change::Remove(k) => d.remove(&r, k),
+                        })
+                    });
+                    match made {
+                        Some(Ok(())) => self.inspector.accepted(),
+                        Some(Err(e)) => self.inspector.refused(e.to_string()),
+                        None => {}
+                    }
+                }
+            }
+            many => {
+                ui.label(format!(
+                    "{} {}",
+                    many.len(),
+                    lang.pick("elements selected", "elementos seleccionados")
+                ));
+            }
+        }
+    }
+
+    fn keys_ui(&mut self, ui: &Ui, screen: &Screen) {
+        if !self.editable() || ui.ctx().memory(|m| m.focused().is_some()) {
+            return;
+        }
+        use egui::{Key, Modifiers};
+        let (undo, redo, redo2, dup, del, save, esc, copy, paste, shift, arrows) = ui.input_mut(|i| {
+            let arrows = Pt::new(
+                f32::from(i.key_pressed(Key::ArrowRight)) - f32::from(i.key_pressed(Key::ArrowLeft)),
+                f32::from(i.key_pressed(Key::ArrowDown)) - f32::from(i.key_pressed(Key::ArrowUp)),
+            );
+            let copy = i.events.iter().any(|e| matches!(e, egui::Event::Copy));
+            let paste = i.events.iter().any(|e| matches!(e, egui::Event::Paste(_)));
+            (
+                i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z),
+                i.consume_key(Modifiers::COMMAND, Key::Y),
+                false,
+                i.consume_key(Modifiers::COMMAND, Key::D),
+                i.consume_key(Modifiers::NONE, Key::Delete),
+                i.consume_key(Modifiers::COMMAND, Key::S),
+                i.consume_key(Modifiers::NONE, Key::Escape),
+                copy,
+                paste,
+                i.modifiers.shift,
+                arrows,
+            )
+        });
+        // Checked after Ctrl+Shift+Z so that one is not also taken as Ctrl+Z.
+        let undo_plain = ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Z));
+        if undo_plain {
+            self.undo();
+        }
+        if undo || redo || redo2 {
+            self.redo();
+        }
+        if dup {
+            self.duplicate();
+        }
+        if del {
+            self.delete();
+        }
+        if save && self.session.as_ref().is_some_and(|s| !s.is_saved()) {
+            self.save(false);
+        }
+        if esc {
+            self.selection.clear();
+            self.inspector.clear();
+        }
+        if copy {
+            self.copy(ui);
+        }
+        if paste {
+            self.paste(screen);
+        }
+        if (arrows.x != 0.0 || arrows.y != 0.0) && !self.selection.is_empty() {
+            let step = if shift { GRID } else { 1.0 };
+            let sel = self.selection.clone();
+            self.apply(|d| d.translate(&sel, arrows.scale(step)));
+        }
+    }
+
+    fn undo(&mut self) {
+        if self.session.as_mut().is_some_and(EditSession::undo) {
+            self.after_history();
+        }
+    }
+
+    fn redo(&mut self) {
+        if self.session.as_mut().is_some_and(EditSession::redo) {
+            self.after_history();
+        }
+    }
+
+    /// Undo and redo may take away what was selected: keep what is still there.
+    fn after_history(&mut self) {
+        let Some(s) = &self.session else { return };
+        self.selection.retain(|r| s.doc().table(r).is_some());
+        self.inspector.clear();
+        self.status = None;
+    }
+
+    fn duplicate(&mut self) {
+        let sel = self.selection.clone();
+        if let Some(copies) = self.apply(|d| d.duplicate(&sel, Pt::new(GRID * 2.0, GRID * 2.0))) {
+            self.selection = copies;
+            self.inspector.clear();
+        }
+    }
+
+    fn delete(&mut self) {
+        let sel = self.selection.clone();
+        if self.apply(|d| d.delete(&sel)).is_some() {
+            self.selection.clear();
+            self.inspector.clear();
+        }
+    }
+
+    fn restack(&mut self, how: Restack) {
+        let [r] = self.selection.as_slice() else { return };
+        let r = r.clone();
+        if let Some(moved) = self.apply(|d| d.restack(&r, how)) {
+            self.selection = vec![moved];
+        }
+    }
+
+    fn copy(&mut self, ui: &Ui) {
+        let Some(s) = &self.session else { return };
+        self.clipboard = self
+            .selection
+            .iter()
+            .filter(|r| r.groups.is_empty() || !self.selection.iter().any(|g| g.kind == ElementKind::Group))
+            .filter_map(|r| s.doc().table(r).map(|t| (r.kind, t.clone())))
+            .collect();
+        let text: String = self
+            .clipboard
+            .iter()
+            .map(|(k, t)| format!("[[{}]]\n{}", k.key(), t))
+            .collect::<Vec<_>>()
+            .join("\n");
+        ui.ctx().copy_text(text);
+    }
+
+    /// Pastes the copied elements at the top level, offset so they do not hide their originals.
+    fn paste(&mut self, screen: &Screen) {
+        if self.clipboard.is_empty() {
+            return;
+        }
+        let items = self.clipboard.clone();
+        let canvas = screen.canvas;
+        let pasted = self.apply(|d| {
+            let mut out = Vec::new();
+            for (kind, t) in &items {
+                let r = d.insert(&[], *kind, t.clone())?;
+                out.push(r);
+            }
+            // Fresh ids, so lines do not join the copies to the originals' neighbours by mistake.
+            let copies = d.duplicate(&out, Pt::new(GRID * 2.0, GRID * 2.0))?;
+            d.delete(&out)?;
+            let _ = canvas;
+            Ok(copies.len())
+        });
+        if let Some(n) = pasted {
+            // The copies are the last `n` of their kinds after the originals were removed: select them.
+            if let Some(s) = &self.session {
+                let all = s.doc().elements();
+                self.selection = all.into_iter().rev().take(n).collect();
+            }
+            self.inspector.clear();
+        }
+    }
+
+    fn insert(&mut self, item: &PaletteItem, at: Pt, screen: &Screen, frame: &FrameInputs<'_>, lang: Lang) {
+        if !self.editable() {
+            return;
+        }
+        let Some(s) = &self.session else { return };
+        let at = if self.snap { canvas::snap_point(at) } else { at };
+        match palette::new_element(item, at, screen, s.screen_set(), &frame.snap.directory, lang) {
+            Ok((kind, table)) => {
+                if let Some(r) = self.apply(|d| d.insert(&[], kind, table)) {
+                    self.selection = vec![r];
+                    self.inspector.clear();
+                }
+            }
+            Err(why) => self.say(false, why),
+        }
+    }
+
+    fn align(&mut self, how: canvas::Align) {
+        let Some(s) = &self.session else { return };
+        let Some(screen) = s.screen().cloned() else { return };
+        let moves = canvas::align_moves(&screen, &self.selection, how);
+        self.apply(|d| {
+            for (r, delta) in &moves {
+                d.translate(std::slice::from_ref(r), *delta)?;
+            }
+            Ok(())
+        });
+    }
+
+    /// Resizes the one selected element to `size` (canvas units): its `size`, `diameter`, `width` or a
+    /// symbol's `scale`, whichever it has.
+    fn resize(&mut self, r: &ElementRef, size: Pt, screen: &Screen, index: usize) {
+        let size = Pt::new(size.x.max(GRID).round(), size.y.max(GRID).round());
+        let r = r.clone();
+        let e = &screen.elements[index];
+        let old = e.bounds().size;
+        let key_value = match r.kind {
+            ElementKind::Symbol => {
+                let k = self
+                    .session
+                    .as_ref()
+                    .and_then(|s| s.doc().get(&r, "scale"))
+                    .and_then(|i| i.as_float().or_else(|| i.as_integer().map(|n| n as f64)))
+                    .unwrap_or(1.0) as f32;
+                ("scale", number(k * size.x / old.x.max(1.0)))
+            }
+            ElementKind::Gauge => ("diameter", number(size.x)),
+            ElementKind::Value | ElementKind::Setpoint => ("width", number(size.x)),
+            ElementKind::Label | ElementKind::Text | ElementKind::Line => return,
+            _ => ("size", point_value(size)),
+        };
+        let (k, v) = key_value;
+        self.apply(|d| d.set(&r, k, v));
+    }
+}
+
+/// Why editing is refused at this console, for the audit entry and the notice; `None`: it may edit.
+pub fn refusal(console: &Console) -> Option<String> {
+    let lang = console.lang();
+    (!console.may(crate::auth::Action::EditConfiguration)).then(|| {
+        format!(
+            "{}: {} ({}) {} {}",
+            lang.pick("REFUSED", "RECHAZADO"),
+            console.actor.user,
+            console.actor.role.label(lang),
+            lang.pick("may not", "no puede"),
+            crate::auth::Action::EditConfiguration.label_in(lang)
+        )
+    })
+}
