@@ -136,6 +136,9 @@ pub fn save(
     let dir = path.parent().unwrap_or(&opened.root).to_path_buf();
     // Nothing changed: nothing is written, and the backup keeps the version before the last real change.
     if on_disk.as_deref() == Some(text) {
+        // The disk already holds it (saved over an identical change): this is now the file opened.
+        opened.text = text.to_owned();
+        opened.hash = hash(text);
         return Ok(Saved {
             hash: opened.hash.clone(),
             bytes: text.len(),

@@ -43,6 +43,7 @@ pub struct Worker {
     requests: Sender<Request>,
     replies: Receiver<Reply>,
     pending: usize,
+    dead: bool,
 }
 
 impl Worker {
@@ -67,12 +68,13 @@ impl Worker {
             requests,
             replies,
             pending: 0,
+            dead: false,
         })
     }
 
     /// Queues `r`; false when the thread has ended or is still busy with earlier requests (never waits).
     pub fn send(&mut self, r: Request) -> bool {
-        let ok = self.requests.try_send(r).is_ok();
+        let ok = !self.dead && self.requests.try_send(r).is_ok();
         self.pending += usize::from(ok);
         ok
     }
@@ -84,8 +86,19 @@ impl Worker {
                 self.pending = self.pending.saturating_sub(1);
                 Some(r)
             }
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                // The thread ended (it panicked): nothing more will come.
+                self.pending = 0;
+                self.dead = true;
+                None
+            }
         }
+    }
+
+    /// The file thread has ended: nothing can be opened or saved any more.
+    pub fn is_dead(&self) -> bool {
+        self.dead
     }
 
     /// Requests not answered yet.

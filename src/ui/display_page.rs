@@ -73,7 +73,12 @@ impl DisplayPage {
                 "refused: the role may not edit screens",
                 false,
             );
-            let _ = console.record(entry);
+            if console.record(entry).is_err() {
+                console.notices.say(lang.pick(
+                    "NOT RECORDED: the audit trail's queue is full",
+                    "NO REGISTRADO: la cola de auditoría está llena",
+                ));
+            }
             console.notices.say(why);
             return;
         }
@@ -175,6 +180,8 @@ impl DisplayPage {
 impl PageView for DisplayPage {
     fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
         if let Some(ed) = &mut self.editor {
+            // The role is checked every frame: a logout or a handover leaves the editor read-only.
+            ed.check_role(screen_edit::refusal(console), console, frame.now);
             ed.ui(ui, console, frame);
             if ed.is_closed() {
                 self.editor = None;

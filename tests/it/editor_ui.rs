@@ -5,7 +5,7 @@
 //! and undo back to the start (the file is restored byte-for-byte). An operator's Edit is refused and
 //! audited.
 
-use crate::console_ui::harness;
+use crate::console_ui::{harness, mask_frame_time};
 use crate::support;
 use egui::{Event, PointerButton, Pos2};
 use egui_kittest::Harness;
@@ -145,6 +145,9 @@ fn an_engineer_drags_a_symbol_in_binds_it_moves_it_saves_and_undoes_to_the_start
     h.run();
     let bound = text(h.state());
     assert!(bound.contains("running = \"ct01/pump_rate\""), "{bound}");
+    // What the engineer sees: the EDITING frame, the palette, the new pump selected, its inspector.
+    mask_frame_time(&mut h);
+    h.snapshot("editor_ct01_new_pump");
 
     // A broken value is refused at its field, with the loader's message; the file keeps its text.
     h.get_by_label("at").focus();

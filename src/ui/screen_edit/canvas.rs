@@ -90,7 +90,7 @@ fn hit(screen: &Screen, p: Pt) -> Option<usize> {
 /// The move `d` snapped: the moved box's edges (or centre) onto another element's within `tol` canvas
 /// units, else its corner onto the grid. The guides of the edges that lined up come back.
 pub fn snap_move(screen: &Screen, moved: &[usize], d: Pt, tol: f32) -> (Pt, Vec<Guide>) {
-    let Some(b) = union(moved.iter().map(|&i| screen.elements[i].bounds())) else {
+    let Some(b) = union(moved.iter().filter_map(|&i| screen.elements.get(i)).map(|e| e.bounds())) else {
         return (d, Vec::new());
     };
     let others: Vec<Boxed> = (0..screen.elements.len())
@@ -351,6 +351,8 @@ pub(super) fn canvas_ui(
         return None;
     }
     if !editable {
+        // Read-only now (a save in flight, a logout): a drag in progress writes nothing.
+        ed.drag = None;
         return None;
     }
     if resp.clicked() {

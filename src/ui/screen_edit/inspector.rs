@@ -206,7 +206,10 @@ impl Inspector {
     /// The change just asked for was made.
     pub fn accepted(&mut self) {
         if let Some(f) = self.pending.take() {
-            self.typing.remove(&f);
+            // The field and its parts (`label.en`, `bind.running`) show the file's values again.
+            let key = f.split('.').next().unwrap_or(&f).to_owned();
+            self.typing
+                .retain(|k, _| k != &key && !k.starts_with(&format!("{key}.")));
             if self.refused.as_ref().is_some_and(|(r, _)| *r == f) {
                 self.refused = None;
             }
@@ -299,8 +302,12 @@ impl Inspector {
                         .line_ui(ui, key, Caption::By(head), || {
                             value.and_then(Value::as_str).unwrap_or("").to_owned()
                         })
-                        .filter(|t| Some(t.as_str()) != value.and_then(Value::as_str))
-                        .map(|t| Change::Set(key.to_owned(), t.trim().into()));
+                        .filter(|t| Some(t.trim()) != value.and_then(Value::as_str))
+                        .and_then(|t| match t.trim() {
+                            // Emptied: the field goes back to its default (nothing, when it was absent).
+                            "" => value.is_some().then(|| Change::Remove(key.to_owned())),
+                            t => Some(Change::Set(key.to_owned(), t.into())),
+                        });
                     let found = if field == Field::Tag {
                         self.tag_search_ui(ui, key, tags, lang)
                     } else {

@@ -63,9 +63,15 @@ pub struct ScreenEditor {
     pub snap: bool,
     view: ScreenView,
     /// Copied elements: each one's kind and table.
-    clipboard: Vec<(ElementKind, toml_edit::Table)>,
+    clipboard: Vec<(ElementKind, toml_edit::Table, Pt)>,
     /// The engineer closed the editor.
     closed: bool,
+    /// Who asked for the save in flight (the audit names them, whoever sits at the console when it lands).
+    saving_by: Option<crate::auth::Actor>,
+    /// Why the console's user may not edit now (logged out, another role): read-only meanwhile.
+    refused: Option<String>,
+    /// Close was asked with unsaved changes: the engineer confirms.
+    confirm_close: bool,
 }
 
 /// The grid moves and drops snap to (canvas units).
@@ -108,6 +114,9 @@ impl ScreenEditor {
             view: ScreenView::default(),
             clipboard: Vec::new(),
             closed: false,
+            refused: None,
+            confirm_close: false,
+            saving_by: None,
         }
     }
 
@@ -137,7 +146,32 @@ impl ScreenEditor {
     }
 
     fn editable(&self) -> bool {
-        self.read_only.is_none() && self.session.is_some() && !self.worker.as_ref().is_some_and(Worker::busy)
+        self.read_only.is_none()
+            && self.refused.is_none()
+            && self.session.is_some()
+            && self.worker.as_ref().is_some_and(|w| !w.busy() && !w.is_dead())
+    }
+
+    fn busy(&self) -> bool {
+        self.worker.as_ref().is_some_and(Worker::busy)
+    }
+
+    /// Called every frame with why the console's user may not edit now (`None`: they may): a user who
+    /// logs out or hands over to one who may not edit leaves the editor read-only, said and audited once.
+    pub fn check_role(&mut self, refusal: Option<String>, console: &Console, now: crate::tag::Timestamp) {
+        if refusal.is_some() && self.refused.is_none() {
+            let entry = AuditEntry::by(
+                now,
+                &console.actor,
+                "screen edit",
+                &self.target.rel,
+                "refused: the role may not edit screens (the editor became read-only)",
+                false,
+            );
+            let _ = console.record(entry);
+            self.drag = None;
+        }
+        self.refused = refusal;
     }
 
     fn say(&mut self, ok: bool, text: impl Into<String>) {
@@ -153,6 +187,9 @@ impl ScreenEditor {
         match s.apply(edit) {
             Ok(t) => {
                 self.status = None;
+                // The inspector shows the file's values again (not text typed before this change).
+                self.inspector.clear();
+                self.drag = None;
                 Some(t)
             }
             Err(e) => {
@@ -172,11 +209,16 @@ impl ScreenEditor {
                     match &mut self.session {
                         // Reopened after a conflict: the disk's version replaces the edits.
                         Some(s) => {
-                            if let Err(e) = s.reopen(opened, files) {
-                                self.failed = Some(e.to_string());
+                            match s.reopen(opened, files) {
+                                Ok(()) => {
+                                    self.status =
+                                        Some((true, lang.pick("Reloaded from disk", "Recargado del disco").to_owned()))
+                                }
+                                Err(e) => self.status = Some((false, e.to_string())),
                             }
                             self.selection.clear();
                             self.inspector.clear();
+                            self.drag = None;
                         }
                         None => match EditSession::open(opened, files, tags, &self.target.screen_id) {
                             Ok(s) => self.session = Some(s),
@@ -184,6 +226,8 @@ impl ScreenEditor {
                         },
                     }
                 }
+                // A failed reload keeps the edits on screen; a failed first open has nothing to show.
+                Reply::Opened(Err(e)) if self.session.is_some() => self.say(false, e.to_string()),
                 Reply::Opened(Err(e)) => self.failed = Some(e.to_string()),
                 Reply::Saved { text, result } => match result {
                     Ok((opened, saved)) => {
@@ -197,7 +241,8 @@ impl ScreenEditor {
                                 .map(|b| format!(", previous version kept as {}", b.display()))
                                 .unwrap_or_default()
                         );
-                        let entry = AuditEntry::by(frame.now, &console.actor, "screen save", &opened.rel, detail, true);
+                        let by = self.saving_by.take().unwrap_or_else(|| console.actor.clone());
+                        let entry = AuditEntry::by(frame.now, &by, "screen save", &opened.rel, detail, true);
                         if console.record(entry).is_err() {
                             console.notices.say(lang.pick(
                                 "NOT RECORDED: the audit trail's queue is full",
@@ -226,15 +271,21 @@ impl ScreenEditor {
         }
     }
 
-    fn save(&mut self, over_disk_change: bool) {
+    fn save(&mut self, over_disk_change: bool, by: &crate::auth::Actor) {
+        if !self.editable() {
+            return;
+        }
         let Some(s) = &self.session else { return };
         let req = Request::Save {
             opened: s.opened().clone(),
             text: s.text().to_owned(),
             over_disk_change,
         };
-        if let Some(w) = &mut self.worker {
-            w.send(req);
+        if let Some(w) = &mut self.worker
+            && w.send(req)
+        {
+            self.saving_by = Some(by.clone());
+            self.drag = None;
         }
     }
 
@@ -245,20 +296,46 @@ impl ScreenEditor {
         if self.worker.as_ref().is_some_and(Worker::busy) {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
         }
-        self.bar_ui(ui, lang);
+        self.bar_ui(ui, lang, &console.actor);
         if let Some(note) = &self.read_only {
             ui.label(RichText::new(note).color(theme::EDITING));
         }
-        self.conflict_ui(ui, lang);
+        if let Some(why) = &self.refused {
+            ui.label(
+                RichText::new(format!(
+                    "{why}: {}",
+                    lang.pick("the editor is read-only", "el editor es de solo lectura")
+                ))
+                .color(theme::ALARM_MEDIUM),
+            );
+        }
+        self.conflict_ui(ui, lang, &console.actor);
         if let Some(why) = &self.failed {
             ui.label(RichText::new(why).color(theme::ALARM_CRITICAL));
             return;
         }
         let Some(screen) = self.session.as_ref().and_then(|s| s.screen().cloned()) else {
-            ui.label(lang.pick("Opening the screen file…", "Abriendo el archivo de pantalla…"));
+            match &self.session {
+                // Opened, but the project has problems that keep the screen from loading: say them.
+                Some(s) => {
+                    ui.label(
+                        RichText::new(lang.pick(
+                            "The screen cannot be drawn until these problems are fixed (in a text editor):",
+                            "La pantalla no se puede dibujar hasta corregir estos problemas (en un editor de texto):",
+                        ))
+                        .color(theme::ALARM_MEDIUM),
+                    );
+                    for p in s.problems().iter().take(10) {
+                        ui.label(RichText::new(p.to_string()).monospace().small());
+                    }
+                }
+                None => {
+                    ui.label(lang.pick("Opening the screen file…", "Abriendo el archivo de pantalla…"));
+                }
+            }
             return;
         };
-        self.keys_ui(ui, &screen);
+        self.keys_ui(ui, &screen, &console.actor);
         let full = ui.available_rect_before_wrap();
         let left = full.with_max_x(full.min.x + 200.0);
         let right = full.with_min_x(full.max.x - 330.0);
@@ -301,7 +378,7 @@ impl ScreenEditor {
         }
     }
 
-    fn bar_ui(&mut self, ui: &mut Ui, lang: Lang) {
+    fn bar_ui(&mut self, ui: &mut Ui, lang: Lang, by: &crate::auth::Actor) {
         let editable = self.editable();
         let frame = egui::Frame::new()
             .fill(theme::EDITING)
@@ -327,7 +404,7 @@ impl ScreenEditor {
                     .on_hover_text("Ctrl+S")
                     .clicked()
                 {
-                    self.save(false);
+                    self.save(false, by);
                 }
                 let (undo, redo) = self
                     .session
@@ -387,8 +464,30 @@ impl ScreenEditor {
                 });
                 ui.checkbox(&mut self.snap, lang.pick("Snap", "Ajustar"));
                 ui.separator();
-                if ui.button(lang.pick("Close editor", "Cerrar editor")).clicked() {
-                    self.closed = true;
+                // Not while a save is in flight (its audit entry must land); unsaved changes are confirmed.
+                if ui
+                    .add_enabled(
+                        !self.busy(),
+                        egui::Button::new(lang.pick("Close editor", "Cerrar editor")),
+                    )
+                    .clicked()
+                {
+                    if saved || self.read_only.is_some() || self.refused.is_some() {
+                        self.closed = true;
+                    } else {
+                        self.confirm_close = true;
+                    }
+                }
+                if self.confirm_close {
+                    ui.label(
+                        RichText::new(lang.pick("Close without saving?", "¿Cerrar sin guardar?")).color(theme::ON_CHIP),
+                    );
+                    if ui.button(lang.pick("Discard changes", "Descartar cambios")).clicked() {
+                        self.closed = true;
+                    }
+                    if ui.button(lang.pick("Keep editing", "Seguir editando")).clicked() {
+                        self.confirm_close = false;
+                    }
                 }
                 if let Some((ok, text)) = &self.status {
                     let c = if *ok { theme::ON_CHIP } else { theme::ALARM_MEDIUM };
@@ -401,25 +500,32 @@ impl ScreenEditor {
         });
     }
 
-    fn conflict_ui(&mut self, ui: &mut Ui, lang: Lang) {
+    fn conflict_ui(&mut self, ui: &mut Ui, lang: Lang, by: &crate::auth::Actor) {
         let Some(why) = self.conflict.clone() else { return };
         egui::Frame::new()
             .fill(theme::ALARM_MEDIUM)
             .inner_margin(egui::Margin::symmetric(8, 4))
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new(why).color(egui::Color32::BLACK));
+                    ui.label(RichText::new(why).color(theme::ALARM_OUTLINE));
+                    let idle = !self.busy();
                     if ui
-                        .button(lang.pick("Save over the change", "Guardar sobre el cambio"))
+                        .add_enabled(
+                            idle,
+                            egui::Button::new(lang.pick("Save over the change", "Guardar sobre el cambio")),
+                        )
                         .clicked()
                     {
-                        self.save(true);
+                        self.save(true, by);
                     }
                     if ui
-                        .button(lang.pick(
-                            "Reload from disk (drop my changes)",
-                            "Recargar del disco (descartar mis cambios)",
-                        ))
+                        .add_enabled(
+                            idle,
+                            egui::Button::new(lang.pick(
+                                "Reload from disk (drop my changes)",
+                                "Recargar del disco (descartar mis cambios)",
+                            )),
+                        )
                         .clicked()
                         && let Some(w) = &mut self.worker
                     {
@@ -503,8 +609,9 @@ impl ScreenEditor {
         }
     }
 
-    fn keys_ui(&mut self, ui: &Ui, screen: &Screen) {
-        if !self.editable() || ui.ctx().memory(|m| m.focused().is_some()) {
+    fn keys_ui(&mut self, ui: &Ui, screen: &Screen, by: &crate::auth::Actor) {
+        // Not while a drag holds indexes into the screen, nor while a field takes the keys.
+        if !self.editable() || self.drag.is_some() || ui.ctx().memory(|m| m.focused().is_some()) {
             return;
         }
         use egui::{Key, Modifiers};
@@ -544,7 +651,7 @@ impl ScreenEditor {
             self.delete();
         }
         if save && self.session.as_ref().is_some_and(|s| !s.is_saved()) {
-            self.save(false);
+            self.save(false, by);
         }
         if esc {
             self.selection.clear();
@@ -575,11 +682,11 @@ impl ScreenEditor {
         }
     }
 
-    /// Undo and redo may take away what was selected: keep what is still there.
+    /// Undo and redo move elements about in the file: a selection by position could name another one.
     fn after_history(&mut self) {
-        let Some(s) = &self.session else { return };
-        self.selection.retain(|r| s.doc().table(r).is_some());
+        self.selection.clear();
         self.inspector.clear();
+        self.drag = None;
         self.status = None;
     }
 
@@ -609,16 +716,36 @@ impl ScreenEditor {
 
     fn copy(&mut self, ui: &Ui) {
         let Some(s) = &self.session else { return };
+        let inside_selected_group = |r: &ElementRef| {
+            self.selection.iter().any(|g| {
+                g.kind == ElementKind::Group
+                    && r.groups.len() > g.groups.len()
+                    && r.groups[..g.groups.len()] == g.groups[..]
+                    && r.groups[g.groups.len()] == g.index
+            })
+        };
         self.clipboard = self
             .selection
             .iter()
-            .filter(|r| r.groups.is_empty() || !self.selection.iter().any(|g| g.kind == ElementKind::Group))
-            .filter_map(|r| s.doc().table(r).map(|t| (r.kind, t.clone())))
+            .filter(|r| !inside_selected_group(r))
+            .filter_map(|r| {
+                // An element copied out of a group is pasted on the screen itself: where it is drawn.
+                let offset = (1..=r.groups.len())
+                    .filter_map(|n| {
+                        s.doc().at(&ElementRef::inside(
+                            &r.groups[..n - 1],
+                            ElementKind::Group,
+                            r.groups[n - 1],
+                        ))
+                    })
+                    .fold(Pt::default(), |a, b| a + b);
+                s.doc().table(r).map(|t| (r.kind, t.clone(), offset))
+            })
             .collect();
         let text: String = self
             .clipboard
             .iter()
-            .map(|(k, t)| format!("[[{}]]\n{}", k.key(), t))
+            .map(|(k, t, _)| format!("[[{}]]\n{}", k.key(), t))
             .collect::<Vec<_>>()
             .join("\n");
         ui.ctx().copy_text(text);
@@ -630,25 +757,33 @@ impl ScreenEditor {
             return;
         }
         let items = self.clipboard.clone();
-        let canvas = screen.canvas;
+        let _ = screen;
         let pasted = self.apply(|d| {
             let mut out = Vec::new();
-            for (kind, t) in &items {
+            for (kind, t, offset) in &items {
                 let r = d.insert(&[], *kind, t.clone())?;
+                if *offset != Pt::default() {
+                    d.translate(std::slice::from_ref(&r), *offset)?;
+                }
                 out.push(r);
             }
-            // Fresh ids, so lines do not join the copies to the originals' neighbours by mistake.
+            // Copies of the inserted tables get fresh ids (so lines do not join the originals' symbols
+            // by mistake); then the inserted tables go, which moves the copies of the same kind down.
             let copies = d.duplicate(&out, Pt::new(GRID * 2.0, GRID * 2.0))?;
             d.delete(&out)?;
-            let _ = canvas;
-            Ok(copies.len())
+            Ok(copies
+                .into_iter()
+                .map(|mut c| {
+                    c.index -= out
+                        .iter()
+                        .filter(|o| o.groups == c.groups && o.kind == c.kind && o.index < c.index)
+                        .count();
+                    c
+                })
+                .collect::<Vec<_>>())
         });
-        if let Some(n) = pasted {
-            // The copies are the last `n` of their kinds after the originals were removed: select them.
-            if let Some(s) = &self.session {
-                let all = s.doc().elements();
-                self.selection = all.into_iter().rev().take(n).collect();
-            }
+        if let Some(copies) = pasted {
+            self.selection = copies;
             self.inspector.clear();
         }
     }
@@ -687,7 +822,14 @@ impl ScreenEditor {
     fn resize(&mut self, r: &ElementRef, size: Pt, screen: &Screen, index: usize) {
         let size = Pt::new(size.x.max(GRID).round(), size.y.max(GRID).round());
         let r = r.clone();
-        let e = &screen.elements[index];
+        // The screen may have changed since the drag began: the index must still name this element.
+        let Some(e) = screen
+            .elements
+            .get(index)
+            .filter(|_| screen.written.get(index).and_then(ElementRef::of).as_ref() == Some(&r))
+        else {
+            return;
+        };
         let old = e.bounds().size;
         let key_value = match r.kind {
             ElementKind::Symbol => {

@@ -66,7 +66,11 @@ pub fn palette_ui(ui: &mut Ui, set: &ScreenSet, lang: Lang, enabled: bool) -> Op
                 if kind == ElementKind::Symbol {
                     continue;
                 }
-                let r = ui.add(egui::Button::new(lang.pick(en, es)).sense(Sense::click_and_drag()));
+                let r = ui.add(
+                    egui::Button::new(lang.pick(en, es))
+                        .wrap_mode(egui::TextWrapMode::Truncate)
+                        .sense(Sense::click_and_drag()),
+                );
                 if r.drag_started() {
                     out = Some((PaletteItem::Kind(kind), false));
                 } else if r.clicked() {
@@ -82,7 +86,11 @@ pub fn palette_ui(ui: &mut Ui, set: &ScreenSet, lang: Lang, enabled: bool) -> Op
                         let (rect, _) = ui.allocate_exact_size(vec2(44.0, 36.0), Sense::hover());
                         ui.painter().rect_filled(rect, 2.0, theme::background());
                         symbol_preview(&ui.painter_at(rect), rect.shrink(2.0), sym, lang);
-                        ui.add(egui::Button::new(name).sense(Sense::click_and_drag()))
+                        ui.add(
+                            egui::Button::new(name)
+                                .wrap_mode(egui::TextWrapMode::Truncate)
+                                .sense(Sense::click_and_drag()),
+                        )
                     })
                     .inner
                     .on_hover_text(format!("{} ({})", name, sym.id));
