@@ -178,6 +178,11 @@ impl ScreenDoc {
         set_keeping_decor(self.doc.as_table_mut(), key, v);
     }
 
+    /// Takes a screen-level key out (back to its default).
+    pub fn remove_root(&mut self, key: &str) {
+        self.doc.as_table_mut().remove(key);
+    }
+
     /// Every element, groups' elements after their group, in kind order then file order.
     pub fn elements(&self) -> Vec<ElementRef> {
         let mut out = Vec::new();

@@ -46,6 +46,8 @@ pub enum SaveError {
         match .disk_hash { Some(h) => format!(" (now {})", &h[..12.min(h.len())]), None => " (it was deleted)".to_owned() }
     )]
     Conflict { rel: String, disk_hash: Option<String> },
+    #[error("{0} exists already: a new screen needs a name of its own")]
+    Exists(String),
     #[error("not saved: {} problem(s), the first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
     Invalid(Vec<Diagnostic>),
 }
@@ -98,6 +100,36 @@ pub fn open(root: &Path, rel: &str) -> Result<OpenedScreen, SaveError> {
         hash: hash(&text),
         text,
     })
+}
+
+/// Writes a new screen file `rel` with `text`, checked against `files` (the project as it is on disk);
+/// refused when the file exists already (a new screen never replaces one). Returns it as opened.
+pub fn create(root: &Path, rel: &str, files: &ProjectFiles, text: &str) -> Result<(OpenedScreen, Saved), SaveError> {
+    screen_rel(rel)?;
+    let path = root.join(rel);
+    not_a_link(root, &path)?;
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return Err(SaveError::Exists(rel.to_owned()));
+    }
+    let problems = check(files, rel, text);
+    if !problems.is_empty() {
+        return Err(SaveError::Invalid(problems));
+    }
+    let dir = path.parent().unwrap_or(root).to_path_buf();
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    write_atomically(&dir, &path, text, None)?;
+    let opened = OpenedScreen {
+        root: root.to_path_buf(),
+        rel: rel.to_owned(),
+        text: text.to_owned(),
+        hash: hash(text),
+    };
+    let saved = Saved {
+        hash: opened.hash.clone(),
+        bytes: text.len(),
+        backup: None,
+    };
+    Ok((opened, saved))
 }
 
 /// Every problem the project would have with `text` as `rel` (empty: it may be saved).

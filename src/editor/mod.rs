@@ -15,6 +15,7 @@
 pub mod doc;
 pub mod file;
 pub mod session;
+pub mod template;
 pub mod undo;
 pub mod worker;
 

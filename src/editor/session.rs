@@ -114,6 +114,11 @@ impl EditSession {
         &self.set
     }
 
+    /// The same, shared (cheap to hold across a frame).
+    pub fn shared_set(&self) -> Arc<ScreenSet> {
+        self.set.clone()
+    }
+
     /// What the loader reports with the text now (empty: it may be saved).
     pub fn problems(&self) -> &[Diagnostic] {
         &self.problems

@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub enum Request {
     /// Read the project at `root` and its screen file `rel`.
     Open { root: PathBuf, rel: String },
+    /// Write a new screen file `rel` with `text` (never over an existing one), checked like a save.
+    Create { root: PathBuf, rel: String, text: String },
     /// Check `text` against the project as it is on disk now and write it over `opened`
     /// (`over_disk_change`: the engineer chose to replace a change made on disk meanwhile).
     Save {
@@ -28,6 +30,8 @@ pub enum Request {
 #[derive(Debug)]
 pub enum Reply {
     Opened(Result<(OpenedScreen, ProjectFiles), SaveError>),
+    /// A new screen file was written (open it), or why not.
+    Created(Result<(OpenedScreen, ProjectFiles, Saved), SaveError>),
     /// `text` (what was asked to be saved) is on disk as `OpenedScreen`, or why not.
     Saved {
         text: String,
@@ -119,6 +123,10 @@ fn answer(r: Request) -> Reply {
         Request::Open { root, rel } => {
             Reply::Opened(file::open(&root, &rel).and_then(|opened| Ok((opened, read_project(&root)?))))
         }
+        Request::Create { root, rel, text } => Reply::Created(read_project(&root).and_then(|files| {
+            let (opened, saved) = file::create(&root, &rel, &files, &text)?;
+            Ok((opened, files.with_file(&rel, &text), saved))
+        })),
         Request::Save {
             mut opened,
             text,

@@ -65,6 +65,21 @@ const ALIGNS: &[&str] = &["left", "center", "right"];
 const STYLES: &[&str] = &["process", "signal"];
 const ARROWS: &[&str] = &["none", "start", "end", "both"];
 
+const KEYS: &[&str] = &[
+    "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12",
+];
+
+/// A screen's properties: the file's top-level keys. (`level` is typed as a number: a choice writes text.)
+pub const SCREEN_FIELDS: &[(&str, Field)] = &[
+    ("id", Field::Word),
+    ("title", Field::Text),
+    ("level", Field::Number),
+    ("parent", Field::Screen),
+    ("key", Field::Choice(KEYS)),
+    ("canvas", Field::Size),
+    ("assets", Field::Toml),
+];
+
 /// Every field an element of `kind` may have, in the order the inspector lists them.
 pub fn fields(kind: ElementKind) -> &'static [(&'static str, Field)] {
     use Field::*;
@@ -265,16 +280,40 @@ impl Inspector {
         tags: &TagDirectory,
         lang: Lang,
     ) -> Option<Change> {
+        self.fields_ui(ui, fields(kind), table, set, tags, lang)
+    }
+
+    /// Draws the screen's own fields (its properties) from the file's top-level table.
+    pub fn screen_ui(
+        &mut self,
+        ui: &mut Ui,
+        root: &Table,
+        set: &ScreenSet,
+        tags: &TagDirectory,
+        lang: Lang,
+    ) -> Option<Change> {
+        self.fields_ui(ui, SCREEN_FIELDS, root, set, tags, lang)
+    }
+
+    fn fields_ui(
+        &mut self,
+        ui: &mut Ui,
+        fields: &[(&'static str, Field)],
+        table: &Table,
+        set: &ScreenSet,
+        tags: &TagDirectory,
+        lang: Lang,
+    ) -> Option<Change> {
         let mut change = None;
         self.pending = None;
-        for &(key, field) in fields(kind) {
+        for &(key, field) in fields {
             ui.add_space(2.0);
             let head = ui
                 .horizontal(|ui| {
                     let head = ui.label(RichText::new(key).strong()).id;
                     ui.label(RichText::new(field.hint(lang)).small().color(theme::text_dim()));
                     if table.contains_key(key)
-                        && !matches!(key, "at" | "use" | "tag" | "text" | "to")
+                        && !matches!(key, "at" | "use" | "tag" | "text" | "to" | "id" | "title" | "canvas")
                         && ui
                             .small_button("×")
                             .on_hover_text(lang.pick("Remove: back to the default", "Quitar: valor por defecto"))

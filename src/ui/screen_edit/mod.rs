@@ -17,6 +17,7 @@ mod palette;
 
 use crate::auth::audit::AuditEntry;
 use crate::editor::doc::{ElementKind, ElementRef, Restack, number, point_value};
+use crate::editor::template::{self, Template};
 use crate::editor::worker::{Reply, Request};
 use crate::editor::{EditSession, SaveError, Worker};
 use crate::lang::Lang;
@@ -30,7 +31,6 @@ use egui::{RichText, Ui};
 use inspector::{Change, Inspector};
 use palette::PaletteItem;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 pub use canvas::{Align, Guide, drag_frame_ui, snap_move};
 
@@ -70,8 +70,34 @@ pub struct ScreenEditor {
     saving_by: Option<crate::auth::Actor>,
     /// Why the console's user may not edit now (logged out, another role): read-only meanwhile.
     refused: Option<String>,
+    /// The new-screen form, while open.
+    new_screen: Option<NewScreen>,
     /// Close was asked with unsaved changes: the engineer confirms.
     confirm_close: bool,
+}
+
+/// What the new-screen form holds.
+#[derive(Debug, Clone)]
+struct NewScreen {
+    template: Template,
+    id: String,
+    en: String,
+    es: String,
+    parent: String,
+    problem: Option<String>,
+}
+
+impl Default for NewScreen {
+    fn default() -> Self {
+        Self {
+            template: Template::Unit,
+            id: String::new(),
+            en: String::new(),
+            es: String::new(),
+            parent: String::new(),
+            problem: None,
+        }
+    }
 }
 
 /// The grid moves and drops snap to (canvas units).
@@ -117,6 +143,7 @@ impl ScreenEditor {
             refused: None,
             confirm_close: false,
             saving_by: None,
+            new_screen: None,
         }
     }
 
@@ -229,6 +256,40 @@ impl ScreenEditor {
                 // A failed reload keeps the edits on screen; a failed first open has nothing to show.
                 Reply::Opened(Err(e)) if self.session.is_some() => self.say(false, e.to_string()),
                 Reply::Opened(Err(e)) => self.failed = Some(e.to_string()),
+                Reply::Created(Ok((opened, files, saved))) => {
+                    let by = self.saving_by.take().unwrap_or_else(|| console.actor.clone());
+                    let entry = AuditEntry::by(
+                        frame.now,
+                        &by,
+                        "screen create",
+                        &opened.rel,
+                        format!("sha256 {}, {} bytes", saved.hash, saved.bytes),
+                        true,
+                    );
+                    if console.record(entry).is_err() {
+                        console.notices.say(lang.pick(
+                            "NOT RECORDED: the audit trail's queue is full",
+                            "NO REGISTRADO: la cola de auditoría está llena",
+                        ));
+                    }
+                    let id = self.new_screen.take().map(|n| n.id).unwrap_or_default();
+                    let rel = opened.rel.clone();
+                    match EditSession::open(opened, files, frame.snap.directory.clone(), &id) {
+                        Ok(s) => {
+                            self.target.rel = rel.clone();
+                            self.target.screen_id = id;
+                            self.session = Some(s);
+                            self.selection.clear();
+                            self.inspector.clear();
+                            self.say(true, format!("{} {rel}", lang.pick("Created", "Creada")));
+                        }
+                        Err(e) => self.say(false, e.to_string()),
+                    }
+                }
+                Reply::Created(Err(e)) => {
+                    self.saving_by = None;
+                    self.say(false, e.to_string());
+                }
                 Reply::Saved { text, result } => match result {
                     Ok((opened, saved)) => {
                         let hash = saved.hash.clone();
@@ -310,6 +371,7 @@ impl ScreenEditor {
             );
         }
         self.conflict_ui(ui, lang, &console.actor);
+        self.new_screen_ui(ui, lang, &console.actor);
         if let Some(why) = &self.failed {
             ui.label(RichText::new(why).color(theme::ALARM_CRITICAL));
             return;
@@ -374,7 +436,7 @@ impl ScreenEditor {
         }
         {
             let mut child = ui.new_child(egui::UiBuilder::new().max_rect(right).id_salt("editor-inspector-area"));
-            self.inspector_ui(&mut child, &screen, frame, lang, editable);
+            self.inspector_ui(&mut child, frame, lang, editable);
         }
     }
 
@@ -463,6 +525,19 @@ impl ScreenEditor {
                     });
                 });
                 ui.checkbox(&mut self.snap, lang.pick("Snap", "Ajustar"));
+                if ui
+                    .add_enabled(
+                        editable && saved,
+                        egui::Button::new(lang.pick("New screen…", "Nueva pantalla…")),
+                    )
+                    .on_hover_text(lang.pick(
+                        "From a template: L1 overview, L2 unit, L3 detail (save this one first)",
+                        "Desde una plantilla: N1 vista general, N2 unidad, N3 detalle (guarde esta primero)",
+                    ))
+                    .clicked()
+                {
+                    self.new_screen = Some(NewScreen::default());
+                }
                 ui.separator();
                 // Not while a save is in flight (its audit entry must land); unsaved changes are confirmed.
                 if ui
@@ -498,6 +573,102 @@ impl ScreenEditor {
                 }
             });
         });
+    }
+
+    /// The new-screen form: template, id, title in both languages, parent.
+    fn new_screen_ui(&mut self, ui: &mut Ui, lang: Lang, by: &crate::auth::Actor) {
+        let Some(n) = &mut self.new_screen else { return };
+        let parents: Vec<(String, String)> = self
+            .session
+            .as_ref()
+            .map(|s| {
+                s.screen_set()
+                    .screens
+                    .iter()
+                    .map(|x| (x.id.to_string(), x.title.get(lang).to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut create = false;
+        let mut cancel = false;
+        egui::Frame::new()
+            .stroke(egui::Stroke::new(2.0, theme::EDITING))
+            .inner_margin(egui::Margin::same(6))
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(lang.pick("New screen", "Nueva pantalla")).strong());
+                    for t in Template::ALL {
+                        ui.radio_value(&mut n.template, t, t.label(lang));
+                    }
+                    let l = ui.label(lang.pick("new screen id", "id de la nueva"));
+                    ui.add(egui::TextEdit::singleline(&mut n.id).desired_width(120.0))
+                        .labelled_by(l.id);
+                    let l = ui.label(lang.pick("new title EN", "nuevo título EN"));
+                    ui.add(egui::TextEdit::singleline(&mut n.en).desired_width(180.0))
+                        .labelled_by(l.id);
+                    let l = ui.label(lang.pick("new title ES", "nuevo título ES"));
+                    ui.add(egui::TextEdit::singleline(&mut n.es).desired_width(180.0))
+                        .labelled_by(l.id);
+                    if n.template != Template::Overview {
+                        let l = ui.label(lang.pick("new screen's parent", "padre de la nueva"));
+                        egui::ComboBox::from_id_salt("new-screen-parent")
+                            .selected_text(if n.parent.is_empty() {
+                                "—".to_owned()
+                            } else {
+                                n.parent.clone()
+                            })
+                            .show_ui(ui, |ui| {
+                                for (id, title) in &parents {
+                                    ui.selectable_value(&mut n.parent, id.clone(), format!("{id} — {title}"));
+                                }
+                            })
+                            .response
+                            .labelled_by(l.id);
+                    }
+                    create = ui.button(lang.pick("Create", "Crear")).clicked();
+                    cancel = ui.button(lang.pick("Cancel", "Cancelar")).clicked();
+                });
+                if let Some(p) = &n.problem {
+                    ui.label(RichText::new(p).color(theme::ALARM_CRITICAL));
+                }
+            });
+        if cancel {
+            self.new_screen = None;
+            return;
+        }
+        if !create {
+            return;
+        }
+        let id = n.id.trim().to_owned();
+        let problem = template::id_problem(&id)
+            .map(str::to_owned)
+            .or_else(|| {
+                (n.en.trim().is_empty() || n.es.trim().is_empty())
+                    .then(|| "a title in both languages, always".to_owned())
+            })
+            .or_else(|| {
+                (n.template != Template::Overview && n.parent.is_empty())
+                    .then(|| "a unit or detail screen needs its parent".to_owned())
+            });
+        if let Some(p) = problem {
+            n.problem = Some(p);
+            return;
+        }
+        n.problem = None;
+        let parent = (n.template != Template::Overview).then_some(n.parent.as_str());
+        let text = template::new_screen(n.template, &id, (n.en.trim(), n.es.trim()), parent);
+        n.id = id.clone();
+        let req = Request::Create {
+            root: self.target.root.clone(),
+            rel: format!("screens/{id}.toml"),
+            text,
+        };
+        if self.editable()
+            && let Some(w) = &mut self.worker
+            && w.send(req)
+        {
+            self.saving_by = Some(by.clone());
+        }
     }
 
     fn conflict_ui(&mut self, ui: &mut Ui, lang: Lang, by: &crate::auth::Actor) {
@@ -542,7 +713,7 @@ impl ScreenEditor {
             });
     }
 
-    fn inspector_ui(&mut self, ui: &mut Ui, screen: &Screen, frame: &FrameInputs<'_>, lang: Lang, editable: bool) {
+    fn inspector_ui(&mut self, ui: &mut Ui, frame: &FrameInputs<'_>, lang: Lang, editable: bool) {
         ui.label(RichText::new(lang.pick("Inspector", "Inspector")).strong());
         let Some(s) = &self.session else { return };
         if !s.problems().is_empty() {
@@ -560,14 +731,49 @@ impl ScreenEditor {
         }
         match self.selection.as_slice() {
             [] => {
-                ui.label(format!("{} — {}", screen.id, screen.title.get(lang)));
                 ui.label(
                     RichText::new(lang.pick(
-                        "Nothing selected: click an element.",
-                        "Nada seleccionado: haga clic en un elemento.",
+                        "Nothing selected: the screen's properties (click an element for its own).",
+                        "Nada seleccionado: propiedades de la pantalla (clic en un elemento para las suyas).",
                     ))
                     .color(theme::text_dim()),
                 );
+                if s.doc().root().contains_key("assets") {
+                    ui.label(
+                        RichText::new(lang.pick(
+                            "A templated screen: every change shows on each asset's screen.",
+                            "Pantalla de plantilla: cada cambio se ve en la pantalla de cada activo.",
+                        ))
+                        .color(theme::EDITING),
+                    );
+                }
+                let root = s.doc().root().clone();
+                let set = s.shared_set();
+                let change = egui::ScrollArea::vertical()
+                    .id_salt("editor-screen-properties")
+                    .show(ui, |ui| {
+                        ui.add_enabled_ui(editable, |ui| {
+                            self.inspector.screen_ui(ui, &root, &set, &frame.snap.directory, lang)
+                        })
+                        .inner
+                    })
+                    .inner;
+                if let Some(c) = change {
+                    let made = self.session.as_mut().map(|s| {
+                        s.apply(|d| {
+                            match &c {
+                                Change::Set(k, v) => d.set_root(k, v.clone()),
+                                Change::Remove(k) => d.remove_root(k),
+                            }
+                            Ok(())
+                        })
+                    });
+                    match made {
+                        Some(Ok(())) => self.inspector.accepted(),
+                        Some(Err(e)) => self.inspector.refused(e.to_string()),
+                        None => {}
+                    }
+                }
             }
             [r] => {
                 let r = r.clone();
@@ -575,7 +781,7 @@ impl ScreenEditor {
                     return;
                 };
                 ui.label(RichText::new(format!("{} · {r}", palette::kind_name(r.kind, lang))).monospace());
-                let set = Arc::new(s.screen_set().clone());
+                let set = s.shared_set();
                 let change = egui::ScrollArea::vertical()
                     .id_salt("editor-inspector")
                     .show(ui, |ui| {
