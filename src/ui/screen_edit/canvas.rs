@@ -121,6 +121,22 @@ pub fn snap_move(screen: &Screen, moved: &[usize], d: Pt, tol: f32) -> (Pt, Vec<
     (Pt::new(dx, dy), guides)
 }
 
+/// `points` with a corner between any two that share neither a row nor a column (along x first, then y):
+/// the orthogonal route ISA P&IDs draw.
+pub(super) fn squared(points: &[Pt]) -> Vec<Pt> {
+    let mut out: Vec<Pt> = Vec::with_capacity(points.len() * 2);
+    for &q in points {
+        if let Some(&last) = out.last()
+            && (last.x - q.x).abs() > 0.01
+            && (last.y - q.y).abs() > 0.01
+        {
+            out.push(Pt::new(q.x, last.y));
+        }
+        out.push(q);
+    }
+    out
+}
+
 /// Ways to line up or space the selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -533,6 +549,23 @@ mod tests {
         let (d, guides) = snap_move(&s, &[i], Pt::new(want + 2.0, 0.0), 5.0);
         assert!((d.x - (want + 2.0)).abs() <= 2.0 + 1e-3, "{d:?} vs {want}");
         assert!(!guides.is_empty());
+    }
+
+    #[test]
+    fn squaring_a_line_puts_a_corner_in_each_slanted_step_only() {
+        let p = |x, y| Pt::new(x, y);
+        assert_eq!(
+            squared(&[p(0.0, 0.0), p(100.0, 50.0), p(100.0, 80.0), p(40.0, 90.0)]),
+            vec![
+                p(0.0, 0.0),
+                p(100.0, 0.0),
+                p(100.0, 50.0),
+                p(100.0, 80.0),
+                p(40.0, 80.0),
+                p(40.0, 90.0)
+            ]
+        );
+        assert_eq!(squared(&[p(0.0, 0.0), p(0.0, 10.0)]), vec![p(0.0, 0.0), p(0.0, 10.0)]);
     }
 
     #[test]

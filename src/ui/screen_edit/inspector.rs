@@ -33,8 +33,10 @@ pub enum Field {
     Bool,
     /// One of these words.
     Choice(&'static [&'static str]),
-    /// Free text: a symbol id, a port (`pump.discharge`), a comparison (`ct01/rate > 0.05`).
+    /// Free text: a symbol id, a colour, a comparison (`ct01/rate > 0.05`).
     Word,
+    /// A placed symbol's port on this screen (`pump.discharge`), chosen from the ports there are.
+    Port,
     /// A symbol's inputs, each bound to a tag or a comparison.
     Bind,
     /// Any TOML value, typed as TOML.
@@ -54,6 +56,7 @@ impl Field {
             Field::Bool => lang.pick("yes/no", "sí/no"),
             Field::Choice(_) => lang.pick("one of", "uno de"),
             Field::Word => lang.pick("text", "texto"),
+            Field::Port => lang.pick("symbol.port", "símbolo.puerto"),
             Field::Bind => lang.pick("inputs", "entradas"),
             Field::Toml => "TOML",
         }
@@ -164,9 +167,9 @@ pub fn fields(kind: ElementKind) -> &'static [(&'static str, Field)] {
             ("rounding", Number),
         ],
         ElementKind::Line => &[
-            ("from", Word),
+            ("from", Port),
             ("points", Toml),
-            ("to", Word),
+            ("to", Port),
             ("style", Choice(STYLES)),
             ("width", Number),
             ("ink", Word),
@@ -203,12 +206,18 @@ pub struct Inspector {
     search: Option<(String, String)>,
     /// Which change is being applied (its field), so a refusal lands under it.
     pending: Option<String>,
+    /// Every port a line may end on here (`pump.discharge`): placed symbols with an `id`.
+    pub ports: Vec<String>,
 }
 
 impl Inspector {
     /// Forgets what was typed (another element was selected, or the file changed under it).
     pub fn clear(&mut self) {
-        *self = Self::default();
+        let ports = std::mem::take(&mut self.ports);
+        *self = Self {
+            ports,
+            ..Self::default()
+        };
     }
 
     /// The change just asked for was refused: say why under its field.
@@ -329,6 +338,7 @@ impl Inspector {
                 Field::Text => self.text_ui(ui, key, value, lang),
                 Field::Bind => self.bind_ui(ui, table, value, set, tags, lang),
                 Field::Screen => screen_ui(ui, key, head, value, set, lang),
+                Field::Port => port_ui(ui, key, head, value, &self.ports, lang),
                 Field::Choice(words) => choice_ui(ui, key, head, value, words, lang),
                 Field::Bool => {
                     let mut on = value.and_then(Value::as_bool).unwrap_or(false);
@@ -551,6 +561,38 @@ fn screen_ui(
         .response
         .labelled_by(head);
     (picked != now).then(|| Change::Set(key.to_owned(), picked.into()))
+}
+
+/// A line's end: a port of a placed symbol on this screen, or none (a free end at its first or last point).
+fn port_ui(
+    ui: &mut Ui,
+    key: &str,
+    head: egui::Id,
+    value: Option<&Value>,
+    ports: &[String],
+    lang: Lang,
+) -> Option<Change> {
+    let now = value.and_then(Value::as_str).unwrap_or("").to_owned();
+    let mut picked = now.clone();
+    egui::ComboBox::from_id_salt(("inspector-port", key))
+        .selected_text(if now.is_empty() {
+            lang.pick("(free end)", "(extremo libre)").to_owned()
+        } else {
+            now.clone()
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut picked, String::new(), lang.pick("(free end)", "(extremo libre)"));
+            for p in ports {
+                ui.selectable_value(&mut picked, p.clone(), p);
+            }
+        })
+        .response
+        .labelled_by(head);
+    match (picked == now, picked.is_empty()) {
+        (true, _) => None,
+        (false, true) => Some(Change::Remove(key.to_owned())),
+        (false, false) => Some(Change::Set(key.to_owned(), picked.into())),
+    }
 }
 
 /// One of a few words.

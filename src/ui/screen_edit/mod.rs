@@ -777,11 +777,36 @@ impl ScreenEditor {
             }
             [r] => {
                 let r = r.clone();
+                if r.kind == ElementKind::Line
+                    && ui
+                        .add_enabled(editable, egui::Button::new(lang.pick("Square the bends", "Escuadrar los codos")))
+                        .on_hover_text(lang.pick(
+                            "Route the line with horizontal and vertical runs only (a corner at each slanted step)",
+                            "Trazar la línea solo con tramos horizontales y verticales (un codo en cada paso inclinado)",
+                        ))
+                        .clicked()
+                {
+                    self.square_line(&r);
+                    return;
+                }
                 let Some(table) = s.doc().table(&r).cloned() else {
                     return;
                 };
                 ui.label(RichText::new(format!("{} · {r}", palette::kind_name(r.kind, lang))).monospace());
                 let set = s.shared_set();
+                self.inspector.ports = s
+                    .screen()
+                    .map(|sc| {
+                        sc.elements
+                            .iter()
+                            .filter_map(|e| match e {
+                                crate::screen::def::Element::Symbol(p) => p.id.as_ref().map(|id| (id, &p.symbol)),
+                                _ => None,
+                            })
+                            .flat_map(|(id, sym)| sym.ports.iter().map(move |p| format!("{id}.{}", p.name)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 let change = egui::ScrollArea::vertical()
                     .id_salt("editor-inspector")
                     .show(ui, |ui| {
@@ -1020,6 +1045,45 @@ impl ScreenEditor {
                 d.translate(std::slice::from_ref(r), *delta)?;
             }
             Ok(())
+        });
+    }
+
+    /// Routes line `r` orthogonally: where two points are on neither the same row nor column, a corner is
+    /// put between them (first along x, then along y). Ends on ports stay on their ports.
+    fn square_line(&mut self, r: &ElementRef) {
+        let Some(s) = &self.session else { return };
+        let Some(screen) = s.screen() else { return };
+        let Some(crate::screen::def::Element::Line(l)) = canvas::selected_indexes(screen, std::slice::from_ref(r))
+            .first()
+            .and_then(|&i| screen.elements.get(i))
+        else {
+            return;
+        };
+        let mut pts = canvas::squared(&l.points);
+        if l.from.is_some() {
+            pts.remove(0);
+        }
+        if l.to.is_some() {
+            pts.pop();
+        }
+        // Inside a group, a line's points count from the group's corner.
+        let offset = (1..=r.groups.len())
+            .filter_map(|n| {
+                s.doc().at(&ElementRef::inside(
+                    &r.groups[..n - 1],
+                    ElementKind::Group,
+                    r.groups[n - 1],
+                ))
+            })
+            .fold(Pt::default(), |a, b| a + b);
+        let pts: Vec<Pt> = pts.into_iter().map(|p| p - offset).collect();
+        let r = r.clone();
+        self.apply(|d| {
+            if pts.is_empty() {
+                d.remove(&r, "points")
+            } else {
+                d.set(&r, "points", crate::editor::doc::points_value(&pts))
+            }
         });
     }
 
