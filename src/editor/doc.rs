@@ -253,6 +253,20 @@ impl ScreenDoc {
         point_of(self.get(r, "at")?.as_value()?)
     }
 
+    /// Where the groups around `r` put its canvas origin: the sum of their `at`s (none: [0, 0]). An
+    /// element inside a group writes its place from there.
+    pub fn group_offset(&self, r: &ElementRef) -> Pt {
+        (1..=r.groups.len())
+            .filter_map(|n| {
+                self.at(&ElementRef::inside(
+                    &r.groups[..n - 1],
+                    ElementKind::Group,
+                    r.groups[n - 1],
+                ))
+            })
+            .fold(Pt::default(), |a, b| a + b)
+    }
+
     /// Moves the elements by `d`: their `at`, a line's own points (its ends on ports follow the symbols).
     /// An element inside a group that is moved as well moves with its group, once. All or nothing.
     pub fn translate(&mut self, refs: &[ElementRef], d: Pt) -> Result<(), EditError> {

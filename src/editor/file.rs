@@ -117,7 +117,7 @@ pub fn create(root: &Path, rel: &str, files: &ProjectFiles, text: &str) -> Resul
     }
     let dir = path.parent().unwrap_or(root).to_path_buf();
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    write_atomically(&dir, &path, text, None)?;
+    write_atomically(&dir, &path, text, None, false)?;
     let opened = OpenedScreen {
         root: root.to_path_buf(),
         rel: rel.to_owned(),
@@ -182,12 +182,12 @@ pub fn save(
     let backup = match &on_disk {
         Some(old) => {
             let b = dir.join(format!("{name}.bak"));
-            write_atomically(&dir, &b, old, mode.clone())?;
+            write_atomically(&dir, &b, old, mode.clone(), true)?;
             Some(b)
         }
         None => None,
     };
-    write_atomically(&dir, &path, text, mode)?;
+    write_atomically(&dir, &path, text, mode, true)?;
     opened.text = text.to_owned();
     opened.hash = hash(text);
     Ok(Saved {
@@ -199,7 +199,13 @@ pub fn save(
 
 /// `text` into a temporary file in `dir`, flushed to disk, then renamed over `path`: a reader (or a crash)
 /// sees the old file or the new one, never half of one.
-fn write_atomically(dir: &Path, path: &Path, text: &str, mode: Option<std::fs::Permissions>) -> Result<(), SaveError> {
+fn write_atomically(
+    dir: &Path,
+    path: &Path,
+    text: &str,
+    mode: Option<std::fs::Permissions>,
+    clobber: bool,
+) -> Result<(), SaveError> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".wellconsole-edit-")
         .tempfile_in(dir)
@@ -222,7 +228,15 @@ fn write_atomically(dir: &Path, path: &Path, text: &str, mode: Option<std::fs::P
         }
     });
     std::fs::set_permissions(tmp.path(), mode).map_err(io(path))?;
-    tmp.persist(path).map_err(|e| io(path)(e.error))?;
+    if clobber {
+        tmp.persist(path).map_err(|e| io(path)(e.error))?;
+    } else {
+        // A new file: never over one that appeared since it was looked for (another console, an editor).
+        tmp.persist_noclobber(path).map_err(|e| match e.error.kind() {
+            std::io::ErrorKind::AlreadyExists => SaveError::Exists(path.display().to_string()),
+            _ => io(path)(e.error),
+        })?;
+    }
     // The rename itself is durable once the directory is.
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();

@@ -169,23 +169,24 @@ impl Console {
     /// refusal, and the notice says it was refused rather than done.
     pub fn alarm(&mut self, cmd: AlarmCommand, action: Action, done: String) {
         let allowed = self.may(action);
-        let lang = self.lang();
         if !self.deliver(HubCommand::Service(cmd.into()), ALARM_NOT_SENT) {
             return;
         }
-        let said = if allowed {
-            done
-        } else {
-            format!(
-                "{}: {} ({}) {} {}",
-                lang.pick("REFUSED", "RECHAZADO"),
-                self.actor.user,
-                self.actor.role.label(lang),
-                lang.pick("may not", "no puede"),
-                action.label_in(lang)
-            )
-        };
+        let said = if allowed { done } else { self.refused_text(action) };
         self.notices.say(said);
+    }
+
+    /// What a refusal of `action` to this console's user says ("REFUSED: ana (operator) may not …").
+    pub fn refused_text(&self, action: Action) -> String {
+        let lang = self.lang();
+        format!(
+            "{}: {} ({}) {} {}",
+            lang.pick("REFUSED", "RECHAZADO"),
+            self.actor.user,
+            self.actor.role.label(lang),
+            lang.pick("may not", "no puede"),
+            action.label_in(lang)
+        )
     }
 
     /// A trip or E-stop action `done` says (the trip engine checks the role and records it).

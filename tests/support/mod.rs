@@ -144,16 +144,17 @@ pub fn console_with_trips(
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }
 
-/// The console over the demo snapshot with its screens read from the project at `root` (a copy of the
-/// demo written to a directory), where the screen editor writes.
-pub fn console_for_project(root: &std::path::Path, settings: ConsoleSettings) -> (ConsoleApp, CommandLanes<Service>) {
-    let project = Project::load(wellconsole::project::ProjectFiles::from_dir(root).expect("a project directory"))
-        .expect("the project loads");
-    let (tx, rx) = command_lanes(16, 16);
-    let inputs = ConsoleInputs {
+/// A console's inputs over the demo snapshot with no services (no simulator, history, alarms, trips or
+/// site records) and `screens`; the caller sets what its test needs.
+fn bare_inputs(
+    commands: wellconsole::runtime::Commands,
+    screens: Arc<wellconsole::screen::ScreenSet>,
+    settings: ConsoleSettings,
+) -> ConsoleInputs {
+    ConsoleInputs {
         site_name: "Campo Escuela (demo)".into(),
         snapshot: Arc::new(ArcSwap::from_pointee(demo_snapshot())),
-        commands: tx,
+        commands,
         simulator: None,
         clock: Arc::new(|| NOW),
         history: None,
@@ -165,10 +166,22 @@ pub fn console_for_project(root: &std::path::Path, settings: ConsoleSettings) ->
         production: None,
         production_cfg: None,
         decline: None,
-        screens: Arc::new(ArcSwap::new(project.screens.clone())),
+        screens: Arc::new(ArcSwap::new(screens)),
         screen_problems: None,
-        project_root: Some(root.to_path_buf()),
+        project_root: None,
         settings,
+    }
+}
+
+/// The console over the demo snapshot with its screens read from the project at `root` (a copy of the
+/// demo written to a directory), where the screen editor writes.
+pub fn console_for_project(root: &std::path::Path, settings: ConsoleSettings) -> (ConsoleApp, CommandLanes<Service>) {
+    let project = Project::load(wellconsole::project::ProjectFiles::from_dir(root).expect("a project directory"))
+        .expect("the project loads");
+    let (tx, rx) = command_lanes(16, 16);
+    let inputs = ConsoleInputs {
+        project_root: Some(root.to_path_buf()),
+        ..bare_inputs(tx, project.screens.clone(), settings)
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }
@@ -177,25 +190,10 @@ pub fn console_for_project(root: &std::path::Path, settings: ConsoleSettings) ->
 /// stay on display, as after a failed reload).
 pub fn console_with_screen_problems(problems: Vec<String>) -> (ConsoleApp, CommandLanes<Service>) {
     let (tx, rx) = command_lanes(16, 16);
+    let screens = Project::demo().expect("demo project is valid").screens;
     let inputs = ConsoleInputs {
-        site_name: "Campo Escuela (demo)".into(),
-        snapshot: Arc::new(ArcSwap::from_pointee(demo_snapshot())),
-        commands: tx,
-        simulator: None,
-        clock: Arc::new(|| NOW),
-        history: None,
-        history_stats: None,
-        alarms: None,
-        trips: None,
-        ct_strings: None,
-        jobs: None,
-        production: None,
-        production_cfg: None,
-        decline: None,
-        screens: Arc::new(ArcSwap::new(Project::demo().expect("demo project is valid").screens)),
         screen_problems: Some(Arc::new(ArcSwap::from_pointee(problems))),
-        project_root: None,
-        settings: test_settings(),
+        ..bare_inputs(tx, screens, test_settings())
     };
     (ConsoleApp::new(inputs, MeasureOptions::default()), rx)
 }

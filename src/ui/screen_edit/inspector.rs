@@ -289,7 +289,16 @@ impl Inspector {
         tags: &TagDirectory,
         lang: Lang,
     ) -> Option<Change> {
-        self.fields_ui(ui, fields(kind), table, set, tags, lang)
+        // What the loader needs (or places the element by) has no remove button.
+        self.fields_ui(
+            ui,
+            fields(kind),
+            &["at", "use", "tag", "text", "to"],
+            table,
+            set,
+            tags,
+            lang,
+        )
     }
 
     /// Draws the screen's own fields (its properties) from the file's top-level table.
@@ -301,13 +310,15 @@ impl Inspector {
         tags: &TagDirectory,
         lang: Lang,
     ) -> Option<Change> {
-        self.fields_ui(ui, SCREEN_FIELDS, root, set, tags, lang)
+        self.fields_ui(ui, SCREEN_FIELDS, &["id", "title", "canvas"], root, set, tags, lang)
     }
 
+    #[allow(clippy::too_many_arguments)] // what is drawn, what may go, and the lookups the fields use
     fn fields_ui(
         &mut self,
         ui: &mut Ui,
         fields: &[(&'static str, Field)],
+        required: &[&str],
         table: &Table,
         set: &ScreenSet,
         tags: &TagDirectory,
@@ -322,7 +333,7 @@ impl Inspector {
                     let head = ui.label(RichText::new(key).strong()).id;
                     ui.label(RichText::new(field.hint(lang)).small().color(theme::text_dim()));
                     if table.contains_key(key)
-                        && !matches!(key, "at" | "use" | "tag" | "text" | "to" | "id" | "title" | "canvas")
+                        && !required.contains(&key)
                         && ui
                             .small_button("×")
                             .on_hover_text(lang.pick("Remove: back to the default", "Quitar: valor por defecto"))

@@ -185,7 +185,7 @@ impl ScreenEditor {
 
     /// Called every frame with why the console's user may not edit now (`None`: they may): a user who
     /// logs out or hands over to one who may not edit leaves the editor read-only, said and audited once.
-    pub fn check_role(&mut self, refusal: Option<String>, console: &Console, now: crate::tag::Timestamp) {
+    pub fn check_role(&mut self, refusal: Option<String>, console: &mut Console, now: crate::tag::Timestamp) {
         if refusal.is_some() && self.refused.is_none() {
             let entry = AuditEntry::by(
                 now,
@@ -195,7 +195,12 @@ impl ScreenEditor {
                 "refused: the role may not edit screens (the editor became read-only)",
                 false,
             );
-            let _ = console.record(entry);
+            if console.record(entry).is_err() {
+                console.notices.say(console.lang().pick(
+                    "NOT RECORDED: the audit trail's queue is full",
+                    "NO REGISTRADO: la cola de auditoría está llena",
+                ));
+            }
             self.drag = None;
         }
         self.refused = refusal;
@@ -272,8 +277,14 @@ impl ScreenEditor {
                             "NO REGISTRADO: la cola de auditoría está llena",
                         ));
                     }
-                    let id = self.new_screen.take().map(|n| n.id).unwrap_or_default();
+                    // The screen's id is its file's name (the form may have changed meanwhile).
+                    self.new_screen = None;
                     let rel = opened.rel.clone();
+                    let id = rel
+                        .strip_prefix("screens/")
+                        .and_then(|n| n.strip_suffix(".toml"))
+                        .unwrap_or_default()
+                        .to_owned();
                     match EditSession::open(opened, files, frame.snap.directory.clone(), &id) {
                         Ok(s) => {
                             self.target.rel = rel.clone();
@@ -281,6 +292,10 @@ impl ScreenEditor {
                             self.session = Some(s);
                             self.selection.clear();
                             self.inspector.clear();
+                            self.drag = None;
+                            self.carrying = None;
+                            self.conflict = None;
+                            self.confirm_close = false;
                             self.say(true, format!("{} {rel}", lang.pick("Created", "Creada")));
                         }
                         Err(e) => self.say(false, e.to_string()),
@@ -640,8 +655,10 @@ impl ScreenEditor {
             return;
         }
         let id = n.id.trim().to_owned();
+        let unsaved = self.session.as_ref().is_some_and(|s| !s.is_saved());
         let problem = template::id_problem(&id)
             .map(str::to_owned)
+            .or_else(|| unsaved.then(|| "save this screen first: the new one replaces it in the editor".to_owned()))
             .or_else(|| {
                 (n.en.trim().is_empty() || n.es.trim().is_empty())
                     .then(|| "a title in both languages, always".to_owned())
@@ -747,7 +764,13 @@ impl ScreenEditor {
                         .color(theme::EDITING),
                     );
                 }
-                let root = s.doc().root().clone();
+                // Only the screen's own keys: the root table holds every element too.
+                let mut root = toml_edit::Table::new();
+                for (k, _) in inspector::SCREEN_FIELDS {
+                    if let Some(item) = s.doc().root().get(k) {
+                        root.insert(k, item.clone());
+                    }
+                }
                 let set = s.shared_set();
                 let change = egui::ScrollArea::vertical()
                     .id_salt("editor-screen-properties")
@@ -961,15 +984,7 @@ impl ScreenEditor {
             .filter(|r| !inside_selected_group(r))
             .filter_map(|r| {
                 // An element copied out of a group is pasted on the screen itself: where it is drawn.
-                let offset = (1..=r.groups.len())
-                    .filter_map(|n| {
-                        s.doc().at(&ElementRef::inside(
-                            &r.groups[..n - 1],
-                            ElementKind::Group,
-                            r.groups[n - 1],
-                        ))
-                    })
-                    .fold(Pt::default(), |a, b| a + b);
+                let offset = s.doc().group_offset(r);
                 s.doc().table(r).map(|t| (r.kind, t.clone(), offset))
             })
             .collect();
@@ -1067,15 +1082,7 @@ impl ScreenEditor {
             pts.pop();
         }
         // Inside a group, a line's points count from the group's corner.
-        let offset = (1..=r.groups.len())
-            .filter_map(|n| {
-                s.doc().at(&ElementRef::inside(
-                    &r.groups[..n - 1],
-                    ElementKind::Group,
-                    r.groups[n - 1],
-                ))
-            })
-            .fold(Pt::default(), |a, b| a + b);
+        let offset = s.doc().group_offset(r);
         let pts: Vec<Pt> = pts.into_iter().map(|p| p - offset).collect();
         let r = r.clone();
         self.apply(|d| {
@@ -1123,15 +1130,6 @@ impl ScreenEditor {
 
 /// Why editing is refused at this console, for the audit entry and the notice; `None`: it may edit.
 pub fn refusal(console: &Console) -> Option<String> {
-    let lang = console.lang();
-    (!console.may(crate::auth::Action::EditConfiguration)).then(|| {
-        format!(
-            "{}: {} ({}) {} {}",
-            lang.pick("REFUSED", "RECHAZADO"),
-            console.actor.user,
-            console.actor.role.label(lang),
-            lang.pick("may not", "no puede"),
-            crate::auth::Action::EditConfiguration.label_in(lang)
-        )
-    })
+    let action = crate::auth::Action::EditConfiguration;
+    (!console.may(action)).then(|| console.refused_text(action))
 }
