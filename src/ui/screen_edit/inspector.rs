@@ -348,9 +348,35 @@ impl Inspector {
             let got = match field {
                 Field::Text => self.text_ui(ui, key, value, lang),
                 Field::Bind => self.bind_ui(ui, table, value, set, tags, lang),
-                Field::Screen => screen_ui(ui, key, head, value, set, lang),
-                Field::Port => port_ui(ui, key, head, value, &self.ports, lang),
-                Field::Choice(words) => choice_ui(ui, key, head, value, words, lang),
+                Field::Screen => pick_ui(
+                    ui,
+                    key,
+                    head,
+                    value,
+                    set.screens
+                        .iter()
+                        .map(|s| (s.id.to_string(), format!("{} — {}", s.id, s.title.get(lang)))),
+                    lang.pick("(none)", "(ninguna)"),
+                    false,
+                ),
+                Field::Port => pick_ui(
+                    ui,
+                    key,
+                    head,
+                    value,
+                    self.ports.iter().map(|p| (p.clone(), p.clone())),
+                    lang.pick("(free end)", "(extremo libre)"),
+                    true,
+                ),
+                Field::Choice(words) => pick_ui(
+                    ui,
+                    key,
+                    head,
+                    value,
+                    words.iter().map(|w| ((*w).to_owned(), (*w).to_owned())),
+                    lang.pick("(default)", "(por defecto)"),
+                    false,
+                ),
                 Field::Bool => {
                     let mut on = value.and_then(Value::as_bool).unwrap_or(false);
                     ui.checkbox(&mut on, key)
@@ -543,58 +569,27 @@ fn first_line(s: &str) -> String {
         .to_owned()
 }
 
-/// A link's target, chosen from the screens (or none, where the field may be left out).
-fn screen_ui(
+/// A value picked from `options` (value, what the list says), shown as `none` while the field is unset.
+/// With `none_removes`, `none` is itself a choice that takes the field out (a line's free end).
+fn pick_ui(
     ui: &mut Ui,
     key: &str,
     head: egui::Id,
     value: Option<&Value>,
-    set: &ScreenSet,
-    lang: Lang,
+    options: impl Iterator<Item = (String, String)>,
+    none: &str,
+    none_removes: bool,
 ) -> Option<Change> {
     let now = value.and_then(Value::as_str).unwrap_or("").to_owned();
     let mut picked = now.clone();
-    egui::ComboBox::from_id_salt(("inspector-screen", key))
-        .selected_text(if now.is_empty() {
-            lang.pick("(none)", "(ninguna)").to_owned()
-        } else {
-            now.clone()
-        })
+    egui::ComboBox::from_id_salt(("inspector-pick", key))
+        .selected_text(if now.is_empty() { none.to_owned() } else { now.clone() })
         .show_ui(ui, |ui| {
-            for s in &set.screens {
-                ui.selectable_value(
-                    &mut picked,
-                    s.id.to_string(),
-                    format!("{} — {}", s.id, s.title.get(lang)),
-                );
+            if none_removes {
+                ui.selectable_value(&mut picked, String::new(), none);
             }
-        })
-        .response
-        .labelled_by(head);
-    (picked != now).then(|| Change::Set(key.to_owned(), picked.into()))
-}
-
-/// A line's end: a port of a placed symbol on this screen, or none (a free end at its first or last point).
-fn port_ui(
-    ui: &mut Ui,
-    key: &str,
-    head: egui::Id,
-    value: Option<&Value>,
-    ports: &[String],
-    lang: Lang,
-) -> Option<Change> {
-    let now = value.and_then(Value::as_str).unwrap_or("").to_owned();
-    let mut picked = now.clone();
-    egui::ComboBox::from_id_salt(("inspector-port", key))
-        .selected_text(if now.is_empty() {
-            lang.pick("(free end)", "(extremo libre)").to_owned()
-        } else {
-            now.clone()
-        })
-        .show_ui(ui, |ui| {
-            ui.selectable_value(&mut picked, String::new(), lang.pick("(free end)", "(extremo libre)"));
-            for p in ports {
-                ui.selectable_value(&mut picked, p.clone(), p);
+            for (v, label) in options {
+                ui.selectable_value(&mut picked, v, label);
             }
         })
         .response
@@ -604,31 +599,4 @@ fn port_ui(
         (false, true) => Some(Change::Remove(key.to_owned())),
         (false, false) => Some(Change::Set(key.to_owned(), picked.into())),
     }
-}
-
-/// One of a few words.
-fn choice_ui(
-    ui: &mut Ui,
-    key: &str,
-    head: egui::Id,
-    value: Option<&Value>,
-    words: &[&str],
-    lang: Lang,
-) -> Option<Change> {
-    let now = value.and_then(Value::as_str).unwrap_or("").to_owned();
-    let mut picked = now.clone();
-    egui::ComboBox::from_id_salt(("inspector-choice", key))
-        .selected_text(if now.is_empty() {
-            lang.pick("(default)", "(por defecto)").to_owned()
-        } else {
-            now.clone()
-        })
-        .show_ui(ui, |ui| {
-            for w in words {
-                ui.selectable_value(&mut picked, (*w).to_owned(), *w);
-            }
-        })
-        .response
-        .labelled_by(head);
-    (picked != now).then(|| Change::Set(key.to_owned(), picked.into()))
 }
