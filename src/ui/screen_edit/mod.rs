@@ -817,19 +817,29 @@ impl ScreenEditor {
                 };
                 ui.label(RichText::new(format!("{} · {r}", palette::kind_name(r.kind, lang))).monospace());
                 let set = s.shared_set();
+                // From the file as written, not the loaded screen: a templated screen's ids keep their
+                // `{asset}`, so a line picked here joins the same symbol on every asset's screen.
                 self.inspector.ports = s
-                    .screen()
-                    .map(|sc| {
-                        sc.elements
+                    .doc()
+                    .elements()
+                    .iter()
+                    .filter(|e| e.kind == ElementKind::Symbol)
+                    .filter_map(|e| {
+                        let t = s.doc().table(e)?;
+                        let id = t.get("id")?.as_str()?;
+                        let sym = set
+                            .symbols
                             .iter()
-                            .filter_map(|e| match e {
-                                crate::screen::def::Element::Symbol(p) => p.id.as_ref().map(|id| (id, &p.symbol)),
-                                _ => None,
-                            })
-                            .flat_map(|(id, sym)| sym.ports.iter().map(move |p| format!("{id}.{}", p.name)))
-                            .collect()
+                            .find(|y| Some(&*y.id) == t.get("use").and_then(|u| u.as_str()))?;
+                        Some(
+                            sym.ports
+                                .iter()
+                                .map(move |p| format!("{id}.{}", p.name))
+                                .collect::<Vec<_>>(),
+                        )
                     })
-                    .unwrap_or_default();
+                    .flatten()
+                    .collect();
                 let change = egui::ScrollArea::vertical()
                     .id_salt("editor-inspector")
                     .show(ui, |ui| {
