@@ -396,6 +396,17 @@ pub enum TextSize {
     Large,
 }
 
+impl TextSize {
+    /// The font size text of this size is drawn at, in canvas units.
+    pub fn px(self) -> f32 {
+        match self {
+            TextSize::Small => 13.0,
+            TextSize::Normal => 16.0,
+            TextSize::Large => 26.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlacedSymbol {
     /// The element's own name on its screen (`id = "pump"`): what lines' `from`/`to` name.
@@ -698,11 +709,7 @@ impl Element {
     /// box of its own: it is estimated from its length at the size it is drawn.
     pub fn bounds(&self) -> Boxed {
         fn text_box(at: Pt, text: &crate::lang::Text, size: TextSize, align: Align) -> Boxed {
-            let px = match size {
-                TextSize::Small => 13.0,
-                TextSize::Normal => 16.0,
-                TextSize::Large => 26.0,
-            };
+            let px = size.px();
             let chars = text.en.chars().count().max(text.es.chars().count()).max(1) as f32;
             let w = chars * px * 0.55;
             let x = match align {

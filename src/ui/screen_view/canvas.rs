@@ -79,11 +79,7 @@ impl Fit {
 }
 
 pub(super) fn text_px(size: TextSize) -> f32 {
-    match size {
-        TextSize::Small => 13.0,
-        TextSize::Normal => 16.0,
-        TextSize::Large => 26.0,
-    }
+    size.px()
 }
 
 /// The smallest scale a screen is drawn at before it scrolls instead: below it, values and labels
