@@ -194,6 +194,10 @@ pub enum Command {
     Opcua(OpcuaArgs),
     /// Read the history database: export to CSV, storage statistics.
     History(HistoryArgs),
+    /// The central store history is forwarded to (`[forward]` in site.toml): send what is queued now, say
+    /// where each stream stands, or compare central with local (counts and hashes per tag and day, the
+    /// journal, the audit trail and its chain). Exit 1: verify found a difference.
+    Forward(ForwardArgs),
     /// Read the alarm journal: performance report (EEMUA 191 / ISA-18.2 KPIs).
     Alarms(AlarmsArgs),
     /// Manage the console's users (names, roles, passwords); every change is audited.
@@ -672,6 +676,35 @@ pub enum UsersCommand {
     },
     /// Enable a disabled user again.
     Enable { name: String },
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("project", |a| a.global(true)))]
+pub struct ForwardArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// History database to forward from (default: the project's; see [historian] in site.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub history_db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: ForwardCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ForwardCommand {
+    /// Send everything queued now and exit (the console does this on its own while it runs).
+    Sync,
+    /// What waits to be sent, locally, and each stream's position in the central store.
+    Status,
+    /// Compare the central store with the local files; exit 1 on any difference.
+    Verify {
+        /// Start: RFC 3339, local 'YYYY-MM-DD HH:MM[:SS]', 'now' or an offset like -7d (default: all).
+        #[arg(long, allow_hyphen_values = true)]
+        from: Option<String>,
+        /// End (same forms as --from; default: now).
+        #[arg(long, allow_hyphen_values = true)]
+        to: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,7 @@ pub mod ctstring;
 pub mod driver;
 pub mod editor;
 pub mod expr;
+pub mod forward;
 pub mod headless;
 pub mod historian;
 pub mod hub;

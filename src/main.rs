@@ -12,8 +12,9 @@ use wellconsole::auth::users::{UserError, UserStoreConfig};
 use wellconsole::auth::{Actor, Role};
 use wellconsole::cli::{
     AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleOptions,
-    HistoryArgs, HistoryCommand, HistoryDbArgs, JobArgs, OpcuaArgs, OpcuaCommand, PlantArgs, ProductionArgs,
-    ProjectArgs, ReplayArgs, RunArgs, ScreenshotArgs, SimArgs, UsersArgs, UsersCommand, WriteArgs,
+    ForwardArgs, ForwardCommand, HistoryArgs, HistoryCommand, HistoryDbArgs, JobArgs, OpcuaArgs, OpcuaCommand,
+    PlantArgs, ProductionArgs, ProjectArgs, ReplayArgs, RunArgs, ScreenshotArgs, SimArgs, UsersArgs, UsersCommand,
+    WriteArgs,
 };
 use wellconsole::driver::opcua::library_log::QuietNormalClose;
 use wellconsole::historian::{History, Resolution, export};
@@ -66,6 +67,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             history_db,
             command,
         }) => history(&project, history_db, command),
+        Command::Forward(args) => forward(args),
         Command::Check(project) => check(&project),
         Command::Sim(args) => sim(&args),
         Command::Opcua(OpcuaArgs {
@@ -77,6 +79,90 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Production(args) => production(args),
         Command::Replay(args) => replay(&args),
     }
+}
+
+/// `wellconsole forward …`: the central store, from the command line (`forward::verify`).
+fn forward(args: ForwardArgs) -> Result<ExitCode> {
+    use wellconsole::forward::verify;
+    let project = load(&args.project)?;
+    let Some(cfg) = project.site.forward.clone() else {
+        bail!("this site has no [forward] table in site.toml: nothing is forwarded");
+    };
+    let records = project.records()?;
+    let sources = wellconsole::forward::Sources {
+        history: args.history_db.clone().unwrap_or_else(|| project.history_path()),
+        journal: Some(records.alarm_journal()).filter(|p| p.exists()),
+        audit: Some(project.audit_trail(&records).path).filter(|p| p.exists()),
+        site: project.site.name.clone(),
+    };
+    if !sources.history.exists() {
+        bail!(
+            "{}: no history database there (run the console first)",
+            sources.history.display()
+        );
+    }
+    match args.command {
+        ForwardCommand::Sync => {
+            let n = verify::sync(&cfg, &sources)?;
+            println!("sent {n} rows to {}", cfg.target());
+        }
+        ForwardCommand::Status => {
+            let st = verify::status(&cfg, &sources)?;
+            let oldest = st.backlog.oldest_us.map_or("-".to_owned(), export::format_time);
+            println!("central: {} as console '{}'", cfg.target(), cfg.console);
+            println!(
+                "waiting: {} samples (oldest {oldest}), {} rollup rows, {} journal lines and audit records",
+                st.backlog.samples, st.backlog.rollups, st.records_waiting
+            );
+            match &st.central {
+                Ok(streams) => {
+                    println!("{:<10} {:>14} {:>14}  updated", "stream", "position", "rows");
+                    for (stream, pos, rows, at) in streams {
+                        let at = export::format_time(wellconsole::forward::central::micros(*at));
+                        println!("{stream:<10} {pos:>14} {rows:>14}  {at}");
+                    }
+                }
+                Err(e) => println!("central store not reachable: {e}"),
+            }
+        }
+        ForwardCommand::Verify { from, to } => {
+            let now = wellconsole::tag::Timestamp::now();
+            // Defaults: all of it, from 1970 to the year 9999 (within PostgreSQL's timestamps).
+            let from = from.map_or(Ok(wellconsole::tag::Timestamp(0)), |f| export::parse_time(&f, now))?;
+            let to = to.map_or(Ok(wellconsole::tag::Timestamp(253_402_300_799_000_000)), |t| {
+                export::parse_time(&t, now)
+            })?;
+            let v = verify::verify(&cfg, &sources, from.0, to.0)?;
+            for d in &v.differ {
+                let how = if d.contents_differ {
+                    " (same count, contents differ)"
+                } else {
+                    ""
+                };
+                println!(
+                    "DIFFERS {} {}: local {} central {}{how}",
+                    d.tag, d.day, d.local, d.central
+                );
+            }
+            println!(
+                "{} tag-days, {} samples compared: {} differ; alarm journal local {} central {}; audit trail local {} central {}, {} records differ, {} chain breaks in the central copy",
+                v.days,
+                v.samples,
+                v.differ.len(),
+                v.journal.0,
+                v.journal.1,
+                v.audit.0,
+                v.audit.1,
+                v.audit_differ,
+                v.audit_breaks
+            );
+            if !v.ok() {
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("central store matches local records");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `wellconsole job …`: the office's side of the job records (`job_cli`). Reading needs no login; a change

@@ -198,6 +198,9 @@ pub struct Runtime {
     production_writer: Option<crate::production::ProductionWriter>,
     /// Decline fits on demand, off the UI thread (`None`: no `[production]`).
     pub decline: Option<Arc<crate::production::decline::DeclineWorker>>,
+    /// Forwarding to the central store (`[forward]`), for the status bar and Drivers page (`None`: off).
+    pub forward: Option<Arc<crate::forward::ForwardStats>>,
+    forwarder: Option<crate::forward::Forwarder>,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     trip_state: Option<TripStateWriter>,
@@ -346,7 +349,10 @@ impl Runtime {
                 None
             }
         };
+        let forwarder = start_forwarder(&project, &opts);
         Ok(Self {
+            forward: forwarder.as_ref().map(crate::forward::Forwarder::stats),
+            forwarder,
             project,
             snapshot,
             commands: cmd_tx,
@@ -380,6 +386,10 @@ impl Runtime {
 
     fn stop_and_join(&mut self) -> Option<crate::historian::HistoryReport> {
         self.shutdown.store(true, Ordering::Relaxed);
+        // What it has not sent stays queued in the local files for the next run.
+        if let Some(mut f) = self.forwarder.take() {
+            f.stop_within(std::time::Duration::from_secs(3));
+        }
         for t in self.threads.drain(..) {
             if t.join().is_err() {
                 tracing::error!("a runtime thread panicked");
@@ -449,6 +459,7 @@ fn start_historian(
             let cfg = HistorianConfig {
                 commit_every: project.site.historian.commit_every,
                 retention: project.site.historian.retention.clone(),
+                forward: forwards(project, opts),
                 ..HistorianConfig::new(path.clone())
             };
             let (h, feed) = Historian::start(cfg, WriterTag::from_directory(directory))?;
@@ -460,6 +471,36 @@ fn start_historian(
         }
         None => (None, None),
     })
+}
+
+/// Whether this run forwards to a central store: the site has one, history is kept (it is the buffer),
+/// and the run is the site's console (not a replay or a one-off write).
+fn forwards(project: &Project, opts: &RuntimeOptions) -> bool {
+    project.site.forward.is_some() && opts.history.is_some() && opts.replay.is_none() && opts.write_only.is_none()
+}
+
+/// The forwarder, when this run forwards. One that cannot start leaves history kept locally, said in the log.
+fn start_forwarder(project: &Project, opts: &RuntimeOptions) -> Option<crate::forward::Forwarder> {
+    if !forwards(project, opts) {
+        if project.site.forward.is_some() && opts.history.is_none() && opts.replay.is_none() {
+            tracing::warn!("[forward] is set but this run keeps no history: nothing is forwarded");
+        }
+        return None;
+    }
+    let cfg = project.site.forward.clone()?;
+    let sources = crate::forward::Sources {
+        history: opts.history.clone()?,
+        journal: opts.alarm_journal.clone(),
+        audit: opts.audit.as_ref().map(|a| a.path.clone()),
+        site: project.site.name.clone(),
+    };
+    match crate::forward::Forwarder::start(cfg, sources) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::error!(error = %e, "forwarding to the central database could not start; history is kept locally");
+            None
+        }
+    }
 }
 
 /// The production room's parts a run holds.

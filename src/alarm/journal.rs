@@ -396,6 +396,56 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JournalRow> {
     })
 }
 
+/// A journal line exactly as stored, with its number: what is forwarded to a central store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLine {
+    pub id: i64,
+    pub t: i64,
+    pub kind: String,
+    pub alarm: Option<String>,
+    pub tag: Option<String>,
+    pub priority: Option<String>,
+    pub state: String,
+    pub value: Option<String>,
+    pub user: Option<String>,
+    pub comment: String,
+    pub message_en: Option<String>,
+    pub message_es: Option<String>,
+}
+
+/// Up to `limit` lines after line `id`, oldest first.
+pub fn lines_after(conn: &Connection, id: i64, limit: usize) -> Result<Vec<StoredLine>, JournalError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, t, kind, alarm, tag, priority, state, value, user, comment, message_en, message_es
+         FROM journal WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        Ok(StoredLine {
+            id: r.get(0)?,
+            t: r.get(1)?,
+            kind: r.get(2)?,
+            alarm: r.get(3)?,
+            tag: r.get(4)?,
+            priority: r.get(5)?,
+            state: r.get(6)?,
+            value: r.get(7)?,
+            user: r.get(8)?,
+            comment: r.get(9)?,
+            message_en: r.get(10)?,
+            message_es: r.get(11)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many lines follow line `id`.
+pub fn count_after(conn: &Connection, id: i64) -> Result<u64, JournalError> {
+    let n: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM journal WHERE id > ?1")?
+        .query_row(params![id], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Annunciated activations (time, alarm, priority) in a window, oldest first: the input of every KPI.
 pub fn activations(
     conn: &Connection,

@@ -36,7 +36,7 @@ pub struct StoredQuality {
 }
 
 impl StoredQuality {
-    fn code(self) -> u64 {
+    pub fn code(self) -> u64 {
         let q = match self.quality {
             Quality::Good => 0,
             Quality::Uncertain => 1,
@@ -54,7 +54,7 @@ impl StoredQuality {
         q | if self.has_value { 0 } else { 0x80 }
     }
 
-    fn from_code(c: u64) -> Result<Self, CodecError> {
+    pub fn from_code(c: u64) -> Result<Self, CodecError> {
         let quality = match c & 0x7f {
             0 => Quality::Good,
             1 => Quality::Uncertain,

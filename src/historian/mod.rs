@@ -10,6 +10,7 @@ pub mod codec;
 pub mod decimate;
 pub mod export;
 pub mod filter;
+pub mod forward_log;
 pub mod query;
 pub mod reader;
 pub mod retention;

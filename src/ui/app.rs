@@ -60,6 +60,8 @@ pub struct ConsoleInputs {
     pub history: Option<PathBuf>,
     /// The historian's counters, for the status bar (`None`: no historian).
     pub history_stats: Option<Arc<HistorianStats>>,
+    /// The forwarder's counters, for the status bar and the Drivers page (`None`: not forwarding).
+    pub forward: Option<Arc<crate::forward::ForwardStats>>,
     /// The alarm system's view, file problems and journal (`None`: no alarm engine).
     pub alarms: Option<AlarmHandle>,
     /// Trips and E-stops (`None`: no trip engine).
@@ -192,7 +194,9 @@ impl ConsoleApp {
             ct_string,
             job,
             production,
-            drivers: DriversPage,
+            drivers: DriversPage {
+                forward: inputs.forward.clone(),
+            },
             simulator,
             inputs,
             frames: FrameStats::default(),
@@ -683,6 +687,9 @@ impl ConsoleApp {
             }
             if let Some(h) = &self.inputs.history_stats {
                 history_status_ui(ui, h, lang);
+            }
+            if let Some(f) = &self.inputs.forward {
+                super::forward_status::status_bar_ui(ui, f, now, lang);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(

@@ -9,12 +9,21 @@ use crate::hub::Snapshot;
 use crate::lang::Lang;
 use egui::{RichText, Ui};
 
-/// The Drivers page: it keeps no state of its own.
-pub struct DriversPage;
+/// The Drivers page: the drivers, and the forwarding to the central store when the site has one.
+pub struct DriversPage {
+    pub forward: Option<std::sync::Arc<crate::forward::ForwardStats>>,
+}
 
 impl PageView for DriversPage {
     fn ui(&mut self, ui: &mut Ui, console: &mut Console, frame: &FrameInputs<'_>) -> Option<ShellAction> {
-        drivers_ui(ui, frame.snap, console.lang());
+        let lang = console.lang();
+        egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
+            drivers_contents_ui(ui, frame.snap, lang);
+            if let Some(f) = &self.forward {
+                ui.add_space(12.0);
+                super::forward_status::drivers_section_ui(ui, f, frame.now, lang);
+            }
+        });
         None
     }
 }

@@ -17,6 +17,7 @@ pub mod context;
 mod ct_string;
 mod display_page;
 mod drivers_page;
+mod forward_status;
 mod frame_stats;
 mod job;
 pub mod keypad;
@@ -132,6 +133,7 @@ pub fn run(
                 clock: Arc::new(Timestamp::now),
                 history,
                 history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
+                forward: runtime.forward.clone(),
                 alarms: Some(runtime.alarms.clone()),
                 trips: Some(runtime.trips.clone()),
                 ct_strings: runtime.ct_strings.clone(),

@@ -134,6 +134,7 @@ fn console(port: JobPort, settings: ConsoleSettings) -> Harness<'static, Console
         clock: Arc::new(|| NOW),
         history: None,
         history_stats: None,
+        forward: None,
         alarms: None,
         trips: None,
         ct_strings: None,

@@ -19,6 +19,7 @@ mod ct_string;
 mod ct_string_ui;
 mod editor_ui;
 mod files_never_panic;
+mod forward;
 mod job_cli;
 mod jobs;
 mod jobs_ui;

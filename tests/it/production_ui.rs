@@ -163,6 +163,7 @@ fn console(
         clock: Arc::new(|| NOW),
         history: None,
         history_stats: None,
+        forward: None,
         alarms: None,
         trips: None,
         ct_strings: None,

@@ -2,6 +2,8 @@
 //! with a fixed clock, so frames are reproducible.
 #![allow(dead_code)] // each includer uses a different part
 
+pub mod pg;
+
 use arc_swap::ArcSwap;
 use std::sync::Arc;
 use wellconsole::auth::{Actor, Role};
@@ -129,6 +131,7 @@ pub fn console_with_trips(
         clock,
         history,
         history_stats,
+        forward: None,
         alarms,
         trips,
         ct_strings: None,
@@ -159,6 +162,7 @@ fn bare_inputs(
         clock: Arc::new(|| NOW),
         history: None,
         history_stats: None,
+        forward: None,
         alarms: None,
         trips: None,
         ct_strings: None,

@@ -493,23 +493,26 @@ pub fn parse_anchor(trail: &AuditTrail, text: &str) -> Result<Anchor, AuditError
 
 fn records(conn: &Connection, sql: &str, arg: i64) -> Result<Vec<AuditRecord>, AuditError> {
     let mut stmt = conn.prepare(sql)?;
-    let rows = stmt.query_map([arg], |r| {
-        Ok(AuditRecord {
-            seq: r.get(0)?,
-            entry: AuditEntry {
-                at: Timestamp(r.get(1)?),
-                user: r.get(2)?,
-                role: r.get(3)?,
-                action: r.get(4)?,
-                target: r.get(5)?,
-                detail: r.get(6)?,
-                allowed: r.get(7)?,
-            },
-            prev_hash: r.get(8)?,
-            hash: r.get(9)?,
-        })
-    })?;
+    let rows = stmt.query_map([arg], record_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A record from a row of `COLUMNS`.
+fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
+    Ok(AuditRecord {
+        seq: r.get(0)?,
+        entry: AuditEntry {
+            at: Timestamp(r.get(1)?),
+            user: r.get(2)?,
+            role: r.get(3)?,
+            action: r.get(4)?,
+            target: r.get(5)?,
+            detail: r.get(6)?,
+            allowed: r.get(7)?,
+        },
+        prev_hash: r.get(8)?,
+        hash: r.get(9)?,
+    })
 }
 
 const COLUMNS: &str = "seq, t, user, role, action, target, detail, allowed, prev_hash, hash";
@@ -533,6 +536,24 @@ pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<AuditRecord>, Audit
         &format!("SELECT {COLUMNS} FROM audit ORDER BY seq DESC LIMIT ?1"),
         i64::try_from(limit).unwrap_or(i64::MAX),
     )
+}
+
+/// Up to `limit` records after record `seq`, oldest first: what is forwarded to a central store.
+pub fn after(conn: &Connection, seq: i64, limit: usize) -> Result<Vec<AuditRecord>, AuditError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![seq, limit], record_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many records follow record `seq`.
+pub fn count_after(conn: &Connection, seq: i64) -> Result<u64, AuditError> {
+    let n: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM audit WHERE seq > ?1")?
+        .query_row(params![seq], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// What a passing `verify` vouches for.

@@ -10,7 +10,8 @@ use super::{HistorianStats, Msg, STOP_WITHIN, rollup_value};
 use crate::historian::block;
 use crate::historian::codec::{Chunk, StoredQuality};
 use crate::historian::filter::{Filter, HistSample};
-use crate::historian::retention::Retention;
+use crate::historian::forward_log;
+use crate::historian::retention::{Keep, Retention};
 use crate::historian::rollup::{Accumulator, Bucket, Resolution};
 use crate::tag::{Timestamp, ValueKind};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -88,6 +89,16 @@ pub(super) struct WriterState {
     pub(super) last_block: i64,
     /// Set while commits fail (full or failing disk).
     pub(super) failing: Option<Failing>,
+    /// Forwarding to a central store is on: blocks and chunks wait until they are sent.
+    pub(super) forward: bool,
+}
+
+/// What retention must keep for the forwarder.
+fn forward_keep(conn: &Connection) -> Result<Keep, rusqlite::Error> {
+    Ok(Keep {
+        blocks_after: forward_log::samples_pos(conn)?,
+        chunks_from: forward_log::chunks_pending_from(conn)?,
+    })
 }
 
 impl WriterState {
@@ -135,18 +146,49 @@ impl WriterState {
                     next_retention = now + RETENTION_EVERY;
                 }
                 if retention_busy {
-                    // One slice per commit: a long delete never holds up the next second's data.
-                    match self
-                        .retention
-                        .apply_slice(&self.conn, Timestamp::now().0, RETENTION_SLICE)
-                    {
-                        Ok(deleted) => retention_busy = deleted > 0,
-                        Err(e) => {
-                            tracing::error!(error = %e, "history retention failed");
-                            retention_busy = false;
-                        }
+                    retention_busy = self.retention_slice(stats);
+                }
+            }
+        }
+    }
+
+    /// One slice of retention (a long delete never holds up the next second's data); whether there is more.
+    /// While forwarding, what the central store has not got yet is kept, and said when that holds back
+    /// history past its retention.
+    fn retention_slice(&mut self, stats: &HistorianStats) -> bool {
+        let now = Timestamp::now().0;
+        let keep = if self.forward {
+            match forward_keep(&self.conn) {
+                Ok(k) => k,
+                Err(e) => {
+                    tracing::error!(error = %e, "history retention skipped: forwarding position unreadable");
+                    return false;
+                }
+            }
+        } else {
+            Keep::default()
+        };
+        match self
+            .retention
+            .apply_slice_keeping(&self.conn, now, RETENTION_SLICE, keep)
+        {
+            Ok(0) => {
+                if self.forward {
+                    let held = self.retention.held_back(&self.conn, now, keep).unwrap_or(0);
+                    stats.held_for_forward.store(held, Ordering::Relaxed);
+                    if held > 0 {
+                        tracing::warn!(
+                            samples = held,
+                            "history past its retention is kept because the central store has not got it yet; the disk, not raw_days, now bounds the history"
+                        );
                     }
                 }
+                false
+            }
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "history retention failed");
+                false
             }
         }
     }
@@ -164,6 +206,14 @@ impl WriterState {
             }
             // A quality change is never lost: it is stored when the hub saw it.
             s.ts = recv.max(last);
+        }
+        if let Some(last) = tag.last_ts
+            && s.ts <= last
+        {
+            // Two readings at one time (a coarse source clock, a change stamped when the hub saw it): the
+            // later one is stored a microsecond after, so a tag's times are strictly increasing and
+            // (tag, time) names one sample everywhere history is copied to.
+            s.ts = last + 1;
         }
         let mut out = std::mem::take(&mut self.filtered);
         self.tags[i].filter.offer(s, &mut out);
@@ -373,6 +423,11 @@ impl WriterState {
                 })
                 .min()
                 .unwrap_or(block_id + 1);
+            // While forwarding, a block also waits until the central store has it.
+            let oldest_needed = match self.forward.then(|| forward_log::samples_pos(&tx)).transpose()? {
+                Some(Some(pos)) => oldest_needed.min(pos + 1),
+                _ => oldest_needed,
+            };
             tx.prepare_cached("DELETE FROM blocks WHERE id < ?1")?
                 .execute(params![oldest_needed])?;
             let mut rollup = tx.prepare_cached(

@@ -32,6 +32,9 @@ pub struct HistorianStats {
     /// Samples received and not committed when the writer stopped (0 after a clean stop).
     pub not_saved_at_stop: AtomicU64,
     pub out_of_order: AtomicU64,
+    /// Samples past raw retention kept because the central store has not got them (0: none, or not
+    /// forwarding).
+    pub held_for_forward: AtomicU64,
     pub commits: AtomicU64,
     pub commit_errors: AtomicU64,
     pub last_commit_us: AtomicU64,

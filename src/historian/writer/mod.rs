@@ -42,6 +42,9 @@ pub struct HistorianConfig {
     /// Samples kept in memory while they cannot be committed (a full or failing disk); past it new
     /// samples are not stored and are counted in `samples_lost`. About 16–32 bytes each.
     pub max_backlog: usize,
+    /// History is forwarded to a central store (`forward`): blocks and chunks are kept until they are
+    /// sent, and rollup rows are queued for it (`forward_log`).
+    pub forward: bool,
 }
 
 impl HistorianConfig {
@@ -52,6 +55,7 @@ impl HistorianConfig {
             seal_samples: 4096,
             retention: Retention::default(),
             max_backlog: 2_000_000,
+            forward: false,
         }
     }
 }

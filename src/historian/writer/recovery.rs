@@ -35,6 +35,11 @@ pub(super) struct Failing {
 impl WriterState {
     /// Opens the writer's state on the database as the last run left it (errors here, not later).
     pub(super) fn load(conn: Connection, cfg: &HistorianConfig, tags: &[WriterTag]) -> Result<Self, StoreError> {
+        if cfg.forward {
+            crate::historian::forward_log::enable(&conn)?;
+        } else {
+            crate::historian::forward_log::disable(&conn)?;
+        }
         let mut states = Vec::with_capacity(tags.len());
         let mut replay_from = Vec::with_capacity(tags.len());
         for t in tags {
@@ -178,6 +183,7 @@ impl WriterState {
             commits: 0,
             last_block,
             failing: None,
+            forward: cfg.forward,
         })
     }
 

@@ -4,9 +4,45 @@
 //! Owns where a secret comes from and the messages when it is not there; what a driver does with it is the
 //! driver's module's. It must not log or keep a secret beyond handing it back.
 
+use crate::driver::mqtt::config::TlsSettings;
 use crate::project::diag::{Diagnostic, SourceFile};
 use crate::project::files::ProjectFiles;
+use serde::Deserialize;
 use toml::Spanned;
+
+/// A `tls = { ca_file = …, client_cert = …, client_key = … }` table (MQTT brokers, the central database).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTls {
+    ca_file: Spanned<String>,
+    client_cert: Option<Spanned<String>>,
+    client_key: Option<Spanned<String>>,
+}
+
+/// The TLS material `t` names, read and checked to build a client configuration.
+pub(super) fn tls_settings(
+    t: &RawTls,
+    files: &ProjectFiles,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<TlsSettings> {
+    let read = |f: &Spanned<String>, errs: &mut Vec<Diagnostic>| pem_file(files, f, src, errs);
+    let ca_pem = read(&t.ca_file, errs)?;
+    let client_auth = match (&t.client_cert, &t.client_key) {
+        (Some(c), Some(k)) => Some((read(c, errs)?, read(k, errs)?)),
+        (None, None) => None,
+        (Some(f), None) | (None, Some(f)) => {
+            errs.push(src.at(f.span(), "client_cert and client_key go together"));
+            return None;
+        }
+    };
+    let settings = TlsSettings { ca_pem, client_auth };
+    if let Err(e) = crate::driver::mqtt::tls_client_config(&settings) {
+        errs.push(src.at(t.ca_file.span(), format!("TLS settings are not usable: {e}")));
+        return None;
+    }
+    Some(settings)
+}
 
 /// A certificate or key (PEM text) from the project's files.
 pub(super) fn pem_file(

@@ -17,6 +17,7 @@
 mod credentials;
 mod ct;
 mod drivers;
+mod forward;
 mod historian;
 mod modbus;
 mod mqtt;
@@ -65,6 +66,8 @@ pub struct Site {
     pub historian: HistorySettings,
     pub records: RecordsSettings,
     pub security: SecuritySettings,
+    /// The central store history is forwarded to (`[forward]`), when the site has one.
+    pub forward: Option<crate::forward::ForwardConfig>,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +88,7 @@ struct RawSite {
     #[serde(default)]
     well: Vec<Spanned<wells::RawWell>>,
     production: Option<Spanned<production::RawProduction>>,
+    forward: Option<Spanned<forward::RawForward>>,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +160,7 @@ fn validate(
     let historian = historian::settings(raw.historian.as_ref(), src, &mut errs);
     let records = records::settings(raw.records.as_ref(), raw.site.name.get_ref(), src, &mut errs);
     let security = security::settings(raw.security.as_ref(), src, &mut errs);
+    let forward = forward::settings(raw.forward.as_ref(), files, src, &mut errs);
     if errs.is_empty() {
         Ok(Site {
             name: raw.site.name.into_inner(),
@@ -169,6 +174,7 @@ fn validate(
             historian,
             records,
             security,
+            forward,
         })
     } else {
         Err(errs)

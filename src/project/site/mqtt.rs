@@ -5,13 +5,13 @@
 //! knowledge and stays in `driver::mqtt` (`address`, `topic`); this module only says what it means for a
 //! tag. It must not connect to a broker (checking that the TLS settings build is as far as it goes).
 
-use super::credentials::{pem_file, secret};
+use super::credentials::{RawTls, secret, tls_settings};
 use super::drivers::{AddressBook, DriverKind};
 use super::tags::{TagEntry, scaling_of};
 use crate::driver::modbus::codec::Scaling;
 use crate::driver::mqtt::address::MqttAddress;
 use crate::driver::mqtt::config::{
-    Credentials, JsonRule, JsonTag, MqttConfig, Qos, SparkplugTag, TimeUnit, TimestampField, TlsSettings,
+    Credentials, JsonRule, JsonTag, MqttConfig, Qos, SparkplugTag, TimeUnit, TimestampField,
 };
 use crate::project::diag::{Diagnostic, SourceFile};
 use crate::project::files::ProjectFiles;
@@ -38,14 +38,6 @@ pub(super) struct RawMqttOptions {
     sparkplug_host_id: Option<Spanned<String>>,
     #[serde(default)]
     json: Vec<RawJsonRule>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTls {
-    ca_file: Spanned<String>,
-    client_cert: Option<Spanned<String>>,
-    client_key: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -127,25 +119,10 @@ pub(super) fn driver(
         }
         (None, None) => None,
     };
-    let tls = opts.tls.as_ref().and_then(|t| {
-        let t = t.get_ref();
-        let read = |f: &Spanned<String>, errs: &mut Vec<Diagnostic>| pem_file(files, f, src, errs);
-        let ca_pem = read(&t.ca_file, errs)?;
-        let client_auth = match (&t.client_cert, &t.client_key) {
-            (Some(c), Some(k)) => Some((read(c, errs)?, read(k, errs)?)),
-            (None, None) => None,
-            (Some(f), None) | (None, Some(f)) => {
-                errs.push(src.at(f.span(), "client_cert and client_key go together"));
-                return None;
-            }
-        };
-        let settings = TlsSettings { ca_pem, client_auth };
-        if let Err(e) = crate::driver::mqtt::tls_client_config(&settings) {
-            errs.push(src.at(t.ca_file.span(), format!("TLS settings are not usable: {e}")));
-            return None;
-        }
-        Some(settings)
-    });
+    let tls = opts
+        .tls
+        .as_ref()
+        .and_then(|t| tls_settings(t.get_ref(), files, src, errs));
     let keep_alive = opts.keep_alive_s.as_ref().map_or(15, |k| *k.get_ref());
     if let Some(k) = &opts.keep_alive_s
         && !(1..=3_600).contains(&keep_alive)

@@ -1,0 +1,106 @@
+//! `[forward]`: the central PostgreSQL store this console forwards its history, alarm journal and audit
+//! trail to. Owns reading and checking those settings (a password by environment variable, TLS material
+//! from the project); the forward room owns what is done with them. It must not connect.
+
+use super::credentials::{RawTls, secret, tls_settings};
+use crate::forward::ForwardConfig;
+use crate::project::diag::{Diagnostic, SourceFile};
+use crate::project::files::ProjectFiles;
+use serde::Deserialize;
+use std::time::Duration;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawForward {
+    host: Spanned<String>,
+    port: Option<Spanned<u16>>,
+    database: Option<Spanned<String>>,
+    user: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    /// Name of an environment variable holding the password (keeps secrets out of the project).
+    password_env: Option<Spanned<String>>,
+    tls: Option<Spanned<RawTls>>,
+    /// Plain TCP to a database off this machine: history and the audit trail would cross the network
+    /// readable by anyone on the path, so it must be asked for by name.
+    allow_plaintext: Option<bool>,
+    /// This console's name in the central store (default: the machine's host name).
+    console: Option<Spanned<String>>,
+    batch: Option<Spanned<u64>>,
+    max_rate: Option<Spanned<u64>>,
+    timeout_s: Option<Spanned<u64>>,
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The settings from `[forward]`; `None` when absent or when anything in it is wrong (said in `errs`).
+pub(super) fn settings(
+    raw: Option<&Spanned<RawForward>>,
+    files: &ProjectFiles,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<ForwardConfig> {
+    let raw = raw?;
+    let before = errs.len();
+    let r = raw.get_ref();
+    let host = r.host.get_ref().trim();
+    if host.is_empty() || host.len() > 253 || host.chars().any(|c| c.is_whitespace() || c == '/') {
+        errs.push(src.at(r.host.span(), "host must be a host name or IP address"));
+    }
+    let text = |v: &Option<Spanned<String>>, default: &str, what: &str, errs: &mut Vec<Diagnostic>| match v {
+        Some(s) if s.get_ref().is_empty() || s.get_ref().len() > 63 => {
+            errs.push(src.at(s.span(), format!("{what} must be 1–63 characters")));
+            String::new()
+        }
+        Some(s) => s.get_ref().clone(),
+        None => default.to_owned(),
+    };
+    let database = text(&r.database, "wellconsole", "database", errs);
+    let user = text(&r.user, "wellconsole", "user", errs);
+    let console = match &r.console {
+        Some(c) if !super::is_valid_name(c.get_ref(), false) || c.get_ref().len() > 63 => {
+            errs.push(src.at(c.span(), "console must be 1–63 letters, digits, '_' or '-'"));
+            String::new()
+        }
+        Some(c) => c.get_ref().clone(),
+        None => crate::forward::config::host_name(),
+    };
+    let password = secret(&r.password, &r.password_env, "the central database password", src, errs);
+    let tls = r.tls.as_ref().and_then(|t| tls_settings(t.get_ref(), files, src, errs));
+    if r.tls.is_none() && !is_loopback(host) && r.allow_plaintext != Some(true) {
+        errs.push(src.at(
+            r.host.span(),
+            "a central database off this machine needs tls = { ca_file = \"certs/…\" } (or allow_plaintext = true to send history unencrypted)",
+        ));
+    }
+    let mut cfg = ForwardConfig::new(
+        host,
+        r.port.as_ref().map_or(5432, |p| *p.get_ref()),
+        &database,
+        &user,
+        &console,
+    );
+    cfg.password = password;
+    cfg.tls = tls;
+    let mut bounded = |v: &Option<Spanned<u64>>, lo: u64, hi: u64, what: &str| -> Option<u64> {
+        let v = v.as_ref()?;
+        if (lo..=hi).contains(v.get_ref()) {
+            Some(*v.get_ref())
+        } else {
+            errs.push(src.at(v.span(), format!("{what} must be between {lo} and {hi}")));
+            None
+        }
+    };
+    if let Some(b) = bounded(&r.batch, 100, 200_000, "batch") {
+        cfg.batch = usize::try_from(b).unwrap_or(cfg.batch);
+    }
+    if let Some(m) = bounded(&r.max_rate, 1_000, 5_000_000, "max_rate (samples a second)") {
+        cfg.max_rate = u32::try_from(m).unwrap_or(cfg.max_rate);
+    }
+    if let Some(t) = bounded(&r.timeout_s, 1, 600, "timeout_s") {
+        cfg.timeout = Duration::from_secs(t);
+    }
+    (errs.len() == before).then_some(cfg)
+}

@@ -1,0 +1,201 @@
+//! Forwarding to a real PostgreSQL server (Debian's, started here on 127.0.0.1): consoles run as the
+//! site runs them (separate `wellconsole run --headless` processes on the demo plant), the database is
+//! crashed and restarted mid-forward, the link is cut and restored, and a console is killed in the middle
+//! of draining a backlog. At the end the central store equals the local records exactly: every sample of
+//! every tag and day (count and hash), no duplicate, no gap, the alarm journal, the audit trail with its
+//! chain intact.
+
+use crate::support;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::pg::{Link, PASSWORD, PgServer};
+
+/// A copy of the demo project that forwards through `port` (the link), with a small batch and rate so a
+/// backlog takes seconds to drain.
+fn project(dir: &Path, port: u16) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for d in ["screens", "symbols", "alarms", "data", "reels"] {
+        copy_dir(&root.join(d), &dir.join(d));
+    }
+    let mut site = std::fs::read_to_string(root.join("site.toml")).unwrap();
+    site.push_str(&format!(
+        "\n[forward]\nhost = \"127.0.0.1\"\nport = {port}\npassword = \"{PASSWORD}\"\nconsole = \"cab-ct01\"\nbatch = 2000\nmax_rate = 20000\ntimeout_s = 5\n"
+    ));
+    std::fs::write(dir.join("site.toml"), site).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn wellconsole(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wellconsole"));
+    c.args(args).arg("--project").arg(dir).env("RUST_LOG", "warn");
+    c
+}
+
+/// A headless console on the demo plant at 5× for `secs` seconds, a sensor failing (alarms to journal).
+fn console(dir: &Path, secs: u32) -> Child {
+    wellconsole(
+        dir,
+        &[
+            "run",
+            "--headless",
+            "--for",
+            &secs.to_string(),
+            "--speed",
+            "5",
+            "--fault",
+            "sensor-fail:ct01/weight@3",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap()
+}
+
+fn finished(mut c: Child) {
+    assert!(c.wait().unwrap().success(), "the console exited with an error");
+}
+
+/// `forward status`'s count of samples waiting.
+fn waiting(dir: &Path) -> u64 {
+    let out = wellconsole(dir, &["forward", "status"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "forward status: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text.lines().find(|l| l.starts_with("waiting: ")).unwrap();
+    line["waiting: ".len()..].split(' ').next().unwrap().parse().unwrap()
+}
+
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_restarts() {
+    let Some(bin) = support::pg::bin_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut pg = PgServer::start(&bin, &tmp.path().join("pg"));
+    let link = Link::new(pg.port);
+    let dir = tmp.path().join("site");
+    project(&dir, link.port);
+
+    // Audit records: people added to the site.
+    for (name, role) in [("ana", "operator"), ("luis", "engineer")] {
+        let mut add = wellconsole(&dir, &["users", "add", name, "--role", role])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(add.stdin.as_mut().unwrap(), b"Correct-horse-42\n").unwrap();
+        assert!(add.wait().unwrap().success());
+    }
+
+    // 1. The database crashes while history is being forwarded, and comes back.
+    let c = console(&dir, 14);
+    wait_until("samples in the central store", || {
+        pg.psql("SELECT to_regclass('wc_sample') IS NOT NULL") == "t" && pg.count("SELECT count(*) FROM wc_sample") > 0
+    });
+    pg.crash();
+    std::thread::sleep(Duration::from_secs(3));
+    pg.restart();
+    finished(c);
+
+    // 2. The link to the database is cut for a while, then restored.
+    let c = console(&dir, 12);
+    std::thread::sleep(Duration::from_secs(3));
+    link.cut();
+    std::thread::sleep(Duration::from_secs(5));
+    link.restore();
+    finished(c);
+
+    // 3. A console runs with the database away: its history queues up locally.
+    pg.crash();
+    finished(console(&dir, 8));
+    let queued = waiting(&dir);
+    assert!(queued > 10_000, "a backlog built up: {queued} samples waiting");
+    pg.restart();
+
+    // 4. The next console is killed while it drains that backlog (20,000 samples a second at most).
+    let before = pg.count("SELECT count(*) FROM wc_sample");
+    let mut c = console(&dir, 30);
+    wait_until("the backlog draining", || {
+        pg.count("SELECT count(*) FROM wc_sample") > before
+    });
+    c.kill().unwrap();
+    let _ = c.wait();
+    assert!(waiting(&dir) > 0, "the console was killed with a backlog left");
+
+    // 5. The last console drains what is left; the command line sends the very last commit.
+    finished(console(&dir, 8));
+    let out = wellconsole(&dir, &["forward", "sync"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "forward sync: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(waiting(&dir), 0);
+
+    // Central equals local: every tag-day's count and hash, the journal, the audit trail and its chain.
+    let out = wellconsole(&dir, &["forward", "verify"]).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "forward verify:\n{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains(" 0 differ;"), "{report}");
+    assert!(report.contains("central store matches local records"), "{report}");
+    let history = wellconsole(&dir, &["history", "stats"]).output().unwrap();
+    let history = String::from_utf8_lossy(&history.stdout);
+    let total: i64 = history
+        .lines()
+        .find_map(|l| l.strip_prefix("total: "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        pg.count("SELECT count(*) FROM wc_sample"),
+        total,
+        "no duplicates, no gaps"
+    );
+    assert!(
+        pg.count("SELECT count(*) FROM wc_alarm_event WHERE kind = 'activated'") > 0,
+        "the sensor failure's alarm"
+    );
+    assert!(pg.count("SELECT count(*) FROM wc_audit WHERE action = 'user added'") == 2);
+    assert_eq!(
+        pg.count("SELECT count(*) FROM wc_audit_breaks"),
+        0,
+        "the audit chain links in the database"
+    );
+    assert!(
+        pg.count("SELECT count(*) FROM wc_rollup WHERE res = 60 AND closed") > 0,
+        "1 min rollups"
+    );
+    // The ERP's view: names, values and readable quality.
+    assert!(
+        pg.count(
+            "SELECT count(*) FROM wc_history WHERE console = 'cab-ct01' AND tag = 'ct01/weight' AND quality = 'bad'"
+        ) > 0
+    );
+}
