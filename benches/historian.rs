@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use wellconsole::historian::codec::StoredQuality;
 use wellconsole::historian::filter::HistSample;
 use wellconsole::historian::{Historian, HistorianConfig, History, WriterTag};
-use wellconsole::sim::DemoPlant;
 use wellconsole::tag::{Quality, Value, ValueKind};
 use wellconsole::ui::ConsoleApp;
 
@@ -134,80 +133,15 @@ fn naive_sqlite(dir: &Path, work: &[Vec<(u32, HistSample)>]) -> (Duration, u64) 
     (d, (pages * size) as u64)
 }
 
-/// PostgreSQL 15 from Debian, on a fresh cluster in a temp folder, loaded with `COPY ... FROM STDIN`.
+/// PostgreSQL from Debian, on a fresh cluster in a temp folder (fsync on), loaded with `COPY ... FROM STDIN`.
 fn postgres_copy(dir: &Path, work: &[Vec<(u32, HistSample)>]) -> Option<Duration> {
-    use std::process::{Command, Stdio};
-    let bin = Path::new("/usr/lib/postgresql/15/bin");
-    if !bin.join("initdb").exists() {
-        eprintln!("postgres: skipped (apt install postgresql-15 to compare)");
+    use std::process::Stdio;
+    let Some(bin) = support::pg::bin_dir() else {
+        eprintln!("postgres: skipped (apt install postgresql to compare)");
         return None;
-    }
-    let data = dir.join("pg");
-    std::fs::create_dir_all(&data).ok()?;
-    // The server refuses to run as root: run it as the Debian package's postgres user.
-    let as_pg = |prog: &str| {
-        let mut c = if unsafe_is_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(bin.join(prog));
-            c
-        } else {
-            Command::new(bin.join(prog))
-        };
-        c.stdout(Stdio::null()).stderr(Stdio::null());
-        c
     };
-    if unsafe_is_root() {
-        Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(dir)
-            .status()
-            .ok()?;
-    }
-    let port = support::free_port();
-    let ok = as_pg("initdb")
-        .args(["-A", "trust", "-U", "postgres", "-D"])
-        .arg(&data)
-        .status()
-        .ok()?
-        .success();
-    if !ok {
-        eprintln!("postgres: initdb failed; skipped");
-        return None;
-    }
-    let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
-        data.display()
-    );
-    let ok = as_pg("pg_ctl")
-        .args(["-w", "-D"])
-        .arg(&data)
-        .args(["-o", &opts, "start"])
-        .status()
-        .ok()?
-        .success();
-    if !ok {
-        eprintln!("postgres: server did not start; skipped");
-        return None;
-    }
-    let psql = |sql: &str| {
-        Command::new(bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-U",
-                "postgres",
-                "-q",
-                "-c",
-                sql,
-            ])
-            .stdout(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    };
-    psql(
+    let pg = support::pg::PgServer::start_durable(&bin, &dir.join("pg"));
+    pg.psql(
         "CREATE TABLE samples (tag integer NOT NULL, ts bigint NOT NULL, value double precision, quality smallint NOT NULL, PRIMARY KEY (tag, ts))",
     );
     let mut csv = String::with_capacity(work.len() * work[0].len() * 32);
@@ -219,9 +153,9 @@ fn postgres_copy(dir: &Path, work: &[Vec<(u32, HistSample)>]) -> Option<Duration
         }
     }
     let t = Instant::now();
-    let mut child = Command::new(bin.join("psql"))
-        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-q", "-c"])
-        .arg("COPY samples FROM STDIN WITH (FORMAT csv)")
+    let mut child = pg
+        .psql_command(support::pg::DATABASE)
+        .args(["-q", "-c", "COPY samples FROM STDIN WITH (FORMAT csv)"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -231,23 +165,7 @@ fn postgres_copy(dir: &Path, work: &[Vec<(u32, HistSample)>]) -> Option<Duration
         child.stdin.take()?.write_all(csv.as_bytes()).ok()?;
     }
     let ok = child.wait().ok()?.success();
-    let d = t.elapsed();
-    let _ = as_pg("pg_ctl")
-        .args(["-w", "-D"])
-        .arg(&data)
-        .args(["-m", "fast", "stop"])
-        .status();
-    ok.then_some(d)
-}
-
-fn unsafe_is_root() -> bool {
-    std::env::var("USER").map(|u| u == "root").unwrap_or(false)
-        || std::fs::read_to_string("/proc/self/status")
-            .map(|s| {
-                s.lines()
-                    .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-            })
-            .unwrap_or(false)
+    ok.then_some(t.elapsed())
 }
 
 fn ingest(c: &mut Criterion) {
@@ -324,48 +242,7 @@ fn sustained(_c: &mut Criterion) {
 fn size(_c: &mut Criterion) {
     // One hour of the demo plant: 36,000 scans of its 75 signals at 10 Hz, every sample kept.
     let tmp = tempfile::tempdir().unwrap();
-    let project = wellconsole::project::Project::demo().unwrap();
-    let cfg = project
-        .site
-        .drivers
-        .iter()
-        .find_map(|d| d.kind.as_sim())
-        .unwrap()
-        .plant
-        .clone();
-    let mut plant = DemoPlant::new(cfg);
-    let specs: Vec<WriterTag> = plant
-        .specs()
-        .iter()
-        .map(|s| WriterTag {
-            name: s.address.clone(),
-            kind: s.kind,
-            unit: s.unit.into(),
-            mode: Default::default(),
-        })
-        .collect();
-    let (h, _feed) = Historian::start(HistorianConfig::new(tmp.path().join("h.db")), specs).unwrap();
-    for k in 0..36_000i64 {
-        plant.step(0.1);
-        let ts = T0 + k * 100_000;
-        let batch = plant
-            .read()
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                (
-                    i as u32,
-                    HistSample {
-                        ts,
-                        value: Some(v.clone()),
-                        quality: GOOD,
-                    },
-                )
-            })
-            .collect();
-        h.write_blocking(batch);
-    }
-    h.stop();
+    support::demo_history(&tmp.path().join("h.db"), 36_000, false);
     let st = History::open(&tmp.path().join("h.db")).unwrap().stats().unwrap();
     eprintln!(
         "size, 1 h of the demo plant ({} samples): {:.2} B/sample in chunks, {:.2} B/sample file incl. rollups and indexes ({:.1} MiB)",

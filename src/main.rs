@@ -93,6 +93,8 @@ fn forward(args: ForwardArgs) -> Result<ExitCode> {
         history: args.history_db.clone().unwrap_or_else(|| project.history_path()),
         journal: Some(records.alarm_journal()).filter(|p| p.exists()),
         audit: Some(project.audit_trail(&records).path).filter(|p| p.exists()),
+        jobs: Some(records.jobs()),
+        well_tests: Some(records.production()),
         site: project.site.name.clone(),
     };
     if !sources.history.exists() {
@@ -155,6 +157,10 @@ fn forward(args: ForwardArgs) -> Result<ExitCode> {
                 v.audit.1,
                 v.audit_differ,
                 v.audit_breaks
+            );
+            println!(
+                "jobs local {} central {} ({} missing or differing); well tests local {} central {} ({} missing or differing)",
+                v.jobs.0, v.jobs.1, v.jobs.2, v.well_tests.0, v.well_tests.1, v.well_tests.2
             );
             if !v.ok() {
                 return Ok(ExitCode::FAILURE);

@@ -492,6 +492,8 @@ fn start_forwarder(project: &Project, opts: &RuntimeOptions) -> Option<crate::fo
         history: opts.history.clone()?,
         journal: opts.alarm_journal.clone(),
         audit: opts.audit.as_ref().map(|a| a.path.clone()),
+        jobs: opts.job_records.clone(),
+        well_tests: opts.production_records.clone(),
         site: project.site.name.clone(),
     };
     match crate::forward::Forwarder::start(cfg, sources) {

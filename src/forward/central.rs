@@ -7,12 +7,14 @@
 //! Owns the SQL of the writes; it must not read the local databases or decide what is sent.
 
 use super::config::ForwardConfig;
+use super::records::{Doc, Kind};
 use super::{ForwardError, schema};
 use crate::alarm::journal::StoredLine;
 use crate::auth::audit::AuditRecord;
 use crate::historian::forward_log::{RollupRow, Row};
 use crate::tag::Value;
 use futures::pin_mut;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -47,6 +49,7 @@ pub async fn within<T, E: Into<ForwardError>>(
 
 /// Opens a connection (TLS as configured) and runs its driving task on the current runtime.
 pub async fn connect(cfg: &ForwardConfig) -> Result<Client, ForwardError> {
+    cfg.password().map_err(ForwardError::Other)?;
     let pg = cfg.pg_config();
     let client = match &cfg.tls {
         Some(t) => {
@@ -87,19 +90,44 @@ pub struct Central {
 
 impl Central {
     /// Connects, migrates and registers this console.
-    pub async fn open(cfg: &ForwardConfig, site: &str) -> Result<Self, ForwardError> {
+    /// Connects, migrates and registers this console (`instance`: its history database's identity).
+    /// Refused when another history database already sends under this console's name, or another
+    /// forwarder is sending as this console right now.
+    pub async fn open(cfg: &ForwardConfig, site: &str, instance: &str) -> Result<Self, ForwardError> {
         let mut client = connect(cfg).await?;
         within(cfg.timeout, schema::migrate(&mut client)).await?;
-        let console: i32 = within(
+        let row = within(
             cfg.timeout,
             client.query_one(
-                "INSERT INTO wc_console (name, site) VALUES ($1, $2)
-                 ON CONFLICT (name) DO UPDATE SET site = excluded.site, last_seen = now() RETURNING id",
-                &[&cfg.console, &site],
+                "INSERT INTO wc_console (name, site, instance) VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO UPDATE SET site = excluded.site, last_seen = now() RETURNING id, instance",
+                &[&cfg.console, &site, &instance],
+            ),
+        )
+        .await?;
+        let (console, theirs): (i32, String) = (row.get(0), row.get(1));
+        if theirs != instance {
+            return Err(ForwardError::Other(format!(
+                "console name '{}' already sends from another history database (instance {theirs}, this one is {instance}): give this console a name of its own (console = \"…\" in [forward])",
+                cfg.console
+            )));
+        }
+        // Held for the session: the console's forwarder and a `forward sync` beside it never interleave.
+        let locked: bool = within(
+            cfg.timeout,
+            client.query_one(
+                "SELECT pg_try_advisory_lock(hashtext('wellconsole forward'), $1)",
+                &[&console],
             ),
         )
         .await?
         .get(0);
+        if !locked {
+            return Err(ForwardError::Other(format!(
+                "another forwarder is sending as console '{}' right now (the running console, or a `forward sync`)",
+                cfg.console
+            )));
+        }
         within(
             cfg.timeout,
             client.batch_execute(
@@ -203,6 +231,7 @@ impl Central {
             for r in rows {
                 let Some(tag) = tags.get(&r.tag) else { continue };
                 let (num, int, txt) = columns(r.value.as_ref());
+                let txt = txt.map(pg_text);
                 let q = i16::try_from(r.quality.code()).unwrap_or(i16::MAX);
                 writer
                     .as_mut()
@@ -216,7 +245,9 @@ impl Central {
             )
             .await
         };
-        let inserted = within(timeout, copy).await?;
+        // A large batch (one block can hold a long outage's samples) gets time in proportion.
+        let copy_timeout = timeout + Duration::from_millis(rows.len() as u64 / 10);
+        let inserted = within(copy_timeout, copy).await?;
         within(timeout, set_position(&tx, console, stream, pos, inserted)).await?;
         within(timeout, tx.commit()).await?;
         Ok(inserted)
@@ -249,7 +280,8 @@ impl Central {
                                       $6::float8[], $7::float8[], $8::float8[], $9::int8[], $10::bool[])
                  ON CONFLICT (tag, res, t) DO UPDATE SET n = excluded.n, min = excluded.min, max = excluded.max,
                      sum = excluded.sum, integral = excluded.integral, covered_us = excluded.covered_us,
-                     closed = excluded.closed",
+                     closed = excluded.closed
+                 WHERE wc_rollup.n <= excluded.n",
                 &params,
             ),
         )
@@ -264,16 +296,16 @@ impl Central {
         let Some(last) = rows.last() else { return Ok(0) };
         let id: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let t: Vec<SystemTime> = rows.iter().map(|r| system_time(r.t)).collect();
-        let kind: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
-        let alarm: Vec<Option<&str>> = rows.iter().map(|r| r.alarm.as_deref()).collect();
-        let tag: Vec<Option<&str>> = rows.iter().map(|r| r.tag.as_deref()).collect();
-        let priority: Vec<Option<&str>> = rows.iter().map(|r| r.priority.as_deref()).collect();
-        let state: Vec<&str> = rows.iter().map(|r| r.state.as_str()).collect();
-        let value: Vec<Option<&str>> = rows.iter().map(|r| r.value.as_deref()).collect();
-        let user: Vec<Option<&str>> = rows.iter().map(|r| r.user.as_deref()).collect();
-        let comment: Vec<&str> = rows.iter().map(|r| r.comment.as_str()).collect();
-        let en: Vec<Option<&str>> = rows.iter().map(|r| r.message_en.as_deref()).collect();
-        let es: Vec<Option<&str>> = rows.iter().map(|r| r.message_es.as_deref()).collect();
+        let kind: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.kind)).collect();
+        let alarm: Vec<Option<Cow<'_, str>>> = rows.iter().map(|r| r.alarm.as_deref().map(pg_text)).collect();
+        let tag: Vec<Option<Cow<'_, str>>> = rows.iter().map(|r| r.tag.as_deref().map(pg_text)).collect();
+        let priority: Vec<Option<Cow<'_, str>>> = rows.iter().map(|r| r.priority.as_deref().map(pg_text)).collect();
+        let state: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.state)).collect();
+        let value: Vec<Option<Cow<'_, str>>> = rows.iter().map(|r| r.value.as_deref().map(pg_text)).collect();
+        let user: Vec<Option<Cow<'_, str>>> = rows.iter().map(|r| r.user.as_deref().map(pg_text)).collect();
+        let comment: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.comment)).collect();
+        let en: Vec<Option<Cow<'_, str>>> = rows.iter().map(|r| r.message_en.as_deref().map(pg_text)).collect();
+        let es: Vec<Option<Cow<'_, str>>> = rows.iter().map(|r| r.message_es.as_deref().map(pg_text)).collect();
         let console = self.console;
         let tx = within(self.timeout, self.client.transaction()).await?;
         let params: [&(dyn ToSql + Sync); 13] = [
@@ -302,14 +334,14 @@ impl Central {
         let Some(last) = rows.last() else { return Ok(0) };
         let seq: Vec<i64> = rows.iter().map(|r| r.seq).collect();
         let t: Vec<SystemTime> = rows.iter().map(|r| system_time(r.entry.at.0)).collect();
-        let user: Vec<&str> = rows.iter().map(|r| r.entry.user.as_str()).collect();
-        let role: Vec<&str> = rows.iter().map(|r| r.entry.role.as_str()).collect();
-        let action: Vec<&str> = rows.iter().map(|r| r.entry.action.as_str()).collect();
-        let target: Vec<&str> = rows.iter().map(|r| r.entry.target.as_str()).collect();
-        let detail: Vec<&str> = rows.iter().map(|r| r.entry.detail.as_str()).collect();
+        let user: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.entry.user)).collect();
+        let role: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.entry.role)).collect();
+        let action: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.entry.action)).collect();
+        let target: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.entry.target)).collect();
+        let detail: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.entry.detail)).collect();
         let allowed: Vec<bool> = rows.iter().map(|r| r.entry.allowed).collect();
-        let prev: Vec<&str> = rows.iter().map(|r| r.prev_hash.as_str()).collect();
-        let hash: Vec<&str> = rows.iter().map(|r| r.hash.as_str()).collect();
+        let prev: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.prev_hash)).collect();
+        let hash: Vec<Cow<'_, str>> = rows.iter().map(|r| pg_text(&r.hash)).collect();
         let console = self.console;
         let tx = within(self.timeout, self.client.transaction()).await?;
         let params: [&(dyn ToSql + Sync); 11] = [
@@ -328,6 +360,57 @@ impl Central {
         .await?;
         within(self.timeout, set_position(&tx, console, "audit", last.seq, n)).await?;
         within(self.timeout, tx.commit()).await?;
+        Ok(n)
+    }
+}
+
+impl Central {
+    /// Upserts job or well-test documents (each whole, replacing what was sent before).
+    pub async fn write_docs(&mut self, kind: Kind, docs: &[Doc]) -> Result<u64, ForwardError> {
+        if docs.is_empty() {
+            return Ok(0);
+        }
+        let id: Vec<i64> = docs.iter().map(|d| d.id).collect();
+        let number: Vec<Cow<'_, str>> = docs.iter().map(|d| pg_text(&d.number)).collect();
+        let status: Vec<Cow<'_, str>> = docs.iter().map(|d| pg_text(&d.status)).collect();
+        let well: Vec<Cow<'_, str>> = docs.iter().map(|d| pg_text(&d.well)).collect();
+        let at: Vec<SystemTime> = docs.iter().map(|d| system_time(d.at)).collect();
+        // jsonb refuses the escaped NUL too.
+        let json: Vec<String> = docs.iter().map(|d| d.json.replace("\\u0000", "\\ufffd")).collect();
+        let console = self.console;
+        let n = match kind {
+            Kind::Job => {
+                let params: [&(dyn ToSql + Sync); 7] = [&console, &id, &number, &status, &well, &at, &json];
+                within(
+                    self.timeout,
+                    self.client.execute(
+                        "INSERT INTO wc_job (console, id, number, status, well, updated, doc)
+                         SELECT $1, i, n, s, w, u, d::jsonb
+                         FROM unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+                              AS x(i, n, s, w, u, d)
+                         ON CONFLICT (console, id) DO UPDATE SET number = excluded.number, status = excluded.status,
+                             well = excluded.well, updated = excluded.updated, doc = excluded.doc",
+                        &params,
+                    ),
+                )
+                .await?
+            }
+            Kind::WellTest => {
+                let params: [&(dyn ToSql + Sync); 6] = [&console, &id, &status, &well, &at, &json];
+                within(
+                    self.timeout,
+                    self.client.execute(
+                        "INSERT INTO wc_well_test (console, id, status, well, start, doc)
+                         SELECT $1, i, s, w, t, d::jsonb
+                         FROM unnest($2::int8[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS x(i, s, w, t, d)
+                         ON CONFLICT (console, id) DO UPDATE SET status = excluded.status, well = excluded.well,
+                             start = excluded.start, doc = excluded.doc",
+                        &params,
+                    ),
+                )
+                .await?
+            }
+        };
         Ok(n)
     }
 }
@@ -358,6 +441,16 @@ pub fn columns(v: Option<&Value>) -> (Option<f64>, Option<i64>, Option<&str>) {
         Some(Value::Bool(b)) => (Some(f64::from(u8::from(*b))), None, None),
         Some(Value::I64(i)) => (None, Some(*i), None),
         Some(Value::Str(s)) => (None, None, Some(s)),
+    }
+}
+
+/// Text as PostgreSQL can hold it: it refuses NUL (which MQTT and OPC UA strings may carry); NUL
+/// becomes U+FFFD, the same on both sides of `forward verify`.
+pub fn pg_text(s: &str) -> Cow<'_, str> {
+    if s.contains('\0') {
+        Cow::Owned(s.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(s)
     }
 }
 

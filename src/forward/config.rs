@@ -11,6 +11,9 @@ pub struct ForwardConfig {
     pub database: String,
     pub user: String,
     pub password: Option<String>,
+    /// The environment variable holding the password, read when connecting: a console whose variable is
+    /// missing still runs (history kept locally) and says why it cannot forward.
+    pub password_env: Option<String>,
     /// `None`: plain TCP (only allowed to a loopback host or with `allow_plaintext`).
     pub tls: Option<TlsSettings>,
     /// This console's name in the central store: its rows are keyed by it.
@@ -32,6 +35,7 @@ impl std::fmt::Debug for ForwardConfig {
             .field("database", &self.database)
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("password_env", &self.password_env)
             .field("tls", &self.tls)
             .field("console", &self.console)
             .field("batch", &self.batch)
@@ -49,6 +53,7 @@ impl ForwardConfig {
             database: database.to_owned(),
             user: user.to_owned(),
             password: None,
+            password_env: None,
             tls: None,
             console: console.to_owned(),
             batch: 20_000,
@@ -62,6 +67,17 @@ impl ForwardConfig {
         format!("{}:{}/{}", self.host, self.port, self.database)
     }
 
+    /// The password to log in with: given, or read now from its environment variable.
+    pub fn password(&self) -> Result<Option<String>, String> {
+        match (&self.password, &self.password_env) {
+            (Some(p), _) => Ok(Some(p.clone())),
+            (None, Some(var)) => std::env::var(var)
+                .map(Some)
+                .map_err(|_| format!("environment variable '{var}' (the central database password) is not set")),
+            (None, None) => Ok(None),
+        }
+    }
+
     pub fn pg_config(&self) -> tokio_postgres::Config {
         let mut c = tokio_postgres::Config::new();
         c.host(&self.host)
@@ -71,8 +87,10 @@ impl ForwardConfig {
             .application_name(format!("wellconsole {}", self.console))
             .connect_timeout(self.timeout)
             .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30));
-        if let Some(p) = &self.password {
+            .keepalives_idle(Duration::from_secs(30))
+            // Times go over the wire as UTC instants; this keeps anything the server formats in UTC too.
+            .options("-c TimeZone=UTC");
+        if let Ok(Some(p)) = self.password() {
             c.password(p);
         }
         if self.tls.is_some() {

@@ -15,6 +15,7 @@
 
 pub mod central;
 pub mod config;
+pub mod records;
 pub mod schema;
 pub mod stats;
 pub mod verify;

@@ -11,6 +11,7 @@
 //! - `wc_alarm_event`, `wc_audit`: the alarm journal and the audit trail, keyed by console and record
 //!   number; `wc_audit_breaks` lists every place the hash chain does not link (empty when intact).
 //! - `wc_forward`: each console's position per stream, written in the same transaction as the rows.
+//! - `wc_job`, `wc_well_test` (v2): jobs and well tests as JSON documents, upserted when they change.
 //! - `wc_history` (view): samples with console and tag names and readable quality, for reports and ERPs.
 //!
 //! Owns the SQL of the layout; it must not decide what is sent when (`worker`).
@@ -19,13 +20,15 @@ use super::ForwardError;
 use tokio_postgres::Client;
 
 /// Applied in order; a migration is never edited once released, only followed by another.
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
+pub const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
 
 const V1: &str = r#"
 CREATE TABLE wc_console (
     id serial PRIMARY KEY,
     name text NOT NULL UNIQUE,
     site text NOT NULL,
+    -- The history database that sends under this name: a second machine with the same name is refused.
+    instance text NOT NULL,
     first_seen timestamptz NOT NULL DEFAULT now(),
     last_seen timestamptz NOT NULL DEFAULT now()
 );
@@ -116,32 +119,60 @@ CREATE VIEW wc_history AS
            CASE s.quality & 127 WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END AS quality,
            s.quality AS quality_code
     FROM wc_sample s JOIN wc_tag g ON g.id = s.tag JOIN wc_console c ON c.id = g.console;
+-- Months are UTC months whatever the server's or session's time zone: the bounds are computed on
+-- timestamps without zone and written out with an explicit +00.
 CREATE FUNCTION wc_ensure_month(at timestamptz) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    first timestamptz := date_trunc('month', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    name text := 'wc_sample_' || to_char(first AT TIME ZONE 'UTC', 'YYYY_MM');
+    first timestamp := date_trunc('month', at AT TIME ZONE 'UTC');
+    name text := 'wc_sample_' || to_char(first, 'YYYY_MM');
 BEGIN
     IF to_regclass(name) IS NULL THEN
         PERFORM pg_advisory_xact_lock(hashtext('wc_sample partitions'));
         IF to_regclass(name) IS NULL THEN
             EXECUTE format('CREATE TABLE %I PARTITION OF wc_sample FOR VALUES FROM (%L) TO (%L)',
-                           name, first, first + interval '1 month');
+                           name, to_char(first, 'YYYY-MM-DD HH24:MI:SS') || '+00',
+                           to_char(first + interval '1 month', 'YYYY-MM-DD HH24:MI:SS') || '+00');
         END IF;
     END IF;
 END $$;
 "#;
 
+/// Jobs and well tests: each console's records as JSON documents (the same as `job export` and
+/// `production export --json` write), with the columns reports filter on.
+const V2: &str = r#"
+CREATE TABLE wc_job (
+    console integer NOT NULL REFERENCES wc_console(id),
+    id bigint NOT NULL,
+    number text NOT NULL,
+    status text NOT NULL,
+    well text NOT NULL,
+    updated timestamptz NOT NULL,
+    doc jsonb NOT NULL,
+    PRIMARY KEY (console, id)
+);
+CREATE TABLE wc_well_test (
+    console integer NOT NULL REFERENCES wc_console(id),
+    id bigint NOT NULL,
+    well text NOT NULL,
+    status text NOT NULL,
+    start timestamptz NOT NULL,
+    doc jsonb NOT NULL,
+    PRIMARY KEY (console, id)
+);
+"#;
+
 /// Brings the database to the newest layout this console knows; returns the version it is at.
 pub async fn migrate(client: &mut Client) -> Result<i32, ForwardError> {
-    client
-        .batch_execute("CREATE TABLE IF NOT EXISTS wc_schema (version integer NOT NULL, applied timestamptz NOT NULL DEFAULT now())")
-        .await?;
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     for &(version, sql) in MIGRATIONS {
         let tx = client.transaction().await?;
         // One console migrates at a time; the others wait here and then find the work done.
         tx.execute("SELECT pg_advisory_xact_lock(hashtext('wellconsole schema'))", &[])
             .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS wc_schema (version integer NOT NULL, applied timestamptz NOT NULL DEFAULT now())",
+        )
+        .await?;
         let at: Option<i32> = tx.query_one("SELECT max(version) FROM wc_schema", &[]).await?.get(0);
         let at = at.unwrap_or(0);
         if at > known {

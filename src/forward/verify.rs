@@ -6,10 +6,11 @@
 //! Owns those comparisons; it must not write the central store except through `worker::send_once`.
 
 use super::ForwardError;
-use super::central::{Central, columns, connect, micros, system_time, within};
+use super::central::{Central, columns, connect, micros, pg_text, system_time, within};
 use super::config::ForwardConfig;
+use super::records::{self, Kind};
 use super::stats::ForwardStats;
-use super::worker::{Local, Sources, send_once};
+use super::worker::{Local, Sources, send_once, send_records};
 use crate::historian::History;
 use crate::historian::forward_log::{self, Backlog};
 use sha2::{Digest, Sha256};
@@ -28,10 +29,11 @@ fn block_on<T>(fut: impl std::future::Future<Output = Result<T, ForwardError>>) 
 pub fn sync(cfg: &ForwardConfig, src: &Sources) -> Result<u64, ForwardError> {
     block_on(async {
         let local = Local::open(src)?;
-        let mut central = Central::open(cfg, &src.site).await?;
+        let instance = forward_log::instance(&local.history)?;
+        let mut central = Central::open(cfg, &src.site, &instance).await?;
         central.sync_tags(&forward_log::tags(&local.history)?).await?;
         let stats = ForwardStats::new(cfg.target());
-        let mut total = 0;
+        let mut total = send_records(src, &local, &mut central).await?;
         loop {
             let n = send_once(cfg, &local, &mut central, &stats).await?;
             if n == 0 {
@@ -109,6 +111,10 @@ pub struct Verified {
     pub audit_differ: u64,
     /// Places the central audit chain does not link (`wc_audit_breaks`).
     pub audit_breaks: u64,
+    /// (local, central) jobs and well tests, and how many of them are missing centrally or differ in
+    /// status.
+    pub jobs: (u64, u64, u64),
+    pub well_tests: (u64, u64, u64),
 }
 
 impl Verified {
@@ -118,6 +124,10 @@ impl Verified {
             && self.audit.0 == self.audit.1
             && self.audit_differ == 0
             && self.audit_breaks == 0
+            && self.jobs.2 == 0
+            && self.jobs.0 == self.jobs.1
+            && self.well_tests.2 == 0
+            && self.well_tests.0 == self.well_tests.1
     }
 }
 
@@ -170,25 +180,48 @@ pub fn verify(cfg: &ForwardConfig, src: &Sources, from: i64, to: i64) -> Result<
         let mut out = Verified::default();
         for tag in history.tags().map_err(|e| ForwardError::Other(e.to_string()))? {
             let mut mine = Days::default();
+            let mut prev = None;
             history
                 .each_raw(&tag.name, from, to, |t, v, q| {
+                    let t = forward_log::strictly_after(prev, t);
+                    prev = Some(t);
                     let (num, int, txt) = columns(v.as_ref());
-                    mine.add(t, num, int, txt, i64::try_from(q.code()).unwrap_or(-1));
+                    let txt = txt.map(pg_text);
+                    mine.add(t, num, int, txt.as_deref(), i64::try_from(q.code()).unwrap_or(-1));
                 })
                 .map_err(|e| ForwardError::Other(e.to_string()))?;
+            // A day at a time: a tag's whole central history never sits in memory at once.
             let mut theirs = Days::default();
             if let Some(id) = tag_ids.get(&tag.name) {
-                let rows = within(
+                let days: Vec<i64> = within(
                     cfg.timeout,
                     client.query(
-                        "SELECT t, num, int, txt, quality FROM wc_sample WHERE tag = $1 AND t >= $2 AND t <= $3 ORDER BY t",
+                        "SELECT DISTINCT floor(extract(epoch FROM t) / 86400)::int8 FROM wc_sample
+                         WHERE tag = $1 AND t >= $2 AND t <= $3",
                         &[id, &system_time(from), &system_time(to)],
                     ),
                 )
-                .await?;
-                for r in rows {
-                    let q: i16 = r.get(4);
-                    theirs.add(micros(r.get(0)), r.get(1), r.get(2), r.get(3), i64::from(q));
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+                for day in days {
+                    let (a, b) = (
+                        (day * 86_400_000_000).max(from),
+                        ((day + 1) * 86_400_000_000 - 1).min(to),
+                    );
+                    let rows = within(
+                        cfg.timeout,
+                        client.query(
+                            "SELECT t, num, int, txt, quality FROM wc_sample WHERE tag = $1 AND t >= $2 AND t <= $3 ORDER BY t",
+                            &[id, &system_time(a), &system_time(b)],
+                        ),
+                    )
+                    .await?;
+                    for r in rows {
+                        let q: i16 = r.get(4);
+                        theirs.add(micros(r.get(0)), r.get(1), r.get(2), r.get(3), i64::from(q));
+                    }
                 }
             }
             let (mine, theirs) = (mine.finish(), theirs.finish());
@@ -241,6 +274,31 @@ pub fn verify(cfg: &ForwardConfig, src: &Sources, from: i64, to: i64) -> Result<
             out.audit = (records.len() as u64, central.len() as u64);
             out.audit_differ = records.iter().filter(|r| central.get(&r.seq) != Some(&r.hash)).count() as u64;
             out.audit_breaks = count("SELECT count(*) FROM wc_audit_breaks WHERE console = $1").await?;
+        }
+        for (kind, path, sql) in [
+            (Kind::Job, &src.jobs, "SELECT id, status FROM wc_job WHERE console = $1"),
+            (
+                Kind::WellTest,
+                &src.well_tests,
+                "SELECT id, status FROM wc_well_test WHERE console = $1",
+            ),
+        ] {
+            let mine = match path.as_ref().filter(|p| p.exists()) {
+                Some(p) if kind == Kind::Job => records::jobs(p)?,
+                Some(p) => records::well_tests(p)?,
+                None => Vec::new(),
+            };
+            let theirs: BTreeMap<i64, String> = within(cfg.timeout, client.query(sql, &[&console]))
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            let differ = mine.iter().filter(|d| theirs.get(&d.id) != Some(&d.status)).count() as u64;
+            let counts = (mine.len() as u64, theirs.len() as u64, differ);
+            match kind {
+                Kind::Job => out.jobs = counts,
+                Kind::WellTest => out.well_tests = counts,
+            }
         }
         Ok(out)
     })

@@ -10,6 +10,7 @@
 use super::ForwardError;
 use super::central::Central;
 use super::config::ForwardConfig;
+use super::records::{self, Kind};
 use super::stats::ForwardStats;
 use crate::historian::forward_log;
 use rusqlite::{Connection, OpenFlags};
@@ -25,6 +26,8 @@ const POLL: Duration = Duration::from_secs(1);
 /// Journal lines, audit records or rollup rows per central transaction.
 const RECORD_BATCH: usize = 5_000;
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// How often jobs and well tests are compared with what was sent (they change at human pace).
+const RECORDS_EVERY: Duration = Duration::from_secs(5);
 
 /// The local files forwarded.
 #[derive(Debug, Clone)]
@@ -33,6 +36,10 @@ pub struct Sources {
     pub history: PathBuf,
     pub journal: Option<PathBuf>,
     pub audit: Option<PathBuf>,
+    /// The CT job records (jobs.db).
+    pub jobs: Option<PathBuf>,
+    /// The well tests (production.db).
+    pub well_tests: Option<PathBuf>,
     /// The site's name, recorded with the console.
     pub site: String,
 }
@@ -73,11 +80,13 @@ impl Forwarder {
         self.stats.clone()
     }
 
-    /// Stops after the batch in flight (waiting `within` at most; what is not sent stays queued locally).
+    /// Stops now (waiting `within` at most; what is not sent stays queued locally). A thread that does
+    /// not end in time is left to finish on its own.
     pub fn stop_within(&mut self, within: Duration) {
         let _ = self.stop.send(true);
-        if self.done.recv_timeout(within).is_ok()
-            && let Some(t) = self.thread.take()
+        let ended = self.done.recv_timeout(within).is_ok();
+        if let Some(t) = self.thread.take()
+            && ended
         {
             let _ = t.join();
         }
@@ -103,6 +112,8 @@ impl Local {
     pub(super) fn open(src: &Sources) -> Result<Self, ForwardError> {
         let history = Connection::open_with_flags(&src.history, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         history.busy_timeout(Duration::from_secs(5))?;
+        // The historian's own thread checkpoints the log; a checkpoint here would stall its commits.
+        history.pragma_update(None, "wal_autocheckpoint", 0)?;
         let read_only = |p: &PathBuf| -> Result<Connection, rusqlite::Error> {
             let c = Connection::open_with_flags(p, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             c.busy_timeout(Duration::from_secs(5))?;
@@ -150,9 +161,19 @@ async fn stopped_within(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
 async fn run(cfg: &ForwardConfig, src: &Sources, stats: &ForwardStats, mut stop: watch::Receiver<bool>) {
     let mut backoff = Duration::from_secs(1);
     let mut local: Option<Local> = None;
+    // The last failure logged: a failure that repeats is logged once, not every retry.
+    let mut logged: Option<String> = None;
     loop {
         let result = match &local {
-            Some(l) => session(cfg, src, l, stats, &mut stop, &mut backoff).await,
+            Some(l) => {
+                // A stop is heard at once, even in the middle of a connect or a batch: what the batch
+                // sent is rolled back centrally and sent again next run.
+                let mut stop_rx = stop.clone();
+                tokio::select! {
+                    r = session(cfg, src, l, stats, &mut stop, &mut backoff, &mut logged) => r,
+                    () = async { while stop_rx.changed().await.is_ok() && !*stop_rx.borrow() {} } => Ok(()),
+                }
+            }
             None => match Local::open(src) {
                 Ok(l) => {
                     local = Some(l);
@@ -168,8 +189,9 @@ async fn run(cfg: &ForwardConfig, src: &Sources, stats: &ForwardStats, mut stop:
         stats.connected.store(false, Ordering::Relaxed);
         stats.failures.fetch_add(1, Ordering::Relaxed);
         let msg = e.to_string();
-        if stats.last_error().as_deref() != Some(msg.as_str()) {
+        if logged.as_deref() != Some(msg.as_str()) {
             tracing::warn!(target = %stats.target, error = %msg, "forwarding to the central database paused; history is kept locally and sent when it is back");
+            logged = Some(msg.clone());
         }
         stats.set_error(Some(msg));
         if let Some(l) = &local
@@ -192,17 +214,18 @@ async fn session(
     stats: &ForwardStats,
     stop: &mut watch::Receiver<bool>,
     backoff: &mut Duration,
+    logged: &mut Option<String>,
 ) -> Result<(), ForwardError> {
-    let mut central = Central::open(cfg, &src.site).await?;
+    let instance = forward_log::instance(&local.history)?;
+    let mut central = Central::open(cfg, &src.site, &instance).await?;
     stats.connected.store(true, Ordering::Relaxed);
-    if stats.last_error().is_some() {
-        tracing::info!(target = %stats.target, "forwarding to the central database resumed");
-    }
-    stats.set_error(None);
-    *backoff = Duration::from_secs(1);
+    // Counted as working again only once a batch got through: a failure right after connecting keeps
+    // its error shown and its backoff growing.
+    let mut proven = false;
     let mut pace = Pace::new(cfg.max_rate);
     let mut tags_known = usize::MAX;
     let mut last_backlog = Instant::now() - Duration::from_secs(60);
+    let mut last_records: Option<Instant> = None;
     loop {
         if *stop.borrow() {
             return Ok(());
@@ -212,7 +235,21 @@ async fn session(
             central.sync_tags(&tags).await?;
             tags_known = tags.len();
         }
-        let sent = send_once(cfg, local, &mut central, stats).await?;
+        let mut sent = send_once(cfg, local, &mut central, stats).await?;
+        if last_records.is_none_or(|t: Instant| t.elapsed() >= RECORDS_EVERY) {
+            let n = send_records(src, local, &mut central).await?;
+            stats.records_sent.fetch_add(n, Ordering::Relaxed);
+            sent += n;
+            last_records = Some(Instant::now());
+        }
+        if !proven {
+            proven = true;
+            *backoff = Duration::from_secs(1);
+            stats.set_error(None);
+            if logged.take().is_some() {
+                tracing::info!(target = %stats.target, "forwarding to the central database resumed");
+            }
+        }
         if sent > 0 {
             stats
                 .last_sent_us
@@ -281,6 +318,28 @@ pub(super) async fn send_once(
             forward_log::set_position(&local.history, "audit", last)?;
             sent += records.len() as u64;
             stats.records_sent.fetch_add(records.len() as u64, Ordering::Relaxed);
+        }
+    }
+    Ok(sent)
+}
+
+/// Sends the jobs and well tests that changed since they were last sent; returns how many.
+pub(super) async fn send_records(src: &Sources, local: &Local, central: &mut Central) -> Result<u64, ForwardError> {
+    let mut sent = 0;
+    for (kind, path) in [(Kind::Job, &src.jobs), (Kind::WellTest, &src.well_tests)] {
+        // A store not made yet (no job or test so far) has nothing to send.
+        let Some(path) = path.as_ref().filter(|p| p.exists()) else {
+            continue;
+        };
+        let docs = match kind {
+            Kind::Job => records::jobs(path)?,
+            Kind::WellTest => records::well_tests(path)?,
+        };
+        let docs = records::changed(&local.history, kind, docs)?;
+        for part in docs.chunks(RECORD_BATCH.min(500)) {
+            central.write_docs(kind, part).await?;
+            records::mark_sent(&local.history, kind, part)?;
+            sent += part.len() as u64;
         }
     }
     Ok(sent)

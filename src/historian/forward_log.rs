@@ -12,6 +12,8 @@
 //!   (tag, time) make the second copy a no-op.
 //! - `forward_rollups`: an outbox filled by a trigger on every rollup row written (closed buckets and
 //!   checkpoints of open ones); forwarded rows are deleted from it, so it is its own position.
+//! - `forward_records`: the digest of each job and well test as last sent; a record whose document
+//!   differs (it changed since, or was never sent) is sent again whole.
 
 use super::block;
 use super::codec::{Chunk, CodecError, StoredQuality};
@@ -28,6 +30,8 @@ CREATE TABLE IF NOT EXISTS forward_rollups(
 );
 CREATE TRIGGER IF NOT EXISTS forward_rollups_log AFTER INSERT ON rollups
     BEGIN INSERT INTO forward_rollups(res, tag, t) VALUES (NEW.res, NEW.tag, NEW.t); END;
+CREATE TABLE IF NOT EXISTS forward_records(kind TEXT NOT NULL, id INTEGER NOT NULL, digest TEXT NOT NULL,
+    PRIMARY KEY (kind, id)) WITHOUT ROWID;
 ";
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +50,21 @@ pub enum ForwardLogError {
 /// blocks queued for the `chunks` stream.
 pub fn enable(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.execute_batch(SCHEMA)?;
+    // Rollup rows written while forwarding was off (the hour before, for the bucket open then) are
+    // queued; the central upsert keeps whichever copy counts more samples.
+    if let Some((off_since, _)) = cursor(conn, "rollups_off")? {
+        conn.execute(
+            "INSERT INTO forward_rollups(res, tag, t) SELECT res, tag, t FROM rollups WHERE t >= ?1",
+            params![off_since - 3_600_000_000],
+        )?;
+        conn.execute("DELETE FROM forward_cursor WHERE stream = 'rollups_off'", [])?;
+    }
+    // This database's identity in the central store: another machine sending under the same console
+    // name is refused rather than merged.
+    conn.execute(
+        "INSERT OR IGNORE INTO forward_cursor(stream, pos) VALUES ('instance', ?1)",
+        params![rand::random::<i64>()],
+    )?;
     let first_block: Option<i64> = conn.query_row("SELECT MIN(id) FROM blocks", [], |r| r.get(0))?;
     let last_issued: i64 = conn
         .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'blocks'", [], |r| {
@@ -85,14 +104,23 @@ pub fn enable(conn: &Connection) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
-/// Turns forwarding off: no outbox is filled for nobody. The positions stay, so turning it on again
-/// finds what was missed.
+/// Turns forwarding off: the outbox stops filling (it would grow for nobody). What it holds and the
+/// positions stay, so turning forwarding on again sends what was missed.
 pub fn disable(conn: &Connection) -> Result<(), rusqlite::Error> {
-    conn.execute_batch(
-        "DROP TRIGGER IF EXISTS forward_rollups_log;
-         DROP TABLE IF EXISTS forward_rollups;",
-    )?;
+    let had_trigger = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'forward_rollups_log'")?
+        .exists([])?;
+    if had_trigger {
+        conn.execute_batch("DROP TRIGGER forward_rollups_log;")?;
+        set_cursor(conn, "rollups_off", crate::tag::Timestamp::now().0, None)?;
+    }
     Ok(())
+}
+
+/// This history database's identity (made by `enable`), as sent to the central store.
+pub fn instance(conn: &Connection) -> Result<String, ForwardLogError> {
+    let id = cursor(conn, "instance")?.ok_or(ForwardLogError::NotEnabled)?.0;
+    Ok(format!("{:016x}", id as u64))
 }
 
 fn cursor(conn: &Connection, stream: &str) -> Result<Option<(i64, Option<i64>)>, rusqlite::Error> {
@@ -119,6 +147,16 @@ fn set_cursor(conn: &Connection, stream: &str, pos: i64, until: Option<i64>) -> 
 /// The last block forwarded; `None` while forwarding is off. The writer keeps every block after it.
 pub fn samples_pos(conn: &Connection) -> Result<Option<i64>, rusqlite::Error> {
     Ok(cursor(conn, "samples")?.map(|c| c.0))
+}
+
+/// Notes the first block holding a sample not sealed into its tag's chunk (the writer, each commit).
+pub fn set_unsealed_from(conn: &Connection, block: i64) -> Result<(), rusqlite::Error> {
+    set_cursor(conn, "unsealed_from", block, None)
+}
+
+/// The first block a restarted writer must read for unsealed samples (`None`: not noted).
+pub fn unsealed_from(conn: &Connection) -> Result<Option<i64>, rusqlite::Error> {
+    Ok(cursor(conn, "unsealed_from")?.map(|c| c.0))
 }
 
 /// The first chunk the backfill still has to send (`None`: no backfill pending). Retention keeps it
@@ -155,14 +193,27 @@ pub struct Row {
     pub quality: StoredQuality,
 }
 
+/// A tag's next time as forwarded: history written before times were kept strictly increasing may hold
+/// two samples at one time; the later is sent a microsecond after, as the writer stores them now (and as
+/// `forward verify` reads them).
+pub fn strictly_after(prev: Option<i64>, ts: i64) -> i64 {
+    match prev {
+        Some(p) if ts <= p => p + 1,
+        _ => ts,
+    }
+}
+
 fn push_chunk(tag: i64, data: &[u8], out: &mut Vec<Row>) -> Result<(), CodecError> {
     let c = Chunk::decode(data)?;
     out.reserve(c.len());
+    let mut prev = None;
     for i in 0..c.len() {
         let quality = c.quality_at(i);
+        let ts = strictly_after(prev, c.ts[i]);
+        prev = Some(ts);
         out.push(Row {
             tag,
-            ts: c.ts[i],
+            ts,
             value: quality.has_value.then(|| c.values.value_at(i)),
             quality,
         });
@@ -196,8 +247,17 @@ pub fn read_samples(conn: &Connection, max: usize) -> Result<Batch<Row>, Forward
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let data = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-        for e in block::entries(data)? {
-            push_chunk(e.tag, block::part(data, &e)?, &mut out.rows)?;
+        // What cannot be read here cannot be read by the console either (recovery and queries skip it
+        // the same way): said, and stepped over, so one damaged block never stops forwarding for good.
+        match block::entries(data) {
+            Ok(entries) => {
+                for e in entries {
+                    if let Err(err) = block::part(data, &e).and_then(|p| push_chunk(e.tag, p, &mut out.rows)) {
+                        tracing::error!(block = id, tag = e.tag, error = %err, "unreadable part of a history block not forwarded");
+                    }
+                }
+            }
+            Err(err) => tracing::error!(block = id, error = %err, "unreadable history block not forwarded"),
         }
         out.next_pos = id;
         if out.rows.len() >= max {
@@ -350,4 +410,21 @@ pub fn tags(conn: &Connection) -> Result<Vec<(i64, String, String, String)>, rus
     let mut stmt = conn.prepare_cached("SELECT id, name, kind, unit FROM tags ORDER BY id")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     rows.collect()
+}
+
+/// The digests of the `kind` records (jobs, well tests) as last sent, by record id.
+pub fn sent_digests(conn: &Connection, kind: &str) -> Result<std::collections::HashMap<i64, String>, rusqlite::Error> {
+    let mut stmt = conn.prepare_cached("SELECT id, digest FROM forward_records WHERE kind = ?1")?;
+    let rows = stmt.query_map(params![kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Records that record `id` of `kind` was sent as `digest`.
+pub fn record_sent(conn: &Connection, kind: &str, id: i64, digest: &str) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "INSERT INTO forward_records(kind, id, digest) VALUES (?1, ?2, ?3)
+         ON CONFLICT(kind, id) DO UPDATE SET digest = excluded.digest",
+    )?
+    .execute(params![kind, id, digest])?;
+    Ok(())
 }

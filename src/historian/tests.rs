@@ -460,3 +460,170 @@ fn a_full_disk_keeps_a_bounded_backlog_counts_every_sample_not_stored_and_stops_
         "what is counted as stored is in the database"
     );
 }
+
+/// Starts a writer with forwarding `on`, feeds `samples` in commits of 77, stops it.
+fn store_forwarding(dir: &tempfile::TempDir, samples: &[Sample], on: bool) {
+    let dirs = directory();
+    let cfg = HistorianConfig {
+        forward: on,
+        ..config(dir)
+    };
+    let (h, mut f) = Historian::start(cfg, WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs);
+    for piece in samples.chunks(77) {
+        feed(&mut f, &mut table, piece);
+        h.flush();
+    }
+    h.stop();
+}
+
+/// Everything the forwarder would send now (blocks and backfill chunks), marking it sent: (tag name, time).
+fn forward_all(conn: &rusqlite::Connection, max: usize) -> Vec<(String, i64)> {
+    let names: std::collections::HashMap<i64, String> = forward_log::tags(conn)
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.0, t.1))
+        .collect();
+    let mut out = Vec::new();
+    loop {
+        let b = forward_log::read_chunks(conn, max).unwrap();
+        let done = forward_log::chunks_pending_from(conn).unwrap().is_none();
+        out.extend(b.rows.iter().map(|r| (names[&r.tag].clone(), r.ts)));
+        if !done {
+            forward_log::chunks_sent(conn, b.next_pos).unwrap();
+            continue;
+        }
+        let pos = forward_log::samples_pos(conn).unwrap().unwrap();
+        let b = forward_log::read_samples(conn, max).unwrap();
+        if b.next_pos == pos {
+            return out;
+        }
+        out.extend(b.rows.iter().map(|r| (names[&r.tag].clone(), r.ts)));
+        forward_log::samples_sent(conn, b.next_pos).unwrap();
+    }
+}
+
+#[test]
+fn forwarding_keeps_blocks_until_sent_and_reads_every_sample_once_in_commit_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let all: Vec<Sample> = (0..1234).map(pressure).collect();
+    store_forwarding(&dir, &all, true);
+    let conn = store::open_writer(&dir.path().join("h.db")).unwrap();
+    let blocks: i64 = conn.query_row("SELECT count(*) FROM blocks", [], |r| r.get(0)).unwrap();
+    assert_eq!(blocks, 1234 / 77 + 1, "every commit's block is kept until it is sent");
+    let backlog = forward_log::backlog(&conn).unwrap();
+    assert_eq!(backlog.samples, 1234);
+    assert_eq!(backlog.oldest_us, Some(T0));
+    let sent = forward_all(&conn, 300);
+    let want: Vec<(String, i64)> = all.iter().map(|s| ("w/pressure".to_owned(), s.source_ts.0)).collect();
+    assert_eq!(sent, want, "each sample once, oldest first");
+    assert_eq!(forward_log::backlog(&conn).unwrap().samples, 0);
+    drop(conn);
+    // The next run's commits delete what was sent (and sealed), and keep what was not.
+    let more: Vec<Sample> = (1234..1300).map(pressure).collect();
+    store_forwarding(&dir, &more, true);
+    let conn = store::open_writer(&dir.path().join("h.db")).unwrap();
+    let sealed_upto: i64 = conn
+        .query_row("SELECT MAX(upto_block) FROM chunks", [], |r| r.get(0))
+        .unwrap();
+    let first_kept: i64 = conn.query_row("SELECT MIN(id) FROM blocks", [], |r| r.get(0)).unwrap();
+    assert!(first_kept > sealed_upto.min(16), "sent and sealed blocks were deleted");
+    assert_eq!(
+        forward_log::backlog(&conn).unwrap().samples,
+        66,
+        "only the new commits wait"
+    );
+    assert_eq!(forward_all(&conn, 300).len(), 66);
+}
+
+#[test]
+fn turning_forwarding_on_later_sends_the_sealed_history_from_its_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let all: Vec<Sample> = (0..1234).map(pressure).collect();
+    store_forwarding(&dir, &all[..1000], false);
+    // Off, then on: what was sealed meanwhile (its blocks deleted) is sent from the chunks.
+    store_forwarding(&dir, &all[1000..], true);
+    let conn = store::open_writer(&dir.path().join("h.db")).unwrap();
+    assert!(forward_log::chunks_pending_from(&conn).unwrap().is_some());
+    assert_eq!(forward_log::backlog(&conn).unwrap().oldest_us, Some(T0));
+    let sent: std::collections::BTreeSet<(String, i64)> = forward_all(&conn, 250).into_iter().collect();
+    let want: std::collections::BTreeSet<(String, i64)> =
+        all.iter().map(|s| ("w/pressure".to_owned(), s.source_ts.0)).collect();
+    assert_eq!(
+        sent, want,
+        "every sample, none missing (overlaps are the central keys' business)"
+    );
+}
+
+#[test]
+fn retention_never_deletes_history_that_is_not_forwarded_and_says_how_much_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let all: Vec<Sample> = (0..1234).map(pressure).collect();
+    store_forwarding(&dir, &all, true);
+    let conn = store::open_writer(&dir.path().join("h.db")).unwrap();
+    let r = retention::Retention::default();
+    let later = T0 + 800 * 86_400_000_000;
+    let keep = retention::Keep {
+        blocks_after: forward_log::samples_pos(&conn).unwrap(),
+        chunks_from: None,
+    };
+    while r.apply_slice_keeping(&conn, later, 50, keep).unwrap() > 0 {}
+    assert_eq!(
+        r.held_back(&conn, later, keep).unwrap(),
+        1234,
+        "past retention, kept for the forwarder"
+    );
+    assert_eq!(forward_all(&conn, 10_000).len(), 1234);
+    let keep = retention::Keep {
+        blocks_after: forward_log::samples_pos(&conn).unwrap(),
+        chunks_from: None,
+    };
+    while r.apply_slice_keeping(&conn, later, 50, keep).unwrap() > 0 {}
+    assert_eq!(r.held_back(&conn, later, keep).unwrap(), 0);
+    let blocks: i64 = conn.query_row("SELECT count(*) FROM blocks", [], |r| r.get(0)).unwrap();
+    assert_eq!(blocks, 0, "sent, so retention could take it");
+}
+
+#[test]
+fn every_rollup_row_written_is_queued_for_forwarding_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let all: Vec<Sample> = (0..3000).map(pressure).collect();
+    store_forwarding(&dir, &all, true);
+    let conn = store::open_writer(&dir.path().join("h.db")).unwrap();
+    let b = forward_log::read_rollups(&conn, 100_000).unwrap();
+    let stored: i64 = conn
+        .query_row("SELECT count(*) FROM rollups", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(b.rows.len() as i64, stored, "each row once, as it is now");
+    assert!(b.rows.iter().any(|r| r.res == 60 && r.closed));
+    forward_log::rollups_sent(&conn, b.next_pos).unwrap();
+    assert!(forward_log::read_rollups(&conn, 100).unwrap().rows.is_empty());
+    assert_eq!(forward_log::backlog(&conn).unwrap().rollups, 0);
+}
+
+#[test]
+fn two_readings_at_one_time_are_both_stored_a_microsecond_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Timestamp(T0);
+    let samples = vec![
+        Sample::good(TagId(0), Value::F64(1.0), t),
+        Sample::good(TagId(0), Value::F64(2.0), t),
+        Sample::good(TagId(0), Value::F64(3.0), t),
+    ];
+    store_all(&dir, &samples);
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    let got: Vec<(i64, Option<Value>)> = q
+        .raw("w/pressure", T0, T0 + 1_000)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.ts - T0, s.value))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, Some(Value::F64(1.0))),
+            (1, Some(Value::F64(2.0))),
+            (2, Some(Value::F64(3.0)))
+        ]
+    );
+}

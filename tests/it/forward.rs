@@ -11,8 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::pg::{Link, PASSWORD, PgServer};
 
-/// A copy of the demo project that forwards through `port` (the link), with a small batch and rate so a
-/// backlog takes seconds to drain.
+/// A copy of the demo project that forwards through `port` (the link), at 1,000 samples a second at most:
+/// less than the demo plant makes at 5×, so a backlog is always there to be cut, crashed and killed in
+/// the middle of (`forward sync`, unpaced, sends the rest at the end).
 fn project(dir: &Path, port: u16) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for d in ["screens", "symbols", "alarms", "data", "reels"] {
@@ -20,7 +21,7 @@ fn project(dir: &Path, port: u16) {
     }
     let mut site = std::fs::read_to_string(root.join("site.toml")).unwrap();
     site.push_str(&format!(
-        "\n[forward]\nhost = \"127.0.0.1\"\nport = {port}\npassword = \"{PASSWORD}\"\nconsole = \"cab-ct01\"\nbatch = 2000\nmax_rate = 20000\ntimeout_s = 5\n"
+        "\n[forward]\nhost = \"127.0.0.1\"\nport = {port}\npassword = \"{PASSWORD}\"\nconsole = \"cab-ct01\"\nbatch = 2000\nmax_rate = 1000\ntimeout_s = 10\n"
     ));
     std::fs::write(dir.join("site.toml"), site).unwrap();
 }
@@ -109,8 +110,36 @@ fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_re
         assert!(add.wait().unwrap().success());
     }
 
+    // A job record (sent whole, and again when it changes).
+    let job = |args: &[&str]| {
+        let out = wellconsole(
+            &dir,
+            &[&["job"], args, &["--user", "luis", "--password-env", "WC_TEST_PW"]].concat(),
+        )
+        .env("WC_TEST_PW", "Correct-horse-42")
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "job {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    job(&[
+        "new",
+        "CT-2026-0300",
+        "--type",
+        "CLN",
+        "--well",
+        "CT-01",
+        "--unit",
+        "ct01",
+        "--reel",
+        "CT-4471",
+    ]);
+
     // 1. The database crashes while history is being forwarded, and comes back.
-    let c = console(&dir, 14);
+    let c = console(&dir, 20);
     wait_until("samples in the central store", || {
         pg.psql("SELECT to_regclass('wc_sample') IS NOT NULL") == "t" && pg.count("SELECT count(*) FROM wc_sample") > 0
     });
@@ -127,6 +156,12 @@ fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_re
     link.restore();
     finished(c);
 
+    wait_until("the job in the central store", || {
+        pg.psql("SELECT to_regclass('wc_job') IS NOT NULL") == "t"
+            && pg.psql("SELECT doc->'job'->>'number' FROM wc_job") == "CT-2026-0300"
+    });
+    job(&["cancel", "CT-2026-0300"]);
+
     // 3. A console runs with the database away: its history queues up locally.
     pg.crash();
     finished(console(&dir, 8));
@@ -134,7 +169,7 @@ fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_re
     assert!(queued > 10_000, "a backlog built up: {queued} samples waiting");
     pg.restart();
 
-    // 4. The next console is killed while it drains that backlog (20,000 samples a second at most).
+    // 4. The next console is killed while it drains that backlog.
     let before = pg.count("SELECT count(*) FROM wc_sample");
     let mut c = console(&dir, 30);
     wait_until("the backlog draining", || {
@@ -179,6 +214,11 @@ fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_re
         "no duplicates, no gaps"
     );
     assert!(
+        report.contains("jobs local 1 central 1 (0 missing or differing)"),
+        "{report}"
+    );
+    assert_eq!(pg.psql("SELECT status FROM wc_job"), "CANCELLED", "the change was sent");
+    assert!(
         pg.count("SELECT count(*) FROM wc_alarm_event WHERE kind = 'activated'") > 0,
         "the sensor failure's alarm"
     );
@@ -188,9 +228,16 @@ fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_re
         0,
         "the audit chain links in the database"
     );
-    assert!(
-        pg.count("SELECT count(*) FROM wc_rollup WHERE res = 60 AND closed") > 0,
-        "1 min rollups"
+    let local = rusqlite::Connection::open(dir.join("history/history.db")).unwrap();
+    let closed: i64 = local
+        .query_row("SELECT count(*) FROM rollups WHERE res = 60 AND closed = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        pg.count("SELECT count(*) FROM wc_rollup WHERE res = 60 AND closed"),
+        closed,
+        "every closed 1 min rollup"
     );
     // The ERP's view: names, values and readable quality.
     assert!(

@@ -337,3 +337,64 @@ pub fn open_page_in(h: &mut egui_kittest::Harness<'static, ConsoleApp>, page: &s
 pub fn engineer() -> Actor {
     Actor::new("test-engineer", Role::Engineer)
 }
+
+/// `scans` scans (10 Hz) of the demo plant's signals stored in a historian at `path`, every sample kept,
+/// from 2026-11-18 (`NOW`) on; forwarding on or off. Returns the samples written.
+pub fn demo_history(path: &std::path::Path, scans: i64, forward: bool) -> u64 {
+    use wellconsole::historian::codec::StoredQuality;
+    use wellconsole::historian::filter::HistSample;
+    use wellconsole::historian::{Historian, HistorianConfig, WriterTag};
+    let project = Project::demo().unwrap();
+    let cfg = project
+        .site
+        .drivers
+        .iter()
+        .find_map(|d| d.kind.as_sim())
+        .unwrap()
+        .plant
+        .clone();
+    let mut plant = wellconsole::sim::DemoPlant::new(cfg);
+    let specs: Vec<WriterTag> = plant
+        .specs()
+        .iter()
+        .map(|s| WriterTag {
+            name: s.address.clone(),
+            kind: s.kind,
+            unit: s.unit.into(),
+            mode: Default::default(),
+        })
+        .collect();
+    let hcfg = HistorianConfig {
+        forward,
+        ..HistorianConfig::new(path)
+    };
+    let (h, _feed) = Historian::start(hcfg, specs).unwrap();
+    let good = StoredQuality {
+        quality: Quality::Good,
+        has_value: true,
+    };
+    let mut n = 0;
+    for k in 0..scans {
+        plant.step(0.1);
+        let ts = NOW.0 + k * 100_000;
+        let batch: Vec<(u32, HistSample)> = plant
+            .read()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    i as u32,
+                    HistSample {
+                        ts,
+                        value: Some(v.clone()),
+                        quality: good,
+                    },
+                )
+            })
+            .collect();
+        n += batch.len() as u64;
+        h.write_blocking(batch);
+    }
+    h.stop();
+    n
+}

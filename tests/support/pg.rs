@@ -56,11 +56,22 @@ pub struct PgServer {
     dir: PathBuf,
     pub port: u16,
     child: Option<Child>,
+    fsync: bool,
 }
 
 impl PgServer {
-    /// A new cluster in `dir` (created), started, with the database `wellconsole`.
+    /// A new cluster in `dir` (created), started, with the database `wellconsole`. Tests run it with
+    /// fsync off (a crash here is a process dying, not the machine).
     pub fn start(bin: &Path, dir: &Path) -> Self {
+        Self::start_with(bin, dir, false)
+    }
+
+    /// `start`, with fsync on: benches measure the server as a site runs it.
+    pub fn start_durable(bin: &Path, dir: &Path) -> Self {
+        Self::start_with(bin, dir, true)
+    }
+
+    fn start_with(bin: &Path, dir: &Path, fsync: bool) -> Self {
         std::fs::create_dir_all(dir).unwrap();
         let root = is_root();
         if root {
@@ -107,6 +118,7 @@ impl PgServer {
             dir: dir.to_path_buf(),
             port: super::free_port(),
             child: None,
+            fsync,
         };
         pg.restart();
         pg.psql_in("postgres", &format!("CREATE DATABASE {DATABASE}"));
@@ -130,18 +142,12 @@ impl PgServer {
         let child = Self::as_server_user(&self.bin.join("postgres"), is_root())
             .arg("-D")
             .arg(self.dir.join("data"))
-            .args([
-                "-p",
-                &self.port.to_string(),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-            ])
+            .args(["-p", &self.port.to_string(), "-c", "listen_addresses=127.0.0.1", "-c"])
+            .arg(if self.fsync { "fsync=on" } else { "fsync=off" })
             .arg("-k")
             .arg(&self.dir)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(self.dir.join("server.log")).unwrap())
             .spawn()
             .expect("postgres starts");
         self.child = Some(child);
@@ -164,7 +170,11 @@ impl PgServer {
             if ok {
                 return;
             }
-            assert!(std::time::Instant::now() < deadline, "postgres did not start");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "postgres did not start: {}",
+                std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+            );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     }
@@ -177,27 +187,29 @@ impl PgServer {
         }
     }
 
+    /// psql logged in to `db`, unaligned, stopping at the first error; add `-c SQL` (or feed stdin).
+    pub fn psql_command(&self, db: &str) -> Command {
+        let mut c = Command::new(self.bin.join("psql"));
+        c.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            USER,
+            "-d",
+            db,
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+        ])
+        .env("PGPASSWORD", PASSWORD);
+        c
+    }
+
     /// Runs `sql` in `db` with psql; its unaligned output, trimmed.
     pub fn psql_in(&self, db: &str, sql: &str) -> String {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                USER,
-                "-d",
-                db,
-                "-At",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                sql,
-            ])
-            .env("PGPASSWORD", PASSWORD)
-            .output()
-            .unwrap();
+        let out = self.psql_command(db).args(["-c", sql]).output().unwrap();
         assert!(
             out.status.success(),
             "psql {sql}: {}",

@@ -59,6 +59,8 @@ pub(super) struct TagState {
     /// The oldest block holding a committed sample of `pending`.
     pub(super) first_block: Option<i64>,
     pub(super) last_ts: Option<i64>,
+    /// The last reading taken as its source gave it (time before any nudge, value, quality).
+    pub(super) last_source: Option<(i64, Option<crate::tag::Value>, StoredQuality)>,
     pub(super) last_quality: Option<StoredQuality>,
     pub(super) rollups: Vec<RollupState>,
     pub(super) dirty: bool,
@@ -195,8 +197,22 @@ impl WriterState {
 
     pub(super) fn ingest(&mut self, i: usize, mut s: HistSample, recv: i64, stats: &HistorianStats) {
         let Some(tag) = self.tags.get(i) else { return };
+        if let Some((ts, v, q)) = &tag.last_source
+            && *ts == s.ts
+            && *q == s.quality
+            && *v == s.value
+        {
+            // The same reading delivered again (a retained MQTT message, a notification sent twice): one
+            // reading, stored once.
+            stats.out_of_order.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let source = (s.ts, s.value.clone(), s.quality);
+        // A reading at the same source time as the one before it is not older (`store` stores it a
+        // microsecond after).
         if let Some(last) = tag.last_ts
             && s.ts < last
+            && tag.last_source.as_ref().map(|l| l.0) != Some(s.ts)
         {
             if tag.last_quality == Some(s.quality) {
                 // A reading older than one already stored (a source clock stepped back, a late
@@ -207,14 +223,7 @@ impl WriterState {
             // A quality change is never lost: it is stored when the hub saw it.
             s.ts = recv.max(last);
         }
-        if let Some(last) = tag.last_ts
-            && s.ts <= last
-        {
-            // Two readings at one time (a coarse source clock, a change stamped when the hub saw it): the
-            // later one is stored a microsecond after, so a tag's times are strictly increasing and
-            // (tag, time) names one sample everywhere history is copied to.
-            s.ts = last + 1;
-        }
+        self.tags[i].last_source = Some(source);
         let mut out = std::mem::take(&mut self.filtered);
         self.tags[i].filter.offer(s, &mut out);
         for s in out.drain(..) {
@@ -224,12 +233,20 @@ impl WriterState {
     }
 
     /// Takes one filtered sample into its tag's open chunk and rollups, until the next commit.
-    pub(super) fn store(&mut self, i: usize, s: HistSample, stats: &HistorianStats) {
+    pub(super) fn store(&mut self, i: usize, mut s: HistSample, stats: &HistorianStats) {
         if self.backlog_full() {
             stats.samples_lost.fetch_add(1, Ordering::Relaxed);
             return;
         }
         let tag = &mut self.tags[i];
+        if let Some(last) = tag.last_ts
+            && s.ts <= last
+        {
+            // Two readings at one time (a coarse source clock, a change stamped when the hub saw it, a
+            // sample a filter held back): the later one is stored a microsecond after, so a tag's times
+            // are strictly increasing and (tag, time) names one sample wherever history is copied to.
+            s.ts = last + 1;
+        }
         let number = rollup_value(s.value.as_ref(), s.quality);
         let mut closed = Vec::new();
         for r in &mut tag.rollups {
@@ -423,13 +440,23 @@ impl WriterState {
                 })
                 .min()
                 .unwrap_or(block_id + 1);
-            // While forwarding, a block also waits until the central store has it.
-            let oldest_needed = match self.forward.then(|| forward_log::samples_pos(&tx)).transpose()? {
-                Some(Some(pos)) => oldest_needed.min(pos + 1),
-                _ => oldest_needed,
+            // While forwarding, a block also waits until the central store has it; the first block holding
+            // an unsealed sample is noted, so a restart reads from there and not every block kept.
+            let oldest_needed = if self.forward {
+                forward_log::set_unsealed_from(&tx, oldest_needed)?;
+                match forward_log::samples_pos(&tx)? {
+                    Some(pos) => oldest_needed.min(pos + 1),
+                    None => oldest_needed,
+                }
+            } else {
+                oldest_needed
             };
-            tx.prepare_cached("DELETE FROM blocks WHERE id < ?1")?
-                .execute(params![oldest_needed])?;
+            // In slices: after a long outage, a day of blocks becomes deletable at once, and one commit
+            // must not stop for that.
+            tx.prepare_cached(
+                "DELETE FROM blocks WHERE id IN (SELECT id FROM blocks WHERE id < ?1 ORDER BY id LIMIT 256)",
+            )?
+            .execute(params![oldest_needed])?;
             let mut rollup = tx.prepare_cached(
                 "INSERT OR REPLACE INTO rollups
                    (res, tag, t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto, closed)

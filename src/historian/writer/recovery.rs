@@ -90,6 +90,7 @@ impl WriterState {
                 committed: 0,
                 first_block: None,
                 last_ts,
+                last_source: None,
                 // set below from the unsealed samples, if any
                 last_quality: None,
                 rollups,
@@ -102,7 +103,13 @@ impl WriterState {
         for t in &states {
             sealed_upto.push(store::sealed_upto(&conn, t.id)?);
         }
-        let from_block = sealed_upto.iter().copied().min().unwrap_or(0);
+        let mut from_block = sealed_upto.iter().copied().min().unwrap_or(0);
+        // Blocks kept only for the forwarder hold nothing unsealed: start at the first that does.
+        if cfg.forward
+            && let Some(b) = crate::historian::forward_log::unsealed_from(&conn)?
+        {
+            from_block = from_block.max(b - 1);
+        }
         let mut last_block: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM blocks", [], |r| r.get(0))?;
         last_block = last_block.max(sealed_upto.iter().copied().max().unwrap_or(0));
         {

@@ -2,7 +2,7 @@
 //! trail to. Owns reading and checking those settings (a password by environment variable, TLS material
 //! from the project); the forward room owns what is done with them. It must not connect.
 
-use super::credentials::{RawTls, secret, tls_settings};
+use super::credentials::{RawTls, tls_settings};
 use crate::forward::ForwardConfig;
 use crate::project::diag::{Diagnostic, SourceFile};
 use crate::project::files::ProjectFiles;
@@ -67,7 +67,17 @@ pub(super) fn settings(
         Some(c) => c.get_ref().clone(),
         None => crate::forward::config::host_name(),
     };
-    let password = secret(&r.password, &r.password_env, "the central database password", src, errs);
+    // A password_env that is not set is said when the console connects, not here: the console must run
+    // (and keep history locally) without its central store.
+    let password = match (&r.password, &r.password_env) {
+        (Some(p), Some(_)) => {
+            errs.push(src.at(p.span(), "give either password or password_env, not both"));
+            None
+        }
+        (Some(p), None) => Some(p.get_ref().clone()),
+        (None, _) => None,
+    };
+    let password_env = r.password_env.as_ref().map(|v| v.get_ref().clone());
     let tls = r.tls.as_ref().and_then(|t| tls_settings(t.get_ref(), files, src, errs));
     if r.tls.is_none() && !is_loopback(host) && r.allow_plaintext != Some(true) {
         errs.push(src.at(
@@ -83,6 +93,7 @@ pub(super) fn settings(
         &console,
     );
     cfg.password = password;
+    cfg.password_env = password_env;
     cfg.tls = tls;
     let mut bounded = |v: &Option<Spanned<u64>>, lo: u64, hi: u64, what: &str| -> Option<u64> {
         let v = v.as_ref()?;
