@@ -13,6 +13,7 @@
 //! shows), `verify` (`wellconsole forward status|verify`). Nothing here touches the hub, the UI or a
 //! driver.
 
+pub mod archive;
 pub mod central;
 pub mod config;
 pub mod records;

@@ -253,6 +253,25 @@ impl History {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The time of the oldest sample of `tag` this database still holds (`None`: none at all, or a tag it
+    /// never stored). Unsealed samples count from the oldest block kept, which is never later.
+    pub fn first_time(&self, tag: &str) -> Result<Option<i64>, QueryError> {
+        let Some(id) = store::tag_id(&self.conn, tag)? else {
+            return Ok(None);
+        };
+        let sealed: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT MIN(t0) FROM chunks WHERE tag = ?1")?
+            .query_row(params![id], |r| r.get(0))?;
+        if sealed.is_some() {
+            return Ok(sealed);
+        }
+        Ok(self
+            .conn
+            .prepare_cached("SELECT MIN(t0) FROM blocks")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     /// The resolution a trend of `width` pixels over `from..to` reads: the coarsest whose bucket still
     /// fits in one pixel column, so no column ever shows less than the data has.
     pub fn resolution_for(from: i64, to: i64, width: usize) -> Resolution {

@@ -38,8 +38,24 @@ pub struct TrendRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PenData {
-    Time { resolution: Resolution, segments: Segments },
-    Depth { passes: Vec<Pass> },
+    Time {
+        resolution: Resolution,
+        segments: Segments,
+        /// The part of the span (µs) drawn from the central store, where this console's history no
+        /// longer reaches (`None`: all of it is local).
+        archived: Option<(i64, i64)>,
+    },
+    Depth {
+        passes: Vec<Pass>,
+    },
+}
+
+/// Older history than the local database keeps: the central store, asked by the query thread for a
+/// pen's span before the local horizon. Implemented by the forward room (the historian never talks to the
+/// network itself).
+pub trait Archive: Send {
+    /// `tag` over `from..to`, decimated to `width` columns at the resolution the span calls for.
+    fn trend(&mut self, tag: &str, from: i64, to: i64, width: usize) -> Result<Segments, String>;
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,11 +76,17 @@ impl TrendReader {
     /// Starts the query thread on `path`; it opens the database itself (a missing file is an answer
     /// of errors, not a failure here).
     pub fn start(path: PathBuf) -> std::io::Result<Self> {
+        Self::start_with_archive(path, None)
+    }
+
+    /// `start`, asking `archive` for what is older than the local history.
+    pub fn start_with_archive(path: PathBuf, archive: Option<Box<dyn Archive>>) -> std::io::Result<Self> {
         let (req_tx, req_rx) = bounded::<TrendRequest>(16);
         let (ans_tx, ans_rx) = bounded::<TrendAnswer>(4);
-        let thread = std::thread::Builder::new()
-            .name("trend-reader".into())
-            .spawn(move || serve(&path, &req_rx, &ans_tx))?;
+        let thread = std::thread::Builder::new().name("trend-reader".into()).spawn(move || {
+            let mut archive = archive;
+            serve(&path, &req_rx, &ans_tx, &mut archive);
+        })?;
         Ok(Self {
             requests: Some(req_tx),
             answers: ans_rx,
@@ -100,7 +122,12 @@ impl Drop for TrendReader {
     }
 }
 
-fn serve(path: &std::path::Path, requests: &Receiver<TrendRequest>, answers: &Sender<TrendAnswer>) {
+fn serve(
+    path: &std::path::Path,
+    requests: &Receiver<TrendRequest>,
+    answers: &Sender<TrendAnswer>,
+    archive: &mut Option<Box<dyn Archive>>,
+) {
     let mut db: Option<History> = None;
     while let Ok(mut r) = requests.recv() {
         while let Ok(newer) = requests.try_recv() {
@@ -112,7 +139,13 @@ fn serve(path: &std::path::Path, requests: &Receiver<TrendRequest>, answers: &Se
                 .ok();
         }
         let pens = match &db {
-            Some(h) => answer(h, &r.query),
+            Some(h) => {
+                let mut pens = answer(h, &r.query);
+                if let Some(a) = archive {
+                    older_from_archive(h, a.as_mut(), &r.query, &mut pens);
+                }
+                pens
+            }
             None => vec![Err("no history recorded yet".to_owned()); count(&r.query)],
         };
         if answers
@@ -145,6 +178,7 @@ fn answer(h: &History, q: &TrendQuery) -> Vec<Result<PenData, String>> {
                 t.map(|t| PenData::Time {
                     resolution: t.resolution,
                     segments: t.segments,
+                    archived: None,
                 })
                 .map_err(text)
             })
@@ -167,6 +201,57 @@ fn answer(h: &History, q: &TrendQuery) -> Vec<Result<PenData, String>> {
                     })
                 })
                 .collect()
+        }
+    }
+}
+
+/// For each time pen whose span starts before the local history does, the older part from `archive`,
+/// put in front of the local line and marked. A pen the archive cannot answer keeps its local line (the
+/// reason is logged once per failure, not per frame: the reader only runs on a new question).
+fn older_from_archive(h: &History, archive: &mut dyn Archive, q: &TrendQuery, pens: &mut [Result<PenData, String>]) {
+    let TrendQuery::Time {
+        pens: tags,
+        from,
+        to,
+        width,
+    } = q
+    else {
+        return;
+    };
+    for (tag, pen) in tags.iter().zip(pens.iter_mut()) {
+        // The local horizon: history before it is gone here (retention) or was never here.
+        let horizon = match h.first_time(tag) {
+            Ok(Some(t)) => t,
+            Ok(None) => *to,
+            Err(_) => continue,
+        };
+        if horizon <= *from {
+            continue;
+        }
+        let until = horizon.min(*to);
+        let share = (until - from) as f64 / (to - from).max(1) as f64;
+        let cols = ((*width as f64) * share).ceil().max(1.0) as usize;
+        match archive.trend(tag, *from, until, cols) {
+            Ok(older) if !older.is_empty() => {
+                let mut merged = older;
+                let mut resolution = History::resolution_for(*from, until, cols);
+                if let Ok(PenData::Time {
+                    segments,
+                    resolution: r,
+                    ..
+                }) = pen
+                {
+                    resolution = *r;
+                    merged.append(segments);
+                }
+                *pen = Ok(PenData::Time {
+                    resolution,
+                    segments: merged,
+                    archived: Some((*from, until)),
+                });
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(tag = %tag, error = %e, "older history not read from the central store"),
         }
     }
 }

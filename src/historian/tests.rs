@@ -627,3 +627,77 @@ fn two_readings_at_one_time_are_both_stored_a_microsecond_apart() {
         ]
     );
 }
+
+/// An archive that answers every question with one flat segment over its span, and notes the questions.
+struct FlatArchive(std::sync::Arc<std::sync::Mutex<Vec<(String, i64, i64)>>>);
+
+impl reader::Archive for FlatArchive {
+    fn trend(&mut self, tag: &str, from: i64, to: i64, _width: usize) -> Result<decimate::Segments, String> {
+        self.0.lock().unwrap().push((tag.to_owned(), from, to));
+        Ok(vec![vec![[from as f64 / 1e6, 1.0], [(to - 1) as f64 / 1e6, 1.0]]])
+    }
+}
+
+#[test]
+fn a_trend_reaching_back_past_local_history_reads_the_older_part_from_the_archive_and_marks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let all: Vec<Sample> = (0..1234).map(pressure).collect();
+    store_all(&dir, &all);
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let r =
+        reader::TrendReader::start_with_archive(dir.path().join("h.db"), Some(Box::new(FlatArchive(asked.clone()))))
+            .unwrap();
+    let from = T0 - 3_600_000_000;
+    let to = T0 + 60_000_000;
+    r.request(reader::TrendRequest {
+        generation: 1,
+        query: reader::TrendQuery::Time {
+            pens: vec!["w/pressure".into()],
+            from,
+            to,
+            width: 400,
+        },
+    });
+    let answer = loop {
+        if let Some(a) = r.poll() {
+            break a;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [("w/pressure".to_owned(), from, T0)],
+        "only what is older than T0"
+    );
+    let Ok(reader::PenData::Time { segments, archived, .. }) = &answer.pens[0] else {
+        panic!("{:?}", answer.pens[0]);
+    };
+    assert_eq!(*archived, Some((from, T0)));
+    assert_eq!(
+        segments[0][0],
+        [from as f64 / 1e6, 1.0],
+        "the archive's part comes first"
+    );
+    assert!(segments.len() > 1, "then the local line");
+    // A span the local history covers asks nothing of the archive.
+    r.request(reader::TrendRequest {
+        generation: 2,
+        query: reader::TrendQuery::Time {
+            pens: vec!["w/pressure".into()],
+            from: T0 + 1_000_000,
+            to,
+            width: 400,
+        },
+    });
+    let answer = loop {
+        if let Some(a) = r.poll() {
+            break a;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(matches!(
+        &answer.pens[0],
+        Ok(reader::PenData::Time { archived: None, .. })
+    ));
+    assert_eq!(asked.lock().unwrap().len(), 1);
+}

@@ -62,6 +62,8 @@ pub struct ConsoleInputs {
     pub history_stats: Option<Arc<HistorianStats>>,
     /// The forwarder's counters, for the status bar and the Drivers page (`None`: not forwarding).
     pub forward: Option<Arc<crate::forward::ForwardStats>>,
+    /// The central store the trends read older history from (`None`: not forwarding).
+    pub central: Option<crate::forward::ForwardConfig>,
     /// The alarm system's view, file problems and journal (`None`: no alarm engine).
     pub alarms: Option<AlarmHandle>,
     /// Trips and E-stops (`None`: no trip engine).
@@ -139,7 +141,11 @@ pub struct ConsoleApp {
 impl ConsoleApp {
     pub fn new(inputs: ConsoleInputs, measure: MeasureOptions) -> Self {
         let reader = inputs.history.clone().and_then(|p| {
-            TrendReader::start(p)
+            // Spans older than this console's history come from the central store, when it forwards to one.
+            let archive = inputs.central.clone().map(|c| {
+                Box::new(crate::forward::archive::CentralArchive::new(c)) as Box<dyn crate::historian::reader::Archive>
+            });
+            TrendReader::start_with_archive(p, archive)
                 .map_err(|e| tracing::error!(error = %e, "trend queries unavailable"))
                 .ok()
         });

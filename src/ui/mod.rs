@@ -134,6 +134,7 @@ pub fn run(
                 history,
                 history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
                 forward: runtime.forward.clone(),
+                central: runtime.forward.as_ref().and(runtime.project.site.forward.clone()),
                 alarms: Some(runtime.alarms.clone()),
                 trips: Some(runtime.trips.clone()),
                 ct_strings: runtime.ct_strings.clone(),

@@ -269,6 +269,22 @@ struct Drawn {
     hi: f64,
 }
 
+/// Where the central store's part of the answer ends (seconds), when some pen's older history came from
+/// it.
+fn archived_until(answer: Option<&TrendAnswer>) -> Option<f64> {
+    answer?
+        .pens
+        .iter()
+        .filter_map(|p| match p {
+            Ok(PenData::Time {
+                archived: Some((_, until)),
+                ..
+            }) => Some(*until as f64 / 1e6),
+            _ => None,
+        })
+        .reduce(f64::max)
+}
+
 fn history_segments<'a>(answer: Option<&'a TrendAnswer>, tag: &str) -> Option<&'a [Vec<[f64; 2]>]> {
     let a = answer?;
     let TrendQuery::Time { pens, .. } = &a.query else {
@@ -473,6 +489,20 @@ fn toolbar_ui(ui: &mut Ui, st: &mut TrendPageState, now_s: f64, lang: Lang) {
             other => other.label(),
         };
         ui.label(RichText::new(format!("{history}: {resolution}")).color(theme::text_dim()));
+        if let Some(t) = archived_until(Some(a)) {
+            let when = local_time(t, false);
+            ui.label(
+                RichText::new(match lang {
+                    crate::lang::Lang::En => format!("before {when}: central store"),
+                    crate::lang::Lang::Es => format!("antes de {when}: almacén central"),
+                })
+                .color(theme::text_dim()),
+            )
+            .on_hover_text(lang.pick(
+                "This console no longer keeps that period; the line there is read from the central database.",
+                "Esta consola ya no guarda ese período; la línea allí se lee de la base de datos central.",
+            ));
+        }
     }
 }
 
@@ -570,6 +600,7 @@ fn time_ui(
         .show_grid([true, true]);
     let live = st.view == View::Live;
     let cursor = st.cursor;
+    let archived = archived_until(st.answer.as_ref());
     let jobs = st.jobs.as_ref().map(|p| p.view.load_full());
     // The plain wheel zooms the time axis about the pointer, at egui's Ctrl+wheel speed: egui_plot's own
     // wheel only scrolls, and a vertical scroll means nothing where every pen has its own fixed scale.
@@ -602,6 +633,16 @@ fn time_ui(
         }
         if let Some(c) = cursor {
             pu.vline(VLine::new("cursor", c).color(theme::CURSOR).width(1.0));
+        }
+        if let Some(t) = archived {
+            // Left of it, the line comes from the central store: this console's history starts here.
+            let name = loc.lang.pick("◀ central store", "◀ almacén central");
+            pu.vline(
+                VLine::new(name, t)
+                    .color(theme::text_dim())
+                    .width(1.0)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
         }
         if let Some(view) = &jobs {
             super::job::marks::trend_marks(pu, view, from, to, loc.lang);

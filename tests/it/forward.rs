@@ -239,6 +239,33 @@ fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_re
         closed,
         "every closed 1 min rollup"
     );
+    // The trends' archive reads the same history back, raw for a short span, from 1 min rollups for a
+    // long one.
+    let mut cfg = wellconsole::forward::ForwardConfig::new(
+        "127.0.0.1",
+        pg.port,
+        support::pg::DATABASE,
+        support::pg::USER,
+        "cab-ct01",
+    );
+    cfg.password = Some(PASSWORD.into());
+    let mut archive = wellconsole::forward::archive::CentralArchive::new(cfg);
+    let (first, last): (i64, i64) = {
+        let r = pg.psql("SELECT (extract(epoch FROM min(t)) * 1e6)::int8 || ' ' || (extract(epoch FROM max(t)) * 1e6)::int8 FROM wc_sample");
+        let mut it = r.split(' ').map(|x| x.parse::<i64>().unwrap());
+        (it.next().unwrap(), it.next().unwrap())
+    };
+    use wellconsole::historian::reader::Archive;
+    let raw = archive.trend("ct01/depth", first, last + 1, 200).unwrap();
+    assert!(
+        raw.iter().map(Vec::len).sum::<usize>() > 100,
+        "raw points from the central store"
+    );
+    let long = archive
+        .trend("ct01/depth", first - 86_400_000_000, last + 1, 200)
+        .unwrap();
+    assert!(!long.is_empty(), "a day's span from the rollups");
+
     // The ERP's view: names, values and readable quality.
     assert!(
         pg.count(

@@ -135,6 +135,7 @@ fn console(port: JobPort, settings: ConsoleSettings) -> Harness<'static, Console
         history: None,
         history_stats: None,
         forward: None,
+        central: None,
         alarms: None,
         trips: None,
         ct_strings: None,

@@ -164,6 +164,7 @@ fn console(
         history: None,
         history_stats: None,
         forward: None,
+        central: None,
         alarms: None,
         trips: None,
         ct_strings: None,
