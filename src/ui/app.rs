@@ -697,16 +697,19 @@ impl ConsoleApp {
             if let Some(f) = &self.inputs.forward {
                 super::forward_status::status_bar_ui(ui, f, now, lang);
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(
-                    RichText::new(format!(
-                        "{} {:.1} ms",
-                        lang.pick("frame", "cuadro"),
-                        self.frames.recent_mean_ms()
-                    ))
-                    .color(theme::text_dim()),
-                );
-            });
+            // The frame time is the least of the bar: where the bar is full it gives way rather than overlap.
+            if ui.available_width() > 90.0 {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} {:.1} ms",
+                            lang.pick("frame", "cuadro"),
+                            self.frames.recent_mean_ms()
+                        ))
+                        .color(theme::text_dim()),
+                    );
+                });
+            }
         });
     }
 

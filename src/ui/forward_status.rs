@@ -22,12 +22,10 @@ pub fn span_text(us: i64) -> String {
     }
 }
 
-fn queued_text(r: &ForwardReport, now: Timestamp, lang: Lang) -> String {
-    let age = span_text(r.lag_us(now.0));
-    match lang {
-        Lang::En => format!("{} samples queued · oldest {age}", r.backlog_samples),
-        Lang::Es => format!("{} muestras en cola · la más antigua {age}", r.backlog_samples),
-    }
+/// "8507 · 12 s": samples queued and the oldest one's age; short, the status bar is shared (the hover
+/// says what the figures are).
+fn queued_text(r: &ForwardReport, now: Timestamp) -> String {
+    format!("{} · {}", r.backlog_samples, span_text(r.lag_us(now.0)))
 }
 
 /// The status bar's item.
@@ -41,14 +39,14 @@ pub fn status_bar_ui(ui: &mut Ui, f: &ForwardStats, now: Timestamp, lang: Lang) 
     if !r.connected && r.last_error.is_some() {
         readout::chip_ui(
             ui,
-            lang.pick("CENTRAL DB OFFLINE", "BD CENTRAL SIN ENLACE"),
+            lang.pick("CENTRAL NOT FORWARDING", "CENTRAL SIN REENVÍO"),
             theme::QUALITY_STALE,
         );
         let kept = lang.pick(
-            "History is kept here and sent, oldest first, when the central database is back.",
-            "El histórico se guarda aquí y se envía, lo más antiguo primero, cuando vuelva la base central.",
+            "Samples waiting, and the age of the oldest. History is kept here and sent, oldest first, when the central database takes it again.",
+            "Muestras en espera, y la antigüedad de la más vieja. El histórico se guarda aquí y se envía, lo más antiguo primero, cuando la base central vuelva a recibirlo.",
         );
-        ui.label(RichText::new(queued_text(&r, now, lang)).color(theme::text_dim()))
+        ui.label(RichText::new(queued_text(&r, now)).color(theme::text_dim()))
             .on_hover_text(format!("{kept}\n{hover}"));
     } else if !r.connected {
         ui.label(RichText::new(lang.pick("central: connecting", "central: conectando")).color(theme::text_dim()))
@@ -57,8 +55,8 @@ pub fn status_bar_ui(ui: &mut Ui, f: &ForwardStats, now: Timestamp, lang: Lang) 
         ui.label(
             RichText::new(format!(
                 "{} {}",
-                lang.pick("central catching up:", "central poniéndose al día:"),
-                queued_text(&r, now, lang)
+                lang.pick("central catching up, queued:", "central poniéndose al día, en cola:"),
+                queued_text(&r, now)
             ))
             .color(theme::text_dim()),
         )

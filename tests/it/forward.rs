@@ -273,3 +273,49 @@ fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_re
         ) > 0
     );
 }
+
+/// The operator's view of a link that is down: the status bar says the central store is not forwarding,
+/// with the samples queued and the oldest's age; the Drivers page has the database, its state, the queue
+/// and the reason; once the link is back the bar says so.
+#[test]
+fn the_status_bar_and_drivers_page_show_what_waits_for_the_central_store() {
+    use egui_kittest::kittest::Queryable;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    let stats = Arc::new(wellconsole::forward::ForwardStats::new(
+        "db.field:5432/wellconsole".into(),
+    ));
+    stats.backlog_samples.store(8_507, Ordering::Relaxed);
+    // Oldest queued sample 3 h 20 min before the console's clock.
+    stats
+        .oldest_unsent_us
+        .store(support::NOW.0 - (3 * 3600 + 20 * 60) * 1_000_000, Ordering::Relaxed);
+    stats.failures.store(4, Ordering::Relaxed);
+    stats.set_error(Some(
+        "central database: error connecting to server: Connection refused".into(),
+    ));
+    let (tx, _rx) = wellconsole::hub::command_lanes(16, 16);
+    let screens = wellconsole::project::Project::demo().unwrap().screens;
+    let inputs = wellconsole::ui::ConsoleInputs {
+        forward: Some(stats.clone()),
+        ..support::bare_inputs(tx, screens, support::test_settings())
+    };
+    let mut h = crate::console_ui::harness(wellconsole::ui::ConsoleApp::new(inputs, Default::default()));
+    h.run();
+    h.get_by_label("CENTRAL NOT FORWARDING");
+    h.get_by_label("8507 · 3 h 20 min");
+    support::open_page(&mut h, "Drivers");
+    h.get_by_label("Central store (forwarding)");
+    h.get_by_label("db.field:5432/wellconsole");
+    h.get_by_label("OFFLINE");
+    h.get_by_label("central database: error connecting to server: Connection refused");
+    // The link is back and the queue drained.
+    stats.connected.store(true, Ordering::Relaxed);
+    stats.set_error(None);
+    stats.backlog_samples.store(0, Ordering::Relaxed);
+    stats.oldest_unsent_us.store(0, Ordering::Relaxed);
+    h.run();
+    h.get_by_label("central ok");
+    assert!(h.query_by_label("CENTRAL NOT FORWARDING").is_none());
+    h.get_by_label("connected");
+}

@@ -150,7 +150,7 @@ pub fn console_with_trips(
 
 /// A console's inputs over the demo snapshot with no services (no simulator, history, alarms, trips or
 /// site records) and `screens`; the caller sets what its test needs.
-fn bare_inputs(
+pub fn bare_inputs(
     commands: wellconsole::runtime::Commands,
     screens: Arc<wellconsole::screen::ScreenSet>,
     settings: ConsoleSettings,
