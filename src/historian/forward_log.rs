@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS forward_rollups(
     tag INTEGER NOT NULL,
     t INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS forward_rollups_row ON forward_rollups(res, tag, t);
 CREATE TRIGGER IF NOT EXISTS forward_rollups_log AFTER INSERT ON rollups
     BEGIN INSERT INTO forward_rollups(res, tag, t) VALUES (NEW.res, NEW.tag, NEW.t); END;
 CREATE TABLE IF NOT EXISTS forward_records(kind TEXT NOT NULL, id INTEGER NOT NULL, digest TEXT NOT NULL,

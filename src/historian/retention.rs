@@ -12,6 +12,8 @@ pub struct Keep {
     pub blocks_after: Option<i64>,
     /// Chunks from this id on wait for the backfill.
     pub chunks_from: Option<i64>,
+    /// Rollup rows still queued for the forwarder (`forward_rollups`) are kept.
+    pub queued_rollups: bool,
 }
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -63,14 +65,20 @@ impl Retention {
                 params![cutoff(d), limit as i64, keep.blocks_after.unwrap_or(i64::MAX)],
             )?;
         }
-        for (res, keep) in [(Resolution::Minute, self.minute), (Resolution::Hour, self.hour)] {
-            if let Some(d) = keep {
+        for (res, kept_for) in [(Resolution::Minute, self.minute), (Resolution::Hour, self.hour)] {
+            if let Some(d) = kept_for {
                 // The bucket must have ended before the cutoff.
-                deleted += conn.execute(
+                let sql = if keep.queued_rollups {
                     "DELETE FROM rollups WHERE res = ?1 AND (tag, t) IN
-                       (SELECT tag, t FROM rollups WHERE res = ?1 AND t + ?3 <= ?2 LIMIT ?4)",
-                    params![res.code(), cutoff(d), res.bucket_us(), limit as i64],
-                )?;
+                       (SELECT r.tag, r.t FROM rollups r WHERE r.res = ?1 AND r.t + ?3 <= ?2
+                          AND NOT EXISTS (SELECT 1 FROM forward_rollups o
+                                          WHERE o.res = r.res AND o.tag = r.tag AND o.t = r.t)
+                        LIMIT ?4)"
+                } else {
+                    "DELETE FROM rollups WHERE res = ?1 AND (tag, t) IN
+                       (SELECT tag, t FROM rollups WHERE res = ?1 AND t + ?3 <= ?2 LIMIT ?4)"
+                };
+                deleted += conn.execute(sql, params![res.code(), cutoff(d), res.bucket_us(), limit as i64])?;
             }
         }
         Ok(deleted)

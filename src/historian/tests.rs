@@ -566,6 +566,7 @@ fn retention_never_deletes_history_that_is_not_forwarded_and_says_how_much_it_ho
     let keep = retention::Keep {
         blocks_after: forward_log::samples_pos(&conn).unwrap(),
         chunks_from: None,
+        queued_rollups: true,
     };
     while r.apply_slice_keeping(&conn, later, 50, keep).unwrap() > 0 {}
     assert_eq!(
@@ -573,15 +574,24 @@ fn retention_never_deletes_history_that_is_not_forwarded_and_says_how_much_it_ho
         1234,
         "past retention, kept for the forwarder"
     );
+    let minute_rows = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM rollups WHERE res = 60", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(minute_rows(&conn) > 0, "queued rollup rows are kept too");
     assert_eq!(forward_all(&conn, 10_000).len(), 1234);
+    let queued = forward_log::read_rollups(&conn, 100_000).unwrap();
+    forward_log::rollups_sent(&conn, queued.next_pos).unwrap();
     let keep = retention::Keep {
         blocks_after: forward_log::samples_pos(&conn).unwrap(),
         chunks_from: None,
+        queued_rollups: true,
     };
     while r.apply_slice_keeping(&conn, later, 50, keep).unwrap() > 0 {}
     assert_eq!(r.held_back(&conn, later, keep).unwrap(), 0);
     let blocks: i64 = conn.query_row("SELECT count(*) FROM blocks", [], |r| r.get(0)).unwrap();
     assert_eq!(blocks, 0, "sent, so retention could take it");
+    assert_eq!(minute_rows(&conn), 0);
 }
 
 #[test]

@@ -100,6 +100,7 @@ fn forward_keep(conn: &Connection) -> Result<Keep, rusqlite::Error> {
     Ok(Keep {
         blocks_after: forward_log::samples_pos(conn)?,
         chunks_from: forward_log::chunks_pending_from(conn)?,
+        queued_rollups: true,
     })
 }
 
