@@ -25,6 +25,28 @@ pub const DIR_MODE: u32 = 0o700;
 /// Mode of a record file: the owner reads and writes.
 pub const FILE_MODE: u32 = 0o600;
 
+/// Free and total bytes of the file system holding `path` (`None` where it cannot be asked).
+pub fn disk_space(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `c` is a NUL-terminated path that outlives the call, and `st` points to writable memory the
+    // size of a statvfs, which the call fills on success (its result is read only then).
+    let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it wrote the whole struct.
+    let st = unsafe { st.assume_init() };
+    let unit = st.f_frsize as u64;
+    Some((st.f_bavail as u64 * unit, st.f_blocks as u64 * unit))
+}
+
+/// Whether a disk with `free` of `total` bytes is nearly full: under 5 % or 1 GiB, whichever is less.
+pub fn disk_low(free: u64, total: u64) -> bool {
+    free < (total / 20).min(1 << 30)
+}
+
 /// Creates `dir` (and its parents) if missing; a folder this creates is 0700.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
@@ -249,6 +271,18 @@ impl Records {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn free_space_is_read_and_a_nearly_full_disk_is_told_apart() {
+        let (free, total) = disk_space(Path::new("/")).unwrap();
+        assert!(total > 0 && free <= total);
+        assert!(disk_space(Path::new("/no/such/place")).is_none());
+        let gib = 1u64 << 30;
+        assert!(disk_low(gib / 2, 100 * gib), "under 1 GiB on a large disk");
+        assert!(!disk_low(2 * gib, 100 * gib));
+        assert!(disk_low(400 << 20, 10 * gib), "under 5 % on a small one");
+        assert!(!disk_low(600 << 20, 10 * gib));
+    }
 
     #[test]
     fn records_are_created_for_the_owner_only_and_loose_ones_are_found() {

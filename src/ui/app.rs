@@ -865,6 +865,22 @@ fn history_status_ui(ui: &mut Ui, h: &HistorianStats, lang: Lang) {
             theme::QUALITY_BAD,
         );
         ui.label(RichText::new(format!("{not_stored} {lost}")).color(theme::text_dim()));
+    } else if h.disk_low.load(Relaxed) {
+        readout::chip_ui(
+            ui,
+            lang.pick("HISTORY DISK LOW", "DISCO DEL HISTÓRICO CASI LLENO"),
+            theme::QUALITY_BAD,
+        );
+        let held = h.held_for_forward.load(Relaxed);
+        if held > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "{held} {}",
+                    lang.pick("past retention, not yet forwarded", "vencidas, aún sin reenviar")
+                ))
+                .color(theme::text_dim()),
+            );
+        }
     } else {
         let stored = lang.pick("samples stored", "muestras guardadas");
         ui.label(RichText::new(lang.pick("history ok", "histórico ok")).color(theme::text_dim()))

@@ -319,3 +319,26 @@ fn the_status_bar_and_drivers_page_show_what_waits_for_the_central_store() {
     assert!(h.query_by_label("CENTRAL NOT FORWARDING").is_none());
     h.get_by_label("connected");
 }
+
+/// A nearly full disk under the history, with history past retention held for the central store: the
+/// status bar says both.
+#[test]
+fn a_nearly_full_history_disk_is_shown_with_what_is_held_for_the_central_store() {
+    use egui_kittest::kittest::Queryable;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    let stats = Arc::new(wellconsole::historian::HistorianStats::default());
+    stats.disk_low.store(true, Ordering::Relaxed);
+    stats.held_for_forward.store(120_000, Ordering::Relaxed);
+    let (app, _rx) = support::console_full(
+        None,
+        Some(stats),
+        None,
+        support::demo_snapshot(),
+        support::test_settings(),
+    );
+    let mut h = crate::console_ui::harness(app);
+    h.run();
+    h.get_by_label("HISTORY DISK LOW");
+    h.get_by_label("120000 past retention, not yet forwarded");
+}

@@ -176,6 +176,7 @@ impl WriterState {
             .apply_slice_keeping(&self.conn, now, RETENTION_SLICE, keep)
         {
             Ok(0) => {
+                self.check_disk(stats);
                 if self.forward {
                     let held = self.retention.held_back(&self.conn, now, keep).unwrap_or(0);
                     stats.held_for_forward.store(held, Ordering::Relaxed);
@@ -193,6 +194,27 @@ impl WriterState {
                 tracing::error!(error = %e, "history retention failed");
                 false
             }
+        }
+    }
+
+    /// Notes whether the disk holding history is nearly full, and says so once when it becomes so: with
+    /// history held for the central store, retention can no longer make room.
+    fn check_disk(&self, stats: &HistorianStats) {
+        let Some(path) = self.conn.path().filter(|p| !p.is_empty()) else {
+            return;
+        };
+        let Some((free, total)) = crate::records::disk_space(std::path::Path::new(path)) else {
+            return;
+        };
+        let low = crate::records::disk_low(free, total);
+        if low && !stats.disk_low.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                free_mib = free >> 20,
+                held_for_central_store = stats.held_for_forward.load(Ordering::Relaxed),
+                "the disk holding history is nearly full: when it is full, new history is not stored"
+            );
+        } else if !low {
+            stats.disk_low.store(false, Ordering::Relaxed);
         }
     }
 

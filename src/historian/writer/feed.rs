@@ -35,6 +35,8 @@ pub struct HistorianStats {
     /// Samples past raw retention kept because the central store has not got them (0: none, or not
     /// forwarding).
     pub held_for_forward: AtomicU64,
+    /// The disk holding history is nearly full (checked with each retention pass).
+    pub disk_low: std::sync::atomic::AtomicBool,
     pub commits: AtomicU64,
     pub commit_errors: AtomicU64,
     pub last_commit_us: AtomicU64,
