@@ -38,8 +38,10 @@ pub fn disk_space(path: &Path) -> Option<(u64, u64)> {
     }
     // SAFETY: statvfs returned 0, so it wrote the whole struct.
     let st = unsafe { st.assume_init() };
-    let unit = st.f_frsize as u64;
-    Some((st.f_bavail as u64 * unit, st.f_blocks as u64 * unit))
+    // The fields are c_ulong / fsblkcnt_t: u64 here, narrower on 32-bit targets.
+    #[allow(clippy::unnecessary_cast)]
+    let (unit, avail, blocks) = (st.f_frsize as u64, st.f_bavail as u64, st.f_blocks as u64);
+    Some((avail.saturating_mul(unit), blocks.saturating_mul(unit)))
 }
 
 /// Whether a disk with `free` of `total` bytes is nearly full: under 5 % or 1 GiB, whichever is less.
