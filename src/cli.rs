@@ -696,6 +696,9 @@ pub enum ForwardCommand {
     Sync,
     /// What waits to be sent, locally, and each stream's position in the central store.
     Status,
+    /// Hand this console's name in the central store over to this history database: after its disk was
+    /// replaced or its history rebuilt, so it forwards under the name it always had. Audited.
+    Adopt,
     /// Compare the central store with the local files; exit 1 on any difference.
     Verify {
         /// Start: RFC 3339, local 'YYYY-MM-DD HH:MM[:SS]', 'now' or an offset like -7d (default: all).

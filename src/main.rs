@@ -108,6 +108,30 @@ fn forward(args: ForwardArgs) -> Result<ExitCode> {
             let n = verify::sync(&cfg, &sources)?;
             println!("sent {n} rows to {}", cfg.target());
         }
+        ForwardCommand::Adopt => {
+            let (instance, before) = verify::adopt(&cfg, &sources)?;
+            let by = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+            let detail = format!(
+                "instance {} -> {instance} (by OS user {by})",
+                before.as_deref().unwrap_or("none")
+            );
+            let trail = project.audit_trail(&records);
+            let mut audit_db = audit::open(&trail)?;
+            audit::append(
+                &mut audit_db,
+                &trail,
+                &audit::AuditEntry::system(
+                    wellconsole::tag::Timestamp::now(),
+                    "central store name adopted",
+                    &cfg.console,
+                    detail.clone(),
+                ),
+            )?;
+            println!(
+                "console '{}' now forwards from this history database ({detail})",
+                cfg.console
+            );
+        }
         ForwardCommand::Status => {
             let st = verify::status(&cfg, &sources)?;
             let oldest = st.backlog.oldest_us.map_or("-".to_owned(), export::format_time);

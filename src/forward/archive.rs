@@ -17,10 +17,14 @@ use tokio_postgres::Client;
 /// A trend must not wait long for the central store: the local part is already there.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the archive rests after a failure before it is asked again.
+const REST: Duration = Duration::from_secs(60);
+
 pub struct CentralArchive {
     cfg: ForwardConfig,
     rt: Option<tokio::runtime::Runtime>,
     client: Option<Client>,
+    failed_at: Option<std::time::Instant>,
 }
 
 impl CentralArchive {
@@ -30,6 +34,7 @@ impl CentralArchive {
             cfg,
             rt: None,
             client: None,
+            failed_at: None,
         }
     }
 
@@ -110,9 +115,14 @@ impl CentralArchive {
 impl Archive for CentralArchive {
     fn trend(&mut self, tag: &str, from: i64, to: i64, width: usize) -> Result<Segments, String> {
         self.read(tag, from, to, width).map_err(|e| {
-            // Connect afresh next time.
+            // Connect afresh next time, after a rest.
             self.client = None;
+            self.failed_at = Some(std::time::Instant::now());
             e.to_string()
         })
+    }
+
+    fn resting(&self) -> bool {
+        self.failed_at.is_some_and(|t| t.elapsed() < REST)
     }
 }

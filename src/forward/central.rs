@@ -91,43 +91,41 @@ pub struct Central {
 impl Central {
     /// Connects, migrates and registers this console.
     /// Connects, migrates and registers this console (`instance`: its history database's identity).
-    /// Refused when another history database already sends under this console's name, or another
-    /// forwarder is sending as this console right now.
+    /// Refused when another history database already sends under this console's name (`adopt` hands the
+    /// name over). Two forwarders of one console at once (the console and a `forward sync` beside it)
+    /// only send some batches twice, which the keys make harmless.
     pub async fn open(cfg: &ForwardConfig, site: &str, instance: &str) -> Result<Self, ForwardError> {
         let mut client = connect(cfg).await?;
         within(cfg.timeout, schema::migrate(&mut client)).await?;
-        let row = within(
+        // A new name is registered; an existing one is only touched by the database it belongs to.
+        within(
             cfg.timeout,
-            client.query_one(
-                "INSERT INTO wc_console (name, site, instance) VALUES ($1, $2, $3)
-                 ON CONFLICT (name) DO UPDATE SET site = excluded.site, last_seen = now() RETURNING id, instance",
+            client.execute(
+                "INSERT INTO wc_console (name, site, instance) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
                 &[&cfg.console, &site, &instance],
             ),
+        )
+        .await?;
+        let row = within(
+            cfg.timeout,
+            client.query_one("SELECT id, instance FROM wc_console WHERE name = $1", &[&cfg.console]),
         )
         .await?;
         let (console, theirs): (i32, String) = (row.get(0), row.get(1));
         if theirs != instance {
             return Err(ForwardError::Other(format!(
-                "console name '{}' already sends from another history database (instance {theirs}, this one is {instance}): give this console a name of its own (console = \"…\" in [forward])",
+                "console name '{}' already sends from another history database (instance {theirs}, this one is {instance}): give this console a name of its own (console = \"…\" in [forward]), or, if this is that console with a new disk, hand the name over with `wellconsole forward adopt`",
                 cfg.console
             )));
         }
-        // Held for the session: the console's forwarder and a `forward sync` beside it never interleave.
-        let locked: bool = within(
+        within(
             cfg.timeout,
-            client.query_one(
-                "SELECT pg_try_advisory_lock(hashtext('wellconsole forward'), $1)",
-                &[&console],
+            client.execute(
+                "UPDATE wc_console SET site = $2, last_seen = now() WHERE id = $1",
+                &[&console, &site],
             ),
         )
-        .await?
-        .get(0);
-        if !locked {
-            return Err(ForwardError::Other(format!(
-                "another forwarder is sending as console '{}' right now (the running console, or a `forward sync`)",
-                cfg.console
-            )));
-        }
+        .await?;
         within(
             cfg.timeout,
             client.batch_execute(
@@ -415,6 +413,17 @@ impl Central {
     }
 }
 
+impl Central {
+    /// Removes records deleted at the console (a draft job) from the central store.
+    pub async fn delete_docs(&mut self, kind: Kind, ids: &[i64]) -> Result<u64, ForwardError> {
+        let sql = match kind {
+            Kind::Job => "DELETE FROM wc_job WHERE console = $1 AND id = ANY($2)",
+            Kind::WellTest => "DELETE FROM wc_well_test WHERE console = $1 AND id = ANY($2)",
+        };
+        within(self.timeout, self.client.execute(sql, &[&self.console, &ids])).await
+    }
+}
+
 async fn set_position(
     tx: &Transaction<'_>,
     console: i32,
@@ -459,4 +468,26 @@ fn month_of(us: i64) -> (i64, i64) {
     use chrono::Datelike;
     let d = chrono::DateTime::from_timestamp_micros(us).unwrap_or_default();
     (i64::from(d.year()) * 12 + i64::from(d.month0()), us)
+}
+
+/// Hands console `name` over to the history database `instance` (a rebuilt or replaced disk), so it
+/// forwards under the name it always had. Returns the instance it had.
+pub async fn adopt(cfg: &ForwardConfig, instance: &str) -> Result<Option<String>, ForwardError> {
+    let mut client = connect(cfg).await?;
+    within(cfg.timeout, schema::migrate(&mut client)).await?;
+    let before = within(
+        cfg.timeout,
+        client.query_opt("SELECT instance FROM wc_console WHERE name = $1", &[&cfg.console]),
+    )
+    .await?
+    .map(|r| r.get(0));
+    within(
+        cfg.timeout,
+        client.execute(
+            "UPDATE wc_console SET instance = $2 WHERE name = $1",
+            &[&cfg.console, &instance],
+        ),
+    )
+    .await?;
+    Ok(before)
 }

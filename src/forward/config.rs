@@ -89,7 +89,11 @@ impl ForwardConfig {
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30))
             // Times go over the wire as UTC instants; this keeps anything the server formats in UTC too.
-            .options("-c TimeZone=UTC");
+            // The server drops this console's session within about a minute of a link that died without
+            // closing (radio, VSAT), instead of keeping it for its own two-hour default.
+            .options(
+                "-c TimeZone=UTC -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
+            );
         if let Ok(Some(p)) = self.password() {
             c.password(p);
         }

@@ -65,7 +65,15 @@ pub fn jobs(path: &Path) -> Result<Vec<Doc>, ForwardError> {
     let store = crate::job::store::JobStore::open(path).map_err(other)?;
     let mut out = Vec::new();
     for job in store.list(None, 1_000_000).map_err(other)? {
-        let d = crate::job::view::JobDetail::load(&store, job).map_err(other)?;
+        let number = job.number.clone();
+        let d = match crate::job::view::JobDetail::load(&store, job) {
+            Ok(d) => d,
+            Err(e) => {
+                // One unreadable job is said and skipped; the others still go.
+                tracing::warn!(job = %number, error = %e, "job not forwarded: its records could not be read");
+                continue;
+            }
+        };
         let value = serde_json::json!({
             "job": d.job,
             "operations": d.operations,
@@ -124,6 +132,27 @@ pub fn mark_sent(history: &Connection, kind: Kind, docs: &[Doc]) -> Result<(), F
     let tx = history.unchecked_transaction()?;
     for d in docs {
         forward_log::record_sent(&tx, kind.name(), d.id, &d.digest)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Records sent before that are no longer in the local store (a deleted draft job).
+pub fn gone(history: &Connection, kind: Kind, docs: &[Doc]) -> Result<Vec<i64>, ForwardError> {
+    let here: std::collections::HashSet<i64> = docs.iter().map(|d| d.id).collect();
+    let mut out: Vec<i64> = forward_log::sent_digests(history, kind.name())?
+        .into_keys()
+        .filter(|id| !here.contains(id))
+        .collect();
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// Forgets them (the central store no longer has them).
+pub fn mark_gone(history: &Connection, kind: Kind, ids: &[i64]) -> Result<(), ForwardError> {
+    let tx = history.unchecked_transaction()?;
+    for &id in ids {
+        forward_log::record_forgotten(&tx, kind.name(), id)?;
     }
     tx.commit()?;
     Ok(())

@@ -33,7 +33,7 @@ pub fn sync(cfg: &ForwardConfig, src: &Sources) -> Result<u64, ForwardError> {
         let mut central = Central::open(cfg, &src.site, &instance).await?;
         central.sync_tags(&forward_log::tags(&local.history)?).await?;
         let stats = ForwardStats::new(cfg.target());
-        let mut total = send_records(src, &local, &mut central).await?;
+        let mut total = send_records(src, &local, &mut central, &mut [None, None]).await?;
         loop {
             let n = send_once(cfg, &local, &mut central, &stats).await?;
             if n == 0 {
@@ -42,6 +42,15 @@ pub fn sync(cfg: &ForwardConfig, src: &Sources) -> Result<u64, ForwardError> {
             total += n;
         }
     })
+}
+
+/// Hands this console's name in the central store over to this history database (after a disk was
+/// replaced or history rebuilt); returns the identity the name had.
+pub fn adopt(cfg: &ForwardConfig, src: &Sources) -> Result<(String, Option<String>), ForwardError> {
+    let local = Local::open(src)?;
+    let instance = forward_log::instance(&local.history)?;
+    let before = block_on(super::central::adopt(cfg, &instance))?;
+    Ok((instance, before))
 }
 
 /// Where forwarding stands.

@@ -226,6 +226,7 @@ async fn session(
     let mut tags_known = usize::MAX;
     let mut last_backlog = Instant::now() - Duration::from_secs(60);
     let mut last_records: Option<Instant> = None;
+    let mut stamps: Stamps = [None, None];
     loop {
         if *stop.borrow() {
             return Ok(());
@@ -237,9 +238,14 @@ async fn session(
         }
         let mut sent = send_once(cfg, local, &mut central, stats).await?;
         if last_records.is_none_or(|t: Instant| t.elapsed() >= RECORDS_EVERY) {
-            let n = send_records(src, local, &mut central).await?;
-            stats.records_sent.fetch_add(n, Ordering::Relaxed);
-            sent += n;
+            // A job or test that cannot be read or sent waits for the next look; it never holds up history.
+            match send_records(src, local, &mut central, &mut stamps).await {
+                Ok(n) => {
+                    stats.records_sent.fetch_add(n, Ordering::Relaxed);
+                    sent += n;
+                }
+                Err(e) => tracing::warn!(error = %e, "jobs and well tests not forwarded this time"),
+            }
             last_records = Some(Instant::now());
         }
         if !proven {
@@ -292,6 +298,16 @@ pub(super) async fn send_once(
         stats.samples_sent.fetch_add(c.rows.len() as u64, Ordering::Relaxed);
     }
     let r = forward_log::read_rollups(&local.history, RECORD_BATCH)?;
+    if r.rows.iter().any(|row| !central.knows(row.tag)) {
+        // A rollup row is never dropped for want of its tag's central id.
+        central.sync_tags(&forward_log::tags(&local.history)?).await?;
+        if let Some(row) = r.rows.iter().find(|row| !central.knows(row.tag)) {
+            return Err(ForwardError::Other(format!(
+                "history tag id {} is not in the tags table",
+                row.tag
+            )));
+        }
+    }
     if r.next_pos > 0 {
         central.write_rollups(&r.rows, r.next_pos).await?;
         forward_log::rollups_sent(&local.history, r.next_pos)?;
@@ -324,23 +340,54 @@ pub(super) async fn send_once(
 }
 
 /// Sends the jobs and well tests that changed since they were last sent; returns how many.
-pub(super) async fn send_records(src: &Sources, local: &Local, central: &mut Central) -> Result<u64, ForwardError> {
+/// When a record store last changed (its file and its log): unchanged stores are not read again.
+pub(super) type Stamps = [Option<(std::time::SystemTime, std::time::SystemTime)>; 2];
+
+fn stamp(path: &std::path::Path) -> Option<(std::time::SystemTime, std::time::SystemTime)> {
+    let m = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    Some((m(path)?, m(std::path::Path::new(&wal)).unwrap_or(std::time::UNIX_EPOCH)))
+}
+
+/// Sends the jobs and well tests that changed since they were last sent, and removes from the central
+/// store those deleted here (a draft job); returns how many.
+pub(super) async fn send_records(
+    src: &Sources,
+    local: &Local,
+    central: &mut Central,
+    seen: &mut Stamps,
+) -> Result<u64, ForwardError> {
     let mut sent = 0;
-    for (kind, path) in [(Kind::Job, &src.jobs), (Kind::WellTest, &src.well_tests)] {
+    for (k, (kind, path)) in [(Kind::Job, &src.jobs), (Kind::WellTest, &src.well_tests)]
+        .into_iter()
+        .enumerate()
+    {
         // A store not made yet (no job or test so far) has nothing to send.
         let Some(path) = path.as_ref().filter(|p| p.exists()) else {
             continue;
         };
+        let now = stamp(path);
+        if now.is_some() && seen[k] == now {
+            continue;
+        }
         let docs = match kind {
             Kind::Job => records::jobs(path)?,
             Kind::WellTest => records::well_tests(path)?,
         };
+        let gone = records::gone(&local.history, kind, &docs)?;
+        if !gone.is_empty() {
+            central.delete_docs(kind, &gone).await?;
+            records::mark_gone(&local.history, kind, &gone)?;
+            sent += gone.len() as u64;
+        }
         let docs = records::changed(&local.history, kind, docs)?;
         for part in docs.chunks(RECORD_BATCH.min(500)) {
             central.write_docs(kind, part).await?;
             records::mark_sent(&local.history, kind, part)?;
             sent += part.len() as u64;
         }
+        seen[k] = now;
     }
     Ok(sent)
 }

@@ -112,8 +112,11 @@ pub fn disable(conn: &Connection) -> Result<(), rusqlite::Error> {
         .prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'forward_rollups_log'")?
         .exists([])?;
     if had_trigger {
-        conn.execute_batch("DROP TRIGGER forward_rollups_log;")?;
-        set_cursor(conn, "rollups_off", crate::tag::Timestamp::now().0, None)?;
+        // Together: a crash between the two must not lose the note of when the outbox stopped filling.
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch("DROP TRIGGER forward_rollups_log;")?;
+        set_cursor(&tx, "rollups_off", crate::tag::Timestamp::now().0, None)?;
+        tx.commit()?;
     }
     Ok(())
 }
@@ -427,5 +430,12 @@ pub fn record_sent(conn: &Connection, kind: &str, id: i64, digest: &str) -> Resu
          ON CONFLICT(kind, id) DO UPDATE SET digest = excluded.digest",
     )?
     .execute(params![kind, id, digest])?;
+    Ok(())
+}
+
+/// Forgets record `id` of `kind` (deleted locally, and from the central store).
+pub fn record_forgotten(conn: &Connection, kind: &str, id: i64) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached("DELETE FROM forward_records WHERE kind = ?1 AND id = ?2")?
+        .execute(params![kind, id])?;
     Ok(())
 }

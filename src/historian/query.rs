@@ -253,23 +253,34 @@ impl History {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The time of the oldest sample of `tag` this database still holds (`None`: none at all, or a tag it
-    /// never stored). Unsealed samples count from the oldest block kept, which is never later.
-    pub fn first_time(&self, tag: &str) -> Result<Option<i64>, QueryError> {
+    /// Where this database's history of `tag` at `res` begins: its oldest raw sample (the first sealed
+    /// chunk, else the oldest block kept), or its oldest rollup bucket, which are kept longer. `None`: it
+    /// holds none.
+    pub fn first_time(&self, tag: &str, res: Resolution) -> Result<Option<i64>, QueryError> {
         let Some(id) = store::tag_id(&self.conn, tag)? else {
             return Ok(None);
         };
+        if res != Resolution::Raw {
+            return Ok(self
+                .conn
+                .prepare_cached("SELECT t FROM rollups WHERE res = ?1 AND tag = ?2 ORDER BY t LIMIT 1")?
+                .query_row(params![res.code(), id], |r| r.get(0))
+                .optional()?);
+        }
         let sealed: Option<i64> = self
             .conn
-            .prepare_cached("SELECT MIN(t0) FROM chunks WHERE tag = ?1")?
-            .query_row(params![id], |r| r.get(0))?;
+            .prepare_cached("SELECT t0 FROM chunks WHERE tag = ?1 ORDER BY t1 LIMIT 1")?
+            .query_row(params![id], |r| r.get(0))
+            .optional()?;
         if sealed.is_some() {
             return Ok(sealed);
         }
+        let upto = store::sealed_upto(&self.conn, id)?;
         Ok(self
             .conn
-            .prepare_cached("SELECT MIN(t0) FROM blocks")?
-            .query_row([], |r| r.get(0))?)
+            .prepare_cached("SELECT t0 FROM blocks WHERE id > ?1 ORDER BY id LIMIT 1")?
+            .query_row(params![upto], |r| r.get(0))
+            .optional()?)
     }
 
     /// The resolution a trend of `width` pixels over `from..to` reads: the coarsest whose bucket still

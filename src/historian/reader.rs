@@ -56,6 +56,12 @@ pub enum PenData {
 pub trait Archive: Send {
     /// `tag` over `from..to`, decimated to `width` columns at the resolution the span calls for.
     fn trend(&mut self, tag: &str, from: i64, to: i64, width: usize) -> Result<Segments, String>;
+
+    /// After a failure the archive rests a while: local trends are not held up asking it again and
+    /// again while it is away.
+    fn resting(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -218,12 +224,16 @@ fn older_from_archive(h: &History, archive: &mut dyn Archive, q: &TrendQuery, pe
     else {
         return;
     };
+    if archive.resting() {
+        return;
+    }
+    let res = History::resolution_for(*from, *to, *width);
     for (tag, pen) in tags.iter().zip(pens.iter_mut()) {
-        // The local horizon: history before it is gone here (retention) or was never here.
-        let horizon = match h.first_time(tag) {
+        // The local horizon at the resolution drawn: history before it is gone here (retention). A tag
+        // this console never kept (history off) was never forwarded either: nothing to ask.
+        let horizon = match h.first_time(tag, res) {
             Ok(Some(t)) => t,
-            Ok(None) => *to,
-            Err(_) => continue,
+            Ok(None) | Err(_) => continue,
         };
         if horizon <= *from {
             continue;
@@ -251,7 +261,11 @@ fn older_from_archive(h: &History, archive: &mut dyn Archive, q: &TrendQuery, pe
                 });
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!(tag = %tag, error = %e, "older history not read from the central store"),
+            Err(e) => {
+                tracing::warn!(tag = %tag, error = %e, "older history not read from the central store");
+                // The other pens wait for the next question (and the archive's rest).
+                return;
+            }
         }
     }
 }

@@ -464,8 +464,10 @@ fn a_full_disk_keeps_a_bounded_backlog_counts_every_sample_not_stored_and_stops_
 /// Starts a writer with forwarding `on`, feeds `samples` in commits of 77, stops it.
 fn store_forwarding(dir: &tempfile::TempDir, samples: &[Sample], on: bool) {
     let dirs = directory();
+    // Commits only when asked (`flush`): one block per piece, however slow the machine.
     let cfg = HistorianConfig {
         forward: on,
+        commit_every: Duration::from_secs(3600),
         ..config(dir)
     };
     let (h, mut f) = Historian::start(cfg, WriterTag::from_directory(&dirs)).unwrap();
@@ -638,6 +640,18 @@ fn two_readings_at_one_time_are_both_stored_a_microsecond_apart() {
     );
 }
 
+/// The reader's next answer, or a failure after a generous minute (never a hang).
+fn answer_within(r: &reader::TrendReader) -> reader::TrendAnswer {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(a) = r.poll() {
+            return a;
+        }
+        assert!(std::time::Instant::now() < deadline, "no answer from the trend reader");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// An archive that answers every question with one flat segment over its span, and notes the questions.
 struct FlatArchive(std::sync::Arc<std::sync::Mutex<Vec<(String, i64, i64)>>>);
 
@@ -668,12 +682,7 @@ fn a_trend_reaching_back_past_local_history_reads_the_older_part_from_the_archiv
             width: 400,
         },
     });
-    let answer = loop {
-        if let Some(a) = r.poll() {
-            break a;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let answer = answer_within(&r);
     assert_eq!(
         *asked.lock().unwrap(),
         [("w/pressure".to_owned(), from, T0)],
@@ -699,12 +708,7 @@ fn a_trend_reaching_back_past_local_history_reads_the_older_part_from_the_archiv
             width: 400,
         },
     });
-    let answer = loop {
-        if let Some(a) = r.poll() {
-            break a;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let answer = answer_within(&r);
     assert!(matches!(
         &answer.pens[0],
         Ok(reader::PenData::Time { archived: None, .. })

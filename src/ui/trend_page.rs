@@ -490,7 +490,11 @@ fn toolbar_ui(ui: &mut Ui, st: &mut TrendPageState, now_s: f64, lang: Lang) {
         };
         ui.label(RichText::new(format!("{history}: {resolution}")).color(theme::text_dim()));
         if let Some(t) = archived_until(Some(a)) {
-            let when = local_time(t, false);
+            // With its date: local history usually starts days or months back.
+            let when = chrono::DateTime::from_timestamp_micros(Timestamp::from_secs_f64(t).0).map_or_else(
+                || local_time(t, false),
+                |d| d.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
+            );
             ui.label(
                 RichText::new(match lang {
                     crate::lang::Lang::En => format!("before {when}: central store"),

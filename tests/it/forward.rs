@@ -266,6 +266,35 @@ fn history_journal_and_audit_reach_the_central_store_through_crashes_cuts_and_re
         .unwrap();
     assert!(!long.is_empty(), "a day's span from the rollups");
 
+    // A new disk under the same console: refused until the name is handed over, then it forwards.
+    let other = dir.join("history/replaced.db");
+    let other = other.to_str().unwrap();
+    let out = wellconsole(&dir, &["run", "--headless", "--for", "2", "--history-db", other])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = wellconsole(&dir, &["forward", "sync", "--history-db", other])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("already sends from another history database"),
+        "{said}"
+    );
+    let out = wellconsole(&dir, &["forward", "adopt", "--history-db", other])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = wellconsole(&dir, &["forward", "sync", "--history-db", other])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let audit = wellconsole(&dir, &["audit", "list", "--limit", "5"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&audit.stdout).contains("central store name adopted"),
+        "the hand-over is in the audit trail"
+    );
+
     // The ERP's view: names, values and readable quality.
     assert!(
         pg.count(

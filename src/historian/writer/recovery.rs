@@ -152,7 +152,11 @@ impl WriterState {
         for st in &mut states {
             if let Some(&t) = st.pending.ts.last() {
                 st.last_ts = Some(st.last_ts.map_or(t, |l| l.max(t)));
-                st.last_quality = Some(st.pending.quality_at(st.pending.len() - 1));
+                let q = st.pending.quality_at(st.pending.len() - 1);
+                st.last_quality = Some(q);
+                // A reading delivered again after the restart (a retained MQTT message) is the one stored.
+                let v = q.has_value.then(|| st.pending.values.value_at(st.pending.len() - 1));
+                st.last_source = Some((t, v, q));
             }
         }
         // Rollups are checkpointed every minute or so, raw samples every commit: after a crash or a stop,
