@@ -50,7 +50,7 @@ pub async fn within<T, E: Into<ForwardError>>(
 /// Opens a connection (TLS as configured) and runs its driving task on the current runtime.
 pub async fn connect(cfg: &ForwardConfig) -> Result<Client, ForwardError> {
     cfg.password().map_err(ForwardError::Other)?;
-    let pg = cfg.pg_config();
+    let pg = super::config::pg_config(cfg);
     let client = match &cfg.tls {
         Some(t) => {
             let rc = crate::driver::mqtt::tls_client_config(t).map_err(ForwardError::Tls)?;

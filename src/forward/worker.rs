@@ -283,7 +283,7 @@ pub(super) async fn send_once(
     let pos = forward_log::samples_pos(&local.history)?.ok_or(forward_log::ForwardLogError::NotEnabled)?;
     let b = forward_log::read_samples(&local.history, cfg.batch)?;
     if b.next_pos != pos {
-        known_tags(local, central, &b.rows).await?;
+        known_tags(local, central, b.rows.iter().map(|r| r.tag)).await?;
         central.write_samples(&b.rows, "samples", b.next_pos).await?;
         forward_log::samples_sent(&local.history, b.next_pos)?;
         sent += b.rows.len() as u64;
@@ -291,23 +291,15 @@ pub(super) async fn send_once(
     }
     if let Some(from) = forward_log::chunks_pending_from(&local.history)? {
         let c = forward_log::read_chunks(&local.history, cfg.batch)?;
-        known_tags(local, central, &c.rows).await?;
+        known_tags(local, central, c.rows.iter().map(|r| r.tag)).await?;
         central.write_samples(&c.rows, "chunks", c.next_pos).await?;
         forward_log::chunks_sent(&local.history, c.next_pos.max(from))?;
         sent += c.rows.len() as u64;
         stats.samples_sent.fetch_add(c.rows.len() as u64, Ordering::Relaxed);
     }
     let r = forward_log::read_rollups(&local.history, RECORD_BATCH)?;
-    if r.rows.iter().any(|row| !central.knows(row.tag)) {
-        // A rollup row is never dropped for want of its tag's central id.
-        central.sync_tags(&forward_log::tags(&local.history)?).await?;
-        if let Some(row) = r.rows.iter().find(|row| !central.knows(row.tag)) {
-            return Err(ForwardError::Other(format!(
-                "history tag id {} is not in the tags table",
-                row.tag
-            )));
-        }
-    }
+    // A rollup row is never dropped for want of its tag's central id.
+    known_tags(local, central, r.rows.iter().map(|row| row.tag)).await?;
     if r.next_pos > 0 {
         central.write_rollups(&r.rows, r.next_pos).await?;
         forward_log::rollups_sent(&local.history, r.next_pos)?;
@@ -393,16 +385,19 @@ pub(super) async fn send_records(
 }
 
 /// Makes sure every row's tag has a central id (a tag the historian added since the last look).
-async fn known_tags(local: &Local, central: &mut Central, rows: &[forward_log::Row]) -> Result<(), ForwardError> {
-    if rows.iter().all(|r| central.knows(r.tag)) {
+async fn known_tags(
+    local: &Local,
+    central: &mut Central,
+    mut tags: impl Iterator<Item = i64> + Clone,
+) -> Result<(), ForwardError> {
+    if tags.clone().all(|t| central.knows(t)) {
         return Ok(());
     }
     central.sync_tags(&forward_log::tags(&local.history)?).await?;
-    match rows.iter().find(|r| !central.knows(r.tag)) {
-        // Never skip a sample silently: the batch waits until its tag can be registered.
-        Some(r) => Err(ForwardError::Other(format!(
-            "history tag id {} is not in the tags table",
-            r.tag
+    match tags.find(|&t| !central.knows(t)) {
+        // Never skip a row silently: the batch waits until its tag can be registered.
+        Some(t) => Err(ForwardError::Other(format!(
+            "history tag id {t} is not in the tags table"
         ))),
         None => Ok(()),
     }

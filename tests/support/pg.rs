@@ -154,16 +154,7 @@ impl PgServer {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             let ok = Command::new(self.bin.join("pg_isready"))
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    &self.port.to_string(),
-                    "-U",
-                    USER,
-                    "-d",
-                    "postgres",
-                ])
+                .args(self.login("postgres"))
                 .stdout(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success());
@@ -187,23 +178,19 @@ impl PgServer {
         }
     }
 
+    /// The options that reach `db` as the test user.
+    fn login(&self, db: &str) -> Vec<String> {
+        ["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", USER, "-d", db]
+            .map(str::to_owned)
+            .to_vec()
+    }
+
     /// psql logged in to `db`, unaligned, stopping at the first error; add `-c SQL` (or feed stdin).
     pub fn psql_command(&self, db: &str) -> Command {
         let mut c = Command::new(self.bin.join("psql"));
-        c.args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &self.port.to_string(),
-            "-U",
-            USER,
-            "-d",
-            db,
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-        ])
-        .env("PGPASSWORD", PASSWORD);
+        c.args(self.login(db))
+            .args(["-At", "-v", "ON_ERROR_STOP=1"])
+            .env("PGPASSWORD", PASSWORD);
         c
     }
 

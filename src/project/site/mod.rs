@@ -31,6 +31,7 @@ mod wells;
 
 pub use ct::{CT_DRIVER, JOB_DRIVER};
 pub use drivers::{CALC_DRIVER, DriverConfig, DriverKind};
+pub use forward::ForwardConfig;
 pub use historian::HistorySettings;
 pub use records::RecordsSettings;
 pub use security::SecuritySettings;
@@ -67,7 +68,7 @@ pub struct Site {
     pub records: RecordsSettings,
     pub security: SecuritySettings,
     /// The central store history is forwarded to (`[forward]`), when the site has one.
-    pub forward: Option<crate::forward::ForwardConfig>,
+    pub forward: Option<ForwardConfig>,
 }
 
 #[derive(Deserialize)]
