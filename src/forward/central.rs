@@ -144,10 +144,6 @@ impl Central {
         })
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// Registers the local tags the central store does not know yet (name, kind, unit), keeping kind and
     /// unit up to date.
     pub async fn sync_tags(&mut self, local: &[(i64, String, String, String)]) -> Result<(), ForwardError> {

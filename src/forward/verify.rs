@@ -66,13 +66,8 @@ pub struct Status {
 
 pub fn status(cfg: &ForwardConfig, src: &Sources) -> Result<Status, ForwardError> {
     let local = Local::open(src)?;
-    let stats = ForwardStats::new(cfg.target());
-    local.backlog(&stats)?;
-    let backlog = forward_log::backlog(&local.history)?;
-    let records_waiting = stats
-        .backlog_records
-        .load(std::sync::atomic::Ordering::Relaxed)
-        .saturating_sub(backlog.rollups);
+    let (backlog, records) = local.waiting()?;
+    let records_waiting = records.saturating_sub(backlog.rollups);
     let central = block_on(async {
         let client = connect(cfg).await?;
         let rows = within(

@@ -126,8 +126,9 @@ impl Local {
         })
     }
 
-    /// Refreshes the backlog figures.
-    pub(super) fn backlog(&self, stats: &ForwardStats) -> Result<(), ForwardError> {
+    /// What waits to be sent: the history's backlog, and the journal lines, audit records and rollup
+    /// rows not sent.
+    pub(super) fn waiting(&self) -> Result<(forward_log::Backlog, u64), ForwardError> {
         let b = forward_log::backlog(&self.history)?;
         let mut records = b.rollups;
         if let Some(j) = &self.journal {
@@ -138,6 +139,12 @@ impl Local {
             let pos = forward_log::position(&self.history, "audit")?;
             records += crate::auth::audit::count_after(a, pos).map_err(|e| ForwardError::Other(e.to_string()))?;
         }
+        Ok((b, records))
+    }
+
+    /// Refreshes the backlog figures.
+    pub(super) fn backlog(&self, stats: &ForwardStats) -> Result<(), ForwardError> {
+        let (b, records) = self.waiting()?;
         stats.backlog_samples.store(b.samples, Ordering::Relaxed);
         stats.backlog_records.store(records, Ordering::Relaxed);
         stats
@@ -331,7 +338,6 @@ pub(super) async fn send_once(
     Ok(sent)
 }
 
-/// Sends the jobs and well tests that changed since they were last sent; returns how many.
 /// When a record store last changed (its file and its log): unchanged stores are not read again.
 pub(super) type Stamps = [Option<(std::time::SystemTime, std::time::SystemTime)>; 2];
 
