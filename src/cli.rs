@@ -227,6 +227,53 @@ pub enum Command {
     /// refused or invalid (the reason is said); 2: the project, the records or a file could not be read or
     /// written.
     Production(ProductionArgs),
+    /// The read-only HTTP API's tokens (`[api]` in site.toml): make one for a role (shown once, kept only
+    /// as its hash), list them, revoke one. Every change is audited; a running console sees it within 2 s.
+    Api(ApiArgs),
+    /// Run the site's console without a window to serve its read-only HTTP API (`[api]` in site.toml):
+    /// drivers, hub, trips, alarms, historian and records, until stopped (Ctrl-C or SIGTERM) or --for ends.
+    ServeApi(ServeApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(subcommand)]
+    pub command: ApiCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiCommand {
+    /// The API's tokens.
+    #[command(subcommand)]
+    Token(ApiTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiTokenCommand {
+    /// Make a token and print it (once: only its hash is kept).
+    Add {
+        /// Who or what uses it, e.g. erp or office-reports (1-32 letters, digits, '.', '_', '-').
+        name: String,
+        /// What it may read: viewer (default) reads everything but the audit trail, which needs
+        /// supervisor or admin.
+        #[arg(long, default_value = "viewer")]
+        role: crate::auth::Role,
+    },
+    /// Every token with its role and when it was made (never the token).
+    List,
+    /// Revoke a token: refused from the API's next look at the store (2 s).
+    Revoke { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeApiArgs {
+    /// Stop after this many seconds (tests and measurements); default: run until stopped.
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub for_secs: Option<f64>,
+    #[command(flatten)]
+    pub console: ConsoleOptions,
 }
 
 #[derive(Debug, Args)]

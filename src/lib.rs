@@ -22,6 +22,7 @@
 //!   job records) and `production_cli` (`wellconsole production`: the office's side of the well tests).
 
 pub mod alarm;
+pub mod api;
 pub mod auth;
 pub mod calc;
 pub mod calc_cli;

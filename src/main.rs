@@ -11,10 +11,10 @@ use wellconsole::auth::audit;
 use wellconsole::auth::users::{UserError, UserStoreConfig};
 use wellconsole::auth::{Actor, Role};
 use wellconsole::cli::{
-    AlarmReportArgs, AlarmsArgs, AlarmsCommand, AuditArgs, AuditCommand, BrowseArgs, Cli, Command, ConsoleOptions,
-    ForwardArgs, ForwardCommand, HistoryArgs, HistoryCommand, HistoryDbArgs, JobArgs, OpcuaArgs, OpcuaCommand,
-    PlantArgs, ProductionArgs, ProjectArgs, ReplayArgs, RunArgs, ScreenshotArgs, SimArgs, UsersArgs, UsersCommand,
-    WriteArgs,
+    AlarmReportArgs, AlarmsArgs, AlarmsCommand, ApiArgs, ApiCommand, ApiTokenCommand, AuditArgs, AuditCommand,
+    BrowseArgs, Cli, Command, ConsoleOptions, ForwardArgs, ForwardCommand, HistoryArgs, HistoryCommand, HistoryDbArgs,
+    JobArgs, OpcuaArgs, OpcuaCommand, PlantArgs, ProductionArgs, ProjectArgs, ReplayArgs, RunArgs, ScreenshotArgs,
+    ServeApiArgs, SimArgs, UsersArgs, UsersCommand, WriteArgs,
 };
 use wellconsole::driver::opcua::library_log::QuietNormalClose;
 use wellconsole::historian::{History, Resolution, export};
@@ -78,7 +78,134 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Job(args) => job(args),
         Command::Production(args) => production(args),
         Command::Replay(args) => replay(&args),
+        Command::Api(args) => api(args),
+        Command::ServeApi(args) => serve_api(&args),
     }
+}
+
+/// `wellconsole api token …`: the API's tokens, each change recorded in the audit trail done or refused.
+fn api(args: ApiArgs) -> Result<ExitCode> {
+    use wellconsole::api::tokens::TokenStore;
+    let project = load(&args.project)?;
+    let records = project.records()?;
+    let store = TokenStore::open(&records.api_tokens(), records.key.clone())?;
+    let ApiCommand::Token(command) = args.command;
+    let now = wellconsole::tag::Timestamp::now();
+    let (action, name, outcome) = match command {
+        ApiTokenCommand::List => {
+            for t in store.list()? {
+                let state = if t.sealed { "active" } else { "TAMPERED (refused)" };
+                println!(
+                    "{:<32} {:<11} {state:<18} since {}",
+                    t.name,
+                    t.role,
+                    t.created.to_rfc3339()
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        ApiTokenCommand::Add { name, role } => {
+            let made = store.add(&name, role, now);
+            let detail = match &made {
+                Ok(_) => Ok(format!("role {role}")),
+                Err(e) => Err(e.to_string()),
+            };
+            (
+                "API token added",
+                name,
+                made.map(Some).map_err(anyhow::Error::from).map(|t| (t, detail)),
+            )
+        }
+        ApiTokenCommand::Revoke { name } => {
+            let done = store.revoke(&name);
+            let detail = match &done {
+                Ok(()) => Ok(String::new()),
+                Err(e) => Err(e.to_string()),
+            };
+            (
+                "API token revoked",
+                name,
+                done.map(|()| None).map_err(anyhow::Error::from).map(|t| (t, detail)),
+            )
+        }
+    };
+    let trail = project.audit_trail(&records);
+    let mut audit_db = audit::open(&trail)?;
+    let (allowed, detail) = match &outcome {
+        Ok((_, Ok(d))) => (true, d.clone()),
+        Ok((_, Err(d))) => (false, d.clone()),
+        Err(e) => (false, e.to_string()),
+    };
+    audit::append(
+        &mut audit_db,
+        &trail,
+        &audit::AuditEntry::by(now, &cli_actor(), action, &name, detail, allowed),
+    )?;
+    match outcome? {
+        (Some(token), _) => {
+            println!("{token}");
+            eprintln!(
+                "{action}: {name}. This is the only time the token is shown: give it to its user now (Authorization: Bearer <token>)."
+            );
+        }
+        (None, _) => println!("{action}: {name}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wellconsole serve-api`: the site's console without a window, for its HTTP API, until stopped.
+fn serve_api(args: &ServeApiArgs) -> Result<ExitCode> {
+    let c = &args.console;
+    let project = load(&c.project)?;
+    let Some(cfg) = project.site.api.clone() else {
+        bail!(
+            "this site has no [api] table in site.toml: there is no API to serve (see the README's Deployment section)"
+        );
+    };
+    let duration = args.for_secs.map(secs).transpose()?;
+    let mut opts = with_history(plant_options(&c.plant), &c.history);
+    keep_records(&project, &mut opts)?;
+    let runtime = wellconsole::runtime::Runtime::start(project, opts, Vec::new(), None)?;
+    let Some(api) = runtime.api.as_ref() else {
+        bail!("the API could not start on {} (the log says why)", cfg.listen);
+    };
+    println!(
+        "serving {} (Ctrl-C to stop)",
+        cfg.url()
+            .replace(&cfg.listen.to_string(), &api.local_addr().to_string())
+    );
+    let stats = api.stats();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let ended = async {
+            match duration {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = ended => {}
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    let report = runtime.shutdown();
+    use std::sync::atomic::Ordering::Relaxed;
+    println!(
+        "API stopped: {} requests ({} refused, {} without a valid token, {} answered busy, {} failed)",
+        stats.requests.load(Relaxed),
+        stats.refused.load(Relaxed),
+        stats.unauthorized.load(Relaxed),
+        stats.busy.load(Relaxed),
+        stats.failed.load(Relaxed)
+    );
+    if let Some(h) = report {
+        println!("history: {} samples stored", h.samples_stored);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `wellconsole forward …`: the central store, from the command line (`forward::verify`).
@@ -325,6 +452,7 @@ fn keep_records(project: &Project, opts: &mut RuntimeOptions) -> Result<Records>
     opts.job_records = Some(records.jobs());
     opts.production_records = Some(records.production());
     opts.audit = Some(project.audit_trail(&records));
+    opts.api_tokens = Some((records.api_tokens(), records.key.clone()));
     Ok(records)
 }
 

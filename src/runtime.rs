@@ -136,6 +136,9 @@ pub struct RuntimeOptions {
     /// history, alarm journal, trip state or CT records: those files are the real job's). The audit trail
     /// still records people's acts.
     pub replay: Option<ReplaySpec>,
+    /// The read-only HTTP API's token store and the key its rows are sealed with (`None`: no API is served
+    /// even when the site has `[api]`, e.g. tests that do not need one).
+    pub api_tokens: Option<(PathBuf, Arc<crate::records::SiteKey>)>,
 }
 
 /// The running alarm system, for the console.
@@ -201,6 +204,8 @@ pub struct Runtime {
     /// Forwarding to the central store (`[forward]`), for the status bar and Drivers page (`None`: off).
     pub forward: Option<Arc<crate::forward::ForwardStats>>,
     forwarder: Option<crate::forward::Forwarder>,
+    /// The read-only HTTP API (`[api]`), when it serves.
+    pub api: Option<crate::api::ApiServer>,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     trip_state: Option<TripStateWriter>,
@@ -350,7 +355,9 @@ impl Runtime {
             }
         };
         let forwarder = start_forwarder(&project, &opts);
+        let api = start_api(&project, &opts, &snapshot, &alarms);
         Ok(Self {
+            api,
             forward: forwarder.as_ref().map(crate::forward::Forwarder::stats),
             forwarder,
             project,
@@ -386,6 +393,9 @@ impl Runtime {
 
     fn stop_and_join(&mut self) -> Option<crate::historian::HistoryReport> {
         self.shutdown.store(true, Ordering::Relaxed);
+        if let Some(a) = self.api.take() {
+            a.stop();
+        }
         // What it has not sent stays queued in the local files for the next run.
         if let Some(mut f) = self.forwarder.take() {
             f.stop_within(std::time::Duration::from_secs(3));
@@ -477,6 +487,57 @@ fn start_historian(
 /// and the run is the site's console (not a replay or a one-off write).
 fn forwards(project: &Project, opts: &RuntimeOptions) -> bool {
     project.site.forward.is_some() && opts.history.is_some() && opts.replay.is_none() && opts.write_only.is_none()
+}
+
+/// The read-only HTTP API, when the site has `[api]` and this run is the site's console (not a replay or a
+/// command-line write). One that cannot start (the port taken, the token store unreadable) leaves the
+/// console running without it, said in the log.
+fn start_api(
+    project: &Project,
+    opts: &RuntimeOptions,
+    snapshot: &SnapshotCell,
+    alarms: &AlarmHandle,
+) -> Option<crate::api::ApiServer> {
+    let cfg = project.site.api.as_ref()?;
+    if opts.replay.is_some() || opts.write_only.is_some() {
+        return None;
+    }
+    let Some((tokens, key)) = opts.api_tokens.clone() else {
+        tracing::warn!("[api] is set but this run keeps no records: the API is not served");
+        return None;
+    };
+    let jobs = opts.job_records.clone().map(|path| {
+        Arc::new(crate::job::writer::WriterConfig {
+            path,
+            catalog: crate::job::catalog::Catalog::from_project(project),
+            audit: None,
+            users: None,
+            site: project.site.name.clone(),
+            history: opts.history.clone(),
+            journal: opts.alarm_journal.clone(),
+            unit_tags: crate::job::writer::unit_tags(project),
+            audit_db: opts.audit.as_ref().map(|a| a.path.clone()),
+        })
+    });
+    let sources = crate::api::Sources {
+        site: project.site.name.clone(),
+        snapshot: snapshot.clone(),
+        alarms: alarms.view.clone(),
+        history: opts.history.clone(),
+        journal: opts.alarm_journal.clone(),
+        audit: opts.audit.as_ref().map(|a| a.path.clone()),
+        jobs,
+        production: opts.production_records.clone(),
+        tokens,
+        key,
+    };
+    match crate::api::ApiServer::start(cfg, sources) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            tracing::error!(error = %e, "the read-only HTTP API could not start; the console runs without it");
+            None
+        }
+    }
 }
 
 /// The forwarder, when this run forwards. One that cannot start leaves history kept locally, said in the log.

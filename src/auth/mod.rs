@@ -51,6 +51,9 @@ pub enum Action {
     /// Approving or rejecting a well test: only approved tests make a well's inflow curve.
     ApproveWellTest,
     ManageUsers,
+    /// Reading the audit trail from outside the console (the HTTP API): who did what is for those who
+    /// answer for it.
+    ReadAuditTrail,
 }
 
 impl Action {
@@ -72,6 +75,7 @@ impl Action {
             Action::SignWellTest => "sign well tests as the tester",
             Action::ApproveWellTest => "approve or reject well tests",
             Action::ManageUsers => "manage users",
+            Action::ReadAuditTrail => "read the audit trail",
         }
     }
 
@@ -100,6 +104,7 @@ impl Action {
             Action::SignWellTest => lang.pick("sign well tests as the tester", "firmar pruebas de pozo como probador"),
             Action::ApproveWellTest => lang.pick("approve or reject well tests", "aprobar o rechazar pruebas de pozo"),
             Action::ManageUsers => lang.pick("manage users", "administrar usuarios"),
+            Action::ReadAuditTrail => lang.pick("read the audit trail", "leer el registro de auditoría"),
         }
     }
 }
@@ -130,6 +135,7 @@ impl Role {
             SignTicket => true,
             EditConfiguration => matches!(self, Admin | Engineer),
             ManageUsers => self == Admin,
+            ReadAuditTrail => matches!(self, Admin | Supervisor),
         }
     }
 

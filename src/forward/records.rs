@@ -74,15 +74,7 @@ pub fn jobs(path: &Path) -> Result<Vec<Doc>, ForwardError> {
                 continue;
             }
         };
-        let value = serde_json::json!({
-            "job": d.job,
-            "operations": d.operations,
-            "fluids": d.fluids,
-            "bha": d.bha,
-            "npt": d.npt,
-            "signatures": d.signatures,
-            "ticket_sha256": d.ticket_sha,
-        });
+        let value = d.document();
         out.push(doc(
             d.job.id,
             d.job.number.clone(),

@@ -218,6 +218,40 @@ impl History {
         Ok(out)
     }
 
+    /// Up to `limit` stored samples of `tag` in `from..=to`, oldest first, and the time of the first one
+    /// left out when more remain (the next page starts there). Stops decoding once the page is full.
+    pub fn raw_page(
+        &self,
+        tag: &str,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<(Vec<Sample>, Option<i64>), QueryError> {
+        let mut out = Vec::with_capacity(limit.min(1 << 16));
+        for data in self.chunk_blobs(tag, from, to)? {
+            let c = decode(tag, &data)?;
+            for i in 0..c.len() {
+                let t = c.ts[i];
+                if t > to {
+                    break;
+                }
+                if t < from {
+                    continue;
+                }
+                if out.len() >= limit {
+                    return Ok((out, Some(t)));
+                }
+                let q = c.quality_at(i);
+                out.push(Sample {
+                    ts: t,
+                    value: q.has_value.then(|| c.values.value_at(i)),
+                    quality: q,
+                });
+            }
+        }
+        Ok((out, None))
+    }
+
     /// Calls `f` with every stored sample of `tag` in `from..=to`, in time order, one chunk in memory at
     /// a time (exports of any length).
     pub fn each_raw(

@@ -96,6 +96,20 @@ impl JobDetail {
             ticket_check,
         })
     }
+
+    /// The job as one JSON document (the job with its operations, fluids, BHA, NPT and signatures): what
+    /// the central store keeps and the HTTP API answers.
+    pub fn document(&self) -> serde_json::Value {
+        serde_json::json!({
+            "job": self.job,
+            "operations": self.operations,
+            "fluids": self.fluids,
+            "bha": self.bha,
+            "npt": self.npt,
+            "signatures": self.signatures,
+            "ticket_sha256": self.ticket_sha,
+        })
+    }
 }
 
 /// A job a unit is running, as the hub's job service needs it.

@@ -264,6 +264,11 @@ impl Records {
         self.dir.join("production.db")
     }
 
+    /// Tokens the read-only HTTP API accepts (hashes and roles, sealed).
+    pub fn api_tokens(&self) -> PathBuf {
+        self.dir.join("api-tokens.db")
+    }
+
     pub fn screen_layout(&self) -> PathBuf {
         self.dir.join("screen-layout.json")
     }

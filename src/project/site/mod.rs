@@ -14,6 +14,7 @@
 //! when the site has one), and its expression is compiled by `calc_tags` once every tag is known. A
 //! `[ct.<unit>]` table (`ct`) adds the tags the CT string service computes, on the implicit driver `ctstring`.
 
+mod api;
 mod credentials;
 mod ct;
 mod drivers;
@@ -29,6 +30,7 @@ mod sim;
 mod tags;
 mod wells;
 
+pub use api::{ApiConfig, ServerTls};
 pub use ct::{CT_DRIVER, JOB_DRIVER};
 pub use drivers::{CALC_DRIVER, DriverConfig, DriverKind};
 pub use forward::ForwardConfig;
@@ -69,6 +71,8 @@ pub struct Site {
     pub security: SecuritySettings,
     /// The central store history is forwarded to (`[forward]`), when the site has one.
     pub forward: Option<ForwardConfig>,
+    /// The read-only HTTP API this console serves (`[api]`), when the site has one.
+    pub api: Option<ApiConfig>,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +94,7 @@ struct RawSite {
     well: Vec<Spanned<wells::RawWell>>,
     production: Option<Spanned<production::RawProduction>>,
     forward: Option<Spanned<forward::RawForward>>,
+    api: Option<Spanned<api::RawApi>>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +167,7 @@ fn validate(
     let records = records::settings(raw.records.as_ref(), raw.site.name.get_ref(), src, &mut errs);
     let security = security::settings(raw.security.as_ref(), src, &mut errs);
     let forward = forward::settings(raw.forward.as_ref(), files, src, &mut errs);
+    let api = api::settings(raw.api.as_ref(), files, src, &mut errs);
     if errs.is_empty() {
         Ok(Site {
             name: raw.site.name.into_inner(),
@@ -176,6 +182,7 @@ fn validate(
             records,
             security,
             forward,
+            api,
         })
     } else {
         Err(errs)
