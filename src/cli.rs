@@ -236,6 +236,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("project", |a| a.global(true)))]
 pub struct ApiArgs {
     #[command(flatten)]
     pub project: ProjectArgs,

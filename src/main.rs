@@ -38,6 +38,8 @@ fn main() -> ExitCode {
             }),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal: a service's log file or journal gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .finish()
         .with(QuietNormalClose)
         .init();

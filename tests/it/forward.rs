@@ -15,27 +15,12 @@ use support::pg::{Link, PASSWORD, PgServer};
 /// less than the demo plant makes at 5×, so a backlog is always there to be cut, crashed and killed in
 /// the middle of (`forward sync`, unpaced, sends the rest at the end).
 fn project(dir: &Path, port: u16) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for d in ["screens", "symbols", "alarms", "data", "reels"] {
-        copy_dir(&root.join(d), &dir.join(d));
-    }
-    let mut site = std::fs::read_to_string(root.join("site.toml")).unwrap();
-    site.push_str(&format!(
-        "\n[forward]\nhost = \"127.0.0.1\"\nport = {port}\npassword = \"{PASSWORD}\"\nconsole = \"cab-ct01\"\nbatch = 2000\nmax_rate = 1000\ntimeout_s = 10\n"
-    ));
-    std::fs::write(dir.join("site.toml"), site).unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
+    support::copy_demo(
+        dir,
+        &format!(
+            "\n[forward]\nhost = \"127.0.0.1\"\nport = {port}\npassword = \"{PASSWORD}\"\nconsole = \"cab-ct01\"\nbatch = 2000\nmax_rate = 1000\ntimeout_s = 10\n"
+        ),
+    );
 }
 
 fn wellconsole(dir: &Path, args: &[&str]) -> Command {

@@ -9,6 +9,7 @@
 mod support;
 
 mod alarm_ui;
+mod api;
 mod cab_ui;
 mod calc_cli;
 mod calculated;

@@ -400,3 +400,101 @@ pub fn demo_history(path: &std::path::Path, scans: i64, forward: bool) -> u64 {
     h.stop();
     n
 }
+
+/// A throw-away CA (`ca.pem`) and a server certificate for 127.0.0.1 (`server.pem`, `server.key`) in `dir`,
+/// made with the openssl command-line tool.
+pub fn server_certificate(dir: &std::path::Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=wellconsole test CA",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+}
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let st = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("openssl: {e}"));
+    assert!(st.success(), "openssl {args:?} failed");
+}
+
+/// A copy of the demo project in `dir` (its screens, symbols, alarms, data and reels), with `extra` added
+/// to its site.toml.
+pub fn copy_demo(dir: &std::path::Path, extra: &str) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for d in ["screens", "symbols", "alarms", "data", "reels"] {
+        copy_dir(&root.join(d), &dir.join(d));
+    }
+    let mut site = std::fs::read_to_string(root.join("site.toml")).unwrap();
+    site.push_str(extra);
+    std::fs::write(dir.join("site.toml"), site).unwrap();
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
