@@ -131,18 +131,32 @@ fn api(args: ApiArgs) -> Result<ExitCode> {
             )
         }
     };
-    let trail = project.audit_trail(&records);
-    let mut audit_db = audit::open(&trail)?;
     let (allowed, detail) = match &outcome {
         Ok((_, Ok(d))) => (true, d.clone()),
         Ok((_, Err(d))) => (false, d.clone()),
         Err(e) => (false, e.to_string()),
     };
-    audit::append(
-        &mut audit_db,
-        &trail,
-        &audit::AuditEntry::by(now, &cli_actor(), action, &name, detail, allowed),
-    )?;
+    let trail = project.audit_trail(&records);
+    let recorded = audit::open(&trail).and_then(|mut db| {
+        audit::append(
+            &mut db,
+            &trail,
+            &audit::AuditEntry::by(now, &cli_actor(), action, &name, detail, allowed),
+        )
+    });
+    if let Err(e) = recorded {
+        // A token nobody can account for must not work: one made just now is taken back. A revocation
+        // stands (refusing is the safe side) and is said unrecorded.
+        if matches!(outcome, Ok((Some(_), _))) {
+            store.revoke(&name)?;
+            return Err(
+                anyhow::Error::from(e).context("the audit trail could not record the new token, so it was taken back")
+            );
+        }
+        return Err(
+            anyhow::Error::from(e).context(format!("{action} ({name}), but the audit trail could not record it"))
+        );
+    }
     match outcome? {
         (Some(token), _) => {
             println!("{token}");
@@ -153,6 +167,21 @@ fn api(args: ApiArgs) -> Result<ExitCode> {
         (None, _) => println!("{action}: {name}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves at Ctrl-C or SIGTERM (a service manager's stop), whichever comes first.
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// `wellconsole serve-api`: the site's console without a window, for its HTTP API, until stopped.
@@ -167,20 +196,19 @@ fn serve_api(args: &ServeApiArgs) -> Result<ExitCode> {
     let duration = args.for_secs.map(secs).transpose()?;
     let mut opts = with_history(plant_options(&c.plant), &c.history);
     keep_records(&project, &mut opts)?;
+    // The stop signals are caught before anything starts: a stop sent while the console starts still
+    // closes it in order (history committed), never by the signal's default action.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let stopped = rt.block_on(async { stop_signals() })?;
     let runtime = wellconsole::runtime::Runtime::start(project, opts, Vec::new(), None)?;
     let Some(api) = runtime.api.as_ref() else {
         bail!("the API could not start on {} (the log says why)", cfg.listen);
     };
-    println!(
-        "serving {} (Ctrl-C to stop)",
-        cfg.url()
-            .replace(&cfg.listen.to_string(), &api.local_addr().to_string())
-    );
+    let mut url = cfg.clone();
+    url.listen = api.local_addr();
+    println!("serving {} (Ctrl-C to stop)", url.url());
     let stats = api.stats();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
         let ended = async {
             match duration {
                 Some(d) => tokio::time::sleep(d).await,
@@ -188,12 +216,10 @@ fn serve_api(args: &ServeApiArgs) -> Result<ExitCode> {
             }
         };
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            _ = stopped => {}
             _ = ended => {}
         }
-        Ok::<(), std::io::Error>(())
-    })?;
+    });
     let report = runtime.shutdown();
     use std::sync::atomic::Ordering::Relaxed;
     println!(
@@ -1284,9 +1310,8 @@ fn opcua_browse(args: &BrowseArgs) -> Result<ExitCode> {
 }
 
 fn secs(s: f64) -> Result<Duration> {
-    if s.is_finite() && s > 0.0 {
-        Ok(Duration::from_secs_f64(s))
-    } else {
-        bail!("{s} is not a positive number of seconds")
+    match Duration::try_from_secs_f64(s) {
+        Ok(d) if s > 0.0 => Ok(d),
+        _ => bail!("{s} is not a positive number of seconds"),
     }
 }

@@ -67,6 +67,9 @@ pub struct Shared {
     pub max_page: usize,
     pub tokens: ArcSwap<tokens::TokenTable>,
     busy: Arc<tokio::sync::Semaphore>,
+    /// Reads running on the blocking pool. Held by the read itself, not the request: a caller that hangs
+    /// up does not free its place until its read is over, so hanging up and asking again piles up nothing.
+    reads: Arc<tokio::sync::Semaphore>,
     pub stats: Arc<ApiStats>,
 }
 
@@ -77,8 +80,27 @@ impl Shared {
             max_page: cfg.max_page,
             tokens: ArcSwap::from_pointee(table),
             busy: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent)),
+            reads: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent)),
             stats: Arc::new(ApiStats::default()),
         }
+    }
+
+    /// Runs `f` (file reads) on the blocking pool, holding one of `max_concurrent` places until it is over
+    /// (503 when none is free). A panic in it is a 500 for this request, nothing more.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T, routes::Failure> + Send + 'static,
+    ) -> Result<T, routes::Failure> {
+        let Ok(place) = self.reads.clone().try_acquire_owned() else {
+            self.stats.busy.fetch_add(1, Ordering::Relaxed);
+            return Err(routes::Failure::Busy);
+        };
+        tokio::task::spawn_blocking(move || {
+            let _place = place;
+            f()
+        })
+        .await
+        .map_err(|e| routes::Failure::Internal(format!("the read did not finish: {e}")))?
     }
 }
 

@@ -29,8 +29,8 @@ fn limit_param(default: usize) -> J {
         "limit",
         "query",
         false,
-        json!({"type": "integer", "minimum": 1}),
-        &format!("Most items in this page (default {default}; at most the site's max_page)."),
+        json!({"type": "integer", "minimum": 1, "maximum": 100_000}),
+        &format!("Most items in this page (default {default}; at most the site's max_page, 10,000 unless set)."),
     )
 }
 
@@ -114,7 +114,7 @@ fn schemas() -> J {
             "resolution": {"type": "string", "enum": ["raw", "1m", "1h"]},
             "from": time, "to": time, "count": {"type": "integer"},
             "samples": {"type": "array", "description": "resolution raw: every stored sample", "items": {"type": "object", "properties": {
-                "t": time, "value": value, "quality": {"type": "string"}
+                "t": time, "value": value, "quality": {"type": "string", "description": "As the tags' quality."}
             }}},
             "buckets": {"type": "array", "description": "resolution 1m or 1h: rollups", "items": {"type": "object", "properties": {
                 "t": time, "count": {"type": "integer"}, "min": {"type": ["number", "null"]}, "max": {"type": ["number", "null"]},
@@ -285,7 +285,7 @@ pub fn document() -> Json<J> {
         "info": {
             "title": "wellconsole read-only API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Tags and current values, history, alarms, CT jobs and tickets, well tests and the audit trail of one wellconsole. Read-only: GET only. Every request but /openapi.json and /api/v1/health needs Authorization: Bearer <token> (wellconsole api token add NAME --role ROLE)."
+            "description": "Tags and current values, history, alarms, CT jobs and tickets, well tests and the audit trail of one wellconsole. Read-only: GET only. Every request but /openapi.json and /api/v1/health needs Authorization: Bearer <token> (wellconsole api token add NAME --role ROLE). Times are RFC 3339 in UTC, except inside job and well test records, which keep the records' own microseconds since 1970-01-01 UTC."
         },
         "security": [{"bearer": []}],
         "components": {

@@ -24,12 +24,6 @@ use std::sync::Arc;
 
 type St = State<Arc<Shared>>;
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Send + 'static) -> Result<T, Failure> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Failure::Internal(format!("the read did not finish: {e}")))?
-}
-
 fn job_failure(e: JobError) -> Failure {
     match e {
         JobError::NoSuchJob(n) => Failure::NotFound(format!("job {n} does not exist")),
@@ -52,7 +46,7 @@ fn job_store(s: &Shared) -> Result<Option<JobStore>, Failure> {
     if !cfg.path.exists() {
         return Ok(None);
     }
-    JobStore::open(&cfg.path).map(Some).map_err(job_failure)
+    JobStore::open_read_only(&cfg.path).map(Some).map_err(job_failure)
 }
 
 pub(super) async fn jobs(State(s): St, RawQuery(q): RawQuery) -> Result<Json<J>, Failure> {
@@ -60,11 +54,13 @@ pub(super) async fn jobs(State(s): St, RawQuery(q): RawQuery) -> Result<Json<J>,
     let names: Vec<&str> = JobStatus::ALL.iter().map(|s| s.name()).collect();
     let status = p.choice("status", &names)?.and_then(JobStatus::parse);
     let limit = p.count("limit", 100, s.max_page)?;
-    let jobs = blocking(move || match job_store(&s)? {
-        Some(store) => store.list(status, limit).map_err(job_failure),
-        None => Ok(Vec::new()),
-    })
-    .await?;
+    let jobs = s
+        .clone()
+        .read(move || match job_store(&s)? {
+            Some(store) => store.list(status, limit).map_err(job_failure),
+            None => Ok(Vec::new()),
+        })
+        .await?;
     Ok(Json(json!({ "count": jobs.len(), "jobs": jobs })))
 }
 
@@ -76,7 +72,7 @@ fn detail(s: &Shared, number: &str) -> Result<crate::job::view::JobDetail, Failu
 
 pub(super) async fn job(State(s): St, Path(number): Path<String>, RawQuery(q): RawQuery) -> Result<Json<J>, Failure> {
     Params::parse(q.as_deref(), &[])?;
-    let d = blocking(move || detail(&s, &number)).await?;
+    let d = s.clone().read(move || detail(&s, &number)).await?;
     Ok(Json(d.document()))
 }
 
@@ -86,7 +82,7 @@ pub(super) async fn operations(
     RawQuery(q): RawQuery,
 ) -> Result<Json<J>, Failure> {
     Params::parse(q.as_deref(), &[])?;
-    let d = blocking(move || detail(&s, &number)).await?;
+    let d = s.clone().read(move || detail(&s, &number)).await?;
     Ok(Json(json!({
         "job": d.job.number,
         "status": d.job.status,
@@ -120,18 +116,20 @@ pub(super) async fn ticket(
             })
             .collect::<String>()
     );
-    let bytes = blocking(move || {
-        let store = job_store(&s)?.ok_or_else(|| Failure::NotFound(format!("job {number} does not exist")))?;
-        let cfg = s
-            .sources
-            .jobs
-            .as_ref()
-            .ok_or_else(|| Failure::NotKept("no CT job records".into()))?;
-        let job = store.job(&number).map_err(job_failure)?;
-        let sources = crate::job::writer::sources_for(cfg, Some(job.fields.unit.as_str()));
-        crate::job::command::ticket_pdf(&store, &number, &sources, lang, units).map_err(job_failure)
-    })
-    .await?;
+    let bytes = s
+        .clone()
+        .read(move || {
+            let store = job_store(&s)?.ok_or_else(|| Failure::NotFound(format!("job {number} does not exist")))?;
+            let cfg = s
+                .sources
+                .jobs
+                .as_ref()
+                .ok_or_else(|| Failure::NotKept("no CT job records".into()))?;
+            let job = store.job(&number).map_err(job_failure)?;
+            let sources = crate::job::writer::sources_for(cfg, Some(job.fields.unit.as_str()));
+            crate::job::command::ticket_pdf(&store, &number, &sources, lang, units).map_err(job_failure)
+        })
+        .await?;
     let mut r = bytes.into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
@@ -163,11 +161,13 @@ pub(super) async fn well_tests(State(s): St, RawQuery(q): RawQuery) -> Result<Js
         status,
         limit: p.count("limit", 100, s.max_page)?,
     };
-    let tests = blocking(move || match production_store(&s)? {
-        Some(store) => store.list(&filter).map_err(production_failure),
-        None => Ok(Vec::new()),
-    })
-    .await?;
+    let tests = s
+        .clone()
+        .read(move || match production_store(&s)? {
+            Some(store) => store.list(&filter).map_err(production_failure),
+            None => Ok(Vec::new()),
+        })
+        .await?;
     Ok(Json(json!({ "count": tests.len(), "well_tests": tests })))
 }
 
@@ -178,12 +178,14 @@ pub(super) async fn well_test(State(s): St, Path(id): Path<String>, RawQuery(q):
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| Failure::Bad(BadParam::new("id", format!("'{id}' is not a well test number"))))?;
-    let t = blocking(move || {
-        production_store(&s)?
-            .ok_or_else(|| Failure::NotFound(format!("well test {id} does not exist")))?
-            .get(id)
-            .map_err(production_failure)
-    })
-    .await?;
+    let t = s
+        .clone()
+        .read(move || {
+            production_store(&s)?
+                .ok_or_else(|| Failure::NotFound(format!("well test {id} does not exist")))?
+                .get(id)
+                .map_err(production_failure)
+        })
+        .await?;
     Ok(Json(json!(t)))
 }

@@ -61,8 +61,14 @@ impl IntoResponse for Failure {
             ),
             Failure::NotKept(m) => (StatusCode::NOT_FOUND, json!({ "error": m })),
             Failure::Internal(m) => {
-                tracing::error!(target: "wellconsole::api", error = %m, "API request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": m }))
+                // The detail (paths, SQL) stays in the console's log; the caller gets its number there.
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::error!(target: "wellconsole::api", failure = n, error = %m, "API request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "error": format!("the read failed; the console's log says why (API failure {n})") }),
+                )
             }
         };
         let mut r = (status, Json(body)).into_response();
@@ -81,20 +87,8 @@ impl IntoResponse for Failure {
     }
 }
 
-/// Runs `f` (file reads) on the blocking pool. A panic in it is a 500 for this request, nothing more.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Send + 'static) -> Result<T, Failure> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Failure::Internal(format!("the read did not finish: {e}")))?
-}
-
 fn time(t: Timestamp) -> Option<String> {
     (t != Timestamp::ZERO).then(|| format_time(t.0))
-}
-
-/// A number JSON can carry (NaN and infinities are `null`).
-fn num(v: f64) -> J {
-    if v.is_finite() { json!(v) } else { J::Null }
 }
 
 pub(super) async fn openapi() -> Response {
@@ -195,7 +189,7 @@ fn query_failure(e: QueryError) -> Failure {
     }
 }
 
-pub(super) async fn history(State(s): St, Path(tag): Path<String>, RawQuery(q): RawQuery) -> Result<Json<J>, Failure> {
+pub(super) async fn history(State(s): St, Path(tag): Path<String>, RawQuery(q): RawQuery) -> Result<Response, Failure> {
     let p = Params::parse(q.as_deref(), &["from", "to", "resolution", "limit"])?;
     let now = Timestamp::now();
     let to = p.time("to", now, now)?;
@@ -214,56 +208,124 @@ pub(super) async fn history(State(s): St, Path(tag): Path<String>, RawQuery(q): 
         .id_of(&tag)
         .and_then(|id| s.sources.snapshot.load().directory.get(id).map(|d| d.unit.clone()));
     let name = tag.clone();
-    let (rows, next) = blocking(move || {
-        let h = History::open(&path).map_err(|e| Failure::Internal(e.to_string()))?;
-        match Resolution::parse(res) {
-            Some(Resolution::Raw) | None => {
-                let (samples, next) = h.raw_page(&name, from.0, to.0, limit).map_err(query_failure)?;
-                let rows: Vec<J> = samples
-                    .iter()
-                    .map(|x| {
-                        json!({
-                            "t": format_time(x.ts),
-                            "value": x.value,
-                            "quality": crate::historian::export::quality_label(x.quality),
-                        })
-                    })
-                    .collect();
-                Ok((rows, next))
+    let page = s
+        .read(move || {
+            let h = History::open(&path).map_err(|e| Failure::Internal(e.to_string()))?;
+            match Resolution::parse(res) {
+                Some(Resolution::Raw) | None => {
+                    let (samples, next) = h.raw_page(&name, from.0, to.0, limit).map_err(query_failure)?;
+                    Ok(Page::Raw(samples, next))
+                }
+                Some(r) => {
+                    let (buckets, next) = h.buckets_page(r, &name, from.0, to.0, limit).map_err(query_failure)?;
+                    Ok(Page::Rollups(buckets, next))
+                }
             }
-            Some(r) => {
-                let mut buckets = h.buckets(r, &name, from.0, to.0).map_err(query_failure)?;
-                let next = buckets.get(limit).map(|b| b.start);
-                buckets.truncate(limit);
-                let rows: Vec<J> = buckets
+        })
+        .await?;
+    let head = HistoryHead {
+        tag,
+        unit,
+        resolution: res,
+        from: format_time(from.0),
+        to: format_time(to.0),
+    };
+    Ok(page.answer(head))
+}
+
+/// One page of history, as read.
+enum Page {
+    Raw(Vec<crate::historian::query::Sample>, Option<i64>),
+    Rollups(Vec<crate::historian::rollup::Bucket>, Option<i64>),
+}
+
+#[derive(serde::Serialize)]
+struct HistoryHead {
+    tag: String,
+    unit: Option<String>,
+    resolution: &'static str,
+    from: String,
+    to: String,
+}
+
+#[derive(serde::Serialize)]
+struct SampleOut<'a> {
+    t: String,
+    value: Option<&'a crate::tag::Value>,
+    quality: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct BucketOut {
+    t: String,
+    count: u64,
+    min: Option<f64>,
+    max: Option<f64>,
+    mean: Option<f64>,
+    time_weighted: Option<f64>,
+}
+
+#[derive(serde::Serialize)]
+struct HistoryOut<T> {
+    #[serde(flatten)]
+    head: HistoryHead,
+    count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    samples: Option<Vec<T>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    buckets: Option<Vec<T>>,
+    next: Option<String>,
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+impl Page {
+    /// The answer, serialized straight from the samples (a day at 1 Hz is 86,400 of them: no JSON tree).
+    fn answer(self, head: HistoryHead) -> Response {
+        match self {
+            Page::Raw(samples, next) => {
+                let rows: Vec<SampleOut<'_>> = samples
                     .iter()
-                    .map(|b| {
-                        json!({
-                            "t": format_time(b.start),
-                            "count": b.count,
-                            "min": if b.count > 0 { num(b.min) } else { J::Null },
-                            "max": if b.count > 0 { num(b.max) } else { J::Null },
-                            "mean": b.mean().map_or(J::Null, num),
-                            "time_weighted": b.time_weighted().map_or(J::Null, num),
-                        })
+                    .map(|x| SampleOut {
+                        t: format_time(x.ts),
+                        value: x.value.as_ref(),
+                        quality: x.quality.quality.code(),
                     })
                     .collect();
-                Ok((rows, next))
+                Json(HistoryOut {
+                    head,
+                    count: rows.len(),
+                    samples: Some(rows),
+                    buckets: None,
+                    next: next.map(format_time),
+                })
+                .into_response()
+            }
+            Page::Rollups(buckets, next) => {
+                let rows: Vec<BucketOut> = buckets
+                    .iter()
+                    .map(|b| BucketOut {
+                        t: format_time(b.start),
+                        count: b.count,
+                        min: (b.count > 0).then_some(b.min).and_then(finite),
+                        max: (b.count > 0).then_some(b.max).and_then(finite),
+                        mean: b.mean().and_then(finite),
+                        time_weighted: b.time_weighted().and_then(finite),
+                    })
+                    .collect();
+                Json(HistoryOut {
+                    head,
+                    count: rows.len(),
+                    samples: None,
+                    buckets: Some(rows),
+                    next: next.map(format_time),
+                })
+                .into_response()
             }
         }
-    })
-    .await?;
-    let key = if res == "raw" { "samples" } else { "buckets" };
-    Ok(Json(json!({
-        "tag": tag,
-        "unit": unit,
-        "resolution": res,
-        "from": format_time(from.0),
-        "to": format_time(to.0),
-        "count": rows.len(),
-        key: rows,
-        "next": next.map(format_time),
-    })))
+    }
 }
 
 pub(super) async fn active_alarms(State(s): St, RawQuery(q): RawQuery) -> Result<Json<J>, Failure> {
@@ -316,18 +378,20 @@ pub(super) async fn alarm_journal(State(s): St, RawQuery(q): RawQuery) -> Result
         .clone()
         .filter(|p| p.exists())
         .ok_or_else(|| Failure::NotKept("this console keeps no alarm journal".into()))?;
-    let lines = blocking(move || {
-        let conn = crate::alarm::journal::open_reader(&path).map_err(|e| Failure::Internal(e.to_string()))?;
-        crate::alarm::journal::lines_after(&conn, after, limit).map_err(|e| Failure::Internal(e.to_string()))
-    })
-    .await?;
+    let lines = s
+        .read(move || {
+            let conn = crate::alarm::journal::open_reader(&path).map_err(|e| Failure::Internal(e.to_string()))?;
+            crate::alarm::journal::lines_after(&conn, after, limit).map_err(|e| Failure::Internal(e.to_string()))
+        })
+        .await?;
     let next = lines.last().map_or(after, |l| l.id);
     let rows: Vec<J> = lines
         .iter()
         .map(|l| {
             json!({
                 "id": l.id, "t": format_time(l.t), "kind": l.kind, "alarm": l.alarm, "tag": l.tag,
-                "priority": l.priority, "state": l.state, "value": l.value, "user": l.user,
+                "priority": l.priority, "state": l.state,
+                "value": l.value.as_deref().and_then(crate::alarm::journal::decode_value), "user": l.user,
                 "comment": l.comment, "message": {"en": l.message_en, "es": l.message_es},
             })
         })
@@ -360,13 +424,14 @@ pub(super) async fn audit(
         .clone()
         .filter(|p| p.exists())
         .ok_or_else(|| Failure::NotKept("this console keeps no audit trail".into()))?;
-    let records = blocking(move || {
-        let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| Failure::Internal(format!("audit trail: {e}")))?;
-        let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
-        crate::auth::audit::after(&conn, after, limit).map_err(|e| Failure::Internal(e.to_string()))
-    })
-    .await?;
+    let records = s
+        .read(move || {
+            let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| Failure::Internal(format!("audit trail: {e}")))?;
+            let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+            crate::auth::audit::after(&conn, after, limit).map_err(|e| Failure::Internal(e.to_string()))
+        })
+        .await?;
     let next = records.last().map_or(after, |r| r.seq);
     let rows: Vec<J> = records
         .iter()

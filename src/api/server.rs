@@ -21,6 +21,12 @@ use std::time::Duration;
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the token store is looked at.
 const TOKEN_POLL: Duration = Duration::from_secs(2);
+/// The longest a connection stays open, however it is used: a client that stops reading its answers
+/// cannot hold a place (and the answers' memory) for longer. Pollers reconnect.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(300);
+/// How long the token store may be unreadable before every token is refused: a revocation must not be
+/// outlived by a broken store.
+const TOKENS_FAIL_CLOSED: Duration = Duration::from_secs(60);
 
 /// Counts since start, for the log and the tests.
 #[derive(Debug, Default)]
@@ -64,7 +70,11 @@ impl ApiServer {
             None => None,
         };
         let store = TokenStore::open(&sources.tokens, sources.key.clone())?;
-        let table = store.table()?;
+        let (table, refused) = store.table()?;
+        drop(store);
+        if !refused.is_empty() {
+            tracing::error!(tokens = ?refused, "API tokens refused: their records do not match their seals");
+        }
         if table.is_empty() {
             tracing::warn!(
                 "the API has no tokens yet: every request will be refused until one is made (wellconsole api token add NAME)"
@@ -90,7 +100,7 @@ impl ApiServer {
                         return;
                     }
                 };
-                rt.block_on(serve(listener, tls, shared, store, max_connections, stop_rx));
+                rt.block_on(serve(listener, tls, shared, max_connections, stop_rx));
                 // Reads still running are left to finish on their own; the files are only read.
                 rt.shutdown_timeout(Duration::from_secs(2));
             })
@@ -141,7 +151,6 @@ async fn serve(
     listener: std::net::TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Shared>,
-    store: TokenStore,
     max_connections: usize,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -152,7 +161,7 @@ async fn serve(
             return;
         }
     };
-    tokio::spawn(watch_tokens(store, shared.clone()));
+    tokio::spawn(watch_tokens(shared.clone()));
     let app = super::router(shared);
     let places = Arc::new(tokio::sync::Semaphore::new(max_connections));
     loop {
@@ -188,15 +197,16 @@ async fn serve(
             http.timer(TokioTimer::new())
                 .header_read_timeout(HEAD_TIMEOUT)
                 .max_buf_size(64 * 1024);
+            let lifetime = tokio::time::sleep(CONNECTION_LIFETIME);
             match tls {
                 None => {
                     let conn = http.serve_connection(TokioIo::new(tcp), svc);
-                    tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
+                    tokio::select! { _ = conn => {}, _ = stop.changed() => {}, _ = lifetime => {} }
                 }
                 Some(acceptor) => match tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(tcp)).await {
                     Ok(Ok(stream)) => {
                         let conn = http.serve_connection(TokioIo::new(stream), svc);
-                        tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
+                        tokio::select! { _ = conn => {}, _ = stop.changed() => {}, _ = lifetime => {} }
                     }
                     Ok(Err(e)) => {
                         tracing::info!(target: "wellconsole::api", peer = %peer, error = %e, "TLS handshake refused")
@@ -208,43 +218,41 @@ async fn serve(
     }
 }
 
-/// Reloads the token table whenever another process committed to the store. A store that cannot be read
-/// leaves the table read before in force, said once until it reads again.
-async fn watch_tokens(store: TokenStore, shared: Arc<Shared>) {
-    let mut store = Some(store);
-    let mut seen: Option<i64> = None;
-    let mut failing = false;
+/// Reads the token store again every `TOKEN_POLL` (a fresh connection each time, so a store replaced on
+/// disk is read as it is now). A store that cannot be read leaves the table read before in force for
+/// `TOKENS_FAIL_CLOSED`, then refuses every token until it reads again; each change is said once.
+async fn watch_tokens(shared: Arc<Shared>) {
+    let path = shared.sources.tokens.clone();
+    let key = shared.sources.key.clone();
     let mut tick = tokio::time::interval(TOKEN_POLL);
+    let mut failing_since: Option<std::time::Instant> = None;
+    let mut refused_before: Vec<String> = Vec::new();
     loop {
         tick.tick().await;
-        let Some(s) = store.take() else { return };
-        let last = seen;
-        let read = tokio::task::spawn_blocking(move || {
-            let read = s.data_version().and_then(|v| {
-                if Some(v) == last {
-                    Ok((v, None))
-                } else {
-                    s.table().map(|t: TokenTable| (v, Some(t)))
+        let (path, key) = (path.clone(), key.clone());
+        let read = tokio::task::spawn_blocking(move || TokenStore::open(&path, key).and_then(|s| s.table())).await;
+        let why = match read {
+            Ok(Ok((table, refused))) => {
+                shared.tokens.store(Arc::new(table));
+                if failing_since.take().is_some() {
+                    tracing::info!("the API's token store reads again");
                 }
-            });
-            (s, read)
-        })
-        .await;
-        let Ok((s, read)) = read else { return };
-        store = Some(s);
-        match read {
-            Ok((v, table)) => {
-                if let Some(t) = table {
-                    shared.tokens.store(Arc::new(t));
+                if refused != refused_before && !refused.is_empty() {
+                    tracing::error!(tokens = ?refused, "API tokens refused: their records do not match their seals");
                 }
-                seen = Some(v);
-                failing = false;
+                refused_before = refused;
+                continue;
             }
-            Err(e) if !failing => {
-                tracing::error!(error = %e, "the API's token store cannot be read; the tokens read before still count");
-                failing = true;
-            }
-            Err(_) => {}
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => format!("the read did not finish: {e}"),
+        };
+        let since = *failing_since.get_or_insert_with(|| {
+            tracing::error!(error = %why, "the API's token store cannot be read; the tokens read before count for a minute");
+            std::time::Instant::now()
+        });
+        if since.elapsed() >= TOKENS_FAIL_CLOSED && !shared.tokens.load().is_empty() {
+            tracing::error!(error = %why, "the API's token store still cannot be read: every token is refused until it can");
+            shared.tokens.store(Arc::new(TokenTable::new()));
         }
     }
 }

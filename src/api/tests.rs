@@ -44,7 +44,7 @@ fn fixture() -> Fixture {
     };
     let mut cfg = crate::project::site::ApiConfig::new("127.0.0.1:0".parse().unwrap());
     cfg.max_concurrent = 2;
-    let shared = Arc::new(Shared::new(sources, &cfg, store.table().unwrap()));
+    let shared = Arc::new(Shared::new(sources, &cfg, store.table().unwrap().0));
     Fixture {
         _dir: dir,
         shared,

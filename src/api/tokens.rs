@@ -165,9 +165,9 @@ impl TokenStore {
         Ok(out)
     }
 
-    /// The tokens the server accepts: every sealed row. A row that fails its seal is left out and named
-    /// in the log.
-    pub fn table(&self) -> Result<TokenTable, TokenError> {
+    /// The tokens the server accepts (every sealed row), and the names of rows that fail their seal (left
+    /// out; the server says so in its log when that list changes).
+    pub fn table(&self) -> Result<(TokenTable, Vec<String>), TokenError> {
         let mut stmt = self
             .conn
             .prepare("SELECT name, role, hash, created, mac FROM api_token")?;
@@ -181,21 +181,17 @@ impl TokenStore {
             ))
         })?;
         let mut out = TokenTable::new();
+        let mut refused = Vec::new();
         for row in rows {
             let (name, role, hash, created, mac) = row?;
             match Role::parse(&role).filter(|_| sealed(&self.key, &name, &role, &hash, created, &mac)) {
                 Some(role) => {
                     out.insert(hash, Caller { name, role });
                 }
-                None => tracing::error!(token = %name, "API token refused: its record does not match its seal"),
+                None => refused.push(name),
             }
         }
-        Ok(out)
-    }
-
-    /// Changes whenever another connection commits to the store.
-    pub fn data_version(&self) -> Result<i64, TokenError> {
-        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok((out, refused))
     }
 }
 
@@ -219,7 +215,7 @@ mod tests {
             !raw.windows(token.len()).any(|w| w == token.as_bytes()),
             "the token itself is stored"
         );
-        let table = s.table().unwrap();
+        let (table, _) = s.table().unwrap();
         assert_eq!(
             table.get(&token_hash(&token)),
             Some(&Caller {
@@ -227,7 +223,7 @@ mod tests {
                 role: Role::Viewer
             })
         );
-        assert!(table.get(&token_hash("wct_guess")).is_none());
+        assert!(!table.contains_key(&token_hash("wct_guess")));
         assert!(matches!(
             s.add("ERP", Role::Admin, Timestamp(2)),
             Err(TokenError::Exists(_))
@@ -237,7 +233,7 @@ mod tests {
             Err(TokenError::BadName(_))
         ));
         s.revoke("erp").unwrap();
-        assert!(s.table().unwrap().is_empty());
+        assert!(s.table().unwrap().0.is_empty());
         assert!(matches!(s.revoke("erp"), Err(TokenError::Unknown(_))));
     }
 
@@ -251,14 +247,15 @@ mod tests {
         s.conn
             .execute("UPDATE api_token SET role = 'admin' WHERE name = 'office'", [])
             .unwrap();
-        let table = s.table().unwrap();
-        assert!(table.get(&token_hash(&token)).is_none());
+        let (table, refused) = s.table().unwrap();
+        assert!(!table.contains_key(&token_hash(&token)));
         assert_eq!(table.len(), 1);
+        assert_eq!(refused, ["office"]);
         let listed = s.list().unwrap();
         assert!(listed.iter().any(|t| t.name == "office" && !t.sealed));
         assert!(listed.iter().any(|t| t.name == "boss" && t.sealed));
         // Another site's key opens nothing.
         let other = store(dir.path(), &Arc::new(SiteKey::random()));
-        assert!(other.table().unwrap().is_empty());
+        assert!(other.table().unwrap().0.is_empty());
     }
 }

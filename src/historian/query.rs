@@ -219,7 +219,8 @@ impl History {
     }
 
     /// Up to `limit` stored samples of `tag` in `from..=to`, oldest first, and the time of the first one
-    /// left out when more remain (the next page starts there). Stops decoding once the page is full.
+    /// left out when more remain (the next page starts there). Reads one chunk at a time and stops once
+    /// the page is full, so a page costs its own size whatever span it is asked of.
     pub fn raw_page(
         &self,
         tag: &str,
@@ -227,9 +228,10 @@ impl History {
         to: i64,
         limit: usize,
     ) -> Result<(Vec<Sample>, Option<i64>), QueryError> {
+        let id = self.id(tag)?;
         let mut out = Vec::with_capacity(limit.min(1 << 16));
-        for data in self.chunk_blobs(tag, from, to)? {
-            let c = decode(tag, &data)?;
+        // Push the samples of one decoded chunk; the next page's start once the page is full.
+        let mut take = |c: &Chunk| -> Option<i64> {
             for i in 0..c.len() {
                 let t = c.ts[i];
                 if t > to {
@@ -239,7 +241,7 @@ impl History {
                     continue;
                 }
                 if out.len() >= limit {
-                    return Ok((out, Some(t)));
+                    return Some(t);
                 }
                 let q = c.quality_at(i);
                 out.push(Sample {
@@ -248,8 +250,62 @@ impl History {
                     quality: q,
                 });
             }
+            None
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM chunks WHERE tag = ?1 AND t1 >= ?2 AND t0 <= ?3 ORDER BY t0, id")?;
+        let mut rows = stmt.query(params![id, from, to])?;
+        while let Some(row) = rows.next()? {
+            let data: Vec<u8> = row.get(0)?;
+            if let Some(next) = take(&decode(tag, &data)?) {
+                return Ok((out, Some(next)));
+            }
+        }
+        drop(rows);
+        // Then what is committed but not sealed yet (later than anything sealed).
+        let upto = store::sealed_upto(&self.conn, id)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM blocks WHERE id > ?1 AND t0 <= ?2 ORDER BY id")?;
+        let mut rows = stmt.query(params![upto, to])?;
+        while let Some(row) = rows.next()? {
+            let block: Vec<u8> = row.get(0)?;
+            let part = super::block::find(&block, id).map_err(|source| QueryError::Codec {
+                tag: tag.to_owned(),
+                source,
+            })?;
+            if let Some(part) = part
+                && let Some(next) = take(&decode(tag, part)?)
+            {
+                return Ok((out, Some(next)));
+            }
         }
         Ok((out, None))
+    }
+
+    /// Up to `limit` rollup buckets of `tag` at `res` from the one containing `from` to `to`, and the start
+    /// of the first one left out when more remain. Bounded in SQL: a page costs its own size.
+    pub fn buckets_page(
+        &self,
+        res: Resolution,
+        tag: &str,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<(Vec<Bucket>, Option<i64>), QueryError> {
+        let id = self.id(tag)?;
+        let first = from.div_euclid(res.bucket_us().max(1)) * res.bucket_us().max(1);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t, n, min, max, sum, integral, covered_us, hold_t, hold_v, upto FROM rollups
+             WHERE res = ?1 AND tag = ?2 AND t >= ?3 AND t <= ?4 ORDER BY t LIMIT ?5",
+        )?;
+        let n = i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1;
+        let rows = stmt.query_map(params![res.code(), id, first, to, n], store::bucket_from_row)?;
+        let mut out: Vec<Bucket> = rows.collect::<Result<_, _>>()?;
+        let next = out.get(limit).map(|b| b.start);
+        out.truncate(limit);
+        Ok((out, next))
     }
 
     /// Calls `f` with every stored sample of `tag` in `from..=to`, in time order, one chunk in memory at

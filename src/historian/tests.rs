@@ -715,3 +715,57 @@ fn a_trend_reaching_back_past_local_history_reads_the_older_part_from_the_archiv
     ));
     assert_eq!(asked.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn pages_of_raw_samples_and_rollups_join_into_the_whole_without_a_gap_or_a_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = directory();
+    let all: Vec<Sample> = (0..1234).map(pressure).collect();
+    // Sealed chunks, then samples still in blocks (committed, not sealed): a page may span both.
+    let (h, mut f) = Historian::start(config(&dir), WriterTag::from_directory(&dirs)).unwrap();
+    let mut table = TagTable::new(dirs);
+    for piece in all.chunks(77) {
+        feed(&mut f, &mut table, piece);
+        h.flush();
+    }
+    h.stop();
+    let q = History::open(&dir.path().join("h.db")).unwrap();
+    let (from, to) = (T0 + 10 * 100_000, T0 + 1_200 * 100_000);
+    let whole = q.raw("w/pressure", from, to).unwrap();
+    let whole: Vec<_> = whole.into_iter().filter(|s| s.ts >= from).collect();
+    assert_eq!(whole.len(), 1_191);
+    let mut paged = Vec::new();
+    let mut at = from;
+    let mut pages = 0;
+    loop {
+        let (page, next) = q.raw_page("w/pressure", at, to, 97).unwrap();
+        assert!(page.len() <= 97);
+        pages += 1;
+        paged.extend(page);
+        match next {
+            Some(n) => {
+                assert!(n > paged.last().unwrap().ts, "the next page starts after this one");
+                at = n;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 13);
+    assert_eq!(paged, whole);
+    let (one, next) = q.raw_page("w/pressure", i64::MIN / 2, i64::MAX / 2, 1).unwrap();
+    assert_eq!((one.len(), one[0].ts, next), (1, T0, Some(T0 + 100_000)));
+    assert!(matches!(
+        q.raw_page("no/such", from, to, 5),
+        Err(QueryError::UnknownTag(_))
+    ));
+
+    let buckets = q.buckets(Resolution::Minute, "w/pressure", T0, to).unwrap();
+    let (first, next) = q.buckets_page(Resolution::Minute, "w/pressure", T0, to, 1).unwrap();
+    assert_eq!(first, buckets[..1]);
+    assert_eq!(next, buckets.get(1).map(|b| b.start));
+    let (rest, none) = q
+        .buckets_page(Resolution::Minute, "w/pressure", next.unwrap(), to, 1_000)
+        .unwrap();
+    assert_eq!(rest, buckets[1..]);
+    assert_eq!(none, None);
+}

@@ -143,6 +143,18 @@ impl JobStore {
         Ok(Self { conn })
     }
 
+    /// The store opened for reading only (the HTTP API): never created, changed or migrated here.
+    pub fn open_read_only(path: &Path) -> Result<Self, JobError> {
+        let at = |e: rusqlite::Error| JobError::Store(format!("{}: {e}", path.display()));
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(at)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(at)?;
+        Ok(Self { conn })
+    }
+
     /// A store that lives in memory only (tests).
     pub fn open_in_memory() -> Result<Self, JobError> {
         let conn = Connection::open_in_memory().map_err(db)?;

@@ -223,7 +223,7 @@ fn the_office_reads_tags_history_alarms_jobs_and_the_audit_trail_over_http() {
         let samples = page["samples"].as_array().unwrap();
         pages.push(samples.len());
         times.extend(samples.iter().map(|x| x["t"].as_str().unwrap().to_owned()));
-        assert!(samples.iter().all(|x| x["quality"] == "good" && x["value"].is_number()));
+        assert!(samples.iter().all(|x| x["quality"] == "GOOD" && x["value"].is_number()));
         match page["next"].as_str() {
             Some(n) => from = n.to_owned(),
             None => break,

@@ -35,8 +35,9 @@ pub struct ApiConfig {
     pub listen: SocketAddr,
     /// `None`: plain HTTP (only on a loopback address, or with `allow_plaintext`).
     pub tls: Option<ServerTls>,
-    /// Requests answered at once; one more is answered 503 at once rather than queued, so callers can never
-    /// pile work onto the console.
+    /// Requests answered at once (and reads running at once); one more is answered 503 at once rather than
+    /// queued, so callers can never pile work onto the console. Two by default: a console's machine has few
+    /// cores and its screens come first.
     pub max_concurrent: usize,
     /// Open connections at once; more wait in the kernel's backlog.
     pub max_connections: usize,
@@ -49,7 +50,7 @@ impl ApiConfig {
         Self {
             listen,
             tls: None,
-            max_concurrent: 4,
+            max_concurrent: 2,
             max_connections: 64,
             max_page: 10_000,
         }
@@ -131,7 +132,7 @@ pub(super) fn settings(
     if let Some(n) = bounded(&r.max_connections, 1, 4_096, "max_connections") {
         cfg.max_connections = n;
     }
-    if let Some(n) = bounded(&r.max_page, 100, 1_000_000, "max_page") {
+    if let Some(n) = bounded(&r.max_page, 100, 100_000, "max_page") {
         cfg.max_page = n;
     }
     (errs.len() == before).then_some(cfg)
