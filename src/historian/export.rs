@@ -69,7 +69,7 @@ pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
 /// Microsecond RFC 3339 in UTC: exports keep every stored digit of time.
 pub fn format_time(us: i64) -> String {
     chrono::DateTime::from_timestamp_micros(us)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
         .unwrap_or_else(|| us.to_string())
 }
 
