@@ -17,7 +17,7 @@ pub mod routes;
 pub mod server;
 pub mod tokens;
 
-pub use server::{ApiServer, ApiStats};
+pub use server::{ApiServer, ApiStats, ApiStatus};
 
 use crate::alarm::AlarmViewCell;
 use crate::hub::SnapshotCell;

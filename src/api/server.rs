@@ -42,8 +42,16 @@ pub struct ApiStats {
     pub failed: AtomicU64,
 }
 
+/// What the console shows of its API (Drivers page): where it listens and its counts.
+#[derive(Debug, Clone)]
+pub struct ApiStatus {
+    pub url: String,
+    pub stats: Arc<ApiStats>,
+}
+
 pub struct ApiServer {
     addr: SocketAddr,
+    url: String,
     stats: Arc<ApiStats>,
     stop: Option<tokio::sync::watch::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
@@ -106,9 +114,11 @@ impl ApiServer {
             })
             .map_err(ApiError::Spawn)?;
         let scheme = if cfg.tls.is_some() { "https" } else { "http" };
-        tracing::info!(url = %format!("{scheme}://{addr}"), "API listening");
+        let url = format!("{scheme}://{addr}");
+        tracing::info!(url = %url, "API listening");
         Ok(Self {
             addr,
+            url,
             stats,
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -122,6 +132,13 @@ impl ApiServer {
 
     pub fn stats(&self) -> Arc<ApiStats> {
         self.stats.clone()
+    }
+
+    pub fn status(&self) -> ApiStatus {
+        ApiStatus {
+            url: self.url.clone(),
+            stats: self.stats.clone(),
+        }
     }
 
     /// Stops listening, closes the connections and waits for the thread.

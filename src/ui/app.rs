@@ -64,6 +64,8 @@ pub struct ConsoleInputs {
     pub forward: Option<Arc<crate::forward::ForwardStats>>,
     /// The central store the trends read older history from (`None`: not forwarding).
     pub central: Option<crate::forward::ForwardConfig>,
+    /// The read-only HTTP API this console serves, for the Drivers page (`None`: it serves none).
+    pub api: Option<crate::api::ApiStatus>,
     /// The alarm system's view, file problems and journal (`None`: no alarm engine).
     pub alarms: Option<AlarmHandle>,
     /// Trips and E-stops (`None`: no trip engine).
@@ -202,6 +204,7 @@ impl ConsoleApp {
             production,
             drivers: DriversPage {
                 forward: inputs.forward.clone(),
+                api: inputs.api.clone(),
             },
             simulator,
             inputs,

@@ -9,9 +9,11 @@ use crate::hub::Snapshot;
 use crate::lang::Lang;
 use egui::{RichText, Ui};
 
-/// The Drivers page: the drivers, and the forwarding to the central store when the site has one.
+/// The Drivers page: the drivers, the forwarding to the central store and the HTTP API when the site has
+/// them.
 pub struct DriversPage {
     pub forward: Option<std::sync::Arc<crate::forward::ForwardStats>>,
+    pub api: Option<crate::api::ApiStatus>,
 }
 
 impl PageView for DriversPage {
@@ -23,9 +25,53 @@ impl PageView for DriversPage {
                 ui.add_space(12.0);
                 super::forward_status::drivers_section_ui(ui, f, frame.now, lang);
             }
+            if let Some(a) = &self.api {
+                ui.add_space(12.0);
+                api_section_ui(ui, a, lang);
+            }
         });
         None
     }
+}
+
+/// The read-only HTTP API: where it listens and what it answered since the console started.
+fn api_section_ui(ui: &mut Ui, a: &crate::api::ApiStatus, lang: Lang) {
+    use std::sync::atomic::Ordering::Relaxed;
+    ui.strong(lang.pick("HTTP API (read-only)", "API HTTP (solo lectura)"));
+    ui.add_space(4.0);
+    let s = &a.stats;
+    egui::Grid::new("api")
+        .striped(true)
+        .num_columns(2)
+        .spacing([18.0, 4.0])
+        .show(ui, |ui| {
+            let mut row = |k: &str, v: String| {
+                ui.label(k);
+                ui.label(v);
+                ui.end_row();
+            };
+            row(lang.pick("Listening on", "Escucha en"), a.url.clone());
+            row(
+                lang.pick("Requests", "Solicitudes"),
+                s.requests.load(Relaxed).to_string(),
+            );
+            row(
+                lang.pick("Refused (4xx)", "Rechazadas (4xx)"),
+                s.refused.load(Relaxed).to_string(),
+            );
+            row(
+                lang.pick("Without a valid token", "Sin token válido"),
+                s.unauthorized.load(Relaxed).to_string(),
+            );
+            row(
+                lang.pick("Busy (503)", "Ocupada (503)"),
+                s.busy.load(Relaxed).to_string(),
+            );
+            row(
+                lang.pick("Failed (5xx)", "Fallidas (5xx)"),
+                s.failed.load(Relaxed).to_string(),
+            );
+        });
 }
 
 /// Driver health. Error and detail texts are the drivers' own (protocol and OS messages, in English).

@@ -135,6 +135,7 @@ pub fn run(
                 history_stats: runtime.history.as_ref().map(|h| h.stats.clone()),
                 forward: runtime.forward.clone(),
                 central: runtime.forward.as_ref().and(runtime.project.site.forward.clone()),
+                api: runtime.api.as_ref().map(crate::api::ApiServer::status),
                 alarms: Some(runtime.alarms.clone()),
                 trips: Some(runtime.trips.clone()),
                 ct_strings: runtime.ct_strings.clone(),

@@ -425,3 +425,33 @@ fn an_api_other_machines_reach_is_https_with_the_sites_certificate() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no [api]"));
 }
+
+#[test]
+fn the_drivers_page_shows_where_the_api_listens_and_what_it_answered() {
+    use egui_kittest::kittest::Queryable;
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = std::sync::Arc::new(wellconsole::api::ApiStats::default());
+    stats.requests.store(1_250, Relaxed);
+    stats.refused.store(17, Relaxed);
+    stats.unauthorized.store(9, Relaxed);
+    stats.busy.store(3, Relaxed);
+    let (tx, _rx) = wellconsole::hub::command_lanes(16, 16);
+    let screens = wellconsole::project::Project::demo().unwrap().screens;
+    let mut settings = support::test_settings();
+    settings.lang = wellconsole::lang::Lang::Es;
+    let inputs = wellconsole::ui::ConsoleInputs {
+        api: Some(wellconsole::api::ApiStatus {
+            url: "https://10.20.0.5:8470".into(),
+            stats,
+        }),
+        ..support::bare_inputs(tx, screens, settings)
+    };
+    let mut h = crate::console_ui::harness(wellconsole::ui::ConsoleApp::new(inputs, Default::default()));
+    h.run();
+    support::open_page(&mut h, "Drivers");
+    h.get_by_label("API HTTP (solo lectura)");
+    h.get_by_label("https://10.20.0.5:8470");
+    h.get_by_label("1250");
+    h.get_by_label("Sin token válido");
+    h.get_by_label("Ocupada (503)");
+}

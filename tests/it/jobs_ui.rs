@@ -136,6 +136,7 @@ fn console(port: JobPort, settings: ConsoleSettings) -> Harness<'static, Console
         history_stats: None,
         forward: None,
         central: None,
+        api: None,
         alarms: None,
         trips: None,
         ct_strings: None,

@@ -165,6 +165,7 @@ fn console(
         history_stats: None,
         forward: None,
         central: None,
+        api: None,
         alarms: None,
         trips: None,
         ct_strings: None,
