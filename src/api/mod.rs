@@ -67,6 +67,7 @@ pub struct Shared {
     pub max_page: usize,
     pub tokens: ArcSwap<tokens::TokenTable>,
     busy: Arc<tokio::sync::Semaphore>,
+    refusals_logged: LogBudget,
     /// Reads running on the blocking pool. Held by the read itself, not the request: a caller that hangs
     /// up does not free its place until its read is over, so hanging up and asking again piles up nothing.
     reads: Arc<tokio::sync::Semaphore>,
@@ -80,6 +81,7 @@ impl Shared {
             max_page: cfg.max_page,
             tokens: ArcSwap::from_pointee(table),
             busy: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent)),
+            refusals_logged: LogBudget::default(),
             reads: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent)),
             stats: Arc::new(ApiStats::default()),
         }
@@ -101,6 +103,35 @@ impl Shared {
         })
         .await
         .map_err(|e| routes::Failure::Internal(format!("the read did not finish: {e}")))?
+    }
+}
+
+/// At most `LOG_PER_SECOND` lines a second; what was not logged is counted for the next line that is.
+#[derive(Default)]
+struct LogBudget {
+    state: std::sync::Mutex<(u64, u32, u64)>,
+}
+
+const LOG_PER_SECOND: u32 = 10;
+
+impl LogBudget {
+    /// `Some(lines not logged since the last one)` when this one may be logged.
+    fn admit(&self) -> Option<u64> {
+        let second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut st = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (at, used, skipped) = &mut *st;
+        if *at != second {
+            *at = second;
+            *used = 0;
+        }
+        if *used >= LOG_PER_SECOND {
+            *skipped += 1;
+            return None;
+        }
+        *used += 1;
+        Some(std::mem::take(skipped))
     }
 }
 
@@ -201,8 +232,18 @@ async fn log(
         500.. => s.stats.failed.fetch_add(1, Ordering::Relaxed),
         _ => 0,
     };
+    // Requests without a valid token are logged ten a second at most (a flood must not fill the console's
+    // disk with its log); how many were not is said with the next one logged, and counted on the Drivers page.
+    let mut unlogged = 0;
+    if status == 401 {
+        match s.refusals_logged.admit() {
+            Some(n) => unlogged = n,
+            None => return resp,
+        }
+    }
     tracing::info!(
         target: "wellconsole::api",
+        unlogged_refusals = unlogged,
         peer = peer.as_deref().unwrap_or("-"),
         caller,
         %method,

@@ -181,6 +181,9 @@ async fn serve(
     tokio::spawn(watch_tokens(shared.clone()));
     let app = super::router(shared);
     let places = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    // One address may hold a quarter of the places at most: one runaway client leaves room for the rest.
+    let per_peer = (max_connections / 4).max(2);
+    let open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>> = Arc::default();
     loop {
         let place = tokio::select! {
             p = places.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
@@ -198,12 +201,17 @@ async fn serve(
             },
             _ = stop.changed() => break,
         };
+        let Some(held) = PeerPlace::take(&open, peer.ip(), per_peer) else {
+            tracing::info!(target: "wellconsole::api", peer = %peer, "connection refused: this address holds its share of the API's connections");
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let app = app.clone();
         let tls = tls.clone();
         let mut stop = stop.clone();
         tokio::spawn(async move {
             let _place = place;
+            let _held = held;
             let svc =
                 tower::ServiceExt::map_request(app, move |mut r: axum::extract::Request<hyper::body::Incoming>| {
                     r.extensions_mut().insert(Peer(peer));
@@ -232,6 +240,40 @@ async fn serve(
                 },
             }
         });
+    }
+}
+
+/// One of a peer address's connections, counted while it is open.
+struct PeerPlace {
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    ip: std::net::IpAddr,
+}
+
+impl PeerPlace {
+    fn take(
+        open: &Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+        ip: std::net::IpAddr,
+        most: usize,
+    ) -> Option<Self> {
+        let mut m = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = m.entry(ip).or_insert(0);
+        if *n >= most {
+            return None;
+        }
+        *n += 1;
+        Some(Self { open: open.clone(), ip })
+    }
+}
+
+impl Drop for PeerPlace {
+    fn drop(&mut self) {
+        let mut m = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
     }
 }
 

@@ -234,3 +234,44 @@ fn every_documented_path_is_served() {
         );
     }
 }
+
+#[test]
+fn one_address_holds_a_quarter_of_the_connections_at_most_and_a_flood_of_refusals_is_not_all_logged() {
+    use std::io::{Read, Write};
+    let f = fixture();
+    let mut cfg = crate::project::site::ApiConfig::new("127.0.0.1:0".parse().unwrap());
+    cfg.max_connections = 8;
+    let server = ApiServer::start(&cfg, f.shared.sources.clone()).unwrap();
+    let addr = server.local_addr();
+    // Two of this address's places held by idle connections (8 / 4 = 2)…
+    let held: Vec<std::net::TcpStream> = (0..2).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // …so the third is closed at once, unanswered.
+    let mut third = std::net::TcpStream::connect(addr).unwrap();
+    third.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    let _ = third.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = third.read_to_end(&mut answer);
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    drop(held);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut again = std::net::TcpStream::connect(addr).unwrap();
+    again.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    again
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    again.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    server.stop();
+
+    let budget = LogBudget::default();
+    let admitted = (0..1_000).filter(|_| budget.admit().is_some()).count();
+    assert!((10..=20).contains(&admitted), "{admitted} of 1,000 logged");
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let said = budget.admit().unwrap();
+    assert!(
+        said > 0 && said <= (1_000 - admitted) as u64,
+        "the next line says how many were not: {said}"
+    );
+}
