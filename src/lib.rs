@@ -48,6 +48,7 @@ pub mod report;
 pub mod runtime;
 pub mod screen;
 pub mod serve;
+pub mod share;
 pub mod sim;
 pub mod tag;
 pub mod trip;

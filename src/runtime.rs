@@ -206,6 +206,10 @@ pub struct Runtime {
     forwarder: Option<crate::forward::Forwarder>,
     /// The read-only HTTP API (`[api]`), when it serves.
     pub api: Option<crate::api::ApiServer>,
+    /// The link alarm actions are shared with the site's other consoles through (`[share]`), for the
+    /// Drivers page (`None`: not shared).
+    pub share: Option<Arc<crate::share::ShareStats>>,
+    sharer: Option<crate::share::Sharer>,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     trip_state: Option<TripStateWriter>,
@@ -252,7 +256,7 @@ impl Runtime {
             }
             None => (None, None),
         };
-        let mut service = AlarmService::new(engine, journal_tx);
+        let (mut service, share) = alarm_service(AlarmService::new(engine, journal_tx), &project, &opts);
         let (audit, audit_tx) = match &opts.audit {
             Some(trail) => {
                 let (writer, tx) = AuditWriter::start(trail)?;
@@ -356,7 +360,10 @@ impl Runtime {
         };
         let forwarder = start_forwarder(&project, &opts);
         let api = start_api(&project, &opts, &snapshot, &alarms);
+        let sharer = share.and_then(|(cfg, rx)| start_sharer(cfg, rx, &cmd_tx, &trip_view));
         Ok(Self {
+            share: sharer.as_ref().map(crate::share::Sharer::stats),
+            sharer,
             api,
             forward: forwarder.as_ref().map(crate::forward::Forwarder::stats),
             forwarder,
@@ -395,6 +402,9 @@ impl Runtime {
         self.shutdown.store(true, Ordering::Relaxed);
         if let Some(a) = self.api.take() {
             a.stop();
+        }
+        if let Some(s) = self.sharer.take() {
+            s.stop();
         }
         // What it has not sent stays queued in the local files for the next run.
         if let Some(mut f) = self.forwarder.take() {
@@ -487,6 +497,54 @@ fn start_historian(
 /// and the run is the site's console (not a replay or a one-off write).
 fn forwards(project: &Project, opts: &RuntimeOptions) -> bool {
     project.site.forward.is_some() && opts.history.is_some() && opts.replay.is_none() && opts.write_only.is_none()
+}
+
+/// Alarm actions from this console's people waiting for the share link: more than people make in minutes.
+const SHARE_QUEUE: usize = 1_024;
+
+/// The alarm service, handing its people's actions to the share link when the site shares alarms
+/// (`[share]`); not in a replay or a command-line write, which are not the site's console.
+fn alarm_service(
+    service: AlarmService,
+    project: &Project,
+    opts: &RuntimeOptions,
+) -> (
+    AlarmService,
+    Option<(
+        crate::project::site::ShareConfig,
+        tokio::sync::mpsc::Receiver<crate::alarm::engine::RemoteAction>,
+    )>,
+) {
+    match project.site.share.clone() {
+        Some(cfg) if opts.replay.is_none() && opts.write_only.is_none() => {
+            let (tx, rx) = tokio::sync::mpsc::channel(SHARE_QUEUE);
+            (service.with_share(tx), Some((cfg, rx)))
+        }
+        _ => (service, None),
+    }
+}
+
+/// The share link (`[share]`): this console's people's alarm actions out, the others' in as hub commands
+/// that never wait. One that cannot start (the secret's variable unset) leaves alarms local, said in the log.
+fn start_sharer(
+    cfg: crate::project::site::ShareConfig,
+    actions: tokio::sync::mpsc::Receiver<crate::alarm::engine::RemoteAction>,
+    commands: &Commands,
+    trips: &TripViewCell,
+) -> Option<crate::share::Sharer> {
+    let commands = commands.clone();
+    let deliver: Box<dyn Fn(crate::alarm::engine::RemoteAction) -> bool + Send> = Box::new(move |a| {
+        commands
+            .try_send(HubCommand::Service(Service::Alarm(AlarmCommand::Remote(a))))
+            .is_ok()
+    });
+    match crate::share::Sharer::start(cfg, actions, deliver, Some(trips.clone())) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!(error = %e, "alarms are not shared with the site's other consoles");
+            None
+        }
+    }
 }
 
 /// The read-only HTTP API, when the site has `[api]` and this run is the site's console (not a replay or a

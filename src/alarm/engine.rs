@@ -13,6 +13,9 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod remote;
+pub use remote::{REMOTE_CLOCK_SKEW, RemoteAction, RemoteWhat};
+
 /// EEMUA 191: more than 10 new alarms in 10 minutes is more than one operator can handle.
 pub const FLOOD_WINDOW: Duration = Duration::from_secs(600);
 pub const FLOOD_THRESHOLD: usize = 10;
@@ -50,6 +53,9 @@ pub enum AlarmCommand {
     },
     /// New definitions (hot reload); points keep their state by id.
     Reload(Arc<AlarmSet>),
+    /// What a person did at another console of the site (the share room), applied here by the rules in
+    /// `remote`.
+    Remote(RemoteAction),
 }
 
 /// What survives a restart for one point (the journal's `alarm_state` row).
@@ -85,6 +91,9 @@ struct Point {
     release_at: Option<Timestamp>,
     first_out: bool,
     activation: u64,
+    /// When the current activation began to annunciate: an acknowledgement made elsewhere before it is
+    /// for an earlier one.
+    annunciated_at: Timestamp,
     rate_ref: Option<(Timestamp, f64)>,
 }
 
@@ -105,6 +114,7 @@ impl Default for Point {
             release_at: None,
             first_out: false,
             activation: 0,
+            annunciated_at: Timestamp::ZERO,
             rate_ref: None,
         }
     }
@@ -160,6 +170,12 @@ pub struct AlarmEngine {
     events: Vec<AlarmEvent>,
     changed: bool,
     evaluations: u64,
+    /// The console whose person's action is being applied (remote actions); stamped on its events.
+    origin: Option<Arc<str>>,
+    /// Per point, the newest acknowledgement from another console that found nothing to acknowledge here
+    /// yet (this console's activation came later, or the point was shelved): applied if the point
+    /// annunciates within `REMOTE_CLOCK_SKEW` of it (`remote`).
+    pending_acks: HashMap<u32, remote::PendingAck>,
 }
 
 impl AlarmEngine {
@@ -175,6 +191,8 @@ impl AlarmEngine {
             activations: VecDeque::new(),
             next_activation: 1,
             events: Vec::new(),
+            origin: None,
+            pending_acks: HashMap::new(),
             changed: true,
             evaluations: 0,
         };
@@ -243,6 +261,7 @@ impl AlarmEngine {
                 oos: s.out_of_service,
                 first_out: s.first_out,
                 activation: if s.active && !s.acked { self.next_activation } else { 0 },
+                annunciated_at: s.since,
                 ..Point::default()
             };
             if s.active && !s.acked {
@@ -423,10 +442,12 @@ impl AlarmEngine {
             p.acked = false;
             p.first_out = first_out;
             p.activation = self.next_activation;
+            p.annunciated_at = t;
             self.next_activation += 1;
             self.activations.push_back(t);
         }
         self.emit(i, def, EventKind::Activated, t, None, String::new());
+        self.settle_pending_ack(i, t);
     }
 
     fn return_normal(&mut self, i: usize, def: &Arc<AlarmDef>, t: Timestamp) {
@@ -456,14 +477,14 @@ impl AlarmEngine {
             p.acked = true;
             EventKind::Suppressed
         } else {
-            self.reveal(i);
+            self.reveal(i, t);
             EventKind::Unsuppressed
         };
         self.emit(i, def, kind, t, None, String::new());
     }
 
     /// Back in view after a shelf, suppression or out-of-service: an alarm still active annunciates anew.
-    fn reveal(&mut self, i: usize) {
+    fn reveal(&mut self, i: usize, t: Timestamp) {
         let p = &mut self.points[i];
         if p.hidden() {
             return;
@@ -471,6 +492,7 @@ impl AlarmEngine {
         if p.active {
             p.acked = false;
             p.first_out = false;
+            p.annunciated_at = t;
             p.activation = self.next_activation;
             self.next_activation += 1;
         } else {
@@ -482,7 +504,7 @@ impl AlarmEngine {
         if self.points[i].shelf.take().is_none() {
             return;
         }
-        self.reveal(i);
+        self.reveal(i, t);
         let comment = if by.is_some() { "" } else { "shelf time over" };
         self.emit(i, def, EventKind::Unshelved, t, by, comment.to_owned());
     }
@@ -505,6 +527,7 @@ impl AlarmEngine {
             value: p.value.clone(),
             by: by.cloned(),
             comment,
+            origin: self.origin.clone(),
         });
         self.changed = true;
     }
@@ -531,6 +554,7 @@ impl AlarmEngine {
             value,
             by: Some(by.clone()),
             comment: why,
+            origin: self.origin.clone(),
         });
         self.changed = true;
     }
@@ -666,7 +690,7 @@ impl AlarmEngine {
                 if self.points[i].oos.take().is_none() {
                     return;
                 }
-                self.reveal(i);
+                self.reveal(i, now);
                 let def = self.set.points[i].clone();
                 self.emit(i, &def, EventKind::ReturnedToService, now, Some(&by), String::new());
                 self.touch(i);
@@ -680,9 +704,11 @@ impl AlarmEngine {
                     value: None,
                     by: Some(by),
                     comment: String::new(),
+                    origin: None,
                 });
             }
             AlarmCommand::Reload(set) => self.reload(set, now),
+            AlarmCommand::Remote(r) => self.remote(r, now),
         }
     }
 
@@ -719,6 +745,7 @@ impl AlarmEngine {
                 "{} alarm points: {added} added, {removed} removed, {changed} changed",
                 self.set.len()
             ),
+            origin: None,
         });
     }
 

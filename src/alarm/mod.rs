@@ -88,6 +88,9 @@ pub struct AlarmService {
     /// Records the journal queue had no room for, oldest first; retried before anything newer.
     held: VecDeque<JournalRecord>,
     seq: u64,
+    /// People's actions here, for the site's other consoles (the share room sends them).
+    share: Option<tokio::sync::mpsc::Sender<engine::RemoteAction>>,
+    share_dropped: u64,
 }
 
 impl AlarmService {
@@ -100,6 +103,57 @@ impl AlarmService {
             audit: None,
             held: VecDeque::new(),
             seq: 0,
+            share: None,
+            share_dropped: 0,
+        }
+    }
+
+    /// Hands every action a person takes on alarms here (acknowledge, shelve, unshelve, out of and back in
+    /// service, silence) to `tx`, for the site's other consoles. Never waits: a full queue drops the
+    /// action for the others (said in the log); this console has it either way.
+    pub fn with_share(mut self, tx: tokio::sync::mpsc::Sender<engine::RemoteAction>) -> Self {
+        self.share = Some(tx);
+        self
+    }
+
+    fn share_events(&mut self, events: &[AlarmEvent]) {
+        let Some(tx) = &self.share else { return };
+        for e in events.iter().filter(|e| e.origin.is_none()) {
+            let Some(by) = &e.by else { continue };
+            let state = e.alarm.as_ref().and_then(|d| self.engine.persisted(d));
+            let what = match e.kind {
+                EventKind::Acknowledged => engine::RemoteWhat::Acknowledge,
+                EventKind::Shelved => match state.as_ref().and_then(|s| s.shelf.as_ref()) {
+                    Some(sh) => engine::RemoteWhat::Shelve {
+                        until: sh.until,
+                        reason: sh.reason.clone(),
+                    },
+                    None => continue,
+                },
+                EventKind::Unshelved => engine::RemoteWhat::Unshelve,
+                EventKind::RemovedFromService => engine::RemoteWhat::RemoveFromService {
+                    reason: e.comment.clone(),
+                },
+                EventKind::ReturnedToService => engine::RemoteWhat::ReturnToService,
+                EventKind::Silenced => engine::RemoteWhat::Silence,
+                _ => continue,
+            };
+            let act = engine::RemoteAction {
+                console: Arc::from(""),
+                alarm: e.alarm.as_ref().map(|d| d.id.clone()),
+                by: by.clone(),
+                at: e.at,
+                what,
+            };
+            if tx.try_send(act).is_err() {
+                self.share_dropped += 1;
+                if self.share_dropped.is_power_of_two() {
+                    tracing::warn!(
+                        dropped = self.share_dropped,
+                        "alarm actions not shared with the other consoles: the share queue is full or closed"
+                    );
+                }
+            }
         }
     }
 
@@ -147,6 +201,7 @@ impl AlarmService {
     fn journal_events(&mut self) {
         let events: Vec<AlarmEvent> = self.engine.drain_events().collect();
         self.audit_events(&events);
+        self.share_events(&events);
         let Some(tx) = &self.journal else { return };
         for event in events {
             let state = event.alarm.as_ref().and_then(|d| self.engine.persisted(d));

@@ -186,6 +186,8 @@ pub struct AlarmEvent {
     /// Who acted (`None` for what the process or the clock did).
     pub by: Option<Actor>,
     pub comment: String,
+    /// The console where the person acted, when it was another console of the site (`None`: here).
+    pub origin: Option<Arc<str>>,
 }
 
 /// An alarm that is not normal, as the console shows it.

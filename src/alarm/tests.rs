@@ -878,3 +878,114 @@ fn operator_actions_on_alarms_and_refusals_reach_the_audit_trail() {
     );
     assert!(r[0].entry.allowed);
 }
+
+fn remote(what: super::engine::RemoteWhat, at_s: f64, user: &str, role: Role) -> AlarmCommand {
+    AlarmCommand::Remote(super::engine::RemoteAction {
+        console: "control-room".into(),
+        alarm: Some("w1/p:HI".into()),
+        by: Actor::new(user, role),
+        at: at(at_s),
+        what,
+    })
+}
+
+#[test]
+fn an_acknowledgement_from_another_console_acknowledges_the_activation_it_saw_and_no_newer_one() {
+    use super::engine::RemoteWhat::*;
+    let mut r = Rig::new(HI);
+    r.set("w1/p", 150.0, 0.0);
+    r.events();
+    // Acknowledged at the control room at 10 s: here too, journaled with who and where.
+    r.cmd(remote(Acknowledge, 10.0, "luis", Role::Operator), 10.5);
+    assert_eq!(r.state("w1/p:HI"), ActiveAcked);
+    let e: Vec<_> = r.engine.drain_events().collect();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].kind, EventKind::Acknowledged);
+    assert_eq!(e[0].by.as_ref().unwrap().user, "luis@control-room");
+    assert_eq!(e[0].origin.as_deref(), Some("control-room"));
+    // Two people acknowledge: the second finds it acknowledged and nothing is journaled again.
+    r.ack("w1/p:HI", 11.0);
+    r.cmd(remote(Acknowledge, 10.8, "eva", Role::Operator), 11.2);
+    assert!(r.events().is_empty());
+    // It returns and comes back at 100 s: an acknowledgement made at 60 s elsewhere is for the old one.
+    r.set("w1/p", 10.0, 50.0);
+    r.set("w1/p", 150.0, 100.0);
+    assert_eq!(r.state("w1/p:HI"), ActiveUnacked);
+    r.cmd(remote(Acknowledge, 60.0, "luis", Role::Operator), 101.0);
+    assert_eq!(
+        r.state("w1/p:HI"),
+        ActiveUnacked,
+        "a newer activation stays unacknowledged"
+    );
+    // A viewer's acknowledgement from elsewhere is refused here as it would be here.
+    r.events();
+    r.cmd(remote(Acknowledge, 102.0, "v", Role::Viewer), 102.5);
+    assert_eq!(r.state("w1/p:HI"), ActiveUnacked);
+    assert_eq!(r.events()[0].0, EventKind::Refused);
+}
+
+#[test]
+fn the_order_messages_arrive_in_does_not_change_where_a_console_ends() {
+    use super::engine::RemoteWhat::*;
+    // The other console saw it first and acknowledged before this console's scan saw it: kept, then applied.
+    let mut r = Rig::new(HI);
+    r.cmd(remote(Acknowledge, 10.0, "luis", Role::Operator), 10.1);
+    r.set("w1/p", 150.0, 11.0);
+    assert_eq!(
+        r.state("w1/p:HI"),
+        ActiveAcked,
+        "annunciated within the skew of the acknowledgement"
+    );
+    // But not for an activation well after it.
+    let mut r = Rig::new(HI);
+    r.cmd(remote(Acknowledge, 10.0, "luis", Role::Operator), 10.1);
+    r.set("w1/p", 150.0, 60.0);
+    assert_eq!(r.state("w1/p:HI"), ActiveUnacked);
+
+    // A console back after an hour takes the retained last actions: shelved at 20 s, unshelved at 600 s and
+    // acknowledged at 700 s elsewhere. Whatever order they arrive in, it ends acknowledged and unshelved.
+    let shelve = || Shelve {
+        until: at(20.0 + 3_600.0),
+        reason: "sensor check".into(),
+    };
+    let orders: [[usize; 3]; 3] = [[0, 1, 2], [2, 0, 1], [2, 1, 0]];
+    for order in orders {
+        let mut r = Rig::new(HI);
+        r.set("w1/p", 150.0, 0.0);
+        let msgs = [
+            remote(shelve(), 20.0, "luis", Role::Operator),
+            remote(Unshelve, 600.0, "luis", Role::Operator),
+            remote(Acknowledge, 700.0, "luis", Role::Operator),
+        ];
+        for &k in &order {
+            r.cmd(msgs[k].clone(), 3_000.0);
+        }
+        let want = if order == [2, 1, 0] {
+            // The shelve comes last and is still in its hour: it stands (newer than nothing here).
+            Shelved
+        } else {
+            ActiveAcked
+        };
+        assert_eq!(r.state("w1/p:HI"), want, "order {order:?}");
+    }
+
+    // Acknowledge and shelve meet in one state; an unshelve older than a shelf made here leaves it.
+    let mut r = Rig::new(HI);
+    r.set("w1/p", 150.0, 0.0);
+    r.cmd(
+        AlarmCommand::Shelve {
+            id: "w1/p:HI".into(),
+            duration: Duration::from_secs(600),
+            reason: "here".into(),
+            by: op(),
+        },
+        30.0,
+    );
+    r.cmd(remote(Acknowledge, 29.0, "luis", Role::Operator), 31.0);
+    r.cmd(remote(Unshelve, 25.0, "luis", Role::Operator), 32.0);
+    assert_eq!(r.state("w1/p:HI"), Shelved);
+    // A shelf whose end has passed is not put up again.
+    r.cmd(remote(shelve(), 20.0, "luis", Role::Operator), 4_000.0);
+    r.tick(4_001.0);
+    assert_eq!(r.state("w1/p:HI"), ActiveUnacked);
+}

@@ -51,7 +51,8 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn unhex(s: &str) -> Option<[u8; KEY_BYTES]> {
+/// 64 hex digits as 32 bytes (a key or a MAC).
+pub fn unhex(s: &str) -> Option<[u8; KEY_BYTES]> {
     let s = s.trim();
     if s.len() != KEY_BYTES * 2 || !s.is_ascii() {
         return None;

@@ -66,6 +66,8 @@ pub struct ConsoleInputs {
     pub central: Option<crate::forward::ForwardConfig>,
     /// The read-only HTTP API this console serves, for the Drivers page (`None`: it serves none).
     pub api: Option<crate::api::ApiStatus>,
+    /// The link alarm actions are shared with the site's other consoles through (`None`: not shared).
+    pub share: Option<Arc<crate::share::ShareStats>>,
     /// The alarm system's view, file problems and journal (`None`: no alarm engine).
     pub alarms: Option<AlarmHandle>,
     /// Trips and E-stops (`None`: no trip engine).
@@ -205,6 +207,7 @@ impl ConsoleApp {
             drivers: DriversPage {
                 forward: inputs.forward.clone(),
                 api: inputs.api.clone(),
+                share: inputs.share.clone(),
             },
             simulator,
             inputs,

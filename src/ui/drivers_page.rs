@@ -14,6 +14,7 @@ use egui::{RichText, Ui};
 pub struct DriversPage {
     pub forward: Option<std::sync::Arc<crate::forward::ForwardStats>>,
     pub api: Option<crate::api::ApiStatus>,
+    pub share: Option<std::sync::Arc<crate::share::ShareStats>>,
 }
 
 impl PageView for DriversPage {
@@ -28,6 +29,10 @@ impl PageView for DriversPage {
             if let Some(a) = &self.api {
                 ui.add_space(12.0);
                 api_section_ui(ui, a, lang);
+            }
+            if let Some(s) = &self.share {
+                ui.add_space(12.0);
+                super::share_status::drivers_section_ui(ui, s, lang);
             }
         });
         None

@@ -34,6 +34,7 @@ pub mod screen_view;
 pub mod screen_windows;
 pub mod screenshot;
 pub mod session;
+mod share_status;
 mod simulator_page;
 mod tag_browser;
 pub mod theme;
@@ -136,6 +137,7 @@ pub fn run(
                 forward: runtime.forward.clone(),
                 central: runtime.forward.as_ref().and(runtime.project.site.forward.clone()),
                 api: runtime.api.as_ref().map(crate::api::ApiServer::status),
+                share: runtime.share.clone(),
                 alarms: Some(runtime.alarms.clone()),
                 trips: Some(runtime.trips.clone()),
                 ct_strings: runtime.ct_strings.clone(),

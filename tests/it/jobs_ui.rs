@@ -137,6 +137,7 @@ fn console(port: JobPort, settings: ConsoleSettings) -> Harness<'static, Console
         forward: None,
         central: None,
         api: None,
+        share: None,
         alarms: None,
         trips: None,
         ct_strings: None,

@@ -35,5 +35,6 @@ mod production_cli;
 mod production_ui;
 mod replay;
 mod screens_ui;
+mod share;
 mod trip_ui;
 mod window_smoke;

@@ -166,6 +166,7 @@ fn console(
         forward: None,
         central: None,
         api: None,
+        share: None,
         alarms: None,
         trips: None,
         ct_strings: None,

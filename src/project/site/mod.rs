@@ -26,6 +26,7 @@ mod opcua;
 mod production;
 mod records;
 mod security;
+mod share;
 mod sim;
 mod tags;
 mod wells;
@@ -37,6 +38,7 @@ pub use forward::ForwardConfig;
 pub use historian::HistorySettings;
 pub use records::RecordsSettings;
 pub use security::SecuritySettings;
+pub use share::ShareConfig;
 pub use tags::DEFAULT_STALE_AFTER;
 pub use wells::WellInfo;
 // Calculated tags' type errors name types as site.toml writes them.
@@ -73,6 +75,8 @@ pub struct Site {
     pub forward: Option<ForwardConfig>,
     /// The read-only HTTP API this console serves (`[api]`), when the site has one.
     pub api: Option<ApiConfig>,
+    /// The broker the site's consoles share their people's alarm actions through (`[share]`).
+    pub share: Option<ShareConfig>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +99,7 @@ struct RawSite {
     production: Option<Spanned<production::RawProduction>>,
     forward: Option<Spanned<forward::RawForward>>,
     api: Option<Spanned<api::RawApi>>,
+    share: Option<Spanned<share::RawShare>>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +173,7 @@ fn validate(
     let security = security::settings(raw.security.as_ref(), src, &mut errs);
     let forward = forward::settings(raw.forward.as_ref(), files, src, &mut errs);
     let api = api::settings(raw.api.as_ref(), files, src, &mut errs);
+    let share = share::settings(raw.share.as_ref(), raw.site.name.get_ref(), files, src, &mut errs);
     if errs.is_empty() {
         Ok(Site {
             name: raw.site.name.into_inner(),
@@ -183,6 +189,7 @@ fn validate(
             security,
             forward,
             api,
+            share,
         })
     } else {
         Err(errs)

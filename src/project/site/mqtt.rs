@@ -58,7 +58,7 @@ pub(super) enum BrokerError {
 }
 
 /// `host:port` → (host, port); an IPv6 host may be bracketed (`[::1]:1883`).
-fn host_port(s: &str) -> Result<(String, u16), BrokerError> {
+pub(super) fn host_port(s: &str) -> Result<(String, u16), BrokerError> {
     let not_host_port = || BrokerError::NotHostPort(s.to_owned());
     let (host, port) = s.rsplit_once(':').ok_or_else(not_host_port)?;
     let host = host.trim_start_matches('[').trim_end_matches(']');

@@ -1,0 +1,180 @@
+//! `[share]`: the MQTT broker this console shares its people's alarm actions through with the site's other
+//! consoles. Owns those settings (`ShareConfig`), reading and checking them (the broker, credentials and TLS
+//! as an MQTT driver has them, the console's name, the topic prefix, the shared secret's variable); the
+//! share room owns what is done with them. It must not connect.
+
+use super::credentials::{RawTls, secret, tls_settings};
+use crate::driver::mqtt::config::{Credentials, TlsSettings};
+use crate::project::diag::{Diagnostic, SourceFile};
+use crate::project::files::ProjectFiles;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// `[share]` as checked here.
+#[derive(Clone, PartialEq)]
+pub struct ShareConfig {
+    pub host: String,
+    pub port: u16,
+    pub credentials: Option<Credentials>,
+    pub tls: Option<TlsSettings>,
+    /// This console's name among the site's consoles (journals say `ana@<console>`).
+    pub console: String,
+    /// Topics live under this (`<prefix>/alarm/…`, `<prefix>/console/…`).
+    pub prefix: String,
+    /// The secret the site's consoles sign their messages with (a message not signed with it is refused,
+    /// whoever else can publish on the broker): given in the file, or better by the name of the
+    /// environment variable holding it, read when the link starts.
+    pub secret: Option<String>,
+    pub secret_env: Option<String>,
+}
+
+impl std::fmt::Debug for ShareConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret into logs.
+        f.debug_struct("ShareConfig")
+            .field("broker", &self.describe())
+            .field("credentials", &self.credentials)
+            .field("console", &self.console)
+            .field("prefix", &self.prefix)
+            .field("secret", &self.secret.as_ref().map(|_| "…"))
+            .field("secret_env", &self.secret_env)
+            .finish()
+    }
+}
+
+impl ShareConfig {
+    /// The shared secret: given, or read now from its environment variable.
+    pub fn secret(&self) -> Result<Vec<u8>, String> {
+        let s = match (&self.secret, &self.secret_env) {
+            (Some(s), _) => s.clone(),
+            (None, Some(var)) => std::env::var(var).map_err(|_| {
+                format!("environment variable '{var}' (the secret the site's consoles share) is not set")
+            })?,
+            (None, None) => return Err("no shared secret".into()),
+        };
+        if s.len() < 16 {
+            return Err("the shared secret is shorter than 16 characters".into());
+        }
+        Ok(s.into_bytes())
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "{}{}:{}",
+            if self.tls.is_some() { "mqtts://" } else { "mqtt://" },
+            self.host,
+            self.port
+        )
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawShare {
+    /// `host:port`.
+    broker: Spanned<String>,
+    console: Option<Spanned<String>>,
+    topic: Option<Spanned<String>>,
+    username: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+    tls: Option<Spanned<RawTls>>,
+    /// The secret the site's consoles share (at least 16 characters); better `secret_env`.
+    secret: Option<Spanned<String>>,
+    /// Name of an environment variable holding that secret (keeps it out of the project).
+    secret_env: Option<Spanned<String>>,
+}
+
+/// The settings from `[share]`; `None` when absent or when anything in it is wrong (said in `errs`).
+pub(super) fn settings(
+    raw: Option<&Spanned<RawShare>>,
+    site: &str,
+    files: &ProjectFiles,
+    src: &SourceFile<'_>,
+    errs: &mut Vec<Diagnostic>,
+) -> Option<ShareConfig> {
+    let r = raw?.get_ref();
+    let before = errs.len();
+    let (host, port) = match super::mqtt::host_port(r.broker.get_ref()) {
+        Ok(hp) => hp,
+        Err(e) => {
+            errs.push(src.at(r.broker.span(), e.to_string()));
+            (String::new(), 0)
+        }
+    };
+    let one_level = |s: &str| !s.is_empty() && s.len() <= 63 && super::is_valid_name(s, false);
+    let console = match &r.console {
+        Some(c) if !one_level(c.get_ref()) => {
+            errs.push(src.at(c.span(), "console must be 1–63 letters, digits, '_' or '-'"));
+            String::new()
+        }
+        Some(c) => c.get_ref().clone(),
+        None => super::forward::host_name(),
+    };
+    let prefix = match &r.topic {
+        Some(t) if !(super::is_valid_name(t.get_ref(), true) && t.get_ref().len() <= 200) => {
+            errs.push(src.at(
+                t.span(),
+                "topic must be levels of letters, digits, '_' or '-' separated by '/' (no '+' or '#')",
+            ));
+            String::new()
+        }
+        Some(t) => t.get_ref().clone(),
+        None => {
+            let slug: String = site
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            format!("wellconsole/share/{slug}")
+        }
+    };
+    let password = secret(&r.password, &r.password_env, "the broker password", src, errs);
+    let credentials = match (&r.username, password) {
+        (Some(u), p) => Some(Credentials {
+            username: u.get_ref().clone(),
+            password: p.unwrap_or_default(),
+        }),
+        (None, Some(_)) => {
+            errs.push(src.at(r.broker.span(), "a password needs a username"));
+            None
+        }
+        (None, None) => None,
+    };
+    let tls = r.tls.as_ref().and_then(|t| tls_settings(t.get_ref(), files, src, errs));
+    // An unset variable is said when the link starts: the console runs (its alarms local) without it.
+    let (secret, secret_env) = match (&r.secret, &r.secret_env) {
+        (Some(s), None) if s.get_ref().len() < 16 => {
+            errs.push(src.at(s.span(), "secret must be at least 16 characters"));
+            (None, None)
+        }
+        (Some(s), None) => (Some(s.get_ref().clone()), None),
+        (None, Some(v)) if !v.get_ref().trim().is_empty() => (None, Some(v.get_ref().trim().to_owned())),
+        (Some(s), Some(_)) => {
+            errs.push(src.at(s.span(), "give either secret or secret_env, not both"));
+            (None, None)
+        }
+        _ => {
+            errs.push(src.at(
+                r.broker.span(),
+                "the site's consoles sign what they share: give secret_env = \"VAR\" (or secret = \"…\")",
+            ));
+            (None, None)
+        }
+    };
+    (errs.len() == before).then_some(ShareConfig {
+        host,
+        port,
+        credentials,
+        tls,
+        console,
+        prefix,
+        secret,
+        secret_env,
+    })
+}
