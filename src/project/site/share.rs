@@ -178,3 +178,65 @@ pub(super) fn settings(
         secret_env,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::project::files::ProjectFiles;
+    use crate::project::site;
+
+    const SITE: &str = include_str!("../../../site.toml");
+
+    fn load(extra: &str) -> Result<site::Site, Vec<String>> {
+        site::load(&ProjectFiles::demo_with_site(&format!("{SITE}\n{extra}")))
+            .map_err(|e| e.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn share_and_api_settings_are_read_with_their_defaults_and_each_bad_one_is_named() {
+        let s = load("[share]\nbroker = \"10.0.0.5:1883\"\nconsole = \"cab-ct01\"\nsecret_env = \"SITE_SECRET\"\n")
+            .unwrap();
+        let share = s.share.unwrap();
+        assert_eq!((share.host.as_str(), share.port), ("10.0.0.5", 1883));
+        assert!(share.prefix.starts_with("wellconsole/share/"), "{}", share.prefix);
+        assert!(!format!("{share:?}").contains("SITE_SECRET=") && share.secret.is_none());
+        let cases = [
+            (
+                "[share]\nbroker = \"10.0.0.5:1883\"\n",
+                "the site's consoles sign what they share",
+            ),
+            (
+                "[share]\nbroker = \"10.0.0.5\"\nsecret_env = \"X\"\n",
+                "must be HOST:PORT",
+            ),
+            (
+                "[share]\nbroker = \"h:1\"\nsecret = \"short\"\n",
+                "at least 16 characters",
+            ),
+            (
+                "[share]\nbroker = \"h:1\"\nsecret_env = \"X\"\ntopic = \"a/+/b\"\n",
+                "topic must be levels",
+            ),
+            (
+                "[share]\nbroker = \"h:1\"\nsecret_env = \"X\"\nconsole = \"a b\"\n",
+                "console must be",
+            ),
+            ("[api]\nlisten = \"10.0.0.5:8470\"\n", "allow_plaintext"),
+            ("[api]\nlisten = \"localhost\"\n", "listen must be ADDRESS:PORT"),
+            ("[api]\nmax_page = 5\n", "max_page must be between 100 and 100000"),
+            (
+                "[api]\ntls = { cert_file = \"certs/none.pem\", key_file = \"certs/none.key\" }\n",
+                "was not found",
+            ),
+        ];
+        for (extra, want) in cases {
+            let got = load(extra).err().unwrap_or_default();
+            assert!(got.iter().any(|m| m.contains(want)), "{extra}: {got:?}");
+            assert!(got.iter().all(|m| m.contains("site.toml:")), "file:line:col: {got:?}");
+        }
+        let api = load("[api]\nlisten = \"0.0.0.0:9000\"\nallow_plaintext = true\n")
+            .unwrap()
+            .api
+            .unwrap();
+        assert_eq!((api.listen.port(), api.max_concurrent, api.max_page), (9000, 2, 10_000));
+    }
+}
