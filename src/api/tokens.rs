@@ -59,6 +59,9 @@ pub struct Caller {
 /// Token hash (hex) → its caller: what the server looks a request's token up in.
 pub type TokenTable = HashMap<String, Caller>;
 
+/// A stored row: name, role, hash, created, seal.
+type Row = (String, String, String, i64, String);
+
 pub struct TokenStore {
     conn: Connection,
     key: Arc<SiteKey>,
@@ -138,22 +141,18 @@ impl TokenStore {
         }
     }
 
-    pub fn list(&self) -> Result<Vec<TokenInfo>, TokenError> {
+    /// Every row, by name.
+    fn rows(&self) -> Result<Vec<Row>, TokenError> {
         let mut stmt = self
             .conn
             .prepare("SELECT name, role, hash, created, mac FROM api_token ORDER BY name")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn list(&self) -> Result<Vec<TokenInfo>, TokenError> {
         let mut out = Vec::new();
-        for row in rows {
-            let (name, role, hash, created, mac) = row?;
+        for (name, role, hash, created, mac) in self.rows()? {
             let ok = sealed(&self.key, &name, &role, &hash, created, &mac);
             out.push(TokenInfo {
                 role: Role::parse(&role).unwrap_or(Role::Viewer),
@@ -168,22 +167,9 @@ impl TokenStore {
     /// The tokens the server accepts (every sealed row), and the names of rows that fail their seal (left
     /// out; the server says so in its log when that list changes).
     pub fn table(&self) -> Result<(TokenTable, Vec<String>), TokenError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT name, role, hash, created, mac FROM api_token")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
         let mut out = TokenTable::new();
         let mut refused = Vec::new();
-        for row in rows {
-            let (name, role, hash, created, mac) = row?;
+        for (name, role, hash, created, mac) in self.rows()? {
             match Role::parse(&role).filter(|_| sealed(&self.key, &name, &role, &hash, created, &mac)) {
                 Some(role) => {
                     out.insert(hash, Caller { name, role });

@@ -107,9 +107,7 @@ pub fn encode(act: &RemoteAction, console: &str, secret: &[u8]) -> Vec<u8> {
         until,
         reason,
     };
-    let msg = serde_json::to_string(&body).unwrap_or_default();
-    let mac = hex(&mac(secret, &msg).finalize().into_bytes());
-    serde_json::to_vec(&Envelope { msg, mac }).unwrap_or_default()
+    seal(&body, secret)
 }
 
 /// Why a message was not applied.
@@ -125,9 +123,9 @@ pub enum Refused {
     Field(String),
 }
 
-/// The action in `payload`, checked; with the console it was done at.
-pub fn decode(payload: &[u8], secret: &[u8]) -> Result<RemoteAction, Refused> {
-    if payload.len() > MAX_MESSAGE {
+/// The signed message in `payload` (at most `max` bytes), once its signature is checked.
+fn open<T: serde::de::DeserializeOwned>(payload: &[u8], max: usize, secret: &[u8]) -> Result<T, Refused> {
+    if payload.len() > max {
         return Err(Refused::TooLong);
     }
     let env: Envelope = serde_json::from_slice(payload).map_err(|e| Refused::Shape(e.to_string()))?;
@@ -135,7 +133,19 @@ pub fn decode(payload: &[u8], secret: &[u8]) -> Result<RemoteAction, Refused> {
     mac(secret, &env.msg)
         .verify_slice(&expected)
         .map_err(|_| Refused::Signature)?;
-    let b: Body = serde_json::from_str(&env.msg).map_err(|e| Refused::Shape(e.to_string()))?;
+    serde_json::from_str(&env.msg).map_err(|e| Refused::Shape(e.to_string()))
+}
+
+/// `body` as a signed message.
+fn seal<T: Serialize>(body: &T, secret: &[u8]) -> Vec<u8> {
+    let msg = serde_json::to_string(body).unwrap_or_default();
+    let mac = hex(&mac(secret, &msg).finalize().into_bytes());
+    serde_json::to_vec(&Envelope { msg, mac }).unwrap_or_default()
+}
+
+/// The action in `payload`, checked; with the console it was done at.
+pub fn decode(payload: &[u8], secret: &[u8]) -> Result<RemoteAction, Refused> {
+    let b: Body = open(payload, MAX_MESSAGE, secret)?;
     let field = |m: &str| Refused::Field(m.to_owned());
     if b.v != 1 {
         return Err(field("unknown message version"));
@@ -275,22 +285,12 @@ pub fn encode_latches(latches: &[SharedLatch], console: &str, secret: &[u8]) -> 
         console: console.to_owned(),
         latches: latches.to_vec(),
     };
-    let msg = serde_json::to_string(&body).unwrap_or_default();
-    let mac = hex(&mac(secret, &msg).finalize().into_bytes());
-    serde_json::to_vec(&Envelope { msg, mac }).unwrap_or_default()
+    seal(&body, secret)
 }
 
 /// The console and its latches in `payload`, checked.
 pub fn decode_latches(payload: &[u8], secret: &[u8]) -> Result<(String, Vec<SharedLatch>), Refused> {
-    if payload.len() > MAX_LATCHES_MESSAGE {
-        return Err(Refused::TooLong);
-    }
-    let env: Envelope = serde_json::from_slice(payload).map_err(|e| Refused::Shape(e.to_string()))?;
-    let expected = crate::records::key::unhex(&env.mac).ok_or(Refused::Signature)?;
-    mac(secret, &env.msg)
-        .verify_slice(&expected)
-        .map_err(|_| Refused::Signature)?;
-    let b: Latches = serde_json::from_str(&env.msg).map_err(|e| Refused::Shape(e.to_string()))?;
+    let b: Latches = open(payload, MAX_LATCHES_MESSAGE, secret)?;
     if b.v != 1 || b.latches.len() > MAX_LATCHES {
         return Err(Refused::Field("unknown version or too many latches".into()));
     }
