@@ -172,10 +172,12 @@ pub struct AlarmEngine {
     evaluations: u64,
     /// The console whose person's action is being applied (remote actions); stamped on its events.
     origin: Option<Arc<str>>,
-    /// Per point, the newest acknowledgement from another console that found nothing to acknowledge here
-    /// yet (this console's activation came later, or the point was shelved): applied if the point
-    /// annunciates within `REMOTE_CLOCK_SKEW` of it (`remote`).
+    /// Per point, the newest acknowledgement from another console: applied whenever the point
+    /// annunciates no later than it plus `REMOTE_CLOCK_SKEW` (`remote`).
     pending_acks: HashMap<u32, remote::PendingAck>,
+    /// Per point and slot (shelf, service), when the newest action on it was taken, here or elsewhere:
+    /// an older one arriving later changes nothing (`remote`).
+    slot_times: HashMap<(u32, remote::Slot), Timestamp>,
 }
 
 impl AlarmEngine {
@@ -193,6 +195,7 @@ impl AlarmEngine {
             events: Vec::new(),
             origin: None,
             pending_acks: HashMap::new(),
+            slot_times: HashMap::new(),
             changed: true,
             evaluations: 0,
         };
@@ -457,8 +460,10 @@ impl AlarmEngine {
         p.active = false;
         p.since = t;
         if def.latching && !p.hidden() {
-            // A latched alarm never clears by itself: the operator confirms the return.
+            // A latched alarm never clears by itself: the operator confirms the return (an acknowledgement
+            // made elsewhere before it is for the activation, not the return).
             p.acked = false;
+            p.annunciated_at = t;
         }
         if p.acked {
             p.first_out = false;
@@ -495,6 +500,7 @@ impl AlarmEngine {
             p.annunciated_at = t;
             p.activation = self.next_activation;
             self.next_activation += 1;
+            self.settle_pending_ack(i, t);
         } else {
             p.acked = true;
         }
@@ -627,6 +633,7 @@ impl AlarmEngine {
                     return self.refuse(Some(i), now, &by, why);
                 }
                 let until = now.plus(duration);
+                self.note_slot(i, remote::Slot::Shelf, now);
                 let p = &mut self.points[i];
                 p.shelf = Some(Shelf {
                     at: now,
@@ -645,6 +652,7 @@ impl AlarmEngine {
                     return;
                 }
                 let def = self.set.points[i].clone();
+                self.note_slot(i, remote::Slot::Shelf, now);
                 self.unshelve(i, &def, now, Some(&by));
                 self.touch(i);
             }
@@ -666,6 +674,8 @@ impl AlarmEngine {
                 if p.oos.is_some() {
                     return;
                 }
+                self.note_slot(i, remote::Slot::Service, now);
+                let p = &mut self.points[i];
                 p.oos = Some(OutOfService {
                     since: now,
                     reason: reason.trim().to_owned(),
@@ -687,6 +697,7 @@ impl AlarmEngine {
                 if self.forbidden(Some(i), now, &by, Action::OutOfService, "return alarms to service") {
                     return;
                 }
+                self.note_slot(i, remote::Slot::Service, now);
                 if self.points[i].oos.take().is_none() {
                     return;
                 }
@@ -717,6 +728,9 @@ impl AlarmEngine {
     }
 
     fn reload(&mut self, set: Arc<AlarmSet>, now: Timestamp) {
+        // Kept by point number, which a reload changes.
+        self.pending_acks.clear();
+        self.slot_times.clear();
         let old_ids: BTreeSet<Arc<str>> = self.set.points.iter().map(|d| d.id.clone()).collect();
         let new_ids: BTreeSet<Arc<str>> = set.points.iter().map(|d| d.id.clone()).collect();
         let added = new_ids.difference(&old_ids).count();

@@ -948,7 +948,7 @@ fn the_order_messages_arrive_in_does_not_change_where_a_console_ends() {
         until: at(20.0 + 3_600.0),
         reason: "sensor check".into(),
     };
-    let orders: [[usize; 3]; 3] = [[0, 1, 2], [2, 0, 1], [2, 1, 0]];
+    let orders: [[usize; 3]; 6] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
     for order in orders {
         let mut r = Rig::new(HI);
         r.set("w1/p", 150.0, 0.0);
@@ -960,13 +960,7 @@ fn the_order_messages_arrive_in_does_not_change_where_a_console_ends() {
         for &k in &order {
             r.cmd(msgs[k].clone(), 3_000.0);
         }
-        let want = if order == [2, 1, 0] {
-            // The shelve comes last and is still in its hour: it stands (newer than nothing here).
-            Shelved
-        } else {
-            ActiveAcked
-        };
-        assert_eq!(r.state("w1/p:HI"), want, "order {order:?}");
+        assert_eq!(r.state("w1/p:HI"), ActiveAcked, "order {order:?}");
     }
 
     // Acknowledge and shelve meet in one state; an unshelve older than a shelf made here leaves it.
@@ -988,4 +982,86 @@ fn the_order_messages_arrive_in_does_not_change_where_a_console_ends() {
     r.cmd(remote(shelve(), 20.0, "luis", Role::Operator), 4_000.0);
     r.tick(4_001.0);
     assert_eq!(r.state("w1/p:HI"), ActiveUnacked);
+}
+
+#[test]
+fn shelving_and_service_are_newest_wins_and_a_clock_ahead_wins_nothing() {
+    use super::engine::RemoteWhat::*;
+    let mut r = Rig::new(&HI.replace("priority", "max_shelve_h = 8.0\npriority"));
+    r.set("w1/p", 150.0, 0.0);
+    // Out of service elsewhere at 100 s, back in at 200 s; the removal sent again later changes nothing.
+    r.cmd(
+        remote(
+            RemoveFromService {
+                reason: "calibration".into(),
+            },
+            100.0,
+            "sup",
+            Role::Supervisor,
+        ),
+        101.0,
+    );
+    assert_eq!(r.state("w1/p:HI"), OutOfService);
+    r.cmd(remote(ReturnToService, 200.0, "sup", Role::Supervisor), 201.0);
+    assert_eq!(r.state("w1/p:HI"), ActiveUnacked);
+    r.cmd(
+        remote(
+            RemoveFromService {
+                reason: "calibration".into(),
+            },
+            100.0,
+            "sup",
+            Role::Supervisor,
+        ),
+        300.0,
+    );
+    assert_eq!(
+        r.state("w1/p:HI"),
+        ActiveUnacked,
+        "an old removal sent again is not applied"
+    );
+    // A console whose clock runs an hour ahead: its acknowledgement counts as made now, no later.
+    r.cmd(remote(Acknowledge, 4_000.0, "luis", Role::Operator), 400.0);
+    assert_eq!(r.state("w1/p:HI"), ActiveAcked);
+    r.set("w1/p", 10.0, 500.0);
+    r.set("w1/p", 150.0, 600.0);
+    assert_eq!(
+        r.state("w1/p:HI"),
+        ActiveUnacked,
+        "a later activation is not acknowledged in advance"
+    );
+    // A shelf longer than the alarm allows, or without a reason, is not put up.
+    let long = Shelve {
+        until: at(600.0 + 9.0 * 3_600.0),
+        reason: "long".into(),
+    };
+    r.cmd(remote(long, 600.0, "luis", Role::Operator), 601.0);
+    let bare = Shelve {
+        until: at(900.0),
+        reason: " ".into(),
+    };
+    r.cmd(remote(bare, 602.0, "luis", Role::Operator), 603.0);
+    assert_eq!(r.state("w1/p:HI"), ActiveUnacked);
+    // A viewer elsewhere cannot silence here either.
+    r.events();
+    let mut silence = remote(Silence, 700.0, "v", Role::Viewer);
+    if let AlarmCommand::Remote(a) = &mut silence {
+        a.alarm = None;
+    }
+    r.cmd(silence, 700.5);
+    assert_eq!(r.events()[0].0, EventKind::Refused);
+}
+
+#[test]
+fn an_acknowledgement_made_during_the_activation_does_not_confirm_a_latched_return() {
+    use super::engine::RemoteWhat::*;
+    let mut r = Rig::new(&HI.replace("priority", "latching = true\npriority"));
+    r.set("w1/p", 150.0, 0.0);
+    r.cmd(remote(Acknowledge, 10.0, "luis", Role::Operator), 10.5);
+    assert_eq!(r.state("w1/p:HI"), ActiveAcked);
+    r.set("w1/p", 10.0, 60.0);
+    assert_eq!(r.state("w1/p:HI"), ReturnedUnacked);
+    // The same acknowledgement again (a reconnect sends it again): the return still waits for a person.
+    r.cmd(remote(Acknowledge, 10.0, "luis", Role::Operator), 61.0);
+    assert_eq!(r.state("w1/p:HI"), ReturnedUnacked);
 }

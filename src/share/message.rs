@@ -45,10 +45,12 @@ pub fn encode_id(id: &str) -> String {
     out
 }
 
-/// Where `act`, done at `console`, is published, and whether it is retained.
+/// Where `act`, done at `console`, is published, and whether it is retained: each console's last action
+/// per alarm and slot on a topic of its own, so one console's old action sent again never replaces
+/// another's newer one.
 pub fn topic(prefix: &str, console: &str, act: &RemoteAction) -> (String, bool) {
     match (slot(&act.what), &act.alarm) {
-        (Some(slot), Some(alarm)) => (format!("{prefix}/alarm/{}/{slot}", encode_id(alarm)), true),
+        (Some(slot), Some(alarm)) => (format!("{prefix}/alarm/{}/{slot}/{console}", encode_id(alarm)), true),
         _ => (format!("{prefix}/silence/{console}"), false),
     }
 }
@@ -216,7 +218,7 @@ mod tests {
         assert_eq!(got.by, shelve().by);
         assert_eq!(
             topic("wellconsole/share/site", "cab-1", &shelve()),
-            ("wellconsole/share/site/alarm/ct01%2Fweight:HI/shelf".into(), true)
+            ("wellconsole/share/site/alarm/ct01%2Fweight:HI/shelf/cab-1".into(), true)
         );
     }
 

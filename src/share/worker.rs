@@ -102,6 +102,7 @@ impl Sharer {
                     mine: BTreeMap::new(),
                     trips,
                     latched: None,
+                    undelivered: BTreeMap::new(),
                 };
                 rt.block_on(link.run(opts, actions, stop_rx));
             })
@@ -154,6 +155,53 @@ struct Link {
     /// This console's trips, looked at twice a second; what was last published of them.
     trips: Option<crate::trip::TripViewCell>,
     latched: Option<Vec<message::SharedLatch>>,
+    /// Others' actions the hub had no room for, kept for the next try (newest per topic).
+    undelivered: BTreeMap<String, RemoteAction>,
+}
+
+/// Undelivered actions from others kept for the next try, at most (newest per topic).
+const MAX_UNDELIVERED: usize = 10_000;
+/// The site's other consoles listed, at most.
+const MAX_PEERS: usize = 64;
+/// Latches published per console, at most (keeps the message far under the broker's packet limit).
+const MAX_SHARED_LATCHES: usize = 200;
+
+/// Polls the client's event loop in a task of its own, so a connection being made is never cancelled by
+/// the link's other work (a cab's radio link can take seconds to connect), and hands the events over.
+/// Waits 1 s to 30 s between failed attempts; says the first failure of a run of them.
+async fn poll_events(
+    mut events: rumqttc::EventLoop,
+    tx: tokio::sync::mpsc::Sender<Event>,
+    stats: Arc<ShareStats>,
+    broker: String,
+) {
+    let mut wait = Duration::from_secs(1);
+    let mut logged = false;
+    loop {
+        match events.poll().await {
+            Ok(ev) => {
+                if matches!(ev, Event::Incoming(Packet::ConnAck(_))) {
+                    wait = Duration::from_secs(1);
+                    logged = false;
+                    stats.connected.store(true, Ordering::Relaxed);
+                    stats.set_error(None);
+                }
+                if tx.send(ev).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                stats.connected.store(false, Ordering::Relaxed);
+                stats.set_error(Some(e.to_string()));
+                if !logged {
+                    tracing::warn!(broker = %broker, error = %e, "share link down; alarm actions wait for it");
+                    logged = true;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
 }
 
 impl Link {
@@ -163,48 +211,39 @@ impl Link {
         mut actions: tokio::sync::mpsc::Receiver<RemoteAction>,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
-        let (client, mut events) = AsyncClient::new(opts, 512);
-        let mut wait = Duration::from_secs(1);
-        let mut logged_error = false;
+        let (client, events) = AsyncClient::new(opts, 512);
+        let (ev_tx, mut ev_rx) = tokio::sync::mpsc::channel(256);
+        let poller = tokio::spawn(poll_events(events, ev_tx, self.stats.clone(), self.cfg.describe()));
         let mut look = tokio::time::interval(Duration::from_millis(500));
         loop {
             tokio::select! {
                 _ = stop.changed() => break,
-                _ = look.tick() => self.publish_trips(&client),
+                _ = look.tick() => {
+                    self.publish_trips(&client);
+                    self.retry_undelivered();
+                }
                 act = actions.recv() => match act {
                     Some(a) => self.publish(&client, &a),
                     None => break,
                 },
-                ev = events.poll() => match ev {
-                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                        wait = Duration::from_secs(1);
-                        logged_error = false;
-                        self.connected(&client);
-                    }
-                    Ok(Event::Incoming(Packet::Publish(p))) => self.received(&p.topic, &p.payload),
-                    Ok(_) => {}
-                    Err(e) => {
-                        self.stats.connected.store(false, Ordering::Relaxed);
-                        self.stats.set_error(Some(e.to_string()));
-                        if !logged_error {
-                            tracing::warn!(broker = %self.cfg.describe(), error = %e, "share link down; alarm actions wait for it");
-                            logged_error = true;
-                        }
-                        tokio::select! {
-                            _ = tokio::time::sleep(wait) => {}
-                            _ = stop.changed() => break,
-                        }
-                        wait = (wait * 2).min(Duration::from_secs(30));
-                    }
+                ev = ev_rx.recv() => match ev {
+                    Some(Event::Incoming(Packet::ConnAck(_))) => self.connected(&client).await,
+                    Some(Event::Incoming(Packet::Publish(p))) => self.received(&client, &p.topic, &p.payload),
+                    Some(_) => {}
+                    None => break,
                 },
             }
         }
-        // Gone on purpose: say so (the will is for a console that vanishes).
+        // What people did in the last instant still goes; then say offline (the will is for a console that
+        // vanishes) and let the event loop send it.
+        while let Ok(a) = actions.try_recv() {
+            self.publish(&client, &a);
+        }
         if self.stats.connected.load(Ordering::Relaxed) {
             let _ = client.try_publish(presence_topic(&self.cfg), QoS::AtLeastOnce, true, "offline");
             let _ = client.try_disconnect();
             let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                while let Ok(ev) = events.poll().await {
+                while let Some(ev) = ev_rx.recv().await {
                     if matches!(ev, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
                         break;
                     }
@@ -212,11 +251,10 @@ impl Link {
             })
             .await;
         }
+        poller.abort();
     }
 
-    fn connected(&mut self, client: &AsyncClient) {
-        self.stats.connected.store(true, Ordering::Relaxed);
-        self.stats.set_error(None);
+    async fn connected(&mut self, client: &AsyncClient) {
         tracing::info!(broker = %self.cfg.describe(), console = %self.cfg.console, "share link up");
         let p = &self.cfg.prefix;
         for filter in [
@@ -230,8 +268,19 @@ impl Link {
             }
         }
         let _ = client.try_publish(presence_topic(&self.cfg), QoS::AtLeastOnce, true, "online");
-        for (topic, payload) in &self.mine {
-            let _ = client.try_publish(topic.clone(), QoS::AtLeastOnce, true, payload.clone());
+        // This console's last actions again (the broker may have lost its retained messages), as the
+        // event loop takes them: never all at once into a full queue.
+        let again: Vec<(String, Vec<u8>)> = self.mine.iter().map(|(t, p)| (t.clone(), p.clone())).collect();
+        let sent = tokio::time::timeout(Duration::from_secs(30), async {
+            for (topic, payload) in again {
+                if client.publish(topic, QoS::AtLeastOnce, true, payload).await.is_err() {
+                    break;
+                }
+            }
+        })
+        .await;
+        if sent.is_err() {
+            tracing::warn!("share: not all of this console's last actions could be published again");
         }
     }
 
@@ -253,7 +302,8 @@ impl Link {
     /// Publishes this console's latched trips when they changed since last published (retained).
     fn publish_trips(&mut self, client: &AsyncClient) {
         let Some(cell) = &self.trips else { return };
-        let now = message::latches_of(&cell.load());
+        let mut now = message::latches_of(&cell.load());
+        now.truncate(MAX_SHARED_LATCHES);
         if self.latched.as_ref() == Some(&now) {
             return;
         }
@@ -265,17 +315,31 @@ impl Link {
         }
     }
 
-    fn received(&self, topic: &str, payload: &[u8]) {
+    /// Hands the kept actions to the hub again, oldest topic first, until one does not fit.
+    fn retry_undelivered(&mut self) {
+        while let Some((topic, act)) = self.undelivered.pop_first() {
+            if !(self.deliver)(act.clone()) {
+                self.undelivered.insert(topic, act);
+                return;
+            }
+            self.stats.applied.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn received(&mut self, client: &AsyncClient, topic: &str, payload: &[u8]) {
         let p = &self.cfg.prefix;
         if topic.starts_with(&format!("{p}/trips/")) {
             match message::decode_latches(payload, &self.secret) {
                 Ok((console, _)) if console == self.cfg.console => {}
                 Ok((console, latches)) => {
-                    self.stats
+                    let mut peers = self
+                        .stats
                         .peer_trips
                         .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .insert(console, latches);
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if peers.len() < MAX_PEERS || peers.contains_key(&console) {
+                        peers.insert(console, latches);
+                    }
                 }
                 Err(e) if !payload.is_empty() => self.refuse(topic, &e.to_string()),
                 Err(_) => {}
@@ -283,13 +347,21 @@ impl Link {
             return;
         }
         if let Some(console) = topic.strip_prefix(&format!("{p}/console/")) {
-            if console != self.cfg.console && payload.len() <= 16 {
+            if console == self.cfg.console {
+                // An old will said we were gone (a quick restart): say we are here.
+                if payload == b"offline" {
+                    let _ = client.try_publish(presence_topic(&self.cfg), QoS::AtLeastOnce, true, "online");
+                }
+            } else if payload.len() <= 16 {
                 let online = payload == b"online";
-                self.stats
+                let mut peers = self
+                    .stats
                     .peers
                     .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .insert(console.chars().take(63).collect(), online);
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if peers.len() < MAX_PEERS || peers.contains_key(console) {
+                    peers.insert(console.chars().take(63).collect(), online);
+                }
             }
             return;
         }
@@ -298,11 +370,17 @@ impl Link {
         }
         match message::decode(payload, &self.secret) {
             Ok(a) if a.console.as_ref() == self.cfg.console => {} // our own, back from the broker
+            Ok(a) if message::topic(p, &a.console, &a).0 != topic => {
+                self.refuse(topic, "its topic is not the one its content goes on");
+            }
             Ok(a) => {
-                if (self.deliver)(a) {
+                if (self.deliver)(a.clone()) {
                     self.stats.applied.fetch_add(1, Ordering::Relaxed);
+                } else if self.undelivered.len() < MAX_UNDELIVERED || self.undelivered.contains_key(topic) {
+                    // The hub's queue is full (a catch-up after an hour away): kept, newest per topic.
+                    self.undelivered.insert(topic.to_owned(), a);
                 } else {
-                    self.refuse(topic, "the hub's queue is full");
+                    self.refuse(topic, "the hub's queue is full and so is the list kept for it");
                 }
             }
             Err(e) => self.refuse(topic, &e.to_string()),

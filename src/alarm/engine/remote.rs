@@ -12,11 +12,13 @@
 //!   acknowledged by it, so an acknowledgement that arrives before this console's scan saw the alarm, or
 //!   before the unshelving that brought it back, still counts. The order messages arrive in does not
 //!   change the outcome.
-//! - **Shelve** applies until its own end time (not a new duration from now); a shelf already over is
-//!   ignored, and one already in place with the same end is not shelved again. Shelving acknowledges, as
-//!   here.
-//! - **Unshelve** and **return to service** undo only what began at or before them: a shelf or removal
-//!   made later (here or anywhere) stands.
+//! - **Shelving and service are newest-wins.** Per alarm, the shelf (shelve, unshelve) and the service
+//!   (out of, back in) each remember when their newest action was taken, here or anywhere; an action older
+//!   than that, arriving late or sent again, changes nothing. A shelf runs to its own end time (not a new
+//!   duration from now), no longer than the alarm's `max_shelve`; one already over is ignored. Shelving
+//!   acknowledges, as here.
+//! - **Times from elsewhere are never later than now here**: a console whose clock runs ahead cannot make
+//!   its actions win, or acknowledge activations still to come.
 //! - **Acknowledge and shelve** meet in one state: acknowledged and shelved, whichever came first.
 //! - The role the person had at their console is checked here too; a refusal is journaled like one made
 //!   here. The journal names the person and the console (`ana@control-room`).
@@ -72,6 +74,21 @@ impl RemoteWhat {
             RemoteWhat::Silence => (Action::Acknowledge, "silence the horn"),
         }
     }
+
+    fn slot(&self) -> Option<Slot> {
+        match self {
+            RemoteWhat::Shelve { .. } | RemoteWhat::Unshelve => Some(Slot::Shelf),
+            RemoteWhat::RemoveFromService { .. } | RemoteWhat::ReturnToService => Some(Slot::Service),
+            RemoteWhat::Acknowledge | RemoteWhat::Silence => None,
+        }
+    }
+}
+
+/// What of an alarm an action sets, newest-wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(in crate::alarm) enum Slot {
+    Shelf,
+    Service,
 }
 
 /// An acknowledgement from another console kept for the activation it was meant for.
@@ -83,6 +100,14 @@ pub(in crate::alarm) struct PendingAck {
 }
 
 impl AlarmEngine {
+    /// Records that an action on point `i`'s `slot` was taken at `at` (here: its time now).
+    pub(super) fn note_slot(&mut self, i: usize, slot: Slot, at: Timestamp) {
+        let t = self.slot_times.entry((i as u32, slot)).or_insert(at);
+        if *t < at {
+            *t = at;
+        }
+    }
+
     /// Acknowledges point `i` by the newest acknowledgement from elsewhere if the point is unacknowledged
     /// and annunciated no later than it (plus the skew).
     pub(super) fn settle_pending_ack(&mut self, i: usize, now: Timestamp) {
@@ -106,10 +131,15 @@ impl AlarmEngine {
         self.touch(i);
     }
 
-    pub(super) fn remote(&mut self, r: RemoteAction, now: Timestamp) {
+    pub(super) fn remote(&mut self, mut r: RemoteAction, now: Timestamp) {
         let by = Actor::new(format!("{}@{}", r.by.user, r.console), r.by.role);
+        r.at = r.at.min(now);
         self.origin = Some(r.console.clone());
         if r.what == RemoteWhat::Silence {
+            if self.forbidden(None, now, &by, Action::Acknowledge, "silence the horn") {
+                self.origin = None;
+                return;
+            }
             self.events.push(super::AlarmEvent {
                 at: now,
                 kind: EventKind::Silenced,
@@ -134,6 +164,12 @@ impl AlarmEngine {
     fn apply_remote(&mut self, i: usize, r: &RemoteAction, by: &Actor, now: Timestamp) {
         let def = self.set.points[i].clone();
         let at = r.at;
+        if let Some(slot) = r.what.slot() {
+            if self.slot_times.get(&(i as u32, slot)).is_some_and(|t| *t >= at) {
+                return; // something newer was done to it already, here or elsewhere
+            }
+            self.note_slot(i, slot, at);
+        }
         let p = &mut self.points[i];
         match &r.what {
             RemoteWhat::Acknowledge => {
@@ -150,7 +186,8 @@ impl AlarmEngine {
                 return;
             }
             RemoteWhat::Shelve { until, reason } => {
-                if *until <= now || !def.shelvable || p.shelf.as_ref().is_some_and(|s| s.until == *until) {
+                let too_long = until.saturating_since(at) > def.max_shelve;
+                if *until <= now || !def.shelvable || too_long || reason.trim().is_empty() {
                     return;
                 }
                 p.shelf = Some(Shelf {
@@ -164,7 +201,7 @@ impl AlarmEngine {
                 self.emit(i, &def, EventKind::Shelved, now, Some(by), comment);
             }
             RemoteWhat::Unshelve => {
-                if p.shelf.as_ref().is_none_or(|s| s.at > at) {
+                if p.shelf.is_none() {
                     return;
                 }
                 // Back in view when it was there, so an acknowledgement made there after it applies here.
@@ -185,7 +222,7 @@ impl AlarmEngine {
                 self.emit(i, &def, EventKind::RemovedFromService, now, Some(by), comment);
             }
             RemoteWhat::ReturnToService => {
-                if p.oos.as_ref().is_none_or(|o| o.since > at) {
+                if p.oos.is_none() {
                     return;
                 }
                 p.oos = None;
