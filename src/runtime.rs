@@ -210,6 +210,7 @@ pub struct Runtime {
     /// Drivers page (`None`: not shared).
     pub share: Option<Arc<crate::share::ShareStats>>,
     sharer: Option<crate::share::Sharer>,
+    edge: Option<crate::share::EdgePublisher>,
     historian: Option<Historian>,
     journal: Option<JournalWriter>,
     trip_state: Option<TripStateWriter>,
@@ -359,12 +360,12 @@ impl Runtime {
             }
         };
         let forwarder = start_forwarder(&project, &opts);
-        let api = start_api(&project, &opts, &snapshot, &alarms);
         let sharer = share.and_then(|(cfg, rx)| start_sharer(cfg, rx, &cmd_tx, &trip_view));
         Ok(Self {
+            edge: start_edge(&project, &opts, &snapshot),
+            api: start_api(&project, &opts, &snapshot, &alarms),
             share: sharer.as_ref().map(crate::share::Sharer::stats),
             sharer,
-            api,
             forward: forwarder.as_ref().map(crate::forward::Forwarder::stats),
             forwarder,
             project,
@@ -405,6 +406,9 @@ impl Runtime {
         }
         if let Some(s) = self.sharer.take() {
             s.stop();
+        }
+        if let Some(e) = self.edge.take() {
+            e.stop();
         }
         // What it has not sent stays queued in the local files for the next run.
         if let Some(mut f) = self.forwarder.take() {
@@ -521,6 +525,27 @@ fn alarm_service(
             (service.with_share(tx), Some((cfg, rx)))
         }
         _ => (service, None),
+    }
+}
+
+/// This console's tags as a Sparkplug B edge node (`[share] edge`), when the site asks for it and this run is
+/// the site's console. One that cannot start leaves the rest running, said in the log.
+fn start_edge(
+    project: &Project,
+    opts: &RuntimeOptions,
+    snapshot: &SnapshotCell,
+) -> Option<crate::share::EdgePublisher> {
+    let share = project.site.share.as_ref()?;
+    let edge = share.edge.clone()?;
+    if opts.replay.is_some() || opts.write_only.is_some() {
+        return None;
+    }
+    match crate::share::EdgePublisher::start(share, edge, snapshot.clone()) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            tracing::error!(error = %e, "this console's tags are not republished");
+            None
+        }
     }
 }
 

@@ -11,14 +11,19 @@
 //! `offline` for one that vanished). Messages are signed with a secret the site's consoles share: anyone
 //! else who can publish on the broker cannot acknowledge anybody's alarms.
 //!
+//! With `edge = { … }` the console's tags also go out as a Sparkplug B edge node (`edge`), which another
+//! console reads through its own Sparkplug host driver.
+//!
 //! Trips stay with the console that owns their outputs: nothing here trips, resets or bypasses anything.
 //! Owns the link to the broker and the wire format (`message`); the alarm room owns what an action does.
 //! It must not block the hub: actions come in through a bounded queue the alarm service never waits on,
 //! and go out through a function that queues a hub command without waiting.
 
+mod edge;
 pub mod message;
 mod worker;
 
+pub use edge::EdgePublisher;
 pub use worker::{ShareStats, Sharer};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,4 +34,6 @@ pub enum ShareError {
     Tls(String),
     #[error("could not start the share thread: {0}")]
     Spawn(std::io::Error),
+    #[error("[share] edge: {0}")]
+    Edge(String),
 }

@@ -260,3 +260,88 @@ fn the_drivers_page_lists_the_site_consoles_and_the_trips_latched_there() {
     h.get_by_label("OFFLINE");
     h.get_by_label("12 sent · 0 from others · 0 refused");
 }
+
+#[test]
+fn another_console_reads_this_ones_tags_through_its_own_sparkplug_host_driver() {
+    let Some(bin) = support::mosquitto_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = support::free_port();
+    let _broker = support::start_mosquitto(&bin, dir.path(), port);
+    // The control room republishes its CT unit's tags as edge node "control-room".
+    let demo = ProjectFiles::embedded_demo();
+    let site = format!(
+        "{}\n[share]\nbroker = \"127.0.0.1:{port}\"\nconsole = \"control-room\"\nsecret = \"a secret this test site's consoles share\"\nedge = {{ group = \"campo-escuela\", tags = [\"ct01/\"], interval_ms = 200 }}\n",
+        demo.get("site.toml").unwrap()
+    );
+    let opts = RuntimeOptions {
+        speed: Some(5.0),
+        faults: vec!["sensor-fail:ct01/weight@0".parse().unwrap()],
+        ..Default::default()
+    };
+    let room = Runtime::start(
+        Project::load(demo.with_file("site.toml", &site)).unwrap(),
+        opts,
+        Vec::new(),
+        None,
+    )
+    .unwrap();
+    // The office reads them as it reads any edge gateway: its own Sparkplug host driver, its own tag names.
+    let office_site = format!(
+        r#"[site]
+name = "Office"
+
+[[driver]]
+name = "room"
+kind = "mqtt"
+
+[driver.mqtt]
+broker = "127.0.0.1:{port}"
+sparkplug_host_id = "office"
+
+[[tag]]
+name = "room/ct01_depth"
+driver = "room"
+address = "spBv1.0/campo-escuela/control-room/ct01#depth"
+type = "f64"
+unit = "ft"
+
+[[tag]]
+name = "room/ct01_weight"
+driver = "room"
+address = "spBv1.0/campo-escuela/control-room/ct01#weight"
+type = "f64"
+unit = "lbf"
+"#
+    );
+    let office_project = Project::load(ProjectFiles::from_memory([("site.toml".to_owned(), office_site)])).unwrap();
+    let office = Runtime::start(office_project, RuntimeOptions::default(), Vec::new(), None).unwrap();
+    let value = |rt: &Runtime, tag: &str| {
+        let snap = rt.snapshot.load();
+        snap.by_name(tag)
+            .map(|s| (s.value.as_ref().and_then(wellconsole::tag::Value::as_f64), s.quality))
+    };
+    wait(
+        "the control room's depth at the office",
+        60,
+        || matches!(value(&office, "room/ct01_depth"), Some((Some(_), q)) if q.is_good()),
+    );
+    // The same reading, a report interval behind at most (the plant at 5×: a few feet).
+    let (here, there) = (
+        value(&room, "ct01/depth").unwrap().0.unwrap(),
+        value(&office, "room/ct01_depth").unwrap().0.unwrap(),
+    );
+    assert!(
+        (here - there).abs() < 200.0,
+        "control room {here} ft, office {there} ft"
+    );
+    // A failed transmitter there is not a live value here.
+    let weight = value(&office, "room/ct01_weight").unwrap();
+    assert!(!weight.1.is_good() && weight.0.is_none(), "{weight:?}");
+    // The control room closes: its death certificate makes its tags bad at the office.
+    drop(room);
+    wait("the office to see the control room gone", 30, || {
+        value(&office, "room/ct01_depth").is_some_and(|(_, q)| q.is_bad())
+    });
+}

@@ -38,7 +38,7 @@ pub use forward::ForwardConfig;
 pub use historian::HistorySettings;
 pub use records::RecordsSettings;
 pub use security::SecuritySettings;
-pub use share::ShareConfig;
+pub use share::{EdgeConfig, ShareConfig};
 pub use tags::DEFAULT_STALE_AFTER;
 pub use wells::WellInfo;
 // Calculated tags' type errors name types as site.toml writes them.

@@ -26,6 +26,19 @@ pub struct ShareConfig {
     /// environment variable holding it, read when the link starts.
     pub secret: Option<String>,
     pub secret_env: Option<String>,
+    /// This console's tags republished as a Sparkplug B edge node (`edge = { … }`), when asked for.
+    pub edge: Option<EdgeConfig>,
+}
+
+/// `[share] edge = { group, node, tags, interval_ms }`: which tags go out as a Sparkplug B edge node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdgeConfig {
+    pub group: String,
+    pub node: String,
+    /// Tags whose names start with one of these (`ct01/`), each `device/metric`.
+    pub tags: Vec<String>,
+    /// Changes go out at most this often (report by exception).
+    pub interval: std::time::Duration,
 }
 
 impl std::fmt::Debug for ShareConfig {
@@ -38,6 +51,7 @@ impl std::fmt::Debug for ShareConfig {
             .field("prefix", &self.prefix)
             .field("secret", &self.secret.as_ref().map(|_| "…"))
             .field("secret_env", &self.secret_env)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -83,6 +97,16 @@ pub(super) struct RawShare {
     secret: Option<Spanned<String>>,
     /// Name of an environment variable holding that secret (keeps it out of the project).
     secret_env: Option<Spanned<String>>,
+    edge: Option<Spanned<RawEdge>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdge {
+    group: Spanned<String>,
+    node: Option<Spanned<String>>,
+    tags: Spanned<Vec<String>>,
+    interval_ms: Option<Spanned<u64>>,
 }
 
 /// The settings from `[share]`; `None` when absent or when anything in it is wrong (said in `errs`).
@@ -167,6 +191,7 @@ pub(super) fn settings(
             (None, None)
         }
     };
+    let edge = r.edge.as_ref().and_then(|e| edge(e, &console, src, errs));
     (errs.len() == before).then_some(ShareConfig {
         host,
         port,
@@ -176,6 +201,43 @@ pub(super) fn settings(
         prefix,
         secret,
         secret_env,
+        edge,
+    })
+}
+
+fn edge(raw: &Spanned<RawEdge>, console: &str, src: &SourceFile<'_>, errs: &mut Vec<Diagnostic>) -> Option<EdgeConfig> {
+    let e = raw.get_ref();
+    let id_ok = |s: &str| crate::driver::mqtt::address::valid_id(s) && s.len() <= 63;
+    let before = errs.len();
+    if !id_ok(e.group.get_ref()) {
+        errs.push(src.at(e.group.span(), "group must be one topic level without '/', '+' or '#'"));
+    }
+    let node = match &e.node {
+        Some(n) if !id_ok(n.get_ref()) => {
+            errs.push(src.at(n.span(), "node must be one topic level without '/', '+' or '#'"));
+            String::new()
+        }
+        Some(n) => n.get_ref().clone(),
+        None => console.to_owned(),
+    };
+    let tags = e.tags.get_ref();
+    if tags.is_empty() || tags.len() > 256 || tags.iter().any(|t| t.trim().is_empty()) {
+        errs.push(src.at(
+            e.tags.span(),
+            "tags must list 1 to 256 name prefixes, e.g. [\"ct01/\", \"esp01/\"]",
+        ));
+    }
+    let interval = e.interval_ms.as_ref().map_or(1_000, |i| *i.get_ref());
+    if let Some(i) = &e.interval_ms
+        && !(100..=60_000).contains(&interval)
+    {
+        errs.push(src.at(i.span(), "interval_ms must be between 100 and 60000"));
+    }
+    (errs.len() == before).then(|| EdgeConfig {
+        group: e.group.get_ref().clone(),
+        node,
+        tags: tags.clone(),
+        interval: std::time::Duration::from_millis(interval),
     })
 }
 
@@ -199,6 +261,17 @@ mod tests {
         assert_eq!((share.host.as_str(), share.port), ("10.0.0.5", 1883));
         assert!(share.prefix.starts_with("wellconsole/share/"), "{}", share.prefix);
         assert!(!format!("{share:?}").contains("SITE_SECRET=") && share.secret.is_none());
+        let edge = load("[share]\nbroker = \"h:1\"\nconsole = \"cr\"\nsecret = \"sixteen chars ok!\"\nedge = { group = \"g\", tags = [\"ct01/\"] }\n")
+            .unwrap()
+            .share
+            .unwrap();
+        assert!(!format!("{edge:?}").contains("sixteen"), "the secret is never printed");
+        let e = edge.edge.unwrap();
+        assert_eq!(
+            (e.node.as_str(), e.interval.as_millis()),
+            ("cr", 1_000),
+            "the node is the console by default"
+        );
         let cases = [
             (
                 "[share]\nbroker = \"10.0.0.5:1883\"\n",
@@ -219,6 +292,18 @@ mod tests {
             (
                 "[share]\nbroker = \"h:1\"\nsecret_env = \"X\"\nconsole = \"a b\"\n",
                 "console must be",
+            ),
+            (
+                "[share]\nbroker = \"h:1\"\nsecret_env = \"X\"\nedge = { group = \"a/b\", tags = [\"ct01/\"] }\n",
+                "group must be one topic level",
+            ),
+            (
+                "[share]\nbroker = \"h:1\"\nsecret_env = \"X\"\nedge = { group = \"g\", tags = [] }\n",
+                "tags must list 1 to 256 name prefixes",
+            ),
+            (
+                "[share]\nbroker = \"h:1\"\nsecret_env = \"X\"\nedge = { group = \"g\", tags = [\"x\"], interval_ms = 5 }\n",
+                "interval_ms must be between 100 and 60000",
             ),
             ("[api]\nlisten = \"10.0.0.5:8470\"\n", "allow_plaintext"),
             ("[api]\nlisten = \"localhost\"\n", "listen must be ADDRESS:PORT"),

@@ -1,0 +1,364 @@
+//! A console's tags republished as a Sparkplug B edge node (`[share] edge = { … }`), so another console
+//! reads them through its own Sparkplug host driver as it reads any edge gateway: NBIRTH and a DBIRTH per
+//! device (a tag `ct01/weight` is metric `weight` of device `ct01`), DDATA by exception with aliases at most
+//! once per `interval`, NDEATH as the will (with the session's bdSeq), rebirth on the host's request. A
+//! value that is not good here goes as a null metric, so the reader shows it bad, never as live.
+//!
+//! Owns its own MQTT connection (the share link's will is its presence, this one's is NDEATH) and reads
+//! the hub's published picture only. It never takes commands: DCMD writes are not subscribed to.
+
+use super::ShareError;
+use crate::driver::mqtt::sparkplug::proto::Payload;
+use crate::driver::mqtt::sparkplug::proto::payload::{Metric, metric};
+use crate::driver::mqtt::sparkplug::topic::{MessageType, message_topic};
+use crate::driver::mqtt::sparkplug::value::{self, datatype};
+use crate::driver::mqtt::sparkplug::{BD_SEQ, REBIRTH};
+use crate::hub::SnapshotCell;
+use crate::project::site::{EdgeConfig, ShareConfig};
+use crate::tag::{Quality, TagId, Value, ValueKind};
+use prost::Message;
+use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, Transport};
+use std::collections::BTreeMap;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// One republished tag: its device, metric name, alias and kind.
+struct Published {
+    id: TagId,
+    metric: String,
+    alias: u64,
+    kind: ValueKind,
+}
+
+/// What was last sent of a tag: DDATA carries only what changed.
+type Sent = Option<(Option<Value>, bool)>;
+
+pub struct EdgePublisher {
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EdgePublisher {
+    /// Starts publishing the tags `edge` selects from `snapshot` on `share`'s broker.
+    pub fn start(share: &ShareConfig, edge: EdgeConfig, snapshot: SnapshotCell) -> Result<Self, ShareError> {
+        let mut devices: BTreeMap<String, Vec<Published>> = BTreeMap::new();
+        let dir = snapshot.load().directory.clone();
+        let mut alias = 0;
+        for def in dir
+            .iter()
+            .filter(|d| edge.tags.iter().any(|p| d.name.starts_with(p.as_str())))
+        {
+            let Some((device, metric)) = def.name.split_once('/') else {
+                continue;
+            };
+            alias += 1;
+            devices.entry(device.to_owned()).or_default().push(Published {
+                id: def.id,
+                metric: metric.to_owned(),
+                alias,
+                kind: def.kind,
+            });
+        }
+        if devices.is_empty() {
+            return Err(ShareError::Edge(format!(
+                "no tag's name starts with {:?}: nothing to republish",
+                edge.tags
+            )));
+        }
+        let mut opts = MqttOptions::new(
+            format!("wellconsole-edge-{}-{}", edge.node, std::process::id()),
+            share.host.clone(),
+            share.port,
+        );
+        opts.set_keep_alive(Duration::from_secs(10));
+        opts.set_max_packet_size(4 << 20, 4 << 20);
+        if let Some(c) = &share.credentials {
+            opts.set_credentials(c.username.clone(), c.password.clone());
+        }
+        if let Some(tls) = &share.tls {
+            let c = crate::driver::mqtt::tls_client_config(tls).map_err(ShareError::Tls)?;
+            opts.set_transport(Transport::tls_with_config(c.into()));
+        }
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let thread = std::thread::Builder::new()
+            .name("edge".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        tracing::error!(error = %e, "the edge node could not start its runtime");
+                        return;
+                    }
+                };
+                let node = Node {
+                    cfg: edge,
+                    devices,
+                    snapshot,
+                    seq: 0,
+                    sent: BTreeMap::new(),
+                };
+                rt.block_on(node.run(opts, stop_rx));
+            })
+            .map_err(ShareError::Spawn)?;
+        Ok(Self {
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(true);
+        }
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("the edge node's thread panicked");
+        }
+    }
+}
+
+impl Drop for EdgePublisher {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+fn ndeath(bd_seq: u64) -> Vec<u8> {
+    Payload {
+        metrics: vec![Metric {
+            name: Some(BD_SEQ.into()),
+            datatype: Some(datatype::INT64),
+            value: Some(metric::Value::LongValue(bd_seq)),
+            ..Metric::default()
+        }],
+        ..Payload::default()
+    }
+    .encode_to_vec()
+}
+
+fn datatype_of(kind: ValueKind) -> u32 {
+    value::datatype_for(&match kind {
+        ValueKind::F64 => Value::F64(0.0),
+        ValueKind::I64 => Value::I64(0),
+        ValueKind::Bool => Value::Bool(false),
+        ValueKind::String => Value::str(""),
+    })
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(crate::tag::Timestamp::now().0 / 1_000).unwrap_or(0)
+}
+
+struct Node {
+    cfg: EdgeConfig,
+    devices: BTreeMap<String, Vec<Published>>,
+    snapshot: SnapshotCell,
+    seq: u8,
+    sent: BTreeMap<u64, Sent>,
+}
+
+enum Incoming {
+    Connected,
+    Rebirth,
+}
+
+impl Node {
+    fn next_seq(&mut self) -> u64 {
+        let s = self.seq;
+        self.seq = self.seq.wrapping_add(1);
+        u64::from(s)
+    }
+
+    /// The metric for `p` as the picture has it now, and what is remembered of it.
+    fn metric(&self, p: &Published, birth: bool) -> (Metric, (Option<Value>, bool)) {
+        let snap = self.snapshot.load();
+        let st = snap.get(p.id);
+        let good = st.is_some_and(|s| matches!(s.quality, Quality::Good | Quality::Uncertain));
+        let v = st.and_then(|s| s.value.clone()).filter(|_| good);
+        let ts = st.map_or(0, |s| u64::try_from(s.source_ts.0 / 1_000).unwrap_or(0));
+        let dt = datatype_of(p.kind);
+        let mut m = Metric {
+            name: birth.then(|| p.metric.clone()),
+            alias: Some(p.alias),
+            timestamp: Some(ts),
+            datatype: birth.then_some(dt),
+            ..Metric::default()
+        };
+        match &v {
+            Some(v) => m.value = value::encode(v, dt, Default::default()).ok(),
+            None => m.is_null = Some(true),
+        }
+        (m, (v, good))
+    }
+
+    fn births(&mut self, bd_seq: u64) -> Vec<(String, Vec<u8>)> {
+        self.seq = 0;
+        let ts = now_ms();
+        let nbirth = Payload {
+            timestamp: Some(ts),
+            seq: Some(self.next_seq()),
+            metrics: vec![
+                Metric {
+                    name: Some(BD_SEQ.into()),
+                    timestamp: Some(ts),
+                    datatype: Some(datatype::INT64),
+                    value: Some(metric::Value::LongValue(bd_seq)),
+                    ..Metric::default()
+                },
+                Metric {
+                    name: Some(REBIRTH.into()),
+                    timestamp: Some(ts),
+                    datatype: Some(datatype::BOOLEAN),
+                    value: Some(metric::Value::BooleanValue(false)),
+                    ..Metric::default()
+                },
+            ],
+            ..Payload::default()
+        };
+        let mut out = vec![(
+            message_topic(&self.cfg.group, MessageType::NBirth, &self.cfg.node, None),
+            nbirth.encode_to_vec(),
+        )];
+        let names: Vec<String> = self.devices.keys().cloned().collect();
+        for d in names {
+            let mut metrics = Vec::new();
+            for p in &self.devices[&d] {
+                let (m, now) = self.metric(p, true);
+                metrics.push(m);
+                self.sent.insert(p.alias, Some(now));
+            }
+            let body = Payload {
+                timestamp: Some(ts),
+                seq: Some(self.next_seq()),
+                metrics,
+                ..Payload::default()
+            };
+            out.push((
+                message_topic(&self.cfg.group, MessageType::DBirth, &self.cfg.node, Some(&d)),
+                body.encode_to_vec(),
+            ));
+        }
+        out
+    }
+
+    /// DDATA per device for what changed since last sent.
+    fn changes(&mut self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let names: Vec<String> = self.devices.keys().cloned().collect();
+        for d in names {
+            let mut metrics = Vec::new();
+            for p in &self.devices[&d] {
+                let (m, now) = self.metric(p, false);
+                if self.sent.get(&p.alias).cloned().flatten().as_ref() != Some(&now) {
+                    metrics.push(m);
+                    self.sent.insert(p.alias, Some(now));
+                }
+            }
+            if metrics.is_empty() {
+                continue;
+            }
+            let body = Payload {
+                timestamp: Some(now_ms()),
+                seq: Some(self.next_seq()),
+                metrics,
+                ..Payload::default()
+            };
+            out.push((
+                message_topic(&self.cfg.group, MessageType::DData, &self.cfg.node, Some(&d)),
+                body.encode_to_vec(),
+            ));
+        }
+        out
+    }
+
+    async fn run(mut self, mut opts: MqttOptions, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let death = message_topic(&self.cfg.group, MessageType::NDeath, &self.cfg.node, None);
+        opts.set_last_will(LastWill::new(&death, ndeath(0), QoS::AtLeastOnce, false));
+        let (client, mut events) = AsyncClient::new(opts, 1_024);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Incoming>(16);
+        let ncmd = message_topic(&self.cfg.group, MessageType::NCmd, &self.cfg.node, None);
+        let bd_seq = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let bd = bd_seq.clone();
+        let topic = ncmd.clone();
+        // The event loop in a task of its own: a connection being made is never cancelled.
+        let poller = tokio::spawn(async move {
+            let mut logged = false;
+            loop {
+                match events.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        logged = false;
+                        if tx.send(Incoming::Connected).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) if p.topic == topic => {
+                        let rebirth = Payload::decode(p.payload.as_ref()).is_ok_and(|pl| {
+                            pl.metrics.iter().any(|m| {
+                                m.name.as_deref() == Some(REBIRTH) && m.value == Some(metric::Value::BooleanValue(true))
+                            })
+                        });
+                        if rebirth && tx.send(Incoming::Rebirth).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        if !logged {
+                            tracing::warn!(error = %e, "edge node: broker connection failed; retrying");
+                            logged = true;
+                        }
+                        // The next session's will carries the next bdSeq (Sparkplug 3.0 §7.2).
+                        let next = bd.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        events.mqtt_options.set_last_will(LastWill::new(
+                            &death,
+                            ndeath(next % 256),
+                            QoS::AtLeastOnce,
+                            false,
+                        ));
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        let publish = |msgs: Vec<(String, Vec<u8>)>| {
+            for (t, body) in msgs {
+                if client.try_publish(t, QoS::AtLeastOnce, false, body).is_err() {
+                    tracing::warn!("edge node: the broker queue is full; a message was dropped");
+                }
+            }
+        };
+        let mut connected = false;
+        let mut tick = tokio::time::interval(self.cfg.interval);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => break,
+                m = rx.recv() => match m {
+                    None => break,
+                    Some(Incoming::Connected) => {
+                        connected = true;
+                        let _ = client.try_subscribe(ncmd.clone(), QoS::AtLeastOnce);
+                        let bd = bd_seq.load(std::sync::atomic::Ordering::Relaxed) % 256;
+                        publish(self.births(bd));
+                    }
+                    Some(Incoming::Rebirth) => {
+                        let bd = bd_seq.load(std::sync::atomic::Ordering::Relaxed) % 256;
+                        publish(self.births(bd));
+                    }
+                },
+                _ = tick.tick(), if connected => publish(self.changes()),
+            }
+        }
+        // Gone on purpose: the death certificate, as the will would have said it.
+        let bd = bd_seq.load(std::sync::atomic::Ordering::Relaxed) % 256;
+        let death = message_topic(&self.cfg.group, MessageType::NDeath, &self.cfg.node, None);
+        let _ = client.try_publish(death, QoS::AtLeastOnce, false, ndeath(bd));
+        let _ = client.try_disconnect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        poller.abort();
+    }
+}
