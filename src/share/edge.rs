@@ -30,8 +30,9 @@ struct Published {
     kind: ValueKind,
 }
 
-/// What was last sent of a tag: DDATA carries only what changed.
-type Sent = Option<(Option<Value>, bool)>;
+/// What was last sent of a tag (the value when it was good or uncertain, and the quality): DDATA carries
+/// only what changed.
+type Sent = (Option<Value>, Quality);
 
 pub struct EdgePublisher {
     stop: Option<tokio::sync::watch::Sender<bool>>,
@@ -49,6 +50,7 @@ impl EdgePublisher {
             .filter(|d| edge.tags.iter().any(|p| d.name.starts_with(p.as_str())))
         {
             let Some((device, metric)) = def.name.split_once('/') else {
+                tracing::warn!(tag = %def.name, "not republished: a tag goes out as device/metric, and this one has no '/'");
                 continue;
             };
             alias += 1;
@@ -66,7 +68,9 @@ impl EdgePublisher {
             )));
         }
         let mut opts = MqttOptions::new(
-            format!("wellconsole-edge-{}-{}", edge.node, std::process::id()),
+            // One client id per node (not per process): a console started again replaces its old session
+            // at once, so the old session's will is published before the new birth, never after it.
+            format!("wellconsole-edge-{}-{}", edge.group, edge.node),
             share.host.clone(),
             share.port,
         );
@@ -96,6 +100,7 @@ impl EdgePublisher {
                     snapshot,
                     seq: 0,
                     sent: BTreeMap::new(),
+                    seen: None,
                 };
                 rt.block_on(node.run(opts, stop_rx));
             })
@@ -160,11 +165,28 @@ struct Node {
     snapshot: SnapshotCell,
     seq: u8,
     sent: BTreeMap<u64, Sent>,
+    /// The hub picture last looked at: nothing to do while it has not changed.
+    seen: Option<u64>,
 }
 
 enum Incoming {
     Connected,
+    Disconnected,
     Rebirth,
+}
+
+/// The `Quality` property (OPC DA codes, as the host driver reads them): 192 good, 64 uncertain.
+fn quality_property(q: Quality) -> crate::driver::mqtt::sparkplug::proto::payload::PropertySet {
+    use crate::driver::mqtt::sparkplug::proto::payload::{PropertySet, PropertyValue, property_value};
+    let code = if q == Quality::Uncertain { 64 } else { 192 };
+    PropertySet {
+        keys: vec!["Quality".into()],
+        values: vec![PropertyValue {
+            r#type: Some(datatype::INT32),
+            value: Some(property_value::Value::IntValue(code)),
+            ..Default::default()
+        }],
+    }
 }
 
 impl Node {
@@ -174,13 +196,20 @@ impl Node {
         u64::from(s)
     }
 
-    /// The metric for `p` as the picture has it now, and what is remembered of it.
-    fn metric(&self, p: &Published, birth: bool) -> (Metric, (Option<Value>, bool)) {
-        let snap = self.snapshot.load();
-        let st = snap.get(p.id);
-        let good = st.is_some_and(|s| matches!(s.quality, Quality::Good | Quality::Uncertain));
-        let v = st.and_then(|s| s.value.clone()).filter(|_| good);
-        let ts = st.map_or(0, |s| u64::try_from(s.source_ts.0 / 1_000).unwrap_or(0));
+    /// What `p` is in `snap`: its value when good or uncertain, and its quality.
+    fn state(snap: &crate::hub::Snapshot, p: &Published) -> Sent {
+        let quality = snap
+            .get(p.id)
+            .map_or(Quality::Bad(crate::tag::BadReason::WaitingForData), |s| s.quality);
+        let usable = matches!(quality, Quality::Good | Quality::Uncertain);
+        (snap.get(p.id).and_then(|s| s.value.clone()).filter(|_| usable), quality)
+    }
+
+    /// The metric for `p` in `snap` (`now` its state there).
+    fn metric(snap: &crate::hub::Snapshot, p: &Published, now: &Sent, birth: bool) -> Metric {
+        let ts = snap
+            .get(p.id)
+            .map_or(0, |s| u64::try_from(s.source_ts.0 / 1_000).unwrap_or(0));
         let dt = datatype_of(p.kind);
         let mut m = Metric {
             name: birth.then(|| p.metric.clone()),
@@ -189,11 +218,19 @@ impl Node {
             datatype: birth.then_some(dt),
             ..Metric::default()
         };
-        match &v {
-            Some(v) => m.value = value::encode(v, dt, Default::default()).ok(),
+        match now
+            .0
+            .as_ref()
+            .and_then(|v| value::encode(v, dt, Default::default()).ok())
+        {
+            Some(v) => {
+                m.value = Some(v);
+                m.properties = Some(quality_property(now.1));
+            }
+            // Bad here, or a value the metric cannot carry: never sent as live.
             None => m.is_null = Some(true),
         }
-        (m, (v, good))
+        m
     }
 
     fn births(&mut self, bd_seq: u64) -> Vec<(String, Vec<u8>)> {
@@ -224,13 +261,15 @@ impl Node {
             message_topic(&self.cfg.group, MessageType::NBirth, &self.cfg.node, None),
             nbirth.encode_to_vec(),
         )];
+        let snap = self.snapshot.load_full();
+        self.seen = Some(snap.seq);
         let names: Vec<String> = self.devices.keys().cloned().collect();
         for d in names {
             let mut metrics = Vec::new();
             for p in &self.devices[&d] {
-                let (m, now) = self.metric(p, true);
-                metrics.push(m);
-                self.sent.insert(p.alias, Some(now));
+                let now = Self::state(&snap, p);
+                metrics.push(Self::metric(&snap, p, &now, true));
+                self.sent.insert(p.alias, now);
             }
             let body = Payload {
                 timestamp: Some(ts),
@@ -249,14 +288,19 @@ impl Node {
     /// DDATA per device for what changed since last sent.
     fn changes(&mut self) -> Vec<(String, Vec<u8>)> {
         let mut out = Vec::new();
+        let snap = self.snapshot.load_full();
+        if self.seen == Some(snap.seq) {
+            return out;
+        }
+        self.seen = Some(snap.seq);
         let names: Vec<String> = self.devices.keys().cloned().collect();
         for d in names {
             let mut metrics = Vec::new();
             for p in &self.devices[&d] {
-                let (m, now) = self.metric(p, false);
-                if self.sent.get(&p.alias).cloned().flatten().as_ref() != Some(&now) {
-                    metrics.push(m);
-                    self.sent.insert(p.alias, Some(now));
+                let now = Self::state(&snap, p);
+                if self.sent.get(&p.alias) != Some(&now) {
+                    metrics.push(Self::metric(&snap, p, &now, false));
+                    self.sent.insert(p.alias, now);
                 }
             }
             if metrics.is_empty() {
@@ -312,6 +356,10 @@ impl Node {
                             tracing::warn!(error = %e, "edge node: broker connection failed; retrying");
                             logged = true;
                         }
+                        // Nothing is published until the next connection's births.
+                        if tx.send(Incoming::Disconnected).await.is_err() {
+                            return;
+                        }
                         // The next session's will carries the next bdSeq (Sparkplug 3.0 §7.2).
                         let next = bd.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         events.mqtt_options.set_last_will(LastWill::new(
@@ -339,9 +387,12 @@ impl Node {
                 _ = stop.changed() => break,
                 m = rx.recv() => match m {
                     None => break,
+                    Some(Incoming::Disconnected) => connected = false,
                     Some(Incoming::Connected) => {
                         connected = true;
-                        let _ = client.try_subscribe(ncmd.clone(), QoS::AtLeastOnce);
+                        if let Err(e) = client.try_subscribe(ncmd.clone(), QoS::AtLeastOnce) {
+                            tracing::warn!(error = %e, "edge node: could not subscribe to its rebirth requests");
+                        }
                         let bd = bd_seq.load(std::sync::atomic::Ordering::Relaxed) % 256;
                         publish(self.births(bd));
                     }
