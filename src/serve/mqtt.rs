@@ -9,11 +9,11 @@
 
 use super::PlantWrite;
 use crate::driver::modbus::codec::Scaling;
+use crate::driver::mqtt::sparkplug::node::{self, ndeath};
 use crate::driver::mqtt::sparkplug::proto::Payload;
 use crate::driver::mqtt::sparkplug::proto::payload::{Metric, metric};
 use crate::driver::mqtt::sparkplug::topic::{MessageType, SpbTopic, message_topic};
 use crate::driver::mqtt::sparkplug::value::{self, datatype};
-use crate::driver::mqtt::sparkplug::{BD_SEQ, REBIRTH};
 use crate::sim::SignalSpec;
 use crate::tag::{BadReason, Quality, Value, ValueKind};
 use crossbeam_channel::{Receiver, Sender};
@@ -132,30 +132,10 @@ impl Edge {
         self.seq = 0;
         let ts = frame.map_or(0, |f| f.time_ms);
         let mut out = Vec::new();
-        let nbirth = Payload {
-            timestamp: Some(ts),
-            seq: Some(self.next_seq()),
-            metrics: vec![
-                Metric {
-                    name: Some(BD_SEQ.into()),
-                    timestamp: Some(ts),
-                    datatype: Some(datatype::INT64),
-                    value: Some(metric::Value::LongValue(bd_seq)),
-                    ..Metric::default()
-                },
-                Metric {
-                    name: Some(REBIRTH.into()),
-                    timestamp: Some(ts),
-                    datatype: Some(datatype::BOOLEAN),
-                    value: Some(metric::Value::BooleanValue(false)),
-                    ..Metric::default()
-                },
-            ],
-            ..Payload::default()
-        };
+        let nbirth = node::nbirth(bd_seq, ts, self.next_seq());
         out.push((
             message_topic(&self.cfg.group, MessageType::NBirth, &self.cfg.node, None),
-            nbirth.encode_to_vec(),
+            nbirth,
         ));
         self.last.iter_mut().for_each(|l| *l = None);
         self.last_setpoints.iter_mut().for_each(|s| *s = f64::NAN);
@@ -312,19 +292,6 @@ fn json_value(v: &Value) -> serde_json::Value {
     }
 }
 
-fn ndeath(bd_seq: u64) -> Vec<u8> {
-    Payload {
-        metrics: vec![Metric {
-            name: Some(BD_SEQ.into()),
-            datatype: Some(datatype::INT64),
-            value: Some(metric::Value::LongValue(bd_seq)),
-            ..Metric::default()
-        }],
-        ..Payload::default()
-    }
-    .encode_to_vec()
-}
-
 enum Incoming {
     Connected,
     Rebirth,
@@ -393,12 +360,7 @@ pub fn publish_blocking(
                                 kind: MessageType::NCmd,
                                 ..
                             }) if p.topic == ncmd => {
-                                let rebirth = Payload::decode(p.payload.as_ref()).is_ok_and(|pl| {
-                                    pl.metrics.iter().any(|m| {
-                                        m.name.as_deref() == Some(REBIRTH)
-                                            && m.value == Some(metric::Value::BooleanValue(true))
-                                    })
-                                });
+                                let rebirth = node::asks_rebirth(p.payload.as_ref());
                                 rebirth.then_some(Incoming::Rebirth)
                             }
                             Some(SpbTopic::Message {

@@ -8,11 +8,11 @@
 //! the hub's published picture only. It never takes commands: DCMD writes are not subscribed to.
 
 use super::ShareError;
+use crate::driver::mqtt::sparkplug::node::{self, ndeath};
 use crate::driver::mqtt::sparkplug::proto::Payload;
-use crate::driver::mqtt::sparkplug::proto::payload::{Metric, metric};
+use crate::driver::mqtt::sparkplug::proto::payload::Metric;
 use crate::driver::mqtt::sparkplug::topic::{MessageType, message_topic};
 use crate::driver::mqtt::sparkplug::value::{self, datatype};
-use crate::driver::mqtt::sparkplug::{BD_SEQ, REBIRTH};
 use crate::hub::SnapshotCell;
 use crate::project::site::{EdgeConfig, ShareConfig};
 use crate::tag::{Quality, TagId, Value, ValueKind};
@@ -133,19 +133,6 @@ impl Drop for EdgePublisher {
     }
 }
 
-fn ndeath(bd_seq: u64) -> Vec<u8> {
-    Payload {
-        metrics: vec![Metric {
-            name: Some(BD_SEQ.into()),
-            datatype: Some(datatype::INT64),
-            value: Some(metric::Value::LongValue(bd_seq)),
-            ..Metric::default()
-        }],
-        ..Payload::default()
-    }
-    .encode_to_vec()
-}
-
 fn datatype_of(kind: ValueKind) -> u32 {
     value::datatype_for(&match kind {
         ValueKind::F64 => Value::F64(0.0),
@@ -236,30 +223,10 @@ impl Node {
     fn births(&mut self, bd_seq: u64) -> Vec<(String, Vec<u8>)> {
         self.seq = 0;
         let ts = now_ms();
-        let nbirth = Payload {
-            timestamp: Some(ts),
-            seq: Some(self.next_seq()),
-            metrics: vec![
-                Metric {
-                    name: Some(BD_SEQ.into()),
-                    timestamp: Some(ts),
-                    datatype: Some(datatype::INT64),
-                    value: Some(metric::Value::LongValue(bd_seq)),
-                    ..Metric::default()
-                },
-                Metric {
-                    name: Some(REBIRTH.into()),
-                    timestamp: Some(ts),
-                    datatype: Some(datatype::BOOLEAN),
-                    value: Some(metric::Value::BooleanValue(false)),
-                    ..Metric::default()
-                },
-            ],
-            ..Payload::default()
-        };
+        let nbirth = node::nbirth(bd_seq, ts, self.next_seq());
         let mut out = vec![(
             message_topic(&self.cfg.group, MessageType::NBirth, &self.cfg.node, None),
-            nbirth.encode_to_vec(),
+            nbirth,
         )];
         let snap = self.snapshot.load_full();
         self.seen = Some(snap.seq);
@@ -341,11 +308,7 @@ impl Node {
                         }
                     }
                     Ok(Event::Incoming(Packet::Publish(p))) if p.topic == topic => {
-                        let rebirth = Payload::decode(p.payload.as_ref()).is_ok_and(|pl| {
-                            pl.metrics.iter().any(|m| {
-                                m.name.as_deref() == Some(REBIRTH) && m.value == Some(metric::Value::BooleanValue(true))
-                            })
-                        });
+                        let rebirth = node::asks_rebirth(p.payload.as_ref());
                         if rebirth && tx.send(Incoming::Rebirth).await.is_err() {
                             return;
                         }

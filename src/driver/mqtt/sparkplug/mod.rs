@@ -2,6 +2,7 @@
 //! conversion, and the host application's state machine.
 
 pub mod host;
+pub mod node;
 pub mod topic;
 pub mod value;
 
