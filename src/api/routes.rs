@@ -200,13 +200,11 @@ pub(super) async fn history(State(s): St, Path(tag): Path<String>, RawQuery(q): 
     let res = p.choice("resolution", &["raw", "1m", "1h"])?.unwrap_or("raw");
     let limit = p.count("limit", 1_000, s.max_page)?;
     let path = history_path(&s.sources)?;
-    let unit = s
-        .sources
-        .snapshot
-        .load()
-        .directory
+    let directory = s.sources.snapshot.load().directory.clone();
+    let unit = directory
         .id_of(&tag)
-        .and_then(|id| s.sources.snapshot.load().directory.get(id).map(|d| d.unit.clone()));
+        .and_then(|id| directory.get(id))
+        .map(|d| d.unit.clone());
     let name = tag.clone();
     let page = s
         .read(move || {

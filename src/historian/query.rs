@@ -8,6 +8,7 @@ use super::rollup::{Bucket, Resolution};
 use super::store::{self, StoreError};
 use crate::tag::Value;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -155,16 +156,35 @@ impl History {
             .query_row(params![id, from], |r| r.get(0))
             .optional()?;
         out.extend(before);
+        self.each_stored(id, tag, from, to, |data| {
+            out.push(data.to_vec());
+            Ok(ControlFlow::Continue(()))
+        })?;
+        Ok(out)
+    }
+
+    /// Hands `f` each encoded chunk of tag `id` (`tag`) that may hold samples in `from..=to`, in time
+    /// order: the sealed chunks, then its parts of the blocks committed since its last seal (a few minutes
+    /// at most, all later than anything sealed). Stops when `f` says so; one chunk in memory at a time.
+    fn each_stored(
+        &self,
+        id: i64,
+        tag: &str,
+        from: i64,
+        to: i64,
+        mut f: impl FnMut(&[u8]) -> Result<ControlFlow<()>, QueryError>,
+    ) -> Result<(), QueryError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT data FROM chunks WHERE tag = ?1 AND t1 >= ?2 AND t0 <= ?3 ORDER BY t0, id")?;
         let mut rows = stmt.query(params![id, from, to])?;
         while let Some(row) = rows.next()? {
-            out.push(row.get(0)?);
+            let data: Vec<u8> = row.get(0)?;
+            if f(&data)?.is_break() {
+                return Ok(());
+            }
         }
         drop(rows);
-        // Samples committed but not sealed yet: this tag's parts of the blocks after its last seal (a
-        // few minutes at most), all later than anything sealed.
         let upto = store::sealed_upto(&self.conn, id)?;
         let mut stmt = self
             .conn
@@ -176,9 +196,13 @@ impl History {
                 tag: tag.to_owned(),
                 source,
             })?;
-            out.extend(part.map(<[u8]>::to_vec));
+            if let Some(part) = part
+                && f(part)?.is_break()
+            {
+                return Ok(());
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Calls `f` with each decoded chunk of `chunk_blobs`.
@@ -219,8 +243,8 @@ impl History {
     }
 
     /// Up to `limit` stored samples of `tag` in `from..=to`, oldest first, and the time of the first one
-    /// left out when more remain (the next page starts there). Reads one chunk at a time and stops once
-    /// the page is full, so a page costs its own size whatever span it is asked of.
+    /// left out when more remain (the next page starts there). Reads one chunk at a time (`each_stored`)
+    /// and stops once the page is full, so a page costs its own size whatever span it is asked of.
     pub fn raw_page(
         &self,
         tag: &str,
@@ -252,36 +276,16 @@ impl History {
             }
             None
         };
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT data FROM chunks WHERE tag = ?1 AND t1 >= ?2 AND t0 <= ?3 ORDER BY t0, id")?;
-        let mut rows = stmt.query(params![id, from, to])?;
-        while let Some(row) = rows.next()? {
-            let data: Vec<u8> = row.get(0)?;
-            if let Some(next) = take(&decode(tag, &data)?) {
-                return Ok((out, Some(next)));
-            }
-        }
-        drop(rows);
-        // Then what is committed but not sealed yet (later than anything sealed).
-        let upto = store::sealed_upto(&self.conn, id)?;
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT data FROM blocks WHERE id > ?1 AND t0 <= ?2 ORDER BY id")?;
-        let mut rows = stmt.query(params![upto, to])?;
-        while let Some(row) = rows.next()? {
-            let block: Vec<u8> = row.get(0)?;
-            let part = super::block::find(&block, id).map_err(|source| QueryError::Codec {
-                tag: tag.to_owned(),
-                source,
-            })?;
-            if let Some(part) = part
-                && let Some(next) = take(&decode(tag, part)?)
-            {
-                return Ok((out, Some(next)));
-            }
-        }
-        Ok((out, None))
+        let mut next = None;
+        self.each_stored(id, tag, from, to, |data| {
+            next = take(&decode(tag, data)?);
+            Ok(if next.is_some() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        })?;
+        Ok((out, next))
     }
 
     /// Up to `limit` rollup buckets of `tag` at `res` from the one containing `from` to `to`, and the start

@@ -230,13 +230,37 @@ impl Node {
         )];
         let snap = self.snapshot.load_full();
         self.seen = Some(snap.seq);
-        let names: Vec<String> = self.devices.keys().cloned().collect();
-        for d in names {
+        out.extend(self.device_messages(&snap, MessageType::DBirth, ts));
+        out
+    }
+
+    /// DDATA per device for what changed since last sent.
+    fn changes(&mut self) -> Vec<(String, Vec<u8>)> {
+        let snap = self.snapshot.load_full();
+        if self.seen == Some(snap.seq) {
+            return Vec::new();
+        }
+        self.seen = Some(snap.seq);
+        self.device_messages(&snap, MessageType::DData, now_ms())
+    }
+
+    /// One message of `kind` per device: a DBIRTH names every metric; a DDATA carries what changed since
+    /// last sent (a device with nothing changed sends none).
+    fn device_messages(&mut self, snap: &crate::hub::Snapshot, kind: MessageType, ts: u64) -> Vec<(String, Vec<u8>)> {
+        let birth = kind == MessageType::DBirth;
+        let devices = std::mem::take(&mut self.devices);
+        let mut out = Vec::new();
+        for (d, tags) in &devices {
             let mut metrics = Vec::new();
-            for p in &self.devices[&d] {
-                let now = Self::state(&snap, p);
-                metrics.push(Self::metric(&snap, p, &now, true));
-                self.sent.insert(p.alias, now);
+            for p in tags {
+                let now = Self::state(snap, p);
+                if birth || self.sent.get(&p.alias) != Some(&now) {
+                    metrics.push(Self::metric(snap, p, &now, birth));
+                    self.sent.insert(p.alias, now);
+                }
+            }
+            if metrics.is_empty() {
+                continue;
             }
             let body = Payload {
                 timestamp: Some(ts),
@@ -245,45 +269,11 @@ impl Node {
                 ..Payload::default()
             };
             out.push((
-                message_topic(&self.cfg.group, MessageType::DBirth, &self.cfg.node, Some(&d)),
+                message_topic(&self.cfg.group, kind, &self.cfg.node, Some(d)),
                 body.encode_to_vec(),
             ));
         }
-        out
-    }
-
-    /// DDATA per device for what changed since last sent.
-    fn changes(&mut self) -> Vec<(String, Vec<u8>)> {
-        let mut out = Vec::new();
-        let snap = self.snapshot.load_full();
-        if self.seen == Some(snap.seq) {
-            return out;
-        }
-        self.seen = Some(snap.seq);
-        let names: Vec<String> = self.devices.keys().cloned().collect();
-        for d in names {
-            let mut metrics = Vec::new();
-            for p in &self.devices[&d] {
-                let now = Self::state(&snap, p);
-                if self.sent.get(&p.alias) != Some(&now) {
-                    metrics.push(Self::metric(&snap, p, &now, false));
-                    self.sent.insert(p.alias, now);
-                }
-            }
-            if metrics.is_empty() {
-                continue;
-            }
-            let body = Payload {
-                timestamp: Some(now_ms()),
-                seq: Some(self.next_seq()),
-                metrics,
-                ..Payload::default()
-            };
-            out.push((
-                message_topic(&self.cfg.group, MessageType::DData, &self.cfg.node, Some(&d)),
-                body.encode_to_vec(),
-            ));
-        }
+        self.devices = devices;
         out
     }
 
