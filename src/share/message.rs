@@ -256,6 +256,9 @@ mod tests {
 pub struct SharedLatch {
     pub id: String,
     pub name: String,
+    /// The name in Spanish (empty: the English one is shown).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_es: String,
     pub asset: String,
     /// condition, input_bad or estop.
     pub cause: String,
@@ -296,7 +299,10 @@ pub fn decode_latches(payload: &[u8], secret: &[u8]) -> Result<(String, Vec<Shar
     if b.v != 1 || b.latches.len() > MAX_LATCHES {
         return Err(Refused::Field("unknown version or too many latches".into()));
     }
-    let texts = b.latches.iter().flat_map(|l| [&l.id, &l.name, &l.asset, &l.cause]);
+    let texts = b
+        .latches
+        .iter()
+        .flat_map(|l| [&l.id, &l.name, &l.name_es, &l.asset, &l.cause]);
     if std::iter::once(&b.console)
         .chain(texts)
         .any(|t| t.chars().count() > MAX_TEXT || t.chars().any(char::is_control))
@@ -314,6 +320,7 @@ pub fn latches_of(view: &crate::trip::TripView) -> Vec<SharedLatch> {
         Some(SharedLatch {
             id: t.def.id.to_string(),
             name: t.def.name.get(lang).to_owned(),
+            name_es: t.def.name.get(crate::lang::Lang::Es).to_owned(),
             asset: t.def.asset.to_string(),
             cause: l.cause.code().to_owned(),
             at: l.at.0,
@@ -324,6 +331,7 @@ pub fn latches_of(view: &crate::trip::TripView) -> Vec<SharedLatch> {
         Some(SharedLatch {
             id: e.def.id.to_string(),
             name: e.def.label.get(lang).to_owned(),
+            name_es: e.def.label.get(crate::lang::Lang::Es).to_owned(),
             asset: e.def.asset.to_string(),
             cause: "estop".to_owned(),
             at: l.at.0,
@@ -341,6 +349,7 @@ mod latch_tests {
         let l = vec![SharedLatch {
             id: "ct01-overpressure".into(),
             name: "CT-01 wellhead overpressure".into(),
+            name_es: "Sobrepresión en cabeza TF-01".into(),
             asset: "ct01".into(),
             cause: "condition".into(),
             at: 7,

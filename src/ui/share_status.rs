@@ -70,7 +70,12 @@ pub fn drivers_section_ui(ui: &mut Ui, s: &ShareStats, lang: Lang) {
                         } else {
                             lang.pick("TRIPPED", "DISPARADO")
                         };
-                        readout::chip_ui(ui, &format!("{what}: {}", l.name), theme::QUALITY_BAD);
+                        let name = if lang == Lang::Es && !l.name_es.is_empty() {
+                            &l.name_es
+                        } else {
+                            &l.name
+                        };
+                        readout::chip_ui(ui, &format!("{what}: {name}"), theme::QUALITY_BAD);
                         ui.label(
                             RichText::new(format!(
                                 "{} {}",

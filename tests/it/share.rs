@@ -240,25 +240,36 @@ fn the_drivers_page_lists_the_site_consoles_and_the_trips_latched_there() {
         vec![wellconsole::share::message::SharedLatch {
             id: "ct01-whp".into(),
             name: "CT-01 wellhead overpressure".into(),
+            name_es: "Sobrepresión en cabeza TF-01".into(),
             asset: "ct01".into(),
             cause: "condition".into(),
             at: support::NOW.0,
         }],
     );
-    let (tx, _rx) = wellconsole::hub::command_lanes(16, 16);
-    let screens = Project::demo().unwrap().screens;
-    let inputs = wellconsole::ui::ConsoleInputs {
-        share: Some(stats),
-        ..support::bare_inputs(tx, screens, support::test_settings())
+    let page = |lang: wellconsole::lang::Lang| {
+        let (tx, _rx) = wellconsole::hub::command_lanes(16, 16);
+        let screens = Project::demo().unwrap().screens;
+        let mut settings = support::test_settings();
+        settings.lang = lang;
+        let inputs = wellconsole::ui::ConsoleInputs {
+            share: Some(stats.clone()),
+            ..support::bare_inputs(tx, screens, settings)
+        };
+        let mut h = crate::console_ui::harness(wellconsole::ui::ConsoleApp::new(inputs, Default::default()));
+        h.run();
+        support::open_page(&mut h, "Drivers");
+        h
     };
-    let mut h = crate::console_ui::harness(wellconsole::ui::ConsoleApp::new(inputs, Default::default()));
-    h.run();
-    support::open_page(&mut h, "Drivers");
+    let h = page(wellconsole::lang::Lang::En);
     h.get_by_label("Site consoles (shared alarms)");
     h.get_by_label("cab-ct01");
     h.get_by_label("TRIPPED: CT-01 wellhead overpressure");
     h.get_by_label("OFFLINE");
     h.get_by_label("12 sent · 0 from others · 0 refused");
+    // In Spanish the trip reads in Spanish, as that console names it.
+    let h = page(wellconsole::lang::Lang::Es);
+    h.get_by_label("Consolas del sitio (alarmas compartidas)");
+    h.get_by_label("DISPARADO: Sobrepresión en cabeza TF-01");
 }
 
 #[test]
